@@ -1,0 +1,6 @@
+"""The hub's graph model: labels, properties, keys and relationships, declared once."""
+
+from graph_schema.entities import MODEL
+from graph_schema.model import Cardinality, Model, NodeType, Property, PropertyType, Relationship
+
+__all__ = ["MODEL", "Cardinality", "Model", "NodeType", "Property", "PropertyType", "Relationship"]

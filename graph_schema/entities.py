@@ -1,0 +1,250 @@
+"""The master-data model of the hub, declared once.
+
+Golden records (partners, vehicles, contracts, identification objects, documents) carry a hub
+``id``, a ``version`` that grows with every real change, and creation/update times. What each
+source system delivered is kept as a ``SourceRecord`` linked to the golden record it feeds.
+"""
+
+from __future__ import annotations
+
+from graph_schema.model import Cardinality, Model, NodeType, Property, PropertyType, Relationship
+
+S = PropertyType.STRING
+I = PropertyType.INTEGER  # noqa: E741 - a type alias, read beside S and D
+D = PropertyType.DATE
+DT = PropertyType.DATETIME
+SL = PropertyType.STRING_LIST
+ONE = Cardinality.ONE
+MANY = Cardinality.MANY
+
+_GOLDEN = (
+    Property("id", S, "Opaque hub identifier, stable for the life of the record.", required=True),
+    Property("version", I, "Grows by one with every change that alters a value.", required=True),
+    Property("createdAt", DT, "When the hub first created the record.", required=True),
+    Property("updatedAt", DT, "When a value of the record last changed.", required=True),
+)
+
+
+def _golden(
+    label: str,
+    description: str,
+    properties: tuple[Property, ...],
+    natural_key: tuple[str, ...] = (),
+    indexes: tuple[tuple[str, ...], ...] = (),
+) -> NodeType:
+    return NodeType(label, description, _GOLDEN + properties, natural_key, indexes)
+
+
+BUSINESS_PARTNER = _golden(
+    "BusinessPartner",
+    "A person, organisation or group that plays roles such as customer, vendor or dealer.",
+    (
+        Property("kind", S, "PERSON, ORGANIZATION or GROUP.", required=True, indexed=True),
+        Property("name", S, "Organisation name, or 'first last' for a person.", indexed=True),
+        Property("firstName", S, "Given name of a person."),
+        Property("lastName", S, "Family name of a person."),
+        Property("organizationName", S, "Registered name of an organisation or group."),
+        Property("birthDate", D, "Date of birth of a person."),
+        Property("taxNumber", S, "Tax or VAT number.", indexed=True),
+        Property("email", S, "Primary e-mail address."),
+        Property("phone", S, "Primary phone number."),
+        Property("roles", SL, "Roles the partner plays (CUSTOMER, VENDOR, DEALER, ...)."),
+    ),
+)
+
+ADDRESS = NodeType(
+    "Address",
+    "A postal address of a business partner.",
+    (
+        Property("street", S, "Street name."),
+        Property("houseNumber", S, "House number, with any suffix."),
+        Property("postalCode", S, "Postal code.", indexed=True),
+        Property("city", S, "City.", indexed=True),
+        Property("country", S, "ISO 3166-1 alpha-2 country code."),
+    ),
+)
+
+VEHICLE = _golden(
+    "Vehicle",
+    "A vehicle identified by its VIN (ISO 3779).",
+    (
+        Property("vin", S, "Vehicle identification number, 17 characters.", required=True),
+        Property("make", S, "Manufacturer brand.", indexed=True),
+        Property("model", S, "Model name."),
+        Property("modelYear", I, "Model year."),
+        Property("configuration", SL, "Option and characteristic codes."),
+    ),
+    natural_key=("vin",),
+)
+
+VEHICLE_EVENT = NodeType(
+    "VehicleEvent",
+    "One entry of a vehicle's history (produced, sold, serviced, ...).",
+    (
+        Property("type", S, "Event type.", required=True),
+        Property("occurredAt", DT, "When the event happened.", required=True),
+        Property("mileageKm", I, "Odometer reading at the event."),
+        Property("description", S, "Free text."),
+    ),
+)
+
+CONTRACT = _golden(
+    "Contract",
+    "A leasing, service or financing contract.",
+    (
+        Property("number", S, "Contract number.", required=True),
+        Property("type", S, "LEASING, SERVICE or FINANCING.", required=True),
+        Property("status", S, "DRAFT, ACTIVE, TERMINATED or EXPIRED.", required=True, indexed=True),
+        Property("startDate", D, "First day the contract is in force."),
+        Property("endDate", D, "Last day the contract is in force.", indexed=True),
+    ),
+    natural_key=("number",),
+)
+
+CONTRACT_ITEM = NodeType(
+    "ContractItem",
+    "An item of a contract (financing or service) with a stable unique item identifier.",
+    (
+        Property("uiid", S, "Unique item identifier, stable over the item's life.", required=True),
+        Property("kind", S, "FINANCING or SERVICE.", required=True),
+        Property("product", S, "Product code of the item."),
+    ),
+    natural_key=("uiid",),
+)
+
+CONTRACT_CHANGE = NodeType(
+    "ContractChange",
+    "A change process applied to a contract (LCOO, ETER, TERM, BLEX, CHOA, LCOP).",
+    (
+        Property("process", S, "Change process code.", required=True),
+        Property("effectiveDate", D, "Date from which the change applies.", required=True),
+        Property("recordedAt", DT, "When the hub recorded the change.", required=True),
+    ),
+)
+
+IDENTIFICATION_OBJECT = _golden(
+    "IdentificationObject",
+    "A fuel card, service card, licence plate or toll tag.",
+    (
+        Property("kind", S, "FUEL_CARD, SERVICE_CARD, LICENSE_PLATE or TOLL_TAG.", required=True),
+        Property("number", S, "Card or plate number.", required=True),
+        Property("status", S, "ACTIVE or BLOCKED; EXPIRED is derived from validTo."),
+        Property("blockedReason", S, "Why the object was blocked."),
+        Property("validFrom", D, "First valid day."),
+        Property("validTo", D, "Last valid day."),
+    ),
+    natural_key=("kind", "number"),
+)
+
+DOCUMENT = _golden(
+    "Document",
+    "A revision of a document (offer, inquiry, configuration, drawing, ...).",
+    (
+        Property("number", S, "Document number.", required=True, indexed=True),
+        Property("revision", S, "Revision (change index).", required=True),
+        Property("type", S, "Document type.", required=True),
+        Property("title", S, "Title."),
+        Property("releaseStatus", S, "IN_WORK, RELEASED or OBSOLETE."),
+        Property("fileSha256", S, "SHA-256 of the stored file content.", indexed=True),
+    ),
+    natural_key=("number", "revision"),
+)
+
+SOURCE_RECORD = NodeType(
+    "SourceRecord",
+    "What one source system delivered under its own key, linked to one golden record.",
+    (
+        Property("entity", S, "Label of the golden record it feeds.", required=True),
+        Property("system", S, "Source system, e.g. CRM or ERP.", required=True),
+        Property("key", S, "The source system's own key.", required=True),
+        Property("receivedAt", DT, "When the hub last received it.", required=True),
+    ),
+    natural_key=("entity", "system", "key"),
+)
+
+MODEL = Model(
+    nodes=(
+        BUSINESS_PARTNER,
+        ADDRESS,
+        VEHICLE,
+        VEHICLE_EVENT,
+        CONTRACT,
+        CONTRACT_ITEM,
+        CONTRACT_CHANGE,
+        IDENTIFICATION_OBJECT,
+        DOCUMENT,
+        SOURCE_RECORD,
+    ),
+    relationships=(
+        Relationship("HAS_ADDRESS", "BusinessPartner", "Address", "A partner's address.", ONE),
+        Relationship("OWNS", "BusinessPartner", "Vehicle", "The partner owns the vehicle.", ONE),
+        Relationship("DEALER_OF", "BusinessPartner", "Vehicle", "The partner sold it.", ONE),
+        Relationship(
+            "PARTY_TO",
+            "BusinessPartner",
+            "Contract",
+            "The partner is a party to the contract in a role.",
+            properties=(Property("role", S, "LESSEE, GUARANTOR, PAYER or DRIVER.", required=True),),
+        ),
+        Relationship("HAS_ITEM", "Contract", "ContractItem", "An item of the contract.", ONE),
+        Relationship("COVERS", "ContractItem", "Vehicle", "The item covers the vehicle."),
+        Relationship("HAS_CHANGE", "Contract", "ContractChange", "A change process applied.", ONE),
+        Relationship(
+            "IDENTIFIES",
+            "IdentificationObject",
+            "Vehicle",
+            "Bound to the vehicle.",
+            target_cardinality=ONE,
+        ),
+        Relationship(
+            "HELD_BY",
+            "IdentificationObject",
+            "BusinessPartner",
+            "Held by the partner.",
+            target_cardinality=ONE,
+        ),
+        Relationship(
+            "ISSUED_UNDER",
+            "IdentificationObject",
+            "Contract",
+            "Issued under the contract.",
+            target_cardinality=ONE,
+        ),
+        Relationship("ABOUT", "Document", "BusinessPartner", "The document concerns the partner."),
+        Relationship("ABOUT", "Document", "Vehicle", "The document concerns the vehicle."),
+        Relationship("ABOUT", "Document", "Contract", "The document concerns the contract."),
+        Relationship(
+            "REVISION_OF",
+            "Document",
+            "Document",
+            "This revision replaces the previous one.",
+            ONE,
+            ONE,
+        ),
+        Relationship("HAS_EVENT", "Vehicle", "VehicleEvent", "An entry of its history.", ONE),
+        Relationship(
+            "SOURCE_OF",
+            "SourceRecord",
+            "BusinessPartner",
+            "The source record feeds the golden record.",
+            target_cardinality=ONE,
+        ),
+        Relationship(
+            "SOURCE_OF", "SourceRecord", "Vehicle", "Feeds the vehicle.", target_cardinality=ONE
+        ),
+        Relationship(
+            "SOURCE_OF", "SourceRecord", "Contract", "Feeds the contract.", target_cardinality=ONE
+        ),
+        Relationship(
+            "SOURCE_OF",
+            "SourceRecord",
+            "IdentificationObject",
+            "Feeds the object.",
+            target_cardinality=ONE,
+        ),
+        Relationship(
+            "SOURCE_OF", "SourceRecord", "Document", "Feeds the document.", target_cardinality=ONE
+        ),
+    ),
+)
+MODEL.validate()

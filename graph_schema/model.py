@@ -1,0 +1,120 @@
+"""The vocabulary of the model: node types, properties, keys and relationships.
+
+The declarations themselves live in :mod:`graph_schema.entities`; everything that depends on
+the shape of the graph (constraints, indexes, validation, the GraphQL types) reads them from
+here instead of repeating them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class PropertyType(Enum):
+    """Value types a property can hold; each maps to a Cypher and a GraphQL type."""
+
+    STRING = "String"
+    INTEGER = "Int"
+    FLOAT = "Float"
+    BOOLEAN = "Boolean"
+    DATE = "Date"
+    DATETIME = "DateTime"
+    STRING_LIST = "[String]"
+
+
+class Cardinality(Enum):
+    """How many relationships of a type one node may have at that end."""
+
+    ONE = "one"
+    MANY = "many"
+
+
+@dataclass(frozen=True)
+class Property:
+    """One property of a node type."""
+
+    name: str
+    type: PropertyType
+    description: str
+    required: bool = False
+    indexed: bool = False
+
+
+@dataclass(frozen=True)
+class NodeType:
+    """A label with its properties and keys.
+
+    ``natural_key`` names the properties that identify a node in the business (a VIN, a
+    contract number, kind + number); together they are unique. Every node type also has a
+    unique, opaque hub ``id``.
+    """
+
+    label: str
+    description: str
+    properties: tuple[Property, ...]
+    natural_key: tuple[str, ...] = ()
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+    def prop(self, name: str) -> Property:
+        for prop in self.properties:
+            if prop.name == name:
+                return prop
+        raise KeyError(f"{self.label} has no property {name!r}")
+
+    @property
+    def property_names(self) -> tuple[str, ...]:
+        return tuple(prop.name for prop in self.properties)
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """A directed relationship type between two labels.
+
+    ``source_cardinality`` says how many ``source`` nodes one ``target`` may have and
+    ``target_cardinality`` how many targets one source may have: a vehicle has one owner
+    (source_cardinality=ONE) while an owner has many vehicles (target_cardinality=MANY).
+    """
+
+    type: str
+    source: str
+    target: str
+    description: str
+    source_cardinality: Cardinality = Cardinality.MANY
+    target_cardinality: Cardinality = Cardinality.MANY
+    properties: tuple[Property, ...] = ()
+
+
+@dataclass(frozen=True)
+class Model:
+    """The whole graph model: node types and the relationships between them."""
+
+    nodes: tuple[NodeType, ...]
+    relationships: tuple[Relationship, ...] = field(default=())
+
+    def node(self, label: str) -> NodeType:
+        for node in self.nodes:
+            if node.label == label:
+                return node
+        raise KeyError(f"the model has no node type {label!r}")
+
+    def relationships_of(self, label: str) -> tuple[Relationship, ...]:
+        return tuple(r for r in self.relationships if label in (r.source, r.target))
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` when the declarations contradict themselves."""
+        labels = [node.label for node in self.nodes]
+        if len(labels) != len(set(labels)):
+            raise ValueError("node labels must be unique")
+        for node in self.nodes:
+            names = node.property_names
+            if len(names) != len(set(names)):
+                raise ValueError(f"{node.label}: property names must be unique")
+            for key in (node.natural_key, *node.indexes):
+                missing = [name for name in key if name not in names]
+                if missing:
+                    raise ValueError(f"{node.label}: key or index names unknown {missing}")
+        for rel in self.relationships:
+            for end in (rel.source, rel.target):
+                if end not in labels:
+                    raise ValueError(f"{rel.type}: unknown label {end!r}")
