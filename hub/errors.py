@@ -1,0 +1,29 @@
+"""One error root for the hub, split by whose fault a failure is.
+
+- ``StartupError``: the hub cannot start as configured; the message says what to do.
+- ``DatabaseUnavailable``: infrastructure, the database cannot be reached right now.
+"""
+
+from __future__ import annotations
+
+
+class HubError(Exception):
+    """Root of the hub's own errors. ``code`` is stable and machine-readable."""
+
+    code = "INTERNAL"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class StartupError(HubError):
+    """Configuration or environment prevents the hub from starting."""
+
+    code = "STARTUP_FAILED"
+
+
+class DatabaseUnavailable(HubError):
+    """The database is down, unreachable or restarting; the request may be retried later."""
+
+    code = "DATABASE_UNAVAILABLE"

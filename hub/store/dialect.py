@@ -1,0 +1,64 @@
+"""The few differences between Neo4j 5 and ArcadeDB's Bolt endpoint, in one place.
+
+Everything else the hub sends is portable Cypher. When a difference is found, it is added
+here as a property or method of :class:`Dialect`, never as an ``if`` at the call site.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+_ARCADEDB_AGENT = re.compile(r"ArcadeDB\s+([0-9][^\s)]*)")
+_NEO4J_AGENT = re.compile(r"Neo4j/([0-9][^\s]*)")
+
+
+class Product(Enum):
+    NEO4J = "neo4j"
+    ARCADEDB = "arcadedb"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What the hub needs to know about the server it talks to."""
+
+    product: Product
+    version: str
+    agent: str
+
+    @property
+    def await_indexes(self) -> str | None:
+        """Statement that blocks until new indexes are online, or None when they are at once.
+
+        Neo4j populates indexes in the background; ArcadeDB builds them inside the statement
+        that creates them and has no ``db.awaitIndexes`` procedure.
+        """
+        if self.product is Product.NEO4J:
+            return "CALL db.awaitIndexes(300)"
+        return None
+
+    @property
+    def default_database(self) -> str | None:
+        """Database to use when none is configured (None: the server's own default)."""
+        if self.product is Product.ARCADEDB:
+            return "hub"
+        return None
+
+    def describe(self) -> str:
+        return f"{self.product.value} {self.version}"
+
+
+def detect(agent: str) -> Dialect:
+    """Tell the product from the Bolt server agent string.
+
+    ArcadeDB announces itself as ``Neo4j/5.26.0 compatible (ArcadeDB 26.10.2)``, so it is
+    checked first.
+    """
+    arcade = _ARCADEDB_AGENT.search(agent)
+    if arcade:
+        return Dialect(Product.ARCADEDB, arcade.group(1), agent)
+    neo4j = _NEO4J_AGENT.search(agent)
+    if neo4j:
+        return Dialect(Product.NEO4J, neo4j.group(1), agent)
+    raise ValueError(f"unknown Bolt server {agent!r}: the hub supports Neo4j 5 and ArcadeDB")

@@ -1,0 +1,215 @@
+"""The hub's only way to the database: the async neo4j driver, its dialect and error mapping.
+
+Every statement goes through :class:`Store` (or a :class:`Transaction` it hands out), which
+counts it (``hub_db_queries_total``) and turns connection failures into
+:class:`~hub.errors.DatabaseUnavailable`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+import neo4j
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ConnectionPoolError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+from neo4j.exceptions import DatabaseUnavailable as ServerDatabaseUnavailable
+
+from hub.errors import DatabaseUnavailable, StartupError
+from hub.settings import Settings
+from hub.store.dialect import Dialect, detect
+from hub.store.embedded import DataDir, EmbeddedServer
+
+T = TypeVar("T")
+Record = dict[str, Any]
+Params = Mapping[str, Any]
+
+_UNAVAILABLE = (
+    ServiceUnavailable,
+    SessionExpired,
+    ConnectionPoolError,
+    ServerDatabaseUnavailable,
+    OSError,
+)
+
+
+@contextlib.contextmanager
+def _unavailable_as_error(what: str) -> Any:
+    try:
+        yield
+    except _UNAVAILABLE as exc:
+        raise DatabaseUnavailable(f"the database is unavailable ({what}): {exc}") from exc
+
+
+class Transaction:
+    """A managed transaction that counts the statements it sends."""
+
+    def __init__(self, tx: neo4j.AsyncManagedTransaction, store: Store) -> None:
+        self._tx = tx
+        self._store = store
+
+    async def run(self, cypher: str, params: Params | None = None) -> list[Record]:
+        self._store.queries_sent += 1
+        result = await self._tx.run(cypher, dict(params or {}))
+        return [record.data() async for record in result]
+
+
+class Store:
+    """An open connection to the hub's database, embedded or external."""
+
+    def __init__(
+        self,
+        driver: neo4j.AsyncDriver,
+        database: str | None,
+        dialect: Dialect,
+        embedded: EmbeddedServer | None = None,
+    ) -> None:
+        self._driver = driver
+        self.database = database
+        self.dialect = dialect
+        self.embedded = embedded
+        self.queries_sent = 0
+
+    @classmethod
+    async def open(cls, settings: Settings, *, attach: bool = False) -> Store:
+        """Connect as configured, starting the embedded store when no URI is set.
+
+        With ``attach``, a command-line tool shares the embedded store of a hub already
+        running on the same data dir instead of failing on its lock.
+        Raises :class:`StartupError` with a message that says what to fix.
+        """
+        embedded: EmbeddedServer | None = None
+        running = DataDir(settings.data_dir).running_server() if attach else None
+        if settings.embedded and running:
+            credentials = DataDir(settings.data_dir).credentials()
+            uri = running
+            auth = (credentials.user, credentials.password)
+        elif settings.embedded:
+            embedded = EmbeddedServer(settings)
+            await embedded.start()
+            uri = embedded.uri
+            auth = (embedded.credentials.user, embedded.credentials.password)
+        else:
+            assert settings.neo4j_uri is not None
+            uri = settings.neo4j_uri
+            password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
+            auth = (settings.neo4j_user, password)
+        driver = neo4j.AsyncGraphDatabase.driver(
+            uri,
+            auth=auth,
+            connection_timeout=settings.db_connect_timeout,
+            connection_acquisition_timeout=settings.db_connect_timeout,
+            max_transaction_retry_time=settings.db_retry_seconds,
+        )
+        try:
+            dialect = await _detect_dialect(driver, uri, settings)
+            database = settings.neo4j_database or dialect.default_database
+            await _check_database(driver, uri, database)
+        except BaseException:
+            await driver.close()
+            if embedded is not None:
+                await embedded.stop()
+            raise
+        return cls(driver, database, dialect, embedded)
+
+    async def close(self) -> None:
+        await self._driver.close()
+        if self.embedded is not None:
+            await self.embedded.stop()
+
+    async def query(self, cypher: str, params: Params | None = None) -> list[Record]:
+        """Run one auto-commit statement; retried once when a pooled connection went stale."""
+        for attempt in (1, 2):
+            try:
+                async with self._session() as session:
+                    self.queries_sent += 1
+                    result = await session.run(cypher, dict(params or {}))
+                    return [record.data() async for record in result]
+            except (ServiceUnavailable, SessionExpired) as exc:
+                if attempt == 2:
+                    raise DatabaseUnavailable(f"the database is unavailable: {exc}") from exc
+            except _UNAVAILABLE as exc:
+                raise DatabaseUnavailable(f"the database is unavailable: {exc}") from exc
+        raise AssertionError("unreachable")
+
+    async def read(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run ``work`` in a managed read transaction (retried on transient errors)."""
+        async with self._session() as session:
+            with _unavailable_as_error("read"):
+                return await session.execute_read(lambda tx: work(Transaction(tx, self)))
+
+    async def write(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run ``work`` in a managed write transaction (retried on transient errors)."""
+        async with self._session() as session:
+            with _unavailable_as_error("write"):
+                return await session.execute_write(lambda tx: work(Transaction(tx, self)))
+
+    async def ping(self, within: float = 2.0) -> None:
+        """Raise :class:`DatabaseUnavailable` unless the database answers ``within`` seconds."""
+        problem = self.problem()
+        if problem:
+            raise DatabaseUnavailable(problem)
+        try:
+            await asyncio.wait_for(self.query("RETURN 1 AS ok"), within)
+        except TimeoutError as exc:
+            raise DatabaseUnavailable(f"the database did not answer within {within}s") from exc
+
+    def problem(self) -> str | None:
+        """A known reason the database cannot serve (the embedded server is restarting)."""
+        return self.embedded.problem() if self.embedded else None
+
+    @contextlib.asynccontextmanager
+    async def _session(self) -> AsyncIterator[neo4j.AsyncSession]:
+        problem = self.problem()
+        if problem:
+            raise DatabaseUnavailable(problem)
+        session = self._driver.session(database=self.database)
+        try:
+            yield session
+        finally:
+            with contextlib.suppress(*_UNAVAILABLE):
+                await session.close()
+
+
+async def _detect_dialect(driver: neo4j.AsyncDriver, uri: str, settings: Settings) -> Dialect:
+    try:
+        info = await driver.get_server_info()
+    except AuthError as exc:
+        raise StartupError(
+            f"the database at {uri} rejected user {settings.neo4j_user!r}: check "
+            "HUB_NEO4J_USER and HUB_NEO4J_PASSWORD"
+        ) from exc
+    except _UNAVAILABLE as exc:
+        raise StartupError(
+            f"cannot reach the database at {uri} ({_one_line(exc)}): check HUB_NEO4J_URI and "
+            "that the server is running, or unset HUB_NEO4J_URI to use the embedded store"
+        ) from exc
+    try:
+        return detect(info.agent)
+    except ValueError as exc:
+        raise StartupError(str(exc)) from exc
+
+
+async def _check_database(driver: neo4j.AsyncDriver, uri: str, database: str | None) -> None:
+    try:
+        await driver.execute_query("RETURN 1", database_=database)
+    except ClientError as exc:
+        if exc.code and exc.code.endswith("DatabaseNotFound"):
+            raise StartupError(
+                f"the database {database!r} does not exist on {uri}: check HUB_NEO4J_DATABASE"
+            ) from exc
+        raise StartupError(f"the database at {uri} refused a first query: {exc.message}") from exc
+    except _UNAVAILABLE as exc:
+        raise StartupError(f"cannot reach the database at {uri}: {_one_line(exc)}") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    """The driver's messages span lines; a startup error is one line."""
+    return " ".join(str(exc).split())
