@@ -1,0 +1,67 @@
+"""The GraphQL schema: types, the root query and the extensions every request passes."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph_schema import MODEL
+from hub import __version__
+from hub.api.context import Info
+from hub.api.errors import ErrorCodes
+from hub.api.operation import OperationName
+
+GOLDEN_LABELS = tuple(node.label for node in MODEL.nodes if "id" in node.property_names)
+
+
+@strawberry.type(description="The graph database the hub stores its records in.")
+class DatabaseInfo:
+    product: str = strawberry.field(description="'neo4j' or 'arcadedb' (the embedded store).")
+    version: str = strawberry.field(description="Version the server reports.")
+    name: str | None = strawberry.field(description="Database name; null for the server default.")
+
+
+@strawberry.type(description="How many golden records of one kind the hub holds.")
+class RecordCount:
+    label: str = strawberry.field(description="Node label, e.g. BusinessPartner.")
+    count: int = strawberry.field(description="Number of records with that label.")
+
+
+def _count_statement() -> str:
+    # One row with a column per label: a grouped count would return no row for an empty label.
+    counts = ", ".join(f"COUNT {{ MATCH (:{label}) }} AS {label}" for label in GOLDEN_LABELS)
+    return f"RETURN {counts}"
+
+
+@strawberry.type(description="Facts about this hub and the database behind it.")
+class ServerInfo:
+    hub_version: str = strawberry.field(description="Version of the hub software.")
+    database: DatabaseInfo = strawberry.field(description="The database in use.")
+
+    @strawberry.field(description="Golden records per kind, read from the database.")
+    async def record_counts(self, info: Info) -> list[RecordCount]:
+        (row,) = await info.context.store.query(_count_statement())
+        return [RecordCount(label=label, count=row[label]) for label in GOLDEN_LABELS]
+
+
+@strawberry.type(description="Read access to the master data.")
+class Query:
+    @strawberry.field(description="Version of the hub and the database it runs on.")
+    def server_info(self, info: Info) -> ServerInfo:
+        store = info.context.store
+        return ServerInfo(
+            hub_version=__version__,
+            database=DatabaseInfo(
+                product=store.dialect.product.value,
+                version=store.dialect.version,
+                name=store.database,
+            ),
+        )
+
+
+class HubSchema(strawberry.Schema):
+    def process_errors(self, errors: object, execution_context: object = None) -> None:
+        """Errors are logged once, with their classification, by :class:`ErrorCodes`."""
+
+
+def build_schema() -> strawberry.Schema:
+    return HubSchema(query=Query, extensions=[ErrorCodes, OperationName])

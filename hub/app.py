@@ -1,0 +1,121 @@
+"""The app factory: wires settings, the store, the GraphQL endpoint and the probes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from hub.api import build_schema
+from hub.api.context import Context
+from hub.errors import DatabaseUnavailable
+from hub.instrumentation import RequestInstrumentation
+from hub.metrics import CONTENT_TYPE, Metrics
+from hub.settings import Settings
+from hub.store import Store, migrations
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What the app holds while it runs; the store arrives when the lifespan opens it."""
+
+    settings: Settings
+    store: Store | None = None
+
+    def require_store(self) -> Store:
+        if self.store is None:
+            raise DatabaseUnavailable("the hub is still starting")
+        return self.store
+
+
+class GraphQLEndpoint(GraphQL[Context, None]):
+    def __init__(self, services: Services) -> None:
+        super().__init__(build_schema(), graphql_ide="graphiql", multipart_uploads_enabled=True)
+        self._services = services
+
+    async def get_context(self, request: object, response: object) -> Context:
+        return Context(
+            request=request,  # type: ignore[arg-type]
+            response=response,  # type: ignore[arg-type]
+            store=self._services.require_store(),
+            settings=self._services.settings,
+        )
+
+
+async def open_store(settings: Settings) -> Store:
+    """Open the store and bring its schema up to date when the settings ask for it."""
+    store = await Store.open(settings)
+    try:
+        if settings.migrate_on_start:
+            report = await migrations.apply(store)
+            log.info(
+                "schema_applied",
+                extra={
+                    "schema_created": len(report.created),
+                    "schema_present": len(report.existing),
+                },
+            )
+    except BaseException:
+        await store.close()
+        raise
+    return store
+
+
+def create_app(settings: Settings, store: Store | None = None) -> Starlette:
+    """Build the hub's ASGI app.
+
+    With ``store`` given, the app uses it and leaves closing it to the caller; without, the
+    app's lifespan opens a store from ``settings`` and closes it on shutdown.
+    """
+    services = Services(settings=settings, store=store)
+    metrics = Metrics(lambda: services.store.queries_sent if services.store else 0)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        owned = services.store is None
+        if owned:
+            services.store = await open_store(settings)
+        try:
+            yield
+        finally:
+            if owned and services.store is not None:
+                await services.store.close()
+                services.store = None
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        try:
+            db = services.require_store()
+            await db.ping()
+        except DatabaseUnavailable as exc:
+            return JSONResponse({"status": "unavailable", "reason": exc.message}, status_code=503)
+        return JSONResponse({"status": "ready", "database": db.dialect.describe()})
+
+    async def metrics_endpoint(_: Request) -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    graphql = GraphQLEndpoint(services)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+        ],
+        middleware=[Middleware(RequestInstrumentation, metrics=metrics)],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

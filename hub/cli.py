@@ -1,0 +1,203 @@
+"""The ``hub`` command: serve the API and manage the database schema.
+
+The CLI stays thin: it reads settings, calls the app factory or the store, and turns a
+:class:`~hub.errors.StartupError` into one line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import logging
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import uvicorn
+from pydantic import ValidationError
+
+from hub import __version__, logs
+from hub.api import build_schema
+from hub.app import create_app, open_store
+from hub.errors import StartupError
+from hub.settings import Settings
+from hub.store import Store, migrations
+
+log = logging.getLogger("hub")
+
+EXIT_STARTUP = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hub",
+        description="GraphQL master-data hub for business partners, vehicles, contracts, "
+        "identification objects and documents. Configuration comes from HUB_* environment "
+        "variables (and .env); see docs/configuration.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the GraphQL API",
+        description="Run the API: GraphQL (and GraphiQL in a browser) at /graphql, probes at "
+        "/healthz and /readyz, Prometheus metrics at /metrics. Without HUB_NEO4J_URI the "
+        "embedded database starts with data under HUB_DATA_DIR.",
+    )
+    serve.add_argument("--host", help="address to listen on (default: HUB_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: HUB_PORT or 8000)")
+
+    schema = commands.add_parser(
+        "schema",
+        help="apply or print the schema",
+        description="Manage the database constraints and indexes, or print the GraphQL SDL.",
+    )
+    schema_commands = schema.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
+    schema_commands.add_parser(
+        "apply",
+        help="create missing constraints and indexes",
+        description="Create the uniqueness constraints and indexes the model declares. Safe to "
+        "repeat; works while `hub serve` runs on the same data dir.",
+    )
+    printer = schema_commands.add_parser(
+        "print",
+        help="write the GraphQL schema (SDL)",
+        description="Write the GraphQL schema in SDL to stdout or to a file.",
+    )
+    printer.add_argument("-o", "--output", type=Path, help="file to write instead of stdout")
+    return parser
+
+
+def _load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"HUB_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise StartupError(f"invalid configuration: {problems}") from exc
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Claim the listening port before anything else starts, so a clash is reported first."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(
+                f"port {port} on {host} is already in use: stop the program using it, or "
+                "choose another with --port or HUB_PORT"
+            ) from exc
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+class _Server(uvicorn.Server):
+    """Uvicorn without its own signal capture, which re-raises the signal on the way out and
+    would end the process before the store is closed; :func:`_serve` handles signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    def request_exit(self) -> None:
+        if self.should_exit:
+            self.force_exit = True
+        self.should_exit = True
+
+
+async def _serve(settings: Settings, sock: socket.socket, started: float) -> None:
+    store = await open_store(settings)
+    try:
+        config = uvicorn.Config(
+            create_app(settings, store),
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            proxy_headers=False,
+        )
+        server = _Server(config)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, server.request_exit)
+        host, port = sock.getsockname()[:2]
+        log.info(
+            "hub_ready",
+            extra={
+                "url": f"http://{host}:{port}/graphql",
+                "database": store.dialect.describe(),
+                "embedded": settings.embedded,
+                "startup_seconds": round(time.perf_counter() - started, 2),
+            },
+        )
+        await server.serve(sockets=[sock])
+    finally:
+        await store.close()
+
+
+def serve(settings: Settings, host: str | None, port: int | None) -> int:
+    started = time.perf_counter()
+    sock = bind_socket(host or settings.host, settings.port if port is None else port)
+    try:
+        asyncio.run(_serve(settings, sock, started))
+    finally:
+        sock.close()
+    return 0
+
+
+async def _apply_schema(settings: Settings) -> migrations.MigrationReport:
+    store = await Store.open(settings, attach=True)
+    try:
+        return await migrations.apply(store)
+    finally:
+        await store.close()
+
+
+def apply_schema(settings: Settings) -> int:
+    report = asyncio.run(_apply_schema(settings))
+    print(f"created {len(report.created)}, already present {len(report.existing)}")
+    for name in report.created:
+        print(f"  + {name}")
+    return 0
+
+
+def print_schema(output: Path | None) -> int:
+    sdl = build_schema().as_str() + "\n"
+    if output is None:
+        sys.stdout.write(sdl)
+    else:
+        output.write_text(sdl, encoding="utf-8")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "schema" and args.schema_command == "print":
+        return print_schema(args.output)
+    settings: Settings | None = None
+    try:
+        settings = _load_settings()
+        logs.configure(settings)
+        if args.command == "serve":
+            return serve(settings, args.host, args.port)
+        return apply_schema(settings)
+    except StartupError as exc:
+        if settings is not None and settings.log_level == "DEBUG":
+            log.exception("startup_failed")
+        print(f"hub: error: {exc.message}", file=sys.stderr)
+        return EXIT_STARTUP
+    except KeyboardInterrupt:
+        return 130
