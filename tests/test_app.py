@@ -1,0 +1,151 @@
+"""The HTTP surface: probes, GraphiQL, introspection, metrics and the request log."""
+
+import json
+import logging
+import re
+
+import pytest
+from graphql import GraphQLError
+
+from hub.api.errors import classify
+from hub.api.operation import label_for
+from hub.errors import DatabaseUnavailable
+from hub.logs import JsonFormatter
+from tests.harness import RunningHub
+
+INTROSPECTION = """
+query Introspect {
+  __schema {
+    queryType { name }
+    types { name kind description fields { name description } }
+  }
+}
+"""
+
+
+def test_healthz_answers_while_the_process_lives(hub: RunningHub) -> None:
+    with hub.client() as client:
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_reports_the_reachable_database(hub: RunningHub) -> None:
+    with hub.client() as client:
+        response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+    assert response.json()["database"].startswith("arcadedb ")
+
+
+def test_graphiql_is_served_to_a_browser(hub: RunningHub) -> None:
+    with hub.client() as client:
+        response = client.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "graphiql" in response.text.lower()
+
+
+def test_introspection_shows_a_described_schema(hub: RunningHub) -> None:
+    body = hub.graphql(INTROSPECTION, operation="Introspect")
+    schema = body["data"]["__schema"]
+    assert schema["queryType"]["name"] == "Query"
+    own_types = [
+        t for t in schema["types"] if not t["name"].startswith("__") and t["kind"] == "OBJECT"
+    ]
+    assert own_types
+    for graphql_type in own_types:
+        assert graphql_type["description"], graphql_type["name"]
+        for field in graphql_type["fields"]:
+            assert field["description"], f"{graphql_type['name']}.{field['name']}"
+
+
+def test_server_info_reads_counts_from_the_database(hub: RunningHub) -> None:
+    body = hub.graphql(
+        "{ serverInfo { hubVersion database { product name } recordCounts { label count } } }"
+    )
+    info = body["data"]["serverInfo"]
+    assert info["database"] == {"product": "arcadedb", "name": "hub"}
+    assert {c["label"] for c in info["recordCounts"]} == {
+        "BusinessPartner",
+        "Vehicle",
+        "Contract",
+        "IdentificationObject",
+        "Document",
+    }
+
+
+def _metric(text: str, name: str, **labels: str) -> float:
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        if all(f'{key}="{value}"' in line for key, value in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_count_requests_by_operation_and_database_queries(hub: RunningHub) -> None:
+    with hub.client() as client:
+        before = client.get("/metrics").text
+        hub.graphql(
+            "query CountRecords { serverInfo { recordCounts { count } } }", operation="CountRecords"
+        )
+        after = client.get("/metrics")
+    assert after.headers["content-type"].startswith("text/plain")
+    labels = {"operation": "CountRecords", "path": "/graphql", "status": "200"}
+    assert (
+        _metric(after.text, "hub_http_requests_total", **labels)
+        == _metric(before, "hub_http_requests_total", **labels) + 1
+    )
+    assert (
+        _metric(after.text, "hub_http_request_duration_seconds_count", operation="CountRecords")
+        >= 1
+    )
+    assert (
+        _metric(after.text, "hub_db_queries_total") >= _metric(before, "hub_db_queries_total") + 1
+    )
+
+
+def test_each_request_writes_one_structured_log_line(
+    hub: RunningHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="hub.request"):
+        hub.graphql(
+            "query LoggedOperation { serverInfo { hubVersion } }", operation="LoggedOperation"
+        )
+    lines = [
+        r
+        for r in caplog.records
+        if r.name == "hub.request" and getattr(r, "operation", None) == "LoggedOperation"
+    ]
+    assert len(lines) == 1
+    record = lines[0]
+    assert record.status == 200  # type: ignore[attr-defined]
+    assert record.duration_ms > 0  # type: ignore[attr-defined]
+    rendered = json.loads(JsonFormatter().format(record))
+    assert rendered["event"] == "request"
+    assert rendered["operation"] == "LoggedOperation"
+    assert rendered["path"] == "/graphql"
+
+
+def test_invalid_query_is_a_graphql_error_with_a_code(hub: RunningHub) -> None:
+    body = hub.graphql("{ noSuchField }")
+    error = body["errors"][0]
+    assert "noSuchField" in error["message"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_unexpected_errors_are_masked_and_database_outages_named() -> None:
+    leaked = classify(GraphQLError("boom", original_error=KeyError("secret internals")))
+    assert leaked.message == "Internal server error."
+    assert leaked.extensions == {"code": "INTERNAL_SERVER_ERROR"}
+    outage = classify(GraphQLError("x", original_error=DatabaseUnavailable("bolt refused")))
+    assert outage.extensions == {"code": "DATABASE_UNAVAILABLE"}
+    assert "bolt" not in outage.message
+
+
+def test_operation_names_that_are_not_identifiers_do_not_become_metric_labels() -> None:
+    assert label_for("Fine_Name1") == "Fine_Name1"
+    assert label_for(None) == "anonymous"
+    assert label_for("x" * 200) == "invalid_name"
+    assert re.fullmatch(r"[a-z_]+", label_for("drop table; --"))

@@ -1,0 +1,29 @@
+import pytest
+
+from hub.store.dialect import Product, detect
+from tests.harness import RunningHub
+
+
+def test_arcadedb_is_recognised_although_it_announces_neo4j_compatibility() -> None:
+    dialect = detect("Neo4j/5.26.0 compatible (ArcadeDB 26.10.2)")
+    assert dialect.product is Product.ARCADEDB
+    assert dialect.version == "26.10.2"
+    assert dialect.await_indexes is None
+    assert dialect.default_database == "hub"
+
+
+def test_neo4j_is_recognised_and_waits_for_indexes() -> None:
+    dialect = detect("Neo4j/5.24.1")
+    assert dialect.product is Product.NEO4J
+    assert dialect.version == "5.24.1"
+    assert dialect.await_indexes == "CALL db.awaitIndexes(300)"
+    assert dialect.default_database is None
+
+
+def test_unknown_server_is_refused_with_the_supported_products_named() -> None:
+    with pytest.raises(ValueError, match="supports Neo4j 5 and ArcadeDB"):
+        detect("Memgraph/2.1")
+
+
+def test_dialect_is_detected_from_the_running_store(hub: RunningHub) -> None:
+    assert hub.store.dialect.product is Product.ARCADEDB

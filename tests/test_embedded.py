@@ -1,0 +1,145 @@
+"""The embedded store's life: first start, restart, exclusive data dir, crash and recovery."""
+
+import asyncio
+import json
+import os
+import signal
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from hub.errors import StartupError
+from hub.store import Store
+from hub.store.embedded import EmbeddedServer
+from tests.conftest import make_settings
+from tests.harness import serve
+
+pytestmark = pytest.mark.slow
+
+
+def test_first_start_on_an_empty_data_dir_creates_store_and_owner_only_credentials(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "fresh" / "var"
+
+    async def scenario() -> list[dict[str, int]]:
+        store = await Store.open(make_settings(data_dir))
+        try:
+            return await store.query("RETURN 1 AS ok")
+        finally:
+            await store.close()
+
+    assert asyncio.run(scenario()) == [{"ok": 1}]
+    credentials = data_dir / "credentials.json"
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    assert len(json.loads(credentials.read_text())["password"]) >= 24
+    assert (data_dir / "arcadedb" / "databases" / "hub").is_dir()
+    assert not (data_dir / "embedded.json").exists(), "runtime file is removed on clean stop"
+
+
+def test_restart_keeps_data(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+
+    async def write() -> None:
+        store = await Store.open(settings)
+        try:
+            await store.query("CREATE (:Probe {name: 'kept'})")
+        finally:
+            await store.close()
+
+    async def read() -> list[dict[str, str]]:
+        store = await Store.open(settings)
+        try:
+            return await store.query("MATCH (p:Probe) RETURN p.name AS name")
+        finally:
+            await store.close()
+
+    asyncio.run(write())
+    assert asyncio.run(read()) == [{"name": "kept"}]
+
+
+def test_second_hub_on_the_same_data_dir_gets_a_clear_error(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+
+    async def scenario() -> str:
+        first = await Store.open(settings)
+        try:
+            with pytest.raises(StartupError) as caught:
+                await Store.open(settings)
+            return caught.value.message
+        finally:
+            await first.close()
+
+    message = asyncio.run(scenario())
+    assert "in use by another hub" in message
+    assert f"pid {os.getpid()}" in message
+    assert "HUB_DATA_DIR" in message
+
+
+def test_tools_attach_to_the_store_a_running_hub_owns(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+
+    async def scenario() -> list[dict[str, int]]:
+        owner = await Store.open(settings)
+        try:
+            await owner.query("CREATE (:Probe {n: 7})")
+            tool = await Store.open(settings, attach=True)
+            try:
+                assert tool.embedded is None
+                return await tool.query("MATCH (p:Probe) RETURN p.n AS n")
+            finally:
+                await tool.close()
+        finally:
+            await owner.close()
+
+    assert asyncio.run(scenario()) == [{"n": 7}]
+
+
+def test_stopping_terminates_the_server_process(tmp_path: Path) -> None:
+    async def scenario() -> int:
+        server = EmbeddedServer(make_settings(tmp_path))
+        await server.start()
+        pid = server.pid
+        assert pid is not None
+        await server.stop()
+        return pid
+
+    pid = asyncio.run(scenario())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def _wait_for(condition: object, timeout: float, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return True
+        time.sleep(step)
+    return False
+
+
+def test_crash_turns_readiness_red_answers_database_unavailable_and_recovers(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path, embedded_restart_delay=3.0)
+    query = "query Counts { serverInfo { recordCounts { label count } } }"
+    with serve(settings) as hub, hub.client() as client:
+        assert "data" in hub.graphql(query) and "errors" not in hub.graphql(query)
+        embedded = hub.store.embedded
+        assert embedded is not None and embedded.pid is not None
+        os.kill(embedded.pid, signal.SIGKILL)
+
+        assert _wait_for(lambda: client.get("/readyz").status_code == 503, timeout=10)
+        ready = client.get("/readyz")
+        assert ready.json()["status"] == "unavailable"
+        assert "restarting" in ready.json()["reason"]
+        failed = hub.graphql(query)
+        assert failed["errors"][0]["extensions"]["code"] == "DATABASE_UNAVAILABLE"
+        assert "Traceback" not in json.dumps(failed)
+
+        assert _wait_for(lambda: client.get("/readyz").status_code == 200, timeout=90, step=0.5)
+        recovered = hub.graphql(query)
+        assert "errors" not in recovered
+        assert len(recovered["data"]["serverInfo"]["recordCounts"]) == 5

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from hub.settings import Settings
+
+
+def test_defaults_run_the_embedded_store_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(_env_file=None)
+    assert settings.embedded
+    assert settings.host == "127.0.0.1"
+    assert settings.port == 8000
+    assert settings.data_dir == Path("./var")
+
+
+def test_environment_variables_configure_the_hub(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_NEO4J_URI", "bolt://neo4j:7687")
+    monkeypatch.setenv("HUB_NEO4J_PASSWORD", "s3cret")
+    monkeypatch.setenv("HUB_PORT", "9000")
+    monkeypatch.setenv("HUB_EMBEDDED_HEAP", "512M")
+    settings = Settings(_env_file=None)
+    assert not settings.embedded
+    assert settings.neo4j_uri == "bolt://neo4j:7687"
+    assert settings.neo4j_password is not None
+    assert settings.neo4j_password.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(settings)
+    assert settings.port == 9000
+    assert settings.embedded_heap == "512m"
+
+
+def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("HUB_LOG_LEVEL=DEBUG\nHUB_DATA_DIR=/srv/hub\n")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.log_level == "DEBUG"
+    assert settings.data_dir == Path("/srv/hub")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "rule"),
+    [
+        ("HUB_NEO4J_URI", "http://neo4j:7474", "bolt://"),
+        ("HUB_EMBEDDED_HEAP", "lots", "number followed by m or g"),
+        ("HUB_PORT", "70000", "less than or equal"),
+        ("HUB_LOG_LEVEL", "LOUD", "DEBUG"),
+    ],
+)
+def test_invalid_values_name_the_rule(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, rule: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError, match=rule):
+        Settings(_env_file=None)
