@@ -1,0 +1,39 @@
+# Two commands for a newcomer:  `make serve`  and  `make test`.
+# Both create .venv and install the hub with its development tools on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: serve test lint format schema bench-cold-start clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+serve: $(STAMP)  ## run the hub on the embedded store at http://127.0.0.1:8000/graphql
+	$(BIN)/hub serve
+
+test: $(STAMP)  ## run the whole test suite against a real embedded store
+	$(BIN)/pytest
+
+lint: $(STAMP)  ## formatting, lint and type checks
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+schema: $(STAMP)  ## refresh the committed GraphQL SDL
+	$(BIN)/hub schema print -o schema.graphql
+
+bench-cold-start: $(STAMP)
+	$(BIN)/python -m bench.cold_start
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
