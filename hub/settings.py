@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
-LogFormat = Literal["json", "text"]
+LogFormat = Literal["auto", "json", "text"]
 
 _HEAP_PATTERN = re.compile(r"^[1-9][0-9]*[mMgG]$")
 
@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535, description="Port `hub serve` listens on.")
     log_level: LogLevel = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_format: LogFormat = Field(
-        default="json", description="'json' (one object a line) or 'text' for people."
+        default="auto",
+        description="'json' (one object a line), 'text' for people, or 'auto': text on a "
+        "terminal, JSON otherwise.",
     )
     embedded_heap: str = Field(
         default="2g",
