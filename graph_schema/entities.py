@@ -97,6 +97,7 @@ CONTRACT = _golden(
         Property("status", S, "DRAFT, ACTIVE, TERMINATED or EXPIRED.", required=True, indexed=True),
         Property("startDate", D, "First day the contract is in force."),
         Property("endDate", D, "Last day the contract is in force.", indexed=True),
+        Property("terminationDate", D, "Day from which a terminated contract is terminated."),
     ),
     natural_key=("number",),
 )
@@ -108,6 +109,8 @@ CONTRACT_ITEM = NodeType(
         Property("uiid", S, "Unique item identifier, stable over the item's life.", required=True),
         Property("kind", S, "FINANCING or SERVICE.", required=True),
         Property("product", S, "Product code of the item."),
+        Property("serviceCodes", SL, "Codes of the single services of the item."),
+        Property("serviceCoverage", PropertyType.INTEGER_LIST, "Coverage percent of each service."),
     ),
     natural_key=("uiid",),
 )
@@ -119,6 +122,8 @@ CONTRACT_CHANGE = NodeType(
         Property("process", S, "Change process code.", required=True),
         Property("effectiveDate", D, "Date from which the change applies.", required=True),
         Property("recordedAt", DT, "When the hub recorded the change.", required=True),
+        Property("newEndDate", D, "New end date of an extension (BLEX)."),
+        Property("newLesseeId", S, "Hub id of the new lessee (LCOO)."),
     ),
 )
 
@@ -146,6 +151,9 @@ DOCUMENT = _golden(
         Property("title", S, "Title."),
         Property("releaseStatus", S, "IN_WORK, RELEASED or OBSOLETE."),
         Property("fileSha256", S, "SHA-256 of the stored file content.", indexed=True),
+        Property("fileSize", I, "Size of the stored file in bytes."),
+        Property("fileMediaType", S, "Media type of the stored file."),
+        Property("fileName", S, "File name as uploaded."),
     ),
     natural_key=("number", "revision"),
 )
@@ -157,9 +165,28 @@ SOURCE_RECORD = NodeType(
         Property("entity", S, "Label of the golden record it feeds.", required=True),
         Property("system", S, "Source system, e.g. CRM or ERP.", required=True),
         Property("key", S, "The source system's own key.", required=True),
-        Property("receivedAt", DT, "When the hub last received it.", required=True),
+        Property("receivedAt", DT, "When the hub last received a changed delivery.", required=True),
+        Property("payload", S, "The delivered values, as canonical JSON."),
+        Property("payloadHash", S, "SHA-256 of the payload, to recognise repeated deliveries."),
     ),
     natural_key=("entity", "system", "key"),
+    indexes=(("system", "key"),),
+)
+
+CHANGE_EVENT = NodeType(
+    "ChangeEvent",
+    "One change to a golden record: the append-only log behind history and audit.",
+    (
+        Property("id", S, "Identifier of the event.", required=True),
+        Property("entity", S, "Label of the changed record.", required=True),
+        Property("entityId", S, "Hub id of the changed record.", required=True, indexed=True),
+        Property("action", S, "CREATED, UPDATED or the business process applied.", required=True),
+        Property("at", DT, "When the change was committed.", required=True, indexed=True),
+        Property("system", S, "Source system that caused it, if any."),
+        Property("key", S, "That system's key, if any."),
+        Property("fields", SL, "Names of the values that changed."),
+        Property("version", I, "Version of the record after the change."),
+    ),
 )
 
 MODEL = Model(
@@ -174,6 +201,7 @@ MODEL = Model(
         IDENTIFICATION_OBJECT,
         DOCUMENT,
         SOURCE_RECORD,
+        CHANGE_EVENT,
     ),
     relationships=(
         Relationship("HAS_ADDRESS", "BusinessPartner", "Address", "A partner's address.", ONE),

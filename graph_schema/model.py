@@ -21,6 +21,7 @@ class PropertyType(Enum):
     DATE = "Date"
     DATETIME = "DateTime"
     STRING_LIST = "[String]"
+    INTEGER_LIST = "[Int]"
 
 
 class Cardinality(Enum):
@@ -97,6 +98,12 @@ class Model:
             if node.label == label:
                 return node
         raise KeyError(f"the model has no node type {label!r}")
+
+    @property
+    def golden_labels(self) -> tuple[str, ...]:
+        """Labels of golden records: those with an id, a version and creation/update times."""
+        managed = {"id", "version", "createdAt", "updatedAt"}
+        return tuple(n.label for n in self.nodes if managed <= set(n.property_names))
 
     def relationships_of(self, label: str) -> tuple[Relationship, ...]:
         return tuple(r for r in self.relationships if label in (r.source, r.target))

@@ -5,17 +5,18 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from hub.api import build_schema
 from hub.api.context import Context
+from hub.domain.files import FileStore
 from hub.errors import DatabaseUnavailable
 from hub.instrumentation import RequestInstrumentation
 from hub.metrics import CONTENT_TYPE, Metrics
@@ -31,6 +32,12 @@ class Services:
 
     settings: Settings
     store: Store | None = None
+    files: FileStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.files = FileStore(
+            self.settings.data_dir / "files", self.settings.max_upload_mb * 1024 * 1024
+        )
 
     def require_store(self) -> Store:
         if self.store is None:
@@ -49,6 +56,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             response=response,  # type: ignore[arg-type]
             store=self._services.require_store(),
             settings=self._services.settings,
+            files=self._services.files,
         )
 
 
@@ -103,6 +111,25 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             return JSONResponse({"status": "unavailable", "reason": exc.message}, status_code=503)
         return JSONResponse({"status": "ready", "database": db.dialect.describe()})
 
+    async def file(request: Request) -> Response:
+        sha256 = request.path_params["sha256"]
+        path = services.files.path(sha256)
+        if path is None:
+            return JSONResponse({"error": "no such file"}, status_code=404)
+        rows = await services.require_store().query(
+            "MATCH (d:Document {fileSha256: $sha}) "
+            "RETURN d.fileMediaType AS mediaType, d.fileName AS name LIMIT 1",
+            {"sha": sha256},
+        )
+        if not rows:
+            return JSONResponse({"error": "no document has this file"}, status_code=404)
+        return FileResponse(
+            path,
+            media_type=rows[0]["mediaType"] or "application/octet-stream",
+            filename=rows[0]["name"] or sha256,
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )
+
     async def metrics_endpoint(_: Request) -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
@@ -113,6 +140,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/files/{sha256}", file, name="file"),
         ],
         middleware=[Middleware(RequestInstrumentation, metrics=metrics)],
         lifespan=lifespan,

@@ -27,3 +27,9 @@ class DatabaseUnavailable(HubError):
     """The database is down, unreachable or restarting; the request may be retried later."""
 
     code = "DATABASE_UNAVAILABLE"
+
+
+class BadRequest(HubError):
+    """The caller asked for something outside the API's rules (e.g. a page too large)."""
+
+    code = "BAD_USER_INPUT"

@@ -39,6 +39,8 @@ class RequestInstrumentation:
         finally:
             seconds = time.perf_counter() - started
             path = scope["path"] if scope["path"] in KNOWN_PATHS else "other"
+            if scope["path"].startswith("/files/"):
+                path = "/files"
             operation = str(state.get("graphql_operation", "-"))
             self.metrics.observe(scope["method"], path, operation, status, seconds)
             log.info(

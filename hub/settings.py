@@ -72,6 +72,9 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds a transaction is retried on transient errors before giving up.",
     )
+    max_upload_mb: int = Field(
+        default=100, gt=0, description="Largest document file accepted, in MiB."
+    )
     migrate_on_start: bool = Field(
         default=True, description="Apply constraints and indexes when the hub starts."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import subprocess
 import sys
@@ -114,3 +115,21 @@ def hub_command(*args: str, env: dict[str, str], cwd: Path, timeout: float = 120
         timeout=timeout,
         check=False,
     )
+
+
+VIN_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
+
+
+def vin_for(token: str, n: int = 0) -> str:
+    """A valid VIN unique to a test's token and a sequence number."""
+    digest = hashlib.sha256(token.encode()).digest()
+    prefix = "".join(VIN_ALPHABET[b % len(VIN_ALPHABET)] for b in digest[:11])
+    return f"{prefix}{n:06d}"
+
+
+def ok(hub: RunningHub, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Data of a GraphQL request that must succeed without errors."""
+    body = hub.graphql(query, variables)
+    assert "errors" not in body, body["errors"]
+    data: dict[str, Any] = body["data"]
+    return data

@@ -4,8 +4,8 @@ from graph_schema import MODEL, Model, NodeType, Property, PropertyType
 
 
 def test_every_golden_record_has_an_id_version_and_timestamps() -> None:
-    golden = [node for node in MODEL.nodes if "id" in node.property_names]
-    assert {node.label for node in golden} >= {
+    golden = [MODEL.node(label) for label in MODEL.golden_labels]
+    assert {node.label for node in golden} == {
         "BusinessPartner",
         "Vehicle",
         "Contract",

@@ -17,7 +17,8 @@ def test_plan_derives_constraints_and_indexes_from_the_model() -> None:
         if "id" in node.property_names:
             assert f"{migrations._snake(node.label)}_id_unique" in statements
     indexed = [p for n in MODEL.nodes for p in n.properties if p.indexed]
-    assert sum(s.kind == "index" for s in statements.values()) == len(indexed)
+    composite = [i for n in MODEL.nodes for i in n.indexes]
+    assert sum(s.kind == "index" for s in statements.values()) == len(indexed) + len(composite)
 
 
 def test_applying_twice_creates_nothing_the_second_time(hub: RunningHub) -> None:

@@ -1,14 +1,17 @@
-"""What every resolver can reach: the request, the store and the settings."""
+"""What every resolver can reach: the request, the store, loaders and the settings."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from hub.api.loaders import Loaders
+from hub.domain.files import FileStore
 from hub.settings import Settings
 from hub.store import Store
 
@@ -19,6 +22,15 @@ class Context:
     response: Response | None
     store: Store
     settings: Settings
+    files: FileStore
+    loaders: Loaders = field(init=False)
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.store)
+
+    def file_url(self, sha256: str) -> str:
+        return str(self.request.url_for("file", sha256=sha256))
 
 
 Info = strawberry.Info[Context, None]

@@ -8,9 +8,11 @@ from graph_schema import MODEL
 from hub import __version__
 from hub.api.context import Info
 from hub.api.errors import ErrorCodes
+from hub.api.mutations import MasterDataMutation
 from hub.api.operation import OperationName
+from hub.api.queries import MasterDataQuery
 
-GOLDEN_LABELS = tuple(node.label for node in MODEL.nodes if "id" in node.property_names)
+GOLDEN_LABELS = MODEL.golden_labels
 
 
 @strawberry.type(description="The graph database the hub stores its records in.")
@@ -44,7 +46,7 @@ class ServerInfo:
 
 
 @strawberry.type(description="Read access to the master data.")
-class Query:
+class Query(MasterDataQuery):
     @strawberry.field(description="Version of the hub and the database it runs on.")
     def server_info(self, info: Info) -> ServerInfo:
         store = info.context.store
@@ -63,5 +65,10 @@ class HubSchema(strawberry.Schema):
         """Errors are logged once, with their classification, by :class:`ErrorCodes`."""
 
 
+@strawberry.type(description="Writes from source systems and business processes.")
+class Mutation(MasterDataMutation):
+    pass
+
+
 def build_schema() -> strawberry.Schema:
-    return HubSchema(query=Query, extensions=[ErrorCodes, OperationName])
+    return HubSchema(query=Query, mutation=Mutation, extensions=[ErrorCodes, OperationName])

@@ -1,0 +1,94 @@
+"""The closed vocabularies of the domain. The API exposes them as GraphQL enums."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class PartnerKind(Enum):
+    PERSON = "PERSON"
+    ORGANIZATION = "ORGANIZATION"
+    GROUP = "GROUP"
+
+
+class PartnerRole(Enum):
+    CUSTOMER = "CUSTOMER"
+    VENDOR = "VENDOR"
+    DEALER = "DEALER"
+    LESSEE = "LESSEE"
+    END_CUSTOMER = "END_CUSTOMER"
+    SERVICE_PROVIDER = "SERVICE_PROVIDER"
+    CARD_HOLDER = "CARD_HOLDER"
+
+
+class VehicleEventType(Enum):
+    PRODUCED = "PRODUCED"
+    SOLD = "SOLD"
+    DELIVERED = "DELIVERED"
+    SERVICED = "SERVICED"
+    OWNERSHIP_CHANGED = "OWNERSHIP_CHANGED"
+    REGISTERED = "REGISTERED"
+    DEREGISTERED = "DEREGISTERED"
+
+
+class ContractType(Enum):
+    LEASING = "LEASING"
+    SERVICE = "SERVICE"
+    FINANCING = "FINANCING"
+
+
+class ContractStatus(Enum):
+    DRAFT = "DRAFT"
+    ACTIVE = "ACTIVE"
+    TERMINATED = "TERMINATED"
+    EXPIRED = "EXPIRED"
+
+
+class ContractPartyRole(Enum):
+    LESSEE = "LESSEE"
+    GUARANTOR = "GUARANTOR"
+    PAYER = "PAYER"
+    DRIVER = "DRIVER"
+
+
+class ContractItemKind(Enum):
+    FINANCING = "FINANCING"
+    SERVICE = "SERVICE"
+
+
+class ContractChangeProcess(Enum):
+    LCOO = "LCOO"  # change of lessee
+    ETER = "ETER"  # early termination with return
+    TERM = "TERM"  # termination with return
+    BLEX = "BLEX"  # extension
+    CHOA = "CHOA"  # change of sales-relevant attributes
+    LCOP = "LCOP"  # change of other partners
+
+
+class IdentificationKind(Enum):
+    FUEL_CARD = "FUEL_CARD"
+    SERVICE_CARD = "SERVICE_CARD"
+    LICENSE_PLATE = "LICENSE_PLATE"
+    TOLL_TAG = "TOLL_TAG"
+
+
+class IdentificationStatus(Enum):
+    ACTIVE = "ACTIVE"
+    BLOCKED = "BLOCKED"
+    EXPIRED = "EXPIRED"
+
+
+class DocumentType(Enum):
+    TECHNICAL_OFFER = "TECHNICAL_OFFER"
+    CUSTOMER_INQUIRY = "CUSTOMER_INQUIRY"
+    CONFIGURATION = "CONFIGURATION"
+    COMPLAINT = "COMPLAINT"
+    CONTRACT = "CONTRACT"
+    DRAWING = "DRAWING"
+    OTHER = "OTHER"
+
+
+class ReleaseStatus(Enum):
+    IN_WORK = "IN_WORK"
+    RELEASED = "RELEASED"
+    OBSOLETE = "OBSOLETE"

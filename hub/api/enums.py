@@ -1,0 +1,61 @@
+"""The domain's enums as GraphQL enums, registered once before any type uses them."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph_schema import enums as e
+from graph_schema.enums import (
+    ContractChangeProcess,
+    ContractItemKind,
+    ContractPartyRole,
+    ContractStatus,
+    ContractType,
+    DocumentType,
+    IdentificationKind,
+    IdentificationStatus,
+    PartnerKind,
+    PartnerRole,
+    ReleaseStatus,
+    VehicleEventType,
+)
+
+strawberry.enum(e.PartnerKind, description="What kind of party a partner is.")
+strawberry.enum(e.PartnerRole, description="A role a business partner plays.")
+strawberry.enum(e.VehicleEventType, description="Kinds of vehicle history.")
+strawberry.enum(e.ContractType, description="Kinds of contract.")
+strawberry.enum(
+    e.ContractStatus,
+    description="Life-cycle status. TERMINATED applies from the effective date of the "
+    "termination; an active contract past its end date reads as EXPIRED.",
+)
+strawberry.enum(e.ContractPartyRole, description="Role of a contract party.")
+strawberry.enum(e.ContractItemKind, description="Kinds of contract item.")
+strawberry.enum(
+    e.ContractChangeProcess,
+    description="Change processes: LCOO change of lessee, ETER early termination with return, "
+    "TERM termination with return, BLEX extension, CHOA change of sales-relevant attributes, "
+    "LCOP change of other partners.",
+)
+strawberry.enum(e.IdentificationKind, description="Kinds of ID object.")
+strawberry.enum(
+    e.IdentificationStatus,
+    description="ACTIVE, BLOCKED (with a reason), or EXPIRED once past validTo.",
+)
+strawberry.enum(e.DocumentType, description="Kinds of document.")
+strawberry.enum(e.ReleaseStatus, description="Release status of a document.")
+
+__all__ = [
+    "ContractChangeProcess",
+    "ContractItemKind",
+    "ContractPartyRole",
+    "ContractStatus",
+    "ContractType",
+    "DocumentType",
+    "IdentificationKind",
+    "IdentificationStatus",
+    "PartnerKind",
+    "PartnerRole",
+    "ReleaseStatus",
+    "VehicleEventType",
+]

@@ -1,0 +1,56 @@
+"""Per-request batching: every load of one kind issued in the same tick becomes one query."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from hub.read import relations
+from hub.read.projection import projection
+from hub.read.relations import Related, Relation
+from hub.store import Store
+
+Row = dict[str, Any]
+
+
+class Loaders:
+    """DataLoaders of one request, created on first use."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
+
+    def node(self, label: str) -> DataLoader[str, Row | None]:
+        key = ("node", label)
+        if key not in self._loaders:
+
+            async def load(ids: list[str]) -> Sequence[Row | None]:
+                found = await self._store.query(
+                    f"UNWIND $ids AS id MATCH (x:{label} {{id: id}}) "
+                    f"RETURN x.id AS id, {projection(label)} AS row",
+                    {"ids": ids},
+                )
+                by_id = {row["id"]: row["row"] for row in found}
+                return [by_id.get(i) for i in ids]
+
+            self._loaders[key] = DataLoader(load)
+        return self._loaders[key]
+
+    def related(
+        self, relation: Relation, window: tuple[int, int] | None = None
+    ) -> DataLoader[str, Related]:
+        key = ("related", relation, window)
+        if key not in self._loaders:
+
+            async def load(keys: list[str]) -> Sequence[Related]:
+                found = await relations.fetch(self._store, relation, keys, window)
+                return [found[k] for k in keys]
+
+            self._loaders[key] = DataLoader(load)
+        return self._loaders[key]
+
+    def forget(self) -> None:
+        """Drop cached rows, e.g. after a mutation wrote new values."""
+        self._loaders.clear()

@@ -1,0 +1,315 @@
+"""Root mutation fields. Each runs in one transaction; business errors come back as
+``userErrors`` in the payload and leave nothing written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from hub.api.context import Info
+from hub.api.inputs import (
+    BusinessPartnerInput,
+    ContractChangeInput,
+    ContractInput,
+    DocumentInput,
+    IdentificationObjectInput,
+    VehicleEventInput,
+    VehicleInput,
+    to_data,
+)
+from hub.api.types import BusinessPartner, Contract, Document, IdentificationObject, Vehicle
+from hub.domain import deliveries, kinds, processes, service
+from hub.domain import problems as codes
+from hub.domain.deliveries import reference
+from hub.domain.files import FileTooLarge, upload_chunks
+from hub.domain.kinds import Kind
+from hub.domain.problems import Problem
+from hub.domain.upsert import Outcome
+from hub.store import Transaction
+from hub.store.temporal import to_store
+
+T = TypeVar("T")
+Row = dict[str, Any]
+
+
+@strawberry.type(description="Why an input was not accepted.")
+class UserError:
+    field: list[str] = strawberry.field(
+        description='Path into the input, e.g. ["input", "vin"] or ["input", "items", "0", "uiid"].'
+    )
+    code: str = strawberry.field(
+        description="Stable code: REQUIRED, INVALID_VIN, INVALID_COUNTRY, INVALID_EMAIL, "
+        "INVALID_PHONE, INVALID_DATE_RANGE, INVALID_COVERAGE, INVALID_VALUE, INVALID_REFERENCE, "
+        "INVALID_ID, NOT_FOUND, AMBIGUOUS_REFERENCE, CONFLICT, DUPLICATE, INVALID_TRANSITION, "
+        "TOO_LARGE."
+    )
+    message: str = strawberry.field(description="What is wrong, for people.")
+
+
+def user_errors(problems: list[Problem]) -> list[UserError]:
+    return [
+        UserError(field=[str(p) for p in x.path], code=x.code, message=x.message) for x in problems
+    ]
+
+
+_CREATED = "True when this call created the record."
+_CHANGED = "True when this call changed a value; a repeated delivery reports false."
+_ERRORS = "Problems with the input; when present nothing was written."
+
+
+@strawberry.type(description="Result of a business-partner mutation.")
+class BusinessPartnerPayload:
+    business_partner: BusinessPartner | None = strawberry.field(description="The partner.")
+    created: bool = strawberry.field(description=_CREATED)
+    changed: bool = strawberry.field(description=_CHANGED)
+    user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+
+@strawberry.type(description="Result of a vehicle mutation.")
+class VehiclePayload:
+    vehicle: Vehicle | None = strawberry.field(description="The vehicle.")
+    created: bool = strawberry.field(description=_CREATED)
+    changed: bool = strawberry.field(description=_CHANGED)
+    user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+
+@strawberry.type(description="Result of a contract mutation.")
+class ContractPayload:
+    contract: Contract | None = strawberry.field(description="The contract.")
+    created: bool = strawberry.field(description=_CREATED)
+    changed: bool = strawberry.field(description=_CHANGED)
+    user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+
+@strawberry.type(description="Result of an identification-object mutation.")
+class IdentificationObjectPayload:
+    identification_object: IdentificationObject | None = strawberry.field(
+        description="The identification object."
+    )
+    created: bool = strawberry.field(description=_CREATED)
+    changed: bool = strawberry.field(description=_CHANGED)
+    user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+
+@strawberry.type(description="Result of a document mutation.")
+class DocumentPayload:
+    document: Document | None = strawberry.field(description="The document revision.")
+    created: bool = strawberry.field(description=_CREATED)
+    changed: bool = strawberry.field(description=_CHANGED)
+    user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+
+async def _row(info: Info, label: str, hub_id: str | None) -> Row | None:
+    info.context.loaders.forget()
+    if hub_id is None:
+        return None
+    return await info.context.loaders.node(label).load(hub_id)
+
+
+async def _upsert(
+    info: Info,
+    kind: Kind,
+    data: dict[str, Any],
+    extra_problems: list[Problem] | None = None,
+    after: service.AfterUpsert | None = None,
+) -> tuple[Row | None, Outcome]:
+    delivery, problems = deliveries.BUILDERS[kind.label](data, ("input",))
+    problems = [*(extra_problems or []), *problems]
+    if problems or delivery is None:
+        return None, Outcome(problems=problems)
+    (outcome,) = await service.upsert_batch(info.context.store, kind, [delivery], after=after)
+    return await _row(info, kind.label, outcome.id), outcome
+
+
+async def _process(
+    info: Info, label: str, run: Callable[[Transaction, Any], Any]
+) -> tuple[Row | None, bool, list[Problem]]:
+    result = await service.run_process(info.context.store, run)
+    if isinstance(result, list):
+        return None, False, result
+    return await _row(info, label, result.id), result.changed, []
+
+
+async def _link_new_revisions(tx: Transaction, outcomes: list[Outcome]) -> None:
+    created = [o.id for o in outcomes if o.created and o.id]
+    if created:
+        await processes.link_revisions(tx, created)
+
+
+@strawberry.type(description="Writes from source systems and business processes.")
+class MasterDataMutation:
+    @strawberry.mutation(
+        description="Create or update a business partner under a source system's key. "
+        "Repeating the same delivery changes nothing."
+    )
+    async def upsert_business_partner(
+        self, info: Info, input: BusinessPartnerInput
+    ) -> BusinessPartnerPayload:
+        row, outcome = await _upsert(info, kinds.BUSINESS_PARTNER, to_data(input))
+        return BusinessPartnerPayload(
+            business_partner=BusinessPartner.from_row(row) if row else None,
+            created=outcome.created,
+            changed=outcome.changed,
+            user_errors=user_errors(outcome.problems),
+        )
+
+    @strawberry.mutation(
+        description="Create or update a vehicle; a VIN already known attaches this source "
+        "to the existing vehicle."
+    )
+    async def upsert_vehicle(self, info: Info, input: VehicleInput) -> VehiclePayload:
+        row, outcome = await _upsert(info, kinds.VEHICLE, to_data(input))
+        return VehiclePayload(
+            vehicle=Vehicle.from_row(row) if row else None,
+            created=outcome.created,
+            changed=outcome.changed,
+            user_errors=user_errors(outcome.problems),
+        )
+
+    @strawberry.mutation(description="Append an entry to a vehicle's history.")
+    async def record_vehicle_event(self, info: Info, input: VehicleEventInput) -> VehiclePayload:
+        data = to_data(input)
+        event = processes.VehicleEventInput(
+            vehicle=reference("Vehicle", data["vehicle"], ("input", "vehicle")),  # type: ignore[arg-type]
+            type=data["type"],
+            occurred_at=to_store(input.occurred_at),
+            mileage_km=input.mileage_km,
+            description=input.description,
+        )
+        problems = []
+        if input.mileage_km is not None and input.mileage_km < 0:
+            problems.append(
+                Problem(("input", "mileageKm"), codes.INVALID_VALUE, "mileageKm cannot be negative")
+            )
+        if input.occurred_at.tzinfo is None:
+            problems.append(
+                Problem(("input", "occurredAt"), codes.INVALID_VALUE, "occurredAt needs an offset")
+            )
+        if problems:
+            return VehiclePayload(
+                vehicle=None, created=False, changed=False, user_errors=user_errors(problems)
+            )
+        row, changed, problems = await _process(
+            info, "Vehicle", lambda tx, now: processes.record_vehicle_event(tx, event, now)
+        )
+        return VehiclePayload(
+            vehicle=Vehicle.from_row(row) if row else None,
+            created=False,
+            changed=changed,
+            user_errors=user_errors(problems),
+        )
+
+    @strawberry.mutation(description="Create or update a contract with its parties and items.")
+    async def upsert_contract(self, info: Info, input: ContractInput) -> ContractPayload:
+        row, outcome = await _upsert(info, kinds.CONTRACT, to_data(input))
+        return ContractPayload(
+            contract=Contract.from_row(row) if row else None,
+            created=outcome.created,
+            changed=outcome.changed,
+            user_errors=user_errors(outcome.problems),
+        )
+
+    @strawberry.mutation(
+        description="Apply a change process (LCOO, ETER, TERM, BLEX, CHOA, LCOP) to a contract."
+    )
+    async def change_contract(self, info: Info, input: ContractChangeInput) -> ContractPayload:
+        data = to_data(input)
+        change = processes.ContractChange(
+            contract=reference("Contract", data["contract"], ("input", "contract")),  # type: ignore[arg-type]
+            process=data["process"],
+            effective_date=input.effective_date,
+            new_lessee=reference("BusinessPartner", data.get("newLessee"), ("input", "newLessee")),
+            new_end_date=input.new_end_date,
+        )
+        row, changed, problems = await _process(
+            info, "Contract", lambda tx, now: processes.change_contract(tx, change, now)
+        )
+        return ContractPayload(
+            contract=Contract.from_row(row) if row else None,
+            created=False,
+            changed=changed,
+            user_errors=user_errors(problems),
+        )
+
+    @strawberry.mutation(description="Create or update an identification object.")
+    async def upsert_identification_object(
+        self, info: Info, input: IdentificationObjectInput
+    ) -> IdentificationObjectPayload:
+        row, outcome = await _upsert(info, kinds.IDENTIFICATION_OBJECT, to_data(input))
+        return IdentificationObjectPayload(
+            identification_object=IdentificationObject.from_row(row) if row else None,
+            created=outcome.created,
+            changed=outcome.changed,
+            user_errors=user_errors(outcome.problems),
+        )
+
+    @strawberry.mutation(description="Block an identification object, with the reason.")
+    async def block_identification_object(
+        self, info: Info, id: strawberry.ID, reason: str
+    ) -> IdentificationObjectPayload:
+        if not reason.strip():
+            problems = [Problem(("reason",), codes.REQUIRED, "a reason is required")]
+            return IdentificationObjectPayload(
+                identification_object=None,
+                created=False,
+                changed=False,
+                user_errors=user_errors(problems),
+            )
+        ref = reference("IdentificationObject", {"id": id}, ("id",))
+        assert ref is not None
+        row, changed, problems = await _process(
+            info,
+            "IdentificationObject",
+            lambda tx, now: processes.block_identification_object(tx, ref, reason.strip(), now),
+        )
+        return IdentificationObjectPayload(
+            identification_object=IdentificationObject.from_row(row) if row else None,
+            created=False,
+            changed=changed,
+            user_errors=user_errors(problems),
+        )
+
+    @strawberry.mutation(
+        description="Create or update a document revision, optionally with its file "
+        "(multipart request). A new revision links to the one it replaces."
+    )
+    async def upsert_document(
+        self,
+        info: Info,
+        input: DocumentInput,
+        file: Annotated[
+            Upload | None,
+            strawberry.argument(description="The file (PDF or any type) as a multipart upload."),
+        ] = None,
+    ) -> DocumentPayload:
+        data = to_data(input)
+        problems = []
+        if file is not None:
+            try:
+                stored = await info.context.files.put(
+                    upload_chunks(file),
+                    getattr(file, "filename", None),
+                    getattr(file, "content_type", None),
+                )
+                data.update(
+                    fileSha256=stored.sha256,
+                    fileSize=stored.size,
+                    fileMediaType=stored.media_type,
+                    fileName=stored.name,
+                )
+            except FileTooLarge as exc:
+                problems.append(Problem(("file",), codes.TOO_LARGE, str(exc)))
+            finally:
+                await file.close()  # type: ignore[attr-defined]
+        row, outcome = await _upsert(
+            info, kinds.DOCUMENT, data, problems, after=_link_new_revisions
+        )
+        return DocumentPayload(
+            document=Document.from_row(row) if row else None,
+            created=outcome.created,
+            changed=outcome.changed,
+            user_errors=user_errors(outcome.problems),
+        )

@@ -1,0 +1,318 @@
+"""Root query fields: lookups by id, natural key or source key, and filtered lists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+
+from hub.api.context import Info
+from hub.api.enums import IdentificationKind
+from hub.api.inputs import (
+    BusinessPartnerOrderBy,
+    BusinessPartnerWhere,
+    ContractOrderBy,
+    ContractWhere,
+    DocumentWhere,
+    IdentificationObjectWhere,
+    SourceRefInput,
+    VehicleOrderBy,
+    VehicleWhere,
+    to_data,
+)
+from hub.api.types import (
+    BusinessPartner,
+    Connection,
+    Contract,
+    Document,
+    IdentificationObject,
+    Node,
+    Vehicle,
+    connection,
+    node_from_row,
+    page_request,
+)
+from hub.domain.ids import from_global
+from hub.domain.processes import revision_order
+from hub.errors import BadRequest
+from hub.read import lists
+from hub.read.pagination import backward_window, forward_window
+from hub.read.projection import projection
+
+T = TypeVar("T")
+Row = dict[str, Any]
+
+
+async def _lookup(
+    info: Info,
+    label: str,
+    hub_id: str | None,
+    natural: dict[str, Any],
+    source: SourceRefInput | None,
+) -> list[Row]:
+    """Rows of ``label`` named by exactly one of: id, the natural key, a source key."""
+    given = [hub_id is not None, any(v is not None for v in natural.values()), source is not None]
+    if sum(given) != 1:
+        names = ", ".join(["id", *natural, "source"])
+        raise BadRequest(f"give exactly one way to find the {label}: {names}")
+    store = info.context.store
+    if hub_id is not None:
+        decoded = from_global(hub_id)
+        if decoded is None or decoded[0] != label:
+            return []
+        row = await info.context.loaders.node(label).load(decoded[1])
+        return [row] if row else []
+    if source is not None:
+        found = await store.query(
+            "MATCH (:SourceRecord {entity: $label, system: $system, key: $key})"
+            f"-[:SOURCE_OF]->(x:{label}) RETURN {projection(label)} AS row",
+            {"label": label, "system": source.system.strip().upper(), "key": source.key.strip()},
+        )
+        return [r["row"] for r in found]
+    given_keys = {k: v for k, v in natural.items() if v is not None}
+    match = ", ".join(f"{k}: ${k}" for k in given_keys)
+    found = await store.query(
+        f"MATCH (x:{label} {{{match}}}) RETURN {projection(label)} AS row", given_keys
+    )
+    return [r["row"] for r in found]
+
+
+async def _first(
+    info: Info,
+    label: str,
+    make: Callable[[Row], T],
+    hub_id: str | None,
+    natural: dict[str, Any],
+    source: SourceRefInput | None,
+) -> T | None:
+    rows = await _lookup(info, label, hub_id, natural, source)
+    return make(rows[0]) if rows else None
+
+
+async def _list(
+    info: Info,
+    label: str,
+    make: Callable[[Row], T],
+    where: Any,
+    order_by: list[Any] | None,
+    default_order: list[tuple[str, str]],
+    paging: tuple[int | None, str | None, int | None, str | None],
+) -> Connection[T]:
+    request = page_request(*paging)
+    order = [(o.field.value, o.direction.value) for o in order_by or []] or default_order
+    query = lists.ListQuery(label, to_data(where) if where else None, order, info.context.today)
+    store = info.context.store
+    if request.backwards:
+        total = await lists.count(store, query)
+        window = backward_window(request, total)
+        rows = await lists.rows(store, query, window.offset, window.limit)
+        return connection([make(r) for r in rows], window, total)
+    window = forward_window(request)
+    rows = await lists.rows(store, query, window.offset, window.limit + 1)
+
+    async def count() -> int:
+        return await lists.count(store, query)
+
+    has_next = len(rows) > window.limit
+    return connection(
+        [make(r) for r in rows[: window.limit]], window, counter=count, has_next=has_next
+    )
+
+
+_FIRST = "Page size, 20 when not given, at most 100."
+_AFTER = "Cursor after which the page starts."
+_LAST = "Page size counted back from the end (or from before)."
+_BEFORE = "Cursor before which the page ends."
+
+
+@strawberry.type(description="Read access to the master data.")
+class MasterDataQuery:
+    @strawberry.field(description="Any record by its global ID.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        decoded = from_global(id)
+        if decoded is None:
+            return None
+        label, hub_id = decoded
+        if label not in (
+            "BusinessPartner",
+            "Vehicle",
+            "Contract",
+            "IdentificationObject",
+            "Document",
+        ):
+            return None
+        row = await info.context.loaders.node(label).load(hub_id)
+        return node_from_row(label, row) if row else None
+
+    @strawberry.field(description="A business partner by ID or by a source system's key.")
+    async def business_partner(
+        self, info: Info, id: strawberry.ID | None = None, source: SourceRefInput | None = None
+    ) -> BusinessPartner | None:
+        return await _first(info, "BusinessPartner", BusinessPartner.from_row, id, {}, source)
+
+    @strawberry.field(description="Business partners matching a filter, in pages.")
+    async def business_partners(
+        self,
+        info: Info,
+        where: BusinessPartnerWhere | None = None,
+        order_by: list[BusinessPartnerOrderBy] | None = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> Connection[BusinessPartner]:
+        return await _list(
+            info,
+            "BusinessPartner",
+            BusinessPartner.from_row,
+            where,
+            order_by,
+            [("name", "ASC")],
+            (first, after, last, before),
+        )
+
+    @strawberry.field(description="A vehicle by ID, VIN or a source system's key.")
+    async def vehicle(
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
+        vin: str | None = None,
+        source: SourceRefInput | None = None,
+    ) -> Vehicle | None:
+        natural = {"vin": vin.strip().upper() if vin else None}
+        return await _first(info, "Vehicle", Vehicle.from_row, id, natural, source)
+
+    @strawberry.field(description="Vehicles matching a filter, in pages.")
+    async def vehicles(
+        self,
+        info: Info,
+        where: VehicleWhere | None = None,
+        order_by: list[VehicleOrderBy] | None = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> Connection[Vehicle]:
+        return await _list(
+            info,
+            "Vehicle",
+            Vehicle.from_row,
+            where,
+            order_by,
+            [("vin", "ASC")],
+            (first, after, last, before),
+        )
+
+    @strawberry.field(description="A contract by ID, number or a source system's key.")
+    async def contract(
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
+        number: str | None = None,
+        source: SourceRefInput | None = None,
+    ) -> Contract | None:
+        natural = {"number": number.strip() if number else None}
+        return await _first(info, "Contract", Contract.from_row, id, natural, source)
+
+    @strawberry.field(description="Contracts matching a filter, in pages.")
+    async def contracts(
+        self,
+        info: Info,
+        where: ContractWhere | None = None,
+        order_by: list[ContractOrderBy] | None = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> Connection[Contract]:
+        return await _list(
+            info,
+            "Contract",
+            Contract.from_row,
+            where,
+            order_by,
+            [("number", "ASC")],
+            (first, after, last, before),
+        )
+
+    @strawberry.field(description="An identification object by ID, kind and number, or source key.")
+    async def identification_object(
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
+        kind: IdentificationKind | None = None,
+        number: str | None = None,
+        source: SourceRefInput | None = None,
+    ) -> IdentificationObject | None:
+        if (kind is None) != (number is None):
+            raise BadRequest("kind and number find an identification object only together")
+        natural = {
+            "kind": kind.value if kind else None,
+            "number": "".join(number.split()).upper() if number else None,
+        }
+        return await _first(
+            info, "IdentificationObject", IdentificationObject.from_row, id, natural, source
+        )
+
+    @strawberry.field(description="Identification objects matching a filter, in pages.")
+    async def identification_objects(
+        self,
+        info: Info,
+        where: IdentificationObjectWhere | None = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> Connection[IdentificationObject]:
+        return await _list(
+            info,
+            "IdentificationObject",
+            IdentificationObject.from_row,
+            where,
+            None,
+            [("kind", "ASC"), ("number", "ASC")],
+            (first, after, last, before),
+        )
+
+    @strawberry.field(
+        description="A document by ID, by number (the latest revision, or the one given), "
+        "or by a source system's key."
+    )
+    async def document(
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
+        number: str | None = None,
+        revision: str | None = None,
+        source: SourceRefInput | None = None,
+    ) -> Document | None:
+        if revision is not None and number is None:
+            raise BadRequest("revision finds a document only together with number")
+        natural = {"number": number.strip() if number else None}
+        if revision is not None:
+            natural["revision"] = revision.strip()
+        rows = await _lookup(info, "Document", id, natural, source)
+        if not rows:
+            return None
+        return Document.from_row(max(rows, key=lambda r: revision_order(r["revision"])))
+
+    @strawberry.field(description="Documents matching a filter, in pages.")
+    async def documents(
+        self,
+        info: Info,
+        where: DocumentWhere | None = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> Connection[Document]:
+        return await _list(
+            info,
+            "Document",
+            Document.from_row,
+            where,
+            None,
+            [("number", "ASC"), ("revision", "ASC")],
+            (first, after, last, before),
+        )

@@ -1,0 +1,689 @@
+"""The GraphQL object types of the master data. Descriptions of stored values come from the
+model in :mod:`graph_schema`; related records are read through the request's loaders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from graph_schema import MODEL
+from graph_schema import enums as e
+from hub.api.context import Info
+from hub.api.enums import (
+    ContractChangeProcess,
+    ContractItemKind,
+    ContractPartyRole,
+    ContractStatus,
+    ContractType,
+    DocumentType,
+    IdentificationKind,
+    IdentificationStatus,
+    PartnerKind,
+    PartnerRole,
+    ReleaseStatus,
+    VehicleEventType,
+)
+from hub.domain.ids import to_global
+from hub.domain.processes import effective_contract_status, revision_order
+from hub.read.pagination import (
+    PageRequest,
+    Window,
+    backward_window,
+    encode_cursor,
+    forward_window,
+)
+from hub.read.relations import RELATIONS, SOURCES, Related
+from hub.store.temporal import from_store
+
+Row = dict[str, Any]
+T = TypeVar("T")
+
+
+def about(label: str, name: str) -> str:
+    """The model's description of a property, for the GraphQL field of the same value."""
+    return MODEL.node(label).prop(name).description
+
+
+def native(value: Any) -> Any:
+    """neo4j temporal values to Python ones.
+
+    Stored date-times are UTC without offset (see :mod:`hub.store.temporal`).
+    """
+    to_native = getattr(value, "to_native", None)
+    value = to_native() if to_native else value
+    return from_store(value) if isinstance(value, dt.datetime) else value
+
+
+# ---- shared types ---------------------------------------------------------------------------
+
+
+@strawberry.interface(description="A record with a global, opaque ID usable with node(id:).")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Global, opaque identifier.")
+
+
+@strawberry.type(description="Where a page lies in the whole list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last item.")
+
+
+@strawberry.type(description="An item of a page with its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Pass as after/before to page from here.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="One page of a list, with cursors to move on and the total.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+    known_total: strawberry.Private[int | None]
+    counter: strawberry.Private[Callable[[], Awaitable[int]] | None]
+
+    @strawberry.field(description="Number of items in the whole list (all pages).")
+    async def total_count(self) -> int:
+        if self.known_total is not None:
+            return self.known_total
+        assert self.counter is not None
+        return await self.counter()
+
+
+def connection(
+    nodes: list[T],
+    window: Window,
+    total: int | None = None,
+    counter: Callable[[], Awaitable[int]] | None = None,
+    has_next: bool | None = None,
+) -> Connection[T]:
+    edges = [
+        Edge(cursor=encode_cursor(window.offset + i), node=node) for i, node in enumerate(nodes)
+    ]
+    next_page = window.has_next if window.has_next is not None else bool(has_next)
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=next_page,
+            has_previous_page=window.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        known_total=total,
+        counter=counter,
+    )
+
+
+def page_request(
+    first: int | None, after: str | None, last: int | None = None, before: str | None = None
+) -> PageRequest:
+    request = PageRequest(first, after, last, before)
+    request.validate()
+    return request
+
+
+async def related_page(
+    info: Info,
+    key: str,
+    relation_key: tuple[str, str],
+    make: Callable[[Row], T],
+    request: PageRequest,
+) -> Connection[T]:
+    """A nested connection: one batched statement for all parents of this level."""
+    relation = RELATIONS[relation_key]
+    if request.backwards:
+        related: Related = await info.context.loaders.related(relation).load(key)
+        window = backward_window(request, related.total)
+        rows = related.rows[window.offset : window.offset + window.limit]
+        return connection([make(r) for r in rows], window, related.total)
+    window = forward_window(request)
+    related = await info.context.loaders.related(relation, (window.offset, window.limit)).load(key)
+    has_next = window.offset + window.limit < related.total
+    return connection([make(r) for r in related.rows], window, related.total, has_next=has_next)
+
+
+async def related_rows(info: Info, key: str, relation_key: tuple[str, str]) -> list[Row]:
+    related = await info.context.loaders.related(RELATIONS[relation_key]).load(key)
+    return related.rows
+
+
+async def related_one(info: Info, key: str, relation_key: tuple[str, str]) -> Row | None:
+    rows = await related_rows(info, key, relation_key)
+    return rows[0] if rows else None
+
+
+@strawberry.type(description="What one source system delivered under its own key.")
+class SourceRecord:
+    system: str = strawberry.field(description=about("SourceRecord", "system"))
+    key: str = strawberry.field(description=about("SourceRecord", "key"))
+    received_at: dt.datetime = strawberry.field(description=about("SourceRecord", "receivedAt"))
+
+    @classmethod
+    def from_row(cls, row: Row) -> SourceRecord:
+        return cls(system=row["system"], key=row["key"], received_at=native(row["receivedAt"]))
+
+
+async def sources_of(info: Info, label: str, hub_id: str) -> list[SourceRecord]:
+    related = await info.context.loaders.related(SOURCES[label]).load(hub_id)
+    return [SourceRecord.from_row(r) for r in related.rows]
+
+
+@strawberry.type(description="A postal address.")
+class Address:
+    street: str | None = strawberry.field(description=about("Address", "street"))
+    house_number: str | None = strawberry.field(description=about("Address", "houseNumber"))
+    postal_code: str | None = strawberry.field(description=about("Address", "postalCode"))
+    city: str | None = strawberry.field(description=about("Address", "city"))
+    country: str | None = strawberry.field(description=about("Address", "country"))
+
+    @classmethod
+    def from_row(cls, row: Row) -> Address:
+        return cls(
+            street=row.get("street"),
+            house_number=row.get("houseNumber"),
+            postal_code=row.get("postalCode"),
+            city=row.get("city"),
+            country=row.get("country"),
+        )
+
+
+PagingArgs = dict[str, int | str | None]
+
+# ---- business partner -------------------------------------------------------------------------
+
+
+@strawberry.type(description="A person, organisation or group, with all it is linked to.")
+class BusinessPartner(Node):
+    hub_id: strawberry.Private[str]
+    kind: PartnerKind = strawberry.field(description="Person, organisation or group.")
+    name: str = strawberry.field(description=about("BusinessPartner", "name"))
+    first_name: str | None = strawberry.field(description=about("BusinessPartner", "firstName"))
+    last_name: str | None = strawberry.field(description=about("BusinessPartner", "lastName"))
+    organization_name: str | None = strawberry.field(
+        description=about("BusinessPartner", "organizationName")
+    )
+    birth_date: dt.date | None = strawberry.field(description=about("BusinessPartner", "birthDate"))
+    tax_number: str | None = strawberry.field(description=about("BusinessPartner", "taxNumber"))
+    email: str | None = strawberry.field(description=about("BusinessPartner", "email"))
+    phone: str | None = strawberry.field(description=about("BusinessPartner", "phone"))
+    roles: list[PartnerRole] = strawberry.field(description=about("BusinessPartner", "roles"))
+    version: int = strawberry.field(description=about("BusinessPartner", "version"))
+    created_at: dt.datetime = strawberry.field(description=about("BusinessPartner", "createdAt"))
+    updated_at: dt.datetime = strawberry.field(description=about("BusinessPartner", "updatedAt"))
+
+    @classmethod
+    def from_row(cls, row: Row) -> BusinessPartner:
+        return cls(
+            id=strawberry.ID(to_global("BusinessPartner", row["id"])),
+            hub_id=row["id"],
+            kind=e.PartnerKind(row["kind"]),
+            name=row.get("name") or "",
+            first_name=row.get("firstName"),
+            last_name=row.get("lastName"),
+            organization_name=row.get("organizationName"),
+            birth_date=native(row.get("birthDate")),
+            tax_number=row.get("taxNumber"),
+            email=row.get("email"),
+            phone=row.get("phone"),
+            roles=[e.PartnerRole(r) for r in row.get("roles") or []],
+            version=row["version"],
+            created_at=native(row["createdAt"]),
+            updated_at=native(row["updatedAt"]),
+        )
+
+    @strawberry.field(description="Postal addresses, in the order delivered.")
+    async def addresses(self, info: Info) -> list[Address]:
+        rows = await related_rows(info, self.hub_id, ("BusinessPartner", "addresses"))
+        return [Address.from_row(r) for r in rows]
+
+    @strawberry.field(description="Source records that feed this partner.")
+    async def sources(self, info: Info) -> list[SourceRecord]:
+        return await sources_of(info, "BusinessPartner", self.hub_id)
+
+    @strawberry.field(description="Vehicles the partner owns, by VIN.")
+    async def vehicles(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Vehicle]:
+        request = page_request(first, after, last, before)
+        key = ("BusinessPartner", "vehicles")
+        return await related_page(info, self.hub_id, key, Vehicle.from_row, request)
+
+    @strawberry.field(description="Contracts the partner is a party to, by number.")
+    async def contracts(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Contract]:
+        request = page_request(first, after, last, before)
+        key = ("BusinessPartner", "contracts")
+        return await related_page(info, self.hub_id, key, Contract.from_row, request)
+
+    @strawberry.field(description="Identification objects the partner holds.")
+    async def identification_objects(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[IdentificationObject]:
+        request = page_request(first, after, last, before)
+        key = ("BusinessPartner", "identificationObjects")
+        return await related_page(info, self.hub_id, key, IdentificationObject.from_row, request)
+
+    @strawberry.field(description="Documents about the partner.")
+    async def documents(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Document]:
+        request = page_request(first, after, last, before)
+        key = ("BusinessPartner", "documents")
+        return await related_page(info, self.hub_id, key, Document.from_row, request)
+
+
+def partner_or_none(row: Row | None) -> BusinessPartner | None:
+    return BusinessPartner.from_row(row) if row else None
+
+
+# ---- vehicle ----------------------------------------------------------------------------------
+
+
+@strawberry.type(description="One entry of a vehicle's history.")
+class VehicleEvent:
+    type: VehicleEventType = strawberry.field(description=about("VehicleEvent", "type"))
+    occurred_at: dt.datetime = strawberry.field(description=about("VehicleEvent", "occurredAt"))
+    mileage_km: int | None = strawberry.field(description=about("VehicleEvent", "mileageKm"))
+    description: str | None = strawberry.field(description=about("VehicleEvent", "description"))
+
+
+@strawberry.type(description="A vehicle with its owner, dealer, contracts, cards and history.")
+class Vehicle(Node):
+    hub_id: strawberry.Private[str]
+    vin: str = strawberry.field(description=about("Vehicle", "vin"))
+    make: str | None = strawberry.field(description=about("Vehicle", "make"))
+    model: str | None = strawberry.field(description=about("Vehicle", "model"))
+    model_year: int | None = strawberry.field(description=about("Vehicle", "modelYear"))
+    configuration: list[str] = strawberry.field(description=about("Vehicle", "configuration"))
+    version: int = strawberry.field(description=about("Vehicle", "version"))
+    created_at: dt.datetime = strawberry.field(description=about("Vehicle", "createdAt"))
+    updated_at: dt.datetime = strawberry.field(description=about("Vehicle", "updatedAt"))
+
+    @classmethod
+    def from_row(cls, row: Row) -> Vehicle:
+        return cls(
+            id=strawberry.ID(to_global("Vehicle", row["id"])),
+            hub_id=row["id"],
+            vin=row["vin"],
+            make=row.get("make"),
+            model=row.get("model"),
+            model_year=row.get("modelYear"),
+            configuration=list(row.get("configuration") or []),
+            version=row["version"],
+            created_at=native(row["createdAt"]),
+            updated_at=native(row["updatedAt"]),
+        )
+
+    @strawberry.field(description="Source records that feed this vehicle.")
+    async def sources(self, info: Info) -> list[SourceRecord]:
+        return await sources_of(info, "Vehicle", self.hub_id)
+
+    @strawberry.field(description="The partner that owns the vehicle (the end customer).")
+    async def owner(self, info: Info) -> BusinessPartner | None:
+        return partner_or_none(await related_one(info, self.hub_id, ("Vehicle", "owner")))
+
+    @strawberry.field(description="The dealer that sold the vehicle.")
+    async def dealer(self, info: Info) -> BusinessPartner | None:
+        return partner_or_none(await related_one(info, self.hub_id, ("Vehicle", "dealer")))
+
+    @strawberry.field(description="Contracts with an item covering the vehicle, by number.")
+    async def contracts(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Contract]:
+        request = page_request(first, after, last, before)
+        key = ("Vehicle", "contracts")
+        return await related_page(info, self.hub_id, key, Contract.from_row, request)
+
+    @strawberry.field(description="Fuel cards, plates and tags bound to the vehicle.")
+    async def identification_objects(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[IdentificationObject]:
+        request = page_request(first, after, last, before)
+        key = ("Vehicle", "identificationObjects")
+        return await related_page(info, self.hub_id, key, IdentificationObject.from_row, request)
+
+    @strawberry.field(description="Documents about the vehicle.")
+    async def documents(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Document]:
+        request = page_request(first, after, last, before)
+        key = ("Vehicle", "documents")
+        return await related_page(info, self.hub_id, key, Document.from_row, request)
+
+    @strawberry.field(description="The vehicle's history, oldest first.")
+    async def history(self, info: Info) -> list[VehicleEvent]:
+        rows = await related_rows(info, self.hub_id, ("Vehicle", "history"))
+        return [
+            VehicleEvent(
+                type=e.VehicleEventType(r["type"]),
+                occurred_at=native(r["occurredAt"]),
+                mileage_km=r.get("mileageKm"),
+                description=r.get("description"),
+            )
+            for r in rows
+        ]
+
+
+# ---- contract ---------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A single service of a service item, covered 0 % or 100 %.")
+class SingleService:
+    code: str = strawberry.field(description="Service code.")
+    coverage_percent: int = strawberry.field(description="0 or 100.")
+
+
+@strawberry.type(description="A party to a contract in a role.")
+class ContractParty:
+    role: ContractPartyRole = strawberry.field(description="Role in the contract.")
+    partner: BusinessPartner = strawberry.field(description="The partner.")
+
+
+@strawberry.type(description="An item of a contract.")
+class ContractItem:
+    uiid: str = strawberry.field(description=about("ContractItem", "uiid"))
+    kind: ContractItemKind = strawberry.field(description=about("ContractItem", "kind"))
+    product: str | None = strawberry.field(description=about("ContractItem", "product"))
+    single_services: list[SingleService] = strawberry.field(
+        description="Single services of a service item."
+    )
+
+    @strawberry.field(description="Vehicles the item covers.")
+    async def covered_vehicles(self, info: Info) -> list[Vehicle]:
+        rows = await related_rows(info, self.uiid, ("ContractItem", "coveredVehicles"))
+        return [Vehicle.from_row(r) for r in rows]
+
+
+@strawberry.type(description="A change process applied to a contract.")
+class ContractChange:
+    process: ContractChangeProcess = strawberry.field(description="The process.")
+    effective_date: dt.date = strawberry.field(description=about("ContractChange", "effectiveDate"))
+    recorded_at: dt.datetime = strawberry.field(description=about("ContractChange", "recordedAt"))
+    new_end_date: dt.date | None = strawberry.field(description="New end date (BLEX).")
+
+
+@strawberry.type(description="A leasing, service or financing contract.")
+class Contract(Node):
+    hub_id: strawberry.Private[str]
+    stored_status: strawberry.Private[str]
+    termination_date: dt.date | None = strawberry.field(
+        description=about("Contract", "terminationDate")
+    )
+    number: str = strawberry.field(description=about("Contract", "number"))
+    type: ContractType = strawberry.field(description=about("Contract", "type"))
+    start_date: dt.date | None = strawberry.field(description=about("Contract", "startDate"))
+    end_date: dt.date | None = strawberry.field(description=about("Contract", "endDate"))
+    version: int = strawberry.field(description=about("Contract", "version"))
+    created_at: dt.datetime = strawberry.field(description=about("Contract", "createdAt"))
+    updated_at: dt.datetime = strawberry.field(description=about("Contract", "updatedAt"))
+
+    @classmethod
+    def from_row(cls, row: Row) -> Contract:
+        return cls(
+            id=strawberry.ID(to_global("Contract", row["id"])),
+            hub_id=row["id"],
+            stored_status=row["status"],
+            termination_date=native(row.get("terminationDate")),
+            number=row["number"],
+            type=e.ContractType(row["type"]),
+            start_date=native(row.get("startDate")),
+            end_date=native(row.get("endDate")),
+            version=row["version"],
+            created_at=native(row["createdAt"]),
+            updated_at=native(row["updatedAt"]),
+        )
+
+    @strawberry.field(description="Status as of today (see ContractStatus).")
+    def status(self, info: Info) -> ContractStatus:
+        state = {
+            "status": self.stored_status,
+            "terminationDate": self.termination_date.isoformat() if self.termination_date else None,
+            "endDate": self.end_date.isoformat() if self.end_date else None,
+        }
+        return e.ContractStatus(effective_contract_status(state, info.context.today))
+
+    @strawberry.field(description="Source records that feed this contract.")
+    async def sources(self, info: Info) -> list[SourceRecord]:
+        return await sources_of(info, "Contract", self.hub_id)
+
+    @strawberry.field(description="Parties with their roles.")
+    async def parties(self, info: Info) -> list[ContractParty]:
+        rows = await related_rows(info, self.hub_id, ("Contract", "parties"))
+        return [
+            ContractParty(role=e.ContractPartyRole(r["role"]), partner=BusinessPartner.from_row(r))
+            for r in rows
+        ]
+
+    @strawberry.field(description="Items in the order delivered.")
+    async def items(self, info: Info) -> list[ContractItem]:
+        rows = await related_rows(info, self.hub_id, ("Contract", "items"))
+        return [
+            ContractItem(
+                uiid=r["uiid"],
+                kind=e.ContractItemKind(r["kind"]),
+                product=r.get("product"),
+                single_services=[
+                    SingleService(code=code, coverage_percent=coverage)
+                    for code, coverage in zip(
+                        r.get("serviceCodes") or [], r.get("serviceCoverage") or [], strict=False
+                    )
+                ],
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="Change processes applied, oldest first.")
+    async def changes(self, info: Info) -> list[ContractChange]:
+        rows = await related_rows(info, self.hub_id, ("Contract", "changes"))
+        return [
+            ContractChange(
+                process=e.ContractChangeProcess(r["process"]),
+                effective_date=native(r["effectiveDate"]),
+                recorded_at=native(r["recordedAt"]),
+                new_end_date=native(r.get("newEndDate")),
+            )
+            for r in rows
+        ]
+
+
+# ---- identification object --------------------------------------------------------------------
+
+
+@strawberry.type(description="A fuel card, service card, licence plate or toll tag.")
+class IdentificationObject(Node):
+    hub_id: strawberry.Private[str]
+    kind: IdentificationKind = strawberry.field(description="Kind of object.")
+    number: str = strawberry.field(description=about("IdentificationObject", "number"))
+    blocked_reason: str | None = strawberry.field(
+        description=about("IdentificationObject", "blockedReason")
+    )
+    valid_from: dt.date | None = strawberry.field(
+        description=about("IdentificationObject", "validFrom")
+    )
+    valid_to: dt.date | None = strawberry.field(
+        description=about("IdentificationObject", "validTo")
+    )
+    version: int = strawberry.field(description=about("IdentificationObject", "version"))
+    created_at: dt.datetime = strawberry.field(
+        description=about("IdentificationObject", "createdAt")
+    )
+    updated_at: dt.datetime = strawberry.field(
+        description=about("IdentificationObject", "updatedAt")
+    )
+    stored_status: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: Row) -> IdentificationObject:
+        return cls(
+            id=strawberry.ID(to_global("IdentificationObject", row["id"])),
+            hub_id=row["id"],
+            kind=e.IdentificationKind(row["kind"]),
+            number=row["number"],
+            blocked_reason=row.get("blockedReason"),
+            valid_from=native(row.get("validFrom")),
+            valid_to=native(row.get("validTo")),
+            version=row["version"],
+            created_at=native(row["createdAt"]),
+            updated_at=native(row["updatedAt"]),
+            stored_status=row.get("status") or "ACTIVE",
+        )
+
+    @strawberry.field(description="Status as of today: BLOCKED, EXPIRED after validTo, or ACTIVE.")
+    def status(self, info: Info) -> IdentificationStatus:
+        if self.stored_status == "BLOCKED":
+            return e.IdentificationStatus.BLOCKED
+        if self.valid_to is not None and self.valid_to < info.context.today:
+            return e.IdentificationStatus.EXPIRED
+        return e.IdentificationStatus.ACTIVE
+
+    @strawberry.field(description="Source records that feed this object.")
+    async def sources(self, info: Info) -> list[SourceRecord]:
+        return await sources_of(info, "IdentificationObject", self.hub_id)
+
+    @strawberry.field(description="The vehicle it is bound to.")
+    async def vehicle(self, info: Info) -> Vehicle | None:
+        row = await related_one(info, self.hub_id, ("IdentificationObject", "vehicle"))
+        return Vehicle.from_row(row) if row else None
+
+    @strawberry.field(description="The partner holding it.")
+    async def holder(self, info: Info) -> BusinessPartner | None:
+        row = await related_one(info, self.hub_id, ("IdentificationObject", "holder"))
+        return partner_or_none(row)
+
+    @strawberry.field(description="The contract it was issued under.")
+    async def contract(self, info: Info) -> Contract | None:
+        row = await related_one(info, self.hub_id, ("IdentificationObject", "contract"))
+        return Contract.from_row(row) if row else None
+
+
+# ---- document ---------------------------------------------------------------------------------
+
+
+@strawberry.type(description="The stored file of a document revision.")
+class DocumentFile:
+    sha256: str = strawberry.field(description="SHA-256 of the content; names the stored file.")
+    size_bytes: int = strawberry.field(description="Size in bytes.")
+    media_type: str = strawberry.field(description="Media type, e.g. application/pdf.")
+    file_name: str | None = strawberry.field(description="File name as uploaded.")
+    url: str = strawberry.field(description="Where to download the content (HTTP GET).")
+
+
+@strawberry.type(description="A revision of a document, with its file and what it is about.")
+class Document(Node):
+    hub_id: strawberry.Private[str]
+    row: strawberry.Private[Row]
+    number: str = strawberry.field(description=about("Document", "number"))
+    revision: str = strawberry.field(description=about("Document", "revision"))
+    type: DocumentType = strawberry.field(description=about("Document", "type"))
+    title: str | None = strawberry.field(description=about("Document", "title"))
+    release_status: ReleaseStatus = strawberry.field(description=about("Document", "releaseStatus"))
+    version: int = strawberry.field(description=about("Document", "version"))
+    created_at: dt.datetime = strawberry.field(description=about("Document", "createdAt"))
+    updated_at: dt.datetime = strawberry.field(description=about("Document", "updatedAt"))
+
+    @classmethod
+    def from_row(cls, row: Row) -> Document:
+        return cls(
+            id=strawberry.ID(to_global("Document", row["id"])),
+            hub_id=row["id"],
+            row=row,
+            number=row["number"],
+            revision=row["revision"],
+            type=e.DocumentType(row["type"]),
+            title=row.get("title"),
+            release_status=e.ReleaseStatus(row.get("releaseStatus") or "IN_WORK"),
+            version=row["version"],
+            created_at=native(row["createdAt"]),
+            updated_at=native(row["updatedAt"]),
+        )
+
+    @strawberry.field(description="The stored file, when one was uploaded.")
+    def file(self, info: Info) -> DocumentFile | None:
+        sha256 = self.row.get("fileSha256")
+        if not sha256:
+            return None
+        return DocumentFile(
+            sha256=sha256,
+            size_bytes=self.row.get("fileSize") or 0,
+            media_type=self.row.get("fileMediaType") or "application/octet-stream",
+            file_name=self.row.get("fileName"),
+            url=info.context.file_url(sha256),
+        )
+
+    @strawberry.field(description="Source records that feed this document.")
+    async def sources(self, info: Info) -> list[SourceRecord]:
+        return await sources_of(info, "Document", self.hub_id)
+
+    @strawberry.field(description="The partners, vehicles and contracts it concerns.")
+    async def about(self, info: Info) -> list[Node]:
+        rows = await related_rows(info, self.hub_id, ("Document", "about"))
+        return [node for node in (node_from_row(r["__label"], r) for r in rows) if node]
+
+    @strawberry.field(description="The revision this one replaces.")
+    async def previous_revision(self, info: Info) -> Document | None:
+        row = await related_one(info, self.hub_id, ("Document", "previousRevision"))
+        return Document.from_row(row) if row else None
+
+    @strawberry.field(description="All revisions of this document number, oldest first.")
+    async def revisions(self, info: Info) -> list[Document]:
+        rows = await related_rows(info, self.hub_id, ("Document", "revisions"))
+        ordered = sorted(rows, key=lambda r: revision_order(r["revision"]))
+        return [Document.from_row(r) for r in ordered]
+
+
+NODE_TYPES: dict[str, Callable[[Row], Any]] = {
+    "BusinessPartner": BusinessPartner.from_row,
+    "Vehicle": Vehicle.from_row,
+    "Contract": Contract.from_row,
+    "IdentificationObject": IdentificationObject.from_row,
+    "Document": Document.from_row,
+}
+
+
+def node_from_row(label: str, row: Row) -> Node | None:
+    make = NODE_TYPES.get(label)
+    if make is None:
+        return None
+    clean = {k: v for k, v in row.items() if k not in ("state", "__label")}
+    node: Node = make(clean)
+    return node

@@ -1,0 +1,1 @@
+"""The write path: validation, reference resolution and key-mapped, idempotent upserts."""

@@ -1,0 +1,290 @@
+"""Turn an input (a plain dict shaped like the GraphQL input, as the API and the loaders
+produce it) into a validated :class:`Delivery`, or the problems that prevent it.
+
+Values are normalised here (VIN upper case, country codes, phone and e-mail forms, dates as
+ISO text) so that the same fact delivered in two spellings compares equal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from hub.domain import problems as codes
+from hub.domain import validation as v
+from hub.domain.problems import Path, Problem
+from hub.domain.references import Ref
+from hub.domain.upsert import Delivery
+
+Data = dict[str, Any]
+Built = tuple[Delivery | None, list[Problem]]
+
+
+class _Collector:
+    """Gathers normalised values and problems while an input is checked field by field."""
+
+    def __init__(self, data: Data, path: Path) -> None:
+        self.data = data
+        self.path = path
+        self.values: dict[str, Any] = {}
+        self.problems: list[Problem] = []
+
+    def take(self, result: Any, name: str) -> Any:
+        if isinstance(result, Problem):
+            self.problems.append(result)
+            return None
+        self.values[name] = result
+        return result
+
+    def text(self, name: str, *, required: bool = False) -> str | None:
+        result = self.take(v.text(self.data.get(name), (*self.path, name), required=required), name)
+        return result if isinstance(result, str) else None
+
+    def enum(self, name: str, *, required: bool = False) -> str | None:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self.problems.append(
+                    Problem((*self.path, name), codes.REQUIRED, f"{name} is required")
+                )
+            return None
+        plain = str(getattr(value, "value", value))
+        self.values[name] = plain
+        return plain
+
+    def date(self, name: str) -> dt.date | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                self.problems.append(
+                    Problem((*self.path, name), codes.INVALID_VALUE, f"{value!r} is not a date")
+                )
+                return None
+        self.values[name] = value.isoformat()
+        return value
+
+    def check(self, problem: Problem | None) -> None:
+        if problem is not None:
+            self.problems.append(problem)
+
+    def source(self) -> tuple[str, str] | None:
+        source = self.data.get("source")
+        if not source:
+            self.problems.append(
+                Problem((*self.path, "source"), codes.REQUIRED, "source is required")
+            )
+            return None
+        system = str(source.get("system") or "").strip()
+        key = str(source.get("key") or "").strip()
+        found = v.source_key(system, key, (*self.path, "source"))
+        self.problems.extend(found)
+        return None if found else (system.upper(), key)
+
+    def delivery(self, source: tuple[str, str] | None) -> Built:
+        if self.problems or source is None:
+            return None, self.problems
+        return Delivery(source[0], source[1], self.values, self.path), []
+
+
+def reference(label: str | None, data: Data | None, path: Path, **extra: str) -> Ref | None:
+    """A reference input ({id}, {vin}, {number} or {source}) as a Ref placeholder."""
+    if data is None:
+        return None
+    natural = tuple(
+        (name, str(value).strip().upper() if name == "vin" else str(value).strip())
+        for name, value in data.items()
+        if name not in ("id", "source") and value is not None
+    )
+    source = data.get("source") or {}
+    return Ref(
+        label=label,
+        path=path,
+        id=data.get("id"),
+        natural=natural,
+        system=str(source["system"]).strip().upper() if source else None,
+        key=str(source["key"]).strip() if source else None,
+        extra=tuple(extra.items()),
+    )
+
+
+def partner(data: Data, path: Path = ("input",)) -> Built:
+    c = _Collector(data, path)
+    source = c.source()
+    kind = c.enum("kind", required=True)
+    c.text("firstName")
+    last = c.text("lastName")
+    organization = c.text("organizationName")
+    if kind == "PERSON" and not last:
+        c.problems.append(Problem((*path, "lastName"), codes.REQUIRED, "a person needs a lastName"))
+    if kind in ("ORGANIZATION", "GROUP") and not organization:
+        c.problems.append(
+            Problem(
+                (*path, "organizationName"),
+                codes.REQUIRED,
+                f"an {kind.lower()} needs an organizationName",
+            )
+        )
+    birth = c.date("birthDate")
+    c.check(v.not_future(birth, (*path, "birthDate"), dt.date.today()))
+    c.text("taxNumber")
+    c.take(v.email(data.get("email"), (*path, "email")), "email")
+    c.take(v.phone(data.get("phone"), (*path, "phone")), "phone")
+    if data.get("roles") is not None:
+        c.values["roles"] = sorted({str(getattr(r, "value", r)) for r in data["roles"]})
+    if data.get("addresses") is not None:
+        c.values["addresses"] = [
+            _address(item, (*path, "addresses", i), c) for i, item in enumerate(data["addresses"])
+        ]
+    return c.delivery(source)
+
+
+def _address(data: Data, path: Path, c: _Collector) -> dict[str, Any]:
+    address: dict[str, Any] = {}
+    for name in ("street", "houseNumber", "postalCode", "city"):
+        result = v.text(data.get(name), (*path, name))
+        if isinstance(result, Problem):
+            c.problems.append(result)
+        elif result is not None:
+            address[name] = result
+    country = v.country(data.get("country"), (*path, "country"))
+    if isinstance(country, Problem):
+        c.problems.append(country)
+    elif country is not None:
+        address["country"] = country
+    return address
+
+
+def vehicle(data: Data, path: Path = ("input",)) -> Built:
+    c = _Collector(data, path)
+    source = c.source()
+    c.take(v.vin(data.get("vin"), (*path, "vin")), "vin")
+    c.text("make")
+    c.text("model")
+    year = data.get("modelYear")
+    c.check(v.in_range(year, (*path, "modelYear"), 1886, dt.date.today().year + 2))
+    if year is not None:
+        c.values["modelYear"] = year
+    if data.get("configuration") is not None:
+        c.values["configuration"] = sorted(
+            {str(x).strip() for x in data["configuration"] if str(x).strip()}
+        )
+    c.values["owner"] = reference("BusinessPartner", data.get("owner"), (*path, "owner"))
+    c.values["dealer"] = reference("BusinessPartner", data.get("dealer"), (*path, "dealer"))
+    return c.delivery(source)
+
+
+def contract(data: Data, path: Path = ("input",)) -> Built:
+    c = _Collector(data, path)
+    source = c.source()
+    c.text("number", required=True)
+    c.enum("type", required=True)
+    c.enum("status")
+    start = c.date("startDate")
+    end = c.date("endDate")
+    c.check(v.date_order(start, end, (*path, "endDate"), "startDate", "endDate"))
+    if data.get("parties") is not None:
+        c.values["parties"] = [
+            reference(
+                "BusinessPartner",
+                party["partner"],
+                (*path, "parties", i, "partner"),
+                role=str(getattr(party["role"], "value", party["role"])),
+            )
+            for i, party in enumerate(data["parties"])
+        ]
+    if data.get("items") is not None:
+        c.values["items"] = _items(data["items"], (*path, "items"), c)
+    return c.delivery(source)
+
+
+def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]:
+    result = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        uiid = v.text(item.get("uiid"), (*path, i, "uiid"), required=True)
+        if isinstance(uiid, Problem):
+            c.problems.append(uiid)
+            continue
+        if uiid in seen:
+            c.problems.append(
+                Problem((*path, i, "uiid"), codes.DUPLICATE, f"item {uiid} is listed twice")
+            )
+        seen.add(str(uiid))
+        services = []
+        for j, service in enumerate(item.get("singleServices") or []):
+            covered = v.coverage(
+                service["coveragePercent"], (*path, i, "singleServices", j, "coveragePercent")
+            )
+            if isinstance(covered, Problem):
+                c.problems.append(covered)
+            services.append(
+                {
+                    "code": str(service["code"]).strip(),
+                    "coveragePercent": service["coveragePercent"],
+                }
+            )
+        vehicles = [
+            reference("Vehicle", ref, (*path, i, "coveredVehicles", j))
+            for j, ref in enumerate(item.get("coveredVehicles") or [])
+        ]
+        result.append(
+            {
+                "uiid": uiid,
+                "kind": str(getattr(item.get("kind"), "value", item.get("kind"))),
+                "product": v.text(item.get("product"), (*path, i, "product"))
+                if item.get("product")
+                else None,
+                "singleServices": services,
+                "coveredVehicles": vehicles,
+            }
+        )
+    return result
+
+
+def identification_object(data: Data, path: Path = ("input",)) -> Built:
+    c = _Collector(data, path)
+    source = c.source()
+    c.enum("kind", required=True)
+    number = c.text("number", required=True)
+    if number:
+        # Card numbers and plates are printed with spaces; the spaces carry no meaning.
+        c.values["number"] = "".join(number.split()).upper()
+    start = c.date("validFrom")
+    end = c.date("validTo")
+    c.check(v.date_order(start, end, (*path, "validTo"), "validFrom", "validTo"))
+    c.values["vehicle"] = reference("Vehicle", data.get("vehicle"), (*path, "vehicle"))
+    c.values["holder"] = reference("BusinessPartner", data.get("holder"), (*path, "holder"))
+    c.values["contract"] = reference("Contract", data.get("contract"), (*path, "contract"))
+    return c.delivery(source)
+
+
+def document(data: Data, path: Path = ("input",)) -> Built:
+    c = _Collector(data, path)
+    source = c.source()
+    c.text("number", required=True)
+    c.text("revision", required=True)
+    c.enum("type", required=True)
+    c.text("title")
+    c.enum("releaseStatus")
+    if data.get("about") is not None:
+        c.values["about"] = [
+            reference(None, ref, (*path, "about", i)) for i, ref in enumerate(data["about"])
+        ]
+    for name in ("fileSha256", "fileSize", "fileMediaType", "fileName"):
+        if data.get(name) is not None:
+            c.values[name] = data[name]
+    return c.delivery(source)
+
+
+BUILDERS: dict[str, Callable[[Data, Path], Built]] = {
+    "BusinessPartner": partner,
+    "Vehicle": vehicle,
+    "Contract": contract,
+    "IdentificationObject": identification_object,
+    "Document": document,
+}

@@ -1,0 +1,123 @@
+"""How each kind of golden record is upserted: its slots (references to other records),
+its child nodes, and the values derived from what was delivered.
+
+A record's merged *state* is a JSON-safe dict: model properties (dates as ISO text), slots
+(lists of ``{"label", "id", ...}`` targets) and child lists. The state is what is compared to
+decide whether a delivery changed anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph_schema import MODEL, NodeType
+
+State = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A relationship between the golden record and others, set from its input."""
+
+    name: str
+    rel: str
+    inbound: bool  # (other)-[:rel]->(record) when True
+    label: str | None  # None: targets of any kind (a document is about anything)
+    many: bool = False
+
+
+def _no_defaults(state: State) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: str
+    slots: tuple[Slot, ...] = ()
+    children: tuple[str, ...] = ()
+    match_natural_key: bool = True
+    defaults: Callable[[State], None] = field(default=_no_defaults)
+
+    @property
+    def node(self) -> NodeType:
+        return MODEL.node(self.label)
+
+    @property
+    def natural_key(self) -> tuple[str, ...]:
+        return self.node.natural_key
+
+    def merge(self, base: State, delivered: State) -> State:
+        """Delivered values replace stored ones; a value not delivered (None) is kept."""
+        merged = dict(base)
+        merged.update({k: v for k, v in delivered.items() if v is not None})
+        self.defaults(merged)
+        return merged
+
+
+def _partner_defaults(state: State) -> None:
+    if state.get("kind") == "PERSON":
+        parts = [state.get("firstName"), state.get("lastName")]
+        state["name"] = " ".join(p for p in parts if p)
+    else:
+        state["name"] = state.get("organizationName") or ""
+    state.setdefault("roles", [])
+    state.setdefault("addresses", [])
+
+
+def _vehicle_defaults(state: State) -> None:
+    state.setdefault("configuration", [])
+
+
+def _contract_defaults(state: State) -> None:
+    state.setdefault("status", "DRAFT")
+    state.setdefault("items", [])
+    state.setdefault("parties", [])
+
+
+def _identification_defaults(state: State) -> None:
+    state.setdefault("status", "ACTIVE")
+
+
+def _document_defaults(state: State) -> None:
+    state.setdefault("releaseStatus", "IN_WORK")
+    state.setdefault("about", [])
+
+
+BUSINESS_PARTNER = Kind(
+    "BusinessPartner",
+    children=("addresses",),
+    match_natural_key=False,
+    defaults=_partner_defaults,
+)
+VEHICLE = Kind(
+    "Vehicle",
+    slots=(
+        Slot("owner", "OWNS", inbound=True, label="BusinessPartner"),
+        Slot("dealer", "DEALER_OF", inbound=True, label="BusinessPartner"),
+    ),
+    defaults=_vehicle_defaults,
+)
+CONTRACT = Kind(
+    "Contract",
+    slots=(Slot("parties", "PARTY_TO", inbound=True, label="BusinessPartner", many=True),),
+    children=("items",),
+    defaults=_contract_defaults,
+)
+IDENTIFICATION_OBJECT = Kind(
+    "IdentificationObject",
+    slots=(
+        Slot("vehicle", "IDENTIFIES", inbound=False, label="Vehicle"),
+        Slot("holder", "HELD_BY", inbound=False, label="BusinessPartner"),
+        Slot("contract", "ISSUED_UNDER", inbound=False, label="Contract"),
+    ),
+    defaults=_identification_defaults,
+)
+DOCUMENT = Kind(
+    "Document",
+    slots=(Slot("about", "ABOUT", inbound=False, label=None, many=True),),
+    defaults=_document_defaults,
+)
+
+KINDS = {k.label: k for k in (BUSINESS_PARTNER, VEHICLE, CONTRACT, IDENTIFICATION_OBJECT, DOCUMENT)}

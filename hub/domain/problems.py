@@ -1,0 +1,44 @@
+"""Business errors as data: each names the input path, a stable code and a message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+REQUIRED = "REQUIRED"
+INVALID_VIN = "INVALID_VIN"
+INVALID_COUNTRY = "INVALID_COUNTRY"
+INVALID_EMAIL = "INVALID_EMAIL"
+INVALID_PHONE = "INVALID_PHONE"
+INVALID_DATE_RANGE = "INVALID_DATE_RANGE"
+INVALID_VALUE = "INVALID_VALUE"
+INVALID_COVERAGE = "INVALID_COVERAGE"
+INVALID_REFERENCE = "INVALID_REFERENCE"
+INVALID_ID = "INVALID_ID"
+NOT_FOUND = "NOT_FOUND"
+AMBIGUOUS_REFERENCE = "AMBIGUOUS_REFERENCE"
+CONFLICT = "CONFLICT"
+DUPLICATE = "DUPLICATE"
+INVALID_TRANSITION = "INVALID_TRANSITION"
+TOO_LARGE = "TOO_LARGE"
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input. ``path`` leads from the argument to the field."""
+
+    path: Path
+    code: str
+    message: str
+
+    def under(self, *prefix: str | int) -> Problem:
+        return Problem((*prefix, *self.path), self.code, self.message)
+
+
+class Rejected(Exception):
+    """Raised inside a write transaction to roll it back and report the problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems

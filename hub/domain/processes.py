@@ -1,0 +1,265 @@
+"""Business processes beyond plain upserts: contract changes, blocking identification
+objects, vehicle history and the revision chain of documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from hub.domain import kinds
+from hub.domain import problems as codes
+from hub.domain.ids import new_id
+from hub.domain.problems import Problem, Rejected
+from hub.domain.references import Ref, resolve
+from hub.domain.upsert import record_events, update_state
+from hub.store import Transaction
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    id: str
+    changed: bool
+
+
+async def _resolve_one(tx: Transaction, ref: Ref) -> str:
+    ((value, problems),) = await resolve(tx, [ref])
+    if problems:
+        raise Rejected(problems)
+    return str(value["id"])
+
+
+async def _load(tx: Transaction, label: str, record_id: str) -> tuple[dict[str, Any], int]:
+    rows = await tx.run(
+        f"MATCH (n:{label} {{id: $id}}) RETURN n.state AS state, n.version AS version",
+        {"id": record_id},
+    )
+    return json.loads(rows[0]["state"] or "{}"), int(rows[0]["version"] or 0)
+
+
+def effective_contract_status(state: dict[str, Any], today: dt.date) -> str:
+    """Terminated from the effective date; expired after the end date."""
+    status = str(state.get("status", "DRAFT"))
+    termination = state.get("terminationDate")
+    end = state.get("endDate")
+    if status == "TERMINATED" and termination and dt.date.fromisoformat(termination) > today:
+        return "ACTIVE"
+    if status == "ACTIVE" and end and dt.date.fromisoformat(end) < today:
+        return "EXPIRED"
+    return status
+
+
+@dataclass(frozen=True)
+class ContractChange:
+    contract: Ref
+    process: str
+    effective_date: dt.date
+    new_lessee: Ref | None = None
+    new_end_date: dt.date | None = None
+
+
+def _apply_change(
+    change: ContractChange, state: dict[str, Any], lessee: dict[str, Any] | None, today: dt.date
+) -> dict[str, Any]:
+    """The contract state after the change, or Rejected when the transition is impossible."""
+    status = effective_contract_status(state, today)
+    stored = state.get("status", "DRAFT")
+    process = change.process
+    new = dict(state)
+
+    def refuse(message: str, field: str = "process") -> Rejected:
+        return Rejected([Problem(("input", field), codes.INVALID_TRANSITION, message)])
+
+    if stored == "TERMINATED":
+        raise refuse(f"{process} is not possible: the contract is already terminated")
+    if process in ("ETER", "TERM"):
+        if status != "ACTIVE":
+            raise refuse(f"only an active contract can be terminated; this one is {status}")
+        new["status"] = "TERMINATED"
+        new["terminationDate"] = change.effective_date.isoformat()
+        new["endDate"] = change.effective_date.isoformat()
+    elif process == "BLEX":
+        if change.new_end_date is None:
+            raise Rejected(
+                [Problem(("input", "newEndDate"), codes.REQUIRED, "BLEX needs newEndDate")]
+            )
+        current = state.get("endDate")
+        if current and change.new_end_date <= dt.date.fromisoformat(current):
+            raise refuse(
+                f"an extension must end after the current end date {current}", "newEndDate"
+            )
+        new["endDate"] = change.new_end_date.isoformat()
+        if status == "EXPIRED":
+            new["status"] = "ACTIVE"
+    elif process == "LCOO":
+        if lessee is None:
+            raise Rejected(
+                [Problem(("input", "newLessee"), codes.REQUIRED, "LCOO needs newLessee")]
+            )
+        parties = [p for p in state.get("parties", []) if p.get("role") != "LESSEE"]
+        new["parties"] = [*parties, {**lessee, "role": "LESSEE"}]
+    return new
+
+
+async def change_contract(
+    tx: Transaction, change: ContractChange, now: dt.datetime
+) -> ProcessResult:
+    contract_id = await _resolve_one(tx, change.contract)
+    lessee = None
+    if change.new_lessee is not None:
+        ((value, problems),) = await resolve(tx, [change.new_lessee])
+        if problems:
+            raise Rejected(problems)
+        lessee = value
+    base, version = await _load(tx, "Contract", contract_id)
+    state = _apply_change(change, base, lessee, now.date())
+    changed = await update_state(
+        tx, kinds.CONTRACT, contract_id, base, state, version, change.process, now
+    )
+    details: dict[str, Any] = {}
+    if lessee is not None:
+        details["newLesseeId"] = lessee["id"]
+    if change.new_end_date is not None:
+        details["newEndDate"] = change.new_end_date
+    await tx.run(
+        "MATCH (c:Contract {id: $id}) "
+        "CREATE (c)-[:HAS_CHANGE]->(x:ContractChange) SET x += $change",
+        {
+            "id": contract_id,
+            "change": {
+                "id": new_id(),
+                "process": change.process,
+                "effectiveDate": change.effective_date,
+                "recordedAt": now,
+                **details,
+            },
+        },
+    )
+    if not changed:
+        # CHOA and LCOP record the process without touching the contract's own values.
+        await tx.run(
+            "MATCH (c:Contract {id: $id}) SET c.version = c.version + 1, c.updatedAt = $now",
+            {"id": contract_id, "now": now},
+        )
+        await record_events(
+            tx,
+            [
+                {
+                    "id": new_id(),
+                    "entity": "Contract",
+                    "entityId": contract_id,
+                    "action": change.process,
+                    "at": now,
+                    "fields": ["changes"],
+                    "version": version + 1,
+                }
+            ],
+        )
+    return ProcessResult(contract_id, True)
+
+
+async def block_identification_object(
+    tx: Transaction, ref: Ref, reason: str, now: dt.datetime
+) -> ProcessResult:
+    object_id = await _resolve_one(tx, ref)
+    base, version = await _load(tx, "IdentificationObject", object_id)
+    state = {**base, "status": "BLOCKED", "blockedReason": reason}
+    changed = await update_state(
+        tx, kinds.IDENTIFICATION_OBJECT, object_id, base, state, version, "BLOCKED", now
+    )
+    return ProcessResult(object_id, changed)
+
+
+@dataclass(frozen=True)
+class VehicleEventInput:
+    vehicle: Ref
+    type: str
+    occurred_at: dt.datetime
+    mileage_km: int | None
+    description: str | None
+
+
+async def record_vehicle_event(
+    tx: Transaction, event: VehicleEventInput, now: dt.datetime
+) -> ProcessResult:
+    """Append to the history; the same event (type and time) delivered again is not doubled."""
+    vehicle_id = await _resolve_one(tx, event.vehicle)
+    rows = await tx.run(
+        "MATCH (v:Vehicle {id: $id}) "
+        "OPTIONAL MATCH (v)-[:HAS_EVENT]->(e:VehicleEvent {type: $type, occurredAt: $at}) "
+        "RETURN e.mileageKm AS mileage, e.description AS description, e IS NOT NULL AS known",
+        {"id": vehicle_id, "type": event.type, "at": event.occurred_at},
+    )
+    known = rows[0]
+    if known["known"] and (known["mileage"], known["description"]) == (
+        event.mileage_km,
+        event.description,
+    ):
+        return ProcessResult(vehicle_id, False)
+    await tx.run(
+        "MATCH (v:Vehicle {id: $id}) "
+        "MERGE (v)-[:HAS_EVENT]->(e:VehicleEvent {type: $type, occurredAt: $at}) "
+        "SET e.mileageKm = $mileage, e.description = $description, "
+        "v.version = v.version + 1, v.updatedAt = $now",
+        {
+            "id": vehicle_id,
+            "type": event.type,
+            "at": event.occurred_at,
+            "mileage": event.mileage_km,
+            "description": event.description,
+            "now": now,
+        },
+    )
+    await record_events(
+        tx,
+        [
+            {
+                "id": new_id(),
+                "entity": "Vehicle",
+                "entityId": vehicle_id,
+                "action": f"EVENT_{event.type}",
+                "at": now,
+                "fields": ["history"],
+            }
+        ],
+    )
+    return ProcessResult(vehicle_id, True)
+
+
+def revision_order(revision: str) -> tuple[int, int, str]:
+    """Numeric revisions sort by value ("2" before "10"), others by text ("A" before "B")."""
+    stripped = revision.strip()
+    if stripped.isdigit():
+        return (0, int(stripped), stripped)
+    return (1, 0, stripped)
+
+
+async def link_revisions(tx: Transaction, document_ids: list[str]) -> None:
+    """Chain each revision of a document number to the one it replaces (REVISION_OF)."""
+    rows = await tx.run(
+        "UNWIND $ids AS id MATCH (d:Document {id: id}) "
+        "MATCH (o:Document {number: d.number}) "
+        "RETURN DISTINCT d.number AS number, collect(DISTINCT [o.id, o.revision]) AS revisions",
+        {"ids": document_ids},
+    )
+    links: list[dict[str, str]] = []
+    numbers = []
+    for row in rows:
+        ordered = sorted(row["revisions"], key=lambda pair: revision_order(pair[1]))
+        numbers.append(row["number"])
+        links.extend(
+            {"newer": newer[0], "older": older[0]} for older, newer in itertools.pairwise(ordered)
+        )
+    await tx.run(
+        "UNWIND $numbers AS number MATCH (d:Document {number: number})-[r:REVISION_OF]->() "
+        "DELETE r",
+        {"numbers": numbers},
+    )
+    if links:
+        await tx.run(
+            "UNWIND $links AS l MATCH (n:Document {id: l.newer}) MATCH (o:Document {id: l.older}) "
+            "CREATE (n)-[:REVISION_OF]->(o)",
+            {"links": links},
+        )

@@ -1,0 +1,214 @@
+"""References from one record to another: by hub id, natural key or a source system's key.
+
+Inputs carry :class:`Ref` placeholders where a reference stands; :func:`resolve` replaces
+them, for a whole batch at once, with :class:`Target` values or reports a Problem per row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.domain.ids import from_global
+from hub.domain.problems import (
+    AMBIGUOUS_REFERENCE,
+    INVALID_ID,
+    INVALID_REFERENCE,
+    NOT_FOUND,
+    Path,
+    Problem,
+)
+from hub.store import Transaction
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An unresolved reference. ``label`` None means any kind of record (documents' about)."""
+
+    label: str | None
+    path: Path
+    id: str | None = None
+    natural: tuple[tuple[str, str], ...] = ()
+    system: str | None = None
+    key: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def ways(self) -> int:
+        return sum((self.id is not None, bool(self.natural), self.system is not None))
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved reference, plus properties for the relationship (a party's role)."""
+
+    label: str
+    id: str
+    properties: tuple[tuple[str, str], ...] = field(default=())
+
+    def as_state(self) -> dict[str, Any]:
+        return {"label": self.label, "id": self.id, **dict(self.properties)}
+
+
+def _walk(value: Any, found: list[Ref]) -> None:
+    if isinstance(value, Ref):
+        found.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _walk(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _walk(item, found)
+
+
+def _replace(value: Any, resolved: dict[int, Target]) -> Any:
+    if isinstance(value, Ref):
+        return resolved[id(value)].as_state()
+    if isinstance(value, dict):
+        return {k: _replace(v, resolved) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace(v, resolved) for v in value]
+    return value
+
+
+def refs_in(value: Any) -> list[Ref]:
+    found: list[Ref] = []
+    _walk(value, found)
+    return found
+
+
+def _shape_problem(ref: Ref) -> Problem | None:
+    if ref.ways() != 1:
+        return Problem(
+            ref.path,
+            INVALID_REFERENCE,
+            "give exactly one of id, a natural key or source to refer to a record",
+        )
+    if ref.id is not None:
+        decoded = from_global(ref.id)
+        if decoded is None:
+            return Problem((*ref.path, "id"), INVALID_ID, f"{ref.id!r} is not an ID of this hub")
+        if ref.label is not None and decoded[0] != ref.label:
+            return Problem(
+                (*ref.path, "id"), NOT_FOUND, f"{ref.id!r} is a {decoded[0]}, not a {ref.label}"
+            )
+    return None
+
+
+_LOOKUP = """
+UNWIND $refs AS r
+OPTIONAL MATCH (s:SourceRecord {system: r.system, key: r.key})-[:SOURCE_OF]->(g)
+WHERE r.system IS NOT NULL AND (r.label IS NULL OR s.entity = r.label)
+RETURN r.i AS i, collect(DISTINCT [s.entity, g.id]) AS hits
+"""
+
+
+async def _by_id(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, list[Target]]:
+    by_label: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for index, ref in refs:
+        decoded = from_global(ref.id or "")
+        assert decoded is not None
+        by_label[decoded[0]].append((index, decoded[1]))
+    found: dict[int, list[Target]] = {}
+    for label, items in by_label.items():
+        rows = await tx.run(
+            f"UNWIND $refs AS r MATCH (g:{label} {{id: r.id}}) RETURN r.i AS i, g.id AS id",
+            {"refs": [{"i": i, "id": hub_id} for i, hub_id in items]},
+        )
+        for row in rows:
+            found[row["i"]] = [Target(label, row["id"])]
+    return found
+
+
+async def _by_natural_key(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, list[Target]]:
+    groups: dict[tuple[str, tuple[str, ...]], list[tuple[int, Ref]]] = defaultdict(list)
+    for index, ref in refs:
+        assert ref.label is not None
+        groups[(ref.label, tuple(k for k, _ in ref.natural))].append((index, ref))
+    found: dict[int, list[Target]] = {}
+    for (label, keys), items in groups.items():
+        match = ", ".join(f"{k}: r.{k}" for k in keys)
+        rows = await tx.run(
+            f"UNWIND $refs AS r MATCH (g:{label} {{{match}}}) RETURN r.i AS i, g.id AS id",
+            {"refs": [{"i": i, **dict(ref.natural)} for i, ref in items]},
+        )
+        for row in rows:
+            found[row["i"]] = [Target(label, row["id"])]
+    return found
+
+
+async def _by_source(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, list[Target]]:
+    rows = await tx.run(
+        _LOOKUP,
+        {
+            "refs": [
+                {"i": i, "label": ref.label, "system": ref.system, "key": ref.key}
+                for i, ref in refs
+            ]
+        },
+    )
+    return {
+        row["i"]: [Target(label, hub_id) for label, hub_id in row["hits"] if hub_id is not None]
+        for row in rows
+    }
+
+
+async def resolve(tx: Transaction, values: list[Any]) -> list[tuple[Any, list[Problem]]]:
+    """Resolve every Ref inside each of ``values``; return each with its problems."""
+    per_value = [refs_in(v) for v in values]
+    problems: list[list[Problem]] = [[] for _ in values]
+    pending: dict[str, list[tuple[int, Ref]]] = defaultdict(list)
+    owner: dict[int, int] = {}
+    flat: list[Ref] = []
+    for row, refs in enumerate(per_value):
+        for ref in refs:
+            shape = _shape_problem(ref)
+            if shape:
+                problems[row].append(shape)
+                continue
+            index = len(flat)
+            flat.append(ref)
+            owner[index] = row
+            way = "id" if ref.id is not None else "natural" if ref.natural else "source"
+            pending[way].append((index, ref))
+    hits: dict[int, list[Target]] = {}
+    if pending["id"]:
+        hits.update(await _by_id(tx, pending["id"]))
+    if pending["natural"]:
+        hits.update(await _by_natural_key(tx, pending["natural"]))
+    if pending["source"]:
+        hits.update(await _by_source(tx, pending["source"]))
+    resolved: dict[int, Target] = {}
+    for index, ref in enumerate(flat):
+        judged = _judge(ref, hits.get(index, []))
+        if isinstance(judged, Problem):
+            problems[owner[index]].append(judged)
+        else:
+            resolved[id(ref)] = judged
+    results = []
+    for row, value in enumerate(values):
+        if problems[row]:
+            results.append((value, problems[row]))
+        else:
+            results.append((_replace(value, resolved), []))
+    return results
+
+
+def _judge(ref: Ref, targets: list[Target]) -> Target | Problem:
+    if not targets:
+        return Problem(ref.path, NOT_FOUND, f"no {ref.label or 'record'} matches {_describe(ref)}")
+    if len(targets) > 1:
+        return Problem(
+            ref.path,
+            AMBIGUOUS_REFERENCE,
+            f"{_describe(ref)} names records of several kinds; refer by id instead",
+        )
+    return Target(targets[0].label, targets[0].id, ref.extra)
+
+
+def _describe(ref: Ref) -> str:
+    if ref.id is not None:
+        return f"id {ref.id!r}"
+    if ref.natural:
+        return ", ".join(f"{k} {v!r}" for k, v in ref.natural)
+    return f"source {ref.system}/{ref.key}"

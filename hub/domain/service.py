@@ -1,0 +1,63 @@
+"""Runs write-path work in managed transactions: one mutation, one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from neo4j.exceptions import ConstraintError
+
+from hub.domain.kinds import Kind
+from hub.domain.problems import Problem, Rejected
+from hub.domain.upsert import Delivery, Outcome, PartnerMatcher, upsert
+from hub.store import Store, Transaction
+from hub.store.temporal import utc_now
+
+T = TypeVar("T")
+_ATTEMPTS = 3
+
+AfterUpsert = Callable[[Transaction, list[Outcome]], Awaitable[None]]
+
+
+def now() -> dt.datetime:
+    return utc_now()
+
+
+async def _with_key_retries(store: Store, work: Callable[[Transaction], Awaitable[T]]) -> T:
+    """Two writers creating the same natural key at once: the loser's transaction fails on
+    the uniqueness constraint; run it again and it finds the winner's record."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            return await store.write(work)
+        except ConstraintError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def upsert_batch(
+    store: Store,
+    kind: Kind,
+    deliveries: list[Delivery],
+    *,
+    matcher: PartnerMatcher | None = None,
+    after: AfterUpsert | None = None,
+) -> list[Outcome]:
+    async def work(tx: Transaction) -> list[Outcome]:
+        outcomes = await upsert(tx, kind, deliveries, now(), matcher)
+        if after is not None:
+            await after(tx, outcomes)
+        return outcomes
+
+    return await _with_key_retries(store, work)
+
+
+async def run_process(
+    store: Store, process: Callable[[Transaction, dt.datetime], Awaitable[T]]
+) -> T | list[Problem]:
+    """Run a business process; its Rejected problems come back as data, nothing written."""
+    try:
+        return await _with_key_retries(store, lambda tx: process(tx, now()))
+    except Rejected as rejected:
+        return rejected.problems

@@ -1,0 +1,479 @@
+"""Key-mapped, idempotent upserts of golden records, for one delivery or a whole batch.
+
+One call runs inside one write transaction and sends a fixed number of statements whatever
+the batch size:
+
+1. resolve every reference in the batch (by id, natural key or source key);
+2. read the source records and candidate golden records of the batch;
+3. decide in Python what each delivery does (unchanged, new, changed, conflicting);
+4. write the changed golden records, their relationships and children, the source records
+   and one change event per changed record.
+
+A delivery whose source record already holds the same payload changes nothing: no write, no
+new version, no event. Rows with problems are left out; the others are written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from graph_schema import PropertyType
+from hub.domain import problems as codes
+from hub.domain.ids import new_id
+from hub.domain.kinds import Kind, Slot, State
+from hub.domain.problems import Path, Problem
+from hub.domain.references import resolve
+from hub.store import Transaction
+from hub.store.temporal import to_store
+
+_MANAGED = frozenset({"id", "version", "createdAt", "updatedAt"})
+
+
+@dataclass
+class Delivery:
+    """What one source system says about one record, under its own key."""
+
+    system: str
+    key: str
+    values: State
+    path: Path = ("input",)
+
+
+@dataclass
+class Outcome:
+    id: str | None = None
+    created: bool = False
+    changed: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+
+class PartnerMatcher(Protocol):
+    """Finds an existing golden record for a delivery that no source key identifies.
+
+    The seam where duplicate detection plugs into the write path; without a matcher, a
+    partner is identified by its source key alone.
+    """
+
+    async def match(self, tx: Transaction, kind: Kind, states: list[State]) -> list[str | None]:
+        """Golden id for each state, or None to create a new record."""
+        ...
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _hash(payload: str) -> str:
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _to_property(kind: PropertyType, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind is PropertyType.DATE:
+        return dt.date.fromisoformat(value)
+    if kind is PropertyType.DATETIME:
+        return to_store(dt.datetime.fromisoformat(value))
+    return value
+
+
+def properties_of(kind: Kind, state: State) -> dict[str, Any]:
+    """The node properties a state sets (every model property it mentions)."""
+    return {
+        prop.name: _to_property(prop.type, state.get(prop.name))
+        for prop in kind.node.properties
+        if prop.name not in _MANAGED and prop.name in state
+    }
+
+
+def natural_key_of(kind: Kind, state: State) -> tuple[Any, ...] | None:
+    if not kind.natural_key:
+        return None
+    values = tuple(state.get(name) for name in kind.natural_key)
+    return None if any(v is None for v in values) else values
+
+
+@dataclass
+class _Plan:
+    """What the batch will write for one golden record."""
+
+    id: str
+    base: State
+    state: State
+    version: int
+    created: bool
+    sources: list[tuple[Delivery, str, str]] = field(default_factory=list)
+    action: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.created or self.state != self.base
+
+
+async def _read_existing(
+    tx: Transaction, kind: Kind, rows: list[tuple[int, Delivery, State]]
+) -> dict[int, dict[str, Any]]:
+    key_match = ""
+    if kind.match_natural_key and kind.natural_key:
+        fields = ", ".join(f"{k}: r.nk.{k}" for k in kind.natural_key)
+        key_match = f"OPTIONAL MATCH (byKey:{kind.label} {{{fields}}})"
+    else:
+        key_match = "WITH r, s, bySource, null AS byKey"
+    statement = f"""
+        UNWIND $rows AS r
+        OPTIONAL MATCH (s:SourceRecord {{entity: $label, system: r.system, key: r.key}})
+        OPTIONAL MATCH (s)-[:SOURCE_OF]->(bySource:{kind.label})
+        {key_match}
+        RETURN r.i AS i, s.payloadHash AS hash,
+               bySource.id AS sourceId, bySource.state AS sourceState,
+               bySource.version AS sourceVersion,
+               byKey.id AS keyId, byKey.state AS keyState, byKey.version AS keyVersion
+    """
+    params = [
+        {
+            "i": i,
+            "system": d.system,
+            "key": d.key,
+            "nk": {k: state.get(k) for k in kind.natural_key},
+        }
+        for i, d, state in rows
+    ]
+    found = await tx.run(statement, {"rows": params, "label": kind.label})
+    return {row["i"]: row for row in found}
+
+
+def _key_path(kind: Kind, delivery: Delivery) -> Path:
+    return (*delivery.path, kind.natural_key[0]) if kind.natural_key else delivery.path
+
+
+async def _plan(
+    tx: Transaction,
+    kind: Kind,
+    rows: list[tuple[int, Delivery, State]],
+    outcomes: list[Outcome],
+    matcher: PartnerMatcher | None,
+) -> dict[str, _Plan]:
+    existing = await _read_existing(tx, kind, rows)
+    unmatched = [
+        (i, state)
+        for i, _, state in rows
+        if not existing[i]["sourceId"] and not existing[i]["keyId"]
+    ]
+    matched: dict[int, str | None] = {}
+    if matcher is not None and unmatched:
+        answers = await matcher.match(tx, kind, [kind.merge({}, s) for _, s in unmatched])
+        matched = {i: answer for (i, _), answer in zip(unmatched, answers, strict=True)}
+    plans: dict[str, _Plan] = {}
+    by_key: dict[tuple[Any, ...], str] = {}
+    for i, delivery, state in rows:
+        found = existing[i]
+        payload = canonical_json(state)
+        digest = _hash(payload)
+        outcome = outcomes[i]
+        source_id, key_id = found["sourceId"], found["keyId"]
+        if source_id and found["hash"] == digest and source_id not in plans:
+            outcome.id = source_id
+            continue
+        if source_id and key_id and source_id != key_id:
+            outcome.problems.append(
+                Problem(
+                    _key_path(kind, delivery),
+                    codes.CONFLICT,
+                    f"{kind.natural_key[0]} belongs to another {kind.label} than the one "
+                    f"{delivery.system}/{delivery.key} feeds",
+                )
+            )
+            continue
+        natural = natural_key_of(kind, state)
+        golden_id = source_id or key_id or matched.get(i) or by_key.get(natural or ())
+        plan = plans.get(golden_id or "")
+        if plan is None and golden_id:
+            stored = found["sourceState"] if golden_id == source_id else found["keyState"]
+            version = found["sourceVersion"] if golden_id == source_id else found["keyVersion"]
+            base = json.loads(stored) if stored else {}
+            plan = _Plan(golden_id, base, base, version or 0, created=False)
+        elif plan is None:
+            plan = _Plan(new_id(), {}, {}, 0, created=True)
+            outcome.created = True
+        plans[plan.id] = plan
+        before = plan.state
+        plan.state = kind.merge(plan.state, state)
+        outcome.id = plan.id
+        outcome.changed = plan.created or plan.state != before
+        plan.sources.append((delivery, payload, digest))
+        if natural:
+            by_key[natural] = plan.id
+    return plans
+
+
+async def _check_children(
+    tx: Transaction, kind: Kind, plans: dict[str, _Plan]
+) -> dict[str, Problem]:
+    """Contract items keep their UIID for life; one UIID cannot move to another contract."""
+    if "items" not in kind.children:
+        return {}
+    wanted = {
+        item["uiid"]: plan_id
+        for plan_id, plan in plans.items()
+        for item in plan.state.get("items", [])
+    }
+    if not wanted:
+        return {}
+    rows = await tx.run(
+        "UNWIND $uiids AS u MATCH (c:Contract)-[:HAS_ITEM]->(:ContractItem {uiid: u}) "
+        "RETURN u AS uiid, c.id AS contract",
+        {"uiids": list(wanted)},
+    )
+    clashes = {}
+    for row in rows:
+        if row["contract"] != wanted[row["uiid"]]:
+            clashes[wanted[row["uiid"]]] = Problem(
+                ("input", "items"),
+                codes.CONFLICT,
+                f"item {row['uiid']} belongs to another contract; a UIID never changes contract",
+            )
+    return clashes
+
+
+def _slot_targets(state: State, slot: Slot) -> list[dict[str, Any]]:
+    value = state.get(slot.name)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan]) -> None:
+    pattern = f"(n)<-[r:{slot.rel}]-()" if slot.inbound else f"(n)-[r:{slot.rel}]->()"
+    ids = [plan.id for plan in plans]
+    await tx.run(
+        f"UNWIND $ids AS id MATCH (n:{kind.label} {{id: id}}) OPTIONAL MATCH {pattern} DELETE r",
+        {"ids": ids},
+    )
+    by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for plan in plans:
+        for target in _slot_targets(plan.state, slot):
+            props = {k: v for k, v in target.items() if k not in ("label", "id")}
+            by_label[target["label"]].append({"from": plan.id, "to": target["id"], "props": props})
+    arrow = "(o)-[r:{rel}]->(n)" if slot.inbound else "(n)-[r:{rel}]->(o)"
+    for label, links in by_label.items():
+        await tx.run(
+            f"UNWIND $links AS l MATCH (n:{kind.label} {{id: l.from}}) "
+            f"MATCH (o:{label} {{id: l.to}}) CREATE {arrow.format(rel=slot.rel)} SET r += l.props",
+            {"links": links},
+        )
+
+
+async def _write_addresses(tx: Transaction, plans: list[_Plan]) -> None:
+    rows = [
+        {
+            "id": plan.id,
+            "items": [
+                {**address, "position": position}
+                for position, address in enumerate(plan.state.get("addresses", []))
+            ],
+        }
+        for plan in plans
+    ]
+    await tx.run(
+        "UNWIND $rows AS c MATCH (n:BusinessPartner {id: c.id}) "
+        "OPTIONAL MATCH (n)-[:HAS_ADDRESS]->(a:Address) DETACH DELETE a",
+        {"rows": rows},
+    )
+    await tx.run(
+        "UNWIND $rows AS c MATCH (n:BusinessPartner {id: c.id}) "
+        "UNWIND c.items AS item CREATE (n)-[:HAS_ADDRESS]->(a:Address) SET a += item",
+        {"rows": rows},
+    )
+
+
+async def _write_items(tx: Transaction, plans: list[_Plan]) -> None:
+    rows = []
+    for plan in plans:
+        items = []
+        for position, item in enumerate(plan.state.get("items", [])):
+            services = item.get("singleServices") or []
+            items.append(
+                {
+                    "uiid": item["uiid"],
+                    "props": {
+                        "kind": item["kind"],
+                        "product": item.get("product"),
+                        "serviceCodes": [s["code"] for s in services],
+                        "serviceCoverage": [s["coveragePercent"] for s in services],
+                        "position": position,
+                    },
+                    "covered": [v["id"] for v in item.get("coveredVehicles") or []],
+                }
+            )
+        rows.append({"id": plan.id, "items": items, "uiids": [i["uiid"] for i in items]})
+    await tx.run(
+        "UNWIND $rows AS c MATCH (n:Contract {id: c.id}) "
+        "OPTIONAL MATCH (n)-[:HAS_ITEM]->(old:ContractItem) WHERE NOT old.uiid IN c.uiids "
+        "DETACH DELETE old",
+        {"rows": rows},
+    )
+    await tx.run(
+        "UNWIND $rows AS c MATCH (n:Contract {id: c.id}) UNWIND c.items AS item "
+        "MERGE (i:ContractItem {uiid: item.uiid}) SET i += item.props "
+        "MERGE (n)-[:HAS_ITEM]->(i) "
+        "WITH i OPTIONAL MATCH (i)-[r:COVERS]->(:Vehicle) DELETE r",
+        {"rows": rows},
+    )
+    links = [
+        {"uiid": item["uiid"], "vehicle": vehicle}
+        for row in rows
+        for item in row["items"]
+        for vehicle in item["covered"]
+    ]
+    if links:
+        await tx.run(
+            "UNWIND $links AS l MATCH (i:ContractItem {uiid: l.uiid}) "
+            "MATCH (v:Vehicle {id: l.vehicle}) CREATE (i)-[:COVERS]->(v)",
+            {"links": links},
+        )
+
+
+async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.datetime) -> None:
+    changed = [plan for plan in plans if plan.changed]
+    if changed:
+        await tx.run(
+            f"UNWIND $rows AS g MERGE (n:{kind.label} {{id: g.id}}) "
+            "ON CREATE SET n.createdAt = $now, n.version = 0 "
+            "SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now",
+            {
+                "rows": [
+                    {
+                        "id": p.id,
+                        "props": properties_of(kind, p.state),
+                        "state": canonical_json(p.state),
+                    }
+                    for p in changed
+                ],
+                "now": now,
+            },
+        )
+    for slot in kind.slots:
+        touched = [
+            p for p in changed if p.created or p.state.get(slot.name) != p.base.get(slot.name)
+        ]
+        if touched:
+            await _write_slot(tx, kind, slot, touched)
+    for child, writer in (("addresses", _write_addresses), ("items", _write_items)):
+        if child in kind.children:
+            touched = [p for p in changed if p.state.get(child) != p.base.get(child)]
+            if touched:
+                await writer(tx, touched)
+    await _write_sources(tx, kind, plans, now)
+    await _write_events(tx, kind, changed, now)
+
+
+async def _write_sources(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.datetime) -> None:
+    rows = [
+        {
+            "golden": plan.id,
+            "id": new_id(),
+            "system": delivery.system,
+            "key": delivery.key,
+            "payload": payload,
+            "hash": digest,
+        }
+        for plan in plans
+        for delivery, payload, digest in plan.sources
+    ]
+    if not rows:
+        return
+    await tx.run(
+        f"UNWIND $rows AS s MATCH (n:{kind.label} {{id: s.golden}}) "
+        "MERGE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) "
+        "ON CREATE SET r.id = s.id "
+        "SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now "
+        "WITH r, n OPTIONAL MATCH (r)-[old:SOURCE_OF]->(other) WHERE other.id <> n.id "
+        "DELETE old "
+        "WITH DISTINCT r, n MERGE (r)-[:SOURCE_OF]->(n)",
+        {"rows": rows, "label": kind.label, "now": now},
+    )
+
+
+async def _write_events(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.datetime) -> None:
+    events = []
+    for plan in plans:
+        delivery = plan.sources[-1][0] if plan.sources else None
+        fields = sorted(
+            k for k in set(plan.state) | set(plan.base) if plan.state.get(k) != plan.base.get(k)
+        )
+        events.append(
+            {
+                "id": new_id(),
+                "entity": kind.label,
+                "entityId": plan.id,
+                "action": plan.action or ("CREATED" if plan.created else "UPDATED"),
+                "at": now,
+                "system": delivery.system if delivery else None,
+                "key": delivery.key if delivery else None,
+                "fields": fields,
+                "version": plan.version + 1,
+            }
+        )
+    if events:
+        await record_events(tx, events)
+
+
+async def record_events(tx: Transaction, events: list[dict[str, Any]]) -> None:
+    """Append change events (the audit trail and the source of change feeds)."""
+    await tx.run("UNWIND $events AS e CREATE (x:ChangeEvent) SET x += e", {"events": events})
+
+
+async def update_state(
+    tx: Transaction,
+    kind: Kind,
+    record_id: str,
+    base: State,
+    state: State,
+    version: int,
+    action: str,
+    now: dt.datetime,
+) -> bool:
+    """Write a state a business process computed; False when it equals the stored one."""
+    plan = _Plan(record_id, base, kind.merge(state, {}), version, created=False, action=action)
+    if not plan.changed:
+        return False
+    await _write(tx, kind, [plan], now)
+    return True
+
+
+async def upsert(
+    tx: Transaction,
+    kind: Kind,
+    deliveries: list[Delivery],
+    now: dt.datetime,
+    matcher: PartnerMatcher | None = None,
+) -> list[Outcome]:
+    """Apply a batch of deliveries of one kind; one Outcome per delivery, in order."""
+    outcomes = [Outcome() for _ in deliveries]
+    resolved = await resolve(tx, [d.values for d in deliveries])
+    rows: list[tuple[int, Delivery, State]] = []
+    for i, (delivery, (state, problems)) in enumerate(zip(deliveries, resolved, strict=True)):
+        if problems:
+            outcomes[i].problems.extend(problems)
+        else:
+            rows.append((i, delivery, state))
+    if not rows:
+        return outcomes
+    plans = await _plan(tx, kind, rows, outcomes, matcher)
+    clashes = await _check_children(tx, kind, plans)
+    if clashes:
+        for outcome in outcomes:
+            if outcome.id in clashes:
+                outcome.problems.append(clashes[outcome.id])
+                outcome.created = outcome.changed = False
+        plans = {pid: plan for pid, plan in plans.items() if pid not in clashes}
+    await _write(tx, kind, list(plans.values()), now)
+    for outcome in outcomes:
+        if outcome.problems:
+            outcome.id = None
+    return outcomes

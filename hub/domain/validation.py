@@ -1,0 +1,140 @@
+"""Field rules with stable codes. Each check returns the normalised value or a Problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from hub.domain.problems import (
+    INVALID_COUNTRY,
+    INVALID_COVERAGE,
+    INVALID_DATE_RANGE,
+    INVALID_EMAIL,
+    INVALID_PHONE,
+    INVALID_VALUE,
+    INVALID_VIN,
+    REQUIRED,
+    Path,
+    Problem,
+)
+
+# ISO 3166-1 alpha-2, officially assigned codes.
+ISO_COUNTRIES = frozenset(
+    """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
+    BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM
+    DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS
+    GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
+    KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ
+    MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM
+    PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
+    SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
+    VN VU WF WS YE YT ZA ZM ZW
+    """.split()  # noqa: SIM905 - a table reads better than 249 quoted strings
+)
+
+_VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+_PHONE_CHARS = re.compile(r"[\s()./-]")
+_PHONE = re.compile(r"^\+?[0-9]{6,15}$")
+
+MAX_TEXT = 1000
+MAX_KEY = 256
+
+
+def text(value: str | None, path: Path, *, required: bool = False) -> str | Problem | None:
+    """Trimmed text; blank counts as missing."""
+    cleaned = value.strip() if value is not None else None
+    if not cleaned:
+        if required:
+            return Problem(path, REQUIRED, f"{path[-1]} is required")
+        return None
+    if len(cleaned) > MAX_TEXT:
+        return Problem(path, INVALID_VALUE, f"{path[-1]} is longer than {MAX_TEXT} characters")
+    return cleaned
+
+
+def vin(value: str | None, path: Path) -> str | Problem:
+    """17 characters of ISO 3779: digits and capital letters except I, O and Q."""
+    cleaned = (value or "").strip().upper()
+    if not cleaned:
+        return Problem(path, REQUIRED, "vin is required")
+    if not _VIN.match(cleaned):
+        return Problem(
+            path,
+            INVALID_VIN,
+            f"VIN {cleaned!r} must be 17 characters of digits and letters without I, O and Q",
+        )
+    return cleaned
+
+
+def country(value: str | None, path: Path) -> str | Problem | None:
+    if value is None or not value.strip():
+        return None
+    code = value.strip().upper()
+    if code not in ISO_COUNTRIES:
+        return Problem(path, INVALID_COUNTRY, f"{value!r} is not an ISO 3166-1 alpha-2 code")
+    return code
+
+
+def email(value: str | None, path: Path) -> str | Problem | None:
+    if value is None or not value.strip():
+        return None
+    cleaned = value.strip()
+    if not _EMAIL.match(cleaned):
+        return Problem(path, INVALID_EMAIL, f"{cleaned!r} is not an e-mail address")
+    local, _, domain = cleaned.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def phone(value: str | None, path: Path) -> str | Problem | None:
+    """Digits with an optional leading +, separators removed; 6 to 15 digits (E.164)."""
+    if value is None or not value.strip():
+        return None
+    compact = _PHONE_CHARS.sub("", value.strip())
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if not _PHONE.match(compact):
+        return Problem(path, INVALID_PHONE, f"{value!r} is not a phone number (6 to 15 digits)")
+    return compact
+
+
+def coverage(value: int, path: Path) -> int | Problem:
+    if value not in (0, 100):
+        return Problem(path, INVALID_COVERAGE, f"coverage must be 0 or 100, not {value}")
+    return value
+
+
+def date_order(
+    first: dt.date | None, last: dt.date | None, path: Path, first_name: str, last_name: str
+) -> Problem | None:
+    if first is not None and last is not None and last < first:
+        return Problem(
+            path, INVALID_DATE_RANGE, f"{last_name} {last} is before {first_name} {first}"
+        )
+    return None
+
+
+def not_future(value: dt.date | None, path: Path, today: dt.date) -> Problem | None:
+    if value is not None and value > today:
+        return Problem(path, INVALID_VALUE, f"{path[-1]} {value} lies in the future")
+    return None
+
+
+def in_range(value: int | None, path: Path, low: int, high: int) -> Problem | None:
+    if value is not None and not low <= value <= high:
+        return Problem(path, INVALID_VALUE, f"{path[-1]} must be between {low} and {high}")
+    return None
+
+
+def source_key(system: str, key: str, path: Path) -> list[Problem]:
+    problems = []
+    if not system.strip():
+        problems.append(Problem((*path, "system"), REQUIRED, "source system is required"))
+    elif len(system) > 64:
+        problems.append(Problem((*path, "system"), INVALID_VALUE, "source system is too long"))
+    if not key.strip():
+        problems.append(Problem((*path, "key"), REQUIRED, "source key is required"))
+    elif len(key) > MAX_KEY:
+        problems.append(Problem((*path, "key"), INVALID_VALUE, f"source key exceeds {MAX_KEY}"))
+    return problems

@@ -1,0 +1,230 @@
+"""upsertContract and changeContract (LCOO, ETER, TERM, BLEX, CHOA, LCOP)."""
+
+from typing import Any
+
+from tests.harness import RunningHub, ok, vin_for
+from tests.test_partners import person, upsert
+from tests.test_vehicles import vehicle
+
+UPSERT = """
+mutation($input: ContractInput!) {
+  upsertContract(input: $input) {
+    created changed userErrors { field code message }
+    contract { id number type status startDate endDate version
+      parties { role partner { name } }
+      items { uiid kind product singleServices { code coveragePercent } coveredVehicles { vin } }
+      changes { process effectiveDate } }
+  }
+}
+"""
+CHANGE = """
+mutation($input: ContractChangeInput!) {
+  changeContract(input: $input) {
+    changed userErrors { field code message }
+    contract { status endDate version parties { role partner { name } } changes { process effectiveDate newEndDate } }
+  }
+}
+"""
+
+
+def setup(
+    hub: RunningHub, unique: str, status: str = "ACTIVE", end: str = "2030-12-31"
+) -> dict[str, Any]:
+    upsert(hub, person(unique))
+    vehicle(hub, {"source": {"system": "VMS", "key": f"V-{unique}"}, "vin": vin_for(unique)})
+    data = {
+        "source": {"system": "CRM", "key": f"K-{unique}"},
+        "number": f"L-{unique}",
+        "type": "LEASING",
+        "status": status,
+        "startDate": "2024-01-01",
+        "endDate": end,
+        "parties": [
+            {"role": "LESSEE", "partner": {"source": {"system": "CRM", "key": f"P-{unique}"}}}
+        ],
+        "items": [
+            {
+                "uiid": f"F-{unique}",
+                "kind": "FINANCING",
+                "product": "LEASE36",
+                "coveredVehicles": [{"vin": vin_for(unique)}],
+            },
+            {
+                "uiid": f"S-{unique}",
+                "kind": "SERVICE",
+                "singleServices": [
+                    {"code": "TYRES", "coveragePercent": 100},
+                    {"code": "WASH", "coveragePercent": 0},
+                ],
+                "coveredVehicles": [{"vin": vin_for(unique)}],
+            },
+        ],
+    }
+    result: dict[str, Any] = ok(hub, UPSERT, {"input": data})["upsertContract"]
+    assert result["userErrors"] == []
+    return result
+
+
+def change(hub: RunningHub, unique: str, **fields: Any) -> dict[str, Any]:
+    data = {"contract": {"number": f"L-{unique}"}, "effectiveDate": "2025-06-30", **fields}
+    result: dict[str, Any] = ok(hub, CHANGE, {"input": data})["changeContract"]
+    return result
+
+
+def test_contract_with_parties_items_and_covered_vehicles(hub: RunningHub, unique: str) -> None:
+    contract = setup(hub, unique)["contract"]
+    assert contract["status"] == "ACTIVE"
+    assert contract["parties"] == [{"role": "LESSEE", "partner": {"name": f"Anna Müller {unique}"}}]
+    assert [i["uiid"] for i in contract["items"]] == [f"F-{unique}", f"S-{unique}"]
+    assert contract["items"][1]["singleServices"][0] == {"code": "TYRES", "coveragePercent": 100}
+    assert contract["items"][0]["coveredVehicles"] == [{"vin": vin_for(unique)}]
+    covering = ok(
+        hub,
+        '{ vehicle(vin: "%s") { contracts { totalCount edges { node { number } } } } }'
+        % vin_for(unique),
+    )
+    assert covering["vehicle"]["contracts"]["edges"][0]["node"]["number"] == f"L-{unique}"
+
+
+def test_repeated_contract_delivery_is_unchanged(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    again = setup(hub, unique)
+    assert (again["created"], again["changed"]) == (False, False)
+    assert again["contract"]["version"] == 1
+
+
+def test_coverage_must_be_0_or_100_and_dates_in_order(hub: RunningHub, unique: str) -> None:
+    data = {
+        "source": {"system": "CRM", "key": f"K-{unique}"},
+        "number": f"L-{unique}",
+        "type": "SERVICE",
+        "startDate": "2025-01-01",
+        "endDate": "2024-01-01",
+        "items": [
+            {
+                "uiid": "X",
+                "kind": "SERVICE",
+                "singleServices": [{"code": "OIL", "coveragePercent": 50}],
+            }
+        ],
+    }
+    errors = ok(hub, UPSERT, {"input": data})["upsertContract"]["userErrors"]
+    assert {(tuple(e["field"]), e["code"]) for e in errors} == {
+        (("input", "endDate"), "INVALID_DATE_RANGE"),
+        (("input", "items", "0", "singleServices", "0", "coveragePercent"), "INVALID_COVERAGE"),
+    }
+
+
+def test_unknown_party_rolls_back_the_whole_contract(hub: RunningHub, unique: str) -> None:
+    data = {
+        "source": {"system": "CRM", "key": f"K-{unique}"},
+        "number": f"L-{unique}",
+        "type": "LEASING",
+        "parties": [{"role": "PAYER", "partner": {"id": "QnVzaW5lc3NQYXJ0bmVyOm5vbmU"}}],
+    }
+    result = ok(hub, UPSERT, {"input": data})["upsertContract"]
+    assert [(e["field"], e["code"]) for e in result["userErrors"]] == [
+        (["input", "parties", "0", "partner"], "NOT_FOUND")
+    ]
+    assert ok(hub, '{ contract(number: "L-%s") { id } }' % unique) == {"contract": None}
+
+
+def test_item_uiid_cannot_move_to_another_contract(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    other = {
+        "source": {"system": "CRM", "key": f"K2-{unique}"},
+        "number": f"L2-{unique}",
+        "type": "SERVICE",
+        "items": [{"uiid": f"S-{unique}", "kind": "SERVICE"}],
+    }
+    result = ok(hub, UPSERT, {"input": other})["upsertContract"]
+    assert [e["code"] for e in result["userErrors"]] == ["CONFLICT"]
+
+
+def test_termination_sets_terminated_and_is_recorded(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    result = change(hub, unique, process="ETER")
+    assert result["userErrors"] == [] and result["changed"]
+    assert result["contract"]["status"] == "TERMINATED"
+    assert result["contract"]["endDate"] == "2025-06-30"
+    assert result["contract"]["version"] == 2
+    assert result["contract"]["changes"][0]["process"] == "ETER"
+
+
+def test_terminating_twice_or_a_draft_is_an_invalid_transition(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    change(hub, unique, process="TERM")
+    again = change(hub, unique, process="TERM")
+    assert [e["code"] for e in again["userErrors"]] == ["INVALID_TRANSITION"]
+    assert again["contract"] is None
+    draft_token = unique + "D"
+    setup(hub, draft_token, status="DRAFT")
+    draft = change(hub, draft_token, process="ETER")
+    assert [e["code"] for e in draft["userErrors"]] == ["INVALID_TRANSITION"]
+    assert "DRAFT" in draft["userErrors"][0]["message"]
+
+
+def test_termination_in_the_future_applies_from_its_effective_date(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    result = change(hub, unique, process="TERM", effectiveDate="2029-01-31")
+    assert result["contract"]["status"] == "ACTIVE"
+    assert result["contract"]["endDate"] == "2029-01-31"
+
+
+def test_extension_must_end_after_the_current_end(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    shorter = change(hub, unique, process="BLEX", newEndDate="2029-01-01")
+    assert [(e["field"], e["code"]) for e in shorter["userErrors"]] == [
+        (["input", "newEndDate"], "INVALID_TRANSITION")
+    ]
+    missing = change(hub, unique, process="BLEX")
+    assert [(e["field"], e["code"]) for e in missing["userErrors"]] == [
+        (["input", "newEndDate"], "REQUIRED")
+    ]
+    longer = change(hub, unique, process="BLEX", newEndDate="2032-12-31")
+    assert longer["contract"]["endDate"] == "2032-12-31"
+    assert longer["contract"]["changes"][-1]["newEndDate"] == "2032-12-31"
+
+
+def test_change_of_lessee_replaces_the_lessee(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    upsert(hub, person(unique + "N", lastName=f"Neu {unique}"))
+    result = change(
+        hub, unique, process="LCOO", newLessee={"source": {"system": "CRM", "key": f"P-{unique}N"}}
+    )
+    assert result["userErrors"] == []
+    assert result["contract"]["parties"] == [
+        {"role": "LESSEE", "partner": {"name": f"Anna Neu {unique}"}}
+    ]
+    missing = change(hub, unique, process="LCOO")
+    assert missing["userErrors"][0]["field"] == ["input", "newLessee"]
+
+
+def test_other_processes_are_recorded_and_bump_the_version(hub: RunningHub, unique: str) -> None:
+    created = setup(hub, unique)["contract"]
+    choa = change(hub, unique, process="CHOA")
+    lcop = change(hub, unique, process="LCOP")
+    assert lcop["contract"]["version"] == created["version"] + 2
+    assert [c["process"] for c in lcop["contract"]["changes"]] == ["CHOA", "LCOP"]
+    assert choa["changed"]
+
+
+def test_change_of_an_unknown_contract_is_not_found(hub: RunningHub) -> None:
+    result = ok(
+        hub,
+        CHANGE,
+        {
+            "input": {
+                "contract": {"number": "NOPE-0"},
+                "process": "CHOA",
+                "effectiveDate": "2025-01-01",
+            }
+        },
+    )
+    assert [(e["field"], e["code"]) for e in result["changeContract"]["userErrors"]] == [
+        (["input", "contract"], "NOT_FOUND")
+    ]

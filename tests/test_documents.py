@@ -1,0 +1,119 @@
+"""upsertDocument with file upload (GraphQL multipart request), download and revisions."""
+
+import hashlib
+import json
+from typing import Any
+
+from tests.harness import RunningHub, ok
+from tests.test_partners import person, upsert
+
+UPSERT = """
+mutation($input: DocumentInput!, $file: Upload) {
+  upsertDocument(input: $input, file: $file) {
+    created changed userErrors { field code message }
+    document { id number revision type title releaseStatus version
+      file { sha256 sizeBytes mediaType url }
+      about { id ... on BusinessPartner { name } }
+      previousRevision { revision }
+      revisions { revision } }
+  }
+}
+"""
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def document(
+    hub: RunningHub, data: dict[str, Any], content: bytes | None = None, name: str = "offer.pdf"
+) -> dict[str, Any]:
+    if content is None:
+        return ok(hub, UPSERT, {"input": data, "file": None})["upsertDocument"]  # type: ignore[no-any-return]
+    operations = {"query": UPSERT, "variables": {"input": data, "file": None}}
+    with hub.client() as client:
+        response = client.post(
+            "/graphql",
+            data={
+                "operations": json.dumps(operations),
+                "map": json.dumps({"0": ["variables.file"]}),
+            },
+            files={"0": (name, content, "application/octet-stream")},
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]["upsertDocument"]  # type: ignore[no-any-return]
+
+
+def offer(unique: str, revision: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "source": {"system": "PDM", "key": f"DOC-{unique}-{revision}"},
+        "number": f"TO-{unique}",
+        "revision": revision,
+        "type": "TECHNICAL_OFFER",
+        "title": "Offer",
+        **extra,
+    }
+
+
+def test_upload_stores_the_file_by_content_and_serves_it(hub: RunningHub, unique: str) -> None:
+    upsert(hub, person(unique))
+    result = document(
+        hub,
+        offer(unique, "A", about=[{"source": {"system": "CRM", "key": f"P-{unique}"}}]),
+        PDF + unique.encode(),
+    )
+    assert result["userErrors"] == [] and result["created"]
+    file = result["document"]["file"]
+    assert file["sha256"] == hashlib.sha256(PDF + unique.encode()).hexdigest()
+    assert file["mediaType"] == "application/pdf"
+    assert file["sizeBytes"] == len(PDF) + len(unique)
+    assert result["document"]["about"][0]["name"] == f"Anna Müller {unique}"
+    with hub.client() as client:
+        download = client.get(file["url"])
+    assert download.status_code == 200
+    assert download.content == PDF + unique.encode()
+    assert download.headers["content-type"] == "application/pdf"
+    stored = list((hub.services.files.root / file["sha256"][:2]).glob(file["sha256"]))
+    assert len(stored) == 1
+
+
+def test_same_content_twice_is_stored_once_and_changes_nothing(
+    hub: RunningHub, unique: str
+) -> None:
+    content = PDF + b"same" + unique.encode()
+    first = document(hub, offer(unique, "A"), content)
+    again = document(hub, offer(unique, "A"), content)
+    assert (again["created"], again["changed"]) == (False, False)
+    other = document(hub, offer(unique + "X", "A"), content)
+    assert other["document"]["file"]["sha256"] == first["document"]["file"]["sha256"]
+
+
+def test_new_revision_links_to_the_previous_one(hub: RunningHub, unique: str) -> None:
+    document(hub, offer(unique, "1"))
+    document(hub, offer(unique, "3"))
+    middle = document(hub, offer(unique, "2"))
+    assert middle["document"]["previousRevision"] == {"revision": "1"}
+    latest = ok(
+        hub,
+        '{ document(number: "TO-%s") { revision previousRevision { revision } revisions { revision } } }'
+        % unique,
+    )
+    assert latest["document"] == {
+        "revision": "3",
+        "previousRevision": {"revision": "2"},
+        "revisions": [{"revision": "1"}, {"revision": "2"}, {"revision": "3"}],
+    }
+
+
+def test_document_about_an_unknown_record_is_not_found(hub: RunningHub, unique: str) -> None:
+    result = document(
+        hub, offer(unique, "A", about=[{"source": {"system": "CRM", "key": "missing"}}])
+    )
+    assert [(e["field"], e["code"]) for e in result["userErrors"]] == [
+        (["input", "about", "0"], "NOT_FOUND")
+    ]
+
+
+def test_unknown_file_is_404(hub: RunningHub) -> None:
+    with hub.client() as client:
+        assert client.get("/files/" + "0" * 64).status_code == 404
+        assert client.get("/files/not-a-hash").status_code == 404

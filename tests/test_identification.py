@@ -1,0 +1,125 @@
+"""upsertIdentificationObject and blockIdentificationObject."""
+
+from typing import Any
+
+from tests.harness import RunningHub, ok, vin_for
+from tests.test_contracts import setup
+
+UPSERT = """
+mutation($input: IdentificationObjectInput!) {
+  upsertIdentificationObject(input: $input) {
+    created changed userErrors { field code message }
+    identificationObject { id kind number status blockedReason validFrom validTo version
+      vehicle { vin } holder { name } contract { number } }
+  }
+}
+"""
+BLOCK = """
+mutation($id: ID!, $reason: String!) {
+  blockIdentificationObject(id: $id, reason: $reason) {
+    changed userErrors { field code message }
+    identificationObject { status blockedReason version }
+  }
+}
+"""
+
+
+def card(hub: RunningHub, unique: str, **extra: Any) -> dict[str, Any]:
+    data = {
+        "source": {"system": "ERP", "key": f"FC-{unique}"},
+        "kind": "FUEL_CARD",
+        "number": f"7000 {unique}",
+        "validFrom": "2024-01-01",
+        "validTo": "2030-12-31",
+        "vehicle": {"vin": vin_for(unique)},
+        "holder": {"source": {"system": "CRM", "key": f"P-{unique}"}},
+        "contract": {"number": f"L-{unique}"},
+        **extra,
+    }
+    result: dict[str, Any] = ok(hub, UPSERT, {"input": data})["upsertIdentificationObject"]
+    return result
+
+
+def test_card_bound_to_vehicle_holder_and_contract(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    result = card(hub, unique)
+    assert result["userErrors"] == []
+    obj = result["identificationObject"]
+    assert obj["number"] == f"7000{unique}"
+    assert obj["status"] == "ACTIVE"
+    assert obj["vehicle"] == {"vin": vin_for(unique)}
+    assert obj["holder"]["name"] == f"Anna Müller {unique}"
+    assert obj["contract"] == {"number": f"L-{unique}"}
+    lookup = ok(hub, '{ identificationObject(kind: FUEL_CARD, number: "7000 %s") { id } }' % unique)
+    assert lookup["identificationObject"]["id"] == obj["id"]
+    assert card(hub, unique)["changed"] is False
+
+
+def test_blocking_sets_status_and_reason_once(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    obj = card(hub, unique)["identificationObject"]
+    blocked = ok(hub, BLOCK, {"id": obj["id"], "reason": "card reported stolen"})[
+        "blockIdentificationObject"
+    ]
+    assert blocked["changed"]
+    assert blocked["identificationObject"] == {
+        "status": "BLOCKED",
+        "blockedReason": "card reported stolen",
+        "version": obj["version"] + 1,
+    }
+    again = ok(hub, BLOCK, {"id": obj["id"], "reason": "card reported stolen"})[
+        "blockIdentificationObject"
+    ]
+    assert again["changed"] is False
+    redelivered = card(hub, unique, validTo="2031-12-31")
+    assert redelivered["identificationObject"]["status"] == "BLOCKED", "a delivery does not unblock"
+
+
+def test_blocking_needs_a_reason_and_a_known_object(hub: RunningHub) -> None:
+    empty = ok(hub, BLOCK, {"id": "x", "reason": "  "})["blockIdentificationObject"]
+    assert empty["userErrors"][0]["code"] == "REQUIRED"
+    unknown = ok(hub, BLOCK, {"id": "SWRlbnRpZmljYXRpb25PYmplY3Q6bm9uZQ", "reason": "x"})[
+        "blockIdentificationObject"
+    ]
+    assert [(e["field"], e["code"]) for e in unknown["userErrors"]] == [(["id"], "NOT_FOUND")]
+
+
+def test_object_past_valid_to_reads_as_expired(hub: RunningHub, unique: str) -> None:
+    result = ok(
+        hub,
+        UPSERT,
+        {
+            "input": {
+                "source": {"system": "ERP", "key": f"LP-{unique}"},
+                "kind": "LICENSE_PLATE",
+                "number": f"M-{unique}",
+                "validTo": "2020-01-01",
+            }
+        },
+    )["upsertIdentificationObject"]
+    assert result["identificationObject"]["status"] == "EXPIRED"
+    expired = ok(
+        hub,
+        '{ identificationObjects(where: {status: EXPIRED, number: {eq: "M-%s"}}) { totalCount } }'
+        % unique,
+    )
+    assert expired["identificationObjects"]["totalCount"] == 1
+
+
+def test_valid_to_before_valid_from_is_rejected(hub: RunningHub, unique: str) -> None:
+    result = ok(
+        hub,
+        UPSERT,
+        {
+            "input": {
+                "source": {"system": "ERP", "key": f"T-{unique}"},
+                "kind": "TOLL_TAG",
+                "number": "1",
+                "validFrom": "2025-01-01",
+                "validTo": "2024-01-01",
+            }
+        },
+    )["upsertIdentificationObject"]
+    assert [(e["field"], e["code"]) for e in result["userErrors"]] == [
+        (["input", "validTo"], "INVALID_DATE_RANGE")
+    ]

@@ -1,0 +1,194 @@
+"""Filters, ordering and cursor pagination, top-level and nested."""
+
+from typing import Any
+
+import pytest
+
+from hub.read.pagination import PageRequest, PaginationError, backward_window, forward_window
+from tests.harness import RunningHub, ok, vin_for
+from tests.test_partners import upsert
+from tests.test_vehicles import vehicle
+
+PARTNERS = """
+query($where: BusinessPartnerWhere, $orderBy: [BusinessPartnerOrderBy!], $first: Int, $after: String,
+      $last: Int, $before: String) {
+  businessPartners(where: $where, orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { name } }
+  }
+}
+"""
+
+
+def world(hub: RunningHub, unique: str) -> None:
+    """Five partners; Ann and Bea own BMWs, Cid a VW; Dan lives in Berlin."""
+    people = [
+        ("Ann", "München", "BMW"),
+        ("Bea", "Hamburg", "BMW"),
+        ("Cid", "München", "VW"),
+        ("Dan", "Berlin", None),
+        ("Eve", "Köln", None),
+    ]
+    for n, (first, city, make) in enumerate(people):
+        upsert(
+            hub,
+            {
+                "source": {"system": "CRM", "key": f"{unique}-{first}"},
+                "kind": "PERSON",
+                "firstName": first,
+                "lastName": unique,
+                "roles": ["CUSTOMER"] if first != "Eve" else ["VENDOR"],
+                "addresses": [{"city": city, "country": "DE", "postalCode": f"{n}0000"}],
+            },
+        )
+        if make:
+            vehicle(
+                hub,
+                {
+                    "source": {"system": "VMS", "key": f"{unique}-{first}"},
+                    "vin": vin_for(unique, n),
+                    "make": make,
+                    "owner": {"source": {"system": "CRM", "key": f"{unique}-{first}"}},
+                },
+            )
+
+
+def names(
+    hub: RunningHub, unique: str, where: dict[str, Any] | None = None, **args: Any
+) -> list[str]:
+    scoped = {"AND": [{"name": {"contains": unique}}, where or {}]}
+    data = ok(hub, PARTNERS, {"where": scoped, **args})["businessPartners"]
+    return [edge["node"]["name"].split()[0] for edge in data["edges"]]
+
+
+def test_string_enum_and_relationship_filters(hub: RunningHub, unique: str) -> None:
+    world(hub, unique)
+    assert names(hub, unique, {"name": {"startsWith": "B"}}) == ["Bea"]
+    assert names(hub, unique, {"name": {"in": [f"Ann {unique}", f"Eve {unique}"]}}) == [
+        "Ann",
+        "Eve",
+    ]
+    assert names(hub, unique, {"city": {"eq": "München"}}) == ["Ann", "Cid"]
+    assert names(hub, unique, {"postalCode": {"startsWith": "3"}}) == ["Dan"]
+    assert names(hub, unique, {"role": "VENDOR"}) == ["Eve"]
+    assert names(hub, unique, {"ownsVehicle": {"make": {"eq": "BMW"}}}) == ["Ann", "Bea"]
+    assert names(hub, unique, {"kind": "ORGANIZATION"}) == []
+
+
+def test_nested_and_or_not(hub: RunningHub, unique: str) -> None:
+    world(hub, unique)
+    either = {"OR": [{"city": {"eq": "Berlin"}}, {"ownsVehicle": {"make": {"eq": "VW"}}}]}
+    assert names(hub, unique, either) == ["Cid", "Dan"]
+    assert names(hub, unique, {"NOT": {"city": {"eq": "München"}}}) == ["Bea", "Dan", "Eve"]
+    nested = {
+        "AND": [
+            {"NOT": {"OR": [{"role": "VENDOR"}, {"city": {"eq": "Hamburg"}}]}},
+            {"name": {"contains": "n"}},
+        ]
+    }
+    assert names(hub, unique, nested) == ["Ann", "Dan"]
+
+
+def test_order_by_several_fields(hub: RunningHub, unique: str) -> None:
+    world(hub, unique)
+    assert names(hub, unique, orderBy=[{"field": "NAME", "direction": "DESC"}]) == [
+        "Eve",
+        "Dan",
+        "Cid",
+        "Bea",
+        "Ann",
+    ]
+    by_time = names(
+        hub, unique, orderBy=[{"field": "CREATED_AT", "direction": "ASC"}, {"field": "NAME"}]
+    )
+    assert by_time == ["Ann", "Bea", "Cid", "Dan", "Eve"]
+
+
+def test_pages_forwards_and_backwards_meet(hub: RunningHub, unique: str) -> None:
+    world(hub, unique)
+    where = {"name": {"contains": unique}}
+    first = ok(hub, PARTNERS, {"where": where, "first": 2})["businessPartners"]
+    assert first["totalCount"] == 5
+    assert first["pageInfo"]["hasNextPage"] and not first["pageInfo"]["hasPreviousPage"]
+    second = ok(
+        hub, PARTNERS, {"where": where, "first": 2, "after": first["pageInfo"]["endCursor"]}
+    )["businessPartners"]
+    third = ok(
+        hub, PARTNERS, {"where": where, "first": 2, "after": second["pageInfo"]["endCursor"]}
+    )["businessPartners"]
+    pages = [[e["node"]["name"][:3] for e in p["edges"]] for p in (first, second, third)]
+    assert pages == [["Ann", "Bea"], ["Cid", "Dan"], ["Eve"]]
+    assert not third["pageInfo"]["hasNextPage"] and third["pageInfo"]["hasPreviousPage"]
+
+    last = ok(hub, PARTNERS, {"where": where, "last": 2})["businessPartners"]
+    assert [e["node"]["name"][:3] for e in last["edges"]] == ["Dan", "Eve"]
+    assert last["pageInfo"]["hasPreviousPage"] and not last["pageInfo"]["hasNextPage"]
+    before = ok(
+        hub, PARTNERS, {"where": where, "last": 2, "before": last["pageInfo"]["startCursor"]}
+    )["businessPartners"]
+    assert [e["node"]["name"][:3] for e in before["edges"]] == ["Bea", "Cid"]
+    assert before["pageInfo"]["hasPreviousPage"] and before["pageInfo"]["hasNextPage"]
+
+
+def test_page_size_above_the_limit_is_an_error_naming_it(hub: RunningHub) -> None:
+    body = hub.graphql("{ vehicles(first: 500) { totalCount } }")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "100" in body["errors"][0]["message"]
+    assert (
+        hub.graphql('{ vehicles(after: "nonsense") { totalCount } }')["errors"][0]["extensions"][
+            "code"
+        ]
+        == "BAD_USER_INPUT"
+    )
+
+
+def test_nested_connections_paginate_the_same_way(hub: RunningHub, unique: str) -> None:
+    upsert(
+        hub,
+        {
+            "source": {"system": "CRM", "key": f"{unique}-fleet"},
+            "kind": "ORGANIZATION",
+            "organizationName": f"Fleet {unique}",
+        },
+    )
+    for n in range(5):
+        vehicle(
+            hub,
+            {
+                "source": {"system": "VMS", "key": f"{unique}-{n}"},
+                "vin": vin_for(unique, n),
+                "owner": {"source": {"system": "CRM", "key": f"{unique}-fleet"}},
+            },
+        )
+    query = """query($key: String!, $first: Int, $after: String, $last: Int, $before: String) {
+      businessPartner(source: {system: "CRM", key: $key}) {
+        vehicles(first: $first, after: $after, last: $last, before: $before) {
+          totalCount pageInfo { hasNextPage hasPreviousPage endCursor startCursor } edges { node { vin } } } } }"""
+    page = ok(hub, query, {"key": f"{unique}-fleet", "first": 2})["businessPartner"]["vehicles"]
+    assert page["totalCount"] == 5
+    assert [e["node"]["vin"] for e in page["edges"]] == [vin_for(unique, 0), vin_for(unique, 1)]
+    assert page["pageInfo"]["hasNextPage"]
+    following = ok(
+        hub, query, {"key": f"{unique}-fleet", "first": 10, "after": page["pageInfo"]["endCursor"]}
+    )
+    rest = following["businessPartner"]["vehicles"]
+    assert [e["node"]["vin"] for e in rest["edges"]] == [vin_for(unique, n) for n in (2, 3, 4)]
+    assert not rest["pageInfo"]["hasNextPage"] and rest["pageInfo"]["hasPreviousPage"]
+    tail = ok(hub, query, {"key": f"{unique}-fleet", "last": 2})["businessPartner"]["vehicles"]
+    assert [e["node"]["vin"] for e in tail["edges"]] == [vin_for(unique, 3), vin_for(unique, 4)]
+
+
+def test_window_arithmetic() -> None:
+    assert forward_window(PageRequest()).limit == 20
+    window = backward_window(PageRequest(last=3), total=10)
+    assert (window.offset, window.limit, window.has_previous, window.has_next) == (
+        7,
+        3,
+        True,
+        False,
+    )
+    with pytest.raises(PaginationError, match="first or last"):
+        PageRequest(first=1, last=1).validate()
+    with pytest.raises(PaginationError, match="between 0 and 100"):
+        PageRequest(last=-1).validate()

@@ -1,0 +1,190 @@
+"""upsertBusinessPartner: key-mapped, idempotent, validated."""
+
+from typing import Any
+
+from hub.domain.ids import from_global
+from tests.harness import RunningHub, ok
+
+UPSERT = """
+mutation Upsert($input: BusinessPartnerInput!) {
+  upsertBusinessPartner(input: $input) {
+    created changed
+    userErrors { field code message }
+    businessPartner {
+      id kind name firstName lastName organizationName birthDate email phone roles version
+      createdAt updatedAt addresses { street houseNumber postalCode city country }
+      sources { system key receivedAt }
+    }
+  }
+}
+"""
+
+
+def person(unique: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "source": {"system": "CRM", "key": f"P-{unique}"},
+        "kind": "PERSON",
+        "firstName": "Anna",
+        "lastName": f"Müller {unique}",
+        "birthDate": "1980-04-02",
+        "email": "Anna.Mueller@Example.COM",
+        "phone": "+49 (89) 123-4567",
+        "roles": ["CUSTOMER", "LESSEE"],
+        "addresses": [
+            {
+                "street": "Hauptstraße",
+                "houseNumber": "1a",
+                "postalCode": "80331",
+                "city": "München",
+                "country": "de",
+            }
+        ],
+        **extra,
+    }
+
+
+def upsert(hub: RunningHub, data: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = ok(hub, UPSERT, {"input": data})["upsertBusinessPartner"]
+    return result
+
+
+def test_new_partner_is_created_with_normalised_values(hub: RunningHub, unique: str) -> None:
+    result = upsert(hub, person(unique))
+    assert result["userErrors"] == []
+    assert result["created"] and result["changed"]
+    partner = result["businessPartner"]
+    assert partner["name"] == f"Anna Müller {unique}"
+    assert partner["email"] == "Anna.Mueller@example.com"
+    assert partner["phone"] == "+49891234567"
+    assert partner["roles"] == ["CUSTOMER", "LESSEE"]
+    assert partner["addresses"][0]["country"] == "DE"
+    assert partner["version"] == 1
+    assert partner["createdAt"].endswith("+00:00")
+    assert partner["sources"][0]["system"] == "CRM"
+
+
+def test_repeated_delivery_changes_nothing(hub: RunningHub, unique: str) -> None:
+    first = upsert(hub, person(unique))["businessPartner"]
+    again = upsert(hub, person(unique))
+    assert again["created"] is False and again["changed"] is False
+    assert again["businessPartner"]["version"] == first["version"]
+    assert again["businessPartner"]["updatedAt"] == first["updatedAt"]
+    assert again["businessPartner"]["sources"] == first["sources"]
+    events = hub.run(
+        hub.store.query(
+            "MATCH (e:ChangeEvent {entityId: $id}) RETURN count(e) AS n",
+            {"id": hub_id(first["id"])},
+        )
+    )
+    assert events == [{"n": 1}]
+
+
+def hub_id(global_id: str) -> str:
+    decoded = from_global(global_id)
+    assert decoded is not None
+    return decoded[1]
+
+
+def test_real_change_bumps_version_and_updated_at(hub: RunningHub, unique: str) -> None:
+    first = upsert(hub, person(unique))["businessPartner"]
+    changed = upsert(hub, person(unique, email="anna@example.org"))
+    assert changed["changed"] and not changed["created"]
+    assert changed["businessPartner"]["version"] == first["version"] + 1
+    assert changed["businessPartner"]["updatedAt"] > first["updatedAt"]
+    assert changed["businessPartner"]["id"] == first["id"]
+
+
+def test_values_left_out_keep_what_the_hub_has(hub: RunningHub, unique: str) -> None:
+    upsert(hub, person(unique))
+    partial = {
+        "source": {"system": "CRM", "key": f"P-{unique}"},
+        "kind": "PERSON",
+        "lastName": f"Müller {unique}",
+        "phone": "+4930111111",
+    }
+    result = upsert(hub, partial)["businessPartner"]
+    assert result["email"] == "Anna.Mueller@example.com"
+    assert result["phone"] == "+4930111111"
+    assert len(result["addresses"]) == 1
+
+
+def test_another_system_key_creates_another_partner_until_matching_exists(
+    hub: RunningHub, unique: str
+) -> None:
+    crm = upsert(hub, person(unique))["businessPartner"]
+    erp = upsert(hub, person(unique, source={"system": "ERP", "key": f"E-{unique}"}))
+    assert erp["created"]
+    assert erp["businessPartner"]["id"] != crm["id"]
+
+
+def test_required_fields_depend_on_the_kind(hub: RunningHub, unique: str) -> None:
+    person_errors = upsert(
+        hub, {"source": {"system": "CRM", "key": f"X-{unique}"}, "kind": "PERSON", "firstName": "A"}
+    )
+    assert [(e["field"], e["code"]) for e in person_errors["userErrors"]] == [
+        (["input", "lastName"], "REQUIRED")
+    ]
+    organisation = upsert(
+        hub, {"source": {"system": "CRM", "key": f"Y-{unique}"}, "kind": "ORGANIZATION"}
+    )
+    assert [(e["field"], e["code"]) for e in organisation["userErrors"]] == [
+        (["input", "organizationName"], "REQUIRED")
+    ]
+    assert organisation["businessPartner"] is None
+
+
+def test_every_invalid_field_is_reported_and_nothing_written(hub: RunningHub, unique: str) -> None:
+    bad = person(
+        unique,
+        email="not-an-address",
+        phone="12",
+        birthDate="2999-01-01",
+        addresses=[{"city": "Nowhere", "country": "XX"}],
+    )
+    result = upsert(hub, bad)
+    codes = {tuple(e["field"]): e["code"] for e in result["userErrors"]}
+    assert codes == {
+        ("input", "email"): "INVALID_EMAIL",
+        ("input", "phone"): "INVALID_PHONE",
+        ("input", "birthDate"): "INVALID_VALUE",
+        ("input", "addresses", "0", "country"): "INVALID_COUNTRY",
+    }
+    assert ok(hub, '{ businessPartner(source: {system: "CRM", key: "P-%s"}) { id } }' % unique) == {
+        "businessPartner": None
+    }
+
+
+def test_organisation_name_is_its_name(hub: RunningHub, unique: str) -> None:
+    result = upsert(
+        hub,
+        {
+            "source": {"system": "ERP", "key": f"O-{unique}"},
+            "kind": "ORGANIZATION",
+            "organizationName": f"Autohaus Süd {unique} GmbH",
+            "roles": ["DEALER"],
+        },
+    )
+    assert result["businessPartner"]["name"] == f"Autohaus Süd {unique} GmbH"
+
+
+def test_lookups_by_id_and_source_find_the_same_partner(hub: RunningHub, unique: str) -> None:
+    created = upsert(hub, person(unique))["businessPartner"]
+    query = """query($id: ID!, $key: String!) {
+      byId: businessPartner(id: $id) { id }
+      bySource: businessPartner(source: {system: "crm", key: $key}) { id }
+      node(id: $id) { id ... on BusinessPartner { name } }
+    }"""
+    data = ok(hub, query, {"id": created["id"], "key": f"P-{unique}"})
+    assert data["byId"]["id"] == data["bySource"]["id"] == data["node"]["id"] == created["id"]
+    assert data["node"]["name"] == created["name"]
+
+
+def test_lookup_needs_exactly_one_way(hub: RunningHub) -> None:
+    body = hub.graphql("{ businessPartner { id } }")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "exactly one" in body["errors"][0]["message"]
+
+
+def test_unknown_or_foreign_ids_find_nothing(hub: RunningHub) -> None:
+    data = ok(hub, '{ node(id: "garbage") { id } businessPartner(id: "VmVoaWNsZTp4") { id } }')
+    assert data == {"node": None, "businessPartner": None}

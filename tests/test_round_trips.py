@@ -1,0 +1,117 @@
+"""A request costs a number of database statements that does not grow with the data."""
+
+from tests.harness import RunningHub, ok, vin_for
+from tests.test_partners import person, upsert
+from tests.test_vehicles import vehicle
+
+VIEW_360 = """
+query View($key: String!) {
+  businessPartner(source: {system: "CRM", key: $key}) {
+    name addresses { city } sources { system }
+    contracts(first: 100) { totalCount edges { node { number } } }
+    vehicles(first: 100) {
+      totalCount
+      edges { node {
+        vin owner { name }
+        contracts(first: 100) { totalCount edges { node { number status parties { role partner { name } } items { uiid coveredVehicles { vin } } } } }
+        identificationObjects(first: 100) { totalCount edges { node { number status holder { name } } } }
+        documents(first: 100) { totalCount edges { node { number revision } } }
+        history { type }
+      } }
+    }
+  }
+}
+"""
+
+
+def queries_sent(hub: RunningHub) -> float:
+    with hub.client() as client:
+        for line in client.get("/metrics").text.splitlines():
+            if line.startswith("hub_db_queries_total "):
+                return float(line.split()[1])
+    raise AssertionError("hub_db_queries_total missing")
+
+
+def fleet(hub: RunningHub, token: str, size: int) -> None:
+    upsert(hub, person(token))
+    for n in range(size):
+        vin = vin_for(token, n)
+        vehicle(
+            hub,
+            {
+                "source": {"system": "VMS", "key": f"{token}-{n}"},
+                "vin": vin,
+                "owner": {"source": {"system": "CRM", "key": f"P-{token}"}},
+            },
+        )
+        ok(
+            hub,
+            """mutation($i: ContractInput!) { upsertContract(input: $i) { userErrors { code } } }""",
+            {
+                "i": {
+                    "source": {"system": "CRM", "key": f"K-{token}-{n}"},
+                    "number": f"C-{token}-{n}",
+                    "type": "SERVICE",
+                    "status": "ACTIVE",
+                    "parties": [
+                        {
+                            "role": "LESSEE",
+                            "partner": {"source": {"system": "CRM", "key": f"P-{token}"}},
+                        }
+                    ],
+                    "items": [
+                        {
+                            "uiid": f"U-{token}-{n}",
+                            "kind": "SERVICE",
+                            "coveredVehicles": [{"vin": vin}],
+                        }
+                    ],
+                }
+            },
+        )
+        ok(
+            hub,
+            """mutation($i: IdentificationObjectInput!) { upsertIdentificationObject(input: $i) { userErrors { code } } }""",
+            {
+                "i": {
+                    "source": {"system": "ERP", "key": f"F-{token}-{n}"},
+                    "kind": "FUEL_CARD",
+                    "number": f"{token}{n}",
+                    "vehicle": {"vin": vin},
+                    "holder": {"source": {"system": "CRM", "key": f"P-{token}"}},
+                }
+            },
+        )
+        ok(
+            hub,
+            """mutation($i: DocumentInput!) { upsertDocument(input: $i) { userErrors { code } } }""",
+            {
+                "i": {
+                    "source": {"system": "PDM", "key": f"D-{token}-{n}"},
+                    "number": f"D-{token}-{n}",
+                    "revision": "A",
+                    "type": "CONFIGURATION",
+                    "about": [{"source": {"system": "VMS", "key": f"{token}-{n}"}}],
+                }
+            },
+        )
+
+
+def cost(hub: RunningHub, token: str) -> tuple[float, int]:
+    before = queries_sent(hub)
+    data = ok(hub, VIEW_360, {"key": f"P-{token}"})
+    spent = queries_sent(hub) - before
+    vehicles = data["businessPartner"]["vehicles"]
+    assert all(e["node"]["contracts"]["totalCount"] == 1 for e in vehicles["edges"])
+    assert all(e["node"]["documents"]["totalCount"] == 1 for e in vehicles["edges"])
+    return spent, vehicles["totalCount"]
+
+
+def test_360_view_costs_the_same_for_2_and_50_vehicles(hub: RunningHub, unique: str) -> None:
+    fleet(hub, unique + "S", 2)
+    fleet(hub, unique + "L", 50)
+    small, small_count = cost(hub, unique + "S")
+    large, large_count = cost(hub, unique + "L")
+    assert (small_count, large_count) == (2, 50)
+    assert small == large
+    assert small <= 16
