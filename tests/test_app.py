@@ -3,6 +3,7 @@
 import json
 import logging
 import re
+import time
 
 import pytest
 from graphql import GraphQLError
@@ -109,15 +110,22 @@ def test_metrics_count_requests_by_operation_and_database_queries(hub: RunningHu
 def test_each_request_writes_one_structured_log_line(
     hub: RunningHub, caplog: pytest.LogCaptureFixture
 ) -> None:
+    def logged() -> list[logging.LogRecord]:
+        return [
+            r
+            for r in caplog.records
+            if r.name == "hub.request" and getattr(r, "operation", None) == "LoggedOperation"
+        ]
+
     with caplog.at_level(logging.INFO, logger="hub.request"):
         hub.graphql(
             "query LoggedOperation { serverInfo { hubVersion } }", operation="LoggedOperation"
         )
-    lines = [
-        r
-        for r in caplog.records
-        if r.name == "hub.request" and getattr(r, "operation", None) == "LoggedOperation"
-    ]
+        # The server writes the line once the response is sent, so it may trail the answer.
+        deadline = time.monotonic() + 5
+        while not logged() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    lines = logged()
     assert len(lines) == 1
     record = lines[0]
     assert record.status == 200  # type: ignore[attr-defined]

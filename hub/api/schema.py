@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
 
 from graph_schema import MODEL
 from hub import __version__
@@ -71,4 +72,14 @@ class Mutation(MasterDataMutation):
 
 
 def build_schema() -> strawberry.Schema:
-    return HubSchema(query=Query, mutation=Mutation, extensions=[ErrorCodes, OperationName])
+    # Clients send the same few documents again and again: parse and validate each once.
+    return HubSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            ErrorCodes,
+            OperationName,
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+        ],
+    )

@@ -1,0 +1,351 @@
+"""Reads through GraphQL against the same reads as hand-written Cypher, in one run.
+
+    python -m bench.read_360 [--partners 20000] [--seconds 10]
+
+Builds a graph on a fresh embedded store through the hub's batch write path: partners with
+one to three vehicles each, and for every vehicle a service contract, a fuel card and a
+document. Then ``hub serve`` runs against that store as its own process, and for 1 and 8
+concurrent clients the benchmark measures
+
+- lookup: a vehicle by VIN;
+- 360: a partner by source key with its vehicles and, per vehicle, contracts, cards and
+  documents;
+
+once through ``POST /graphql`` and once as one Cypher statement through the async driver.
+It prints requests/s, p50 and p99 for both and the GraphQL/Cypher throughput ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from hub.domain import deliveries, kinds, service
+from hub.domain.kinds import Kind
+from hub.settings import Settings
+from hub.store import Store, migrations
+from hub.store.embedded import free_port
+
+BATCH = 500
+
+GRAPHQL_LOOKUP = (
+    "query Lookup($vin: String!) { vehicle(vin: $vin) { id vin make model owner { name } } }"
+)
+GRAPHQL_360 = """
+query View360($key: String!) {
+  businessPartner(source: {system: "CRM", key: $key}) {
+    id name email
+    vehicles(first: 20) { totalCount edges { node {
+      vin make model
+      contracts(first: 10) { edges { node { number status } } }
+      identificationObjects(first: 10) { edges { node { kind number status } } }
+      documents(first: 10) { edges { node { number revision title } } }
+    } } }
+  }
+}
+"""
+CYPHER_LOOKUP = (
+    "MATCH (v:Vehicle {vin: $vin}) "
+    "RETURN v {.id, .vin, .make, .model, owner: [(v)<-[:OWNS]-(p:BusinessPartner) | p.name][0]}"
+)
+CYPHER_360 = """
+MATCH (:SourceRecord {entity: 'BusinessPartner', system: 'CRM', key: $key})
+      -[:SOURCE_OF]->(p:BusinessPartner)
+RETURN p {.id, .name, .email,
+  vehicles: [(p)-[:OWNS]->(v:Vehicle) | v {.vin, .make, .model,
+    contracts: [(v)<-[:COVERS]-(:ContractItem)<-[:HAS_ITEM]-(c:Contract) | c {.number, .status}],
+    cards: [(v)<-[:IDENTIFIES]-(i:IdentificationObject) | i {.kind, .number, .status}],
+    documents: [(v)<-[:ABOUT]-(d:Document) | d {.number, .revision, .title}]}]}
+"""
+
+VIN_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
+
+
+def vin(n: int) -> str:
+    digits = []
+    for _ in range(8):
+        n, rest = divmod(n, len(VIN_ALPHABET))
+        digits.append(VIN_ALPHABET[rest])
+    return "WBABENCH0" + "".join(reversed(digits))
+
+
+def world(partners: int, seed: int) -> dict[str, list[dict[str, Any]]]:
+    rng = random.Random(seed)
+    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds.KINDS}
+    v = 0
+    for p in range(partners):
+        key = f"P{p}"
+        rows["BusinessPartner"].append(
+            {
+                "source": {"system": "CRM", "key": key},
+                "kind": "PERSON",
+                "firstName": rng.choice(["Anna", "Jonas", "Li", "Wei", "Marie", "Lukas"]),
+                "lastName": f"Bench{p}",
+                "email": f"p{p}@example.com",
+                "roles": ["CUSTOMER"],
+            }
+        )
+        for _ in range(rng.randint(1, 3)):
+            ref = {"vin": vin(v)}
+            rows["Vehicle"].append(
+                {
+                    "source": {"system": "VMS", "key": f"V{v}"},
+                    "vin": vin(v),
+                    "make": rng.choice(["BMW", "VW", "Audi", "BYD", "NIO"]),
+                    "model": "M" + str(rng.randint(1, 9)),
+                    "owner": {"source": {"system": "CRM", "key": key}},
+                }
+            )
+            rows["Contract"].append(
+                {
+                    "source": {"system": "CRM", "key": f"K{v}"},
+                    "number": f"C{v}",
+                    "type": "SERVICE",
+                    "status": "ACTIVE",
+                    "parties": [
+                        {"role": "LESSEE", "partner": {"source": {"system": "CRM", "key": key}}}
+                    ],
+                    "items": [{"uiid": f"U{v}", "kind": "SERVICE", "coveredVehicles": [ref]}],
+                }
+            )
+            rows["IdentificationObject"].append(
+                {
+                    "source": {"system": "ERP", "key": f"F{v}"},
+                    "kind": "FUEL_CARD",
+                    "number": f"70{v:08d}",
+                    "vehicle": ref,
+                    "holder": {"source": {"system": "CRM", "key": key}},
+                }
+            )
+            rows["Document"].append(
+                {
+                    "source": {"system": "PDM", "key": f"D{v}"},
+                    "number": f"D{v}",
+                    "revision": "A",
+                    "type": "CONFIGURATION",
+                    "title": "Configuration",
+                    "about": [{"source": {"system": "VMS", "key": f"V{v}"}}],
+                }
+            )
+            v += 1
+    return rows
+
+
+async def load(store: Store, rows: dict[str, list[dict[str, Any]]]) -> None:
+    for label in ("BusinessPartner", "Vehicle", "Contract", "IdentificationObject", "Document"):
+        kind: Kind = kinds.KINDS[label]
+        started = time.perf_counter()
+        items = rows[label]
+        for start in range(0, len(items), BATCH):
+            built = [deliveries.BUILDERS[label](r, ("row",)) for r in items[start : start + BATCH]]
+            batch = [d for d, problems in built if d is not None and not problems]
+            outcomes = await service.upsert_batch(store, kind, batch)
+            rejected = [o.problems for o in outcomes if o.problems]
+            if rejected:
+                raise RuntimeError(f"{label}: {rejected[:3]}")
+        elapsed = time.perf_counter() - started
+        print(f"  loaded {len(items):7d} {label:22s} {len(items) / elapsed:8.0f} rows/s")
+
+
+Call = Callable[[int], Awaitable[None]]
+
+
+async def measure(call: Call, clients: int, seconds: float) -> tuple[float, float, float]:
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+
+    async def client(offset: int) -> None:
+        i = offset
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            await call(i)
+            latencies.append(time.perf_counter() - started)
+            i += clients
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(c) for c in range(clients)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
+
+
+def serve(store: Store, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    embedded = store.embedded
+    assert embedded is not None
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(
+        HUB_NEO4J_URI=embedded.uri,
+        HUB_NEO4J_USER=embedded.credentials.user,
+        HUB_NEO4J_PASSWORD=embedded.credentials.password,
+        HUB_DATA_DIR=str(data_dir / "hub"),
+        HUB_LOG_LEVEL="WARNING",
+        HUB_MIGRATE_ON_START="false",
+    )
+    log = open(data_dir / "hub.log", "wb")  # noqa: SIM115 - the server writes it until it stops
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError("hub serve did not become ready")
+
+
+async def run(partners: int, seconds: float, seed: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        store = await Store.open(Settings(_env_file=None, data_dir=data_dir / "store"))
+        try:
+            await migrations.apply(store)
+            rows = world(partners, seed)
+            print(
+                f"graph: {partners} partners, {len(rows['Vehicle'])} vehicles (each with a "
+                "contract, a fuel card and a document)"
+            )
+            await load(store, rows)
+            vins = [r["vin"] for r in rows["Vehicle"]]
+            keys = [r["source"]["key"] for r in rows["BusinessPartner"]]
+            rng = random.Random(seed)
+            rng.shuffle(vins)
+            rng.shuffle(keys)
+            process, url = serve(store, data_dir)
+            try:
+                await compare(store, url, vins, keys, seconds)
+            except Exception:
+                print((data_dir / "hub.log").read_text()[-3000:], file=sys.stderr)
+                raise
+            finally:
+                process.send_signal(signal.SIGTERM)
+                process.wait(60)
+        finally:
+            await store.close()
+
+
+class Connections:
+    """Keep-alive HTTP/1.1 connections, one per client, each request sent in one write.
+
+    A client library that writes headers and body separately meets Nagle's algorithm and
+    delayed ACKs on loopback (40 ms a request); this one keeps the client's own cost small
+    so that what is measured is the hub.
+    """
+
+    def __init__(self, url: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self.pool: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        body = json.dumps(payload).encode()
+        request = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        reader, writer = self.pool.pop() if self.pool else await self._connect()
+        writer.write(request)
+        status = await reader.readline()
+        if not status:  # the server closed an idle keep-alive connection: reconnect once
+            writer.close()
+            reader, writer = await self._connect()
+            writer.write(request)
+            status = await reader.readline()
+        length = 0
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        answer: dict[str, Any] = json.loads(await reader.readexactly(length))
+        self.pool.append((reader, writer))
+        if b" 200 " not in status or "errors" in answer:
+            raise RuntimeError(answer)
+        return answer
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        return await asyncio.open_connection(self.host, self.port)
+
+    def close(self) -> None:
+        for _, writer in self.pool:
+            writer.close()
+
+
+async def compare(store: Store, url: str, vins: list[str], keys: list[str], seconds: float) -> None:
+    http = Connections(url)
+    try:
+
+        def graphql(query: str, name: str, values: list[str], operation: str) -> Call:
+            async def call(i: int) -> None:
+                payload = {
+                    "query": query,
+                    "variables": {name: values[i % len(values)]},
+                    "operationName": operation,
+                }
+                await http.post("/graphql", payload)
+
+            return call
+
+        def cypher(statement: str, name: str, values: list[str]) -> Call:
+            async def call(i: int) -> None:
+                rows = await store.query(statement, {name: values[i % len(values)]})
+                if not rows:
+                    raise RuntimeError("no row")
+
+            return call
+
+        cases = [
+            (
+                "lookup",
+                graphql(GRAPHQL_LOOKUP, "vin", vins, "Lookup"),
+                cypher(CYPHER_LOOKUP, "vin", vins),
+            ),
+            ("360", graphql(GRAPHQL_360, "key", keys, "View360"), cypher(CYPHER_360, "key", keys)),
+        ]
+        print(
+            f"\n{'read':7} {'clients':>7} | {'GraphQL req/s':>13} {'p50 ms':>7} {'p99 ms':>7} | "
+            f"{'Cypher req/s':>12} {'p50 ms':>7} {'p99 ms':>7} | GraphQL/Cypher"
+        )
+        for name, through_graphql, through_cypher in cases:
+            for clients in (1, 8):
+                await measure(through_graphql, clients, 1.0)
+                g = await measure(through_graphql, clients, seconds)
+                await measure(through_cypher, clients, 1.0)
+                c = await measure(through_cypher, clients, seconds)
+                print(
+                    f"{name:7} {clients:7d} | {g[0]:13.0f} {g[1]:7.2f} {g[2]:7.2f} | "
+                    f"{c[0]:12.0f} {c[1]:7.2f} {c[2]:7.2f} | {g[0] / c[0]:6.0%}"
+                )
+    finally:
+        http.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--partners", type=int, default=20_000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    asyncio.run(run(args.partners, args.seconds, args.seed))
+
+
+if __name__ == "__main__":
+    main()
