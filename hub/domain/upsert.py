@@ -225,7 +225,7 @@ async def _check_children(
     if not wanted:
         return {}
     rows = await tx.run(
-        "UNWIND $uiids AS u MATCH (c:Contract)-[:HAS_ITEM]->(:ContractItem {uiid: u}) "
+        "UNWIND $uiids AS u MATCH (:ContractItem {uiid: u})<-[:HAS_ITEM]-(c:Contract) "
         "RETURN u AS uiid, c.id AS contract",
         {"uiids": list(wanted)},
     )
