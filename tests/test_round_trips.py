@@ -1,5 +1,8 @@
 """A request costs a number of database statements that does not grow with the data."""
 
+import pytest
+
+from hub.read import prefetch
 from tests.harness import RunningHub, ok, vin_for
 from tests.test_partners import person, upsert
 from tests.test_vehicles import vehicle
@@ -113,5 +116,39 @@ def test_360_view_costs_the_same_for_2_and_50_vehicles(hub: RunningHub, unique: 
     small, small_count = cost(hub, unique + "S")
     large, large_count = cost(hub, unique + "L")
     assert (small_count, large_count) == (2, 50)
-    assert small == large
-    assert small <= 16
+    assert small == large == 1, "the whole view is read in one statement"
+
+
+ALIASED = """
+query($key: String!) {
+  businessPartner(source: {system: "CRM", key: $key}) {
+    firstTwo: vehicles(first: 2) { totalCount edges { node { vin } } }
+    lastOne: vehicles(last: 1) { pageInfo { hasPreviousPage } edges { node { vin } } }
+    ...Held
+  }
+}
+fragment Held on BusinessPartner { identificationObjects { totalCount edges { node { number } } } }
+"""
+
+
+def test_aliases_and_fragments_read_with_the_root_are_paged_in_order(
+    hub: RunningHub, unique: str
+) -> None:
+    fleet(hub, unique, 3)
+    data = ok(hub, ALIASED, {"key": f"P-{unique}"})["businessPartner"]
+    vins = sorted(vin_for(unique, n) for n in range(3))
+    assert [e["node"]["vin"] for e in data["firstTwo"]["edges"]] == vins[:2]
+    assert data["firstTwo"]["totalCount"] == 3
+    assert [e["node"]["vin"] for e in data["lastOne"]["edges"]] == vins[2:]
+    assert data["lastOne"]["pageInfo"]["hasPreviousPage"]
+    assert data["identificationObjects"]["totalCount"] == 3
+
+
+def test_relations_beyond_the_cap_are_read_and_paged_by_the_database(
+    hub: RunningHub, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fleet(hub, unique, 3)
+    monkeypatch.setattr(prefetch, "CAP", 1)
+    page = ok(hub, VIEW_360, {"key": f"P-{unique}"})["businessPartner"]["vehicles"]
+    assert page["totalCount"] == 3
+    assert [e["node"]["vin"] for e in page["edges"]] == sorted(vin_for(unique, n) for n in range(3))

@@ -38,7 +38,7 @@ from hub.domain.processes import revision_order
 from hub.errors import BadRequest
 from hub.read import lists
 from hub.read.pagination import backward_window, forward_window
-from hub.read.projection import projection
+from hub.read.prefetch import compiled_projection, connection_selections
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -56,25 +56,26 @@ async def _lookup(
     if sum(given) != 1:
         names = ", ".join(["id", *natural, "source"])
         raise BadRequest(f"give exactly one way to find the {label}: {names}")
-    store = info.context.store
+    shown = compiled_projection(label, "x", info.selected_fields[0].selections)
     if hub_id is not None:
         decoded = from_global(hub_id)
         if decoded is None or decoded[0] != label:
             return []
-        row = await info.context.loaders.node(label).load(decoded[1])
-        return [row] if row else []
-    if source is not None:
-        found = await store.query(
+        match, params = f"MATCH (x:{label} {{id: $id}})", {"id": decoded[1]}
+    elif source is not None:
+        match = (
             "MATCH (:SourceRecord {entity: $label, system: $system, key: $key})"
-            f"-[:SOURCE_OF]->(x:{label}) RETURN {projection(label)} AS row",
-            {"label": label, "system": source.system.strip().upper(), "key": source.key.strip()},
+            f"-[:SOURCE_OF]->(x:{label})"
         )
-        return [r["row"] for r in found]
-    given_keys = {k: v for k, v in natural.items() if v is not None}
-    match = ", ".join(f"{k}: ${k}" for k in given_keys)
-    found = await store.query(
-        f"MATCH (x:{label} {{{match}}}) RETURN {projection(label)} AS row", given_keys
-    )
+        params = {
+            "label": label,
+            "system": source.system.strip().upper(),
+            "key": source.key.strip(),
+        }
+    else:
+        params = {k: v for k, v in natural.items() if v is not None}
+        match = f"MATCH (x:{label} {{{', '.join(f'{k}: ${k}' for k in params)}}})"
+    found = await info.context.store.query(f"{match} RETURN {shown} AS row", params)
     return [r["row"] for r in found]
 
 
@@ -101,7 +102,14 @@ async def _list(
 ) -> Connection[T]:
     request = page_request(*paging)
     order = [(o.field.value, o.direction.value) for o in order_by or []] or default_order
-    query = lists.ListQuery(label, to_data(where) if where else None, order, info.context.today)
+    selections = connection_selections(info.selected_fields[0])
+    query = lists.ListQuery(
+        label,
+        to_data(where) if where else None,
+        order,
+        info.context.today,
+        compiled_projection(label, "x", selections),
+    )
     store = info.context.store
     if request.backwards:
         total = await lists.count(store, query)
@@ -142,8 +150,11 @@ class MasterDataQuery:
             "Document",
         ):
             return None
-        row = await info.context.loaders.node(label).load(hub_id)
-        return node_from_row(label, row) if row else None
+        shown = compiled_projection(label, "x", info.selected_fields[0].selections)
+        found = await info.context.store.query(
+            f"MATCH (x:{label} {{id: $id}}) RETURN {shown} AS row", {"id": hub_id}
+        )
+        return node_from_row(label, found[0]["row"]) if found else None
 
     @strawberry.field(description="A business partner by ID or by a source system's key.")
     async def business_partner(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
@@ -35,7 +35,8 @@ from hub.read.pagination import (
     encode_cursor,
     forward_window,
 )
-from hub.read.relations import RELATIONS, SOURCES, Related
+from hub.read.prefetch import prefetched, usable
+from hub.read.relations import RELATIONS, SOURCES, Related, Relation
 from hub.store.temporal import from_store
 
 Row = dict[str, Any]
@@ -126,33 +127,57 @@ def page_request(
     return request
 
 
+class Parent(Protocol):
+    """A record whose related records can be read: its key and what was read with it."""
+
+    hub_id: str
+    prefetched: dict[str, list[Row]]
+
+
+def _already_read(info: Info, parent: Parent, relation: Relation) -> list[Row] | None:
+    """Rows read with the parent in the root statement, in the relation's order."""
+    rows = parent.prefetched.get(str(info.path.key))
+    return relation.sort(rows) if usable(rows) else None
+
+
 async def related_page(
     info: Info,
-    key: str,
+    parent: Parent,
     relation_key: tuple[str, str],
     make: Callable[[Row], T],
     request: PageRequest,
 ) -> Connection[T]:
-    """A nested connection: one batched statement for all parents of this level."""
+    """A nested connection: rows read with the parent, or one batched statement per level."""
     relation = RELATIONS[relation_key]
-    if request.backwards:
-        related: Related = await info.context.loaders.related(relation).load(key)
-        window = backward_window(request, related.total)
-        rows = related.rows[window.offset : window.offset + window.limit]
-        return connection([make(r) for r in rows], window, related.total)
+    rows = _already_read(info, parent, relation)
+    if rows is None and request.backwards:
+        rows = (await info.context.loaders.related(relation).load(parent.hub_id)).rows
+    if rows is not None:
+        total = len(rows)
+        window = backward_window(request, total) if request.backwards else forward_window(request)
+        page = rows[window.offset : window.offset + window.limit]
+        has_next = window.offset + window.limit < total
+        return connection([make(r) for r in page], window, total, has_next=has_next)
     window = forward_window(request)
-    related = await info.context.loaders.related(relation, (window.offset, window.limit)).load(key)
+    loader = info.context.loaders.related(relation, (window.offset, window.limit))
+    related: Related = await loader.load(parent.hub_id)
     has_next = window.offset + window.limit < related.total
     return connection([make(r) for r in related.rows], window, related.total, has_next=has_next)
 
 
-async def related_rows(info: Info, key: str, relation_key: tuple[str, str]) -> list[Row]:
-    related = await info.context.loaders.related(RELATIONS[relation_key]).load(key)
-    return related.rows
+async def _rows_of(info: Info, parent: Parent, relation: Relation) -> list[Row]:
+    rows = _already_read(info, parent, relation)
+    if rows is not None:
+        return rows
+    return (await info.context.loaders.related(relation).load(parent.hub_id)).rows
 
 
-async def related_one(info: Info, key: str, relation_key: tuple[str, str]) -> Row | None:
-    rows = await related_rows(info, key, relation_key)
+async def related_rows(info: Info, parent: Parent, relation_key: tuple[str, str]) -> list[Row]:
+    return await _rows_of(info, parent, RELATIONS[relation_key])
+
+
+async def related_one(info: Info, parent: Parent, relation_key: tuple[str, str]) -> Row | None:
+    rows = await related_rows(info, parent, relation_key)
     return rows[0] if rows else None
 
 
@@ -167,9 +192,8 @@ class SourceRecord:
         return cls(system=row["system"], key=row["key"], received_at=native(row["receivedAt"]))
 
 
-async def sources_of(info: Info, label: str, hub_id: str) -> list[SourceRecord]:
-    related = await info.context.loaders.related(SOURCES[label]).load(hub_id)
-    return [SourceRecord.from_row(r) for r in related.rows]
+async def sources_of(info: Info, label: str, parent: Parent) -> list[SourceRecord]:
+    return [SourceRecord.from_row(r) for r in await _rows_of(info, parent, SOURCES[label])]
 
 
 @strawberry.type(description="A postal address.")
@@ -199,6 +223,7 @@ PagingArgs = dict[str, int | str | None]
 @strawberry.type(description="A person, organisation or group, with all it is linked to.")
 class BusinessPartner(Node):
     hub_id: strawberry.Private[str]
+    prefetched: strawberry.Private[dict[str, list[Row]]]
     kind: PartnerKind = strawberry.field(description="Person, organisation or group.")
     name: str = strawberry.field(description=about("BusinessPartner", "name"))
     first_name: str | None = strawberry.field(description=about("BusinessPartner", "firstName"))
@@ -220,6 +245,7 @@ class BusinessPartner(Node):
         return cls(
             id=strawberry.ID(to_global("BusinessPartner", row["id"])),
             hub_id=row["id"],
+            prefetched=prefetched(row),
             kind=e.PartnerKind(row["kind"]),
             name=row.get("name") or "",
             first_name=row.get("firstName"),
@@ -237,12 +263,12 @@ class BusinessPartner(Node):
 
     @strawberry.field(description="Postal addresses, in the order delivered.")
     async def addresses(self, info: Info) -> list[Address]:
-        rows = await related_rows(info, self.hub_id, ("BusinessPartner", "addresses"))
+        rows = await related_rows(info, self, ("BusinessPartner", "addresses"))
         return [Address.from_row(r) for r in rows]
 
     @strawberry.field(description="Source records that feed this partner.")
     async def sources(self, info: Info) -> list[SourceRecord]:
-        return await sources_of(info, "BusinessPartner", self.hub_id)
+        return await sources_of(info, "BusinessPartner", self)
 
     @strawberry.field(description="Vehicles the partner owns, by VIN.")
     async def vehicles(
@@ -255,7 +281,7 @@ class BusinessPartner(Node):
     ) -> Connection[Vehicle]:
         request = page_request(first, after, last, before)
         key = ("BusinessPartner", "vehicles")
-        return await related_page(info, self.hub_id, key, Vehicle.from_row, request)
+        return await related_page(info, self, key, Vehicle.from_row, request)
 
     @strawberry.field(description="Contracts the partner is a party to, by number.")
     async def contracts(
@@ -268,7 +294,7 @@ class BusinessPartner(Node):
     ) -> Connection[Contract]:
         request = page_request(first, after, last, before)
         key = ("BusinessPartner", "contracts")
-        return await related_page(info, self.hub_id, key, Contract.from_row, request)
+        return await related_page(info, self, key, Contract.from_row, request)
 
     @strawberry.field(description="Identification objects the partner holds.")
     async def identification_objects(
@@ -281,7 +307,7 @@ class BusinessPartner(Node):
     ) -> Connection[IdentificationObject]:
         request = page_request(first, after, last, before)
         key = ("BusinessPartner", "identificationObjects")
-        return await related_page(info, self.hub_id, key, IdentificationObject.from_row, request)
+        return await related_page(info, self, key, IdentificationObject.from_row, request)
 
     @strawberry.field(description="Documents about the partner.")
     async def documents(
@@ -294,7 +320,7 @@ class BusinessPartner(Node):
     ) -> Connection[Document]:
         request = page_request(first, after, last, before)
         key = ("BusinessPartner", "documents")
-        return await related_page(info, self.hub_id, key, Document.from_row, request)
+        return await related_page(info, self, key, Document.from_row, request)
 
 
 def partner_or_none(row: Row | None) -> BusinessPartner | None:
@@ -315,6 +341,7 @@ class VehicleEvent:
 @strawberry.type(description="A vehicle with its owner, dealer, contracts, cards and history.")
 class Vehicle(Node):
     hub_id: strawberry.Private[str]
+    prefetched: strawberry.Private[dict[str, list[Row]]]
     vin: str = strawberry.field(description=about("Vehicle", "vin"))
     make: str | None = strawberry.field(description=about("Vehicle", "make"))
     model: str | None = strawberry.field(description=about("Vehicle", "model"))
@@ -329,6 +356,7 @@ class Vehicle(Node):
         return cls(
             id=strawberry.ID(to_global("Vehicle", row["id"])),
             hub_id=row["id"],
+            prefetched=prefetched(row),
             vin=row["vin"],
             make=row.get("make"),
             model=row.get("model"),
@@ -341,15 +369,15 @@ class Vehicle(Node):
 
     @strawberry.field(description="Source records that feed this vehicle.")
     async def sources(self, info: Info) -> list[SourceRecord]:
-        return await sources_of(info, "Vehicle", self.hub_id)
+        return await sources_of(info, "Vehicle", self)
 
     @strawberry.field(description="The partner that owns the vehicle (the end customer).")
     async def owner(self, info: Info) -> BusinessPartner | None:
-        return partner_or_none(await related_one(info, self.hub_id, ("Vehicle", "owner")))
+        return partner_or_none(await related_one(info, self, ("Vehicle", "owner")))
 
     @strawberry.field(description="The dealer that sold the vehicle.")
     async def dealer(self, info: Info) -> BusinessPartner | None:
-        return partner_or_none(await related_one(info, self.hub_id, ("Vehicle", "dealer")))
+        return partner_or_none(await related_one(info, self, ("Vehicle", "dealer")))
 
     @strawberry.field(description="Contracts with an item covering the vehicle, by number.")
     async def contracts(
@@ -362,7 +390,7 @@ class Vehicle(Node):
     ) -> Connection[Contract]:
         request = page_request(first, after, last, before)
         key = ("Vehicle", "contracts")
-        return await related_page(info, self.hub_id, key, Contract.from_row, request)
+        return await related_page(info, self, key, Contract.from_row, request)
 
     @strawberry.field(description="Fuel cards, plates and tags bound to the vehicle.")
     async def identification_objects(
@@ -375,7 +403,7 @@ class Vehicle(Node):
     ) -> Connection[IdentificationObject]:
         request = page_request(first, after, last, before)
         key = ("Vehicle", "identificationObjects")
-        return await related_page(info, self.hub_id, key, IdentificationObject.from_row, request)
+        return await related_page(info, self, key, IdentificationObject.from_row, request)
 
     @strawberry.field(description="Documents about the vehicle.")
     async def documents(
@@ -388,11 +416,11 @@ class Vehicle(Node):
     ) -> Connection[Document]:
         request = page_request(first, after, last, before)
         key = ("Vehicle", "documents")
-        return await related_page(info, self.hub_id, key, Document.from_row, request)
+        return await related_page(info, self, key, Document.from_row, request)
 
     @strawberry.field(description="The vehicle's history, oldest first.")
     async def history(self, info: Info) -> list[VehicleEvent]:
-        rows = await related_rows(info, self.hub_id, ("Vehicle", "history"))
+        rows = await related_rows(info, self, ("Vehicle", "history"))
         return [
             VehicleEvent(
                 type=e.VehicleEventType(r["type"]),
@@ -421,6 +449,8 @@ class ContractParty:
 
 @strawberry.type(description="An item of a contract.")
 class ContractItem:
+    hub_id: strawberry.Private[str]
+    prefetched: strawberry.Private[dict[str, list[Row]]]
     uiid: str = strawberry.field(description=about("ContractItem", "uiid"))
     kind: ContractItemKind = strawberry.field(description=about("ContractItem", "kind"))
     product: str | None = strawberry.field(description=about("ContractItem", "product"))
@@ -430,7 +460,7 @@ class ContractItem:
 
     @strawberry.field(description="Vehicles the item covers.")
     async def covered_vehicles(self, info: Info) -> list[Vehicle]:
-        rows = await related_rows(info, self.uiid, ("ContractItem", "coveredVehicles"))
+        rows = await related_rows(info, self, ("ContractItem", "coveredVehicles"))
         return [Vehicle.from_row(r) for r in rows]
 
 
@@ -445,6 +475,7 @@ class ContractChange:
 @strawberry.type(description="A leasing, service or financing contract.")
 class Contract(Node):
     hub_id: strawberry.Private[str]
+    prefetched: strawberry.Private[dict[str, list[Row]]]
     stored_status: strawberry.Private[str]
     termination_date: dt.date | None = strawberry.field(
         description=about("Contract", "terminationDate")
@@ -462,6 +493,7 @@ class Contract(Node):
         return cls(
             id=strawberry.ID(to_global("Contract", row["id"])),
             hub_id=row["id"],
+            prefetched=prefetched(row),
             stored_status=row["status"],
             termination_date=native(row.get("terminationDate")),
             number=row["number"],
@@ -484,11 +516,11 @@ class Contract(Node):
 
     @strawberry.field(description="Source records that feed this contract.")
     async def sources(self, info: Info) -> list[SourceRecord]:
-        return await sources_of(info, "Contract", self.hub_id)
+        return await sources_of(info, "Contract", self)
 
     @strawberry.field(description="Parties with their roles.")
     async def parties(self, info: Info) -> list[ContractParty]:
-        rows = await related_rows(info, self.hub_id, ("Contract", "parties"))
+        rows = await related_rows(info, self, ("Contract", "parties"))
         return [
             ContractParty(role=e.ContractPartyRole(r["role"]), partner=BusinessPartner.from_row(r))
             for r in rows
@@ -496,9 +528,11 @@ class Contract(Node):
 
     @strawberry.field(description="Items in the order delivered.")
     async def items(self, info: Info) -> list[ContractItem]:
-        rows = await related_rows(info, self.hub_id, ("Contract", "items"))
+        rows = await related_rows(info, self, ("Contract", "items"))
         return [
             ContractItem(
+                hub_id=r["uiid"],
+                prefetched=prefetched(r),
                 uiid=r["uiid"],
                 kind=e.ContractItemKind(r["kind"]),
                 product=r.get("product"),
@@ -514,7 +548,7 @@ class Contract(Node):
 
     @strawberry.field(description="Change processes applied, oldest first.")
     async def changes(self, info: Info) -> list[ContractChange]:
-        rows = await related_rows(info, self.hub_id, ("Contract", "changes"))
+        rows = await related_rows(info, self, ("Contract", "changes"))
         return [
             ContractChange(
                 process=e.ContractChangeProcess(r["process"]),
@@ -532,6 +566,7 @@ class Contract(Node):
 @strawberry.type(description="A fuel card, service card, licence plate or toll tag.")
 class IdentificationObject(Node):
     hub_id: strawberry.Private[str]
+    prefetched: strawberry.Private[dict[str, list[Row]]]
     kind: IdentificationKind = strawberry.field(description="Kind of object.")
     number: str = strawberry.field(description=about("IdentificationObject", "number"))
     blocked_reason: str | None = strawberry.field(
@@ -557,6 +592,7 @@ class IdentificationObject(Node):
         return cls(
             id=strawberry.ID(to_global("IdentificationObject", row["id"])),
             hub_id=row["id"],
+            prefetched=prefetched(row),
             kind=e.IdentificationKind(row["kind"]),
             number=row["number"],
             blocked_reason=row.get("blockedReason"),
@@ -578,21 +614,21 @@ class IdentificationObject(Node):
 
     @strawberry.field(description="Source records that feed this object.")
     async def sources(self, info: Info) -> list[SourceRecord]:
-        return await sources_of(info, "IdentificationObject", self.hub_id)
+        return await sources_of(info, "IdentificationObject", self)
 
     @strawberry.field(description="The vehicle it is bound to.")
     async def vehicle(self, info: Info) -> Vehicle | None:
-        row = await related_one(info, self.hub_id, ("IdentificationObject", "vehicle"))
+        row = await related_one(info, self, ("IdentificationObject", "vehicle"))
         return Vehicle.from_row(row) if row else None
 
     @strawberry.field(description="The partner holding it.")
     async def holder(self, info: Info) -> BusinessPartner | None:
-        row = await related_one(info, self.hub_id, ("IdentificationObject", "holder"))
+        row = await related_one(info, self, ("IdentificationObject", "holder"))
         return partner_or_none(row)
 
     @strawberry.field(description="The contract it was issued under.")
     async def contract(self, info: Info) -> Contract | None:
-        row = await related_one(info, self.hub_id, ("IdentificationObject", "contract"))
+        row = await related_one(info, self, ("IdentificationObject", "contract"))
         return Contract.from_row(row) if row else None
 
 
@@ -611,6 +647,7 @@ class DocumentFile:
 @strawberry.type(description="A revision of a document, with its file and what it is about.")
 class Document(Node):
     hub_id: strawberry.Private[str]
+    prefetched: strawberry.Private[dict[str, list[Row]]]
     row: strawberry.Private[Row]
     number: str = strawberry.field(description=about("Document", "number"))
     revision: str = strawberry.field(description=about("Document", "revision"))
@@ -626,6 +663,7 @@ class Document(Node):
         return cls(
             id=strawberry.ID(to_global("Document", row["id"])),
             hub_id=row["id"],
+            prefetched=prefetched(row),
             row=row,
             number=row["number"],
             revision=row["revision"],
@@ -652,21 +690,21 @@ class Document(Node):
 
     @strawberry.field(description="Source records that feed this document.")
     async def sources(self, info: Info) -> list[SourceRecord]:
-        return await sources_of(info, "Document", self.hub_id)
+        return await sources_of(info, "Document", self)
 
     @strawberry.field(description="The partners, vehicles and contracts it concerns.")
     async def about(self, info: Info) -> list[Node]:
-        rows = await related_rows(info, self.hub_id, ("Document", "about"))
+        rows = await related_rows(info, self, ("Document", "about"))
         return [node for node in (node_from_row(r["__label"], r) for r in rows) if node]
 
     @strawberry.field(description="The revision this one replaces.")
     async def previous_revision(self, info: Info) -> Document | None:
-        row = await related_one(info, self.hub_id, ("Document", "previousRevision"))
+        row = await related_one(info, self, ("Document", "previousRevision"))
         return Document.from_row(row) if row else None
 
     @strawberry.field(description="All revisions of this document number, oldest first.")
     async def revisions(self, info: Info) -> list[Document]:
-        rows = await related_rows(info, self.hub_id, ("Document", "revisions"))
+        rows = await related_rows(info, self, ("Document", "revisions"))
         ordered = sorted(rows, key=lambda r: revision_order(r["revision"]))
         return [Document.from_row(r) for r in ordered]
 

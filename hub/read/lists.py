@@ -19,6 +19,7 @@ class ListQuery:
     where: Filter | None
     order: Order
     today: dt.date
+    shown: str = ""  # the projection of x; the label's properties when empty
 
     def _match(self) -> tuple[str, dict[str, Any]]:
         compiler = Compiler()
@@ -32,7 +33,7 @@ class ListQuery:
         keys.append("x.id ASC")
         return (
             f"{match} WITH x ORDER BY {', '.join(keys)} SKIP $skip LIMIT $limit "
-            f"RETURN {projection(self.label)} AS row",
+            f"RETURN {self.shown or projection(self.label)} AS row",
             params,
         )
 

@@ -16,8 +16,13 @@ from hub.store import Store
 
 @dataclass(frozen=True)
 class Relation:
-    """Records related to a parent. ``pattern`` starts from the bound parent ``p``
-    (patterns that start from the bound variable are the fast ones on every store)."""
+    """Records related to a parent.
+
+    ``pattern`` is a template over the parent ``{p}``, the related record ``{x}`` and, where
+    the relationship carries values, ``{r}``; it starts from the bound parent (patterns that
+    start from the bound variable are the fast ones on every store). ``order`` lists
+    ``x.<property>`` or ``r.<property>`` keys.
+    """
 
     parent: str
     pattern: str
@@ -26,20 +31,38 @@ class Relation:
     extra: str = ""
     carry: str = "x"
     parent_key: str = "id"
+    prefetch: bool = True
+    repeats: bool = False  # the path can reach one record twice (through several items)
+
+    def path(self, parent: str, related: str, rel: str) -> str:
+        return self.pattern.format(p=parent, x=related, r=rel)
+
+    def shown(self, related: str, rel: str, inner: str = "") -> str:
+        """The map projection of a related record, with relationship values and ``inner``."""
+        extras = [self.extra.format(r=rel)] if self.extra else []
+        if inner:
+            extras.append(inner)
+        shown = projection(self.target, related)
+        return shown[:-1] + "".join(f", {e}" for e in extras) + "}" if extras else shown
 
     def statement(self, window: tuple[int, int] | None) -> str:
-        shown = projection(self.target)
-        if self.extra:
-            shown = shown[:-1] + f", {self.extra}}}"
         page = "xs[$skip..$end]" if window else "xs"
+        order = ", ".join(self.order)
         return (
             "UNWIND $keys AS k "
             f"MATCH (p:{self.parent} {{{self.parent_key}: k}}) "
-            f"OPTIONAL MATCH {self.pattern} "
-            f"WITH DISTINCT k, {self.carry} ORDER BY {', '.join(self.order)} "
-            f"WITH k, collect({shown}) AS xs "
+            f"OPTIONAL MATCH {self.path('p', 'x', 'r')} "
+            f"WITH DISTINCT k, {self.carry} ORDER BY {order} "
+            f"WITH k, collect({self.shown('x', 'r')}) AS xs "
             f"RETURN k, size(xs) AS total, {page} AS page"
         )
+
+    def sort(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Rows in this relation's order (nulls last, as Cypher sorts them), without repeats."""
+        keys = [entry.split(".", 1)[1] for entry in self.order]
+        if self.repeats:
+            rows = list({row["id"]: row for row in rows}.values())
+        return sorted(rows, key=lambda row: [(row.get(k) is None, row.get(k)) for k in keys])
 
 
 @dataclass(frozen=True)
@@ -60,93 +83,102 @@ async def fetch(
     return {key: found.get(key, Related(0, [])) for key in keys}
 
 
-def _rel(parent: str, pattern: str, target: str, *order: str, **options: str) -> Relation:
+def _rel(parent: str, pattern: str, target: str, *order: str, **options: Any) -> Relation:
     return Relation(parent, pattern, target, (*order, "x.id"), **options)
 
 
 SOURCES = {
-    label: _rel(label, "(p)<-[:SOURCE_OF]-(x:SourceRecord)", "SourceRecord", "x.system", "x.key")
+    label: _rel(
+        label, "({p})<-[:SOURCE_OF]-({x}:SourceRecord)", "SourceRecord", "x.system", "x.key"
+    )
     for label in ("BusinessPartner", "Vehicle", "Contract", "IdentificationObject", "Document")
 }
 
 RELATIONS: dict[tuple[str, str], Relation] = {
     ("BusinessPartner", "vehicles"): _rel(
-        "BusinessPartner", "(p)-[:OWNS]->(x:Vehicle)", "Vehicle", "x.vin"
+        "BusinessPartner", "({p})-[:OWNS]->({x}:Vehicle)", "Vehicle", "x.vin"
     ),
     ("BusinessPartner", "contracts"): _rel(
-        "BusinessPartner", "(p)-[:PARTY_TO]->(x:Contract)", "Contract", "x.number"
+        "BusinessPartner", "({p})-[:PARTY_TO]->({x}:Contract)", "Contract", "x.number"
     ),
     ("BusinessPartner", "identificationObjects"): _rel(
         "BusinessPartner",
-        "(p)<-[:HELD_BY]-(x:IdentificationObject)",
+        "({p})<-[:HELD_BY]-({x}:IdentificationObject)",
         "IdentificationObject",
         "x.kind",
         "x.number",
     ),
     ("BusinessPartner", "documents"): _rel(
-        "BusinessPartner", "(p)<-[:ABOUT]-(x:Document)", "Document", "x.number", "x.revision"
+        "BusinessPartner", "({p})<-[:ABOUT]-({x}:Document)", "Document", "x.number", "x.revision"
     ),
     ("BusinessPartner", "addresses"): _rel(
-        "BusinessPartner", "(p)-[:HAS_ADDRESS]->(x:Address)", "Address", "x.position"
+        "BusinessPartner", "({p})-[:HAS_ADDRESS]->({x}:Address)", "Address", "x.position"
     ),
-    ("Vehicle", "owner"): _rel("Vehicle", "(p)<-[:OWNS]-(x:BusinessPartner)", "BusinessPartner"),
+    ("Vehicle", "owner"): _rel(
+        "Vehicle", "({p})<-[:OWNS]-({x}:BusinessPartner)", "BusinessPartner"
+    ),
     ("Vehicle", "dealer"): _rel(
-        "Vehicle", "(p)<-[:DEALER_OF]-(x:BusinessPartner)", "BusinessPartner"
+        "Vehicle", "({p})<-[:DEALER_OF]-({x}:BusinessPartner)", "BusinessPartner"
     ),
     ("Vehicle", "contracts"): _rel(
         "Vehicle",
-        "(p)<-[:COVERS]-(:ContractItem)<-[:HAS_ITEM]-(x:Contract)",
+        "({p})<-[:COVERS]-(:ContractItem)<-[:HAS_ITEM]-({x}:Contract)",
         "Contract",
         "x.number",
+        repeats=True,
     ),
     ("Vehicle", "identificationObjects"): _rel(
         "Vehicle",
-        "(p)<-[:IDENTIFIES]-(x:IdentificationObject)",
+        "({p})<-[:IDENTIFIES]-({x}:IdentificationObject)",
         "IdentificationObject",
         "x.kind",
         "x.number",
     ),
     ("Vehicle", "documents"): _rel(
-        "Vehicle", "(p)<-[:ABOUT]-(x:Document)", "Document", "x.number", "x.revision"
+        "Vehicle", "({p})<-[:ABOUT]-({x}:Document)", "Document", "x.number", "x.revision"
     ),
     ("Vehicle", "history"): _rel(
-        "Vehicle", "(p)-[:HAS_EVENT]->(x:VehicleEvent)", "VehicleEvent", "x.occurredAt"
+        "Vehicle", "({p})-[:HAS_EVENT]->({x}:VehicleEvent)", "VehicleEvent", "x.occurredAt"
     ),
     ("Contract", "parties"): Relation(
         "Contract",
-        "(p)<-[r:PARTY_TO]-(x:BusinessPartner)",
+        "({p})<-[{r}:PARTY_TO]-({x}:BusinessPartner)",
         "BusinessPartner",
         order=("r.role", "x.name", "x.id"),
-        extra="role: r.role",
+        extra="role: {r}.role",
         carry="x, r",
     ),
     ("Contract", "items"): _rel(
-        "Contract", "(p)-[:HAS_ITEM]->(x:ContractItem)", "ContractItem", "x.position", "x.uiid"
+        "Contract", "({p})-[:HAS_ITEM]->({x}:ContractItem)", "ContractItem", "x.position", "x.uiid"
     ),
     ("Contract", "changes"): _rel(
-        "Contract", "(p)-[:HAS_CHANGE]->(x:ContractChange)", "ContractChange", "x.recordedAt"
+        "Contract", "({p})-[:HAS_CHANGE]->({x}:ContractChange)", "ContractChange", "x.recordedAt"
     ),
     ("ContractItem", "coveredVehicles"): Relation(
         "ContractItem",
-        "(p)-[:COVERS]->(x:Vehicle)",
+        "({p})-[:COVERS]->({x}:Vehicle)",
         "Vehicle",
         ("x.vin", "x.id"),
         parent_key="uiid",
     ),
     ("IdentificationObject", "vehicle"): _rel(
-        "IdentificationObject", "(p)-[:IDENTIFIES]->(x:Vehicle)", "Vehicle"
+        "IdentificationObject", "({p})-[:IDENTIFIES]->({x}:Vehicle)", "Vehicle"
     ),
     ("IdentificationObject", "holder"): _rel(
-        "IdentificationObject", "(p)-[:HELD_BY]->(x:BusinessPartner)", "BusinessPartner"
+        "IdentificationObject", "({p})-[:HELD_BY]->({x}:BusinessPartner)", "BusinessPartner"
     ),
     ("IdentificationObject", "contract"): _rel(
-        "IdentificationObject", "(p)-[:ISSUED_UNDER]->(x:Contract)", "Contract"
+        "IdentificationObject", "({p})-[:ISSUED_UNDER]->({x}:Contract)", "Contract"
     ),
-    ("Document", "about"): _rel("Document", "(p)-[:ABOUT]->(x)", "*"),
+    ("Document", "about"): _rel("Document", "({p})-[:ABOUT]->({x})", "*", prefetch=False),
     ("Document", "previousRevision"): _rel(
-        "Document", "(p)-[:REVISION_OF]->(x:Document)", "Document"
+        "Document", "({p})-[:REVISION_OF]->({x}:Document)", "Document"
     ),
     ("Document", "revisions"): _rel(
-        "Document", "(x:Document {number: p.number})", "Document", "x.createdAt"
+        "Document",
+        "({x}:Document {{number: {p}.number}})",
+        "Document",
+        "x.createdAt",
+        prefetch=False,
     ),
 }

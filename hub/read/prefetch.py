@@ -1,0 +1,105 @@
+"""A GraphQL selection compiled into one Cypher projection.
+
+A root field (a lookup or a list) reads its records together with every related record the
+query selects below it, as nested pattern comprehensions in a single statement. Related rows
+arrive unordered; :class:`~hub.read.relations.Relation` sorts and windows them in Python. A
+relation with more than ``CAP`` rows for one parent is left to the batched per-level read,
+which orders and pages inside the database.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeGuard
+
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+
+from hub.read.projection import projection
+from hub.read.relations import RELATIONS, SOURCES, Relation
+
+PREFETCHED = "__pre_"
+CAP = 500
+
+Row = dict[str, Any]
+
+
+def _fields(selections: Sequence[Selection], type_name: str) -> Iterator[SelectedField]:
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection
+        elif isinstance(selection, InlineFragment | FragmentSpread) and (
+            selection.type_condition in (None, type_name, "Node")
+        ):
+            yield from _fields(selection.selections, type_name)
+
+
+def connection_selections(field: Selection) -> Sequence[Selection]:
+    """What a connection field selects on its nodes."""
+    return _child(field) if isinstance(field, SelectedField) else ()
+
+
+def _child(field: SelectedField) -> Sequence[Selection]:
+    """Selections on the related record: below edges.node for a connection."""
+    for edges in _fields(field.selections, ""):
+        if edges.name == "edges":
+            for node in _fields(edges.selections, ""):
+                if node.name == "node":
+                    return node.selections
+    return field.selections
+
+
+def _relation(label: str, name: str) -> Relation | None:
+    relation = SOURCES.get(label) if name == "sources" else RELATIONS.get((label, name))
+    return relation if relation is not None and relation.prefetch else None
+
+
+class _Names:
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def fresh(self) -> tuple[str, str]:
+        n = next(self._counter)
+        return f"n{n}", f"r{n}"
+
+
+def _nested(label: str, var: str, selections: Sequence[Selection], names: _Names) -> str:
+    """```__pre_alias`: [...]`` entries for the relations selected on ``var``.
+
+    Flat entries rather than one nested map: ArcadeDB evaluates a pattern comprehension inside
+    a map literal within a projection to null.
+    """
+    entries = []
+    for field in _fields(selections, label):
+        relation = _relation(label, field.name)
+        if relation is None:
+            continue
+        related, rel = names.fresh()
+        inner = _nested(relation.target, related, _child(field), names)
+        shown = relation.shown(related, rel, inner)
+        path = relation.path(var, related, rel)
+        entries.append(
+            f"`{PREFETCHED}{field.alias or field.name}`: [{path} | {shown}][0..{CAP + 1}]"
+        )
+    return ", ".join(entries)
+
+
+def compiled_projection(label: str, var: str, selections: Sequence[Selection]) -> str:
+    """The projection of ``var`` with everything selected below it read in the same statement."""
+    inner = _nested(label, var, selections, _Names())
+    shown = projection(label, var)
+    return shown[:-1] + f", {inner}}}" if inner else shown
+
+
+def prefetched(row: Row) -> dict[str, list[Row]]:
+    """What was read with a row, by the response key of the field that selected it."""
+    return {
+        key.removeprefix(PREFETCHED): value
+        for key, value in row.items()
+        if key.startswith(PREFETCHED) and value is not None
+    }
+
+
+def usable(rows: list[Row] | None) -> TypeGuard[list[Row]]:
+    """Prefetched rows can stand in for a database read unless the cap cut them short."""
+    return rows is not None and len(rows) <= CAP
