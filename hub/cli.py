@@ -27,10 +27,14 @@ from hub.app import create_app, open_store
 from hub.errors import StartupError
 from hub.settings import Settings
 from hub.store import Store, migrations
+from loaders.formats import FormatError
+from loaders.load import ORDER, Loader, LoadError, Summary, default_rejects_path
+from loaders.progress import LiveLine, render
 
 log = logging.getLogger("hub")
 
 EXIT_STARTUP = 2
+EXIT_REJECTED = 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,6 +75,23 @@ def _parser() -> argparse.ArgumentParser:
         description="Write the GraphQL schema in SDL to stdout or to a file.",
     )
     printer.add_argument("-o", "--output", type=Path, help="file to write instead of stdout")
+    load = commands.add_parser(
+        "load",
+        help="load extract files of a source system",
+        description="Load CSV or NDJSON extracts (files or folders) of one source system "
+        "through the same write path as the API, in batches. The kind of record comes from "
+        "the file name (partners, vehicles, contracts, identification_objects, documents). "
+        "Safe to repeat; an interrupted load finishes when run again. Bad rows go to the "
+        "rejects file and make the exit code 1. Works while `hub serve` runs on the same "
+        "data dir. File formats: docs/loading.md.",
+    )
+    load.add_argument("system", help="source system the files come from, e.g. CRM or ERP")
+    load.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    load.add_argument(
+        "--rejects", type=Path, help="rejects file (default: HUB_DATA_DIR/rejects/load-*.ndjson)"
+    )
+    load.add_argument("--kind", choices=ORDER, help="kind of all files, instead of their names")
+    load.add_argument("--batch-size", type=int, default=1000, help="rows a transaction")
     return parser
 
 
@@ -186,6 +207,34 @@ def apply_schema(settings: Settings) -> int:
     return 0
 
 
+async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
+    store = await Store.open(settings, attach=True)
+    live = LiveLine()
+    try:
+        loader = Loader(
+            store,
+            args.system,
+            args.rejects or default_rejects_path(settings.data_dir),
+            batch_size=args.batch_size,
+            progress=live,
+        )
+        return await loader.load(args.paths, args.kind)
+    finally:
+        live.finish()
+        await store.close()
+
+
+def load_files(settings: Settings, args: argparse.Namespace) -> int:
+    if args.batch_size < 1:
+        raise StartupError("--batch-size must be at least 1")
+    try:
+        summary = asyncio.run(_load(settings, args))
+    except (LoadError, FormatError) as exc:
+        raise StartupError(str(exc)) from exc
+    print(render(summary))
+    return EXIT_REJECTED if summary.rejected else 0
+
+
 def print_schema(output: Path | None) -> int:
     sdl = build_schema().as_str() + "\n"
     if output is None:
@@ -205,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.configure(settings)
         if args.command == "serve":
             return serve(settings, args.host, args.port)
+        if args.command == "load":
+            return load_files(settings, args)
         return apply_schema(settings)
     except StartupError as exc:
         if settings is not None and settings.log_level == "DEBUG":

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
+from graph_schema import enums as e
 from hub.domain import problems as codes
 from hub.domain import validation as v
 from hub.domain.problems import Path, Problem
@@ -41,7 +43,7 @@ class _Collector:
         result = self.take(v.text(self.data.get(name), (*self.path, name), required=required), name)
         return result if isinstance(result, str) else None
 
-    def enum(self, name: str, *, required: bool = False) -> str | None:
+    def enum(self, name: str, allowed: type[Enum], *, required: bool = False) -> str | None:
         value = self.data.get(name)
         if value is None:
             if required:
@@ -49,9 +51,23 @@ class _Collector:
                     Problem((*self.path, name), codes.REQUIRED, f"{name} is required")
                 )
             return None
-        plain = str(getattr(value, "value", value))
+        plain = choice(value, allowed, (*self.path, name))
+        if isinstance(plain, Problem):
+            self.problems.append(plain)
+            return None
         self.values[name] = plain
         return plain
+
+    def listed(self, name: str) -> list[Any] | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            self.problems.append(
+                Problem((*self.path, name), codes.INVALID_VALUE, f"{name} must be a list")
+            )
+            return None
+        return value
 
     def date(self, name: str) -> dt.date | None:
         value = self.data.get(name)
@@ -91,23 +107,37 @@ class _Collector:
         return Delivery(source[0], source[1], self.values, self.path), []
 
 
+def choice(value: Any, allowed: type[Enum], path: Path) -> str | Problem:
+    """The value of one of an enum's members (files are not checked by GraphQL)."""
+    plain = str(getattr(value, "value", value))
+    if plain not in allowed.__members__:
+        options = ", ".join(allowed.__members__)
+        return Problem(path, codes.INVALID_VALUE, f"{plain!r} is not one of {options}")
+    return plain
+
+
 def reference(label: str | None, data: Data | None, path: Path, **extra: str) -> Ref | None:
     """A reference input ({id}, {vin}, {number} or {source}) as a Ref placeholder."""
     if data is None:
         return None
+    if not isinstance(data, dict) or not isinstance(data.get("source") or {}, dict):
+        return Ref(label=label, path=path)  # no way given: reported as INVALID_REFERENCE
     natural = tuple(
         (name, str(value).strip().upper() if name == "vin" else str(value).strip())
         for name, value in data.items()
         if name not in ("id", "source") and value is not None
     )
     source = data.get("source") or {}
+    system, key = source.get("system"), source.get("key")
     return Ref(
         label=label,
         path=path,
         id=data.get("id"),
         natural=natural,
-        system=str(source["system"]).strip().upper() if source else None,
-        key=str(source["key"]).strip() if source else None,
+        # A source reference lacking system or key counts as a way given; the missing
+        # part makes it match nothing, which reports NOT_FOUND with the path.
+        system=str(system or "").strip().upper() if source else None,
+        key=str(key or "").strip() if source else None,
         extra=tuple(extra.items()),
     )
 
@@ -115,7 +145,7 @@ def reference(label: str | None, data: Data | None, path: Path, **extra: str) ->
 def partner(data: Data, path: Path = ("input",)) -> Built:
     c = _Collector(data, path)
     source = c.source()
-    kind = c.enum("kind", required=True)
+    kind = c.enum("kind", e.PartnerKind, required=True)
     c.text("firstName")
     last = c.text("lastName")
     organization = c.text("organizationName")
@@ -134,17 +164,24 @@ def partner(data: Data, path: Path = ("input",)) -> Built:
     c.text("taxNumber")
     c.take(v.email(data.get("email"), (*path, "email")), "email")
     c.take(v.phone(data.get("phone"), (*path, "phone")), "phone")
-    if data.get("roles") is not None:
-        c.values["roles"] = sorted({str(getattr(r, "value", r)) for r in data["roles"]})
-    if data.get("addresses") is not None:
+    roles = c.listed("roles")
+    if roles is not None:
+        chosen = [choice(r, e.PartnerRole, (*path, "roles", i)) for i, r in enumerate(roles)]
+        c.problems.extend(x for x in chosen if isinstance(x, Problem))
+        c.values["roles"] = sorted({x for x in chosen if isinstance(x, str)})
+    addresses = c.listed("addresses")
+    if addresses is not None:
         c.values["addresses"] = [
-            _address(item, (*path, "addresses", i), c) for i, item in enumerate(data["addresses"])
+            _address(item, (*path, "addresses", i), c) for i, item in enumerate(addresses)
         ]
     return c.delivery(source)
 
 
 def _address(data: Data, path: Path, c: _Collector) -> dict[str, Any]:
     address: dict[str, Any] = {}
+    if not isinstance(data, dict):
+        c.problems.append(Problem(path, codes.INVALID_VALUE, "an address must be an object"))
+        return address
     for name in ("street", "houseNumber", "postalCode", "city"):
         result = v.text(data.get(name), (*path, name))
         if isinstance(result, Problem):
@@ -169,9 +206,10 @@ def vehicle(data: Data, path: Path = ("input",)) -> Built:
     c.check(v.in_range(year, (*path, "modelYear"), 1886, dt.date.today().year + 2))
     if year is not None:
         c.values["modelYear"] = year
-    if data.get("configuration") is not None:
+    configuration = c.listed("configuration")
+    if configuration is not None:
         c.values["configuration"] = sorted(
-            {str(x).strip() for x in data["configuration"] if str(x).strip()}
+            {str(x).strip() for x in configuration if str(x).strip()}
         )
     c.values["owner"] = reference("BusinessPartner", data.get("owner"), (*path, "owner"))
     c.values["dealer"] = reference("BusinessPartner", data.get("dealer"), (*path, "dealer"))
@@ -182,30 +220,43 @@ def contract(data: Data, path: Path = ("input",)) -> Built:
     c = _Collector(data, path)
     source = c.source()
     c.text("number", required=True)
-    c.enum("type", required=True)
-    c.enum("status")
+    c.enum("type", e.ContractType, required=True)
+    c.enum("status", e.ContractStatus)
     start = c.date("startDate")
     end = c.date("endDate")
     c.check(v.date_order(start, end, (*path, "endDate"), "startDate", "endDate"))
-    if data.get("parties") is not None:
+    parties = c.listed("parties")
+    if parties is not None:
         c.values["parties"] = [
-            reference(
-                "BusinessPartner",
-                party["partner"],
-                (*path, "parties", i, "partner"),
-                role=str(getattr(party["role"], "value", party["role"])),
-            )
-            for i, party in enumerate(data["parties"])
+            _party(party, (*path, "parties", i), c) for i, party in enumerate(parties)
         ]
-    if data.get("items") is not None:
-        c.values["items"] = _items(data["items"], (*path, "items"), c)
+    items = c.listed("items")
+    if items is not None:
+        c.values["items"] = _items(items, (*path, "items"), c)
     return c.delivery(source)
+
+
+def _party(party: Any, path: Path, c: _Collector) -> Ref | None:
+    if not isinstance(party, dict):
+        c.problems.append(Problem(path, codes.INVALID_VALUE, "a party must be an object"))
+        return None
+    role = choice(party.get("role"), e.ContractPartyRole, (*path, "role"))
+    if isinstance(role, Problem):
+        c.problems.append(role)
+        return None
+    return reference("BusinessPartner", party.get("partner"), (*path, "partner"), role=role)
 
 
 def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]:
     result = []
     seen: set[str] = set()
     for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            c.problems.append(Problem((*path, i), codes.INVALID_VALUE, "an item must be an object"))
+            continue
+        kind = choice(item.get("kind"), e.ContractItemKind, (*path, i, "kind"))
+        if isinstance(kind, Problem):
+            c.problems.append(kind)
         uiid = v.text(item.get("uiid"), (*path, i, "uiid"), required=True)
         if isinstance(uiid, Problem):
             c.problems.append(uiid)
@@ -217,15 +268,20 @@ def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]
         seen.add(str(uiid))
         services = []
         for j, service in enumerate(item.get("singleServices") or []):
+            if not isinstance(service, dict):
+                c.problems.append(
+                    Problem((*path, i, "singleServices", j), codes.INVALID_VALUE, "not an object")
+                )
+                continue
             covered = v.coverage(
-                service["coveragePercent"], (*path, i, "singleServices", j, "coveragePercent")
+                service.get("coveragePercent"), (*path, i, "singleServices", j, "coveragePercent")
             )
             if isinstance(covered, Problem):
                 c.problems.append(covered)
             services.append(
                 {
-                    "code": str(service["code"]).strip(),
-                    "coveragePercent": service["coveragePercent"],
+                    "code": str(service.get("code") or "").strip(),
+                    "coveragePercent": service.get("coveragePercent"),
                 }
             )
         vehicles = [
@@ -235,7 +291,7 @@ def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]
         result.append(
             {
                 "uiid": uiid,
-                "kind": str(getattr(item.get("kind"), "value", item.get("kind"))),
+                "kind": kind,
                 "product": v.text(item.get("product"), (*path, i, "product"))
                 if item.get("product")
                 else None,
@@ -249,7 +305,7 @@ def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]
 def identification_object(data: Data, path: Path = ("input",)) -> Built:
     c = _Collector(data, path)
     source = c.source()
-    c.enum("kind", required=True)
+    c.enum("kind", e.IdentificationKind, required=True)
     number = c.text("number", required=True)
     if number:
         # Card numbers and plates are printed with spaces; the spaces carry no meaning.
@@ -268,9 +324,9 @@ def document(data: Data, path: Path = ("input",)) -> Built:
     source = c.source()
     c.text("number", required=True)
     c.text("revision", required=True)
-    c.enum("type", required=True)
+    c.enum("type", e.DocumentType, required=True)
     c.text("title")
-    c.enum("releaseStatus")
+    c.enum("releaseStatus", e.ReleaseStatus)
     if data.get("about") is not None:
         c.values["about"] = [
             reference(None, ref, (*path, "about", i)) for i, ref in enumerate(data["about"])

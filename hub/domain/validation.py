@@ -42,9 +42,11 @@ MAX_TEXT = 1000
 MAX_KEY = 256
 
 
-def text(value: str | None, path: Path, *, required: bool = False) -> str | Problem | None:
-    """Trimmed text; blank counts as missing."""
-    cleaned = value.strip() if value is not None else None
+def text(value: object, path: Path, *, required: bool = False) -> str | Problem | None:
+    """Trimmed text; blank counts as missing; numbers (from files) become their digits."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | None):
+        return Problem(path, INVALID_VALUE, f"{path[-1]} must be text")
+    cleaned = str(value).strip() if value is not None else None
     if not cleaned:
         if required:
             return Problem(path, REQUIRED, f"{path[-1]} is required")
@@ -54,9 +56,9 @@ def text(value: str | None, path: Path, *, required: bool = False) -> str | Prob
     return cleaned
 
 
-def vin(value: str | None, path: Path) -> str | Problem:
+def vin(value: object, path: Path) -> str | Problem:
     """17 characters of ISO 3779: digits and capital letters except I, O and Q."""
-    cleaned = (value or "").strip().upper()
+    cleaned = str(value or "").strip().upper()
     if not cleaned:
         return Problem(path, REQUIRED, "vin is required")
     if not _VIN.match(cleaned):
@@ -68,30 +70,30 @@ def vin(value: str | None, path: Path) -> str | Problem:
     return cleaned
 
 
-def country(value: str | None, path: Path) -> str | Problem | None:
-    if value is None or not value.strip():
+def country(value: object, path: Path) -> str | Problem | None:
+    if value is None or not str(value).strip():
         return None
-    code = value.strip().upper()
+    code = str(value).strip().upper()
     if code not in ISO_COUNTRIES:
         return Problem(path, INVALID_COUNTRY, f"{value!r} is not an ISO 3166-1 alpha-2 code")
     return code
 
 
-def email(value: str | None, path: Path) -> str | Problem | None:
-    if value is None or not value.strip():
+def email(value: object, path: Path) -> str | Problem | None:
+    if value is None or not str(value).strip():
         return None
-    cleaned = value.strip()
+    cleaned = str(value).strip()
     if not _EMAIL.match(cleaned):
         return Problem(path, INVALID_EMAIL, f"{cleaned!r} is not an e-mail address")
     local, _, domain = cleaned.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
-def phone(value: str | None, path: Path) -> str | Problem | None:
+def phone(value: object, path: Path) -> str | Problem | None:
     """Digits with an optional leading +, separators removed; 6 to 15 digits (E.164)."""
-    if value is None or not value.strip():
+    if value is None or not str(value).strip():
         return None
-    compact = _PHONE_CHARS.sub("", value.strip())
+    compact = _PHONE_CHARS.sub("", str(value).strip())
     if compact.startswith("00"):
         compact = "+" + compact[2:]
     if not _PHONE.match(compact):
@@ -99,8 +101,8 @@ def phone(value: str | None, path: Path) -> str | Problem | None:
     return compact
 
 
-def coverage(value: int, path: Path) -> int | Problem:
-    if value not in (0, 100):
+def coverage(value: object, path: Path) -> int | Problem:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in (0, 100):
         return Problem(path, INVALID_COVERAGE, f"coverage must be 0 or 100, not {value}")
     return value
 
@@ -121,8 +123,12 @@ def not_future(value: dt.date | None, path: Path, today: dt.date) -> Problem | N
     return None
 
 
-def in_range(value: int | None, path: Path, low: int, high: int) -> Problem | None:
-    if value is not None and not low <= value <= high:
+def in_range(value: object, path: Path, low: int, high: int) -> Problem | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return Problem(path, INVALID_VALUE, f"{path[-1]} must be a whole number")
+    if not low <= value <= high:
         return Problem(path, INVALID_VALUE, f"{path[-1]} must be between {low} and {high}")
     return None
 
