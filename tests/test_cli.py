@@ -31,7 +31,7 @@ def _assert_one_clear_line(result: Any, *phrases: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [[], ["serve"], ["schema"], ["schema", "apply"], ["schema", "print"]]
+    "args", [[], ["serve"], ["schema"], ["schema", "apply"], ["schema", "print"], ["load"]]
 )
 def test_every_command_explains_itself(args: list[str], tmp_path: Path) -> None:
     result = hub_command(*args, "--help", env={}, cwd=tmp_path)

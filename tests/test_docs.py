@@ -26,5 +26,5 @@ def test_readme_gives_the_two_commands_ci_runs() -> None:
 
 def test_every_cli_command_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
-    for command in ("hub serve", "hub schema apply", "hub schema print"):
+    for command in ("hub serve", "hub schema apply", "hub schema print", "hub load"):
         assert command in readme

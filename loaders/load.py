@@ -1,0 +1,276 @@
+"""Bulk loading: extract files through the same write path as the mutations, in batches.
+
+- Files are read as streams and written in batches of ``batch_size`` rows, one transaction
+  each, so an interrupted load has committed whole batches and simply runs again: upserts
+  are idempotent, nothing is created twice.
+- Kinds load in dependency order (partners, vehicles, contracts, identification objects,
+  documents). A row whose reference is not found yet is kept back and tried again after
+  every file was read, so a vehicle whose owner comes later in the load still resolves.
+- A bad row never stops the good ones and is never dropped: it goes to the rejects file
+  with its file, line, content and errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from hub.domain import deliveries, kinds, service
+from hub.domain import problems as codes
+from hub.domain.problems import Problem
+from hub.domain.upsert import Delivery, Outcome
+from hub.store import Store
+from loaders.formats import READERS, Line, read
+
+ORDER = ("BusinessPartner", "Vehicle", "Contract", "IdentificationObject", "Document")
+
+_NAMES = {
+    "BusinessPartner": ("partners", "business_partners", "businesspartners", "customers"),
+    "Vehicle": ("vehicles",),
+    "Contract": ("contracts",),
+    "IdentificationObject": ("identification_objects", "identificationobjects", "cards"),
+    "Document": ("documents",),
+}
+
+
+class LoadError(ValueError):
+    """The load cannot start: unknown file kind or format; the message says what to fix."""
+
+
+def kind_of(path: Path) -> str:
+    """The entity kind a file holds, from its name: ``vehicles.csv``, ``crm-partners.ndjson``."""
+    stem = path.stem.lower().replace("-", "_")
+    for label, names in _NAMES.items():
+        if any(stem == name or stem.endswith("_" + name) for name in names):
+            return label
+    known = ", ".join(names[0] for names in _NAMES.values())
+    raise LoadError(
+        f"{path}: cannot tell what it holds from its name; name it after one of {known}"
+    )
+
+
+def _names_a_kind(path: Path) -> bool:
+    try:
+        kind_of(path)
+    except LoadError:
+        return False
+    return True
+
+
+def files_in(paths: Iterable[Path]) -> list[Path]:
+    """The files to load: those given, and in folders those whose name tells their kind."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p for p in path.rglob("*") if p.suffix.lower() in READERS and _names_a_kind(p)
+                )
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise LoadError(f"{path}: no such file or folder")
+    return found
+
+
+@dataclass
+class Origin:
+    file: str
+    line: int
+    raw: str
+
+
+@dataclass
+class Summary:
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
+    rejects: Path | None = None
+    seconds: float = 0.0
+
+    def add(self, label: str, outcome: str) -> None:
+        self.counts.setdefault(label, Counter())[outcome] += 1
+
+    @property
+    def rows(self) -> int:
+        return sum(sum(c.values()) for c in self.counts.values())
+
+    @property
+    def rejected(self) -> int:
+        return sum(c["rejected"] for c in self.counts.values())
+
+
+class Rejects:
+    """The rejects file, opened on the first rejected row."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[str] | None = None
+
+    def write(self, origin: Origin, problems: list[Problem]) -> None:
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open
+        try:
+            row: Any = json.loads(origin.raw)
+        except json.JSONDecodeError:
+            row = origin.raw
+        entry = {
+            "file": origin.file,
+            "line": origin.line,
+            "row": row,
+            "errors": [
+                {"field": [str(p) for p in x.path], "code": x.code, "message": x.message}
+                for x in problems
+            ],
+        }
+        self._handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+Progress = Callable[[Summary], None]
+
+
+@dataclass
+class _Pending:
+    label: str
+    delivery: Delivery
+    origin: Origin
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _with_system(value: Any, system: str) -> Any:
+    """Every ``source`` without a system, the row's own and its references', is the loading
+    system's."""
+    if isinstance(value, dict):
+        source = value.get("source")
+        if isinstance(source, dict):
+            source.setdefault("system", system)
+        for item in value.values():
+            _with_system(item, system)
+    elif isinstance(value, list):
+        for item in value:
+            _with_system(item, system)
+    return value
+
+
+class Loader:
+    """Loads extract files of one source system into a store."""
+
+    def __init__(
+        self,
+        store: Store,
+        system: str,
+        rejects: Path,
+        batch_size: int = 1000,
+        progress: Progress | None = None,
+    ) -> None:
+        self.store = store
+        self.system = system.strip().upper()
+        self.rejects = Rejects(rejects)
+        self.batch_size = batch_size
+        self.progress = progress or (lambda _: None)
+        self.summary = Summary()
+        self._deferred: list[_Pending] = []
+
+    async def load(self, paths: Iterable[Path], kind: str | None = None) -> Summary:
+        started = time.perf_counter()
+        plan = [(kind or kind_of(path), path) for path in files_in(paths)]
+        plan.sort(key=lambda item: ORDER.index(item[0]))
+        try:
+            for label, path in plan:
+                await self._load_file(label, path)
+            await self._retry_deferred()
+        finally:
+            self.rejects.close()
+        self.summary.seconds = time.perf_counter() - started
+        if self.summary.rejected:
+            self.summary.rejects = self.rejects.path
+        return self.summary
+
+    async def _load_file(self, label: str, path: Path) -> None:
+        batch: list[_Pending] = []
+        for line in read(path):
+            pending = self._prepare(label, path, line)
+            if pending is None:
+                continue
+            batch.append(pending)
+            if len(batch) >= self.batch_size:
+                await self._write(batch, defer=True)
+                batch = []
+        if batch:
+            await self._write(batch, defer=True)
+
+    def _prepare(self, label: str, path: Path, line: Line) -> _Pending | None:
+        origin = Origin(str(path), line.number, line.raw)
+        if line.row is None:
+            self._reject(
+                label, origin, [Problem((), codes.INVALID_VALUE, line.error or "unreadable")]
+            )
+            return None
+        try:
+            delivery, problems = deliveries.BUILDERS[label](_with_system(line.row, self.system), ())
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            # A row shaped unlike any input (e.g. an object where text belongs): reject it,
+            # never stop the load for it.
+            problem = Problem((), codes.INVALID_VALUE, f"the row does not fit a {label}: {exc}")
+            self._reject(label, origin, [problem])
+            return None
+        if problems or delivery is None:
+            self._reject(label, origin, problems)
+            return None
+        return _Pending(label, delivery, origin)
+
+    async def _write(self, batch: list[_Pending], *, defer: bool) -> None:
+        label = batch[0].label
+        outcomes = await service.upsert_batch(
+            self.store, kinds.KINDS[label], [p.delivery for p in batch]
+        )
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            self._count(pending, outcome, defer=defer)
+        self.progress(self.summary)
+
+    def _count(self, pending: _Pending, outcome: Outcome, *, defer: bool) -> None:
+        if not outcome.problems:
+            result = "created" if outcome.created else "updated" if outcome.changed else "unchanged"
+            self.summary.add(pending.label, result)
+        elif defer and all(p.code == codes.NOT_FOUND for p in outcome.problems):
+            pending.problems = outcome.problems
+            self._deferred.append(pending)
+        else:
+            self._reject(pending.label, pending.origin, outcome.problems)
+
+    async def _retry_deferred(self) -> None:
+        """Rows whose references arrived later in the load: again, until nothing resolves."""
+        while self._deferred:
+            waiting, self._deferred = self._deferred, []
+            for label in ORDER:
+                rows = [p for p in waiting if p.label == label]
+                for chunk in _chunks(rows, self.batch_size):
+                    await self._write(chunk, defer=True)
+            if len(self._deferred) == len(waiting):
+                for pending in self._deferred:
+                    self._reject(pending.label, pending.origin, pending.problems)
+                self._deferred = []
+
+    def _reject(self, label: str, origin: Origin, problems: list[Problem]) -> None:
+        self.rejects.write(origin, problems)
+        self.summary.add(label, "rejected")
+
+
+def _chunks(rows: list[_Pending], size: int) -> Iterator[list[_Pending]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def default_rejects_path(data_dir: Path) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    return data_dir / "rejects" / f"load-{stamp}.ndjson"

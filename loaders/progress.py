@@ -1,0 +1,53 @@
+"""What a person sees while a load runs: a live line with rows/s, then a summary table."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from loaders.load import ORDER, Summary
+
+_COLUMNS = ("created", "updated", "unchanged", "rejected")
+
+
+class LiveLine:
+    """Redraws one status line on a terminal (at most 10 times a second); elsewhere prints a
+    line every 10 seconds so that logs stay readable."""
+
+    def __init__(self, out: TextIO = sys.stderr) -> None:
+        self.out = out
+        self.tty = out.isatty()
+        self.started = time.perf_counter()
+        self._last = 0.0
+
+    def __call__(self, summary: Summary) -> None:
+        now = time.perf_counter()
+        if now - self._last < (0.1 if self.tty else 10.0):
+            return
+        self._last = now
+        elapsed = max(now - self.started, 1e-9)
+        line = (
+            f"{summary.rows:>10,} rows  {summary.rows / elapsed:>8,.0f} rows/s  "
+            f"{summary.rejected:,} rejected  {elapsed:6.1f}s"
+        )
+        self.out.write(("\r" + line) if self.tty else line + "\n")
+        self.out.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            self.out.write("\n")
+
+
+def render(summary: Summary) -> str:
+    """The summary table printed at the end of a load."""
+    lines = [f"{'kind':22}" + "".join(f"{c:>11}" for c in _COLUMNS)]
+    for label in ORDER:
+        counts = summary.counts.get(label)
+        if counts:
+            lines.append(f"{label:22}" + "".join(f"{counts[c]:>11,}" for c in _COLUMNS))
+    rate = summary.rows / summary.seconds if summary.seconds else 0.0
+    lines.append(f"{summary.rows:,} rows in {summary.seconds:.1f}s ({rate:,.0f} rows/s)")
+    if summary.rejects is not None:
+        lines.append(f"{summary.rejected:,} rows rejected; see {summary.rejects}")
+    return "\n".join(lines)

@@ -1,0 +1,198 @@
+"""hub load: CSV and NDJSON extracts through the write path, with rejects and resumption."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loaders.formats import unflatten
+from loaders.load import Loader, Summary
+from tests.harness import RunningHub, hub_command, ok, vin_for
+
+
+def write_ndjson(path: Path, rows: list[Any]) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    return path
+
+
+def partners(token: str, n: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "source": {"key": f"{token}-{i}"},
+            "kind": "PERSON",
+            "firstName": "Jonas",
+            "lastName": f"L{token}{i}",
+        }
+        for i in range(n)
+    ]
+
+
+def load(
+    hub: RunningHub, tmp: Path, paths: list[Path], batch_size: int = 1000, **options: Any
+) -> Summary:
+    loader = Loader(hub.store, "CRM", tmp / "rejects.ndjson", batch_size=batch_size, **options)
+    summary: Summary = hub.run(loader.load(paths))
+    return summary
+
+
+def test_csv_rows_load_with_nested_columns_and_lists(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    write_ndjson(tmp_path / "partners.ndjson", partners(unique, 1))
+    (tmp_path / "vehicles.csv").write_text(
+        "source.key,vin,make,modelYear,configuration,owner.source.key\n"
+        f"V-{unique},{vin_for(unique)},BMW,2022,S423|P337,{unique}-0\n"
+    )
+    summary = load(hub, tmp_path, [tmp_path])
+    assert summary.counts["Vehicle"]["created"] == 1
+    assert summary.rejected == 0
+    vehicle = ok(
+        hub,
+        '{ vehicle(vin: "%s") { modelYear configuration owner { lastName } sources { system } } }'
+        % vin_for(unique),
+    )
+    assert vehicle["vehicle"] == {
+        "modelYear": 2022,
+        "configuration": ["P337", "S423"],
+        "owner": {"lastName": f"L{unique}0"},
+        "sources": [{"system": "CRM"}],
+    }
+
+
+def test_reloading_creates_nothing_twice(hub: RunningHub, unique: str, tmp_path: Path) -> None:
+    file = write_ndjson(tmp_path / "partners.ndjson", partners(unique, 5))
+    first = load(hub, tmp_path, [file])
+    again = load(hub, tmp_path, [file])
+    assert first.counts["BusinessPartner"]["created"] == 5
+    assert dict(again.counts["BusinessPartner"]) == {"unchanged": 5}
+
+
+def test_bad_rows_are_rejected_with_file_line_and_codes_and_good_rows_kept(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    rows: list[Any] = [
+        *partners(unique, 2),
+        "{broken",
+        {"source": {"key": f"{unique}-x"}, "kind": "PERSON", "email": "nope"},
+        {"source": {"key": f"{unique}-y"}, "kind": "ROBOT", "lastName": "X"},
+        {"source": {"key": f"{unique}-z"}, "kind": "PERSON", "lastName": {"not": "text"}},
+    ]
+    file = write_ndjson(tmp_path / "partners.ndjson", rows)
+    summary = load(hub, tmp_path, [file])
+    assert summary.counts["BusinessPartner"]["created"] == 2
+    assert summary.rejected == 4
+    rejects = [json.loads(line) for line in (tmp_path / "rejects.ndjson").read_text().splitlines()]
+    assert [r["line"] for r in rejects] == [3, 4, 5, 6]
+    assert all(r["file"] == str(file) for r in rejects)
+    assert rejects[1]["row"]["email"] == "nope"
+    assert {(tuple(e["field"]), e["code"]) for e in rejects[1]["errors"]} == {
+        (("lastName",), "REQUIRED"),
+        (("email",), "INVALID_EMAIL"),
+    }
+    assert rejects[2]["errors"][0]["code"] == "INVALID_VALUE"
+    assert "ROBOT" in rejects[2]["errors"][0]["message"]
+    assert rejects[3]["errors"][0]["field"] == ["lastName"]
+
+
+def test_reference_to_a_record_later_in_the_load_resolves(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    about_later = {
+        "source": {"key": f"D1-{unique}"},
+        "number": f"N1-{unique}",
+        "revision": "A",
+        "type": "COMPLAINT",
+        "about": [{"source": {"key": f"D2-{unique}"}}],
+    }
+    later = {
+        "source": {"key": f"D2-{unique}"},
+        "number": f"N2-{unique}",
+        "revision": "A",
+        "type": "CONTRACT",
+    }
+    missing = {
+        **about_later,
+        "source": {"key": f"D3-{unique}"},
+        "number": f"N3-{unique}",
+        "about": [{"source": {"key": "never-delivered"}}],
+    }
+    file = write_ndjson(tmp_path / "documents.ndjson", [about_later, later, missing])
+    summary = load(hub, tmp_path, [file], batch_size=1)
+    assert summary.counts["Document"]["created"] == 2
+    assert summary.rejected == 1
+    rejected = json.loads((tmp_path / "rejects.ndjson").read_text())
+    assert rejected["line"] == 3
+    assert rejected["errors"][0]["code"] == "NOT_FOUND"
+
+
+def test_interrupted_load_finishes_when_run_again(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    file = write_ndjson(tmp_path / "partners.ndjson", partners(unique, 6))
+
+    class Killed(Exception):
+        """Stands in for Ctrl-C or a kill after the first batch was committed."""
+
+    def interrupt(summary: Summary) -> None:
+        raise Killed
+
+    with pytest.raises(Killed):
+        load(hub, tmp_path, [file], batch_size=2, progress=interrupt)
+    resumed = load(hub, tmp_path, [file], batch_size=2)
+    assert dict(resumed.counts["BusinessPartner"]) == {"unchanged": 2, "created": 4}
+
+
+def test_cli_load_attaches_to_the_running_hub_and_exits_1_on_rejects(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    file = write_ndjson(tmp_path / "crm-partners.ndjson", [*partners(unique, 3), "{"])
+    rejects = tmp_path / "rejected.ndjson"
+    data_dir = hub.services.settings.data_dir
+    result = hub_command(
+        "load",
+        "crm",
+        str(file),
+        "--rejects",
+        str(rejects),
+        env={"HUB_DATA_DIR": str(data_dir)},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "BusinessPartner" in result.stdout
+    assert "1 rows rejected" in result.stdout
+    assert json.loads(rejects.read_text())["line"] == 4
+    assert ok(
+        hub, '{ businessPartner(source: {system: "CRM", key: "%s-2"}) { lastName } }' % unique
+    ) == {"businessPartner": {"lastName": f"L{unique}2"}}
+
+
+def test_unknown_file_name_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "misc.csv").write_text("a\n1\n")
+    result = hub_command(
+        "load",
+        "crm",
+        str(tmp_path / "misc.csv"),
+        env={"HUB_DATA_DIR": str(tmp_path / "var")},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "cannot tell what it holds" in result.stderr
+
+
+def test_csv_columns_become_nested_inputs() -> None:
+    row = unflatten(
+        {
+            "source.key": "K",
+            "addresses.0.city": "Köln",
+            "addresses.1.city": "",
+            "roles": "CUSTOMER|VENDOR",
+            "modelYear": "2020",
+        }
+    )
+    assert row == {
+        "source": {"key": "K"},
+        "addresses": [{"city": "Köln"}],
+        "roles": ["CUSTOMER", "VENDOR"],
+        "modelYear": 2020,
+    }
