@@ -188,3 +188,16 @@ def test_lookup_needs_exactly_one_way(hub: RunningHub) -> None:
 def test_unknown_or_foreign_ids_find_nothing(hub: RunningHub) -> None:
     data = ok(hub, '{ node(id: "garbage") { id } businessPartner(id: "VmVoaWNsZTp4") { id } }')
     assert data == {"node": None, "businessPartner": None}
+
+
+def test_chinese_names_put_the_family_name_first(hub: RunningHub, unique: str) -> None:
+    result = upsert(
+        hub,
+        {
+            "source": {"system": "CRM", "key": f"CN-{unique}"},
+            "kind": "PERSON",
+            "firstName": "伟",
+            "lastName": "王",
+        },
+    )
+    assert result["businessPartner"]["name"] == "王伟"

@@ -56,10 +56,17 @@ class Kind:
         return merged
 
 
+def _cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def _partner_defaults(state: State) -> None:
     if state.get("kind") == "PERSON":
-        parts = [state.get("firstName"), state.get("lastName")]
-        state["name"] = " ".join(p for p in parts if p)
+        first, last = state.get("firstName") or "", state.get("lastName") or ""
+        if _cjk(first + last):
+            state["name"] = last + first  # Chinese names: family name first, no space
+        else:
+            state["name"] = " ".join(p for p in (first, last) if p)
     else:
         state["name"] = state.get("organizationName") or ""
     state.setdefault("roles", [])
