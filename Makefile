@@ -14,8 +14,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-serve: $(STAMP)  ## run the hub on the embedded store at http://127.0.0.1:8000/graphql
-	$(BIN)/hub serve
+serve: $(STAMP)  ## run the hub on the embedded store (with sample data) at http://127.0.0.1:8000/graphql
+	$(BIN)/hub serve --demo
 
 test: $(STAMP)  ## run the whole test suite against a real embedded store
 	$(BIN)/pytest

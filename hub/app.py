@@ -35,14 +35,17 @@ class Services:
     files: FileStore = field(init=False)
 
     def __post_init__(self) -> None:
-        self.files = FileStore(
-            self.settings.data_dir / "files", self.settings.max_upload_mb * 1024 * 1024
-        )
+        self.files = file_store(self.settings)
 
     def require_store(self) -> Store:
         if self.store is None:
             raise DatabaseUnavailable("the hub is still starting")
         return self.store
+
+
+def file_store(settings: Settings) -> FileStore:
+    """Where document files live: under the data dir, by content."""
+    return FileStore(settings.data_dir / "files", settings.max_upload_mb * 1024 * 1024)
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -60,9 +63,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         )
 
 
-async def open_store(settings: Settings) -> Store:
-    """Open the store and bring its schema up to date when the settings ask for it."""
-    store = await Store.open(settings)
+async def open_store(settings: Settings, *, attach: bool = False) -> Store:
+    """Open the store and bring its schema up to date when the settings ask for it.
+
+    With ``attach``, share the store of a hub already running on the same data dir.
+    """
+    store = await Store.open(settings, attach=attach)
     try:
         if settings.migrate_on_start:
             report = await migrations.apply(store)

@@ -23,11 +23,13 @@ from pydantic import ValidationError
 
 from hub import __version__, logs
 from hub.api import build_schema
-from hub.app import create_app, open_store
+from hub.app import create_app, file_store, open_store
 from hub.errors import StartupError
 from hub.settings import Settings
 from hub.store import Store, migrations
+from loaders.demo import load_demo
 from loaders.formats import FormatError
+from loaders.generate import generate
 from loaders.load import ORDER, Loader, LoadError, Summary, default_rejects_path
 from loaders.progress import LiveLine, render
 
@@ -56,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", help="address to listen on (default: HUB_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: HUB_PORT or 8000)")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="on an empty store, first generate and load a sample world of about 1,000 partners",
+    )
 
     schema = commands.add_parser(
         "schema",
@@ -86,12 +93,35 @@ def _parser() -> argparse.ArgumentParser:
         "data dir. File formats: docs/loading.md.",
     )
     load.add_argument("system", help="source system the files come from, e.g. CRM or ERP")
-    load.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    load.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="files or folders; OTHER=PATH loads PATH as system OTHER in the same load",
+    )
     load.add_argument(
         "--rejects", type=Path, help="rejects file (default: HUB_DATA_DIR/rejects/load-*.ndjson)"
     )
     load.add_argument("--kind", choices=ORDER, help="kind of all files, instead of their names")
     load.add_argument("--batch-size", type=int, default=1000, help="rows a transaction")
+
+    generate = commands.add_parser(
+        "generate",
+        help="write a sample world of source-system extracts",
+        description="Write CRM, ERP (SAP IDoc), VMS and PDM extracts of one made-up world into "
+        "OUT_DIR, plus truth.csv listing which source records are the same real partner. "
+        "Deterministic for a seed. Load it with: hub load crm OUT/crm erp=OUT/erp vms=OUT/vms "
+        "pdm=OUT/pdm",
+    )
+    generate.add_argument("out", type=Path, metavar="OUT_DIR")
+    generate.add_argument("--partners", type=int, default=1000, help="customers to invent")
+    generate.add_argument("--seed", type=int, default=1, help="same seed, same world")
+    generate.add_argument(
+        "--duplicate-rate",
+        type=float,
+        default=0.1,
+        help="share of customers ERP also holds, spelt its own way (0 to 1)",
+    )
     return parser
 
 
@@ -142,9 +172,11 @@ class _Server(uvicorn.Server):
         self.should_exit = True
 
 
-async def _serve(settings: Settings, sock: socket.socket, started: float) -> None:
+async def _serve(settings: Settings, sock: socket.socket, started: float, demo: bool) -> None:
     store = await open_store(settings)
     try:
+        if demo:
+            await load_demo(store, settings.data_dir, file_store(settings))
         config = uvicorn.Config(
             create_app(settings, store),
             log_config=None,
@@ -180,12 +212,12 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-def serve(settings: Settings, host: str | None, port: int | None) -> int:
+def serve(settings: Settings, host: str | None, port: int | None, demo: bool = False) -> int:
     started = time.perf_counter()
     sock = bind_socket(host or settings.host, settings.port if port is None else port)
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            runner.run(_serve(settings, sock, started))
+            runner.run(_serve(settings, sock, started, demo))
     finally:
         sock.close()
     return 0
@@ -208,7 +240,8 @@ def apply_schema(settings: Settings) -> int:
 
 
 async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
-    store = await Store.open(settings, attach=True)
+    # The constraints and indexes must exist before bulk writes look records up by key.
+    store = await open_store(settings, attach=True)
     live = LiveLine()
     try:
         loader = Loader(
@@ -217,11 +250,17 @@ async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
             args.rejects or default_rejects_path(settings.data_dir),
             batch_size=args.batch_size,
             progress=live,
+            files=file_store(settings),
         )
-        return await loader.load(args.paths, args.kind)
+        return await loader.load([_system_path(p) for p in args.paths], args.kind)
     finally:
         live.finish()
         await store.close()
+
+
+def _system_path(text: str) -> Path | tuple[str, Path]:
+    system, sep, path = text.partition("=")
+    return (system, Path(path)) if sep and system.isidentifier() else Path(text)
 
 
 def load_files(settings: Settings, args: argparse.Namespace) -> int:
@@ -235,6 +274,19 @@ def load_files(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_REJECTED if summary.rejected else 0
 
 
+def generate_world(args: argparse.Namespace) -> int:
+    try:
+        counts = generate(args.out, args.partners, args.seed, args.duplicate_rate)
+    except ValueError as exc:
+        raise StartupError(str(exc)) from exc
+    print(", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in counts.items()))
+    print(
+        f"written to {args.out}; load with: hub load crm {args.out / 'crm'} "
+        f"erp={args.out / 'erp'} vms={args.out / 'vms'} pdm={args.out / 'pdm'}"
+    )
+    return 0
+
+
 def print_schema(output: Path | None) -> int:
     sdl = build_schema().as_str() + "\n"
     if output is None:
@@ -244,21 +296,27 @@ def print_schema(output: Path | None) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
+    """Run the chosen command; commands that need no settings do not read them."""
     if args.command == "schema" and args.schema_command == "print":
         return print_schema(args.output)
-    settings: Settings | None = None
+    if args.command == "generate":
+        return generate_world(args)
+    settings = _load_settings()
+    logs.configure(settings)
+    if args.command == "serve":
+        return serve(settings, args.host, args.port, args.demo)
+    if args.command == "load":
+        return load_files(settings, args)
+    return apply_schema(settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
-        settings = _load_settings()
-        logs.configure(settings)
-        if args.command == "serve":
-            return serve(settings, args.host, args.port)
-        if args.command == "load":
-            return load_files(settings, args)
-        return apply_schema(settings)
+        return _run(args)
     except StartupError as exc:
-        if settings is not None and settings.log_level == "DEBUG":
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
             log.exception("startup_failed")
         print(f"hub: error: {exc.message}", file=sys.stderr)
         return EXIT_STARTUP

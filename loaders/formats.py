@@ -1,6 +1,7 @@
 """Reading extract files row by row: NDJSON and CSV, streamed (memory stays flat).
 
-Both formats carry the same records as the GraphQL upsert inputs. NDJSON lines are those
+NDJSON and CSV carry the same records as the GraphQL upsert inputs; SAP IDoc XML
+(``.xml``, see :mod:`loaders.idoc`) carries customer and vendor masters. NDJSON lines are those
 inputs as JSON objects. CSV columns name a path into the input with dots (``source.key``,
 ``owner.source.key``, ``addresses.0.city``); a numeric part indexes a list, and a cell of a
 list-valued field (``roles``, ``configuration``) holds its items separated by ``|``.
@@ -14,6 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET
+
+from loaders import idoc
 
 Row = dict[str, Any]
 
@@ -117,7 +121,17 @@ def read_csv(path: Path) -> Iterator[Line]:
             yield Line(number, unflatten(record), raw)
 
 
-READERS = {".ndjson": read_ndjson, ".jsonl": read_ndjson, ".csv": read_csv}
+def read_idoc(path: Path) -> Iterator[Line]:
+    """Customer and vendor masters of an SAP IDoc file; the line number is the IDoc's."""
+    try:
+        for number, segment in idoc.read_segments(path):
+            raw = json.dumps({k: v for k, v in segment.items() if k != "_tag"}, ensure_ascii=False)
+            yield Line(number, idoc.partner_from_segment(segment), raw)
+    except ET.ParseError as exc:
+        yield Line(exc.position[0], None, "", f"not well-formed XML: {exc}")
+
+
+READERS = {".ndjson": read_ndjson, ".jsonl": read_ndjson, ".csv": read_csv, ".xml": read_idoc}
 
 
 def read(path: Path) -> Iterator[Line]:

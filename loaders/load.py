@@ -16,13 +16,14 @@ import datetime as dt
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from hub.domain import deliveries, kinds, service
 from hub.domain import problems as codes
+from hub.domain.files import FileStore, FileTooLarge
 from hub.domain.problems import Problem
 from hub.domain.upsert import Delivery, Outcome
 from hub.store import Store
@@ -45,6 +46,8 @@ class LoadError(ValueError):
 
 def kind_of(path: Path) -> str:
     """The entity kind a file holds, from its name: ``vehicles.csv``, ``crm-partners.ndjson``."""
+    if path.suffix.lower() == ".xml":
+        return "BusinessPartner"  # IDoc customer and vendor masters
     stem = path.stem.lower().replace("-", "_")
     for label, names in _NAMES.items():
         if any(stem == name or stem.endswith("_" + name) for name in names):
@@ -67,6 +70,8 @@ def files_in(paths: Iterable[Path]) -> list[Path]:
     """The files to load: those given, and in folders those whose name tells their kind."""
     found: list[Path] = []
     for path in paths:
+        if path.is_dir() and path.name == "files":
+            continue  # document files are read through their metadata
         if path.is_dir():
             found.extend(
                 sorted(
@@ -172,22 +177,31 @@ class Loader:
         rejects: Path,
         batch_size: int = 1000,
         progress: Progress | None = None,
+        files: FileStore | None = None,
     ) -> None:
         self.store = store
         self.system = system.strip().upper()
+        self.files = files
         self.rejects = Rejects(rejects)
         self.batch_size = batch_size
         self.progress = progress or (lambda _: None)
         self.summary = Summary()
         self._deferred: list[_Pending] = []
 
-    async def load(self, paths: Iterable[Path], kind: str | None = None) -> Summary:
+    async def load(
+        self, paths: Iterable[Path | tuple[str, Path]], kind: str | None = None
+    ) -> Summary:
+        """Load files and folders; a ``(system, path)`` pair loads that path as another system."""
         started = time.perf_counter()
-        plan = [(kind or kind_of(path), path) for path in files_in(paths)]
+        plan = [
+            (kind or kind_of(file), file, system)
+            for system, path in (p if isinstance(p, tuple) else (self.system, p) for p in paths)
+            for file in files_in([path])
+        ]
         plan.sort(key=lambda item: ORDER.index(item[0]))
         try:
-            for label, path in plan:
-                await self._load_file(label, path)
+            for label, path, system in plan:
+                await self._load_file(label, path, system.strip().upper())
             await self._retry_deferred()
         finally:
             self.rejects.close()
@@ -196,10 +210,10 @@ class Loader:
             self.summary.rejects = self.rejects.path
         return self.summary
 
-    async def _load_file(self, label: str, path: Path) -> None:
+    async def _load_file(self, label: str, path: Path, system: str) -> None:
         batch: list[_Pending] = []
         for line in read(path):
-            pending = self._prepare(label, path, line)
+            pending = await self._prepare(label, path, line, system)
             if pending is None:
                 continue
             batch.append(pending)
@@ -209,15 +223,20 @@ class Loader:
         if batch:
             await self._write(batch, defer=True)
 
-    def _prepare(self, label: str, path: Path, line: Line) -> _Pending | None:
+    async def _prepare(self, label: str, path: Path, line: Line, system: str) -> _Pending | None:
         origin = Origin(str(path), line.number, line.raw)
         if line.row is None:
             self._reject(
                 label, origin, [Problem((), codes.INVALID_VALUE, line.error or "unreadable")]
             )
             return None
+        if label == "Document" and "file" in line.row:
+            problem = await self._store_file(line.row, path.parent)
+            if problem is not None:
+                self._reject(label, origin, [problem])
+                return None
         try:
-            delivery, problems = deliveries.BUILDERS[label](_with_system(line.row, self.system), ())
+            delivery, problems = deliveries.BUILDERS[label](_with_system(line.row, system), ())
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             # A row shaped unlike any input (e.g. an object where text belongs): reject it,
             # never stop the load for it.
@@ -228,6 +247,24 @@ class Loader:
             self._reject(label, origin, problems)
             return None
         return _Pending(label, delivery, origin)
+
+    async def _store_file(self, row: dict[str, Any], folder: Path) -> Problem | None:
+        """Store the file a document row names (relative to its metadata file) by content."""
+        name = row.pop("file")
+        path = folder / str(name)
+        if self.files is None or not path.is_file():
+            return Problem(("file",), codes.NOT_FOUND, f"no file {path}")
+        try:
+            stored = await self.files.put(_chunks_of(path), path.name, None)
+        except FileTooLarge as exc:
+            return Problem(("file",), codes.TOO_LARGE, str(exc))
+        row.update(
+            fileSha256=stored.sha256,
+            fileSize=stored.size,
+            fileMediaType=stored.media_type,
+            fileName=stored.name,
+        )
+        return None
 
     async def _write(self, batch: list[_Pending], *, defer: bool) -> None:
         label = batch[0].label
@@ -264,6 +301,12 @@ class Loader:
     def _reject(self, label: str, origin: Origin, problems: list[Problem]) -> None:
         self.rejects.write(origin, problems)
         self.summary.add(label, "rejected")
+
+
+async def _chunks_of(path: Path) -> AsyncIterator[bytes]:
+    with open(path, "rb") as handle:  # noqa: ASYNC230 - local files, read in large chunks
+        while chunk := handle.read(1 << 20):
+            yield chunk
 
 
 def _chunks(rows: list[_Pending], size: int) -> Iterator[list[_Pending]]:

@@ -31,7 +31,8 @@ def _assert_one_clear_line(result: Any, *phrases: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [[], ["serve"], ["schema"], ["schema", "apply"], ["schema", "print"], ["load"]]
+    "args",
+    [[], ["serve"], ["schema"], ["schema", "apply"], ["schema", "print"], ["load"], ["generate"]],
 )
 def test_every_command_explains_itself(args: list[str], tmp_path: Path) -> None:
     result = hub_command(*args, "--help", env={}, cwd=tmp_path)

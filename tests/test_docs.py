@@ -26,5 +26,11 @@ def test_readme_gives_the_two_commands_ci_runs() -> None:
 
 def test_every_cli_command_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
-    for command in ("hub serve", "hub schema apply", "hub schema print", "hub load"):
+    for command in (
+        "hub serve",
+        "hub schema apply",
+        "hub schema print",
+        "hub load",
+        "hub generate",
+    ):
         assert command in readme

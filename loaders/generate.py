@@ -1,0 +1,520 @@
+"""A sample world as the source systems would export it, deterministic for a seed.
+
+``hub generate OUT --partners N --seed S --duplicate-rate R`` writes::
+
+    OUT/crm/partners.ndjson          business partners (persons, organisations, dealers)
+    OUT/crm/contracts.ndjson         leasing and service contracts with parties and items
+    OUT/crm/identification_objects.ndjson   fuel cards and licence plates
+    OUT/erp/debmas.xml               customers as SAP IDoc (ERP keys), some with variations
+    OUT/erp/cremas.xml               vendors (the dealers) as SAP IDoc
+    OUT/vms/vehicles.csv             vehicles with owners and dealers
+    OUT/pdm/documents.ndjson         document revisions about partners, vehicles, contracts
+    OUT/pdm/files/*.pdf              their files
+    OUT/truth.csv                    which source records are the same real entity
+
+A share ``R`` of the CRM customers also appears in ERP under its own key, spelt the way a
+second system spells it: typos, first and last name swapped, Straße as Str., GmbH as
+Gesellschaft mbH, another address, fields missing. Names and addresses are German or Chinese.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from loaders import idoc
+from loaders.pdf import text_pdf
+
+Row = dict[str, Any]
+
+DE_FIRST = [
+    "Anna",
+    "Lukas",
+    "Marie",
+    "Jonas",
+    "Sophie",
+    "Felix",
+    "Lena",
+    "Paul",
+    "Jürgen",
+    "Käthe",
+    "Björn",
+    "Sören",
+    "Hannah",
+    "Maximilian",
+    "Greta",
+    "Leon",
+]
+DE_LAST = [
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Schröder",
+    "Krüger",
+    "Weiß",
+    "Groß",
+    "Köhler",
+    "Lößner",
+]
+DE_STREETS = [
+    "Hauptstraße",
+    "Bahnhofstraße",
+    "Gartenstraße",
+    "Schillerstraße",
+    "Goethestraße",
+    "Lindenallee",
+    "Am Marktplatz",
+    "Mühlenweg",
+    "Königstraße",
+    "Rosenstraße",
+]
+DE_CITIES = [
+    ("80331", "München"),
+    ("10115", "Berlin"),
+    ("20095", "Hamburg"),
+    ("50667", "Köln"),
+    ("60311", "Frankfurt am Main"),
+    ("70173", "Stuttgart"),
+    ("04109", "Leipzig"),
+    ("90402", "Nürnberg"),
+]
+DE_TRADES = ["Autohaus", "Spedition", "Logistik", "Bau", "Elektro", "Fuhrpark"]
+DE_FORMS = ["GmbH", "AG", "GmbH & Co. KG"]
+CN_SURNAMES = [
+    ("王", "Wang"),
+    ("李", "Li"),
+    ("张", "Zhang"),
+    ("刘", "Liu"),
+    ("陈", "Chen"),
+    ("杨", "Yang"),
+    ("黄", "Huang"),
+    ("赵", "Zhao"),
+]
+CN_GIVEN = [
+    ("伟", "Wei"),
+    ("芳", "Fang"),
+    ("娜", "Na"),
+    ("敏", "Min"),
+    ("静", "Jing"),
+    ("强", "Qiang"),
+    ("磊", "Lei"),
+    ("洋", "Yang"),
+    ("艳", "Yan"),
+    ("杰", "Jie"),
+]
+CN_CITIES = [
+    ("200000", "上海"),
+    ("100000", "北京"),
+    ("510000", "广州"),
+    ("518000", "深圳"),
+    ("310000", "杭州"),
+]
+CN_STREETS = ["南京路", "淮海中路", "长安街", "人民路", "中山路", "解放路"]
+CN_TRADES = ["汽车服务", "物流", "租赁", "运输", "科技"]
+MAKES = [
+    ("WBA", "BMW", ["X1", "X3", "320i", "520d"]),
+    ("WVW", "VW", ["Golf", "Passat", "ID.4"]),
+    ("WAU", "Audi", ["A4", "A6", "Q5"]),
+    ("WDD", "Mercedes-Benz", ["C 200", "E 220"]),
+    ("LSV", "SAIC VW", ["Lavida", "Tiguan L"]),
+    ("LFV", "FAW-VW", ["Sagitar", "Magotan"]),
+    ("LGX", "BYD", ["Han", "Tang", "Seal"]),
+]
+OPTIONS = ["S423", "P337", "S2VB", "S5AC", "S6NS", "P7LP", "S430", "S494"]
+SERVICES = ["MAINTENANCE", "TYRES", "FUEL_CARD", "TOLL", "CAR_WASH", "INSURANCE"]
+VIN_CHARS = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
+
+
+@dataclass
+class Partner:
+    """One real-world partner and how CRM knows it."""
+
+    index: int
+    row: Row
+    country: str
+    erp: Row | None = None
+    vehicles: list[str] = field(default_factory=list)
+
+
+def _crm_key(i: int) -> str:
+    return f"CRM-{i:07d}"
+
+
+def _erp_key(i: int) -> str:
+    return f"{100000 + i:010d}"
+
+
+class World:
+    def __init__(self, partners: int, seed: int, duplicate_rate: float) -> None:
+        if partners < 1:
+            raise ValueError("--partners must be at least 1")
+        if not 0.0 <= duplicate_rate <= 1.0:
+            raise ValueError("--duplicate-rate must be between 0 and 1")
+        self.rng = random.Random(seed)  # noqa: S311 - sample data, not secrets
+        self.count = partners
+        self.duplicate_rate = duplicate_rate
+        self.dealers = max(1, partners // 50)
+
+    # ---- partners -----------------------------------------------------------------------------
+
+    def _person(self, i: int) -> Partner:
+        rng = self.rng
+        if rng.random() < 0.7:
+            first, last = rng.choice(DE_FIRST), rng.choice(DE_LAST)
+            postal, city = rng.choice(DE_CITIES)
+            street, country = rng.choice(DE_STREETS), "DE"
+            phone = f"+49 {rng.randint(30, 99)} {rng.randint(100000, 9999999)}"
+        else:
+            (s_chars, s_pinyin), (g_chars, g_pinyin) = rng.choice(CN_SURNAMES), rng.choice(CN_GIVEN)
+            first, last = g_chars, s_chars
+            postal, city = rng.choice(CN_CITIES)
+            street, country = rng.choice(CN_STREETS), "CN"
+            phone = (
+                f"+86 1{rng.randint(30, 99)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
+            )
+            first, last = (g_pinyin, s_pinyin) if rng.random() < 0.3 else (first, last)
+        email_name = _ascii(f"{first}.{last}".lower()) or f"kunde{i}"
+        row: Row = {
+            "source": {"key": _crm_key(i)},
+            "kind": "PERSON",
+            "firstName": first,
+            "lastName": last,
+            "birthDate": _date(rng, 1950, 2003),
+            "email": f"{email_name}{i}@example.com",
+            "phone": phone,
+            "roles": ["CUSTOMER"],
+            "addresses": [
+                {
+                    "street": street,
+                    "houseNumber": str(rng.randint(1, 180)),
+                    "postalCode": postal,
+                    "city": city,
+                    "country": country,
+                }
+            ],
+        }
+        return Partner(i, row, country)
+
+    def _organisation(self, i: int, role: str = "CUSTOMER") -> Partner:
+        rng = self.rng
+        if rng.random() < 0.7:
+            trade = "Autohaus" if role == "DEALER" else rng.choice(DE_TRADES)
+            name = f"{trade} {rng.choice(DE_LAST)} {rng.choice(DE_FORMS)}"
+            postal, city = rng.choice(DE_CITIES)
+            street, country = rng.choice(DE_STREETS), "DE"
+            tax = f"DE{rng.randint(100000000, 999999999)}"
+        else:
+            city_code, city = rng.choice(CN_CITIES)
+            name = f"{city}{rng.choice(CN_SURNAMES)[0]}氏{rng.choice(CN_TRADES)}有限公司"
+            postal, street, country = city_code, rng.choice(CN_STREETS), "CN"
+            tax = "91" + "".join(rng.choice(VIN_CHARS) for _ in range(16))
+        row: Row = {
+            "source": {"key": _crm_key(i)},
+            "kind": "ORGANIZATION",
+            "organizationName": name,
+            "taxNumber": tax,
+            "email": f"info{i}@example.com",
+            "roles": [role] if role != "CUSTOMER" else ["CUSTOMER", "LESSEE"],
+            "addresses": [
+                {
+                    "street": street,
+                    "houseNumber": str(rng.randint(1, 180)),
+                    "postalCode": postal,
+                    "city": city,
+                    "country": country,
+                }
+            ],
+        }
+        return Partner(i, row, country)
+
+    def _erp_variant(self, partner: Partner) -> dict[str, str]:
+        """How ERP spells the same partner: a few typical differences, chosen at random."""
+        rng, row = self.rng, partner.row
+        address = dict(row["addresses"][0])
+        street = address["street"]
+        if rng.random() < 0.5:
+            street = street.replace("straße", "str.").replace("Straße", "Str.")
+        if rng.random() < 0.1:
+            address["postalCode"], address["city"] = rng.choice(
+                DE_CITIES if partner.country == "DE" else CN_CITIES
+            )
+        record = {
+            "KUNNR": _erp_key(partner.index),
+            "STRAS": f"{street} {address['houseNumber']}",
+            "PSTLZ": address["postalCode"],
+            "ORT01": address["city"],
+            "LAND1": address["country"],
+        }
+        if row["kind"] == "PERSON":
+            first, last = row["firstName"], row["lastName"]
+            if rng.random() < 0.15:
+                last = _typo(rng, last)
+            if rng.random() < 0.1:
+                first, last = last, first
+            record.update(ANRED="Frau" if rng.random() < 0.5 else "Herr", NAME1=last, NAME2=first)
+            if rng.random() < 0.7:
+                record["TELF1"] = row["phone"]
+        else:
+            name = row["organizationName"]
+            if rng.random() < 0.5:
+                name = name.replace("GmbH", "Gesellschaft mbH", 1)
+            if rng.random() < 0.1:
+                name = _typo(rng, name)
+            record.update(ANRED="Firma", NAME1=name[:35], NAME2=name[35:])
+            if rng.random() < 0.8:
+                record["STCEG"] = row["taxNumber"]
+        return record
+
+    # ---- vehicles, contracts, identification objects, documents ---------------------------------
+
+    def _vin(self, wmi: str) -> str:
+        return wmi + "".join(self.rng.choice(VIN_CHARS) for _ in range(14))
+
+    def generate(self, out: Path) -> dict[str, int]:
+        for folder in ("crm", "erp", "vms", "pdm/files"):
+            (out / folder).mkdir(parents=True, exist_ok=True)
+        counts: dict[str, int] = {}
+        with (
+            open(out / "crm" / "partners.ndjson", "w", encoding="utf-8") as partners_out,
+            open(out / "crm" / "contracts.ndjson", "w", encoding="utf-8") as contracts_out,
+            open(out / "crm" / "identification_objects.ndjson", "w", encoding="utf-8") as ids_out,
+            open(out / "pdm" / "documents.ndjson", "w", encoding="utf-8") as documents_out,
+            open(out / "vms" / "vehicles.csv", "w", encoding="utf-8", newline="") as vehicles_out,
+            open(out / "truth.csv", "w", encoding="utf-8", newline="") as truth_out,
+        ):
+            truth = csv.writer(truth_out)
+            truth.writerow(["entity", "system", "key"])
+            vehicles = csv.writer(vehicles_out)
+            vehicles.writerow(
+                [
+                    "source.key",
+                    "vin",
+                    "make",
+                    "model",
+                    "modelYear",
+                    "configuration",
+                    "owner.source.system",
+                    "owner.source.key",
+                    "dealer.source.system",
+                    "dealer.source.key",
+                ]
+            )
+            dealers = [self._organisation(i, "DEALER") for i in range(self.dealers)]
+            customers_erp: list[dict[str, str]] = []
+            for dealer in dealers:
+                _line(partners_out, dealer.row)
+                truth.writerow([f"P{dealer.index}", "CRM", _crm_key(dealer.index)])
+            vendors = [_vendor(d) for d in dealers]
+            for d in dealers:
+                truth.writerow([f"P{d.index}", "ERP", _erp_key(d.index)])
+            counts["partners"] = self.dealers
+            counts.update(vehicles=0, contracts=0, identification_objects=0, documents=0)
+            for i in range(self.dealers, self.dealers + self.count):
+                partner = self._person(i) if self.rng.random() < 0.75 else self._organisation(i)
+                _line(partners_out, partner.row)
+                counts["partners"] += 1
+                truth.writerow([f"P{i}", "CRM", _crm_key(i)])
+                if self.rng.random() < self.duplicate_rate:
+                    customers_erp.append(self._erp_variant(partner))
+                    truth.writerow([f"P{i}", "ERP", _erp_key(i)])
+                dealer = self.rng.choice(dealers)
+                for _ in range(self.rng.choice([1, 1, 1, 2, 2, 3])):
+                    self._vehicle(
+                        partner,
+                        dealer,
+                        vehicles,
+                        contracts_out,
+                        ids_out,
+                        documents_out,
+                        out,
+                        counts,
+                    )
+            idoc.write(out / "erp" / "debmas.xml", "CUSTOMER", customers_erp)
+            idoc.write(out / "erp" / "cremas.xml", "VENDOR", vendors)
+        counts["erp_customers"] = len(customers_erp)
+        return counts
+
+    def _vehicle(
+        self,
+        partner: Partner,
+        dealer: Partner,
+        vehicles: Any,
+        contracts_out: IO[str],
+        ids_out: IO[str],
+        documents_out: IO[str],
+        out: Path,
+        counts: dict[str, int],
+    ) -> None:
+        rng = self.rng
+        n = counts["vehicles"]
+        wmi, make, models = rng.choice(MAKES)
+        vin = self._vin(wmi)
+        vms_key = f"VMS-{n:08d}"
+        vehicles.writerow(
+            [
+                vms_key,
+                vin,
+                make,
+                rng.choice(models),
+                rng.randint(2015, 2026),
+                "|".join(rng.sample(OPTIONS, rng.randint(0, 4))),
+                "CRM",
+                partner.row["source"]["key"],
+                "CRM",
+                dealer.row["source"]["key"],
+            ]
+        )
+        counts["vehicles"] += 1
+        owner = {"source": {"system": "CRM", "key": partner.row["source"]["key"]}}
+        plate_prefix = "M" if partner.country == "DE" else "沪"
+        _line(
+            ids_out,
+            {
+                "source": {"key": f"LP-{n:08d}"},
+                "kind": "LICENSE_PLATE",
+                "number": f"{plate_prefix}-{rng.choice('ABCDEFGHKLMNPRSTUVWXYZ')}"
+                f"{rng.choice('ABCDEFGHKLMNPRSTUVWXYZ')} {n % 10000:04d}",
+                "vehicle": {"vin": vin},
+                "holder": owner,
+            },
+        )
+        counts["identification_objects"] += 1
+        if rng.random() < 0.6:
+            number = f"LC-{n:08d}"
+            start_year = rng.randint(2021, 2025)
+            services = rng.sample(SERVICES, rng.randint(1, 4))
+            _line(
+                contracts_out,
+                {
+                    "source": {"key": f"K-{n:08d}"},
+                    "number": number,
+                    "type": "LEASING",
+                    "status": rng.choice(["ACTIVE", "ACTIVE", "ACTIVE", "DRAFT"]),
+                    "startDate": f"{start_year}-{rng.randint(1, 12):02d}-01",
+                    "endDate": f"{start_year + rng.choice([3, 4, 5])}-12-31",
+                    "parties": [{"role": "LESSEE", "partner": owner}],
+                    "items": [
+                        {
+                            "uiid": f"UI-{n:08d}-1",
+                            "kind": "FINANCING",
+                            "product": "LEASE",
+                            "coveredVehicles": [{"vin": vin}],
+                        },
+                        {
+                            "uiid": f"UI-{n:08d}-2",
+                            "kind": "SERVICE",
+                            "product": "FULL_SERVICE",
+                            "singleServices": [
+                                {"code": s, "coveragePercent": rng.choice([0, 100, 100])}
+                                for s in services
+                            ],
+                            "coveredVehicles": [{"vin": vin}],
+                        },
+                    ],
+                },
+            )
+            counts["contracts"] += 1
+            if "FUEL_CARD" in services:
+                _line(
+                    ids_out,
+                    {
+                        "source": {"key": f"FC-{n:08d}"},
+                        "kind": "FUEL_CARD",
+                        "number": f"7077 {rng.randint(1000, 9999)} {n:08d}",
+                        "validFrom": f"{start_year}-01-01",
+                        "validTo": f"{start_year + 3}-12-31",
+                        "vehicle": {"vin": vin},
+                        "holder": owner,
+                        "contract": {"number": number},
+                    },
+                )
+                counts["identification_objects"] += 1
+        if rng.random() < 0.3:
+            for revision in ("A", "B")[: rng.randint(1, 2)]:
+                number = f"CFG-{n:08d}"
+                name = f"{number}_{revision}.pdf"
+                (out / "pdm" / "files" / name).write_bytes(
+                    text_pdf(
+                        [
+                            f"Vehicle configuration {number} revision {revision}",
+                            f"VIN {vin}",
+                            f"Make {make}",
+                        ]
+                    )
+                )
+                _line(
+                    documents_out,
+                    {
+                        "source": {"key": f"DOC-{number}-{revision}"},
+                        "number": number,
+                        "revision": revision,
+                        "type": "CONFIGURATION",
+                        "title": f"Configuration of {vin}",
+                        "releaseStatus": "RELEASED" if revision == "A" else "IN_WORK",
+                        "about": [{"source": {"system": "VMS", "key": f"VMS-{n:08d}"}}, owner],
+                        "file": f"files/{name}",
+                    },
+                )
+                counts["documents"] += 1
+
+
+_TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _ascii(text: str) -> str:
+    """An e-mail local part as German spells umlauts in addresses (Müller -> mueller)."""
+    return text.translate(_TRANSLITERATION).encode("ascii", "ignore").decode().strip(".")
+
+
+def _date(rng: random.Random, first_year: int, last_year: int) -> str:
+    return f"{rng.randint(first_year, last_year)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+
+
+def _line(out: IO[str], row: Row) -> None:
+    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _vendor(dealer: Partner) -> dict[str, str]:
+    """A dealer as ERP's vendor master knows it."""
+    name, address = dealer.row["organizationName"], dealer.row["addresses"][0]
+    return {
+        "LIFNR": _erp_key(dealer.index),
+        "ANRED": "Firma",
+        "NAME1": name[:35],
+        "NAME2": name[35:],
+        "STRAS": f"{address['street']} {address['houseNumber']}",
+        "PSTLZ": address["postalCode"],
+        "ORT01": address["city"],
+        "LAND1": address["country"],
+        "STCEG": dealer.row["taxNumber"],
+    }
+
+
+def _typo(rng: random.Random, text: str) -> str:
+    if len(text) < 3:
+        return text
+    i = rng.randint(1, len(text) - 2)
+    return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+
+
+def generate(out: Path, partners: int, seed: int, duplicate_rate: float = 0.1) -> dict[str, int]:
+    """Write a world of ``partners`` customers (plus dealers) under ``out``."""
+    return World(partners, seed, duplicate_rate).generate(out)
+
+
+def systems(out: Path) -> Iterator[tuple[str, Path]]:
+    """The folders of a generated world with the system each belongs to, in loading order."""
+    for system in ("crm", "erp", "vms", "pdm"):
+        yield system.upper(), out / system

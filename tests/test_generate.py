@@ -1,0 +1,204 @@
+"""hub generate: a deterministic sample world, its IDoc files and PDFs, loaded end to end."""
+
+import csv
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from hub.app import file_store
+from loaders import idoc
+from loaders.generate import generate, systems
+from loaders.load import Loader
+from loaders.pdf import text_pdf
+from tests.harness import RunningHub, ok
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_same_seed_same_world_other_seed_other_world(tmp_path: Path) -> None:
+    generate(tmp_path / "a", 40, seed=5, duplicate_rate=0.3)
+    generate(tmp_path / "b", 40, seed=5, duplicate_rate=0.3)
+    generate(tmp_path / "c", 40, seed=6, duplicate_rate=0.3)
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    assert tree(tmp_path / "a") != tree(tmp_path / "c")
+
+
+def test_world_has_every_system_non_ascii_names_and_ground_truth(tmp_path: Path) -> None:
+    counts = generate(tmp_path, 300, seed=1, duplicate_rate=0.2)
+    for name in (
+        "crm/partners.ndjson",
+        "crm/contracts.ndjson",
+        "crm/identification_objects.ndjson",
+        "erp/debmas.xml",
+        "erp/cremas.xml",
+        "vms/vehicles.csv",
+        "pdm/documents.ndjson",
+    ):
+        assert (tmp_path / name).stat().st_size > 0, name
+    text = (tmp_path / "crm/partners.ndjson").read_text(encoding="utf-8")
+    assert re.search("[äöüß]", text) and re.search("[\u4e00-\u9fff]", text)
+    with (tmp_path / "truth.csv").open(encoding="utf-8") as handle:
+        truth = list(csv.DictReader(handle))
+    erp = [row for row in truth if row["system"] == "ERP"]
+    assert len(erp) == counts["erp_customers"] + (counts["partners"] - 300)
+    assert 0.1 < counts["erp_customers"] / 300 < 0.3
+    entities = {row["entity"] for row in truth}
+    assert len(entities) == counts["partners"]
+
+
+def test_generated_pdf_is_well_formed() -> None:
+    pdf = text_pdf(["Technical offer", "Müller & Söhne (draft)"])
+    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
+    start = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    assert pdf[start:].startswith(b"xref")
+    offsets = [int(line.split()[0]) for line in pdf[start:].split(b"\n")[3:8]]
+    for number, offset in enumerate(offsets, start=1):
+        assert pdf[offset:].startswith(f"{number} 0 obj".encode())
+
+
+def test_idoc_masters_load_as_partners(hub: RunningHub, unique: str, tmp_path: Path) -> None:
+    idoc.write(
+        tmp_path / "debmas.xml",
+        "CUSTOMER",
+        [
+            {
+                "KUNNR": f"K{unique}1",
+                "ANRED": "Frau",
+                "NAME1": f"Weiß{unique}",
+                "NAME2": "Käthe",
+                "STRAS": "Lindenallee 12a",
+                "PSTLZ": "04109",
+                "ORT01": "Leipzig",
+                "LAND1": "DE",
+            },
+            {
+                "KUNNR": f"K{unique}2",
+                "ANRED": "Firma",
+                "NAME1": f"Fuhrpark {unique} Gesellschaft",
+                "NAME2": "mbH",
+                "STRAS": "Am Marktplatz",
+                "LAND1": "DE",
+                "STCEG": "DE123456789",
+            },
+        ],
+    )
+    idoc.write(
+        tmp_path / "cremas.xml",
+        "VENDOR",
+        [{"LIFNR": f"L{unique}", "ANRED": "Firma", "NAME1": f"Autohaus {unique}"}],
+    )
+    summary = hub.run(Loader(hub.store, "ERP", tmp_path / "rejects.ndjson").load([tmp_path]))
+    assert summary.counts["BusinessPartner"]["created"] == 3 and summary.rejected == 0
+    person = ok(
+        hub,
+        '{ businessPartner(source: {system: "ERP", key: "K%s1"}) { kind name roles addresses { street houseNumber city } } }'
+        % unique,
+    )
+    assert person["businessPartner"] == {
+        "kind": "PERSON",
+        "name": f"Käthe Weiß{unique}",
+        "roles": ["CUSTOMER"],
+        "addresses": [{"street": "Lindenallee", "houseNumber": "12a", "city": "Leipzig"}],
+    }
+    company = ok(
+        hub,
+        '{ businessPartner(source: {system: "ERP", key: "K%s2"}) { kind name taxNumber addresses { street houseNumber } } }'
+        % unique,
+    )
+    assert company["businessPartner"] == {
+        "kind": "ORGANIZATION",
+        "name": f"Fuhrpark {unique} Gesellschaft mbH",
+        "taxNumber": "DE123456789",
+        "addresses": [{"street": "Am Marktplatz", "houseNumber": None}],
+    }
+    vendor = ok(hub, '{ businessPartner(source: {system: "ERP", key: "L%s"}) { roles } }' % unique)
+    assert vendor["businessPartner"]["roles"] == ["VENDOR"]
+
+
+def test_broken_idoc_file_is_rejected_not_fatal(hub: RunningHub, tmp_path: Path) -> None:
+    (tmp_path / "debmas.xml").write_text("<DEBMAS07><IDOC><E1KNA1M><KUNNR>1</KUNNR>")
+    summary = hub.run(Loader(hub.store, "ERP", tmp_path / "rejects.ndjson").load([tmp_path]))
+    assert summary.rejected == 1
+    assert "XML" in (tmp_path / "rejects.ndjson").read_text()
+
+
+def test_a_generated_world_loads_without_rejects_and_its_files_are_served(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    world = tmp_path / "world"
+    counts = generate(world, 25, seed=99, duplicate_rate=0.5)
+    settings = hub.services.settings
+    loader = Loader(hub.store, "CRM", tmp_path / "rejects.ndjson", files=file_store(settings))
+    summary = hub.run(loader.load(list(systems(world))))
+    assert summary.rejected == 0, (tmp_path / "rejects.ndjson").read_text()
+    assert summary.counts["Document"]["created"] == counts["documents"]
+    first = json.loads((world / "pdm/documents.ndjson").read_text().splitlines()[0])
+    data = ok(
+        hub,
+        '{ document(number: "%s", revision: "%s") { file { url mediaType } about { __typename } } }'
+        % (first["number"], first["revision"]),
+    )
+    assert data["document"]["file"]["mediaType"] == "application/pdf"
+    assert {a["__typename"] for a in data["document"]["about"]} == {"Vehicle", "BusinessPartner"}
+    with hub.client() as client:
+        assert client.get(data["document"]["file"]["url"]).content.startswith(b"%PDF")
+
+
+@pytest.mark.slow
+def test_serve_demo_fills_an_empty_store_once(tmp_path: Path) -> None:
+    def start() -> tuple[subprocess.Popen[str], dict[str, Any]]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+        env.update(
+            HUB_DATA_DIR=str(tmp_path / "var"), HUB_EMBEDDED_HEAP="1g", HUB_LOG_FORMAT="json"
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hub", "serve", "--demo", "--port", "0"],
+            env=env,
+            cwd=tmp_path,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stderr is not None
+        events: dict[str, Any] = {}
+        deadline = time.monotonic() + 180
+        while "hub_ready" not in events and time.monotonic() < deadline:
+            line = process.stderr.readline()
+            if not line:
+                break
+            entry = json.loads(line)
+            events[entry["event"]] = entry
+        return process, events
+
+    def stop(process: subprocess.Popen[str]) -> None:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+
+    process, events = start()
+    try:
+        assert events["demo_loaded"]["rows"] > 5000
+        url = events["hub_ready"]["url"]
+        body = httpx.post(
+            url, json={"query": "{ businessPartners { totalCount } vehicles { totalCount } }"}
+        ).json()
+        assert body["data"]["businessPartners"]["totalCount"] > 1000
+        assert body["data"]["vehicles"]["totalCount"] > 1000
+    finally:
+        stop(process)
+    again, events = start()
+    try:
+        assert "demo_skipped" in events and "demo_loaded" not in events
+    finally:
+        stop(again)
