@@ -20,6 +20,7 @@ import asyncio
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -136,7 +137,7 @@ def main() -> None:
         print(f"generated in {time.perf_counter() - started:.1f}s: {counts}")
         seconds, peak, output = run_loader(world, Path(tmp) / "loaded")
         print(output.rstrip())
-        rows = sum(v for k, v in counts.items() if k != "erp_customers") + counts["erp_customers"]
+        rows = int(re.search(r"([\d,]+) rows in", output)[1].replace(",", ""))  # type: ignore[index]
         print(
             f"hub load: {rows:,} rows in {seconds:.1f}s wall ({rows / seconds:,.0f} rows/s), "
             f"peak memory of the loader process {peak / 1024:,.0f} MiB"

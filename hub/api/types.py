@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 import strawberry
 
@@ -165,6 +165,28 @@ async def related_page(
     return connection([make(r) for r in related.rows], window, related.total, has_next=has_next)
 
 
+def nested_connection(parent: str, name: str, target: str, description: str) -> Any:
+    """A paginated field of related records (first/after forwards, last/before backwards)."""
+    relation_key = (parent, name)
+
+    async def resolve(
+        root: Parent,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Any:
+        request = page_request(first, after, last, before)
+        return await related_page(info, root, relation_key, NODE_TYPES[target], request)
+
+    # The node type is named, not passed: it may be defined further down this module.
+    node = Annotated[target, strawberry.lazy("hub.api.types")]  # type: ignore[valid-type]
+    return strawberry.field(
+        resolver=resolve, description=description, graphql_type=Connection[node]
+    )
+
+
 async def _rows_of(info: Info, parent: Parent, relation: Relation) -> list[Row]:
     rows = _already_read(info, parent, relation)
     if rows is not None:
@@ -270,57 +292,27 @@ class BusinessPartner(Node):
     async def sources(self, info: Info) -> list[SourceRecord]:
         return await sources_of(info, "BusinessPartner", self)
 
-    @strawberry.field(description="Vehicles the partner owns, by VIN.")
-    async def vehicles(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Vehicle]:
-        request = page_request(first, after, last, before)
-        key = ("BusinessPartner", "vehicles")
-        return await related_page(info, self, key, Vehicle.from_row, request)
+    vehicles = nested_connection(
+        "BusinessPartner", "vehicles", "Vehicle", "Vehicles the partner owns, by VIN."
+    )
 
-    @strawberry.field(description="Contracts the partner is a party to, by number.")
-    async def contracts(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Contract]:
-        request = page_request(first, after, last, before)
-        key = ("BusinessPartner", "contracts")
-        return await related_page(info, self, key, Contract.from_row, request)
+    contracts = nested_connection(
+        "BusinessPartner",
+        "contracts",
+        "Contract",
+        "Contracts the partner is a party to, by number.",
+    )
 
-    @strawberry.field(description="Identification objects the partner holds.")
-    async def identification_objects(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[IdentificationObject]:
-        request = page_request(first, after, last, before)
-        key = ("BusinessPartner", "identificationObjects")
-        return await related_page(info, self, key, IdentificationObject.from_row, request)
+    identification_objects = nested_connection(
+        "BusinessPartner",
+        "identificationObjects",
+        "IdentificationObject",
+        "Identification objects the partner holds.",
+    )
 
-    @strawberry.field(description="Documents about the partner.")
-    async def documents(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Document]:
-        request = page_request(first, after, last, before)
-        key = ("BusinessPartner", "documents")
-        return await related_page(info, self, key, Document.from_row, request)
+    documents = nested_connection(
+        "BusinessPartner", "documents", "Document", "Documents about the partner."
+    )
 
 
 def partner_or_none(row: Row | None) -> BusinessPartner | None:
@@ -379,44 +371,23 @@ class Vehicle(Node):
     async def dealer(self, info: Info) -> BusinessPartner | None:
         return partner_or_none(await related_one(info, self, ("Vehicle", "dealer")))
 
-    @strawberry.field(description="Contracts with an item covering the vehicle, by number.")
-    async def contracts(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Contract]:
-        request = page_request(first, after, last, before)
-        key = ("Vehicle", "contracts")
-        return await related_page(info, self, key, Contract.from_row, request)
+    contracts = nested_connection(
+        "Vehicle",
+        "contracts",
+        "Contract",
+        "Contracts with an item covering the vehicle, by number.",
+    )
 
-    @strawberry.field(description="Fuel cards, plates and tags bound to the vehicle.")
-    async def identification_objects(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[IdentificationObject]:
-        request = page_request(first, after, last, before)
-        key = ("Vehicle", "identificationObjects")
-        return await related_page(info, self, key, IdentificationObject.from_row, request)
+    identification_objects = nested_connection(
+        "Vehicle",
+        "identificationObjects",
+        "IdentificationObject",
+        "Fuel cards, plates and tags bound to the vehicle.",
+    )
 
-    @strawberry.field(description="Documents about the vehicle.")
-    async def documents(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Document]:
-        request = page_request(first, after, last, before)
-        key = ("Vehicle", "documents")
-        return await related_page(info, self, key, Document.from_row, request)
+    documents = nested_connection(
+        "Vehicle", "documents", "Document", "Documents about the vehicle."
+    )
 
     @strawberry.field(description="The vehicle's history, oldest first.")
     async def history(self, info: Info) -> list[VehicleEvent]:
