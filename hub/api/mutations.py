@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 import strawberry
@@ -32,6 +33,7 @@ from hub.store import Transaction
 from hub.store.temporal import to_store
 
 T = TypeVar("T")
+P = TypeVar("P")
 Row = dict[str, Any]
 
 
@@ -109,28 +111,48 @@ async def _row(info: Info, label: str, hub_id: str | None) -> Row | None:
     return await info.context.loaders.node(label).load(hub_id)
 
 
+@dataclass
+class _Result:
+    """What a mutation did: the record as it is now, or the problems that stopped it."""
+
+    row: Row | None = None
+    created: bool = False
+    changed: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _payload(
+    payload: Callable[..., P], name: str, make: Callable[[Row], Any], result: _Result
+) -> P:
+    return payload(
+        **{name: make(result.row) if result.row else None},
+        created=result.created,
+        changed=result.changed,
+        user_errors=user_errors(result.problems),
+    )
+
+
 async def _upsert(
     info: Info,
     kind: Kind,
     data: dict[str, Any],
     extra_problems: list[Problem] | None = None,
     after: service.AfterUpsert | None = None,
-) -> tuple[Row | None, Outcome]:
+) -> _Result:
     delivery, problems = deliveries.BUILDERS[kind.label](data, ("input",))
     problems = [*(extra_problems or []), *problems]
     if problems or delivery is None:
-        return None, Outcome(problems=problems)
+        return _Result(problems=problems)
     (outcome,) = await service.upsert_batch(info.context.store, kind, [delivery], after=after)
-    return await _row(info, kind.label, outcome.id), outcome
+    row = await _row(info, kind.label, outcome.id)
+    return _Result(row, outcome.created, outcome.changed, outcome.problems)
 
 
-async def _process(
-    info: Info, label: str, run: Callable[[Transaction, Any], Any]
-) -> tuple[Row | None, bool, list[Problem]]:
+async def _process(info: Info, label: str, run: Callable[[Transaction, Any], Any]) -> _Result:
     result = await service.run_process(info.context.store, run)
     if isinstance(result, list):
-        return None, False, result
-    return await _row(info, label, result.id), result.changed, []
+        return _Result(problems=result)
+    return _Result(await _row(info, label, result.id), changed=result.changed)
 
 
 async def _link_new_revisions(tx: Transaction, outcomes: list[Outcome]) -> None:
@@ -148,12 +170,9 @@ class MasterDataMutation:
     async def upsert_business_partner(
         self, info: Info, input: BusinessPartnerInput
     ) -> BusinessPartnerPayload:
-        row, outcome = await _upsert(info, kinds.BUSINESS_PARTNER, to_data(input))
-        return BusinessPartnerPayload(
-            business_partner=BusinessPartner.from_row(row) if row else None,
-            created=outcome.created,
-            changed=outcome.changed,
-            user_errors=user_errors(outcome.problems),
+        result = await _upsert(info, kinds.BUSINESS_PARTNER, to_data(input))
+        return _payload(
+            BusinessPartnerPayload, "business_partner", BusinessPartner.from_row, result
         )
 
     @strawberry.mutation(
@@ -161,13 +180,8 @@ class MasterDataMutation:
         "to the existing vehicle."
     )
     async def upsert_vehicle(self, info: Info, input: VehicleInput) -> VehiclePayload:
-        row, outcome = await _upsert(info, kinds.VEHICLE, to_data(input))
-        return VehiclePayload(
-            vehicle=Vehicle.from_row(row) if row else None,
-            created=outcome.created,
-            changed=outcome.changed,
-            user_errors=user_errors(outcome.problems),
-        )
+        result = await _upsert(info, kinds.VEHICLE, to_data(input))
+        return _payload(VehiclePayload, "vehicle", Vehicle.from_row, result)
 
     @strawberry.mutation(description="Append an entry to a vehicle's history.")
     async def record_vehicle_event(self, info: Info, input: VehicleEventInput) -> VehiclePayload:
@@ -189,28 +203,16 @@ class MasterDataMutation:
                 Problem(("input", "occurredAt"), codes.INVALID_VALUE, "occurredAt needs an offset")
             )
         if problems:
-            return VehiclePayload(
-                vehicle=None, created=False, changed=False, user_errors=user_errors(problems)
-            )
-        row, changed, problems = await _process(
+            return _payload(VehiclePayload, "vehicle", Vehicle.from_row, _Result(problems=problems))
+        result = await _process(
             info, "Vehicle", lambda tx, now: processes.record_vehicle_event(tx, event, now)
         )
-        return VehiclePayload(
-            vehicle=Vehicle.from_row(row) if row else None,
-            created=False,
-            changed=changed,
-            user_errors=user_errors(problems),
-        )
+        return _payload(VehiclePayload, "vehicle", Vehicle.from_row, result)
 
     @strawberry.mutation(description="Create or update a contract with its parties and items.")
     async def upsert_contract(self, info: Info, input: ContractInput) -> ContractPayload:
-        row, outcome = await _upsert(info, kinds.CONTRACT, to_data(input))
-        return ContractPayload(
-            contract=Contract.from_row(row) if row else None,
-            created=outcome.created,
-            changed=outcome.changed,
-            user_errors=user_errors(outcome.problems),
-        )
+        result = await _upsert(info, kinds.CONTRACT, to_data(input))
+        return _payload(ContractPayload, "contract", Contract.from_row, result)
 
     @strawberry.mutation(
         description="Apply a change process (LCOO, ETER, TERM, BLEX, CHOA, LCOP) to a contract."
@@ -224,26 +226,21 @@ class MasterDataMutation:
             new_lessee=reference("BusinessPartner", data.get("newLessee"), ("input", "newLessee")),
             new_end_date=input.new_end_date,
         )
-        row, changed, problems = await _process(
+        result = await _process(
             info, "Contract", lambda tx, now: processes.change_contract(tx, change, now)
         )
-        return ContractPayload(
-            contract=Contract.from_row(row) if row else None,
-            created=False,
-            changed=changed,
-            user_errors=user_errors(problems),
-        )
+        return _payload(ContractPayload, "contract", Contract.from_row, result)
 
     @strawberry.mutation(description="Create or update an identification object.")
     async def upsert_identification_object(
         self, info: Info, input: IdentificationObjectInput
     ) -> IdentificationObjectPayload:
-        row, outcome = await _upsert(info, kinds.IDENTIFICATION_OBJECT, to_data(input))
-        return IdentificationObjectPayload(
-            identification_object=IdentificationObject.from_row(row) if row else None,
-            created=outcome.created,
-            changed=outcome.changed,
-            user_errors=user_errors(outcome.problems),
+        result = await _upsert(info, kinds.IDENTIFICATION_OBJECT, to_data(input))
+        return _payload(
+            IdentificationObjectPayload,
+            "identification_object",
+            IdentificationObject.from_row,
+            result,
         )
 
     @strawberry.mutation(description="Block an identification object, with the reason.")
@@ -252,24 +249,24 @@ class MasterDataMutation:
     ) -> IdentificationObjectPayload:
         if not reason.strip():
             problems = [Problem(("reason",), codes.REQUIRED, "a reason is required")]
-            return IdentificationObjectPayload(
-                identification_object=None,
-                created=False,
-                changed=False,
-                user_errors=user_errors(problems),
+            return _payload(
+                IdentificationObjectPayload,
+                "identification_object",
+                IdentificationObject.from_row,
+                _Result(problems=problems),
             )
         ref = reference("IdentificationObject", {"id": id}, ("id",))
         assert ref is not None
-        row, changed, problems = await _process(
+        result = await _process(
             info,
             "IdentificationObject",
             lambda tx, now: processes.block_identification_object(tx, ref, reason.strip(), now),
         )
-        return IdentificationObjectPayload(
-            identification_object=IdentificationObject.from_row(row) if row else None,
-            created=False,
-            changed=changed,
-            user_errors=user_errors(problems),
+        return _payload(
+            IdentificationObjectPayload,
+            "identification_object",
+            IdentificationObject.from_row,
+            result,
         )
 
     @strawberry.mutation(
@@ -304,12 +301,5 @@ class MasterDataMutation:
                 problems.append(Problem(("file",), codes.TOO_LARGE, str(exc)))
             finally:
                 await file.close()  # type: ignore[attr-defined]
-        row, outcome = await _upsert(
-            info, kinds.DOCUMENT, data, problems, after=_link_new_revisions
-        )
-        return DocumentPayload(
-            document=Document.from_row(row) if row else None,
-            created=outcome.created,
-            changed=outcome.changed,
-            user_errors=user_errors(outcome.problems),
-        )
+        result = await _upsert(info, kinds.DOCUMENT, data, problems, after=_link_new_revisions)
+        return _payload(DocumentPayload, "document", Document.from_row, result)
