@@ -384,8 +384,7 @@ class World:
             {
                 "source": {"key": f"LP-{n:08d}"},
                 "kind": "LICENSE_PLATE",
-                "number": f"{plate_prefix}-{rng.choice('ABCDEFGHKLMNPRSTUVWXYZ')}"
-                f"{rng.choice('ABCDEFGHKLMNPRSTUVWXYZ')} {n % 10000:04d}",
+                "number": f"{plate_prefix}-{_plate_letters(n // 10000)} {n % 10000:04d}",
                 "vehicle": {"vin": vin},
                 "holder": owner,
             },
@@ -476,6 +475,14 @@ _TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"
 def _ascii(text: str) -> str:
     """An e-mail local part as German spells umlauts in addresses (Müller -> mueller)."""
     return text.translate(_TRANSLITERATION).encode("ascii", "ignore").decode().strip(".")
+
+
+_PLATE = "ABCDEFGHKLMNPRSTUVWXYZ"
+
+
+def _plate_letters(block: int) -> str:
+    """Two letters per block of 10,000 vehicles, so that every plate is different."""
+    return _PLATE[block // len(_PLATE) % len(_PLATE)] + _PLATE[block % len(_PLATE)]
 
 
 def _date(rng: random.Random, first_year: int, last_year: int) -> str:
