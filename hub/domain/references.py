@@ -95,11 +95,17 @@ def _shape_problem(ref: Ref) -> Problem | None:
     return None
 
 
-_LOOKUP = """
+# A reference of a known kind finds its source record through the unique (entity, system,
+# key) index; one of any kind (a document's about) looks at every kind's.
+_BY_KIND = """
 UNWIND $refs AS r
-OPTIONAL MATCH (s:SourceRecord {system: r.system, key: r.key})-[:SOURCE_OF]->(g)
-WHERE r.system IS NOT NULL AND (r.label IS NULL OR s.entity = r.label)
-RETURN r.i AS i, collect(DISTINCT [s.entity, g.id]) AS hits
+MATCH (:SourceRecord {entity: r.label, system: r.system, key: r.key})-[:SOURCE_OF]->(g)
+RETURN r.i AS i, r.label AS label, g.id AS id
+"""
+_ANY_KIND = """
+UNWIND $refs AS r
+MATCH (s:SourceRecord {system: r.system, key: r.key})-[:SOURCE_OF]->(g)
+RETURN r.i AS i, s.entity AS label, g.id AS id
 """
 
 
@@ -138,19 +144,25 @@ async def _by_natural_key(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[
 
 
 async def _by_source(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, list[Target]]:
-    rows = await tx.run(
-        _LOOKUP,
-        {
-            "refs": [
-                {"i": i, "label": ref.label, "system": ref.system, "key": ref.key}
-                for i, ref in refs
-            ]
-        },
-    )
-    return {
-        row["i"]: [Target(label, hub_id) for label, hub_id in row["hits"] if hub_id is not None]
-        for row in rows
-    }
+    found: dict[int, list[Target]] = defaultdict(list)
+    for statement, group in (
+        (_BY_KIND, [(i, r) for i, r in refs if r.label is not None]),
+        (_ANY_KIND, [(i, r) for i, r in refs if r.label is None]),
+    ):
+        if not group:
+            continue
+        rows = await tx.run(
+            statement,
+            {
+                "refs": [
+                    {"i": i, "label": ref.label, "system": ref.system, "key": ref.key}
+                    for i, ref in group
+                ]
+            },
+        )
+        for row in rows:
+            found[row["i"]].append(Target(row["label"], row["id"]))
+    return found
 
 
 async def resolve(tx: Transaction, values: list[Any]) -> list[tuple[Any, list[Problem]]]:
