@@ -196,3 +196,22 @@ def test_csv_columns_become_nested_inputs() -> None:
         "roles": ["CUSTOMER", "VENDOR"],
         "modelYear": 2020,
     }
+
+
+def test_the_same_source_key_twice_in_one_batch_makes_one_record(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    first = partners(unique, 1)[0]
+    second = {**first, "email": f"new-{unique.lower()}@example.com"}
+    file = write_ndjson(tmp_path / "partners.ndjson", [first, second])
+    summary = load(hub, tmp_path, [file])
+    assert summary.rejected == 0
+    data = ok(
+        hub,
+        '{ businessPartners(where: {name: {contains: "L%s0"}}) { totalCount edges { node { email sources { key } } } } }'
+        % unique,
+    )
+    assert data["businessPartners"]["totalCount"] == 1
+    node = data["businessPartners"]["edges"][0]["node"]
+    assert node["email"] == f"new-{unique.lower()}@example.com"
+    assert node["sources"] == [{"key": f"{unique}-0"}]

@@ -107,7 +107,7 @@ class _Plan:
     state: State
     version: int
     created: bool
-    sources: list[tuple[Delivery, str, str]] = field(default_factory=list)
+    sources: list[tuple[Delivery, str, str, bool]] = field(default_factory=list)  # known?
     action: str | None = None
 
     @property
@@ -170,6 +170,7 @@ async def _plan(
         matched = {i: answer for (i, _), answer in zip(unmatched, answers, strict=True)}
     plans: dict[str, _Plan] = {}
     by_key: dict[tuple[Any, ...], str] = {}
+    by_source: dict[tuple[str, str], str] = {}  # sources first seen in this batch
     for i, delivery, state in rows:
         found = existing[i]
         payload = canonical_json(state)
@@ -190,7 +191,14 @@ async def _plan(
             )
             continue
         natural = natural_key_of(kind, state)
-        golden_id = source_id or key_id or matched.get(i) or by_key.get(natural or ())
+        source = (delivery.system, delivery.key)
+        golden_id = (
+            source_id
+            or by_source.get(source)
+            or key_id
+            or matched.get(i)
+            or by_key.get(natural or ())
+        )
         plan = plans.get(golden_id or "")
         if plan is None and golden_id:
             stored = found["sourceState"] if golden_id == source_id else found["keyState"]
@@ -205,7 +213,8 @@ async def _plan(
         plan.state = kind.merge(plan.state, state)
         outcome.id = plan.id
         outcome.changed = plan.created or plan.state != before
-        plan.sources.append((delivery, payload, digest))
+        plan.sources.append((delivery, payload, digest, source_id is not None))
+        by_source[source] = plan.id
         if natural:
             by_key[natural] = plan.id
     return plans
@@ -249,11 +258,13 @@ def _slot_targets(state: State, slot: Slot) -> list[dict[str, Any]]:
 
 async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan]) -> None:
     pattern = f"(n)<-[r:{slot.rel}]-()" if slot.inbound else f"(n)-[r:{slot.rel}]->()"
-    ids = [plan.id for plan in plans]
-    await tx.run(
-        f"UNWIND $ids AS id MATCH (n:{kind.label} {{id: id}}) OPTIONAL MATCH {pattern} DELETE r",
-        {"ids": ids},
-    )
+    ids = [plan.id for plan in plans if not plan.created]
+    if ids:  # a new record has no relationships to replace
+        await tx.run(
+            f"UNWIND $ids AS id MATCH (n:{kind.label} {{id: id}}) "
+            f"OPTIONAL MATCH {pattern} DELETE r",
+            {"ids": ids},
+        )
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for plan in plans:
         for target in _slot_targets(plan.state, slot):
@@ -279,11 +290,13 @@ async def _write_addresses(tx: Transaction, plans: list[_Plan]) -> None:
         }
         for plan in plans
     ]
-    await tx.run(
-        "UNWIND $rows AS c MATCH (n:BusinessPartner {id: c.id}) "
-        "OPTIONAL MATCH (n)-[:HAS_ADDRESS]->(a:Address) DETACH DELETE a",
-        {"rows": rows},
-    )
+    replaced = [row for row, plan in zip(rows, plans, strict=True) if not plan.created]
+    if replaced:
+        await tx.run(
+            "UNWIND $rows AS c MATCH (n:BusinessPartner {id: c.id}) "
+            "OPTIONAL MATCH (n)-[:HAS_ADDRESS]->(a:Address) DETACH DELETE a",
+            {"rows": replaced},
+        )
     await tx.run(
         "UNWIND $rows AS c MATCH (n:BusinessPartner {id: c.id}) "
         "UNWIND c.items AS item CREATE (n)-[:HAS_ADDRESS]->(a:Address) SET a += item",
@@ -311,12 +324,14 @@ async def _write_items(tx: Transaction, plans: list[_Plan]) -> None:
                 }
             )
         rows.append({"id": plan.id, "items": items, "uiids": [i["uiid"] for i in items]})
-    await tx.run(
-        "UNWIND $rows AS c MATCH (n:Contract {id: c.id}) "
-        "OPTIONAL MATCH (n)-[:HAS_ITEM]->(old:ContractItem) WHERE NOT old.uiid IN c.uiids "
-        "DETACH DELETE old",
-        {"rows": rows},
-    )
+    replaced = [row for row, plan in zip(rows, plans, strict=True) if not plan.created]
+    if replaced:
+        await tx.run(
+            "UNWIND $rows AS c MATCH (n:Contract {id: c.id}) "
+            "OPTIONAL MATCH (n)-[:HAS_ITEM]->(old:ContractItem) WHERE NOT old.uiid IN c.uiids "
+            "DETACH DELETE old",
+            {"rows": replaced},
+        )
     await tx.run(
         "UNWIND $rows AS c MATCH (n:Contract {id: c.id}) UNWIND c.items AS item "
         "MERGE (i:ContractItem {uiid: item.uiid}) SET i += item.props "
@@ -340,23 +355,29 @@ async def _write_items(tx: Transaction, plans: list[_Plan]) -> None:
 
 async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.datetime) -> None:
     changed = [plan for plan in plans if plan.changed]
-    if changed:
-        await tx.run(
-            f"UNWIND $rows AS g MERGE (n:{kind.label} {{id: g.id}}) "
-            "ON CREATE SET n.createdAt = $now, n.version = 0 "
+    # New records are created outright; the read step already showed they do not exist.
+    for statement, group in (
+        (
+            f"UNWIND $rows AS g CREATE (n:{kind.label}) SET n += g.props, n.id = g.id, "
+            "n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now",
+            [p for p in changed if p.created],
+        ),
+        (
+            f"UNWIND $rows AS g MATCH (n:{kind.label} {{id: g.id}}) "
             "SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now",
-            {
-                "rows": [
-                    {
-                        "id": p.id,
-                        "props": properties_of(kind, p.state),
-                        "state": canonical_json(p.state),
-                    }
-                    for p in changed
-                ],
-                "now": now,
-            },
-        )
+            [p for p in changed if not p.created],
+        ),
+    ):
+        if group:
+            rows = [
+                {
+                    "id": p.id,
+                    "props": properties_of(kind, p.state),
+                    "state": canonical_json(p.state),
+                }
+                for p in group
+            ]
+            await tx.run(statement, {"rows": rows, "now": now})
     for slot in kind.slots:
         touched = [
             p for p in changed if p.created or p.state.get(slot.name) != p.base.get(slot.name)
@@ -373,30 +394,39 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
 
 
 async def _write_sources(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.datetime) -> None:
-    rows = [
-        {
-            "golden": plan.id,
-            "id": new_id(),
-            "system": delivery.system,
-            "key": delivery.key,
-            "payload": payload,
-            "hash": digest,
-        }
-        for plan in plans
-        for delivery, payload, digest in plan.sources
-    ]
-    if not rows:
-        return
-    await tx.run(
-        f"UNWIND $rows AS s MATCH (n:{kind.label} {{id: s.golden}}) "
-        "MERGE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) "
-        "ON CREATE SET r.id = s.id "
-        "SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now "
-        "WITH r, n OPTIONAL MATCH (r)-[old:SOURCE_OF]->(other) WHERE other.id <> n.id "
-        "DELETE old "
-        "WITH DISTINCT r, n MERGE (r)-[:SOURCE_OF]->(n)",
-        {"rows": rows, "label": kind.label, "now": now},
-    )
+    latest: dict[tuple[str, str], tuple[dict[str, Any], bool]] = {}
+    for plan in plans:
+        for delivery, payload, digest, known in plan.sources:
+            row = {
+                "golden": plan.id,
+                "id": new_id(),
+                "system": delivery.system,
+                "key": delivery.key,
+                "payload": payload,
+                "hash": digest,
+            }
+            # The last delivery of a key in the batch is what the source says now.
+            latest[(delivery.system, delivery.key)] = (row, known)
+    new = [row for row, known in latest.values() if not known]
+    if new:
+        await tx.run(
+            f"UNWIND $rows AS s MATCH (n:{kind.label} {{id: s.golden}}) "
+            "CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) "
+            "SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now "
+            "CREATE (r)-[:SOURCE_OF]->(n)",
+            {"rows": new, "label": kind.label, "now": now},
+        )
+    known_rows = [row for row, known in latest.values() if known]
+    if known_rows:
+        await tx.run(
+            f"UNWIND $rows AS s MATCH (n:{kind.label} {{id: s.golden}}) "
+            "MATCH (r:SourceRecord {entity: $label, system: s.system, key: s.key}) "
+            "SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now "
+            "WITH r, n OPTIONAL MATCH (r)-[old:SOURCE_OF]->(other) WHERE other.id <> n.id "
+            "DELETE old "
+            "WITH DISTINCT r, n MERGE (r)-[:SOURCE_OF]->(n)",
+            {"rows": known_rows, "label": kind.label, "now": now},
+        )
 
 
 async def _write_events(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.datetime) -> None:
