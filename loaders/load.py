@@ -97,6 +97,7 @@ class Summary:
     counts: dict[str, Counter[str]] = field(default_factory=dict)
     rejects: Path | None = None
     seconds: float = 0.0
+    seconds_by_kind: Counter[str] = field(default_factory=Counter)
 
     def add(self, label: str, outcome: str) -> None:
         self.counts.setdefault(label, Counter())[outcome] += 1
@@ -211,6 +212,13 @@ class Loader:
         return self.summary
 
     async def _load_file(self, label: str, path: Path, system: str) -> None:
+        started = time.perf_counter()
+        try:
+            await self._load_batches(label, path, system)
+        finally:
+            self.summary.seconds_by_kind[label] += time.perf_counter() - started
+
+    async def _load_batches(self, label: str, path: Path, system: str) -> None:
         batch: list[_Pending] = []
         for line in read(path):
             pending = await self._prepare(label, path, line, system)

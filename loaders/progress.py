@@ -41,11 +41,13 @@ class LiveLine:
 
 def render(summary: Summary) -> str:
     """The summary table printed at the end of a load."""
-    lines = [f"{'kind':22}" + "".join(f"{c:>11}" for c in _COLUMNS)]
+    lines = [f"{'kind':22}" + "".join(f"{c:>11}" for c in _COLUMNS) + f"{'rows/s':>11}"]
     for label in ORDER:
         counts = summary.counts.get(label)
         if counts:
-            lines.append(f"{label:22}" + "".join(f"{counts[c]:>11,}" for c in _COLUMNS))
+            seconds = summary.seconds_by_kind[label]
+            rate = f"{sum(counts.values()) / seconds:>11,.0f}" if seconds else f"{'-':>11}"
+            lines.append(f"{label:22}" + "".join(f"{counts[c]:>11,}" for c in _COLUMNS) + rate)
     rate = summary.rows / summary.seconds if summary.seconds else 0.0
     lines.append(f"{summary.rows:,} rows in {summary.seconds:.1f}s ({rate:,.0f} rows/s)")
     if summary.rejects is not None:
