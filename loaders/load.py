@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,7 +97,7 @@ class Summary:
     counts: dict[str, Counter[str]] = field(default_factory=dict)
     rejects: Path | None = None
     seconds: float = 0.0
-    seconds_by_kind: Counter[str] = field(default_factory=Counter)
+    seconds_by_kind: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     def add(self, label: str, outcome: str) -> None:
         self.counts.setdefault(label, Counter())[outcome] += 1

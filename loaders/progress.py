@@ -46,10 +46,10 @@ def render(summary: Summary) -> str:
         counts = summary.counts.get(label)
         if counts:
             seconds = summary.seconds_by_kind[label]
-            rate = f"{sum(counts.values()) / seconds:>11,.0f}" if seconds else f"{'-':>11}"
-            lines.append(f"{label:22}" + "".join(f"{counts[c]:>11,}" for c in _COLUMNS) + rate)
-    rate = summary.rows / summary.seconds if summary.seconds else 0.0
-    lines.append(f"{summary.rows:,} rows in {summary.seconds:.1f}s ({rate:,.0f} rows/s)")
+            speed = f"{sum(counts.values()) / seconds:>11,.0f}" if seconds else f"{'-':>11}"
+            lines.append(f"{label:22}" + "".join(f"{counts[c]:>11,}" for c in _COLUMNS) + speed)
+    overall = summary.rows / summary.seconds if summary.seconds else 0.0
+    lines.append(f"{summary.rows:,} rows in {summary.seconds:.1f}s ({overall:,.0f} rows/s)")
     if summary.rejects is not None:
         lines.append(f"{summary.rejected:,} rows rejected; see {summary.rejects}")
     return "\n".join(lines)
