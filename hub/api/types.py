@@ -41,6 +41,7 @@ from hub.store.temporal import from_store
 
 Row = dict[str, Any]
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def about(label: str, name: str) -> str:
@@ -88,11 +89,11 @@ class Connection(Generic[T]):
     counter: strawberry.Private[Callable[[], Awaitable[int]] | None]
 
     @strawberry.field(description="Number of items in the whole list (all pages).")
-    async def total_count(self) -> int:
+    def total_count(self) -> int:
         if self.known_total is not None:
             return self.known_total
         assert self.counter is not None
-        return await self.counter()
+        return self.counter()  # type: ignore[return-value]  # awaited by the executor
 
 
 def connection(
@@ -153,11 +154,7 @@ async def related_page(
     if rows is None and request.backwards:
         rows = (await info.context.loaders.related(relation).load(parent.hub_id)).rows
     if rows is not None:
-        total = len(rows)
-        window = backward_window(request, total) if request.backwards else forward_window(request)
-        page = rows[window.offset : window.offset + window.limit]
-        has_next = window.offset + window.limit < total
-        return connection([make(r) for r in page], window, total, has_next=has_next)
+        return _page_of(rows, request, make)
     window = forward_window(request)
     loader = info.context.loaders.related(relation, (window.offset, window.limit))
     related: Related = await loader.load(parent.hub_id)
@@ -165,11 +162,20 @@ async def related_page(
     return connection([make(r) for r in related.rows], window, related.total, has_next=has_next)
 
 
+def _page_of(rows: list[Row], request: PageRequest, make: Callable[[Row], T]) -> Connection[T]:
+    """One page of rows already in order."""
+    total = len(rows)
+    window = backward_window(request, total) if request.backwards else forward_window(request)
+    page = rows[window.offset : window.offset + window.limit]
+    has_next = window.offset + window.limit < total
+    return connection([make(r) for r in page], window, total, has_next=has_next)
+
+
 def nested_connection(parent: str, name: str, target: str, description: str) -> Any:
     """A paginated field of related records (first/after forwards, last/before backwards)."""
     relation_key = (parent, name)
 
-    async def resolve(
+    def resolve(
         root: Parent,
         info: Info,
         first: int | None = None,
@@ -177,8 +183,13 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
         last: int | None = None,
         before: str | None = None,
     ) -> Any:
+        # Synchronous when the rows were read with the parent: no coroutine per field.
         request = page_request(first, after, last, before)
-        return await related_page(info, root, relation_key, NODE_TYPES[target], request)
+        make = NODE_TYPES[target]
+        rows = _already_read(info, root, RELATIONS[relation_key])
+        if rows is not None:
+            return _page_of(rows, request, make)
+        return related_page(info, root, relation_key, make, request)
 
     # The node type is named, not passed: it may be defined further down this module.
     node = Annotated[target, strawberry.lazy("hub.api.types")]  # type: ignore[valid-type]
@@ -194,13 +205,31 @@ async def _rows_of(info: Info, parent: Parent, relation: Relation) -> list[Row]:
     return (await info.context.loaders.related(relation).load(parent.hub_id)).rows
 
 
-async def related_rows(info: Info, parent: Parent, relation_key: tuple[str, str]) -> list[Row]:
-    return await _rows_of(info, parent, RELATIONS[relation_key])
+def _shaped(info: Info, parent: Parent, relation: Relation, shape: Callable[[list[Row]], R]) -> R:
+    """``shape(rows)`` at once when the rows were read with the parent, else an awaitable.
+
+    Resolvers return either: a field that needs no database round trip costs no coroutine.
+    """
+    rows = _already_read(info, parent, relation)
+    if rows is not None:
+        return shape(rows)
+
+    async def later() -> R:
+        return shape(await _rows_of(info, parent, relation))
+
+    return later()  # type: ignore[return-value]  # the GraphQL executor awaits it
 
 
-async def related_one(info: Info, parent: Parent, relation_key: tuple[str, str]) -> Row | None:
-    rows = await related_rows(info, parent, relation_key)
-    return rows[0] if rows else None
+def with_rows(
+    info: Info, parent: Parent, relation_key: tuple[str, str], shape: Callable[[list[Row]], R]
+) -> R:
+    return _shaped(info, parent, RELATIONS[relation_key], shape)
+
+
+def with_row(
+    info: Info, parent: Parent, relation_key: tuple[str, str], shape: Callable[[Row | None], R]
+) -> R:
+    return with_rows(info, parent, relation_key, lambda rows: shape(rows[0] if rows else None))
 
 
 @strawberry.type(description="What one source system delivered under its own key.")
@@ -214,8 +243,10 @@ class SourceRecord:
         return cls(system=row["system"], key=row["key"], received_at=native(row["receivedAt"]))
 
 
-async def sources_of(info: Info, label: str, parent: Parent) -> list[SourceRecord]:
-    return [SourceRecord.from_row(r) for r in await _rows_of(info, parent, SOURCES[label])]
+def sources_of(info: Info, label: str, parent: Parent) -> list[SourceRecord]:
+    return _shaped(
+        info, parent, SOURCES[label], lambda rows: [SourceRecord.from_row(r) for r in rows]
+    )
 
 
 @strawberry.type(description="A postal address.")
@@ -284,13 +315,17 @@ class BusinessPartner(Node):
         )
 
     @strawberry.field(description="Postal addresses, in the order delivered.")
-    async def addresses(self, info: Info) -> list[Address]:
-        rows = await related_rows(info, self, ("BusinessPartner", "addresses"))
-        return [Address.from_row(r) for r in rows]
+    def addresses(self, info: Info) -> list[Address]:
+        return with_rows(
+            info,
+            self,
+            ("BusinessPartner", "addresses"),
+            lambda rows: ([Address.from_row(r) for r in rows]),
+        )
 
     @strawberry.field(description="Source records that feed this partner.")
-    async def sources(self, info: Info) -> list[SourceRecord]:
-        return await sources_of(info, "BusinessPartner", self)
+    def sources(self, info: Info) -> list[SourceRecord]:
+        return sources_of(info, "BusinessPartner", self)
 
     vehicles = nested_connection(
         "BusinessPartner", "vehicles", "Vehicle", "Vehicles the partner owns, by VIN."
@@ -360,16 +395,16 @@ class Vehicle(Node):
         )
 
     @strawberry.field(description="Source records that feed this vehicle.")
-    async def sources(self, info: Info) -> list[SourceRecord]:
-        return await sources_of(info, "Vehicle", self)
+    def sources(self, info: Info) -> list[SourceRecord]:
+        return sources_of(info, "Vehicle", self)
 
     @strawberry.field(description="The partner that owns the vehicle (the end customer).")
-    async def owner(self, info: Info) -> BusinessPartner | None:
-        return partner_or_none(await related_one(info, self, ("Vehicle", "owner")))
+    def owner(self, info: Info) -> BusinessPartner | None:
+        return with_row(info, self, ("Vehicle", "owner"), partner_or_none)
 
     @strawberry.field(description="The dealer that sold the vehicle.")
-    async def dealer(self, info: Info) -> BusinessPartner | None:
-        return partner_or_none(await related_one(info, self, ("Vehicle", "dealer")))
+    def dealer(self, info: Info) -> BusinessPartner | None:
+        return with_row(info, self, ("Vehicle", "dealer"), partner_or_none)
 
     contracts = nested_connection(
         "Vehicle",
@@ -390,17 +425,23 @@ class Vehicle(Node):
     )
 
     @strawberry.field(description="The vehicle's history, oldest first.")
-    async def history(self, info: Info) -> list[VehicleEvent]:
-        rows = await related_rows(info, self, ("Vehicle", "history"))
-        return [
-            VehicleEvent(
-                type=e.VehicleEventType(r["type"]),
-                occurred_at=native(r["occurredAt"]),
-                mileage_km=r.get("mileageKm"),
-                description=r.get("description"),
-            )
-            for r in rows
-        ]
+    def history(self, info: Info) -> list[VehicleEvent]:
+        return with_rows(
+            info,
+            self,
+            ("Vehicle", "history"),
+            lambda rows: (
+                [
+                    VehicleEvent(
+                        type=e.VehicleEventType(r["type"]),
+                        occurred_at=native(r["occurredAt"]),
+                        mileage_km=r.get("mileageKm"),
+                        description=r.get("description"),
+                    )
+                    for r in rows
+                ]
+            ),
+        )
 
 
 # ---- contract ---------------------------------------------------------------------------------
@@ -430,9 +471,13 @@ class ContractItem:
     )
 
     @strawberry.field(description="Vehicles the item covers.")
-    async def covered_vehicles(self, info: Info) -> list[Vehicle]:
-        rows = await related_rows(info, self, ("ContractItem", "coveredVehicles"))
-        return [Vehicle.from_row(r) for r in rows]
+    def covered_vehicles(self, info: Info) -> list[Vehicle]:
+        return with_rows(
+            info,
+            self,
+            ("ContractItem", "coveredVehicles"),
+            lambda rows: ([Vehicle.from_row(r) for r in rows]),
+        )
 
 
 @strawberry.type(description="A change process applied to a contract.")
@@ -486,49 +531,71 @@ class Contract(Node):
         return e.ContractStatus(effective_contract_status(state, info.context.today))
 
     @strawberry.field(description="Source records that feed this contract.")
-    async def sources(self, info: Info) -> list[SourceRecord]:
-        return await sources_of(info, "Contract", self)
+    def sources(self, info: Info) -> list[SourceRecord]:
+        return sources_of(info, "Contract", self)
 
     @strawberry.field(description="Parties with their roles.")
-    async def parties(self, info: Info) -> list[ContractParty]:
-        rows = await related_rows(info, self, ("Contract", "parties"))
-        return [
-            ContractParty(role=e.ContractPartyRole(r["role"]), partner=BusinessPartner.from_row(r))
-            for r in rows
-        ]
+    def parties(self, info: Info) -> list[ContractParty]:
+        return with_rows(
+            info,
+            self,
+            ("Contract", "parties"),
+            lambda rows: (
+                [
+                    ContractParty(
+                        role=e.ContractPartyRole(r["role"]), partner=BusinessPartner.from_row(r)
+                    )
+                    for r in rows
+                ]
+            ),
+        )
 
     @strawberry.field(description="Items in the order delivered.")
-    async def items(self, info: Info) -> list[ContractItem]:
-        rows = await related_rows(info, self, ("Contract", "items"))
-        return [
-            ContractItem(
-                hub_id=r["uiid"],
-                prefetched=prefetched(r),
-                uiid=r["uiid"],
-                kind=e.ContractItemKind(r["kind"]),
-                product=r.get("product"),
-                single_services=[
-                    SingleService(code=code, coverage_percent=coverage)
-                    for code, coverage in zip(
-                        r.get("serviceCodes") or [], r.get("serviceCoverage") or [], strict=False
+    def items(self, info: Info) -> list[ContractItem]:
+        return with_rows(
+            info,
+            self,
+            ("Contract", "items"),
+            lambda rows: (
+                [
+                    ContractItem(
+                        hub_id=r["uiid"],
+                        prefetched=prefetched(r),
+                        uiid=r["uiid"],
+                        kind=e.ContractItemKind(r["kind"]),
+                        product=r.get("product"),
+                        single_services=[
+                            SingleService(code=code, coverage_percent=coverage)
+                            for code, coverage in zip(
+                                r.get("serviceCodes") or [],
+                                r.get("serviceCoverage") or [],
+                                strict=False,
+                            )
+                        ],
                     )
-                ],
-            )
-            for r in rows
-        ]
+                    for r in rows
+                ]
+            ),
+        )
 
     @strawberry.field(description="Change processes applied, oldest first.")
-    async def changes(self, info: Info) -> list[ContractChange]:
-        rows = await related_rows(info, self, ("Contract", "changes"))
-        return [
-            ContractChange(
-                process=e.ContractChangeProcess(r["process"]),
-                effective_date=native(r["effectiveDate"]),
-                recorded_at=native(r["recordedAt"]),
-                new_end_date=native(r.get("newEndDate")),
-            )
-            for r in rows
-        ]
+    def changes(self, info: Info) -> list[ContractChange]:
+        return with_rows(
+            info,
+            self,
+            ("Contract", "changes"),
+            lambda rows: (
+                [
+                    ContractChange(
+                        process=e.ContractChangeProcess(r["process"]),
+                        effective_date=native(r["effectiveDate"]),
+                        recorded_at=native(r["recordedAt"]),
+                        new_end_date=native(r.get("newEndDate")),
+                    )
+                    for r in rows
+                ]
+            ),
+        )
 
 
 # ---- identification object --------------------------------------------------------------------
@@ -584,23 +651,30 @@ class IdentificationObject(Node):
         return e.IdentificationStatus.ACTIVE
 
     @strawberry.field(description="Source records that feed this object.")
-    async def sources(self, info: Info) -> list[SourceRecord]:
-        return await sources_of(info, "IdentificationObject", self)
+    def sources(self, info: Info) -> list[SourceRecord]:
+        return sources_of(info, "IdentificationObject", self)
 
     @strawberry.field(description="The vehicle it is bound to.")
-    async def vehicle(self, info: Info) -> Vehicle | None:
-        row = await related_one(info, self, ("IdentificationObject", "vehicle"))
-        return Vehicle.from_row(row) if row else None
+    def vehicle(self, info: Info) -> Vehicle | None:
+        return with_row(
+            info,
+            self,
+            ("IdentificationObject", "vehicle"),
+            lambda row: Vehicle.from_row(row) if row else None,
+        )
 
     @strawberry.field(description="The partner holding it.")
-    async def holder(self, info: Info) -> BusinessPartner | None:
-        row = await related_one(info, self, ("IdentificationObject", "holder"))
-        return partner_or_none(row)
+    def holder(self, info: Info) -> BusinessPartner | None:
+        return with_row(info, self, ("IdentificationObject", "holder"), partner_or_none)
 
     @strawberry.field(description="The contract it was issued under.")
-    async def contract(self, info: Info) -> Contract | None:
-        row = await related_one(info, self, ("IdentificationObject", "contract"))
-        return Contract.from_row(row) if row else None
+    def contract(self, info: Info) -> Contract | None:
+        return with_row(
+            info,
+            self,
+            ("IdentificationObject", "contract"),
+            lambda row: Contract.from_row(row) if row else None,
+        )
 
 
 # ---- document ---------------------------------------------------------------------------------
@@ -660,24 +734,36 @@ class Document(Node):
         )
 
     @strawberry.field(description="Source records that feed this document.")
-    async def sources(self, info: Info) -> list[SourceRecord]:
-        return await sources_of(info, "Document", self)
+    def sources(self, info: Info) -> list[SourceRecord]:
+        return sources_of(info, "Document", self)
 
     @strawberry.field(description="The partners, vehicles and contracts it concerns.")
-    async def about(self, info: Info) -> list[Node]:
-        rows = await related_rows(info, self, ("Document", "about"))
-        return [node for node in (node_from_row(r["__label"], r) for r in rows) if node]
+    def about(self, info: Info) -> list[Node]:
+        return with_rows(
+            info,
+            self,
+            ("Document", "about"),
+            lambda rows: (
+                [node for node in (node_from_row(r["__label"], r) for r in rows) if node]
+            ),
+        )
 
     @strawberry.field(description="The revision this one replaces.")
-    async def previous_revision(self, info: Info) -> Document | None:
-        row = await related_one(info, self, ("Document", "previousRevision"))
-        return Document.from_row(row) if row else None
+    def previous_revision(self, info: Info) -> Document | None:
+        return with_row(
+            info,
+            self,
+            ("Document", "previousRevision"),
+            lambda row: Document.from_row(row) if row else None,
+        )
 
     @strawberry.field(description="All revisions of this document number, oldest first.")
-    async def revisions(self, info: Info) -> list[Document]:
-        rows = await related_rows(info, self, ("Document", "revisions"))
-        ordered = sorted(rows, key=lambda r: revision_order(r["revision"]))
-        return [Document.from_row(r) for r in ordered]
+    def revisions(self, info: Info) -> list[Document]:
+        def shape(rows: list[Row]) -> list[Document]:
+            ordered = sorted(rows, key=lambda r: revision_order(r["revision"]))
+            return [Document.from_row(r) for r in ordered]
+
+        return with_rows(info, self, ("Document", "revisions"), shape)
 
 
 NODE_TYPES: dict[str, Callable[[Row], Any]] = {
