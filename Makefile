@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint format schema bench-cold-start clean
+.PHONY: serve test lint lint-cypher format schema bench-cold-start clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,14 @@ serve: $(STAMP)  ## run the hub on the embedded store (with sample data) at http
 
 test: $(STAMP)  ## run the whole test suite against a real embedded store
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory lint-cypher
+
+# Every statement the tests sent must also parse for Neo4j 5 (Neo4j's own Cypher front end).
+lint-cypher:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+		[ -d tools/cypher-lint/node_modules ] || npm ci --silent --prefix tools/cypher-lint; \
+		node tools/cypher-lint/lint.mjs build/cypher-statements.json; \
+	else echo "lint-cypher: skipped, Node.js is not installed"; fi
 
 lint: $(STAMP)  ## formatting, lint and type checks
 	$(BIN)/ruff format --check .
@@ -36,4 +44,4 @@ bench-cold-start: $(STAMP)
 	$(BIN)/python -m bench.cold_start
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build tools/cypher-lint/node_modules
