@@ -151,11 +151,11 @@ async def change_contract(
                     "entity": "Contract",
                     "entityId": contract_id,
                     "action": change.process,
-                    "at": now,
                     "fields": ["changes"],
                     "version": version + 1,
                 }
             ],
+            now,
         )
     return ProcessResult(contract_id, True)
 
@@ -220,10 +220,10 @@ async def record_vehicle_event(
                 "entity": "Vehicle",
                 "entityId": vehicle_id,
                 "action": f"EVENT_{event.type}",
-                "at": now,
                 "fields": ["history"],
             }
         ],
+        now,
     )
     return ProcessResult(vehicle_id, True)
 

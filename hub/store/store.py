@@ -48,6 +48,13 @@ def _unavailable_as_error(what: str) -> Any:
         raise DatabaseUnavailable(f"the database is unavailable ({what}): {exc}") from exc
 
 
+async def _records(result: neo4j.AsyncResult) -> list[Record]:
+    # The hub's statements return plain values and maps, never nodes, so the records need
+    # none of Record.data()'s recursive conversion, which costs more than the values.
+    keys = result.keys()
+    return [dict(zip(keys, record, strict=True)) async for record in result]
+
+
 class Transaction:
     """A managed transaction that counts the statements it sends."""
 
@@ -58,7 +65,7 @@ class Transaction:
     async def run(self, cypher: str, params: Params | None = None) -> list[Record]:
         self._store.count(cypher)
         result = await self._tx.run(cypher, dict(params or {}))
-        return [record.data() async for record in result]
+        return await _records(result)
 
 
 class Store:
@@ -139,7 +146,7 @@ class Store:
                 async with self._session() as session:
                     self.count(cypher)
                     result = await session.run(cypher, dict(params or {}))
-                    return [record.data() async for record in result]
+                    return await _records(result)
             except (ServiceUnavailable, SessionExpired) as exc:
                 if attempt == 2:
                     raise DatabaseUnavailable(f"the database is unavailable: {exc}") from exc
