@@ -7,17 +7,17 @@ Generates a world (``hub generate``), then
 1. loads it with ``hub load`` (one process, fresh embedded store) and prints rows/s per kind,
    the total wall time and the loader's peak memory (VmHWM of the Python process; the
    database runs in its own process);
-2. loads the same partners and vehicles, with vehicle owners, as raw ``UNWIND $rows AS r
-   MERGE ...`` batches of 5,000 straight through the driver into another fresh store;
-3. prints both rates and their ratio. Run it with two sizes to see whether the loader's
-   memory stays flat as the input grows.
+2. writes the same graph (every kind, with source records, child nodes and relationships)
+   as hand-written ``UNWIND $rows AS r MERGE ...`` batches of 5,000 straight through the
+   driver into another fresh store, timing the batches only (the files are read first);
+3. prints both rates per kind and overall, and their ratio. Run it with two sizes to see
+   whether the loader's memory stays flat as the input grows.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import os
 import re
@@ -25,23 +25,78 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 from hub.settings import Settings
 from hub.store import Store, Transaction, migrations
+from loaders.formats import read
 from loaders.generate import generate
+from loaders.load import ORDER, files_in, kind_of
 
 RAW_BATCH = 5000
-RAW_PARTNERS = (
-    "UNWIND $rows AS r "
-    "MERGE (s:SourceRecord {entity: 'BusinessPartner', system: 'CRM', key: r.key}) "
-    "MERGE (p:BusinessPartner {id: r.key}) SET p += r.props MERGE (s)-[:SOURCE_OF]->(p)"
+
+# Hand-written equivalents of what ``hub load`` writes for each kind: the golden record with
+# its properties, a source record per (system, key) linked to it, child nodes and every
+# relationship, found the way the extracts refer to them (source keys, VINs, numbers).
+_SOURCE = (
+    "MERGE (s:SourceRecord {{entity: '{label}', system: r.system, key: r.key}}) "
+    "ON CREATE SET s.id = r.sid, s.payload = r.payload MERGE (s)-[:SOURCE_OF]->(n)"
 )
-RAW_VEHICLES = (
-    "UNWIND $rows AS r MERGE (v:Vehicle {vin: r.vin}) ON CREATE SET v.id = r.vin "
-    "SET v += r.props WITH v, r MATCH (p:BusinessPartner {id: r.owner}) MERGE (p)-[:OWNS]->(v)"
+_PARTNER_BY_SOURCE = (
+    "(:SourceRecord {{entity: 'BusinessPartner', system: {ref}.system, key: {ref}.key}})"
+    "-[:SOURCE_OF]->(o:BusinessPartner)"
 )
+RAW_STATEMENTS: dict[str, list[str]] = {
+    "BusinessPartner": [
+        "UNWIND $rows AS r MERGE (n:BusinessPartner {id: r.id}) SET n += r.props "
+        + _SOURCE.format(label="BusinessPartner"),
+        "UNWIND $rows AS r MATCH (n:BusinessPartner {id: r.id}) UNWIND r.addresses AS a "
+        "CREATE (n)-[:HAS_ADDRESS]->(x:Address) SET x += a",
+    ],
+    "Vehicle": [
+        "UNWIND $rows AS r MERGE (n:Vehicle {vin: r.props.vin}) ON CREATE SET n.id = r.id "
+        "SET n += r.props " + _SOURCE.format(label="Vehicle"),
+        "UNWIND $rows AS r MATCH (n:Vehicle {vin: r.props.vin}) "
+        f"MATCH {_PARTNER_BY_SOURCE.format(ref='r.owner')} MERGE (o)-[:OWNS]->(n)",
+        "UNWIND $rows AS r MATCH (n:Vehicle {vin: r.props.vin}) "
+        f"MATCH {_PARTNER_BY_SOURCE.format(ref='r.dealer')} MERGE (o)-[:DEALER_OF]->(n)",
+    ],
+    "Contract": [
+        "UNWIND $rows AS r MERGE (n:Contract {number: r.props.number}) ON CREATE SET n.id = r.id "
+        "SET n += r.props " + _SOURCE.format(label="Contract"),
+        "UNWIND $rows AS r MATCH (n:Contract {number: r.props.number}) UNWIND r.parties AS p "
+        f"MATCH {_PARTNER_BY_SOURCE.format(ref='p')} MERGE (o)-[x:PARTY_TO]->(n) "
+        "SET x.role = p.role",
+        "UNWIND $rows AS r MATCH (n:Contract {number: r.props.number}) UNWIND r.items AS i "
+        "MERGE (x:ContractItem {uiid: i.uiid}) SET x += i.props MERGE (n)-[:HAS_ITEM]->(x)",
+        "UNWIND $rows AS r UNWIND r.items AS i UNWIND i.vins AS vin "
+        "MATCH (x:ContractItem {uiid: i.uiid}) MATCH (v:Vehicle {vin: vin}) "
+        "MERGE (x)-[:COVERS]->(v)",
+    ],
+    "IdentificationObject": [
+        "UNWIND $rows AS r "
+        "MERGE (n:IdentificationObject {kind: r.props.kind, number: r.props.number}) "
+        "ON CREATE SET n.id = r.id SET n += r.props "
+        + _SOURCE.format(label="IdentificationObject"),
+        "UNWIND $rows AS r MATCH (n:IdentificationObject {id: r.id}) "
+        "MATCH (v:Vehicle {vin: r.vin}) MERGE (n)-[:IDENTIFIES]->(v)",
+        "UNWIND $rows AS r MATCH (n:IdentificationObject {id: r.id}) "
+        f"MATCH {_PARTNER_BY_SOURCE.format(ref='r.holder')} MERGE (n)-[:HELD_BY]->(o)",
+        "UNWIND $rows AS r WITH r WHERE r.contract IS NOT NULL "
+        "MATCH (n:IdentificationObject {id: r.id}) "
+        "MATCH (c:Contract {number: r.contract}) MERGE (n)-[:ISSUED_UNDER]->(c)",
+    ],
+    "Document": [
+        "UNWIND $rows AS r "
+        "MERGE (n:Document {number: r.props.number, revision: r.props.revision}) "
+        "ON CREATE SET n.id = r.id SET n += r.props " + _SOURCE.format(label="Document"),
+        "UNWIND $rows AS r MATCH (n:Document {id: r.id}) UNWIND r.about AS a "
+        "MATCH (:SourceRecord {system: a.system, key: a.key})-[:SOURCE_OF]->(t) "
+        "MERGE (n)-[:ABOUT]->(t)",
+    ],
+}
 
 
 def peak_memory_kib(pid: int) -> int:
@@ -80,49 +135,104 @@ def run_loader(world: Path, data_dir: Path) -> tuple[float, int, str]:
     return time.perf_counter() - started, peak, output
 
 
-def raw_rows(world: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    partners = []
-    with open(world / "crm" / "partners.ndjson", encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            partners.append(
-                {
-                    "key": row["source"]["key"],
-                    "props": {k: v for k, v in row.items() if isinstance(v, str)},
-                }
-            )
-    vehicles = []
-    with open(world / "vms" / "vehicles.csv", encoding="utf-8") as handle:
-        for record in csv.DictReader(handle):
-            vehicles.append(
-                {
-                    "vin": record["vin"],
-                    "owner": record["owner.source.key"],
-                    "props": {"make": record["make"], "model": record["model"]},
-                }
-            )
-    return partners, vehicles
+def _scalars(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v
+        for k, v in row.items()
+        if isinstance(v, str | int) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+    }
 
 
-async def run_raw(world: Path, data_dir: Path) -> tuple[int, float]:
-    partners, vehicles = raw_rows(world)
+def _source(ref: dict[str, Any] | None, system: str) -> dict[str, Any] | None:
+    if not ref or "source" not in ref:
+        return None
+    return {"system": ref["source"].get("system", system), "key": ref["source"]["key"]}
+
+
+def raw_row(label: str, row: dict[str, Any], system: str) -> dict[str, Any]:
+    """One extract row as the parameters of the hand-written statements."""
+    out: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "sid": str(uuid.uuid4()),
+        "system": system,
+        "key": row["source"]["key"],
+        "payload": json.dumps(row, ensure_ascii=False),
+        "props": _scalars(row),
+    }
+    if label == "BusinessPartner":
+        out["addresses"] = row.get("addresses", [])
+    elif label == "Vehicle":
+        out["owner"] = _source(row.get("owner"), system)
+        out["dealer"] = _source(row.get("dealer"), system)
+    elif label == "Contract":
+        out["parties"] = [
+            {**_source(p["partner"], system), "role": p["role"]}  # type: ignore[dict-item]
+            for p in row.get("parties", [])
+        ]
+        out["items"] = [
+            {
+                "uiid": item["uiid"],
+                "props": _scalars(item),
+                "vins": [v["vin"] for v in item.get("coveredVehicles", [])],
+            }
+            for item in row.get("items", [])
+        ]
+    elif label == "IdentificationObject":
+        out["vin"] = (row.get("vehicle") or {}).get("vin")
+        out["holder"] = _source(row.get("holder"), system)
+        out["contract"] = (row.get("contract") or {}).get("number")
+    elif label == "Document":
+        out["about"] = [_source(a, system) for a in row.get("about", [])]
+    return out
+
+
+def raw_rows(world: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every row of the world, kind by kind in load order, ready for the raw statements."""
+    rows: dict[str, list[dict[str, Any]]] = {label: [] for label in ORDER}
+    for system in ("crm", "erp", "vms", "pdm"):
+        for file in files_in([world / system]):
+            label = kind_of(file)
+            for line in read(file):
+                if line.row is not None:
+                    rows[label].append(raw_row(label, line.row, system.upper()))
+    return rows
+
+
+async def run_raw(world: Path, data_dir: Path) -> dict[str, tuple[int, float]]:
+    """Rows and seconds per kind of the raw batches (reading the files is not timed)."""
+    rows_by_kind = raw_rows(world)
     store = await Store.open(Settings(_env_file=None, data_dir=data_dir))
+    timings: dict[str, tuple[int, float]] = {}
     try:
         await migrations.apply(store)
-        started = time.perf_counter()
-        for statement, rows in ((RAW_PARTNERS, partners), (RAW_VEHICLES, vehicles)):
+        for label, rows in rows_by_kind.items():
+            started = time.perf_counter()
             for start in range(0, len(rows), RAW_BATCH):
                 batch = rows[start : start + RAW_BATCH]
 
                 async def write(
-                    tx: Transaction, batch: list[dict[str, Any]] = batch, statement: str = statement
+                    tx: Transaction,
+                    batch: list[dict[str, Any]] = batch,
+                    statements: list[str] = RAW_STATEMENTS[label],
                 ) -> None:
-                    await tx.run(statement, {"rows": batch})
+                    for statement in statements:
+                        await tx.run(statement, {"rows": batch})
 
                 await store.write(write)
-        return len(partners) + len(vehicles), time.perf_counter() - started
+            timings[label] = (len(rows), time.perf_counter() - started)
+        return timings
     finally:
         await store.close()
+
+
+def loader_rates(output: str) -> dict[str, float]:
+    """rows/s per kind from the summary table ``hub load`` prints."""
+    rates = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if parts and parts[0] in ORDER:
+            rates[parts[0]] = float(parts[-1].replace(",", ""))
+    return rates
 
 
 def main() -> None:
@@ -142,13 +252,22 @@ def main() -> None:
             f"hub load: {rows:,} rows in {seconds:.1f}s wall ({rows / seconds:,.0f} rows/s), "
             f"peak memory of the loader process {peak / 1024:,.0f} MiB"
         )
-        raw_count, raw_seconds = asyncio.run(run_raw(world, Path(tmp) / "raw"))
-        raw_rate = raw_count / raw_seconds
+        raw = asyncio.run(run_raw(world, Path(tmp) / "raw"))
+        rates = loader_rates(output)
+        print(f"\n{'kind':22}{'hub load rows/s':>16}{'raw rows/s':>12}{'ratio':>8}")
+        for label, (count, raw_seconds) in raw.items():
+            raw_rate = count / raw_seconds
+            print(
+                f"{label:22}{rates.get(label, 0):>16,.0f}{raw_rate:>12,.0f}"
+                f"{rates.get(label, 0) / raw_rate:>8.0%}"
+            )
+        raw_count = sum(count for count, _ in raw.values())
+        raw_seconds = sum(seconds for _, seconds in raw.values())
         print(
-            f"raw UNWIND MERGE (partners + vehicles with owners, batches of {RAW_BATCH}): "
-            f"{raw_count:,} rows in {raw_seconds:.1f}s ({raw_rate:,.0f} rows/s)"
+            f"raw UNWIND MERGE, every kind in batches of {RAW_BATCH}: {raw_count:,} rows in "
+            f"{raw_seconds:.1f}s ({raw_count / raw_seconds:,.0f} rows/s)"
         )
-        print(f"loader / raw: {rows / seconds / raw_rate:.0%}")
+        print(f"loader / raw: {rows / seconds / (raw_count / raw_seconds):.0%}")
 
 
 if __name__ == "__main__":
