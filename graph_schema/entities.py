@@ -14,6 +14,7 @@ I = PropertyType.INTEGER  # noqa: E741 - a type alias, read beside S and D
 D = PropertyType.DATE
 DT = PropertyType.DATETIME
 SL = PropertyType.STRING_LIST
+F = PropertyType.FLOAT
 ONE = Cardinality.ONE
 MANY = Cardinality.MANY
 
@@ -189,6 +190,49 @@ CHANGE_EVENT = NodeType(
     ),
 )
 
+MATCH_KEY = NodeType(
+    "MatchKey",
+    "A blocking key: partners sharing one are compared when one of them changes.",
+    (
+        Property("value", S, "The key, e.g. 'n:MALAR|ANA' (phonetic names).", required=True),
+        Property("size", I, "How many partners share the key."),
+        Property("lockedAt", DT, "Last time a writer matched against the key."),
+    ),
+    natural_key=("value",),
+)
+
+MATCH_TERM = NodeType(
+    "MatchTerm",
+    "How many partners carry a value, so that agreeing on a common value weighs less.",
+    (
+        Property(
+            "term", S, "feature:value, e.g. 'personName:mueller'; '*' counts all.", required=True
+        ),
+        Property("count", I, "Partner deliveries seen with the value."),
+    ),
+    natural_key=("term",),
+)
+
+MATCH_CANDIDATE = NodeType(
+    "MatchCandidate",
+    "Two partners that may be the same, waiting for a steward's decision.",
+    (
+        Property("id", S, "Opaque hub identifier.", required=True),
+        Property(
+            "pair", S, "The two partners' ids in order: one candidate per pair.", required=True
+        ),
+        Property("status", S, "OPEN, MERGED or REJECTED.", required=True, indexed=True),
+        Property("score", F, "Probability that both are the same partner.", required=True),
+        Property("features", S, "Per-feature comparison, as JSON."),
+        Property("explanation", S, "Why the pair was proposed, for people."),
+        Property("createdAt", DT, "When the pair was proposed.", required=True),
+        Property("decidedAt", DT, "When a steward merged or rejected it."),
+        Property("decidedBy", S, "Who decided."),
+        Property("reason", S, "Why, in the steward's words."),
+    ),
+    natural_key=("pair",),
+)
+
 MODEL = Model(
     nodes=(
         BUSINESS_PARTNER,
@@ -202,6 +246,9 @@ MODEL = Model(
         DOCUMENT,
         SOURCE_RECORD,
         CHANGE_EVENT,
+        MATCH_KEY,
+        MATCH_TERM,
+        MATCH_CANDIDATE,
     ),
     relationships=(
         Relationship("HAS_ADDRESS", "BusinessPartner", "Address", "A partner's address.", ONE),
@@ -272,6 +319,13 @@ MODEL = Model(
         ),
         Relationship(
             "SOURCE_OF", "SourceRecord", "Document", "Feeds the document.", target_cardinality=ONE
+        ),
+        Relationship("HAS_MATCH_KEY", "BusinessPartner", "MatchKey", "A blocking key it has."),
+        Relationship(
+            "LEFT", "MatchCandidate", "BusinessPartner", "One side.", target_cardinality=ONE
+        ),
+        Relationship(
+            "RIGHT", "MatchCandidate", "BusinessPartner", "Other side.", target_cardinality=ONE
         ),
     ),
 )

@@ -55,12 +55,17 @@ class RunningHub:
         return httpx.Client(base_url=self.url, timeout=30.0)
 
     def graphql(
-        self, query: str, variables: dict[str, Any] | None = None, operation: str | None = None
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        operation: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         with self.client() as client:
             response = client.post(
                 "/graphql",
                 json={"query": query, "variables": variables or {}, "operationName": operation},
+                headers=headers,
             )
         body: dict[str, Any] = response.json()
         return body

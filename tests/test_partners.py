@@ -1,5 +1,7 @@
 """upsertBusinessPartner: key-mapped, idempotent, validated."""
 
+import datetime as dt
+import hashlib
 from typing import Any
 
 from hub.domain.ids import from_global
@@ -20,15 +22,29 @@ mutation Upsert($input: BusinessPartnerInput!) {
 """
 
 
+def _number(token: str) -> int:
+    return int(hashlib.sha256(token.encode()).hexdigest(), 16)
+
+
+def phone_digits(unique: str) -> str:
+    return f"{_number(unique) % 10_000_000:07d}"
+
+
+def birth_date(unique: str) -> str:
+    """Each test's person is born on another day, so duplicate detection keeps them apart."""
+    return (dt.date(1950, 1, 1) + dt.timedelta(days=_number(unique) % 18_000)).isoformat()
+
+
 def person(unique: str, **extra: Any) -> dict[str, Any]:
+    digits = phone_digits(unique)
     return {
         "source": {"system": "CRM", "key": f"P-{unique}"},
         "kind": "PERSON",
         "firstName": "Anna",
         "lastName": f"Müller {unique}",
-        "birthDate": "1980-04-02",
-        "email": "Anna.Mueller@Example.COM",
-        "phone": "+49 (89) 123-4567",
+        "birthDate": birth_date(unique),
+        "email": f"Anna.Mueller.{unique}@Example.COM",
+        "phone": f"+49 (89) {digits[:3]}-{digits[3:]}",
         "roles": ["CUSTOMER", "LESSEE"],
         "addresses": [
             {
@@ -54,8 +70,8 @@ def test_new_partner_is_created_with_normalised_values(hub: RunningHub, unique: 
     assert result["created"] and result["changed"]
     partner = result["businessPartner"]
     assert partner["name"] == f"Anna Müller {unique}"
-    assert partner["email"] == "Anna.Mueller@example.com"
-    assert partner["phone"] == "+49891234567"
+    assert partner["email"] == f"Anna.Mueller.{unique}@example.com"
+    assert partner["phone"] == f"+4989{phone_digits(unique)}"
     assert partner["roles"] == ["CUSTOMER", "LESSEE"]
     assert partner["addresses"][0]["country"] == "DE"
     assert partner["version"] == 1
@@ -103,16 +119,28 @@ def test_values_left_out_keep_what_the_hub_has(hub: RunningHub, unique: str) -> 
         "phone": "+4930111111",
     }
     result = upsert(hub, partial)["businessPartner"]
-    assert result["email"] == "Anna.Mueller@example.com"
+    assert result["email"] == f"Anna.Mueller.{unique}@example.com"
     assert result["phone"] == "+4930111111"
     assert len(result["addresses"]) == 1
 
 
-def test_another_system_key_creates_another_partner_until_matching_exists(
+def test_another_system_key_for_the_same_person_joins_the_golden_record(
     hub: RunningHub, unique: str
 ) -> None:
     crm = upsert(hub, person(unique))["businessPartner"]
     erp = upsert(hub, person(unique, source={"system": "ERP", "key": f"E-{unique}"}))
+    assert not erp["created"]
+    assert erp["businessPartner"]["id"] == crm["id"]
+    assert len(erp["businessPartner"]["sources"]) == 2
+
+
+def test_another_system_key_for_another_person_creates_another_partner(
+    hub: RunningHub, unique: str
+) -> None:
+    crm = upsert(hub, person(unique))["businessPartner"]
+    other = person(unique, source={"system": "ERP", "key": f"E-{unique}"}, firstName="Jakob")
+    other.update(lastName=f"Schmid {unique}", birthDate="1931-01-01", email=None, phone=None)
+    erp = upsert(hub, other)
     assert erp["created"]
     assert erp["businessPartner"]["id"] != crm["id"]
 

@@ -29,6 +29,12 @@ class Context:
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.store)
 
+    @property
+    def user(self) -> str:
+        """Who is asking, for the audit trail of stewards' decisions (the ``X-Hub-User``
+        header a front end or gateway sets)."""
+        return self.request.headers.get("x-hub-user") or "anonymous"
+
     def file_url(self, sha256: str) -> str:
         return str(self.request.url_for("file", sha256=sha256))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -29,8 +29,12 @@ from hub.domain.files import FileTooLarge, upload_chunks
 from hub.domain.kinds import Kind
 from hub.domain.problems import Problem
 from hub.domain.upsert import Outcome
+from hub.mastering.matcher import MatchDecision
 from hub.store import Transaction
 from hub.store.temporal import to_store
+
+if TYPE_CHECKING:
+    from hub.api.stewardship import MatchOutcome
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -68,6 +72,13 @@ class BusinessPartnerPayload:
     created: bool = strawberry.field(description=_CREATED)
     changed: bool = strawberry.field(description=_CHANGED)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+    match_outcome: Annotated[MatchOutcome, strawberry.lazy("hub.api.stewardship")] | None = (
+        strawberry.field(
+            description="What duplicate detection did: created, matched by key, merged into an "
+            "existing partner or queued for a steward; null when nothing was written.",
+            default=None,
+        )
+    )
 
 
 @strawberry.type(description="Result of a vehicle mutation.")
@@ -119,6 +130,7 @@ class _Result:
     created: bool = False
     changed: bool = False
     problems: list[Problem] = field(default_factory=list)
+    match: MatchDecision | None = None
 
 
 def _payload(
@@ -145,7 +157,7 @@ async def _upsert(
         return _Result(problems=problems)
     (outcome,) = await service.upsert_batch(info.context.store, kind, [delivery], after=after)
     row = await _row(info, kind.label, outcome.id)
-    return _Result(row, outcome.created, outcome.changed, outcome.problems)
+    return _Result(row, outcome.created, outcome.changed, outcome.problems, outcome.match)
 
 
 async def _process(info: Info, label: str, run: Callable[[Transaction, Any], Any]) -> _Result:
@@ -170,10 +182,14 @@ class MasterDataMutation:
     async def upsert_business_partner(
         self, info: Info, input: BusinessPartnerInput
     ) -> BusinessPartnerPayload:
+        from hub.api.stewardship import match_outcome  # noqa: PLC0415 - the two import each other
+
         result = await _upsert(info, kinds.BUSINESS_PARTNER, to_data(input))
-        return _payload(
+        payload = _payload(
             BusinessPartnerPayload, "business_partner", BusinessPartner.from_row, result
         )
+        payload.match_outcome = match_outcome(result.match)
+        return payload
 
     @strawberry.mutation(
         description="Create or update a vehicle; a VIN already known attaches this source "

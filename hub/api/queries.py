@@ -33,6 +33,7 @@ from hub.api.types import (
     node_from_row,
     page_request,
 )
+from hub.domain import stewardship
 from hub.domain.ids import from_global
 from hub.domain.processes import revision_order
 from hub.errors import BadRequest
@@ -142,6 +143,11 @@ class MasterDataQuery:
         if decoded is None:
             return None
         label, hub_id = decoded
+        if label == "MatchCandidate":
+            from hub.api.stewardship import MatchCandidate  # noqa: PLC0415 - imports queries' types
+
+            rows = await stewardship.candidates_by_id(info.context.store, [hub_id])
+            return MatchCandidate.from_row(rows[0]) if rows else None
         if label not in (
             "BusinessPartner",
             "Vehicle",

@@ -12,6 +12,7 @@ from hub.api.errors import ErrorCodes
 from hub.api.mutations import MasterDataMutation
 from hub.api.operation import OperationName
 from hub.api.queries import MasterDataQuery
+from hub.api.stewardship import StewardshipMutation, StewardshipQuery
 
 GOLDEN_LABELS = MODEL.golden_labels
 
@@ -47,7 +48,7 @@ class ServerInfo:
 
 
 @strawberry.type(description="Read access to the master data.")
-class Query(MasterDataQuery):
+class Query(MasterDataQuery, StewardshipQuery):
     @strawberry.field(description="Version of the hub and the database it runs on.")
     def server_info(self, info: Info) -> ServerInfo:
         store = info.context.store
@@ -67,7 +68,7 @@ class HubSchema(strawberry.Schema):
 
 
 @strawberry.type(description="Writes from source systems and business processes.")
-class Mutation(MasterDataMutation):
+class Mutation(MasterDataMutation, StewardshipMutation):
     pass
 
 

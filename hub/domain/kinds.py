@@ -38,6 +38,7 @@ class Kind:
     slots: tuple[Slot, ...] = ()
     children: tuple[str, ...] = ()
     match_natural_key: bool = True
+    matched: bool = False  # duplicates are detected on arrival (hub.mastering)
     defaults: Callable[[State], None] = field(default=_no_defaults)
 
     @property
@@ -96,6 +97,7 @@ BUSINESS_PARTNER = Kind(
     "BusinessPartner",
     children=("addresses",),
     match_natural_key=False,
+    matched=True,
     defaults=_partner_defaults,
 )
 VEHICLE = Kind(

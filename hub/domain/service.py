@@ -11,6 +11,7 @@ from neo4j.exceptions import ConstraintError
 from hub.domain.kinds import Kind
 from hub.domain.problems import Problem, Rejected
 from hub.domain.upsert import Delivery, Outcome, PartnerMatcher, upsert
+from hub.mastering.matcher import GraphMatcher
 from hub.store import Store, Transaction
 from hub.store.temporal import utc_now
 
@@ -44,6 +45,9 @@ async def upsert_batch(
     matcher: PartnerMatcher | None = None,
     after: AfterUpsert | None = None,
 ) -> list[Outcome]:
+    if matcher is None and kind.matched:
+        matcher = GraphMatcher()
+
     async def work(tx: Transaction) -> list[Outcome]:
         outcomes = await upsert(tx, kind, deliveries, now(), matcher)
         if after is not None:

@@ -28,6 +28,7 @@ from hub.domain.ids import new_id
 from hub.domain.kinds import Kind, Slot, State
 from hub.domain.problems import Path, Problem
 from hub.domain.references import resolve
+from hub.mastering.matcher import AUTO_MERGED, MATCHED_EXISTING, QUEUED_FOR_REVIEW, MatchDecision
 from hub.store import Transaction
 from hub.store.temporal import to_store
 
@@ -50,6 +51,7 @@ class Outcome:
     created: bool = False
     changed: bool = False
     problems: list[Problem] = field(default_factory=list)
+    match: MatchDecision | None = None
 
 
 class PartnerMatcher(Protocol):
@@ -59,8 +61,21 @@ class PartnerMatcher(Protocol):
     partner is identified by its source key alone.
     """
 
-    async def match(self, tx: Transaction, kind: Kind, states: list[State]) -> list[str | None]:
-        """Golden id for each state, or None to create a new record."""
+    async def match(
+        self, tx: Transaction, kind: Kind, states: list[State], now: dt.datetime
+    ) -> list[MatchDecision]:
+        """A decision for each state: merge into a record, queue, or create."""
+        ...
+
+    async def record(
+        self,
+        tx: Transaction,
+        changed: list[tuple[str, State]],
+        delivered: list[State],
+        queued: list[tuple[str, str, MatchDecision]],
+        now: dt.datetime,
+    ) -> None:
+        """After the write: keep what matching needs up to date and queue candidates."""
         ...
 
 
@@ -151,23 +166,52 @@ def _key_path(kind: Kind, delivery: Delivery) -> Path:
     return (*delivery.path, kind.natural_key[0]) if kind.natural_key else delivery.path
 
 
+async def _match(
+    tx: Transaction,
+    kind: Kind,
+    rows: list[tuple[int, Delivery, State]],
+    existing: dict[int, dict[str, Any]],
+    outcomes: list[Outcome],
+    matcher: PartnerMatcher,
+    now: dt.datetime,
+) -> None:
+    """Ask the matcher about every delivery that no key identifies; its decisions land on
+    the outcomes, with batch rows numbered as in the whole batch."""
+    unmatched = [
+        (i, state)
+        for i, _, state in rows
+        if not existing[i]["sourceId"] and not existing[i]["keyId"]
+    ]
+    for i, _, _ in rows:
+        if existing[i]["sourceId"] or existing[i]["keyId"]:
+            outcomes[i].match = MatchDecision(MATCHED_EXISTING)
+    if not unmatched:
+        return
+    answers = await matcher.match(tx, kind, [kind.merge({}, s) for _, s in unmatched], now)
+    for (i, _), decision in zip(unmatched, answers, strict=True):
+        if decision.row is not None:
+            decision.row = unmatched[decision.row][0]
+        outcomes[i].match = decision
+
+
+def _merged_into(outcomes: list[Outcome], i: int) -> str | None:
+    decision = outcomes[i].match
+    if decision is None or decision.action != AUTO_MERGED:
+        return None
+    return decision.golden or (outcomes[decision.row].id if decision.row is not None else None)
+
+
 async def _plan(
     tx: Transaction,
     kind: Kind,
     rows: list[tuple[int, Delivery, State]],
     outcomes: list[Outcome],
     matcher: PartnerMatcher | None,
+    now: dt.datetime,
 ) -> dict[str, _Plan]:
     existing = await _read_existing(tx, kind, rows)
-    unmatched = [
-        (i, state)
-        for i, _, state in rows
-        if not existing[i]["sourceId"] and not existing[i]["keyId"]
-    ]
-    matched: dict[int, str | None] = {}
-    if matcher is not None and unmatched:
-        answers = await matcher.match(tx, kind, [kind.merge({}, s) for _, s in unmatched])
-        matched = {i: answer for (i, _), answer in zip(unmatched, answers, strict=True)}
+    if matcher is not None:
+        await _match(tx, kind, rows, existing, outcomes, matcher, now)
     plans: dict[str, _Plan] = {}
     by_key: dict[tuple[Any, ...], str] = {}
     by_source: dict[tuple[str, str], str] = {}  # sources first seen in this batch
@@ -192,17 +236,20 @@ async def _plan(
             continue
         natural = natural_key_of(kind, state)
         source = (delivery.system, delivery.key)
+        merged_into = _merged_into(outcomes, i)
         golden_id = (
-            source_id
-            or by_source.get(source)
-            or key_id
-            or matched.get(i)
-            or by_key.get(natural or ())
+            source_id or by_source.get(source) or key_id or merged_into or by_key.get(natural or ())
         )
         plan = plans.get(golden_id or "")
         if plan is None and golden_id:
-            stored = found["sourceState"] if golden_id == source_id else found["keyState"]
-            version = found["sourceVersion"] if golden_id == source_id else found["keyVersion"]
+            if golden_id == merged_into:
+                decision = outcomes[i].match
+                assert decision is not None
+                stored, version = decision.state, decision.version
+            elif golden_id == source_id:
+                stored, version = found["sourceState"], found["sourceVersion"]
+            else:
+                stored, version = found["keyState"], found["keyVersion"]
             base = json.loads(stored) if stored else {}
             plan = _Plan(golden_id, base, base, version or 0, created=False)
         elif plan is None:
@@ -497,7 +544,7 @@ async def upsert(
             rows.append((i, delivery, state))
     if not rows:
         return outcomes
-    plans = await _plan(tx, kind, rows, outcomes, matcher)
+    plans = await _plan(tx, kind, rows, outcomes, matcher, now)
     clashes = await _check_children(tx, kind, plans)
     if clashes:
         for outcome in outcomes:
@@ -506,7 +553,42 @@ async def upsert(
                 outcome.created = outcome.changed = False
         plans = {pid: plan for pid, plan in plans.items() if pid not in clashes}
     await _write(tx, kind, list(plans.values()), now)
+    if matcher is not None:
+        await _record_matching(tx, kind, rows, plans, outcomes, matcher, now)
     for outcome in outcomes:
         if outcome.problems:
             outcome.id = None
+            outcome.match = None
     return outcomes
+
+
+def _action(outcome: Outcome) -> str | None:
+    return outcome.match.action if outcome.match else None
+
+
+async def _record_matching(
+    tx: Transaction,
+    kind: Kind,
+    rows: list[tuple[int, Delivery, State]],
+    plans: dict[str, _Plan],
+    outcomes: list[Outcome],
+    matcher: PartnerMatcher,
+    now: dt.datetime,
+) -> None:
+    written = [i for i, _, _ in rows if not outcomes[i].problems and outcomes[i].id in plans]
+    delivered = [
+        kind.merge({}, state)
+        for i, _, state in rows
+        if i in written and _action(outcomes[i]) not in (None, MATCHED_EXISTING)
+    ]
+    queued = []
+    for i in written:
+        decision = outcomes[i].match
+        if decision is None or decision.action != QUEUED_FOR_REVIEW:
+            continue
+        other = decision.golden or (outcomes[decision.row].id if decision.row is not None else None)
+        left = outcomes[i].id
+        if other and left and other != left:
+            queued.append((left, other, decision))
+    changed = [(plan.id, plan.state) for plan in plans.values() if plan.changed]
+    await matcher.record(tx, changed, delivered, queued, now)

@@ -1,0 +1,83 @@
+"""How business partners are matched: thresholds and the evidence each feature carries.
+
+A pair's score is a probability. Each compared feature adds a weight (log2 of how much more
+likely the observed agreement is for the same partner than for two different ones, as in
+Fellegi and Sunter's model) to a prior; missing values add nothing.
+
+- ``score >= AUTO_MERGE``: the records are merged without a person;
+- ``REVIEW <= score < AUTO_MERGE``: a match candidate waits for a steward;
+- below ``REVIEW``: nothing.
+
+Deterministic rules come before the weights: the same tax number in the same country is a
+match; two persons with clearly different birth dates, or a person and an organisation, are
+not.
+"""
+
+from __future__ import annotations
+
+AUTO_MERGE = 0.9
+REVIEW = 0.6
+PRIOR = -11.0  # log2 odds that two records sharing a blocking key are the same partner
+# Persons with different birth dates score at most this: a father and son at one address
+# look alike in everything else, so such a pair is never merged without a person.
+BIRTH_DATE_CEILING = 0.85
+
+# Similarity levels: (at least this similar, weight). The first level reached applies; below
+# every level the feature disagrees and ``DISAGREE`` applies.
+LEVELS: dict[str, tuple[tuple[float, float], ...]] = {
+    "lastName": ((0.99, 7.5), (0.93, 7.0), (0.85, 5.0)),
+    "firstName": ((0.99, 7.0), (0.93, 6.5), (0.85, 3.0)),
+    "name": ((0.99, 10.0), (0.94, 8.0), (0.88, 4.0)),
+    "legalForm": ((1.0, 0.5),),
+    "birthDate": ((1.0, 14.0), (0.5, 4.5)),
+    "street": ((0.99, 9.0), (0.9, 8.0)),
+    "houseNumber": ((1.0, 5.5),),
+    "postalCode": ((1.0, 8.0), (0.75, 2.5)),
+    "city": ((0.95, 8.0), (0.85, 5.0)),
+    "email": ((1.0, 12.0),),
+    "phone": ((1.0, 12.0),),
+    "taxNumber": ((1.0, 14.0),),
+    "sharedVehicle": ((1.0, 8.0),),
+    "sharedCard": ((1.0, 6.0),),
+}
+DISAGREE: dict[str, float] = {
+    "lastName": -3.5,
+    "firstName": -3.0,
+    "name": -6.0,
+    "legalForm": -1.0,
+    "birthDate": -4.0,
+    "street": -3.5,
+    "houseNumber": -2.5,
+    "postalCode": -2.5,
+    "city": -3.5,
+    "email": -1.0,
+    "phone": -1.0,
+    "taxNumber": -10.0,
+    "sharedVehicle": 0.0,
+    "sharedCard": 0.0,
+}
+
+# Agreement on these weighs by how common the value is (at most its level's weight):
+# log2(M_EXACT / share of partners with that value).
+# Each feature maps to the term list its frequencies come from; first and last names share
+# one, since a name swapped into the other field is just as common.
+TERM_FEATURES = {
+    "lastName": "personName",
+    "firstName": "personName",
+    "name": "name",
+    "street": "street",
+    "postalCode": "postalCode",
+    "city": "city",
+}
+M_EXACT = 0.9
+TERM_PRIOR_RECORDS = 1000  # frequencies count as if this many partners had been seen before
+MIN_FUZZY_LENGTH = 4  # shorter values agree exactly or not at all
+
+# Street, house number, postal code and city say one thing together: where the partner is.
+# Their joint evidence is capped, so two people at the same address are not one person.
+PLACE_FEATURES = frozenset({"street", "houseNumber", "postalCode", "city"})
+PLACE_CAP = 12.0
+NEIGHBOUR_CAP = 1.0  # same street, another house number
+
+# A blocking key shared by more records than this says too little to compare them all.
+MAX_BLOCK = 200

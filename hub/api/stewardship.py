@@ -1,0 +1,215 @@
+"""The stewards' part of the API: the match queue and its decisions (``stewardship.graphql``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+
+from hub.api.context import Info
+from hub.api.mutations import UserError, user_errors
+from hub.api.types import BusinessPartner, Connection, Node, connection, native, page_request
+from hub.domain import service, stewardship
+from hub.domain.ids import from_global, to_global
+from hub.domain.problems import Problem
+from hub.mastering.matcher import MatchDecision
+from hub.read.pagination import forward_window
+
+Row = dict[str, Any]
+
+
+@strawberry.enum(description="What matching did with a partner delivery.")
+class MatchAction(Enum):
+    CREATED = strawberry.enum_value("CREATED", description="No existing partner is similar.")
+    MATCHED_EXISTING = strawberry.enum_value(
+        "MATCHED_EXISTING", description="Identified by its source key (or already known)."
+    )
+    AUTO_MERGED = strawberry.enum_value(
+        "AUTO_MERGED", description="Similar enough to an existing partner to be merged into it."
+    )
+    QUEUED_FOR_REVIEW = strawberry.enum_value(
+        "QUEUED_FOR_REVIEW",
+        description="Created, and proposed to a steward as a possible duplicate.",
+    )
+
+
+@strawberry.enum(description="Where a match candidate stands.")
+class MatchCandidateStatus(Enum):
+    OPEN = strawberry.enum_value("OPEN", description="Waiting for a steward.")
+    MERGED = strawberry.enum_value("MERGED", description="The two partners were merged.")
+    REJECTED = strawberry.enum_value(
+        "REJECTED", description="Not the same partner; the pair is never proposed again."
+    )
+
+
+@strawberry.type(description="How one feature of two partners compared.")
+class FeatureScore:
+    feature: str = strawberry.field(
+        description="e.g. lastName, birthDate, street, taxNumber, sharedVehicle."
+    )
+    score: float = strawberry.field(description="Similarity from 0 (different) to 1 (same).")
+    weight: float = strawberry.field(
+        description="Evidence it added to the score (log2 odds); negative when it speaks "
+        "against a match. Agreement on a common value weighs less than on a rare one."
+    )
+    left: str | None = strawberry.field(description="The left partner's value, normalised.")
+    right: str | None = strawberry.field(description="The right partner's value, normalised.")
+
+
+def _features(raw: str | None) -> list[FeatureScore]:
+    return [
+        FeatureScore(
+            feature=f["feature"],
+            score=f["score"],
+            weight=f["weight"],
+            left=f.get("left"),
+            right=f.get("right"),
+        )
+        for f in json.loads(raw or "[]")
+    ]
+
+
+@strawberry.type(description="Two partners that may be the same, for a steward to decide.")
+class MatchCandidate(Node):
+    left_id: strawberry.Private[str]
+    right_id: strawberry.Private[str]
+    status: MatchCandidateStatus = strawberry.field(description="Open, merged or rejected.")
+    score: float = strawberry.field(description="Probability that both are the same partner.")
+    features: list[FeatureScore] = strawberry.field(description="Per-feature comparison.")
+    explanation: str = strawberry.field(description="Why the pair was proposed, in words.")
+    created_at: dt.datetime = strawberry.field(description="When the pair was proposed.")
+    decided_at: dt.datetime | None = strawberry.field(description="When a steward decided.")
+    decided_by: str | None = strawberry.field(description="Who decided.")
+    reason: str | None = strawberry.field(description="Why, in the steward's words.")
+
+    @classmethod
+    def from_row(cls, row: Row) -> MatchCandidate:
+        return cls(
+            id=strawberry.ID(to_global("MatchCandidate", row["id"])),
+            left_id=row["leftId"],
+            right_id=row["rightId"],
+            status=MatchCandidateStatus(row["status"]),
+            score=row["score"],
+            features=_features(row.get("features")),
+            explanation=row.get("explanation") or "",
+            created_at=native(row["createdAt"]),
+            decided_at=native(row.get("decidedAt")),
+            decided_by=row.get("decidedBy"),
+            reason=row.get("reason"),
+        )
+
+    @strawberry.field(description="The partner the pair was proposed for (the newer one).")
+    async def left(self, info: Info) -> BusinessPartner:
+        return await _partner(info, self.left_id)
+
+    @strawberry.field(description="The partner it may duplicate.")
+    async def right(self, info: Info) -> BusinessPartner:
+        return await _partner(info, self.right_id)
+
+
+async def _partner(info: Info, hub_id: str) -> BusinessPartner:
+    row = await info.context.loaders.node("BusinessPartner").load(hub_id)
+    assert row is not None, "a candidate's partners are never deleted"
+    return BusinessPartner.from_row(row)
+
+
+@strawberry.type(description="What matching did with a partner delivery.")
+class MatchOutcome:
+    action: MatchAction = strawberry.field(description="Created, matched, merged or queued.")
+    score: float | None = strawberry.field(
+        description="Score against the most similar partner, when one was compared."
+    )
+    candidate_id: strawberry.Private[str | None]
+
+    @strawberry.field(description="The match candidate queued for a steward, if any.")
+    async def candidate(self, info: Info) -> MatchCandidate | None:
+        if self.candidate_id is None:
+            return None
+        rows = await stewardship.candidates_by_id(info.context.store, [self.candidate_id])
+        return MatchCandidate.from_row(rows[0]) if rows else None
+
+
+def match_outcome(decision: MatchDecision | None) -> MatchOutcome | None:
+    if decision is None:
+        return None
+    return MatchOutcome(
+        action=MatchAction(decision.action),
+        score=decision.score,
+        candidate_id=decision.candidate,
+    )
+
+
+@strawberry.type(description="Result of a decision on a match candidate.")
+class MatchCandidatePayload:
+    match_candidate: MatchCandidate | None = strawberry.field(description="The candidate.")
+    user_errors: list[UserError] = strawberry.field(
+        description="Problems with the input; when present nothing was written."
+    )
+
+
+@strawberry.type(description="The stewards' queue of possible duplicates.")
+class StewardshipQuery:
+    @strawberry.field(description="Possible duplicates, best score first, in pages.")
+    async def match_candidates(
+        self,
+        info: Info,
+        status: MatchCandidateStatus | None = MatchCandidateStatus.OPEN,
+        min_score: Annotated[
+            float | None, strawberry.argument(description="Only candidates scoring at least this.")
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Page size, 20 when not given, at most 100."),
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor after which the page starts.")
+        ] = None,
+    ) -> Connection[MatchCandidate]:
+        window = forward_window(page_request(first, after))
+        store = info.context.store
+        wanted = status.name if status else None
+        rows = await stewardship.candidates(
+            store, wanted, min_score, window.offset, window.limit + 1
+        )
+
+        async def count() -> int:
+            return await stewardship.count_candidates(store, wanted, min_score)
+
+        return connection(
+            [MatchCandidate.from_row(r) for r in rows[: window.limit]],
+            window,
+            counter=count,
+            has_next=len(rows) > window.limit,
+        )
+
+
+@strawberry.type(description="Stewards' decisions.")
+class StewardshipMutation:
+    @strawberry.mutation(
+        description="Decide that a candidate pair is not the same partner; the pair is never "
+        "proposed again. Recorded with who (the X-Hub-User header), when and why."
+    )
+    async def reject_match_candidate(
+        self, info: Info, id: strawberry.ID, reason: str | None = None
+    ) -> MatchCandidatePayload:
+        decoded = from_global(id)
+        if decoded is None or decoded[0] != "MatchCandidate":
+            return MatchCandidatePayload(
+                match_candidate=None,
+                user_errors=user_errors(
+                    [Problem(("id",), "INVALID_ID", f"{id!r} is not a match candidate's ID")]
+                ),
+            )
+        result = await service.run_process(
+            info.context.store,
+            lambda tx, now: stewardship.reject(tx, decoded[1], reason, info.context.user, now),
+        )
+        if isinstance(result, list):
+            return MatchCandidatePayload(match_candidate=None, user_errors=user_errors(result))
+        rows = await stewardship.candidates_by_id(info.context.store, [decoded[1]])
+        return MatchCandidatePayload(
+            match_candidate=MatchCandidate.from_row(rows[0]), user_errors=[]
+        )

@@ -1,0 +1,243 @@
+"""Duplicate detection in the write path.
+
+Every partner delivery that no source key identifies is compared with the partners sharing
+one of its blocking keys (and with earlier rows of the same batch), then
+
+- merged into the best one when the score reaches ``AUTO_MERGE``;
+- created, with a match candidate for a steward, when it reaches ``REVIEW``;
+- created otherwise.
+
+Blocking keys are ``MatchKey`` nodes linked from each partner; a writer takes their write
+locks before it reads the candidates, so two writers delivering the same new partner at
+once are serialised (Neo4j) or one of them fails and is retried (ArcadeDB): the second sees
+the first's record and never creates a silent duplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from graph_schema import matching as rules
+from hub.domain.ids import new_id
+from hub.domain.kinds import Kind, State
+from hub.mastering.compare import Verdict, compare
+from hub.mastering.profile import Profile, blocking_keys, profile, terms
+from hub.store import Transaction
+
+CREATED = "CREATED"
+MATCHED_EXISTING = "MATCHED_EXISTING"
+AUTO_MERGED = "AUTO_MERGED"
+QUEUED_FOR_REVIEW = "QUEUED_FOR_REVIEW"
+
+_ALL = "*"
+
+
+@dataclass
+class MatchDecision:
+    """What matching decided for one delivery."""
+
+    action: str
+    score: float | None = None
+    golden: str | None = None  # the existing record it is merged into or queued against
+    row: int | None = None  # or the earlier row of the batch it is merged into / queued against
+    verdict: Verdict | None = None
+    candidate: str | None = None  # id of the match candidate written for a steward
+    state: str | None = None  # the stored state of ``golden``, to merge into
+    version: int | None = None
+
+
+_LOCK_AND_READ = """
+UNWIND $keys AS k
+MERGE (m:MatchKey {value: k})
+ON CREATE SET m.size = 0
+SET m.lockedAt = $now
+WITH m WHERE m.size > 0 AND m.size <= $max
+MATCH (m)<-[:HAS_MATCH_KEY]-(c:BusinessPartner)
+WHERE c.mergedInto IS NULL
+RETURN m.value AS key, c.id AS id, c.state AS state, c.version AS version
+"""
+
+_TERMS = """
+UNWIND $terms AS t
+OPTIONAL MATCH (x:MatchTerm {term: t})
+RETURN t AS term, x.count AS count
+"""
+
+
+class Frequencies:
+    """How common values are, from term counts.
+
+    A share is smoothed towards a prior of one in ``rules.TERM_PRIOR_RECORDS``: counted on a
+    few dozen partners, every value looks common, and a small hub would match nothing.
+    """
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self.total = counts.get(_ALL) or 0
+
+    def __call__(self, feature: str, value: str) -> float:
+        seen = self.counts.get(f"{feature}:{value}", 0)
+        return (seen + 1) / (self.total + rules.TERM_PRIOR_RECORDS)
+
+
+async def read_frequencies(tx: Transaction, profiles: list[Profile]) -> Frequencies:
+    wanted = sorted({t for p in profiles for t in terms(p)} | {_ALL})
+    rows = await tx.run(_TERMS, {"terms": wanted})
+    return Frequencies({r["term"]: r["count"] or 0 for r in rows})
+
+
+def _decide(best: MatchDecision) -> MatchDecision:
+    score = best.score or 0.0
+    if score >= rules.AUTO_MERGE:
+        best.action = AUTO_MERGED
+    elif score >= rules.REVIEW:
+        best.action = QUEUED_FOR_REVIEW
+    else:
+        return MatchDecision(CREATED, best.score if best.verdict else None)
+    return best
+
+
+class GraphMatcher:
+    """Matches partner deliveries against the graph; see the module documentation."""
+
+    async def match(
+        self, tx: Transaction, kind: Kind, states: list[State], now: dt.datetime
+    ) -> list[MatchDecision]:
+        profiles = [profile(state) for state in states]
+        keys = [blocking_keys(p) for p in profiles]
+        found = await tx.run(
+            _LOCK_AND_READ,
+            {"keys": sorted({k for ks in keys for k in ks}), "now": now, "max": rules.MAX_BLOCK},
+        )
+        by_key: dict[str, set[str]] = defaultdict(set)
+        stored: dict[str, Profile] = {}
+        raw: dict[str, tuple[str, int]] = {}
+        for row in found:
+            if row["id"] not in stored and row["state"]:
+                stored[row["id"]] = profile(json.loads(row["state"]))
+                raw[row["id"]] = (row["state"], row["version"])
+            if row["id"] in stored:
+                by_key[row["key"]].add(row["id"])
+        frequency = await read_frequencies(tx, profiles + list(stored.values()))
+        earlier: dict[str, list[int]] = defaultdict(list)
+        decisions = []
+        for i, (mine, my_keys) in enumerate(zip(profiles, keys, strict=True)):
+            best = MatchDecision(CREATED, 0.0)
+            for golden in sorted({g for k in my_keys for g in by_key.get(k, ())}):
+                verdict = compare(mine, stored[golden], frequency)
+                if verdict.score > (best.score or 0.0):
+                    state, version = raw[golden]
+                    best = MatchDecision(
+                        CREATED, verdict.score, golden, None, verdict, None, state, version
+                    )
+            for j in sorted({j for k in my_keys for j in earlier.get(k, ())}):
+                verdict = compare(mine, profiles[j], frequency)
+                if verdict.score > (best.score or 0.0):
+                    best = MatchDecision(CREATED, verdict.score, None, j, verdict)
+            decisions.append(_decide(best))
+            for key in my_keys:
+                earlier[key].append(i)
+        return decisions
+
+    async def record(
+        self,
+        tx: Transaction,
+        changed: list[tuple[str, State]],
+        delivered: list[State],
+        queued: list[tuple[str, str, MatchDecision]],
+        now: dt.datetime,
+    ) -> None:
+        """After the write: link the partners' blocking keys, count the delivered values and
+        queue the candidates."""
+        await link_keys(tx, [(pid, blocking_keys(profile(state))) for pid, state in changed])
+        await count_terms(tx, [profile(state) for state in delivered])
+        for left, right, decision in queued:
+            decision.candidate = await propose(tx, left, right, decision, now)
+
+
+async def link_keys(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
+    rows = [{"id": pid, "keys": keys} for pid, keys in partners if keys]
+    if not rows:
+        return
+    await tx.run(
+        "UNWIND $rows AS r MATCH (p:BusinessPartner {id: r.id}) UNWIND r.keys AS k "
+        "MERGE (m:MatchKey {value: k}) ON CREATE SET m.size = 0 "
+        "MERGE (p)-[:HAS_MATCH_KEY]->(m)",
+        {"rows": rows},
+    )
+    # Sizes are recounted while a block is small enough to be used; past the limit the
+    # block is never read again, so its exact size no longer matters.
+    await tx.run(
+        "UNWIND $keys AS k MATCH (m:MatchKey {value: k}) WHERE m.size <= $max "
+        "SET m.size = COUNT { (m)<-[:HAS_MATCH_KEY]-() }",
+        {"keys": sorted({k for r in rows for k in r["keys"]}), "max": rules.MAX_BLOCK},
+    )
+
+
+async def count_terms(tx: Transaction, profiles: list[Profile]) -> None:
+    counts: dict[str, int] = defaultdict(int)
+    for p in profiles:
+        counts[_ALL] += 1
+        for term in set(terms(p)):
+            counts[term] += 1
+    if not profiles:
+        return
+    await tx.run(
+        "UNWIND $rows AS r MERGE (x:MatchTerm {term: r.term}) "
+        "SET x.count = coalesce(x.count, 0) + r.n",
+        {"rows": [{"term": t, "n": n} for t, n in sorted(counts.items())]},
+    )
+
+
+def pair_of(a: str, b: str) -> str:
+    return "|".join(sorted((a, b)))
+
+
+def features_json(verdict: Verdict | None) -> str:
+    if verdict is None:
+        return "[]"
+    return json.dumps(
+        [
+            {
+                "feature": f.feature,
+                "score": f.similarity,
+                "weight": f.weight,
+                "left": f.left,
+                "right": f.right,
+            }
+            for f in verdict.features
+        ],
+        ensure_ascii=False,
+    )
+
+
+async def propose(
+    tx: Transaction, left: str, right: str, decision: MatchDecision, now: dt.datetime
+) -> str | None:
+    """A candidate for a steward; None when the pair was proposed before (a rejected pair
+    is never proposed again)."""
+    params: dict[str, Any] = {
+        "id": new_id(),
+        "pair": pair_of(left, right),
+        "left": left,
+        "right": right,
+        "score": decision.score,
+        "features": features_json(decision.verdict),
+        "explanation": decision.verdict.explanation if decision.verdict else "",
+        "now": now,
+    }
+    existing = await tx.run("MATCH (c:MatchCandidate {pair: $pair}) RETURN c.id AS id", params)
+    if existing:
+        return None
+    await tx.run(
+        "MATCH (l:BusinessPartner {id: $left}) MATCH (r:BusinessPartner {id: $right}) "
+        "CREATE (c:MatchCandidate {id: $id, pair: $pair, status: 'OPEN', score: $score, "
+        "features: $features, explanation: $explanation, createdAt: $now}) "
+        "CREATE (c)-[:LEFT]->(l) CREATE (c)-[:RIGHT]->(r)",
+        params,
+    )
+    return str(params["id"])

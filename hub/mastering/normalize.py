@@ -1,0 +1,147 @@
+"""Canonical forms of the values partners are matched on.
+
+Two source systems spell the same partner differently: ``Müller`` and ``Mueller``,
+``Bahnhofstr. 7`` and ``Bahnhofstraße 7``, ``Weber GmbH`` and ``Weber Gesellschaft mit
+beschränkter Haftung``, ``+49 89 1234567`` and ``089 1234567``, ``王芳`` and ``Wang Fang``.
+Every function here maps such variants to one form, so comparisons and blocking keys see the
+same text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_NOT_WORD = re.compile(r"[^\w]+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+# Legal forms, longest spelling first, each to one token. Chinese forms are matched on the
+# characters before transliteration.
+_CJK_FORMS = (("股份有限公司", " ag "), ("有限责任公司", " ltd "), ("有限公司", " ltd "))
+_LEGAL_FORMS = (
+    ("gesellschaft mit beschraenkter haftung", "gmbh"),
+    ("gesellschaft mbh", "gmbh"),
+    ("ges mbh", "gmbh"),
+    ("ges m b h", "gmbh"),
+    ("g m b h", "gmbh"),
+    ("aktiengesellschaft", "ag"),
+    ("kommanditgesellschaft", "kg"),
+    ("offene handelsgesellschaft", "ohg"),
+    ("eingetragener kaufmann", "ek"),
+    ("e k", "ek"),
+    ("limited", "ltd"),
+    ("incorporated", "inc"),
+    ("corporation", "corp"),
+    ("company", "co"),
+    ("compagnie", "co"),
+)
+LEGAL_FORM_TOKENS = frozenset({"gmbh", "ag", "kg", "ohg", "ek", "ltd", "inc", "corp", "co", "se"})
+
+_STREET_SUFFIXES = (
+    (re.compile(r"(str|strasse)$"), "strasse"),
+    (re.compile(r"^(str|strasse)$"), "strasse"),
+    (re.compile(r"^st$"), "street"),
+    (re.compile(r"^rd$"), "road"),
+    (re.compile(r"^ave?$"), "avenue"),
+    (re.compile(r"^cres$"), "crescent"),
+    (re.compile(r"^pl$"), "place"),
+    (re.compile(r"^dr$"), "drive"),
+    (re.compile(r"^ct$"), "court"),
+)
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK.search(text) is not None
+
+
+@lru_cache(maxsize=65536)
+def text(value: str | None) -> str:
+    """Lower case, umlauts spelt out, other diacritics dropped, Chinese characters as
+    pinyin, punctuation as single spaces."""
+    if not value:
+        return ""
+    value = unicodedata.normalize("NFKC", value).casefold().translate(_GERMAN)
+    if has_cjk(value):
+        value = " ".join(lazy_pinyin(value))
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_NOT_WORD.sub(" ", stripped).split())
+
+
+def tokens(value: str | None) -> list[str]:
+    return text(value).split()
+
+
+@lru_cache(maxsize=65536)
+def organization(value: str | None) -> tuple[str, str]:
+    """(core name, legal form) of an organisation: ``("weber", "gmbh")``."""
+    if not value:
+        return "", ""
+    for spelling, form in _CJK_FORMS:
+        value = value.replace(spelling, form)
+    name = f" {text(value)} "
+    for spelling, form in _LEGAL_FORMS:
+        name = name.replace(f" {spelling} ", f" {form} ")
+    words = name.split()
+    core = [w for w in words if w not in LEGAL_FORM_TOKENS]
+    forms = [w for w in words if w in LEGAL_FORM_TOKENS]
+    return " ".join(core), " ".join(forms)
+
+
+@lru_cache(maxsize=65536)
+def street(value: str | None) -> str:
+    """A street name with its suffix spelt out and without spaces: ``bahnhofstrasse``."""
+    words = tokens((value or "").replace(".", " "))
+    return "".join(_spelt_out(word) for word in words)
+
+
+def _spelt_out(word: str) -> str:
+    for pattern, spelt in _STREET_SUFFIXES:
+        if pattern.search(word):
+            return pattern.sub(spelt, word)
+    return word
+
+
+def house_number(value: str | None) -> str:
+    """``12 a``, ``12A`` and ``12-a`` all read ``12a``."""
+    return "".join(tokens(value))
+
+
+def postal_code(value: str | None) -> str:
+    return "".join(ch for ch in (value or "") if ch.isalnum()).upper()
+
+
+def email(value: str | None) -> str:
+    """Lower case, without a ``+tag`` in the local part."""
+    if not value or "@" not in value:
+        return ""
+    local, _, domain = value.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+_PHONE_TAIL = 8
+
+
+def phone(value: str | None) -> str:
+    """The last eight digits: the same line written internationally (``+49 89 ...``,
+    ``0049 89 ...``) or nationally (``089 ...``) ends the same."""
+    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    return digits[-_PHONE_TAIL:] if len(digits) >= _PHONE_TAIL else ""
+
+
+def tax_number(value: str | None) -> str:
+    """Letters and digits only, upper case, without a leading country prefix."""
+    compact = "".join(ch for ch in (value or "") if ch.isalnum()).upper()
+    if len(compact) > 2 and compact[:2].isalpha() and compact[2:].isdigit():
+        return compact[2:]
+    return compact
+
+
+def date(value: str | None) -> str:
+    """``YYYYMMDD`` from an ISO date or a run of digits; empty when it is not one."""
+    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    return digits if len(digits) == 8 else ""

@@ -1,0 +1,131 @@
+"""A partner as the matcher sees it: normalised values, its neighbours, its blocking keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import jellyfish
+
+from hub.mastering import normalize as norm
+
+
+@dataclass(frozen=True)
+class Place:
+    street: str
+    number: str
+    postal: str
+    city: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    kind: str
+    first: str = ""
+    last: str = ""
+    organization: str = ""
+    legal_form: str = ""
+    birth: str = ""
+    tax: str = ""
+    country: str = ""
+    email: str = ""
+    phone: str = ""
+    places: tuple[Place, ...] = ()
+    vehicles: frozenset[str] = field(default_factory=frozenset)
+    cards: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def person(self) -> bool:
+        return self.kind == "PERSON"
+
+
+def profile(
+    state: dict[str, Any],
+    vehicles: frozenset[str] = frozenset(),
+    cards: frozenset[str] = frozenset(),
+) -> Profile:
+    """The profile of a partner's state (the shape of its upsert input)."""
+    addresses = state.get("addresses") or []
+    places = tuple(
+        Place(
+            norm.street(a.get("street")),
+            norm.house_number(a.get("houseNumber")),
+            norm.postal_code(a.get("postalCode")),
+            norm.text(a.get("city")),
+        )
+        for a in addresses
+    )
+    organization, legal_form = norm.organization(state.get("organizationName"))
+    country = next((a.get("country") or "" for a in addresses if a.get("country")), "")
+    return Profile(
+        kind=state.get("kind") or "",
+        first=norm.text(state.get("firstName")),
+        last=norm.text(state.get("lastName")),
+        organization=organization,
+        legal_form=legal_form,
+        birth=norm.date(state.get("birthDate")),
+        tax=norm.tax_number(state.get("taxNumber")),
+        country=country.upper(),
+        email=norm.email(state.get("email")),
+        phone=norm.phone(state.get("phone")),
+        places=places,
+        vehicles=vehicles,
+        cards=cards,
+    )
+
+
+def terms(p: Profile) -> list[str]:
+    """``feature:value`` for every value whose frequency weighs an agreement."""
+    values = [("personName", p.last), ("personName", p.first), ("name", p.organization)]
+    for place in p.places[:1]:
+        values += [("street", place.street), ("postalCode", place.postal), ("city", place.city)]
+    return [f"{feature}:{value}" for feature, value in values if value]
+
+
+@lru_cache(maxsize=65536)
+def sound(word: str) -> str:
+    """A phonetic code, so that a typo in a vowel or a doubled letter keeps the key."""
+    return jellyfish.nysiis(word.replace(" ", "")) if word else ""
+
+
+def _contact_keys(p: Profile) -> list[str]:
+    values = (("t", p.tax), ("e", p.email), ("p", p.phone))
+    return [f"{prefix}:{value}" for prefix, value in values if value]
+
+
+def _person_keys(p: Profile) -> list[str]:
+    keys = []
+    names = sorted(x for x in (sound(p.first), sound(p.last)) if x)
+    if len(names) == 2:
+        keys.append(f"n:{names[0]}|{names[1]}")
+    if p.birth:
+        keys.append(f"b:{p.birth}")
+    for place in p.places[:3]:
+        for name, other in ((p.last, p.first), (p.first, p.last)):
+            if name and other and place.postal:
+                keys.append(f"s:{sound(name)}|{other[0]}|{place.postal}")
+        if p.last and p.first and place.city:
+            keys.append(f"c:{sound(p.last)}|{p.first[0]}|{sound(place.city)}")
+    return keys
+
+
+def _place_keys(p: Profile) -> list[str]:
+    keys = []
+    for place in p.places[:3]:
+        if place.postal and place.number:
+            keys.append(f"a:{place.postal}|{place.number}|{place.street[:3]}")
+        if place.street and place.number:
+            keys.append(f"h:{sound(place.street)}|{place.number}")
+    return keys
+
+
+def blocking_keys(p: Profile) -> list[str]:
+    """Keys two records of the same partner very likely share; only records sharing one are
+    compared. Each key is selective on its own; together they survive a typo in any field."""
+    keys = _contact_keys(p) + _place_keys(p)
+    if p.person:
+        keys += _person_keys(p)
+    elif p.organization:
+        keys += [f"o:{p.organization.replace(' ', '')}", f"o:{sound(p.organization)}"]
+    return sorted(set(keys))

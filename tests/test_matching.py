@@ -1,0 +1,383 @@
+"""Duplicate detection on arrival, the match queue and stewards' rejections."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from hub.mastering import normalize as norm
+from hub.mastering.compare import compare
+from hub.mastering.profile import blocking_keys, profile
+from tests.harness import RunningHub
+
+_counter = itertools.count()
+
+UPSERT = """
+mutation($input: BusinessPartnerInput!) {
+  upsertBusinessPartner(input: $input) {
+    businessPartner { id name sources { system key } }
+    created changed
+    matchOutcome { action score candidate { id status score explanation
+      features { feature score weight left right } left { id } right { id } } }
+    userErrors { field code message }
+  }
+}
+"""
+
+QUEUE = """
+query($min: Float) {
+  matchCandidates(minScore: $min, first: 100) {
+    totalCount
+    edges { node { id status score left { id } right { id } } }
+  }
+}
+"""
+
+REJECT = """
+mutation($id: ID!, $reason: String) {
+  rejectMatchCandidate(id: $id, reason: $reason) {
+    matchCandidate { id status reason decidedBy decidedAt }
+    userErrors { field code message }
+  }
+}
+"""
+
+
+def unique(prefix: str) -> str:
+    """A surname no other test uses, so tests never match each other's partners."""
+    letters = "bcdfghklmnprstvwz"
+    n = next(_counter) + 7919 * (id(prefix) % 97)
+    word = ""
+    for _ in range(6):
+        n, r = divmod(n, len(letters))
+        word += letters[r] + "aeiou"[r % 5]
+    return prefix + word
+
+
+def person(system: str, key: str, first: str, last: str, **extra: object) -> dict[str, object]:
+    return {
+        "source": {"system": system, "key": key},
+        "kind": "PERSON",
+        "firstName": first,
+        "lastName": last,
+        **extra,
+    }
+
+
+def munich(street: str = "Bahnhofstraße", number: str = "12") -> list[dict[str, str]]:
+    return [
+        {
+            "street": street,
+            "houseNumber": number,
+            "postalCode": "80331",
+            "city": "München",
+            "country": "DE",
+        }
+    ]
+
+
+def upsert(hub: RunningHub, data: dict[str, object]) -> dict[str, Any]:
+    body = hub.graphql(UPSERT, {"input": data})
+    assert "errors" not in body, body
+    payload = body["data"]["upsertBusinessPartner"]
+    assert payload["userErrors"] == [], payload
+    return payload  # type: ignore[no-any-return]
+
+
+# ---- normalisation and scoring (no database) ----------------------------------------------
+
+
+def test_umlaut_spellings_normalise_alike() -> None:
+    assert norm.text("Müller") == norm.text("Mueller") == "mueller"
+    assert norm.text("Straße") == norm.text("STRASSE")
+
+
+def test_street_abbreviations_and_house_numbers_normalise_alike() -> None:
+    assert norm.street("Bahnhofstr.") == norm.street("Bahnhofstraße") == "bahnhofstrasse"
+    assert norm.street("Bahnhof Str.") == "bahnhofstrasse"
+    assert norm.house_number("12 a") == norm.house_number("12A") == "12a"
+
+
+def test_legal_forms_normalise_to_one_token() -> None:
+    assert norm.organization("Weber GmbH") == ("weber", "gmbh")
+    assert norm.organization("Weber Gesellschaft mit beschränkter Haftung") == ("weber", "gmbh")
+    assert norm.organization("Weber Gesellschaft mbH") == ("weber", "gmbh")
+    assert norm.organization("杭州赵氏科技有限公司") == ("hang zhou zhao shi ke ji", "ltd")
+
+
+def test_phone_and_email_have_canonical_forms() -> None:
+    assert norm.phone("+49 89 1234567") == norm.phone("089 1234567")
+    assert norm.email(" Anna.Mueller+crm@Example.COM ") == "anna.mueller@example.com"
+
+
+def test_chinese_names_in_characters_and_pinyin_compare_equal() -> None:
+    chars = profile({"kind": "PERSON", "firstName": "芳", "lastName": "王"})
+    pinyin = profile({"kind": "PERSON", "firstName": "Fang", "lastName": "Wang"})
+    assert (chars.first, chars.last) == (pinyin.first, pinyin.last)
+    assert set(blocking_keys(chars)) & set(blocking_keys(pinyin))
+
+
+def test_same_tax_number_in_same_country_is_a_match() -> None:
+    a = profile(
+        {
+            "kind": "ORGANIZATION",
+            "organizationName": "Weber GmbH",
+            "taxNumber": "DE123456789",
+            "addresses": munich(),
+        }
+    )
+    b = profile(
+        {
+            "kind": "ORGANIZATION",
+            "organizationName": "Spedition Weber",
+            "taxNumber": "123456789",
+            "addresses": munich("Hauptstraße", "1"),
+        }
+    )
+    verdict = compare(a, b)
+    assert verdict.score == 1.0
+    assert verdict.rule and "tax number" in verdict.rule
+
+
+def test_persons_with_different_birth_dates_are_never_merged_automatically() -> None:
+    father = profile(
+        person("CRM", "1", "Hans", "Huber", birthDate="1950-03-01", addresses=munich())
+    )
+    son = profile(person("ERP", "2", "Hans", "Huber", birthDate="1980-07-09", addresses=munich()))
+    verdict = compare(father, son)
+    assert verdict.score < 0.9
+    assert verdict.rule and "birth dates" in verdict.rule
+
+
+def test_a_person_and_an_organisation_are_never_the_same() -> None:
+    a = profile(person("CRM", "1", "Hans", "Weber", addresses=munich()))
+    b = profile({"kind": "ORGANIZATION", "organizationName": "Hans Weber", "addresses": munich()})
+    assert compare(a, b).score == 0.0
+
+
+def test_every_feature_explains_its_weight() -> None:
+    a = profile(person("CRM", "1", "Anna", "Müller", birthDate="1980-01-02", addresses=munich()))
+    b = profile(person("ERP", "2", "Anna", "Mueller", addresses=munich("Bahnhofstr.")))
+    verdict = compare(a, b)
+    names = {f.feature for f in verdict.features}
+    assert {"lastName", "firstName", "street", "houseNumber", "postalCode", "city"} <= names
+    assert "lastName +" in verdict.explanation
+
+
+# ---- on arrival, through the API ------------------------------------------------------------
+
+
+def test_new_partner_reports_created(hub: RunningHub) -> None:
+    last = unique("Neu")
+    payload = upsert(hub, person("CRM", f"c-{last}", "Ida", last, addresses=munich()))
+    assert payload["created"] is True
+    assert payload["matchOutcome"]["action"] == "CREATED"
+
+
+def test_repeated_delivery_reports_matched_existing(hub: RunningHub) -> None:
+    last = unique("Wdh")
+    data = person("CRM", f"c-{last}", "Ida", last, addresses=munich())
+    upsert(hub, data)
+    again = upsert(hub, data)
+    assert again["matchOutcome"]["action"] == "MATCHED_EXISTING"
+    assert again["changed"] is False
+
+
+def test_same_person_from_another_system_is_merged_into_one_golden_record(hub: RunningHub) -> None:
+    last = unique("Mül")
+    crm = upsert(
+        hub,
+        person(
+            "CRM",
+            f"c-{last}",
+            "Anna",
+            last,
+            birthDate="1980-01-02",
+            phone="+49 89 1234567",
+            addresses=munich(),
+        ),
+    )
+    erp = upsert(
+        hub,
+        person(
+            "ERP", f"e-{last}", "Anna", last, phone="089 1234567", addresses=munich("Bahnhofstr.")
+        ),
+    )
+    assert erp["matchOutcome"]["action"] == "AUTO_MERGED"
+    assert erp["matchOutcome"]["score"] >= 0.9
+    assert erp["created"] is False
+    partner = erp["businessPartner"]
+    assert partner["id"] == crm["businessPartner"]["id"]
+    assert {(s["system"], s["key"]) for s in partner["sources"]} == {
+        ("CRM", f"c-{last}"),
+        ("ERP", f"e-{last}"),
+    }
+
+
+def test_uncertain_pair_is_queued_for_a_steward(hub: RunningHub) -> None:
+    last = unique("Rev")
+    first = upsert(
+        hub,
+        person(
+            "CRM",
+            f"c-{last}",
+            "Paul",
+            last,
+            birthDate="1950-02-03",
+            addresses=munich("Gartenweg", "3"),
+        ),
+    )
+    # Same name and address, another birth date: father and son, or a typo in one system.
+    second = upsert(
+        hub,
+        person(
+            "ERP",
+            f"e-{last}",
+            "Paul",
+            last,
+            birthDate="1979-11-12",
+            addresses=munich("Gartenweg", "3"),
+        ),
+    )
+    outcome = second["matchOutcome"]
+    assert outcome["action"] == "QUEUED_FOR_REVIEW", outcome
+    assert second["created"] is True
+    candidate = outcome["candidate"]
+    assert candidate["status"] == "OPEN"
+    assert candidate["left"]["id"] == second["businessPartner"]["id"]
+    assert candidate["right"]["id"] == first["businessPartner"]["id"]
+    assert {f["feature"] for f in candidate["features"]} >= {"lastName", "birthDate"}
+    assert "birth dates" in candidate["explanation"]
+    queue = hub.graphql(QUEUE, {"min": outcome["score"]})["data"]["matchCandidates"]
+    assert candidate["id"] in {e["node"]["id"] for e in queue["edges"]}
+    node = hub.graphql(
+        "query($id: ID!) { node(id: $id) { ... on MatchCandidate { id status } } }",
+        {"id": candidate["id"]},
+    )["data"]["node"]
+    assert node == {"id": candidate["id"], "status": "OPEN"}
+
+
+def test_rejected_pair_is_recorded_and_never_proposed_again(hub: RunningHub) -> None:
+    last = unique("Rej")
+    upsert(
+        hub,
+        person(
+            "CRM",
+            f"c-{last}",
+            "Paul",
+            last,
+            birthDate="1951-04-05",
+            addresses=munich("Lindenweg", "9"),
+        ),
+    )
+    second = upsert(
+        hub,
+        person(
+            "ERP",
+            f"e-{last}",
+            "Paul",
+            last,
+            birthDate="1981-06-07",
+            addresses=munich("Lindenweg", "9"),
+        ),
+    )
+    candidate = second["matchOutcome"]["candidate"]
+    assert candidate is not None, second
+    body = hub.graphql(
+        REJECT,
+        {"id": candidate["id"], "reason": "neighbours"},
+        headers={"X-Hub-User": "steward.anna"},
+    )
+    rejected = body["data"]["rejectMatchCandidate"]
+    assert rejected["userErrors"] == []
+    assert rejected["matchCandidate"]["status"] == "REJECTED"
+    assert rejected["matchCandidate"]["reason"] == "neighbours"
+    assert rejected["matchCandidate"]["decidedBy"] == "steward.anna"
+    assert rejected["matchCandidate"]["decidedAt"]
+    again = hub.graphql(REJECT, {"id": candidate["id"]})["data"]["rejectMatchCandidate"]
+    assert again["userErrors"][0]["code"] == "INVALID_TRANSITION"
+    # A changed delivery of the same partner is matched again, but the pair stays rejected.
+    changed = upsert(
+        hub,
+        person(
+            "ERP",
+            f"e-{last}",
+            "Paul",
+            last,
+            email=f"{last}@example.com",
+            addresses=munich("Gartenweg", "5"),
+        ),
+    )
+    assert changed["matchOutcome"]["action"] == "MATCHED_EXISTING"
+    queue = hub.graphql(QUEUE, {"min": 0.0})["data"]["matchCandidates"]["edges"]
+    assert candidate["id"] not in {e["node"]["id"] for e in queue}
+
+
+def test_rejecting_an_unknown_candidate_names_the_id(hub: RunningHub) -> None:
+    body = hub.graphql(REJECT, {"id": "nonsense"})
+    errors = body["data"]["rejectMatchCandidate"]["userErrors"]
+    assert errors[0]["field"] == ["id"]
+    assert errors[0]["code"] == "INVALID_ID"
+
+
+def test_concurrent_upserts_of_one_new_partner_never_make_two_silent_duplicates(
+    hub: RunningHub,
+) -> None:
+    last = unique("Par")
+    barrier = threading.Barrier(2)
+
+    def send(system: str) -> dict[str, Any]:
+        data = person(
+            system,
+            f"{system}-{last}",
+            "Greta",
+            last,
+            birthDate="1971-05-06",
+            phone="+49 40 7654321",
+            addresses=munich("Rosenweg", "8"),
+        )
+        barrier.wait()
+        return upsert(hub, data)
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(send, ["CRM", "ERP"]))
+    ids = {r["businessPartner"]["id"] for r in results}
+    actions = sorted(r["matchOutcome"]["action"] for r in results)
+    assert len(ids) == 1 or "QUEUED_FOR_REVIEW" in actions, actions
+    if len(ids) == 1:
+        assert actions == ["AUTO_MERGED", "CREATED"]
+
+
+@pytest.mark.parametrize(
+    "spelling", ["Weber Gesellschaft mit beschränkter Haftung", "Weber Gesellschaft mbH"]
+)
+def test_organisation_with_another_legal_form_spelling_is_merged(
+    hub: RunningHub, spelling: str
+) -> None:
+    tax = f"DE{next(_counter) + 300000000}"
+    name = unique("Spedition ")
+    crm = upsert(
+        hub,
+        {
+            "source": {"system": "CRM", "key": f"o-{tax}"},
+            "kind": "ORGANIZATION",
+            "organizationName": f"{name} Weber GmbH",
+            "taxNumber": tax,
+            "addresses": munich(),
+        },
+    )
+    erp = upsert(
+        hub,
+        {
+            "source": {"system": "ERP", "key": f"o-{tax}"},
+            "kind": "ORGANIZATION",
+            "organizationName": spelling.replace("Weber", f"{name} Weber"),
+            "addresses": munich(),
+        },
+    )
+    assert erp["matchOutcome"]["action"] == "AUTO_MERGED", erp["matchOutcome"]
+    assert erp["businessPartner"]["id"] == crm["businessPartner"]["id"]
