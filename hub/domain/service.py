@@ -44,8 +44,11 @@ async def upsert_batch(
     *,
     matcher: PartnerMatcher | None = None,
     after: AfterUpsert | None = None,
+    matching: bool = True,
 ) -> list[Outcome]:
-    if matcher is None and kind.matched:
+    """Upsert a batch in one transaction; partners are matched unless ``matching`` is off
+    (the matching benchmark's baseline)."""
+    if matcher is None and kind.matched and matching:
         matcher = GraphMatcher()
 
     async def work(tx: Transaction) -> list[Outcome]:

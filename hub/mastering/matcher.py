@@ -58,7 +58,8 @@ SET m.lockedAt = $now
 WITH m WHERE m.size > 0 AND m.size <= $max
 MATCH (m)<-[:HAS_MATCH_KEY]-(c:BusinessPartner)
 WHERE c.mergedInto IS NULL
-RETURN m.value AS key, c.id AS id, c.state AS state, c.version AS version
+RETURN m.value AS key, c.id AS id, c.state AS state, c.version AS version,
+       [(c)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads
 """
 
 _TERMS = """
@@ -114,21 +115,29 @@ class GraphMatcher:
             {"keys": sorted({k for ks in keys for k in ks}), "now": now, "max": rules.MAX_BLOCK},
         )
         by_key: dict[str, set[str]] = defaultdict(set)
-        stored: dict[str, Profile] = {}
+        # A golden record is compared through its own values and each source's: a later
+        # spelling must not hide the one a new delivery resembles.
+        stored: dict[str, list[Profile]] = {}
         raw: dict[str, tuple[str, int]] = {}
         for row in found:
             if row["id"] not in stored and row["state"]:
-                stored[row["id"]] = profile(json.loads(row["state"]))
+                stored[row["id"]] = [profile(json.loads(row["state"]))] + [
+                    profile(json.loads(payload)) for payload in row["payloads"] or []
+                ]
                 raw[row["id"]] = (row["state"], row["version"])
             if row["id"] in stored:
                 by_key[row["key"]].add(row["id"])
-        frequency = await read_frequencies(tx, profiles + list(stored.values()))
+        every = [p for known in stored.values() for p in known]
+        frequency = await read_frequencies(tx, profiles + every)
         earlier: dict[str, list[int]] = defaultdict(list)
         decisions = []
         for i, (mine, my_keys) in enumerate(zip(profiles, keys, strict=True)):
             best = MatchDecision(CREATED, 0.0)
             for golden in sorted({g for k in my_keys for g in by_key.get(k, ())}):
-                verdict = compare(mine, stored[golden], frequency)
+                verdict = max(
+                    (compare(mine, known, frequency) for known in stored[golden]),
+                    key=lambda v: v.score,
+                )
                 if verdict.score > (best.score or 0.0):
                     state, version = raw[golden]
                     best = MatchDecision(
