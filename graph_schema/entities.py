@@ -50,6 +50,14 @@ BUSINESS_PARTNER = _golden(
         Property("email", S, "Primary e-mail address."),
         Property("phone", S, "Primary phone number."),
         Property("roles", SL, "Roles the partner plays (CUSTOMER, VENDOR, DEALER, ...)."),
+        Property(
+            "mergedInto",
+            S,
+            "Id of the partner this one was merged into; its id and keys lead there.",
+            indexed=True,
+        ),
+        Property("mergedFrom", SL, "Ids of the partners merged into this one."),
+        Property("overrides", S, "Values a steward set over the sources', as JSON."),
     ),
 )
 
@@ -167,7 +175,11 @@ SOURCE_RECORD = NodeType(
         Property("system", S, "Source system, e.g. CRM or ERP.", required=True),
         Property("key", S, "The source system's own key.", required=True),
         Property("receivedAt", DT, "When the hub last received a changed delivery.", required=True),
-        Property("payload", S, "The delivered values, as canonical JSON."),
+        Property(
+            "payload",
+            S,
+            "What the source says now (the latest delivered value per field), as canonical JSON.",
+        ),
         Property("payloadHash", S, "SHA-256 of the payload, to recognise repeated deliveries."),
     ),
     natural_key=("entity", "system", "key"),
@@ -187,6 +199,8 @@ CHANGE_EVENT = NodeType(
         Property("key", S, "That system's key, if any."),
         Property("fields", SL, "Names of the values that changed."),
         Property("version", I, "Version of the record after the change."),
+        Property("by", S, "Who made a steward's change (merge, un-merge, override)."),
+        Property("reason", S, "Why, in the steward's words."),
     ),
 )
 

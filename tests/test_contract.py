@@ -93,6 +93,11 @@ def test_served_schema_contains_the_core_contract(hub: RunningHub) -> None:
     assert differences(_contract("core.graphql"), served_schema(hub)) == []
 
 
+def test_served_schema_contains_the_stewardship_contract(hub: RunningHub) -> None:
+    contract = _contract("core.graphql", "stewardship.graphql")
+    assert differences(contract, served_schema(hub)) == []
+
+
 def test_the_check_notices_a_missing_field(hub: RunningHub) -> None:
     contract = build_schema(
         "type Query { vehicle(vin: String): Vehicle } type Vehicle { vin: String! colour: String }"

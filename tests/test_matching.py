@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -48,13 +50,11 @@ mutation($id: ID!, $reason: String) {
 
 
 def unique(prefix: str) -> str:
-    """A surname no other test uses, so tests never match each other's partners."""
-    letters = "bcdfghklmnprstvwz"
-    n = next(_counter) + 7919 * (id(prefix) % 97)
-    word = ""
-    for _ in range(6):
-        n, r = divmod(n, len(letters))
-        word += letters[r] + "aeiou"[r % 5]
+    """A name no other test uses and unlike any other, so tests never match each other's
+    partners: syllables drawn from a hash of a counter and this run's process."""
+    digest = hashlib.sha256(f"{os.getpid()}-{next(_counter)}".encode()).digest()
+    consonants, vowels = "bcdfghklmnprstvwz", "aeiou"
+    word = "".join(consonants[b % 17] + vowels[(b // 17) % 5] for b in digest[:6])
     return prefix + word
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from hub.domain.upsert import origins_statement, parse_origins
 from hub.read import relations
 from hub.read.projection import projection
 from hub.read.relations import Related, Relation
@@ -34,6 +35,19 @@ class Loaders:
                 )
                 by_id = {row["id"]: row["row"] for row in found}
                 return [by_id.get(i) for i in ids]
+
+            self._loaders[key] = DataLoader(load)
+        return self._loaders[key]
+
+    def origins(self) -> DataLoader[str, Any]:
+        """A partner's sources and overrides, for lineage."""
+        key = ("origins",)
+        if key not in self._loaders:
+
+            async def load(ids: list[str]) -> Sequence[Any]:
+                rows = await self._store.query(origins_statement("BusinessPartner"), {"ids": ids})
+                found = parse_origins(rows)
+                return [found.get(i, ({}, {})) for i in ids]
 
             self._loaders[key] = DataLoader(load)
         return self._loaders[key]

@@ -45,6 +45,17 @@ T = TypeVar("T")
 Row = dict[str, Any]
 
 
+def by_id(label: str) -> str:
+    """``MATCH`` of ``x`` by ``$id``; a merged partner's id leads to the partner it was merged
+    into."""
+    if label == "BusinessPartner":
+        return (
+            "MATCH (m:BusinessPartner {id: $id}) "
+            "MATCH (x:BusinessPartner {id: coalesce(m.mergedInto, m.id)})"
+        )
+    return f"MATCH (x:{label} {{id: $id}})"
+
+
 async def _lookup(
     info: Info,
     label: str,
@@ -62,7 +73,7 @@ async def _lookup(
         decoded = from_global(hub_id)
         if decoded is None or decoded[0] != label:
             return []
-        match, params = f"MATCH (x:{label} {{id: $id}})", {"id": decoded[1]}
+        match, params = by_id(label), {"id": decoded[1]}
     elif source is not None:
         match = (
             "MATCH (:SourceRecord {entity: $label, system: $system, key: $key})"
@@ -158,7 +169,7 @@ class MasterDataQuery:
             return None
         shown = compiled_projection(label, "x", info.selected_fields[0].selections)
         found = await info.context.store.query(
-            f"MATCH (x:{label} {{id: $id}}) RETURN {shown} AS row", {"id": hub_id}
+            f"{by_id(label)} RETURN {shown} AS row", {"id": hub_id}
         )
         return node_from_row(label, found[0]["row"]) if found else None
 

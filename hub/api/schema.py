@@ -12,7 +12,7 @@ from hub.api.errors import ErrorCodes
 from hub.api.mutations import MasterDataMutation
 from hub.api.operation import OperationName
 from hub.api.queries import MasterDataQuery
-from hub.api.stewardship import StewardshipMutation, StewardshipQuery
+from hub.api.stewardship import MergeMutation, StewardshipMutation, StewardshipQuery
 
 GOLDEN_LABELS = MODEL.golden_labels
 
@@ -68,7 +68,7 @@ class HubSchema(strawberry.Schema):
 
 
 @strawberry.type(description="Writes from source systems and business processes.")
-class Mutation(MasterDataMutation, StewardshipMutation):
+class Mutation(MasterDataMutation, StewardshipMutation, MergeMutation):
     pass
 
 

@@ -10,13 +10,25 @@ from typing import Annotated, Any
 import strawberry
 
 from hub.api.context import Info
+from hub.api.inputs import PartnerRefInput, SourceRefInput, to_data
 from hub.api.mutations import UserError, user_errors
-from hub.api.types import BusinessPartner, Connection, Node, connection, native, page_request
+from hub.api.types import (
+    BusinessPartner,
+    Connection,
+    Node,
+    connection,
+    native,
+    page_request,
+    partner_or_none,
+)
 from hub.domain import service, stewardship
+from hub.domain.deliveries import reference
 from hub.domain.ids import from_global, to_global
-from hub.domain.problems import Problem
+from hub.domain.problems import Path, Problem, Rejected
+from hub.domain.references import resolve
 from hub.mastering.matcher import MatchDecision
 from hub.read.pagination import forward_window
+from hub.store import Transaction
 
 Row = dict[str, Any]
 
@@ -213,3 +225,96 @@ class StewardshipMutation:
         return MatchCandidatePayload(
             match_candidate=MatchCandidate.from_row(rows[0]), user_errors=[]
         )
+
+
+@strawberry.input(description="A steward's value for one attribute, kept over the sources'.")
+class AttributeOverrideInput:
+    attribute: str = strawberry.field(description="e.g. email, taxNumber, addresses.")
+    value: str | None = strawberry.field(
+        description="The value; JSON for roles and addresses. Null removes the override."
+    )
+
+
+@strawberry.input(description="Partners to merge into a survivor.")
+class MergeInput:
+    survivor: PartnerRefInput = strawberry.field(description="The partner that stays.")
+    merged: list[PartnerRefInput] = strawberry.field(
+        description="Partners merged into it; their ids and source keys lead to the survivor."
+    )
+    overrides: list[AttributeOverrideInput] | None = strawberry.field(
+        default=None, description="Values the steward sets on the survivor."
+    )
+    reason: str | None = strawberry.field(default=None, description="Why, for the audit trail.")
+
+
+@strawberry.type(description="Result of a merge or an un-merge.")
+class MergePayload:
+    business_partner: BusinessPartner | None = strawberry.field(
+        description="The survivor of a merge, or the partner split out by an un-merge."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Problems with the input; when present nothing was written."
+    )
+
+
+async def _partner_ids(
+    tx: Transaction, refs: list[tuple[Path, dict[str, Any]]]
+) -> tuple[list[str], list[Problem]]:
+    placeholders = [{"ref": reference("BusinessPartner", data, path)} for path, data in refs]
+    resolved = await resolve(tx, placeholders)
+    ids, problems = [], []
+    for state, found in resolved:
+        problems += found
+        ids.append(state["ref"]["id"] if not found else "")
+    return ids, problems
+
+
+async def _merge(info: Info, data: dict[str, Any]) -> str | list[Problem]:
+    audit = stewardship.Audit(info.context.user, data.get("reason"))
+    refs: list[tuple[Path, dict[str, Any]]] = [(("input", "survivor"), data["survivor"])] + [
+        (("input", "merged", str(i)), ref) for i, ref in enumerate(data["merged"])
+    ]
+    overrides = [(o["attribute"], o.get("value")) for o in data.get("overrides") or []]
+
+    async def run(tx: Transaction, now: dt.datetime) -> str:
+        ids, problems = await _partner_ids(tx, refs)
+        if problems:
+            raise Rejected(problems)
+        return await stewardship.merge(tx, ids[0], ids[1:], overrides, audit, now)
+
+    return await service.run_process(info.context.store, run)
+
+
+async def _payload_of(info: Info, result: str | list[Problem]) -> MergePayload:
+    if isinstance(result, list):
+        return MergePayload(business_partner=None, user_errors=user_errors(result))
+    info.context.loaders.forget()
+    row = await info.context.loaders.node("BusinessPartner").load(result)
+    return MergePayload(business_partner=partner_or_none(row), user_errors=[])
+
+
+@strawberry.type(description="Stewards' merges and un-merges.")
+class MergeMutation:
+    @strawberry.mutation(
+        description="Merge partners into a survivor in one transaction: their relationships "
+        "and source records move to it, its values are computed again from all sources (and "
+        "the overrides), and their ids keep leading to it. Recorded with who, when and why."
+    )
+    async def merge_business_partners(self, info: Info, input: MergeInput) -> MergePayload:
+        return await _payload_of(info, await _merge(info, to_data(input)))
+
+    @strawberry.mutation(
+        description="Split a source record out of its partner into a partner of its own again, "
+        "with the relationships that came with it; both partners' values are computed again "
+        "and the pair is never merged again by itself."
+    )
+    async def unmerge_business_partner(
+        self, info: Info, source: SourceRefInput, reason: str | None = None
+    ) -> MergePayload:
+        audit = stewardship.Audit(info.context.user, reason)
+        system, key = source.system.strip().upper(), source.key.strip()
+        result = await service.run_process(
+            info.context.store,
+            lambda tx, now: stewardship.unmerge(tx, system, key, audit, now),
+        )
+        return await _payload_of(info, result)

@@ -4,6 +4,7 @@ model in :mod:`graph_schema`; related records are read through the request's loa
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
@@ -28,6 +29,7 @@ from hub.api.enums import (
 )
 from hub.domain.ids import to_global
 from hub.domain.processes import effective_contract_status, revision_order
+from hub.mastering.survivorship import SourceValues, survive
 from hub.read.pagination import (
     PageRequest,
     Window,
@@ -243,6 +245,55 @@ class SourceRecord:
         return cls(system=row["system"], key=row["key"], received_at=native(row["receivedAt"]))
 
 
+@strawberry.type(description="What one source says about an attribute.")
+class SourceValue:
+    source: SourceRecord = strawberry.field(description="The source record.")
+    value: str | None = strawberry.field(description="Its value, JSON-encoded unless text.")
+
+
+@strawberry.type(description="Where a golden value came from, and what the other sources say.")
+class AttributeLineage:
+    attribute: str = strawberry.field(description='e.g. "email", "addresses", "taxNumber".')
+    value: str | None = strawberry.field(description="The golden value, JSON-encoded unless text.")
+    source: SourceRecord | None = strawberry.field(
+        description="The source record that supplied it; null when a steward overrode it "
+        "(or when several sources together supply a list, such as roles)."
+    )
+    overridden: bool = strawberry.field(description="True when a steward's value wins.")
+    others: list[SourceValue] = strawberry.field(
+        description="What the other sources say, most trusted first."
+    )
+
+
+def _encoded(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _source_record(values: SourceValues) -> SourceRecord:
+    received = dt.datetime.fromisoformat(values.received_at).replace(tzinfo=dt.UTC)
+    return SourceRecord(system=values.system, key=values.key, received_at=received)
+
+
+async def lineage_of(info: Info, hub_id: str) -> list[AttributeLineage]:
+    sources, overrides = await info.context.loaders.origins().load(hub_id)
+    _, lineage = survive(list(sources.values()), overrides)
+    return [
+        AttributeLineage(
+            attribute=item.attribute,
+            value=_encoded(item.value),
+            source=_source_record(item.source) if item.source else None,
+            overridden=item.overridden,
+            others=[
+                SourceValue(source=_source_record(values), value=_encoded(value))
+                for values, value in item.others
+            ],
+        )
+        for item in lineage
+    ]
+
+
 def sources_of(info: Info, label: str, parent: Parent) -> list[SourceRecord]:
     return _shaped(
         info, parent, SOURCES[label], lambda rows: [SourceRecord.from_row(r) for r in rows]
@@ -292,6 +343,10 @@ class BusinessPartner(Node):
     version: int = strawberry.field(description=about("BusinessPartner", "version"))
     created_at: dt.datetime = strawberry.field(description=about("BusinessPartner", "createdAt"))
     updated_at: dt.datetime = strawberry.field(description=about("BusinessPartner", "updatedAt"))
+    merged_from: list[strawberry.ID] = strawberry.field(
+        description="IDs of the partners merged into this one; they lead here."
+    )
+    merged_into_id: strawberry.Private[str | None]
 
     @classmethod
     def from_row(cls, row: Row) -> BusinessPartner:
@@ -312,6 +367,10 @@ class BusinessPartner(Node):
             version=row["version"],
             created_at=native(row["createdAt"]),
             updated_at=native(row["updatedAt"]),
+            merged_from=[
+                strawberry.ID(to_global("BusinessPartner", i)) for i in row.get("mergedFrom") or []
+            ],
+            merged_into_id=row.get("mergedInto"),
         )
 
     @strawberry.field(description="Postal addresses, in the order delivered.")
@@ -326,6 +385,20 @@ class BusinessPartner(Node):
     @strawberry.field(description="Source records that feed this partner.")
     def sources(self, info: Info) -> list[SourceRecord]:
         return sources_of(info, "BusinessPartner", self)
+
+    @strawberry.field(
+        description="For every golden value: the source record that supplied it (by the "
+        "survivorship rules), or the steward's override, and what the other sources say."
+    )
+    async def lineage(self, info: Info) -> list[AttributeLineage]:
+        return await lineage_of(info, self.hub_id)
+
+    @strawberry.field(description="Set on a partner that was merged away: where it went.")
+    async def merged_into(self, info: Info) -> BusinessPartner | None:
+        if not self.merged_into_id:
+            return None
+        row = await info.context.loaders.node("BusinessPartner").load(self.merged_into_id)
+        return partner_or_none(row)
 
     vehicles = nested_connection(
         "BusinessPartner", "vehicles", "Vehicle", "Vehicles the partner owns, by VIN."

@@ -39,6 +39,7 @@ class Kind:
     children: tuple[str, ...] = ()
     match_natural_key: bool = True
     matched: bool = False  # duplicates are detected on arrival (hub.mastering)
+    survives: bool = False  # values survive from the sources by graph_schema.survivorship
     defaults: Callable[[State], None] = field(default=_no_defaults)
 
     @property
@@ -98,6 +99,7 @@ BUSINESS_PARTNER = Kind(
     children=("addresses",),
     match_natural_key=False,
     matched=True,
+    survives=True,
     defaults=_partner_defaults,
 )
 VEHICLE = Kind(

@@ -118,7 +118,9 @@ async def _by_id(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, list
     found: dict[int, list[Target]] = {}
     for label, items in by_label.items():
         rows = await tx.run(
-            f"UNWIND $refs AS r MATCH (g:{label} {{id: r.id}}) RETURN r.i AS i, g.id AS id",
+            # A partner merged into another is referred to as the one it was merged into.
+            f"UNWIND $refs AS r MATCH (g:{label} {{id: r.id}}) "
+            "RETURN r.i AS i, coalesce(g.mergedInto, g.id) AS id",
             {"refs": [{"i": i, "id": hub_id} for i, hub_id in items]},
         )
         for row in rows:

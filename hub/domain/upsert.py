@@ -29,6 +29,7 @@ from hub.domain.kinds import Kind, Slot, State
 from hub.domain.problems import Path, Problem
 from hub.domain.references import resolve
 from hub.mastering.matcher import AUTO_MERGED, MATCHED_EXISTING, QUEUED_FOR_REVIEW, MatchDecision
+from hub.mastering.survivorship import SourceValues, survive
 from hub.store import Transaction
 from hub.store.temporal import to_store
 
@@ -124,10 +125,16 @@ class _Plan:
     created: bool
     sources: list[tuple[Delivery, str, str, bool]] = field(default_factory=list)  # known?
     action: str | None = None
+    # For kinds whose values survive from their sources: what each source says, and the
+    # stewards' overrides.
+    origins: dict[tuple[str, str], SourceValues] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
+    audit: dict[str, Any] = field(default_factory=dict)  # who and why, for stewards' changes
+    forced: bool = False  # written (a new version, an event) even when no value changed
 
     @property
     def changed(self) -> bool:
-        return self.created or self.state != self.base
+        return self.created or self.forced or self.state != self.base
 
 
 async def _read_existing(
@@ -212,6 +219,12 @@ async def _plan(
     existing = await _read_existing(tx, kind, rows)
     if matcher is not None:
         await _match(tx, kind, rows, existing, outcomes, matcher, now)
+    origins: Origins = {}
+    if kind.survives:
+        known = {existing[i]["sourceId"] for i, _, _ in rows} | {
+            _merged_into(outcomes, i) for i, _, _ in rows
+        }
+        origins = await read_origins(tx, kind, sorted(k for k in known if k))
     plans: dict[str, _Plan] = {}
     by_key: dict[tuple[Any, ...], str] = {}
     by_source: dict[tuple[str, str], str] = {}  # sources first seen in this batch
@@ -242,22 +255,17 @@ async def _plan(
         )
         plan = plans.get(golden_id or "")
         if plan is None and golden_id:
-            if golden_id == merged_into:
-                decision = outcomes[i].match
-                assert decision is not None
-                stored, version = decision.state, decision.version
-            elif golden_id == source_id:
-                stored, version = found["sourceState"], found["sourceVersion"]
-            else:
-                stored, version = found["keyState"], found["keyVersion"]
-            base = json.loads(stored) if stored else {}
-            plan = _Plan(golden_id, base, base, version or 0, created=False)
+            plan = _existing_plan(golden_id, found, outcome, merged_into)
+            plan.origins, plan.overrides = origins.get(golden_id, ({}, {}))
         elif plan is None:
             plan = _Plan(new_id(), {}, {}, 0, created=True)
             outcome.created = True
         plans[plan.id] = plan
         before = plan.state
-        plan.state = kind.merge(plan.state, state)
+        if kind.survives:
+            payload = _survive(kind, plan, delivery, state, now)
+        else:
+            plan.state = kind.merge(plan.state, state)
         outcome.id = plan.id
         outcome.changed = plan.created or plan.state != before
         plan.sources.append((delivery, payload, digest, source_id is not None))
@@ -265,6 +273,73 @@ async def _plan(
         if natural:
             by_key[natural] = plan.id
     return plans
+
+
+def _existing_plan(
+    golden_id: str, found: dict[str, Any], outcome: Outcome, merged_into: str | None
+) -> _Plan:
+    """A plan for a stored golden record: found by source key, natural key or matching."""
+    if golden_id == merged_into:
+        assert outcome.match is not None
+        stored, version = outcome.match.state, outcome.match.version
+    elif golden_id == found["sourceId"]:
+        stored, version = found["sourceState"], found["sourceVersion"]
+    else:
+        stored, version = found["keyState"], found["keyVersion"]
+    base = json.loads(stored) if stored else {}
+    return _Plan(golden_id, base, base, version or 0, created=False)
+
+
+def _survive(kind: Kind, plan: _Plan, delivery: Delivery, state: State, now: dt.datetime) -> str:
+    """Apply a delivery to what its source says, then let every value survive from the
+    sources by the model's rules; returns the source's values as its payload."""
+    source = (delivery.system, delivery.key)
+    said = plan.origins.get(source)
+    values = kind.merge(said.state if said else {}, state)
+    plan.origins[source] = SourceValues(delivery.system, delivery.key, now.isoformat(), values)
+    survived, _ = survive(list(plan.origins.values()), plan.overrides)
+    plan.state = kind.merge({}, survived)
+    return canonical_json(values)
+
+
+def iso(value: Any) -> str:
+    """A stored date-time as ISO text in UTC without offset, as ``now.isoformat()`` writes."""
+    native = value.to_native() if hasattr(value, "to_native") else value
+    if isinstance(native, dt.datetime):
+        return native.replace(tzinfo=None).isoformat()
+    return str(native or "")
+
+
+Origins = dict[str, tuple[dict[tuple[str, str], SourceValues], dict[str, Any]]]
+
+
+def origins_statement(label: str) -> str:
+    return (
+        f"UNWIND $ids AS id MATCH (g:{label} {{id: id}}) "
+        "RETURN g.id AS id, g.overrides AS overrides, "
+        "[(g)<-[:SOURCE_OF]-(s:SourceRecord) | s {.system, .key, .payload, .receivedAt}] "
+        "AS sources"
+    )
+
+
+def parse_origins(rows: list[dict[str, Any]]) -> Origins:
+    """Each golden record's sources (what each says) and its overrides, by id."""
+    found = {}
+    for row in rows:
+        sources = {
+            (s["system"], s["key"]): SourceValues(
+                s["system"], s["key"], iso(s["receivedAt"]), json.loads(s["payload"] or "{}")
+            )
+            for s in row["sources"]
+        }
+        found[row["id"]] = (sources, json.loads(row["overrides"] or "{}"))
+    return found
+
+
+async def read_origins(tx: Transaction, kind: Kind, ids: list[str]) -> Origins:
+    if not ids:
+        return {}
+    return parse_origins(await tx.run(origins_statement(kind.label), {"ids": ids}))
 
 
 async def _check_children(
@@ -493,6 +568,7 @@ async def _write_events(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt
                 "key": delivery.key if delivery else None,
                 "fields": fields,
                 "version": plan.version + 1,
+                **plan.audit,
             }
         )
     if events:
@@ -524,6 +600,33 @@ async def update_state(
         return False
     await _write(tx, kind, [plan], now)
     return True
+
+
+async def write_golden(
+    tx: Transaction,
+    kind: Kind,
+    record_id: str | None,
+    base: State,
+    state: State,
+    version: int,
+    action: str,
+    now: dt.datetime,
+    audit: dict[str, Any] | None = None,
+) -> str:
+    """Write a golden record's state that stewardship computed (a merge, an un-merge),
+    creating the record when ``record_id`` is None; returns its id."""
+    plan = _Plan(
+        record_id or new_id(),
+        base,
+        kind.merge(state, {}),
+        version,
+        created=record_id is None,
+        action=action,
+        audit=audit or {},
+        forced=True,
+    )
+    await _write(tx, kind, [plan], now)
+    return plan.id
 
 
 async def upsert(

@@ -12,6 +12,9 @@ from hub.store import Store
 
 Order = list[tuple[str, str]]  # (property, "ASC" | "DESC")
 
+# Records merged into another stay resolvable by id but are no longer listed.
+LIVE = {"BusinessPartner": "x.mergedInto IS NULL"}
+
 
 @dataclass(frozen=True)
 class ListQuery:
@@ -25,6 +28,9 @@ class ListQuery:
         compiler = Compiler()
         predicate = compiler.compile(self.label, self.where, "x")
         params = {**compiler.params, "today": self.today}
+        live = LIVE.get(self.label)
+        if live:
+            predicate = f"{live} AND ({predicate})"
         return f"MATCH (x:{self.label}) WHERE {predicate}", params
 
     def page_statement(self) -> tuple[str, dict[str, Any]]:

@@ -1,0 +1,82 @@
+"""Golden values from source records, by the rules of :mod:`graph_schema.survivorship`, with
+the lineage of every value."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from graph_schema import survivorship as rules
+
+State = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SourceValues:
+    """What one source record says: its key, when it was received (ISO text) and its values."""
+
+    system: str
+    key: str
+    received_at: str
+    state: State
+
+
+@dataclass(frozen=True)
+class Lineage:
+    attribute: str
+    value: Any
+    source: SourceValues | None  # None: a steward's override (or several sources, for a union)
+    overridden: bool
+    others: tuple[tuple[SourceValues, Any], ...]  # what the other sources say
+
+
+def _rank(attribute: str, source: SourceValues) -> tuple[int, str, int]:
+    order = rules.TRUST.get(attribute, rules.DEFAULT_TRUST)
+    trust = order.index(source.system) if source.system in order else len(order)
+    completeness = len(json.dumps(source.state.get(attribute), ensure_ascii=False))
+    # Sorted ascending: most trusted first, then the latest, then the most complete.
+    return (trust, _negated(source.received_at), -completeness)
+
+
+def _negated(text: str) -> str:
+    return "".join(chr(0x10FFFF - ord(ch)) for ch in text)
+
+
+def _union(values: list[Any]) -> list[Any]:
+    merged: list[Any] = []
+    for value in values:
+        for item in value:
+            if item not in merged:
+                merged.append(item)
+    return sorted(merged)
+
+
+def survive(
+    sources: list[SourceValues], overrides: dict[str, Any] | None = None
+) -> tuple[State, list[Lineage]]:
+    """The golden values and where each came from."""
+    overrides = overrides or {}
+    attributes = sorted(
+        {a for s in sources for a, v in s.state.items() if v is not None} | set(overrides)
+    )
+    state: State = {}
+    lineage = []
+    for attribute in attributes:
+        having = [s for s in sources if s.state.get(attribute) is not None]
+        ranked = sorted(having, key=lambda s: _rank(attribute, s))
+        if attribute in overrides:
+            value, source, overridden = overrides[attribute], None, True
+        elif attribute in rules.UNION and ranked:
+            value = _union([s.state[attribute] for s in ranked])
+            source, overridden = (ranked[0] if len(ranked) == 1 else None), False
+        elif ranked:
+            value, source, overridden = ranked[0].state[attribute], ranked[0], False
+        else:
+            continue
+        if value is None:
+            continue
+        state[attribute] = value
+        others = tuple((s, s.state[attribute]) for s in ranked if s is not source)
+        lineage.append(Lineage(attribute, value, source, overridden, others))
+    return state, lineage

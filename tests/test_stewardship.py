@@ -1,0 +1,390 @@
+"""Survivorship, lineage, merge and un-merge: nothing a source said is lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hub.domain.ids import from_global
+from tests.harness import RunningHub, ok, vin_for
+from tests.test_matching import unique
+
+PARTNER = """
+mutation($input: BusinessPartnerInput!) {
+  upsertBusinessPartner(input: $input) {
+    businessPartner { id }
+    matchOutcome { action }
+    userErrors { field code message }
+  }
+}
+"""
+
+VEHICLE = """
+mutation($input: VehicleInput!) {
+  upsertVehicle(input: $input) { userErrors { field code message } }
+}
+"""
+
+CARD = """
+mutation($input: IdentificationObjectInput!) {
+  upsertIdentificationObject(input: $input) { userErrors { field code message } }
+}
+"""
+
+MERGE = """
+mutation($input: MergeInput!) {
+  mergeBusinessPartners(input: $input) {
+    businessPartner { id email mergedFrom vehicles { totalCount } }
+    userErrors { field code message }
+  }
+}
+"""
+
+UNMERGE = """
+mutation($source: SourceRefInput!, $reason: String) {
+  unmergeBusinessPartner(source: $source, reason: $reason) {
+    businessPartner { id }
+    userErrors { field code message }
+  }
+}
+"""
+
+LINEAGE = """
+query($id: ID!) {
+  businessPartner(id: $id) {
+    id organizationName email taxNumber mergedFrom
+    lineage { attribute value overridden source { system key } others { source { system } value } }
+  }
+}
+"""
+
+
+def partner(hub: RunningHub, system: str, key: str, **values: Any) -> dict[str, Any]:
+    data = {"source": {"system": system, "key": key}, "kind": "PERSON", **values}
+    payload: dict[str, Any] = ok(hub, PARTNER, {"input": data})["upsertBusinessPartner"]
+    assert payload["userErrors"] == [], payload
+    return payload
+
+
+def person_values(token: str, n: int) -> dict[str, Any]:
+    """A person unlike any other: its own name, birth date, street and phone."""
+    digest = hashlib.sha256(f"{token}-{n}".encode()).digest()
+    born = dt.date(1940, 1, 1) + dt.timedelta(days=int.from_bytes(digest[:3]) % 20_000)
+    return {
+        "firstName": unique("").capitalize(),
+        "lastName": unique("").capitalize(),
+        "birthDate": born.isoformat(),
+        "phone": f"+49 30 {int.from_bytes(digest[3:6]) % 10_000_000:07d}",
+        "addresses": [
+            {
+                "street": unique("").capitalize() + "weg",
+                "houseNumber": str(n + 1),
+                "postalCode": "10115",
+                "city": "Berlin",
+                "country": "DE",
+            }
+        ],
+    }
+
+
+def hub_id(global_id: str) -> str:
+    decoded = from_global(global_id)
+    assert decoded is not None
+    return decoded[1]
+
+
+def snapshot(hub: RunningHub, global_id: str) -> tuple[Any, ...]:
+    """A partner's values and relationships (other than its own addresses and keys)."""
+    rows = hub.run(
+        hub.store.query(
+            "MATCH (p:BusinessPartner {id: $id}) RETURN p.state AS state, p.mergedInto AS into, "
+            "[(p)-[r]-(x) WHERE NOT type(r) IN ['HAS_ADDRESS', 'HAS_MATCH_KEY', 'LEFT', 'RIGHT'] "
+            "| [type(r), coalesce(x.id, x.system + '/' + x.key), r.role]] AS links",
+            {"id": hub_id(global_id)},
+        )
+    )
+    (row,) = rows
+    return json.loads(row["state"]), row["into"], sorted(map(tuple, row["links"]))
+
+
+# ---- survivorship and lineage ---------------------------------------------------------------
+
+
+def test_each_value_survives_from_its_most_trusted_source(hub: RunningHub) -> None:
+    tax = f"DE{abs(hash(unique('t'))) % 900_000_000 + 100_000_000}"
+    name = unique("Logistik ")
+    crm = ok(
+        hub,
+        PARTNER,
+        {
+            "input": {
+                "source": {"system": "CRM", "key": f"C-{tax}"},
+                "kind": "ORGANIZATION",
+                "organizationName": f"{name} GmbH",
+                "taxNumber": tax,
+                "email": "crm@example.com",
+            }
+        },
+    )
+    erp = ok(
+        hub,
+        PARTNER,
+        {
+            "input": {
+                "source": {"system": "ERP", "key": f"E-{tax}"},
+                "kind": "ORGANIZATION",
+                "organizationName": f"{name} Gesellschaft mbH",
+                "taxNumber": tax,
+                "email": "erp@example.com",
+            }
+        },
+    )
+    assert erp["upsertBusinessPartner"]["matchOutcome"]["action"] == "AUTO_MERGED"
+    golden_id = crm["upsertBusinessPartner"]["businessPartner"]["id"]
+    golden = ok(hub, LINEAGE, {"id": golden_id})["businessPartner"]
+    # ERP is trusted for the legal name, CRM for e-mail: arrival order does not matter.
+    assert golden["organizationName"] == f"{name} Gesellschaft mbH"
+    assert golden["email"] == "crm@example.com"
+    lineage = {item["attribute"]: item for item in golden["lineage"]}
+    assert lineage["email"]["source"] == {"system": "CRM", "key": f"C-{tax}"}
+    assert lineage["email"]["others"] == [{"source": {"system": "ERP"}, "value": "erp@example.com"}]
+    assert lineage["organizationName"]["source"]["system"] == "ERP"
+    assert lineage["email"]["overridden"] is False
+
+
+def test_a_stewards_override_wins_and_is_kept(hub: RunningHub) -> None:
+    token = unique("o")
+    a = partner(hub, "CRM", f"A-{token}", **person_values(token, 1))
+    b = partner(hub, "ERP", f"B-{token}", **person_values(token, 2))
+    merged = ok(
+        hub,
+        MERGE,
+        {
+            "input": {
+                "survivor": {"id": a["businessPartner"]["id"]},
+                "merged": [{"source": {"system": "ERP", "key": f"B-{token}"}}],
+                "overrides": [{"attribute": "email", "value": "steward@example.com"}],
+                "reason": "same customer, confirmed by phone",
+            }
+        },
+    )["mergeBusinessPartners"]
+    assert merged["userErrors"] == []
+    assert merged["businessPartner"]["email"] == "steward@example.com"
+    assert merged["businessPartner"]["mergedFrom"] == [b["businessPartner"]["id"]]
+    # A later delivery does not undo the steward's value.
+    partner(hub, "CRM", f"A-{token}", **person_values(token, 1), email="new@example.com")
+    golden = ok(hub, LINEAGE, {"id": a["businessPartner"]["id"]})["businessPartner"]
+    assert golden["email"] == "steward@example.com"
+    email = next(item for item in golden["lineage"] if item["attribute"] == "email")
+    assert email["overridden"] is True and email["source"] is None
+
+
+# ---- merge --------------------------------------------------------------------------------
+
+
+def test_merge_moves_relationships_and_old_ids_and_keys_lead_to_the_survivor(
+    hub: RunningHub,
+) -> None:
+    token = unique("m")
+    a = partner(hub, "CRM", f"A-{token}", **person_values(token, 3))["businessPartner"]["id"]
+    b_values = person_values(token, 4)
+    b = partner(hub, "ERP", f"B-{token}", **b_values)["businessPartner"]["id"]
+    for n, owner in enumerate(
+        [("CRM", f"A-{token}"), ("ERP", f"B-{token}"), ("ERP", f"B-{token}")]
+    ):
+        ok(
+            hub,
+            VEHICLE,
+            {
+                "input": {
+                    "source": {"system": "VMS", "key": f"{token}-{n}"},
+                    "vin": vin_for(token, n),
+                    "owner": {"source": {"system": owner[0], "key": owner[1]}},
+                }
+            },
+        )
+    result = ok(
+        hub,
+        MERGE,
+        {"input": {"survivor": {"id": a}, "merged": [{"id": b}], "reason": "duplicate"}},
+    )["mergeBusinessPartners"]
+    assert result["userErrors"] == []
+    assert result["businessPartner"]["vehicles"]["totalCount"] == 3
+    by_old_id = ok(hub, LINEAGE, {"id": b})["businessPartner"]
+    assert by_old_id["id"] == a and by_old_id["mergedFrom"] == [b]
+    by_old_key = ok(
+        hub,
+        "query($s: SourceRefInput!) { businessPartner(source: $s) { id } }",
+        {"s": {"system": "ERP", "key": f"B-{token}"}},
+    )["businessPartner"]
+    assert by_old_key["id"] == a
+    listed = ok(
+        hub,
+        "query($n: String!) { businessPartners(where: {name: {contains: $n}}) "
+        "{ edges { node { id } } } }",
+        {"n": b_values["lastName"]},
+    )["businessPartners"]["edges"]
+    assert listed == []  # merged away: no longer listed
+    events = hub.run(
+        hub.store.query(
+            "MATCH (e:ChangeEvent) WHERE e.entityId IN $ids AND e.action IN ['MERGED', 'MERGED_INTO'] "
+            "RETURN e.action AS action, e.by AS by, e.reason AS reason ORDER BY action",
+            {"ids": [hub_id(a), hub_id(b)]},
+        )
+    )
+    assert events == [
+        {"action": "MERGED", "by": "anonymous", "reason": "duplicate"},
+        {"action": "MERGED_INTO", "by": "anonymous", "reason": "duplicate"},
+    ]
+
+
+def test_redelivering_a_merged_source_updates_the_survivor(hub: RunningHub) -> None:
+    token = unique("r")
+    a = partner(hub, "CRM", f"A-{token}", **person_values(token, 5))["businessPartner"]["id"]
+    b = partner(hub, "ERP", f"B-{token}", **person_values(token, 6))["businessPartner"]["id"]
+    ok(hub, MERGE, {"input": {"survivor": {"id": a}, "merged": [{"id": b}]}})
+    again = partner(hub, "ERP", f"B-{token}", **person_values(token, 6), email="b@example.com")
+    assert again["businessPartner"]["id"] == a
+    assert again["matchOutcome"]["action"] == "MATCHED_EXISTING"
+    _, merged_into, _ = snapshot(hub, b)
+    assert merged_into == hub_id(a)
+
+
+def test_merge_errors_name_the_input_and_write_nothing(hub: RunningHub) -> None:
+    token = unique("e")
+    a = partner(hub, "CRM", f"A-{token}", **person_values(token, 7))["businessPartner"]["id"]
+    before = snapshot(hub, a)
+    errors = ok(
+        hub,
+        MERGE,
+        {
+            "input": {
+                "survivor": {"id": a},
+                "merged": [{"id": a}, {"source": {"system": "ERP", "key": "nobody"}}],
+                "overrides": [{"attribute": "shoeSize", "value": "44"}],
+            }
+        },
+    )["mergeBusinessPartners"]
+    assert errors["businessPartner"] is None
+    assert {(tuple(e["field"]), e["code"]) for e in errors["userErrors"]} == {
+        (("input", "merged", "1"), "NOT_FOUND"),
+    }
+    errors = ok(
+        hub,
+        MERGE,
+        {
+            "input": {
+                "survivor": {"id": a},
+                "merged": [{"id": a}],
+                "overrides": [{"attribute": "shoeSize", "value": "44"}],
+            }
+        },
+    )["mergeBusinessPartners"]
+    assert {(tuple(e["field"]), e["code"]) for e in errors["userErrors"]} == {
+        (("input", "overrides", "0", "attribute"), "INVALID_VALUE"),
+        (("input", "merged", "0"), "INVALID_VALUE"),
+    }
+    assert snapshot(hub, a) == before
+
+
+def test_unmerging_the_only_source_is_refused(hub: RunningHub) -> None:
+    token = unique("u")
+    partner(hub, "CRM", f"A-{token}", **person_values(token, 8))
+    errors = ok(hub, UNMERGE, {"source": {"system": "CRM", "key": f"A-{token}"}})
+    assert errors["unmergeBusinessPartner"]["userErrors"][0]["code"] == "INVALID_TRANSITION"
+
+
+def test_unmerging_a_source_merged_on_arrival_gives_it_its_own_partner(hub: RunningHub) -> None:
+    token = unique("x")
+    values = person_values(token, 9)
+    a = partner(hub, "CRM", f"A-{token}", **values)["businessPartner"]["id"]
+    second = partner(hub, "ERP", f"B-{token}", **values)
+    assert second["matchOutcome"]["action"] == "AUTO_MERGED"
+    split = ok(
+        hub,
+        UNMERGE,
+        {"source": {"system": "ERP", "key": f"B-{token}"}, "reason": "different people"},
+    )["unmergeBusinessPartner"]
+    assert split["userErrors"] == []
+    new_id = split["businessPartner"]["id"]
+    assert new_id != a
+    # The pair is never merged again by itself: a repeated delivery stays with the new one.
+    again = partner(hub, "ERP", f"B-{token}", **values, email="x@example.com")
+    assert again["businessPartner"]["id"] == new_id
+
+
+# ---- merge then un-merge restores everything -----------------------------------------------
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    vehicles=st.lists(st.integers(0, 2), min_size=2, max_size=4),
+    cards=st.lists(st.integers(0, 2), min_size=2, max_size=4),
+    survivor=st.integers(0, 3),
+)
+def test_merge_then_unmerge_restores_relationships_and_values(
+    hub: RunningHub, vehicles: list[int], cards: list[int], survivor: int
+) -> None:
+    token = unique("p")
+    size = min(len(vehicles), len(cards))
+    ids = []
+    for n in range(size):
+        created = partner(hub, f"S{n}", f"{token}-{n}", **person_values(token, 10 + n))
+        assert created["matchOutcome"]["action"] == "CREATED", created
+        ids.append(created["businessPartner"]["id"])
+        for v in range(vehicles[n]):
+            vin = vin_for(f"{token}{n}", v)
+            ok(
+                hub,
+                VEHICLE,
+                {
+                    "input": {
+                        "source": {"system": "VMS", "key": f"{token}-{n}-{v}"},
+                        "vin": vin,
+                        "owner": {"source": {"system": f"S{n}", "key": f"{token}-{n}"}},
+                    }
+                },
+            )
+            if v < cards[n]:
+                ok(
+                    hub,
+                    CARD,
+                    {
+                        "input": {
+                            "source": {"system": "CRM", "key": f"card-{token}-{n}-{v}"},
+                            "kind": "FUEL_CARD",
+                            "number": f"FC-{token}-{n}-{v}",
+                            "vehicle": {"vin": vin},
+                            "holder": {"source": {"system": f"S{n}", "key": f"{token}-{n}"}},
+                        }
+                    },
+                )
+    before = [snapshot(hub, i) for i in ids]
+    keep = survivor % size
+    merged = ok(
+        hub,
+        MERGE,
+        {
+            "input": {
+                "survivor": {"id": ids[keep]},
+                "merged": [{"id": i} for n, i in enumerate(ids) if n != keep],
+            }
+        },
+    )["mergeBusinessPartners"]
+    assert merged["userErrors"] == []
+    total = sum(vehicles[:size])
+    assert merged["businessPartner"]["vehicles"]["totalCount"] == total
+    for n in range(size):
+        if n != keep:
+            split = ok(hub, UNMERGE, {"source": {"system": f"S{n}", "key": f"{token}-{n}"}})
+            assert split["unmergeBusinessPartner"]["userErrors"] == []
+            assert split["unmergeBusinessPartner"]["businessPartner"]["id"] == ids[n]
+    after = [snapshot(hub, i) for i in ids]
+    assert after == before
