@@ -81,3 +81,5 @@ NEIGHBOUR_CAP = 1.0  # same street, another house number
 
 # A blocking key shared by more records than this says too little to compare them all.
 MAX_BLOCK = 200
+# A delivery is compared with at most this many candidates: those sharing the most keys.
+MAX_CANDIDATES = 8

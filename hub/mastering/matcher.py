@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,9 +58,24 @@ SET m.lockedAt = $now
 WITH m WHERE m.size > 0 AND m.size <= $max
 MATCH (m)<-[:HAS_MATCH_KEY]-(c:BusinessPartner)
 WHERE c.mergedInto IS NULL
-RETURN m.value AS key, c.id AS id, c.state AS state, c.version AS version,
+WITH m, collect(c.id) AS ids
+RETURN collect([m.value, ids]) AS blocks
+"""
+
+_CANDIDATES = """
+UNWIND $ids AS id
+MATCH (c:BusinessPartner {id: id})
+RETURN c.id AS id, c.state AS state, c.version AS version,
        [(c)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads
 """
+
+
+def _closest(shared: dict[str, int]) -> list[str]:
+    """The candidates sharing the most blocking keys: a duplicate shares several (name,
+    birth date, address, contact), a stranger in a common block one or two."""
+    ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
+    return [candidate for candidate, _ in ranked[: rules.MAX_CANDIDATES]]
+
 
 _TERMS = """
 UNWIND $terms AS t
@@ -114,26 +129,19 @@ class GraphMatcher:
             _LOCK_AND_READ,
             {"keys": sorted({k for ks in keys for k in ks}), "now": now, "max": rules.MAX_BLOCK},
         )
-        by_key: dict[str, set[str]] = defaultdict(set)
-        # A golden record is compared through its own values and each source's: a later
-        # spelling must not hide the one a new delivery resembles.
-        stored: dict[str, list[Profile]] = {}
-        raw: dict[str, tuple[str, int]] = {}
-        for row in found:
-            if row["id"] not in stored and row["state"]:
-                stored[row["id"]] = [profile(json.loads(row["state"]))] + [
-                    profile(json.loads(payload)) for payload in row["payloads"] or []
-                ]
-                raw[row["id"]] = (row["state"], row["version"])
-            if row["id"] in stored:
-                by_key[row["key"]].add(row["id"])
+        # One record for the whole batch: the driver's cost is per record, not per value.
+        by_key: dict[str, list[str]] = {key: ids for row in found for key, ids in row["blocks"]}
+        chosen = [
+            _closest(Counter(g for k in my_keys for g in by_key.get(k, ()))) for my_keys in keys
+        ]
+        stored, raw = await self._read_candidates(tx, sorted({g for c in chosen for g in c}))
         every = [p for known in stored.values() for p in known]
         frequency = await read_frequencies(tx, profiles + every)
         earlier: dict[str, list[int]] = defaultdict(list)
         decisions = []
         for i, (mine, my_keys) in enumerate(zip(profiles, keys, strict=True)):
             best = MatchDecision(CREATED, 0.0)
-            for golden in sorted({g for k in my_keys for g in by_key.get(k, ())}):
+            for golden in (g for g in chosen[i] if g in stored):
                 verdict = max(
                     (compare(mine, known, frequency) for known in stored[golden]),
                     key=lambda v: v.score,
@@ -143,14 +151,33 @@ class GraphMatcher:
                     best = MatchDecision(
                         CREATED, verdict.score, golden, None, verdict, None, state, version
                     )
-            for j in sorted({j for k in my_keys for j in earlier.get(k, ())}):
-                verdict = compare(mine, profiles[j], frequency)
+            rows = Counter(str(j) for k in my_keys for j in earlier.get(k, ()))
+            for j in _closest(rows):
+                verdict = compare(mine, profiles[int(j)], frequency)
                 if verdict.score > (best.score or 0.0):
-                    best = MatchDecision(CREATED, verdict.score, None, j, verdict)
+                    best = MatchDecision(CREATED, verdict.score, None, int(j), verdict)
             decisions.append(_decide(best))
             for key in my_keys:
                 earlier[key].append(i)
         return decisions
+
+    @staticmethod
+    async def _read_candidates(
+        tx: Transaction, ids: list[str]
+    ) -> tuple[dict[str, list[Profile]], dict[str, tuple[str, int]]]:
+        """Candidates' profiles: a golden record is compared through its own values and each
+        source's, so a later spelling cannot hide the one a new delivery resembles."""
+        stored: dict[str, list[Profile]] = {}
+        raw: dict[str, tuple[str, int]] = {}
+        if not ids:
+            return stored, raw
+        for row in await tx.run(_CANDIDATES, {"ids": ids}):
+            if row["state"]:
+                stored[row["id"]] = [profile(json.loads(row["state"]))] + [
+                    profile(json.loads(payload)) for payload in row["payloads"] or []
+                ]
+                raw[row["id"]] = (row["state"], row["version"])
+        return stored, raw
 
     async def record(
         self,
@@ -172,18 +199,13 @@ async def link_keys(tx: Transaction, partners: list[tuple[str, list[str]]]) -> N
     rows = [{"id": pid, "keys": keys} for pid, keys in partners if keys]
     if not rows:
         return
+    # A block's size counts its partners, so that blocks too large to say anything are
+    # skipped without reading them.
     await tx.run(
         "UNWIND $rows AS r MATCH (p:BusinessPartner {id: r.id}) UNWIND r.keys AS k "
         "MERGE (m:MatchKey {value: k}) ON CREATE SET m.size = 0 "
-        "MERGE (p)-[:HAS_MATCH_KEY]->(m)",
+        "MERGE (p)-[:HAS_MATCH_KEY]->(m) ON CREATE SET m.size = m.size + 1",
         {"rows": rows},
-    )
-    # Sizes are recounted while a block is small enough to be used; past the limit the
-    # block is never read again, so its exact size no longer matters.
-    await tx.run(
-        "UNWIND $keys AS k MATCH (m:MatchKey {value: k}) WHERE m.size <= $max "
-        "SET m.size = COUNT { (m)<-[:HAS_MATCH_KEY]-() }",
-        {"keys": sorted({k for r in rows for k in r["keys"]}), "max": rules.MAX_BLOCK},
     )
 
 
