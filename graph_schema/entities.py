@@ -247,6 +247,17 @@ MATCH_CANDIDATE = NodeType(
     natural_key=("pair",),
 )
 
+MATCH_RUN = NodeType(
+    "MatchRun",
+    "Where a batch match (hub match) stands, so that an interrupted run goes on from there.",
+    (
+        Property("name", S, "Which run: 'batch'.", required=True),
+        Property("after", S, "Id of the last partner matched."),
+        Property("updatedAt", DT, "When the last page was committed."),
+    ),
+    natural_key=("name",),
+)
+
 MODEL = Model(
     nodes=(
         BUSINESS_PARTNER,
@@ -263,6 +274,7 @@ MODEL = Model(
         MATCH_KEY,
         MATCH_TERM,
         MATCH_CANDIDATE,
+        MATCH_RUN,
     ),
     relationships=(
         Relationship("HAS_ADDRESS", "BusinessPartner", "Address", "A partner's address.", ONE),

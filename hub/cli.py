@@ -25,13 +25,15 @@ from hub import __version__, logs
 from hub.api import build_schema
 from hub.app import create_app, file_store, open_store
 from hub.errors import StartupError
+from hub.mastering.batch import BatchMatcher, BatchSummary
+from hub.mastering.batch import render as render_match
 from hub.settings import Settings
 from hub.store import Store, migrations
 from loaders.demo import load_demo
 from loaders.formats import FormatError
 from loaders.generate import generate
 from loaders.load import ORDER, Loader, LoadError, Summary, default_rejects_path
-from loaders.progress import LiveLine, render
+from loaders.progress import LiveLine, MatchLine, render
 
 log = logging.getLogger("hub")
 
@@ -104,6 +106,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     load.add_argument("--kind", choices=ORDER, help="kind of all files, instead of their names")
     load.add_argument("--batch-size", type=int, default=1000, help="rows a transaction")
+
+    match = commands.add_parser(
+        "match",
+        help="find duplicate partners in the whole graph",
+        description="Compare every business partner with the partners sharing its blocking "
+        "keys (with shared vehicles and cards as evidence), merge sure pairs and queue "
+        "uncertain ones for stewards. Commits page by page; an interrupted run goes on where "
+        "it stopped. Works whether or not hub serve is running on the same data dir.",
+    )
+    match.add_argument("--restart", action="store_true", help="start from the first partner")
+    match.add_argument("--page", type=int, default=200, help="partners per transaction")
 
     generate = commands.add_parser(
         "generate",
@@ -274,6 +287,23 @@ def load_files(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_REJECTED if summary.rejected else 0
 
 
+async def _match(settings: Settings, args: argparse.Namespace) -> BatchSummary:
+    store = await open_store(settings, attach=True)
+    live = MatchLine()
+    try:
+        return await BatchMatcher(store, args.page, live).run(restart=args.restart)
+    finally:
+        live.finish()
+        await store.close()
+
+
+def match_partners(settings: Settings, args: argparse.Namespace) -> int:
+    if args.page < 1:
+        raise StartupError("--page must be at least 1")
+    print(render_match(asyncio.run(_match(settings, args))))
+    return 0
+
+
 def generate_world(args: argparse.Namespace) -> int:
     try:
         counts = generate(args.out, args.partners, args.seed, args.duplicate_rate)
@@ -308,6 +338,8 @@ def _run(args: argparse.Namespace) -> int:
         return serve(settings, args.host, args.port, args.demo)
     if args.command == "load":
         return load_files(settings, args)
+    if args.command == "match":
+        return match_partners(settings, args)
     return apply_schema(settings)
 
 

@@ -6,6 +6,7 @@ import sys
 import time
 from typing import TextIO
 
+from hub.mastering.batch import BatchSummary
 from loaders.load import ORDER, Summary
 
 _COLUMNS = ("created", "updated", "unchanged", "rejected")
@@ -53,3 +54,20 @@ def render(summary: Summary) -> str:
     if summary.rejects is not None:
         lines.append(f"{summary.rejected:,} rows rejected; see {summary.rejects}")
     return "\n".join(lines)
+
+
+class MatchLine(LiveLine):
+    """The live line of ``hub match``: partners matched, merged and queued."""
+
+    def __call__(self, summary: BatchSummary) -> None:  # type: ignore[override]
+        now = time.perf_counter()
+        if now - self._last < (0.1 if self.tty else 10.0):
+            return
+        self._last = now
+        elapsed = max(now - self.started, 1e-9)
+        line = (
+            f"{summary.partners:>10,} partners  {summary.partners / elapsed:>8,.0f}/s  "
+            f"{summary.merged:,} merged  {summary.queued:,} queued  {elapsed:6.1f}s"
+        )
+        self.out.write(("\r" + line) if self.tty else line + "\n")
+        self.out.flush()

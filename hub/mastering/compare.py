@@ -71,7 +71,7 @@ class _Weigher:
                 share = max(self.frequency(kind, left), self.frequency(kind, right))
                 if share > 0:
                     weight = min(weight, math.log2(rules.M_EXACT / share))
-        return Feature(name, round(similarity, 3), round(weight, 2), left, right)
+        return Feature(name, similarity, weight, left, right)
 
 
 def _similar(a: str, b: str) -> float:

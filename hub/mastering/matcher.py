@@ -19,6 +19,7 @@ import datetime as dt
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graph_schema import matching as rules
@@ -106,6 +107,12 @@ async def read_frequencies(tx: Transaction, profiles: list[Profile]) -> Frequenc
     return Frequencies({r["term"]: r["count"] or 0 for r in rows})
 
 
+@lru_cache(maxsize=32768)
+def profile_of_json(text: str) -> Profile:
+    """The profile of a stored state or payload; the same partners come up batch after batch."""
+    return profile(json.loads(text))
+
+
 def _decide(best: MatchDecision) -> MatchDecision:
     score = best.score or 0.0
     if score >= rules.AUTO_MERGE:
@@ -173,9 +180,9 @@ class GraphMatcher:
             return stored, raw
         for row in await tx.run(_CANDIDATES, {"ids": ids}):
             if row["state"]:
-                stored[row["id"]] = [profile(json.loads(row["state"]))] + [
-                    profile(json.loads(payload)) for payload in row["payloads"] or []
-                ]
+                texts = [row["state"], *(row["payloads"] or [])]
+                # A source saying what the golden record says adds nothing to compare.
+                stored[row["id"]] = list(dict.fromkeys(profile_of_json(t) for t in texts))
                 raw[row["id"]] = (row["state"], row["version"])
         return stored, raw
 
@@ -235,8 +242,8 @@ def features_json(verdict: Verdict | None) -> str:
         [
             {
                 "feature": f.feature,
-                "score": f.similarity,
-                "weight": f.weight,
+                "score": round(f.similarity, 3),
+                "weight": round(f.weight, 2),
                 "left": f.left,
                 "right": f.right,
             }

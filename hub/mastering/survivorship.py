@@ -31,16 +31,21 @@ class Lineage:
     others: tuple[tuple[SourceValues, Any], ...]  # what the other sources say
 
 
-def _rank(attribute: str, source: SourceValues) -> tuple[int, str, int]:
+def _ranked(attribute: str, sources: list[SourceValues]) -> list[SourceValues]:
+    """Most trusted first, then the latest, then the most complete (stable sorts, last key
+    first)."""
     order = rules.TRUST.get(attribute, rules.DEFAULT_TRUST)
-    trust = order.index(source.system) if source.system in order else len(order)
-    completeness = len(json.dumps(source.state.get(attribute), ensure_ascii=False))
-    # Sorted ascending: most trusted first, then the latest, then the most complete.
-    return (trust, _negated(source.received_at), -completeness)
 
+    def trust(source: SourceValues) -> int:
+        return order.index(source.system) if source.system in order else len(order)
 
-def _negated(text: str) -> str:
-    return "".join(chr(0x10FFFF - ord(ch)) for ch in text)
+    def completeness(source: SourceValues) -> int:
+        return len(json.dumps(source.state.get(attribute), ensure_ascii=False))
+
+    ranked = sorted(sources, key=completeness, reverse=True)
+    ranked.sort(key=lambda source: source.received_at, reverse=True)
+    ranked.sort(key=trust)
+    return ranked
 
 
 def _union(values: list[Any]) -> list[Any]:
@@ -63,8 +68,7 @@ def survive(
     state: State = {}
     lineage = []
     for attribute in attributes:
-        having = [s for s in sources if s.state.get(attribute) is not None]
-        ranked = sorted(having, key=lambda s: _rank(attribute, s))
+        ranked = _ranked(attribute, [s for s in sources if s.state.get(attribute) is not None])
         if attribute in overrides:
             value, source, overridden = overrides[attribute], None, True
         elif attribute in rules.UNION and ranked:

@@ -1,0 +1,217 @@
+"""Matching the whole graph in batch (``hub match``): resumable, with progress.
+
+Partners are visited in pages by id. Each is compared with the partners sharing the most
+blocking keys, now with their neighbours in the graph as evidence (a vehicle owned by both,
+a fuel card held by both), which a delivery arriving alone cannot have. Pairs at or above
+``AUTO_MERGE`` are merged (the older partner survives); pairs between the thresholds are
+queued; pairs a steward decided already are left alone.
+
+Every page commits with a checkpoint (a ``MatchRun`` node), so an interrupted run goes on
+where it stopped when started again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graph_schema import matching as rules
+from hub.domain import stewardship
+from hub.mastering.compare import Verdict, compare
+from hub.mastering.matcher import (
+    QUEUED_FOR_REVIEW,
+    MatchDecision,
+    link_keys,
+    pair_of,
+    propose,
+    read_frequencies,
+)
+from hub.mastering.profile import Profile, blocking_keys, profile
+from hub.store import Store, Transaction
+from hub.store.temporal import utc_now
+
+PAGE = 200
+_RUN = "batch"
+
+_PARTNERS = """
+MATCH (p:BusinessPartner) WHERE p.mergedInto IS NULL AND p.id IN $ids
+RETURN p.id AS id, p.state AS state, p.createdAt AS createdAt,
+       [(p)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads,
+       [(p)-[:OWNS]->(v:Vehicle) | v.vin] AS vehicles,
+       [(p)<-[:HELD_BY]-(i:IdentificationObject) | i.kind + ':' + i.number] AS cards
+"""
+
+_BLOCKS = """
+UNWIND $keys AS k
+MATCH (m:MatchKey {value: k}) WHERE m.size > 1 AND m.size <= $max
+MATCH (m)<-[:HAS_MATCH_KEY]-(c:BusinessPartner) WHERE c.mergedInto IS NULL
+WITH m, collect(c.id) AS ids
+RETURN collect([m.value, ids]) AS blocks
+"""
+
+
+@dataclass
+class BatchSummary:
+    partners: int = 0
+    merged: int = 0
+    queued: int = 0
+    seconds: float = 0.0
+    resumed_after: str | None = None
+
+
+Progress = Callable[[BatchSummary], None]
+
+
+@dataclass
+class _Partner:
+    id: str
+    created: Any
+    profiles: list[Profile]
+    keys: list[str]
+
+
+def _partner(row: dict[str, Any]) -> _Partner:
+    vehicles, cards = frozenset(row["vehicles"] or ()), frozenset(row["cards"] or ())
+    states = [json.loads(row["state"])] + [json.loads(p) for p in row["payloads"] or []]
+    profiles = [profile(state, vehicles, cards) for state in states]
+    keys = sorted({k for p in profiles for k in blocking_keys(p)})
+    return _Partner(row["id"], row["createdAt"], profiles, keys)
+
+
+async def _read(tx: Transaction, ids: list[str]) -> dict[str, _Partner]:
+    rows = await tx.run(_PARTNERS, {"ids": ids})
+    return {row["id"]: _partner(row) for row in rows if row["state"]}
+
+
+def _best(
+    me: _Partner, others: list[_Partner], frequency: Any
+) -> tuple[_Partner | None, Verdict | None]:
+    best: tuple[_Partner | None, Verdict | None] = (None, None)
+    for other in others:
+        verdict = max(
+            (compare(a, b, frequency) for a in me.profiles for b in other.profiles),
+            key=lambda v: v.score,
+        )
+        if best[1] is None or verdict.score > best[1].score:
+            best = (other, verdict)
+    return best
+
+
+class BatchMatcher:
+    def __init__(self, store: Store, page: int = PAGE, progress: Progress | None = None) -> None:
+        self.store = store
+        self.page = page
+        self.progress = progress or (lambda _: None)
+        self.summary = BatchSummary()
+
+    async def run(self, *, restart: bool = False) -> BatchSummary:
+        started = time.perf_counter()
+        after = "" if restart else await self._checkpoint()
+        self.summary.resumed_after = after or None
+        while True:
+            ids = await self._next_ids(after)
+            if not ids:
+                break
+            await self._commit_page(ids)
+            after = ids[-1]
+            self.summary.partners += len(ids)
+            self.progress(self.summary)
+        await self.store.query("MATCH (r:MatchRun {name: $name}) DETACH DELETE r", {"name": _RUN})
+        self.summary.seconds = time.perf_counter() - started
+        return self.summary
+
+    async def _commit_page(self, ids: list[str]) -> None:
+        async def work(tx: Transaction) -> None:
+            await self._match_page(tx, ids)
+
+        await self.store.write(work)
+
+    async def _checkpoint(self) -> str:
+        rows = await self.store.query(
+            "MATCH (r:MatchRun {name: $name}) RETURN r.after AS after", {"name": _RUN}
+        )
+        return str(rows[0]["after"]) if rows else ""
+
+    async def _next_ids(self, after: str) -> list[str]:
+        rows = await self.store.query(
+            "MATCH (p:BusinessPartner) WHERE p.id > $after AND p.mergedInto IS NULL "
+            "WITH p.id AS id ORDER BY id LIMIT $n RETURN collect(id) AS ids",
+            {"after": after, "n": self.page},
+        )
+        return list(rows[0]["ids"]) if rows else []
+
+    async def _match_page(self, tx: Transaction, ids: list[str]) -> None:
+        now = utc_now()
+        page = await _read(tx, ids)
+        # Partners written before matching existed (or without it) get their keys here.
+        await link_keys(tx, [(p.id, p.keys) for p in page.values()])
+        found = await tx.run(
+            _BLOCKS,
+            {"keys": sorted({k for p in page.values() for k in p.keys}), "max": rules.MAX_BLOCK},
+        )
+        blocks: dict[str, list[str]] = {
+            key: members for row in found for key, members in row["blocks"]
+        }
+        wanted: dict[str, list[str]] = {}
+        for partner in page.values():
+            shared = Counter(c for k in partner.keys for c in blocks.get(k, ()) if c != partner.id)
+            ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
+            wanted[partner.id] = [c for c, _ in ranked[: rules.MAX_CANDIDATES]]
+        others = await _read(tx, sorted({c for cs in wanted.values() for c in cs} - set(page)))
+        known = {**page, **others}
+        decided = await self._decided(tx, [pair_of(p, c) for p, cs in wanted.items() for c in cs])
+        frequency = await read_frequencies(tx, [p for x in known.values() for p in x.profiles])
+        gone: set[str] = set()
+        for partner in page.values():
+            if partner.id in gone:
+                continue
+            candidates = [
+                known[c]
+                for c in wanted[partner.id]
+                if c in known and c not in gone and pair_of(partner.id, c) not in decided
+            ]
+            other, verdict = _best(partner, candidates, frequency)
+            if other is None or verdict is None:
+                continue
+            if verdict.score >= rules.AUTO_MERGE:
+                survivor, merged = sorted((partner, other), key=lambda p: (str(p.created), p.id))
+                audit = stewardship.Audit(
+                    "hub match", f"score {verdict.score}: {verdict.explanation}"
+                )
+                await stewardship.merge(tx, survivor.id, [merged.id], [], audit, now)
+                gone.add(merged.id)
+                self.summary.merged += 1
+            elif verdict.score >= rules.REVIEW:
+                decision = MatchDecision(QUEUED_FOR_REVIEW, verdict.score, other.id, None, verdict)
+                if await propose(tx, partner.id, other.id, decision, now):
+                    self.summary.queued += 1
+                decided.add(pair_of(partner.id, other.id))
+        await tx.run(
+            "MERGE (r:MatchRun {name: $name}) SET r.after = $after, r.updatedAt = $now",
+            {"name": _RUN, "after": max(ids), "now": now},
+        )
+
+    @staticmethod
+    async def _decided(tx: Transaction, pairs: list[str]) -> set[str]:
+        """Pairs already proposed (open) or decided by a steward."""
+        if not pairs:
+            return set()
+        rows = await tx.run(
+            "UNWIND $pairs AS pair MATCH (c:MatchCandidate {pair: pair}) "
+            "RETURN collect(pair) AS pairs",
+            {"pairs": sorted(set(pairs))},
+        )
+        return set(rows[0]["pairs"]) if rows else set()
+
+
+def render(summary: BatchSummary) -> str:
+    rate = summary.partners / summary.seconds if summary.seconds else 0.0
+    resumed = f" (resumed after {summary.resumed_after})" if summary.resumed_after else ""
+    return (
+        f"{summary.partners:,} partners matched in {summary.seconds:.1f}s ({rate:,.0f}/s)"
+        f"{resumed}: {summary.merged:,} merged, {summary.queued:,} queued for review"
+    )
