@@ -19,8 +19,9 @@ AUTO_MERGE = 0.9
 REVIEW = 0.6
 PRIOR = -11.0  # log2 odds that two records sharing a blocking key are the same partner
 # Persons with different birth dates score at most this: a father and son at one address
-# look alike in everything else, so such a pair is never merged without a person.
-BIRTH_DATE_CEILING = 0.85
+# look alike in everything else, so such a pair is never merged without a person. None
+# turns the rule off (data whose birth dates are often wholly wrong, such as Febrl's).
+BIRTH_DATE_CEILING: float | None = 0.85
 
 # Similarity levels: (at least this similar, weight). The first level reached applies; below
 # every level the feature disagrees and ``DISAGREE`` applies.

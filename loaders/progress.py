@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from hub.mastering.batch import BatchSummary
@@ -23,16 +24,21 @@ class LiveLine:
         self._last = 0.0
 
     def __call__(self, summary: Summary) -> None:
+        self._draw(
+            lambda elapsed: (
+                f"{summary.rows:>10,} rows  {summary.rows / elapsed:>8,.0f} rows/s  "
+                f"{summary.rejected:,} rejected  {elapsed:6.1f}s"
+            )
+        )
+
+    def _draw(self, line: Callable[[float], str]) -> None:
+        """Write ``line(seconds elapsed)`` unless the last one is too recent."""
         now = time.perf_counter()
         if now - self._last < (0.1 if self.tty else 10.0):
             return
         self._last = now
-        elapsed = max(now - self.started, 1e-9)
-        line = (
-            f"{summary.rows:>10,} rows  {summary.rows / elapsed:>8,.0f} rows/s  "
-            f"{summary.rejected:,} rejected  {elapsed:6.1f}s"
-        )
-        self.out.write(("\r" + line) if self.tty else line + "\n")
+        text = line(max(now - self.started, 1e-9))
+        self.out.write(("\r" + text) if self.tty else text + "\n")
         self.out.flush()
 
     def finish(self) -> None:
@@ -60,14 +66,9 @@ class MatchLine(LiveLine):
     """The live line of ``hub match``: partners matched, merged and queued."""
 
     def __call__(self, summary: BatchSummary) -> None:  # type: ignore[override]
-        now = time.perf_counter()
-        if now - self._last < (0.1 if self.tty else 10.0):
-            return
-        self._last = now
-        elapsed = max(now - self.started, 1e-9)
-        line = (
-            f"{summary.partners:>10,} partners  {summary.partners / elapsed:>8,.0f}/s  "
-            f"{summary.merged:,} merged  {summary.queued:,} queued  {elapsed:6.1f}s"
+        self._draw(
+            lambda elapsed: (
+                f"{summary.partners:>10,} partners  {summary.partners / elapsed:>8,.0f}/s  "
+                f"{summary.merged:,} merged  {summary.queued:,} queued  {elapsed:6.1f}s"
+            )
         )
-        self.out.write(("\r" + line) if self.tty else line + "\n")
-        self.out.flush()

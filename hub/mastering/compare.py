@@ -197,8 +197,7 @@ def compare(a: Profile, b: Profile, frequency: Frequency = _unknown) -> Verdict:
     other = sum(f.weight for f in found if f.feature not in rules.PLACE_FEATURES)
     score = round(_probability(rules.PRIOR + other + min(place, rules.PLACE_CAP)), 4)
     birth = next((f for f in found if f.feature == "birthDate"), None)
-    if birth is not None and birth.similarity == 0.0 and score >= rules.AUTO_MERGE:
-        return Verdict(
-            rules.BIRTH_DATE_CEILING, found, f"different birth dates: {a.birth} and {b.birth}"
-        )
+    ceiling = rules.BIRTH_DATE_CEILING
+    if birth is not None and birth.similarity == 0.0 and ceiling is not None and score > ceiling:
+        return Verdict(ceiling, found, f"different birth dates: {a.birth} and {b.birth}")
     return Verdict(score, found)
