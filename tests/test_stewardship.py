@@ -104,12 +104,20 @@ def snapshot(hub: RunningHub, global_id: str) -> tuple[Any, ...]:
         hub.store.query(
             "MATCH (p:BusinessPartner {id: $id}) RETURN p.state AS state, p.mergedInto AS into, "
             "[(p)-[r]-(x) WHERE NOT type(r) IN ['HAS_ADDRESS', 'HAS_MATCH_KEY', 'LEFT', 'RIGHT'] "
-            "| [type(r), coalesce(x.id, x.system + '/' + x.key), r.role]] AS links",
+            "| [type(r), coalesce(x.id, x.system + '/' + x.key), r.role]] AS links, "
+            "[(p)-[:HAS_ADDRESS]->(a:Address) | [a.street, a.houseNumber, a.city]] AS addresses, "
+            "p {.name, .firstName, .lastName, .birthDate, .email, .phone, .taxNumber} AS shown",
             {"id": hub_id(global_id)},
         )
     )
     (row,) = rows
-    return json.loads(row["state"]), row["into"], sorted(map(tuple, row["links"]))
+    return (
+        json.loads(row["state"]),
+        row["into"],
+        sorted(map(tuple, row["links"])),
+        sorted(map(tuple, row["addresses"])),
+        row["shown"],
+    )
 
 
 # ---- survivorship and lineage ---------------------------------------------------------------
@@ -251,8 +259,44 @@ def test_redelivering_a_merged_source_updates_the_survivor(hub: RunningHub) -> N
     again = partner(hub, "ERP", f"B-{token}", **person_values(token, 6), email="b@example.com")
     assert again["businessPartner"]["id"] == a
     assert again["matchOutcome"]["action"] == "MATCHED_EXISTING"
-    _, merged_into, _ = snapshot(hub, b)
-    assert merged_into == hub_id(a)
+    assert snapshot(hub, b)[1] == hub_id(a)
+
+
+def test_repeating_a_delivery_that_names_a_merged_partner_changes_nothing(
+    hub: RunningHub,
+) -> None:
+    token = unique("v")
+    a = partner(hub, "CRM", f"A-{token}", **person_values(token, 20))["businessPartner"]["id"]
+    b = partner(hub, "ERP", f"B-{token}", **person_values(token, 21))["businessPartner"]["id"]
+    vehicle = {
+        "source": {"system": "VMS", "key": f"V-{token}"},
+        "vin": vin_for(token, 1),
+        "owner": {"source": {"system": "ERP", "key": f"B-{token}"}},
+    }
+    changed = "mutation($input: VehicleInput!) { upsertVehicle(input: $input) { changed } }"
+    ok(hub, changed, {"input": vehicle})
+    ok(hub, MERGE, {"input": {"survivor": {"id": a}, "merged": [{"id": b}]}})
+    assert ok(hub, changed, {"input": vehicle})["upsertVehicle"]["changed"] is False
+    ok(hub, UNMERGE, {"source": {"system": "ERP", "key": f"B-{token}"}})
+    owner = ok(
+        hub,
+        "query($vin: String!) { vehicle(vin: $vin) { owner { id } } }",
+        {"vin": vin_for(token, 1)},
+    )["vehicle"]["owner"]
+    assert owner == {"id": b}
+
+
+def test_a_trusted_source_without_addresses_keeps_the_others(hub: RunningHub) -> None:
+    token = unique("a")
+    values = person_values(token, 22)
+    erp = partner(hub, "ERP", f"E-{token}", **values)["businessPartner"]["id"]
+    crm_values = {k: v for k, v in values.items() if k != "addresses"}
+    crm = partner(hub, "CRM", f"C-{token}", **crm_values)
+    assert crm["matchOutcome"]["action"] == "AUTO_MERGED"
+    addresses = ok(
+        hub, "query($id: ID!) { businessPartner(id: $id) { addresses { street } } }", {"id": erp}
+    )["businessPartner"]["addresses"]
+    assert addresses == [{"street": values["addresses"][0]["street"]}]
 
 
 def test_merge_errors_name_the_input_and_write_nothing(hub: RunningHub) -> None:
@@ -273,6 +317,7 @@ def test_merge_errors_name_the_input_and_write_nothing(hub: RunningHub) -> None:
     assert errors["businessPartner"] is None
     assert {(tuple(e["field"]), e["code"]) for e in errors["userErrors"]} == {
         (("input", "merged", "1"), "NOT_FOUND"),
+        (("input", "overrides", "0", "attribute"), "INVALID_VALUE"),
     }
     errors = ok(
         hub,
@@ -288,6 +333,24 @@ def test_merge_errors_name_the_input_and_write_nothing(hub: RunningHub) -> None:
     assert {(tuple(e["field"]), e["code"]) for e in errors["userErrors"]} == {
         (("input", "overrides", "0", "attribute"), "INVALID_VALUE"),
         (("input", "merged", "0"), "INVALID_VALUE"),
+    }
+    errors = ok(
+        hub,
+        MERGE,
+        {
+            "input": {
+                "survivor": {"id": a},
+                "merged": [{"source": {"system": "CRM", "key": "nobody"}}],
+                "overrides": [
+                    {"attribute": "birthDate", "value": "soon"},
+                    {"attribute": "roles", "value": '["ASTRONAUT"]'},
+                ],
+            }
+        },
+    )["mergeBusinessPartners"]
+    assert {(tuple(e["field"]), e["code"]) for e in errors["userErrors"]} >= {
+        (("input", "overrides", "0", "value"), "INVALID_VALUE"),
+        (("input", "overrides", "1", "value"), "INVALID_VALUE"),
     }
     assert snapshot(hub, a) == before
 

@@ -113,11 +113,11 @@ class MatchCandidate(Node):
             reason=row.get("reason"),
         )
 
-    @strawberry.field(description="The partner the pair was proposed for (the newer one).")
+    @strawberry.field(description="One partner of the pair (on arrival: the new one).")
     async def left(self, info: Info) -> BusinessPartner:
         return await _partner(info, self.left_id)
 
-    @strawberry.field(description="The partner it may duplicate.")
+    @strawberry.field(description="The other partner of the pair.")
     async def right(self, info: Info) -> BusinessPartner:
         return await _partner(info, self.right_id)
 
@@ -278,8 +278,8 @@ async def _merge(info: Info, data: dict[str, Any]) -> str | list[Problem]:
 
     async def run(tx: Transaction, now: dt.datetime) -> str:
         ids, problems = await _partner_ids(tx, refs)
-        if problems:
-            raise Rejected(problems)
+        if problems:  # every problem of the input at once, the overrides' too
+            raise Rejected(problems + stewardship.override_values(overrides)[1])
         return await stewardship.merge(tx, ids[0], ids[1:], overrides, audit, now)
 
     return await service.run_process(info.context.store, run)

@@ -9,6 +9,7 @@ from typing import Any
 
 from graph_schema import MODEL
 from graph_schema.survivorship import ATTRIBUTES
+from hub.domain import deliveries
 from hub.domain import problems as codes
 from hub.domain.ids import new_id
 from hub.domain.kinds import BUSINESS_PARTNER, State
@@ -78,11 +79,17 @@ async def reject(
                 )
             ]
         )
-    await tx.run(
-        "MATCH (c:MatchCandidate {id: $id}) SET c.status = 'REJECTED', c.decidedAt = $now, "
-        "c.decidedBy = $user, c.reason = $reason",
+    # Only an OPEN candidate changes: a merge decided at the same moment is not overwritten.
+    updated = await tx.run(
+        "MATCH (c:MatchCandidate {id: $id}) WHERE c.status = 'OPEN' "
+        "SET c.status = 'REJECTED', c.decidedAt = $now, c.decidedBy = $user, c.reason = $reason "
+        "RETURN count(c) AS n",
         {"id": candidate_id, "now": now, "user": user, "reason": reason},
     )
+    if not updated or updated[0]["n"] != 1:
+        raise Rejected(
+            [Problem(("id",), codes.INVALID_TRANSITION, "the candidate was decided meanwhile")]
+        )
     return candidate_id
 
 
@@ -111,6 +118,16 @@ class Audit:
 
     def event(self) -> dict[str, Any]:
         return {"by": self.by, "reason": self.reason}
+
+
+async def _lock(tx: Transaction, ids: list[str], now: dt.datetime) -> None:
+    """Take the partners' write locks, in one order, before reading them: two stewards (or a
+    steward and hub match) acting on the same partner at once then act one after the other
+    (Neo4j), or one of them fails on the conflict and is retried (ArcadeDB)."""
+    await tx.run(
+        "UNWIND $ids AS id MATCH (g:BusinessPartner {id: id}) SET g.lockedAt = $now",
+        {"ids": sorted(set(ids)), "now": now},
+    )
 
 
 async def _golden(tx: Transaction, hub_id: str) -> Row | None:
@@ -167,36 +184,51 @@ async def _recompute(
     )
 
 
-def _override_values(overrides: list[tuple[str, str | None]]) -> tuple[State, list[Problem]]:
-    """Overrides from the input: the value as text, JSON for lists; None removes one."""
+def override_values(overrides: list[tuple[str, str | None]]) -> tuple[State, list[Problem]]:
+    """Overrides from the input, checked by the rules of a partner delivery: the value as
+    text, JSON for roles and addresses; None removes an override."""
     values: State = {}
     problems = []
     for position, (attribute, value) in enumerate(overrides):
-        path: Path = ("input", "overrides", str(position), "attribute")
+        path: Path = ("input", "overrides", str(position))
         if attribute not in ATTRIBUTES:
-            problems.append(
-                Problem(
-                    path,
-                    codes.INVALID_VALUE,
-                    f"{attribute!r} is not an attribute of a partner; "
-                    f"one of {', '.join(ATTRIBUTES)}",
-                )
-            )
+            known = ", ".join(ATTRIBUTES)
+            message = f"{attribute!r} is not an attribute of a partner; one of {known}"
+            problems.append(Problem((*path, "attribute"), codes.INVALID_VALUE, message))
             continue
         if value is None:
             values[attribute] = None
-        elif attribute in ("roles", "addresses"):
-            try:
-                values[attribute] = json.loads(value)
-            except json.JSONDecodeError:
-                problems.append(
-                    Problem(
-                        (*path[:-1], "value"), codes.INVALID_VALUE, f"{attribute} takes a JSON list"
-                    )
-                )
+            continue
+        checked, problem = _checked(attribute, value)
+        if problem:
+            problems.append(Problem((*path, "value"), codes.INVALID_VALUE, problem))
         else:
-            values[attribute] = value
+            values[attribute] = checked
     return values, problems
+
+
+def _checked(attribute: str, text: str) -> tuple[Any, str | None]:
+    """The value a partner delivery would hold for ``attribute``, or why it cannot."""
+    value: Any = text
+    if attribute in ("roles", "addresses"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            return None, f"{attribute} takes a JSON list"
+    data = {
+        "source": {"system": "STEWARD", "key": "override"},
+        "kind": "PERSON",
+        "lastName": "-",
+        "organizationName": "-",
+        attribute: value,
+    }
+    try:
+        delivery, problems = deliveries.partner(data, ())
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        return None, f"not a value for {attribute}: {exc}"
+    if problems or delivery is None:
+        return None, "; ".join(p.message for p in problems) or f"not a value for {attribute}"
+    return delivery.values.get(attribute), None
 
 
 async def merge(
@@ -209,8 +241,9 @@ async def merge(
 ) -> str:
     """Merge partners into the survivor in one transaction; see docs/matching.md."""
     problems: list[Problem] = []
-    changes, bad = _override_values(overrides)
+    changes, bad = override_values(overrides)
     problems += bad
+    await _lock(tx, [survivor_id, *merged_ids], now)
     survivor = await _golden(tx, survivor_id)
     if survivor is None or survivor["mergedInto"]:
         problems.append(Problem(("input", "survivor"), codes.NOT_FOUND, "no such partner"))
@@ -236,7 +269,11 @@ async def merge(
     kept = {k: v for k, v in kept.items() if v is not None}
     await tx.run(
         "MATCH (s:BusinessPartner {id: $id}) SET s.mergedFrom = coalesce(s.mergedFrom, []) + $ids",
-        {"id": survivor_id, "ids": [m["id"] for m in merged]},
+        {
+            "id": survivor_id,
+            # Partners merged into a merged partner before now lead to the survivor too.
+            "ids": [i for m in merged for i in [m["id"], *(m["mergedFrom"] or [])]],
+        },
     )
     await _recompute(tx, survivor, "MERGED", now, audit, kept)
     return survivor_id
@@ -257,15 +294,16 @@ async def _merge_one(
         "CREATE (x)-[:SOURCE_OF]->(s) DELETE r",
         "MATCH (m:BusinessPartner {id: $merged})-[r:HAS_MATCH_KEY]->(k:MatchKey) "
         "MATCH (s:BusinessPartner {id: $survivor}) MERGE (s)-[:HAS_MATCH_KEY]->(k) DELETE r",
-        # The pair's own candidates are decided; others now concern the survivor.
+        # The pair's own candidate is decided.
         "MATCH (c:MatchCandidate {pair: $pair}) WHERE c.status = 'OPEN' "
         "SET c.status = 'MERGED', c.decidedAt = $now, c.decidedBy = $by, c.reason = $reason",
         "MATCH (m:BusinessPartner {id: $merged})-[:HAS_ADDRESS]->(a:Address) DETACH DELETE a",
         "MATCH (t:BusinessPartner {mergedInto: $merged}) SET t.mergedInto = $survivor",
         "MATCH (m:BusinessPartner {id: $merged}) SET m.mergedInto = $survivor, "
-        "m.version = m.version + 1, m.updatedAt = $now",
+        "m.mergedFrom = null, m.version = m.version + 1, m.updatedAt = $now",
     ):
         await tx.run(statement, {**params, "pair": pair_of(merged_id, survivor_id)})
+    await _repoint_candidates(tx, merged_id, survivor_id)
     await record_events(
         tx,
         [
@@ -283,6 +321,42 @@ async def _merge_one(
     )
 
 
+async def _repoint_candidates(tx: Transaction, merged_id: str, survivor_id: str) -> None:
+    """Candidates with the merged partner now concern the survivor; where the survivor has a
+    candidate with the same partner already, one is kept, and a steward's rejection wins."""
+    rows = await tx.run(
+        "MATCH (c:MatchCandidate)-[side:LEFT|RIGHT]->(:BusinessPartner {id: $merged}) "
+        "MATCH (c)-[:LEFT|RIGHT]->(o:BusinessPartner) WHERE o.id <> $merged "
+        "RETURN c.id AS id, c.status AS status, type(side) AS side, o.id AS other",
+        {"merged": merged_id},
+    )
+    for row in rows:
+        if row["other"] == survivor_id:
+            continue  # the merged pair's own candidate, decided above
+        pair = pair_of(survivor_id, row["other"])
+        twin = await tx.run(
+            "MATCH (t:MatchCandidate {pair: $pair}) RETURN t.id AS id", {"pair": pair}
+        )
+        if twin:
+            params = {"id": row["id"], "twin": twin[0]["id"]}
+            if row["status"] == "REJECTED":
+                await tx.run(
+                    "MATCH (c:MatchCandidate {id: $id}) MATCH (t:MatchCandidate {id: $twin}) "
+                    "SET t.status = c.status, t.decidedAt = c.decidedAt, "
+                    "t.decidedBy = c.decidedBy, t.reason = c.reason",
+                    params,
+                )
+            await tx.run("MATCH (c:MatchCandidate {id: $id}) DETACH DELETE c", params)
+            continue
+        side = "LEFT" if row["side"] == "LEFT" else "RIGHT"
+        await tx.run(
+            f"MATCH (c:MatchCandidate {{id: $id}})-[r:{side}]->(:BusinessPartner {{id: $merged}}) "
+            f"MATCH (s:BusinessPartner {{id: $survivor}}) CREATE (c)-[:{side}]->(s) "
+            "SET c.pair = $pair DELETE r",
+            {"id": row["id"], "merged": merged_id, "survivor": survivor_id, "pair": pair},
+        )
+
+
 async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.datetime) -> str:
     """Split a source record out of its golden record into one of its own again."""
     found = await tx.run(
@@ -292,10 +366,11 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
         "COUNT { (g)<-[:SOURCE_OF]-(:SourceRecord) } AS sources",
         {"system": system, "key": key},
     )
-    path: Path = ("input", "source")
+    path: Path = ("source",)
     if not found:
         raise Rejected([Problem(path, codes.NOT_FOUND, f"no partner source {system}/{key}")])
     golden_id, former = found[0]["golden"], found[0]["former"]
+    await _lock(tx, [golden_id, *([former] if former else [])], now)
     if found[0]["sources"] < 2:
         raise Rejected(
             [Problem(path, codes.INVALID_TRANSITION, "the source is its partner's only one")]
@@ -333,7 +408,8 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
         "ON CREATE SET c.id = $cid, c.score = 0.0, c.createdAt = $now, c.features = '[]', "
         "c.explanation = 'split by a steward' "
         "SET c.status = 'REJECTED', c.decidedAt = $now, c.decidedBy = $by, c.reason = $reason "
-        "MERGE (c)-[:LEFT]->(l) MERGE (c)-[:RIGHT]->(r)",
+        "WITH c, l, r OPTIONAL MATCH (c)-[old:LEFT|RIGHT]->() DELETE old "
+        "WITH DISTINCT c, l, r CREATE (c)-[:LEFT]->(l) CREATE (c)-[:RIGHT]->(r)",
         {
             "split": split_id,
             "golden": golden_id,
@@ -343,7 +419,9 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
             **audit.event(),
         },
     )
-    await _recompute(tx, split_base, "UNMERGED", now, audit, {})
+    await _recompute(
+        tx, split_base, "UNMERGED", now, audit, json.loads(split_base["overrides"] or "{}")
+    )
     await _recompute(
         tx, survivor, "UNMERGED", now, audit, json.loads(survivor["overrides"] or "{}")
     )

@@ -1,7 +1,7 @@
 """Key-mapped, idempotent upserts of golden records, for one delivery or a whole batch.
 
 One call runs inside one write transaction and sends a fixed number of statements whatever
-the batch size:
+the batch size (except two per match candidate queued for a steward):
 
 1. resolve every reference in the batch (by id, natural key or source key);
 2. read the source records and candidate golden records of the batch;
@@ -15,6 +15,7 @@ new version, no event. Rows with problems are left out; the others are written.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -81,7 +82,18 @@ class PartnerMatcher(Protocol):
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_as_json
+    )
+
+
+def _as_json(value: Any) -> Any:
+    """An unresolved reference as what it names (not where in the input it stood)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.asdict(value)
+        fields.pop("path", None)
+        return fields
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _hash(payload: str) -> str:
@@ -98,12 +110,20 @@ def _to_property(kind: PropertyType, value: Any) -> Any:
     return value
 
 
+# Kept by stewardship, never set from a state.
+_STEWARDED = frozenset({"mergedInto", "mergedFrom", "overrides"})
+
+
 def properties_of(kind: Kind, state: State) -> dict[str, Any]:
-    """The node properties a state sets (every model property it mentions)."""
+    """The node properties a state sets: every model property it mentions. A state that
+    survives from sources can lose a value (an un-merge takes a source away), so for such
+    kinds every property is written and a missing one removed."""
     return {
         prop.name: _to_property(prop.type, state.get(prop.name))
         for prop in kind.node.properties
-        if prop.name not in _MANAGED and prop.name in state
+        if prop.name not in _MANAGED
+        and prop.name not in _STEWARDED
+        and (kind.survives or prop.name in state)
     }
 
 
@@ -231,7 +251,9 @@ async def _plan(
     for i, delivery, state in rows:
         found = existing[i]
         payload = canonical_json(state)
-        digest = _hash(payload)
+        # What was delivered, references as given: a repeated delivery is recognised even
+        # when a record it refers to was merged into another since.
+        digest = _hash(canonical_json(delivery.values))
         outcome = outcomes[i]
         source_id, key_id = found["sourceId"], found["keyId"]
         if source_id and found["hash"] == digest and source_id not in plans:
@@ -292,10 +314,13 @@ def _existing_plan(
 
 def _survive(kind: Kind, plan: _Plan, delivery: Delivery, state: State, now: dt.datetime) -> str:
     """Apply a delivery to what its source says, then let every value survive from the
-    sources by the model's rules; returns the source's values as its payload."""
+    sources by the model's rules; returns the source's values as its payload.
+
+    A source's values are only what it delivered (no defaults, no derived values), so a
+    source that never sent an attribute cannot outrank one that did."""
     source = (delivery.system, delivery.key)
     said = plan.origins.get(source)
-    values = kind.merge(said.state if said else {}, state)
+    values = {**(said.state if said else {}), **{k: v for k, v in state.items() if v is not None}}
     plan.origins[source] = SourceValues(delivery.system, delivery.key, now.isoformat(), values)
     survived, _ = survive(list(plan.origins.values()), plan.overrides)
     plan.state = kind.merge({}, survived)
@@ -508,7 +533,7 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
             await _write_slot(tx, kind, slot, touched)
     for child, writer in (("addresses", _write_addresses), ("items", _write_items)):
         if child in kind.children:
-            touched = [p for p in changed if p.state.get(child) != p.base.get(child)]
+            touched = [p for p in changed if p.forced or p.state.get(child) != p.base.get(child)]
             if touched:
                 await writer(tx, touched)
     await _write_sources(tx, kind, plans, now)

@@ -191,7 +191,7 @@ def compare(a: Profile, b: Profile, frequency: Frequency = _unknown) -> Verdict:
     features += _shared("sharedVehicle", a.vehicles, b.vehicles)
     features += _shared("sharedCard", a.cards, b.cards)
     found = tuple(features)
-    if a.tax and a.tax == b.tax and a.country == b.country:
+    if a.tax and a.tax == b.tax and a.country and a.country == b.country:
         return Verdict(1.0, found, f"same tax number {a.tax} in the same country")
     place = _place_weight(found)
     other = sum(f.weight for f in found if f.feature not in rules.PLACE_FEATURES)
