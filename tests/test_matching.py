@@ -218,31 +218,28 @@ def test_same_person_from_another_system_is_merged_into_one_golden_record(hub: R
     }
 
 
+def father_and_son(
+    hub: RunningHub, last: str, born: tuple[str, str], street: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Same name and address, another birth date: father and son, or a typo in one system."""
+    return (
+        upsert(
+            hub,
+            person(
+                "CRM", f"c-{last}", "Paul", last, birthDate=born[0], addresses=munich(street, "3")
+            ),
+        ),
+        upsert(
+            hub,
+            person(
+                "ERP", f"e-{last}", "Paul", last, birthDate=born[1], addresses=munich(street, "3")
+            ),
+        ),
+    )
+
+
 def test_uncertain_pair_is_queued_for_a_steward(hub: RunningHub) -> None:
-    last = unique("Rev")
-    first = upsert(
-        hub,
-        person(
-            "CRM",
-            f"c-{last}",
-            "Paul",
-            last,
-            birthDate="1950-02-03",
-            addresses=munich("Gartenweg", "3"),
-        ),
-    )
-    # Same name and address, another birth date: father and son, or a typo in one system.
-    second = upsert(
-        hub,
-        person(
-            "ERP",
-            f"e-{last}",
-            "Paul",
-            last,
-            birthDate="1979-11-12",
-            addresses=munich("Gartenweg", "3"),
-        ),
-    )
+    first, second = father_and_son(hub, unique("Rev"), ("1950-02-03", "1979-11-12"), "Gartenweg")
     outcome = second["matchOutcome"]
     assert outcome["action"] == "QUEUED_FOR_REVIEW", outcome
     assert second["created"] is True
@@ -263,28 +260,7 @@ def test_uncertain_pair_is_queued_for_a_steward(hub: RunningHub) -> None:
 
 def test_rejected_pair_is_recorded_and_never_proposed_again(hub: RunningHub) -> None:
     last = unique("Rej")
-    upsert(
-        hub,
-        person(
-            "CRM",
-            f"c-{last}",
-            "Paul",
-            last,
-            birthDate="1951-04-05",
-            addresses=munich("Lindenweg", "9"),
-        ),
-    )
-    second = upsert(
-        hub,
-        person(
-            "ERP",
-            f"e-{last}",
-            "Paul",
-            last,
-            birthDate="1981-06-07",
-            addresses=munich("Lindenweg", "9"),
-        ),
-    )
+    _, second = father_and_son(hub, last, ("1951-04-05", "1981-06-07"), "Lindenweg")
     candidate = second["matchOutcome"]["candidate"]
     assert candidate is not None, second
     body = hub.graphql(
