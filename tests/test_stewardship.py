@@ -451,3 +451,33 @@ def test_merge_then_unmerge_restores_relationships_and_values(
             assert split["unmergeBusinessPartner"]["businessPartner"]["id"] == ids[n]
     after = [snapshot(hub, i) for i in ids]
     assert after == before
+
+
+def test_chained_merges_lead_every_old_id_to_the_last_survivor(hub: RunningHub) -> None:
+    token = unique("c")
+    a, b, c = (
+        partner(hub, "CRM", f"{n}-{token}", **person_values(token, 30 + n))["businessPartner"]["id"]
+        for n in range(3)
+    )
+    ok(hub, MERGE, {"input": {"survivor": {"id": b}, "merged": [{"id": c}]}})
+    ok(hub, MERGE, {"input": {"survivor": {"id": a}, "merged": [{"id": b}]}})
+    by_oldest = ok(hub, LINEAGE, {"id": c})["businessPartner"]
+    assert by_oldest["id"] == a
+    assert sorted(by_oldest["mergedFrom"]) == sorted([b, c])
+
+
+def test_a_merged_partners_open_candidate_moves_to_the_survivor(hub: RunningHub) -> None:
+    token = unique("q")
+    values = person_values(token, 40)
+    father = partner(hub, "CRM", f"F-{token}", **values)["businessPartner"]["id"]
+    son = partner(hub, "ERP", f"S-{token}", **{**values, "birthDate": "2001-01-01"})
+    assert son["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW"
+    other = partner(hub, "CRM", f"O-{token}", **person_values(token, 41))["businessPartner"]["id"]
+    ok(hub, MERGE, {"input": {"survivor": {"id": other}, "merged": [{"id": father}]}})
+    queue = ok(
+        hub,
+        "{ matchCandidates(first: 100) { edges { node { left { id } right { id } } } } }",
+    )["matchCandidates"]["edges"]
+    pairs = [{e["node"]["left"]["id"], e["node"]["right"]["id"]} for e in queue]
+    assert {son["businessPartner"]["id"], other} in pairs
+    assert not any(father in pair for pair in pairs)
