@@ -51,6 +51,11 @@ def about(label: str, name: str) -> str:
     return MODEL.node(label).prop(name).description
 
 
+def selected(row: Row, name: str) -> Any:
+    """A value a narrowed read leaves out unless its field is selected (and so resolved)."""
+    return row.get(name)
+
+
 def native(value: Any) -> Any:
     """neo4j temporal values to Python ones.
 
@@ -364,9 +369,9 @@ class BusinessPartner(Node):
             email=row.get("email"),
             phone=row.get("phone"),
             roles=[e.PartnerRole(r) for r in row.get("roles") or []],
-            version=row["version"],
-            created_at=native(row["createdAt"]),
-            updated_at=native(row["updatedAt"]),
+            version=selected(row, "version"),
+            created_at=native(selected(row, "createdAt")),
+            updated_at=native(selected(row, "updatedAt")),
             merged_from=[
                 strawberry.ID(to_global("BusinessPartner", i)) for i in row.get("mergedFrom") or []
             ],
@@ -462,9 +467,9 @@ class Vehicle(Node):
             model=row.get("model"),
             model_year=row.get("modelYear"),
             configuration=list(row.get("configuration") or []),
-            version=row["version"],
-            created_at=native(row["createdAt"]),
-            updated_at=native(row["updatedAt"]),
+            version=selected(row, "version"),
+            created_at=native(selected(row, "createdAt")),
+            updated_at=native(selected(row, "updatedAt")),
         )
 
     @strawberry.field(description="Source records that feed this vehicle.")
@@ -589,9 +594,9 @@ class Contract(Node):
             type=e.ContractType(row["type"]),
             start_date=native(row.get("startDate")),
             end_date=native(row.get("endDate")),
-            version=row["version"],
-            created_at=native(row["createdAt"]),
-            updated_at=native(row["updatedAt"]),
+            version=selected(row, "version"),
+            created_at=native(selected(row, "createdAt")),
+            updated_at=native(selected(row, "updatedAt")),
         )
 
     @strawberry.field(description="Status as of today (see ContractStatus).")
@@ -709,9 +714,9 @@ class IdentificationObject(Node):
             blocked_reason=row.get("blockedReason"),
             valid_from=native(row.get("validFrom")),
             valid_to=native(row.get("validTo")),
-            version=row["version"],
-            created_at=native(row["createdAt"]),
-            updated_at=native(row["updatedAt"]),
+            version=selected(row, "version"),
+            created_at=native(selected(row, "createdAt")),
+            updated_at=native(selected(row, "updatedAt")),
             stored_status=row.get("status") or "ACTIVE",
         )
 
@@ -788,9 +793,9 @@ class Document(Node):
             type=e.DocumentType(row["type"]),
             title=row.get("title"),
             release_status=e.ReleaseStatus(row.get("releaseStatus") or "IN_WORK"),
-            version=row["version"],
-            created_at=native(row["createdAt"]),
-            updated_at=native(row["updatedAt"]),
+            version=selected(row, "version"),
+            created_at=native(selected(row, "createdAt")),
+            updated_at=native(selected(row, "updatedAt")),
         )
 
     @strawberry.field(description="The stored file, when one was uploaded.")

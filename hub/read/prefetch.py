@@ -15,7 +15,7 @@ from typing import Any, TypeGuard
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from hub.read.projection import projection
+from hub.read.projection import narrowed
 from hub.read.relations import RELATIONS, SOURCES, Relation
 
 PREFETCHED = "__pre_"
@@ -49,6 +49,18 @@ def _child(field: SelectedField) -> Sequence[Selection]:
     return field.selections
 
 
+def _related_fields(label: str) -> frozenset[str]:
+    """Fields of ``label`` that read related records rather than its own properties."""
+    names = {name for parent, name in RELATIONS if parent == label}
+    return frozenset(names | {"sources"} if label in SOURCES else names)
+
+
+def _shown(label: str, var: str, selections: Sequence[Selection], also: tuple[str, ...]) -> str:
+    """The projection of what is selected on ``var`` (and the properties in ``also``)."""
+    names = [field.name for field in _fields(selections, label)]
+    return narrowed(label, var, [*names, *also], _related_fields(label))
+
+
 def _relation(label: str, name: str) -> Relation | None:
     relation = SOURCES.get(label) if name == "sources" else RELATIONS.get((label, name))
     return relation if relation is not None and relation.prefetch else None
@@ -75,8 +87,10 @@ def _nested(label: str, var: str, selections: Sequence[Selection], names: _Names
         if relation is None:
             continue
         related, rel = names.fresh()
-        inner = _nested(relation.target, related, _child(field), names)
-        shown = relation.shown(related, rel, inner)
+        child = _child(field)
+        inner = _nested(relation.target, related, child, names)
+        base = _shown(relation.target, related, child, relation.sorted_by)
+        shown = relation.shown(related, rel, inner, base)
         path = relation.path(var, related, rel)
         entries.append(
             f"`{PREFETCHED}{field.alias or field.name}`: [{path} | {shown}][0..{CAP + 1}]"
@@ -87,7 +101,7 @@ def _nested(label: str, var: str, selections: Sequence[Selection], names: _Names
 def compiled_projection(label: str, var: str, selections: Sequence[Selection]) -> str:
     """The projection of ``var`` with everything selected below it read in the same statement."""
     inner = _nested(label, var, selections, _Names())
-    shown = projection(label, var)
+    shown = _shown(label, var, selections, ())
     return shown[:-1] + f", {inner}}}" if inner else shown
 
 

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 from graph_schema import MODEL
 
 EXTRA = {"Address": (".position",), "ContractItem": (".position",)}
+
+# The records a GraphQL selection can narrow: what every row of them carries whatever is
+# selected (the key, and what their object type cannot be built without) ...
+ALWAYS: dict[str, tuple[str, ...]] = {
+    "BusinessPartner": ("id", "kind"),
+    "Vehicle": ("id", "vin"),
+    "Contract": ("id", "number", "type", "status"),
+    "IdentificationObject": ("id", "kind", "number", "status"),
+    "Document": ("id", "number", "revision", "type"),
+}
+
+# ... and the fields that read other properties than the one of their own name.
+READS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("BusinessPartner", "lineage"): (),
+    ("Contract", "status"): ("status", "endDate", "terminationDate"),
+    ("IdentificationObject", "status"): ("status", "validTo"),
+    ("Document", "file"): ("fileSha256", "fileSize", "fileMediaType", "fileName"),
+}
+
+# Fields every record answers without a stored property of that name.
+WITHOUT_PROPERTY = frozenset({"id", "__typename"})
 
 
 @cache
@@ -17,3 +39,29 @@ def projection(label: str, variable: str = "x") -> str:
     fields = [f".{prop.name}" for prop in MODEL.node(label).properties]
     fields.extend(EXTRA.get(label, ()))
     return f"{variable} {{{', '.join(fields)}}}"
+
+
+@cache
+def _stored(label: str) -> frozenset[str]:
+    return frozenset(prop.name for prop in MODEL.node(label).properties)
+
+
+def narrowed(label: str, variable: str, fields: Iterable[str], related: Iterable[str]) -> str:
+    """The projection of only what the selected ``fields`` read, or the whole record.
+
+    ``related`` names the fields that read related records instead (they need only the key).
+    Nothing is left out for a label or a field the rules above do not know: narrowing is an
+    optimisation and never the reason a value goes missing.
+    """
+    if label not in ALWAYS:
+        return projection(label, variable)
+    stored, wanted = _stored(label), dict.fromkeys(ALWAYS[label])
+    skipped = WITHOUT_PROPERTY | frozenset(related)
+    for field in fields:
+        if (label, field) in READS:
+            wanted.update(dict.fromkeys(READS[label, field]))
+        elif field in stored:
+            wanted[field] = None
+        elif field not in skipped:
+            return projection(label, variable)
+    return f"{variable} {{{', '.join(f'.{name}' for name in wanted)}}}"

@@ -37,12 +37,18 @@ class Relation:
     def path(self, parent: str, related: str, rel: str) -> str:
         return self.pattern.format(p=parent, x=related, r=rel)
 
-    def shown(self, related: str, rel: str, inner: str = "") -> str:
-        """The map projection of a related record, with relationship values and ``inner``."""
+    @property
+    def sorted_by(self) -> tuple[str, ...]:
+        """The related record's properties its order reads."""
+        return tuple(key[2:] for key in self.order if key.startswith("x."))
+
+    def shown(self, related: str, rel: str, inner: str = "", base: str = "") -> str:
+        """The map projection of a related record (``base``, by default all its properties),
+        with relationship values and ``inner``."""
         extras = [self.extra.format(r=rel)] if self.extra else []
         if inner:
             extras.append(inner)
-        shown = projection(self.target, related)
+        shown = base or projection(self.target, related)
         return shown[:-1] + "".join(f", {e}" for e in extras) + "}" if extras else shown
 
     def statement(self, window: tuple[int, int] | None) -> str:
