@@ -8,7 +8,8 @@ from typing import Any
 from hub.domain import deliveries, kinds, service
 from hub.mastering.batch import BatchMatcher
 from tests.harness import RunningHub, hub_command, ok
-from tests.test_stewardship import person_values
+from tests.test_matching import father_and_son, munich, person, unique, upsert
+from tests.test_stewardship import hub_id, person_values
 
 
 def unmatched(hub: RunningHub, system: str, key: str, values: dict[str, Any]) -> str:
@@ -74,3 +75,60 @@ def test_hub_match_command_reports_what_it_did(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "0 partners matched" in result.stdout
     assert "0 merged, 0 queued for review" in result.stdout
+
+
+def open_candidates(hub: RunningHub, ids: list[str]) -> list[str]:
+    rows = hub.run(
+        hub.store.query(
+            "MATCH (c:MatchCandidate {status: 'OPEN'})-[:LEFT|RIGHT]->(p:BusinessPartner) "
+            "WHERE p.id IN $ids RETURN DISTINCT c.pair AS pair",
+            {"ids": ids},
+        )
+    )
+    return sorted(row["pair"] for row in rows)
+
+
+def test_an_open_candidate_that_now_clearly_matches_is_merged(hub: RunningHub) -> None:
+    last = unique("Fix")
+    first, second = father_and_son(hub, last, ("1950-02-03", "1979-11-12"), "Lindenweg")
+    assert second["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW"
+    # ERP corrects the birth date: the pair now agrees on everything, yet the queue holds it.
+    upsert(
+        hub,
+        person(
+            "ERP",
+            f"e-{last}",
+            "Paul",
+            last,
+            birthDate="1950-02-03",
+            addresses=munich("Lindenweg", "3"),
+        ),
+    )
+    hub.run(BatchMatcher(hub.store).run(restart=True), timeout=300)
+    assert golden_of(hub, "CRM", f"c-{last}") == golden_of(hub, "ERP", f"e-{last}")
+    ids = [hub_id(first["businessPartner"]["id"]), hub_id(second["businessPartner"]["id"])]
+    assert open_candidates(hub, ids) == []
+
+
+def test_partners_the_queue_connects_already_are_not_proposed_again(hub: RunningHub) -> None:
+    last = unique("Trio")
+    written = [
+        upsert(
+            hub,
+            person(
+                system,
+                f"{system}-{last}",
+                "Paul",
+                last,
+                birthDate=born,
+                addresses=munich("Eichenweg", "3"),
+            ),
+        )
+        for system, born in (("CRM", "1950-02-03"), ("ERP", "1979-11-12"), ("DMS", "1996-06-27"))
+    ]
+    assert [w["matchOutcome"]["action"] for w in written[1:]] == ["QUEUED_FOR_REVIEW"] * 2
+    ids = [hub_id(w["businessPartner"]["id"]) for w in written]
+    assert len(open_candidates(hub, ids)) == 2  # the third joined one of the first two
+    hub.run(BatchMatcher(hub.store).run(restart=True), timeout=300)
+    # Accepting both open candidates joins all three: a third candidate would add nothing.
+    assert len(open_candidates(hub, ids)) == 2

@@ -4,7 +4,8 @@ Partners are visited in pages by id. Each is compared with the partners sharing 
 blocking keys, now with their neighbours in the graph as evidence (a vehicle owned by both,
 a fuel card held by both), which a delivery arriving alone cannot have. Pairs at or above
 ``AUTO_MERGE`` are merged (the older partner survives); pairs between the thresholds are
-queued; pairs a steward decided already are left alone.
+queued, unless open candidates connect the two already; open candidates are scored again
+(and merged when they reach ``AUTO_MERGE`` now); pairs a steward decided are left alone.
 
 Every page commits with a checkpoint (a ``MatchRun`` node), so an interrupted run goes on
 where it stopped when started again.
@@ -87,18 +88,43 @@ async def _read(tx: Transaction, ids: list[str]) -> dict[str, _Partner]:
     return {row["id"]: _partner(row) for row in rows if row["state"]}
 
 
-def _best(
-    me: _Partner, others: list[_Partner], frequency: Any
-) -> tuple[_Partner | None, Verdict | None]:
-    best: tuple[_Partner | None, Verdict | None] = (None, None)
-    for other in others:
-        verdict = max(
-            (compare(a, b, frequency) for a in me.profiles for b in other.profiles),
-            key=lambda v: v.score,
+def _ranked(me: _Partner, others: list[_Partner], frequency: Any) -> list[tuple[_Partner, Verdict]]:
+    """The others by how well they match ``me``, best first."""
+    scored = [
+        (
+            other,
+            max(
+                (compare(a, b, frequency) for a in me.profiles for b in other.profiles),
+                key=lambda v: v.score,
+            ),
         )
-        if best[1] is None or verdict.score > best[1].score:
-            best = (other, verdict)
-    return best
+        for other in others
+    ]
+    return sorted(scored, key=lambda item: -item[1].score)
+
+
+class _Queue:
+    """Which partners the open candidates already connect, directly or through others.
+
+    A steward who accepts A-B and B-C has merged A and C too: proposing A-C as well would
+    only make the queue longer.
+    """
+
+    def __init__(self, links: list[tuple[str, str]]) -> None:
+        self._parent: dict[str, str] = {}
+        for a, b in links:
+            self.link(a, b)
+
+    def _root(self, x: str) -> str:
+        while self._parent.get(x, x) != x:
+            x = self._parent[x]
+        return x
+
+    def link(self, a: str, b: str) -> None:
+        self._parent[self._root(a)] = self._root(b)
+
+    def linked(self, a: str, b: str) -> bool:
+        return self._root(a) == self._root(b)
 
 
 class BatchMatcher:
@@ -164,19 +190,22 @@ class BatchMatcher:
         others = await _read(tx, sorted({c for cs in wanted.values() for c in cs} - set(page)))
         known = {**page, **others}
         decided = await self._decided(tx, [pair_of(p, c) for p, cs in wanted.items() for c in cs])
+        queue = _Queue(await self._open_links(tx, sorted(known)))
         frequency = await read_frequencies(tx, [p for x in known.values() for p in x.profiles])
         gone: set[str] = set()
         for partner in page.values():
             if partner.id in gone:
                 continue
+            # Open candidates are scored again: what was added since may settle them.
             candidates = [
                 known[c]
                 for c in wanted[partner.id]
                 if c in known and c not in gone and pair_of(partner.id, c) not in decided
             ]
-            other, verdict = _best(partner, candidates, frequency)
-            if other is None or verdict is None:
+            scored = _ranked(partner, candidates, frequency)
+            if not scored:
                 continue
+            other, verdict = scored[0]
             if verdict.score >= rules.AUTO_MERGE:
                 survivor, merged = sorted((partner, other), key=lambda p: (str(p.created), p.id))
                 audit = stewardship.Audit(
@@ -185,11 +214,17 @@ class BatchMatcher:
                 await stewardship.merge(tx, survivor.id, [merged.id], [], audit, now)
                 gone.add(merged.id)
                 self.summary.merged += 1
-            elif verdict.score >= rules.REVIEW:
+                continue
+            for other, verdict in scored:
+                if verdict.score < rules.REVIEW:
+                    break
+                if queue.linked(partner.id, other.id):
+                    continue
                 decision = MatchDecision(QUEUED_FOR_REVIEW, verdict.score, other.id, None, verdict)
                 if await propose(tx, partner.id, other.id, decision, now):
                     self.summary.queued += 1
-                decided.add(pair_of(partner.id, other.id))
+                queue.link(partner.id, other.id)
+                break
         await tx.run(
             "MERGE (r:MatchRun {name: $name}) SET r.after = $after, r.updatedAt = $now",
             {"name": _RUN, "after": max(ids), "now": now},
@@ -197,15 +232,27 @@ class BatchMatcher:
 
     @staticmethod
     async def _decided(tx: Transaction, pairs: list[str]) -> set[str]:
-        """Pairs already proposed (open) or decided by a steward."""
+        """Pairs a steward decided: they are left as decided."""
         if not pairs:
             return set()
         rows = await tx.run(
             "UNWIND $pairs AS pair MATCH (c:MatchCandidate {pair: pair}) "
-            "RETURN collect(pair) AS pairs",
+            "WHERE c.status <> 'OPEN' RETURN collect(pair) AS pairs",
             {"pairs": sorted(set(pairs))},
         )
         return set(rows[0]["pairs"]) if rows else set()
+
+    @staticmethod
+    async def _open_links(tx: Transaction, ids: list[str]) -> list[tuple[str, str]]:
+        """The pairs of open candidates that involve any of ``ids``."""
+        rows = await tx.run(
+            "UNWIND $ids AS id "
+            "MATCH (p:BusinessPartner {id: id})<-[:LEFT|RIGHT]-(c:MatchCandidate {status: 'OPEN'}) "
+            "MATCH (c)-[:LEFT|RIGHT]->(o:BusinessPartner) WHERE o.id <> id "
+            "RETURN id, collect(o.id) AS others",
+            {"ids": ids},
+        )
+        return [(row["id"], other) for row in rows for other in row["others"]]
 
 
 def render(summary: BatchSummary) -> str:
