@@ -10,7 +10,8 @@ Fellegi and Sunter's model) to a prior; missing values add nothing.
 
 Deterministic rules come before the weights: the same tax number in the same country is a
 match; two persons with clearly different birth dates, or a person and an organisation, are
-not.
+not; two persons with clearly different first names are not merged without a steward unless
+their birth dates agree.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ PRIOR = -11.0  # log2 odds that two records sharing a blocking key are the same 
 # look alike in everything else, so such a pair is never merged without a person. None
 # turns the rule off (data whose birth dates are often wholly wrong, such as Febrl's).
 BIRTH_DATE_CEILING: float | None = 0.85
+# Persons with clearly different first names score at most this unless their birth dates
+# agree: a couple or two siblings share a surname, an address and often a phone number.
+# None turns the rule off.
+FIRST_NAME_CEILING: float | None = 0.85
 
 # Similarity levels: (at least this similar, weight). The first level reached applies; below
 # every level the feature disagrees and ``DISAGREE`` applies.

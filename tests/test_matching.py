@@ -153,6 +153,16 @@ def test_persons_with_different_birth_dates_are_never_merged_automatically() -> 
     assert verdict.rule and "birth dates" in verdict.rule
 
 
+def test_a_couple_at_one_address_is_never_merged_automatically() -> None:
+    husband = profile(person("CRM", "1", "John", "Block", phone="030 1234567", addresses=munich()))
+    wife = profile(person("ERP", "2", "Mary", "Block", birthDate="1971-05-02", addresses=munich()))
+    verdict = compare(husband, wife)
+    assert verdict.score < 0.9
+    assert verdict.rule and "first names" in verdict.rule
+    initial = profile(person("ERP", "3", "J", "Block", addresses=munich()))
+    assert compare(husband, initial).rule is None
+
+
 def test_a_person_and_an_organisation_are_never_the_same() -> None:
     a = profile(person("CRM", "1", "Hans", "Weber", addresses=munich()))
     b = profile({"kind": "ORGANIZATION", "organizationName": "Hans Weber", "addresses": munich()})

@@ -196,8 +196,31 @@ def compare(a: Profile, b: Profile, frequency: Frequency = _unknown) -> Verdict:
     place = _place_weight(found)
     other = sum(f.weight for f in found if f.feature not in rules.PLACE_FEATURES)
     score = round(_probability(rules.PRIOR + other + min(place, rules.PLACE_CAP)), 4)
-    birth = next((f for f in found if f.feature == "birthDate"), None)
+    return _ceiling(score, found) or Verdict(score, found)
+
+
+def _ceiling(score: float, found: tuple[Feature, ...]) -> Verdict | None:
+    """The verdict when a rule caps the score below what the weights say, else None."""
+    by_name = {f.feature: f for f in found}
+    birth, first = by_name.get("birthDate"), by_name.get("firstName")
     ceiling = rules.BIRTH_DATE_CEILING
     if birth is not None and birth.similarity == 0.0 and ceiling is not None and score > ceiling:
-        return Verdict(ceiling, found, f"different birth dates: {a.birth} and {b.birth}")
-    return Verdict(score, found)
+        return Verdict(ceiling, found, f"different birth dates: {birth.left} and {birth.right}")
+    ceiling = rules.FIRST_NAME_CEILING
+    if (
+        first is not None
+        and _other_first_names(first)
+        and (birth is None or birth.similarity < 1.0)
+        and ceiling is not None
+        and score > ceiling
+    ):
+        return Verdict(ceiling, found, f"different first names: {first.left} and {first.right}")
+    return None
+
+
+def _other_first_names(first: Feature) -> bool:
+    """Two first names that disagree, where neither is the other's initial."""
+    if first.weight >= 0:
+        return False
+    short, long = sorted((first.left, first.right), key=len)
+    return not (len(short) == 1 and long.startswith(short))
