@@ -6,7 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from hub.domain import deliveries, kinds, service
-from hub.mastering.batch import BatchMatcher
+from hub.mastering.batch import BatchMatcher, render
+from hub.mastering.matcher import QUEUED_FOR_REVIEW, MatchDecision, propose
+from hub.store import Transaction
+from hub.store.temporal import utc_now
 from tests.harness import RunningHub, hub_command, ok
 from tests.test_matching import father_and_son, munich, person, unique, upsert
 from tests.test_stewardship import hub_id, person_values
@@ -134,3 +137,55 @@ def test_partners_the_queue_connects_already_are_not_proposed_again(hub: Running
     hub.run(BatchMatcher(hub.store).run(restart=True), timeout=300)
     # Accepting both open candidates joins all three: a third candidate would add nothing.
     assert len(open_candidates(hub, ids)) == 2
+
+
+def test_an_open_candidate_that_no_longer_reaches_review_leaves_the_queue(
+    hub: RunningHub,
+) -> None:
+    last = unique("Gone")
+    paul = unmatched(
+        hub,
+        "CRM",
+        f"c-{last}",
+        {
+            "firstName": "Paul",
+            "lastName": last,
+            "birthDate": "1940-01-01",
+            "addresses": berlin("Ahornweg", "1"),
+        },
+    )
+    petra = unmatched(
+        hub,
+        "ERP",
+        f"e-{last}",
+        {
+            "firstName": "Petra",
+            "lastName": last,
+            "birthDate": "1990-05-05",
+            "addresses": berlin("Buchenweg", "9"),
+        },
+    )
+    # Queued when little was known; what the two say now puts them far apart.
+    stale = MatchDecision(QUEUED_FOR_REVIEW, 0.7)
+
+    async def queue(tx: Transaction) -> None:
+        await propose(tx, paul, petra, stale, utc_now())
+
+    hub.run(hub.store.write(queue))
+    assert len(open_candidates(hub, [paul, petra])) == 1
+    summary = hub.run(BatchMatcher(hub.store).run(restart=True), timeout=300)
+    assert open_candidates(hub, [paul, petra]) == []
+    assert summary.withdrawn >= 1
+    assert "withdrawn from the queue" in render(summary)
+
+
+def berlin(street: str, number: str) -> list[dict[str, str]]:
+    return [
+        {
+            "street": street,
+            "houseNumber": number,
+            "postalCode": "10115",
+            "city": "Berlin",
+            "country": "DE",
+        }
+    ]

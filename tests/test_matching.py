@@ -13,7 +13,7 @@ import pytest
 
 from hub.mastering import normalize as norm
 from hub.mastering.compare import compare
-from hub.mastering.profile import blocking_keys, profile
+from hub.mastering.profile import blocking_keys, completed, profile
 from tests.harness import RunningHub
 
 _counter = itertools.count()
@@ -151,6 +151,31 @@ def test_persons_with_different_birth_dates_are_never_merged_automatically() -> 
     verdict = compare(father, son)
     assert verdict.score < 0.9
     assert verdict.rule and "birth dates" in verdict.rule
+
+
+def test_two_digits_count_as_swapped_only_when_each_took_the_others_place() -> None:
+    def birth_similarity(a: str, b: str) -> float:
+        left = profile(person("CRM", "1", "Jie", "Liu", birthDate=a))
+        right = profile(person("ERP", "2", "Jie", "Liu", birthDate=b))
+        (found,) = [f for f in compare(left, right).features if f.feature == "birthDate"]
+        return found.similarity
+
+    assert birth_similarity("1951-08-09", "1915-08-09") == 0.5
+    assert birth_similarity("1951-08-09", "1975-08-09") == 0.0
+
+
+def test_a_source_silent_on_identifiers_is_compared_with_the_partners_own() -> None:
+    whole = profile(
+        person("CRM", "1", "Lena", "Schulz", birthDate="1968-03-04", addresses=munich())
+    )
+    erp_view = profile(person("ERP", "2", "Lena", "Schulz", addresses=munich()))
+    namesake = profile(
+        person("CRM", "3", "Lena", "Schulz", birthDate="1993-10-11", addresses=munich())
+    )
+    assert compare(erp_view, namesake).score >= 0.9  # alone, the extract cannot tell them apart
+    view = completed(erp_view, whole)
+    assert (view.birth, view.last) == (whole.birth, erp_view.last)
+    assert compare(view, namesake).score < 0.9
 
 
 def test_a_couple_at_one_address_is_never_merged_automatically() -> None:

@@ -5,7 +5,8 @@ blocking keys, now with their neighbours in the graph as evidence (a vehicle own
 a fuel card held by both), which a delivery arriving alone cannot have. Pairs at or above
 ``AUTO_MERGE`` are merged (the older partner survives); pairs between the thresholds are
 queued, unless open candidates connect the two already; open candidates are scored again
-(and merged when they reach ``AUTO_MERGE`` now); pairs a steward decided are left alone.
+(merged when they reach ``AUTO_MERGE`` now, withdrawn when they fall below ``REVIEW``);
+pairs a steward decided are left alone.
 
 Every page commits with a checkpoint (a ``MatchRun`` node), so an interrupted run goes on
 where it stopped when started again.
@@ -26,12 +27,13 @@ from hub.mastering.compare import Verdict, compare
 from hub.mastering.matcher import (
     QUEUED_FOR_REVIEW,
     MatchDecision,
+    features_json,
     link_keys,
     pair_of,
     propose,
     read_frequencies,
 )
-from hub.mastering.profile import Profile, blocking_keys, profile
+from hub.mastering.profile import Profile, blocking_keys, completed, profile
 from hub.store import Store, Transaction
 from hub.store.temporal import utc_now
 
@@ -60,6 +62,7 @@ class BatchSummary:
     partners: int = 0
     merged: int = 0
     queued: int = 0
+    withdrawn: int = 0  # open candidates that no longer reach the review threshold
     seconds: float = 0.0
     resumed_after: str | None = None
 
@@ -77,8 +80,9 @@ class _Partner:
 
 def _partner(row: dict[str, Any]) -> _Partner:
     vehicles, cards = frozenset(row["vehicles"] or ()), frozenset(row["cards"] or ())
-    states = [json.loads(row["state"])] + [json.loads(p) for p in row["payloads"] or []]
-    profiles = [profile(state, vehicles, cards) for state in states]
+    whole = profile(json.loads(row["state"]), vehicles, cards)
+    views = [profile(json.loads(p), vehicles, cards) for p in row["payloads"] or []]
+    profiles = list(dict.fromkeys([whole, *(completed(view, whole) for view in views)]))
     keys = sorted({k for p in profiles for k in blocking_keys(p)})
     return _Partner(row["id"], row["createdAt"], profiles, keys)
 
@@ -189,7 +193,8 @@ class BatchMatcher:
             wanted[partner.id] = [c for c, _ in ranked[: rules.MAX_CANDIDATES]]
         others = await _read(tx, sorted({c for cs in wanted.values() for c in cs} - set(page)))
         known = {**page, **others}
-        decided = await self._decided(tx, [pair_of(p, c) for p, cs in wanted.items() for c in cs])
+        status = await self._statuses(tx, [pair_of(p, c) for p, cs in wanted.items() for c in cs])
+        decided = {pair for pair, state in status.items() if state != "OPEN"}
         queue = _Queue(await self._open_links(tx, sorted(known)))
         frequency = await read_frequencies(tx, [p for x in known.values() for p in x.profiles])
         gone: set[str] = set()
@@ -203,6 +208,10 @@ class BatchMatcher:
                 if c in known and c not in gone and pair_of(partner.id, c) not in decided
             ]
             scored = _ranked(partner, candidates, frequency)
+            for other, verdict in scored:
+                pair = pair_of(partner.id, other.id)
+                if status.get(pair) == "OPEN" and verdict.score < rules.AUTO_MERGE:
+                    await self._rescore(tx, pair, verdict)
             if not scored:
                 continue
             other, verdict = scored[0]
@@ -231,16 +240,39 @@ class BatchMatcher:
         )
 
     @staticmethod
-    async def _decided(tx: Transaction, pairs: list[str]) -> set[str]:
-        """Pairs a steward decided: they are left as decided."""
+    async def _statuses(tx: Transaction, pairs: list[str]) -> dict[str, str]:
+        """The status of the candidates of these pairs, where there is one."""
         if not pairs:
-            return set()
+            return {}
         rows = await tx.run(
             "UNWIND $pairs AS pair MATCH (c:MatchCandidate {pair: pair}) "
-            "WHERE c.status <> 'OPEN' RETURN collect(pair) AS pairs",
+            "RETURN collect([pair, c.status]) AS found",
             {"pairs": sorted(set(pairs))},
         )
-        return set(rows[0]["pairs"]) if rows else set()
+        return {pair: state for pair, state in rows[0]["found"]} if rows else {}
+
+    async def _rescore(self, tx: Transaction, pair: str, verdict: Verdict) -> None:
+        """An open candidate scored again: its score and features brought up to date, or,
+        below the review threshold now, taken out of the queue (it may come back if new
+        evidence arrives; a steward's decision is never touched)."""
+        if verdict.score < rules.REVIEW:
+            rows = await tx.run(
+                "MATCH (c:MatchCandidate {pair: $pair, status: 'OPEN'}) DETACH DELETE c "
+                "RETURN count(*) AS n",
+                {"pair": pair},
+            )
+            self.summary.withdrawn += rows[0]["n"] if rows else 0
+            return
+        await tx.run(
+            "MATCH (c:MatchCandidate {pair: $pair, status: 'OPEN'}) "
+            "SET c.score = $score, c.features = $features, c.explanation = $explanation",
+            {
+                "pair": pair,
+                "score": verdict.score,
+                "features": features_json(verdict),
+                "explanation": verdict.explanation,
+            },
+        )
 
     @staticmethod
     async def _open_links(tx: Transaction, ids: list[str]) -> list[tuple[str, str]]:
@@ -261,4 +293,5 @@ def render(summary: BatchSummary) -> str:
     return (
         f"{summary.partners:,} partners matched in {summary.seconds:.1f}s ({rate:,.0f}/s)"
         f"{resumed}: {summary.merged:,} merged, {summary.queued:,} queued for review"
+        + (f", {summary.withdrawn:,} withdrawn from the queue" if summary.withdrawn else "")
     )

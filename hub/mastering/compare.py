@@ -88,8 +88,10 @@ def _dates(a: str, b: str) -> float:
     differing = [i for i in range(8) if a[i] != b[i]]
     if len(differing) == 1:
         return 0.5
-    swapped = len(differing) == 2 and differing[1] == differing[0] + 1
-    return 0.5 if swapped and a[differing[0]] == b[differing[1]] else 0.0
+    if len(differing) != 2 or differing[1] != differing[0] + 1:
+        return 0.0
+    first, second = differing
+    return 0.5 if a[first] == b[second] and a[second] == b[first] else 0.0
 
 
 def _names(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:

@@ -26,7 +26,7 @@ from graph_schema import matching as rules
 from hub.domain.ids import new_id
 from hub.domain.kinds import Kind, State
 from hub.mastering.compare import Verdict, compare
-from hub.mastering.profile import Profile, blocking_keys, profile, terms
+from hub.mastering.profile import Profile, blocking_keys, completed, profile, terms
 from hub.store import Transaction
 
 CREATED = "CREATED"
@@ -180,9 +180,10 @@ class GraphMatcher:
             return stored, raw
         for row in await tx.run(_CANDIDATES, {"ids": ids}):
             if row["state"]:
-                texts = [row["state"], *(row["payloads"] or [])]
+                whole = profile_of_json(row["state"])
+                views = (completed(profile_of_json(t), whole) for t in row["payloads"] or [])
                 # A source saying what the golden record says adds nothing to compare.
-                stored[row["id"]] = list(dict.fromkeys(profile_of_json(t) for t in texts))
+                stored[row["id"]] = list(dict.fromkeys([whole, *views]))
                 raw[row["id"]] = (row["state"], row["version"])
         return stored, raw
 

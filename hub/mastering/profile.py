@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -73,6 +73,26 @@ def profile(
         vehicles=vehicles,
         cards=cards,
     )
+
+
+# What tells two partners apart when everything else looks alike.
+IDENTIFIERS = ("birth", "tax", "country", "email", "phone")
+
+
+def completed(view: Profile, whole: Profile) -> Profile:
+    """One source's view of a partner, with the identifiers it leaves out taken from the
+    partner as a whole.
+
+    A source's own spellings help to find a partner; what it does not say must not make the
+    partner look like someone else. Compared alone, an extract without birth dates or tax
+    numbers would match a namesake the partner's other sources tell apart.
+    """
+    missing = {
+        name: getattr(whole, name)
+        for name in IDENTIFIERS
+        if not getattr(view, name) and getattr(whole, name)
+    }
+    return replace(view, **missing) if missing else view
 
 
 def terms(p: Profile) -> list[str]:
