@@ -13,6 +13,7 @@ import pytest
 
 from hub.mastering import normalize as norm
 from hub.mastering.compare import compare
+from hub.mastering.matcher import Frequencies
 from hub.mastering.profile import blocking_keys, completed, profile
 from tests.harness import RunningHub
 
@@ -176,6 +177,14 @@ def test_a_source_silent_on_identifiers_is_compared_with_the_partners_own() -> N
     view = completed(erp_view, whole)
     assert (view.birth, view.last) == (whole.birth, erp_view.last)
     assert compare(view, namesake).score < 0.9
+
+
+def test_a_batch_counts_its_own_values_before_it_is_written() -> None:
+    empty_hub = Frequencies({})
+    batch = [profile(person("CRM", str(n), f"Vorname{n}", "Müller")) for n in range(300)]
+    with_batch = empty_hub.including(batch)
+    assert with_batch("personName", "mueller") > 100 * empty_hub("personName", "mueller")
+    assert with_batch("personName", "vorname7") < 2 * empty_hub("personName", "vorname7")
 
 
 def test_a_couple_at_one_address_is_never_merged_automatically() -> None:

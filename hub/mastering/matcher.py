@@ -100,6 +100,18 @@ class Frequencies:
         seen = self.counts.get(f"{feature}:{value}", 0)
         return (seen + 1) / (self.total + rules.TERM_PRIOR_RECORDS)
 
+    def including(self, profiles: list[Profile]) -> Frequencies:
+        """These frequencies with ``profiles`` counted as well.
+
+        A batch's own deliveries belong to the population before they are written: without
+        them, the first batch into an empty hub finds every name and city rare.
+        """
+        counts = Counter(self.counts)
+        counts[_ALL] += len(profiles)
+        for p in profiles:
+            counts.update(set(terms(p)))
+        return Frequencies(dict(counts))
+
 
 async def read_frequencies(tx: Transaction, profiles: list[Profile]) -> Frequencies:
     wanted = sorted({t for p in profiles for t in terms(p)} | {_ALL})
@@ -143,7 +155,7 @@ class GraphMatcher:
         ]
         stored, raw = await self._read_candidates(tx, sorted({g for c in chosen for g in c}))
         every = [p for known in stored.values() for p in known]
-        frequency = await read_frequencies(tx, profiles + every)
+        frequency = (await read_frequencies(tx, profiles + every)).including(profiles)
         earlier: dict[str, list[int]] = defaultdict(list)
         decisions = []
         for i, (mine, my_keys) in enumerate(zip(profiles, keys, strict=True)):
