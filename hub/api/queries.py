@@ -39,7 +39,7 @@ from hub.domain.processes import revision_order
 from hub.errors import BadRequest
 from hub.read import lists
 from hub.read.pagination import backward_window, forward_window
-from hub.read.prefetch import compiled_projection, connection_selections
+from hub.read.prefetch import compiled_projection, connection_selections, selections_of
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -68,7 +68,7 @@ async def _lookup(
     if sum(given) != 1:
         names = ", ".join(["id", *natural, "source"])
         raise BadRequest(f"give exactly one way to find the {label}: {names}")
-    shown = compiled_projection(label, "x", info.selected_fields[0].selections)
+    shown = compiled_projection(label, "x", selections_of(info.selected_fields))
     if hub_id is not None:
         decoded = from_global(hub_id)
         if decoded is None or decoded[0] != label:
@@ -114,7 +114,7 @@ async def _list(
 ) -> Connection[T]:
     request = page_request(*paging)
     order = [(o.field.value, o.direction.value) for o in order_by or []] or default_order
-    selections = connection_selections(info.selected_fields[0])
+    selections = connection_selections(info.selected_fields)
     query = lists.ListQuery(
         label,
         to_data(where) if where else None,
@@ -167,7 +167,7 @@ class MasterDataQuery:
             "Document",
         ):
             return None
-        shown = compiled_projection(label, "x", info.selected_fields[0].selections)
+        shown = compiled_projection(label, "x", selections_of(info.selected_fields))
         found = await info.context.store.query(
             f"{by_id(label)} RETURN {shown} AS row", {"id": hub_id}
         )

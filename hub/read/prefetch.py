@@ -34,19 +34,36 @@ def _fields(selections: Sequence[Selection], type_name: str) -> Iterator[Selecte
             yield from _fields(selection.selections, type_name)
 
 
-def connection_selections(field: Selection) -> Sequence[Selection]:
-    """What a connection field selects on its nodes."""
-    return _child(field) if isinstance(field, SelectedField) else ()
+def _every_field(selections: Sequence[Selection]) -> Iterator[SelectedField]:
+    """Fields through every fragment: for a connection or an edge, which has one type."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection
+        else:
+            yield from _every_field(selection.selections)
+
+
+def selections_of(fields: Sequence[Selection]) -> list[Selection]:
+    """What a field selects, over every place the query selects it (GraphQL merges them)."""
+    return [selection for field in _every_field(fields) for selection in field.selections]
+
+
+def connection_selections(fields: Sequence[Selection]) -> list[Selection]:
+    """What a connection field selects on its nodes, over every place it is selected."""
+    return [selection for field in _every_field(fields) for selection in _child(field)]
 
 
 def _child(field: SelectedField) -> Sequence[Selection]:
-    """Selections on the related record: below edges.node for a connection."""
-    for edges in _fields(field.selections, ""):
-        if edges.name == "edges":
-            for node in _fields(edges.selections, ""):
-                if node.name == "node":
-                    return node.selections
-    return field.selections
+    """Selections on the related record: below every edges.node for a connection."""
+    below = [
+        selection
+        for edges in _every_field(field.selections)
+        if edges.name == "edges"
+        for node in _every_field(edges.selections)
+        if node.name == "node"
+        for selection in node.selections
+    ]
+    return below or field.selections
 
 
 def _related_fields(label: str) -> frozenset[str]:
@@ -81,20 +98,22 @@ def _nested(label: str, var: str, selections: Sequence[Selection], names: _Names
     Flat entries rather than one nested map: ArcadeDB evaluates a pattern comprehension inside
     a map literal within a projection to null.
     """
-    entries = []
+    # A response key selected in several places is one field (GraphQL merges them).
+    by_key: dict[str, list[SelectedField]] = {}
     for field in _fields(selections, label):
-        relation = _relation(label, field.name)
-        if relation is None:
-            continue
+        if _relation(label, field.name) is not None:
+            by_key.setdefault(field.alias or field.name, []).append(field)
+    entries = []
+    for key, fields in by_key.items():
+        relation = _relation(label, fields[0].name)
+        assert relation is not None
         related, rel = names.fresh()
-        child = _child(field)
+        child = [selection for field in fields for selection in _child(field)]
         inner = _nested(relation.target, related, child, names)
         base = _shown(relation.target, related, child, relation.sorted_by)
         shown = relation.shown(related, rel, inner, base)
         path = relation.path(var, related, rel)
-        entries.append(
-            f"`{PREFETCHED}{field.alias or field.name}`: [{path} | {shown}][0..{CAP + 1}]"
-        )
+        entries.append(f"`{PREFETCHED}{key}`: [{path} | {shown}][0..{CAP + 1}]")
     return ", ".join(entries)
 
 
