@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -189,3 +190,19 @@ def berlin(street: str, number: str) -> list[dict[str, str]]:
             "country": "DE",
         }
     ]
+
+
+def test_a_candidate_scored_again_still_reads_left_to_right(hub: RunningHub) -> None:
+    last = unique("Side")
+    _, son = father_and_son(hub, last, ("1944-06-13", "1977-03-28"), "Ulmenweg")
+    assert son["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW"
+    hub.run(BatchMatcher(hub.store).run(restart=True), timeout=300)
+    (row,) = hub.run(
+        hub.store.query(
+            "MATCH (c:MatchCandidate {status: 'OPEN'})-[:LEFT]->(l:BusinessPartner {id: $id}) "
+            "RETURN c.features AS features",
+            {"id": hub_id(son["businessPartner"]["id"])},
+        )
+    )
+    birth = next(f for f in json.loads(row["features"]) if f["feature"] == "birthDate")
+    assert (birth["left"], birth["right"]) == ("19770328", "19440613")

@@ -179,42 +179,43 @@ class BatchMatcher:
         page = await _read(tx, ids)
         # Partners written before matching existed (or without it) get their keys here.
         await link_keys(tx, [(p.id, p.keys) for p in page.values()])
-        found = await tx.run(
-            _BLOCKS,
-            {"keys": sorted({k for p in page.values() for k in p.keys}), "max": rules.MAX_BLOCK},
-        )
-        blocks: dict[str, list[str]] = {
-            key: members for row in found for key, members in row["blocks"]
-        }
-        wanted: dict[str, list[str]] = {}
-        for partner in page.values():
-            shared = Counter(c for k in partner.keys for c in blocks.get(k, ()) if c != partner.id)
-            ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
-            wanted[partner.id] = [c for c, _ in ranked[: rules.MAX_CANDIDATES]]
+        wanted = await self._wanted(tx, page)
+        links = await self._open_links(tx, sorted(page))
+        for partner_id, linked_id in links:  # every open candidate is scored again
+            if linked_id not in wanted[partner_id]:
+                wanted[partner_id].append(linked_id)
         others = await _read(tx, sorted({c for cs in wanted.values() for c in cs} - set(page)))
         known = {**page, **others}
+        links += await self._open_links(tx, sorted(others))
         status = await self._statuses(tx, [pair_of(p, c) for p, cs in wanted.items() for c in cs])
-        decided = {pair for pair, state in status.items() if state != "OPEN"}
-        queue = _Queue(await self._open_links(tx, sorted(known)))
+        decided = {pair for pair, (state, _) in status.items() if state != "OPEN"}
         frequency = await read_frequencies(tx, [p for x in known.values() for p in x.profiles])
+        scored = {
+            partner.id: _ranked(
+                partner,
+                [
+                    known[c]
+                    for c in wanted[partner.id]
+                    if c in known and pair_of(partner.id, c) not in decided
+                ],
+                frequency,
+            )
+            for partner in page.values()
+        }
+        withdrawn = await self._settle_open(tx, page, scored, status, frequency)
+        queue = _Queue([(a, b) for a, b in links if pair_of(a, b) not in withdrawn])
         gone: set[str] = set()
         for partner in page.values():
             if partner.id in gone:
                 continue
-            # Open candidates are scored again: what was added since may settle them.
-            candidates = [
-                known[c]
-                for c in wanted[partner.id]
-                if c in known and c not in gone and pair_of(partner.id, c) not in decided
+            ranked = [
+                (other, verdict)
+                for other, verdict in scored[partner.id]
+                if other.id not in gone and pair_of(partner.id, other.id) not in decided
             ]
-            scored = _ranked(partner, candidates, frequency)
-            for other, verdict in scored:
-                pair = pair_of(partner.id, other.id)
-                if status.get(pair) == "OPEN" and verdict.score < rules.AUTO_MERGE:
-                    await self._rescore(tx, pair, verdict)
-            if not scored:
+            if not ranked:
                 continue
-            other, verdict = scored[0]
+            other, verdict = ranked[0]
             if verdict.score >= rules.AUTO_MERGE:
                 survivor, merged = sorted((partner, other), key=lambda p: (str(p.created), p.id))
                 audit = stewardship.Audit(
@@ -222,9 +223,13 @@ class BatchMatcher:
                 )
                 await stewardship.merge(tx, survivor.id, [merged.id], [], audit, now)
                 gone.add(merged.id)
+                queue.link(survivor.id, merged.id)
+                # The merged partner's candidates now concern the survivor, a steward's
+                # rejection among them: later partners of the page must see it.
+                decided |= await self._decided_with(tx, survivor.id)
                 self.summary.merged += 1
                 continue
-            for other, verdict in scored:
+            for other, verdict in ranked:
                 if verdict.score < rules.REVIEW:
                     break
                 if queue.linked(partner.id, other.id):
@@ -240,21 +245,78 @@ class BatchMatcher:
         )
 
     @staticmethod
-    async def _statuses(tx: Transaction, pairs: list[str]) -> dict[str, str]:
-        """The status of the candidates of these pairs, where there is one."""
+    async def _wanted(tx: Transaction, page: dict[str, _Partner]) -> dict[str, list[str]]:
+        """For each partner of the page, the partners sharing the most blocking keys."""
+        found = await tx.run(
+            _BLOCKS,
+            {"keys": sorted({k for p in page.values() for k in p.keys}), "max": rules.MAX_BLOCK},
+        )
+        blocks: dict[str, list[str]] = {
+            key: members for row in found for key, members in row["blocks"]
+        }
+        wanted: dict[str, list[str]] = {}
+        for partner in page.values():
+            shared = Counter(c for k in partner.keys for c in blocks.get(k, ()) if c != partner.id)
+            ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
+            wanted[partner.id] = [c for c, _ in ranked[: rules.MAX_CANDIDATES]]
+        return wanted
+
+    async def _settle_open(
+        self,
+        tx: Transaction,
+        page: dict[str, _Partner],
+        scored: dict[str, list[tuple[_Partner, Verdict]]],
+        status: dict[str, tuple[str, str]],
+        frequency: Any,
+    ) -> set[str]:
+        """Open candidates below the upper threshold scored again: brought up to date, or
+        withdrawn below the review threshold. Returns the withdrawn pairs."""
+        withdrawn: set[str] = set()
+        settled: set[str] = set()
+        for partner_id, ranked in scored.items():
+            for other, verdict in ranked:
+                pair = pair_of(partner_id, other.id)
+                state, left = status.get(pair, ("", ""))
+                if state != "OPEN" or pair in settled or verdict.score >= rules.AUTO_MERGE:
+                    continue
+                settled.add(pair)
+                # Features read left to right, as the steward sees the pair.
+                seen = (
+                    verdict
+                    if left == partner_id
+                    else _ranked(other, [page[partner_id]], frequency)[0][1]
+                )
+                if await self._rescore(tx, pair, seen):
+                    withdrawn.add(pair)
+        return withdrawn
+
+    @staticmethod
+    async def _statuses(tx: Transaction, pairs: list[str]) -> dict[str, tuple[str, str]]:
+        """The status and the left partner of the candidates of these pairs, where there is
+        one."""
         if not pairs:
             return {}
         rows = await tx.run(
-            "UNWIND $pairs AS pair MATCH (c:MatchCandidate {pair: pair}) "
-            "RETURN collect([pair, c.status]) AS found",
+            "UNWIND $pairs AS pair MATCH (c:MatchCandidate {pair: pair})-[:LEFT]->(l) "
+            "RETURN collect([pair, c.status, l.id]) AS found",
             {"pairs": sorted(set(pairs))},
         )
-        return {pair: state for pair, state in rows[0]["found"]} if rows else {}
+        return {pair: (state, left) for pair, state, left in rows[0]["found"]} if rows else {}
 
-    async def _rescore(self, tx: Transaction, pair: str, verdict: Verdict) -> None:
+    @staticmethod
+    async def _decided_with(tx: Transaction, partner_id: str) -> set[str]:
+        """Pairs with this partner that a steward decided."""
+        rows = await tx.run(
+            "MATCH (c:MatchCandidate)-[:LEFT|RIGHT]->(:BusinessPartner {id: $id}) "
+            "WHERE c.status <> 'OPEN' RETURN collect(c.pair) AS pairs",
+            {"id": partner_id},
+        )
+        return set(rows[0]["pairs"]) if rows else set()
+
+    async def _rescore(self, tx: Transaction, pair: str, verdict: Verdict) -> bool:
         """An open candidate scored again: its score and features brought up to date, or,
         below the review threshold now, taken out of the queue (it may come back if new
-        evidence arrives; a steward's decision is never touched)."""
+        evidence arrives; a steward's decision is never touched). True when withdrawn."""
         if verdict.score < rules.REVIEW:
             rows = await tx.run(
                 "MATCH (c:MatchCandidate {pair: $pair, status: 'OPEN'}) DETACH DELETE c "
@@ -262,7 +324,7 @@ class BatchMatcher:
                 {"pair": pair},
             )
             self.summary.withdrawn += rows[0]["n"] if rows else 0
-            return
+            return True
         await tx.run(
             "MATCH (c:MatchCandidate {pair: $pair, status: 'OPEN'}) "
             "SET c.score = $score, c.features = $features, c.explanation = $explanation",
@@ -273,6 +335,7 @@ class BatchMatcher:
                 "explanation": verdict.explanation,
             },
         )
+        return False
 
     @staticmethod
     async def _open_links(tx: Transaction, ids: list[str]) -> list[tuple[str, str]]:
