@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
+from functools import cache
 from typing import Any, TypeGuard
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
@@ -66,6 +67,7 @@ def _child(field: SelectedField) -> Sequence[Selection]:
     return below or field.selections
 
 
+@cache
 def _related_fields(label: str) -> frozenset[str]:
     """Fields of ``label`` that read related records rather than its own properties."""
     names = {name for parent, name in RELATIONS if parent == label}
@@ -108,7 +110,7 @@ def _nested(label: str, var: str, selections: Sequence[Selection], names: _Names
         relation = _relation(label, fields[0].name)
         assert relation is not None
         related, rel = names.fresh()
-        child = [selection for field in fields for selection in _child(field)]
+        child = connection_selections(fields)
         inner = _nested(relation.target, related, child, names)
         base = _shown(relation.target, related, child, relation.sorted_by)
         shown = relation.shown(related, rel, inner, base)
