@@ -12,11 +12,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -153,6 +154,16 @@ class _Pending:
     problems: list[Problem] = field(default_factory=list)
 
 
+@dataclass
+class _Prepared:
+    """A batch of rows ready to write, the rows rejected while reading it, and whether the
+    file ended with it."""
+
+    rows: list[_Pending] = field(default_factory=list)
+    rejected: list[tuple[Origin, list[Problem]]] = field(default_factory=list)
+    last: bool = False
+
+
 def _with_system(value: Any, system: str) -> Any:
     """Every ``source`` without a system, the row's own and its references', is the loading
     system's."""
@@ -219,51 +230,76 @@ class Loader:
             self.summary.seconds_by_kind[label] += time.perf_counter() - started
 
     async def _load_batches(self, label: str, path: Path, system: str) -> None:
-        batch: list[_Pending] = []
-        for line in read(path):
-            pending = await self._prepare(label, path, line, system)
-            if pending is None:
-                continue
-            batch.append(pending)
-            if len(batch) >= self.batch_size:
-                await self._write(batch, defer=True)
-                batch = []
-        if batch:
-            await self._write(batch, defer=True)
+        # The next batch is read and checked in a thread while the last one is written: the
+        # Python work of preparing rows overlaps the database's work of writing them.
+        lines = read(path)
+        writing: asyncio.Task[None] | None = None
+        try:
+            while True:
+                prepared = await asyncio.to_thread(self._prepare_batch, label, path, lines, system)
+                for origin, problems in prepared.rejected:
+                    self._reject(label, origin, problems)
+                if writing is not None:
+                    await writing
+                    writing = None
+                if prepared.rows:
+                    writing = asyncio.create_task(self._write(prepared.rows, defer=True))
+                if prepared.last:
+                    break
+            if writing is not None:
+                await writing
+        except BaseException:
+            if writing is not None and not writing.done():
+                writing.cancel()
+                await asyncio.gather(writing, return_exceptions=True)
+            raise
 
-    async def _prepare(self, label: str, path: Path, line: Line, system: str) -> _Pending | None:
-        origin = Origin(str(path), line.number, line.raw)
+    def _prepare_batch(
+        self, label: str, path: Path, lines: Iterator[Line], system: str
+    ) -> _Prepared:
+        """The next ``batch_size`` good rows of ``lines``, and the bad ones met on the way."""
+        prepared = _Prepared()
+        for line in lines:
+            origin = Origin(str(path), line.number, line.raw)
+            delivery, problems = self._prepare(label, path, line, system)
+            if delivery is None:
+                prepared.rejected.append((origin, problems))
+                continue
+            prepared.rows.append(_Pending(label, delivery, origin))
+            if len(prepared.rows) >= self.batch_size:
+                return prepared
+        prepared.last = True
+        return prepared
+
+    def _prepare(
+        self, label: str, path: Path, line: Line, system: str
+    ) -> tuple[Delivery | None, list[Problem]]:
         if line.row is None:
-            self._reject(
-                label, origin, [Problem((), codes.INVALID_VALUE, line.error or "unreadable")]
-            )
-            return None
+            return None, [Problem((), codes.INVALID_VALUE, line.error or "unreadable")]
         if label == "Document" and "file" in line.row:
-            problem = await self._store_file(line.row, path.parent)
+            problem = self._store_file(line.row, path.parent)
             if problem is not None:
-                self._reject(label, origin, [problem])
-                return None
+                return None, [problem]
         try:
             delivery, problems = deliveries.BUILDERS[label](_with_system(line.row, system), ())
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             # A row shaped unlike any input (e.g. an object where text belongs): reject it,
             # never stop the load for it.
             problem = Problem((), codes.INVALID_VALUE, f"the row does not fit a {label}: {exc}")
-            self._reject(label, origin, [problem])
-            return None
+            return None, [problem]
         if problems or delivery is None:
-            self._reject(label, origin, problems)
-            return None
-        return _Pending(label, delivery, origin)
+            return None, problems
+        _ = delivery.digest  # hashed here, in the thread, not in the transaction
+        return delivery, []
 
-    async def _store_file(self, row: dict[str, Any], folder: Path) -> Problem | None:
+    def _store_file(self, row: dict[str, Any], folder: Path) -> Problem | None:
         """Store the file a document row names (relative to its metadata file) by content."""
         name = row.pop("file")
         path = folder / str(name)
         if self.files is None or not path.is_file():
             return Problem(("file",), codes.NOT_FOUND, f"no file {path}")
         try:
-            stored = await self.files.put(_chunks_of(path), path.name, None)
+            stored = self.files.put_path(path)
         except FileTooLarge as exc:
             return Problem(("file",), codes.TOO_LARGE, str(exc))
         row.update(
@@ -309,12 +345,6 @@ class Loader:
     def _reject(self, label: str, origin: Origin, problems: list[Problem]) -> None:
         self.rejects.write(origin, problems)
         self.summary.add(label, "rejected")
-
-
-async def _chunks_of(path: Path) -> AsyncIterator[bytes]:
-    with open(path, "rb") as handle:  # noqa: ASYNC230 - local files, read in large chunks
-        while chunk := handle.read(1 << 20):
-            yield chunk
 
 
 def _chunks(rows: list[_Pending], size: int) -> Iterator[list[_Pending]]:

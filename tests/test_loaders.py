@@ -95,6 +95,19 @@ def test_bad_rows_are_rejected_with_file_line_and_codes_and_good_rows_kept(
     assert rejects[3]["errors"][0]["field"] == ["lastName"]
 
 
+def test_bad_rows_between_batches_are_each_reported_once_and_every_good_row_loaded(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    # Batches of two: the next batch is read, and its bad rows found, while one is written.
+    good = partners(unique, 7)
+    rows: list[Any] = [*good[:3], "{broken", *good[3:5], "{also broken", *good[5:], "{last"]
+    file = write_ndjson(tmp_path / "partners.ndjson", rows)
+    summary = load(hub, tmp_path, [file], batch_size=2)
+    assert summary.counts["BusinessPartner"]["created"] == 7
+    rejects = [json.loads(line) for line in (tmp_path / "rejects.ndjson").read_text().splitlines()]
+    assert sorted(r["line"] for r in rejects) == [4, 7, 10]
+
+
 def test_reference_to_a_record_later_in_the_load_resolves(
     hub: RunningHub, unique: str, tmp_path: Path
 ) -> None:

@@ -3,6 +3,7 @@ content uploaded twice is stored once."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mimetypes
 import os
@@ -53,29 +54,65 @@ class FileStore:
     async def put(
         self, chunks: AsyncIterator[bytes], name: str | None, declared: str | None
     ) -> StoredFile:
-        self.root.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        size = 0
-        head = b""
-        fd, temporary = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        incoming = self._incoming()
         try:
-            with os.fdopen(fd, "wb") as out:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise FileTooLarge(f"the file exceeds {self.max_bytes} bytes")
-                    if len(head) < 8:
-                        head += chunk[:8]
-                    digest.update(chunk)
-                    out.write(chunk)
-            sha256 = digest.hexdigest()
-            target = self.root / sha256[:2] / sha256
-            target.parent.mkdir(exist_ok=True)
-            os.replace(temporary, target)
+            async for chunk in chunks:
+                incoming.add(chunk)
+            return incoming.keep(name, declared)
         except BaseException:
-            os.unlink(temporary)
+            incoming.discard()
             raise
-        return StoredFile(sha256, size, media_type_of(name, declared, head), name)
+
+    def put_path(self, path: Path) -> StoredFile:
+        """Store a local file, named and typed after it; blocking, for loaders' threads."""
+        incoming = self._incoming()
+        try:
+            with open(path, "rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    incoming.add(chunk)
+            return incoming.keep(path.name, None)
+        except BaseException:
+            incoming.discard()
+            raise
+
+    def _incoming(self) -> _Incoming:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return _Incoming(self.root, self.max_bytes)
+
+
+class _Incoming:
+    """A file being received into a temporary file beside its final place."""
+
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+        fd, self.temporary = tempfile.mkstemp(dir=root, prefix=".upload-")
+        self.out = os.fdopen(fd, "wb")
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise FileTooLarge(f"the file exceeds {self.max_bytes} bytes")
+        if len(self.head) < 8:
+            self.head += chunk[:8]
+        self.digest.update(chunk)
+        self.out.write(chunk)
+
+    def keep(self, name: str | None, declared: str | None) -> StoredFile:
+        self.out.close()
+        sha256 = self.digest.hexdigest()
+        target = self.root / sha256[:2] / sha256
+        target.parent.mkdir(exist_ok=True)
+        os.replace(self.temporary, target)
+        return StoredFile(sha256, self.size, media_type_of(name, declared, self.head), name)
+
+    def discard(self) -> None:
+        self.out.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.temporary)
 
 
 async def upload_chunks(upload: object) -> AsyncIterator[bytes]:

@@ -45,6 +45,15 @@ class Delivery:
     key: str
     values: State
     path: Path = ("input",)
+    _digest: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def digest(self) -> str:
+        """What was delivered, references as given, as a hash: a repeated delivery is
+        recognised even when a record it refers to was merged into another since."""
+        if self._digest is None:
+            self._digest = _hash(canonical_json(self.values))
+        return self._digest
 
 
 @dataclass
@@ -90,9 +99,10 @@ def canonical_json(value: Any) -> str:
 def _as_json(value: Any) -> Any:
     """An unresolved reference as what it names (not where in the input it stood)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = dataclasses.asdict(value)
-        fields.pop("path", None)
-        return fields
+        # Shallow: the encoder comes back here for dataclasses nested inside.
+        return {
+            f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.name != "path"
+        }
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
@@ -250,10 +260,7 @@ async def _plan(
     by_source: dict[tuple[str, str], str] = {}  # sources first seen in this batch
     for i, delivery, state in rows:
         found = existing[i]
-        payload = canonical_json(state)
-        # What was delivered, references as given: a repeated delivery is recognised even
-        # when a record it refers to was merged into another since.
-        digest = _hash(canonical_json(delivery.values))
+        digest = delivery.digest
         outcome = outcomes[i]
         source_id, key_id = found["sourceId"], found["keyId"]
         if source_id and found["hash"] == digest and source_id not in plans:
@@ -287,6 +294,7 @@ async def _plan(
         if kind.survives:
             payload = _survive(kind, plan, delivery, state, now)
         else:
+            payload = canonical_json(state)
             plan.state = kind.merge(plan.state, state)
         outcome.id = plan.id
         outcome.changed = plan.created or plan.state != before
