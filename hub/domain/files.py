@@ -8,7 +8,7 @@ import hashlib
 import mimetypes
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,30 +54,28 @@ class FileStore:
     async def put(
         self, chunks: AsyncIterator[bytes], name: str | None, declared: str | None
     ) -> StoredFile:
-        incoming = self._incoming()
-        try:
+        with self._incoming() as incoming:
             async for chunk in chunks:
                 incoming.add(chunk)
             return incoming.keep(name, declared)
-        except BaseException:
-            incoming.discard()
-            raise
 
     def put_path(self, path: Path) -> StoredFile:
         """Store a local file, named and typed after it; blocking, for loaders' threads."""
-        incoming = self._incoming()
-        try:
-            with open(path, "rb") as handle:
-                while chunk := handle.read(_CHUNK):
-                    incoming.add(chunk)
+        with self._incoming() as incoming, open(path, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                incoming.add(chunk)
             return incoming.keep(path.name, None)
+
+    @contextlib.contextmanager
+    def _incoming(self) -> Iterator[_Incoming]:
+        """A temporary file to receive into; removed unless kept."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        incoming = _Incoming(self.root, self.max_bytes)
+        try:
+            yield incoming
         except BaseException:
             incoming.discard()
             raise
-
-    def _incoming(self) -> _Incoming:
-        self.root.mkdir(parents=True, exist_ok=True)
-        return _Incoming(self.root, self.max_bytes)
 
 
 class _Incoming:
