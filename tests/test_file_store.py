@@ -1,0 +1,31 @@
+"""Document files stored by content, on the real file system."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from hub.domain.files import FileStore, FileTooLarge
+
+
+def test_a_local_file_is_stored_once_under_its_sha256(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files", max_bytes=1 << 20)
+    content = b"%PDF-1.4 sample"
+    for name in ("a.pdf", "b.pdf"):
+        (tmp_path / name).write_bytes(content)
+    first = store.put_path(tmp_path / "a.pdf")
+    second = store.put_path(tmp_path / "b.pdf")
+    assert first.sha256 == second.sha256 == hashlib.sha256(content).hexdigest()
+    assert first.media_type == "application/pdf"
+    assert store.path(first.sha256) is not None
+    assert [p.name for p in (tmp_path / "files").rglob("*") if p.is_file()] == [first.sha256]
+
+
+def test_a_file_over_the_limit_is_refused_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files", max_bytes=10)
+    (tmp_path / "big.pdf").write_bytes(b"x" * 11)
+    with pytest.raises(FileTooLarge, match="10 bytes"):
+        store.put_path(tmp_path / "big.pdf")
+    assert list((tmp_path / "files").rglob("*")) == []
