@@ -6,9 +6,11 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import strawberry
+from strawberry.types.nodes import Selection
 
 from hub.api.context import Info
 from hub.api.enums import IdentificationKind
+from hub.api.execution import remembered
 from hub.api.inputs import (
     BusinessPartnerOrderBy,
     BusinessPartnerWhere,
@@ -56,6 +58,13 @@ def by_id(label: str) -> str:
     return f"MATCH (x:{label} {{id: $id}})"
 
 
+def _projection(info: Info, label: str, below: Callable[[list[Selection]], list[Selection]]) -> str:
+    """The Cypher projection of what the query selects at this field, compiled once per query."""
+    return remembered(
+        info, (label, below), lambda: compiled_projection(label, "x", below(info.selected_fields))
+    )
+
+
 async def _lookup(
     info: Info,
     label: str,
@@ -68,7 +77,7 @@ async def _lookup(
     if sum(given) != 1:
         names = ", ".join(["id", *natural, "source"])
         raise BadRequest(f"give exactly one way to find the {label}: {names}")
-    shown = compiled_projection(label, "x", selections_of(info.selected_fields))
+    shown = _projection(info, label, selections_of)
     if hub_id is not None:
         decoded = from_global(hub_id)
         if decoded is None or decoded[0] != label:
@@ -114,13 +123,12 @@ async def _list(
 ) -> Connection[T]:
     request = page_request(*paging)
     order = [(o.field.value, o.direction.value) for o in order_by or []] or default_order
-    selections = connection_selections(info.selected_fields)
     query = lists.ListQuery(
         label,
         to_data(where) if where else None,
         order,
         info.context.today,
-        compiled_projection(label, "x", selections),
+        _projection(info, label, connection_selections),
     )
     store = info.context.store
     if request.backwards:
@@ -167,7 +175,7 @@ class MasterDataQuery:
             "Document",
         ):
             return None
-        shown = compiled_projection(label, "x", selections_of(info.selected_fields))
+        shown = _projection(info, label, selections_of)
         found = await info.context.store.query(
             f"{by_id(label)} RETURN {shown} AS row", {"id": hub_id}
         )

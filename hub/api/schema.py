@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache
 
 from graph_schema import MODEL
 from hub import __version__
 from hub.api.context import Info
+from hub.api.documents import ValidatedOnce, Validations
 from hub.api.errors import ErrorCodes
+from hub.api.execution import PlanCache, executor_for
 from hub.api.mutations import MasterDataMutation
 from hub.api.operation import OperationName
 from hub.api.queries import MasterDataQuery
@@ -63,6 +67,12 @@ class Query(MasterDataQuery, StewardshipQuery):
 
 
 class HubSchema(strawberry.Schema):
+    def __init__(self, *args: Any, planned: bool = True, **kwargs: Any) -> None:
+        self.plans = PlanCache()
+        if planned:
+            kwargs["execution_context_class"] = executor_for(self.plans)
+        super().__init__(*args, **kwargs)
+
     def process_errors(self, errors: object, execution_context: object = None) -> None:
         """Errors are logged once, with their classification, by :class:`ErrorCodes`."""
 
@@ -72,15 +82,18 @@ class Mutation(MasterDataMutation, StewardshipMutation, MergeMutation):
     pass
 
 
-def build_schema() -> strawberry.Schema:
-    # Clients send the same few documents again and again: parse and validate each once.
+def build_schema(*, planned: bool = True) -> HubSchema:
+    """The hub's schema; ``planned=False`` executes every request graphql-core's general way."""
+    # Clients send the same few documents again and again: parse, validate and plan each once.
+    validations = Validations()
     return HubSchema(
         query=Query,
         mutation=Mutation,
+        planned=planned,
         extensions=[
             ErrorCodes,
             OperationName,
             lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
+            lambda: ValidatedOnce(validations),
         ],
     )
