@@ -43,14 +43,15 @@ class RequestInstrumentation:
                 path = "/files"
             operation = str(state.get("graphql_operation", "-"))
             self.metrics.observe(scope["method"], path, operation, status, seconds)
-            log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "operation": operation,
-                    "operation_type": state.get("graphql_operation_type"),
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 2),
-                },
-            )
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "operation": operation,
+                        "operation_type": state.get("graphql_operation_type"),
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 2),
+                    },
+                )

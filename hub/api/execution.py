@@ -2,18 +2,23 @@
 
 Clients send the same few documents again and again, and graphql-core works out for every
 request, object and field what the parser cache already fixed: which fields a selection
-collects, which resolver a field has, how its value becomes JSON. For a document without
-directives none of that depends on the variables, so :class:`PlannedExecutor` keeps it per
-operation and, per field, takes the short way where the answer is known:
+collects, which resolver a field has, how its arguments and its value convert. For a document
+without directives none of that depends on the variables, so :class:`PlannedExecutor` keeps
+it per operation and, per field, takes the short way where the answer is known:
 
-- a field with no resolver of its own and a scalar or enum type is read from its object and
-  coerced directly, without a resolve-info object, a path or argument coercion;
+- a field with no resolver of its own is read from its object's attribute; a scalar or an
+  enum is coerced at once, without a resolve-info object, a path or argument coercion;
 - ``__typename`` on an object type is the type's name;
-- the fields a selection collects on a type are collected once, not once per object.
+- a resolver whose arguments are plain scalars is called directly with them, as strawberry
+  would call it but without its conversion layers; arguments the query spells out without
+  variables are coerced once;
+- an object of an object type goes straight to the plan of its fields, and the fields a
+  selection collects on a type are collected once, not once per object.
 
 Everything else, and any value the short way does not expect (a null in a non-null field, a
 value the scalar refuses), goes through graphql-core's own code, so results and errors are the
-same as without the plan.
+same as without the plan. Resolvers can keep values their place in the query fixes with
+:func:`remembered`.
 """
 
 from __future__ import annotations
@@ -95,6 +100,7 @@ class _OperationPlan:
     """
 
     operation: OperationDefinitionNode
+    usable: bool
     roots: dict[str, GroupedFieldSet] = field(default_factory=dict)
     subfields: dict[tuple[str, int], tuple[FieldDetailsList, CollectedFields]] = field(
         default_factory=dict
@@ -124,17 +130,19 @@ class PlanCache:
         plan = self._plans.get(key)
         if plan is not None and plan.operation is operation:
             self._plans.move_to_end(key)
-            return plan
-        if operation.directives or _has_directives(operation.selection_set, fragments, set()):
-            return None
-        plan = _OperationPlan(operation)
-        self._plans[key] = plan
-        if len(self._plans) > self._maxsize:
-            self._plans.popitem(last=False)
-        return plan
+        else:
+            shaped_by_variables = bool(operation.directives) or _has_directives(
+                operation.selection_set, fragments, set()
+            )
+            plan = _OperationPlan(operation, usable=not shaped_by_variables)
+            self._plans[key] = plan
+            if len(self._plans) > self._maxsize:
+                self._plans.popitem(last=False)
+        return plan if plan.usable else None
 
     def __len__(self) -> int:
-        return len(self._plans)
+        """How many operations have a plan."""
+        return sum(plan.usable for plan in self._plans.values())
 
     def remembered(
         self, info: GraphQLResolveInfo[Any], purpose: Hashable, compute: Callable[[], T]
@@ -146,7 +154,7 @@ class PlanCache:
         """
         key = id(info.operation)
         plan = self._plans.get(key)
-        if plan is None or plan.operation is not info.operation:
+        if plan is None or plan.operation is not info.operation or not plan.usable:
             return compute()
         nodes = info.field_nodes
         place = (purpose, tuple(id(node) for node in nodes))
@@ -196,7 +204,9 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._argument_name = self.schema._strawberry_schema.config.name_converter.from_argument  # type: ignore[attr-defined]
+        config = self.schema._strawberry_schema.config  # type: ignore[attr-defined]
+        self._argument_name = config.name_converter.from_argument
+        self._info_class = config.info_class
         middleware = self.middleware_manager
         self._plan = (
             None
@@ -371,7 +381,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             for keyword in call.source_keywords:
                 keywords[keyword] = source
             if call.info_keyword is not None:
-                keywords[call.info_keyword] = Info(_raw_info=info, _field=call.field)
+                keywords[call.info_keyword] = self._info_class(_raw_info=info, _field=call.field)
             function = call.function
             result = function(source, **keywords) if call.source_as_self else function(**keywords)
         except Exception as raw_error:
