@@ -502,7 +502,8 @@ def _direct_call(
     python_names = {}
     for strawberry_argument in field.arguments:
         graphql_name = graphql_name_of(strawberry_argument)
-        if graphql_name not in field_def.args:
+        # A Maybe argument tells "not given" from null: strawberry wraps its value.
+        if graphql_name not in field_def.args or strawberry_argument.is_maybe:
             return None
         python_names[graphql_name] = strawberry_argument.python_name
     function = resolver.wrapped_func
