@@ -23,7 +23,6 @@ same as without the plan. Resolvers can keep values their place in the query fix
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from types import FunctionType
@@ -55,6 +54,8 @@ from strawberry import Info
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.field import StrawberryField
+
+from hub.api.identity import ByIdentity
 
 OPERATIONS_KEPT = 512
 
@@ -93,32 +94,21 @@ class _FieldPlan:
 
 @dataclass(slots=True)
 class _OperationPlan:
-    """What one operation's execution fixed, kept for its next requests.
-
-    Keys are the identities of objects this plan itself holds, so they cannot be reused
-    while it lives.
-    """
+    """What one operation's execution fixed, kept for its next requests."""
 
     operation: OperationDefinitionNode
     usable: bool
     roots: dict[str, GroupedFieldSet] = field(default_factory=dict)
-    subfields: dict[tuple[str, int], tuple[FieldDetailsList, CollectedFields]] = field(
-        default_factory=dict
-    )
-    fields: dict[tuple[str, int], tuple[GroupedFieldSet, list[_FieldPlan]]] = field(
-        default_factory=dict
-    )
-    derived: dict[tuple[Hashable, tuple[int, ...]], tuple[list[FieldNode], Any]] = field(
-        default_factory=dict
-    )
+    subfields: ByIdentity[CollectedFields] = field(default_factory=ByIdentity)
+    fields: ByIdentity[list[_FieldPlan]] = field(default_factory=ByIdentity)
+    derived: ByIdentity[Any] = field(default_factory=ByIdentity)
 
 
 class PlanCache:
     """Plans of the most recently executed operations, least recently used dropped first."""
 
     def __init__(self, maxsize: int = OPERATIONS_KEPT) -> None:
-        self._maxsize = maxsize
-        self._plans: OrderedDict[int, _OperationPlan] = OrderedDict()
+        self._plans = ByIdentity[_OperationPlan](maxsize)
 
     def plan_for(
         self,
@@ -126,18 +116,13 @@ class PlanCache:
         fragments: dict[str, FragmentDefinitionNode],
     ) -> _OperationPlan | None:
         """The operation's plan, or None when its shape depends on the variables."""
-        key = id(operation)
-        plan = self._plans.get(key)
-        if plan is not None and plan.operation is operation:
-            self._plans.move_to_end(key)
-        else:
+        plan = self._plans.find(None, operation)
+        if plan is None:
             shaped_by_variables = bool(operation.directives) or _has_directives(
                 operation.selection_set, fragments, set()
             )
             plan = _OperationPlan(operation, usable=not shaped_by_variables)
-            self._plans[key] = plan
-            if len(self._plans) > self._maxsize:
-                self._plans.popitem(last=False)
+            self._plans.keep(plan, None, operation)
         return plan if plan.usable else None
 
     def __len__(self) -> int:
@@ -152,18 +137,10 @@ class PlanCache:
         ``purpose`` tells apart values computed at the same place; ``compute`` may depend on
         nothing but the selection below the field (not on arguments or variables).
         """
-        key = id(info.operation)
-        plan = self._plans.get(key)
-        if plan is None or plan.operation is not info.operation or not plan.usable:
+        plan = self._plans.find(None, info.operation)
+        if plan is None or not plan.usable:
             return compute()
-        nodes = info.field_nodes
-        place = (purpose, tuple(id(node) for node in nodes))
-        kept = plan.derived.get(place)
-        if kept is not None and all(a is b for a, b in zip(kept[0], nodes, strict=True)):
-            return kept[1]  # type: ignore[no-any-return]
-        value = compute()
-        plan.derived[place] = (nodes, value)
-        return value
+        return plan.derived.kept(compute, purpose, *info.field_nodes)  # type: ignore[no-any-return]
 
 
 def _has_directives(
@@ -236,12 +213,13 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         plan = self._plan
         if plan is None:
             return super().collect_subfields(return_type, field_details_list)
-        key = (return_type.name, id(field_details_list))
-        kept = plan.subfields.get(key)
-        if kept is not None and kept[0] is field_details_list:
-            return kept[1]
-        collected = super().collect_subfields(return_type, field_details_list)
-        plan.subfields[key] = (field_details_list, collected)
+        collected = plan.subfields.find(return_type.name, field_details_list)
+        if collected is None:
+            collected = plan.subfields.keep(
+                super().collect_subfields(return_type, field_details_list),
+                return_type.name,
+                field_details_list,
+            )
         return collected
 
     def execute_fields(
@@ -290,14 +268,13 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     def _field_plans(
         self, plan: _OperationPlan, parent_type: GraphQLObjectType, grouped: GroupedFieldSet
     ) -> list[_FieldPlan]:
-        key = (parent_type.name, id(grouped))
-        kept = plan.fields.get(key)
-        if kept is not None and kept[0] is grouped:
-            return kept[1]
-        field_plans = [
-            self._field_plan(parent_type, name, details) for name, details in grouped.items()
-        ]
-        plan.fields[key] = (grouped, field_plans)
+        field_plans = plan.fields.find(parent_type.name, grouped)
+        if field_plans is None:
+            field_plans = plan.fields.keep(
+                [self._field_plan(parent_type, name, details) for name, details in grouped.items()],
+                parent_type.name,
+                grouped,
+            )
         return field_plans
 
     def _field_plan(
