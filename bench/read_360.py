@@ -12,7 +12,8 @@ concurrent clients the benchmark measures
   documents;
 
 once through ``POST /graphql`` and once as one Cypher statement through the async driver.
-It prints requests/s, p50 and p99 for both and the GraphQL/Cypher throughput ratio.
+It prints requests/s, p50 and p99 for both and the GraphQL/Cypher throughput ratio, for
+``hub serve`` with each number of worker processes given (``--workers 1 2``: one run each).
 """
 
 from __future__ import annotations
@@ -184,7 +185,7 @@ async def measure(call: Call, clients: int, seconds: float) -> tuple[float, floa
     return len(latencies) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
 
 
-def serve(store: Store, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def serve(store: Store, data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     embedded = store.embedded
     assert embedded is not None
     port = free_port()
@@ -199,7 +200,7 @@ def serve(store: Store, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     )
     log = open(data_dir / "hub.log", "wb")  # noqa: SIM115 - the server writes it until it stops
     process = subprocess.Popen(
-        [sys.executable, "-m", "hub", "serve", "--port", str(port)],
+        [sys.executable, "-m", "hub", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log,
@@ -214,7 +215,7 @@ def serve(store: Store, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("hub serve did not become ready")
 
 
-async def run(partners: int, seconds: float, seed: int) -> None:
+async def run(partners: int, seconds: float, seed: int, workers: list[int]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         store = await Store.open(Settings(_env_file=None, data_dir=data_dir / "store"))
@@ -231,15 +232,20 @@ async def run(partners: int, seconds: float, seed: int) -> None:
             rng = random.Random(seed)
             rng.shuffle(vins)
             rng.shuffle(keys)
-            process, url = serve(store, data_dir)
-            try:
-                await compare(store, url, vins, keys, seconds)
-            except Exception:
-                print((data_dir / "hub.log").read_text()[-3000:], file=sys.stderr)
-                raise
-            finally:
-                process.send_signal(signal.SIGTERM)
-                process.wait(60)
+            print(
+                f"\n{'read':7} {'clients':>7} {'workers':>7} | {'GraphQL req/s':>13} {'p50 ms':>7} "
+                f"{'p99 ms':>7} | {'Cypher req/s':>12} {'p50 ms':>7} {'p99 ms':>7} | GraphQL/Cypher"
+            )
+            for count in workers:
+                process, url = serve(store, data_dir, count)
+                try:
+                    await compare(store, url, vins, keys, seconds, count)
+                except Exception:
+                    print((data_dir / "hub.log").read_text()[-3000:], file=sys.stderr)
+                    raise
+                finally:
+                    process.send_signal(signal.SIGTERM)
+                    process.wait(60)
         finally:
             await store.close()
 
@@ -289,7 +295,9 @@ class Connections:
             writer.close()
 
 
-async def compare(store: Store, url: str, vins: list[str], keys: list[str], seconds: float) -> None:
+async def compare(
+    store: Store, url: str, vins: list[str], keys: list[str], seconds: float, workers: int
+) -> None:
     http = Connections(url)
     try:
 
@@ -320,10 +328,6 @@ async def compare(store: Store, url: str, vins: list[str], keys: list[str], seco
             ),
             ("360", graphql(GRAPHQL_360, "key", keys, "View360"), cypher(CYPHER_360, "key", keys)),
         ]
-        print(
-            f"\n{'read':7} {'clients':>7} | {'GraphQL req/s':>13} {'p50 ms':>7} {'p99 ms':>7} | "
-            f"{'Cypher req/s':>12} {'p50 ms':>7} {'p99 ms':>7} | GraphQL/Cypher"
-        )
         for name, through_graphql, through_cypher in cases:
             for clients in (1, 8):
                 await measure(through_graphql, clients, 1.0)
@@ -331,7 +335,7 @@ async def compare(store: Store, url: str, vins: list[str], keys: list[str], seco
                 await measure(through_cypher, clients, 1.0)
                 c = await measure(through_cypher, clients, seconds)
                 print(
-                    f"{name:7} {clients:7d} | {g[0]:13.0f} {g[1]:7.2f} {g[2]:7.2f} | "
+                    f"{name:7} {clients:7d} {workers:7d} | {g[0]:13.0f} {g[1]:7.2f} {g[2]:7.2f} | "
                     f"{c[0]:12.0f} {c[1]:7.2f} {c[2]:7.2f} | {g[0] / c[0]:6.0%}"
                 )
     finally:
@@ -343,8 +347,11 @@ def main() -> None:
     parser.add_argument("--partners", type=int, default=20_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 2], help="hub serve --workers, one run each"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.partners, args.seconds, args.seed))
+    asyncio.run(run(args.partners, args.seconds, args.seed, args.workers))
 
 
 if __name__ == "__main__":

@@ -7,37 +7,29 @@ The CLI stays thin: it reads settings, calls the app factory or the store, and t
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import errno
-import gc
 import logging
-import signal
-import socket
 import sys
 import time
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
 
-import uvicorn
 from pydantic import ValidationError
 
 from hub import __version__, logs
 from hub.api import build_schema
-from hub.app import create_app, file_store, open_store
+from hub.app import file_store, open_store
 from hub.errors import StartupError
 from hub.mastering.batch import BatchMatcher, BatchSummary
 from hub.mastering.batch import render as render_match
+from hub.serving import bind_socket, run_async, serve_alone, settle_heap
 from hub.settings import Settings
 from hub.store import Store, migrations
+from hub.workers import serve_with_workers
 from loaders.demo import load_demo
 from loaders.formats import FormatError
 from loaders.generate import generate
 from loaders.load import ORDER, Loader, LoadError, Summary, default_rejects_path
 from loaders.progress import LiveLine, MatchLine, render
-
-T = TypeVar("T")
 
 log = logging.getLogger("hub")
 
@@ -68,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="on an empty store, first generate and load a sample world of about 1,000 partners",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="processes answering requests (default: HUB_WORKERS or 1)",
     )
 
     schema = commands.add_parser(
@@ -153,107 +150,25 @@ def _load_settings() -> Settings:
         raise StartupError(f"invalid configuration: {problems}") from exc
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    """Claim the listening port before anything else starts, so a clash is reported first."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
-    # listening socket says so, and without it keep-alive clients wait 40 ms for delayed ACKs.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise StartupError(
-                f"port {port} on {host} is already in use: stop the program using it, or "
-                "choose another with --port or HUB_PORT"
-            ) from exc
-        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
+def serve(
+    settings: Settings, host: str | None, port: int | None, demo: bool, workers: int | None
+) -> int:
+    started = time.perf_counter()
+    if workers is not None:
+        if workers < 1:
+            raise StartupError("--workers must be at least 1")
+        settings = settings.model_copy(update={"workers": workers})
+    sock = bind_socket(host or settings.host, settings.port if port is None else port)
 
-
-class _Server(uvicorn.Server):
-    """Uvicorn without its own signal capture, which re-raises the signal on the way out and
-    would end the process before the store is closed; :func:`_serve` handles signals."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-    def request_exit(self) -> None:
-        if self.should_exit:
-            self.force_exit = True
-        self.should_exit = True
-
-
-async def _serve(settings: Settings, sock: socket.socket, started: float, demo: bool) -> None:
-    store = await open_store(settings)
-    try:
+    async def prepare(store: Store) -> None:
         if demo:
             await load_demo(store, settings.data_dir, file_store(settings))
-        config = uvicorn.Config(
-            create_app(settings, store),
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-            proxy_headers=False,
-        )
-        server = _Server(config)
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, server.request_exit)
-        host, port = sock.getsockname()[:2]
-        log.info(
-            "hub_ready",
-            extra={
-                "url": f"http://{host}:{port}/graphql",
-                "database": store.dialect.describe(),
-                "embedded": settings.embedded,
-                "startup_seconds": round(time.perf_counter() - started, 2),
-            },
-        )
-        _settle_heap()
-        await server.serve(sockets=[sock])
-    finally:
-        await store.close()
 
-
-def _settle_heap() -> None:
-    """Keep the garbage collector off what lives as long as the process.
-
-    The schema, the model and the imported modules are built once; frozen, they are not
-    traversed again by every full collection. A request or a batch allocates many
-    short-lived objects (a request one per field it resolves), so collections start later
-    than after the default 700 allocations.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 20)
-
-
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop where it is installed: the same asyncio API with a faster event loop."""
     try:
-        import uvloop  # noqa: PLC0415 - optional accelerator
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
-
-
-def _run_async(work: Coroutine[Any, Any, T]) -> T:
-    """Run a command's coroutine on the fastest event loop available."""
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        return runner.run(work)
-
-
-def serve(settings: Settings, host: str | None, port: int | None, demo: bool = False) -> int:
-    started = time.perf_counter()
-    sock = bind_socket(host or settings.host, settings.port if port is None else port)
-    try:
-        _run_async(_serve(settings, sock, started, demo))
+        if settings.workers > 1:
+            run_async(serve_with_workers(settings, sock, started, prepare))
+        else:
+            run_async(serve_alone(settings, sock, started, prepare))
     finally:
         sock.close()
     return 0
@@ -268,7 +183,7 @@ async def _apply_schema(settings: Settings) -> migrations.MigrationReport:
 
 
 def apply_schema(settings: Settings) -> int:
-    report = _run_async(_apply_schema(settings))
+    report = run_async(_apply_schema(settings))
     print(f"created {len(report.created)}, already present {len(report.existing)}")
     for name in report.created:
         print(f"  + {name}")
@@ -278,7 +193,7 @@ def apply_schema(settings: Settings) -> int:
 async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
     # The constraints and indexes must exist before bulk writes look records up by key.
     store = await open_store(settings, attach=True)
-    _settle_heap()
+    settle_heap()
     live = LiveLine()
     try:
         loader = Loader(
@@ -304,7 +219,7 @@ def load_files(settings: Settings, args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise StartupError("--batch-size must be at least 1")
     try:
-        summary = _run_async(_load(settings, args))
+        summary = run_async(_load(settings, args))
     except (LoadError, FormatError) as exc:
         raise StartupError(str(exc)) from exc
     print(render(summary))
@@ -324,7 +239,7 @@ async def _match(settings: Settings, args: argparse.Namespace) -> BatchSummary:
 def match_partners(settings: Settings, args: argparse.Namespace) -> int:
     if args.page < 1:
         raise StartupError("--page must be at least 1")
-    print(render_match(_run_async(_match(settings, args))))
+    print(render_match(run_async(_match(settings, args))))
     return 0
 
 
@@ -359,7 +274,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = _load_settings()
     logs.configure(settings)
     if args.command == "serve":
-        return serve(settings, args.host, args.port, args.demo)
+        return serve(settings, args.host, args.port, args.demo, args.workers)
     if args.command == "load":
         return load_files(settings, args)
     if args.command == "match":

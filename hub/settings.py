@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `hub serve` listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port `hub serve` listens on.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes `hub serve` answers requests with; above 1, a parent process "
+        "holds the store and restarts workers that die.",
+    )
     log_level: LogLevel = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_format: LogFormat = Field(
         default="auto",

@@ -20,7 +20,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from hub.app import Services, create_app
-from hub.cli import bind_socket
+from hub.serving import bind_socket
 from hub.settings import Settings
 from hub.store import Store
 

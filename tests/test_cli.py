@@ -152,3 +152,70 @@ def test_serve_starts_on_an_empty_data_dir_and_stops_cleanly(tmp_path: Path) -> 
     assert not (tmp_path / "var" / "embedded.json").exists()
     with pytest.raises(ProcessLookupError):
         os.kill(server_pid, 0)
+
+
+def _workers_of(pid: int) -> set[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return {
+        int(child)
+        for child in children
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+    }
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+def test_serve_with_workers_replaces_a_dead_worker_and_stops_them_all(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(_external_env(hub, HUB_DATA_DIR=str(tmp_path / "var"), HUB_LOG_FORMAT="json"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub", "serve", "--port", "0", "--workers", "2"],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        ready: dict[str, Any] = {}
+        while not ready and (line := process.stderr.readline()):
+            entry = json.loads(line)
+            if entry["event"] == "hub_ready":
+                ready = entry
+        assert ready.get("workers") == 2, "hub serve never logged hub_ready with 2 workers"
+        url = ready["url"]
+        workers = _workers_of(process.pid)
+        assert len(workers) == 2
+        query = {"query": "{ serverInfo { hubVersion } }"}
+        for _ in range(4):  # a new connection each time: any worker may answer
+            assert httpx.post(url, json=query).json()["data"]["serverInfo"]["hubVersion"]
+
+        dead = min(workers)
+        os.kill(dead, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(_workers_of(process.pid) - {dead}) < 2:
+            time.sleep(0.2)
+        replaced = _workers_of(process.pid)
+        assert len(replaced) == 2 and dead not in replaced
+        for _ in range(4):
+            assert httpx.post(url, json=query).status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, rest = process.communicate(timeout=60)
+    assert process.returncode == 0, rest
+    assert '"event": "worker_exited"' in rest
+    assert not any(_alive(pid) for pid in workers | replaced)
+
+
+def test_workers_below_one_is_one_clear_line(tmp_path: Path) -> None:
+    result = hub_command("serve", "--workers", "0", env={}, cwd=tmp_path)
+    _assert_one_clear_line(result, "--workers must be at least 1")

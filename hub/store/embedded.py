@@ -186,8 +186,8 @@ class DataDir:
         return None
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to stop the server when the hub that started it dies, even by SIGKILL."""
+def die_with_parent() -> None:
+    """Ask Linux to stop this process when the one that started it dies, even by SIGKILL."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -280,7 +280,7 @@ class EmbeddedServer:
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         await self._wait_ready(console)
         self.data_dir.write_runtime(
