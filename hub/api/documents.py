@@ -1,14 +1,17 @@
-"""Validation of the documents clients send again and again, once per document.
+"""The documents clients send again and again: parsed once, validated once.
 
-strawberry's ``ValidationCache`` keys its cache on the document's value, so every request
-hashes the whole syntax tree; this one keys on the document's identity.
+The same query text gives the same document object, so everything kept by the document's
+identity (its validation errors here, operation plans in :mod:`hub.api.execution`) is found
+again on the next request. strawberry's own validation cache keys on the document's value,
+which hashes the whole syntax tree on every request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
@@ -16,33 +19,52 @@ from hub.api.identity import ByIdentity
 
 DOCUMENTS_KEPT = 512
 
-_Rules = tuple[type[ASTValidationRule], ...]
+Rules = tuple[type[ASTValidationRule], ...]
 
 
-class Validations:
-    """Validation errors (often none) of recently seen documents, by document identity."""
+class Documents:
+    """Recently seen documents: parsed by text, their validation errors by identity."""
 
     def __init__(self, maxsize: int = DOCUMENTS_KEPT) -> None:
-        self._kept = ByIdentity[list[GraphQLError]](maxsize)
+        self.maxsize = maxsize
+        self.parsed: Callable[..., DocumentNode] = lru_cache(maxsize)(parse)
+        self._errors = ByIdentity[list[GraphQLError]](maxsize)
+
+    def parsed_or_none(self, text: str) -> DocumentNode | None:
+        """The document of ``text``, or None when it is not GraphQL."""
+        try:
+            return self.parsed(text)
+        except GraphQLError:
+            return None
 
     def errors(
-        self, schema: GraphQLSchema, document: DocumentNode, rules: _Rules
+        self, schema: GraphQLSchema, document: DocumentNode, rules: Rules
     ) -> list[GraphQLError]:
-        return self._kept.kept(lambda: validate_document(schema, document, rules), rules, document)
+        return self._errors.kept(
+            lambda: validate_document(schema, document, rules), rules, document
+        )
 
 
-class ValidatedOnce(SchemaExtension):
-    """Validates each document once; later requests with the same document reuse the result."""
+class KnownDocuments(SchemaExtension):
+    """Parses and validates each document once; later requests reuse both."""
 
-    def __init__(self, validations: Validations) -> None:
+    def __init__(self, documents: Documents) -> None:
         super().__init__()
-        self._validations = validations
+        self._documents = documents
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None:
+            context.graphql_document = self._documents.parsed(
+                context.query, **context.parse_options
+            )
+        yield
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None:
-            context.pre_execution_errors = self._validations.errors(
+            context.pre_execution_errors = self._documents.errors(
                 context.schema._schema, document, tuple(context.validation_rules)
             )
         yield

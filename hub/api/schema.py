@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.extensions import ParserCache
 
 from graph_schema import MODEL
 from hub import __version__
 from hub.api.context import Info
-from hub.api.documents import ValidatedOnce, Validations
+from hub.api.documents import Documents, KnownDocuments
 from hub.api.errors import ErrorCodes
 from hub.api.execution import PlanCache, executor_for
 from hub.api.mutations import MasterDataMutation
@@ -67,7 +66,10 @@ class Query(MasterDataQuery, StewardshipQuery):
 
 
 class HubSchema(strawberry.Schema):
-    def __init__(self, *args: Any, planned: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, documents: Documents, planned: bool = True, **kwargs: Any
+    ) -> None:
+        self.documents = documents
         self.plans = PlanCache()
         if planned:
             kwargs["execution_context_class"] = executor_for(self.plans)
@@ -85,15 +87,11 @@ class Mutation(MasterDataMutation, StewardshipMutation, MergeMutation):
 def build_schema(*, planned: bool = True) -> HubSchema:
     """The hub's schema; ``planned=False`` executes every request graphql-core's general way."""
     # Clients send the same few documents again and again: parse, validate and plan each once.
-    validations = Validations()
+    documents = Documents()
     return HubSchema(
         query=Query,
         mutation=Mutation,
+        documents=documents,
         planned=planned,
-        extensions=[
-            ErrorCodes,
-            OperationName,
-            lambda: ParserCache(maxsize=512),
-            lambda: ValidatedOnce(validations),
-        ],
+        extensions=[ErrorCodes, OperationName, lambda: KnownDocuments(documents)],
     )
