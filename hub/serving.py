@@ -98,20 +98,27 @@ async def serve_alone(
     try:
         await prepare(store)
         server = http_server(settings, store, (signal.SIGINT, signal.SIGTERM))
-        log.info(
-            "hub_ready",
-            extra={
-                "url": url_of(sock),
-                "database": store.dialect.describe(),
-                "embedded": settings.embedded,
-                "workers": 1,
-                "startup_seconds": round(time.perf_counter() - started, 2),
-            },
-        )
+        log_ready(settings, store, sock, started, workers=1)
         settle_heap()
         await server.serve(sockets=[sock])
     finally:
         await store.close()
+
+
+def log_ready(
+    settings: Settings, store: Store, sock: socket.socket, started: float, workers: int
+) -> None:
+    """The ``hub_ready`` line: where the hub answers, on what, and how long it took."""
+    log.info(
+        "hub_ready",
+        extra={
+            "url": url_of(sock),
+            "database": store.dialect.describe(),
+            "embedded": settings.embedded,
+            "workers": workers,
+            "startup_seconds": round(time.perf_counter() - started, 2),
+        },
+    )
 
 
 def settle_heap() -> None:

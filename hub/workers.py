@@ -35,7 +35,7 @@ from typing import Any
 from hub import logs
 from hub.app import open_store
 from hub.errors import StartupError
-from hub.serving import http_server, run_async, settle_heap, url_of
+from hub.serving import http_server, log_ready, run_async, settle_heap
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.embedded import die_with_parent
@@ -68,16 +68,7 @@ async def serve_with_workers(
             await pool.start(settings.workers, stop)
             if stop.is_set():
                 return
-            log.info(
-                "hub_ready",
-                extra={
-                    "url": url_of(sock),
-                    "database": store.dialect.describe(),
-                    "embedded": settings.embedded,
-                    "workers": settings.workers,
-                    "startup_seconds": round(time.perf_counter() - started, 2),
-                },
-            )
+            log_ready(settings, store, sock, started, settings.workers)
             await pool.keep_up(stop)
         finally:
             await pool.stop()

@@ -117,28 +117,30 @@ def test_schema_apply_against_an_external_server_is_idempotent(
     assert result.stdout.startswith("created 0, already present ")
 
 
-@pytest.mark.slow
-def test_serve_starts_on_an_empty_data_dir_and_stops_cleanly(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update({"HUB_DATA_DIR": str(tmp_path / "var"), "HUB_EMBEDDED_HEAP": "1g"})
+def _serve(
+    env: dict[str, str], cwd: Path, *args: str
+) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """A real ``hub serve`` process and its ``hub_ready`` log entry (empty if it never came)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "hub", "serve", "--port", "0"],
-        env=env,
-        cwd=tmp_path,
+        [sys.executable, "-m", "hub", "serve", "--port", "0", *args],
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("HUB_")}, **env},
+        cwd=cwd,
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert process.stderr is not None
+    while line := process.stderr.readline():
+        entry = json.loads(line)
+        if entry["event"] == "hub_ready":
+            return process, entry
+    return process, {}
+
+
+@pytest.mark.slow
+def test_serve_starts_on_an_empty_data_dir_and_stops_cleanly(tmp_path: Path) -> None:
+    env = {"HUB_DATA_DIR": str(tmp_path / "var"), "HUB_EMBEDDED_HEAP": "1g"}
+    process, ready = _serve(env, tmp_path)
     try:
-        assert process.stderr is not None
-        ready: dict[str, Any] = {}
-        deadline = time.monotonic() + 120
-        while not ready and time.monotonic() < deadline:
-            line = process.stderr.readline()
-            if not line:
-                break
-            entry = json.loads(line)
-            if entry["event"] == "hub_ready":
-                ready = entry
         assert ready, "hub serve never logged hub_ready"
         assert ready["embedded"] is True
         base = ready["url"].removesuffix("/graphql")
@@ -175,22 +177,9 @@ def _alive(pid: int) -> bool:
 def test_serve_with_workers_replaces_a_dead_worker_and_stops_them_all(
     hub: RunningHub, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(_external_env(hub, HUB_DATA_DIR=str(tmp_path / "var"), HUB_LOG_FORMAT="json"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hub", "serve", "--port", "0", "--workers", "2"],
-        env=env,
-        cwd=tmp_path,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env = _external_env(hub, HUB_DATA_DIR=str(tmp_path / "var"), HUB_LOG_FORMAT="json")
+    process, ready = _serve(env, tmp_path, "--workers", "2")
     try:
-        assert process.stderr is not None
-        ready: dict[str, Any] = {}
-        while not ready and (line := process.stderr.readline()):
-            entry = json.loads(line)
-            if entry["event"] == "hub_ready":
-                ready = entry
         assert ready.get("workers") == 2, "hub serve never logged hub_ready with 2 workers"
         url = ready["url"]
         workers = _workers_of(process.pid)
