@@ -54,14 +54,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     """strawberry's GraphQL app, with known queries answered the short way
     (:mod:`hub.api.direct`)."""
 
-    def __init__(self, services: Services, *, direct: bool = True) -> None:
+    def __init__(self, services: Services) -> None:
         schema = build_schema()
         super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
         self._services = services
-        self.direct = DirectQueries(schema, self._context_for) if direct else None
+        self.direct = DirectQueries(schema, self._context_for)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.direct is not None and scope["type"] == "http" and scope["method"] == "POST":
+        if scope["type"] == "http" and scope["method"] == "POST":
             rest = await self.direct.answer(scope, receive, send)
             if rest is None:
                 return
