@@ -13,7 +13,11 @@ it per operation and, per field, takes the short way where the answer is known:
   would call it but without its conversion layers; arguments the query spells out without
   variables are coerced once;
 - an object of an object type goes straight to the plan of its fields, and the fields a
-  selection collects on a type are collected once, not once per object.
+  selection collects on a type are collected once, not once per object;
+- below an object, values that resolve at once and as expected (no awaitable, no error, no
+  null where none may be, plain object types) are shaped into the response directly, without
+  graphql-core's per-value completion; at the first surprise the request goes on field by
+  field, which reports what stopped it.
 
 Everything else, and any value the short way does not expect (a null in a non-null field, a
 value the scalar refuses), goes through graphql-core's own code, so results and errors are the
@@ -34,6 +38,8 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLField,
     GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
@@ -90,6 +96,8 @@ class _FieldPlan:
     field_def: GraphQLField | None = None
     call: _Call | None = None
     arguments: dict[str, Any] | None = None
+    # The plans of the fields selected below this one, by the type of its objects.
+    below: dict[str, list[_FieldPlan]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -190,6 +198,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             if middleware is not None and middleware.middlewares
             else self.plans.plan_for(self.operation, self.fragment_definitions)
         )
+        self._shaping = True
 
     def execute_collected_root_fields(
         self,
@@ -339,32 +348,38 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         path: Path,
     ) -> AwaitableOrValue[Any]:
         """graphql-core's ``execute_field`` around a direct call of the resolver."""
-        field_def, call, details = field_plan.field_def, field_plan.call, field_plan.details
-        assert field_def is not None and call is not None
+        field_def, details = field_plan.field_def, field_plan.details
+        assert field_def is not None
         info = self.build_resolve_info(field_def, to_nodes(details), parent_type, path)
         try:
-            arguments = field_plan.arguments
-            if arguments is None:
-                first = details[0]
-                arguments = get_argument_values(
-                    field_def,
-                    first.node,
-                    self.variable_values,
-                    first.fragment_variable_values,
-                    self.hide_suggestions,
-                )
-            names = call.python_names
-            keywords = {names[name]: value for name, value in arguments.items()}
-            for keyword in call.source_keywords:
-                keywords[keyword] = source
-            if call.info_keyword is not None:
-                keywords[call.info_keyword] = self._info_class(_raw_info=info, _field=call.field)
-            function = call.function
-            result = function(source, **keywords) if call.source_as_self else function(**keywords)
+            result = self._called(source, field_plan, info)
         except Exception as raw_error:
             self.handle_field_error(raw_error, field_def.type, details, path)
             return None
         return self._completed(field_def.type, details, info, path, result)
+
+    def _called(self, source: Any, field_plan: _FieldPlan, info: GraphQLResolveInfo[Any]) -> Any:
+        """The resolver's result, called as strawberry would call it."""
+        field_def, call, details = field_plan.field_def, field_plan.call, field_plan.details
+        assert field_def is not None and call is not None
+        arguments = field_plan.arguments
+        if arguments is None:
+            first = details[0]
+            arguments = get_argument_values(
+                field_def,
+                first.node,
+                self.variable_values,
+                first.fragment_variable_values,
+                self.hide_suggestions,
+            )
+        names = call.python_names
+        keywords = {names[name]: value for name, value in arguments.items()}
+        for keyword in call.source_keywords:
+            keywords[keyword] = source
+        if call.info_keyword is not None:
+            keywords[call.info_keyword] = self._info_class(_raw_info=info, _field=call.field)
+        function = call.function
+        return function(source, **keywords) if call.source_as_self else function(**keywords)
 
     def _execute_attribute(
         self,
@@ -434,10 +449,137 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             and (return_type.is_type_of is None or return_type.is_type_of(result, info) is True)
         ):
             grouped = self.collect_subfields(return_type, field_details_list).grouped_field_set
+            if self._shaping:
+                try:
+                    plans = self._field_plans(self._plan, return_type, grouped)
+                    return self._shaped_object(return_type, plans, result, path)
+                except _Unshaped:
+                    # Values the short way left behind are dropped; the rest of the request
+                    # goes field by field, which reports whatever stopped it.
+                    self._shaping = False
             return self.execute_fields(return_type, result, path, grouped, None)
         return super().complete_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    def _plans_below(self, field_plan: _FieldPlan, type_: GraphQLObjectType) -> list[_FieldPlan]:
+        below = field_plan.below.get(type_.name)
+        if below is None:
+            assert self._plan is not None
+            grouped = self.collect_subfields(type_, field_plan.details).grouped_field_set
+            below = field_plan.below[type_.name] = self._field_plans(self._plan, type_, grouped)
+        return below
+
+    def _shaped_object(
+        self, type_: GraphQLObjectType, plans: list[_FieldPlan], source: Any, path: Path | None
+    ) -> dict[str, Any]:
+        """An object's response, every value below it resolved at once and as expected."""
+        shaped: dict[str, Any] = {}
+        for field_plan in plans:
+            name = field_plan.response_name
+            how = field_plan.how
+            if how == _LEAF:
+                value = _leaf_value(field_plan, source)
+                if value is _MISSING:
+                    raise _Unshaped
+                shaped[name] = value
+                continue
+            if how == _TYPENAME:
+                shaped[name] = type_.name
+                continue
+            field_def = field_plan.field_def
+            if field_def is None:
+                raise _Unshaped
+            field_path = Path(path, name, type_.name)
+            if how == _ATTRIBUTE:
+                value = getattr(source, field_plan.attribute, _MISSING)
+                if value is _MISSING:
+                    raise _Unshaped
+            elif how == _DIRECT:
+                info = self.build_resolve_info(
+                    field_def, to_nodes(field_plan.details), type_, field_path
+                )
+                try:
+                    value = self._called(source, field_plan, info)
+                except Exception as error:
+                    raise _Unshaped from error
+                if self.is_awaitable(value):
+                    _abandon(value)
+                    raise _Unshaped
+            else:
+                raise _Unshaped
+            shaped[name] = self._shaped(field_plan, field_def.type, value, field_path)
+        return shaped
+
+    def _shaped(
+        self, field_plan: _FieldPlan, type_: GraphQLOutputType, value: Any, path: Path
+    ) -> Any:
+        """A resolved value's response: null, a leaf, a list or a plain object."""
+        if type(type_) is GraphQLNonNull:
+            if value is None:
+                raise _Unshaped
+            type_ = type_.of_type
+        elif value is None:
+            return None
+        kind = type(type_)
+        if kind is GraphQLObjectType:
+            assert isinstance(type_, GraphQLObjectType)
+            _check_type_of(type_, value)
+            return self._shaped_object(type_, self._plans_below(field_plan, type_), value, path)
+        if kind is GraphQLList:
+            assert isinstance(type_, GraphQLList)
+            if not isinstance(value, list):
+                raise _Unshaped
+            return self._shaped_list(field_plan, type_.of_type, value, path)
+        if is_leaf_type(type_):
+            try:
+                coerced = type_.coerce_output_value(value)
+            except Exception as error:
+                raise _Unshaped from error
+            if coerced is None or coerced is Undefined:
+                raise _Unshaped
+            return coerced
+        raise _Unshaped  # an interface or a union: graphql-core resolves the type
+
+    def _shaped_list(
+        self, field_plan: _FieldPlan, item_type: GraphQLOutputType, items: list[Any], path: Path
+    ) -> list[Any]:
+        """A list's response."""
+        named = item_type.of_type if type(item_type) is GraphQLNonNull else item_type
+        if type(named) is not GraphQLObjectType:
+            return [
+                self._shaped(field_plan, item_type, item, Path(path, i, None))
+                for i, item in enumerate(items)
+            ]
+        assert isinstance(named, GraphQLObjectType)
+        plans = self._plans_below(field_plan, named)
+        shaped: list[Any] = []
+        for i, item in enumerate(items):
+            if item is None:
+                if named is not item_type:
+                    raise _Unshaped
+                shaped.append(None)
+                continue
+            _check_type_of(named, item)
+            shaped.append(self._shaped_object(named, plans, item, Path(path, i, None)))
+        return shaped
+
+
+class _Unshaped(Exception):
+    """The short way met what it does not expect; the general way answers instead."""
+
+
+def _check_type_of(type_: GraphQLObjectType, value: Any) -> None:
+    # strawberry's is_type_of looks at the value alone.
+    if type_.is_type_of is not None and type_.is_type_of(value, None) is not True:  # type: ignore[arg-type]
+        raise _Unshaped
+
+
+def _abandon(awaitable: Any) -> None:
+    """A coroutine the short way will not await is closed, so it never warns."""
+    close = getattr(awaitable, "close", None)
+    if close is not None:
+        close()
 
 
 def _attribute_plan(
