@@ -14,7 +14,7 @@ import logging
 import signal
 import socket
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import uvicorn
@@ -94,13 +94,23 @@ async def serve_alone(
     prepare: Callable[[Store], Coroutine[Any, Any, None]],
 ) -> None:
     """Hold the store and answer requests in this process until SIGINT or SIGTERM."""
-    store = await open_store(settings)
-    try:
-        await prepare(store)
+    async with prepared_store(settings, prepare) as store:
         server = http_server(settings, store, (signal.SIGINT, signal.SIGTERM))
         log_ready(settings, store, sock, started, workers=1)
         settle_heap()
         await server.serve(sockets=[sock])
+
+
+@contextlib.asynccontextmanager
+async def prepared_store(
+    settings: Settings, prepare: Callable[[Store], Coroutine[Any, Any, None]]
+) -> AsyncIterator[Store]:
+    """The store the hub serves from, opened and prepared (the demo world loaded); closed
+    on the way out."""
+    store = await open_store(settings)
+    try:
+        await prepare(store)
+        yield store
     finally:
         await store.close()
 

@@ -35,7 +35,7 @@ from typing import Any
 from hub import logs
 from hub.app import open_store
 from hub.errors import StartupError
-from hub.serving import http_server, log_ready, run_async, settle_heap
+from hub.serving import http_server, log_ready, prepared_store, run_async, settle_heap
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.embedded import die_with_parent
@@ -55,9 +55,7 @@ async def serve_with_workers(
     prepare: Callable[[Store], Coroutine[Any, Any, None]],
 ) -> None:
     """Hold the store and keep ``settings.workers`` workers answering until SIGINT or SIGTERM."""
-    store = await open_store(settings)
-    try:
-        await prepare(store)
+    async with prepared_store(settings, prepare) as store:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -72,8 +70,6 @@ async def serve_with_workers(
             await pool.keep_up(stop)
         finally:
             await pool.stop()
-    finally:
-        await store.close()
 
 
 class _Pool:
