@@ -15,6 +15,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from hub import encoding
 from hub.api import build_schema
 from hub.api.context import Context
 from hub.api.direct import DirectQueries
@@ -67,6 +68,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 return
             receive = rest
         await super().__call__(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return encoding.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return encoding.dumps(data)
 
     async def _context_for(self, request: Request) -> Context:
         return await self.get_context(request, None)

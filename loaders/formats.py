@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from hub import encoding
 from loaders import idoc
 
 Row = dict[str, Any]
@@ -99,7 +100,7 @@ def read_ndjson(path: Path) -> Iterator[Line]:
             if not text.strip():
                 continue
             try:
-                row = json.loads(text)
+                row = encoding.loads(text)
             except json.JSONDecodeError as exc:
                 yield Line(number, None, text.rstrip("\n"), f"not JSON: {exc.msg}")
                 continue
@@ -114,7 +115,7 @@ def read_csv(path: Path) -> Iterator[Line]:
         reader = csv.DictReader(handle)
         for record in reader:
             number = reader.line_num
-            raw = json.dumps(record, ensure_ascii=False)
+            raw = encoding.dumps(record).decode()
             if None in record:
                 yield Line(number, None, raw, "the row has more cells than the header")
                 continue
@@ -125,7 +126,7 @@ def read_idoc(path: Path) -> Iterator[Line]:
     """Customer and vendor masters of an SAP IDoc file; the line number is the IDoc's."""
     try:
         for number, segment in idoc.read_segments(path):
-            raw = json.dumps({k: v for k, v in segment.items() if k != "_tag"}, ensure_ascii=False)
+            raw = encoding.dumps({k: v for k, v in segment.items() if k != "_tag"}).decode()
             yield Line(number, idoc.partner_from_segment(segment), raw)
     except ET.ParseError as exc:
         yield Line(exc.position[0], None, "", f"not well-formed XML: {exc}")

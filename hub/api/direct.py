@@ -19,7 +19,6 @@ bodies) goes strawberry's way, unchanged.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +37,7 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
+from hub import encoding
 from hub.api.context import Context
 from hub.api.errors import classify
 from hub.api.identity import ByIdentity
@@ -154,7 +154,7 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 def _request_of(body: bytes) -> tuple[str, dict[str, Any] | None, str | None] | None:
     """Query, variables and operation name of a plain GraphQL-over-HTTP body, or None."""
     try:
-        data = json.loads(body)
+        data = encoding.loads(body)
     except ValueError:
         return None
     if not isinstance(data, dict) or not data.keys() <= {"query", "variables", "operationName"}:
@@ -177,4 +177,4 @@ def _encoded(result: ExecutionResult) -> bytes:
         payload["errors"] = [classify(error).formatted for error in errors]
     if result.extensions:
         payload["extensions"] = result.extensions
-    return json.dumps(payload, separators=(",", ":")).encode()
+    return encoding.dumps(payload)

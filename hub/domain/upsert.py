@@ -18,12 +18,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from graph_schema import PropertyType
+from hub import encoding
 from hub.domain import problems as codes
 from hub.domain.ids import new_id
 from hub.domain.kinds import Kind, Slot, State
@@ -91,9 +91,7 @@ class PartnerMatcher(Protocol):
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_as_json
-    )
+    return encoding.canonical(value, _as_json)
 
 
 def _as_json(value: Any) -> Any:
@@ -316,7 +314,7 @@ def _existing_plan(
         stored, version = found["sourceState"], found["sourceVersion"]
     else:
         stored, version = found["keyState"], found["keyVersion"]
-    base = json.loads(stored) if stored else {}
+    base = encoding.loads(stored) if stored else {}
     return _Plan(golden_id, base, base, version or 0, created=False)
 
 
@@ -361,11 +359,11 @@ def parse_origins(rows: list[dict[str, Any]]) -> Origins:
     for row in rows:
         sources = {
             (s["system"], s["key"]): SourceValues(
-                s["system"], s["key"], iso(s["receivedAt"]), json.loads(s["payload"] or "{}")
+                s["system"], s["key"], iso(s["receivedAt"]), encoding.loads(s["payload"] or "{}")
             )
             for s in row["sources"]
         }
-        found[row["id"]] = (sources, json.loads(row["overrides"] or "{}"))
+        found[row["id"]] = (sources, encoding.loads(row["overrides"] or "{}"))
     return found
 
 

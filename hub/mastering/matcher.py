@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from graph_schema import matching as rules
+from hub import encoding
 from hub.domain.ids import new_id
 from hub.domain.kinds import Kind, State
 from hub.mastering.compare import Verdict, compare
@@ -122,7 +123,7 @@ async def read_frequencies(tx: Transaction, profiles: list[Profile]) -> Frequenc
 @lru_cache(maxsize=32768)
 def profile_of_json(text: str) -> Profile:
     """The profile of a stored state or payload; the same partners come up batch after batch."""
-    return profile(json.loads(text))
+    return profile(encoding.loads(text))
 
 
 def _decide(best: MatchDecision) -> MatchDecision:
