@@ -100,8 +100,9 @@ class DirectQueries:
         state.graphql_operation = label_for(named)
         state.graphql_operation_type = operation.operation.value
         response = Response(_encoded(result), media_type="application/json")
-        await response(scope, replay, send)
+        # Counted before it is sent: a client that got its answer sees it counted.
         self.answered += 1
+        await response(scope, replay, send)
         return None
 
     def _takes(self, document: DocumentNode, name: str | None) -> bool:
