@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
+import os
 
 
 def new_id() -> str:
-    return uuid.uuid4().hex
+    """A random UUID (version 4) as 32 hex digits, as ``uuid.uuid4().hex`` writes it.
+
+    Built from the random bytes directly: a bulk load makes several ids a row, and the
+    ``uuid`` module's way takes three times as long.
+    """
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
+    return raw.hex()
 
 
 def to_global(label: str, hub_id: str) -> str:
