@@ -1,13 +1,15 @@
 """JSON in and out, through orjson.
 
-Every response body, request body, stored state and payload digest passes through here; the
-standard library's encoder was a tenth of a bulk load's Python time. :func:`canonical` writes
-exactly what ``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-default=default)`` writes, so digests of deliveries stored before stay valid, and falls back
-to that call for the values orjson refuses (integers beyond 64 bits, lone surrogates, values
-``default`` refuses). One spelling differs: floats below 1e-4 that the standard library
-writes with an exponent (``1e-05``) are written out (``0.00001``); the model's delivered kinds
-have no float property, and the value reads back the same.
+The hot paths' JSON goes through here: GraphQL request and response bodies, extract rows,
+stored states and payload digests. The standard library's encoder was a tenth of a bulk
+load's Python time.
+
+:func:`canonical` writes what ``json.dumps(value, sort_keys=True, separators=(",", ":"),
+ensure_ascii=False, default=default)`` writes, so digests of deliveries stored before stay
+valid; it falls back to that call for the values orjson refuses (integers beyond 64 bits,
+lone surrogates, values ``default`` refuses). One spelling differs: floats below 1e-4 that
+the standard library writes with an exponent (``1e-05``) are written out (``0.00001``). The
+model's delivered kinds have no float property, and the value reads back the same.
 """
 
 from __future__ import annotations
