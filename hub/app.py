@@ -72,8 +72,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return encoding.loads(data)
 
-    def encode_json(self, data: object) -> bytes:
-        return encoding.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # Text, not bytes: strawberry sends bytes over a websocket as binary frames, which
+        # GraphQL-over-WebSocket clients do not read.
+        return encoding.dumps(data).decode()
 
     async def _context_for(self, request: Request) -> Context:
         return await self.get_context(request, None)
