@@ -28,8 +28,8 @@ _CANONICAL = (
 
 
 def loads(data: bytes | str) -> Any:
-    """The value, as the standard library reads it (which also takes NaN and integers beyond
-    64 bits, and words the errors of what neither takes)."""
+    """The value, as the standard library reads it: what orjson refuses (NaN, integers beyond
+    64 bits) is read by the standard library, whose error names what is wrong otherwise."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
