@@ -46,10 +46,21 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_QueryCounter(queries_sent))
+        # The labelled series, found again without prometheus_client's label checks: a
+        # request's own cost should not be its bookkeeping.
+        self._series: dict[tuple[str, str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe(self, method: str, path: str, operation: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, path, operation, str(status)).inc()
-        self.latency.labels(path, operation).observe(seconds)
+        key = (method, path, operation, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                self.requests.labels(method, path, operation, str(status)),
+                self.latency.labels(path, operation),
+            )
+        count, latency = series
+        count.inc()
+        latency.observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
