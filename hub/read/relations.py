@@ -65,6 +65,8 @@ class Relation:
 
     def sort(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Rows in this relation's order (nulls last, as Cypher sorts them), without repeats."""
+        if len(rows) < 2:
+            return rows
         keys = [entry.split(".", 1)[1] for entry in self.order]
         if self.repeats:
             rows = list({row["id"]: row for row in rows}.values())
