@@ -7,6 +7,7 @@ import pytest
 from hub.api import build_schema
 from hub.api.context import Context
 from hub.api.schema import HubSchema
+from hub.read.pagination import encode_cursor
 from tests.harness import RunningHub, ok
 from tests.test_round_trips import fleet
 
@@ -27,6 +28,26 @@ fragment Car on Vehicle {
   contracts(first: 5) { edges { node { number status type } } }
   identificationObjects { edges { node { ... on IdentificationObject { number status } } } }
   documents(first: 1) { totalCount edges { node { number revision } } }
+}
+"""
+
+# Every part of a connection, aliased, in both directions and empty.
+PAGES = """
+query Pages($key: String!, $after: String) {
+  businessPartner(source: {system: "CRM", key: $key}) {
+    name
+    forwards: vehicles(first: 1, after: $after) {
+      __typename
+      count: totalCount
+      info: pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+      edges { __typename at: cursor car: node { vin } }
+    }
+    backwards: vehicles(last: 2) {
+      pageInfo { hasPreviousPage hasNextPage startCursor endCursor }
+      edges { cursor node { vin } }
+    }
+    none: vehicles(first: 0) { totalCount pageInfo { startCursor endCursor hasNextPage } }
+  }
 }
 """
 
@@ -85,6 +106,9 @@ def general() -> HubSchema:
         (TOO_MANY, {}),
         (SKIPPED, {"withCars": True}),
         (SKIPPED, {"withCars": False}),
+        (PAGES, {}),
+        (PAGES, {"after": encode_cursor(0)}),
+        (PAGES, {"after": "not-a-cursor"}),
     ],
 )
 def test_planned_answers_equal_the_general_executors(
@@ -133,3 +157,46 @@ def test_errors_of_planned_fields_keep_their_path(hub: RunningHub, unique: str) 
     (error,) = body["errors"]
     assert error["path"] == ["businessPartner", "vehicles"]
     assert "100" in error["message"]
+
+
+# Input objects as arguments: whole from a variable, spelt out, with a variable inside, null.
+SOURCES = """
+query Sources($source: SourceRefInput, $key: String!) {
+  whole: businessPartner(source: $source) { name }
+  spelt: businessPartner(source: {system: " crm ", key: "nobody"}) { name }
+  inner: businessPartner(source: {system: "CRM", key: $key}) { name }
+  none: businessPartner(source: null, id: null) { name }
+}
+"""
+
+
+def test_input_object_arguments_answer_as_the_general_executor(
+    hub: RunningHub, unique: str, general: HubSchema
+) -> None:
+    fleet(hub, unique, 1)
+    fleet(hub, f"{unique}B", 1)
+    planned = build_schema()
+    for key in (f"P-{unique}", f"P-{unique}B", f"P-{unique}"):
+        variables = {"source": {"system": "CRM", "key": key}, "key": key}
+        expected = execute(hub, general, SOURCES, variables)
+        assert execute(hub, planned, SOURCES, variables) == expected
+        data, errors = expected
+        assert data["whole"] is not None
+        assert data["whole"] == data["inner"]
+        assert data["spelt"] is None
+        assert [path for _, path in errors] == [["none"]]
+
+
+def test_a_variable_inside_an_input_object_is_read_on_every_request(
+    hub: RunningHub, unique: str
+) -> None:
+    fleet(hub, unique, 1)
+    fleet(hub, f"{unique}B", 2)
+    planned = build_schema()
+    counts = [
+        execute(hub, planned, FLEET, {"key": key, "first": 5})[0]["businessPartner"]["cars"][
+            "totalCount"
+        ]
+        for key in (f"P-{unique}", f"P-{unique}B")
+    ]
+    assert counts == [1, 2]

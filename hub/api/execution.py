@@ -9,15 +9,17 @@ it per operation and, per field, takes the short way where the answer is known:
 - a field with no resolver of its own is read from its object's attribute; a scalar or an
   enum is coerced at once, without a resolve-info object, a path or argument coercion;
 - ``__typename`` on an object type is the type's name;
-- a resolver whose arguments are plain scalars is called directly with them, as strawberry
-  would call it but without its conversion layers; arguments the query spells out without
-  variables are coerced once;
+- a resolver whose arguments are plain scalars, or input objects of plain scalars, is called
+  directly with them, as strawberry would call it but without its conversion layers;
+  arguments the query spells out without variables are coerced once;
 - an object of an object type goes straight to the plan of its fields, and the fields a
   selection collects on a type are collected once, not once per object;
 - below an object, values that resolve at once and as expected (no awaitable, no error, no
   null where none may be, plain object types) are shaped into the response directly, without
   graphql-core's per-value completion; at the first surprise the request goes on field by
-  field, which reports what stopped it.
+  field, which reports what stopped it;
+- a connection whose rows its parent already holds (:func:`pages_prefetched`) is shaped
+  straight from its page, without connection, edge and page-info objects.
 
 Everything else, and any value the short way does not expect (a null in a non-null field, a
 value the scalar refuses), goes through graphql-core's own code, so results and errors are the
@@ -27,8 +29,9 @@ same as without the plan. Resolvers can keep values their place in the query fix
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from types import FunctionType
 from typing import Any, ClassVar, TypeVar
 
@@ -36,17 +39,26 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLField,
+    GraphQLID,
+    GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLScalarType,
+    GraphQLString,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     Undefined,
+    ValueNode,
     VariableNode,
     get_named_type,
     is_leaf_type,
@@ -58,28 +70,57 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry import Info
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.arguments import StrawberryArgument
+from strawberry.types.base import StrawberryMaybe, StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from hub.api.identity import ByIdentity
+from hub.read.pagination import Page, encode_cursor
 
 OPERATIONS_KEPT = 512
 
 T = TypeVar("T")
 
 # How a field is executed: see the module docstring.
-_GENERAL, _LEAF, _TYPENAME, _DIRECT, _ATTRIBUTE = range(5)
+_GENERAL, _LEAF, _TYPENAME, _DIRECT, _ATTRIBUTE, _CONNECTION = range(6)
 _MISSING = object()
+_PAGE_HOOK = "_hub_prefetched_page"
+# Path(prev, key, typename) without the named tuple's Python-level constructor: the shaping
+# makes one for every field and list item below an object.
+_path: Callable[[tuple[Path | None, str | int, str | None]], Path] = functools.partial(
+    tuple.__new__, Path
+)
 _PLAIN_SCALARS = frozenset({"Int", "Float", "String", "Boolean", "ID"})
 
 
 @dataclass(frozen=True, slots=True)
+class _Input:
+    """How strawberry builds an input object whose fields are plain scalars."""
+
+    origin: type
+    names: tuple[tuple[str, str], ...]  # GraphQL and Python name of each field
+    implicit: dict[str, None]  # fields without a default are None unless given
+
+    def built(self, value: Any) -> Any:
+        if value is None:
+            return None
+        keywords: dict[str, Any] = dict(self.implicit)
+        for graphql_name, python_name in self.names:
+            if graphql_name in value:
+                keywords[python_name] = value[graphql_name]
+        return self.origin(**keywords)
+
+
+@dataclass(frozen=True, slots=True)
 class _Call:
-    """How to call a resolver whose arguments need no conversion, as strawberry would."""
+    """How to call a resolver whose arguments need no or only simple conversion, as
+    strawberry would."""
 
     function: Callable[..., Any]
     field: StrawberryField
     python_names: dict[str, str]
+    inputs: dict[str, _Input]  # by GraphQL argument name
     source_as_self: bool
     source_keywords: tuple[str, ...]
     info_keyword: str | None
@@ -96,6 +137,10 @@ class _FieldPlan:
     field_def: GraphQLField | None = None
     call: _Call | None = None
     arguments: dict[str, Any] | None = None
+    # The resolver's keyword arguments when they are constant and need no building.
+    keywords: dict[str, Any] | None = None
+    # For a connection: its page when the parent already holds the rows (see pages_prefetched).
+    page: Callable[..., Page[Any] | None] | None = None
     # The plans of the fields selected below this one, by the type of its objects.
     below: dict[str, list[_FieldPlan]] = field(default_factory=dict)
 
@@ -303,13 +348,20 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         call = _direct_call(definition, field_def, self._argument_name)
         if call is None:
             return _FieldPlan(response_name, details, _GENERAL)
+        page = getattr(call.function, _PAGE_HOOK, None)
+        arguments = self._constant_arguments(field_def, details)
+        keywords = None
+        if arguments is not None and not call.inputs:
+            keywords = {call.python_names[name]: value for name, value in arguments.items()}
         return _FieldPlan(
             response_name,
             details,
-            _DIRECT,
+            _DIRECT if page is None else _CONNECTION,
             field_def=field_def,
             call=call,
-            arguments=self._constant_arguments(field_def, details),
+            arguments=arguments,
+            keywords=keywords,
+            page=page,
         )
 
     def _constant_arguments(
@@ -318,7 +370,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         """The field's arguments when the query spells them out without variables."""
         node = details[0]
         if node.fragment_variable_values is not None or any(
-            isinstance(argument.value, VariableNode) for argument in node.node.arguments or ()
+            _uses_variables(argument.value) for argument in node.node.arguments or ()
         ):
             return None
         try:
@@ -333,7 +385,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         self, parent_type: GraphQLObjectType, source: Any, field_plan: _FieldPlan, path: Path
     ) -> AwaitableOrValue[Any]:
         how = field_plan.how
-        if how == _DIRECT:
+        if how in (_DIRECT, _CONNECTION):
             return self._execute_direct(parent_type, source, field_plan, path)
         if how == _ATTRIBUTE:
             return self._execute_attribute(parent_type, source, field_plan, path)
@@ -358,8 +410,25 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return None
         return self._completed(field_def.type, details, info, path, result)
 
-    def _called(self, source: Any, field_plan: _FieldPlan, info: GraphQLResolveInfo[Any]) -> Any:
+    def _called(
+        self, source: Any, field_plan: _FieldPlan, info: GraphQLResolveInfo[Any] | None
+    ) -> Any:
         """The resolver's result, called as strawberry would call it."""
+        call = field_plan.call
+        assert call is not None
+        keywords = {**self._keywords(field_plan)}
+        for keyword in call.source_keywords:
+            keywords[keyword] = source
+        if call.info_keyword is not None:
+            keywords[call.info_keyword] = self._info_class(_raw_info=info, _field=call.field)
+        function = call.function
+        return function(source, **keywords) if call.source_as_self else function(**keywords)
+
+    def _keywords(self, field_plan: _FieldPlan) -> dict[str, Any]:
+        """The field's arguments by the resolver's parameter names (not to be changed: it may
+        be the plan's own)."""
+        if field_plan.keywords is not None:
+            return field_plan.keywords
         field_def, call, details = field_plan.field_def, field_plan.call, field_plan.details
         assert field_def is not None and call is not None
         arguments = field_plan.arguments
@@ -372,14 +441,13 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 first.fragment_variable_values,
                 self.hide_suggestions,
             )
-        names = call.python_names
-        keywords = {names[name]: value for name, value in arguments.items()}
-        for keyword in call.source_keywords:
-            keywords[keyword] = source
-        if call.info_keyword is not None:
-            keywords[call.info_keyword] = self._info_class(_raw_info=info, _field=call.field)
-        function = call.function
-        return function(source, **keywords) if call.source_as_self else function(**keywords)
+        names, inputs = call.python_names, call.inputs
+        if not inputs:
+            return {names[name]: value for name, value in arguments.items()}
+        return {
+            names[name]: inputs[name].built(value) if name in inputs else value
+            for name, value in arguments.items()
+        }
 
     def _execute_attribute(
         self,
@@ -479,37 +547,63 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             name = field_plan.response_name
             how = field_plan.how
             if how == _LEAF:
-                value = _leaf_value(field_plan, source)
-                if value is _MISSING:
-                    raise _Unshaped
-                shaped[name] = value
-                continue
-            if how == _TYPENAME:
-                shaped[name] = type_.name
-                continue
-            field_def = field_plan.field_def
-            if field_def is None:
-                raise _Unshaped
-            field_path = Path(path, name, type_.name)
-            if how == _ATTRIBUTE:
+                # _leaf_value, inlined: this runs for every value of a response.
                 value = getattr(source, field_plan.attribute, _MISSING)
+                if value is None:
+                    if not field_plan.nullable:
+                        raise _Unshaped
+                    shaped[name] = None
+                    continue
                 if value is _MISSING:
                     raise _Unshaped
-            elif how == _DIRECT:
-                info = self.build_resolve_info(
-                    field_def, to_nodes(field_plan.details), type_, field_path
-                )
                 try:
-                    value = self._called(source, field_plan, info)
+                    value = field_plan.coerce(value)  # type: ignore[misc]
                 except Exception as error:
                     raise _Unshaped from error
-                if self.is_awaitable(value):
-                    _abandon(value)
+                if value is None or value is Undefined:
                     raise _Unshaped
+                shaped[name] = value
+            elif how == _TYPENAME:
+                shaped[name] = type_.name
             else:
-                raise _Unshaped
-            shaped[name] = self._shaped(field_plan, field_def.type, value, field_path)
+                shaped[name] = self._shaped_field(type_, field_plan, source, path)
         return shaped
+
+    def _shaped_field(
+        self, type_: GraphQLObjectType, field_plan: _FieldPlan, source: Any, path: Path | None
+    ) -> Any:
+        """The response of a field that is not a leaf read from an attribute."""
+        field_def = field_plan.field_def
+        if field_def is None:
+            raise _Unshaped
+        how = field_plan.how
+        field_path = _path((path, field_plan.response_name, type_.name))
+        if how == _CONNECTION:
+            return self._shaped_connection(field_plan, field_def.type, source, field_path)
+        if how == _ATTRIBUTE:
+            value = getattr(source, field_plan.attribute, _MISSING)
+            if value is _MISSING:
+                raise _Unshaped
+        elif how == _DIRECT:
+            assert field_plan.call is not None
+            # Only a resolver that asks for it gets a resolve info.
+            info = (
+                None
+                if field_plan.call.info_keyword is None
+                else self.build_resolve_info(
+                    field_def, to_nodes(field_plan.details), type_, field_path
+                )
+            )
+            try:
+                value = self._called(source, field_plan, info)
+            except Exception as error:
+                raise _Unshaped from error
+            if self.is_awaitable(value):
+                _abandon(value)
+                raise _Unshaped
+        else:
+            raise _Unshaped
+        return self._shaped(field_plan, field_def.type, value, field_path)
 
     def _shaped(
         self, field_plan: _FieldPlan, type_: GraphQLOutputType, value: Any, path: Path
@@ -541,6 +635,81 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return coerced
         raise _Unshaped  # an interface or a union: graphql-core resolves the type
 
+    def _shaped_connection(
+        self, field_plan: _FieldPlan, type_: GraphQLOutputType, source: Any, path: Path
+    ) -> dict[str, Any]:
+        """A connection's response from the rows its parent holds, without the objects of
+        the connection, its edges and page info."""
+        assert field_plan.page is not None
+        try:
+            page = field_plan.page(source, field_plan.response_name, **self._keywords(field_plan))
+        except Exception as error:  # the resolver reports it with the field's path
+            raise _Unshaped from error
+        if page is None:
+            raise _Unshaped
+        if type(type_) is GraphQLNonNull:
+            type_ = type_.of_type
+        if type(type_) is not GraphQLObjectType:
+            raise _Unshaped
+        assert isinstance(type_, GraphQLObjectType)
+        shaped: dict[str, Any] = {}
+        for part in self._plans_below(field_plan, type_):
+            name = part.response_name
+            selected = part.details[0].node.name.value
+            if selected == "totalCount":
+                shaped[name] = page.total
+            elif selected == "edges":
+                shaped[name] = self._shaped_edges(part, page, _path((path, name, type_.name)))
+            elif selected == "pageInfo":
+                shaped[name] = self._shaped_page_info(part, page)
+            elif part.how == _TYPENAME:
+                shaped[name] = type_.name
+            else:
+                raise _Unshaped
+        return shaped
+
+    def _shaped_edges(self, field_plan: _FieldPlan, page: Page[Any], path: Path) -> list[Any]:
+        edge_type = _object_type(field_plan)
+        parts = self._plans_below(field_plan, edge_type)
+        offset = page.window.offset
+        edges: list[Any] = []
+        for i, node in enumerate(page.nodes):
+            edge_path = _path((path, i, None))
+            edge: dict[str, Any] = {}
+            for part in parts:
+                name = part.response_name
+                selected = part.details[0].node.name.value
+                if selected == "node":
+                    assert part.field_def is not None
+                    node_path = _path((edge_path, name, edge_type.name))
+                    edge[name] = self._shaped(part, part.field_def.type, node, node_path)
+                elif selected == "cursor":
+                    edge[name] = encode_cursor(offset + i)
+                elif part.how == _TYPENAME:
+                    edge[name] = edge_type.name
+                else:
+                    raise _Unshaped
+            edges.append(edge)
+        return edges
+
+    def _shaped_page_info(self, field_plan: _FieldPlan, page: Page[Any]) -> dict[str, Any]:
+        info_type = _object_type(field_plan)
+        window, count = page.window, len(page.nodes)
+        values = {
+            "hasNextPage": page.has_next,
+            "hasPreviousPage": window.has_previous,
+            "startCursor": encode_cursor(window.offset) if count else None,
+            "endCursor": encode_cursor(window.offset + count - 1) if count else None,
+            "__typename": info_type.name,
+        }
+        shaped: dict[str, Any] = {}
+        for part in self._plans_below(field_plan, info_type):
+            value = values.get(part.details[0].node.name.value, _MISSING)
+            if value is _MISSING:
+                raise _Unshaped
+            shaped[part.response_name] = value
+        return shaped
+
     def _shaped_list(
         self, field_plan: _FieldPlan, item_type: GraphQLOutputType, items: list[Any], path: Path
     ) -> list[Any]:
@@ -548,7 +717,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         named = item_type.of_type if type(item_type) is GraphQLNonNull else item_type
         if type(named) is not GraphQLObjectType:
             return [
-                self._shaped(field_plan, item_type, item, Path(path, i, None))
+                self._shaped(field_plan, item_type, item, _path((path, i, None)))
                 for i, item in enumerate(items)
             ]
         assert isinstance(named, GraphQLObjectType)
@@ -561,12 +730,39 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 shaped.append(None)
                 continue
             _check_type_of(named, item)
-            shaped.append(self._shaped_object(named, plans, item, Path(path, i, None)))
+            shaped.append(self._shaped_object(named, plans, item, _path((path, i, None))))
         return shaped
 
 
 class _Unshaped(Exception):
     """The short way met what it does not expect; the general way answers instead."""
+
+
+def _object_type(field_plan: _FieldPlan) -> GraphQLObjectType:
+    """The object type of a connection's part (``edges`` items or ``pageInfo``)."""
+    if field_plan.field_def is None:
+        raise _Unshaped
+    named = get_named_type(field_plan.field_def.type)
+    if not isinstance(named, GraphQLObjectType):
+        raise _Unshaped
+    return named
+
+
+def pages_prefetched(
+    page: Callable[..., Page[Any] | None],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a connection resolver whose parent may already hold its rows.
+
+    ``page(parent, response_key, **arguments)`` returns the page the resolver would return
+    as a connection, or None when the rows must be read; with it, planned requests shape the
+    connection's response straight from the page.
+    """
+
+    def mark(resolver: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(resolver, _PAGE_HOOK, page)
+        return resolver
+
+    return mark
 
 
 def _check_type_of(type_: GraphQLObjectType, value: Any) -> None:
@@ -600,9 +796,38 @@ def _attribute_plan(
         details,
         _LEAF,
         attribute=field.python_name,
-        coerce=named.coerce_output_value,
+        coerce=_output_coercion(named),
         nullable=nullable,
     )
+
+
+def _output_coercion(named: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], Any]:
+    """The leaf type's output coercion, short for values already in their output form."""
+    general = named.coerce_output_value
+    if named is GraphQLString or named is GraphQLID:
+        # Both put a str out as it is.
+        return lambda value: value if type(value) is str else general(value)
+    if named is GraphQLBoolean:
+        return lambda value: value if type(value) is bool else general(value)
+    if isinstance(named, CustomGraphQLEnumType):
+        # strawberry looks for the member's name among all values on every call.
+        members = named.wrapped_cls
+        names: dict[Any, str] = {}
+        try:
+            for name, enum_value in named.values.items():
+                names.setdefault(enum_value.value, name)
+        except TypeError:  # a value that cannot be a key: strawberry's way alone
+            return general
+
+        def enum_name(value: Any) -> Any:
+            if type(value) is members:
+                name = names.get(value.value)
+                if name is not None:
+                    return name
+            return general(value)
+
+        return enum_name
+    return general
 
 
 def _direct_call(
@@ -611,13 +836,19 @@ def _direct_call(
     graphql_name_of: Callable[[StrawberryArgument], str],
 ) -> _Call | None:
     """How to call the field's resolver directly, or None when strawberry must convert its
-    arguments (input objects, enums, lists, custom scalars) or wraps it in extensions."""
+    arguments (enums, lists, custom scalars, input objects of those) or wraps it in
+    extensions."""
     resolver = field.base_resolver
     if resolver is None or field.extensions or field.is_subscription:
         return None
-    for argument in field_def.args.values():
-        if get_named_type(argument.type).name not in _PLAIN_SCALARS or not is_plain(argument.type):
+    inputs: dict[str, _Input] = {}
+    for name, argument in field_def.args.items():
+        if _is_plain_scalar(argument.type):
+            continue
+        shape = _input_of(argument.type)
+        if shape is None:
             return None
+        inputs[name] = shape
     python_names = {}
     for strawberry_argument in field.arguments:
         graphql_name = graphql_name_of(strawberry_argument)
@@ -638,10 +869,59 @@ def _direct_call(
         function=function,
         field=field,
         python_names=python_names,
+        inputs=inputs,
         source_as_self=resolver.self_parameter is not None,
         source_keywords=source_keywords,
         info_keyword=info_parameter.name if info_parameter is not None else None,
     )
+
+
+def _is_plain_scalar(type_: GraphQLInputType) -> bool:
+    return get_named_type(type_).name in _PLAIN_SCALARS and is_plain(type_)
+
+
+def _input_of(type_: GraphQLInputType) -> _Input | None:
+    """How to build the argument's input object, or None unless strawberry would build it
+    from plain scalars alone."""
+    named = get_named_type(type_)
+    if not is_plain(type_) or not isinstance(named, GraphQLInputObjectType):
+        return None
+    definition = named.extensions.get("strawberry-definition")
+    if (
+        not isinstance(definition, StrawberryObjectDefinition)
+        or not definition.is_input
+        or definition.is_one_of
+        or definition.from_input is not None
+        # A type that converts its value itself (strawberry's one-of check does).
+        or named.out_type is not GraphQLInputObjectType.out_type
+    ):
+        return None
+    names = []
+    for graphql_name, input_field in named.fields.items():
+        strawberry_field = input_field.extensions.get("strawberry-definition")
+        if (
+            not isinstance(strawberry_field, StrawberryField)
+            or isinstance(strawberry_field.type, StrawberryMaybe)
+            or not _is_plain_scalar(input_field.type)
+        ):
+            return None
+        names.append((graphql_name, strawberry_field.python_name))
+    implicit = {
+        f.python_name: None
+        for f in definition.fields
+        if f.default_value is MISSING and f.default_factory is MISSING
+    }
+    return _Input(definition.origin, tuple(names), implicit)
+
+
+def _uses_variables(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ObjectValueNode):
+        return any(_uses_variables(f.value) for f in value.fields)
+    if isinstance(value, ListValueNode):
+        return any(_uses_variables(v) for v in value.values)
+    return False
 
 
 def is_plain(type_: GraphQLInputType) -> bool:

@@ -4,6 +4,7 @@ model in :mod:`graph_schema`; related records are read through the request's loa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, Protocol, TypeVar
@@ -27,10 +28,12 @@ from hub.api.enums import (
     ReleaseStatus,
     VehicleEventType,
 )
+from hub.api.execution import pages_prefetched
 from hub.domain.ids import to_global
 from hub.domain.processes import effective_contract_status, revision_order
 from hub.mastering.survivorship import SourceValues, survive
 from hub.read.pagination import (
+    Page,
     PageRequest,
     Window,
     backward_window,
@@ -135,6 +138,15 @@ def page_request(
     return request
 
 
+@functools.lru_cache(maxsize=256)
+def _checked_page_request(
+    first: int | None, after: str | None, last: int | None, before: str | None
+) -> tuple[PageRequest, Window | None]:
+    """The request and, going forwards, its window: the same for every parent in a query."""
+    request = page_request(first, after, last, before)
+    return request, None if request.backwards else forward_window(request)
+
+
 class Parent(Protocol):
     """A record whose related records can be read: its key and what was read with it."""
 
@@ -171,11 +183,19 @@ async def related_page(
 
 def _page_of(rows: list[Row], request: PageRequest, make: Callable[[Row], T]) -> Connection[T]:
     """One page of rows already in order."""
+    page = _page(rows, request, make)
+    return connection(page.nodes, page.window, page.total, has_next=page.has_next)
+
+
+def _page(
+    rows: list[Row], request: PageRequest, make: Callable[[Row], T], window: Window | None = None
+) -> Page[T]:
     total = len(rows)
-    window = backward_window(request, total) if request.backwards else forward_window(request)
-    page = rows[window.offset : window.offset + window.limit]
-    has_next = window.offset + window.limit < total
-    return connection([make(r) for r in page], window, total, has_next=has_next)
+    if window is None:
+        window = backward_window(request, total) if request.backwards else forward_window(request)
+    end = window.offset + window.limit
+    has_next = window.has_next if window.has_next is not None else end < total
+    return Page([make(r) for r in rows[window.offset : end]], window, total, has_next)
 
 
 def nested_connection(parent: str, name: str, target: str, description: str) -> Any:
@@ -198,10 +218,26 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
             return _page_of(rows, request, make)
         return related_page(info, root, relation_key, make, request)
 
+    def prefetched_page(
+        root: Parent,
+        response_key: str,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Page[Any] | None:
+        rows = root.prefetched.get(response_key)
+        if not usable(rows):
+            return None
+        request, window = _checked_page_request(first, after, last, before)
+        return _page(RELATIONS[relation_key].sort(rows), request, NODE_TYPES[target], window)
+
     # The node type is named, not passed: it may be defined further down this module.
     node = Annotated[target, strawberry.lazy("hub.api.types")]  # type: ignore[valid-type]
     return strawberry.field(
-        resolver=resolve, description=description, graphql_type=Connection[node]
+        resolver=pages_prefetched(prefetched_page)(resolve),
+        description=description,
+        graphql_type=Connection[node],
     )
 
 

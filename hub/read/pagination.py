@@ -9,12 +9,15 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from hub.errors import BadRequest
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 _PREFIX = "cursor:"
+
+T = TypeVar("T")
 
 
 class PaginationError(BadRequest):
@@ -67,6 +70,17 @@ class Window:
     limit: int
     has_previous: bool
     has_next: bool | None  # None: decide from whether one more row exists
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    """The nodes of one page, where they lie in the whole list of ``total`` and whether more
+    follow."""
+
+    nodes: list[T]
+    window: Window
+    total: int
+    has_next: bool
 
 
 def forward_window(request: PageRequest) -> Window:
