@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from hub.domain.ids import from_global
 from hub.mastering import normalize as norm
 from hub.mastering.compare import compare
 from hub.mastering.matcher import Frequencies
@@ -229,6 +230,27 @@ def test_repeated_delivery_reports_matched_existing(hub: RunningHub) -> None:
     again = upsert(hub, data)
     assert again["matchOutcome"]["action"] == "MATCHED_EXISTING"
     assert again["changed"] is False
+
+
+def test_blocking_keys_are_linked_once_and_counted_exactly(hub: RunningHub) -> None:
+    last = unique("Blk")
+    data = person("CRM", f"c-{last}", "Ida", last, addresses=munich(), email=f"{last}@x.de")
+    partner_id = upsert(hub, data)["businessPartner"]["id"]
+    # A change adds keys (a second address) to a partner that has keys already.
+    upsert(hub, {**data, "addresses": munich() + munich("Marienplatz", "1")})
+    upsert(hub, {**data, "addresses": munich() + munich("Marienplatz", "1")})
+    rows = hub.run(
+        hub.store.query(
+            "MATCH (p:BusinessPartner {id: $id})-[r:HAS_MATCH_KEY]->(m:MatchKey) "
+            "RETURN m.value AS key, count(r) AS links, m.size AS size, "
+            "size([(m)<-[:HAS_MATCH_KEY]-(x) | x]) AS partners",
+            {"id": from_global(partner_id)[1]},  # type: ignore[index]
+        )
+    )
+    assert rows
+    assert all(row["links"] == 1 for row in rows), rows
+    assert all(row["size"] == row["partners"] for row in rows), rows
+    assert any(row["key"].startswith("h:") and "1" in row["key"] for row in rows), rows
 
 
 def test_same_person_from_another_system_is_merged_into_one_golden_record(hub: RunningHub) -> None:

@@ -85,8 +85,12 @@ class PartnerMatcher(Protocol):
         delivered: list[State],
         queued: list[tuple[str, str, MatchDecision]],
         now: dt.datetime,
+        created: frozenset[str] = frozenset(),
     ) -> None:
-        """After the write: keep what matching needs up to date and queue candidates."""
+        """After the write: keep what matching needs up to date and queue candidates.
+
+        ``created`` names the changed partners this batch created.
+        """
         ...
 
 
@@ -725,4 +729,5 @@ async def _record_matching(
         if other and left and other != left:
             queued.append((left, other, decision))
     changed = [(plan.id, plan.state) for plan in plans.values() if plan.changed]
-    await matcher.record(tx, changed, delivered, queued, now)
+    created = frozenset(plan.id for plan in plans.values() if plan.created)
+    await matcher.record(tx, changed, delivered, queued, now, created)

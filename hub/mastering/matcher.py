@@ -207,27 +207,49 @@ class GraphMatcher:
         delivered: list[State],
         queued: list[tuple[str, str, MatchDecision]],
         now: dt.datetime,
+        created: frozenset[str] = frozenset(),
     ) -> None:
         """After the write: link the partners' blocking keys, count the delivered values and
         queue the candidates."""
-        await link_keys(tx, [(pid, blocking_keys(profile(state))) for pid, state in changed])
+        await link_keys(
+            tx, [(pid, blocking_keys(profile(state))) for pid, state in changed], created
+        )
         await count_terms(tx, [profile(state) for state in delivered])
         for left, right, decision in queued:
             decision.candidate = await propose(tx, left, right, decision, now)
 
 
-async def link_keys(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
+_LINK_KEYS = (
+    "UNWIND $rows AS r MATCH (p:BusinessPartner {id: r.id}) UNWIND r.keys AS k "
+    "MERGE (m:MatchKey {value: k}) ON CREATE SET m.size = 0 "
+    "MERGE (p)-[:HAS_MATCH_KEY]->(m) ON CREATE SET m.size = m.size + 1"
+)
+# A partner created in the same transaction has no keys yet: nothing to merge with.
+_LINK_NEW_KEYS = (
+    "UNWIND $rows AS r MATCH (p:BusinessPartner {id: r.id}) UNWIND r.keys AS k "
+    "MERGE (m:MatchKey {value: k}) ON CREATE SET m.size = 0 "
+    "CREATE (p)-[:HAS_MATCH_KEY]->(m) SET m.size = m.size + 1"
+)
+
+
+async def link_keys(
+    tx: Transaction,
+    partners: list[tuple[str, list[str]]],
+    created: frozenset[str] = frozenset(),
+) -> None:
+    """Link each partner to its blocking keys; ``created`` names partners this transaction
+    created, which have none yet.
+
+    A block's size counts its partners, so that blocks too large to say anything are skipped
+    without reading them.
+    """
     rows = [{"id": pid, "keys": keys} for pid, keys in partners if keys]
-    if not rows:
-        return
-    # A block's size counts its partners, so that blocks too large to say anything are
-    # skipped without reading them.
-    await tx.run(
-        "UNWIND $rows AS r MATCH (p:BusinessPartner {id: r.id}) UNWIND r.keys AS k "
-        "MERGE (m:MatchKey {value: k}) ON CREATE SET m.size = 0 "
-        "MERGE (p)-[:HAS_MATCH_KEY]->(m) ON CREATE SET m.size = m.size + 1",
-        {"rows": rows},
-    )
+    for statement, group in (
+        (_LINK_NEW_KEYS, [r for r in rows if r["id"] in created]),
+        (_LINK_KEYS, [r for r in rows if r["id"] not in created]),
+    ):
+        if group:
+            await tx.run(statement, {"rows": group})
 
 
 async def count_terms(tx: Transaction, profiles: list[Profile]) -> None:
