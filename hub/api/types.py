@@ -40,7 +40,7 @@ from hub.read.pagination import (
     encode_cursor,
     forward_window,
 )
-from hub.read.prefetch import prefetched, usable
+from hub.read.prefetch import Prefetched, prefetched, usable
 from hub.read.relations import RELATIONS, SOURCES, Related, Relation
 from hub.store.temporal import from_store
 
@@ -151,7 +151,7 @@ class Parent(Protocol):
     """A record whose related records can be read: its key and what was read with it."""
 
     hub_id: str
-    prefetched: dict[str, list[Row]]
+    prefetched: Prefetched
 
 
 def _already_read(info: Info, parent: Parent, relation: Relation) -> list[Row] | None:
@@ -368,7 +368,7 @@ PagingArgs = dict[str, int | str | None]
 @strawberry.type(description="A person, organisation or group, with all it is linked to.")
 class BusinessPartner(Node):
     hub_id: strawberry.Private[str]
-    prefetched: strawberry.Private[dict[str, list[Row]]]
+    prefetched: strawberry.Private[Prefetched]
     kind: PartnerKind = strawberry.field(description="Person, organisation or group.")
     name: str = strawberry.field(description=about("BusinessPartner", "name"))
     first_name: str | None = strawberry.field(description=about("BusinessPartner", "firstName"))
@@ -482,7 +482,7 @@ class VehicleEvent:
 @strawberry.type(description="A vehicle with its owner, dealer, contracts, cards and history.")
 class Vehicle(Node):
     hub_id: strawberry.Private[str]
-    prefetched: strawberry.Private[dict[str, list[Row]]]
+    prefetched: strawberry.Private[Prefetched]
     vin: str = strawberry.field(description=about("Vehicle", "vin"))
     make: str | None = strawberry.field(description=about("Vehicle", "make"))
     model: str | None = strawberry.field(description=about("Vehicle", "model"))
@@ -576,7 +576,7 @@ class ContractParty:
 @strawberry.type(description="An item of a contract.")
 class ContractItem:
     hub_id: strawberry.Private[str]
-    prefetched: strawberry.Private[dict[str, list[Row]]]
+    prefetched: strawberry.Private[Prefetched]
     uiid: str = strawberry.field(description=about("ContractItem", "uiid"))
     kind: ContractItemKind = strawberry.field(description=about("ContractItem", "kind"))
     product: str | None = strawberry.field(description=about("ContractItem", "product"))
@@ -605,7 +605,7 @@ class ContractChange:
 @strawberry.type(description="A leasing, service or financing contract.")
 class Contract(Node):
     hub_id: strawberry.Private[str]
-    prefetched: strawberry.Private[dict[str, list[Row]]]
+    prefetched: strawberry.Private[Prefetched]
     stored_status: strawberry.Private[str]
     termination_date: dt.date | None = strawberry.field(
         description=about("Contract", "terminationDate")
@@ -718,7 +718,7 @@ class Contract(Node):
 @strawberry.type(description="A fuel card, service card, licence plate or toll tag.")
 class IdentificationObject(Node):
     hub_id: strawberry.Private[str]
-    prefetched: strawberry.Private[dict[str, list[Row]]]
+    prefetched: strawberry.Private[Prefetched]
     kind: IdentificationKind = strawberry.field(description="Kind of object.")
     number: str = strawberry.field(description=about("IdentificationObject", "number"))
     blocked_reason: str | None = strawberry.field(
@@ -806,7 +806,7 @@ class DocumentFile:
 @strawberry.type(description="A revision of a document, with its file and what it is about.")
 class Document(Node):
     hub_id: strawberry.Private[str]
-    prefetched: strawberry.Private[dict[str, list[Row]]]
+    prefetched: strawberry.Private[Prefetched]
     row: strawberry.Private[Row]
     number: str = strawberry.field(description=about("Document", "number"))
     revision: str = strawberry.field(description=about("Document", "revision"))

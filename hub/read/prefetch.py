@@ -126,13 +126,26 @@ def compiled_projection(label: str, var: str, selections: Sequence[Selection]) -
     return shown[:-1] + f", {inner}}}" if inner else shown
 
 
-def prefetched(row: Row) -> dict[str, list[Row]]:
-    """What was read with a row, by the response key of the field that selected it."""
-    return {
-        key.removeprefix(PREFETCHED): value
-        for key, value in row.items()
-        if key.startswith(PREFETCHED) and value is not None
-    }
+class Prefetched:
+    """What was read with a row, by the response key of the field that selected it.
+
+    Looked up in the row itself when asked: most records (the leaves of a query) are never
+    asked, and cost nothing.
+    """
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: Row) -> None:
+        self._row = row
+
+    def get(self, key: str) -> list[Row] | None:
+        rows: list[Row] | None = self._row.get(PREFETCHED + key)
+        return rows
+
+
+def prefetched(row: Row) -> Prefetched:
+    """What was read with ``row``."""
+    return Prefetched(row)
 
 
 def usable(rows: list[Row] | None) -> TypeGuard[list[Row]]:
