@@ -353,10 +353,12 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         keywords = None
         if arguments is not None and not call.inputs:
             keywords = {call.python_names[name]: value for name, value in arguments.items()}
+        named = get_named_type(field_def.type)
         return _FieldPlan(
             response_name,
             details,
             _DIRECT if page is None else _CONNECTION,
+            coerce=_output_coercion(named) if is_leaf_type(named) else None,
             field_def=field_def,
             call=call,
             arguments=arguments,
@@ -626,8 +628,10 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 raise _Unshaped
             return self._shaped_list(field_plan, type_.of_type, value, path)
         if is_leaf_type(type_):
+            # The field's own coercion is this very type's (a field has one named type).
+            coerce = field_plan.coerce or type_.coerce_output_value
             try:
-                coerced = type_.coerce_output_value(value)
+                coerced = coerce(value)
             except Exception as error:
                 raise _Unshaped from error
             if coerced is None or coerced is Undefined:
