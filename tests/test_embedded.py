@@ -111,6 +111,29 @@ def test_stopping_terminates_the_server_process(tmp_path: Path) -> None:
         os.kill(pid, 0)
 
 
+def test_the_root_password_stays_off_the_servers_command_line(tmp_path: Path) -> None:
+    async def scenario() -> tuple[bytes, str, list[dict[str, int]]]:
+        server = EmbeddedServer(make_settings(tmp_path))
+        await server.start()
+        try:
+            assert server.pid is not None
+            command_line = Path(f"/proc/{server.pid}/cmdline").read_bytes()
+            store = await Store.open(make_settings(tmp_path), attach=True)
+            try:
+                answer = await store.query("RETURN 1 AS ok")
+            finally:
+                await store.close()
+            return command_line, server.credentials.password, answer
+        finally:
+            await server.stop()
+
+    command_line, password, answer = asyncio.run(scenario())
+    assert answer == [{"ok": 1}], "the server took the password from its argument file"
+    assert b"arcadedb.server.rootPath" in command_line
+    assert password.encode() not in command_line
+    assert not (tmp_path / "jvm-secrets.args").exists()
+
+
 def _wait_for(condition: object, timeout: float, step: float = 0.05) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

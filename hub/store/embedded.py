@@ -104,6 +104,20 @@ class DataDir:
     def runtime_file(self) -> Path:
         return self.path / "embedded.json"
 
+    @property
+    def secret_arguments(self) -> Path:
+        return self.path / "jvm-secrets.args"
+
+    def write_secret_arguments(self, arguments: list[str]) -> Path:
+        """A Java argument file only the owner can read: what the JVM is given through it
+        stays off its command line, which every user of the host can list."""
+        path = self.secret_arguments
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write("\n".join(arguments) + "\n")
+        path.chmod(0o600)  # a file left from before keeps its mode through O_TRUNC
+        return path
+
     def prepare(self) -> None:
         try:
             for folder in (self.path, self.server_root, self.logs):
@@ -247,11 +261,10 @@ class EmbeddedServer:
         self.data_dir.release()
         self._problem = "stopped"
 
-    def _command(self, runtime: Runtime) -> list[str]:
+    def _command(self, runtime: Runtime, secrets_file: Path) -> list[str]:
         root = self.data_dir.server_root
         options = {
             "arcadedb.server.rootPath": str(root),
-            "arcadedb.server.rootPassword": self.credentials.password,
             "arcadedb.server.plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
             "arcadedb.server.defaultDatabases": f"{DATABASE}[{ROOT_USER}]",
             "arcadedb.server.httpIncomingHost": "127.0.0.1",
@@ -266,23 +279,33 @@ class EmbeddedServer:
             "-cp",
             f"{runtime.jars}{os.sep}*",
             *(f"-D{key}={value}" for key, value in options.items()),
+            f"@{secrets_file}",
             "com.arcadedb.server.ArcadeDBServer",
         ]
 
     async def _launch(self) -> None:
         runtime = locate_runtime()
         console = self.data_dir.logs / "arcadedb.out"
-        with open(console, "ab") as out:  # noqa: ASYNC230 - a local append, instant
-            self._process = await asyncio.create_subprocess_exec(
-                *self._command(runtime),
-                cwd=self.data_dir.server_root,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=out,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=die_with_parent,
-            )
-        await self._wait_ready(console)
+        # Java argument files are plain text split on white space; the generated password
+        # is URL-safe base64, which needs no quoting.
+        secrets_file = self.data_dir.write_secret_arguments(
+            [f"-Darcadedb.server.rootPassword={self.credentials.password}"]
+        )
+        try:
+            with open(console, "ab") as out:  # noqa: ASYNC230 - a local append, instant
+                self._process = await asyncio.create_subprocess_exec(
+                    *self._command(runtime, secrets_file),
+                    cwd=self.data_dir.server_root,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=asyncio.subprocess.STDOUT,
+                    start_new_session=True,
+                    preexec_fn=die_with_parent,
+                )
+            await self._wait_ready(console)
+        finally:
+            # Read by the JVM at start; the password stays in credentials.json alone.
+            secrets_file.unlink(missing_ok=True)
         self.data_dir.write_runtime(
             {
                 "boltUri": self.uri,
