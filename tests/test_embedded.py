@@ -117,7 +117,7 @@ def test_the_root_password_stays_off_the_servers_command_line(tmp_path: Path) ->
         await server.start()
         try:
             assert server.pid is not None
-            command_line = Path(f"/proc/{server.pid}/cmdline").read_bytes()
+            command_line = await asyncio.to_thread(Path(f"/proc/{server.pid}/cmdline").read_bytes)
             store = await Store.open(make_settings(tmp_path), attach=True)
             try:
                 answer = await store.query("RETURN 1 AS ok")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from hub.domain import deliveries, kinds, service
 from hub.domain.ids import from_global
 from hub.mastering import normalize as norm
 from hub.mastering.compare import compare
@@ -251,6 +252,31 @@ def test_blocking_keys_are_linked_once_and_counted_exactly(hub: RunningHub) -> N
     assert all(row["links"] == 1 for row in rows), rows
     assert all(row["size"] == row["partners"] for row in rows), rows
     assert any(row["key"].startswith("h:") and "1" in row["key"] for row in rows), rows
+
+
+def test_new_partners_of_one_batch_sharing_a_key_count_once_each(hub: RunningHub) -> None:
+    street = unique("Gasse")
+    # Two strangers at one address, delivered in one batch: both are created, and the
+    # address key they share counts both.
+    rows = [
+        person("CRM", f"c-{street}-{n}", first, unique("Nachbar"), addresses=munich(street, "7"))
+        for n, first in enumerate(("Ida", "Otto"))
+    ]
+    built = [deliveries.BUILDERS["BusinessPartner"](row, ()) for row in rows]
+    batch = [delivery for delivery, problems in built if delivery is not None and not problems]
+    outcomes = hub.run(service.upsert_batch(hub.store, kinds.BUSINESS_PARTNER, batch))
+    assert [o.created for o in outcomes] == [True, True], outcomes
+    blocks = hub.run(
+        hub.store.query(
+            "UNWIND $ids AS id MATCH (:BusinessPartner {id: id})-[:HAS_MATCH_KEY]->(m) "
+            "WITH DISTINCT m RETURN m.value AS key, m.size AS size, "
+            "size([(m)<-[:HAS_MATCH_KEY]-(x) | x]) AS partners",
+            {"ids": [o.id for o in outcomes]},
+        )
+    )
+    shared = [b for b in blocks if b["partners"] == 2]
+    assert shared, blocks
+    assert all(b["size"] == b["partners"] for b in blocks), blocks
 
 
 def test_same_person_from_another_system_is_merged_into_one_golden_record(hub: RunningHub) -> None:
