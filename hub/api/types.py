@@ -202,22 +202,6 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
     """A paginated field of related records (first/after forwards, last/before backwards)."""
     relation_key = (parent, name)
 
-    def resolve(
-        root: Parent,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Any:
-        # Synchronous when the rows were read with the parent: no coroutine per field.
-        request = page_request(first, after, last, before)
-        make = NODE_TYPES[target]
-        rows = _already_read(info, root, RELATIONS[relation_key])
-        if rows is not None:
-            return _page_of(rows, request, make)
-        return related_page(info, root, relation_key, make, request)
-
     def prefetched_page(
         root: Parent,
         response_key: str,
@@ -231,6 +215,21 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
             return None
         request, window = _checked_page_request(first, after, last, before)
         return _page(RELATIONS[relation_key].sort(rows), request, NODE_TYPES[target], window)
+
+    def resolve(
+        root: Parent,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Any:
+        # Synchronous when the rows were read with the parent: no coroutine per field.
+        page = prefetched_page(root, str(info.path.key), first, after, last, before)
+        if page is not None:
+            return connection(page.nodes, page.window, page.total, has_next=page.has_next)
+        request = page_request(first, after, last, before)
+        return related_page(info, root, relation_key, NODE_TYPES[target], request)
 
     # The node type is named, not passed: it may be defined further down this module.
     node = Annotated[target, strawberry.lazy("hub.api.types")]  # type: ignore[valid-type]
