@@ -11,7 +11,8 @@ concurrent clients the benchmark measures
 - 360: a partner by source key with its vehicles and, per vehicle, contracts, cards and
   documents;
 
-once through ``POST /graphql`` and once as one Cypher statement through the async driver.
+once through ``POST /graphql`` and once as one Cypher statement through the async driver,
+in alternating slices so that both sides meet the same changes in the machine's speed.
 It prints requests/s, p50 and p99 for both and the GraphQL/Cypher throughput ratio, for
 ``hub serve`` with each number of worker processes given (``--workers 1 2``: one run each).
 """
@@ -42,6 +43,7 @@ from hub.store import Store, migrations
 from hub.store.embedded import free_port
 
 BATCH = 500
+SLICES = 5  # each side's measuring time, split into alternating slices
 
 GRAPHQL_LOOKUP = (
     "query Lookup($vin: String!) { vehicle(vin: $vin) { id vin make model owner { name } } }"
@@ -165,8 +167,23 @@ async def load(store: Store, rows: dict[str, list[dict[str, Any]]]) -> None:
 Call = Callable[[int], Awaitable[None]]
 
 
-async def measure(call: Call, clients: int, seconds: float) -> tuple[float, float, float]:
-    latencies: list[float] = []
+class Sample:
+    """Latencies of requests and the time they took, added up over several slices."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.elapsed = 0.0
+
+    def figures(self) -> tuple[float, float, float]:
+        """Requests/s, p50 and p99 in milliseconds."""
+        latencies = sorted(self.latencies)
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        return len(latencies) / self.elapsed, statistics.median(latencies) * 1000, p99 * 1000
+
+
+async def measure(call: Call, clients: int, seconds: float, into: Sample | None = None) -> Sample:
+    sample = into if into is not None else Sample()
+    latencies = sample.latencies
     deadline = time.perf_counter() + seconds
 
     async def client(offset: int) -> None:
@@ -179,10 +196,8 @@ async def measure(call: Call, clients: int, seconds: float) -> tuple[float, floa
 
     started = time.perf_counter()
     await asyncio.gather(*(client(c) for c in range(clients)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
+    sample.elapsed += time.perf_counter() - started
+    return sample
 
 
 def serve(store: Store, data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -331,9 +346,14 @@ async def compare(
         for name, through_graphql, through_cypher in cases:
             for clients in (1, 8):
                 await measure(through_graphql, clients, 1.0)
-                g = await measure(through_graphql, clients, seconds)
                 await measure(through_cypher, clients, 1.0)
-                c = await measure(through_cypher, clients, seconds)
+                # Alternating slices: a shared machine's speed drifts, and both sides should
+                # see the same drift.
+                through_hub, direct = Sample(), Sample()
+                for _ in range(SLICES):
+                    await measure(through_graphql, clients, seconds / SLICES, through_hub)
+                    await measure(through_cypher, clients, seconds / SLICES, direct)
+                g, c = through_hub.figures(), direct.figures()
                 print(
                     f"{name:7} {clients:7d} {workers:7d} | {g[0]:13.0f} {g[1]:7.2f} {g[2]:7.2f} | "
                     f"{c[0]:12.0f} {c[1]:7.2f} {c[2]:7.2f} | {g[0] / c[0]:6.0%}"
