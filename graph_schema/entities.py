@@ -207,10 +207,12 @@ CHANGE_EVENT = NodeType(
 
 MATCH_KEY = NodeType(
     "MatchKey",
-    "A blocking key: partners sharing one are compared when one of them changes.",
+    "A blocking key: partners sharing one are compared when one of them changes. Each "
+    "partner lists its keys in its own matchKeys.",
     (
         Property("value", S, "The key, e.g. 'n:MALAR|ANA' (phonetic names).", required=True),
         Property("size", I, "How many partners share the key."),
+        Property("members", SL, "Ids of the partners sharing it (the first MAX_BLOCK + 1)."),
         Property("lockedAt", DT, "Last time a writer matched against the key."),
     ),
     natural_key=("value",),
@@ -347,7 +349,6 @@ MODEL = Model(
         Relationship(
             "SOURCE_OF", "SourceRecord", "Document", "Feeds the document.", target_cardinality=ONE
         ),
-        Relationship("HAS_MATCH_KEY", "BusinessPartner", "MatchKey", "A blocking key it has."),
         Relationship(
             "LEFT", "MatchCandidate", "BusinessPartner", "One side.", target_cardinality=ONE
         ),

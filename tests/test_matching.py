@@ -242,14 +242,16 @@ def test_blocking_keys_are_linked_once_and_counted_exactly(hub: RunningHub) -> N
     upsert(hub, {**data, "addresses": munich() + munich("Marienplatz", "1")})
     rows = hub.run(
         hub.store.query(
-            "MATCH (p:BusinessPartner {id: $id})-[r:HAS_MATCH_KEY]->(m:MatchKey) "
-            "RETURN m.value AS key, count(r) AS links, m.size AS size, "
-            "size([(m)<-[:HAS_MATCH_KEY]-(x) | x]) AS partners",
+            "MATCH (p:BusinessPartner {id: $id}) WITH p.matchKeys AS keys "
+            "UNWIND keys AS key MATCH (m:MatchKey {value: key}) "
+            "RETURN m.value AS key, size([x IN m.members WHERE x = $id]) AS links, "
+            "m.size AS size, size(m.members) AS partners, "
+            "size([k IN keys WHERE k = key]) AS listed",
             {"id": from_global(partner_id)[1]},  # type: ignore[index]
         )
     )
     assert rows
-    assert all(row["links"] == 1 for row in rows), rows
+    assert all(row["links"] == 1 and row["listed"] == 1 for row in rows), rows
     assert all(row["size"] == row["partners"] for row in rows), rows
     assert any(row["key"].startswith("h:") and "1" in row["key"] for row in rows), rows
 
@@ -268,9 +270,9 @@ def test_new_partners_of_one_batch_sharing_a_key_count_once_each(hub: RunningHub
     assert [o.created for o in outcomes] == [True, True], outcomes
     blocks = hub.run(
         hub.store.query(
-            "UNWIND $ids AS id MATCH (:BusinessPartner {id: id})-[:HAS_MATCH_KEY]->(m) "
-            "WITH DISTINCT m RETURN m.value AS key, m.size AS size, "
-            "size([(m)<-[:HAS_MATCH_KEY]-(x) | x]) AS partners",
+            "UNWIND $ids AS id MATCH (p:BusinessPartner {id: id}) WITH p.matchKeys AS keys "
+            "UNWIND keys AS key MATCH (m:MatchKey {value: key}) "
+            "WITH DISTINCT m RETURN m.value AS key, m.size AS size, size(m.members) AS partners",
             {"ids": [o.id for o in outcomes]},
         )
     )

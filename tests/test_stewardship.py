@@ -103,7 +103,7 @@ def snapshot(hub: RunningHub, global_id: str) -> tuple[Any, ...]:
     rows = hub.run(
         hub.store.query(
             "MATCH (p:BusinessPartner {id: $id}) RETURN p.state AS state, p.mergedInto AS into, "
-            "[(p)-[r]-(x) WHERE NOT type(r) IN ['HAS_ADDRESS', 'HAS_MATCH_KEY', 'LEFT', 'RIGHT'] "
+            "[(p)-[r]-(x) WHERE NOT type(r) IN ['HAS_ADDRESS', 'LEFT', 'RIGHT'] "
             "| [type(r), coalesce(x.id, x.system + '/' + x.key), r.role]] AS links, "
             "[(p)-[:HAS_ADDRESS]->(a:Address) | [a.street, a.houseNumber, a.city]] AS addresses, "
             "p {.name, .firstName, .lastName, .birthDate, .email, .phone, .taxNumber} AS shown",
@@ -249,6 +249,37 @@ def test_merge_moves_relationships_and_old_ids_and_keys_lead_to_the_survivor(
         {"action": "MERGED", "by": "anonymous", "reason": "duplicate"},
         {"action": "MERGED_INTO", "by": "anonymous", "reason": "duplicate"},
     ]
+
+
+def test_merge_hands_the_merged_partners_blocks_to_the_survivor(hub: RunningHub) -> None:
+    token = unique("k")
+    survivor = partner(hub, "CRM", f"A-{token}", **person_values(token, 1))["businessPartner"]
+    other = partner(hub, "ERP", f"B-{token}", **person_values(token, 2))["businessPartner"]
+    merged = ok(
+        hub, MERGE, {"input": {"survivor": {"id": survivor["id"]}, "merged": [{"id": other["id"]}]}}
+    )
+    a, b = hub_id(survivor["id"]), hub_id(other["id"])
+    assert merged["mergeBusinessPartners"]["userErrors"] == []
+    keys = hub.run(
+        hub.store.query(
+            "MATCH (p:BusinessPartner) WHERE p.id IN [$a, $b] "
+            "RETURN p.id AS id, p.matchKeys AS keys",
+            {"a": a, "b": b},
+        )
+    )
+    by_id = {row["id"]: row["keys"] for row in keys}
+    assert by_id[b] is None
+    blocks = hub.run(
+        hub.store.query(
+            "UNWIND $keys AS key MATCH (m:MatchKey {value: key}) "
+            "RETURN m.members AS members, m.size AS size",
+            {"keys": by_id[a]},
+        )
+    )
+    assert len(blocks) == len(by_id[a]) > 0
+    # Both were in the Berlin 10115 blocks before: the survivor is there once, the other gone.
+    assert all(a in row["members"] and b not in row["members"] for row in blocks), blocks
+    assert all(row["size"] == len(row["members"]) for row in blocks), blocks
 
 
 def test_redelivering_a_merged_source_updates_the_survivor(hub: RunningHub) -> None:

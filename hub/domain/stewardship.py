@@ -15,7 +15,8 @@ from hub.domain.ids import new_id
 from hub.domain.kinds import BUSINESS_PARTNER, State
 from hub.domain.problems import Path, Problem, Rejected
 from hub.domain.upsert import read_origins, record_events, write_golden
-from hub.mastering.matcher import link_keys, pair_of
+from hub.mastering import blocks
+from hub.mastering.matcher import pair_of
 from hub.mastering.profile import blocking_keys, profile
 from hub.mastering.survivorship import survive
 from hub.store import Store, Transaction
@@ -97,9 +98,9 @@ async def reject(
 
 PARTNER = "BusinessPartner"
 # Relationships that move with a partner when it is merged: every one the model gives a
-# partner, except its own children (addresses, rebuilt from its values), its source records,
-# blocking keys and match candidates (handled on their own).
-_OWN = frozenset({"HAS_ADDRESS", "SOURCE_OF", "HAS_MATCH_KEY", "LEFT", "RIGHT"})
+# partner, except its own children (addresses, rebuilt from its values), its source records
+# and match candidates (handled on their own).
+_OWN = frozenset({"HAS_ADDRESS", "SOURCE_OF", "LEFT", "RIGHT"})
 MOVING = tuple(
     sorted(
         {
@@ -292,8 +293,6 @@ async def _merge_one(
         "MATCH (s:BusinessPartner {id: $survivor}) "
         "SET x.formerGolden = coalesce(x.formerGolden, $merged) "
         "CREATE (x)-[:SOURCE_OF]->(s) DELETE r",
-        "MATCH (m:BusinessPartner {id: $merged})-[r:HAS_MATCH_KEY]->(k:MatchKey) "
-        "MATCH (s:BusinessPartner {id: $survivor}) MERGE (s)-[:HAS_MATCH_KEY]->(k) DELETE r",
         # The pair's own candidate is decided.
         "MATCH (c:MatchCandidate {pair: $pair}) WHERE c.status = 'OPEN' "
         "SET c.status = 'MERGED', c.decidedAt = $now, c.decidedBy = $by, c.reason = $reason",
@@ -303,6 +302,7 @@ async def _merge_one(
         "m.mergedFrom = null, m.version = m.version + 1, m.updatedAt = $now",
     ):
         await tx.run(statement, {**params, "pair": pair_of(merged_id, survivor_id)})
+    await blocks.hand_over(tx, merged_id, survivor_id)
     await _repoint_candidates(tx, merged_id, survivor_id)
     await record_events(
         tx,
@@ -427,5 +427,5 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
     )
     split = await _golden(tx, split_id)
     assert split is not None
-    await link_keys(tx, [(split_id, blocking_keys(profile(json.loads(split["state"] or "{}"))))])
+    await blocks.link(tx, [(split_id, blocking_keys(profile(json.loads(split["state"] or "{}"))))])
     return str(split_id)

@@ -85,12 +85,8 @@ class PartnerMatcher(Protocol):
         delivered: list[State],
         queued: list[tuple[str, str, MatchDecision]],
         now: dt.datetime,
-        created: frozenset[str] = frozenset(),
     ) -> None:
-        """After the write: keep what matching needs up to date and queue candidates.
-
-        ``created`` names the changed partners this batch created.
-        """
+        """After the write: keep what matching needs up to date and queue candidates."""
         ...
 
 
@@ -729,5 +725,4 @@ async def _record_matching(
         if other and left and other != left:
             queued.append((left, other, decision))
     changed = [(plan.id, plan.state) for plan in plans.values() if plan.changed]
-    created = frozenset(plan.id for plan in plans.values() if plan.created)
-    await matcher.record(tx, changed, delivered, queued, now, created)
+    await matcher.record(tx, changed, delivered, queued, now)

@@ -23,12 +23,12 @@ from typing import Any
 
 from graph_schema import matching as rules
 from hub.domain import stewardship
+from hub.mastering import blocks
 from hub.mastering.compare import Verdict, compare
 from hub.mastering.matcher import (
     QUEUED_FOR_REVIEW,
     MatchDecision,
     features_json,
-    link_keys,
     pair_of,
     propose,
     read_frequencies,
@@ -46,14 +46,6 @@ RETURN p.id AS id, p.state AS state, p.createdAt AS createdAt,
        [(p)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads,
        [(p)-[:OWNS]->(v:Vehicle) | v.vin] AS vehicles,
        [(p)<-[:HELD_BY]-(i:IdentificationObject) | i.kind + ':' + i.number] AS cards
-"""
-
-_BLOCKS = """
-UNWIND $keys AS k
-MATCH (m:MatchKey {value: k}) WHERE m.size > 1 AND m.size <= $max
-MATCH (m)<-[:HAS_MATCH_KEY]-(c:BusinessPartner) WHERE c.mergedInto IS NULL
-WITH m, collect(c.id) AS ids
-RETURN collect([m.value, ids]) AS blocks
 """
 
 
@@ -178,7 +170,7 @@ class BatchMatcher:
         now = utc_now()
         page = await _read(tx, ids)
         # Partners written before matching existed (or without it) get their keys here.
-        await link_keys(tx, [(p.id, p.keys) for p in page.values()])
+        await blocks.link(tx, [(p.id, p.keys) for p in page.values()])
         wanted = await self._wanted(tx, page)
         links = await self._open_links(tx, sorted(page))
         for partner_id, linked_id in links:  # every open candidate is scored again
@@ -247,16 +239,10 @@ class BatchMatcher:
     @staticmethod
     async def _wanted(tx: Transaction, page: dict[str, _Partner]) -> dict[str, list[str]]:
         """For each partner of the page, the partners sharing the most blocking keys."""
-        found = await tx.run(
-            _BLOCKS,
-            {"keys": sorted({k for p in page.values() for k in p.keys}), "max": rules.MAX_BLOCK},
-        )
-        blocks: dict[str, list[str]] = {
-            key: members for row in found for key, members in row["blocks"]
-        }
+        found = await blocks.read(tx, sorted({k for p in page.values() for k in p.keys}), least=2)
         wanted: dict[str, list[str]] = {}
         for partner in page.values():
-            shared = Counter(c for k in partner.keys for c in blocks.get(k, ()) if c != partner.id)
+            shared = Counter(c for k in partner.keys for c in found.get(k, ()) if c != partner.id)
             ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
             wanted[partner.id] = [c for c, _ in ranked[: rules.MAX_CANDIDATES]]
         return wanted

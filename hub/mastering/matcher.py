@@ -7,10 +7,12 @@ one of its blocking keys (and with earlier rows of the same batch), then
 - created, with a match candidate for a steward, when it reaches ``REVIEW``;
 - created otherwise.
 
-Blocking keys are ``MatchKey`` nodes linked from each partner; a writer takes their write
-locks before it reads the candidates, so two writers delivering the same new partner at
-once are serialised (Neo4j) or one of them fails and is retried (ArcadeDB): the second sees
-the first's record and never creates a silent duplicate.
+Blocking keys are ``MatchKey`` nodes listing their partners (:mod:`hub.mastering.blocks`).
+Two writers delivering the same new partner at once never create a silent duplicate: on
+Neo4j a writer takes the keys' write locks before it reads the candidates, so the second
+waits for the first; on ArcadeDB both write the blocks they share when they link the new
+partner, and the later commit fails on the conflict and is retried. Either way the second
+sees the first's record.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from graph_schema import matching as rules
 from hub import encoding
 from hub.domain.ids import new_id
 from hub.domain.kinds import Kind, State
+from hub.mastering import blocks
 from hub.mastering.compare import Verdict, compare
 from hub.mastering.profile import Profile, blocking_keys, completed, profile, terms
 from hub.store import Transaction
@@ -52,21 +55,10 @@ class MatchDecision:
     version: int | None = None
 
 
-_LOCK_AND_READ = """
-UNWIND $keys AS k
-MERGE (m:MatchKey {value: k})
-ON CREATE SET m.size = 0
-SET m.lockedAt = $now
-WITH m WHERE m.size > 0 AND m.size <= $max
-MATCH (m)<-[:HAS_MATCH_KEY]-(c:BusinessPartner)
-WHERE c.mergedInto IS NULL
-WITH m, collect(c.id) AS ids
-RETURN collect([m.value, ids]) AS blocks
-"""
-
 _CANDIDATES = """
 UNWIND $ids AS id
 MATCH (c:BusinessPartner {id: id})
+WHERE c.mergedInto IS NULL
 RETURN c.id AS id, c.state AS state, c.version AS version,
        [(c)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads
 """
@@ -145,12 +137,7 @@ class GraphMatcher:
     ) -> list[MatchDecision]:
         profiles = [profile(state) for state in states]
         keys = [blocking_keys(p) for p in profiles]
-        found = await tx.run(
-            _LOCK_AND_READ,
-            {"keys": sorted({k for ks in keys for k in ks}), "now": now, "max": rules.MAX_BLOCK},
-        )
-        # One record for the whole batch: the driver's cost is per record, not per value.
-        by_key: dict[str, list[str]] = {key: ids for row in found for key, ids in row["blocks"]}
+        by_key = await blocks.read(tx, sorted({k for ks in keys for k in ks}), lock_at=now)
         chosen = [
             _closest(Counter(g for k in my_keys for g in by_key.get(k, ()))) for my_keys in keys
         ]
@@ -207,49 +194,13 @@ class GraphMatcher:
         delivered: list[State],
         queued: list[tuple[str, str, MatchDecision]],
         now: dt.datetime,
-        created: frozenset[str] = frozenset(),
     ) -> None:
         """After the write: link the partners' blocking keys, count the delivered values and
         queue the candidates."""
-        await link_keys(
-            tx, [(pid, blocking_keys(profile(state))) for pid, state in changed], created
-        )
+        await blocks.link(tx, [(pid, blocking_keys(profile(state))) for pid, state in changed])
         await count_terms(tx, [profile(state) for state in delivered])
         for left, right, decision in queued:
             decision.candidate = await propose(tx, left, right, decision, now)
-
-
-_LINK_KEYS = (
-    "UNWIND $rows AS r MATCH (p:BusinessPartner {id: r.id}) UNWIND r.keys AS k "
-    "MERGE (m:MatchKey {value: k}) ON CREATE SET m.size = 0 "
-    "MERGE (p)-[:HAS_MATCH_KEY]->(m) ON CREATE SET m.size = m.size + 1"
-)
-# A partner created in the same transaction has no keys yet: nothing to merge with.
-_LINK_NEW_KEYS = (
-    "UNWIND $rows AS r MATCH (p:BusinessPartner {id: r.id}) UNWIND r.keys AS k "
-    "MERGE (m:MatchKey {value: k}) ON CREATE SET m.size = 0 "
-    "CREATE (p)-[:HAS_MATCH_KEY]->(m) SET m.size = m.size + 1"
-)
-
-
-async def link_keys(
-    tx: Transaction,
-    partners: list[tuple[str, list[str]]],
-    created: frozenset[str] = frozenset(),
-) -> None:
-    """Link each partner to its blocking keys; ``created`` names partners this transaction
-    created, which have none yet.
-
-    A block's size counts its partners, so that blocks too large to say anything are skipped
-    without reading them.
-    """
-    rows = [{"id": pid, "keys": keys} for pid, keys in partners if keys]
-    for statement, group in (
-        (_LINK_NEW_KEYS, [r for r in rows if r["id"] in created]),
-        (_LINK_KEYS, [r for r in rows if r["id"] not in created]),
-    ):
-        if group:
-            await tx.run(statement, {"rows": group})
 
 
 async def count_terms(tx: Transaction, profiles: list[Profile]) -> None:

@@ -1,0 +1,100 @@
+"""Blocks: which partners share a blocking key.
+
+Each key is a ``MatchKey`` node holding its partners' ids (``members``) and how many there
+are (``size``); each partner remembers its keys (``matchKeys``), so that a merge can hand
+them to the survivor. A block is read with one index lookup per key and written with one
+update, where relationships to every partner would cost a record each and a traversal to
+read.
+
+A block larger than ``MAX_BLOCK`` says too little to be compared; it keeps counting but stops
+recording ids past ``MAX_BLOCK + 1``, and is never read again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from graph_schema import matching as rules
+from hub.store import Transaction
+
+_READ = """
+UNWIND $keys AS k
+MATCH (m:MatchKey {value: k})
+WHERE m.size >= $least AND m.size <= $max
+RETURN collect([m.value, m.members]) AS blocks
+"""
+
+# A writer's keys, written (or created) before it reads them: a second writer of the same
+# new partner then waits for the first and sees its partner (Neo4j), or fails on the conflict
+# at commit and is retried (ArcadeDB; it would not conflict on a key the first one created
+# and committed meanwhile, were the key only written later).
+_LOCK_AND_READ = """
+UNWIND $keys AS k
+MERGE (m:MatchKey {value: k})
+ON CREATE SET m.size = 0, m.members = []
+SET m.lockedAt = $now
+WITH m WHERE m.size >= $least AND m.size <= $max
+RETURN collect([m.value, m.members]) AS blocks
+"""
+
+_LINK = (
+    "UNWIND $rows AS r MERGE (m:MatchKey {value: r.key}) ON CREATE SET m.size = 0, m.members = [] "
+    "WITH m, [x IN r.ids WHERE NOT x IN m.members] AS added "
+    "SET m.members = (m.members + added)[..$cap], m.size = m.size + size(added)"
+)
+
+_REMEMBER = (
+    "UNWIND $rows AS r MATCH (p:BusinessPartner {id: r.id}) "
+    "WITH p, r, coalesce(p.matchKeys, []) AS known "
+    "SET p.matchKeys = known + [k IN r.keys WHERE NOT k IN known]"
+)
+
+# The merged partner's place in each of its blocks goes to the survivor (once).
+_HAND_OVER = (
+    "MATCH (m:BusinessPartner {id: $merged}) MATCH (s:BusinessPartner {id: $survivor}) "
+    "WITH m, s, coalesce(m.matchKeys, []) AS keys, coalesce(s.matchKeys, []) AS own "
+    "SET s.matchKeys = own + [k IN keys WHERE NOT k IN own], m.matchKeys = null "
+    "WITH keys UNWIND keys AS key MATCH (k:MatchKey {value: key}) "
+    "WITH k, $merged IN k.members AS had, $survivor IN k.members AS both "
+    "SET k.members = [x IN k.members WHERE x <> $merged] "
+    "+ CASE WHEN had AND NOT both THEN [$survivor] ELSE [] END, "
+    "k.size = k.size - CASE WHEN had AND both THEN 1 ELSE 0 END"
+)
+
+
+async def read(
+    tx: Transaction, keys: list[str], *, lock_at: dt.datetime | None = None, least: int = 1
+) -> dict[str, list[str]]:
+    """The partners of each block of ``keys`` with at least ``least`` and at most
+    ``MAX_BLOCK`` partners.
+
+    With ``lock_at``, the reader is a writer about to create partners: a concurrent writer
+    of the same new partner must not miss it (see :mod:`hub.mastering.matcher`).
+    """
+    if not keys:
+        return {}
+    found = await tx.run(
+        _READ if lock_at is None else _LOCK_AND_READ,
+        {"keys": keys, "now": lock_at, "least": least, "max": rules.MAX_BLOCK},
+    )
+    # One record for the whole batch: the driver's cost is per record, not per value.
+    return {key: list(ids) for row in found for key, ids in row["blocks"]}
+
+
+async def link(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
+    """Add each partner to the blocks of its keys (linking twice changes nothing)."""
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for partner_id, keys in partners:
+        for key in keys:
+            by_key[key].append(partner_id)
+    if not by_key:
+        return
+    rows = [{"key": key, "ids": ids} for key, ids in sorted(by_key.items())]
+    await tx.run(_LINK, {"rows": rows, "cap": rules.MAX_BLOCK + 1})
+    await tx.run(_REMEMBER, {"rows": [{"id": pid, "keys": keys} for pid, keys in partners if keys]})
+
+
+async def hand_over(tx: Transaction, merged: str, survivor: str) -> None:
+    """After a merge: the survivor takes the merged partner's place in its blocks."""
+    await tx.run(_HAND_OVER, {"merged": merged, "survivor": survivor})
