@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from graph_schema import matching as rules
@@ -28,6 +29,7 @@ from hub.mastering.compare import Verdict, compare
 from hub.mastering.matcher import (
     QUEUED_FOR_REVIEW,
     MatchDecision,
+    closest,
     features_json,
     pair_of,
     propose,
@@ -242,9 +244,9 @@ class BatchMatcher:
         found = await blocks.read(tx, sorted({k for p in page.values() for k in p.keys}), least=2)
         wanted: dict[str, list[str]] = {}
         for partner in page.values():
-            shared = Counter(c for k in partner.keys for c in found.get(k, ()) if c != partner.id)
-            ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
-            wanted[partner.id] = [c for c, _ in ranked[: rules.MAX_CANDIDATES]]
+            shared = Counter(chain.from_iterable(found.get(k, ()) for k in partner.keys))
+            del shared[partner.id]
+            wanted[partner.id] = closest(shared)
         return wanted
 
     async def _settle_open(

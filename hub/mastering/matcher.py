@@ -22,6 +22,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from graph_schema import matching as rules
@@ -55,20 +56,26 @@ class MatchDecision:
     version: int | None = None
 
 
+# A partner fed by one source and set by no steward has that source's values: its payload
+# would only repeat the state, so it is not sent.
 _CANDIDATES = """
 UNWIND $ids AS id
 MATCH (c:BusinessPartner {id: id})
 WHERE c.mergedInto IS NULL
+WITH c, [(c)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads
 RETURN c.id AS id, c.state AS state, c.version AS version,
-       [(c)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads
+       CASE WHEN size(payloads) > 1 OR c.overrides IS NOT NULL THEN payloads ELSE [] END
+       AS payloads
 """
 
 
-def _closest(shared: dict[str, int]) -> list[str]:
-    """The candidates sharing the most blocking keys: a duplicate shares several (name,
-    birth date, address, contact), a stranger in a common block one or two."""
-    ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
-    return [candidate for candidate, _ in ranked[: rules.MAX_CANDIDATES]]
+def closest(shared: Counter[str]) -> list[str]:
+    """The candidates sharing the most blocking keys (ties by id): a duplicate shares several
+    (name, birth date, address, contact), a stranger in a common block one or two."""
+    # Sorted by id, then stably by count: no key function of Python's own per candidate,
+    # and a delivery in common blocks has hundreds.
+    ranked = sorted(sorted(shared), key=shared.__getitem__, reverse=True)
+    return ranked[: rules.MAX_CANDIDATES]
 
 
 _TERMS = """
@@ -139,7 +146,8 @@ class GraphMatcher:
         keys = [blocking_keys(p) for p in profiles]
         by_key = await blocks.read(tx, sorted({k for ks in keys for k in ks}), lock_at=now)
         chosen = [
-            _closest(Counter(g for k in my_keys for g in by_key.get(k, ()))) for my_keys in keys
+            closest(Counter(chain.from_iterable(by_key.get(k, ()) for k in my_keys)))
+            for my_keys in keys
         ]
         stored, raw = await self._read_candidates(tx, sorted({g for c in chosen for g in c}))
         every = [p for known in stored.values() for p in known]
@@ -158,8 +166,8 @@ class GraphMatcher:
                     best = MatchDecision(
                         CREATED, verdict.score, golden, None, verdict, None, state, version
                     )
-            rows = Counter(str(j) for k in my_keys for j in earlier.get(k, ()))
-            for j in _closest(rows):
+            rows = Counter(str(j) for j in chain.from_iterable(earlier.get(k, ()) for k in my_keys))
+            for j in closest(rows):
                 verdict = compare(mine, profiles[int(j)], frequency)
                 if verdict.score > (best.score or 0.0):
                     best = MatchDecision(CREATED, verdict.score, None, int(j), verdict)

@@ -112,7 +112,7 @@ def house_number(value: str | None) -> str:
 
 
 def postal_code(value: str | None) -> str:
-    return "".join(ch for ch in (value or "") if ch.isalnum()).upper()
+    return "".join(filter(str.isalnum, value or "")).upper()
 
 
 def email(value: str | None) -> str:
@@ -129,13 +129,13 @@ _PHONE_TAIL = 8
 def phone(value: str | None) -> str:
     """The last eight digits: the same line written internationally (``+49 89 ...``,
     ``0049 89 ...``) or nationally (``089 ...``) ends the same."""
-    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    digits = "".join(filter(str.isdigit, value or ""))
     return digits[-_PHONE_TAIL:] if len(digits) >= _PHONE_TAIL else ""
 
 
 def tax_number(value: str | None) -> str:
     """Letters and digits only, upper case, without a leading country prefix."""
-    compact = "".join(ch for ch in (value or "") if ch.isalnum()).upper()
+    compact = "".join(filter(str.isalnum, value or "")).upper()
     if len(compact) > 2 and compact[:2].isalpha() and compact[2:].isdigit():
         return compact[2:]
     return compact
@@ -143,5 +143,5 @@ def tax_number(value: str | None) -> str:
 
 def date(value: str | None) -> str:
     """``YYYYMMDD`` from an ISO date or a run of digits; empty when it is not one."""
-    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    digits = "".join(filter(str.isdigit, value or ""))
     return digits if len(digits) == 8 else ""
