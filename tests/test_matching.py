@@ -15,7 +15,7 @@ from hub.domain import deliveries, kinds, service
 from hub.domain.ids import from_global
 from hub.mastering import normalize as norm
 from hub.mastering.compare import compare
-from hub.mastering.matcher import Frequencies
+from hub.mastering.matcher import Frequencies, ProfileCache
 from hub.mastering.profile import blocking_keys, completed, profile
 from tests.harness import RunningHub
 
@@ -231,6 +231,20 @@ def test_repeated_delivery_reports_matched_existing(hub: RunningHub) -> None:
     again = upsert(hub, data)
     assert again["matchOutcome"]["action"] == "MATCHED_EXISTING"
     assert again["changed"] is False
+
+
+def test_profile_cache_keeps_the_recently_used_and_never_grows_past_its_size() -> None:
+    cache = ProfileCache(size=2)
+    texts = [f'{{"kind": "PERSON", "lastName": "{name}"}}' for name in ("Ahn", "Bauer", "Cho")]
+    first = cache(texts[0])
+    assert first.last == "ahn"
+    bauer = cache(texts[1])
+    assert cache(texts[0]) is first  # a hit, and now the most recently used
+    cache(texts[2])  # evicts Bauer, the least recently used
+    assert len(cache) == 2
+    assert cache(texts[0]) is first
+    again = cache(texts[1])
+    assert again == bauer and again is not bauer  # read again after its eviction
 
 
 def test_blocking_keys_are_linked_once_and_counted_exactly(hub: RunningHub) -> None:
