@@ -50,7 +50,9 @@ _REMEMBER = (
     "SET p.matchKeys = known + [k IN r.keys WHERE NOT k IN known]"
 )
 
-# The merged partner's place in each of its blocks goes to the survivor (once).
+# The merged partner's place in each of its blocks goes to the survivor (once). The keys pass
+# through WITH before the UNWIND: ArcadeDB matches nothing after an UNWIND of a property of
+# a node still in scope.
 _HAND_OVER = (
     "MATCH (m:BusinessPartner {id: $merged}) MATCH (s:BusinessPartner {id: $survivor}) "
     "WITH m, s, coalesce(m.matchKeys, []) AS keys, coalesce(s.matchKeys, []) AS own "
