@@ -29,3 +29,29 @@ def test_a_file_over_the_limit_is_refused_and_leaves_no_temporary_file(tmp_path:
     with pytest.raises(FileTooLarge, match="10 bytes"):
         store.put_path(tmp_path / "big.pdf")
     assert list((tmp_path / "files").rglob("*")) == []
+
+
+def test_storing_content_already_stored_writes_no_file(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files", max_bytes=1 << 20)
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4 same")
+    first = store.put_path(tmp_path / "a.pdf")
+    stored = store.path(first.sha256)
+    assert stored is not None
+    written = stored.stat()
+    again = store.put_path(tmp_path / "a.pdf")
+    assert again == first
+    assert (stored.stat().st_ino, stored.stat().st_mtime_ns) == (
+        written.st_ino,
+        written.st_mtime_ns,
+    )
+    assert [p.name for p in (tmp_path / "files").rglob("*") if p.is_file()] == [first.sha256]
+
+
+def test_a_file_larger_than_one_chunk_is_stored_whole(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files", max_bytes=4 << 20)
+    content = b"%PDF-" + bytes(range(256)) * 9000
+    (tmp_path / "big.pdf").write_bytes(content)
+    stored = store.put_path(tmp_path / "big.pdf")
+    assert stored.size == len(content)
+    path = store.path(stored.sha256)
+    assert path is not None and path.read_bytes() == content

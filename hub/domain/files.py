@@ -60,11 +60,26 @@ class FileStore:
             return incoming.keep(name, declared)
 
     def put_path(self, path: Path) -> StoredFile:
-        """Store a local file, named and typed after it; blocking, for loaders' threads."""
-        with self._incoming() as incoming, open(path, "rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                incoming.add(chunk)
-            return incoming.keep(path.name, None)
+        """Store a local file, named and typed after it; blocking, for loaders' threads.
+
+        Content already stored is not written again, so loading the same files twice
+        copies nothing the second time."""
+        size = path.stat().st_size
+        if size > self.max_bytes:
+            raise FileTooLarge(f"the file exceeds {self.max_bytes} bytes")
+        if size > _CHUNK:
+            with self._incoming() as incoming, open(path, "rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    incoming.add(chunk)
+                return incoming.keep(path.name, None)
+        content = path.read_bytes()
+        sha256 = hashlib.sha256(content).hexdigest()
+        target = self.root / sha256[:2] / sha256
+        if not target.is_file():
+            with self._incoming() as incoming:
+                incoming.add(content)
+                incoming.keep(path.name, None)
+        return StoredFile(sha256, len(content), media_type_of(path.name, None, content), path.name)
 
     @contextlib.contextmanager
     def _incoming(self) -> Iterator[_Incoming]:
