@@ -149,12 +149,12 @@ def run_loader(world: Path, data_dir: Path) -> Run:
     while True:
         # wait4 rather than poll: its usage figures include the database process, which the
         # loader starts and reaps.
-        pid, _, usage = os.wait4(process.pid, os.WNOHANG)
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
         peak = max(peak, peak_memory_kib(process.pid))
         time.sleep(0.2)
-    process.returncode = 0
+    process.returncode = os.waitstatus_to_exitcode(status)
     output = process.stdout.read() if process.stdout else ""
     cpu = usage.ru_utime + usage.ru_stime
     return Run(time.perf_counter() - started, cpu, peak, output)
