@@ -15,6 +15,7 @@ model's delivered kinds have no float property, and the value reads back the sam
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,13 +28,25 @@ _CANONICAL = (
 )
 
 
+# orjson reads an integer beyond 64 bits as a float, without an error: a text with a run of
+# 19 digits (where such integers start) is read by the standard library instead.
+_LONG_DIGITS = re.compile(r"[0-9]{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"[0-9]{19}")
+
+
 def loads(data: bytes | str) -> Any:
-    """The value, as the standard library reads it: what orjson refuses (NaN, integers beyond
-    64 bits) is read by the standard library, whose error names what is wrong otherwise."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return json.loads(data)
+    """The value, as the standard library reads it: what orjson refuses or would read
+    otherwise (NaN, integers beyond 64 bits) is read by the standard library, whose error
+    names what is wrong otherwise."""
+    long_digits = (
+        _LONG_DIGITS_BYTES.search(data) if isinstance(data, bytes) else _LONG_DIGITS.search(data)
+    )
+    if long_digits is None:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data)
 
 
 def dumps(value: Any) -> bytes:

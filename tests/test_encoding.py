@@ -52,6 +52,13 @@ def test_decoding_reads_back_what_was_encoded(value: Any) -> None:
     assert encoding.loads(canonical_json(value)) == json.loads(_standard(value))
 
 
+@pytest.mark.parametrize("number", [-(2**63) - 1, 2**64, 10**30, -(10**25)])
+def test_integers_beyond_64_bits_read_back_exactly(number: int) -> None:
+    text = canonical_json({"values": [number, "x"]})
+    assert encoding.loads(text) == {"values": [number, "x"]}
+    assert encoding.loads(text.encode()) == {"values": [number, "x"]}
+
+
 def test_unresolved_references_are_encoded_by_what_they_name() -> None:
     value = {"owner": _Reference("CRM", "P-1", ("input", "owner")), "vin": "WBA"}
     assert canonical_json(value) == _standard(value)
