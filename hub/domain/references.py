@@ -100,12 +100,12 @@ def _shape_problem(ref: Ref) -> Problem | None:
 _BY_KIND = """
 UNWIND $refs AS r
 MATCH (:SourceRecord {entity: r.label, system: r.system, key: r.key})-[:SOURCE_OF]->(g)
-RETURN r.i AS i, r.label AS label, g.id AS id
+RETURN collect({i: r.i, label: r.label, id: g.id, element: elementId(g)}) AS rows
 """
 _ANY_KIND = """
 UNWIND $refs AS r
 MATCH (s:SourceRecord {system: r.system, key: r.key})-[:SOURCE_OF]->(g)
-RETURN r.i AS i, s.entity AS label, g.id AS id
+RETURN collect({i: r.i, label: s.entity, id: g.id, element: elementId(g)}) AS rows
 """
 
 
@@ -117,12 +117,14 @@ async def _by_id(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, list
         by_label[decoded[0]].append((index, decoded[1]))
     found: dict[int, list[Target]] = {}
     for label, items in by_label.items():
-        rows = await tx.run(
+        rows = await tx.collected(
             # A partner merged into another is referred to as the one it was merged into.
             f"UNWIND $refs AS r MATCH (g:{label} {{id: r.id}}) "
-            "RETURN r.i AS i, coalesce(g.mergedInto, g.id) AS id",
+            "RETURN collect({i: r.i, id: coalesce(g.mergedInto, g.id), "
+            "element: CASE WHEN g.mergedInto IS NULL THEN elementId(g) END}) AS rows",
             {"refs": [{"i": i, "id": hub_id} for i, hub_id in items]},
         )
+        tx.remember(rows)
         for row in rows:
             found[row["i"]] = [Target(label, row["id"])]
     return found
@@ -136,10 +138,12 @@ async def _by_natural_key(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[
     found: dict[int, list[Target]] = {}
     for (label, keys), items in groups.items():
         match = ", ".join(f"{k}: r.{k}" for k in keys)
-        rows = await tx.run(
-            f"UNWIND $refs AS r MATCH (g:{label} {{{match}}}) RETURN r.i AS i, g.id AS id",
+        rows = await tx.collected(
+            f"UNWIND $refs AS r MATCH (g:{label} {{{match}}}) "
+            "RETURN collect({i: r.i, id: g.id, element: elementId(g)}) AS rows",
             {"refs": [{"i": i, **dict(ref.natural)} for i, ref in items]},
         )
+        tx.remember(rows)
         for row in rows:
             found[row["i"]] = [Target(label, row["id"])]
     return found
@@ -153,7 +157,7 @@ async def _by_source(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, 
     ):
         if not group:
             continue
-        rows = await tx.run(
+        rows = await tx.collected(
             statement,
             {
                 "refs": [
@@ -162,6 +166,7 @@ async def _by_source(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, 
                 ]
             },
         )
+        tx.remember(rows)
         for row in rows:
             found[row["i"]].append(Target(row["label"], row["id"]))
     return found

@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -179,10 +180,14 @@ async def _read_existing(
         OPTIONAL MATCH (s:SourceRecord {{entity: $label, system: r.system, key: r.key}})
         OPTIONAL MATCH (s)-[:SOURCE_OF]->(bySource:{kind.label})
         {key_match}
-        RETURN r.i AS i, s.payloadHash AS hash,
-               bySource.id AS sourceId, bySource.state AS sourceState,
-               bySource.version AS sourceVersion,
-               byKey.id AS keyId, byKey.state AS keyState, byKey.version AS keyVersion
+        RETURN collect({{
+            i: r.i, hash: s.payloadHash,
+            sourceId: bySource.id, sourceState: bySource.state,
+            sourceVersion: bySource.version,
+            sourceElement: CASE WHEN bySource IS NULL THEN null ELSE elementId(bySource) END,
+            keyId: byKey.id, keyState: byKey.state, keyVersion: byKey.version,
+            keyElement: CASE WHEN byKey IS NULL THEN null ELSE elementId(byKey) END
+        }}) AS rows
     """
     params = [
         {
@@ -193,7 +198,9 @@ async def _read_existing(
         }
         for i, d, state in rows
     ]
-    found = await tx.run(statement, {"rows": params, "label": kind.label})
+    found = await tx.collected(statement, {"rows": params, "label": kind.label})
+    tx.remember(found, "sourceId", "sourceElement")
+    tx.remember(found, "keyId", "keyElement")
     return {row["i"]: row for row in found}
 
 
@@ -409,33 +416,50 @@ def _slot_targets(state: State, slot: Slot) -> list[dict[str, Any]]:
     return list(value) if isinstance(value, list) else [value]
 
 
+def _elements(tx: Transaction, ids: Iterable[str]) -> list[str]:
+    """The element ids of the records among ``ids`` that exist (see ``Transaction``)."""
+    return [tx.element_ids[i] for i in ids if i in tx.element_ids]
+
+
 async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan]) -> None:
     pattern = f"(n)<-[r:{slot.rel}]-()" if slot.inbound else f"(n)-[r:{slot.rel}]->()"
-    ids = [plan.id for plan in plans if not plan.created]
-    if ids:  # a new record has no relationships to replace
+    replaced = _elements(tx, (plan.id for plan in plans if not plan.created))
+    if replaced:  # a new record has no relationships to replace
         await tx.run(
-            f"UNWIND $ids AS id MATCH (n:{kind.label} {{id: id}}) "
+            f"UNWIND $elements AS e MATCH (n:{kind.label}) WHERE elementId(n) = e "
             f"OPTIONAL MATCH {pattern} DELETE r",
-            {"ids": ids},
+            {"elements": replaced},
         )
-    by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_label: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     for plan in plans:
         for target in _slot_targets(plan.state, slot):
-            props = {k: v for k, v in target.items() if k not in ("label", "id")}
-            by_label[target["label"]].append({"from": plan.id, "to": target["id"], "props": props})
+            by_label[target["label"]].append((plan.id, target))
     arrow = "(o)-[r:{rel}]->(n)" if slot.inbound else "(n)-[r:{rel}]->(o)"
-    for label, links in by_label.items():
-        await tx.run(
-            f"UNWIND $links AS l MATCH (n:{kind.label} {{id: l.from}}) "
-            f"MATCH (o:{label} {{id: l.to}}) CREATE {arrow.format(rel=slot.rel)} SET r += l.props",
-            {"links": links},
-        )
+    for label, pairs in by_label.items():
+        elements = await tx.element_ids_of(label, (target["id"] for _, target in pairs))
+        links = [
+            {
+                "from": elements[source],
+                "to": elements[target["id"]],
+                "props": {k: v for k, v in target.items() if k not in ("label", "id")},
+            }
+            for source, target in pairs
+            if source in elements and target["id"] in elements
+        ]
+        if links:
+            await tx.run(
+                f"UNWIND $links AS l MATCH (n:{kind.label}) WHERE elementId(n) = l.from "
+                f"MATCH (o:{label}) WHERE elementId(o) = l.to "
+                f"CREATE {arrow.format(rel=slot.rel)} SET r += l.props",
+                {"links": links},
+            )
 
 
 async def _write_addresses(tx: Transaction, plans: list[_Plan]) -> None:
+    plans = [plan for plan in plans if plan.id in tx.element_ids]
     rows = [
         {
-            "id": plan.id,
+            "element": tx.element_ids[plan.id],
             "items": [
                 {**address, "position": position}
                 for position, address in enumerate(plan.state.get("addresses", []))
@@ -446,18 +470,20 @@ async def _write_addresses(tx: Transaction, plans: list[_Plan]) -> None:
     replaced = [row for row, plan in zip(rows, plans, strict=True) if not plan.created]
     if replaced:
         await tx.run(
-            "UNWIND $rows AS c MATCH (n:BusinessPartner {id: c.id}) "
+            "UNWIND $rows AS c MATCH (n:BusinessPartner) WHERE elementId(n) = c.element "
             "OPTIONAL MATCH (n)-[:HAS_ADDRESS]->(a:Address) DETACH DELETE a",
             {"rows": replaced},
         )
-    await tx.run(
-        "UNWIND $rows AS c MATCH (n:BusinessPartner {id: c.id}) "
-        "UNWIND c.items AS item CREATE (n)-[:HAS_ADDRESS]->(a:Address) SET a += item",
-        {"rows": rows},
-    )
+    if rows:
+        await tx.run(
+            "UNWIND $rows AS c MATCH (n:BusinessPartner) WHERE elementId(n) = c.element "
+            "UNWIND c.items AS item CREATE (n)-[:HAS_ADDRESS]->(a:Address) SET a += item",
+            {"rows": rows},
+        )
 
 
 async def _write_items(tx: Transaction, plans: list[_Plan]) -> None:
+    plans = [plan for plan in plans if plan.id in tx.element_ids]
     rows = []
     for plan in plans:
         items = []
@@ -476,61 +502,73 @@ async def _write_items(tx: Transaction, plans: list[_Plan]) -> None:
                     "covered": [v["id"] for v in item.get("coveredVehicles") or []],
                 }
             )
-        rows.append({"id": plan.id, "items": items, "uiids": [i["uiid"] for i in items]})
+        rows.append(
+            {
+                "element": tx.element_ids[plan.id],
+                "items": items,
+                "uiids": [i["uiid"] for i in items],
+            }
+        )
+    if not rows:
+        return
     replaced = [row for row, plan in zip(rows, plans, strict=True) if not plan.created]
     if replaced:
         await tx.run(
-            "UNWIND $rows AS c MATCH (n:Contract {id: c.id}) "
+            "UNWIND $rows AS c MATCH (n:Contract) WHERE elementId(n) = c.element "
             "OPTIONAL MATCH (n)-[:HAS_ITEM]->(old:ContractItem) WHERE NOT old.uiid IN c.uiids "
             "DETACH DELETE old",
             {"rows": replaced},
         )
     await tx.run(
-        "UNWIND $rows AS c MATCH (n:Contract {id: c.id}) UNWIND c.items AS item "
+        "UNWIND $rows AS c MATCH (n:Contract) WHERE elementId(n) = c.element "
+        "UNWIND c.items AS item "
         "MERGE (i:ContractItem {uiid: item.uiid}) SET i += item.props "
         "MERGE (n)-[:HAS_ITEM]->(i) "
         "WITH i OPTIONAL MATCH (i)-[r:COVERS]->(:Vehicle) DELETE r",
         {"rows": rows},
     )
+    vehicles = await tx.element_ids_of(
+        "Vehicle", (v for row in rows for item in row["items"] for v in item["covered"])
+    )
     links = [
-        {"uiid": item["uiid"], "vehicle": vehicle}
+        {"uiid": item["uiid"], "vehicle": vehicles[vehicle]}
         for row in rows
         for item in row["items"]
         for vehicle in item["covered"]
+        if vehicle in vehicles
     ]
     if links:
         await tx.run(
             "UNWIND $links AS l MATCH (i:ContractItem {uiid: l.uiid}) "
-            "MATCH (v:Vehicle {id: l.vehicle}) CREATE (i)-[:COVERS]->(v)",
+            "MATCH (v:Vehicle) WHERE elementId(v) = l.vehicle CREATE (i)-[:COVERS]->(v)",
             {"links": links},
         )
 
 
 async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.datetime) -> None:
     changed = [plan for plan in plans if plan.changed]
-    # New records are created outright; the read step already showed they do not exist.
-    for statement, group in (
-        (
+    created = [p for p in changed if p.created]
+    if created:
+        # New records are created outright; the read step already showed they do not exist.
+        made = await tx.collected(
             f"UNWIND $rows AS g CREATE (n:{kind.label}) SET n += g.props, n.id = g.id, "
-            "n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now",
-            [p for p in changed if p.created],
-        ),
-        (
-            f"UNWIND $rows AS g MATCH (n:{kind.label} {{id: g.id}}) "
+            "n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now "
+            "RETURN collect({id: g.id, element: elementId(n)}) AS rows",
+            {"rows": [_state_row(kind, p) for p in created], "now": now},
+        )
+        tx.remember(made)
+    elements = await tx.element_ids_of(kind.label, (p.id for p in plans))
+    updated = [
+        {**_state_row(kind, p), "element": elements[p.id]}
+        for p in changed
+        if not p.created and p.id in elements
+    ]
+    if updated:
+        await tx.run(
+            f"UNWIND $rows AS g MATCH (n:{kind.label}) WHERE elementId(n) = g.element "
             "SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now",
-            [p for p in changed if not p.created],
-        ),
-    ):
-        if group:
-            rows = [
-                {
-                    "id": p.id,
-                    "props": properties_of(kind, p.state),
-                    "state": canonical_json(p.state),
-                }
-                for p in group
-            ]
-            await tx.run(statement, {"rows": rows, "now": now})
+            {"rows": updated, "now": now},
+        )
     for slot in kind.slots:
         touched = [
             p for p in changed if p.created or p.state.get(slot.name) != p.base.get(slot.name)
@@ -546,12 +584,22 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
     await _write_events(tx, kind, changed, now)
 
 
+def _state_row(kind: Kind, plan: _Plan) -> dict[str, Any]:
+    return {
+        "id": plan.id,
+        "props": properties_of(kind, plan.state),
+        "state": canonical_json(plan.state),
+    }
+
+
 async def _write_sources(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.datetime) -> None:
     latest: dict[tuple[str, str], tuple[dict[str, Any], bool]] = {}
     for plan in plans:
+        if plan.id not in tx.element_ids:
+            continue
         for delivery, payload, digest, known in plan.sources:
             row = {
-                "golden": plan.id,
+                "golden": tx.element_ids[plan.id],
                 "id": new_id(),
                 "system": delivery.system,
                 "key": delivery.key,
@@ -563,7 +611,7 @@ async def _write_sources(tx: Transaction, kind: Kind, plans: list[_Plan], now: d
     new = [row for row, known in latest.values() if not known]
     if new:
         await tx.run(
-            f"UNWIND $rows AS s MATCH (n:{kind.label} {{id: s.golden}}) "
+            f"UNWIND $rows AS s MATCH (n:{kind.label}) WHERE elementId(n) = s.golden "
             "CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) "
             "SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now "
             "CREATE (r)-[:SOURCE_OF]->(n)",
@@ -572,7 +620,7 @@ async def _write_sources(tx: Transaction, kind: Kind, plans: list[_Plan], now: d
     known_rows = [row for row, known in latest.values() if known]
     if known_rows:
         await tx.run(
-            f"UNWIND $rows AS s MATCH (n:{kind.label} {{id: s.golden}}) "
+            f"UNWIND $rows AS s MATCH (n:{kind.label}) WHERE elementId(n) = s.golden "
             "MATCH (r:SourceRecord {entity: $label, system: s.system, key: s.key}) "
             "SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now "
             "WITH r, n OPTIONAL MATCH (r)-[old:SOURCE_OF]->(other) WHERE other.id <> n.id "

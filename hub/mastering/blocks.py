@@ -45,7 +45,7 @@ _LINK = (
 )
 
 _REMEMBER = (
-    "UNWIND $rows AS r MATCH (p:BusinessPartner {id: r.id}) "
+    "UNWIND $rows AS r MATCH (p:BusinessPartner) WHERE elementId(p) = r.element "
     "WITH p, r, coalesce(p.matchKeys, []) AS known "
     "SET p.matchKeys = known + [k IN r.keys WHERE NOT k IN known]"
 )
@@ -94,7 +94,14 @@ async def link(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
         return
     rows = [{"key": key, "ids": ids} for key, ids in sorted(by_key.items())]
     await tx.run(_LINK, {"rows": rows, "cap": rules.MAX_BLOCK + 1})
-    await tx.run(_REMEMBER, {"rows": [{"id": pid, "keys": keys} for pid, keys in partners if keys]})
+    elements = await tx.element_ids_of("BusinessPartner", (pid for pid, keys in partners if keys))
+    rows = [
+        {"element": elements[pid], "keys": keys}
+        for pid, keys in partners
+        if keys and pid in elements
+    ]
+    if rows:
+        await tx.run(_REMEMBER, {"rows": rows})
 
 
 async def hand_over(tx: Transaction, merged: str, survivor: str) -> None:

@@ -63,9 +63,10 @@ UNWIND $ids AS id
 MATCH (c:BusinessPartner {id: id})
 WHERE c.mergedInto IS NULL
 WITH c, [(c)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads
-RETURN c.id AS id, c.state AS state, c.version AS version,
-       CASE WHEN size(payloads) > 1 OR c.overrides IS NOT NULL THEN payloads ELSE [] END
-       AS payloads
+RETURN collect({
+    id: c.id, element: elementId(c), state: c.state, version: c.version,
+    payloads: CASE WHEN size(payloads) > 1 OR c.overrides IS NOT NULL THEN payloads ELSE [] END
+}) AS rows
 """
 
 
@@ -81,7 +82,7 @@ def closest(shared: Counter[str]) -> list[str]:
 _TERMS = """
 UNWIND $terms AS t
 OPTIONAL MATCH (x:MatchTerm {term: t})
-RETURN t AS term, x.count AS count
+RETURN collect({term: t, count: x.count}) AS rows
 """
 
 
@@ -115,7 +116,7 @@ class Frequencies:
 
 async def read_frequencies(tx: Transaction, profiles: list[Profile]) -> Frequencies:
     wanted = sorted({t for p in profiles for t in terms(p)} | {_ALL})
-    rows = await tx.run(_TERMS, {"terms": wanted})
+    rows = await tx.collected(_TERMS, {"terms": wanted})
     return Frequencies({r["term"]: r["count"] or 0 for r in rows})
 
 
@@ -209,7 +210,9 @@ class GraphMatcher:
         raw: dict[str, tuple[str, int]] = {}
         if not ids:
             return stored, raw
-        for row in await tx.run(_CANDIDATES, {"ids": ids}):
+        found = await tx.collected(_CANDIDATES, {"ids": ids})
+        tx.remember(found)
+        for row in found:
             if row["state"]:
                 whole = profile_of_json(row["state"])
                 views = (completed(profile_of_json(t), whole) for t in row["payloads"] or [])

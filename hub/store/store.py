@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import neo4j
@@ -56,16 +56,53 @@ async def _records(result: neo4j.AsyncResult) -> list[Record]:
 
 
 class Transaction:
-    """A managed transaction that counts the statements it sends."""
+    """A managed transaction that counts the statements it sends.
+
+    It also keeps the element ids of the records its statements met, by hub id: a later
+    statement of the same transaction finds a record by ``elementId(n) = ...`` in a fraction
+    of the time the id index takes (a direct record load on ArcadeDB, a seek on Neo4j).
+    Element ids are only stable within one transaction, so each attempt starts empty.
+    """
 
     def __init__(self, tx: neo4j.AsyncManagedTransaction, store: Store) -> None:
         self._tx = tx
         self._store = store
+        self.element_ids: dict[str, str] = {}
 
     async def run(self, cypher: str, params: Params | None = None) -> list[Record]:
         self._store.count(cypher)
         result = await self._tx.run(cypher, dict(params or {}))
         return await _records(result)
+
+    async def collected(self, cypher: str, params: Params | None = None) -> list[Record]:
+        """The rows of a statement that returns them as one list, ``RETURN collect({...}) AS
+        rows``: the driver's cost is per record, so a batch's answer is cheapest as one."""
+        found = await self.run(cypher, params)
+        return list(found[0]["rows"]) if found else []
+
+    def remember(self, rows: Iterable[Record], id_key: str = "id", key: str = "element") -> None:
+        """Keep the element ids that ``rows`` carry next to hub ids (None is skipped)."""
+        for row in rows:
+            if row.get(key) is not None and row.get(id_key) is not None:
+                self.element_ids[row[id_key]] = row[key]
+
+    async def element_ids_of(self, label: str, ids: Iterable[str]) -> dict[str, str]:
+        """The element ids of the ``label`` records among ``ids``, looking up those not met
+        yet in one statement; an id without a record has none.
+
+        Callers drop rows without an element id rather than send a null: ArcadeDB answers
+        ``elementId(n) = null`` by scanning every record. It also ignores the label in such
+        a lookup, so an element id is only ever used for the record it was read from.
+        """
+        missing = sorted({i for i in ids if i not in self.element_ids})
+        if missing:
+            rows = await self.run(
+                f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) "
+                "RETURN n.id AS id, elementId(n) AS element",
+                {"ids": missing},
+            )
+            self.remember(rows)
+        return self.element_ids
 
 
 class Store:
