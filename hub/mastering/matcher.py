@@ -163,10 +163,23 @@ def _decide(best: MatchDecision) -> MatchDecision:
 class GraphMatcher:
     """Matches partner deliveries against the graph; see the module documentation."""
 
+    def __init__(self) -> None:
+        # The batch's profiles by the canonical text of their state: a delivery is profiled
+        # when it is matched and its values again when they are recorded.
+        self._profiles: dict[str, Profile] = {}
+
+    def _profile(self, state: State) -> Profile:
+        text = encoding.canonical(state, default=str)
+        found = self._profiles.get(text)
+        if found is None:
+            found = self._profiles[text] = profile(state)
+        return found
+
     async def match(
         self, tx: Transaction, kind: Kind, states: list[State], now: dt.datetime
     ) -> list[MatchDecision]:
-        profiles = [profile(state) for state in states]
+        self._profiles.clear()  # one batch's worth, whoever keeps the matcher
+        profiles = [self._profile(state) for state in states]
         keys = [blocking_keys(p) for p in profiles]
         by_key = await blocks.read(tx, sorted({k for ks in keys for k in ks}), lock_at=now)
         chosen = [
@@ -231,8 +244,10 @@ class GraphMatcher:
     ) -> None:
         """After the write: link the partners' blocking keys, count the delivered values and
         queue the candidates."""
-        await blocks.link(tx, [(pid, blocking_keys(profile(state))) for pid, state in changed])
-        await count_terms(tx, [profile(state) for state in delivered])
+        await blocks.link(
+            tx, [(pid, blocking_keys(self._profile(state))) for pid, state in changed]
+        )
+        await count_terms(tx, [self._profile(state) for state in delivered])
         for left, right, decision in queued:
             decision.candidate = await propose(tx, left, right, decision, now)
 
