@@ -68,7 +68,9 @@ class _Weigher:
                 weight = rules.DISAGREE[name]  # Li and Liu are two names, not a typo
             else:
                 kind = rules.TERM_FEATURES[name]
-                share = max(self.frequency(kind, left), self.frequency(kind, right))
+                share = self.frequency(kind, left)
+                if right != left:
+                    share = max(share, self.frequency(kind, right))
                 if share > 0:
                     weight = min(weight, math.log2(rules.M_EXACT / share))
         return Feature(name, similarity, weight, left, right)
@@ -153,11 +155,10 @@ def _shared(name: str, a: frozenset[str], b: frozenset[str]) -> list[Feature]:
     return [Feature(name, 1.0, _weight(name, 1.0) * min(len(common), 2), shown, shown)]
 
 
-def _place_weight(features: tuple[Feature, ...]) -> float:
+def _place_weight(by_name: dict[str, Feature]) -> float:
     """Street, number, postal code and city as one piece of evidence: the same street with
     another house number is a neighbour; a postal code and its city say the same thing."""
-    by_name = {f.feature: f for f in features if f.feature in rules.PLACE_FEATURES}
-    total = sum(f.weight for f in by_name.values())
+    total = sum(f.weight for name, f in by_name.items() if name in rules.PLACE_FEATURES)
     postal, city = by_name.get("postalCode"), by_name.get("city")
     if postal and city and postal.weight > 0 and city.weight > 0:
         total -= min(postal.weight, city.weight)
@@ -199,15 +200,17 @@ def compare(a: Profile, b: Profile, frequency: Frequency = _unknown) -> Verdict:
     found = tuple(features)
     if a.tax and a.tax == b.tax and a.country and a.country == b.country:
         return Verdict(1.0, found, f"same tax number {a.tax} in the same country")
-    place = _place_weight(found)
+    by_name = {f.feature: f for f in found}
+    place = _place_weight(by_name)
     other = sum(f.weight for f in found if f.feature not in rules.PLACE_FEATURES)
     score = round(_probability(rules.PRIOR + other + min(place, rules.PLACE_CAP)), 4)
-    return _ceiling(score, found) or Verdict(score, found)
+    return _ceiling(score, found, by_name) or Verdict(score, found)
 
 
-def _ceiling(score: float, found: tuple[Feature, ...]) -> Verdict | None:
+def _ceiling(
+    score: float, found: tuple[Feature, ...], by_name: dict[str, Feature]
+) -> Verdict | None:
     """The verdict when a rule caps the score below what the weights say, else None."""
-    by_name = {f.feature: f for f in found}
     birth, first = by_name.get("birthDate"), by_name.get("firstName")
     ceiling = rules.BIRTH_DATE_CEILING
     if birth is not None and birth.similarity == 0.0 and ceiling is not None and score > ceiling:
