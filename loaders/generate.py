@@ -32,63 +32,49 @@ from loaders.pdf import text_pdf
 
 Row = dict[str, Any]
 
-DE_FIRST = [
-    "Anna",
-    "Lukas",
-    "Marie",
-    "Jonas",
-    "Sophie",
-    "Felix",
-    "Lena",
-    "Paul",
-    "Jürgen",
-    "Käthe",
-    "Björn",
-    "Sören",
-    "Hannah",
-    "Maximilian",
-    "Greta",
-    "Leon",
-]
-DE_LAST = [
-    "Müller",
-    "Schmidt",
-    "Schneider",
-    "Fischer",
-    "Weber",
-    "Meyer",
-    "Wagner",
-    "Becker",
-    "Schulz",
-    "Hoffmann",
-    "Schröder",
-    "Krüger",
-    "Weiß",
-    "Groß",
-    "Köhler",
-    "Lößner",
-]
-DE_STREETS = [
-    "Hauptstraße",
-    "Bahnhofstraße",
-    "Gartenstraße",
-    "Schillerstraße",
-    "Goethestraße",
-    "Lindenallee",
-    "Am Marktplatz",
-    "Mühlenweg",
-    "Königstraße",
-    "Rosenstraße",
-]
+
+def _listed(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",")]
+
+
+# Enough names, streets and postal codes that a 100,000-partner world looks like a customer
+# base spread over a country, not a few thousand neighbours: in a world of a few streets in
+# one postal code per city, every house number would hold dozens of strangers.
+DE_FIRST = _listed(
+    "Anna, Lukas, Marie, Jonas, Sophie, Felix, Lena, Paul, Jürgen, Käthe, Björn, Sören, Hannah, "
+    "Maximilian, Greta, Leon, Emma, Mia, Ben, Elias, Noah, Luisa, Clara, Jakob, Emil, Ida, Theo, "
+    "Frieda, Moritz, Jörg, Uwe, Renate, Sabine, Thomas, Andreas, Petra, Monika, Stefan, Ursula, "
+    "Michael"
+)
+DE_LAST = _listed(
+    "Müller, Schmidt, Schneider, Fischer, Weber, Meyer, Wagner, Becker, Schulz, Hoffmann, "
+    "Schröder, Krüger, Weiß, Groß, Köhler, Lößner, Koch, Richter, Klein, Wolf, Schäfer, "
+    "Neumann, Schwarz, Zimmermann, Braun, Hofmann, Hartmann, Lange, Schmitt, Werner, Krause, "
+    "Meier, Lehmann, Schmid, Böhm, Jäger, Vogel, Friedrich, Keller, Günther"
+)
+DE_STREETS = _listed(
+    "Hauptstraße, Bahnhofstraße, Gartenstraße, Schillerstraße, Goethestraße, "
+    "Lindenallee, Am Marktplatz, Mühlenweg, Königstraße, Rosenstraße, Dorfstraße, "
+    "Schulstraße, Birkenweg, Kirchstraße, Bergstraße, Waldstraße, Ringstraße, "
+    "Poststraße, Friedrichstraße, Parkstraße, Wiesenweg, Feldstraße, Lessingstraße, "
+    "Blumenstraße, Mozartstraße, Eichendorffstraße, Beethovenstraße, Uhlandstraße, "
+    "Kantstraße, Amselweg, Ahornweg, Tulpenweg, Marktstraße, Industriestraße, "
+    "Talstraße, Sonnenstraße, Kastanienallee, Brunnenstraße, Jahnstraße, Am Anger"
+)
+# Cities with the span of their postal codes.
 DE_CITIES = [
-    ("80331", "München"),
-    ("10115", "Berlin"),
-    ("20095", "Hamburg"),
-    ("50667", "Köln"),
-    ("60311", "Frankfurt am Main"),
-    ("70173", "Stuttgart"),
-    ("04109", "Leipzig"),
-    ("90402", "Nürnberg"),
+    ("München", 80331, 81929),
+    ("Berlin", 10115, 14199),
+    ("Hamburg", 20095, 22769),
+    ("Köln", 50667, 51149),
+    ("Frankfurt am Main", 60306, 60599),
+    ("Stuttgart", 70173, 70629),
+    ("Leipzig", 4103, 4357),
+    ("Nürnberg", 90402, 90491),
+    ("Dresden", 1067, 1328),
+    ("Hannover", 30159, 30669),
+    ("Düsseldorf", 40210, 40629),
+    ("Bremen", 28195, 28779),
 ]
 DE_TRADES = ["Autohaus", "Spedition", "Logistik", "Bau", "Elektro", "Fuhrpark"]
 DE_FORMS = ["GmbH", "AG", "GmbH & Co. KG"]
@@ -101,6 +87,14 @@ CN_SURNAMES = [
     ("杨", "Yang"),
     ("黄", "Huang"),
     ("赵", "Zhao"),
+    ("吴", "Wu"),
+    ("周", "Zhou"),
+    ("徐", "Xu"),
+    ("孙", "Sun"),
+    ("马", "Ma"),
+    ("朱", "Zhu"),
+    ("胡", "Hu"),
+    ("郭", "Guo"),
 ]
 CN_GIVEN = [
     ("伟", "Wei"),
@@ -113,15 +107,46 @@ CN_GIVEN = [
     ("洋", "Yang"),
     ("艳", "Yan"),
     ("杰", "Jie"),
+    ("军", "Jun"),
+    ("勇", "Yong"),
+    ("霞", "Xia"),
+    ("平", "Ping"),
+    ("刚", "Gang"),
+    ("秀英", "Xiuying"),
+    ("桂英", "Guiying"),
+    ("建华", "Jianhua"),
+    ("晓明", "Xiaoming"),
+    ("丽娟", "Lijuan"),
 ]
+# Cities with the span of their postal codes (a code per district, in steps of 100 here).
 CN_CITIES = [
-    ("200000", "上海"),
-    ("100000", "北京"),
-    ("510000", "广州"),
-    ("518000", "深圳"),
-    ("310000", "杭州"),
+    ("上海", 200000, 202100),
+    ("北京", 100000, 102600),
+    ("广州", 510000, 511400),
+    ("深圳", 518000, 518100),
+    ("杭州", 310000, 311800),
+    ("成都", 610000, 611900),
+    ("南京", 210000, 211800),
+    ("武汉", 430000, 431400),
 ]
-CN_STREETS = ["南京路", "淮海中路", "长安街", "人民路", "中山路", "解放路"]
+CN_STREETS = [
+    "南京路",
+    "淮海中路",
+    "长安街",
+    "人民路",
+    "中山路",
+    "解放路",
+    "建设路",
+    "和平路",
+    "新华路",
+    "光明路",
+    "文化路",
+    "朝阳路",
+    "胜利路",
+    "青年路",
+    "东风路",
+    "北京路",
+]
 CN_TRADES = ["汽车服务", "物流", "租赁", "运输", "科技"]
 MAKES = [
     ("WBA", "BMW", ["X1", "X3", "320i", "520d"]),
@@ -173,13 +198,13 @@ class World:
         rng = self.rng
         if rng.random() < 0.7:
             first, last = rng.choice(DE_FIRST), rng.choice(DE_LAST)
-            postal, city = rng.choice(DE_CITIES)
+            postal, city = _place(rng, "DE")
             street, country = rng.choice(DE_STREETS), "DE"
             phone = f"+49 {rng.randint(30, 99)} {rng.randint(100000, 9999999)}"
         else:
             (s_chars, s_pinyin), (g_chars, g_pinyin) = rng.choice(CN_SURNAMES), rng.choice(CN_GIVEN)
             first, last = g_chars, s_chars
-            postal, city = rng.choice(CN_CITIES)
+            postal, city = _place(rng, "CN")
             street, country = rng.choice(CN_STREETS), "CN"
             phone = (
                 f"+86 1{rng.randint(30, 99)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
@@ -212,13 +237,13 @@ class World:
         if rng.random() < 0.7:
             trade = "Autohaus" if role == "DEALER" else rng.choice(DE_TRADES)
             name = f"{trade} {rng.choice(DE_LAST)} {rng.choice(DE_FORMS)}"
-            postal, city = rng.choice(DE_CITIES)
+            postal, city = _place(rng, "DE")
             street, country = rng.choice(DE_STREETS), "DE"
             tax = f"DE{rng.randint(100000000, 999999999)}"
         else:
-            city_code, city = rng.choice(CN_CITIES)
+            postal, city = _place(rng, "CN")
             name = f"{city}{rng.choice(CN_SURNAMES)[0]}氏{rng.choice(CN_TRADES)}有限公司"
-            postal, street, country = city_code, rng.choice(CN_STREETS), "CN"
+            street, country = rng.choice(CN_STREETS), "CN"
             tax = "91" + "".join(rng.choice(VIN_CHARS) for _ in range(16))
         row: Row = {
             "source": {"key": _crm_key(i)},
@@ -247,9 +272,7 @@ class World:
         if rng.random() < 0.5:
             street = street.replace("straße", "str.").replace("Straße", "Str.")
         if rng.random() < 0.1:
-            address["postalCode"], address["city"] = rng.choice(
-                DE_CITIES if partner.country == "DE" else CN_CITIES
-            )
+            address["postalCode"], address["city"] = _place(rng, partner.country)
         record = {
             "KUNNR": _erp_key(partner.index),
             "STRAS": f"{street} {address['houseNumber']}",
@@ -483,6 +506,15 @@ _PLATE = "ABCDEFGHKLMNPRSTUVWXYZ"
 def _plate_letters(block: int) -> str:
     """Two letters per block of 10,000 vehicles, so that every plate is different."""
     return _PLATE[block // len(_PLATE) % len(_PLATE)] + _PLATE[block % len(_PLATE)]
+
+
+def _place(rng: random.Random, country: str) -> tuple[str, str]:
+    """A postal code and its city."""
+    if country == "DE":
+        city, low, high = rng.choice(DE_CITIES)
+        return f"{rng.randint(low, high):05d}", city
+    city, low, high = rng.choice(CN_CITIES)
+    return f"{rng.randrange(low, high + 1, 100):06d}", city
 
 
 def _date(rng: random.Random, first_year: int, last_year: int) -> str:
