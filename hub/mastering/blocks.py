@@ -34,15 +34,21 @@ UNWIND $keys AS k
 MERGE (m:MatchKey {value: k})
 ON CREATE SET m.size = 0, m.members = []
 SET m.lockedAt = $now
-WITH m WHERE m.size >= $least AND m.size <= $max
-RETURN collect([m.value, m.members]) AS blocks
+RETURN collect([
+    m.value, elementId(m), CASE WHEN m.size >= $least AND m.size <= $max THEN m.members END
+]) AS blocks
 """
 
-_LINK = (
-    "UNWIND $rows AS r MERGE (m:MatchKey {value: r.key}) ON CREATE SET m.size = 0, m.members = [] "
+_ADD = (
     "WITH m, [x IN r.ids WHERE NOT x IN m.members] AS added "
     "SET m.members = (m.members + added)[..$cap], m.size = m.size + size(added)"
 )
+_LINK = (
+    "UNWIND $rows AS r MERGE (m:MatchKey {value: r.key}) ON CREATE SET m.size = 0, m.members = [] "
+    + _ADD
+)
+# Keys the writer locked in this transaction, found by element id rather than the index.
+_LINK_LOCKED = "UNWIND $rows AS r MATCH (m:MatchKey) WHERE elementId(m) = r.element " + _ADD
 
 _REMEMBER = (
     "UNWIND $rows AS r MATCH (p:BusinessPartner) WHERE elementId(p) = r.element "
@@ -65,23 +71,33 @@ _HAND_OVER = (
 )
 
 
-async def read(
-    tx: Transaction, keys: list[str], *, lock_at: dt.datetime | None = None, least: int = 1
-) -> dict[str, list[str]]:
+async def read(tx: Transaction, keys: list[str], *, least: int = 1) -> dict[str, list[str]]:
     """The partners of each block of ``keys`` with at least ``least`` and at most
-    ``MAX_BLOCK`` partners.
+    ``MAX_BLOCK`` partners."""
+    if not keys:
+        return {}
+    found = await tx.run(_READ, {"keys": keys, "least": least, "max": rules.MAX_BLOCK})
+    # One record for the whole batch: the driver's cost is per record, not per value.
+    return {key: list(ids) for row in found for key, ids in row["blocks"]}
 
-    With ``lock_at``, the reader is a writer about to create partners: a concurrent writer
-    of the same new partner must not miss it (see :mod:`hub.mastering.matcher`).
-    """
+
+async def lock(tx: Transaction, keys: list[str], at: dt.datetime) -> dict[str, list[str]]:
+    """:func:`read` for a writer about to create partners, after taking each key's lock
+    (creating the keys not there yet): a concurrent writer of the same new partner must not
+    miss it (see :mod:`hub.mastering.matcher`). The transaction remembers the keys' element
+    ids, by value, for :func:`link`."""
     if not keys:
         return {}
     found = await tx.run(
-        _READ if lock_at is None else _LOCK_AND_READ,
-        {"keys": keys, "now": lock_at, "least": least, "max": rules.MAX_BLOCK},
+        _LOCK_AND_READ, {"keys": keys, "now": at, "least": 1, "max": rules.MAX_BLOCK}
     )
-    # One record for the whole batch: the driver's cost is per record, not per value.
-    return {key: list(ids) for row in found for key, ids in row["blocks"]}
+    blocks: dict[str, list[str]] = {}
+    for row in found:
+        for key, element, ids in row["blocks"]:
+            tx.element_ids[key] = element  # a key's value has a colon, a hub id never
+            if ids is not None:
+                blocks[key] = list(ids)
+    return blocks
 
 
 async def link(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
@@ -92,8 +108,13 @@ async def link(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
             by_key[key].append(partner_id)
     if not by_key:
         return
-    rows = [{"key": key, "ids": ids} for key, ids in sorted(by_key.items())]
-    await tx.run(_LINK, {"rows": rows, "cap": rules.MAX_BLOCK + 1})
+    known, cap = tx.element_ids, rules.MAX_BLOCK + 1
+    rows = [{"element": known[k], "ids": ids} for k, ids in sorted(by_key.items()) if k in known]
+    if rows:
+        await tx.run(_LINK_LOCKED, {"rows": rows, "cap": cap})
+    rows = [{"key": k, "ids": ids} for k, ids in sorted(by_key.items()) if k not in known]
+    if rows:
+        await tx.run(_LINK, {"rows": rows, "cap": cap})
     elements = await tx.element_ids_of("BusinessPartner", (pid for pid, keys in partners if keys))
     rows = [
         {"element": elements[pid], "keys": keys}

@@ -181,7 +181,7 @@ class GraphMatcher:
         self._profiles.clear()  # one batch's worth, whoever keeps the matcher
         profiles = [self._profile(state) for state in states]
         keys = [blocking_keys(p) for p in profiles]
-        by_key = await blocks.read(tx, sorted({k for ks in keys for k in ks}), lock_at=now)
+        by_key = await blocks.lock(tx, sorted({k for ks in keys for k in ks}), now)
         chosen = [
             closest(Counter(chain.from_iterable(by_key.get(k, ()) for k in my_keys)))
             for my_keys in keys

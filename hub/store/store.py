@@ -58,9 +58,10 @@ async def _records(result: neo4j.AsyncResult) -> list[Record]:
 class Transaction:
     """A managed transaction that counts the statements it sends.
 
-    It also keeps the element ids of the records its statements met, by hub id: a later
-    statement of the same transaction finds a record by ``elementId(n) = ...`` in a fraction
-    of the time the id index takes (a direct record load on ArcadeDB, a seek on Neo4j).
+    It also keeps the element ids of the records its statements met, by hub id (blocking
+    keys by their value, see :mod:`hub.mastering.blocks`): a later statement of the same
+    transaction finds a record by ``elementId(n) = ...`` in a fraction of the time the id
+    index takes (a direct record load on ArcadeDB, a seek on Neo4j).
     Element ids are only stable within one transaction, so each attempt starts empty.
     """
 
