@@ -26,7 +26,9 @@ from hub.domain import deliveries, kinds, service
 from hub.domain import problems as codes
 from hub.domain.files import FileStore, FileTooLarge
 from hub.domain.problems import Problem
+from hub.domain.references import refs_in
 from hub.domain.upsert import Delivery, Outcome
+from hub.mastering.matcher import GraphMatcher
 from hub.store import Store
 from loaders.formats import READERS, Line, read
 
@@ -199,6 +201,8 @@ class Loader:
         self.progress = progress or (lambda _: None)
         self.summary = Summary()
         self._deferred: list[_Pending] = []
+        # One matcher for the whole load: it keeps the profiles made while reading.
+        self._matcher = GraphMatcher()
 
     async def load(
         self, paths: Iterable[Path | tuple[str, Path]], kind: str | None = None
@@ -290,6 +294,9 @@ class Loader:
         if problems or delivery is None:
             return None, problems
         _ = delivery.digest  # hashed here, in the thread, not in the transaction
+        kind = kinds.KINDS[label]
+        if kind.matched and not refs_in(delivery.values):
+            self._matcher.prepare(kind.merge({}, delivery.values))
         return delivery, []
 
     def _store_file(self, row: dict[str, Any], folder: Path) -> Problem | None:
@@ -312,8 +319,12 @@ class Loader:
 
     async def _write(self, batch: list[_Pending], *, defer: bool) -> None:
         label = batch[0].label
+        kind = kinds.KINDS[label]
         outcomes = await service.upsert_batch(
-            self.store, kinds.KINDS[label], [p.delivery for p in batch]
+            self.store,
+            kind,
+            [p.delivery for p in batch],
+            matcher=self._matcher if kind.matched else None,
         )
         for pending, outcome in zip(batch, outcomes, strict=True):
             self._count(pending, outcome, defer=defer)

@@ -15,7 +15,7 @@ from hub.domain import deliveries, kinds, service
 from hub.domain.ids import from_global
 from hub.mastering import normalize as norm
 from hub.mastering.compare import compare
-from hub.mastering.matcher import Frequencies, ProfileCache
+from hub.mastering.matcher import Frequencies, GraphMatcher, ProfileCache
 from hub.mastering.profile import blocking_keys, completed, profile
 from tests.harness import RunningHub
 
@@ -245,6 +245,21 @@ def test_profile_cache_keeps_the_recently_used_and_never_grows_past_its_size() -
     assert cache(texts[0]) is first
     again = cache(texts[1])
     assert again == bauer and again is not bauer  # read again after its eviction
+
+
+def test_profiles_prepared_in_another_thread_are_used_and_bounded() -> None:
+    matcher = GraphMatcher(remembered=3)
+    states = [{"kind": "PERSON", "lastName": f"Name{i}", "firstName": "Ada"} for i in range(5)]
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(matcher.prepare, states[:2]))
+    prepared = matcher._profiled(dict(states[0]))  # an equal state: the prepared profile
+    assert prepared is matcher._profiled(states[0])
+    assert prepared[1] == blocking_keys(prepared[0])
+    for state in states[2:]:
+        matcher.prepare(state)
+    assert len(matcher._profiles) == 3  # the oldest went first
+    assert matcher._profiled(states[0]) is not prepared
+    assert matcher._profiled(states[0]) == prepared
 
 
 def test_blocking_keys_are_linked_once_and_counted_exactly(hub: RunningHub) -> None:

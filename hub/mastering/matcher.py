@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import chain
@@ -163,24 +164,40 @@ def _decide(best: MatchDecision) -> MatchDecision:
 class GraphMatcher:
     """Matches partner deliveries against the graph; see the module documentation."""
 
-    def __init__(self) -> None:
-        # The batch's profiles by the canonical text of their state: a delivery is profiled
-        # when it is matched and its values again when they are recorded.
-        self._profiles: dict[str, Profile] = {}
+    def __init__(self, remembered: int = 16384) -> None:
+        # Recent profiles and their blocking keys by the canonical text of their state: a
+        # delivery is profiled when it is matched and its values again when they are
+        # recorded, and a loader profiles the next batch in its reading thread.
+        self._profiles: dict[str, tuple[Profile, list[str]]] = {}
+        self._remembered = remembered
+        self._lock = threading.Lock()
+
+    def prepare(self, state: State) -> None:
+        """Profile a state before its batch is matched; safe from another thread."""
+        self._profiled(state)
+
+    def _profiled(self, state: State) -> tuple[Profile, list[str]]:
+        text = encoding.canonical(state, default=str)
+        with self._lock:
+            found = self._profiles.get(text)
+        if found is None:
+            made = profile(state)
+            found = (made, blocking_keys(made))
+            with self._lock:
+                if len(self._profiles) >= self._remembered:
+                    del self._profiles[next(iter(self._profiles))]
+                self._profiles[text] = found
+        return found
 
     def _profile(self, state: State) -> Profile:
-        text = encoding.canonical(state, default=str)
-        found = self._profiles.get(text)
-        if found is None:
-            found = self._profiles[text] = profile(state)
-        return found
+        return self._profiled(state)[0]
 
     async def match(
         self, tx: Transaction, kind: Kind, states: list[State], now: dt.datetime
     ) -> list[MatchDecision]:
-        self._profiles.clear()  # one batch's worth, whoever keeps the matcher
-        profiles = [self._profile(state) for state in states]
-        keys = [blocking_keys(p) for p in profiles]
+        profiled = [self._profiled(state) for state in states]
+        profiles = [p for p, _ in profiled]
+        keys = [k for _, k in profiled]
         by_key = await blocks.lock(tx, sorted({k for ks in keys for k in ks}), now)
         chosen = [
             closest(Counter(chain.from_iterable(by_key.get(k, ()) for k in my_keys)))
@@ -244,9 +261,7 @@ class GraphMatcher:
     ) -> None:
         """After the write: link the partners' blocking keys, count the delivered values and
         queue the candidates."""
-        await blocks.link(
-            tx, [(pid, blocking_keys(self._profile(state))) for pid, state in changed]
-        )
+        await blocks.link(tx, [(pid, self._profiled(state)[1]) for pid, state in changed])
         await count_terms(tx, [self._profile(state) for state in delivered])
         for left, right, decision in queued:
             decision.candidate = await propose(tx, left, right, decision, now)

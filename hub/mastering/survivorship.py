@@ -34,6 +34,8 @@ class Lineage:
 def _ranked(attribute: str, sources: list[SourceValues]) -> list[SourceValues]:
     """Most trusted first, then the latest, then the most complete (stable sorts, last key
     first)."""
+    if len(sources) < 2:  # most attributes of most records: nothing to rank
+        return sources
     order = rules.TRUST.get(attribute, rules.DEFAULT_TRUST)
 
     def trust(source: SourceValues) -> int:
