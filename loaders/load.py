@@ -201,8 +201,9 @@ class Loader:
         self.progress = progress or (lambda _: None)
         self.summary = Summary()
         self._deferred: list[_Pending] = []
-        # One matcher for the whole load: it keeps the profiles made while reading.
-        self._matcher = GraphMatcher()
+        # One matcher for the whole load: it keeps the profiles made while reading, enough
+        # for the batch being written, its states as recorded and the batch read ahead.
+        self._matcher = GraphMatcher(remembered=4 * batch_size)
 
     async def load(
         self, paths: Iterable[Path | tuple[str, Path]], kind: str | None = None

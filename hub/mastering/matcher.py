@@ -164,7 +164,7 @@ def _decide(best: MatchDecision) -> MatchDecision:
 class GraphMatcher:
     """Matches partner deliveries against the graph; see the module documentation."""
 
-    def __init__(self, remembered: int = 16384) -> None:
+    def __init__(self, remembered: int = 4096) -> None:
         # Recent profiles and their blocking keys by the canonical text of their state: a
         # delivery is profiled when it is matched and its values again when they are
         # recorded, and a loader profiles the next batch in its reading thread.
