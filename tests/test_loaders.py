@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from hub.store import Transaction
 from loaders.formats import unflatten
 from loaders.load import Loader, Summary
 from tests.harness import RunningHub, hub_command, ok, vin_for
@@ -228,3 +229,39 @@ def test_the_same_source_key_twice_in_one_batch_makes_one_record(
     node = data["businessPartners"]["edges"][0]["node"]
     assert node["email"] == f"new-{unique.lower()}@example.com"
     assert node["sources"] == [{"key": f"{unique}-0"}]
+
+
+def test_records_named_many_times_in_a_batch_are_looked_up_once_and_each_linked(
+    hub: RunningHub, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_ndjson(tmp_path / "partners.ndjson", partners(unique, 3))
+    (tmp_path / "vehicles.csv").write_text(
+        "source.key,vin,make,owner.source.key,dealer.source.key\n"
+        + "".join(
+            f"V{i}-{unique},{vin_for(unique, i)},BMW,{unique}-{i % 2},{unique}-2\n"
+            for i in range(6)
+        )
+    )
+    sent: list[list[Any]] = []
+    run = Transaction.run
+
+    async def spy(self: Transaction, cypher: str, params: Any = None) -> Any:
+        if params and "refs" in params:
+            sent.append(list(params["refs"]))
+        return await run(self, cypher, params)
+
+    monkeypatch.setattr(Transaction, "run", spy)
+    summary = load(hub, tmp_path, [tmp_path])
+    assert summary.counts["Vehicle"]["created"] == 6
+    by_source = [refs for refs in sent if refs and "key" in refs[0]]
+    assert sorted(r["key"] for r in by_source[-1]) == [f"{unique}-{i}" for i in range(3)]
+    for i in range(6):
+        vehicle = ok(
+            hub,
+            '{ vehicle(vin: "%s") { owner { lastName } dealer { lastName } } }'
+            % vin_for(unique, i),
+        )["vehicle"]
+        assert vehicle == {
+            "owner": {"lastName": f"L{unique}{i % 2}"},
+            "dealer": {"lastName": f"L{unique}2"},
+        }

@@ -7,6 +7,7 @@ them, for a whole batch at once, with :class:`Target` values or reports a Proble
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,6 +173,32 @@ async def _by_source(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, 
     return found
 
 
+LookUp = Callable[[Transaction, list[tuple[int, Ref]]], Awaitable[dict[int, list[Target]]]]
+
+
+async def _each_once(
+    tx: Transaction, look_up: LookUp, refs: list[tuple[int, Ref]]
+) -> dict[int, list[Target]]:
+    """``look_up`` for each record named, once: in a batch of vehicles half the references
+    name a dealer or an owner named before, and every lookup is an index seek and a hop."""
+    first: dict[tuple[Any, ...], int] = {}
+    repeats: dict[int, list[int]] = defaultdict(list)
+    distinct = []
+    for index, ref in refs:
+        named = (ref.label, ref.id, ref.natural, ref.system, ref.key)
+        if named in first:
+            repeats[first[named]].append(index)
+        else:
+            first[named] = index
+            distinct.append((index, ref))
+    found = await look_up(tx, distinct)
+    for index, others in repeats.items():
+        if index in found:
+            for other in others:
+                found[other] = found[index]
+    return found
+
+
 async def resolve(tx: Transaction, values: list[Any]) -> list[tuple[Any, list[Problem]]]:
     """Resolve every Ref inside each of ``values``; return each with its problems."""
     per_value = [refs_in(v) for v in values]
@@ -191,12 +218,9 @@ async def resolve(tx: Transaction, values: list[Any]) -> list[tuple[Any, list[Pr
             way = "id" if ref.id is not None else "natural" if ref.natural else "source"
             pending[way].append((index, ref))
     hits: dict[int, list[Target]] = {}
-    if pending["id"]:
-        hits.update(await _by_id(tx, pending["id"]))
-    if pending["natural"]:
-        hits.update(await _by_natural_key(tx, pending["natural"]))
-    if pending["source"]:
-        hits.update(await _by_source(tx, pending["source"]))
+    for way, look_up in (("id", _by_id), ("natural", _by_natural_key), ("source", _by_source)):
+        if pending[way]:
+            hits.update(await _each_once(tx, look_up, pending[way]))
     resolved: dict[int, Target] = {}
     for index, ref in enumerate(flat):
         judged = _judge(ref, hits.get(index, []))
