@@ -519,27 +519,54 @@ async def _write_items(tx: Transaction, plans: list[_Plan]) -> None:
             "DETACH DELETE old",
             {"rows": replaced},
         )
-    await tx.run(
-        "UNWIND $rows AS c MATCH (n:Contract) WHERE elementId(n) = c.element "
-        "UNWIND c.items AS item "
-        "MERGE (i:ContractItem {uiid: item.uiid}) SET i += item.props "
-        "MERGE (n)-[:HAS_ITEM]->(i) "
-        "WITH i OPTIONAL MATCH (i)-[r:COVERS]->(:Vehicle) DELETE r",
-        {"rows": rows},
+    # A new contract's items are created outright unless an item of its UIID is stored:
+    # merging each item, and looking for coverage to replace, is for contracts that change.
+    new = [row for row, plan in zip(rows, plans, strict=True) if plan.created]
+    stored = set(
+        await tx.collected(
+            "UNWIND $uiids AS u MATCH (i:ContractItem {uiid: u}) RETURN collect(u) AS rows",
+            {"uiids": [u for row in new for u in row["uiids"]]},
+        )
+        if new
+        else ()
     )
+    fresh = [row for row in new if not stored.intersection(row["uiids"])]
+    created_outright = {id(row) for row in fresh}
+    merged = [row for row in rows if id(row) not in created_outright]
+    elements: dict[str, str] = {}
+    if fresh:
+        made = await tx.collected(
+            "UNWIND $rows AS c MATCH (n:Contract) WHERE elementId(n) = c.element "
+            "UNWIND c.items AS item CREATE (n)-[:HAS_ITEM]->(i:ContractItem) "
+            "SET i += item.props, i.uiid = item.uiid "
+            "RETURN collect({uiid: i.uiid, element: elementId(i)}) AS rows",
+            {"rows": fresh},
+        )
+        elements.update((row["uiid"], row["element"]) for row in made)
+    if merged:
+        found = await tx.collected(
+            "UNWIND $rows AS c MATCH (n:Contract) WHERE elementId(n) = c.element "
+            "UNWIND c.items AS item "
+            "MERGE (i:ContractItem {uiid: item.uiid}) SET i += item.props "
+            "MERGE (n)-[:HAS_ITEM]->(i) "
+            "WITH i OPTIONAL MATCH (i)-[r:COVERS]->(:Vehicle) DELETE r "
+            "WITH DISTINCT i RETURN collect({uiid: i.uiid, element: elementId(i)}) AS rows",
+            {"rows": merged},
+        )
+        elements.update((row["uiid"], row["element"]) for row in found)
     vehicles = await tx.element_ids_of(
         "Vehicle", (v for row in rows for item in row["items"] for v in item["covered"])
     )
     links = [
-        {"uiid": item["uiid"], "vehicle": vehicles[vehicle]}
+        {"item": elements[item["uiid"]], "vehicle": vehicles[vehicle]}
         for row in rows
         for item in row["items"]
         for vehicle in item["covered"]
-        if vehicle in vehicles
+        if vehicle in vehicles and item["uiid"] in elements
     ]
     if links:
         await tx.run(
-            "UNWIND $links AS l MATCH (i:ContractItem {uiid: l.uiid}) "
+            "UNWIND $links AS l MATCH (i:ContractItem) WHERE elementId(i) = l.item "
             "MATCH (v:Vehicle) WHERE elementId(v) = l.vehicle CREATE (i)-[:COVERS]->(v)",
             {"links": links},
         )
