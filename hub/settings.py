@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         default="2g",
         description="Maximum JVM heap of the embedded store, e.g. 512m or 4g.",
     )
+    embedded_jvm_options: str = Field(
+        default="-XX:+UseParallelGC",
+        description="Further options for the embedded store's JVM, separated by spaces. The "
+        "default collector favours throughput over pause times: batches are what the embedded "
+        "store mostly serves.",
+    )
     embedded_start_timeout: float = Field(
         default=120.0, gt=0, description="Seconds to wait for the embedded store to accept Bolt."
     )
@@ -92,6 +98,16 @@ class Settings(BaseSettings):
         if not _HEAP_PATTERN.match(value):
             raise ValueError("must be a number followed by m or g, e.g. 512m or 2g")
         return value.lower()
+
+    @field_validator("embedded_jvm_options")
+    @classmethod
+    def _jvm_options_are_options(cls, value: str) -> str:
+        for option in value.split():
+            if not option.startswith("-"):
+                raise ValueError(f"{option!r} is not a JVM option: each starts with '-'")
+            if option.startswith(("-Xmx", "-cp", "-classpath", "--class-path")):
+                raise ValueError(f"{option!r} is set by the hub; the heap is HUB_EMBEDDED_HEAP")
+        return value
 
     @field_validator("neo4j_uri")
     @classmethod

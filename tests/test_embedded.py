@@ -130,6 +130,7 @@ def test_the_root_password_stays_off_the_servers_command_line(tmp_path: Path) ->
     command_line, password, answer = asyncio.run(scenario())
     assert answer == [{"ok": 1}], "the server took the password from its argument file"
     assert b"arcadedb.server.rootPath" in command_line
+    assert b"-XX:+UseParallelGC" in command_line.split(b"\0"), "HUB_EMBEDDED_JVM_OPTIONS"
     assert password.encode() not in command_line
     assert not (tmp_path / "jvm-secrets.args").exists()
 

@@ -42,6 +42,8 @@ def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     [
         ("HUB_NEO4J_URI", "http://neo4j:7474", "bolt://"),
         ("HUB_EMBEDDED_HEAP", "lots", "number followed by m or g"),
+        ("HUB_EMBEDDED_JVM_OPTIONS", "UseG1GC", "'UseG1GC' is not a JVM option"),
+        ("HUB_EMBEDDED_JVM_OPTIONS", "-XX:+UseG1GC -Xmx8g", "the heap is HUB_EMBEDDED_HEAP"),
         ("HUB_PORT", "70000", "less than or equal"),
         ("HUB_LOG_LEVEL", "LOUD", "DEBUG"),
     ],

@@ -276,6 +276,7 @@ class EmbeddedServer:
             str(runtime.java),
             f"-Xmx{self._settings.embedded_heap}",
             "-XX:+ExitOnOutOfMemoryError",
+            *self._settings.embedded_jvm_options.split(),
             "-cp",
             f"{runtime.jars}{os.sep}*",
             *(f"-D{key}={value}" for key, value in options.items()),
