@@ -265,3 +265,24 @@ def test_records_named_many_times_in_a_batch_are_looked_up_once_and_each_linked(
             "owner": {"lastName": f"L{unique}{i % 2}"},
             "dealer": {"lastName": f"L{unique}2"},
         }
+
+
+def test_two_new_contracts_listing_one_uiid_in_a_batch_give_it_to_the_first(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    contracts = [
+        {
+            "source": {"key": f"K{n}-{unique}"},
+            "number": f"L{n}-{unique}",
+            "type": "SERVICE",
+            "items": [{"uiid": f"S-{unique}", "kind": "SERVICE"}],
+        }
+        for n in (1, 2)
+    ]
+    file = write_ndjson(tmp_path / "contracts.ndjson", contracts)
+    summary = load(hub, tmp_path, [file])
+    assert dict(summary.counts["Contract"]) == {"created": 1, "rejected": 1}
+    rejected = json.loads((tmp_path / "rejects.ndjson").read_text())
+    assert (rejected["line"], rejected["errors"][0]["code"]) == (2, "CONFLICT")
+    first = ok(hub, '{ contract(number: "L1-%s") { items { uiid } } }' % unique)
+    assert first["contract"]["items"] == [{"uiid": f"S-{unique}"}]

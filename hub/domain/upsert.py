@@ -383,22 +383,28 @@ async def read_origins(tx: Transaction, kind: Kind, ids: list[str]) -> Origins:
 async def _check_children(
     tx: Transaction, kind: Kind, plans: dict[str, _Plan]
 ) -> dict[str, Problem]:
-    """Contract items keep their UIID for life; one UIID cannot move to another contract."""
+    """Contract items keep their UIID for life; one UIID cannot move to another contract.
+    Within a batch, the first contract that lists a UIID has it."""
     if "items" not in kind.children:
         return {}
-    wanted = {
-        item["uiid"]: plan_id
-        for plan_id, plan in plans.items()
-        for item in plan.state.get("items", [])
-    }
+    wanted: dict[str, str] = {}
+    clashes: dict[str, Problem] = {}
+    for plan_id, plan in plans.items():
+        for item in plan.state.get("items", []):
+            if wanted.setdefault(item["uiid"], plan_id) != plan_id:
+                clashes[plan_id] = Problem(
+                    ("input", "items"),
+                    codes.CONFLICT,
+                    f"item {item['uiid']} is listed by another contract of the same batch; "
+                    "a UIID belongs to one contract",
+                )
     if not wanted:
-        return {}
+        return clashes
     rows = await tx.run(
         "UNWIND $uiids AS u MATCH (:ContractItem {uiid: u})<-[:HAS_ITEM]-(c:Contract) "
         "RETURN u AS uiid, c.id AS contract",
         {"uiids": list(wanted)},
     )
-    clashes = {}
     for row in rows:
         if row["contract"] != wanted[row["uiid"]]:
             clashes[wanted[row["uiid"]]] = Problem(
