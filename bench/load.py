@@ -12,6 +12,9 @@ Generates a world (``hub generate``), then
    driver into another fresh store, timing the batches only (the files are read first);
 3. prints both rates per kind and overall, and their ratio. Run it with two sizes to see
    whether the loader's memory stays flat as the input grows.
+
+``HUB_EMBEDDED_*`` settings (``HUB_EMBEDDED_JVM_OPTIONS``, ``HUB_EMBEDDED_HEAP``) apply to the
+stores of both sides.
 """
 
 from __future__ import annotations
@@ -128,7 +131,13 @@ def children_cpu() -> float:
 
 
 def run_loader(world: Path, data_dir: Path) -> Run:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    # The embedded store's settings (heap, JVM options) reach both sides; nothing else of
+    # the caller's hub configuration does.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("HUB_") or k.startswith("HUB_EMBEDDED_")
+    }
     env.update(HUB_DATA_DIR=str(data_dir), HUB_LOG_LEVEL="WARNING")
     command = [
         sys.executable,
