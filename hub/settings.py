@@ -105,8 +105,10 @@ class Settings(BaseSettings):
         for option in value.split():
             if not option.startswith("-"):
                 raise ValueError(f"{option!r} is not a JVM option: each starts with '-'")
-            if option.startswith(("-Xmx", "-cp", "-classpath", "--class-path")):
-                raise ValueError(f"{option!r} is set by the hub; the heap is HUB_EMBEDDED_HEAP")
+            if option.startswith("-Xmx"):
+                raise ValueError(f"{option!r}: the heap is set by HUB_EMBEDDED_HEAP")
+            if option in ("-cp", "-classpath", "--class-path"):
+                raise ValueError(f"{option!r}: the hub sets the class path itself")
         return value
 
     @field_validator("neo4j_uri")
