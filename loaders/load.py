@@ -304,12 +304,16 @@ class Loader:
         """Store the file a document row names (relative to its metadata file) by content."""
         name = row.pop("file")
         path = folder / str(name)
-        if self.files is None or not path.is_file():
+        if self.files is None:
             return Problem(("file",), codes.NOT_FOUND, f"no file {path}")
         try:
             stored = self.files.put_path(path)
         except FileTooLarge as exc:
             return Problem(("file",), codes.TOO_LARGE, str(exc))
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return Problem(("file",), codes.NOT_FOUND, f"no file {path}")
+        except OSError as exc:
+            return Problem(("file",), codes.INVALID_VALUE, f"cannot read {path}: {exc.strerror}")
         row.update(
             fileSha256=stored.sha256,
             fileSize=stored.size,

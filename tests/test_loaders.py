@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from hub.domain.files import FileStore
 from hub.store import Transaction
 from loaders.formats import unflatten
 from loaders.load import Loader, Summary
@@ -286,3 +287,40 @@ def test_two_new_contracts_listing_one_uiid_in_a_batch_give_it_to_the_first(
     assert (rejected["line"], rejected["errors"][0]["code"]) == (2, "CONFLICT")
     first = ok(hub, '{ contract(number: "L1-%s") { items { uiid } } }' % unique)
     assert first["contract"]["items"] == [{"uiid": f"S-{unique}"}]
+
+
+def test_document_rows_naming_no_readable_file_are_rejected_and_the_others_store_theirs(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "a.pdf").write_bytes(b"%PDF-1.4 " + unique.encode())
+    (tmp_path / "files" / "folder.pdf").mkdir()
+
+    def row(n: int, file: str) -> dict[str, Any]:
+        return {
+            "source": {"key": f"F{n}-{unique}"},
+            "number": f"F{n}-{unique}",
+            "revision": "A",
+            "type": "CONTRACT",
+            "file": file,
+        }
+
+    rows = [row(1, "files/a.pdf"), row(2, "files/missing.pdf"), row(3, "files/folder.pdf")]
+    file = write_ndjson(tmp_path / "documents.ndjson", rows)
+    stored = FileStore(tmp_path / "store", max_bytes=1 << 20)
+    summary = load(hub, tmp_path, [file], files=stored)
+    assert summary.counts["Document"] == {"created": 1, "rejected": 2}
+    rejects = [json.loads(x) for x in (tmp_path / "rejects.ndjson").read_text().splitlines()]
+    assert [(r["line"], r["errors"][0]["field"], r["errors"][0]["code"]) for r in rejects] == [
+        (2, ["file"], "NOT_FOUND"),
+        (3, ["file"], "NOT_FOUND"),
+    ]
+    assert "missing.pdf" in rejects[0]["errors"][0]["message"]
+    found = ok(
+        hub,
+        '{ document(number: "F1-%s", revision: "A") { file { sizeBytes mediaType } } }' % unique,
+    )
+    assert found["document"]["file"] == {
+        "sizeBytes": len(b"%PDF-1.4 " + unique.encode()),
+        "mediaType": "application/pdf",
+    }

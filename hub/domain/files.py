@@ -8,6 +8,7 @@ import hashlib
 import mimetypes
 import os
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,23 +64,44 @@ class FileStore:
         """Store a local file, named and typed after it; blocking, for loaders' threads.
 
         Content already stored is not written again, so loading the same files twice
-        copies nothing the second time."""
-        size = path.stat().st_size
-        if size > self.max_bytes:
-            raise FileTooLarge(f"the file exceeds {self.max_bytes} bytes")
-        if size > _CHUNK:
-            with self._incoming() as incoming, open(path, "rb") as handle:
-                while chunk := handle.read(_CHUNK):
-                    incoming.add(chunk)
-                return incoming.keep(path.name, None)
-        content = path.read_bytes()
+        copies nothing the second time. Raises ``OSError`` when the file cannot be read."""
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > self.max_bytes:
+                raise FileTooLarge(f"the file exceeds {self.max_bytes} bytes")
+            if size > _CHUNK:
+                with self._incoming() as incoming:
+                    while chunk := handle.read(_CHUNK):
+                        incoming.add(chunk)
+                    return incoming.keep(path.name, None)
+            content = handle.read()
         sha256 = hashlib.sha256(content).hexdigest()
-        target = self.root / sha256[:2] / sha256
-        if not target.is_file():
-            with self._incoming() as incoming:
-                incoming.add(content)
-                incoming.keep(path.name, None)
+        if not os.path.isfile(self._target(sha256)):
+            self._write_small(sha256, content)
         return StoredFile(sha256, len(content), media_type_of(path.name, None, content), path.name)
+
+    def _target(self, sha256: str) -> str:
+        return os.path.join(self.root, sha256[:2], sha256)
+
+    def _write_small(self, sha256: str, content: bytes) -> None:
+        """Write content whole beside its place, then move it there: a reader never sees
+        part of a file. A loader stores tens of thousands of small files, so this path
+        makes no directory it does not need and no random temporary name."""
+        folder = os.path.join(self.root, sha256[:2])
+        temporary = os.path.join(folder, f".upload-{os.getpid()}-{threading.get_ident()}")
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(content)
+            os.replace(temporary, self._target(sha256))
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
 
     @contextlib.contextmanager
     def _incoming(self) -> Iterator[_Incoming]:
