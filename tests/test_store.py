@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from neo4j.exceptions import CypherSyntaxError
 
 from hub.store import Transaction
 from tests.harness import RunningHub
@@ -26,3 +27,38 @@ def test_batch_rows_arrive_whole_and_stay_out_of_the_drivers_debug_log(
     assert sent, "the driver logs the statements it sends at debug level"
     assert any("<2000 values>" in message for message in sent)
     assert not any(unique in message for message in sent), "row values were written to the log"
+
+
+def test_statements_sent_without_waiting_run_in_order_and_commit_with_the_transaction(
+    hub: RunningHub, unique: str
+) -> None:
+    async def work(tx: Transaction) -> None:
+        await tx.send("CREATE (:SendProbe {token: $token, step: 1})", {"token": unique})
+        await tx.send(
+            "MATCH (p:SendProbe {token: $token}) SET p.step = p.step + 1", {"token": unique}
+        )  # the work returns before the database answers this one
+
+    hub.run(hub.store.write(work))
+    found = hub.run(
+        hub.store.query(
+            "MATCH (p:SendProbe {token: $token}) RETURN p.step AS step", {"token": unique}
+        )
+    )
+    assert found == [{"step": 2}]
+
+
+def test_a_sent_statement_that_fails_fails_its_transaction_and_nothing_is_written(
+    hub: RunningHub, unique: str
+) -> None:
+    async def work(tx: Transaction) -> None:
+        await tx.send("CREATE (:SendProbe {token: $token})", {"token": unique})
+        await tx.send("CREATE (:SendProbe {token: $token}) RETURN nonsense(", {"token": unique})
+
+    with pytest.raises(CypherSyntaxError):
+        hub.run(hub.store.write(work))
+    found = hub.run(
+        hub.store.query(
+            "MATCH (p:SendProbe {token: $token}) RETURN count(p) AS n", {"token": unique}
+        )
+    )
+    assert found == [{"n": 0}]

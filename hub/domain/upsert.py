@@ -431,7 +431,7 @@ async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan
     pattern = f"(n)<-[r:{slot.rel}]-()" if slot.inbound else f"(n)-[r:{slot.rel}]->()"
     replaced = _elements(tx, (plan.id for plan in plans if not plan.created))
     if replaced:  # a new record has no relationships to replace
-        await tx.run(
+        await tx.send(
             f"UNWIND $elements AS e MATCH (n:{kind.label}) WHERE elementId(n) = e "
             f"OPTIONAL MATCH {pattern} DELETE r",
             {"elements": replaced},
@@ -453,7 +453,7 @@ async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan
             if source in elements and target["id"] in elements
         ]
         if links:
-            await tx.run(
+            await tx.send(
                 f"UNWIND $links AS l MATCH (n:{kind.label}) WHERE elementId(n) = l.from "
                 f"MATCH (o:{label}) WHERE elementId(o) = l.to "
                 f"CREATE {arrow.format(rel=slot.rel)} SET r += l.props",
@@ -475,13 +475,13 @@ async def _write_addresses(tx: Transaction, plans: list[_Plan]) -> None:
     ]
     replaced = [row for row, plan in zip(rows, plans, strict=True) if not plan.created]
     if replaced:
-        await tx.run(
+        await tx.send(
             "UNWIND $rows AS c MATCH (n:BusinessPartner) WHERE elementId(n) = c.element "
             "OPTIONAL MATCH (n)-[:HAS_ADDRESS]->(a:Address) DETACH DELETE a",
             {"rows": replaced},
         )
     if rows:
-        await tx.run(
+        await tx.send(
             "UNWIND $rows AS c MATCH (n:BusinessPartner) WHERE elementId(n) = c.element "
             "UNWIND c.items AS item CREATE (n)-[:HAS_ADDRESS]->(a:Address) SET a += item",
             {"rows": rows},
@@ -519,7 +519,7 @@ async def _write_items(tx: Transaction, plans: list[_Plan]) -> None:
         return
     replaced = [row for row, plan in zip(rows, plans, strict=True) if not plan.created]
     if replaced:
-        await tx.run(
+        await tx.send(
             "UNWIND $rows AS c MATCH (n:Contract) WHERE elementId(n) = c.element "
             "OPTIONAL MATCH (n)-[:HAS_ITEM]->(old:ContractItem) WHERE NOT old.uiid IN c.uiids "
             "DETACH DELETE old",
@@ -571,7 +571,7 @@ async def _write_items(tx: Transaction, plans: list[_Plan]) -> None:
         if vehicle in vehicles and item["uiid"] in elements
     ]
     if links:
-        await tx.run(
+        await tx.send(
             "UNWIND $links AS l MATCH (i:ContractItem) WHERE elementId(i) = l.item "
             "MATCH (v:Vehicle) WHERE elementId(v) = l.vehicle CREATE (i)-[:COVERS]->(v)",
             {"links": links},
@@ -597,7 +597,7 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
         if not p.created and p.id in elements
     ]
     if updated:
-        await tx.run(
+        await tx.send(
             f"UNWIND $rows AS g MATCH (n:{kind.label}) WHERE elementId(n) = g.element "
             "SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now",
             {"rows": updated, "now": now},
@@ -643,7 +643,7 @@ async def _write_sources(tx: Transaction, kind: Kind, plans: list[_Plan], now: d
             latest[(delivery.system, delivery.key)] = (row, known)
     new = [row for row, known in latest.values() if not known]
     if new:
-        await tx.run(
+        await tx.send(
             f"UNWIND $rows AS s MATCH (n:{kind.label}) WHERE elementId(n) = s.golden "
             "CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) "
             "SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now "
@@ -652,7 +652,7 @@ async def _write_sources(tx: Transaction, kind: Kind, plans: list[_Plan], now: d
         )
     known_rows = [row for row, known in latest.values() if known]
     if known_rows:
-        await tx.run(
+        await tx.send(
             f"UNWIND $rows AS s MATCH (n:{kind.label}) WHERE elementId(n) = s.golden "
             "MATCH (r:SourceRecord {entity: $label, system: s.system, key: s.key}) "
             "SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now "
@@ -690,7 +690,7 @@ async def _write_events(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt
 async def record_events(tx: Transaction, events: list[dict[str, Any]], at: dt.datetime) -> None:
     """Append change events (the audit trail and the source of change feeds), all made at
     ``at``: one time value for the batch, since the driver packs each one at some cost."""
-    await tx.run(
+    await tx.send(
         "UNWIND $events AS e CREATE (x:ChangeEvent) SET x += e, x.at = $at",
         {"events": events, "at": at},
     )

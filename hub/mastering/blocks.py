@@ -111,10 +111,10 @@ async def link(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
     known, cap = tx.element_ids, rules.MAX_BLOCK + 1
     rows = [{"element": known[k], "ids": ids} for k, ids in sorted(by_key.items()) if k in known]
     if rows:
-        await tx.run(_LINK_LOCKED, {"rows": rows, "cap": cap})
+        await tx.send(_LINK_LOCKED, {"rows": rows, "cap": cap})
     rows = [{"key": k, "ids": ids} for k, ids in sorted(by_key.items()) if k not in known]
     if rows:
-        await tx.run(_LINK, {"rows": rows, "cap": cap})
+        await tx.send(_LINK, {"rows": rows, "cap": cap})
     elements = await tx.element_ids_of("BusinessPartner", (pid for pid, keys in partners if keys))
     rows = [
         {"element": elements[pid], "keys": keys}
@@ -122,9 +122,9 @@ async def link(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
         if keys and pid in elements
     ]
     if rows:
-        await tx.run(_REMEMBER, {"rows": rows})
+        await tx.send(_REMEMBER, {"rows": rows})
 
 
 async def hand_over(tx: Transaction, merged: str, survivor: str) -> None:
     """After a merge: the survivor takes the merged partner's place in its blocks."""
-    await tx.run(_HAND_OVER, {"merged": merged, "survivor": survivor})
+    await tx.send(_HAND_OVER, {"merged": merged, "survivor": survivor})

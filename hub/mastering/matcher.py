@@ -275,7 +275,7 @@ async def count_terms(tx: Transaction, profiles: list[Profile]) -> None:
             counts[term] += 1
     if not profiles:
         return
-    await tx.run(
+    await tx.send(
         "UNWIND $rows AS r MERGE (x:MatchTerm {term: r.term}) "
         "SET x.count = coalesce(x.count, 0) + r.n",
         {"rows": [{"term": t, "n": n} for t, n in sorted(counts.items())]},

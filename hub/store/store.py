@@ -86,11 +86,40 @@ class Transaction:
         self._tx = tx
         self._store = store
         self.element_ids: dict[str, str] = {}
+        self._sent: asyncio.Task[list[Record]] | None = None
 
     async def run(self, cypher: str, params: Params | None = None) -> list[Record]:
+        await self.settle()
+        return await self._run(cypher, params)
+
+    async def _run(self, cypher: str, params: Params | None) -> list[Record]:
         self._store.count(cypher)
         result = await self._tx.run(cypher, _parameters(params))
         return await _records(result)
+
+    async def send(self, cypher: str, params: Params | None = None) -> None:
+        """Send a statement whose answer is not needed and return at once.
+
+        The Python work that follows (the next statement's parameters, say) runs while the
+        database executes this one. The next statement waits for it, and so does the end of
+        the transaction; its error, if any, is raised there.
+        """
+        await self.settle()
+        self._sent = asyncio.ensure_future(self._run(cypher, params))
+        await asyncio.sleep(0)  # the task writes the statement to the connection
+
+    async def settle(self) -> None:
+        """Wait for the statement :meth:`send` sent, raising its error."""
+        if self._sent is not None:
+            sent, self._sent = self._sent, None
+            await sent
+
+    async def abandon(self) -> None:
+        """After a failure: stop waiting for a sent statement (the transaction rolls back)."""
+        if self._sent is not None:
+            sent, self._sent = self._sent, None
+            sent.cancel()
+            await asyncio.gather(sent, return_exceptions=True)
 
     async def collected(self, cypher: str, params: Params | None = None) -> list[Record]:
         """The rows of a statement that returns them as one list, ``RETURN collect({...}) AS
@@ -213,13 +242,13 @@ class Store:
         """Run ``work`` in a managed read transaction (retried on transient errors)."""
         async with self._session() as session:
             with _unavailable_as_error("read"):
-                return await session.execute_read(lambda tx: work(Transaction(tx, self)))
+                return await session.execute_read(lambda tx: _settled(work, Transaction(tx, self)))
 
     async def write(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run ``work`` in a managed write transaction (retried on transient errors)."""
         async with self._session() as session:
             with _unavailable_as_error("write"):
-                return await session.execute_write(lambda tx: work(Transaction(tx, self)))
+                return await session.execute_write(lambda tx: _settled(work, Transaction(tx, self)))
 
     async def ping(self, within: float = 2.0) -> None:
         """Raise :class:`DatabaseUnavailable` unless the database answers ``within`` seconds."""
@@ -246,6 +275,17 @@ class Store:
         finally:
             with contextlib.suppress(*_UNAVAILABLE):
                 await session.close()
+
+
+async def _settled(work: Callable[[Transaction], Awaitable[T]], tx: Transaction) -> T:
+    """``work``, then every statement it sent: the transaction commits only after them."""
+    try:
+        result = await work(tx)
+        await tx.settle()
+    except BaseException:
+        await tx.abandon()
+        raise
+    return result
 
 
 async def _detect_dialect(driver: neo4j.AsyncDriver, uri: str, settings: Settings) -> Dialect:
