@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,12 @@ def test_a_file_larger_than_one_chunk_is_stored_whole(tmp_path: Path) -> None:
     assert stored.size == len(content)
     path = store.path(stored.sha256)
     assert path is not None and path.read_bytes() == content
+
+
+def test_a_path_that_is_no_regular_file_is_not_found_without_blocking(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files", max_bytes=1 << 20)
+    os.mkfifo(tmp_path / "pipe.pdf")  # opening a pipe to read would wait for a writer
+    (tmp_path / "folder.pdf").mkdir()
+    for name in ("pipe.pdf", "folder.pdf", "missing.pdf"):
+        with pytest.raises(FileNotFoundError):
+            store.put_path(tmp_path / name)

@@ -4,9 +4,11 @@ content uploaded twice is stored once."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import mimetypes
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -65,8 +67,14 @@ class FileStore:
 
         Content already stored is not written again, so loading the same files twice
         copies nothing the second time. Raises ``OSError`` when the file cannot be read."""
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
+        # Not blocking: a pipe named like a file must not hang the load.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            os.close(fd)
+            raise FileNotFoundError(errno.ENOENT, "not a regular file", str(path))
+        with os.fdopen(fd, "rb") as handle:
+            size = status.st_size
             if size > self.max_bytes:
                 raise FileTooLarge(f"the file exceeds {self.max_bytes} bytes")
             if size > _CHUNK:
