@@ -52,7 +52,11 @@ def test_a_sent_statement_that_fails_fails_its_transaction_and_nothing_is_writte
 ) -> None:
     async def work(tx: Transaction) -> None:
         await tx.send("CREATE (:SendProbe {token: $token})", {"token": unique})
-        await tx.send("CREATE (:SendProbe {token: $token}) RETURN nonsense(", {"token": unique})
+        # Well formed, but no database knows the function: it fails when it runs.
+        await tx.send(
+            "CREATE (:SendProbe {token: $token}) WITH 1 AS x RETURN nonsense(x) AS y",
+            {"token": unique},
+        )
 
     with pytest.raises(CypherSyntaxError):
         hub.run(hub.store.write(work))
