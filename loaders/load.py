@@ -6,6 +6,8 @@
 - Kinds load in dependency order (partners, vehicles, contracts, identification objects,
   documents). A row whose reference is not found yet is kept back and tried again after
   every file was read, so a vehicle whose owner comes later in the load still resolves.
+  Rows kept back wait in a temporary file, not in memory: memory stays flat however many
+  references arrive late, or never.
 - A bad row never stops the good ones and is never dropped: it goes to the rejects file
   with its file, line, content and errors.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from hub import encoding
 from hub.domain import deliveries, kinds, service
 from hub.domain import problems as codes
 from hub.domain.files import FileStore, FileTooLarge
@@ -153,7 +157,56 @@ class _Pending:
     label: str
     delivery: Delivery
     origin: Origin
+    row: dict[str, Any]  # what the delivery was built from, to build it again
     problems: list[Problem] = field(default_factory=list)
+
+
+class _KeptBack:
+    """Rows whose references were not found yet, in a temporary file (removed on close)."""
+
+    def __init__(self) -> None:
+        self._file: IO[str] | None = None
+        self.count = 0
+
+    def add(self, pending: _Pending) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        origin = pending.origin
+        entry = {
+            "label": pending.label,
+            "file": origin.file,
+            "line": origin.line,
+            "raw": origin.raw,
+            "row": pending.row,
+            "problems": [[list(p.path), p.code, p.message] for p in pending.problems],
+        }
+        # ASCII escapes: a row may hold text no encoder writes as UTF-8 (a lone surrogate).
+        self._file.write(json.dumps(entry) + "\n")
+        self.count += 1
+
+    def rows(self, label: str | None = None) -> Iterator[_Pending]:
+        """The rows kept back (of one kind), in the order they came."""
+        if self._file is None:
+            return
+        self._file.seek(0)
+        for text in self._file:
+            entry = encoding.loads(text)
+            if label is not None and entry["label"] != label:
+                continue
+            delivery, _ = deliveries.BUILDERS[entry["label"]](entry["row"], ())
+            assert delivery is not None  # it was built from this row before
+            yield _Pending(
+                entry["label"],
+                delivery,
+                Origin(entry["file"], entry["line"], entry["raw"]),
+                entry["row"],
+                [Problem(tuple(path), code, message) for path, code, message in entry["problems"]],
+            )
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 @dataclass
@@ -200,7 +253,7 @@ class Loader:
         self.batch_size = batch_size
         self.progress = progress or (lambda _: None)
         self.summary = Summary()
-        self._deferred: list[_Pending] = []
+        self._deferred = _KeptBack()
         # One matcher for the whole load: it keeps the profiles made while reading, enough
         # for the batch being written, its states as recorded and the batch read ahead.
         self._matcher = GraphMatcher(remembered=4 * batch_size)
@@ -221,6 +274,7 @@ class Loader:
                 await self._load_file(label, path, system.strip().upper())
             await self._retry_deferred()
         finally:
+            self._deferred.close()
             self.rejects.close()
         self.summary.seconds = time.perf_counter() - started
         if self.summary.rejected:
@@ -270,7 +324,7 @@ class Loader:
             if delivery is None:
                 prepared.rejected.append((origin, problems))
                 continue
-            prepared.rows.append(_Pending(label, delivery, origin))
+            prepared.rows.append(_Pending(label, delivery, origin, line.row or {}))
             if len(prepared.rows) >= self.batch_size:
                 return prepared
         prepared.last = True
@@ -341,31 +395,40 @@ class Loader:
             self.summary.add(pending.label, result)
         elif defer and all(p.code == codes.NOT_FOUND for p in outcome.problems):
             pending.problems = outcome.problems
-            self._deferred.append(pending)
+            self._deferred.add(pending)
         else:
             self._reject(pending.label, pending.origin, outcome.problems)
 
     async def _retry_deferred(self) -> None:
         """Rows whose references arrived later in the load: again, until nothing resolves."""
-        while self._deferred:
-            waiting, self._deferred = self._deferred, []
-            for label in ORDER:
-                rows = [p for p in waiting if p.label == label]
-                for chunk in _chunks(rows, self.batch_size):
-                    await self._write(chunk, defer=True)
-            if len(self._deferred) == len(waiting):
-                for pending in self._deferred:
+        while self._deferred.count:
+            waiting, self._deferred = self._deferred, _KeptBack()
+            try:
+                for label in ORDER:
+                    for chunk in _chunks(waiting.rows(label), self.batch_size):
+                        await self._write(chunk, defer=True)
+            finally:
+                waiting.close()
+            if self._deferred.count == waiting.count:
+                for pending in self._deferred.rows():
                     self._reject(pending.label, pending.origin, pending.problems)
-                self._deferred = []
+                self._deferred.close()
+                self._deferred = _KeptBack()
 
     def _reject(self, label: str, origin: Origin, problems: list[Problem]) -> None:
         self.rejects.write(origin, problems)
         self.summary.add(label, "rejected")
 
 
-def _chunks(rows: list[_Pending], size: int) -> Iterator[list[_Pending]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def _chunks(rows: Iterable[_Pending], size: int) -> Iterator[list[_Pending]]:
+    chunk: list[_Pending] = []
+    for pending in rows:
+        chunk.append(pending)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def default_rejects_path(data_dir: Path) -> Path:

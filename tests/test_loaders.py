@@ -141,6 +141,49 @@ def test_reference_to_a_record_later_in_the_load_resolves(
     assert rejected["errors"][0]["code"] == "NOT_FOUND"
 
 
+def test_references_arriving_late_resolve_over_several_passes_and_the_rest_are_rejected_once(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    # Each document is about the next one: at first only the last resolves, then one more
+    # on every pass over the rows kept back.
+    chain = 5
+    documents: list[Any] = [
+        {
+            "source": {"key": f"C{i}-{unique}"},
+            "number": f"C{i}-{unique}",
+            "revision": "A",
+            "type": "CONTRACT",
+            "about": [{"source": {"key": f"C{i + 1}-{unique}"}}] if i < chain - 1 else [],
+        }
+        for i in range(chain)
+    ]
+    orphans = [
+        {**documents[0], "source": {"key": f"O{i}-{unique}"}, "number": f"O{i}-{unique}"}
+        | {"about": [{"source": {"key": f"never-{unique}-{i}"}}]}
+        for i in range(3)
+    ]
+    rows = [orphans[0], *documents[:2], orphans[1], *documents[2:], orphans[2]]
+    file = write_ndjson(tmp_path / "documents.ndjson", rows)
+    summary = load(hub, tmp_path, [file], batch_size=2)
+    assert dict(summary.counts["Document"]) == {"created": chain, "rejected": 3}
+    rejects = [json.loads(line) for line in (tmp_path / "rejects.ndjson").read_text().splitlines()]
+    assert sorted(r["line"] for r in rejects) == [1, 4, 8]
+    assert sorted(r["row"]["source"]["key"] for r in rejects) == [
+        f"O{i}-{unique}" for i in range(3)
+    ]
+    assert {e["code"] for r in rejects for e in r["errors"]} == {"NOT_FOUND"}
+    linked = hub.run(
+        hub.store.query(
+            "MATCH (d:Document)-[:ABOUT]->(t:Document) WHERE d.number STARTS WITH 'C' "
+            "AND d.number ENDS WITH $token RETURN d.number AS d, t.number AS t",
+            {"token": unique},
+        )
+    )
+    assert sorted((r["d"], r["t"]) for r in linked) == [
+        (f"C{i}-{unique}", f"C{i + 1}-{unique}") for i in range(chain - 1)
+    ]
+
+
 def test_interrupted_load_finishes_when_run_again(
     hub: RunningHub, unique: str, tmp_path: Path
 ) -> None:
