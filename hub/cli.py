@@ -7,7 +7,9 @@ The CLI stays thin: it reads settings, calls the app factory or the store, and t
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -190,22 +192,46 @@ def apply_schema(settings: Settings) -> int:
     return 0
 
 
+class LoadStopped(Exception):
+    """A signal stopped the load; the rows ``summary`` counts are committed."""
+
+    def __init__(self, summary: Summary, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.summary = summary
+        self.signum = signum
+
+
 async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
     # The constraints and indexes must exist before bulk writes look records up by key.
     store = await open_store(settings, attach=True)
     settle_heap()
     live = LiveLine()
+    # Ctrl-C cancels this task (asyncio's runner does that); SIGTERM does the same here, so
+    # that either way the batch being written rolls back and the summary is printed.
+    received = [signal.SIGINT]
+    task = asyncio.current_task()
+    assert task is not None
+
+    def terminate() -> None:
+        received[0] = signal.SIGTERM
+        task.cancel()
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, terminate)
+    loader = Loader(
+        store,
+        args.system,
+        args.rejects or default_rejects_path(settings.data_dir),
+        batch_size=args.batch_size,
+        progress=live,
+        files=file_store(settings),
+    )
     try:
-        loader = Loader(
-            store,
-            args.system,
-            args.rejects or default_rejects_path(settings.data_dir),
-            batch_size=args.batch_size,
-            progress=live,
-            files=file_store(settings),
-        )
         return await loader.load([_system_path(p) for p in args.paths], args.kind)
+    except asyncio.CancelledError:
+        raise LoadStopped(loader.summary, received[0]) from None
     finally:
+        loop.remove_signal_handler(signal.SIGTERM)
         live.finish()
         await store.close()
 
@@ -222,6 +248,14 @@ def load_files(settings: Settings, args: argparse.Namespace) -> int:
         summary = run_async(_load(settings, args))
     except (LoadError, FormatError) as exc:
         raise StartupError(str(exc)) from exc
+    except LoadStopped as stopped:
+        print(render(stopped.summary))
+        print(
+            f"hub: load stopped ({stopped}): the rows counted above are committed, the batch "
+            "being written was rolled back; run the same command again to finish",
+            file=sys.stderr,
+        )
+        return 128 + stopped.signum
     print(render(summary))
     return EXIT_REJECTED if summary.rejected else 0
 

@@ -274,11 +274,12 @@ class Loader:
                 await self._load_file(label, path, system.strip().upper())
             await self._retry_deferred()
         finally:
+            # Also when the load is stopped: the summary then tells what was committed.
             self._deferred.close()
             self.rejects.close()
-        self.summary.seconds = time.perf_counter() - started
-        if self.summary.rejected:
-            self.summary.rejects = self.rejects.path
+            self.summary.seconds = time.perf_counter() - started
+            if self.summary.rejected:
+                self.summary.rejects = self.rejects.path
         return self.summary
 
     async def _load_file(self, label: str, path: Path, system: str) -> None:

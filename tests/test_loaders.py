@@ -1,6 +1,11 @@
 """hub load: CSV and NDJSON extracts through the write path, with rejects and resumption."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +204,70 @@ def test_interrupted_load_finishes_when_run_again(
         load(hub, tmp_path, [file], batch_size=2, progress=interrupt)
     resumed = load(hub, tmp_path, [file], batch_size=2)
     assert dict(resumed.counts["BusinessPartner"]) == {"unchanged": 2, "created": 4}
+
+
+def loaded_keys(hub: RunningHub, token: str) -> int:
+    """Source records of the CRM partners whose keys start with ``token``."""
+    rows = hub.run(
+        hub.store.query(
+            "MATCH (s:SourceRecord {entity: 'BusinessPartner', system: 'CRM'}) "
+            "WHERE s.key STARTS WITH $token RETURN count(s) AS n",
+            {"token": token},
+        )
+    )
+    return int(rows[0]["n"])
+
+
+def counted(output: str) -> dict[str, int]:
+    """The BusinessPartner line of a load's summary table, by column."""
+    line = next(x for x in output.splitlines() if x.startswith("BusinessPartner"))
+    cells = [int(c.replace(",", "")) for c in line.split()[1:5]]
+    return dict(zip(("created", "updated", "unchanged", "rejected"), cells, strict=True))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: signal.Signals(s).name
+)
+def test_load_stopped_by_a_signal_finishes_when_run_again(
+    hub: RunningHub, unique: str, tmp_path: Path, signum: int
+) -> None:
+    total = 1500
+    file = write_ndjson(tmp_path / "partners.ndjson", partners(unique, total))
+    env = {"HUB_DATA_DIR": str(hub.services.settings.data_dir), "HUB_LOG_LEVEL": "WARNING"}
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    args = ["load", "crm", str(file), "--batch-size", "50", "--rejects", str(tmp_path / "r")]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub", *args],
+        env={**base, **env},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while loaded_keys(hub, unique) < 50 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=60)
+    at_stop = loaded_keys(hub, unique)
+    assert 50 <= at_stop < total, "the load must be stopped half-way to prove anything"
+    if signum == signal.SIGKILL:
+        assert process.returncode == -signal.SIGKILL
+    else:
+        assert process.returncode == 128 + signum, err
+        assert "run the same command again" in err
+        stopped = counted(out)  # the summary counts what was committed
+        assert stopped["created"] + stopped["updated"] + stopped["unchanged"] == at_stop
+
+    again = hub_command(*args, env=env, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    counts = counted(again.stdout)
+    assert counts["unchanged"] == at_stop
+    assert counts["created"] + counts["updated"] + counts["unchanged"] == total
+    assert loaded_keys(hub, unique) == total
+    third = hub_command(*args, env=env, cwd=tmp_path)
+    assert counted(third.stdout)["unchanged"] == total
 
 
 def test_cli_load_attaches_to_the_running_hub_and_exits_1_on_rejects(
