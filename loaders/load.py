@@ -180,28 +180,39 @@ class _KeptBack:
             "row": pending.row,
             "problems": [[list(p.path), p.code, p.message] for p in pending.problems],
         }
-        # ASCII escapes: a row may hold text no encoder writes as UTF-8 (a lone surrogate).
-        self._file.write(json.dumps(entry) + "\n")
+        try:
+            text = encoding.dumps(entry).decode()
+        except UnicodeEncodeError:  # a lone surrogate in the row: written as an ASCII escape
+            text = json.dumps(entry)
+        # The kind leads the line, so that a pass over one kind parses only its own rows.
+        self._file.write(f"{pending.label}\t{text}\n")
         self.count += 1
 
-    def rows(self, label: str | None = None) -> Iterator[_Pending]:
-        """The rows kept back (of one kind), in the order they came."""
+    def rows(self, label: str) -> Iterator[_Pending]:
+        """The rows of one kind kept back, in the order they came, ready to write again."""
+        for entry in self._entries(label):
+            delivery, _ = deliveries.BUILDERS[label](entry["row"], ())
+            assert delivery is not None  # it was built from this row before
+            yield _Pending(label, delivery, self._origin(entry), entry["row"])
+
+    def rejects(self) -> Iterator[tuple[str, Origin, list[Problem]]]:
+        """Every row kept back, with the problems it was last kept back for."""
+        for entry in self._entries():
+            problems = [Problem(tuple(path), code, text) for path, code, text in entry["problems"]]
+            yield entry["label"], self._origin(entry), problems
+
+    def _entries(self, label: str | None = None) -> Iterator[dict[str, Any]]:
         if self._file is None:
             return
         self._file.seek(0)
-        for text in self._file:
-            entry = encoding.loads(text)
-            if label is not None and entry["label"] != label:
-                continue
-            delivery, _ = deliveries.BUILDERS[entry["label"]](entry["row"], ())
-            assert delivery is not None  # it was built from this row before
-            yield _Pending(
-                entry["label"],
-                delivery,
-                Origin(entry["file"], entry["line"], entry["raw"]),
-                entry["row"],
-                [Problem(tuple(path), code, message) for path, code, message in entry["problems"]],
-            )
+        for line in self._file:
+            kind, _, text = line.partition("\t")
+            if label is None or kind == label:
+                yield encoding.loads(text)
+
+    @staticmethod
+    def _origin(entry: dict[str, Any]) -> Origin:
+        return Origin(entry["file"], entry["line"], entry["raw"])
 
     def close(self) -> None:
         if self._file is not None:
@@ -411,8 +422,8 @@ class Loader:
             finally:
                 waiting.close()
             if self._deferred.count == waiting.count:
-                for pending in self._deferred.rows():
-                    self._reject(pending.label, pending.origin, pending.problems)
+                for label, origin, problems in self._deferred.rejects():
+                    self._reject(label, origin, problems)
                 self._deferred.close()
                 self._deferred = _KeptBack()
 
