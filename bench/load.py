@@ -10,8 +10,12 @@ Generates a world (``hub generate``), then
 2. writes the same graph (every kind, with source records, child nodes and relationships)
    as hand-written ``UNWIND $rows AS r MERGE ...`` batches of 5,000 straight through the
    driver into another fresh store, timing the batches only (the files are read first);
-3. prints both rates per kind and overall, and their ratio. Run it with two sizes to see
-   whether the loader's memory stays flat as the input grows.
+3. writes, the same way into a third store, the whole graph ``hub load`` leaves behind:
+   besides the above a change event per record and, for partners, the blocking keys with
+   their members and the term counts that duplicate detection keeps (worked out from the
+   rows with the hub's own functions before the clock starts, as the payloads are);
+4. prints the rates per kind and overall, and the loader's ratio to each baseline. Run it
+   with two sizes to see whether the loader's memory stays flat as the input grows.
 
 ``HUB_EMBEDDED_*`` settings (``HUB_EMBEDDED_JVM_OPTIONS``, ``HUB_EMBEDDED_HEAP``) apply to the
 stores of both sides.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import re
@@ -30,10 +35,13 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graph_schema.matching import MAX_BLOCK
+from hub.mastering.profile import blocking_keys, profile, terms
 from hub.settings import Settings
 from hub.store import Store, Transaction, migrations
 from loaders.formats import read
@@ -101,6 +109,24 @@ RAW_STATEMENTS: dict[str, list[str]] = {
         "MATCH (:SourceRecord {system: a.system, key: a.key})-[:SOURCE_OF]->(t) "
         "MERGE (n)-[:ABOUT]->(t)",
     ],
+}
+
+
+# What the graph holds beyond the records themselves once ``hub load`` wrote them: one change
+# event per record, and for partners the blocks of their blocking keys (``MatchKey`` nodes
+# listing their members, each partner listing its keys) and the counts of their values.
+_EVENT = "UNWIND $rows AS r CREATE (e:ChangeEvent) SET e += r.event, e.at = $at"
+COMPLETE_STATEMENTS: dict[str, list[str]] = {
+    "BusinessPartner": [
+        _EVENT,
+        "UNWIND $rows AS r MATCH (n:BusinessPartner {id: r.id}) SET n.matchKeys = r.keys",
+        "UNWIND $keys AS k MERGE (m:MatchKey {value: k.value}) "
+        "ON CREATE SET m.size = 0, m.members = [] "
+        "SET m.members = (m.members + k.ids)[..$cap], m.size = m.size + size(k.ids)",
+        "UNWIND $terms AS t MERGE (x:MatchTerm {term: t.term}) "
+        "SET x.count = coalesce(x.count, 0) + t.n",
+    ],
+    **{label: [_EVENT] for label in ORDER if label != "BusinessPartner"},
 }
 
 
@@ -193,8 +219,21 @@ def raw_row(label: str, row: dict[str, Any], system: str) -> dict[str, Any]:
         "payload": json.dumps(row, ensure_ascii=False),
         "props": _scalars(row),
     }
+    out["event"] = {
+        "id": str(uuid.uuid4()),
+        "entity": label,
+        "entityId": out["id"],
+        "action": "CREATED",
+        "system": system,
+        "key": out["key"],
+        "fields": sorted(k for k in row if k != "source"),
+        "version": 1,
+    }
     if label == "BusinessPartner":
         out["addresses"] = row.get("addresses", [])
+        made = profile(row)
+        out["keys"] = blocking_keys(made)
+        out["terms"] = sorted(set(terms(made)))
     elif label == "Vehicle":
         out["owner"] = _source(row.get("owner"), system)
         out["dealer"] = _source(row.get("dealer"), system)
@@ -232,10 +271,37 @@ def raw_rows(world: Path) -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
-async def run_raw(world: Path, data_dir: Path) -> tuple[dict[str, tuple[int, float]], float]:
+def batch_parameters(label: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
+    """The parameters of one batch's statements: its rows and, for partners, its blocking
+    keys with the partners sharing each, and its term counts (``*`` counts every partner)."""
+    params: dict[str, Any] = {"rows": batch, "at": dt.datetime.now(dt.UTC)}
+    if label == "BusinessPartner":
+        members: dict[str, list[str]] = defaultdict(list)
+        counts: Counter[str] = Counter({"*": len(batch)})
+        for row in batch:
+            for key in row["keys"]:
+                members[key].append(row["id"])
+            counts.update(row["terms"])
+        params["keys"] = [{"value": k, "ids": ids} for k, ids in sorted(members.items())]
+        params["terms"] = [{"term": t, "n": n} for t, n in sorted(counts.items())]
+        params["cap"] = MAX_BLOCK + 1
+    return params
+
+
+async def run_raw(
+    world: Path, data_dir: Path, *, complete: bool = False
+) -> tuple[dict[str, tuple[int, float]], float]:
     """Rows and seconds per kind of the raw batches (reading the files is not timed), and the
-    CPU seconds of the batches' Python and of the database process."""
+    CPU seconds of the batches' Python and of the database process. ``complete`` adds the
+    change events, blocks and term counts (:data:`COMPLETE_STATEMENTS`)."""
     rows_by_kind = raw_rows(world)
+    batches = {
+        label: [
+            batch_parameters(label, rows[start : start + RAW_BATCH])
+            for start in range(0, len(rows), RAW_BATCH)
+        ]
+        for label, rows in rows_by_kind.items()
+    }
     database_cpu = children_cpu()
     store = await Store.open(Settings(_env_file=None, data_dir=data_dir))
     timings: dict[str, tuple[int, float]] = {}
@@ -243,17 +309,17 @@ async def run_raw(world: Path, data_dir: Path) -> tuple[dict[str, tuple[int, flo
     try:
         await migrations.apply(store)
         for label, rows in rows_by_kind.items():
+            statements = RAW_STATEMENTS[label] + (COMPLETE_STATEMENTS[label] if complete else [])
             started, cpu_started = time.perf_counter(), time.process_time()
-            for start in range(0, len(rows), RAW_BATCH):
-                batch = rows[start : start + RAW_BATCH]
+            for params in batches[label]:
 
                 async def write(
                     tx: Transaction,
-                    batch: list[dict[str, Any]] = batch,
-                    statements: list[str] = RAW_STATEMENTS[label],
+                    params: dict[str, Any] = params,
+                    statements: list[str] = statements,
                 ) -> None:
                     for statement in statements:
-                        await tx.run(statement, {"rows": batch})
+                        await tx.run(statement, params)
 
                 await store.write(write)
             timings[label] = (len(rows), time.perf_counter() - started)
@@ -277,6 +343,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partners", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--loader-only",
+        action="store_true",
+        help="skip the baselines (to see the loader's peak memory at another size quickly)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         world = Path(tmp) / "world"
@@ -291,30 +362,42 @@ def main() -> None:
             f"hub load: {rows:,} rows in {seconds:.1f}s wall ({rows / seconds:,.0f} rows/s), "
             f"peak memory of the loader process {peak / 1024:,.0f} MiB"
         )
-        raw, raw_cpu = asyncio.run(run_raw(world, Path(tmp) / "raw"))
+        if args.loader_only:
+            return
         rates = loader_rates(output)
-        print(f"\n{'kind':22}{'hub load rows/s':>16}{'raw rows/s':>12}{'ratio':>8}")
-        for label, (count, raw_seconds) in raw.items():
-            raw_rate = count / raw_seconds
+        baselines = {
+            name: asyncio.run(run_raw(world, Path(tmp) / name, complete=complete))
+            for name, complete in (("raw", False), ("complete", True))
+        }
+        print(
+            f"\n{'kind':22}{'hub load rows/s':>16}{'raw rows/s':>12}{'ratio':>8}"
+            f"{'complete rows/s':>17}{'ratio':>8}"
+        )
+        for label in ORDER:
+            cells = ""
+            for timings, _ in baselines.values():
+                count, raw_seconds = timings[label]
+                raw_rate = count / raw_seconds
+                cells += f"{raw_rate:>{12 if not cells else 17},.0f}"
+                cells += f"{rates.get(label, 0) / raw_rate:>8.0%}"
+            print(f"{label:22}{rates.get(label, 0):>16,.0f}{cells}")
+        for name, (timings, raw_cpu) in baselines.items():
+            raw_count = sum(count for count, _ in timings.values())
+            raw_seconds = sum(seconds for _, seconds in timings.values())
+            what = "records" if name == "raw" else "records, change events, blocks, term counts"
             print(
-                f"{label:22}{rates.get(label, 0):>16,.0f}{raw_rate:>12,.0f}"
-                f"{rates.get(label, 0) / raw_rate:>8.0%}"
+                f"\n{name} UNWIND MERGE ({what}), batches of {RAW_BATCH}: {raw_count:,} rows in "
+                f"{raw_seconds:.1f}s ({raw_count / raw_seconds:,.0f} rows/s); "
+                f"loader / {name}: {rows / seconds / (raw_count / raw_seconds):.0%}"
             )
-        raw_count = sum(count for count, _ in raw.values())
-        raw_seconds = sum(seconds for _, seconds in raw.values())
-        print(
-            f"raw UNWIND MERGE, every kind in batches of {RAW_BATCH}: {raw_count:,} rows in "
-            f"{raw_seconds:.1f}s ({raw_count / raw_seconds:,.0f} rows/s)"
-        )
-        print(f"loader / raw: {rows / seconds / (raw_count / raw_seconds):.0%}")
-        # On a shared machine the wall-clock ratio moves with what else runs during each side;
-        # CPU seconds (both sides counting their database process) move far less.
-        print(
-            f"CPU seconds, Python and database together: hub load {loaded.cpu:,.0f} "
-            f"({rows / loaded.cpu:,.0f} rows per CPU-second), raw {raw_cpu:,.0f} "
-            f"({raw_count / raw_cpu:,.0f}); loader / raw: "
-            f"{rows / loaded.cpu / (raw_count / raw_cpu):.0%}"
-        )
+            # On a shared machine the wall-clock ratio moves with whatever else runs during
+            # each side; CPU seconds (each side with its database process) move far less.
+            print(
+                f"CPU seconds, Python and database together: hub load {loaded.cpu:,.0f} "
+                f"({rows / loaded.cpu:,.0f} rows per CPU-second), {name} {raw_cpu:,.0f} "
+                f"({raw_count / raw_cpu:,.0f}); loader / {name}: "
+                f"{rows / loaded.cpu / (raw_count / raw_cpu):.0%}"
+            )
 
 
 if __name__ == "__main__":
