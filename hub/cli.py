@@ -208,12 +208,13 @@ async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
     live = LiveLine()
     # Ctrl-C cancels this task (asyncio's runner does that); SIGTERM does the same here, so
     # that either way the batch being written rolls back and the summary is printed.
-    received = [signal.SIGINT]
+    stopped_by = signal.SIGINT
     task = asyncio.current_task()
     assert task is not None
 
     def terminate() -> None:
-        received[0] = signal.SIGTERM
+        nonlocal stopped_by
+        stopped_by = signal.SIGTERM
         task.cancel()
 
     loop = asyncio.get_running_loop()
@@ -229,7 +230,7 @@ async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
     try:
         return await loader.load([_system_path(p) for p in args.paths], args.kind)
     except asyncio.CancelledError:
-        raise LoadStopped(loader.summary, received[0]) from None
+        raise LoadStopped(loader.summary, stopped_by) from None
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
         live.finish()
