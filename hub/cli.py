@@ -28,7 +28,7 @@ from hub.settings import Settings
 from hub.store import Store, migrations
 from hub.workers import serve_with_workers
 from loaders.demo import load_demo
-from loaders.formats import FormatError
+from loaders.formats import FormatError, check_encoding
 from loaders.generate import generate
 from loaders.load import ORDER, Loader, LoadError, Summary, default_rejects_path
 from loaders.progress import LiveLine, MatchLine, render
@@ -108,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
         "--rejects", type=Path, help="rejects file (default: HUB_DATA_DIR/rejects/load-*.ndjson)"
     )
     load.add_argument("--kind", choices=ORDER, help="kind of all files, instead of their names")
+    load.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="encoding of CSV and NDJSON files, e.g. latin-1 or cp1252 (default: utf-8; "
+        "IDoc XML names its own)",
+    )
     load.add_argument("--batch-size", type=int, default=1000, help="rows a transaction")
 
     match = commands.add_parser(
@@ -226,6 +232,7 @@ async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
         batch_size=args.batch_size,
         progress=live,
         files=file_store(settings),
+        encoding=args.encoding,
     )
     try:
         return await loader.load([_system_path(p) for p in args.paths], args.kind)
@@ -245,6 +252,10 @@ def _system_path(text: str) -> Path | tuple[str, Path]:
 def load_files(settings: Settings, args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise StartupError("--batch-size must be at least 1")
+    try:
+        check_encoding(args.encoding)
+    except FormatError as exc:
+        raise StartupError(f"--encoding: {exc}") from exc
     try:
         summary = run_async(_load(settings, args))
     except (LoadError, FormatError) as exc:

@@ -9,13 +9,18 @@ list-valued field (``roles``, ``configuration``) holds its items separated by ``
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from xml.etree import ElementTree as ET
+
+import orjson
 
 from hub import encoding
 from loaders import idoc
@@ -94,38 +99,101 @@ def _compact(value: Any) -> Any:
     return value
 
 
-def read_ndjson(path: Path) -> Iterator[Line]:
-    with open(path, encoding="utf-8") as handle:
-        for number, text in enumerate(handle, start=1):
-            if not text.strip():
+# Bytes the file's encoding cannot decode are read as these surrogates ("surrogateescape"),
+# so that one bad row is rejected instead of the whole file stopping the load.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def _undecodable(text: str, name: str, where: str) -> str | None:
+    """Why ``text`` cannot be read in encoding ``name``, if it holds bytes that the encoding
+    cannot decode; ``where`` says what ``text`` is (``the line``, ``column street``)."""
+    bad = _UNDECODED.search(text)
+    if bad is None:
+        return None
+    byte = ord(bad.group()) - 0xDC00
+    return (
+        f"not {name} text: byte 0x{byte:02x} at character {bad.start() + 1} of {where}; "
+        "if the file has another encoding, name it with --encoding (e.g. --encoding latin-1)"
+    )
+
+
+def _shown(text: str) -> str:
+    """Text with each undecodable byte written as ``\\xNN``, as the rejects file shows it."""
+    return _UNDECODED.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
+
+
+def _codec(name: str) -> str:
+    # A byte-order mark at the start of a UTF-8 file is not part of the first row.
+    return "utf-8-sig" if codecs.lookup(name).name == "utf-8" else name
+
+
+def read_ndjson(handle: BinaryIO, name: str) -> Iterator[Line]:
+    with io.TextIOWrapper(handle, encoding=_codec(name), errors="surrogateescape") as text_handle:
+        for number, line in enumerate(text_handle, start=1):
+            if not line.strip():
+                continue
+            text = line.rstrip("\r\n")
+            problem = _undecodable(text, name, "the line")
+            if problem:
+                yield Line(number, None, _shown(text), problem)
                 continue
             try:
                 row = encoding.loads(text)
             except json.JSONDecodeError as exc:
-                yield Line(number, None, text.rstrip("\n"), f"not JSON: {exc.msg}")
+                yield Line(number, None, text, f"not JSON: {exc.msg}")
                 continue
             if not isinstance(row, dict):
-                yield Line(number, None, text.rstrip("\n"), "a line must hold one JSON object")
+                yield Line(number, None, text, "a line must hold one JSON object")
                 continue
-            yield Line(number, row, text.rstrip("\n"))
+            yield Line(number, row, text)
 
 
-def read_csv(path: Path) -> Iterator[Line]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
+def _undecodable_cell(record: dict[str | Any, Any], name: str) -> str | None:
+    for column, cell in record.items():
+        for text in (column, cell):
+            if isinstance(text, str) and (problem := _undecodable(text, name, f"column {column}")):
+                return problem
+    return None
+
+
+def _csv_row(record: dict[str | Any, Any], name: str) -> tuple[str, str | None]:
+    """A CSV record as JSON text, and why it cannot be read if a cell holds bytes that the
+    file's encoding cannot decode (the text then shows them as ``\\xNN``)."""
+    try:
+        # orjson refuses undecodable text (and a row's extra cells): the common case pays
+        # for no search of its own.
+        return orjson.dumps(record).decode(), None
+    except orjson.JSONEncodeError:
+        pass
+    problem = _undecodable_cell(record, name)
+    if problem:
+        shown = {_shown(str(k)): _shown(str(v)) for k, v in record.items()}
+        return encoding.dumps(shown).decode(), problem
+    return encoding.dumps(record).decode(), None
+
+
+def read_csv(handle: BinaryIO, name: str) -> Iterator[Line]:
+    with io.TextIOWrapper(
+        handle, encoding=_codec(name), errors="surrogateescape", newline=""
+    ) as text_handle:
+        reader = csv.DictReader(text_handle)
         for record in reader:
             number = reader.line_num
-            raw = encoding.dumps(record).decode()
+            raw, problem = _csv_row(record, name)
+            if problem:
+                yield Line(number, None, raw, problem)
+                continue
             if None in record:
                 yield Line(number, None, raw, "the row has more cells than the header")
                 continue
             yield Line(number, unflatten(record), raw)
 
 
-def read_idoc(path: Path) -> Iterator[Line]:
-    """Customer and vendor masters of an SAP IDoc file; the line number is the IDoc's."""
+def read_idoc(handle: BinaryIO, name: str) -> Iterator[Line]:
+    """Customer and vendor masters of an SAP IDoc file; the line number is the IDoc's. The
+    file's XML declaration names its encoding."""
     try:
-        for number, segment in idoc.read_segments(path):
+        for number, segment in idoc.read_segments(handle):
             raw = encoding.dumps({k: v for k, v in segment.items() if k != "_tag"}).decode()
             yield Line(number, idoc.partner_from_segment(segment), raw)
     except ET.ParseError as exc:
@@ -135,8 +203,42 @@ def read_idoc(path: Path) -> Iterator[Line]:
 READERS = {".ndjson": read_ndjson, ".jsonl": read_ndjson, ".csv": read_csv, ".xml": read_idoc}
 
 
-def read(path: Path) -> Iterator[Line]:
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        raise FormatError(f"{path}: unknown format; use .csv, .ndjson or .jsonl")
-    return reader(path)
+def check_encoding(name: str) -> str:
+    """``name`` if Python knows the encoding, else a :class:`FormatError` that says so."""
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise FormatError(
+            f"unknown encoding {name!r}; use a name such as utf-8, latin-1 or cp1252"
+        ) from None
+    return name
+
+
+class Extract:
+    """The lines of one extract file, read as a stream (iterate once), and how many of its
+    bytes were read so far (``position``, counted in the reader's buffer-sized steps)."""
+
+    def __init__(self, path: Path, name: str = "utf-8") -> None:
+        reader = READERS.get(path.suffix.lower())
+        if reader is None:
+            raise FormatError(f"{path}: unknown format; use .csv, .ndjson, .jsonl or .xml")
+        self.path = path
+        self.size = path.stat().st_size
+        self._reader = reader
+        self._encoding = check_encoding(name)
+        self._handle: BinaryIO | None = None
+
+    @property
+    def position(self) -> int:
+        handle = self._handle
+        return self.size if handle is None or handle.closed else handle.tell()
+
+    def __iter__(self) -> Iterator[Line]:
+        with open(self.path, "rb") as handle:
+            self._handle = handle
+            yield from self._reader(handle, self._encoding)
+
+
+def read(path: Path, name: str = "utf-8") -> Extract:
+    """The lines of an extract file, in encoding ``name`` (IDoc XML declares its own)."""
+    return Extract(path, name)

@@ -24,7 +24,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
 Row = dict[str, Any]
@@ -75,11 +75,11 @@ def partner_from_segment(segment: dict[str, str]) -> Row | None:
     return row
 
 
-def read_segments(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def read_segments(source: Path | BinaryIO) -> Iterator[tuple[int, dict[str, str]]]:
     """Master segments in document order, streamed; the number counts IDocs from 1."""
     number = 0
     # The files come from the enterprise's own ERP; ElementTree expands no external entities.
-    for _, element in ET.iterparse(path, events=("end",)):  # noqa: S314
+    for _, element in ET.iterparse(source, events=("end",)):  # noqa: S314
         if element.tag == "IDOC":
             number += 1
             element.clear()

@@ -34,7 +34,7 @@ from hub.domain.references import refs_in
 from hub.domain.upsert import Delivery, Outcome
 from hub.mastering.matcher import GraphMatcher
 from hub.store import Store
-from loaders.formats import READERS, Line, read
+from loaders.formats import READERS, Line, check_encoding, read
 
 ORDER = ("BusinessPartner", "Vehicle", "Contract", "IdentificationObject", "Document")
 
@@ -105,6 +105,8 @@ class Summary:
     rejects: Path | None = None
     seconds: float = 0.0
     seconds_by_kind: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    total_bytes: int = 0  # of every file to load
+    read_bytes: int = 0  # of those, read so far
 
     def add(self, label: str, outcome: str) -> None:
         self.counts.setdefault(label, Counter())[outcome] += 1
@@ -256,9 +258,11 @@ class Loader:
         batch_size: int = 1000,
         progress: Progress | None = None,
         files: FileStore | None = None,
+        encoding: str = "utf-8",
     ) -> None:
         self.store = store
         self.system = system.strip().upper()
+        self.encoding = check_encoding(encoding)
         self.files = files
         self.rejects = Rejects(rejects)
         self.batch_size = batch_size
@@ -280,6 +284,7 @@ class Loader:
             for file in files_in([path])
         ]
         plan.sort(key=lambda item: ORDER.index(item[0]))
+        self.summary.total_bytes = sum(path.stat().st_size for _, path, _ in plan)
         try:
             for label, path, system in plan:
                 await self._load_file(label, path, system.strip().upper())
@@ -303,11 +308,14 @@ class Loader:
     async def _load_batches(self, label: str, path: Path, system: str) -> None:
         # The next batch is read and checked in a thread while the last one is written: the
         # Python work of preparing rows overlaps the database's work of writing them.
-        lines = read(path)
+        extract = read(path, self.encoding)
+        lines = iter(extract)
+        done = self.summary.read_bytes
         writing: asyncio.Task[None] | None = None
         try:
             while True:
                 prepared = await asyncio.to_thread(self._prepare_batch, label, path, lines, system)
+                self.summary.read_bytes = done + extract.position
                 for origin, problems in prepared.rejected:
                     self._reject(label, origin, problems)
                 if writing is not None:

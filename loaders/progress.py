@@ -26,8 +26,10 @@ class LiveLine:
     def __call__(self, summary: Summary) -> None:
         self._draw(
             lambda elapsed: (
+                f"{bar(summary.read_bytes, summary.total_bytes)}"
                 f"{summary.rows:>10,} rows  {summary.rows / elapsed:>8,.0f} rows/s  "
                 f"{summary.rejected:,} rejected  {elapsed:6.1f}s"
+                f"{left(summary.read_bytes, summary.total_bytes, elapsed)}"
             )
         )
 
@@ -44,6 +46,27 @@ class LiveLine:
     def finish(self) -> None:
         if self.tty:
             self.out.write("\n")
+
+
+_WIDTH = 24
+
+
+def bar(done: int, total: int) -> str:
+    """``[#########...............]  38% `` for the share of the input read; nothing while
+    the size of the input is unknown."""
+    if total <= 0:
+        return ""
+    share = min(done / total, 1.0)
+    filled = round(share * _WIDTH)
+    return f"[{'#' * filled}{'.' * (_WIDTH - filled)}] {share:>4.0%} "
+
+
+def left(done: int, total: int, elapsed: float) -> str:
+    """``, about 1:05 left``, from the pace so far; nothing until a tenth is read."""
+    if total <= 0 or done < total / 10 or done >= total:
+        return ""
+    seconds = round(elapsed * (total - done) / done)
+    return f", about {seconds // 60}:{seconds % 60:02d} left"
 
 
 def render(summary: Summary) -> str:

@@ -1,5 +1,6 @@
 """hub load: CSV and NDJSON extracts through the write path, with rejects and resumption."""
 
+import io
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ from hub.domain.files import FileStore
 from hub.store import Transaction
 from loaders.formats import unflatten
 from loaders.load import Loader, Summary
+from loaders.progress import LiveLine
 from tests.harness import RunningHub, hub_command, ok, vin_for
 
 
@@ -65,6 +67,73 @@ def test_csv_rows_load_with_nested_columns_and_lists(
         "owner": {"lastName": f"L{unique}0"},
         "sources": [{"system": "CRM"}],
     }
+
+
+def test_rows_not_in_the_files_encoding_are_rejected_and_load_once_it_is_named(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    # An extract saved as Latin-1: "Müller" is the byte 0xfc, which UTF-8 cannot decode.
+    rows = [{**p, "lastName": f"Müller{unique}{i}"} for i, p in enumerate(partners(unique, 2))]
+    rows[0]["lastName"] = f"Meier{unique}"
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    (tmp_path / "partners.ndjson").write_bytes(lines.encode("latin-1"))
+    csv_text = f"source.key,kind,firstName,lastName\nC-{unique},PERSON,Jörg,Weiß{unique}\n"
+    (tmp_path / "crm-partners.csv").write_bytes(csv_text.encode("latin-1"))
+    files = [tmp_path / "partners.ndjson", tmp_path / "crm-partners.csv"]
+
+    summary = load(hub, tmp_path, files)
+    assert dict(summary.counts["BusinessPartner"]) == {"created": 1, "rejected": 2}
+    assert summary.read_bytes == summary.total_bytes == sum(f.stat().st_size for f in files)
+    rejects = [json.loads(line) for line in (tmp_path / "rejects.ndjson").read_text().splitlines()]
+    assert [(r["file"].rsplit("/", 1)[-1], r["line"]) for r in rejects] == [
+        ("partners.ndjson", 2),
+        ("crm-partners.csv", 2),
+    ]
+    assert "byte 0xfc" in rejects[0]["errors"][0]["message"]
+    assert "--encoding" in rejects[0]["errors"][0]["message"]
+    assert f"M\\xfcller{unique}1" in rejects[0]["row"]  # the byte, shown, not lost
+    assert "column firstName" in rejects[1]["errors"][0]["message"]
+
+    again = Loader(hub.store, "CRM", tmp_path / "again.ndjson", encoding="latin-1")
+    summary = hub.run(again.load(files))
+    assert summary.counts["BusinessPartner"]["rejected"] == 0
+    found = ok(
+        hub,
+        '{ a: businessPartner(source: {system: "CRM", key: "%s-1"}) { lastName } '
+        'b: businessPartner(source: {system: "CRM", key: "C-%s"}) { firstName } }'
+        % (unique, unique),
+    )
+    assert found == {"a": {"lastName": f"Müller{unique}1"}, "b": {"firstName": "Jörg"}}
+
+
+def test_an_unknown_encoding_is_a_clear_error(tmp_path: Path) -> None:
+    write_ndjson(tmp_path / "partners.ndjson", partners("x", 1))
+    result = hub_command(
+        "load",
+        "crm",
+        str(tmp_path / "partners.ndjson"),
+        "--encoding",
+        "klingon",
+        env={"HUB_DATA_DIR": str(tmp_path / "var")},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "unknown encoding 'klingon'" in result.stderr
+
+
+def test_the_live_line_shows_how_much_of_the_input_is_read_and_the_time_left() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    summary = Summary(total_bytes=4000, read_bytes=1000)
+    summary.add("BusinessPartner", "created")
+    LiveLine(out)(summary)
+    line = out.getvalue()
+    assert line.startswith("\r[######..................]  25% ")
+    assert "1 rows" in line
+    assert "left" in line
 
 
 def test_reloading_creates_nothing_twice(hub: RunningHub, unique: str, tmp_path: Path) -> None:
