@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     load = commands.add_parser(
         "load",
         help="load extract files of a source system",
-        description="Load CSV or NDJSON extracts (files or folders) of one source system "
+        description="Load CSV, NDJSON or SAP IDoc XML extracts (files or folders) of one source system "
         "through the same write path as the API, in batches. The kind of record comes from "
         "the file name (partners, vehicles, contracts, identification_objects, documents). "
         "Safe to repeat; an interrupted load finishes when run again. Bad rows go to the "

@@ -22,6 +22,7 @@ class LiveLine:
         self.tty = out.isatty()
         self.started = time.perf_counter()
         self._last = 0.0
+        self._width = 0  # of the longest line drawn, which a shorter one must cover
 
     def __call__(self, summary: Summary) -> None:
         self._draw(
@@ -40,7 +41,11 @@ class LiveLine:
             return
         self._last = now
         text = line(max(now - self.started, 1e-9))
-        self.out.write(("\r" + text) if self.tty else text + "\n")
+        if self.tty:
+            self._width = max(self._width, len(text))
+            self.out.write("\r" + text.ljust(self._width))
+        else:
+            self.out.write(text + "\n")
         self.out.flush()
 
     def finish(self) -> None:

@@ -129,11 +129,18 @@ def test_the_live_line_shows_how_much_of_the_input_is_read_and_the_time_left() -
     out = Terminal()
     summary = Summary(total_bytes=4000, read_bytes=1000)
     summary.add("BusinessPartner", "created")
-    LiveLine(out)(summary)
+    live = LiveLine(out)
+    live(summary)
     line = out.getvalue()
     assert line.startswith("\r[######..................]  25% ")
     assert "1 rows" in line
     assert "left" in line
+    line_drawn_at = len(out.getvalue())
+    time.sleep(0.11)  # the line is redrawn at most ten times a second
+    live(Summary(total_bytes=4000, read_bytes=4000))
+    redrawn = out.getvalue()[line_drawn_at:]
+    assert "100%" in redrawn and "left" not in redrawn
+    assert len(redrawn) == len(line)  # the longer line before it is covered
 
 
 def test_reloading_creates_nothing_twice(hub: RunningHub, unique: str, tmp_path: Path) -> None:
