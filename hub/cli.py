@@ -90,12 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     load = commands.add_parser(
         "load",
         help="load extract files of a source system",
-        description="Load CSV, NDJSON or SAP IDoc XML extracts (files or folders) of one source system "
-        "through the same write path as the API, in batches. The kind of record comes from "
-        "the file name (partners, vehicles, contracts, identification_objects, documents). "
-        "Safe to repeat; an interrupted load finishes when run again. Bad rows go to the "
-        "rejects file and make the exit code 1. Works while `hub serve` runs on the same "
-        "data dir. File formats: docs/loading.md.",
+        description="Load CSV, NDJSON or SAP IDoc XML extracts (files or folders) of one "
+        "source system through the same write path as the API, in batches. The kind of record "
+        "comes from the file name (partners, vehicles, contracts, identification_objects, "
+        "documents). Safe to repeat; an interrupted load finishes when run again. Bad rows go "
+        "to the rejects file and make the exit code 1. Works while `hub serve` runs on the "
+        "same data dir. File formats: docs/loading.md.",
     )
     load.add_argument("system", help="source system the files come from, e.g. CRM or ERP")
     load.add_argument(
