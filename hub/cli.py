@@ -30,7 +30,7 @@ from hub.workers import serve_with_workers
 from loaders.demo import load_demo
 from loaders.formats import FormatError, check_encoding
 from loaders.generate import generate
-from loaders.load import ORDER, Loader, LoadError, Summary, default_rejects_path
+from loaders.load import ORDER, Loader, LoadError, Stopped, Summary, default_rejects_path
 from loaders.progress import LiveLine, MatchLine, render
 
 log = logging.getLogger("hub")
@@ -199,12 +199,14 @@ def apply_schema(settings: Settings) -> int:
 
 
 class LoadStopped(Exception):
-    """A signal stopped the load; the rows ``summary`` counts are committed."""
+    """A signal stopped the load; the rows ``summary`` counts are committed, and when it did
+    not stop ``at_once``, no others."""
 
-    def __init__(self, summary: Summary, signum: int) -> None:
+    def __init__(self, summary: Summary, signum: int, *, at_once: bool) -> None:
         super().__init__(signal.Signals(signum).name)
         self.summary = summary
         self.signum = signum
+        self.at_once = at_once
 
 
 async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
@@ -212,19 +214,6 @@ async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
     store = await open_store(settings, attach=True)
     settle_heap()
     live = LiveLine()
-    # Ctrl-C cancels this task (asyncio's runner does that); SIGTERM does the same here, so
-    # that either way the batch being written rolls back and the summary is printed.
-    stopped_by = signal.SIGINT
-    task = asyncio.current_task()
-    assert task is not None
-
-    def terminate() -> None:
-        nonlocal stopped_by
-        stopped_by = signal.SIGTERM
-        task.cancel()
-
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, terminate)
     loader = Loader(
         store,
         args.system,
@@ -234,12 +223,32 @@ async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
         files=file_store(settings),
         encoding=args.encoding,
     )
+    # Ctrl-C or SIGTERM: stop once the batch being written is committed, so that the
+    # summary counts exactly what the store holds. A second one stops at once.
+    received: list[int] = []
+    task = asyncio.current_task()
+    assert task is not None
+
+    def stop(signum: int) -> None:
+        received.append(signum)
+        if len(received) == 1:
+            loader.stop()
+            live.note("stopping after the batch being written; Ctrl-C again stops at once")
+        else:
+            task.cancel()
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop, signum)
     try:
         return await loader.load([_system_path(p) for p in args.paths], args.kind)
+    except Stopped:
+        raise LoadStopped(loader.summary, received[0], at_once=False) from None
     except asyncio.CancelledError:
-        raise LoadStopped(loader.summary, stopped_by) from None
+        raise LoadStopped(loader.summary, received[0], at_once=True) from None
     finally:
-        loop.remove_signal_handler(signal.SIGTERM)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
         live.finish()
         await store.close()
 
@@ -262,9 +271,13 @@ def load_files(settings: Settings, args: argparse.Namespace) -> int:
         raise StartupError(str(exc)) from exc
     except LoadStopped as stopped:
         print(render(stopped.summary))
+        committed = (
+            "the rows counted above are committed, and the batch being written may be too"
+            if stopped.at_once
+            else "the rows counted above are committed, and no others"
+        )
         print(
-            f"hub: load stopped ({stopped}): the rows counted above are committed, the batch "
-            "being written was rolled back; run the same command again to finish",
+            f"hub: load stopped ({stopped}): {committed}; run the same command again to finish",
             file=sys.stderr,
         )
         return 128 + stopped.signum

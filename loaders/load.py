@@ -51,6 +51,11 @@ class LoadError(ValueError):
     """The load cannot start: unknown file kind or format; the message says what to fix."""
 
 
+class Stopped(Exception):
+    """The load stopped between two batches, as :meth:`Loader.stop` asked: the rows its
+    summary counts are committed, and no others."""
+
+
 def kind_of(path: Path) -> str:
     """The entity kind a file holds, from its name: ``vehicles.csv``, ``crm-partners.ndjson``."""
     if path.suffix.lower() == ".xml":
@@ -269,9 +274,18 @@ class Loader:
         self.progress = progress or (lambda _: None)
         self.summary = Summary()
         self._deferred = _KeptBack()
+        self._stopping = False
         # One matcher for the whole load: it keeps the profiles made while reading, enough
         # for the batch being written, its states as recorded and the batch read ahead.
         self._matcher = GraphMatcher(remembered=4 * batch_size)
+
+    def stop(self) -> None:
+        """Stop once the batch being written is committed (raising :class:`Stopped`)."""
+        self._stopping = True
+
+    def _unless_stopping(self) -> None:
+        if self._stopping:
+            raise Stopped
 
     async def load(
         self, paths: Iterable[Path | tuple[str, Path]], kind: str | None = None
@@ -321,6 +335,7 @@ class Loader:
                 if writing is not None:
                     await writing
                     writing = None
+                self._unless_stopping()
                 if prepared.rows:
                     writing = asyncio.create_task(self._write(prepared.rows, defer=True))
                 if prepared.last:
@@ -426,6 +441,7 @@ class Loader:
             try:
                 for label in ORDER:
                     for chunk in _chunks(waiting.rows(label), self.batch_size):
+                        self._unless_stopping()
                         await self._write(chunk, defer=True)
             finally:
                 waiting.close()

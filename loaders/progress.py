@@ -48,6 +48,12 @@ class LiveLine:
             self.out.write(text + "\n")
         self.out.flush()
 
+    def note(self, text: str) -> None:
+        """A line of its own, below the live line."""
+        self.out.write(("\n" if self.tty and self._width else "") + text + "\n")
+        self._width = 0
+        self.out.flush()
+
     def finish(self) -> None:
         if self.tty:
             self.out.write("\n")
