@@ -27,3 +27,13 @@ def test_unknown_server_is_refused_with_the_supported_products_named() -> None:
 
 def test_dialect_is_detected_from_the_running_store(hub: RunningHub) -> None:
     assert hub.store.dialect.product is Product.ARCADEDB
+
+
+def test_a_reader_meeting_half_a_commit_on_arcadedb_runs_again_and_nothing_else_does() -> None:
+    arcade = detect("Neo4j/5.26.0 compatible (ArcadeDB 26.10.2)")
+    neo4j = detect("Neo4j/5.24.1")
+    not_found = "Neo.ClientError.Statement.EntityNotFound"
+    assert arcade.retryable(not_found, "Record #43:14336 not found")
+    assert not arcade.retryable(not_found, "Node with id 7 not found")
+    assert not arcade.retryable("Neo.ClientError.Statement.SyntaxError", "Record #1:2 not found")
+    assert not neo4j.retryable(not_found, "Record #43:14336 not found")

@@ -12,6 +12,7 @@ from enum import Enum
 
 _ARCADEDB_AGENT = re.compile(r"ArcadeDB\s+([0-9][^\s)]*)")
 _NEO4J_AGENT = re.compile(r"Neo4j/([0-9][^\s]*)")
+_TORN_READ = re.compile(r"Record #\d+:\d+ not found")
 
 
 class Product(Enum):
@@ -44,6 +45,21 @@ class Dialect:
         if self.product is Product.ARCADEDB:
             return "hub"
         return None
+
+    def retryable(self, code: str | None, message: str | None) -> bool:
+        """Whether a statement that failed with this error succeeds when its transaction
+        runs again, beyond the errors the driver itself retries.
+
+        ArcadeDB reads at READ_COMMITTED and can meet another transaction's commit half
+        applied (an index entry whose record is not written yet): the statement fails with
+        ``Record #12:345 not found``. Run again, it sees the commit whole. Neo4j never
+        shows a reader half a commit.
+        """
+        return (
+            self.product is Product.ARCADEDB
+            and code == "Neo.ClientError.Statement.EntityNotFound"
+            and _TORN_READ.match(message or "") is not None
+        )
 
     def describe(self) -> str:
         return f"{self.product.value} {self.version}"

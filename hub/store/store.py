@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from neo4j.exceptions import (
     AuthError,
     ClientError,
     ConnectionPoolError,
+    Neo4jError,
     ServiceUnavailable,
     SessionExpired,
 )
@@ -29,6 +31,8 @@ from hub.store.embedded import DataDir, EmbeddedServer
 
 T = TypeVar("T")
 Record = dict[str, Any]
+log = logging.getLogger(__name__)
+_ATTEMPTS = 5  # of a statement or transaction the dialect says to run again
 Params = Mapping[str, Any]
 
 _UNAVAILABLE = (
@@ -223,8 +227,25 @@ class Store:
         if self.embedded is not None:
             await self.embedded.stop()
 
+    async def _again_when_retryable(self, run: Callable[[], Awaitable[T]]) -> T:
+        """``run()``, run again (after a short pause) while it fails with an error the
+        dialect says a new transaction gets past (see :meth:`Dialect.retryable`)."""
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                return await run()
+            except Neo4jError as exc:
+                if attempt == _ATTEMPTS or not self.dialect.retryable(exc.code, exc.message):
+                    raise
+                log.debug("statement_retried", extra={"code": exc.code, "attempt": attempt})
+                await asyncio.sleep(0.005 * 2**attempt)
+        raise AssertionError("unreachable")
+
     async def query(self, cypher: str, params: Params | None = None) -> list[Record]:
-        """Run one auto-commit statement; retried once when a pooled connection went stale."""
+        """Run one auto-commit statement; retried once when a pooled connection went stale,
+        and as :meth:`_again_when_retryable` says."""
+        return await self._again_when_retryable(lambda: self._query(cypher, params))
+
+    async def _query(self, cypher: str, params: Params | None) -> list[Record]:
         for attempt in (1, 2):
             try:
                 async with self._session() as session:
@@ -240,15 +261,27 @@ class Store:
 
     async def read(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run ``work`` in a managed read transaction (retried on transient errors)."""
-        async with self._session() as session:
-            with _unavailable_as_error("read"):
-                return await session.execute_read(lambda tx: _settled(work, Transaction(tx, self)))
+
+        async def run() -> T:
+            async with self._session() as session:
+                with _unavailable_as_error("read"):
+                    return await session.execute_read(
+                        lambda tx: _settled(work, Transaction(tx, self))
+                    )
+
+        return await self._again_when_retryable(run)
 
     async def write(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run ``work`` in a managed write transaction (retried on transient errors)."""
-        async with self._session() as session:
-            with _unavailable_as_error("write"):
-                return await session.execute_write(lambda tx: _settled(work, Transaction(tx, self)))
+
+        async def run() -> T:
+            async with self._session() as session:
+                with _unavailable_as_error("write"):
+                    return await session.execute_write(
+                        lambda tx: _settled(work, Transaction(tx, self))
+                    )
+
+        return await self._again_when_retryable(run)
 
     async def ping(self, within: float = 2.0) -> None:
         """Raise :class:`DatabaseUnavailable` unless the database answers ``within`` seconds."""
