@@ -209,48 +209,72 @@ class LoadStopped(Exception):
         self.at_once = at_once
 
 
+class _Stopper:
+    """What Ctrl-C and SIGTERM do to a load: the first lets the batch being written commit
+    and starts no other, the next stops at once; once the load is over, they wait for the
+    store to close."""
+
+    def __init__(self, live: LiveLine) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._task = task
+        self._live = live
+        self.loader: Loader | None = None
+        self.received: list[int] = []
+        self.closing = False
+
+    def __enter__(self) -> _Stopper:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self._on_signal, signum)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+    def _on_signal(self, signum: int) -> None:
+        self.received.append(signum)
+        if self.closing:
+            self._live.note("closing the store; a moment")
+        elif self.loader is not None and len(self.received) == 1:
+            self.loader.stop()
+            self._live.note("stopping after the batch being written; Ctrl-C again stops at once")
+        else:
+            self._task.cancel()
+
+    def stopped(self, summary: Summary, *, at_once: bool) -> LoadStopped:
+        return LoadStopped(summary, (self.received or [signal.SIGINT])[0], at_once=at_once)
+
+
 async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
     # The constraints and indexes must exist before bulk writes look records up by key.
     store = await open_store(settings, attach=True)
-    settle_heap()
     live = LiveLine()
-    loader = Loader(
-        store,
-        args.system,
-        args.rejects or default_rejects_path(settings.data_dir),
-        batch_size=args.batch_size,
-        progress=live,
-        files=file_store(settings),
-        encoding=args.encoding,
-    )
-    # Ctrl-C or SIGTERM: stop once the batch being written is committed, so that the
-    # summary counts exactly what the store holds. A second one stops at once.
-    received: list[int] = []
-    task = asyncio.current_task()
-    assert task is not None
-
-    def stop(signum: int) -> None:
-        received.append(signum)
-        if len(received) == 1:
-            loader.stop()
-            live.note("stopping after the batch being written; Ctrl-C again stops at once")
-        else:
-            task.cancel()
-
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop, signum)
-    try:
-        return await loader.load([_system_path(p) for p in args.paths], args.kind)
-    except Stopped:
-        raise LoadStopped(loader.summary, received[0], at_once=False) from None
-    except asyncio.CancelledError:
-        raise LoadStopped(loader.summary, received[0], at_once=True) from None
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
-        live.finish()
-        await store.close()
+    with _Stopper(live) as stopper:
+        try:
+            settle_heap()
+            loader = stopper.loader = Loader(
+                store,
+                args.system,
+                args.rejects or default_rejects_path(settings.data_dir),
+                batch_size=args.batch_size,
+                progress=live,
+                files=file_store(settings),
+                encoding=args.encoding,
+            )
+            try:
+                return await loader.load([_system_path(p) for p in args.paths], args.kind)
+            except Stopped:
+                raise stopper.stopped(loader.summary, at_once=False) from None
+        except asyncio.CancelledError:
+            summary = stopper.loader.summary if stopper.loader else Summary()
+            raise stopper.stopped(summary, at_once=True) from None
+        finally:
+            stopper.closing = True
+            live.finish()
+            await store.close()
 
 
 def _system_path(text: str) -> Path | tuple[str, Path]:

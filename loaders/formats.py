@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -127,31 +127,60 @@ def _codec(name: str) -> str:
     return "utf-8-sig" if codecs.lookup(name).name == "utf-8" else name
 
 
+def _text(handle: BinaryIO, name: str, newline: str | None = None) -> io.TextIOWrapper:
+    return io.TextIOWrapper(
+        handle, encoding=_codec(name), errors="surrogateescape", newline=newline
+    )
+
+
+def _unreadable(name: str, number: int, exc: Exception) -> Line:
+    """The rest of a file that cannot be read at all (a UTF-16 file without its byte-order
+    mark, a broken CSV quote): one reject, so that the rest is not passed over in silence."""
+    return Line(
+        number,
+        None,
+        "",
+        f"the file cannot be read from here on as {name} text ({exc}); "
+        "if the file has another encoding, name it with --encoding",
+    )
+
+
 def read_ndjson(handle: BinaryIO, name: str) -> Iterator[Line]:
-    with io.TextIOWrapper(handle, encoding=_codec(name), errors="surrogateescape") as text_handle:
-        for number, line in enumerate(text_handle, start=1):
-            if not line.strip():
-                continue
-            text = line.rstrip("\r\n")
-            problem = _undecodable(text, name, "the line")
-            if problem:
-                yield Line(number, None, _shown(text), problem)
-                continue
-            try:
-                row = encoding.loads(text)
-            except json.JSONDecodeError as exc:
-                yield Line(number, None, text, f"not JSON: {exc.msg}")
-                continue
-            if not isinstance(row, dict):
-                yield Line(number, None, text, "a line must hold one JSON object")
-                continue
-            yield Line(number, row, text)
+    with _text(handle, name) as text_handle:
+        number = 0
+        try:
+            for number, line in enumerate(text_handle, start=1):
+                if not line.strip():
+                    continue
+                text = line.rstrip("\r\n")
+                problem = _undecodable(text, name, "the line")
+                if problem:
+                    yield Line(number, None, _shown(text), problem)
+                    continue
+                try:
+                    row = encoding.loads(text)
+                except json.JSONDecodeError as exc:
+                    yield Line(number, None, text, f"not JSON: {exc.msg}")
+                    continue
+                if not isinstance(row, dict):
+                    yield Line(number, None, text, "a line must hold one JSON object")
+                    continue
+                yield Line(number, row, text)
+        except UnicodeError as exc:
+            yield _unreadable(name, number + 1, exc)
+
+
+def _shown_cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_shown_cell(v) for v in value]
+    return _shown(value) if isinstance(value, str) else value
 
 
 def _undecodable_cell(record: dict[str | Any, Any], name: str) -> str | None:
     for column, cell in record.items():
-        for text in (column, cell):
-            if isinstance(text, str) and (problem := _undecodable(text, name, f"column {column}")):
+        where = f"column {column}" if column is not None else "the cells past the header"
+        for text in cell if isinstance(cell, list) else [cell]:
+            if isinstance(text, str) and (problem := _undecodable(text, name, where)):
                 return problem
     return None
 
@@ -167,26 +196,48 @@ def _csv_row(record: dict[str | Any, Any], name: str) -> tuple[str, str | None]:
         pass
     problem = _undecodable_cell(record, name)
     if problem:
-        shown = {_shown(str(k)): _shown(str(v)) for k, v in record.items()}
-        return encoding.dumps(shown).decode(), problem
-    return encoding.dumps(record).decode(), None
+        record = {str(k): _shown_cell(v) for k, v in record.items()}
+    return encoding.dumps(record).decode(), problem
+
+
+def _csv_records(reader: csv.DictReader[str]) -> Iterator[dict[str | Any, Any] | csv.Error]:
+    """The records of ``reader``, and in place of a record that is no CSV the error: a
+    strict reader refuses a stray quote instead of reading on into the next rows."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield exc
 
 
 def read_csv(handle: BinaryIO, name: str) -> Iterator[Line]:
-    with io.TextIOWrapper(
-        handle, encoding=_codec(name), errors="surrogateescape", newline=""
-    ) as text_handle:
-        reader = csv.DictReader(text_handle)
-        for record in reader:
-            number = reader.line_num
-            raw, problem = _csv_row(record, name)
+    with _text(handle, name, newline="") as text_handle:
+        reader = csv.DictReader(text_handle, strict=True)
+        try:
+            header = reader.fieldnames or []
+            problem = next((p for c in header if (p := _undecodable(c, name, "the header"))), None)
             if problem:
-                yield Line(number, None, raw, problem)
-                continue
-            if None in record:
-                yield Line(number, None, raw, "the row has more cells than the header")
-                continue
-            yield Line(number, unflatten(record), raw)
+                shown = _shown(",".join(header))
+                yield Line(1, None, shown, f"{problem}; no row of the file was read")
+                return
+            for record in _csv_records(reader):
+                if isinstance(record, csv.Error):
+                    # The reader counts the lines before the one it could not read.
+                    yield Line(reader.line_num + 1, None, "", f"not CSV: {record}")
+                    continue
+                number = reader.line_num
+                raw, problem = _csv_row(record, name)
+                if problem:
+                    yield Line(number, None, raw, problem)
+                    continue
+                if None in record:
+                    yield Line(number, None, raw, "the row has more cells than the header")
+                    continue
+                yield Line(number, unflatten(record), raw)
+        except UnicodeError as exc:
+            yield _unreadable(name, reader.line_num + 1, exc)
 
 
 def read_idoc(handle: BinaryIO, name: str) -> Iterator[Line]:
@@ -204,13 +255,15 @@ READERS = {".ndjson": read_ndjson, ".jsonl": read_ndjson, ".csv": read_csv, ".xm
 
 
 def check_encoding(name: str) -> str:
-    """``name`` if Python knows the encoding, else a :class:`FormatError` that says so."""
+    """``name`` if Python knows it as a text encoding, else a :class:`FormatError`."""
     try:
-        codecs.lookup(name)
+        b"x".decode(name)  # refuses codecs that are no text encoding (hex, base64) too
     except LookupError:
         raise FormatError(
             f"unknown encoding {name!r}; use a name such as utf-8, latin-1 or cp1252"
         ) from None
+    except UnicodeError:
+        pass  # a text encoding of more than one byte a character (utf-16)
     return name
 
 
@@ -225,15 +278,17 @@ class Extract:
         self.path = path
         self.size = path.stat().st_size
         self._reader = reader
-        self._encoding = check_encoding(name)
+        self._encoding = name
         self._handle: BinaryIO | None = None
 
     @property
     def position(self) -> int:
         handle = self._handle
-        return self.size if handle is None or handle.closed else handle.tell()
+        if handle is None:
+            return 0
+        return self.size if handle.closed else handle.tell()
 
-    def __iter__(self) -> Iterator[Line]:
+    def __iter__(self) -> Generator[Line, None, None]:
         with open(self.path, "rb") as handle:
             self._handle = handle
             yield from self._reader(handle, self._encoding)

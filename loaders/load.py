@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import tempfile
@@ -135,7 +136,10 @@ class Rejects:
     def write(self, origin: Origin, problems: list[Problem]) -> None:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open
+            # A lone surrogate (a JSON escape in a row) is written as its escape, not lost.
+            self._handle = open(  # noqa: SIM115 - kept open
+                self.path, "a", encoding="utf-8", errors="backslashreplace"
+            )
         try:
             row: Any = json.loads(origin.raw)
         except json.JSONDecodeError:
@@ -330,12 +334,14 @@ class Loader:
             while True:
                 prepared = await asyncio.to_thread(self._prepare_batch, label, path, lines, system)
                 self.summary.read_bytes = done + extract.position
-                for origin, problems in prepared.rejected:
-                    self._reject(label, origin, problems)
                 if writing is not None:
                     await writing
                     writing = None
+                # A load stopped here has not taken the batch read ahead, its rejects
+                # included: run again, it reads them again.
                 self._unless_stopping()
+                for origin, problems in prepared.rejected:
+                    self._reject(label, origin, problems)
                 if prepared.rows:
                     writing = asyncio.create_task(self._write(prepared.rows, defer=True))
                 if prepared.last:
@@ -347,6 +353,11 @@ class Loader:
                 writing.cancel()
                 await asyncio.gather(writing, return_exceptions=True)
             raise
+        finally:
+            # The file closes with its reader; a reader still busy in its thread (the load
+            # was cancelled meanwhile) closes when that thread lets go of it.
+            with contextlib.suppress(ValueError):
+                lines.close()
 
     def _prepare_batch(
         self, label: str, path: Path, lines: Iterator[Line], system: str

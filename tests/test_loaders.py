@@ -14,7 +14,7 @@ import pytest
 
 from hub.domain.files import FileStore
 from hub.store import Transaction
-from loaders.formats import unflatten
+from loaders.formats import FormatError, check_encoding, read, unflatten
 from loaders.load import Loader, Summary
 from loaders.progress import LiveLine
 from tests.harness import RunningHub, hub_command, ok, vin_for
@@ -104,6 +104,65 @@ def test_rows_not_in_the_files_encoding_are_rejected_and_load_once_it_is_named(
         % (unique, unique),
     )
     assert found == {"a": {"lastName": f"Müller{unique}1"}, "b": {"firstName": "Jörg"}}
+
+
+def test_a_csv_header_or_extra_cell_not_in_the_encoding_is_one_reject_each(tmp_path: Path) -> None:
+    header = tmp_path / "partners.csv"
+    header.write_bytes("source.key,kind,Straße\nP1,PERSON,x\nP2,PERSON,y\n".encode("latin-1"))
+    [line] = list(read(header))
+    assert line.row is None and line.number == 1
+    assert "byte 0xdf" in (line.error or "") and "no row of the file was read" in (line.error or "")
+    assert "Stra\\xdfe" in line.raw
+
+    extra = tmp_path / "vehicles.csv"
+    extra.write_bytes("source.key,vin\nV1,X,Weiß\nV2,Y\n".encode("latin-1"))
+    first, second = list(read(extra))
+    assert "byte 0xdf" in (first.error or "") and "past the header" in (first.error or "")
+    assert second.row == {"source": {"key": "V2"}, "vin": "Y"}
+
+
+def test_a_csv_row_with_a_stray_quote_is_rejected_and_the_rows_after_it_read(
+    tmp_path: Path,
+) -> None:
+    file = tmp_path / "partners.csv"
+    file.write_text('source.key,lastName\nP1,Meier\nP2,"Sch"ulz\nP3,Kurz\nP4,"Lang\nP5,Ende\n')
+    lines = [(x.number, x.row["source"]["key"] if x.row else x.error) for x in read(file)]
+    assert lines == [
+        (2, "P1"),
+        (3, "not CSV: ',' expected after '\"'"),
+        (4, "P3"),
+        (5, "not CSV: unexpected end of data"),  # an unclosed quote takes the rest along
+    ]
+
+
+def test_a_file_unreadable_in_the_named_encoding_is_one_reject_for_the_rest(
+    tmp_path: Path,
+) -> None:
+    rows = "".join(json.dumps(r) + "\n" for r in partners("x", 3))
+    file = tmp_path / "partners.ndjson"
+    file.write_bytes(rows.encode("utf-16-le"))  # no byte-order mark: utf-16 cannot start
+    [line] = list(read(file, "utf-16"))
+    assert line.row is None and "cannot be read from here on as utf-16" in (line.error or "")
+    assert [x.row is not None for x in read(file, "utf-16-le")] == [True, True, True]
+
+
+@pytest.mark.parametrize("name", ["klingon", "hex"])
+def test_only_text_encodings_are_accepted(name: str) -> None:
+    with pytest.raises(FormatError, match="unknown encoding"):
+        check_encoding(name)
+
+
+def test_a_rejected_row_holding_a_lone_surrogate_is_written_to_the_rejects_file(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    # A JSON escape can spell a lone surrogate, which no UTF-8 file holds as it is.
+    row = '{"source": {"key": "S-%s"}, "kind": "PERSON", "firstName": "Jo\\udc80"}' % unique
+    file = write_ndjson(tmp_path / "partners.ndjson", [row])
+    summary = load(hub, tmp_path, [file])
+    assert summary.rejected == 1
+    [rejected] = (tmp_path / "rejects.ndjson").read_text().splitlines()
+    assert json.loads(rejected)["errors"][0]["code"] == "REQUIRED"
+    assert "Jo\\udc80" in rejected
 
 
 def test_an_unknown_encoding_is_a_clear_error(tmp_path: Path) -> None:
@@ -307,10 +366,12 @@ def test_load_stopped_by_a_signal_finishes_when_run_again(
     hub: RunningHub, unique: str, tmp_path: Path, stop: str
 ) -> None:
     total = 1500
+    # Stopped twice, the second signal must land while a batch is written: larger batches.
+    batch = 500 if stop.endswith("twice") else 50
     file = write_ndjson(tmp_path / "partners.ndjson", partners(unique, total))
     env = {"HUB_DATA_DIR": str(hub.services.settings.data_dir), "HUB_LOG_LEVEL": "WARNING"}
     base = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    args = ["load", "crm", str(file), "--batch-size", "50", "--rejects", str(tmp_path / "r")]
+    args = ["load", "crm", str(file), "--batch-size", str(batch), "--rejects", str(tmp_path / "r")]
     process = subprocess.Popen(
         [sys.executable, "-m", "hub", *args],
         env={**base, **env},
@@ -320,16 +381,20 @@ def test_load_stopped_by_a_signal_finishes_when_run_again(
         text=True,
     )
     deadline = time.monotonic() + 60
-    while loaded_keys(hub, unique) < 50 and time.monotonic() < deadline:
+    while loaded_keys(hub, unique) < batch and time.monotonic() < deadline:
         time.sleep(0.02)
     signum = signal.Signals[stop.partition(" ")[0]]
     process.send_signal(signum)
     if stop.endswith("twice"):
-        time.sleep(0.05)
+        assert process.stderr is not None
+        while "stopping after the batch" not in (
+            process.stderr.readline() or "stopping after the batch"
+        ):
+            pass
         process.send_signal(signum)
     out, err = process.communicate(timeout=60)
     at_stop = loaded_keys(hub, unique)
-    assert 50 <= at_stop < total, "the load must be stopped half-way to prove anything"
+    assert batch <= at_stop < total, "the load must be stopped half-way to prove anything"
     if signum == signal.SIGKILL:
         assert process.returncode == -signal.SIGKILL
     else:
@@ -338,8 +403,10 @@ def test_load_stopped_by_a_signal_finishes_when_run_again(
         stopped = counted(out)
         written = stopped["created"] + stopped["updated"] + stopped["unchanged"]
         if stop.endswith("twice"):  # at once: the batch being written may be committed too
-            assert at_stop - 50 <= written <= at_stop
+            assert "may be too" in err
+            assert at_stop - batch <= written <= at_stop
         else:  # after the batch being written: the summary counts what is committed
+            assert "and no others" in err
             assert written == at_stop
 
     again = hub_command(*args, env=env, cwd=tmp_path)
