@@ -261,25 +261,18 @@ class Store:
 
     async def read(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run ``work`` in a managed read transaction (retried on transient errors)."""
-
-        async def run() -> T:
-            async with self._session() as session:
-                with _unavailable_as_error("read"):
-                    return await session.execute_read(
-                        lambda tx: _settled(work, Transaction(tx, self))
-                    )
-
-        return await self._again_when_retryable(run)
+        return await self._managed("read", work)
 
     async def write(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run ``work`` in a managed write transaction (retried on transient errors)."""
+        return await self._managed("write", work)
 
+    async def _managed(self, access: str, work: Callable[[Transaction], Awaitable[T]]) -> T:
         async def run() -> T:
             async with self._session() as session:
-                with _unavailable_as_error("write"):
-                    return await session.execute_write(
-                        lambda tx: _settled(work, Transaction(tx, self))
-                    )
+                execute = session.execute_read if access == "read" else session.execute_write
+                with _unavailable_as_error(access):
+                    return await execute(lambda tx: _settled(work, Transaction(tx, self)))
 
         return await self._again_when_retryable(run)
 
