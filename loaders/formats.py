@@ -134,8 +134,8 @@ def _text(handle: BinaryIO, name: str, newline: str | None = None) -> io.TextIOW
 
 
 def _unreadable(name: str, number: int, exc: Exception) -> Line:
-    """The rest of a file that cannot be read at all (a UTF-16 file without its byte-order
-    mark, a broken CSV quote): one reject, so that the rest is not passed over in silence."""
+    """The rest of a file that cannot be read on in its encoding (a UTF-16 file without its
+    byte-order mark): one reject, so that the rest is not passed over in silence."""
     return Line(
         number,
         None,
