@@ -18,6 +18,12 @@ F = PropertyType.FLOAT
 ONE = Cardinality.ONE
 MANY = Cardinality.MANY
 
+# Plausible dates: earlier or later values are typing errors or placeholders, refused on entry.
+EARLIEST_BIRTH = "1900-01-01"
+FIRST_CAR = "1886-01-01"
+FIRST_DAY = "1900-01-01"
+LAST_DAY = "2199-12-31"
+
 _GOLDEN = (
     Property("id", S, "Opaque hub identifier, stable for the life of the record.", required=True),
     Property("version", I, "Grows by one with every change that alters a value.", required=True),
@@ -45,10 +51,17 @@ BUSINESS_PARTNER = _golden(
         Property("firstName", S, "Given name of a person."),
         Property("lastName", S, "Family name of a person."),
         Property("organizationName", S, "Registered name of an organisation or group."),
-        Property("birthDate", D, "Date of birth of a person."),
-        Property("taxNumber", S, "Tax or VAT number.", indexed=True),
-        Property("email", S, "Primary e-mail address."),
-        Property("phone", S, "Primary phone number."),
+        Property(
+            "birthDate",
+            D,
+            "Date of birth of a person.",
+            personal=True,
+            earliest=EARLIEST_BIRTH,
+            latest="today",
+        ),
+        Property("taxNumber", S, "Tax or VAT number.", indexed=True, personal=True),
+        Property("email", S, "Primary e-mail address.", personal=True),
+        Property("phone", S, "Primary phone number.", personal=True),
         Property("roles", SL, "Roles the partner plays (CUSTOMER, VENDOR, DEALER, ...)."),
         Property(
             "mergedInto",
@@ -65,8 +78,8 @@ ADDRESS = NodeType(
     "Address",
     "A postal address of a business partner.",
     (
-        Property("street", S, "Street name."),
-        Property("houseNumber", S, "House number, with any suffix."),
+        Property("street", S, "Street name.", personal=True),
+        Property("houseNumber", S, "House number, with any suffix.", personal=True),
         Property("postalCode", S, "Postal code.", indexed=True),
         Property("city", S, "City.", indexed=True),
         Property("country", S, "ISO 3166-1 alpha-2 country code."),
@@ -91,7 +104,14 @@ VEHICLE_EVENT = NodeType(
     "One entry of a vehicle's history (produced, sold, serviced, ...).",
     (
         Property("type", S, "Event type.", required=True),
-        Property("occurredAt", DT, "When the event happened.", required=True),
+        Property(
+            "occurredAt",
+            DT,
+            "When the event happened.",
+            required=True,
+            earliest=FIRST_CAR,
+            latest="today",
+        ),
         Property("mileageKm", I, "Odometer reading at the event."),
         Property("description", S, "Free text."),
     ),
@@ -104,9 +124,28 @@ CONTRACT = _golden(
         Property("number", S, "Contract number.", required=True),
         Property("type", S, "LEASING, SERVICE or FINANCING.", required=True),
         Property("status", S, "DRAFT, ACTIVE, TERMINATED or EXPIRED.", required=True, indexed=True),
-        Property("startDate", D, "First day the contract is in force."),
-        Property("endDate", D, "Last day the contract is in force.", indexed=True),
-        Property("terminationDate", D, "Day from which a terminated contract is terminated."),
+        Property(
+            "startDate",
+            D,
+            "First day the contract is in force.",
+            earliest=FIRST_DAY,
+            latest=LAST_DAY,
+        ),
+        Property(
+            "endDate",
+            D,
+            "Last day the contract is in force.",
+            indexed=True,
+            earliest=FIRST_DAY,
+            latest=LAST_DAY,
+        ),
+        Property(
+            "terminationDate",
+            D,
+            "Day from which a terminated contract is terminated.",
+            earliest=FIRST_DAY,
+            latest=LAST_DAY,
+        ),
     ),
     natural_key=("number",),
 )
@@ -129,9 +168,22 @@ CONTRACT_CHANGE = NodeType(
     "A change process applied to a contract (LCOO, ETER, TERM, BLEX, CHOA, LCOP).",
     (
         Property("process", S, "Change process code.", required=True),
-        Property("effectiveDate", D, "Date from which the change applies.", required=True),
+        Property(
+            "effectiveDate",
+            D,
+            "Date from which the change applies.",
+            required=True,
+            earliest=FIRST_DAY,
+            latest=LAST_DAY,
+        ),
         Property("recordedAt", DT, "When the hub recorded the change.", required=True),
-        Property("newEndDate", D, "New end date of an extension (BLEX)."),
+        Property(
+            "newEndDate",
+            D,
+            "New end date of an extension (BLEX).",
+            earliest=FIRST_DAY,
+            latest=LAST_DAY,
+        ),
         Property("newLesseeId", S, "Hub id of the new lessee (LCOO)."),
     ),
 )
@@ -144,8 +196,8 @@ IDENTIFICATION_OBJECT = _golden(
         Property("number", S, "Card or plate number.", required=True),
         Property("status", S, "ACTIVE or BLOCKED; EXPIRED is derived from validTo."),
         Property("blockedReason", S, "Why the object was blocked."),
-        Property("validFrom", D, "First valid day."),
-        Property("validTo", D, "Last valid day."),
+        Property("validFrom", D, "First valid day.", earliest=FIRST_DAY, latest=LAST_DAY),
+        Property("validTo", D, "Last valid day.", earliest=FIRST_DAY, latest=LAST_DAY),
     ),
     natural_key=("kind", "number"),
 )
@@ -200,7 +252,9 @@ CHANGE_EVENT = NodeType(
         Property("key", S, "That system's key, if any."),
         Property("fields", SL, "Names of the values that changed."),
         Property("version", I, "Version of the record after the change."),
-        Property("by", S, "Who made a steward's change (merge, un-merge, override)."),
+        Property("by", S, "Who made the change: the client (or hub load, hub match)."),
+        Property("bySystem", S, "The source system that client writes for, if any."),
+        Property("onBehalfOf", S, "The person a front end said it acted for (X-Hub-User)."),
         Property("reason", S, "Why, in the steward's words."),
     ),
 )
@@ -244,7 +298,8 @@ MATCH_CANDIDATE = NodeType(
         Property("explanation", S, "Why the pair was proposed, for people."),
         Property("createdAt", DT, "When the pair was proposed.", required=True),
         Property("decidedAt", DT, "When a steward merged or rejected it."),
-        Property("decidedBy", S, "Who decided."),
+        Property("decidedBy", S, "Who decided: the client that sent the decision."),
+        Property("decidedOnBehalfOf", S, "The person that client said it acted for."),
         Property("reason", S, "Why, in the steward's words."),
     ),
     natural_key=("pair",),
@@ -260,6 +315,35 @@ MATCH_RUN = NodeType(
     ),
     natural_key=("name",),
 )
+
+API_CLIENT = NodeType(
+    "ApiClient",
+    "A system registered to call the API with a bearer token (hub clients add).",
+    (
+        Property("name", S, "The client's name, as the audit records it.", required=True),
+        Property("system", S, "The source system it writes for; none for a reader."),
+        Property("scopes", SL, "What it may do: read, read:personal, write, steward, admin."),
+        Property("tokenHash", S, "SHA-256 of its token; the token itself is never stored."),
+        Property("createdAt", DT, "When it was registered.", required=True),
+        Property("lastUsedAt", DT, "When a request last used its token (to the minute)."),
+        Property("revokedAt", DT, "When it was revoked; its token is refused from then on."),
+    ),
+    natural_key=("name",),
+    indexes=(("tokenHash",),),
+)
+
+# Longer lists in one delivery are refused with TOO_MANY: beyond these a list is a mistake or
+# an attack, and every read of the record would carry it.
+LIST_MAXIMA = {
+    ("BusinessPartner", "roles"): 20,
+    ("BusinessPartner", "addresses"): 50,
+    ("Vehicle", "configuration"): 300,
+    ("Contract", "parties"): 20,
+    ("Contract", "items"): 100,
+    ("ContractItem", "singleServices"): 100,
+    ("ContractItem", "coveredVehicles"): 500,
+    ("Document", "about"): 50,
+}
 
 MODEL = Model(
     nodes=(
@@ -278,6 +362,7 @@ MODEL = Model(
         MATCH_TERM,
         MATCH_CANDIDATE,
         MATCH_RUN,
+        API_CLIENT,
     ),
     relationships=(
         Relationship("HAS_ADDRESS", "BusinessPartner", "Address", "A partner's address.", ONE),
@@ -356,5 +441,6 @@ MODEL = Model(
             "RIGHT", "MatchCandidate", "BusinessPartner", "Other side.", target_cardinality=ONE
         ),
     ),
+    list_maxima=LIST_MAXIMA,
 )
 MODEL.validate()

@@ -7,6 +7,7 @@ here instead of repeating them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -33,13 +34,21 @@ class Cardinality(Enum):
 
 @dataclass(frozen=True)
 class Property:
-    """One property of a node type."""
+    """One property of a node type.
+
+    ``personal`` marks personal data of persons, which only clients with the
+    ``read:personal`` scope see. ``earliest`` and ``latest`` bound the plausible values of a
+    date or date-time (ISO dates; ``latest`` may be ``"today"``).
+    """
 
     name: str
     type: PropertyType
     description: str
     required: bool = False
     indexed: bool = False
+    personal: bool = False
+    earliest: str | None = None
+    latest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,11 @@ class NodeType:
     def property_names(self) -> tuple[str, ...]:
         return tuple(prop.name for prop in self.properties)
 
+    @property
+    def personal(self) -> frozenset[str]:
+        """Names of the properties that hold personal data of persons."""
+        return frozenset(prop.name for prop in self.properties if prop.personal)
+
 
 @dataclass(frozen=True)
 class Relationship:
@@ -88,10 +102,15 @@ class Relationship:
 
 @dataclass(frozen=True)
 class Model:
-    """The whole graph model: node types and the relationships between them."""
+    """The whole graph model: node types and the relationships between them.
+
+    ``list_maxima`` caps the lists one delivery may carry, by label and input field (a
+    partner's addresses, a contract's items, ...): a longer list is refused, never cut.
+    """
 
     nodes: tuple[NodeType, ...]
     relationships: tuple[Relationship, ...] = field(default=())
+    list_maxima: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
     def node(self, label: str) -> NodeType:
         for node in self.nodes:
@@ -104,6 +123,10 @@ class Model:
         """Labels of golden records: those with an id, a version and creation/update times."""
         managed = {"id", "version", "createdAt", "updatedAt"}
         return tuple(n.label for n in self.nodes if managed <= set(n.property_names))
+
+    def list_maximum(self, label: str, name: str) -> int:
+        """Most items the list ``name`` of a ``label`` delivery may hold."""
+        return self.list_maxima[label, name]
 
     def relationships_of(self, label: str) -> tuple[Relationship, ...]:
         return tuple(r for r in self.relationships if label in (r.source, r.target))
@@ -125,3 +148,6 @@ class Model:
             for end in (rel.source, rel.target):
                 if end not in labels:
                     raise ValueError(f"{rel.type}: unknown label {end!r}")
+        for (label, name), maximum in self.list_maxima.items():
+            if label not in labels or maximum < 1:
+                raise ValueError(f"list maximum of {label}.{name} must name a label and be >= 1")
