@@ -12,6 +12,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+from graph_schema import MODEL
 from graph_schema import enums as e
 from hub.domain import problems as codes
 from hub.domain import validation as v
@@ -24,9 +25,11 @@ Built = tuple[Delivery | None, list[Problem]]
 
 
 class _Collector:
-    """Gathers normalised values and problems while an input is checked field by field."""
+    """Gathers normalised values and problems while an input of a ``label`` is checked field
+    by field; the model gives its dates' plausible ranges and its lists' maxima."""
 
-    def __init__(self, data: Data, path: Path) -> None:
+    def __init__(self, label: str, data: Data, path: Path) -> None:
+        self.label = label
         self.data = data
         self.path = path
         self.values: dict[str, Any] = {}
@@ -59,15 +62,8 @@ class _Collector:
         return plain
 
     def listed(self, name: str) -> list[Any] | None:
-        value = self.data.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, list):
-            self.problems.append(
-                Problem((*self.path, name), codes.INVALID_VALUE, f"{name} must be a list")
-            )
-            return None
-        return value
+        """The list ``name``, or None when it is missing, no list or longer than allowed."""
+        return checked_list(self.data.get(name), (*self.path, name), self.label, self.problems)
 
     def date(self, name: str) -> dt.date | None:
         value = self.data.get(name)
@@ -81,6 +77,10 @@ class _Collector:
                     Problem((*self.path, name), codes.INVALID_VALUE, f"{value!r} is not a date")
                 )
                 return None
+        problem = plausible_date(value, (*self.path, name), self.label)
+        if problem is not None:
+            self.problems.append(problem)
+            return None
         self.values[name] = value.isoformat()
         return value
 
@@ -105,6 +105,28 @@ class _Collector:
         if self.problems or source is None:
             return None, self.problems
         return Delivery(source[0], source[1], self.values, self.path), []
+
+
+def plausible_date(value: dt.date, path: Path, label: str) -> Problem | None:
+    """A problem when the date lies outside the range the model gives the property named
+    last in ``path``."""
+    prop = MODEL.node(label).prop(str(path[-1]))
+    return v.plausible(value, path, prop.earliest, prop.latest, dt.date.today())
+
+
+def checked_list(value: Any, path: Path, label: str, problems: list[Problem]) -> list[Any] | None:
+    """``value`` when it is a list within the model's maximum for the field named last in
+    ``path``; otherwise None, with the problem added."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        problems.append(Problem(path, codes.INVALID_VALUE, f"{path[-1]} must be a list"))
+        return None
+    too_many = v.at_most(value, path, MODEL.list_maximum(label, str(path[-1])))
+    if too_many is not None:
+        problems.append(too_many)
+        return None
+    return value
 
 
 def choice(value: Any, allowed: type[Enum], path: Path) -> str | Problem:
@@ -143,15 +165,20 @@ def reference(label: str | None, data: Data | None, path: Path, **extra: str) ->
 
 
 def partner(data: Data, path: Path = ("input",)) -> Built:
-    c = _Collector(data, path)
+    c = _Collector("BusinessPartner", data, path)
     source = c.source()
     kind = c.enum("kind", e.PartnerKind, required=True)
     c.text("firstName")
     last = c.text("lastName")
     organization = c.text("organizationName")
-    if kind == "PERSON" and not last:
+    reported = {p.path[-1] for p in c.problems}
+    if kind == "PERSON" and not last and "lastName" not in reported:
         c.problems.append(Problem((*path, "lastName"), codes.REQUIRED, "a person needs a lastName"))
-    if kind in ("ORGANIZATION", "GROUP") and not organization:
+    if (
+        kind in ("ORGANIZATION", "GROUP")
+        and not organization
+        and "organizationName" not in reported
+    ):
         c.problems.append(
             Problem(
                 (*path, "organizationName"),
@@ -159,8 +186,7 @@ def partner(data: Data, path: Path = ("input",)) -> Built:
                 f"an {kind.lower()} needs an organizationName",
             )
         )
-    birth = c.date("birthDate")
-    c.check(v.not_future(birth, (*path, "birthDate"), dt.date.today()))
+    c.date("birthDate")
     c.text("taxNumber")
     c.take(v.email(data.get("email"), (*path, "email")), "email")
     c.take(v.phone(data.get("phone"), (*path, "phone")), "phone")
@@ -197,7 +223,7 @@ def _address(data: Data, path: Path, c: _Collector) -> dict[str, Any]:
 
 
 def vehicle(data: Data, path: Path = ("input",)) -> Built:
-    c = _Collector(data, path)
+    c = _Collector("Vehicle", data, path)
     source = c.source()
     c.take(v.vin(data.get("vin"), (*path, "vin")), "vin")
     c.text("make")
@@ -208,16 +234,16 @@ def vehicle(data: Data, path: Path = ("input",)) -> Built:
         c.values["modelYear"] = year
     configuration = c.listed("configuration")
     if configuration is not None:
-        c.values["configuration"] = sorted(
-            {str(x).strip() for x in configuration if str(x).strip()}
-        )
+        codes_given = [v.text(x, (*path, "configuration", i)) for i, x in enumerate(configuration)]
+        c.problems.extend(x for x in codes_given if isinstance(x, Problem))
+        c.values["configuration"] = sorted({x for x in codes_given if isinstance(x, str)})
     c.values["owner"] = reference("BusinessPartner", data.get("owner"), (*path, "owner"))
     c.values["dealer"] = reference("BusinessPartner", data.get("dealer"), (*path, "dealer"))
     return c.delivery(source)
 
 
 def contract(data: Data, path: Path = ("input",)) -> Built:
-    c = _Collector(data, path)
+    c = _Collector("Contract", data, path)
     source = c.source()
     c.text("number", required=True)
     c.enum("type", e.ContractType, required=True)
@@ -266,44 +292,50 @@ def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]
                 Problem((*path, i, "uiid"), codes.DUPLICATE, f"item {uiid} is listed twice")
             )
         seen.add(str(uiid))
-        services = []
-        for j, service in enumerate(item.get("singleServices") or []):
-            if not isinstance(service, dict):
-                c.problems.append(
-                    Problem((*path, i, "singleServices", j), codes.INVALID_VALUE, "not an object")
-                )
-                continue
-            covered = v.coverage(
-                service.get("coveragePercent"), (*path, i, "singleServices", j, "coveragePercent")
-            )
-            if isinstance(covered, Problem):
-                c.problems.append(covered)
-            services.append(
-                {
-                    "code": str(service.get("code") or "").strip(),
-                    "coveragePercent": service.get("coveragePercent"),
-                }
-            )
-        vehicles = [
-            reference("Vehicle", ref, (*path, i, "coveredVehicles", j))
-            for j, ref in enumerate(item.get("coveredVehicles") or [])
-        ]
+        product = v.text(item.get("product"), (*path, i, "product"))
+        if isinstance(product, Problem):
+            c.problems.append(product)
+            product = None
         result.append(
             {
                 "uiid": uiid,
                 "kind": kind,
-                "product": v.text(item.get("product"), (*path, i, "product"))
-                if item.get("product")
-                else None,
-                "singleServices": services,
-                "coveredVehicles": vehicles,
+                "product": product,
+                "singleServices": _services(item, (*path, i, "singleServices"), c),
+                "coveredVehicles": [
+                    reference("Vehicle", ref, (*path, i, "coveredVehicles", j))
+                    for j, ref in enumerate(
+                        _item_list(item, (*path, i, "coveredVehicles"), c) or []
+                    )
+                ],
             }
         )
     return result
 
 
+def _item_list(item: Data, path: Path, c: _Collector) -> list[Any] | None:
+    return checked_list(item.get(str(path[-1])), path, "ContractItem", c.problems)
+
+
+def _services(item: Data, path: Path, c: _Collector) -> list[dict[str, Any]]:
+    services = []
+    for j, service in enumerate(_item_list(item, path, c) or []):
+        if not isinstance(service, dict):
+            c.problems.append(Problem((*path, j), codes.INVALID_VALUE, "not an object"))
+            continue
+        covered = v.coverage(service.get("coveragePercent"), (*path, j, "coveragePercent"))
+        if isinstance(covered, Problem):
+            c.problems.append(covered)
+        code = v.text(service.get("code"), (*path, j, "code"))
+        if isinstance(code, Problem):
+            c.problems.append(code)
+            code = None
+        services.append({"code": code or "", "coveragePercent": service.get("coveragePercent")})
+    return services
+
+
 def identification_object(data: Data, path: Path = ("input",)) -> Built:
-    c = _Collector(data, path)
+    c = _Collector("IdentificationObject", data, path)
     source = c.source()
     c.enum("kind", e.IdentificationKind, required=True)
     number = c.text("number", required=True)
@@ -320,16 +352,17 @@ def identification_object(data: Data, path: Path = ("input",)) -> Built:
 
 
 def document(data: Data, path: Path = ("input",)) -> Built:
-    c = _Collector(data, path)
+    c = _Collector("Document", data, path)
     source = c.source()
     c.text("number", required=True)
     c.text("revision", required=True)
     c.enum("type", e.DocumentType, required=True)
     c.text("title")
     c.enum("releaseStatus", e.ReleaseStatus)
-    if data.get("about") is not None:
+    about = c.listed("about")
+    if about is not None:
         c.values["about"] = [
-            reference(None, ref, (*path, "about", i)) for i, ref in enumerate(data["about"])
+            reference(None, ref, (*path, "about", i)) for i, ref in enumerate(about)
         ]
     for name in ("fileSha256", "fileSize", "fileMediaType", "fileName"):
         if data.get(name) is not None:

@@ -14,6 +14,7 @@ from hub.domain.problems import (
     INVALID_VALUE,
     INVALID_VIN,
     REQUIRED,
+    TOO_MANY,
     Path,
     Problem,
 )
@@ -41,6 +42,26 @@ _PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 MAX_TEXT = 1000
 MAX_KEY = 256
 
+# Control characters other than tab and line breaks, and halves of UTF-16 surrogate pairs: no
+# source system means them, a terminal or a downstream interface may act on them (an escape
+# sequence), and a lone surrogate cannot even be written as UTF-8.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_SYSTEM = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,63}$")
+
+
+def unprintable(value: str, path: Path) -> Problem | None:
+    """A problem naming the first character text may not hold, or None."""
+    found = _UNPRINTABLE.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    return Problem(
+        path,
+        INVALID_VALUE,
+        f"{path[-1]} holds the control character U+{ord(char):04X} at position "
+        f"{found.start() + 1}; text may hold no control characters but tab and line breaks",
+    )
+
 
 def text(value: object, path: Path, *, required: bool = False) -> str | Problem | None:
     """Trimmed text; blank counts as missing; numbers (from files) become their digits."""
@@ -53,7 +74,7 @@ def text(value: object, path: Path, *, required: bool = False) -> str | Problem 
         return None
     if len(cleaned) > MAX_TEXT:
         return Problem(path, INVALID_VALUE, f"{path[-1]} is longer than {MAX_TEXT} characters")
-    return cleaned
+    return unprintable(cleaned, path) or cleaned
 
 
 def vin(value: object, path: Path) -> str | Problem:
@@ -117,10 +138,32 @@ def date_order(
     return None
 
 
-def not_future(value: dt.date | None, path: Path, today: dt.date) -> Problem | None:
-    if value is not None and value > today:
+def plausible(
+    value: dt.date | None, path: Path, earliest: str | None, latest: str | None, today: dt.date
+) -> Problem | None:
+    """A problem when a date lies outside its plausible range (see ``Property.earliest``)."""
+    if value is None:
+        return None
+    if earliest is not None and value < dt.date.fromisoformat(earliest):
+        return Problem(
+            path, INVALID_VALUE, f"{path[-1]} {value} lies before {earliest}, the earliest allowed"
+        )
+    if latest == "today" and value > today:
         return Problem(path, INVALID_VALUE, f"{path[-1]} {value} lies in the future")
+    if latest is not None and latest != "today" and value > dt.date.fromisoformat(latest):
+        return Problem(
+            path, INVALID_VALUE, f"{path[-1]} {value} lies after {latest}, the latest allowed"
+        )
     return None
+
+
+def at_most(items: list[object], path: Path, maximum: int) -> Problem | None:
+    """A problem when a list holds more than ``maximum`` items."""
+    if len(items) <= maximum:
+        return None
+    return Problem(
+        path, TOO_MANY, f"{path[-1]} holds {len(items)} items; at most {maximum} are allowed"
+    )
 
 
 def in_range(value: object, path: Path, low: int, high: int) -> Problem | None:
@@ -137,10 +180,24 @@ def source_key(system: str, key: str, path: Path) -> list[Problem]:
     problems = []
     if not system.strip():
         problems.append(Problem((*path, "system"), REQUIRED, "source system is required"))
-    elif len(system) > 64:
-        problems.append(Problem((*path, "system"), INVALID_VALUE, "source system is too long"))
+    elif not system_name(system):
+        problems.append(
+            Problem(
+                (*path, "system"),
+                INVALID_VALUE,
+                f"{system[:80]!r} is not a system name: up to 64 letters, digits, '_', '.' "
+                "or '-', starting with a letter or digit",
+            )
+        )
     if not key.strip():
         problems.append(Problem((*path, "key"), REQUIRED, "source key is required"))
     elif len(key) > MAX_KEY:
         problems.append(Problem((*path, "key"), INVALID_VALUE, f"source key exceeds {MAX_KEY}"))
+    else:
+        problems.extend(filter(None, [unprintable(key, (*path, "key"))]))
     return problems
+
+
+def system_name(system: str) -> bool:
+    """Whether ``system`` (trimmed, any case) is a valid source system name."""
+    return _SYSTEM.match(system.strip().upper()) is not None
