@@ -2,6 +2,8 @@
 
 - ``StartupError``: the hub cannot start as configured; the message says what to do.
 - ``DatabaseUnavailable``: infrastructure, the database cannot be reached right now.
+- ``RetryLater``: transient, the same request succeeds when repeated a moment later.
+- ``BadRequest``: the caller's fault.
 """
 
 from __future__ import annotations
@@ -33,3 +35,9 @@ class BadRequest(HubError):
     """The caller asked for something outside the API's rules (e.g. a page too large)."""
 
     code = "BAD_USER_INPUT"
+
+
+class RetryLater(HubError):
+    """Concurrent writes kept conflicting after every retry; repeating the request works."""
+
+    code = "RETRY_LATER"

@@ -24,11 +24,32 @@ class ProcessResult:
     changed: bool
 
 
-async def _resolve_one(tx: Transaction, ref: Ref) -> str:
+async def _resolve_one(tx: Transaction, ref: Ref, writer: str | None = None) -> str:
+    """The id of the record ``ref`` names; with ``writer``, only a record that system feeds:
+    a client changes records under its own system's keys alone."""
     ((value, problems),) = await resolve(tx, [ref])
     if problems:
         raise Rejected(problems)
-    return str(value["id"])
+    record_id = str(value["id"])
+    if writer is not None:
+        assert ref.label is not None
+        rows = await tx.run(
+            f"MATCH (n:{ref.label} {{id: $id}}) "
+            "RETURN EXISTS { (n)<-[:SOURCE_OF]-(:SourceRecord {system: $system}) } AS ours",
+            {"id": record_id, "system": writer},
+        )
+        if not rows or not rows[0]["ours"]:
+            raise Rejected(
+                [
+                    Problem(
+                        ref.path,
+                        codes.FORBIDDEN,
+                        f"{writer} has no source record of this {ref.label}: a client changes "
+                        "only records under its own system",
+                    )
+                ]
+            )
+    return record_id
 
 
 async def _load(tx: Transaction, label: str, record_id: str) -> tuple[dict[str, Any], int]:
@@ -104,9 +125,9 @@ def _apply_change(
 
 
 async def change_contract(
-    tx: Transaction, change: ContractChange, now: dt.datetime
+    tx: Transaction, change: ContractChange, now: dt.datetime, writer: str | None = None
 ) -> ProcessResult:
-    contract_id = await _resolve_one(tx, change.contract)
+    contract_id = await _resolve_one(tx, change.contract, writer)
     lessee = None
     if change.new_lessee is not None:
         ((value, problems),) = await resolve(tx, [change.new_lessee])
@@ -161,9 +182,9 @@ async def change_contract(
 
 
 async def block_identification_object(
-    tx: Transaction, ref: Ref, reason: str, now: dt.datetime
+    tx: Transaction, ref: Ref, reason: str, now: dt.datetime, writer: str | None = None
 ) -> ProcessResult:
-    object_id = await _resolve_one(tx, ref)
+    object_id = await _resolve_one(tx, ref, writer)
     base, version = await _load(tx, "IdentificationObject", object_id)
     state = {**base, "status": "BLOCKED", "blockedReason": reason}
     changed = await update_state(
@@ -182,10 +203,10 @@ class VehicleEventInput:
 
 
 async def record_vehicle_event(
-    tx: Transaction, event: VehicleEventInput, now: dt.datetime
+    tx: Transaction, event: VehicleEventInput, now: dt.datetime, writer: str | None = None
 ) -> ProcessResult:
     """Append to the history; the same event (type and time) delivered again is not doubled."""
-    vehicle_id = await _resolve_one(tx, event.vehicle)
+    vehicle_id = await _resolve_one(tx, event.vehicle, writer)
     rows = await tx.run(
         "MATCH (v:Vehicle {id: $id}) "
         "OPTIONAL MATCH (v)-[:HAS_EVENT]->(e:VehicleEvent {type: $type, occurredAt: $at}) "

@@ -11,6 +11,7 @@ from neo4j.exceptions import ConstraintError
 from hub.domain.kinds import Kind
 from hub.domain.problems import Problem, Rejected
 from hub.domain.upsert import Delivery, Outcome, PartnerMatcher, upsert
+from hub.errors import RetryLater
 from hub.mastering.matcher import GraphMatcher
 from hub.store import Store, Transaction
 from hub.store.temporal import utc_now
@@ -31,9 +32,11 @@ async def _with_key_retries(store: Store, work: Callable[[Transaction], Awaitabl
     for attempt in range(_ATTEMPTS):
         try:
             return await store.write(work)
-        except ConstraintError:
+        except ConstraintError as exc:
             if attempt == _ATTEMPTS - 1:
-                raise
+                raise RetryLater(
+                    "concurrent writers kept creating the same record; repeat the request"
+                ) from exc
     raise AssertionError("unreachable")
 
 
@@ -57,7 +60,12 @@ async def upsert_batch(
             await after(tx, outcomes)
         return outcomes
 
-    return await _with_key_retries(store, work)
+    if matcher is None:
+        return await _with_key_retries(store, work)
+    # Every matched write updates the same term counts: in the database they would conflict
+    # and be retried, one after the other at best.
+    async with store.serialized("matching"):
+        return await _with_key_retries(store, work)
 
 
 async def run_process(

@@ -19,13 +19,13 @@ from hub.mastering import blocks
 from hub.mastering.matcher import pair_of
 from hub.mastering.profile import blocking_keys, profile
 from hub.mastering.survivorship import survive
-from hub.store import Store, Transaction
+from hub.store import Actor, Store, Transaction
 
 Row = dict[str, Any]
 
 _FIELDS = (
     "c {.id, .status, .score, .features, .explanation, .createdAt, .decidedAt, .decidedBy, "
-    ".reason, leftId: l.id, rightId: r.id} AS row"
+    ".decidedOnBehalfOf, .reason, leftId: l.id, rightId: r.id} AS row"
 )
 _FILTER = "WHERE ($status IS NULL OR c.status = $status) AND ($min IS NULL OR c.score >= $min)"
 
@@ -61,9 +61,7 @@ async def candidates_by_id(store: Store, ids: list[str]) -> list[Row]:
     return [row["row"] for row in found]
 
 
-async def reject(
-    tx: Transaction, candidate_id: str, reason: str | None, user: str, now: dt.datetime
-) -> str:
+async def reject(tx: Transaction, candidate_id: str, audit: Audit, now: dt.datetime) -> str:
     """Mark an open candidate REJECTED with who, when and why."""
     found = await tx.run(
         "MATCH (c:MatchCandidate {id: $id}) RETURN c.status AS status", {"id": candidate_id}
@@ -83,9 +81,10 @@ async def reject(
     # Only an OPEN candidate changes: a merge decided at the same moment is not overwritten.
     updated = await tx.run(
         "MATCH (c:MatchCandidate {id: $id}) WHERE c.status = 'OPEN' "
-        "SET c.status = 'REJECTED', c.decidedAt = $now, c.decidedBy = $user, c.reason = $reason "
+        "SET c.status = 'REJECTED', c.decidedAt = $now, c.decidedBy = $by, "
+        "c.decidedOnBehalfOf = $onBehalfOf, c.reason = $reason "
         "RETURN count(c) AS n",
-        {"id": candidate_id, "now": now, "user": user, "reason": reason},
+        {"id": candidate_id, "now": now, **audit.event()},
     )
     if not updated or updated[0]["n"] != 1:
         raise Rejected(
@@ -114,11 +113,13 @@ MOVING = tuple(
 
 @dataclass(frozen=True)
 class Audit:
-    by: str
+    """Who decided (the authenticated caller, and the person it acts for) and why."""
+
+    actor: Actor
     reason: str | None
 
     def event(self) -> dict[str, Any]:
-        return {"by": self.by, "reason": self.reason}
+        return {**self.actor.event(), "reason": self.reason}
 
 
 async def _lock(tx: Transaction, ids: list[str], now: dt.datetime) -> None:
@@ -295,7 +296,8 @@ async def _merge_one(
         "CREATE (x)-[:SOURCE_OF]->(s) DELETE r",
         # The pair's own candidate is decided.
         "MATCH (c:MatchCandidate {pair: $pair}) WHERE c.status = 'OPEN' "
-        "SET c.status = 'MERGED', c.decidedAt = $now, c.decidedBy = $by, c.reason = $reason",
+        "SET c.status = 'MERGED', c.decidedAt = $now, c.decidedBy = $by, "
+        "c.decidedOnBehalfOf = $onBehalfOf, c.reason = $reason",
         "MATCH (m:BusinessPartner {id: $merged})-[:HAS_ADDRESS]->(a:Address) DETACH DELETE a",
         "MATCH (t:BusinessPartner {mergedInto: $merged}) SET t.mergedInto = $survivor",
         "MATCH (m:BusinessPartner {id: $merged}) SET m.mergedInto = $survivor, "
@@ -407,7 +409,8 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
         "MERGE (c:MatchCandidate {pair: $pair}) "
         "ON CREATE SET c.id = $cid, c.score = 0.0, c.createdAt = $now, c.features = '[]', "
         "c.explanation = 'split by a steward' "
-        "SET c.status = 'REJECTED', c.decidedAt = $now, c.decidedBy = $by, c.reason = $reason "
+        "SET c.status = 'REJECTED', c.decidedAt = $now, c.decidedBy = $by, "
+        "c.decidedOnBehalfOf = $onBehalfOf, c.reason = $reason "
         "WITH c, l, r OPTIONAL MATCH (c)-[old:LEFT|RIGHT]->() DELETE old "
         "WITH DISTINCT c, l, r CREATE (c)-[:LEFT]->(l) CREATE (c)-[:RIGHT]->(r)",
         {

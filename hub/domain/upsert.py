@@ -689,7 +689,11 @@ async def _write_events(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt
 
 async def record_events(tx: Transaction, events: list[dict[str, Any]], at: dt.datetime) -> None:
     """Append change events (the audit trail and the source of change feeds), all made at
-    ``at``: one time value for the batch, since the driver packs each one at some cost."""
+    ``at``: one time value for the batch, since the driver packs each one at some cost. An
+    event that names no actor is the transaction's actor's."""
+    if tx.actor is not None:
+        actor = tx.actor.event()
+        events = [e if "by" in e else {**e, **actor} for e in events]
     await tx.send(
         "UNWIND $events AS e CREATE (x:ChangeEvent) SET x += e, x.at = $at",
         {"events": events, "at": at},

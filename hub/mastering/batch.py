@@ -36,10 +36,12 @@ from hub.mastering.matcher import (
     read_frequencies,
 )
 from hub.mastering.profile import Profile, blocking_keys, completed, profile
-from hub.store import Store, Transaction
+from hub.store import Actor, Store, Transaction
 from hub.store.temporal import utc_now
 
 PAGE = 200
+# The audit trail names the batch matcher as the actor of the merges it makes.
+MATCHER = Actor("hub match")
 _RUN = "batch"
 
 _PARTNERS = """
@@ -212,9 +214,7 @@ class BatchMatcher:
             other, verdict = ranked[0]
             if verdict.score >= rules.AUTO_MERGE:
                 survivor, merged = sorted((partner, other), key=lambda p: (str(p.created), p.id))
-                audit = stewardship.Audit(
-                    "hub match", f"score {verdict.score}: {verdict.explanation}"
-                )
+                audit = stewardship.Audit(MATCHER, f"score {verdict.score}: {verdict.explanation}")
                 await stewardship.merge(tx, survivor.id, [merged.id], [], audit, now)
                 gone.add(merged.id)
                 queue.link(survivor.id, merged.id)

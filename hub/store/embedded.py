@@ -271,6 +271,13 @@ class EmbeddedServer:
             "arcadedb.server.httpIncomingPort": str(self._http_port),
             "arcadedb.bolt.host": "127.0.0.1",
             "arcadedb.bolt.port": str(self.bolt_port),
+            # A statement still running after this is aborted in the database itself: a
+            # request that timed out must not keep the database busy for others.
+            "arcadedb.command.timeout": str(round(self._settings.db_statement_timeout * 1000)),
+            # The hub bounds how many statements run at once (its connection pool, and each
+            # caller's share of it); a second queue in the database would make a bystander's
+            # lookup wait behind another caller's heavy reads.
+            "arcadedb.queryMaxConcurrent": "0",
         }
         return [
             str(runtime.java),

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
+import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import neo4j
@@ -21,11 +25,13 @@ from neo4j.exceptions import (
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
+    TransientError,
 )
 from neo4j.exceptions import DatabaseUnavailable as ServerDatabaseUnavailable
 
-from hub.errors import DatabaseUnavailable, StartupError
+from hub.errors import DatabaseUnavailable, RetryLater, StartupError
 from hub.settings import Settings
+from hub.store.actor import Actor
 from hub.store.dialect import Dialect, detect
 from hub.store.embedded import DataDir, EmbeddedServer
 
@@ -50,6 +56,21 @@ def _unavailable_as_error(what: str) -> Any:
         yield
     except _UNAVAILABLE as exc:
         raise DatabaseUnavailable(f"the database is unavailable ({what}): {exc}") from exc
+
+
+@dataclass
+class _Shared:
+    """What a store and every caller's view of it share (see :meth:`Store.for_caller`)."""
+
+    sessions_per_caller: int
+    queries_sent: int = 0
+    # Statement texts seen, when someone asked to collect them (the tests lint them with
+    # Neo4j's own parser to keep every statement valid on Neo4j 5).
+    statements: set[str] | None = None
+    lanes: weakref.WeakValueDictionary[str, asyncio.Semaphore] = field(
+        default_factory=weakref.WeakValueDictionary
+    )
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
 
 class _Values(list[Any]):
@@ -89,6 +110,7 @@ class Transaction:
     def __init__(self, tx: neo4j.AsyncManagedTransaction, store: Store) -> None:
         self._tx = tx
         self._store = store
+        self.actor = store.actor
         self.element_ids: dict[str, str] = {}
         self._sent: asyncio.Task[list[Record]] | None = None
 
@@ -165,20 +187,66 @@ class Store:
         database: str | None,
         dialect: Dialect,
         embedded: EmbeddedServer | None = None,
+        sessions_per_caller: int = 8,
     ) -> None:
         self._driver = driver
         self.database = database
         self.dialect = dialect
         self.embedded = embedded
-        self.queries_sent = 0
-        # Statement texts seen, when someone asked to collect them (the tests lint them
-        # with Neo4j's own parser to keep every statement valid on Neo4j 5).
-        self.statements: set[str] | None = None
+        self._shared = _Shared(sessions_per_caller)
+        self._lane: asyncio.Semaphore | None = None
+        self._deadline: float | None = None
+        self.actor: Actor | None = None
+
+    def for_caller(
+        self, caller: str, deadline: float | None = None, actor: Actor | None = None
+    ) -> Store:
+        """This store as one caller's request uses it: at most ``sessions_per_caller``
+        sessions of all that caller's requests are open at once (the rest wait), every
+        statement and transaction ends by ``deadline`` (``time.monotonic()``), on the server
+        as well where it honours transaction timeouts, and the changes it writes name
+        ``actor``."""
+        view = copy.copy(self)
+        view.actor = actor
+        lane = self._shared.lanes.get(caller)
+        if lane is None:
+            lane = self._shared.lanes[caller] = asyncio.Semaphore(self._shared.sessions_per_caller)
+        view._lane = lane
+        view._deadline = deadline
+        return view
+
+    @contextlib.asynccontextmanager
+    async def serialized(self, name: str) -> AsyncIterator[None]:
+        """One at a time in this process: writers that would conflict in the database anyway
+        (partner matching updates shared counts) queue here instead of failing and retrying
+        there."""
+        lock = self._shared.locks.setdefault(name, asyncio.Lock())
+        async with lock:
+            yield
+
+    @property
+    def queries_sent(self) -> int:
+        return self._shared.queries_sent
+
+    @property
+    def statements(self) -> set[str] | None:
+        return self._shared.statements
+
+    @statements.setter
+    def statements(self, value: set[str] | None) -> None:
+        self._shared.statements = value
 
     def count(self, cypher: str) -> None:
-        self.queries_sent += 1
-        if self.statements is not None:
-            self.statements.add(cypher)
+        shared = self._shared
+        shared.queries_sent += 1
+        if shared.statements is not None:
+            shared.statements.add(cypher)
+
+    def _timeout(self) -> float | None:
+        """Seconds left before the caller's deadline, for the server's transaction timeout."""
+        if self._deadline is None:
+            return None
+        return max(0.001, self._deadline - time.monotonic())
 
     @classmethod
     async def open(cls, settings: Settings, *, attach: bool = False) -> Store:
@@ -210,6 +278,7 @@ class Store:
             connection_timeout=settings.db_connect_timeout,
             connection_acquisition_timeout=settings.db_connect_timeout,
             max_transaction_retry_time=settings.db_retry_seconds,
+            max_connection_pool_size=settings.db_pool_size,
         )
         try:
             dialect = await _detect_dialect(driver, uri, settings)
@@ -220,7 +289,7 @@ class Store:
             if embedded is not None:
                 await embedded.stop()
             raise
-        return cls(driver, database, dialect, embedded)
+        return cls(driver, database, dialect, embedded, settings.db_sessions_per_client)
 
     async def close(self) -> None:
         await self._driver.close()
@@ -229,10 +298,20 @@ class Store:
 
     async def _again_when_retryable(self, run: Callable[[], Awaitable[T]]) -> T:
         """``run()``, run again (after a short pause) while it fails with an error the
-        dialect says a new transaction gets past (see :meth:`Dialect.retryable`)."""
+        dialect says a new transaction gets past (see :meth:`Dialect.retryable`).
+
+        A transient error (a deadlock, a concurrent modification) that is left after the
+        driver's own retries becomes :class:`RetryLater`: the caller may repeat the request.
+        """
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 return await run()
+            except TransientError as exc:
+                log.warning("transient_error_left", extra={"code": exc.code})
+                raise RetryLater(
+                    "the database met conflicting concurrent writes and gave up after retries; "
+                    "repeat the request"
+                ) from exc
             except Neo4jError as exc:
                 if attempt == _ATTEMPTS or not self.dialect.retryable(exc.code, exc.message):
                     raise
@@ -250,7 +329,9 @@ class Store:
             try:
                 async with self._session() as session:
                     self.count(cypher)
-                    result = await session.run(cypher, _parameters(params))
+                    timeout = self._timeout()
+                    query = cypher if timeout is None else neo4j.Query(cypher, timeout=timeout)
+                    result = await session.run(query, _parameters(params))
                     return await _records(result)
             except (ServiceUnavailable, SessionExpired) as exc:
                 if attempt == 2:
@@ -271,8 +352,14 @@ class Store:
         async def run() -> T:
             async with self._session() as session:
                 execute = session.execute_read if access == "read" else session.execute_write
+
+                async def attempt(tx: neo4j.AsyncManagedTransaction) -> T:
+                    return await _settled(work, Transaction(tx, self))
+
+                timeout = self._timeout()
+                unit = attempt if timeout is None else neo4j.unit_of_work(timeout=timeout)(attempt)
                 with _unavailable_as_error(access):
-                    return await execute(lambda tx: _settled(work, Transaction(tx, self)))
+                    return await execute(unit)
 
         return await self._again_when_retryable(run)
 
@@ -295,12 +382,13 @@ class Store:
         problem = self.problem()
         if problem:
             raise DatabaseUnavailable(problem)
-        session = self._driver.session(database=self.database)
-        try:
-            yield session
-        finally:
-            with contextlib.suppress(*_UNAVAILABLE):
-                await session.close()
+        async with self._lane or contextlib.nullcontext():
+            session = self._driver.session(database=self.database)
+            try:
+                yield session
+            finally:
+                with contextlib.suppress(*_UNAVAILABLE):
+                    await session.close()
 
 
 async def _settled(work: Callable[[Transaction], Awaitable[T]], tx: Transaction) -> T:
