@@ -20,12 +20,14 @@ from pydantic import ValidationError
 from hub import __version__, logs
 from hub.api import build_schema
 from hub.app import file_store, open_store
+from hub.auth import clients
 from hub.errors import StartupError
 from hub.mastering.batch import BatchMatcher, BatchSummary
 from hub.mastering.batch import render as render_match
 from hub.serving import bind_socket, run_async, serve_alone, settle_heap
 from hub.settings import Settings
 from hub.store import Store, migrations
+from hub.store.temporal import utc_now
 from hub.workers import serve_with_workers
 from loaders.demo import load_demo
 from loaders.formats import FormatError, check_encoding
@@ -116,6 +118,46 @@ def _parser() -> argparse.ArgumentParser:
     )
     load.add_argument("--batch-size", type=int, default=1000, help="rows a transaction")
 
+    clients = commands.add_parser(
+        "clients",
+        help="register, list and revoke API clients",
+        description="Manage the clients that call the API with a bearer token. Works while "
+        "`hub serve` runs on the same data dir; a change applies to its next request. Scopes: "
+        "read, read:personal, write, steward, admin (docs/security.md).",
+    )
+    client_commands = clients.add_subparsers(
+        dest="clients_command", required=True, metavar="ACTION"
+    )
+    add = client_commands.add_parser(
+        "add",
+        help="register a client and print its token",
+        description="Register a client. Its token is printed once, alone on the last line of "
+        "standard output; the hub keeps only its hash.",
+    )
+    add.add_argument("name", help="the client's name, e.g. crm-sync (the audit records it)")
+    add.add_argument("--system", help="the source system it writes for, e.g. CRM")
+    add.add_argument(
+        "--scope",
+        action="append",
+        default=[],
+        dest="scopes",
+        metavar="SCOPE",
+        help="a scope it holds; repeat for several",
+    )
+    client_commands.add_parser(
+        "list",
+        help="list the clients",
+        description="List every client with its system, scopes, creation, last use (to the "
+        "minute) and whether it is revoked.",
+    )
+    revoke = client_commands.add_parser(
+        "revoke",
+        help="refuse a client's token from now on",
+        description="Revoke a client: its token is refused from the next request on, also by a "
+        "running hub. The client stays listed, as the audit trail names it.",
+    )
+    revoke.add_argument("name", help="the client's name")
+
     match = commands.add_parser(
         "match",
         help="find duplicate partners in the whole graph",
@@ -153,6 +195,8 @@ def _load_settings() -> Settings:
     except ValidationError as exc:
         problems = "; ".join(
             f"HUB_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            if err["loc"]
+            else err["msg"].removeprefix("Value error, ")
             for err in exc.errors()
         )
         raise StartupError(f"invalid configuration: {problems}") from exc
@@ -326,6 +370,37 @@ def match_partners(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _on_clients(settings: Settings, args: argparse.Namespace) -> list[str]:
+    store = await Store.open(settings, attach=True)
+    try:
+        if args.clients_command == "add":
+            token = await clients.add(store, args.name, args.system, args.scopes, utc_now())
+            clients.mark_changed(settings.data_dir)
+            return [
+                f"client {args.name} added: system {args.system.upper() if args.system else '-'}, "
+                f"scopes {', '.join(sorted(set(args.scopes)))}",
+                "its token follows; it is shown this once (the hub keeps only its hash):",
+                token,
+            ]
+        if args.clients_command == "revoke":
+            await clients.revoke(store, args.name, utc_now())
+            clients.mark_changed(settings.data_dir)
+            return [f"client {args.name} revoked: its token is refused from now on"]
+        return clients.table(await clients.listed(store))
+    finally:
+        await store.close()
+
+
+def manage_clients(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        lines = run_async(_on_clients(settings, args))
+    except clients.ClientError as exc:
+        print(f"hub: error: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    print("\n".join(lines))
+    return 0
+
+
 def generate_world(args: argparse.Namespace) -> int:
     try:
         counts = generate(args.out, args.partners, args.seed, args.duplicate_rate)
@@ -358,10 +433,9 @@ def _run(args: argparse.Namespace) -> int:
     logs.configure(settings)
     if args.command == "serve":
         return serve(settings, args.host, args.port, args.demo, args.workers)
-    if args.command == "load":
-        return load_files(settings, args)
-    if args.command == "match":
-        return match_partners(settings, args)
+    commands = {"load": load_files, "match": match_partners, "clients": manage_clients}
+    if args.command in commands:
+        return commands[args.command](settings, args)
     return apply_schema(settings)
 
 

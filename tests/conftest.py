@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import uuid
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from hub.auth import clients
 from hub.settings import Settings
 from hub.store import migrations
 from tests.harness import RunningHub, serve
@@ -30,17 +32,42 @@ STATEMENTS = Path(__file__).resolve().parents[1] / "build" / "cypher-statements.
 
 
 @pytest.fixture(scope="session")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
-    """The hub every test shares: tests isolate themselves by their own data.
+def statements() -> Iterator[set[str]]:
+    """Every statement the tests' hubs send, written to build/cypher-statements.json at the
+    end, for `make test` to check with Neo4j's own Cypher parser."""
+    sent = {s.cypher for s in migrations.plan()}
+    yield sent
+    STATEMENTS.parent.mkdir(exist_ok=True)
+    STATEMENTS.write_text(json.dumps(sorted(sent), indent=1))
 
-    Every statement it sends is written to build/cypher-statements.json at the end, for
-    `make test` to check with Neo4j's own Cypher parser.
-    """
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory: pytest.TempPathFactory, statements: set[str]) -> Iterator[RunningHub]:
+    """The hub every test shares: tests isolate themselves by their own data. It runs as
+    `make serve` does (HUB_AUTH=auto, no client registered): requests from the tests, on
+    this machine, act as the local developer."""
     with serve(make_settings(tmp_path_factory.mktemp("hub-data"))) as running:
-        running.store.statements = {s.cypher for s in migrations.plan()}
+        running.store.statements = statements
         yield running
-        STATEMENTS.parent.mkdir(exist_ok=True)
-        STATEMENTS.write_text(json.dumps(sorted(running.store.statements), indent=1))
+
+
+@pytest.fixture(scope="session")
+def secured(tmp_path_factory: pytest.TempPathFactory, statements: set[str]) -> Iterator[RunningHub]:
+    """A hub on a store of its own where tokens are required: for who may do what, limits
+    and budgets. Tests register the clients they need (:func:`register`)."""
+    settings = make_settings(tmp_path_factory.mktemp("secured-data"), auth="required")
+    with serve(settings) as running:
+        running.store.statements = statements
+        yield running
+
+
+def register(hub: RunningHub, *scopes: str, system: str | None = None) -> str:
+    """A new client with ``scopes`` (writing for ``system``) and its token."""
+    name = f"client-{uuid.uuid4().hex[:10]}"
+    now = dt.datetime.now(dt.UTC)
+    token: str = hub.run(clients.add(hub.store, name, system, list(scopes), now))
+    clients.mark_changed(hub.services.settings.data_dir)
+    return token
 
 
 @pytest.fixture

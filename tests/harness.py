@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -51,8 +52,25 @@ class RunningHub:
         future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
         return future.result(timeout)
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30.0)
+    def client(self, token: str | None = None) -> httpx.Client:
+        """An HTTP client of the hub; with ``token``, it sends it as a bearer token."""
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        return httpx.Client(base_url=self.url, timeout=30.0, headers=headers)
+
+    def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        operation: str | None = None,
+        headers: dict[str, str] | None = None,
+        token: str | None = None,
+    ) -> httpx.Response:
+        with self.client(token) as client:
+            return client.post(
+                "/graphql",
+                json={"query": query, "variables": variables or {}, "operationName": operation},
+                headers=headers,
+            )
 
     def graphql(
         self,
@@ -60,21 +78,19 @@ class RunningHub:
         variables: dict[str, Any] | None = None,
         operation: str | None = None,
         headers: dict[str, str] | None = None,
+        token: str | None = None,
     ) -> dict[str, Any]:
-        with self.client() as client:
-            response = client.post(
-                "/graphql",
-                json={"query": query, "variables": variables or {}, "operationName": operation},
-                headers=headers,
-            )
-        body: dict[str, Any] = response.json()
+        body: dict[str, Any] = self.post(query, variables, operation, headers, token).json()
         return body
 
 
 @contextlib.contextmanager
-def serve(settings: Settings) -> Iterator[RunningHub]:
-    """Start ``create_app(settings)`` under uvicorn on a free port; stop it on exit."""
-    app = create_app(settings)
+def serve(settings: Settings, store: Store | None = None) -> Iterator[RunningHub]:
+    """Start ``create_app(settings, store)`` under uvicorn on a free port; stop it on exit.
+
+    Without ``store`` the app opens its own; with it, it serves that (still open) store.
+    """
+    app = create_app(settings, store)
     sock = bind_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
@@ -105,6 +121,30 @@ def serve(settings: Settings) -> Iterator[RunningHub]:
     finally:
         server.should_exit = True
         thread.join(60)
+        sock.close()
+
+
+@contextlib.contextmanager
+def serve_beside(base: RunningHub, settings: Settings) -> Iterator[RunningHub]:
+    """A second app on ``base``'s store and event loop (where its driver lives), with other
+    settings: limits, authentication, identity provider."""
+    app = create_app(settings, base.store)
+    sock = bind_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
+    served = asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]), base.loop)
+    deadline = START_TIMEOUT
+    while not server.started and not served.done() and deadline > 0:
+        time.sleep(0.02)
+        deadline -= 0.02
+    if not server.started:
+        server.should_exit = True
+        raise RuntimeError(f"the app beside the hub did not start: {served}")
+    try:
+        yield RunningHub(url=f"http://127.0.0.1:{port}", app=app, loop=base.loop)
+    finally:
+        server.should_exit = True
+        served.result(60)
         sock.close()
 
 

@@ -45,7 +45,7 @@ query($min: Float) {
 REJECT = """
 mutation($id: ID!, $reason: String) {
   rejectMatchCandidate(id: $id, reason: $reason) {
-    matchCandidate { id status reason decidedBy decidedAt }
+    matchCandidate { id status reason decidedBy decidedOnBehalfOf decidedAt }
     userErrors { field code message }
   }
 }
@@ -395,7 +395,10 @@ def test_rejected_pair_is_recorded_and_never_proposed_again(hub: RunningHub) -> 
     assert rejected["userErrors"] == []
     assert rejected["matchCandidate"]["status"] == "REJECTED"
     assert rejected["matchCandidate"]["reason"] == "neighbours"
-    assert rejected["matchCandidate"]["decidedBy"] == "steward.anna"
+    # The authenticated caller decided (here the local developer); the front end's user is
+    # recorded as whom it acted for.
+    assert rejected["matchCandidate"]["decidedBy"] == "local-developer"
+    assert rejected["matchCandidate"]["decidedOnBehalfOf"] == "steward.anna"
     assert rejected["matchCandidate"]["decidedAt"]
     again = hub.graphql(REJECT, {"id": candidate["id"]})["data"]["rejectMatchCandidate"]
     assert again["userErrors"][0]["code"] == "INVALID_TRANSITION"

@@ -246,8 +246,8 @@ def test_merge_moves_relationships_and_old_ids_and_keys_lead_to_the_survivor(
         )
     )
     assert events == [
-        {"action": "MERGED", "by": "anonymous", "reason": "duplicate"},
-        {"action": "MERGED_INTO", "by": "anonymous", "reason": "duplicate"},
+        {"action": "MERGED", "by": "local-developer", "reason": "duplicate"},
+        {"action": "MERGED_INTO", "by": "local-developer", "reason": "duplicate"},
     ]
 
 

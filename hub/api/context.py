@@ -1,8 +1,9 @@
-"""What every resolver can reach: the request, the store, loaders and the settings."""
+"""What every resolver can reach: the request, its caller, the store, loaders and settings."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import strawberry
@@ -11,9 +12,16 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from hub.api.loaders import Loaders
+from hub.auth.errors import Forbidden
+from hub.auth.principal import LOCAL_DEVELOPER, Principal, Scope
 from hub.domain.files import FileStore
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.actor import Actor
+
+# A front end or gateway names the person it acts for; it is recorded, never trusted.
+ON_BEHALF_OF = "x-hub-user"
+_MAX_ON_BEHALF_OF = 200
 
 
 @dataclass
@@ -23,20 +31,33 @@ class Context:
     store: Store
     settings: Settings
     files: FileStore
+    principal: Principal = LOCAL_DEVELOPER
     loaders: Loaders = field(init=False)
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.store)
+        self.sees_personal = self.principal.allows(Scope.READ_PERSONAL)
 
     @property
-    def user(self) -> str:
-        """Who is asking, for the audit trail of stewards' decisions (the ``X-Hub-User``
-        header a front end or gateway sets)."""
-        return self.request.headers.get("x-hub-user") or "anonymous"
+    def actor(self) -> Actor:
+        return actor_of(self.principal, self.request.headers)
+
+    def require(self, scope: Scope, what: str) -> None:
+        """Raise :class:`Forbidden` unless the caller holds ``scope``."""
+        if not self.principal.allows(scope):
+            raise Forbidden(f"{what} needs the {scope.value} scope")
 
     def file_url(self, sha256: str) -> str:
         return str(self.request.url_for("file", sha256=sha256))
+
+
+def actor_of(principal: Principal, headers: Mapping[str, str]) -> Actor:
+    """Who the audit trail names: the authenticated caller, and the person a front end says
+    it acts for (the ``X-Hub-User`` header), which is recorded but never the actor."""
+    named = headers.get(ON_BEHALF_OF) or ""
+    on_behalf_of = "".join(c for c in named if c.isprintable())[:_MAX_ON_BEHALF_OF]
+    return Actor(principal.name, principal.system, on_behalf_of or None)
 
 
 Info = strawberry.Info[Context, None]

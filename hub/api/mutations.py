@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import strawberry
 from strawberry.file_uploads import Upload
 
+from hub.api.access import needs
 from hub.api.context import Info
 from hub.api.inputs import (
     BusinessPartnerInput,
@@ -22,12 +24,13 @@ from hub.api.inputs import (
     to_data,
 )
 from hub.api.types import BusinessPartner, Contract, Document, IdentificationObject, Vehicle
-from hub.domain import deliveries, kinds, processes, service
+from hub.auth.principal import Scope
+from hub.domain import deliveries, kinds, processes, service, validation
 from hub.domain import problems as codes
 from hub.domain.deliveries import reference
 from hub.domain.files import FileTooLarge, upload_chunks
 from hub.domain.kinds import Kind
-from hub.domain.problems import Problem
+from hub.domain.problems import Path, Problem
 from hub.domain.upsert import Outcome
 from hub.mastering.matcher import MatchDecision
 from hub.store import Transaction
@@ -50,9 +53,21 @@ class UserError:
         description="Stable code: REQUIRED, INVALID_VIN, INVALID_COUNTRY, INVALID_EMAIL, "
         "INVALID_PHONE, INVALID_DATE_RANGE, INVALID_COVERAGE, INVALID_VALUE, INVALID_REFERENCE, "
         "INVALID_ID, NOT_FOUND, AMBIGUOUS_REFERENCE, CONFLICT, DUPLICATE, INVALID_TRANSITION, "
-        "TOO_LARGE."
+        "TOO_LARGE, TOO_MANY, FORBIDDEN."
     )
     message: str = strawberry.field(description="What is wrong, for people.")
+
+
+def free_text(path: Path, value: str | None) -> list[Problem]:
+    """The problem with a free-text argument (a reason, a description), if it has one."""
+    checked = validation.text(value, path)
+    return [checked] if isinstance(checked, Problem) else []
+
+
+def plausible(label: str, path: Path, value: dt.date | None) -> list[Problem]:
+    """The problem with a date outside the range the model gives ``label``'s property."""
+    found = None if value is None else deliveries.plausible_date(value, path, label)
+    return [found] if found else []
 
 
 def user_errors(problems: list[Problem]) -> list[UserError]:
@@ -144,6 +159,23 @@ def _payload(
     )
 
 
+def _own_system(info: Info, data: dict[str, Any]) -> list[Problem]:
+    """A client writes under its own system's keys only; references may name any system."""
+    source = data.get("source") or {}
+    system = str(source.get("system") or "")
+    principal = info.context.principal
+    if not system.strip() or principal.writes_for(system):
+        return []
+    return [
+        Problem(
+            ("input", "source"),
+            codes.FORBIDDEN,
+            f"this client writes for {principal.system or 'no system'}, not for "
+            f"{system.strip().upper()[:64]}: send its own keys",
+        )
+    ]
+
+
 async def _upsert(
     info: Info,
     kind: Kind,
@@ -151,6 +183,9 @@ async def _upsert(
     extra_problems: list[Problem] | None = None,
     after: service.AfterUpsert | None = None,
 ) -> _Result:
+    forbidden = _own_system(info, data)
+    if forbidden:
+        return _Result(problems=forbidden)
     delivery, problems = deliveries.BUILDERS[kind.label](data, ("input",))
     problems = [*(extra_problems or []), *problems]
     if problems or delivery is None:
@@ -176,8 +211,9 @@ async def _link_new_revisions(tx: Transaction, outcomes: list[Outcome]) -> None:
 @strawberry.type(description="Writes from source systems and business processes.")
 class MasterDataMutation:
     @strawberry.mutation(
+        metadata=needs(Scope.WRITE),
         description="Create or update a business partner under a source system's key. "
-        "Repeating the same delivery changes nothing."
+        "Repeating the same delivery changes nothing.",
     )
     async def upsert_business_partner(
         self, info: Info, input: BusinessPartnerInput
@@ -192,14 +228,17 @@ class MasterDataMutation:
         return payload
 
     @strawberry.mutation(
+        metadata=needs(Scope.WRITE),
         description="Create or update a vehicle; a VIN already known attaches this source "
-        "to the existing vehicle."
+        "to the existing vehicle.",
     )
     async def upsert_vehicle(self, info: Info, input: VehicleInput) -> VehiclePayload:
         result = await _upsert(info, kinds.VEHICLE, to_data(input))
         return _payload(VehiclePayload, "vehicle", Vehicle.from_row, result)
 
-    @strawberry.mutation(description="Append an entry to a vehicle's history.")
+    @strawberry.mutation(
+        metadata=needs(Scope.WRITE), description="Append an entry to a vehicle's history."
+    )
     async def record_vehicle_event(self, info: Info, input: VehicleEventInput) -> VehiclePayload:
         data = to_data(input)
         event = processes.VehicleEventInput(
@@ -209,7 +248,7 @@ class MasterDataMutation:
             mileage_km=input.mileage_km,
             description=input.description,
         )
-        problems = []
+        problems = free_text(("input", "description"), input.description)
         if input.mileage_km is not None and input.mileage_km < 0:
             problems.append(
                 Problem(("input", "mileageKm"), codes.INVALID_VALUE, "mileageKm cannot be negative")
@@ -218,23 +257,38 @@ class MasterDataMutation:
             problems.append(
                 Problem(("input", "occurredAt"), codes.INVALID_VALUE, "occurredAt needs an offset")
             )
+        else:
+            problems += plausible(
+                "VehicleEvent", ("input", "occurredAt"), input.occurred_at.astimezone(dt.UTC).date()
+            )
         if problems:
             return _payload(VehiclePayload, "vehicle", Vehicle.from_row, _Result(problems=problems))
+        writer = info.context.principal.system
         result = await _process(
-            info, "Vehicle", lambda tx, now: processes.record_vehicle_event(tx, event, now)
+            info, "Vehicle", lambda tx, now: processes.record_vehicle_event(tx, event, now, writer)
         )
         return _payload(VehiclePayload, "vehicle", Vehicle.from_row, result)
 
-    @strawberry.mutation(description="Create or update a contract with its parties and items.")
+    @strawberry.mutation(
+        metadata=needs(Scope.WRITE),
+        description="Create or update a contract with its parties and items.",
+    )
     async def upsert_contract(self, info: Info, input: ContractInput) -> ContractPayload:
         result = await _upsert(info, kinds.CONTRACT, to_data(input))
         return _payload(ContractPayload, "contract", Contract.from_row, result)
 
     @strawberry.mutation(
-        description="Apply a change process (LCOO, ETER, TERM, BLEX, CHOA, LCOP) to a contract."
+        metadata=needs(Scope.WRITE),
+        description="Apply a change process (LCOO, ETER, TERM, BLEX, CHOA, LCOP) to a contract.",
     )
     async def change_contract(self, info: Info, input: ContractChangeInput) -> ContractPayload:
         data = to_data(input)
+        problems = plausible("ContractChange", ("input", "effectiveDate"), input.effective_date)
+        problems += plausible("ContractChange", ("input", "newEndDate"), input.new_end_date)
+        if problems:
+            return _payload(
+                ContractPayload, "contract", Contract.from_row, _Result(problems=problems)
+            )
         change = processes.ContractChange(
             contract=reference("Contract", data["contract"], ("input", "contract")),  # type: ignore[arg-type]
             process=data["process"],
@@ -242,12 +296,15 @@ class MasterDataMutation:
             new_lessee=reference("BusinessPartner", data.get("newLessee"), ("input", "newLessee")),
             new_end_date=input.new_end_date,
         )
+        writer = info.context.principal.system
         result = await _process(
-            info, "Contract", lambda tx, now: processes.change_contract(tx, change, now)
+            info, "Contract", lambda tx, now: processes.change_contract(tx, change, now, writer)
         )
         return _payload(ContractPayload, "contract", Contract.from_row, result)
 
-    @strawberry.mutation(description="Create or update an identification object.")
+    @strawberry.mutation(
+        metadata=needs(Scope.WRITE), description="Create or update an identification object."
+    )
     async def upsert_identification_object(
         self, info: Info, input: IdentificationObjectInput
     ) -> IdentificationObjectPayload:
@@ -259,12 +316,16 @@ class MasterDataMutation:
             result,
         )
 
-    @strawberry.mutation(description="Block an identification object, with the reason.")
+    @strawberry.mutation(
+        metadata=needs(Scope.WRITE), description="Block an identification object, with the reason."
+    )
     async def block_identification_object(
         self, info: Info, id: strawberry.ID, reason: str
     ) -> IdentificationObjectPayload:
+        problems = free_text(("reason",), reason)
         if not reason.strip():
             problems = [Problem(("reason",), codes.REQUIRED, "a reason is required")]
+        if problems:
             return _payload(
                 IdentificationObjectPayload,
                 "identification_object",
@@ -276,7 +337,9 @@ class MasterDataMutation:
         result = await _process(
             info,
             "IdentificationObject",
-            lambda tx, now: processes.block_identification_object(tx, ref, reason.strip(), now),
+            lambda tx, now: processes.block_identification_object(
+                tx, ref, reason.strip(), now, info.context.principal.system
+            ),
         )
         return _payload(
             IdentificationObjectPayload,
@@ -286,8 +349,9 @@ class MasterDataMutation:
         )
 
     @strawberry.mutation(
+        metadata=needs(Scope.WRITE),
         description="Create or update a document revision, optionally with its file "
-        "(multipart request). A new revision links to the one it replaces."
+        "(multipart request). A new revision links to the one it replaces.",
     )
     async def upsert_document(
         self,
@@ -300,7 +364,7 @@ class MasterDataMutation:
     ) -> DocumentPayload:
         data = to_data(input)
         problems = []
-        if file is not None:
+        if file is not None and not _own_system(info, data):
             try:
                 stored = await info.context.files.put(
                     upload_chunks(file),

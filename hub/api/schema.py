@@ -8,6 +8,7 @@ import strawberry
 
 from graph_schema import MODEL
 from hub import __version__
+from hub.api.access import describe_scopes, needs, root_scopes
 from hub.api.context import Info
 from hub.api.documents import Documents, KnownDocuments
 from hub.api.errors import ErrorCodes
@@ -16,6 +17,7 @@ from hub.api.mutations import MasterDataMutation
 from hub.api.operation import OperationName
 from hub.api.queries import MasterDataQuery
 from hub.api.stewardship import MergeMutation, StewardshipMutation, StewardshipQuery
+from hub.auth.principal import Scope
 
 GOLDEN_LABELS = MODEL.golden_labels
 
@@ -52,7 +54,9 @@ class ServerInfo:
 
 @strawberry.type(description="Read access to the master data.")
 class Query(MasterDataQuery, StewardshipQuery):
-    @strawberry.field(description="Version of the hub and the database it runs on.")
+    @strawberry.field(
+        metadata=needs(Scope.READ), description="Version of the hub and the database it runs on."
+    )
     def server_info(self, info: Info) -> ServerInfo:
         store = info.context.store
         return ServerInfo(
@@ -74,6 +78,8 @@ class HubSchema(strawberry.Schema):
         if planned:
             kwargs["execution_context_class"] = executor_for(self.plans)
         super().__init__(*args, **kwargs)
+        describe_scopes(self._schema)
+        self.scopes = root_scopes(self._schema)
 
     def process_errors(self, errors: object, execution_context: object = None) -> None:
         """Errors are logged once, with their classification, by :class:`ErrorCodes`."""

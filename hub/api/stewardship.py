@@ -9,10 +9,13 @@ from typing import Annotated, Any
 
 import strawberry
 
+from graph_schema import MODEL
+from hub.api.access import needs
 from hub.api.context import Info
 from hub.api.inputs import PartnerRefInput, SourceRefInput, to_data
-from hub.api.mutations import UserError, user_errors
+from hub.api.mutations import UserError, free_text, user_errors
 from hub.api.types import (
+    PERSONAL_NOTE,
     BusinessPartner,
     Connection,
     Node,
@@ -21,7 +24,8 @@ from hub.api.types import (
     page_request,
     partner_or_none,
 )
-from hub.domain import service, stewardship
+from hub.auth.principal import Scope
+from hub.domain import service, stewardship, validation
 from hub.domain.deliveries import reference
 from hub.domain.ids import from_global, to_global
 from hub.domain.problems import Path, Problem, Rejected
@@ -71,14 +75,21 @@ class FeatureScore:
     right: str | None = strawberry.field(description="The right partner's value, normalised.")
 
 
-def _features(raw: str | None) -> list[FeatureScore]:
+# Features that compare personal data: their values are shown with ``read:personal`` only.
+_PERSONAL_FEATURES = MODEL.node("BusinessPartner").personal | MODEL.node("Address").personal
+
+
+def _features(raw: str | None, personal: bool) -> list[FeatureScore]:
+    def shown(feature: str, value: str | None) -> str | None:
+        return value if personal or feature not in _PERSONAL_FEATURES else None
+
     return [
         FeatureScore(
             feature=f["feature"],
             score=f["score"],
             weight=f["weight"],
-            left=f.get("left"),
-            right=f.get("right"),
+            left=shown(f["feature"], f.get("left")),
+            right=shown(f["feature"], f.get("right")),
         )
         for f in json.loads(raw or "[]")
     ]
@@ -90,11 +101,16 @@ class MatchCandidate(Node):
     right_id: strawberry.Private[str]
     status: MatchCandidateStatus = strawberry.field(description="Open, merged or rejected.")
     score: float = strawberry.field(description="Probability that both are the same partner.")
-    features: list[FeatureScore] = strawberry.field(description="Per-feature comparison.")
+    stored_features: strawberry.Private[str | None]
     explanation: str = strawberry.field(description="Why the pair was proposed, in words.")
     created_at: dt.datetime = strawberry.field(description="When the pair was proposed.")
     decided_at: dt.datetime | None = strawberry.field(description="When a steward decided.")
-    decided_by: str | None = strawberry.field(description="Who decided.")
+    decided_by: str | None = strawberry.field(
+        description="Who decided: the client that sent the decision (or hub match)."
+    )
+    decided_on_behalf_of: str | None = strawberry.field(
+        description="The person that client said it acted for (its X-Hub-User header)."
+    )
     reason: str | None = strawberry.field(description="Why, in the steward's words.")
 
     @classmethod
@@ -105,13 +121,21 @@ class MatchCandidate(Node):
             right_id=row["rightId"],
             status=MatchCandidateStatus(row["status"]),
             score=row["score"],
-            features=_features(row.get("features")),
+            stored_features=row.get("features"),
             explanation=row.get("explanation") or "",
             created_at=native(row["createdAt"]),
             decided_at=native(row.get("decidedAt")),
             decided_by=row.get("decidedBy"),
+            decided_on_behalf_of=row.get("decidedOnBehalfOf"),
             reason=row.get("reason"),
         )
+
+    @strawberry.field(
+        description="Per-feature comparison. The values of features that compare personal "
+        f"data (birth date, tax number, e-mail, phone, street, house number) are {PERSONAL_NOTE}"
+    )
+    def features(self, info: Info) -> list[FeatureScore]:
+        return _features(self.stored_features, info.context.sees_personal)
 
     @strawberry.field(description="One partner of the pair (on arrival: the new one).")
     async def left(self, info: Info) -> BusinessPartner:
@@ -164,7 +188,10 @@ class MatchCandidatePayload:
 
 @strawberry.type(description="The stewards' queue of possible duplicates.")
 class StewardshipQuery:
-    @strawberry.field(description="Possible duplicates, best score first, in pages.")
+    @strawberry.field(
+        metadata=needs(Scope.STEWARD),
+        description="Possible duplicates, best score first, in pages.",
+    )
     async def match_candidates(
         self,
         info: Info,
@@ -201,23 +228,23 @@ class StewardshipQuery:
 @strawberry.type(description="Stewards' decisions.")
 class StewardshipMutation:
     @strawberry.mutation(
+        metadata=needs(Scope.STEWARD),
         description="Decide that a candidate pair is not the same partner; the pair is never "
-        "proposed again. Recorded with who (the X-Hub-User header), when and why."
+        "proposed again. Recorded with who (the X-Hub-User header), when and why.",
     )
     async def reject_match_candidate(
         self, info: Info, id: strawberry.ID, reason: str | None = None
     ) -> MatchCandidatePayload:
         decoded = from_global(id)
+        problems = free_text(("reason",), reason)
         if decoded is None or decoded[0] != "MatchCandidate":
-            return MatchCandidatePayload(
-                match_candidate=None,
-                user_errors=user_errors(
-                    [Problem(("id",), "INVALID_ID", f"{id!r} is not a match candidate's ID")]
-                ),
-            )
+            problems.append(Problem(("id",), "INVALID_ID", f"{id!r} is not a match candidate's ID"))
+        if problems or decoded is None:
+            return MatchCandidatePayload(match_candidate=None, user_errors=user_errors(problems))
+        audit = stewardship.Audit(info.context.actor, reason)
         result = await service.run_process(
             info.context.store,
-            lambda tx, now: stewardship.reject(tx, decoded[1], reason, info.context.user, now),
+            lambda tx, now: stewardship.reject(tx, decoded[1], audit, now),
         )
         if isinstance(result, list):
             return MatchCandidatePayload(match_candidate=None, user_errors=user_errors(result))
@@ -269,8 +296,26 @@ async def _partner_ids(
     return ids, problems
 
 
+# Most partners one merge names, and most overrides it sets.
+MAX_MERGED = 20
+MAX_OVERRIDES = 20
+
+
+def _merge_input_problems(data: dict[str, Any]) -> list[Problem]:
+    """What is wrong with a merge input before the database is asked anything."""
+    problems = free_text(("input", "reason"), data.get("reason"))
+    for name, maximum in (("merged", MAX_MERGED), ("overrides", MAX_OVERRIDES)):
+        too_many = validation.at_most(data.get(name) or [], ("input", name), maximum)
+        if too_many is not None:
+            problems.append(too_many)
+    return problems
+
+
 async def _merge(info: Info, data: dict[str, Any]) -> str | list[Problem]:
-    audit = stewardship.Audit(info.context.user, data.get("reason"))
+    problems = _merge_input_problems(data)
+    if problems:
+        return problems
+    audit = stewardship.Audit(info.context.actor, data.get("reason"))
     refs: list[tuple[Path, dict[str, Any]]] = [(("input", "survivor"), data["survivor"])] + [
         (("input", "merged", str(i)), ref) for i, ref in enumerate(data["merged"])
     ]
@@ -296,22 +341,27 @@ async def _payload_of(info: Info, result: str | list[Problem]) -> MergePayload:
 @strawberry.type(description="Stewards' merges and un-merges.")
 class MergeMutation:
     @strawberry.mutation(
+        metadata=needs(Scope.STEWARD),
         description="Merge partners into a survivor in one transaction: their relationships "
         "and source records move to it, its values are computed again from all sources (and "
-        "the overrides), and their ids keep leading to it. Recorded with who, when and why."
+        "the overrides), and their ids keep leading to it. Recorded with who, when and why.",
     )
     async def merge_business_partners(self, info: Info, input: MergeInput) -> MergePayload:
         return await _payload_of(info, await _merge(info, to_data(input)))
 
     @strawberry.mutation(
+        metadata=needs(Scope.STEWARD),
         description="Split a source record out of its partner into a partner of its own again, "
         "with the relationships that came with it; both partners' values are computed again "
-        "and the pair is never merged again by itself."
+        "and the pair is never merged again by itself.",
     )
     async def unmerge_business_partner(
         self, info: Info, source: SourceRefInput, reason: str | None = None
     ) -> MergePayload:
-        audit = stewardship.Audit(info.context.user, reason)
+        problems = free_text(("reason",), reason)
+        if problems:
+            return await _payload_of(info, problems)
+        audit = stewardship.Audit(info.context.actor, reason)
         system, key = source.system.strip().upper(), source.key.strip()
         result = await service.run_process(
             info.context.store,

@@ -54,6 +54,15 @@ def about(label: str, name: str) -> str:
     return MODEL.node(label).prop(name).description
 
 
+PERSONAL_NOTE = "null unless the caller holds the `read:personal` scope."
+
+
+def personal(label: str, name: str) -> str:
+    """The description of a field of personal data."""
+    assert MODEL.node(label).prop(name).personal, f"{label}.{name} is not declared personal"
+    return f"{about(label, name)} Personal data of persons: {PERSONAL_NOTE}"
+
+
 def selected(row: Row, name: str) -> Any:
     """A value a narrowed read leaves out unless its field is selected (and so resolved)."""
     return row.get(name)
@@ -154,10 +163,13 @@ class Parent(Protocol):
     prefetched: Prefetched
 
 
-def _already_read(info: Info, parent: Parent, relation: Relation) -> list[Row] | None:
-    """Rows read with the parent in the root statement, in the relation's order."""
+def _already_read(
+    info: Info, parent: Parent, relation: Relation, page_end: int | None = None
+) -> list[Row] | None:
+    """Rows read with the parent in the root statement, in the relation's order; for a page
+    ending at ``page_end``, only when they reach past it."""
     rows = parent.prefetched.get(str(info.path.key))
-    return relation.sort(rows) if usable(rows) else None
+    return relation.sort(rows) if usable(rows, page_end) else None
 
 
 async def related_page(
@@ -169,12 +181,14 @@ async def related_page(
 ) -> Connection[T]:
     """A nested connection: rows read with the parent, or one batched statement per level."""
     relation = RELATIONS[relation_key]
-    rows = _already_read(info, parent, relation)
-    if rows is None and request.backwards:
+    window = None if request.backwards else forward_window(request)
+    page_end = None if window is None else window.offset + window.limit
+    rows = _already_read(info, parent, relation, page_end)
+    if rows is None and window is None:
         rows = (await info.context.loaders.related(relation).load(parent.hub_id)).rows
     if rows is not None:
         return _page_of(rows, request, make)
-    window = forward_window(request)
+    assert window is not None
     loader = info.context.loaders.related(relation, (window.offset, window.limit))
     related: Related = await loader.load(parent.hub_id)
     has_next = window.offset + window.limit < related.total
@@ -211,9 +225,9 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
         before: str | None = None,
     ) -> Page[Any] | None:
         rows = root.prefetched.get(response_key)
-        if not usable(rows):
-            return None
         request, window = _checked_page_request(first, after, last, before)
+        if not usable(rows, None if window is None else window.offset + window.limit):
+            return None
         return _page(RELATIONS[relation_key].sort(rows), request, NODE_TYPES[target], window)
 
     def resolve(
@@ -316,17 +330,37 @@ def _source_record(values: SourceValues) -> SourceRecord:
     return SourceRecord(system=values.system, key=values.key, received_at=received)
 
 
-async def lineage_of(info: Info, hub_id: str) -> list[AttributeLineage]:
+_PERSONAL_PARTNER = MODEL.node("BusinessPartner").personal
+_PERSONAL_ADDRESS = MODEL.node("Address").personal
+
+
+def _unless_personal(attribute: str, value: Any) -> Any:
+    """A lineage value as a caller without ``read:personal`` sees it."""
+    if attribute in _PERSONAL_PARTNER:
+        return None
+    if attribute == "addresses" and isinstance(value, list):
+        return [
+            {k: v for k, v in a.items() if k not in _PERSONAL_ADDRESS} if isinstance(a, dict) else a
+            for a in value
+        ]
+    return value
+
+
+async def lineage_of(info: Info, hub_id: str, personal: bool) -> list[AttributeLineage]:
     sources, overrides = await info.context.loaders.origins().load(hub_id)
     _, lineage = survive(list(sources.values()), overrides)
+
+    def shown(attribute: str, value: Any) -> str | None:
+        return _encoded(value if personal else _unless_personal(attribute, value))
+
     return [
         AttributeLineage(
             attribute=item.attribute,
-            value=_encoded(item.value),
+            value=shown(item.attribute, item.value),
             source=_source_record(item.source) if item.source else None,
             overridden=item.overridden,
             others=[
-                SourceValue(source=_source_record(values), value=_encoded(value))
+                SourceValue(source=_source_record(values), value=shown(item.attribute, value))
                 for values, value in item.others
             ],
         )
@@ -349,10 +383,11 @@ class Address:
     country: str | None = strawberry.field(description=about("Address", "country"))
 
     @classmethod
-    def from_row(cls, row: Row) -> Address:
+    def from_row(cls, row: Row, personal: bool = True) -> Address:
+        """The address; without ``personal``, without its street and house number."""
         return cls(
-            street=row.get("street"),
-            house_number=row.get("houseNumber"),
+            street=row.get("street") if personal else None,
+            house_number=row.get("houseNumber") if personal else None,
             postal_code=row.get("postalCode"),
             city=row.get("city"),
             country=row.get("country"),
@@ -375,10 +410,10 @@ class BusinessPartner(Node):
     organization_name: str | None = strawberry.field(
         description=about("BusinessPartner", "organizationName")
     )
-    birth_date: dt.date | None = strawberry.field(description=about("BusinessPartner", "birthDate"))
-    tax_number: str | None = strawberry.field(description=about("BusinessPartner", "taxNumber"))
-    email: str | None = strawberry.field(description=about("BusinessPartner", "email"))
-    phone: str | None = strawberry.field(description=about("BusinessPartner", "phone"))
+    stored_birth_date: strawberry.Private[dt.date | None]
+    stored_tax_number: strawberry.Private[str | None]
+    stored_email: strawberry.Private[str | None]
+    stored_phone: strawberry.Private[str | None]
     roles: list[PartnerRole] = strawberry.field(description=about("BusinessPartner", "roles"))
     version: int = strawberry.field(description=about("BusinessPartner", "version"))
     created_at: dt.datetime = strawberry.field(description=about("BusinessPartner", "createdAt"))
@@ -399,10 +434,10 @@ class BusinessPartner(Node):
             first_name=row.get("firstName"),
             last_name=row.get("lastName"),
             organization_name=row.get("organizationName"),
-            birth_date=native(row.get("birthDate")),
-            tax_number=row.get("taxNumber"),
-            email=row.get("email"),
-            phone=row.get("phone"),
+            stored_birth_date=native(row.get("birthDate")),
+            stored_tax_number=row.get("taxNumber"),
+            stored_email=row.get("email"),
+            stored_phone=row.get("phone"),
             roles=[e.PartnerRole(r) for r in row.get("roles") or []],
             version=selected(row, "version"),
             created_at=native(selected(row, "createdAt")),
@@ -413,13 +448,37 @@ class BusinessPartner(Node):
             merged_into_id=row.get("mergedInto"),
         )
 
-    @strawberry.field(description="Postal addresses, in the order delivered.")
+    def shows_personal(self, info: Info) -> bool:
+        """Whether the caller may see this partner's personal data."""
+        return info.context.sees_personal or self.kind is not e.PartnerKind.PERSON
+
+    @strawberry.field(description=personal("BusinessPartner", "birthDate"))
+    def birth_date(self, info: Info) -> dt.date | None:
+        return self.stored_birth_date if self.shows_personal(info) else None
+
+    @strawberry.field(description=personal("BusinessPartner", "taxNumber"))
+    def tax_number(self, info: Info) -> str | None:
+        return self.stored_tax_number if self.shows_personal(info) else None
+
+    @strawberry.field(description=personal("BusinessPartner", "email"))
+    def email(self, info: Info) -> str | None:
+        return self.stored_email if self.shows_personal(info) else None
+
+    @strawberry.field(description=personal("BusinessPartner", "phone"))
+    def phone(self, info: Info) -> str | None:
+        return self.stored_phone if self.shows_personal(info) else None
+
+    @strawberry.field(
+        description="Postal addresses, in the order delivered. A person's street and house "
+        f"number are personal data: {PERSONAL_NOTE}"
+    )
     def addresses(self, info: Info) -> list[Address]:
+        shown = self.shows_personal(info)
         return with_rows(
             info,
             self,
             ("BusinessPartner", "addresses"),
-            lambda rows: ([Address.from_row(r) for r in rows]),
+            lambda rows: [Address.from_row(r, shown) for r in rows],
         )
 
     @strawberry.field(description="Source records that feed this partner.")
@@ -428,10 +487,11 @@ class BusinessPartner(Node):
 
     @strawberry.field(
         description="For every golden value: the source record that supplied it (by the "
-        "survivorship rules), or the steward's override, and what the other sources say."
+        "survivorship rules), or the steward's override, and what the other sources say. "
+        f"The values of a person's personal attributes are personal data: {PERSONAL_NOTE}"
     )
     async def lineage(self, info: Info) -> list[AttributeLineage]:
-        return await lineage_of(info, self.hub_id)
+        return await lineage_of(info, self.hub_id, self.shows_personal(info))
 
     @strawberry.field(description="Set on a partner that was merged away: where it went.")
     async def merged_into(self, info: Info) -> BusinessPartner | None:

@@ -1,0 +1,323 @@
+"""Who may do what: every root field under every scope, writes under the client's own system,
+personal data, and the actor the audit records."""
+
+from typing import Any
+
+import pytest
+
+from hub.api import build_schema
+from hub.api.access import undeclared
+from hub.auth.clients import token_hash
+from tests.conftest import register
+from tests.harness import RunningHub
+
+# The issue's table, written out on its own: the schema's declarations are checked against it.
+READ, STEWARD, WRITE = "read", "steward", "write"
+ROOTS: dict[str, tuple[str, str]] = {
+    # query roots
+    "node": (READ, '{ node(id: "QnVzaW5lc3NQYXJ0bmVyOng=") { id } }'),
+    "businessPartner": (READ, '{ businessPartner(source: {system: "CRM", key: "no"}) { name } }'),
+    "businessPartners": (READ, "{ businessPartners(first: 1) { totalCount } }"),
+    "vehicle": (READ, '{ vehicle(vin: "WVWZZZ1JZXW000001") { vin } }'),
+    "vehicles": (READ, "{ vehicles(first: 1) { totalCount } }"),
+    "contract": (READ, '{ contract(number: "none") { number } }'),
+    "contracts": (READ, "{ contracts(first: 1) { totalCount } }"),
+    "identificationObject": (
+        READ,
+        '{ identificationObject(kind: FUEL_CARD, number: "0") { number } }',
+    ),
+    "identificationObjects": (READ, "{ identificationObjects(first: 1) { totalCount } }"),
+    "document": (READ, '{ document(number: "none") { number } }'),
+    "documents": (READ, "{ documents(first: 1) { totalCount } }"),
+    "serverInfo": (READ, "{ serverInfo { hubVersion } }"),
+    "matchCandidates": (STEWARD, "{ matchCandidates(first: 1) { totalCount } }"),
+    # mutation roots
+    "upsertBusinessPartner": (
+        WRITE,
+        'mutation { upsertBusinessPartner(input: {source: {system: "CRM", key: "M-1"}, '
+        'kind: PERSON, lastName: "Matrix"}) { userErrors { code } } }',
+    ),
+    "upsertVehicle": (
+        WRITE,
+        'mutation { upsertVehicle(input: {source: {system: "CRM", key: "M-V1"}, '
+        'vin: "WVWZZZ1JZXW000001"}) { userErrors { code } } }',
+    ),
+    "recordVehicleEvent": (
+        WRITE,
+        'mutation { recordVehicleEvent(input: {vehicle: {vin: "WVWZZZ1JZXW000002"}, '
+        'type: SERVICED, occurredAt: "2024-01-01T10:00:00Z"}) { userErrors { code } } }',
+    ),
+    "upsertContract": (
+        WRITE,
+        'mutation { upsertContract(input: {source: {system: "CRM", key: "M-C1"}, '
+        'number: "M-C1", type: SERVICE}) { userErrors { code } } }',
+    ),
+    "changeContract": (
+        WRITE,
+        'mutation { changeContract(input: {contract: {number: "none"}, process: CHOA, '
+        'effectiveDate: "2024-01-01"}) { userErrors { code } } }',
+    ),
+    "upsertIdentificationObject": (
+        WRITE,
+        'mutation { upsertIdentificationObject(input: {source: {system: "CRM", key: "M-I1"}, '
+        'kind: FUEL_CARD, number: "7005 0000 0001"}) { userErrors { code } } }',
+    ),
+    "blockIdentificationObject": (
+        WRITE,
+        'mutation { blockIdentificationObject(id: "x", reason: "lost") { userErrors { code } } }',
+    ),
+    "upsertDocument": (
+        WRITE,
+        'mutation { upsertDocument(input: {source: {system: "CRM", key: "M-D1"}, '
+        'number: "M-D1", revision: "1", type: CONTRACT}) { userErrors { code } } }',
+    ),
+    "rejectMatchCandidate": (
+        STEWARD,
+        'mutation { rejectMatchCandidate(id: "x") { userErrors { code } } }',
+    ),
+    "mergeBusinessPartners": (
+        STEWARD,
+        'mutation { mergeBusinessPartners(input: {survivor: {id: "x"}, merged: [{id: "y"}]}) '
+        "{ userErrors { code } } }",
+    ),
+    "unmergeBusinessPartner": (
+        STEWARD,
+        'mutation { unmergeBusinessPartner(source: {system: "CRM", key: "none"}) '
+        "{ userErrors { code } } }",
+    ),
+}
+SCOPE_SETS = [(), ("read",), ("read", "read:personal"), ("write",), ("steward",), ("admin",)]
+
+
+def test_every_root_field_declares_its_scope_and_is_in_the_matrix() -> None:
+    schema = build_schema()._schema
+    assert undeclared(schema) == []
+    roots = {
+        name
+        for root in (schema.query_type, schema.mutation_type)
+        if root is not None
+        for name in root.fields
+    }
+    assert roots == set(ROOTS), "add the new root field to the matrix with its scope"
+
+
+@pytest.fixture(scope="module")
+def tokens(secured: RunningHub) -> dict[tuple[str, ...], str]:
+    return {scopes: register(secured, *scopes, system="CRM") for scopes in SCOPE_SETS if scopes}
+
+
+@pytest.mark.parametrize("field", sorted(ROOTS))
+def test_each_root_field_is_allowed_or_refused_as_the_table_says(
+    secured: RunningHub, tokens: dict[tuple[str, ...], str], field: str
+) -> None:
+    needed, document = ROOTS[field]
+    anonymous = secured.post(document)
+    assert anonymous.status_code == 401, field
+    assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    for scopes, token in tokens.items():
+        response = secured.post(document, token=token)
+        body = response.json()
+        if needed in scopes:
+            assert response.status_code == 200, (field, scopes, body)
+            assert body["data"][field] is not None or field in _LOOKUPS, (field, scopes, body)
+        else:
+            assert response.status_code == 403, (field, scopes, body)
+            (error,) = body["errors"]
+            assert error["extensions"] == {"code": "FORBIDDEN", "scopes": [needed]}
+            assert f"{field} ({needed})" in error["message"]
+            assert "data" not in body
+
+
+_LOOKUPS = {"node", "businessPartner", "vehicle", "contract", "identificationObject", "document"}
+
+
+# ---- writes under the client's own system ---------------------------------------------------
+
+
+def _partner(token: str, system: str, key: str) -> dict[str, Any]:
+    return {
+        "query": """mutation($i: BusinessPartnerInput!) {
+          upsertBusinessPartner(input: $i) { created userErrors { field code message } } }""",
+        "variables": {
+            "i": {"source": {"system": system, "key": key}, "kind": "ORGANIZATION",
+                  "organizationName": f"Own System {key}"}
+        },
+    }  # fmt: skip
+
+
+def test_a_client_writes_only_under_its_own_systems_keys(secured: RunningHub, unique: str) -> None:
+    token = register(secured, "read", "write", system="CRM")
+    with secured.client(token) as client:
+        own = client.post("/graphql", json=_partner(token, "crm", f"OWN-{unique}")).json()
+        other = client.post("/graphql", json=_partner(token, "ERP", f"OWN-{unique}")).json()
+    assert own["data"]["upsertBusinessPartner"]["created"] is True
+    (error,) = other["data"]["upsertBusinessPartner"]["userErrors"]
+    assert (error["field"], error["code"]) == (["input", "source"], "FORBIDDEN")
+    assert "ERP" in error["message"]
+    found = secured.run(
+        secured.store.query(
+            "MATCH (s:SourceRecord {system: 'ERP', key: $key}) RETURN count(s) AS n",
+            {"key": f"OWN-{unique}"},
+        )
+    )
+    assert found == [{"n": 0}], "nothing is written under another system's key"
+
+
+def test_references_to_other_systems_keys_are_fine(secured: RunningHub, unique: str) -> None:
+    erp = register(secured, "write", system="ERP")
+    crm = register(secured, "write", system="CRM")
+    with secured.client(erp) as client:
+        client.post("/graphql", json=_partner(erp, "ERP", f"REF-{unique}"))
+    vehicle = secured.graphql(
+        """mutation($i: VehicleInput!) { upsertVehicle(input: $i) { userErrors { code } } }""",
+        {
+            "i": {
+                "source": {"system": "CRM", "key": f"V-{unique}"},
+                "vin": f"WVWZZZ1JZXW{unique[:6].replace('I', '1').replace('O', '0')}",
+                "owner": {"source": {"system": "ERP", "key": f"REF-{unique}"}},
+            }
+        },
+        token=crm,
+    )
+    assert vehicle["data"]["upsertVehicle"]["userErrors"] == []
+
+
+def test_a_change_process_needs_a_record_of_the_clients_system(
+    secured: RunningHub, unique: str
+) -> None:
+    erp = register(secured, "write", system="ERP")
+    crm = register(secured, "write", system="CRM")
+    contract = (
+        """mutation($i: ContractInput!) { upsertContract(input: $i) { userErrors { code } } }"""
+    )
+    number = f"K-{unique}"
+    values = {"number": number, "type": "SERVICE", "status": "ACTIVE", "startDate": "2024-01-01"}
+    assert not secured.graphql(
+        contract, {"i": {"source": {"system": "ERP", "key": number}, **values}}, token=erp
+    )["data"]["upsertContract"]["userErrors"]
+    change = """mutation($n: String!) { changeContract(input: {contract: {number: $n},
+        process: CHOA, effectiveDate: "2025-01-01"}) { userErrors { field code } } }"""
+    refused = secured.graphql(change, {"n": number}, token=crm)["data"]["changeContract"]
+    assert refused["userErrors"] == [{"field": ["input", "contract"], "code": "FORBIDDEN"}]
+    allowed = secured.graphql(change, {"n": number}, token=erp)["data"]["changeContract"]
+    assert allowed["userErrors"] == []
+
+
+# ---- personal data ----------------------------------------------------------------------------
+
+PARTNER = """
+query($key: String!) {
+  businessPartner(source: {system: "CRM", key: $key}) {
+    name email phone birthDate taxNumber addresses { street houseNumber postalCode city }
+    lineage { attribute value others { value } }
+  }
+}
+"""
+
+
+def _people(secured: RunningHub, unique: str) -> None:
+    writer = register(secured, "write", system="CRM")
+    upsert = """mutation($i: BusinessPartnerInput!) {
+        upsertBusinessPartner(input: $i) { userErrors { code } } }"""
+    address = {"street": "Hauptstr.", "houseNumber": "1", "postalCode": "80331",
+               "city": "München", "country": "DE"}  # fmt: skip
+    for kind, names in (
+        ("PERSON", {"firstName": "Erika", "lastName": f"Muster{unique}",
+                    "birthDate": "1970-05-06"}),
+        ("ORGANIZATION", {"organizationName": f"Muster GmbH {unique}"}),
+    ):  # fmt: skip
+        data = {
+            "source": {"system": "CRM", "key": f"{kind}-{unique}"},
+            "kind": kind,
+            "email": "info@example.com",
+            "phone": "+49 89 1234567",
+            "taxNumber": "DE123456789",
+            "addresses": [address],
+            **names,
+        }
+        body = secured.graphql(upsert, {"i": data}, token=writer)
+        assert body["data"]["upsertBusinessPartner"]["userErrors"] == []
+
+
+def test_personal_data_of_persons_needs_read_personal(secured: RunningHub, unique: str) -> None:
+    _people(secured, unique)
+    reader = register(secured, "read")
+    person = secured.graphql(PARTNER, {"key": f"PERSON-{unique}"}, token=reader)
+    assert "errors" not in person
+    shown = person["data"]["businessPartner"]
+    assert shown["name"] == f"Erika Muster{unique}"
+    assert [shown[f] for f in ("email", "phone", "birthDate", "taxNumber")] == [None] * 4
+    assert shown["addresses"] == [
+        {"street": None, "houseNumber": None, "postalCode": "80331", "city": "München"}
+    ]
+    lineage = {item["attribute"]: item for item in shown["lineage"]}
+    assert lineage["email"]["value"] is None and lineage["birthDate"]["value"] is None
+    assert "Hauptstr." not in lineage["addresses"]["value"]
+    assert "80331" in lineage["addresses"]["value"]
+
+    entitled = register(secured, "read", "read:personal")
+    full = secured.graphql(PARTNER, {"key": f"PERSON-{unique}"}, token=entitled)
+    partner = full["data"]["businessPartner"]
+    assert (partner["email"], partner["birthDate"]) == ("info@example.com", "1970-05-06")
+    assert partner["addresses"][0]["street"] == "Hauptstr."
+
+
+def test_an_organisations_contact_data_is_not_personal(secured: RunningHub, unique: str) -> None:
+    _people(secured, unique)
+    reader = register(secured, "read")
+    organisation = secured.graphql(PARTNER, {"key": f"ORGANIZATION-{unique}"}, token=reader)
+    shown = organisation["data"]["businessPartner"]
+    assert (shown["email"], shown["taxNumber"]) == ("info@example.com", "DE123456789")
+    assert shown["addresses"][0]["street"] == "Hauptstr."
+
+
+def test_filtering_on_personal_data_needs_read_personal(secured: RunningHub, unique: str) -> None:
+    _people(secured, unique)
+    query = """{ businessPartners(where: {OR: [{name: {eq: "x"}}, {email: {eq: "info@example.com"}}]})
+                 { totalCount } }"""
+    refused = secured.graphql(query, token=register(secured, "read"))
+    (error,) = refused["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert "email" in error["message"] and "read:personal" in error["message"]
+    allowed = secured.graphql(query, token=register(secured, "read", "read:personal"))
+    assert allowed["data"]["businessPartners"]["totalCount"] >= 2
+
+
+def test_the_schema_says_which_fields_are_personal_and_which_scope_each_root_needs() -> None:
+    schema = build_schema()._schema
+    partner = schema.type_map["BusinessPartner"].fields  # type: ignore[attr-defined]
+    for name in ("email", "phone", "birthDate", "taxNumber"):
+        assert "read:personal" in partner[name].description
+    assert "read:personal" not in partner["name"].description
+    assert schema.query_type is not None
+    assert "`read` scope" in (schema.query_type.fields["vehicles"].description or "")
+
+
+# ---- the actor the audit records ------------------------------------------------------------
+
+
+def test_the_audit_names_the_client_and_keeps_x_hub_user_as_on_behalf_of(
+    secured: RunningHub, unique: str
+) -> None:
+    token = register(secured, "write", system="CRM")
+    with secured.client(token) as client:
+        client.post(
+            "/graphql",
+            json=_partner(token, "CRM", f"AUD-{unique}"),
+            headers={"X-Hub-User": "anna.schmidt"},
+        )
+    (name,) = secured.run(
+        secured.store.query(
+            "MATCH (c:ApiClient {tokenHash: $h}) RETURN c.name AS name",
+            {"h": token_hash(token)},
+        )
+    )
+    (event,) = secured.run(
+        secured.store.query(
+            "MATCH (:SourceRecord {system: 'CRM', key: $key})-[:SOURCE_OF]->(p) "
+            "MATCH (e:ChangeEvent {entityId: p.id}) "
+            "RETURN e.by AS by, e.bySystem AS system, e.onBehalfOf AS onBehalfOf",
+            {"key": f"AUD-{unique}"},
+        )
+    )
+    assert event == {"by": name["name"], "system": "CRM", "onBehalfOf": "anna.schmidt"}
