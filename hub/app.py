@@ -12,13 +12,10 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
 
-from hub import encoding
 from hub.api import build_schema
-from hub.api.context import Context
-from hub.api.direct import DirectQueries
+from hub.api.endpoint import GraphQLEndpoint
+from hub.auth import Authenticator, Scope, Unauthenticated
 from hub.domain.files import FileStore
 from hub.errors import DatabaseUnavailable
 from hub.instrumentation import RequestInstrumentation
@@ -36,9 +33,11 @@ class Services:
     settings: Settings
     store: Store | None = None
     files: FileStore = field(init=False)
+    auth: Authenticator = field(init=False)
 
     def __post_init__(self) -> None:
         self.files = file_store(self.settings)
+        self.auth = Authenticator(self.settings)
 
     def require_store(self) -> Store:
         if self.store is None:
@@ -49,45 +48,6 @@ class Services:
 def file_store(settings: Settings) -> FileStore:
     """Where document files live: under the data dir, by content."""
     return FileStore(settings.data_dir / "files", settings.max_upload_mb * 1024 * 1024)
-
-
-class GraphQLEndpoint(GraphQL[Context, None]):
-    """strawberry's GraphQL app, with known queries answered the short way
-    (:mod:`hub.api.direct`)."""
-
-    def __init__(self, services: Services) -> None:
-        schema = build_schema()
-        super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
-        self._services = services
-        self.direct = DirectQueries(schema, self._context_for)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            rest = await self.direct.answer(scope, receive, send)
-            if rest is None:
-                return
-            receive = rest
-        await super().__call__(scope, receive, send)
-
-    def decode_json(self, data: str | bytes) -> object:
-        return encoding.loads(data)
-
-    def encode_json(self, data: object) -> str:
-        # Text, not bytes: strawberry sends bytes over a websocket as binary frames, which
-        # GraphQL-over-WebSocket clients do not read.
-        return encoding.dumps(data).decode()
-
-    async def _context_for(self, request: Request) -> Context:
-        return await self.get_context(request, None)
-
-    async def get_context(self, request: object, response: object) -> Context:
-        return Context(
-            request=request,  # type: ignore[arg-type]
-            response=response,  # type: ignore[arg-type]
-            store=self._services.require_store(),
-            settings=self._services.settings,
-            files=self._services.files,
-        )
 
 
 async def open_store(settings: Settings, *, attach: bool = False) -> Store:
@@ -124,13 +84,24 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         owned = services.store is None
-        if owned:
+        if services.store is None:
             services.store = await open_store(settings)
+        store = services.store
         try:
+            if await services.auth.open_locally(store):
+                log.warning(
+                    "open_to_this_machine",
+                    extra={
+                        "detail": "HUB_AUTH=auto and no client is registered: requests from "
+                        "this machine act as a local developer with every scope, others are "
+                        "refused; register a client (hub clients add) to require tokens"
+                    },
+                )
             yield
         finally:
-            if owned and services.store is not None:
-                await services.store.close()
+            await services.auth.clients.settle()
+            if owned:
+                await store.close()
                 services.store = None
 
     async def healthz(_: Request) -> Response:
@@ -145,6 +116,18 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         return JSONResponse({"status": "ready", "database": db.dialect.describe()})
 
     async def file(request: Request) -> Response:
+        try:
+            principal = await services.auth.principal(
+                services.require_store(),
+                request.headers,
+                request.client.host if request.client else None,
+            )
+        except Unauthenticated as exc:
+            return JSONResponse(
+                {"error": exc.message}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+        if not principal.allows(Scope.READ):
+            return JSONResponse({"error": "files need the read scope"}, status_code=403)
         sha256 = request.path_params["sha256"]
         path = services.files.path(sha256)
         if path is None:
@@ -166,7 +149,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     async def metrics_endpoint(_: Request) -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
-    graphql = GraphQLEndpoint(services)
+    graphql = GraphQLEndpoint(services, build_schema())
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -6,11 +6,18 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 LogFormat = Literal["auto", "json", "text"]
+AuthMode = Literal["auto", "required"]
+
+# Asymmetric algorithms only: a shared secret (HS256) or "none" would let whoever holds the
+# JWKS (or nothing at all) sign tokens.
+_JWT_ALGORITHMS = frozenset(
+    "RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA".split()  # noqa: SIM905
+)
 
 _HEAP_PATTERN = re.compile(r"^[1-9][0-9]*[mMgG]$")
 
@@ -91,6 +98,76 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(
         default=True, description="Apply constraints and indexes when the hub starts."
     )
+    auth: AuthMode = Field(
+        default="auto",
+        description="'required': every request needs a valid token. 'auto': while no client "
+        "is registered and no JWKS is configured, requests from this machine act as a local "
+        "developer with every scope and others are refused; then as 'required'.",
+    )
+    auth_refresh_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds a hub process trusts its copy of the registered clients before "
+        "reading them again; changes made with `hub clients` on the same data dir apply at once.",
+    )
+    jwt_jwks: str | None = Field(
+        default=None,
+        description="URL or file of the identity provider's JSON Web Key Set; set to accept its "
+        "JWTs as bearer tokens.",
+    )
+    jwt_issuer: str | None = Field(
+        default=None, description="Required issuer (iss) of JWTs; needed with HUB_JWT_JWKS."
+    )
+    jwt_audience: str | None = Field(
+        default=None, description="Required audience (aud) of JWTs; needed with HUB_JWT_JWKS."
+    )
+    jwt_algorithms: str = Field(
+        default="RS256 ES256 PS256 EdDSA",
+        description="Signature algorithms accepted in JWTs, separated by spaces; asymmetric "
+        "ones only.",
+    )
+    max_depth: int = Field(
+        default=15, ge=1, description="Deepest nesting of fields a GraphQL document may have."
+    )
+    max_fields: int = Field(
+        default=1000, ge=1, description="Most fields a GraphQL document may select."
+    )
+    max_aliases: int = Field(default=100, ge=0, description="Most aliases a document may use.")
+    max_mutations: int = Field(default=50, ge=1, description="Most mutations one document may run.")
+    max_cost: int = Field(
+        default=10_000,
+        ge=1,
+        description="Highest estimated cost of one request (about the records it may read).",
+    )
+    cost_per_minute: int = Field(
+        default=6_000_000,
+        ge=0,
+        description="Estimated cost each client may spend per minute (a token bucket); 0 "
+        "switches the budget off.",
+    )
+    max_body_kb: int = Field(
+        default=1024, ge=1, description="Largest request body in KiB, uploads aside."
+    )
+    request_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a request may run; then it ends, with its database transaction.",
+    )
+    db_statement_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds the embedded store lets one statement run before it aborts it "
+        "(on Neo4j, set db.transaction.timeout in its configuration).",
+    )
+    db_pool_size: int = Field(
+        default=100, ge=2, description="Most database connections a hub process opens."
+    )
+    db_sessions_per_client: int = Field(
+        default=8,
+        ge=1,
+        description="Most database sessions one client's requests hold at once in a process; "
+        "the others wait, so one client never takes every connection.",
+    )
 
     @field_validator("embedded_heap")
     @classmethod
@@ -111,6 +188,36 @@ class Settings(BaseSettings):
                 raise ValueError(f"{option!r}: the hub sets the class path itself")
         return value
 
+    @field_validator("jwt_jwks", "jwt_issuer", "jwt_audience")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        # docker compose passes an unset variable on as an empty one.
+        return value.strip() or None if value is not None else None
+
+    @field_validator("jwt_algorithms")
+    @classmethod
+    def _asymmetric_algorithms(cls, value: str) -> str:
+        names = value.split()
+        unknown = [name for name in names if name not in _JWT_ALGORITHMS]
+        if unknown or not names:
+            choices = " ".join(sorted(_JWT_ALGORITHMS))
+            raise ValueError(f"{' '.join(unknown) or 'nothing'}: choose among {choices}")
+        return value
+
+    @model_validator(mode="after")
+    def _jwt_settings_complete(self) -> Settings:
+        if self.jwt_jwks and not (self.jwt_issuer and self.jwt_audience):
+            raise ValueError(
+                "HUB_JWT_JWKS needs HUB_JWT_ISSUER and HUB_JWT_AUDIENCE: without them a token "
+                "issued for another application would be accepted"
+            )
+        if self.db_sessions_per_client >= self.db_pool_size:
+            raise ValueError(
+                "HUB_DB_SESSIONS_PER_CLIENT must be below HUB_DB_POOL_SIZE, so that other "
+                "clients always find a connection"
+            )
+        return self
+
     @field_validator("neo4j_uri")
     @classmethod
     def _uri_has_bolt_scheme(cls, value: str | None) -> str | None:
@@ -120,6 +227,10 @@ class Settings(BaseSettings):
         if not value.startswith(schemes):
             raise ValueError("must start with bolt:// or neo4j:// (optionally +s or +ssc)")
         return value
+
+    @property
+    def jwt_algorithm_list(self) -> list[str]:
+        return self.jwt_algorithms.split()
 
     @property
     def embedded(self) -> bool:

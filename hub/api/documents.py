@@ -8,8 +8,8 @@ which hashes the whole syntax tree on every request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import lru_cache, partial
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
 from strawberry.extensions import SchemaExtension
@@ -18,6 +18,8 @@ from strawberry.schema.schema import validate_document
 from hub.api.identity import ByIdentity
 
 DOCUMENTS_KEPT = 512
+# The largest document parsed: validation takes time that grows faster than a document's size.
+MAX_TOKENS = 20_000
 
 Rules = tuple[type[ASTValidationRule], ...]
 
@@ -27,15 +29,15 @@ class Documents:
 
     def __init__(self, maxsize: int = DOCUMENTS_KEPT) -> None:
         self.maxsize = maxsize
-        self.parsed: Callable[..., DocumentNode] = lru_cache(maxsize)(parse)
+        self._parsed = lru_cache(maxsize)(partial(parse, max_tokens=MAX_TOKENS))
         self._errors = ByIdentity[list[GraphQLError]](maxsize)
 
-    def parsed_or_none(self, text: str) -> DocumentNode | None:
-        """The document of ``text``, or None when it is not GraphQL."""
+    def document(self, text: str) -> DocumentNode:
+        """The document of ``text``; a :class:`GraphQLError` says why it is none."""
         try:
-            return self.parsed(text)
-        except GraphQLError:
-            return None
+            return self._parsed(text)
+        except RecursionError as exc:
+            raise GraphQLError("Syntax Error: the document nests too deeply.") from exc
 
     def errors(
         self, schema: GraphQLSchema, document: DocumentNode, rules: Rules
@@ -55,9 +57,7 @@ class KnownDocuments(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         if context.query is not None:
-            context.graphql_document = self._documents.parsed(
-                context.query, **context.parse_options
-            )
+            context.graphql_document = self._documents.document(context.query)
         yield
 
     def on_validate(self) -> Iterator[None]:

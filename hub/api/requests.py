@@ -1,0 +1,247 @@
+"""GraphQL-over-HTTP requests read strictly: whatever arrives becomes a request or a clear
+:class:`HttpProblem`, never an exception that reaches the client as a plain-text 500.
+
+- POST ``application/json``: an object with ``query`` (text), optional ``variables`` (an
+  object), ``operationName`` (text) and ``extensions`` (an object). The body must be UTF-8
+  JSON, at most ``HUB_MAX_BODY_KB``, and its values nest at most ``MAX_VALUE_DEPTH`` deep.
+- POST ``multipart/form-data``: the GraphQL multipart request (``operations``, ``map`` and
+  the files), at most ``HUB_MAX_UPLOAD_MB`` of files besides.
+- GET: ``query``, ``variables`` and ``operationName`` in the URL, for queries only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException
+from starlette.requests import ClientDisconnect, Request
+
+MAX_VALUE_DEPTH = 32
+MAX_FILES = 100
+_FIELDS = frozenset({"query", "variables", "operationName", "extensions"})
+
+
+class HttpProblem(Exception):
+    """A request the hub answers with an HTTP error status and one GraphQL error."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+        self.extensions = extensions or {}
+
+
+def bad_request(message: str) -> HttpProblem:
+    return HttpProblem(400, "BAD_REQUEST", message)
+
+
+@dataclass
+class GraphQLRequest:
+    query: str
+    variables: dict[str, Any] | None = None
+    operation_name: str | None = None
+    form: FormData | None = field(default=None, repr=False)  # to close once answered
+
+
+@dataclass(frozen=True)
+class BodyLimits:
+    body_bytes: int
+    upload_bytes: int
+
+
+async def read_request(request: Request, limits: BodyLimits) -> GraphQLRequest:
+    """The GraphQL request in ``request``, or :class:`HttpProblem`."""
+    if request.method == "GET":
+        params = request.query_params
+        variables = params.get("variables")
+        return _checked(
+            {
+                "query": params.get("query"),
+                "variables": _json(variables.encode(), "variables") if variables else None,
+                "operationName": params.get("operationName"),
+            }
+        )
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type == "application/json":
+        return _checked(_json(await _body(request, limits.body_bytes), "the body"))
+    if media_type == "multipart/form-data":
+        return await _multipart(request, limits)
+    raise HttpProblem(
+        415,
+        "BAD_REQUEST",
+        f"a GraphQL request is sent as application/json or multipart/form-data, not "
+        f"{media_type or 'without a Content-Type'}",
+    )
+
+
+def _refuse_declared(request: Request, limit: int) -> None:
+    """413 at once when the body says it is larger than ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+
+
+async def _limited(chunks: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    """The chunks, cut off with 413 as soon as they add up to more than ``limit`` bytes."""
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        yield chunk
+
+
+def _too_large(limit: int) -> HttpProblem:
+    return HttpProblem(
+        413,
+        "TOO_LARGE",
+        f"the request body is larger than this hub accepts ({limit // 1024} KiB)",
+        headers={"Connection": "close"},
+    )
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    _refuse_declared(request, limit)
+    try:
+        return b"".join([chunk async for chunk in _limited(request.stream(), limit)])
+    except ClientDisconnect as exc:
+        raise bad_request("the client went away before the body arrived") from exc
+
+
+def _json(data: bytes, what: str) -> Any:
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise bad_request(f"{what} is not JSON in UTF-8: {exc}") from exc
+    if _depth(value) > MAX_VALUE_DEPTH:
+        raise bad_request(f"{what} nests values deeper than {MAX_VALUE_DEPTH} levels")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deep lists and objects nest in ``value``, without recursion."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_VALUE_DEPTH:
+                pending.extend((child, depth + 1) for child in item)
+    return deepest
+
+
+def _checked(body: Any) -> GraphQLRequest:
+    if isinstance(body, list):
+        raise bad_request("batched requests are not supported: send one operation a request")
+    if not isinstance(body, dict):
+        raise bad_request(
+            "the body must be a JSON object with query, and optionally variables and operationName"
+        )
+    query, variables, name = body.get("query"), body.get("variables"), body.get("operationName")
+    if not isinstance(query, str) or not query.strip():
+        raise bad_request("query is missing: give the GraphQL document as text")
+    if variables is not None and not isinstance(variables, dict):
+        raise bad_request("variables must be a JSON object")
+    if name is not None and not isinstance(name, str):
+        raise bad_request("operationName must be text")
+    extensions = body.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise bad_request("extensions must be a JSON object")
+    return GraphQLRequest(query, variables, name or None)
+
+
+class _LimitedRequest(Request):
+    """A request whose body stream is cut off past a limit, for the multipart parser."""
+
+    limit: int
+
+    async def stream(self) -> AsyncGenerator[bytes, None]:
+        async for chunk in _limited(super().stream(), self.limit):
+            yield chunk
+
+
+async def _multipart(request: Request, limits: BodyLimits) -> GraphQLRequest:
+    limit = limits.upload_bytes + limits.body_bytes
+    _refuse_declared(request, limit)
+    limited = _LimitedRequest(request.scope, request.receive)
+    limited.limit = limit
+    try:
+        form = await limited.form(
+            max_files=MAX_FILES, max_fields=MAX_FILES + 2, max_part_size=limits.body_bytes
+        )
+    except MultiPartException as exc:
+        raise bad_request(f"the multipart body cannot be read: {exc.message}") from exc
+    except ClientDisconnect as exc:
+        raise bad_request("the client went away before the body arrived") from exc
+    try:
+        operations = _json(_text_field(form, "operations"), "operations")
+        files_map = _json(_text_field(form, "map"), "map")
+        request_ = _checked(operations)
+        _place_files(request_, files_map, form)
+    except BaseException:
+        await form.close()
+        raise
+    request_.form = form
+    return request_
+
+
+def _text_field(form: FormData, name: str) -> bytes:
+    value = form.get(name)
+    if not isinstance(value, str):
+        raise bad_request(f"the multipart request needs the field {name!r} (GraphQL multipart)")
+    return value.encode()
+
+
+def _place_files(request: GraphQLRequest, files_map: Any, form: FormData) -> None:
+    """Put each file where ``map`` says: ``{"0": ["variables.file"]}``."""
+    if not isinstance(files_map, dict):
+        raise bad_request("map must be a JSON object of field names to lists of paths")
+    variables = request.variables = dict(request.variables or {})
+    for name, paths in files_map.items():
+        upload = form.get(name)
+        if not isinstance(upload, UploadFile):
+            raise bad_request(f"map names the file field {name!r}, which the request lacks")
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            raise bad_request(f"map: the paths of {name!r} must be a list of texts")
+        for path in paths:
+            _place(variables, path, upload)
+
+
+def _place(variables: dict[str, Any], path: str, upload: UploadFile) -> None:
+    head, *steps = path.split(".")
+    if head != "variables" or not steps:
+        raise bad_request(f"map: {path!r} must lead into variables, e.g. 'variables.file'")
+    target: Any = variables
+    for step in steps[:-1]:
+        target = _step(target, step, path)
+    last = steps[-1]
+    if isinstance(target, dict):
+        target[last] = upload
+    elif isinstance(target, list) and last.isdigit() and int(last) < len(target):
+        target[int(last)] = upload
+    else:
+        raise bad_request(f"map: {path!r} leads nowhere in the variables")
+
+
+def _step(target: Any, step: str, path: str) -> Any:
+    if isinstance(target, dict) and step in target:
+        return target[step]
+    if isinstance(target, list) and step.isdigit() and int(step) < len(target):
+        return target[int(step)]
+    raise bad_request(f"map: {path!r} leads nowhere in the variables")

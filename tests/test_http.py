@@ -1,0 +1,175 @@
+"""GraphQL over HTTP: whatever a client sends gets a JSON answer with a code, never a 500,
+and the connection stays usable."""
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.harness import RunningHub
+
+HELLO = "{ __typename }"
+
+
+def _address(response: httpx.Response) -> Any:
+    return response.extensions["network_stream"].get_extra_info("client_addr")
+
+
+def _code(response: httpx.Response) -> str:
+    errors = response.json()["errors"]
+    assert all("code" in error["extensions"] for error in errors), errors
+    code: str = errors[0]["extensions"]["code"]
+    return code
+
+
+@pytest.mark.parametrize(
+    ("body", "phrase"),
+    [
+        (b'"hello"', "JSON object"),
+        (b"42", "JSON object"),
+        (b"null", "JSON object"),
+        (b"[]", "batched"),
+        (b'[{"query": "{ __typename }"}]', "batched"),
+        (b"{}", "query is missing"),
+        (b'{"query": ""}', "query is missing"),
+        (b'{"query": 5}', "query is missing"),
+        (b'{"query": "{ __typename }", "variables": [1]}', "variables"),
+        (b'{"query": "{ __typename }", "operationName": 7}', "operationName"),
+        (b"{not json", "not JSON"),
+        (b'{"query": "\xff\xfe"}', "UTF-8"),
+        (b'{"query": "{ __typename }", "variables": {"a": "a\\ud800b"}}', "surrogate"),
+        (b"[" * 100_000 + b"]" * 100_000, "not JSON"),
+        (
+            b'{"query": "{ __typename }", "variables": {"a": ' + b"[" * 40 + b"]" * 40 + b"}}",
+            "deeper",
+        ),
+    ],
+)
+def test_a_body_that_is_no_graphql_request_gets_400_and_the_connection_stays_usable(
+    hub: RunningHub, body: bytes, phrase: str
+) -> None:
+    with hub.client() as client:
+        bad = client.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+        bad_address = _address(bad)
+        good = client.post("/graphql", json={"query": HELLO})
+        assert _address(good) == bad_address, "the same connection answered both"
+    assert bad.status_code == 400
+    assert bad.headers["content-type"] == "application/json"
+    assert _code(bad) == "BAD_REQUEST"
+    assert phrase in bad.json()["errors"][0]["message"]
+    assert good.status_code == 200 and good.json()["data"] == {"__typename": "Query"}
+
+
+def test_an_unknown_content_type_gets_415(hub: RunningHub) -> None:
+    with hub.client() as client:
+        response = client.post("/graphql", content=HELLO, headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert _code(response) == "BAD_REQUEST"
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"operations": "{not json", "map": "{}"},
+        {"map": "{}"},
+        {"operations": '{"query": "{ __typename }"}', "map": '{"0": ["variables.file"]}'},
+        {"operations": '{"query": "{ __typename }"}', "map": '["not", "an", "object"]'},
+    ],
+)
+def test_a_malformed_multipart_request_gets_400(hub: RunningHub, form: dict[str, str]) -> None:
+    with hub.client() as client:
+        response = client.post("/graphql", data=form, files={"x": ("x.txt", b"x", "text/plain")})
+        good = client.post("/graphql", json={"query": HELLO})
+    assert response.status_code == 400
+    assert _code(response) == "BAD_REQUEST"
+    assert good.status_code == 200
+
+
+def test_a_broken_multipart_body_gets_400(hub: RunningHub) -> None:
+    with hub.client() as client:
+        response = client.post(
+            "/graphql",
+            content=b"--boundary\r\nContent-Disposition: form-data; name=",
+            headers={"Content-Type": "multipart/form-data; boundary=boundary"},
+        )
+    assert response.status_code == 400
+    assert _code(response) == "BAD_REQUEST"
+
+
+def test_a_lone_surrogate_spelt_in_the_document_is_no_server_error(hub: RunningHub) -> None:
+    response = hub.post('{ businessPartners(where: {name: {eq: "a\\ud800b"}}) { totalCount } }')
+    assert response.status_code < 500
+    assert _code(response) != "INTERNAL_SERVER_ERROR"
+
+
+def test_a_syntax_error_has_a_code_and_400_when_graphql_response_json_is_asked_for(
+    hub: RunningHub,
+) -> None:
+    legacy = hub.post("{ vehicle(vin: ")
+    assert legacy.status_code == 200 and _code(legacy) == "GRAPHQL_PARSE_FAILED"
+    assert legacy.json()["errors"][0]["locations"]
+    modern = hub.post("{ vehicle(vin: ", headers={"Accept": "application/graphql-response+json"})
+    assert modern.status_code == 400
+    assert modern.headers["content-type"] == "application/graphql-response+json"
+    assert _code(modern) == "GRAPHQL_PARSE_FAILED"
+
+
+def test_a_validation_error_is_400_when_graphql_response_json_is_asked_for(
+    hub: RunningHub,
+) -> None:
+    accept = {"Accept": "application/graphql-response+json, application/json;q=0.9"}
+    response = hub.post("{ noSuchField }", headers=accept)
+    assert response.status_code == 400
+    assert _code(response) == "GRAPHQL_VALIDATION_FAILED"
+
+
+@pytest.mark.parametrize(
+    ("query", "operation", "phrase"),
+    [
+        ("query A { __typename } query B { __typename }", None, "several operations"),
+        ("query A { __typename }", "Other", "no operation 'Other'"),
+        ("fragment F on Query { __typename }", None, "no operation"),
+    ],
+)
+def test_the_operation_to_run_must_be_clear(
+    hub: RunningHub, query: str, operation: str | None, phrase: str
+) -> None:
+    response = hub.post(query, operation=operation)
+    assert _code(response) == "GRAPHQL_VALIDATION_FAILED"
+    assert phrase in response.json()["errors"][0]["message"]
+    assert "data" not in response.json()
+
+
+def test_a_named_operation_of_several_runs(hub: RunningHub) -> None:
+    body = hub.graphql("query A { a: __typename } query B { b: __typename }", operation="B")
+    assert body["data"] == {"b": "Query"}
+
+
+def test_queries_may_come_by_get_but_mutations_may_not(hub: RunningHub) -> None:
+    with hub.client() as client:
+        query = client.get(
+            "/graphql",
+            params={"query": "query($v: ID!) { node(id: $v) { id } }", "variables": '{"v": "x"}'},
+        )
+        mutation = client.get(
+            "/graphql",
+            params={"query": 'mutation { blockIdentificationObject(id: "x", reason: "r") '
+                             "{ userErrors { code } } }"},
+        )  # fmt: skip
+    assert query.status_code == 200 and query.json()["data"] == {"node": None}
+    assert mutation.status_code == 405 and mutation.headers["allow"] == "POST"
+    assert _code(mutation) == "BAD_REQUEST"
+
+
+def test_variables_of_the_wrong_type_are_reported_with_a_code(hub: RunningHub) -> None:
+    body = hub.graphql("query($key: String!) { vehicle(vin: $key) { vin } }", {"key": 5})
+    assert body["data"] is None
+    assert "key" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_a_query_is_counted_under_its_operation_name(hub: RunningHub, unique: str) -> None:
+    name = f"Counted{unique}"
+    hub.graphql(f"query {name} {{ __typename }}")
+    with hub.client() as client:
+        assert f'operation="{name}"' in client.get("/metrics").text
