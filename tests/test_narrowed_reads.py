@@ -87,7 +87,7 @@ def test_fields_selected_in_several_places_or_through_fragments_are_all_read(
 
 
 def test_unselected_properties_are_not_read() -> None:
-    statement = prefetch.compiled_projection("Vehicle", "x", _selections(VIEW))
+    statement = prefetch.compiled_projection("Vehicle", "x", _selections(VIEW)).text
     assert "createdAt" not in statement and ".make" not in statement
     assert ".validTo" in statement and ".terminationDate" in statement
     assert ".fileSha256" in statement

@@ -12,13 +12,13 @@ query View($key: String!) {
   businessPartner(source: {system: "CRM", key: $key}) {
     name addresses { city } sources { system }
     contracts(first: 100) { totalCount edges { node { number } } }
-    vehicles(first: 100) {
+    vehicles(first: 50) {
       totalCount
       edges { node {
         vin owner { name }
-        contracts(first: 100) { totalCount edges { node { number status parties { role partner { name } } items { uiid coveredVehicles { vin } } } } }
-        identificationObjects(first: 100) { totalCount edges { node { number status holder { name } } } }
-        documents(first: 100) { totalCount edges { node { number revision } } }
+        contracts(first: 2) { totalCount edges { node { number status parties { role partner { name } } items { uiid } } } }
+        identificationObjects(first: 2) { totalCount edges { node { number status holder { name } } } }
+        documents(first: 2) { totalCount edges { node { number revision } } }
         history { type }
       } }
     }

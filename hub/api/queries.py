@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import strawberry
-from strawberry.types.nodes import Selection
+from strawberry.types.nodes import Selection, convert_selections
 
+from graph_schema import MODEL
+from hub.api.access import needs
 from hub.api.context import Info
 from hub.api.enums import IdentificationKind
 from hub.api.execution import remembered
@@ -35,13 +38,20 @@ from hub.api.types import (
     node_from_row,
     page_request,
 )
+from hub.auth.principal import Scope
 from hub.domain import stewardship
 from hub.domain.ids import from_global
 from hub.domain.processes import revision_order
 from hub.errors import BadRequest
 from hub.read import lists
 from hub.read.pagination import backward_window, forward_window
-from hub.read.prefetch import compiled_projection, connection_selections, selections_of
+from hub.read.prefetch import (
+    Compiled,
+    Variable,
+    compiled_projection,
+    connection_selections,
+    selections_of,
+)
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -58,11 +68,34 @@ def by_id(label: str) -> str:
     return f"MATCH (x:{label} {{id: $id}})"
 
 
-def _projection(info: Info, label: str, below: Callable[[list[Selection]], list[Selection]]) -> str:
+class _Spelt(dict[str, Any]):
+    """Variables as their own names, so that a selection shows which arguments vary."""
+
+    def get(self, name: str, default: Any = None) -> Variable:
+        return Variable(name)
+
+
+@dataclass(frozen=True)
+class _Syntax:
+    """What strawberry's selection converter reads of a resolve info, with variables left
+    as :class:`Variable`: the compiled projection is kept for every request of the query."""
+
+    variable_values: _Spelt
+    fragments: Any
+
+
+def _projection(
+    info: Info, label: str, below: Callable[[list[Selection]], list[Selection]]
+) -> Compiled:
     """The Cypher projection of what the query selects at this field, compiled once per query."""
-    return remembered(
-        info, (label, below), lambda: compiled_projection(label, "x", below(info.selected_fields))
-    )
+
+    def compile_() -> Compiled:
+        raw = info._raw_info
+        syntax = _Syntax(_Spelt(), raw.fragments)
+        selections = convert_selections(syntax, raw.field_nodes)  # type: ignore[arg-type]
+        return compiled_projection(label, "x", below(selections))
+
+    return remembered(info, (label, below), compile_)
 
 
 async def _lookup(
@@ -77,7 +110,8 @@ async def _lookup(
     if sum(given) != 1:
         names = ", ".join(["id", *natural, "source"])
         raise BadRequest(f"give exactly one way to find the {label}: {names}")
-    shown = _projection(info, label, selections_of)
+    compiled = _projection(info, label, selections_of)
+    shown = compiled.text
     if hub_id is not None:
         decoded = from_global(hub_id)
         if decoded is None or decoded[0] != label:
@@ -96,7 +130,9 @@ async def _lookup(
     else:
         params = {k: v for k, v in natural.items() if v is not None}
         match = f"MATCH (x:{label} {{{', '.join(f'{k}: ${k}' for k in params)}}})"
-    found = await info.context.store.query(f"{match} RETURN {shown} AS row", params)
+    found = await info.context.store.query(
+        f"{match} RETURN {shown} AS row", {**params, **compiled.params(info.variable_values)}
+    )
     return [r["row"] for r in found]
 
 
@@ -112,6 +148,18 @@ async def _first(
     return make(rows[0]) if rows else None
 
 
+def _personal_conditions(where: Any, personal: frozenset[str]) -> set[str]:
+    """The personal properties a filter tests, through AND, OR and NOT."""
+    if isinstance(where, list):
+        return set().union(*(_personal_conditions(w, personal) for w in where))
+    if not isinstance(where, dict):
+        return set()
+    found = {name for name in where if name in personal}
+    for nested in ("AND", "OR", "NOT"):
+        found |= _personal_conditions(where.get(nested), personal)
+    return found
+
+
 async def _list(
     info: Info,
     label: str,
@@ -123,12 +171,21 @@ async def _list(
 ) -> Connection[T]:
     request = page_request(*paging)
     order = [(o.field.value, o.direction.value) for o in order_by or []] or default_order
+    conditions = to_data(where) if where else None
+    tested = _personal_conditions(conditions, MODEL.node(label).personal) | {
+        name for name, _ in order if name in MODEL.node(label).personal
+    }
+    if tested:
+        info.context.require(
+            Scope.READ_PERSONAL, f"filtering or sorting on {', '.join(sorted(tested))}"
+        )
     query = lists.ListQuery(
         label,
-        to_data(where) if where else None,
+        conditions,
         order,
         info.context.today,
         _projection(info, label, connection_selections),
+        info.variable_values,
     )
     store = info.context.store
     if request.backwards:
@@ -156,7 +213,7 @@ _BEFORE = "Cursor before which the page ends."
 
 @strawberry.type(description="Read access to the master data.")
 class MasterDataQuery:
-    @strawberry.field(description="Any record by its global ID.")
+    @strawberry.field(metadata=needs(Scope.READ), description="Any record by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         decoded = from_global(id)
         if decoded is None:
@@ -175,19 +232,25 @@ class MasterDataQuery:
             "Document",
         ):
             return None
-        shown = _projection(info, label, selections_of)
+        compiled = _projection(info, label, selections_of)
         found = await info.context.store.query(
-            f"{by_id(label)} RETURN {shown} AS row", {"id": hub_id}
+            f"{by_id(label)} RETURN {compiled.text} AS row",
+            {"id": hub_id, **compiled.params(info.variable_values)},
         )
         return node_from_row(label, found[0]["row"]) if found else None
 
-    @strawberry.field(description="A business partner by ID or by a source system's key.")
+    @strawberry.field(
+        metadata=needs(Scope.READ),
+        description="A business partner by ID or by a source system's key.",
+    )
     async def business_partner(
         self, info: Info, id: strawberry.ID | None = None, source: SourceRefInput | None = None
     ) -> BusinessPartner | None:
         return await _first(info, "BusinessPartner", BusinessPartner.from_row, id, {}, source)
 
-    @strawberry.field(description="Business partners matching a filter, in pages.")
+    @strawberry.field(
+        metadata=needs(Scope.READ), description="Business partners matching a filter, in pages."
+    )
     async def business_partners(
         self,
         info: Info,
@@ -208,7 +271,9 @@ class MasterDataQuery:
             (first, after, last, before),
         )
 
-    @strawberry.field(description="A vehicle by ID, VIN or a source system's key.")
+    @strawberry.field(
+        metadata=needs(Scope.READ), description="A vehicle by ID, VIN or a source system's key."
+    )
     async def vehicle(
         self,
         info: Info,
@@ -219,7 +284,9 @@ class MasterDataQuery:
         natural = {"vin": vin.strip().upper() if vin else None}
         return await _first(info, "Vehicle", Vehicle.from_row, id, natural, source)
 
-    @strawberry.field(description="Vehicles matching a filter, in pages.")
+    @strawberry.field(
+        metadata=needs(Scope.READ), description="Vehicles matching a filter, in pages."
+    )
     async def vehicles(
         self,
         info: Info,
@@ -240,7 +307,9 @@ class MasterDataQuery:
             (first, after, last, before),
         )
 
-    @strawberry.field(description="A contract by ID, number or a source system's key.")
+    @strawberry.field(
+        metadata=needs(Scope.READ), description="A contract by ID, number or a source system's key."
+    )
     async def contract(
         self,
         info: Info,
@@ -251,7 +320,9 @@ class MasterDataQuery:
         natural = {"number": number.strip() if number else None}
         return await _first(info, "Contract", Contract.from_row, id, natural, source)
 
-    @strawberry.field(description="Contracts matching a filter, in pages.")
+    @strawberry.field(
+        metadata=needs(Scope.READ), description="Contracts matching a filter, in pages."
+    )
     async def contracts(
         self,
         info: Info,
@@ -272,7 +343,10 @@ class MasterDataQuery:
             (first, after, last, before),
         )
 
-    @strawberry.field(description="An identification object by ID, kind and number, or source key.")
+    @strawberry.field(
+        metadata=needs(Scope.READ),
+        description="An identification object by ID, kind and number, or source key.",
+    )
     async def identification_object(
         self,
         info: Info,
@@ -291,7 +365,10 @@ class MasterDataQuery:
             info, "IdentificationObject", IdentificationObject.from_row, id, natural, source
         )
 
-    @strawberry.field(description="Identification objects matching a filter, in pages.")
+    @strawberry.field(
+        metadata=needs(Scope.READ),
+        description="Identification objects matching a filter, in pages.",
+    )
     async def identification_objects(
         self,
         info: Info,
@@ -312,8 +389,9 @@ class MasterDataQuery:
         )
 
     @strawberry.field(
+        metadata=needs(Scope.READ),
         description="A document by ID, by number (the latest revision, or the one given), "
-        "or by a source system's key."
+        "or by a source system's key.",
     )
     async def document(
         self,
@@ -333,7 +411,9 @@ class MasterDataQuery:
             return None
         return Document.from_row(max(rows, key=lambda r: revision_order(r["revision"])))
 
-    @strawberry.field(description="Documents matching a filter, in pages.")
+    @strawberry.field(
+        metadata=needs(Scope.READ), description="Documents matching a filter, in pages."
+    )
     async def documents(
         self,
         info: Info,

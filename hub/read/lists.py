@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from hub.read.filters import Compiler, Filter
+from hub.read.prefetch import Compiled
 from hub.read.projection import projection
 from hub.store import Store
 
@@ -22,7 +24,8 @@ class ListQuery:
     where: Filter | None
     order: Order
     today: dt.date
-    shown: str = ""  # the projection of x; the label's properties when empty
+    shown: Compiled | None = None  # the projection of x; the label's properties when None
+    variables: Mapping[str, Any] = field(default_factory=dict)  # the request's, for its caps
 
     def _match(self) -> tuple[str, dict[str, Any]]:
         compiler = Compiler()
@@ -37,9 +40,12 @@ class ListQuery:
         match, params = self._match()
         keys = [f"x.{prop} {direction}" for prop, direction in self.order]
         keys.append("x.id ASC")
+        shown = self.shown.text if self.shown else projection(self.label)
+        if self.shown:
+            params.update(self.shown.params(self.variables))
         return (
             f"{match} WITH x ORDER BY {', '.join(keys)} SKIP $skip LIMIT $limit "
-            f"RETURN {self.shown or projection(self.label)} AS row",
+            f"RETURN {shown} AS row",
             params,
         )
 

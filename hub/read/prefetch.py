@@ -2,20 +2,30 @@
 
 A root field (a lookup or a list) reads its records together with every related record the
 query selects below it, as nested pattern comprehensions in a single statement. Related rows
-arrive unordered; :class:`~hub.read.relations.Relation` sorts and windows them in Python. A
-relation with more than ``CAP`` rows for one parent is left to the batched per-level read,
-which orders and pages inside the database.
+arrive unordered; :class:`~hub.read.relations.Relation` sorts and windows them in Python, so
+a parent's rows can stand in for a database read only when all of them arrived.
+
+How many rows of one parent a comprehension takes is capped: a list at ``CAP`` + 1, a page of
+a connection just past the page's end (``first`` after the ``after`` cursor, at most ``CAP``)
++ 1. A parent with more rows than that is left to the batched per-level read, which orders
+and pages inside the database. The caps keep what one statement reads in step with the
+pages a query asks for, level by level: without them, a page of one vehicle of a fleet
+customer would read all its vehicles, and each of their owners' again, multiplying the fleet's
+size at every level. The page sizes may come from variables, so the caps travel as
+parameters computed for each request (:meth:`Compiled.params`).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeGuard
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
+from hub.read.pagination import PageRequest, PaginationError, forward_window
 from hub.read.projection import narrowed
 from hub.read.relations import RELATIONS, SOURCES, Relation
 
@@ -23,6 +33,62 @@ PREFETCHED = "__pre_"
 CAP = 500
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """An argument given by a GraphQL variable: its value is the request's."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A connection's paging arguments as the query spells them (values or variables)."""
+
+    first: Any = None
+    after: Any = None
+    last: Any = None
+    before: Any = None
+
+    @classmethod
+    def of(cls, field: SelectedField) -> Paging:
+        arguments = field.arguments
+        return cls(*(arguments.get(name) for name in ("first", "after", "last", "before")))
+
+    def cap(self, variables: Mapping[str, Any]) -> int:
+        """How many rows of one parent to read for this request's page."""
+
+        def value(given: Any, number: bool = False) -> Any:
+            if isinstance(given, Variable):
+                return variables.get(given.name)
+            # A literal as the query spells it: an Int is its digits.
+            if number and isinstance(given, str) and given.removeprefix("-").isdigit():
+                return int(given)
+            return given
+
+        request = PageRequest(
+            value(self.first, True), value(self.after), value(self.last, True), value(self.before)
+        )
+        try:
+            request.validate()
+            if request.backwards:
+                return CAP + 1  # a page counted back from the end needs every row
+            window = forward_window(request)
+        except (PaginationError, TypeError, AttributeError):
+            return CAP + 1  # the connection's resolver reports what is wrong
+        return min(CAP, window.offset + window.limit) + 1
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A root field's projection and the caps of its connections' rows, by parameter."""
+
+    text: str
+    caps: tuple[tuple[str, Paging], ...] = ()
+
+    def params(self, variables: Mapping[str, Any]) -> dict[str, int]:
+        return {name: paging.cap(variables) for name, paging in self.caps}
 
 
 def _fields(selections: Sequence[Selection], type_name: str) -> Iterator[SelectedField]:
@@ -94,8 +160,15 @@ class _Names:
         return f"n{n}", f"r{n}"
 
 
-def _nested(label: str, var: str, selections: Sequence[Selection], names: _Names) -> str:
-    """```__pre_alias`: [...]`` entries for the relations selected on ``var``.
+def _nested(
+    label: str,
+    var: str,
+    selections: Sequence[Selection],
+    names: _Names,
+    caps: list[tuple[str, Paging]],
+) -> str:
+    """```__pre_alias`: [...]`` entries for the relations selected on ``var``; the caps of
+    connections' rows are added to ``caps``.
 
     Flat entries rather than one nested map: ArcadeDB evaluates a pattern comprehension inside
     a map literal within a projection to null.
@@ -111,19 +184,36 @@ def _nested(label: str, var: str, selections: Sequence[Selection], names: _Names
         assert relation is not None
         related, rel = names.fresh()
         child = connection_selections(fields)
-        inner = _nested(relation.target, related, child, names)
+        inner = _nested(relation.target, related, child, names, caps)
         base = _shown(relation.target, related, child, relation.sorted_by)
         shown = relation.shown(related, rel, inner, base)
-        path = relation.path(var, related, rel)
-        entries.append(f"`{PREFETCHED}{key}`: [{path} | {shown}][0..{CAP + 1}]")
+        cap = str(CAP + 1)
+        if relation.paged:
+            cap = f"$cap_{related}"
+            caps.append((cap[1:], Paging.of(fields[0])))
+        entries.append(f"`{PREFETCHED}{key}`: {_capped(relation, var, related, rel, shown, cap)}")
     return ", ".join(entries)
 
 
-def compiled_projection(label: str, var: str, selections: Sequence[Selection]) -> str:
+def _capped(relation: Relation, parent: str, related: str, rel: str, shown: str, cap: str) -> str:
+    """The related records' projections, at most ``cap`` of them.
+
+    A list is built whole before it is sliced, so the records are taken first and sliced,
+    and only those kept are projected with what is read below them: otherwise every related
+    record's own relations would be read, and the slice would only drop them afterwards.
+    """
+    if relation.carry != "x":  # the relationship's values are projected too (a party's role)
+        return f"[{relation.path(parent, related, rel)} | {shown}][0..{cap}]"
+    taken = f"t{related}"
+    return f"[{related} IN [{relation.path(parent, taken, rel)} | {taken}][0..{cap}] | {shown}]"
+
+
+def compiled_projection(label: str, var: str, selections: Sequence[Selection]) -> Compiled:
     """The projection of ``var`` with everything selected below it read in the same statement."""
-    inner = _nested(label, var, selections, _Names())
+    caps: list[tuple[str, Paging]] = []
+    inner = _nested(label, var, selections, _Names(), caps)
     shown = _shown(label, var, selections, ())
-    return shown[:-1] + f", {inner}}}" if inner else shown
+    return Compiled(shown[:-1] + f", {inner}}}" if inner else shown, tuple(caps))
 
 
 class Prefetched:
@@ -148,6 +238,8 @@ def prefetched(row: Row) -> Prefetched:
     return Prefetched(row)
 
 
-def usable(rows: list[Row] | None) -> TypeGuard[list[Row]]:
-    """Prefetched rows can stand in for a database read unless the cap cut them short."""
-    return rows is not None and len(rows) <= CAP
+def usable(rows: list[Row] | None, page_end: int | None = None) -> TypeGuard[list[Row]]:
+    """Prefetched rows can stand in for a database read unless the cap cut them short: for
+    a page of a connection ending at ``page_end``, the cap was just past it."""
+    limit = CAP if page_end is None else min(CAP, page_end)
+    return rows is not None and len(rows) <= limit

@@ -33,6 +33,7 @@ class Relation:
     parent_key: str = "id"
     prefetch: bool = True
     repeats: bool = False  # the path can reach one record twice (through several items)
+    paged: bool = False  # read as the pages of a connection (first/after, last/before)
 
     def path(self, parent: str, related: str, rel: str) -> str:
         return self.pattern.format(p=parent, x=related, r=rel)
@@ -104,10 +105,14 @@ SOURCES = {
 
 RELATIONS: dict[tuple[str, str], Relation] = {
     ("BusinessPartner", "vehicles"): _rel(
-        "BusinessPartner", "({p})-[:OWNS]->({x}:Vehicle)", "Vehicle", "x.vin"
+        "BusinessPartner", "({p})-[:OWNS]->({x}:Vehicle)", "Vehicle", "x.vin", paged=True
     ),
     ("BusinessPartner", "contracts"): _rel(
-        "BusinessPartner", "({p})-[:PARTY_TO]->({x}:Contract)", "Contract", "x.number"
+        "BusinessPartner",
+        "({p})-[:PARTY_TO]->({x}:Contract)",
+        "Contract",
+        "x.number",
+        paged=True,
     ),
     ("BusinessPartner", "identificationObjects"): _rel(
         "BusinessPartner",
@@ -115,9 +120,15 @@ RELATIONS: dict[tuple[str, str], Relation] = {
         "IdentificationObject",
         "x.kind",
         "x.number",
+        paged=True,
     ),
     ("BusinessPartner", "documents"): _rel(
-        "BusinessPartner", "({p})<-[:ABOUT]-({x}:Document)", "Document", "x.number", "x.revision"
+        "BusinessPartner",
+        "({p})<-[:ABOUT]-({x}:Document)",
+        "Document",
+        "x.number",
+        "x.revision",
+        paged=True,
     ),
     ("BusinessPartner", "addresses"): _rel(
         "BusinessPartner", "({p})-[:HAS_ADDRESS]->({x}:Address)", "Address", "x.position"
@@ -134,6 +145,7 @@ RELATIONS: dict[tuple[str, str], Relation] = {
         "Contract",
         "x.number",
         repeats=True,
+        paged=True,
     ),
     ("Vehicle", "identificationObjects"): _rel(
         "Vehicle",
@@ -141,9 +153,15 @@ RELATIONS: dict[tuple[str, str], Relation] = {
         "IdentificationObject",
         "x.kind",
         "x.number",
+        paged=True,
     ),
     ("Vehicle", "documents"): _rel(
-        "Vehicle", "({p})<-[:ABOUT]-({x}:Document)", "Document", "x.number", "x.revision"
+        "Vehicle",
+        "({p})<-[:ABOUT]-({x}:Document)",
+        "Document",
+        "x.number",
+        "x.revision",
+        paged=True,
     ),
     ("Vehicle", "history"): _rel(
         "Vehicle", "({p})-[:HAS_EVENT]->({x}:VehicleEvent)", "VehicleEvent", "x.occurredAt"
