@@ -32,7 +32,19 @@ def _assert_one_clear_line(result: Any, *phrases: str) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["serve"], ["schema"], ["schema", "apply"], ["schema", "print"], ["load"], ["generate"]],
+    [
+        [],
+        ["serve"],
+        ["schema"],
+        ["schema", "apply"],
+        ["schema", "print"],
+        ["load"],
+        ["generate"],
+        ["clients"],
+        ["clients", "add"],
+        ["clients", "list"],
+        ["clients", "revoke"],
+    ],
 )
 def test_every_command_explains_itself(args: list[str], tmp_path: Path) -> None:
     result = hub_command(*args, "--help", env={}, cwd=tmp_path)
@@ -137,7 +149,9 @@ def _serve(
 
 
 @pytest.mark.slow
-def test_serve_starts_on_an_empty_data_dir_and_stops_cleanly(tmp_path: Path) -> None:
+def test_serve_starts_on_an_empty_data_dir_asks_for_tokens_once_a_client_exists_and_stops(
+    tmp_path: Path,
+) -> None:
     env = {"HUB_DATA_DIR": str(tmp_path / "var"), "HUB_EMBEDDED_HEAP": "1g"}
     process, ready = _serve(env, tmp_path)
     try:
@@ -147,6 +161,17 @@ def test_serve_starts_on_an_empty_data_dir_and_stops_cleanly(tmp_path: Path) -> 
         assert httpx.get(f"{base}/readyz").status_code == 200
         runtime = json.loads((tmp_path / "var" / "embedded.json").read_text())
         server_pid = runtime["serverPid"]
+
+        query = {"query": "{ vehicles(first: 1) { totalCount } }"}
+        assert httpx.post(ready["url"], json=query).status_code == 200, "open to this machine"
+        added = hub_command("clients", "add", "first", "--scope", "read", env=env, cwd=tmp_path)
+        assert added.returncode == 0, added.stderr
+        token = added.stdout.splitlines()[-1]
+        assert httpx.post(ready["url"], json=query).status_code == 401
+        with_token = httpx.post(
+            ready["url"], json=query, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert with_token.status_code == 200
     finally:
         process.send_signal(signal.SIGTERM)
         _, rest = process.communicate(timeout=60)

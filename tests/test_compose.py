@@ -45,6 +45,7 @@ def test_hub_environment_points_at_the_neo4j_service_with_its_credentials() -> N
     assert neo4j_password and hub_password
     assert neo4j_password.group(1) == hub_password.group(1)
     assert env["HUB_HOST"] == "0.0.0.0"
+    assert env["HUB_AUTH"] == "required", "a server on the network never runs open"
 
 
 def test_every_hub_variable_in_compose_is_a_real_setting() -> None:

@@ -32,5 +32,8 @@ def test_every_cli_command_is_in_the_readme() -> None:
         "hub schema print",
         "hub load",
         "hub generate",
+        "hub clients add",
+        "hub clients list",
+        "hub clients revoke",
     ):
         assert command in readme
