@@ -15,12 +15,21 @@ once through ``POST /graphql`` and once as one Cypher statement through the asyn
 in alternating slices so that both sides meet the same changes in the machine's speed.
 It prints requests/s, p50 and p99 for both and the GraphQL/Cypher throughput ratio, for
 ``hub serve`` with each number of worker processes given (``--workers 1 2``: one run each).
+
+With ``--baseline CHECKOUT`` it measures instead what authentication and the protective
+limits add: the same GraphQL reads through this checkout's hub with a registered client's
+token and with a JWT, against the ``hub serve`` of another checkout (say, a ``git worktree``
+of a commit from before), in alternating slices on the same store::
+
+    git worktree add ../hub-before <commit>
+    python -m bench.read_360 --baseline ../hub-before
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import random
@@ -35,7 +44,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from hub.auth import clients
 from hub.domain import deliveries, kinds, service
 from hub.domain.kinds import Kind
 from hub.settings import Settings
@@ -43,7 +55,7 @@ from hub.store import Store, migrations
 from hub.store.embedded import free_port
 
 BATCH = 500
-SLICES = 5  # each side's measuring time, split into alternating slices
+SLICES = 6  # each side's measuring time, split into alternating slices
 
 GRAPHQL_LOOKUP = (
     "query Lookup($vin: String!) { vehicle(vin: $vin) { id vin make model owner { name } } }"
@@ -200,7 +212,14 @@ async def measure(call: Call, clients: int, seconds: float, into: Sample | None 
     return sample
 
 
-def serve(store: Store, data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def serve(
+    store: Store,
+    data_dir: Path,
+    workers: int,
+    checkout: Path | None = None,
+    **settings: str,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``hub serve`` on the store, of this checkout or of ``checkout``, with ``settings``."""
     embedded = store.embedded
     assert embedded is not None
     port = free_port()
@@ -212,11 +231,18 @@ def serve(store: Store, data_dir: Path, workers: int) -> tuple[subprocess.Popen[
         HUB_DATA_DIR=str(data_dir / "hub"),
         HUB_LOG_LEVEL="WARNING",
         HUB_MIGRATE_ON_START="false",
+        # The benchmark's one client asks far more than a client's default budget allows.
+        HUB_COST_PER_MINUTE=str(10**12),
+        **settings,
     )
+    if checkout is not None:
+        # python -m looks in the working directory first: the checkout's own hub package.
+        env["PYTHONPATH"] = str(checkout.resolve())
     log = open(data_dir / "hub.log", "wb")  # noqa: SIM115 - the server writes it until it stops
     process = subprocess.Popen(
         [sys.executable, "-m", "hub", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
+        cwd=checkout,
         stdout=subprocess.DEVNULL,
         stderr=log,
     )
@@ -230,7 +256,9 @@ def serve(store: Store, data_dir: Path, workers: int) -> tuple[subprocess.Popen[
     raise RuntimeError("hub serve did not become ready")
 
 
-async def run(partners: int, seconds: float, seed: int, workers: list[int]) -> None:
+async def run(
+    partners: int, seconds: float, seed: int, workers: list[int], baseline: Path | None
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         store = await Store.open(Settings(_env_file=None, data_dir=data_dir / "store"))
@@ -247,6 +275,9 @@ async def run(partners: int, seconds: float, seed: int, workers: list[int]) -> N
             rng = random.Random(seed)
             rng.shuffle(vins)
             rng.shuffle(keys)
+            if baseline is not None:
+                await compare_auth(store, data_dir, baseline, vins, keys, seconds)
+                return
             print(
                 f"\n{'read':7} {'clients':>7} {'workers':>7} | {'GraphQL req/s':>13} {'p50 ms':>7} "
                 f"{'p99 ms':>7} | {'Cypher req/s':>12} {'p50 ms':>7} {'p99 ms':>7} | GraphQL/Cypher"
@@ -273,16 +304,17 @@ class Connections:
     so that what is measured is the hub.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str | None = None) -> None:
         host, port = url.removeprefix("http://").split(":")
         self.host, self.port = host, int(port)
+        self.authorization = f"Authorization: Bearer {token}\r\n" if token else ""
         self.pool: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
 
     async def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         body = json.dumps(payload).encode()
         request = (
             f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
+            f"{self.authorization}Content-Length: {len(body)}\r\n\r\n"
         ).encode() + body
         reader, writer = self.pool.pop() if self.pool else await self._connect()
         writer.write(request)
@@ -362,6 +394,72 @@ async def compare(
         http.close()
 
 
+def _graphql_call(http: Connections, query: str, name: str, values: list[str], op: str) -> Call:
+    async def call(i: int) -> None:
+        payload = {
+            "query": query,
+            "variables": {name: values[i % len(values)]},
+            "operationName": op,
+        }
+        await http.post("/graphql", payload)
+
+    return call
+
+
+async def compare_auth(
+    store: Store, data_dir: Path, baseline: Path, vins: list[str], keys: list[str], seconds: float
+) -> None:
+    """The same reads through ``baseline``'s hub and through this hub with a client token and
+    with a JWT, in alternating slices; see the module docstring."""
+    token = await clients.add(
+        store, "bench", None, ["read", "read:personal"], dt.datetime.now(dt.UTC)
+    )
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwks = data_dir / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [{**public, "kid": "bench", "alg": "RS256"}]}))
+    claims = {"iss": "bench", "aud": "hub", "exp": int(time.time()) + 24 * 3600,
+              "azp": "bench-jwt", "scope": "read read:personal"}  # fmt: skip
+    jwt_token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "bench"})
+    servers = [
+        ("baseline", serve(store, data_dir, 1, baseline), None),
+        ("token", serve(store, data_dir, 1, HUB_AUTH="required"), token),
+        ("JWT", serve(store, data_dir, 1, HUB_AUTH="required", HUB_JWT_JWKS=str(jwks),
+                      HUB_JWT_ISSUER="bench", HUB_JWT_AUDIENCE="hub"), jwt_token),
+    ]  # fmt: skip
+    connections = [Connections(url, credential) for _, (_, url), credential in servers]
+    try:
+        columns = " | ".join(f"{name:>8} req/s {'p50 ms':>7}" for name, _, _ in servers)
+        print(f"\n{'read':7} {'clients':>7} | {columns} | token   JWT (of baseline)")
+        for read, query, name, values, op in (
+            ("lookup", GRAPHQL_LOOKUP, "vin", vins, "Lookup"),
+            ("360", GRAPHQL_360, "key", keys, "View360"),
+        ):
+            calls = [_graphql_call(http, query, name, values, op) for http in connections]
+            for clients_count in (1, 8):
+                for call in calls:
+                    await measure(call, clients_count, 1.0)
+                samples = [Sample() for _ in calls]
+                pairs = list(zip(calls, samples, strict=True))
+                for n in range(SLICES):
+                    # Each side goes first in turn, so that none always meets the same drift.
+                    for call, sample in pairs[n % len(pairs) :] + pairs[: n % len(pairs)]:
+                        await measure(call, clients_count, seconds / SLICES, sample)
+                figures = [sample.figures() for sample in samples]
+                base = figures[0][0]
+                print(
+                    f"{read:7} {clients_count:7d} | "
+                    + " | ".join(f"{f[0]:14.0f} {f[1]:7.2f}" for f in figures)
+                    + f" | {figures[1][0] / base:5.1%} {figures[2][0] / base:5.1%}"
+                )
+    finally:
+        for http in connections:
+            http.close()
+        for _, (process, _), _ in servers:
+            process.send_signal(signal.SIGTERM)
+            process.wait(60)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partners", type=int, default=20_000)
@@ -370,8 +468,13 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, nargs="+", default=[1, 2], help="hub serve --workers, one run each"
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout whose hub serve the reads are compared with (see above)",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.partners, args.seconds, args.seed, args.workers))
+    asyncio.run(run(args.partners, args.seconds, args.seed, args.workers, args.baseline))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ def test_a_query_nested_30_deep_is_refused_before_it_runs(hub: RunningHub) -> No
     before = hub.store.queries_sent
     extensions = _refusal(hub.post(_nested(30)))
     assert extensions["measure"] == "depth" and extensions["limit"] == 15
+    assert extensions["cost"] > 10**60, "its estimated cost is named too"
     assert hub.store.queries_sent == before, "nothing reached the database"
     with hub.client() as client:
         assert client.get("/readyz").status_code == 200

@@ -1,7 +1,6 @@
 """How much a GraphQL operation may cost, known before anything of it runs.
 
-Two measures, both kept per operation (the parser hands out the same syntax tree for the same
-text, so they are worked out once):
+Two measures:
 
 - its **shape**, from the syntax alone and before validation: how deep its fields nest, how
   many fields and aliases it selects and how many mutations it runs, with fragments spread
@@ -12,12 +11,13 @@ text, so they are worked out once):
   one per record; a connection multiplies what it selects on its nodes by its page size
   (``first`` or ``last``, 20 when not given), a list without paging by ``LIST_ESTIMATE``, as
   GitHub's and Shopify's APIs count; a mutation counts ``MUTATION_COST``. The page sizes may
-  come from variables, so the cost is a small program run for each request's variables.
+  come from variables, so the cost is a small program (:class:`CostProgram`) run for each
+  request's variables; an operation without such variables has one cost, worked out once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,12 +41,12 @@ from graphql import (
     get_named_type,
 )
 
-from hub.api.identity import ByIdentity
 from hub.read.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 LIST_ESTIMATE = 10
 MUTATION_COST = 10
-_KEPT = 512
+
+Fragments = Mapping[str, FragmentDefinitionNode]
 
 
 class TooComplex(Exception):
@@ -83,60 +83,65 @@ class Limits:
     cost: int
 
 
+def selected(
+    selection_set: SelectionSetNode | None, fragments: Fragments, spread: tuple[str, ...] = ()
+) -> Iterator[tuple[str | None, FieldNode]]:
+    """The fields a selection set selects, through its fragments (a fragment is not spread
+    into itself), each with the type condition of the fragment it sits in (None: none)."""
+    if selection_set is None:
+        return
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            yield None, selection
+            continue
+        inside = spread
+        if isinstance(selection, InlineFragmentNode):
+            fragment: InlineFragmentNode | FragmentDefinitionNode | None = selection
+        else:
+            assert isinstance(selection, FragmentSpreadNode)
+            name = selection.name.value
+            fragment = None if name in spread else fragments.get(name)
+            inside = (*spread, name)
+        if fragment is None:
+            continue
+        condition = fragment.type_condition.name.value if fragment.type_condition else None
+        for own, node in selected(fragment.selection_set, fragments, inside):
+            yield own or condition, node
+
+
 # ---- shape ------------------------------------------------------------------------------------
 
 
 @dataclass
 class _Tally:
     limits: Limits
-    fragments: Mapping[str, FragmentDefinitionNode]
+    fragments: Fragments
     fields: int = 0
     aliases: int = 0
 
-    def field(self, node: FieldNode, depth: int) -> None:
-        self.fields += 1
-        if node.alias is not None:
-            self.aliases += 1
-        if depth > self.limits.depth:
-            raise TooComplex("depth", depth, self.limits.depth)
-        if self.fields > self.limits.fields:
-            raise TooComplex("fields", self.fields, self.limits.fields)
-        if self.aliases > self.limits.aliases:
-            raise TooComplex("aliases", self.aliases, self.limits.aliases)
+    def walk(self, selection_set: SelectionSetNode | None, depth: int) -> int:
+        """Count the fields below ``selection_set``; returns how many are at its level."""
+        here = 0
+        for _, node in selected(selection_set, self.fragments):
+            here += 1
+            self.fields += 1
+            self.aliases += node.alias is not None
+            limits = self.limits
+            if depth > limits.depth:
+                raise TooComplex("depth", depth, limits.depth)
+            if self.fields > limits.fields:
+                raise TooComplex("fields", self.fields, limits.fields)
+            if self.aliases > limits.aliases:
+                raise TooComplex("aliases", self.aliases, limits.aliases)
+            self.walk(node.selection_set, depth + 1)
+        return here
 
 
-def check_shape(
-    operation: OperationDefinitionNode,
-    fragments: Mapping[str, FragmentDefinitionNode],
-    limits: Limits,
-) -> None:
+def check_shape(operation: OperationDefinitionNode, fragments: Fragments, limits: Limits) -> None:
     """Raise :class:`TooComplex` when the operation is deeper or larger than ``limits``."""
-    tally = _Tally(limits, fragments)
-    roots = _walk(operation.selection_set, 1, tally, ())
+    roots = _Tally(limits, fragments).walk(operation.selection_set, 1)
     if operation.operation is OperationType.MUTATION and roots > limits.mutations:
         raise TooComplex("mutations", roots, limits.mutations)
-
-
-def _walk(
-    selections: SelectionSetNode | None, depth: int, tally: _Tally, spread: tuple[str, ...]
-) -> int:
-    """Count the fields below ``selections``; returns how many are at this level."""
-    if selections is None:
-        return 0
-    here = 0
-    for selection in selections.selections:
-        if isinstance(selection, FieldNode):
-            here += 1
-            tally.field(selection, depth)
-            _walk(selection.selection_set, depth + 1, tally, spread)
-        elif isinstance(selection, InlineFragmentNode):
-            here += _walk(selection.selection_set, depth, tally, spread)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = tally.fragments.get(name)
-            if fragment is not None and name not in spread:  # cycles are a validation error
-                here += _walk(fragment.selection_set, depth, tally, (*spread, name))
-    return here
 
 
 # ---- cost -------------------------------------------------------------------------------------
@@ -169,6 +174,39 @@ class _Cost:
     def total(self, values: Mapping[str, Any]) -> int:
         inner = sum(child.total(values) for child in self.below)
         return self.items.count(values) * (self.weight + inner)
+
+    def varies(self) -> bool:
+        return bool(self.items.variables) or any(child.varies() for child in self.below)
+
+
+class CostProgram:
+    """An operation's cost for any variables.
+
+    Fields the schema does not have cost nothing (a valid operation has none). With
+    ``budget``, compiling stops with :class:`TooLarge` past that many fields: an operation
+    refused for its shape may spread fragments into more fields than are worth counting.
+    """
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        fragments: Fragments,
+        budget: int | None = None,
+    ) -> None:
+        root = schema.get_root_type(operation.operation)
+        assert root is not None
+        weight = MUTATION_COST if operation.operation is OperationType.MUTATION else 1
+        self._roots = _Compiler(schema, fragments, budget).selections(
+            root, operation.selection_set, root_weight=weight
+        )
+        self._fixed = None if any(r.varies() for r in self._roots) else self._total({})
+
+    def cost(self, variables: Mapping[str, Any] | None) -> int:
+        return self._fixed if self._fixed is not None else self._total(variables or {})
+
+    def _total(self, values: Mapping[str, Any]) -> int:
+        return sum(node.total(values) for node in self._roots)
 
 
 Composite = GraphQLObjectType | GraphQLInterfaceType
@@ -213,40 +251,15 @@ def _page_size(node: FieldNode) -> _Items:
     return _Items(max(0, min(size, MAX_PAGE_SIZE)))
 
 
-class CostAnalysis:
-    """The cost programs of recently seen operations of one schema."""
-
-    def __init__(self, schema: GraphQLSchema) -> None:
-        self._schema = schema
-        self._programs = ByIdentity[list[_Cost]](_KEPT)
-
-    def cost(
-        self,
-        operation: OperationDefinitionNode,
-        fragments: Mapping[str, FragmentDefinitionNode],
-        variables: Mapping[str, Any] | None,
-    ) -> int:
-        """The operation's estimated cost for these variables (it must have validated)."""
-        program = self._programs.kept(lambda: self._compiled(operation, fragments), operation)
-        values = variables or {}
-        return sum(node.total(values) for node in program)
-
-    def _compiled(
-        self, operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
-    ) -> list[_Cost]:
-        root = self._schema.get_root_type(operation.operation)
-        assert root is not None
-        weight = MUTATION_COST if operation.operation is OperationType.MUTATION else 1
-        compiler = _Compiler(self._schema, fragments)
-        return compiler.selections(root, operation.selection_set, root_weight=weight)
+class TooLarge(Exception):
+    """The operation has more fields than the compiler's budget."""
 
 
 class _Compiler:
-    def __init__(
-        self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode]
-    ) -> None:
+    def __init__(self, schema: GraphQLSchema, fragments: Fragments, budget: int | None) -> None:
         self._schema = schema
         self._fragments = fragments
+        self._budget = budget
 
     def selections(
         self,
@@ -255,15 +268,23 @@ class _Compiler:
         root_weight: int | None = None,
         edge_items: _Items | None = None,
     ) -> list[_Cost]:
+        """The program of the fields selected on ``parent`` (on the type a fragment names,
+        where one does; an estimate may count a type condition that does not apply)."""
         found: list[_Cost] = []
-        for owner, node in self._fields(parent, selection_set, ()):
+        for condition, node in selected(selection_set, self._fragments):
+            if self._budget is not None:
+                self._budget -= 1
+                if self._budget < 0:
+                    raise TooLarge
             name = node.name.value
             if name.startswith("__"):  # introspection reads the schema, not the database
                 continue
+            owner = self._schema.get_type(condition) if condition else parent
+            if not isinstance(owner, GraphQLObjectType | GraphQLInterfaceType):
+                owner = parent
             definition = owner.fields.get(name)
-            if definition is None:
-                continue
-            found.append(self._field(node, definition, root_weight, edge_items))
+            if definition is not None:
+                found.append(self._field(node, definition, root_weight, edge_items))
         return found
 
     def _field(
@@ -285,34 +306,3 @@ class _Compiler:
             return _Cost(1, edge_items, self.selections(object_type, node.selection_set))
         items = _Items(LIST_ESTIMATE) if _is_list(definition.type) else _Items()
         return _Cost(weight, items, self.selections(object_type, node.selection_set))
-
-    def _fields(
-        self,
-        parent: Composite,
-        selection_set: SelectionSetNode | None,
-        spread: tuple[str, ...],
-    ) -> list[tuple[Composite, FieldNode]]:
-        """The fields selected on ``parent`` with the type each is selected on, through
-        fragments (all of them: an estimate may count a type condition that does not apply)."""
-        if selection_set is None:
-            return []
-        found: list[tuple[Composite, FieldNode]] = []
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                found.append((parent, selection))
-                continue
-            inside = spread
-            if isinstance(selection, InlineFragmentNode):
-                fragment: InlineFragmentNode | FragmentDefinitionNode | None = selection
-            else:
-                assert isinstance(selection, FragmentSpreadNode)
-                name = selection.name.value
-                fragment = None if name in spread else self._fragments.get(name)
-                inside = (*spread, name)
-            if fragment is None:
-                continue
-            condition = fragment.type_condition
-            named = self._schema.get_type(condition.name.value) if condition else parent
-            owner = named if isinstance(named, GraphQLObjectType | GraphQLInterfaceType) else parent
-            found += self._fields(owner, fragment.selection_set, inside)
-        return found

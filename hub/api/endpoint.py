@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
@@ -53,6 +54,7 @@ from hub.api.requests import BodyLimits, GraphQLRequest, HttpProblem, read_reque
 from hub.auth.errors import Unauthenticated
 from hub.auth.principal import Principal
 from hub.errors import DatabaseUnavailable
+from hub.store import Actor
 
 if TYPE_CHECKING:
     from hub.api.schema import HubSchema
@@ -93,20 +95,23 @@ class GraphQLEndpoint:
         await response(scope, receive, send)
 
     async def _respond(self, request: Request) -> Response:
-        if request.method == "GET" and _wants_page(request):
+        # The few headers the way through reads, decoded once.
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]}
+        if request.method == "GET" and _wants_page(request, headers):
             return HTMLResponse(self._ide)
-        media_type = _media_type(request.headers.get("accept"))
+        media_type = _media_type(headers.get("accept"))
         graphql_request: GraphQLRequest | None = None
         try:
             store = self._services.require_store()
+            client = request.scope.get("client")
             principal = await self._services.auth.principal(
-                store, request.headers, request.client.host if request.client else None
+                store, headers, client[0] if client else None
             )
-            graphql_request = await read_request(request, self._limits)
-            return await self._answer(request, principal, graphql_request, media_type)
+            graphql_request = await read_request(request, headers, self._limits)
+            return await self._answer(request, headers, principal, graphql_request, media_type)
         except Unauthenticated as exc:
             challenge = 'Bearer realm="hub"'
-            if "authorization" in request.headers:
+            if "authorization" in headers:
                 challenge += ', error="invalid_token"'
             problem = HttpProblem(401, exc.code, exc.message, {"WWW-Authenticate": challenge})
             return _refusal(problem, media_type)
@@ -125,6 +130,7 @@ class GraphQLEndpoint:
     async def _answer(
         self,
         request: Request,
+        headers: Mapping[str, str],
         principal: Principal,
         graphql_request: GraphQLRequest,
         media_type: str,
@@ -143,59 +149,85 @@ class GraphQLEndpoint:
                 f"a {operation.operation.value} is sent with POST, not GET",
                 {"Allow": "POST"},
             )
-        guard = self._guard
-        guard.check_shape(operation, fragments)
+        admission = self._guard.check_shape(operation, fragments, graphql_request.variables)
         errors = documents.errors(self.schema._schema, document, _RULES)
         if errors:
             return _errors(errors, media_type)
-        guard.authorize(principal, operation, fragments)
-        cost = guard.cost(operation, fragments, graphql_request.variables)
-        guard.spend(principal, cost)
-        result = await self._executed(request, principal, document, graphql_request)
+        cost = self._guard.admit(admission, principal, graphql_request.variables)
+        # Only writes record who made them.
+        writes = operation.operation is OperationType.MUTATION
+        actor = actor_of(principal, headers) if writes else None
+        result = await self._executed(request, principal, actor, document, graphql_request)
         return _result_response(result, cost, media_type)
 
     async def _executed(
         self,
         request: Request,
         principal: Principal,
+        actor: Actor | None,
         document: DocumentNode,
         graphql_request: GraphQLRequest,
     ) -> ExecutionResult:
         services = self._services
         timeout = self._settings.request_timeout
         deadline = time.monotonic() + timeout
-        store = services.require_store().for_caller(
-            principal.lane, deadline, actor_of(principal, request.headers)
-        )
+        store = services.require_store().for_caller(principal.lane, deadline, actor)
         context = Context(request, None, store, self._settings, services.files, principal)
+        alarm = _Alarm(timeout)
         try:
-            async with asyncio.timeout(timeout):
-                result = execute(
-                    self.schema._schema,
-                    document,
-                    None,
-                    context,
-                    graphql_request.variables,
-                    graphql_request.operation_name,
-                    is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-                    executor_class=self.schema.execution_context_class,
-                )
-                if optimized_is_awaitable(result):
-                    result = await result  # type: ignore[misc]
-        except TimeoutError as exc:
+            result = execute(
+                self.schema._schema,
+                document,
+                None,
+                context,
+                graphql_request.variables,
+                graphql_request.operation_name,
+                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+                executor_class=self.schema.execution_context_class,
+            )
+            if optimized_is_awaitable(result):
+                result = await result  # type: ignore[misc]
+        except asyncio.CancelledError:
+            if not alarm.rang:
+                raise
             raise HttpProblem(
                 504,
                 "TIMEOUT",
                 f"the request ran longer than {timeout:g} s and was stopped, with its "
                 "database transaction; a write it made may or may not have been committed, "
                 "and repeating an upsert is safe",
-            ) from exc
+            ) from None
+        finally:
+            alarm.stop()
         assert isinstance(result, ExecutionResult)
         return result
 
 
-def _wants_page(request: Request) -> bool:
-    return "query" not in request.query_params and "text/html" in request.headers.get("accept", "")
+class _Alarm:
+    """Cancels the running task after ``seconds``: ``asyncio.timeout`` with less bookkeeping,
+    as it runs for every request."""
+
+    __slots__ = ("_handle", "_task", "rang")
+
+    def __init__(self, seconds: float) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._task = task
+        self.rang = False
+        self._handle = asyncio.get_running_loop().call_later(seconds, self._ring)
+
+    def _ring(self) -> None:
+        self.rang = True
+        self._task.cancel()
+
+    def stop(self) -> None:
+        self._handle.cancel()
+        if self.rang:
+            self._task.uncancel()
+
+
+def _wants_page(request: Request, headers: Mapping[str, str]) -> bool:
+    return "text/html" in headers.get("accept", "") and "query" not in request.query_params
 
 
 def _media_type(accept: str | None) -> str:
@@ -232,9 +264,10 @@ def _operation(
 
 
 def _label(request: Request, operation: OperationDefinitionNode) -> None:
-    """Name the operation for the metrics and the request log."""
-    request.state.graphql_operation = label_for(operation.name.value if operation.name else None)
-    request.state.graphql_operation_type = operation.operation.value
+    """Name the operation for the metrics and the request log (which read the scope's state)."""
+    state = request.scope.setdefault("state", {})
+    state["graphql_operation"] = label_for(operation.name.value if operation.name else None)
+    state["graphql_operation_type"] = operation.operation.value
 
 
 def _result_response(result: ExecutionResult, cost: int, media_type: str) -> Response:

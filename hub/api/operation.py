@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -13,6 +14,7 @@ ANONYMOUS = "anonymous"
 UNNAMED = "invalid_name"
 
 
+@functools.lru_cache(maxsize=1024)
 def label_for(name: str | None) -> str:
     """A metrics-safe label: the operation name when it is a short identifier."""
     if not name:

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,8 +62,11 @@ class BodyLimits:
     upload_bytes: int
 
 
-async def read_request(request: Request, limits: BodyLimits) -> GraphQLRequest:
-    """The GraphQL request in ``request``, or :class:`HttpProblem`."""
+async def read_request(
+    request: Request, headers: Mapping[str, str], limits: BodyLimits
+) -> GraphQLRequest:
+    """The GraphQL request in ``request`` (whose ``headers`` are given), or
+    :class:`HttpProblem`."""
     if request.method == "GET":
         params = request.query_params
         variables = params.get("variables")
@@ -74,11 +77,11 @@ async def read_request(request: Request, limits: BodyLimits) -> GraphQLRequest:
                 "operationName": params.get("operationName"),
             }
         )
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type == "application/json":
-        return _checked(_json(await _body(request, limits.body_bytes), "the body"))
+        return _checked(_json(await _body(request, headers, limits.body_bytes), "the body"))
     if media_type == "multipart/form-data":
-        return await _multipart(request, limits)
+        return await _multipart(request, headers, limits)
     raise HttpProblem(
         415,
         "BAD_REQUEST",
@@ -87,9 +90,9 @@ async def read_request(request: Request, limits: BodyLimits) -> GraphQLRequest:
     )
 
 
-def _refuse_declared(request: Request, limit: int) -> None:
+def _refuse_declared(headers: Mapping[str, str], limit: int) -> None:
     """413 at once when the body says it is larger than ``limit`` bytes."""
-    declared = request.headers.get("content-length")
+    declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
 
@@ -113,22 +116,29 @@ def _too_large(limit: int) -> HttpProblem:
     )
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    _refuse_declared(request, limit)
-    try:
-        return b"".join([chunk async for chunk in _limited(request.stream(), limit)])
-    except ClientDisconnect as exc:
-        raise bad_request("the client went away before the body arrived") from exc
+async def _body(request: Request, headers: Mapping[str, str], limit: int) -> bytes:
+    """The whole body, at most ``limit`` bytes; it mostly arrives in one message."""
+    _refuse_declared(headers, limit)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await request.receive()
+        if message["type"] != "http.request":
+            raise bad_request("the client went away before the body arrived")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunk if len(chunks) == 1 else b"".join(chunks)
 
 
 def _json(data: bytes, what: str) -> Any:
     try:
-        value = orjson.loads(data)
+        return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise bad_request(f"{what} is not JSON in UTF-8: {exc}") from exc
-    if _depth(value) > MAX_VALUE_DEPTH:
-        raise bad_request(f"{what} nests values deeper than {MAX_VALUE_DEPTH} levels")
-    return value
 
 
 def _depth(value: Any) -> int:
@@ -158,6 +168,9 @@ def _checked(body: Any) -> GraphQLRequest:
         raise bad_request("query is missing: give the GraphQL document as text")
     if variables is not None and not isinstance(variables, dict):
         raise bad_request("variables must be a JSON object")
+    nested = variables and any(isinstance(v, dict | list) for v in variables.values())
+    if nested and _depth(variables) > MAX_VALUE_DEPTH:
+        raise bad_request(f"variables nest values deeper than {MAX_VALUE_DEPTH} levels")
     if name is not None and not isinstance(name, str):
         raise bad_request("operationName must be text")
     extensions = body.get("extensions")
@@ -176,9 +189,11 @@ class _LimitedRequest(Request):
             yield chunk
 
 
-async def _multipart(request: Request, limits: BodyLimits) -> GraphQLRequest:
+async def _multipart(
+    request: Request, headers: Mapping[str, str], limits: BodyLimits
+) -> GraphQLRequest:
     limit = limits.upload_bytes + limits.body_bytes
-    _refuse_declared(request, limit)
+    _refuse_declared(headers, limit)
     limited = _LimitedRequest(request.scope, request.receive)
     limited.limit = limit
     try:

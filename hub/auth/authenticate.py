@@ -20,7 +20,6 @@ from hub.auth.identity_provider import IdentityProvider, looks_like_jwt
 from hub.auth.principal import LOCAL_DEVELOPER, Principal
 from hub.settings import Settings
 from hub.store import Store
-from hub.store.temporal import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ class Authenticator:
         client = await self.clients.find(store, token)
         if client is None:
             raise Unauthenticated("the token is not known, or its client was revoked")
-        self.clients.used(store, client, utc_now())
+        self.clients.used(store, client)
         return client.principal
 
     async def open_locally(self, store: Store) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import logging
 import math
@@ -22,7 +23,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from neo4j.exceptions import ConstraintError
 from hub.auth.principal import Principal, Scope
 from hub.domain.validation import system_name
 from hub.store import Store
-from hub.store.temporal import from_store, to_store
+from hub.store.temporal import from_store, to_store, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,10 @@ TOKEN_PREFIX = "hub_"  # noqa: S105 - tells a client token from a JWT, no secret
 MARKER = "clients.changed"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # Last use is kept to the minute: writing it on every request would cost a write per read.
-_USE_RESOLUTION = dt.timedelta(minutes=1)
+_USE_RESOLUTION_SECONDS = 60.0
+# The marker file is looked at no more often than this: a revocation made with the CLI (a
+# process that takes a second to run) still applies to the next request.
+_MARKER_EVERY_SECONDS = 0.05
 
 
 class ClientError(Exception):
@@ -55,7 +59,7 @@ class Client:
     last_used_at: dt.datetime | None = None
     revoked_at: dt.datetime | None = None
 
-    @property
+    @functools.cached_property
     def principal(self) -> Principal:
         return Principal(self.name, self.system, self.scopes, "client")
 
@@ -197,6 +201,8 @@ class _Known:
     registered: int
     loaded_at: float
     marker: tuple[int, int] | None
+    # Tokens met since, by the token itself: hashing one costs more than finding it.
+    by_token: dict[str, Client] = field(default_factory=dict)
 
 
 class ClientDirectory:
@@ -212,28 +218,35 @@ class ClientDirectory:
         self._refresh = refresh_seconds
         self._clock = clock
         self._known = _Known({}, 0, -math.inf, None)
+        self._marker_checked = -math.inf
         self._lock = asyncio.Lock()
-        self._recorded: dict[str, dt.datetime] = {}
+        self._recorded: dict[str, float] = {}
         self._writes: set[asyncio.Task[None]] = set()
 
     async def find(self, store: Store, token: str) -> Client | None:
         """The active client holding ``token``, or None."""
         known = await self._current(store)
-        return known.by_hash.get(token_hash(token))
+        client = known.by_token.get(token)
+        if client is None:
+            client = known.by_hash.get(token_hash(token))
+            if client is not None:
+                known.by_token[token] = client
+        return client
 
     async def any_registered(self, store: Store) -> bool:
         """Whether a client was ever registered (revoked ones count: revoking the last
         client must not open the hub to anyone on the machine again)."""
         return (await self._current(store)).registered > 0
 
-    def used(self, store: Store, client: Client, now: dt.datetime) -> None:
+    def used(self, store: Store, client: Client) -> None:
         """Note that the client's token was used now; written at most once a minute, in the
         background, so that a request never waits for it."""
+        now = self._clock()
         recorded = self._recorded.get(client.name)
-        if recorded is not None and now - recorded < _USE_RESOLUTION:
+        if recorded is not None and now - recorded < _USE_RESOLUTION_SECONDS:
             return
         self._recorded[client.name] = now
-        write = asyncio.ensure_future(self._record_use(store, client.name, now))
+        write = asyncio.ensure_future(self._record_use(store, client.name, utc_now()))
         self._writes.add(write)
         write.add_done_callback(self._writes.discard)
 
@@ -264,9 +277,8 @@ class ClientDirectory:
         if self._fresh(known):
             return known
         async with self._lock:
-            known = self._known
-            if self._fresh(known):
-                return known
+            if self._known is not known:  # read again while this request waited
+                return self._known
             marker = self._marker_state()
             rows = await store.query(
                 "MATCH (c:ApiClient) RETURN c {.name, .system, .scopes, .createdAt, .tokenHash, "
@@ -281,6 +293,10 @@ class ClientDirectory:
             return self._known
 
     def _fresh(self, known: _Known) -> bool:
-        return (
-            self._clock() - known.loaded_at < self._refresh and self._marker_state() == known.marker
-        )
+        now = self._clock()
+        if now - known.loaded_at >= self._refresh:
+            return False
+        if now - self._marker_checked < _MARKER_EVERY_SECONDS:
+            return True
+        self._marker_checked = now
+        return self._marker_state() == known.marker

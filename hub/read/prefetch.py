@@ -17,6 +17,7 @@ parameters computed for each request (:meth:`Compiled.params`).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,13 @@ class Paging:
         arguments = field.arguments
         return cls(*(arguments.get(name) for name in ("first", "after", "last", "before")))
 
+    @property
+    def varies(self) -> bool:
+        """Whether a variable gives one of the arguments."""
+        return any(
+            isinstance(v, Variable) for v in (self.first, self.after, self.last, self.before)
+        )
+
     def cap(self, variables: Mapping[str, Any]) -> int:
         """How many rows of one parent to read for this request's page."""
 
@@ -82,13 +90,24 @@ class Paging:
 
 @dataclass(frozen=True)
 class Compiled:
-    """A root field's projection and the caps of its connections' rows, by parameter."""
+    """A root field's projection and the caps of its connections' rows, by parameter: those
+    the query spells out, worked out once, and those its variables give."""
 
     text: str
     caps: tuple[tuple[str, Paging], ...] = ()
+    fixed: dict[str, int] = dataclasses.field(init=False)
+    varying: tuple[tuple[str, Paging], ...] = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        varying = tuple((name, paging) for name, paging in self.caps if paging.varies)
+        fixed = {name: paging.cap({}) for name, paging in self.caps if not paging.varies}
+        object.__setattr__(self, "varying", varying)
+        object.__setattr__(self, "fixed", fixed)
 
     def params(self, variables: Mapping[str, Any]) -> dict[str, int]:
-        return {name: paging.cap(variables) for name, paging in self.caps}
+        if not self.varying:
+            return self.fixed
+        return {**self.fixed, **{name: p.cap(variables) for name, p in self.varying}}
 
 
 def _fields(selections: Sequence[Selection], type_name: str) -> Iterator[SelectedField]:
