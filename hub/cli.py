@@ -371,8 +371,11 @@ def match_partners(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _on_clients(settings: Settings, args: argparse.Namespace) -> list[str]:
+    if args.clients_command == "add":  # a mistake is told before the store is opened
+        clients.checked(args.name, args.system, args.scopes)
     store = await Store.open(settings, attach=True)
     try:
+        await migrations.apply(store)  # a client's name is unique by a constraint
         if args.clients_command == "add":
             token = await clients.add(store, args.name, args.system, args.scopes, utc_now())
             clients.mark_changed(settings.data_dir)

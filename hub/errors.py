@@ -3,6 +3,7 @@
 - ``StartupError``: the hub cannot start as configured; the message says what to do.
 - ``DatabaseUnavailable``: infrastructure, the database cannot be reached right now.
 - ``RetryLater``: transient, the same request succeeds when repeated a moment later.
+- ``Timeout``: the request, or one of its statements, ran longer than allowed.
 - ``BadRequest``: the caller's fault.
 """
 
@@ -41,3 +42,9 @@ class RetryLater(HubError):
     """Concurrent writes kept conflicting after every retry; repeating the request works."""
 
     code = "RETRY_LATER"
+
+
+class Timeout(HubError):
+    """The database ended a statement that ran longer than it allows."""
+
+    code = "TIMEOUT"

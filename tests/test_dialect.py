@@ -37,3 +37,17 @@ def test_a_reader_meeting_half_a_commit_on_arcadedb_runs_again_and_nothing_else_
     assert not arcade.retryable(not_found, "Node with id 7 not found")
     assert not arcade.retryable("Neo.ClientError.Statement.SyntaxError", "Record #1:2 not found")
     assert not neo4j.retryable(not_found, "Record #43:14336 not found")
+
+
+def test_transaction_timeouts_are_sent_to_neo4j_only() -> None:
+    # ArcadeDB's Bolt endpoint ignores them; its own command timeout bounds statements.
+    assert detect("Neo4j/5.24.1").honours_transaction_timeouts
+    assert not detect("Neo4j/5.26.0 compatible (ArcadeDB 26.10.2)").honours_transaction_timeouts
+
+
+def test_a_statement_the_server_ended_for_its_time_is_told_apart() -> None:
+    arcade = detect("Neo4j/5.26.0 compatible (ArcadeDB 26.10.2)")
+    assert arcade.timed_out("Neo.ClientError.Transaction.TransactionTimedOut")
+    assert arcade.timed_out("Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration")
+    assert not arcade.timed_out("Neo.ClientError.Statement.SyntaxError")
+    assert not arcade.timed_out(None)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.errors import StartupError
+from hub.errors import StartupError, Timeout
 from hub.store import Store
 from hub.store.embedded import EmbeddedServer
 from tests.conftest import make_settings
@@ -37,6 +37,26 @@ def test_first_start_on_an_empty_data_dir_creates_store_and_owner_only_credentia
     assert len(json.loads(credentials.read_text())["password"]) >= 24
     assert (data_dir / "arcadedb" / "databases" / "hub").is_dir()
     assert not (data_dir / "embedded.json").exists(), "runtime file is removed on clean stop"
+
+
+def test_a_statement_past_the_statement_timeout_is_ended_by_the_store(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, db_statement_timeout=1)
+    endless = (
+        "UNWIND range(1, 100000) AS i UNWIND range(1, 1000) AS j "
+        "WITH i, j WHERE (i * j) % 7919 = 100000 RETURN count(*) AS n"
+    )
+
+    async def scenario() -> float:
+        store = await Store.open(settings)
+        try:
+            started = time.monotonic()
+            with pytest.raises(Timeout):
+                await store.query(endless)
+            return time.monotonic() - started
+        finally:
+            await store.close()
+
+    assert asyncio.run(scenario()) < 60, "ended by the store, not run to its end (about 90 s)"
 
 
 def test_restart_keeps_data(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ audit names it) but refuses its token from then on.
 
 Each hub process keeps a copy of the clients (:class:`ClientDirectory`). A change made with
 ``hub clients`` touches a marker file in the data dir, which every process on that data dir
-looks at on each request, so a revocation applies to the next request; other hosts (replicas
-on Neo4j) read the clients again every ``HUB_AUTH_REFRESH_SECONDS``.
+looks at before a request (at most every 50 ms), so a revocation applies to the next request;
+other hosts (replicas on Neo4j) read the clients again every ``HUB_AUTH_REFRESH_SECONDS``.
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _checked(name: str, system: str | None, scopes: list[str]) -> tuple[str | None, list[str]]:
+def checked(name: str, system: str | None, scopes: list[str]) -> tuple[str | None, list[str]]:
+    """The system and scopes a new client is registered with, or :class:`ClientError`."""
     if not _NAME.match(name):
         raise ClientError(
             f"{name!r} is not a client name: up to 64 letters, digits, '.', '_' or '-', "
@@ -113,7 +114,7 @@ async def add(
     store: Store, name: str, system: str | None, scopes: list[str], now: dt.datetime
 ) -> str:
     """Register a client and return its token (shown once, never stored)."""
-    system, scopes = _checked(name, system, scopes)
+    system, scopes = checked(name, system, scopes)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     try:
         await store.write(

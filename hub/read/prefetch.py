@@ -210,18 +210,24 @@ def _nested(
         if relation.paged:
             cap = f"$cap_{related}"
             caps.append((cap[1:], Paging.of(fields[0])))
-        entries.append(f"`{PREFETCHED}{key}`: {_capped(relation, var, related, rel, shown, cap)}")
+        capped = _capped(relation, var, related, rel, shown, cap, bool(inner))
+        entries.append(f"`{PREFETCHED}{key}`: {capped}")
     return ", ".join(entries)
 
 
-def _capped(relation: Relation, parent: str, related: str, rel: str, shown: str, cap: str) -> str:
+def _capped(
+    relation: Relation, parent: str, related: str, rel: str, shown: str, cap: str, deep: bool
+) -> str:
     """The related records' projections, at most ``cap`` of them.
 
-    A list is built whole before it is sliced, so the records are taken first and sliced,
-    and only those kept are projected with what is read below them: otherwise every related
-    record's own relations would be read, and the slice would only drop them afterwards.
+    A list is built whole before it is sliced. When something is read below the related
+    records (``deep``), they are taken first and sliced, and only those kept are projected:
+    otherwise every related record's own relations would be read, and the slice would only
+    drop them afterwards. Records with nothing below are projected and sliced in one go,
+    which costs the database less.
     """
-    if relation.carry != "x":  # the relationship's values are projected too (a party's role)
+    # A relationship's values are projected with the record (a party's role): in one go.
+    if not deep or relation.carry != "x":
         return f"[{relation.path(parent, related, rel)} | {shown}][0..{cap}]"
     taken = f"t{related}"
     return f"[{related} IN [{relation.path(parent, taken, rel)} | {taken}][0..{cap}] | {shown}]"

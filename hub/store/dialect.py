@@ -46,6 +46,16 @@ class Dialect:
             return "hub"
         return None
 
+    @property
+    def honours_transaction_timeouts(self) -> bool:
+        """Whether the server ends a transaction at the timeout the driver sends with it.
+
+        Neo4j does. ArcadeDB's Bolt endpoint ignores it (a statement sent with a one-second
+        timeout ran for 90 s) and parsing it costs it time; the embedded store's own
+        ``arcadedb.command.timeout`` bounds its statements instead.
+        """
+        return self.product is Product.NEO4J
+
     def retryable(self, code: str | None, message: str | None) -> bool:
         """Whether a statement that failed with this error succeeds when its transaction
         runs again, beyond the errors the driver itself retries.
@@ -60,6 +70,12 @@ class Dialect:
             and code == "Neo.ClientError.Statement.EntityNotFound"
             and _TORN_READ.match(message or "") is not None
         )
+
+    @staticmethod
+    def timed_out(code: str | None) -> bool:
+        """Whether the server ended a statement for running too long (both servers say
+        ``Neo.ClientError.Transaction.TransactionTimedOut``, Neo4j with a suffix)."""
+        return bool(code and code.startswith("Neo.ClientError.Transaction.TransactionTimedOut"))
 
     def describe(self) -> str:
         return f"{self.product.value} {self.version}"

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -28,7 +27,7 @@ from neo4j.exceptions import (
 )
 from neo4j.exceptions import DatabaseUnavailable as ServerDatabaseUnavailable
 
-from hub.errors import DatabaseUnavailable, RetryLater, StartupError
+from hub.errors import DatabaseUnavailable, RetryLater, StartupError, Timeout
 from hub.settings import Settings
 from hub.store.actor import Actor
 from hub.store.dialect import Dialect, detect
@@ -38,6 +37,7 @@ T = TypeVar("T")
 Record = dict[str, Any]
 log = logging.getLogger(__name__)
 _ATTEMPTS = 5  # of a statement or transaction the dialect says to run again
+_LANES_KEPT = 10_000
 Params = Mapping[str, Any]
 
 _UNAVAILABLE = (
@@ -66,9 +66,9 @@ class _Shared:
     # Statement texts seen, when someone asked to collect them (the tests lint them with
     # Neo4j's own parser to keep every statement valid on Neo4j 5).
     statements: set[str] | None = None
-    lanes: weakref.WeakValueDictionary[str, asyncio.Semaphore] = field(
-        default_factory=weakref.WeakValueDictionary
-    )
+    # Callers' lanes; past _LANES_KEPT the oldest is dropped (a JWT's subjects come and go),
+    # and requests under way keep the lane they hold.
+    lanes: dict[str, asyncio.Semaphore] = field(default_factory=dict)
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
 
@@ -209,9 +209,12 @@ class Store:
         view = object.__new__(Store)
         view.__dict__.update(self.__dict__)
         view.actor = actor
-        lane = self._shared.lanes.get(caller)
+        lanes = self._shared.lanes
+        lane = lanes.get(caller)
         if lane is None:
-            lane = self._shared.lanes[caller] = asyncio.Semaphore(self._shared.sessions_per_caller)
+            if len(lanes) >= _LANES_KEPT:
+                del lanes[next(iter(lanes))]
+            lane = lanes[caller] = asyncio.Semaphore(self._shared.sessions_per_caller)
         view._lane = lane
         view._deadline = deadline
         return view
@@ -245,7 +248,7 @@ class Store:
 
     def _timeout(self) -> float | None:
         """Seconds left before the caller's deadline, for the server's transaction timeout."""
-        if self._deadline is None:
+        if self._deadline is None or not self.dialect.honours_transaction_timeouts:
             return None
         return max(0.001, self._deadline - time.monotonic())
 
@@ -314,6 +317,10 @@ class Store:
                     "repeat the request"
                 ) from exc
             except Neo4jError as exc:
+                if self.dialect.timed_out(exc.code):
+                    raise Timeout(
+                        "a statement ran longer than the database allows and was ended"
+                    ) from exc
                 if attempt == _ATTEMPTS or not self.dialect.retryable(exc.code, exc.message):
                     raise
                 log.debug("statement_retried", extra={"code": exc.code, "attempt": attempt})
