@@ -271,18 +271,23 @@ def test_a_bystander_is_answered_while_another_client_reads_heavily(
             httpx.AsyncClient(base_url=secured.url, timeout=120) as client,
         ):
 
-            async def post(token: str, query: str, variables: dict[str, Any]) -> float:
+            async def post(
+                token: str, query: str, variables: dict[str, Any], *, heavy: bool = False
+            ) -> float:
                 response = await client.post(
                     "/graphql",
                     json={"query": query, "variables": variables},
                     headers={"Authorization": f"Bearer {token}"},
                 )
-                assert response.status_code == 200, response.text
+                # On a busy machine a heavy read may meet its deadline: stopping it is the
+                # limits working. The bystander's lookup must be answered.
+                allowed = {200, 504} if heavy else {200}
+                assert response.status_code in allowed, response.text
                 return time.monotonic()
 
             started = time.monotonic()
             load = [
-                asyncio.ensure_future(post(heavy, HEAVY, {"key": f"FLEET-{unique}"}))
+                asyncio.ensure_future(post(heavy, HEAVY, {"key": f"FLEET-{unique}"}, heavy=True))
                 for _ in range(16)
             ]
             await asyncio.sleep(0.2)  # the heavy reads are under way
