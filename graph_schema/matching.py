@@ -9,9 +9,11 @@ Fellegi and Sunter's model) to a prior; missing values add nothing.
 - below ``REVIEW``: nothing.
 
 Deterministic rules come before the weights: the same tax number in the same country is a
-match; two persons with clearly different birth dates, or a person and an organisation, are
-not; two persons with clearly different first names are not merged without a steward unless
-their birth dates agree.
+match; a person and an organisation are not. Persons are merged without a steward only on
+evidence beyond name and place (a birth date, or a strong identifier: tax number, e-mail,
+mobile number, a shared vehicle or card); clearly different birth dates or first names, or
+another generation marker (jun., sen.), hold a pair back for a steward, and keep two people
+of one household apart.
 """
 
 from __future__ import annotations
@@ -19,14 +21,29 @@ from __future__ import annotations
 AUTO_MERGE = 0.9
 REVIEW = 0.6
 PRIOR = -11.0  # log2 odds that two records sharing a blocking key are the same partner
-# Persons with different birth dates score at most this: a father and son at one address
-# look alike in everything else, so such a pair is never merged without a person. None
-# turns the rule off (data whose birth dates are often wholly wrong, such as Febrl's).
+# Persons with different birth dates score at most this unless two strong identifiers
+# agree: a father and son look alike in everything else, so such a pair is never merged
+# without a person. None turns the rule off (data whose birth dates are often wholly wrong).
 BIRTH_DATE_CEILING: float | None = 0.85
-# Persons with clearly different first names score at most this unless their birth dates
-# agree: a couple or two siblings share a surname, an address and often a phone number.
-# None turns the rule off.
+# Persons with clearly different first names (not an initial, not a call name) score at
+# most this unless two strong identifiers agree: siblings and twins share a surname and
+# often a birth date. None turns the rule off.
 FIRST_NAME_CEILING: float | None = 0.85
+# Persons score at most this without evidence beyond name and place: two Hans Müllers of
+# one city, or a son delivered without a birth date at his father's address, are a
+# steward's decision.
+EVIDENCE_CEILING: float | None = 0.85
+# Two people of one household (same street and house number, or the same landline) with
+# different birth dates or first names score at most this: parent and child, spouses and
+# twins are not proposed at all. So do two generations (jun. and sen.) and two branches.
+APART = 0.5
+# Birth years this far apart, with one name in one household, are two generations.
+GENERATION_YEARS = 15
+# Strong identifiers: what one person has and another rarely shares. A phone number counts
+# only when it is a mobile number; a landline is a household's.
+STRONG_FEATURES = frozenset({"taxNumber", "email", "phone", "sharedVehicle", "sharedCard"})
+# A landline's agreement weighs this share of a mobile number's: a household shares it.
+LANDLINE_SHARE = 0.5
 
 # Similarity levels: (at least this similar, weight). The first level reached applies; below
 # every level the feature disagrees and ``DISAGREE`` applies.
@@ -38,7 +55,7 @@ LEVELS: dict[str, tuple[tuple[float, float], ...]] = {
     "birthDate": ((1.0, 14.0), (0.5, 4.5)),
     "street": ((0.99, 9.0), (0.9, 8.0)),
     "houseNumber": ((1.0, 5.5),),
-    "postalCode": ((1.0, 8.0), (0.75, 2.5)),
+    "postalCode": ((1.0, 8.0), (0.5, 1.0)),  # equal, or the same region
     "city": ((0.95, 8.0), (0.85, 5.0)),
     "email": ((1.0, 12.0),),
     "phone": ((1.0, 12.0),),
@@ -47,11 +64,11 @@ LEVELS: dict[str, tuple[tuple[float, float], ...]] = {
     "sharedCard": ((1.0, 6.0),),
 }
 DISAGREE: dict[str, float] = {
-    "lastName": -3.5,
-    "firstName": -3.0,
+    "lastName": -8.0,
+    "firstName": -8.0,
     "name": -6.0,
     "legalForm": -1.0,
-    "birthDate": -4.0,
+    "birthDate": -6.0,
     "street": -3.5,
     "houseNumber": -2.5,
     "postalCode": -2.5,
@@ -83,6 +100,9 @@ MIN_FUZZY_LENGTH = 4  # shorter values agree exactly or not at all
 # Their joint evidence is capped, so two people at the same address are not one person.
 PLACE_FEATURES = frozenset({"street", "houseNumber", "postalCode", "city"})
 PLACE_CAP = 12.0
+# Nor is another address strong evidence against: people move, and a second system often
+# holds an older address. Its joint evidence against is floored.
+PLACE_FLOOR = -4.0
 NEIGHBOUR_CAP = 1.0  # same street, another house number
 
 # A blocking key shared by more records than this says too little to compare them all.

@@ -127,6 +127,7 @@ def test_partners_the_queue_connects_already_are_not_proposed_again(hub: Running
                 "Paul",
                 last,
                 birthDate=born,
+                email=f"familie.{last}@example.org",  # one mailbox: a steward decides
                 addresses=munich("Eichenweg", "3"),
             ),
         )

@@ -499,7 +499,8 @@ def test_chained_merges_lead_every_old_id_to_the_last_survivor(hub: RunningHub) 
 
 def test_a_merged_partners_open_candidate_moves_to_the_survivor(hub: RunningHub) -> None:
     token = unique("q")
-    values = person_values(token, 40)
+    # One household and one family mailbox, two birth dates: a steward's decision.
+    values = {**person_values(token, 40), "email": f"familie.{token}@example.org"}
     father = partner(hub, "CRM", f"F-{token}", **values)["businessPartner"]["id"]
     son = partner(hub, "ERP", f"S-{token}", **{**values, "birthDate": "2001-01-01"})
     assert son["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW"

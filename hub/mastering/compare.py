@@ -10,9 +10,10 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import JaroWinkler
 
 from graph_schema import matching as rules
+from hub.mastering import normalize as norm
 from hub.mastering.profile import Place, Profile
 
 
@@ -96,18 +97,30 @@ def _dates(a: str, b: str) -> float:
     return 0.5 if a[first] == b[second] and a[second] == b[first] else 0.0
 
 
+def _first_names(a: str, b: str) -> float:
+    """Jaro-Winkler similarity, and 0.95 for a call name and the name it stands for."""
+    if a and b and a != b and norm.given_name(a) == norm.given_name(b):
+        return 0.95
+    return _similar(a, b)
+
+
 def _names(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
-    straight = (_similar(a.first, b.first), _similar(a.last, b.last))
+    straight = (_first_names(a.first, b.first), _similar(a.last, b.last))
     crossed = (_similar(a.first, b.last), _similar(a.last, b.first))
     if sum(crossed) > sum(straight) + 0.1:  # first and last name swapped in one system
-        b_first, b_last, (first, last) = b.last, b.first, crossed
+        # Which record swapped them is unknown: the pair that agrees less is taken for the
+        # first names, so that twins (one surname, two first names) stay two people.
+        pairs = sorted(((crossed[0], a.first, b.last), (crossed[1], a.last, b.first)), reverse=True)
+        (last, a_last, b_last), (first, a_first, b_first) = pairs
+        first = _first_names(a_first, b_first)
     else:
-        b_first, b_last, (first, last) = b.first, b.last, straight
+        a_first, a_last, b_first, b_last = a.first, a.last, b.first, b.last
+        first, last = straight
     out = []
-    if a.last and b_last:
-        out.append(w.feature("lastName", last, a.last, b_last))
-    if a.first and b_first:
-        out.append(w.feature("firstName", first, a.first, b_first))
+    if a_last and b_last:
+        out.append(w.feature("lastName", last, a_last, b_last))
+    if a_first and b_first:
+        out.append(w.feature("firstName", first, a_first, b_first))
     return out
 
 
@@ -136,11 +149,25 @@ def _places(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
     if x.number and y.number:
         out.append(w.feature("houseNumber", float(x.number == y.number), x.number, y.number))
     if x.postal and y.postal:
-        postal = Levenshtein.normalized_similarity(x.postal, y.postal)
-        out.append(w.feature("postalCode", postal, x.postal, y.postal))
+        out.append(w.feature("postalCode", _postal(x.postal, y.postal), x.postal, y.postal))
     if x.city and y.city:
         out.append(w.feature("city", _similar(x.city, y.city), x.city, y.city))
     return out
+
+
+def _postal(a: str, b: str) -> float:
+    """Postal codes are codes, not text: 1 for the same, 0.5 for the same region (the first
+    two characters of codes of one length), 0 otherwise."""
+    if a == b:
+        return 1.0
+    return 0.5 if len(a) == len(b) and a[:2] == b[:2] else 0.0
+
+
+def _phones(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
+    found = _exact(w, "phone", a.phone, b.phone)
+    if found and found[0].weight > 0 and not (a.mobile or b.mobile):
+        found[0] = found[0]._replace(weight=found[0].weight * rules.LANDLINE_SHARE)
+    return found
 
 
 def _exact(w: _Weigher, name: str, a: str, b: str) -> list[Feature]:
@@ -167,7 +194,9 @@ def _place_weight(by_name: dict[str, Feature]) -> float:
         total -= number.weight  # number 12 in two different streets is no evidence
     if number is not None and number.weight < 0:
         total = min(total, rules.NEIGHBOUR_CAP)
-    return min(total, rules.PLACE_CAP)
+    if street is not None and street.weight < 0:
+        total = min(total, 0.0)  # the same city, another street: not the same place
+    return max(min(total, rules.PLACE_CAP), rules.PLACE_FLOOR)
 
 
 def _probability(weight: float) -> float:
@@ -194,7 +223,7 @@ def compare(a: Profile, b: Profile, frequency: Frequency = _unknown) -> Verdict:
     features += _places(w, a, b)
     features += _exact(w, "taxNumber", a.tax, b.tax)
     features += _exact(w, "email", a.email, b.email)
-    features += _exact(w, "phone", a.phone, b.phone)
+    features += _phones(w, a, b)
     features += _shared("sharedVehicle", a.vehicles, b.vehicles)
     features += _shared("sharedCard", a.cards, b.cards)
     found = tuple(features)
@@ -204,27 +233,69 @@ def compare(a: Profile, b: Profile, frequency: Frequency = _unknown) -> Verdict:
     place = _place_weight(by_name)
     other = sum(f.weight for f in found if f.feature not in rules.PLACE_FEATURES)
     score = round(_probability(rules.PRIOR + other + min(place, rules.PLACE_CAP)), 4)
-    return _ceiling(score, found, by_name) or Verdict(score, found)
+    applicable = [(c, reason) for c, reason in _rules(a, b, by_name, place) if c is not None]
+    if applicable:
+        ceiling, reason = min(applicable, key=lambda rule: rule[0])
+        if score > ceiling:
+            return Verdict(ceiling, found, reason)
+    return Verdict(score, found)
 
 
-def _ceiling(
-    score: float, found: tuple[Feature, ...], by_name: dict[str, Feature]
-) -> Verdict | None:
-    """The verdict when a rule caps the score below what the weights say, else None."""
-    birth, first = by_name.get("birthDate"), by_name.get("firstName")
-    ceiling = rules.BIRTH_DATE_CEILING
-    if birth is not None and birth.similarity == 0.0 and ceiling is not None and score > ceiling:
-        return Verdict(ceiling, found, f"different birth dates: {birth.left} and {birth.right}")
-    ceiling = rules.FIRST_NAME_CEILING
-    if (
-        first is not None
-        and _other_first_names(first)
-        and (birth is None or birth.similarity < 1.0)
-        and ceiling is not None
-        and score > ceiling
-    ):
-        return Verdict(ceiling, found, f"different first names: {first.left} and {first.right}")
-    return None
+def _rules(
+    a: Profile, b: Profile, by: dict[str, Feature], place: float
+) -> list[tuple[float | None, str]]:
+    """The ceilings the pair's rules put on its score, with why (the lowest applies); see
+    :mod:`graph_schema.matching`."""
+    if not a.person:
+        if a.branch != b.branch:
+            named = " and ".join(repr(x) for x in (a.branch, b.branch) if x)
+            return [(rules.APART if a.branch and b.branch else rules.EVIDENCE_CEILING,
+                     f"different branches: {named}")]  # fmt: skip
+        return []
+    out: list[tuple[float | None, str]] = []
+    if a.generation != b.generation:
+        markers = " and ".join(repr(x) for x in (a.generation, b.generation) if x)
+        apart = a.generation and b.generation
+        out.append((rules.APART if apart else rules.EVIDENCE_CEILING, f"generations: {markers}"))
+    strong = [f.feature for f in by.values() if f.feature in rules.STRONG_FEATURES and f.weight > 0]
+    if "phone" in strong and not (a.mobile or b.mobile):
+        strong.remove("phone")
+    # One household (address or landline) and one name, with nothing of their own in common:
+    # parent and child. One strong identifier in common (a family mailbox) leaves it open.
+    birth, first, last = by.get("birthDate"), by.get("firstName"), by.get("lastName")
+    same_name = all(f is not None and f.similarity >= 0.93 for f in (first, last))
+    household = not strong and _household(a, b, by)
+    if birth is not None and birth.similarity == 0.0 and len(strong) < 2:
+        reason = f"different birth dates: {birth.left} and {birth.right}"
+        if household and same_name and _years_apart(birth) >= rules.GENERATION_YEARS:
+            out.append((rules.APART, f"one household, {reason}"))
+        out.append((rules.BIRTH_DATE_CEILING, reason))
+    if first is not None and _other_first_names(first) and len(strong) < 2:
+        reason = f"different first names: {first.left} and {first.right}"
+        out.append((rules.FIRST_NAME_CEILING, reason))
+    if household and last is not None and last.weight < 0:
+        # Twins whose first and last names two systems both swapped differ in the "last".
+        reason = f"one household, different names: {last.left} and {last.right}"
+        out.append((rules.FIRST_NAME_CEILING, reason))
+    typo_only = birth is not None and birth.similarity < 1.0 and household and same_name
+    if not strong and (birth is None or birth.similarity == 0.0 or typo_only):
+        if place > 0:
+            out.append((rules.EVIDENCE_CEILING, "no evidence beyond name and place"))
+        else:
+            out.append((rules.APART, "no evidence beyond the name"))
+    return out
+
+
+def _years_apart(birth: Feature) -> int:
+    return abs(int(birth.left[:4]) - int(birth.right[:4]))
+
+
+def _household(a: Profile, b: Profile, by: dict[str, Feature]) -> bool:
+    """Same street and house number, or the same landline."""
+    street, number, phone = by.get("street"), by.get("houseNumber"), by.get("phone")
+    if street is not None and number is not None and street.weight > 0 and number.weight > 0:
+        return True
+    return phone is not None and phone.weight > 0 and not (a.mobile or b.mobile)
 
 
 def _other_first_names(first: Feature) -> bool:

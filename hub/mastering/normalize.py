@@ -141,7 +141,72 @@ def tax_number(value: str | None) -> str:
     return compact
 
 
+# Dates systems put in a mandatory birth-date field when nobody knows it: the first of
+# January of 1900, 1901 or 1970, and the ends of the calendar.
+PLACEHOLDER_DATES = frozenset({"19000101", "19010101", "19700101", "18991231", "99991231"})
+
+
 def date(value: str | None) -> str:
-    """``YYYYMMDD`` from an ISO date or a run of digits; empty when it is not one."""
+    """``YYYYMMDD`` from an ISO date or a run of digits; empty when it is not one, or when it
+    is a placeholder for an unknown date."""
     digits = "".join(filter(str.isdigit, value or ""))
-    return digits if len(digits) == 8 else ""
+    return digits if len(digits) == 8 and digits not in PLACEHOLDER_DATES else ""
+
+
+# A mobile number belongs to one person; a landline to a household or an office.
+_MOBILE = (
+    re.compile(r"^(?:\+49|0049|0)(1[5-7]\d{7,10})$"),  # Germany: 015x, 016x, 017x
+    re.compile(r"^(?:\+86|0086)?(1[3-9]\d{9})$"),  # China: 13x to 19x, eleven digits
+)
+
+
+def is_mobile(value: str | None) -> bool:
+    """Whether ``value`` is a German or Chinese mobile number."""
+    compact = "".join(ch for ch in value or "" if ch.isdigit() or ch == "+")
+    return any(pattern.match(compact) for pattern in _MOBILE)
+
+
+# German call names and the names they stand for, normalised (:func:`text`).
+CALL_NAMES = {
+    "hans": "johannes", "hannes": "johannes", "sepp": "josef", "jupp": "josef",
+    "fritz": "friedrich", "willi": "wilhelm", "willy": "wilhelm", "bernd": "bernhard",
+    "kathi": "katharina", "kaethe": "katharina", "lisa": "elisabeth", "liese": "elisabeth",
+    "elke": "elisabeth", "grete": "margarete", "gretel": "margarete", "matze": "matthias",
+    "chris": "christian", "micha": "michael", "andi": "andreas", "gabi": "gabriele",
+    "tina": "christine", "susi": "susanne", "babsi": "barbara", "uli": "ulrich",
+    "klaus": "nikolaus", "toni": "anton", "franzi": "franziska", "steffi": "stefanie",
+    "conny": "cornelia", "rike": "friederike", "jo": "joachim", "achim": "joachim",
+    "basti": "sebastian", "flo": "florian", "max": "maximilian", "alex": "alexander",
+}  # fmt: skip
+
+
+def given_name(name: str) -> str:
+    """The full name a normalised call name stands for (``hans`` -> ``johannes``)."""
+    return CALL_NAMES.get(name, name)
+
+
+# Markers that tell a father from his son of one name: jun., sen., II.
+_GENERATION = {"jun": "jun", "jr": "jun", "junior": "jun", "sen": "sen", "sr": "sen",
+               "senior": "sen", "ii": "ii", "iii": "iii", "iv": "iv"}  # fmt: skip
+
+
+def generation(name: str) -> tuple[str, str]:
+    """(name without its generation marker, the marker) of a normalised name."""
+    words = name.split()
+    markers = [_GENERATION[w] for w in words if w in _GENERATION]
+    if not markers:
+        return name, ""
+    return " ".join(w for w in words if w not in _GENERATION), markers[-1]
+
+
+# Words that make an organisation's name the name of one of its branches.
+_BRANCH = re.compile(r"\b(zweigniederlassung|niederlassung|filiale|zweigstelle|werk|branch)\b")
+
+
+def branch(name: str) -> tuple[str, str]:
+    """(organisation name without its branch part, the branch part) of a normalised name:
+    ``autohaus weber niederlassung potsdam`` -> ``("autohaus weber", "potsdam")``."""
+    found = _BRANCH.search(name)
+    if found is None:
+        return name, ""
+    return name[: found.start()].strip(), name[found.end() :].strip() or found.group(1)

@@ -31,6 +31,9 @@ class Profile:
     country: str = ""
     email: str = ""
     phone: str = ""
+    mobile: bool = False  # the phone is a mobile number: one person's, not a household's
+    generation: str = ""  # jun, sen, ii, ...: tells a father from his son of one name
+    branch: str = ""  # the branch an organisation's name names ("potsdam")
     places: tuple[Place, ...] = ()
     vehicles: frozenset[str] = field(default_factory=frozenset)
     cards: frozenset[str] = field(default_factory=frozenset)
@@ -57,11 +60,15 @@ def profile(
         for a in addresses
     )
     organization, legal_form = norm.organization(state.get("organizationName"))
+    organization, branch = norm.branch(organization)
     country = next((a.get("country") or "" for a in addresses if a.get("country")), "")
+    first, last = _person_names(state.get("firstName"), state.get("lastName"))
+    first, first_marker = norm.generation(first)
+    last, last_marker = norm.generation(last)
     return Profile(
         kind=state.get("kind") or "",
-        first=norm.text(state.get("firstName")),
-        last=norm.text(state.get("lastName")),
+        first=first,
+        last=last,
         organization=organization,
         legal_form=legal_form,
         birth=norm.date(state.get("birthDate")),
@@ -69,10 +76,21 @@ def profile(
         country=country.upper(),
         email=norm.email(state.get("email")),
         phone=norm.phone(state.get("phone")),
+        mobile=norm.is_mobile(state.get("phone")),
+        generation=last_marker or first_marker,
+        branch=branch,
         places=places,
         vehicles=vehicles,
         cards=cards,
     )
+
+
+def _person_names(first: str | None, last: str | None) -> tuple[str, str]:
+    """Normalised first and last name; ``MUELLER, HANS`` in the last name alone, as ERP
+    systems keep a person's name in one field, is split."""
+    if not first and last and "," in last:
+        last, _, first = last.partition(",")
+    return norm.text(first), norm.text(last)
 
 
 # What tells two partners apart when everything else looks alike.
@@ -92,6 +110,8 @@ def completed(view: Profile, whole: Profile) -> Profile:
         for name in IDENTIFIERS
         if not getattr(view, name) and getattr(whole, name)
     }
+    if "phone" in missing:
+        missing["mobile"] = whole.mobile
     return replace(view, **missing) if missing else view
 
 

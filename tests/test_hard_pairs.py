@@ -1,0 +1,228 @@
+"""The pairs that make matching hard: relatives and namesakes stay apart, one person spelt
+by several systems is found. Scored pairwise, without a database."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from typing import Any
+
+import pytest
+
+from graph_schema import matching as rules
+from hub.mastering import normalize as norm
+from hub.mastering.compare import Verdict, compare
+from hub.mastering.profile import profile
+from loaders.hard_world import HardWorld, hard_world
+
+
+@pytest.fixture(scope="module")
+def world() -> HardWorld:
+    return hard_world(1500, seed=3)
+
+
+def _verdicts(world: HardWorld) -> dict[str, list[Verdict]]:
+    """Every labelled pair's verdict, by the pair's kind."""
+    rows = {f"{r['source']['system']}/{r['source']['key']}": r for r in world.rows}
+    members: dict[str, list[str]] = defaultdict(list)
+    for source, entity in world.entity_of.items():
+        members[entity].append(source)
+    pairs = [pair for group in members.values() for pair in itertools.combinations(group, 2)]
+    for related in world.relations:
+        x, y = sorted(related)
+        pairs += itertools.product(members[x], members[y])
+    found: dict[str, list[Verdict]] = defaultdict(list)
+    for a, b in pairs:
+        found[world.label(a, b)].append(compare(profile(rows[a]), profile(rows[b])))
+    return found
+
+
+@pytest.fixture(scope="module")
+def verdicts(world: HardWorld) -> dict[str, list[Verdict]]:
+    return _verdicts(world)
+
+
+NEGATIVES = ("parent_child", "spouses", "twins", "namesakes", "chinese_namesakes",
+             "sister_companies", "branch")  # fmt: skip
+POSITIVES = ("erp_upper", "erp_comma", "dealer_typo", "call_name", "swapped",
+             "placeholder_birth", "moved", "hanzi_pinyin", "legal_form", "truncated",
+             "married_name")  # fmt: skip
+
+
+def test_the_world_holds_every_kind_of_hard_pair(verdicts: dict[str, list[Verdict]]) -> None:
+    kinds = Counter({kind: len(found) for kind, found in verdicts.items()})
+    for kind in NEGATIVES:
+        assert kinds[kind] >= 20, kinds
+    for kind in POSITIVES:
+        assert kinds[f"same:{kind}"] >= 10, kinds
+
+
+def test_the_world_is_the_same_for_a_seed() -> None:
+    assert hard_world(50, seed=9).rows == hard_world(50, seed=9).rows
+    assert hard_world(50, seed=9).rows != hard_world(50, seed=10).rows
+
+
+@pytest.mark.parametrize("kind", NEGATIVES)
+def test_related_partners_are_never_merged_automatically(
+    verdicts: dict[str, list[Verdict]], kind: str
+) -> None:
+    merged = [v for v in verdicts[kind] if v.score >= rules.AUTO_MERGE]
+    assert merged == []
+
+
+@pytest.mark.parametrize("kind", ["parent_child", "spouses", "sister_companies"])
+def test_a_household_or_a_group_rarely_reaches_the_queue(
+    verdicts: dict[str, list[Verdict]], kind: str
+) -> None:
+    """Parents and children, and spouses, are two people; only a record that says too little
+    to tell which of them it is (no birth date, nothing of its own) goes to a steward.
+    Twins are held for a steward: one birthday and one surname leave only the first name,
+    which systems get wrong too."""
+    queued = [v for v in verdicts[kind] if v.score >= rules.REVIEW]
+    assert len(queued) <= 0.25 * len(verdicts[kind]), Counter(v.rule for v in queued)
+
+
+@pytest.mark.parametrize("kind", POSITIVES)
+def test_one_partner_spelt_by_another_system_is_found(
+    verdicts: dict[str, list[Verdict]], kind: str
+) -> None:
+    """Found: merged, or proposed to a steward. A married name with a new address leaves
+    only the first name, the birth date and perhaps the e-mail to go by."""
+    found = [v for v in verdicts[f"same:{kind}"] if v.score >= rules.REVIEW]
+    share = 0.7 if kind == "married_name" else 0.95
+    assert len(found) >= share * len(verdicts[f"same:{kind}"]), kind
+
+
+# ---- the rules, one by one ------------------------------------------------------------------
+
+
+def _person(first: str | None, last: str, **extra: Any) -> dict[str, Any]:
+    address = {"street": "Lindenallee", "houseNumber": "7", "postalCode": "14467",
+               "city": "Potsdam", "country": "DE"}  # fmt: skip
+    return {"kind": "PERSON", "firstName": first, "lastName": last, "addresses": [address],
+            **extra}  # fmt: skip
+
+
+def _score(a: dict[str, Any], b: dict[str, Any]) -> Verdict:
+    return compare(profile(a), profile(b))
+
+
+def test_name_and_place_alone_are_held_for_a_steward() -> None:
+    verdict = _score(_person("Hans", "Brennecke"), _person("Hans", "Brennecke"))
+    assert rules.REVIEW <= verdict.score < rules.AUTO_MERGE
+    assert verdict.rule == "no evidence beyond name and place"
+
+
+def test_a_birth_date_or_a_mobile_number_is_evidence_a_landline_is_not() -> None:
+    born = {"birthDate": "1971-03-04"}
+    assert (
+        _score(_person("Hans", "Brennecke", **born), _person("Hans", "Brennecke", **born)).score
+        >= rules.AUTO_MERGE
+    )
+    mobile = {"phone": "+49 170 5551234"}
+    same_mobile = _score(
+        _person("Hans", "Brennecke", **mobile), _person("Hans", "Brennecke", phone="0170 5551234")
+    )
+    assert same_mobile.score >= rules.AUTO_MERGE
+    landline = {"phone": "+49 331 5551234"}
+    same_landline = _score(
+        _person("Hans", "Brennecke", **landline), _person("Hans", "Brennecke", phone="0331 5551234")
+    )
+    assert same_landline.score < rules.AUTO_MERGE
+
+
+def test_a_namesake_at_another_address_without_evidence_is_not_proposed() -> None:
+    elsewhere = _person("Lucas", "Brenneke")
+    elsewhere["addresses"] = [{"street": "Gartenstraße", "houseNumber": "2",
+                               "postalCode": "14469", "city": "Potsdam"}]  # fmt: skip
+    verdict = _score(_person("Lukas", "Brennecke"), elsewhere)
+    assert verdict.score < rules.REVIEW
+
+
+def test_name_alone_is_no_match() -> None:
+    verdict = _score({"kind": "PERSON", "firstName": "Hans", "lastName": "Brennecke"},
+                     {"kind": "PERSON", "firstName": "Hans", "lastName": "Brennecke"})  # fmt: skip
+    assert verdict.score < rules.REVIEW
+
+
+def test_one_name_in_one_household_a_generation_apart_is_two_people() -> None:
+    father = _person("Paul", "Weber", birthDate="1950-02-03", phone="+49 331 5551234")
+    son = _person("Paul", "Weber", birthDate="1979-11-12", phone="0331 5551234")
+    verdict = _score(father, son)
+    assert verdict.score < rules.REVIEW
+    assert verdict.rule and "one household" in verdict.rule
+    # Three years apart is no generation: a wrong birth date, or a steward's question.
+    typo = _score(father, {**son, "birthDate": "1953-08-09"})
+    assert rules.REVIEW <= typo.score < rules.AUTO_MERGE
+
+
+def test_generation_markers_tell_father_from_son() -> None:
+    born = {"birthDate": "1971-03-04"}  # the same (wrong) birth date in both systems
+    junior = _score(_person("Hans", "Weber jun.", **born), _person("Hans", "Weber sen.", **born))
+    assert junior.score < rules.REVIEW
+    assert junior.rule and "generations" in junior.rule
+    one_sided = _score(_person("Hans", "Weber jun.", **born), _person("Hans", "Weber", **born))
+    assert rules.REVIEW <= one_sided.score < rules.AUTO_MERGE
+
+
+def test_twins_at_one_address_stay_two_people() -> None:
+    born = {"birthDate": "1995-06-01"}
+    verdict = _score(_person("Jonas", "Weber", **born), _person("Lukas", "Weber", **born))
+    assert verdict.score < rules.AUTO_MERGE
+    assert verdict.rule and "first names" in verdict.rule
+    # Swapped into the wrong fields by one system, or by both, they are still twins.
+    swapped = _score(_person("Weber", "Jonas", **born), _person("Lukas", "Weber", **born))
+    assert swapped.score < rules.AUTO_MERGE
+    both = _score(_person("Weber", "Jonas", **born), _person("Weber", "Lukas", **born))
+    assert both.score < rules.AUTO_MERGE
+
+
+def test_a_call_name_is_the_name_it_stands_for() -> None:
+    born = {"birthDate": "1961-02-03"}
+    verdict = _score(_person("Hans", "Weber", **born), _person("Johannes", "Weber", **born))
+    assert verdict.score >= rules.AUTO_MERGE
+    assert norm.given_name("sepp") == "josef"
+
+
+def test_an_erp_name_in_one_field_is_split() -> None:
+    erp = profile(_person(None, "MUELLER, HANS"))
+    assert (erp.first, erp.last) == ("hans", "mueller")
+
+
+def test_a_placeholder_birth_date_is_no_birth_date() -> None:
+    assert profile(_person("Hans", "Weber", birthDate="1900-01-01")).birth == ""
+    real = _person("Hans", "Weber", birthDate="1962-05-06", email="h.weber@web.de")
+    placeholder = _person("Hans", "Weber", birthDate="1970-01-01", email="h.weber@web.de")
+    assert _score(real, placeholder).score >= rules.AUTO_MERGE
+
+
+def test_clearly_different_birth_dates_merge_only_on_two_strong_identifiers() -> None:
+    contact = {"email": "h.weber@web.de", "phone": "+49 170 5551234"}
+    two = _score(_person("Hans", "Weber", birthDate="1962-05-06", **contact),
+                 _person("Hans", "Weber", birthDate="1987-11-30", **contact))  # fmt: skip
+    assert two.score >= rules.AUTO_MERGE
+    one = _score(_person("Hans", "Weber", birthDate="1962-05-06", email="h.weber@web.de"),
+                 _person("Hans", "Weber", birthDate="1987-11-30", email="h.weber@web.de"))  # fmt: skip
+    assert rules.REVIEW <= one.score < rules.AUTO_MERGE
+
+
+def test_postal_codes_compare_as_codes() -> None:
+    a, b = _person("Hans", "Weber"), _person("Hans", "Weber")
+    b["addresses"] = [{**a["addresses"][0], "postalCode": "14469"}]
+    (postal,) = [f for f in _score(a, b).features if f.feature == "postalCode"]
+    assert postal.similarity == 0.5  # the same region, not nearly the same code
+    b["addresses"] = [{**a["addresses"][0], "postalCode": "24467"}]
+    (postal,) = [f for f in _score(a, b).features if f.feature == "postalCode"]
+    assert postal.similarity == 0.0
+
+
+def test_a_company_and_its_branch_are_two_partners() -> None:
+    def company(name: str, city: str) -> dict[str, Any]:
+        return {"kind": "ORGANIZATION", "organizationName": name,
+                "addresses": [{"street": "Hauptstraße", "houseNumber": "1",
+                               "postalCode": "14467", "city": city}]}  # fmt: skip
+
+    head = company("Autohaus Weber GmbH", "Potsdam")
+    branch = company("Autohaus Weber GmbH Niederlassung Potsdam", "Potsdam")
+    assert _score(head, branch).score < rules.AUTO_MERGE
+    assert profile(branch).branch == "potsdam"
