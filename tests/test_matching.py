@@ -430,6 +430,55 @@ def test_rejected_pair_is_recorded_and_never_proposed_again(hub: RunningHub) -> 
     assert candidate["id"] not in {e["node"]["id"] for e in queue}
 
 
+ACCEPT = """
+mutation($id: ID!, $overrides: [AttributeOverrideInput!], $reason: String) {
+  acceptMatchCandidate(id: $id, overrides: $overrides, reason: $reason) {
+    matchCandidate { id status reason decidedBy decidedAt }
+    businessPartner { id birthDate sources { system key } }
+    userErrors { field code message }
+  }
+}
+"""
+
+
+def test_accepting_a_candidate_merges_the_pair_in_one_step(hub: RunningHub) -> None:
+    last = unique("Acc")
+    first, second = father_and_son(hub, last, ("1951-04-05", "1981-06-07"), "Ahornweg")
+    candidate = second["matchOutcome"]["candidate"]
+    assert candidate is not None, second
+    accepted = hub.graphql(
+        ACCEPT,
+        {
+            "id": candidate["id"],
+            "overrides": [{"attribute": "birthDate", "value": "1951-04-05"}],
+            "reason": "one person, ERP has a wrong birth date",
+        },
+    )["data"]["acceptMatchCandidate"]
+    assert accepted["userErrors"] == []
+    assert accepted["matchCandidate"]["status"] == "MERGED"
+    assert accepted["matchCandidate"]["decidedBy"] == "local-developer"
+    partner = accepted["businessPartner"]
+    # The partner the candidate was raised for joins the one it resembles.
+    assert partner["id"] == first["businessPartner"]["id"]
+    assert partner["birthDate"] == "1951-04-05"
+    assert {s["system"] for s in partner["sources"]} == {"CRM", "ERP"}
+    again = hub.graphql(ACCEPT, {"id": candidate["id"]})["data"]["acceptMatchCandidate"]
+    assert again["userErrors"][0]["code"] == "INVALID_TRANSITION"
+
+
+def test_accepting_with_a_bad_override_names_it_and_merges_nothing(hub: RunningHub) -> None:
+    last = unique("Acb")
+    _, second = father_and_son(hub, last, ("1952-04-05", "1982-06-07"), "Ulmenweg")
+    candidate = second["matchOutcome"]["candidate"]
+    refused = hub.graphql(
+        ACCEPT, {"id": candidate["id"], "overrides": [{"attribute": "shoeSize", "value": "44"}]}
+    )["data"]["acceptMatchCandidate"]
+    assert refused["businessPartner"] is None
+    assert refused["userErrors"][0]["field"] == ["overrides", "0", "attribute"]
+    queue = hub.graphql(QUEUE, {"min": 0.0})["data"]["matchCandidates"]["edges"]
+    assert candidate["id"] in {e["node"]["id"] for e in queue}  # still open
+
+
 def test_rejecting_an_unknown_candidate_names_the_id(hub: RunningHub) -> None:
     body = hub.graphql(REJECT, {"id": "nonsense"})
     errors = body["data"]["rejectMatchCandidate"]["userErrors"]

@@ -75,6 +75,10 @@ ROOTS: dict[str, tuple[str, str]] = {
         STEWARD,
         'mutation { rejectMatchCandidate(id: "x") { userErrors { code } } }',
     ),
+    "acceptMatchCandidate": (
+        STEWARD,
+        'mutation { acceptMatchCandidate(id: "x") { userErrors { code } } }',
+    ),
     "mergeBusinessPartners": (
         STEWARD,
         'mutation { mergeBusinessPartners(input: {survivor: {id: "x"}, merged: [{id: "y"}]}) '

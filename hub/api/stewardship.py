@@ -253,6 +253,49 @@ class StewardshipMutation:
             match_candidate=MatchCandidate.from_row(rows[0]), user_errors=[]
         )
 
+    @strawberry.mutation(
+        metadata=needs(Scope.STEWARD),
+        description="Decide that a candidate pair is the same partner and merge it in one step: "
+        "the partner the candidate was raised for (left) into the one it resembles (right), "
+        "with the steward's overrides. The candidate becomes MERGED; recorded with who, when "
+        "and why.",
+    )
+    async def accept_match_candidate(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        overrides: list[AttributeOverrideInput] | None = None,
+        reason: str | None = None,
+    ) -> AcceptMatchCandidatePayload:
+        decoded = from_global(id)
+        problems = _merge_input_problems({"reason": reason, "overrides": overrides})
+        if decoded is None or decoded[0] != "MatchCandidate":
+            problems.append(Problem(("id",), "INVALID_ID", f"{id!r} is not a match candidate's ID"))
+        if problems or decoded is None:
+            return AcceptMatchCandidatePayload.refused(_unprefixed(problems))
+        audit = stewardship.Audit(info.context.actor, reason)
+        values = [(o.attribute, o.value) for o in overrides or []]
+        result = await service.run_process(
+            info.context.store,
+            lambda tx, now: stewardship.accept(tx, decoded[1], values, audit, now),
+        )
+        if isinstance(result, list):
+            return AcceptMatchCandidatePayload.refused(_unprefixed(result))
+        merged = await _payload_of(info, result)
+        rows = await stewardship.candidates_by_id(info.context.store, [decoded[1]])
+        return AcceptMatchCandidatePayload(
+            match_candidate=MatchCandidate.from_row(rows[0]) if rows else None,
+            business_partner=merged.business_partner,
+            user_errors=[],
+        )
+
+
+def _unprefixed(problems: list[Problem]) -> list[Problem]:
+    """Problems found as a merge input's (``input.overrides.0``) as the arguments' own."""
+    return [
+        Problem(p.path[1:], p.code, p.message) if p.path[:1] == ("input",) else p for p in problems
+    ]
+
 
 @strawberry.input(description="A steward's value for one attribute, kept over the sources'.")
 class AttributeOverrideInput:
@@ -282,6 +325,21 @@ class MergePayload:
     user_errors: list[UserError] = strawberry.field(
         description="Problems with the input; when present nothing was written."
     )
+
+
+@strawberry.type(description="Result of accepting a match candidate.")
+class AcceptMatchCandidatePayload:
+    match_candidate: MatchCandidate | None = strawberry.field(description="The candidate.")
+    business_partner: BusinessPartner | None = strawberry.field(
+        description="The partner both are now, with its values computed again."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Problems with the input; when present nothing was written."
+    )
+
+    @classmethod
+    def refused(cls, problems: list[Problem]) -> AcceptMatchCandidatePayload:
+        return cls(match_candidate=None, business_partner=None, user_errors=user_errors(problems))
 
 
 async def _partner_ids(

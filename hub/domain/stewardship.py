@@ -61,23 +61,21 @@ async def candidates_by_id(store: Store, ids: list[str]) -> list[Row]:
     return [row["row"] for row in found]
 
 
+def _still_open(found: list[Row], verb: str) -> None:
+    """Refuse a decision on a candidate that does not exist or is decided already."""
+    if not found:
+        raise Rejected([Problem(("id",), codes.NOT_FOUND, "no match candidate has this ID")])
+    if found[0]["status"] != "OPEN":
+        message = f"the candidate is {found[0]['status']}; only an OPEN one can be {verb}"
+        raise Rejected([Problem(("id",), codes.INVALID_TRANSITION, message)])
+
+
 async def reject(tx: Transaction, candidate_id: str, audit: Audit, now: dt.datetime) -> str:
     """Mark an open candidate REJECTED with who, when and why."""
     found = await tx.run(
         "MATCH (c:MatchCandidate {id: $id}) RETURN c.status AS status", {"id": candidate_id}
     )
-    if not found:
-        raise Rejected([Problem(("id",), codes.NOT_FOUND, "no match candidate has this ID")])
-    if found[0]["status"] != "OPEN":
-        raise Rejected(
-            [
-                Problem(
-                    ("id",),
-                    codes.INVALID_TRANSITION,
-                    f"the candidate is {found[0]['status']}; only an OPEN one can be rejected",
-                )
-            ]
-        )
+    _still_open(found, "rejected")
     # Only an OPEN candidate changes: a merge decided at the same moment is not overwritten.
     updated = await tx.run(
         "MATCH (c:MatchCandidate {id: $id}) WHERE c.status = 'OPEN' "
@@ -91,6 +89,26 @@ async def reject(tx: Transaction, candidate_id: str, audit: Audit, now: dt.datet
             [Problem(("id",), codes.INVALID_TRANSITION, "the candidate was decided meanwhile")]
         )
     return candidate_id
+
+
+async def accept(
+    tx: Transaction,
+    candidate_id: str,
+    overrides: list[tuple[str, str | None]],
+    audit: Audit,
+    now: dt.datetime,
+) -> str:
+    """Merge an open candidate's pair: the partner it was raised for (left) into the one it
+    was found similar to (right), which survives. The candidate becomes MERGED; returns the
+    survivor's id."""
+    found = await tx.run(
+        "MATCH (c:MatchCandidate {id: $id}) "
+        "MATCH (c)-[:LEFT]->(l:BusinessPartner) MATCH (c)-[:RIGHT]->(r:BusinessPartner) "
+        "RETURN c.status AS status, l.id AS left, r.id AS right",
+        {"id": candidate_id},
+    )
+    _still_open(found, "accepted")
+    return await merge(tx, found[0]["right"], [found[0]["left"]], overrides, audit, now)
 
 
 # ---- merge and un-merge ---------------------------------------------------------------------
