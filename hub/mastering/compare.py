@@ -277,8 +277,10 @@ def _rules(
         # Twins whose first and last names two systems both swapped differ in the "last".
         reason = f"one household, different names: {last.left} and {last.right}"
         out.append((rules.FIRST_NAME_CEILING, reason))
-    typo_only = birth is not None and birth.similarity < 1.0 and household and same_name
-    if not strong and (birth is None or birth.similarity == 0.0 or typo_only):
+    # A birth date one typo away is evidence, unless the typo is in the decade and the two
+    # share a name and a household: 1947 and 1974 may be a father and his son.
+    generations = household and same_name and _years_apart(birth) >= rules.GENERATION_YEARS
+    if not strong and (birth is None or birth.similarity == 0.0 or generations):
         if place > 0:
             out.append((rules.EVIDENCE_CEILING, "no evidence beyond name and place"))
         else:
@@ -286,8 +288,8 @@ def _rules(
     return out
 
 
-def _years_apart(birth: Feature) -> int:
-    return abs(int(birth.left[:4]) - int(birth.right[:4]))
+def _years_apart(birth: Feature | None) -> int:
+    return abs(int(birth.left[:4]) - int(birth.right[:4])) if birth is not None else 0
 
 
 def _household(a: Profile, b: Profile, by: dict[str, Feature]) -> bool:
