@@ -430,6 +430,37 @@ def test_rejected_pair_is_recorded_and_never_proposed_again(hub: RunningHub) -> 
     assert candidate["id"] not in {e["node"]["id"] for e in queue}
 
 
+CANDIDATE = """
+query($id: ID!) {
+  node(id: $id) { ... on MatchCandidate { status score explanation features { feature score } } }
+}
+"""
+
+
+def test_a_queued_candidate_is_scored_again_when_one_side_changes(hub: RunningHub) -> None:
+    last = unique("Fresh")
+    _, second = father_and_son(hub, last, ("1951-04-05", "1981-06-07"), "Eschenweg")
+    candidate = second["matchOutcome"]["candidate"]
+    assert "birth dates" in candidate["explanation"]
+    # ERP corrects the birth date: the steward now sees the evidence as it is.
+    corrected = person(
+        "ERP", f"e-{last}", "Paul", last, birthDate="1951-04-05",
+        email=f"familie.{last}@example.org", addresses=munich("Eschenweg", "3"),
+    )  # fmt: skip
+    assert upsert(hub, corrected)["matchOutcome"]["action"] == "MATCHED_EXISTING"
+    fresh = hub.graphql(CANDIDATE, {"id": candidate["id"]})["data"]["node"]
+    assert fresh["status"] == "OPEN"
+    assert fresh["score"] > candidate["score"]
+    assert "birth dates" not in fresh["explanation"]
+    assert {"feature": "birthDate", "score": 1.0} in fresh["features"]
+    # ERP now describes someone else: the pair leaves the queue.
+    other = person("ERP", f"e-{last}", "Ferdinand", last, birthDate="1990-10-30",
+                   email=f"ferdinand.{last}@example.org",
+                   addresses=munich("Eschenweg", "3"))  # fmt: skip
+    upsert(hub, other)
+    assert hub.graphql(CANDIDATE, {"id": candidate["id"]})["data"]["node"] is None
+
+
 ACCEPT = """
 mutation($id: ID!, $overrides: [AttributeOverrideInput!], $reason: String) {
   acceptMatchCandidate(id: $id, overrides: $overrides, reason: $reason) {

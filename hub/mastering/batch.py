@@ -14,7 +14,6 @@ where it stopped when started again.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -25,17 +24,19 @@ from typing import Any
 from graph_schema import matching as rules
 from hub.domain import stewardship
 from hub.mastering import blocks
-from hub.mastering.compare import Verdict, compare
+from hub.mastering.compare import Verdict
 from hub.mastering.matcher import (
     QUEUED_FOR_REVIEW,
     MatchDecision,
+    candidate_states,
     closest,
-    features_json,
+    open_links,
     pair_of,
     propose,
     read_frequencies,
+    rescore,
 )
-from hub.mastering.profile import Profile, blocking_keys, completed, profile
+from hub.mastering.partners import GraphPartner, by_similarity, read_partners
 from hub.store import Actor, Store, Transaction
 from hub.store.temporal import utc_now
 
@@ -43,14 +44,6 @@ PAGE = 200
 # The audit trail names the batch matcher as the actor of the merges it makes.
 MATCHER = Actor("hub match")
 _RUN = "batch"
-
-_PARTNERS = """
-MATCH (p:BusinessPartner) WHERE p.mergedInto IS NULL AND p.id IN $ids
-RETURN p.id AS id, p.state AS state, p.createdAt AS createdAt,
-       [(p)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads,
-       [(p)-[:OWNS]->(v:Vehicle) | v.vin] AS vehicles,
-       [(p)<-[:HELD_BY]-(i:IdentificationObject) | i.kind + ':' + i.number] AS cards
-"""
 
 
 @dataclass
@@ -64,43 +57,6 @@ class BatchSummary:
 
 
 Progress = Callable[[BatchSummary], None]
-
-
-@dataclass
-class _Partner:
-    id: str
-    created: Any
-    profiles: list[Profile]
-    keys: list[str]
-
-
-def _partner(row: dict[str, Any]) -> _Partner:
-    vehicles, cards = frozenset(row["vehicles"] or ()), frozenset(row["cards"] or ())
-    whole = profile(json.loads(row["state"]), vehicles, cards)
-    views = [profile(json.loads(p), vehicles, cards) for p in row["payloads"] or []]
-    profiles = list(dict.fromkeys([whole, *(completed(view, whole) for view in views)]))
-    keys = sorted({k for p in profiles for k in blocking_keys(p)})
-    return _Partner(row["id"], row["createdAt"], profiles, keys)
-
-
-async def _read(tx: Transaction, ids: list[str]) -> dict[str, _Partner]:
-    rows = await tx.run(_PARTNERS, {"ids": ids})
-    return {row["id"]: _partner(row) for row in rows if row["state"]}
-
-
-def _ranked(me: _Partner, others: list[_Partner], frequency: Any) -> list[tuple[_Partner, Verdict]]:
-    """The others by how well they match ``me``, best first."""
-    scored = [
-        (
-            other,
-            max(
-                (compare(a, b, frequency) for a in me.profiles for b in other.profiles),
-                key=lambda v: v.score,
-            ),
-        )
-        for other in others
-    ]
-    return sorted(scored, key=lambda item: -item[1].score)
 
 
 class _Queue:
@@ -172,22 +128,24 @@ class BatchMatcher:
 
     async def _match_page(self, tx: Transaction, ids: list[str]) -> None:
         now = utc_now()
-        page = await _read(tx, ids)
+        page = await read_partners(tx, ids)
         # Partners written before matching existed (or without it) get their keys here.
         await blocks.link(tx, [(p.id, p.keys) for p in page.values()])
         wanted = await self._wanted(tx, page)
-        links = await self._open_links(tx, sorted(page))
+        links = await open_links(tx, sorted(page))
         for partner_id, linked_id in links:  # every open candidate is scored again
             if linked_id not in wanted[partner_id]:
                 wanted[partner_id].append(linked_id)
-        others = await _read(tx, sorted({c for cs in wanted.values() for c in cs} - set(page)))
+        others = await read_partners(
+            tx, sorted({c for cs in wanted.values() for c in cs} - set(page))
+        )
         known = {**page, **others}
-        links += await self._open_links(tx, sorted(others))
-        status = await self._statuses(tx, [pair_of(p, c) for p, cs in wanted.items() for c in cs])
+        links += await open_links(tx, sorted(others))
+        status = await candidate_states(tx, [pair_of(p, c) for p, cs in wanted.items() for c in cs])
         decided = {pair for pair, (state, _) in status.items() if state != "OPEN"}
         frequency = await read_frequencies(tx, [p for x in known.values() for p in x.profiles])
         scored = {
-            partner.id: _ranked(
+            partner.id: by_similarity(
                 partner,
                 [
                     known[c]
@@ -239,7 +197,7 @@ class BatchMatcher:
         )
 
     @staticmethod
-    async def _wanted(tx: Transaction, page: dict[str, _Partner]) -> dict[str, list[str]]:
+    async def _wanted(tx: Transaction, page: dict[str, GraphPartner]) -> dict[str, list[str]]:
         """For each partner of the page, the partners sharing the most blocking keys."""
         found = await blocks.read(tx, sorted({k for p in page.values() for k in p.keys}), least=2)
         wanted: dict[str, list[str]] = {}
@@ -252,8 +210,8 @@ class BatchMatcher:
     async def _settle_open(
         self,
         tx: Transaction,
-        page: dict[str, _Partner],
-        scored: dict[str, list[tuple[_Partner, Verdict]]],
+        page: dict[str, GraphPartner],
+        scored: dict[str, list[tuple[GraphPartner, Verdict]]],
         status: dict[str, tuple[str, str]],
         frequency: Any,
     ) -> set[str]:
@@ -272,24 +230,12 @@ class BatchMatcher:
                 seen = (
                     verdict
                     if left == partner_id
-                    else _ranked(other, [page[partner_id]], frequency)[0][1]
+                    else by_similarity(other, [page[partner_id]], frequency)[0][1]
                 )
-                if await self._rescore(tx, pair, seen):
+                if await rescore(tx, pair, seen):
                     withdrawn.add(pair)
+                    self.summary.withdrawn += 1
         return withdrawn
-
-    @staticmethod
-    async def _statuses(tx: Transaction, pairs: list[str]) -> dict[str, tuple[str, str]]:
-        """The status and the left partner of the candidates of these pairs, where there is
-        one."""
-        if not pairs:
-            return {}
-        rows = await tx.run(
-            "UNWIND $pairs AS pair MATCH (c:MatchCandidate {pair: pair})-[:LEFT]->(l) "
-            "RETURN collect([pair, c.status, l.id]) AS found",
-            {"pairs": sorted(set(pairs))},
-        )
-        return {pair: (state, left) for pair, state, left in rows[0]["found"]} if rows else {}
 
     @staticmethod
     async def _decided_with(tx: Transaction, partner_id: str) -> set[str]:
@@ -300,42 +246,6 @@ class BatchMatcher:
             {"id": partner_id},
         )
         return set(rows[0]["pairs"]) if rows else set()
-
-    async def _rescore(self, tx: Transaction, pair: str, verdict: Verdict) -> bool:
-        """An open candidate scored again: its score and features brought up to date, or,
-        below the review threshold now, taken out of the queue (it may come back if new
-        evidence arrives; a steward's decision is never touched). True when withdrawn."""
-        if verdict.score < rules.REVIEW:
-            rows = await tx.run(
-                "MATCH (c:MatchCandidate {pair: $pair, status: 'OPEN'}) DETACH DELETE c "
-                "RETURN count(*) AS n",
-                {"pair": pair},
-            )
-            self.summary.withdrawn += rows[0]["n"] if rows else 0
-            return True
-        await tx.run(
-            "MATCH (c:MatchCandidate {pair: $pair, status: 'OPEN'}) "
-            "SET c.score = $score, c.features = $features, c.explanation = $explanation",
-            {
-                "pair": pair,
-                "score": verdict.score,
-                "features": features_json(verdict),
-                "explanation": verdict.explanation,
-            },
-        )
-        return False
-
-    @staticmethod
-    async def _open_links(tx: Transaction, ids: list[str]) -> list[tuple[str, str]]:
-        """The pairs of open candidates that involve any of ``ids``."""
-        rows = await tx.run(
-            "UNWIND $ids AS id "
-            "MATCH (p:BusinessPartner {id: id})<-[:LEFT|RIGHT]-(c:MatchCandidate {status: 'OPEN'}) "
-            "MATCH (c)-[:LEFT|RIGHT]->(o:BusinessPartner) WHERE o.id <> id "
-            "RETURN id, collect(o.id) AS others",
-            {"ids": ids},
-        )
-        return [(row["id"], other) for row in rows for other in row["others"]]
 
 
 def render(summary: BatchSummary) -> str:

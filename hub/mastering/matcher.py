@@ -32,6 +32,7 @@ from hub.domain.ids import new_id
 from hub.domain.kinds import Kind, State
 from hub.mastering import blocks
 from hub.mastering.compare import Verdict, compare
+from hub.mastering.partners import by_similarity, read_partners
 from hub.mastering.profile import Profile, blocking_keys, completed, profile, terms
 from hub.store import Transaction
 
@@ -259,10 +260,11 @@ class GraphMatcher:
         queued: list[tuple[str, str, MatchDecision]],
         now: dt.datetime,
     ) -> None:
-        """After the write: link the partners' blocking keys, count the delivered values and
-        queue the candidates."""
+        """After the write: link the partners' blocking keys, count the delivered values,
+        score the changed partners' open candidates again and queue the new ones."""
         await blocks.link(tx, [(pid, self._profiled(state)[1]) for pid, state in changed])
         await count_terms(tx, [self._profile(state) for state in delivered])
+        await refresh_open(tx, [pid for pid, _ in changed])
         for left, right, decision in queued:
             decision.candidate = await propose(tx, left, right, decision, now)
 
@@ -330,3 +332,75 @@ async def propose(
         params,
     )
     return str(params["id"])
+
+
+# ---- the queue on today's values -------------------------------------------------------------
+
+
+async def open_links(tx: Transaction, ids: list[str]) -> list[tuple[str, str]]:
+    """The pairs of open candidates that involve any of ``ids``."""
+    if not ids:
+        return []
+    rows = await tx.run(
+        "UNWIND $ids AS id "
+        "MATCH (p:BusinessPartner {id: id})<-[:LEFT|RIGHT]-(c:MatchCandidate {status: 'OPEN'}) "
+        "MATCH (c)-[:LEFT|RIGHT]->(o:BusinessPartner) WHERE o.id <> id "
+        "RETURN id, collect(o.id) AS others",
+        {"ids": ids},
+    )
+    return [(row["id"], other) for row in rows for other in row["others"]]
+
+
+async def candidate_states(tx: Transaction, pairs: list[str]) -> dict[str, tuple[str, str]]:
+    """The status and the left partner of the candidates of these pairs, where there is one."""
+    if not pairs:
+        return {}
+    rows = await tx.run(
+        "UNWIND $pairs AS pair MATCH (c:MatchCandidate {pair: pair})-[:LEFT]->(l) "
+        "RETURN collect([pair, c.status, l.id]) AS found",
+        {"pairs": sorted(set(pairs))},
+    )
+    return {pair: (state, left) for pair, state, left in rows[0]["found"]} if rows else {}
+
+
+async def rescore(tx: Transaction, pair: str, verdict: Verdict) -> bool:
+    """An open candidate scored again: its score and features brought up to date, or, below
+    the review threshold now, taken out of the queue (it may come back if new evidence
+    arrives; a steward's decision is never touched). True when withdrawn."""
+    if verdict.score < rules.REVIEW:
+        rows = await tx.run(
+            "MATCH (c:MatchCandidate {pair: $pair, status: 'OPEN'}) DETACH DELETE c "
+            "RETURN count(*) AS n",
+            {"pair": pair},
+        )
+        return bool(rows and rows[0]["n"])
+    await tx.run(
+        "MATCH (c:MatchCandidate {pair: $pair, status: 'OPEN'}) "
+        "SET c.score = $score, c.features = $features, c.explanation = $explanation",
+        {
+            "pair": pair,
+            "score": verdict.score,
+            "features": features_json(verdict),
+            "explanation": verdict.explanation,
+        },
+    )
+    return False
+
+
+async def refresh_open(tx: Transaction, ids: list[str]) -> int:
+    """The open candidates of partners whose values changed, scored again on today's values,
+    so that a steward sees the evidence as it is now. Returns how many were withdrawn."""
+    links = await open_links(tx, ids)
+    if not links:
+        return 0
+    states = await candidate_states(tx, [pair_of(a, b) for a, b in links])
+    known = await read_partners(tx, sorted({x for link in links for x in link}))
+    frequency = await read_frequencies(tx, [p for x in known.values() for p in x.profiles])
+    withdrawn = 0
+    for pair, (status, left) in states.items():
+        right = next((x for x in pair.split("|") if x != left), "")
+        if status != "OPEN" or left not in known or right not in known:
+            continue
+        (_, verdict), *_ = by_similarity(known[left], [known[right]], frequency)
+        withdrawn += await rescore(tx, pair, verdict)
+    return withdrawn

@@ -1,0 +1,62 @@
+"""A partner as matching finds it in the graph: what each of its sources says, with the
+identifiers they leave out taken from the partner as a whole, and its neighbours (vehicles
+owned, cards held) as evidence."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from hub.mastering.compare import Frequency, Verdict, compare
+from hub.mastering.profile import Profile, blocking_keys, completed, profile
+from hub.store import Transaction
+
+_PARTNERS = """
+MATCH (p:BusinessPartner) WHERE p.mergedInto IS NULL AND p.id IN $ids
+RETURN p.id AS id, p.state AS state, p.createdAt AS createdAt,
+       [(p)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads,
+       [(p)-[:OWNS]->(v:Vehicle) | v.vin] AS vehicles,
+       [(p)<-[:HELD_BY]-(i:IdentificationObject) | i.kind + ':' + i.number] AS cards
+"""
+
+
+@dataclass
+class GraphPartner:
+    id: str
+    created: Any
+    profiles: list[Profile]  # the golden values first, then each source's view
+    keys: list[str]  # the blocking keys of all of them
+
+
+def _partner(row: dict[str, Any]) -> GraphPartner:
+    vehicles, cards = frozenset(row["vehicles"] or ()), frozenset(row["cards"] or ())
+    whole = profile(json.loads(row["state"]), vehicles, cards)
+    views = [profile(json.loads(p), vehicles, cards) for p in row["payloads"] or []]
+    profiles = list(dict.fromkeys([whole, *(completed(view, whole) for view in views)]))
+    keys = sorted({k for p in profiles for k in blocking_keys(p)})
+    return GraphPartner(row["id"], row["createdAt"], profiles, keys)
+
+
+async def read_partners(tx: Transaction, ids: list[str]) -> dict[str, GraphPartner]:
+    """The partners of ``ids`` that are not merged into another, by id."""
+    rows = await tx.run(_PARTNERS, {"ids": ids})
+    return {row["id"]: _partner(row) for row in rows if row["state"]}
+
+
+def by_similarity(
+    me: GraphPartner, others: list[GraphPartner], frequency: Frequency
+) -> list[tuple[GraphPartner, Verdict]]:
+    """The others by how well they match ``me``, best first; each pair scores as its most
+    similar pair of views."""
+    scored = [
+        (
+            other,
+            max(
+                (compare(a, b, frequency) for a in me.profiles for b in other.profiles),
+                key=lambda v: v.score,
+            ),
+        )
+        for other in others
+    ]
+    return sorted(scored, key=lambda item: -item[1].score)
