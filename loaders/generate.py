@@ -200,7 +200,13 @@ class World:
             first, last = rng.choice(DE_FIRST), rng.choice(DE_LAST)
             postal, city = _place(rng, "DE")
             street, country = rng.choice(DE_STREETS), "DE"
-            phone = f"+49 {rng.randint(30, 99)} {rng.randint(100000, 9999999)}"
+            # Most private customers give a mobile number; a landline is a household's.
+            if rng.random() < 0.6:
+                phone = (
+                    f"+49 1{rng.choice('567')}{rng.randint(0, 9)} {rng.randint(1000000, 9999999)}"
+                )
+            else:
+                phone = f"+49 {rng.randint(30, 99)} {rng.randint(100000, 9999999)}"
         else:
             (s_chars, s_pinyin), (g_chars, g_pinyin) = rng.choice(CN_SURNAMES), rng.choice(CN_GIVEN)
             first, last = g_chars, s_chars
