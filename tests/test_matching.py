@@ -293,6 +293,46 @@ def test_blocking_keys_are_linked_once_and_counted_exactly(hub: RunningHub) -> N
     assert any(row["key"].startswith("h:") and "1" in row["key"] for row in rows), rows
 
 
+def test_a_partner_leaves_the_blocks_its_values_no_longer_give(hub: RunningHub) -> None:
+    last = unique("Mov")
+    data = person("CRM", f"c-{last}", "Ida", last, addresses=munich(), email=f"{last}@x.de")
+    hub_key = from_global(upsert(hub, data)["businessPartner"]["id"])[1]  # type: ignore[index]
+
+    def blocks_of_partner() -> dict[str, int]:
+        rows = hub.run(
+            hub.store.query(
+                "MATCH (m:MatchKey) WHERE $id IN m.members RETURN m.value AS key, m.size AS size",
+                {"id": hub_key},
+            )
+        )
+        return {row["key"]: row["size"] for row in rows}
+
+    before = blocks_of_partner()
+    assert any(key.endswith("|80331") for key in before), before
+    # The customer moves to Hamburg and changes the e-mail address.
+    moved = [{"street": "Alsterweg", "houseNumber": "4", "postalCode": "20095",
+              "city": "Hamburg", "country": "DE"}]  # fmt: skip
+    upsert(hub, {**data, "addresses": moved, "email": f"{last}@y.de"})
+    after = blocks_of_partner()
+    assert not any(key.endswith("|80331") or "muenchen" in key.lower() for key in after), after
+    assert f"e:{last.lower()}@x.de" not in after and f"e:{last.lower()}@y.de" in after
+    assert any(key.endswith("|20095") for key in after), after
+    (listed,) = hub.run(
+        hub.store.query(
+            "MATCH (p:BusinessPartner {id: $id}) RETURN p.matchKeys AS keys", {"id": hub_key}
+        )
+    )
+    assert sorted(listed["keys"]) == sorted(after)
+    left = hub.run(
+        hub.store.query(
+            "UNWIND $keys AS key MATCH (m:MatchKey {value: key}) "
+            "RETURN m.value AS key, m.size AS size, size(m.members) AS members",
+            {"keys": sorted(set(before) - set(after))},
+        )
+    )
+    assert left and all(row["size"] == row["members"] for row in left), left
+
+
 def test_new_partners_of_one_batch_sharing_a_key_count_once_each(hub: RunningHub) -> None:
     street = unique("Gasse")
     # Two strangers at one address, delivered in one batch: both are created, and the

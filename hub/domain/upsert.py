@@ -19,7 +19,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -86,8 +86,10 @@ class PartnerMatcher(Protocol):
         delivered: list[State],
         queued: list[tuple[str, str, MatchDecision]],
         now: dt.datetime,
+        updated: Sequence[str] = (),
     ) -> None:
-        """After the write: keep what matching needs up to date and queue candidates."""
+        """After the write: keep what matching needs up to date and queue candidates;
+        ``updated`` are the records that existed and changed."""
         ...
 
 
@@ -810,4 +812,5 @@ async def _record_matching(
         if other and left and other != left:
             queued.append((left, other, decision))
     changed = [(plan.id, plan.state) for plan in plans.values() if plan.changed]
-    await matcher.record(tx, changed, delivered, queued, now)
+    updated = [plan.id for plan in plans.values() if plan.changed and not plan.created]
+    await matcher.record(tx, changed, delivered, queued, now, updated)

@@ -71,6 +71,18 @@ _HAND_OVER = (
 )
 
 
+# Keys a partner's values no longer give: the partner leaves those blocks. The keys pass
+# through WITH before the UNWIND (see above).
+_UNLINK = (
+    "UNWIND $rows AS r MATCH (p:BusinessPartner {id: r.id}) "
+    "SET p.matchKeys = [k IN coalesce(p.matchKeys, []) WHERE NOT k IN r.stale] "
+    "WITH r.id AS id, r.stale AS stale UNWIND stale AS key MATCH (m:MatchKey {value: key}) "
+    "WITH m, id, id IN m.members AS had "
+    "SET m.members = [x IN m.members WHERE x <> id], "
+    "m.size = m.size - CASE WHEN had THEN 1 ELSE 0 END"
+)
+
+
 async def read(tx: Transaction, keys: list[str], *, least: int = 1) -> dict[str, list[str]]:
     """The partners of each block of ``keys`` with at least ``least`` and at most
     ``MAX_BLOCK`` partners."""
@@ -128,3 +140,22 @@ async def link(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
 async def hand_over(tx: Transaction, merged: str, survivor: str) -> None:
     """After a merge: the survivor takes the merged partner's place in its blocks."""
     await tx.send(_HAND_OVER, {"merged": merged, "survivor": survivor})
+
+
+async def unlink_stale(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
+    """Take each partner out of the blocks its values no longer give: ``partners`` pairs a
+    partner's id with every key it should have now (of its values and its sources')."""
+    if not partners:
+        return
+    rows = await tx.run(
+        "UNWIND $ids AS id MATCH (p:BusinessPartner {id: id}) "
+        "RETURN collect([id, coalesce(p.matchKeys, [])]) AS found",
+        {"ids": [pid for pid, _ in partners]},
+    )
+    had = {pid: set(keys) for pid, keys in rows[0]["found"]} if rows else {}
+    stale = [
+        {"id": pid, "stale": sorted(had.get(pid, set()) - set(keys))} for pid, keys in partners
+    ]
+    stale = [row for row in stale if row["stale"]]
+    if stale:
+        await tx.send(_UNLINK, {"rows": stale})

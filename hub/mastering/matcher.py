@@ -22,6 +22,7 @@ import hashlib
 import json
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -259,12 +260,17 @@ class GraphMatcher:
         delivered: list[State],
         queued: list[tuple[str, str, MatchDecision]],
         now: dt.datetime,
+        updated: Sequence[str] = (),
     ) -> None:
         """After the write: link the partners' blocking keys, count the delivered values,
-        score the changed partners' open candidates again and queue the new ones."""
+        and queue the new candidates. Partners that existed and changed (``updated``) leave
+        the blocks their values no longer give, and their open candidates are scored again."""
         await blocks.link(tx, [(pid, self._profiled(state)[1]) for pid, state in changed])
+        if updated:
+            known = await read_partners(tx, list(updated))
+            await blocks.unlink_stale(tx, [(p.id, p.keys) for p in known.values()])
         await count_terms(tx, [self._profile(state) for state in delivered])
-        await refresh_open(tx, [pid for pid, _ in changed])
+        await refresh_open(tx, list(updated))
         for left, right, decision in queued:
             decision.candidate = await propose(tx, left, right, decision, now)
 
