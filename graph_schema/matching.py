@@ -95,6 +95,8 @@ TERM_FEATURES = {
 M_EXACT = 0.9
 TERM_PRIOR_RECORDS = 1000  # frequencies count as if this many partners had been seen before
 MIN_FUZZY_LENGTH = 4  # shorter values agree exactly or not at all
+# Names that sound alike by Cologne phonetics (Meier and Mayer) are at least this similar.
+SOUND_ALIKE = 0.93
 
 # Street, house number, postal code and city say one thing together: where the partner is.
 # Their joint evidence is capped, so two people at the same address are not one person.

@@ -226,3 +226,19 @@ def test_a_company_and_its_branch_are_two_partners() -> None:
     branch = company("Autohaus Weber GmbH Niederlassung Potsdam", "Potsdam")
     assert _score(head, branch).score < rules.AUTO_MERGE
     assert profile(branch).branch == "potsdam"
+
+
+def test_german_names_that_sound_alike_compare_as_near() -> None:
+    assert [norm.koelner(n) for n in ("meier", "maier", "mayer", "meyer")] == ["67"] * 4
+    assert norm.koelner("muellerluedenscheidt") == "65752682"  # Postel's own example
+    assert norm.koelner("wikipedia") == "3412"
+    born = {"birthDate": "1966-07-08"}
+    verdict = _score(_person("Jörg", "Meier", **born), _person("Jörg", "Mayer", **born))
+    (last,) = [f for f in verdict.features if f.feature == "lastName"]
+    assert last.similarity >= rules.SOUND_ALIKE
+    assert verdict.score >= rules.AUTO_MERGE
+
+
+def test_a_city_reads_the_same_in_every_language() -> None:
+    assert norm.city("Peking") == norm.city("北京") == norm.city("Beijing") == "beijing"
+    assert norm.city("Munich") == norm.city("München") == "muenchen"

@@ -97,16 +97,24 @@ def _dates(a: str, b: str) -> float:
     return 0.5 if a[first] == b[second] and a[second] == b[first] else 0.0
 
 
+def _names_similar(a: str, b: str) -> float:
+    """Jaro-Winkler similarity, raised for names that sound alike in German."""
+    similarity = _similar(a, b)
+    if similarity < rules.SOUND_ALIKE and a and b and norm.koelner(a) == norm.koelner(b):
+        return rules.SOUND_ALIKE
+    return similarity
+
+
 def _first_names(a: str, b: str) -> float:
-    """Jaro-Winkler similarity, and 0.95 for a call name and the name it stands for."""
+    """:func:`_names_similar`, and 0.95 for a call name and the name it stands for."""
     if a and b and a != b and norm.given_name(a) == norm.given_name(b):
         return 0.95
-    return _similar(a, b)
+    return _names_similar(a, b)
 
 
 def _names(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
-    straight = (_first_names(a.first, b.first), _similar(a.last, b.last))
-    crossed = (_similar(a.first, b.last), _similar(a.last, b.first))
+    straight = (_first_names(a.first, b.first), _names_similar(a.last, b.last))
+    crossed = (_names_similar(a.first, b.last), _names_similar(a.last, b.first))
     if sum(crossed) > sum(straight) + 0.1:  # first and last name swapped in one system
         # Which record swapped them is unknown: the pair that agrees less is taken for the
         # first names, so that twins (one surname, two first names) stay two people.

@@ -210,3 +210,56 @@ def branch(name: str) -> tuple[str, str]:
     if found is None:
         return name, ""
     return name[: found.start()].strip(), name[found.end() :].strip() or found.group(1)
+
+
+# Cities by the names other languages and older spellings give them, to one spelling.
+_CITY_NAMES = {
+    "munich": "muenchen", "cologne": "koeln", "nuremberg": "nuernberg",
+    "hanover": "hannover", "brunswick": "braunschweig", "vienna": "wien",
+    "peking": "beijing", "peiping": "beijing", "canton": "guangzhou", "nanking": "nanjing",
+    "tsingtao": "qingdao", "tientsin": "tianjin", "chungking": "chongqing",
+    "hangchow": "hangzhou", "soochow": "suzhou", "amoy": "xiamen", "sian": "xian",
+    "xi an": "xian", "shang hai": "shanghai", "bei jing": "beijing", "guang zhou": "guangzhou",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=16384)
+def city(value: str | None) -> str:
+    """A city's name as :func:`text`, with exonyms and old spellings to one name: 北京,
+    Beijing and Peking all read ``beijing``."""
+    name = text(value)
+    return _CITY_NAMES.get(name, name)
+
+
+# Cologne phonetics (Kölner Phonetik, Postel 1969): German names that sound alike get one
+# code (Meier, Maier, Mayer, Meyer: 67), where Jaro-Winkler sees different spellings.
+_KOELNER_PLAIN = {**dict.fromkeys("aeijouy", "0"), "b": "1", "f": "3", "v": "3", "w": "3",
+                  "g": "4", "k": "4", "q": "4", "l": "5", "m": "6", "n": "6", "r": "7",
+                  "s": "8", "z": "8", "h": ""}  # fmt: skip
+
+
+def _koelner_digit(word: str, i: int) -> str:
+    # Neighbours as sets of one letter or none: "" would be found in any string.
+    ch, before = word[i], set(word[i - 1 : i])
+    after = set(word[i + 1 : i + 2])
+    if ch == "p":
+        return "3" if after <= {"h"} and after else "1"
+    if ch in "dt":
+        return "8" if after & set("csz") else "2"
+    if ch == "c":
+        if i == 0:
+            return "4" if after & set("ahkloqrux") else "8"
+        return "8" if before & set("sz") or not after & set("ahkoqux") else "4"
+    if ch == "x":
+        return "8" if before & set("ckq") else "48"
+    return _KOELNER_PLAIN.get(ch, "")
+
+
+@lru_cache(maxsize=65536)
+def koelner(value: str) -> str:
+    """The Cologne phonetic code of a normalised name (:func:`text`): one digit per sound,
+    repeats collapsed, vowels kept only at the start."""
+    word = "".join(ch for ch in value if "a" <= ch <= "z")
+    digits = "".join(_koelner_digit(word, i) for i in range(len(word)))
+    collapsed = "".join(d for i, d in enumerate(digits) if i == 0 or d != digits[i - 1])
+    return collapsed[:1] + collapsed[1:].replace("0", "") if collapsed else ""

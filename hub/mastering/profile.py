@@ -55,7 +55,7 @@ def profile(
             norm.street(a.get("street")),
             norm.house_number(a.get("houseNumber")),
             norm.postal_code(a.get("postalCode")),
-            norm.text(a.get("city")),
+            norm.city(a.get("city")),
         )
         for a in addresses
     )
