@@ -46,10 +46,12 @@ from typing import Any
 
 from graph_schema import matching as rules
 from hub.domain import deliveries, kinds, service
+from hub.mastering import training
 from hub.mastering.batch import BatchMatcher
 from hub.mastering.batch import render as render_batch
 from hub.settings import Settings
 from hub.store import Store, migrations
+from hub.store.temporal import utc_now
 from loaders.generate import generate
 from loaders.hard_world import HardWorld, hard_world
 from loaders.load import Loader
@@ -193,20 +195,35 @@ def _report(
         )
 
 
+TRAIN = False  # --train: also learn the weights from the loaded data and match again
+
+
 async def evaluate(
     name: str, data_dir: Path, system: str, paths: list[Any], truth: set[Pair], records: int
 ) -> None:
     store = await _open(data_dir)
+    trained = None
     try:
         seconds = await _load(store, system, paths)
         on_arrival = await _decisions(store)
         batch = await BatchMatcher(store).run(restart=True)
         after_batch = await _decisions(store)
+        if TRAIN:
+            trained = await training.train(store, utc_now(), seed=1)
+            retrained = await BatchMatcher(store).run(restart=True)
+            after_training = await _decisions(store)
     finally:
         await store.close()
     print(f"{name}: {records:,} records, {len(truth):,} true pairs, loaded in {seconds:.1f}s")
     _report("matched on arrival (hub load)", *on_arrival, truth, records)
     _report(f"then hub match ({batch.seconds:.1f}s)", *after_batch, truth, records)
+    if trained is not None:
+        title = (
+            f"then hub match --train (from {trained.blocked:,} pairs) and hub match "
+            f"({retrained.seconds:.1f}s)"
+        )
+        _report(title, *after_training, truth, records)
+        print("\n".join(f"    {line}" for line in training.render(trained.weights)))
 
 
 async def run_febrl(number: int, tmp: Path) -> None:
@@ -373,7 +390,14 @@ def main() -> None:
         action="store_true",
         help="let persons with different birth dates merge by their score (to see the rule's cost)",
     )
+    parser.add_argument(
+        "--train",
+        action="store_true",
+        help="after hub match, learn the weights from the data (hub match --train), match again",
+    )
     args = parser.parse_args()
+    global TRAIN  # noqa: PLW0603 - a command-line switch of this script
+    TRAIN = args.train
     if args.without_birth_date_rule:
         rules.BIRTH_DATE_CEILING = None
     asyncio.run(main_async(args))

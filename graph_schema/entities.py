@@ -316,6 +316,21 @@ MATCH_RUN = NodeType(
     natural_key=("name",),
 )
 
+MATCH_MODEL = NodeType(
+    "MatchModel",
+    "Comparison weights learnt from the hub's own partners (hub match --train); the highest "
+    "version is used for matching.",
+    (
+        Property("version", I, "1 for the first model trained, then counting up.", required=True),
+        Property("prior", F, "log2 odds that two partners sharing a blocking key are one."),
+        Property("weights", S, "Per feature, the weight of each level and of disagreement (JSON)."),
+        Property("pairs", I, "How many pairs of partners it was learnt from."),
+        Property("seed", I, "The seed that chose them."),
+        Property("trainedAt", DT, "When it was trained.", required=True),
+    ),
+    natural_key=("version",),
+)
+
 API_CLIENT = NodeType(
     "ApiClient",
     "A system registered to call the API with a bearer token (hub clients add).",
@@ -362,6 +377,7 @@ MODEL = Model(
         MATCH_TERM,
         MATCH_CANDIDATE,
         MATCH_RUN,
+        MATCH_MODEL,
         API_CLIENT,
     ),
     relationships=(

@@ -22,6 +22,7 @@ from hub.api import build_schema
 from hub.app import file_store, open_store
 from hub.auth import clients
 from hub.errors import StartupError
+from hub.mastering import training
 from hub.mastering.batch import BatchMatcher, BatchSummary
 from hub.mastering.batch import render as render_match
 from hub.serving import bind_socket, run_async, serve_alone, settle_heap
@@ -168,6 +169,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     match.add_argument("--restart", action="store_true", help="start from the first partner")
     match.add_argument("--page", type=int, default=200, help="partners per transaction")
+    match.add_argument(
+        "--train",
+        action="store_true",
+        help="learn the comparison weights from the partners (no labels needed) and use them "
+        "from then on; matches nothing",
+    )
+    match.add_argument(
+        "--seed", type=int, default=1, help="with --train: which pairs to learn from"
+    )
+    match.add_argument(
+        "--pairs", type=int, default=20_000, help="with --train: pairs to learn from (of each kind)"
+    )
+    match.add_argument("--model", action="store_true", help="print the weights in use and stop")
 
     generate = commands.add_parser(
         "generate",
@@ -363,9 +377,32 @@ async def _match(settings: Settings, args: argparse.Namespace) -> BatchSummary:
         await store.close()
 
 
+async def _model(settings: Settings, args: argparse.Namespace) -> list[str]:
+    store = await open_store(settings, attach=True)
+    try:
+        if not args.train:
+            return training.render(await training.current(store))
+        trained = await training.train(store, utc_now(), seed=args.seed, pairs=args.pairs)
+        return [
+            f"learnt from {trained.blocked:,} pairs sharing a blocking key and {trained.random:,} "
+            f"random pairs (seed {trained.seed}); matching uses it from now on",
+            *training.render(trained.weights),
+        ]
+    finally:
+        await store.close()
+
+
 def match_partners(settings: Settings, args: argparse.Namespace) -> int:
-    if args.page < 1:
-        raise StartupError("--page must be at least 1")
+    if args.page < 1 or args.pairs < 1:
+        raise StartupError("--page and --pairs must be at least 1")
+    if args.train or args.model:
+        try:
+            lines = run_async(_model(settings, args))
+        except training.TrainingError as exc:
+            print(f"hub: {exc}", file=sys.stderr)
+            return 1
+        print("\n".join(lines))
+        return 0
     print(render_match(run_async(_match(settings, args))))
     return 0
 

@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
 
 from graph_schema import matching as rules
 from hub.domain import stewardship
@@ -27,6 +26,7 @@ from hub.mastering import blocks
 from hub.mastering.compare import Verdict
 from hub.mastering.matcher import (
     QUEUED_FOR_REVIEW,
+    Frequencies,
     MatchDecision,
     candidate_states,
     closest,
@@ -153,6 +153,7 @@ class BatchMatcher:
                     if c in known and pair_of(partner.id, c) not in decided
                 ],
                 frequency,
+                frequency.weights,
             )
             for partner in page.values()
         }
@@ -213,7 +214,7 @@ class BatchMatcher:
         page: dict[str, GraphPartner],
         scored: dict[str, list[tuple[GraphPartner, Verdict]]],
         status: dict[str, tuple[str, str]],
-        frequency: Any,
+        frequency: Frequencies,
     ) -> set[str]:
         """Open candidates below the upper threshold scored again: brought up to date, or
         withdrawn below the review threshold. Returns the withdrawn pairs."""
@@ -230,7 +231,9 @@ class BatchMatcher:
                 seen = (
                     verdict
                     if left == partner_id
-                    else by_similarity(other, [page[partner_id]], frequency)[0][1]
+                    else by_similarity(other, [page[partner_id]], frequency, frequency.weights)[0][
+                        1
+                    ]
                 )
                 if await rescore(tx, pair, seen):
                     withdrawn.add(pair)

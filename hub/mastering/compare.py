@@ -15,6 +15,7 @@ from rapidfuzz.distance import JaroWinkler
 from graph_schema import matching as rules
 from hub.mastering import normalize as norm
 from hub.mastering.profile import Place, Profile
+from hub.mastering.weights import DECLARED, Weights
 
 
 # Named tuples rather than frozen dataclasses: a batch builds tens of thousands of them,
@@ -40,13 +41,6 @@ class Verdict(NamedTuple):
         return ", ".join(parts) or "no comparable values"
 
 
-def _weight(feature: str, similarity: float) -> float:
-    for at_least, weight in rules.LEVELS[feature]:
-        if similarity >= at_least:
-            return weight
-    return rules.DISAGREE[feature]
-
-
 Frequency = Callable[[str, str], float]
 """How common a value of a feature is among partners (0 to 1), for term-frequency weights."""
 
@@ -56,17 +50,18 @@ def _unknown(feature: str, value: str) -> float:
 
 
 class _Weigher:
-    def __init__(self, frequency: Frequency) -> None:
+    def __init__(self, frequency: Frequency, weights: Weights) -> None:
         self.frequency = frequency
+        self.weights = weights
 
     def feature(self, name: str, similarity: float, left: str, right: str) -> Feature:
         """A feature's evidence. Agreement on a common value (Müller, Hamburg) says less
         than agreement on a rare one: an agreement weighs at most what the frequency of
         the more common of the two values allows."""
-        weight = _weight(name, similarity)
+        weight = self.weights.weight(name, similarity)
         if weight > 0 and name in rules.TERM_FEATURES:
             if similarity < 1.0 and min(len(left), len(right)) < rules.MIN_FUZZY_LENGTH:
-                weight = rules.DISAGREE[name]  # Li and Liu are two names, not a typo
+                weight = self.weights.weight(name, 0.0)  # Li and Liu: two names, no typo
             else:
                 kind = rules.TERM_FEATURES[name]
                 share = self.frequency(kind, left)
@@ -182,12 +177,12 @@ def _exact(w: _Weigher, name: str, a: str, b: str) -> list[Feature]:
     return [w.feature(name, float(a == b), a, b)] if a and b else []
 
 
-def _shared(name: str, a: frozenset[str], b: frozenset[str]) -> list[Feature]:
+def _shared(w: _Weigher, name: str, a: frozenset[str], b: frozenset[str]) -> list[Feature]:
     common = a & b
     if not common:
         return []
     shown = ", ".join(sorted(common)[:3])
-    return [Feature(name, 1.0, _weight(name, 1.0) * min(len(common), 2), shown, shown)]
+    return [Feature(name, 1.0, w.weights.weight(name, 1.0) * min(len(common), 2), shown, shown)]
 
 
 def _place_weight(by_name: dict[str, Feature]) -> float:
@@ -211,9 +206,11 @@ def _probability(weight: float) -> float:
     return 1.0 / (1.0 + math.pow(2.0, -weight))
 
 
-def compare(a: Profile, b: Profile, frequency: Frequency = _unknown) -> Verdict:
+def compare(
+    a: Profile, b: Profile, frequency: Frequency = _unknown, weights: Weights = DECLARED
+) -> Verdict:
     """How likely ``a`` and ``b`` describe the same partner, and why."""
-    w = _Weigher(frequency)
+    w = _Weigher(frequency, weights)
     if a.kind != b.kind:
         return Verdict(0.0, (), "different kinds of partner are never the same")
     features: list[Feature] = []
@@ -232,15 +229,15 @@ def compare(a: Profile, b: Profile, frequency: Frequency = _unknown) -> Verdict:
     features += _exact(w, "taxNumber", a.tax, b.tax)
     features += _exact(w, "email", a.email, b.email)
     features += _phones(w, a, b)
-    features += _shared("sharedVehicle", a.vehicles, b.vehicles)
-    features += _shared("sharedCard", a.cards, b.cards)
+    features += _shared(w, "sharedVehicle", a.vehicles, b.vehicles)
+    features += _shared(w, "sharedCard", a.cards, b.cards)
     found = tuple(features)
     if a.tax and a.tax == b.tax and a.country and a.country == b.country:
         return Verdict(1.0, found, f"same tax number {a.tax} in the same country")
     by_name = {f.feature: f for f in found}
     place = _place_weight(by_name)
     other = sum(f.weight for f in found if f.feature not in rules.PLACE_FEATURES)
-    score = round(_probability(rules.PRIOR + other + min(place, rules.PLACE_CAP)), 4)
+    score = round(_probability(weights.prior + other + min(place, rules.PLACE_CAP)), 4)
     applicable = [(c, reason) for c, reason in _rules(a, b, by_name, place) if c is not None]
     if applicable:
         ceiling, reason = min(applicable, key=lambda rule: rule[0])

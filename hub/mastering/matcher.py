@@ -24,6 +24,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
@@ -35,6 +36,7 @@ from hub.mastering import blocks
 from hub.mastering.compare import Verdict, compare
 from hub.mastering.partners import by_similarity, read_partners
 from hub.mastering.profile import Profile, blocking_keys, completed, profile, terms
+from hub.mastering.weights import DECLARED, Weights
 from hub.store import Transaction
 
 CREATED = "CREATED"
@@ -85,7 +87,10 @@ def closest(shared: Counter[str]) -> list[str]:
 _TERMS = """
 UNWIND $terms AS t
 OPTIONAL MATCH (x:MatchTerm {term: t})
-RETURN collect({term: t, count: x.count}) AS rows
+WITH collect({term: t, count: x.count}) AS rows
+OPTIONAL MATCH (m:MatchModel)
+WITH rows, m ORDER BY m.version DESC LIMIT 1
+RETURN rows, m.version AS version, m.prior AS prior, m.weights AS weights
 """
 
 
@@ -96,9 +101,12 @@ class Frequencies:
     few dozen partners, every value looks common, and a small hub would match nothing.
     """
 
-    def __init__(self, counts: dict[str, int]) -> None:
+    def __init__(self, counts: dict[str, int], weights: Weights = DECLARED) -> None:
         self.counts = counts
         self.total = counts.get(_ALL) or 0
+        # The weights in use, read in the same statement: the latest trained model's, or
+        # the declared ones.
+        self.weights = weights
 
     def __call__(self, feature: str, value: str) -> float:
         seen = self.counts.get(f"{feature}:{value}", 0)
@@ -114,13 +122,23 @@ class Frequencies:
         counts[_ALL] += len(profiles)
         for p in profiles:
             counts.update(set(terms(p)))
-        return Frequencies(dict(counts))
+        return Frequencies(dict(counts), self.weights)
 
 
 async def read_frequencies(tx: Transaction, profiles: list[Profile]) -> Frequencies:
     wanted = sorted({t for p in profiles for t in terms(p)} | {_ALL})
-    rows = await tx.collected(_TERMS, {"terms": wanted})
-    return Frequencies({r["term"]: r["count"] or 0 for r in rows})
+    (found,) = await tx.run(_TERMS, {"terms": wanted})
+    counts = {r["term"]: r["count"] or 0 for r in found["rows"]}
+    return Frequencies(counts, weights_of(found["version"], found["prior"], found["weights"]))
+
+
+@lru_cache(maxsize=8)
+def weights_of(version: int | None, prior: float | None, text: str | None) -> Weights:
+    """A stored model's weights (parsed once per version), or the declared ones."""
+    if version is None or prior is None or not text:
+        return DECLARED
+    levels = {feature: tuple(values) for feature, values in encoding.loads(text).items()}
+    return Weights(prior, levels, version)
 
 
 class ProfileCache:
@@ -214,7 +232,10 @@ class GraphMatcher:
             best = MatchDecision(CREATED, 0.0)
             for golden in (g for g in chosen[i] if g in stored):
                 verdict = max(
-                    (compare(mine, known, frequency) for known in stored[golden]),
+                    (
+                        compare(mine, known, frequency, frequency.weights)
+                        for known in stored[golden]
+                    ),
                     key=lambda v: v.score,
                 )
                 if verdict.score > (best.score or 0.0):
@@ -224,7 +245,7 @@ class GraphMatcher:
                     )
             rows = Counter(str(j) for j in chain.from_iterable(earlier.get(k, ()) for k in my_keys))
             for j in closest(rows):
-                verdict = compare(mine, profiles[int(j)], frequency)
+                verdict = compare(mine, profiles[int(j)], frequency, frequency.weights)
                 if verdict.score > (best.score or 0.0):
                     best = MatchDecision(CREATED, verdict.score, None, int(j), verdict)
             decisions.append(_decide(best))
@@ -407,6 +428,6 @@ async def refresh_open(tx: Transaction, ids: list[str]) -> int:
         right = next((x for x in pair.split("|") if x != left), "")
         if status != "OPEN" or left not in known or right not in known:
             continue
-        (_, verdict), *_ = by_similarity(known[left], [known[right]], frequency)
+        (_, verdict), *_ = by_similarity(known[left], [known[right]], frequency, frequency.weights)
         withdrawn += await rescore(tx, pair, verdict)
     return withdrawn

@@ -10,6 +10,7 @@ from typing import Any
 
 from hub.mastering.compare import Frequency, Verdict, compare
 from hub.mastering.profile import Profile, blocking_keys, completed, profile
+from hub.mastering.weights import DECLARED, Weights
 from hub.store import Transaction
 
 _PARTNERS = """
@@ -45,7 +46,7 @@ async def read_partners(tx: Transaction, ids: list[str]) -> dict[str, GraphPartn
 
 
 def by_similarity(
-    me: GraphPartner, others: list[GraphPartner], frequency: Frequency
+    me: GraphPartner, others: list[GraphPartner], frequency: Frequency, weights: Weights = DECLARED
 ) -> list[tuple[GraphPartner, Verdict]]:
     """The others by how well they match ``me``, best first; each pair scores as its most
     similar pair of views."""
@@ -53,7 +54,7 @@ def by_similarity(
         (
             other,
             max(
-                (compare(a, b, frequency) for a in me.profiles for b in other.profiles),
+                (compare(a, b, frequency, weights) for a in me.profiles for b in other.profiles),
                 key=lambda v: v.score,
             ),
         )
