@@ -268,7 +268,7 @@ def _rules(
     # One household (address or landline) and one name, with nothing of their own in common:
     # parent and child. One strong identifier in common (a family mailbox) leaves it open.
     birth, first, last = by.get("birthDate"), by.get("firstName"), by.get("lastName")
-    same_name = all(f is not None and f.similarity >= 0.93 for f in (first, last))
+    same_name = all(f is not None and f.similarity >= rules.SOUND_ALIKE for f in (first, last))
     household = not strong and _household(a, b, by)
     if birth is not None and birth.similarity == 0.0 and len(strong) < 2:
         reason = f"different birth dates: {birth.left} and {birth.right}"

@@ -35,6 +35,7 @@ ITERATIONS = 40
 # Probabilities are kept off 0 and 1 so that no level weighs without bound.
 SMOOTHING = 1e-3
 WEIGHT_LIMIT = 16.0
+MIN_PAIRS = 100  # fewer pairs sharing a key say too little about each level
 _READ_PAGE = 500
 
 Vector = dict[str, int]  # feature -> level; a feature missing on either side is absent
@@ -61,10 +62,21 @@ class Estimate:
             )
             for feature in self.m
         }
-        rounded = {feature: tuple(round(w, 3) for w in ws) for feature, ws in levels.items()}
+        rounded = {feature: _ordered(ws) for feature, ws in levels.items()}
         # The prior stays the declared one: the share of true pairs among all pairs sharing a
         # key is not the share among the few a delivery is compared with.
         return Weights(rules.PRIOR, rounded, version)
+
+
+def _ordered(weights: tuple[float, ...]) -> tuple[float, ...]:
+    """Weights that never rise from a closer level to a looser one, and never fall below the
+    disagreement's: with few pairs in a level, its estimate is noise (a near agreement
+    weighing less than a disagreement)."""
+    *levels, disagree = weights
+    ordered: list[float] = []
+    for weight in levels:
+        ordered.append(max(min(weight, ordered[-1] if ordered else weight), disagree))
+    return tuple(round(w, 3) for w in (*ordered, disagree))
 
 
 def _frequencies(
@@ -89,11 +101,18 @@ def _initial_m(feature: str) -> tuple[float, ...]:
     return tuple(r / total for r in raw)
 
 
-def estimate(blocked: list[Vector], random_pairs: list[Vector]) -> Estimate:
+def estimate(
+    blocked: list[Vector], random_pairs: list[Vector], min_pairs: int = MIN_PAIRS
+) -> Estimate:
     """Expectation-maximisation over the blocked pairs' comparison vectors, with u from the
     random pairs; deterministic for its input."""
     if not blocked or not random_pairs:
         raise TrainingError("no pairs of partners to learn from")
+    if len(blocked) < min_pairs:
+        raise TrainingError(
+            f"only {len(blocked)} pairs of partners share a blocking key; at least {min_pairs} "
+            "are needed to learn from"
+        )
     features = [f for f in TRAINED if any(f in v for v in blocked)]
     u = {f: _frequencies(random_pairs, f) for f in features}
     m = {f: _initial_m(f) for f in features}
@@ -172,12 +191,19 @@ class Trained:
     seed: int
 
 
-async def train(store: Store, now: dt.datetime, *, seed: int = 1, pairs: int = 20_000) -> Trained:
+async def train(
+    store: Store,
+    now: dt.datetime,
+    *,
+    seed: int = 1,
+    pairs: int = 20_000,
+    min_pairs: int = MIN_PAIRS,
+) -> Trained:
     """Learn the weights from the hub's partners and store them as the next model version."""
     rng = random.Random(seed)  # noqa: S311 - a sample, not a secret
     blocked = await _vectors(store, await _blocked_pairs(store, rng, pairs))
     unrelated = await _vectors(store, await _random_pairs(store, rng, pairs))
-    found = estimate(blocked, unrelated)
+    found = estimate(blocked, unrelated, min_pairs)
 
     async def work(tx: Transaction) -> Weights:
         rows = await tx.run("MATCH (m:MatchModel) RETURN max(m.version) AS version")
