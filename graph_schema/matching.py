@@ -95,8 +95,10 @@ TERM_FEATURES = {
 M_EXACT = 0.9
 TERM_PRIOR_RECORDS = 1000  # frequencies count as if this many partners had been seen before
 MIN_FUZZY_LENGTH = 4  # shorter values agree exactly or not at all
-# Names that sound alike by Cologne phonetics (Meier and Mayer) are at least this similar.
+# Surnames that sound alike by Cologne phonetics (Meier and Mayer) are at least this
+# similar, when their spellings are at least SOUND_FLOOR similar already.
 SOUND_ALIKE = 0.93
+SOUND_FLOOR = 0.75
 
 # Street, house number, postal code and city say one thing together: where the partner is.
 # Their joint evidence is capped, so two people at the same address are not one person.

@@ -242,3 +242,32 @@ def test_german_names_that_sound_alike_compare_as_near() -> None:
 def test_a_city_reads_the_same_in_every_language() -> None:
     assert norm.city("Peking") == norm.city("北京") == norm.city("Beijing") == "beijing"
     assert norm.city("Munich") == norm.city("München") == "muenchen"
+
+
+def test_names_in_other_scripts_do_not_sound_alike() -> None:
+    born = {"birthDate": "1980-02-03"}
+    verdict = _score(_person("Иван", "Иванов", **born), _person("Пётр", "Петров", **born))
+    assert verdict.score < rules.AUTO_MERGE
+
+
+def test_jun_alone_is_a_first_name_not_a_generation() -> None:
+    jun = profile(_person("Jun", "Wang"))
+    assert (jun.first, jun.generation) == ("jun", "")
+    assert profile(_person("Hans", "Weber jun.")).generation == "jun"
+
+
+def test_a_shared_landline_without_an_address_is_a_place() -> None:
+    a = {"kind": "PERSON", "firstName": "Hans", "lastName": "Brennecke", "phone": "0331 5551234"}
+    b = {**a, "phone": "+49 331 5551234"}
+    verdict = _score(a, b)
+    assert rules.REVIEW <= verdict.score < rules.AUTO_MERGE
+
+
+def test_branches_sharing_the_companys_tax_number_stay_apart() -> None:
+    address = {"street": "Hauptstraße", "houseNumber": "1", "postalCode": "14467",
+               "city": "Potsdam", "country": "DE"}  # fmt: skip
+    head = {"kind": "ORGANIZATION", "organizationName": "Autohaus Weber GmbH",
+            "taxNumber": "DE123456789", "addresses": [address]}  # fmt: skip
+    branch = {**head, "organizationName": "Autohaus Weber GmbH Niederlassung Berlin"}
+    assert _score(head, branch).score < rules.AUTO_MERGE
+    assert _score(head, {**head}).score == 1.0

@@ -108,7 +108,15 @@ async def accept(
         {"id": candidate_id},
     )
     _still_open(found, "accepted")
-    return await merge(tx, found[0]["right"], [found[0]["left"]], overrides, audit, now)
+    survivor = await merge(tx, found[0]["right"], [found[0]["left"]], overrides, audit, now)
+    decided = await tx.run(
+        "MATCH (c:MatchCandidate {id: $id}) RETURN c.status AS status", {"id": candidate_id}
+    )
+    if not decided or decided[0]["status"] != "MERGED":  # rejected meanwhile: undo it all
+        raise Rejected(
+            [Problem(("id",), codes.INVALID_TRANSITION, "the candidate was decided meanwhile")]
+        )
+    return survivor
 
 
 # ---- merge and un-merge ---------------------------------------------------------------------

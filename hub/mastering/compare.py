@@ -92,24 +92,28 @@ def _dates(a: str, b: str) -> float:
     return 0.5 if a[first] == b[second] and a[second] == b[first] else 0.0
 
 
-def _names_similar(a: str, b: str) -> float:
-    """Jaro-Winkler similarity, raised for names that sound alike in German."""
+def _last_names(a: str, b: str) -> float:
+    """Jaro-Winkler similarity, raised for surnames that sound alike in German (Meier and
+    Mayer). Only for spellings already fairly close, and only for surnames: Cologne
+    phonetics ignores vowels, so Lena and Leon would sound alike."""
     similarity = _similar(a, b)
-    if similarity < rules.SOUND_ALIKE and a and b and norm.koelner(a) == norm.koelner(b):
-        return rules.SOUND_ALIKE
+    if rules.SOUND_FLOOR <= similarity < rules.SOUND_ALIKE:
+        code = norm.koelner(a)
+        if len(code) >= 2 and code == norm.koelner(b):
+            return rules.SOUND_ALIKE
     return similarity
 
 
 def _first_names(a: str, b: str) -> float:
-    """:func:`_names_similar`, and 0.95 for a call name and the name it stands for."""
+    """Jaro-Winkler similarity, and 0.95 for a call name and the name it stands for."""
     if a and b and a != b and norm.given_name(a) == norm.given_name(b):
         return 0.95
-    return _names_similar(a, b)
+    return _similar(a, b)
 
 
 def _names(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
-    straight = (_first_names(a.first, b.first), _names_similar(a.last, b.last))
-    crossed = (_names_similar(a.first, b.last), _names_similar(a.last, b.first))
+    straight = (_first_names(a.first, b.first), _last_names(a.last, b.last))
+    crossed = (_similar(a.first, b.last), _similar(a.last, b.first))
     if sum(crossed) > sum(straight) + 0.1:  # first and last name swapped in one system
         # Which record swapped them is unknown: the pair that agrees less is taken for the
         # first names, so that twins (one surname, two first names) stay two people.
@@ -232,7 +236,9 @@ def compare(
     features += _shared(w, "sharedVehicle", a.vehicles, b.vehicles)
     features += _shared(w, "sharedCard", a.cards, b.cards)
     found = tuple(features)
-    if a.tax and a.tax == b.tax and a.country and a.country == b.country:
+    # Branches of one company share its tax number, yet each is a partner of its own.
+    same_branch = a.person or a.branch == b.branch
+    if a.tax and a.tax == b.tax and a.country and a.country == b.country and same_branch:
         return Verdict(1.0, found, f"same tax number {a.tax} in the same country")
     by_name = {f.feature: f for f in found}
     place = _place_weight(by_name)
@@ -286,7 +292,7 @@ def _rules(
     # share a name and a household: 1947 and 1974 may be a father and his son.
     generations = household and same_name and _years_apart(birth) >= rules.GENERATION_YEARS
     if not strong and (birth is None or birth.similarity == 0.0 or generations):
-        if place > 0:
+        if place > 0 or _household(a, b, by):
             out.append((rules.EVIDENCE_CEILING, "no evidence beyond name and place"))
         else:
             out.append((rules.APART, "no evidence beyond the name"))

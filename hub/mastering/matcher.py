@@ -88,7 +88,7 @@ _TERMS = """
 UNWIND $terms AS t
 OPTIONAL MATCH (x:MatchTerm {term: t})
 WITH collect({term: t, count: x.count}) AS rows
-OPTIONAL MATCH (m:MatchModel)
+OPTIONAL MATCH (m:MatchModel) WHERE m.version IS NOT NULL
 WITH rows, m ORDER BY m.version DESC LIMIT 1
 RETURN rows, m.version AS version, m.prior AS prior, m.weights AS weights
 """
@@ -137,7 +137,12 @@ def weights_of(version: int | None, prior: float | None, text: str | None) -> We
     """A stored model's weights (parsed once per version), or the declared ones."""
     if version is None or prior is None or not text:
         return DECLARED
-    levels = {feature: tuple(values) for feature, values in encoding.loads(text).items()}
+    # A feature whose levels changed since the model was learnt keeps its declared weights.
+    levels = {
+        feature: tuple(values)
+        for feature, values in encoding.loads(text).items()
+        if feature in rules.LEVELS and len(values) == len(rules.LEVELS[feature]) + 1
+    }
     return Weights(prior, levels, version)
 
 

@@ -194,7 +194,7 @@ def generation(name: str) -> tuple[str, str]:
     """(name without its generation marker, the marker) of a normalised name."""
     words = name.split()
     markers = [_GENERATION[w] for w in words if w in _GENERATION]
-    if not markers:
+    if not markers or len(words) < 2:  # Jun alone is a (Chinese) name, not a marker
         return name, ""
     return " ".join(w for w in words if w not in _GENERATION), markers[-1]
 

@@ -35,6 +35,7 @@ ITERATIONS = 40
 # Probabilities are kept off 0 and 1 so that no level weighs without bound.
 SMOOTHING = 1e-3
 WEIGHT_LIMIT = 16.0
+PER_BLOCK = 28  # pairs drawn from a larger block (a block of 8 has 28)
 MIN_PAIRS = 100  # fewer pairs sharing a key say too little about each level
 _READ_PAGE = 500
 
@@ -168,8 +169,17 @@ async def _blocked_pairs(store: Store, rng: random.Random, limit: int) -> list[t
         "MATCH (m:MatchKey) WHERE m.size >= 2 AND m.size <= $max RETURN m.members AS members",
         {"max": rules.MAX_BLOCK},
     )
-    pairs = sorted({(a, b) for row in rows for a, b in combinations(sorted(row["members"]), 2)})
-    return rng.sample(pairs, min(limit, len(pairs)))
+    # A few pairs from each block: every pair of a block of 200 would be 19,900.
+    pairs: set[tuple[str, str]] = set()
+    for row in sorted(rows, key=lambda r: sorted(r["members"])):
+        members = sorted(row["members"])
+        block = (
+            list(combinations(members, 2))
+            if len(members) <= 8
+            else [tuple(sorted(rng.sample(members, 2))) for _ in range(PER_BLOCK)]
+        )
+        pairs.update((a, b) for a, b in block)
+    return rng.sample(sorted(pairs), min(limit, len(pairs)))
 
 
 async def _random_pairs(store: Store, rng: random.Random, limit: int) -> list[tuple[str, str]]:
