@@ -143,19 +143,8 @@ async def hand_over(tx: Transaction, merged: str, survivor: str) -> None:
 
 
 async def unlink_stale(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
-    """Take each partner out of the blocks its values no longer give: ``partners`` pairs a
-    partner's id with every key it should have now (of its values and its sources')."""
-    if not partners:
-        return
-    rows = await tx.run(
-        "UNWIND $ids AS id MATCH (p:BusinessPartner {id: id}) "
-        "RETURN collect([id, coalesce(p.matchKeys, [])]) AS found",
-        {"ids": [pid for pid, _ in partners]},
-    )
-    had = {pid: set(keys) for pid, keys in rows[0]["found"]} if rows else {}
-    stale = [
-        {"id": pid, "stale": sorted(had.get(pid, set()) - set(keys))} for pid, keys in partners
-    ]
-    stale = [row for row in stale if row["stale"]]
-    if stale:
-        await tx.send(_UNLINK, {"rows": stale})
+    """Take each partner out of the blocks of the keys given with it: those its values no
+    longer give."""
+    rows = [{"id": pid, "stale": stale} for pid, stale in partners if stale]
+    if rows:
+        await tx.send(_UNLINK, {"rows": rows})

@@ -34,7 +34,7 @@ from hub.domain.ids import new_id
 from hub.domain.kinds import Kind, State
 from hub.mastering import blocks
 from hub.mastering.compare import Verdict, compare
-from hub.mastering.partners import by_similarity, read_partners
+from hub.mastering.partners import GraphPartner, by_similarity, read_partners
 from hub.mastering.profile import Profile, blocking_keys, completed, profile, terms
 from hub.mastering.weights import DECLARED, Weights
 from hub.store import Transaction
@@ -292,11 +292,10 @@ class GraphMatcher:
         and queue the new candidates. Partners that existed and changed (``updated``) leave
         the blocks their values no longer give, and their open candidates are scored again."""
         await blocks.link(tx, [(pid, self._profiled(state)[1]) for pid, state in changed])
-        if updated:
-            known = await read_partners(tx, list(updated))
-            await blocks.unlink_stale(tx, [(p.id, p.keys) for p in known.values()])
+        known = await read_partners(tx, list(updated)) if updated else {}
+        await blocks.unlink_stale(tx, [(p.id, p.stale) for p in known.values()])
         await count_terms(tx, [self._profile(state) for state in delivered])
-        await refresh_open(tx, list(updated))
+        await refresh_open(tx, list(updated), known)
         for left, right, decision in queued:
             decision.candidate = await propose(tx, left, right, decision, now)
 
@@ -419,14 +418,19 @@ async def rescore(tx: Transaction, pair: str, verdict: Verdict) -> bool:
     return False
 
 
-async def refresh_open(tx: Transaction, ids: list[str]) -> int:
+async def refresh_open(
+    tx: Transaction, ids: list[str], read: dict[str, GraphPartner] | None = None
+) -> int:
     """The open candidates of partners whose values changed, scored again on today's values,
-    so that a steward sees the evidence as it is now. Returns how many were withdrawn."""
+    so that a steward sees the evidence as it is now (``read``: partners read already).
+    Returns how many were withdrawn."""
     links = await open_links(tx, ids)
     if not links:
         return 0
     states = await candidate_states(tx, [pair_of(a, b) for a, b in links])
-    known = await read_partners(tx, sorted({x for link in links for x in link}))
+    known = dict(read or {})
+    missing = sorted({x for link in links for x in link} - set(known))
+    known.update(await read_partners(tx, missing) if missing else {})
     frequency = await read_frequencies(tx, [p for x in known.values() for p in x.profiles])
     withdrawn = 0
     for pair, (status, left) in states.items():

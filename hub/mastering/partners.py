@@ -15,7 +15,7 @@ from hub.store import Transaction
 
 _PARTNERS = """
 MATCH (p:BusinessPartner) WHERE p.mergedInto IS NULL AND p.id IN $ids
-RETURN p.id AS id, p.state AS state, p.createdAt AS createdAt,
+RETURN p.id AS id, p.state AS state, p.createdAt AS createdAt, p.matchKeys AS matchKeys,
        [(p)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads,
        [(p)-[:OWNS]->(v:Vehicle) | v.vin] AS vehicles,
        [(p)<-[:HELD_BY]-(i:IdentificationObject) | i.kind + ':' + i.number] AS cards
@@ -28,6 +28,12 @@ class GraphPartner:
     created: Any
     profiles: list[Profile]  # the golden values first, then each source's view
     keys: list[str]  # the blocking keys of all of them
+    linked: list[str]  # the keys whose blocks list it now
+
+    @property
+    def stale(self) -> list[str]:
+        """Keys it is linked to that none of its values give any more."""
+        return sorted(set(self.linked) - set(self.keys))
 
 
 def _partner(row: dict[str, Any]) -> GraphPartner:
@@ -36,7 +42,7 @@ def _partner(row: dict[str, Any]) -> GraphPartner:
     views = [profile(json.loads(p), vehicles, cards) for p in row["payloads"] or []]
     profiles = list(dict.fromkeys([whole, *(completed(view, whole) for view in views)]))
     keys = sorted({k for p in profiles for k in blocking_keys(p)})
-    return GraphPartner(row["id"], row["createdAt"], profiles, keys)
+    return GraphPartner(row["id"], row["createdAt"], profiles, keys, row["matchKeys"] or [])
 
 
 async def read_partners(tx: Transaction, ids: list[str]) -> dict[str, GraphPartner]:
