@@ -101,13 +101,18 @@ def fleet(hub: RunningHub, token: str, size: int) -> None:
 
 
 def cost(hub: RunningHub, token: str) -> tuple[float, int]:
-    before = queries_sent(hub)
-    data = ok(hub, VIEW_360, {"key": f"P-{token}"})
-    spent = queries_sent(hub) - before
+    """Statements one 360-degree read sends. The count is the store's, which other work of
+    the process (such as a client's last use, written in the background) can add to now
+    and then: the fewest of three reads is the read's own."""
+    spent = []
+    for _ in range(3):
+        before = queries_sent(hub)
+        data = ok(hub, VIEW_360, {"key": f"P-{token}"})
+        spent.append(queries_sent(hub) - before)
     vehicles = data["businessPartner"]["vehicles"]
     assert all(e["node"]["contracts"]["totalCount"] == 1 for e in vehicles["edges"])
     assert all(e["node"]["documents"]["totalCount"] == 1 for e in vehicles["edges"])
-    return spent, vehicles["totalCount"]
+    return min(spent), vehicles["totalCount"]
 
 
 def test_360_view_costs_the_same_for_2_and_50_vehicles(hub: RunningHub, unique: str) -> None:
