@@ -37,6 +37,8 @@ SMOOTHING = 1e-3
 WEIGHT_LIMIT = 16.0
 PER_BLOCK = 28  # pairs drawn from a larger block (a block of 8 has 28)
 MIN_PAIRS = 100  # fewer pairs sharing a key say too little about each level
+MIN_SUPPORT = 10.0  # expected true pairs at a level before its weight is learnt
+BAND = 4.0  # how far a learnt weight may move from the declared one, in bits
 _READ_PAGE = 500
 
 Vector = dict[str, int]  # feature -> level; a feature missing on either side is absent
@@ -54,12 +56,15 @@ class Estimate:
     match_share: float
     m: dict[str, tuple[float, ...]]
     u: dict[str, tuple[float, ...]]
+    support: dict[str, tuple[float, ...]]  # expected true pairs seen at each level
 
     def weights(self, version: int = 0) -> Weights:
         levels = {
             feature: tuple(
-                max(-WEIGHT_LIMIT, min(WEIGHT_LIMIT, math.log2(m / u)))
-                for m, u in zip(self.m[feature], self.u[feature], strict=True)
+                _bounded(feature, level, math.log2(m / u), support)
+                for level, (m, u, support) in enumerate(
+                    zip(self.m[feature], self.u[feature], self.support[feature], strict=True)
+                )
             )
             for feature in self.m
         }
@@ -67,6 +72,17 @@ class Estimate:
         # The prior stays the declared one: the share of true pairs among all pairs sharing a
         # key is not the share among the few a delivery is compared with.
         return Weights(rules.PRIOR, rounded, version)
+
+
+def _bounded(feature: str, level: int, learnt: float, support: float) -> float:
+    """A learnt weight kept near the declared one: a level seen in too few true pairs keeps
+    its declared weight, and none moves further than ``BAND`` from it. Unlabelled data can
+    mislead expectation-maximisation (a shared landline taken for the sign of a true pair);
+    the declared weights are what a person judged."""
+    anchor = declared(feature)[level]
+    if support < MIN_SUPPORT:
+        return anchor
+    return max(anchor - BAND, min(anchor + BAND, learnt, WEIGHT_LIMIT), -WEIGHT_LIMIT)
 
 
 def _ordered(weights: tuple[float, ...]) -> tuple[float, ...]:
@@ -130,7 +146,17 @@ def estimate(
         # Maximisation: m and the share of true pairs from those likelihoods.
         share = min(max(sum(posterior) / len(posterior), SMOOTHING), 1.0 - SMOOTHING)
         m = {f: _frequencies(blocked, f, posterior) for f in features}
-    return Estimate(share, m, u)
+    support = {f: _counts(blocked, f, posterior) for f in features}
+    return Estimate(share, m, u, support)
+
+
+def _counts(vectors: list[Vector], feature: str, share: list[float]) -> tuple[float, ...]:
+    counts = [0.0] * (len(rules.LEVELS[feature]) + 1)
+    for vector, weight in zip(vectors, share, strict=True):
+        level = vector.get(feature)
+        if level is not None:
+            counts[level] += weight
+    return tuple(counts)
 
 
 def _no_frequencies(feature: str, value: str) -> float:
