@@ -349,15 +349,7 @@ async def compare(
     try:
 
         def graphql(query: str, name: str, values: list[str], operation: str) -> Call:
-            async def call(i: int) -> None:
-                payload = {
-                    "query": query,
-                    "variables": {name: values[i % len(values)]},
-                    "operationName": operation,
-                }
-                await http.post("/graphql", payload)
-
-            return call
+            return _graphql_call(http, query, name, values, operation)
 
         def cypher(statement: str, name: str, values: list[str]) -> Call:
             async def call(i: int) -> None:

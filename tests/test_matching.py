@@ -412,6 +412,16 @@ def father_and_son(
     )
 
 
+def queued_pair(
+    hub: RunningHub, last: str, born: tuple[str, str], street: str
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """:func:`father_and_son`, and the candidate the second delivery queued."""
+    first, second = father_and_son(hub, last, born, street)
+    candidate = second["matchOutcome"]["candidate"]
+    assert candidate is not None, second
+    return first, second, candidate
+
+
 def test_uncertain_pair_is_queued_for_a_steward(hub: RunningHub) -> None:
     first, second = father_and_son(hub, unique("Rev"), ("1950-02-03", "1979-11-12"), "Gartenweg")
     outcome = second["matchOutcome"]
@@ -434,9 +444,7 @@ def test_uncertain_pair_is_queued_for_a_steward(hub: RunningHub) -> None:
 
 def test_rejected_pair_is_recorded_and_never_proposed_again(hub: RunningHub) -> None:
     last = unique("Rej")
-    _, second = father_and_son(hub, last, ("1951-04-05", "1981-06-07"), "Lindenweg")
-    candidate = second["matchOutcome"]["candidate"]
-    assert candidate is not None, second
+    _, _, candidate = queued_pair(hub, last, ("1951-04-05", "1981-06-07"), "Lindenweg")
     body = hub.graphql(
         REJECT,
         {"id": candidate["id"], "reason": "neighbours"},
@@ -479,8 +487,7 @@ query($id: ID!) {
 
 def test_a_queued_candidate_is_scored_again_when_one_side_changes(hub: RunningHub) -> None:
     last = unique("Fresh")
-    _, second = father_and_son(hub, last, ("1951-04-05", "1981-06-07"), "Eschenweg")
-    candidate = second["matchOutcome"]["candidate"]
+    _, _, candidate = queued_pair(hub, last, ("1951-04-05", "1981-06-07"), "Eschenweg")
     assert "birth dates" in candidate["explanation"]
     # ERP corrects the birth date: the steward now sees the evidence as it is.
     corrected = person(
@@ -514,9 +521,7 @@ mutation($id: ID!, $overrides: [AttributeOverrideInput!], $reason: String) {
 
 def test_accepting_a_candidate_merges_the_pair_in_one_step(hub: RunningHub) -> None:
     last = unique("Acc")
-    first, second = father_and_son(hub, last, ("1951-04-05", "1981-06-07"), "Ahornweg")
-    candidate = second["matchOutcome"]["candidate"]
-    assert candidate is not None, second
+    first, _, candidate = queued_pair(hub, last, ("1951-04-05", "1981-06-07"), "Ahornweg")
     accepted = hub.graphql(
         ACCEPT,
         {
@@ -539,8 +544,7 @@ def test_accepting_a_candidate_merges_the_pair_in_one_step(hub: RunningHub) -> N
 
 def test_accepting_with_a_bad_override_names_it_and_merges_nothing(hub: RunningHub) -> None:
     last = unique("Acb")
-    _, second = father_and_son(hub, last, ("1952-04-05", "1982-06-07"), "Ulmenweg")
-    candidate = second["matchOutcome"]["candidate"]
+    _, _, candidate = queued_pair(hub, last, ("1952-04-05", "1982-06-07"), "Ulmenweg")
     refused = hub.graphql(
         ACCEPT, {"id": candidate["id"], "overrides": [{"attribute": "shoeSize", "value": "44"}]}
     )["data"]["acceptMatchCandidate"]

@@ -17,9 +17,15 @@ def level_of(feature: str, similarity: float) -> int:
     return len(rules.LEVELS[feature])
 
 
+_DECLARED = {
+    feature: (*(weight for _, weight in levels), rules.DISAGREE[feature])
+    for feature, levels in rules.LEVELS.items()
+}
+
+
 def declared(feature: str) -> tuple[float, ...]:
     """The declared weight of each level of ``feature``, disagreement last."""
-    return (*(weight for _, weight in rules.LEVELS[feature]), rules.DISAGREE[feature])
+    return _DECLARED[feature]
 
 
 @dataclass(frozen=True)
