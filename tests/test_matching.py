@@ -62,7 +62,9 @@ def unique(prefix: str) -> str:
     return prefix + word
 
 
-def person(system: str, key: str, first: str, last: str, **extra: object) -> dict[str, object]:
+def person(
+    system: str, key: str, first: str | None, last: str, **extra: object
+) -> dict[str, object]:
     return {
         "source": {"system": system, "key": key},
         "kind": "PERSON",
@@ -420,6 +422,35 @@ def queued_pair(
     candidate = second["matchOutcome"]["candidate"]
     assert candidate is not None, second
     return first, second, candidate
+
+
+def test_an_erp_record_joins_the_only_person_of_its_name_on_the_households_line(
+    hub: RunningHub,
+) -> None:
+    last = unique("Lin")
+    line = {"phone": "+49 89 5550417", "addresses": munich("Amselweg", "4")}
+    wife = upsert(hub, person("CRM", f"w-{last}", "Petra", last, birthDate="1956-03-02", **line))
+    hans = upsert(hub, person("CRM", f"h-{last}", "Hans", last, birthDate="1954-08-09", **line))
+    erp = upsert(hub, person("ERP", f"e-{last}", None, f"{last.upper()}, HANS", **line))
+    assert erp["matchOutcome"]["action"] == "AUTO_MERGED", erp["matchOutcome"]
+    assert erp["businessPartner"]["id"] == hans["businessPartner"]["id"]
+    assert wife["businessPartner"]["id"] != hans["businessPartner"]["id"]
+
+
+def test_an_erp_record_waits_for_a_steward_when_two_of_its_name_share_the_line(
+    hub: RunningHub,
+) -> None:
+    last = unique("Lin")
+    line = {"phone": "+49 89 5551417", "addresses": munich("Amselweg", "6")}
+    father = upsert(hub, person("CRM", f"f-{last}", "Hans", last, birthDate="1950-01-02", **line))
+    son = upsert(hub, person("CRM", f"s-{last}", "Hans", last, birthDate="1979-04-05", **line))
+    assert son["matchOutcome"]["action"] == "CREATED", son["matchOutcome"]  # not proposed
+    erp = upsert(hub, person("ERP", f"e-{last}", None, f"{last.upper()}, HANS", **line))
+    assert erp["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW", erp["matchOutcome"]
+    assert erp["businessPartner"]["id"] not in {
+        father["businessPartner"]["id"],
+        son["businessPartner"]["id"],
+    }
 
 
 def test_uncertain_pair_is_queued_for_a_steward(hub: RunningHub) -> None:

@@ -23,7 +23,7 @@ from itertools import chain
 from graph_schema import matching as rules
 from hub.domain import stewardship
 from hub.mastering import blocks
-from hub.mastering.compare import Verdict
+from hub.mastering.compare import Verdict, alone
 from hub.mastering.matcher import (
     QUEUED_FOR_REVIEW,
     Frequencies,
@@ -171,6 +171,7 @@ class BatchMatcher:
             if not ranked:
                 continue
             other, verdict = ranked[0]
+            verdict = alone(verdict, (v for _, v in scored[partner.id] if v is not verdict))
             if verdict.score >= rules.AUTO_MERGE:
                 survivor, merged = sorted((partner, other), key=lambda p: (str(p.created), p.id))
                 audit = stewardship.Audit(MATCHER, f"score {verdict.score}: {verdict.explanation}")

@@ -7,7 +7,7 @@ steward sees why two records were proposed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from rapidfuzz.distance import JaroWinkler
@@ -32,6 +32,9 @@ class Verdict(NamedTuple):
     score: float
     features: tuple[Feature, ...]
     rule: str | None = None  # a deterministic rule that decided, when one did
+    # The score when no other partner of the household is a candidate as well: the landline
+    # the two share is then the person's own. None when that would change nothing.
+    alone: float | None = None
 
     @property
     def explanation(self) -> str:
@@ -244,19 +247,52 @@ def compare(
     place = _place_weight(by_name)
     other = sum(f.weight for f in found if f.feature not in rules.PLACE_FEATURES)
     score = round(_probability(weights.prior + other + min(place, rules.PLACE_CAP)), 4)
-    applicable = [(c, reason) for c, reason in _rules(a, b, by_name, place) if c is not None]
-    if applicable:
-        ceiling, reason = min(applicable, key=lambda rule: rule[0])
-        if score > ceiling:
-            return Verdict(ceiling, found, reason)
-    return Verdict(score, found)
+    ceiling, reason = _ceiling(a, b, by_name, place, personal_line=False)
+    if score <= ceiling:
+        return Verdict(score, found)
+    alone = None
+    phone = by_name.get("phone")
+    if phone is not None and phone.weight > 0 and not (a.mobile or b.mobile):
+        # Only the missing evidence is made up for: a pair a rule holds back for another
+        # reason (a birth date, a first name) stays held back.
+        alone = min(score, _ceiling(a, b, by_name, place, personal_line=True)[0])
+    return Verdict(ceiling, found, reason, alone if alone and alone >= rules.AUTO_MERGE else None)
+
+
+def _ceiling(
+    a: Profile, b: Profile, by: dict[str, Feature], place: float, personal_line: bool
+) -> tuple[float, str]:
+    applicable = [(c, why) for c, why in _rules(a, b, by, place, personal_line) if c is not None]
+    return min(applicable, key=lambda rule: rule[0], default=(1.0, ""))
+
+
+def alone(best: Verdict, others: Iterable[Verdict]) -> Verdict:
+    """``best`` among the verdicts on one delivery, given the ``others``: when none of them
+    is proposed as well or is a person of the same name in the same household, the landline
+    ``best`` agrees on is no one else's the hub knows of, and counts as the person's own."""
+    if best.alone is None or any(_rival(v) for v in others):
+        return best
+    return Verdict(best.alone, best.features)
+
+
+def _rival(verdict: Verdict) -> bool:
+    if verdict.score >= rules.REVIEW:
+        return True
+    by = {f.feature: f for f in verdict.features}
+    first, last = by.get("firstName"), by.get("lastName")
+    same_name = all(f is None or f.similarity >= rules.SOUND_ALIKE for f in (first, last))
+    street, number, phone = by.get("street"), by.get("houseNumber"), by.get("phone")
+    same_home = (street is not None and street.weight > 0 and number is not None
+                 and number.weight > 0) or (phone is not None and phone.weight > 0)  # fmt: skip
+    return last is not None and same_name and same_home
 
 
 def _rules(
-    a: Profile, b: Profile, by: dict[str, Feature], place: float
+    a: Profile, b: Profile, by: dict[str, Feature], place: float, personal_line: bool
 ) -> list[tuple[float | None, str]]:
     """The ceilings the pair's rules put on its score, with why (the lowest applies); see
-    :mod:`graph_schema.matching`."""
+    :mod:`graph_schema.matching`. ``personal_line``: a landline the two share is one
+    person's, as a mobile number is."""
     if not a.person:
         if a.branch != b.branch:
             named = " and ".join(repr(x) for x in (a.branch, b.branch) if x)
@@ -269,7 +305,7 @@ def _rules(
         apart = a.generation and b.generation
         out.append((rules.APART if apart else rules.EVIDENCE_CEILING, f"generations: {markers}"))
     strong = [f.feature for f in by.values() if f.feature in rules.STRONG_FEATURES and f.weight > 0]
-    if "phone" in strong and not (a.mobile or b.mobile):
+    if "phone" in strong and not (a.mobile or b.mobile or personal_line):
         strong.remove("phone")
     # One household (address or landline) and one name, with nothing of their own in common:
     # parent and child. One strong identifier in common (a family mailbox) leaves it open.
@@ -283,6 +319,8 @@ def _rules(
         out.append((rules.BIRTH_DATE_CEILING, reason))
     if first is not None and _other_first_names(first) and len(strong) < 2:
         reason = f"different first names: {first.left} and {first.right}"
+        if household:  # twins, spouses, siblings: two people of one household
+            out.append((rules.APART, f"one household, {reason}"))
         out.append((rules.FIRST_NAME_CEILING, reason))
     if household and last is not None and last.weight < 0:
         # Twins whose first and last names two systems both swapped differ in the "last".

@@ -33,7 +33,7 @@ from hub import encoding
 from hub.domain.ids import new_id
 from hub.domain.kinds import Kind, State
 from hub.mastering import blocks
-from hub.mastering.compare import Verdict, compare
+from hub.mastering.compare import Verdict, alone, compare
 from hub.mastering.partners import GraphPartner, by_similarity, read_partners
 from hub.mastering.profile import Profile, blocking_keys, completed, profile, terms
 from hub.mastering.weights import DECLARED, Weights
@@ -235,6 +235,7 @@ class GraphMatcher:
         decisions = []
         for i, (mine, my_keys) in enumerate(zip(profiles, keys, strict=True)):
             best = MatchDecision(CREATED, 0.0)
+            seen: list[Verdict] = []
             for golden in (g for g in chosen[i] if g in stored):
                 verdict = max(
                     (
@@ -243,6 +244,7 @@ class GraphMatcher:
                     ),
                     key=lambda v: v.score,
                 )
+                seen.append(verdict)
                 if verdict.score > (best.score or 0.0):
                     state, version = raw[golden]
                     best = MatchDecision(
@@ -251,8 +253,12 @@ class GraphMatcher:
             rows = Counter(str(j) for j in chain.from_iterable(earlier.get(k, ()) for k in my_keys))
             for j in closest(rows):
                 verdict = compare(mine, profiles[int(j)], frequency, frequency.weights)
+                seen.append(verdict)
                 if verdict.score > (best.score or 0.0):
                     best = MatchDecision(CREATED, verdict.score, None, int(j), verdict)
+            if best.verdict is not None:
+                best.verdict = alone(best.verdict, (v for v in seen if v is not best.verdict))
+                best.score = best.verdict.score
             decisions.append(_decide(best))
             for key in my_keys:
                 earlier[key].append(i)
