@@ -40,7 +40,8 @@ APART = 0.5
 # Birth years this far apart, with one name in one household, are two generations.
 GENERATION_YEARS = 15
 # Strong identifiers: what one person has and another rarely shares. A phone number counts
-# only when it is a mobile number; a landline is a household's.
+# only when it is a mobile number; a landline is a household's, unless no other candidate
+# of the delivery is a person of the same name in that household.
 STRONG_FEATURES = frozenset({"taxNumber", "email", "phone", "sharedVehicle", "sharedCard"})
 # A landline's agreement weighs this share of a mobile number's: a household shares it.
 LANDLINE_SHARE = 0.5

@@ -191,10 +191,16 @@ def test_serve_demo_fills_an_empty_store_once(tmp_path: Path) -> None:
         assert events["demo_loaded"]["rows"] > 5000
         url = events["hub_ready"]["url"]
         body = httpx.post(
-            url, json={"query": "{ businessPartners { totalCount } vehicles { totalCount } }"}
+            url,
+            json={
+                "query": "{ businessPartners { totalCount } vehicles { totalCount } "
+                "matchCandidates { totalCount } }"
+            },
         ).json()
         assert body["data"]["businessPartners"]["totalCount"] > 1000
         assert body["data"]["vehicles"]["totalCount"] > 1000
+        # Duplicates a steward can try the queue on.
+        assert body["data"]["matchCandidates"]["totalCount"] > 0, body
     finally:
         stop(process)
     again, events = start()
