@@ -144,8 +144,12 @@ def test_a_landline_is_the_persons_own_when_no_one_else_of_that_name_shares_it()
     son_to_erp, son_to_father = _score(son, erp), _score(son, father)
     assert son_to_father.score < rules.REVIEW
     assert alone(son_to_erp, [son_to_father]).score < rules.AUTO_MERGE
-    # A pair held back for another reason than missing evidence stays held back.
+    # A pair held back for another reason than missing evidence stays held back: a family
+    # mailbox and the line do not make two birth dates one.
     assert alone(son_to_father, []).score < rules.REVIEW
+    mailbox = {"email": "familie.brennecke@web.de", **line}
+    parents = _score({**father, **mailbox}, {**son, **mailbox})
+    assert alone(parents, []).score < rules.AUTO_MERGE
 
 
 def test_a_namesake_at_another_address_without_evidence_is_not_proposed() -> None:

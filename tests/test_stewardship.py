@@ -282,6 +282,38 @@ def test_merge_hands_the_merged_partners_blocks_to_the_survivor(hub: RunningHub)
     assert all(row["size"] == len(row["members"]) for row in blocks), blocks
 
 
+def test_unmerge_takes_the_golden_record_out_of_the_split_sources_blocks(
+    hub: RunningHub,
+) -> None:
+    token = unique("u")
+    a = partner(hub, "CRM", f"A-{token}", **person_values(token, 7))["businessPartner"]["id"]
+    b_values = person_values(token, 8)
+    b = partner(hub, "ERP", f"B-{token}", **b_values)["businessPartner"]["id"]
+    ok(hub, MERGE, {"input": {"survivor": {"id": a}, "merged": [{"id": b}]}})
+
+    def keys_of(global_id: str) -> set[str]:
+        (row,) = hub.run(
+            hub.store.query(
+                "MATCH (p:BusinessPartner {id: $id}) RETURN p.matchKeys AS keys",
+                {"id": hub_id(global_id)},
+            )
+        )
+        return set(row["keys"] or [])
+
+    birth_key = "b:" + b_values["birthDate"].replace("-", "")  # the ERP record's birth date
+    assert birth_key in keys_of(a)
+    split = ok(hub, UNMERGE, {"source": {"system": "ERP", "key": f"B-{token}"}})
+    split_id = split["unmergeBusinessPartner"]["businessPartner"]["id"]
+    assert birth_key not in keys_of(a)
+    assert birth_key in keys_of(split_id)
+    (block,) = hub.run(
+        hub.store.query(
+            "MATCH (m:MatchKey {value: $key}) RETURN m.members AS members", {"key": birth_key}
+        )
+    )
+    assert block["members"] == [hub_id(split_id)]
+
+
 def test_redelivering_a_merged_source_updates_the_survivor(hub: RunningHub) -> None:
     token = unique("r")
     a = partner(hub, "CRM", f"A-{token}", **person_values(token, 5))["businessPartner"]["id"]

@@ -16,7 +16,8 @@ from hub.domain.kinds import BUSINESS_PARTNER, State
 from hub.domain.problems import Path, Problem, Rejected
 from hub.domain.upsert import read_origins, record_events, write_golden
 from hub.mastering import blocks
-from hub.mastering.matcher import pair_of
+from hub.mastering.matcher import pair_of, refresh_open
+from hub.mastering.partners import read_partners
 from hub.mastering.profile import blocking_keys, profile
 from hub.mastering.survivorship import survive
 from hub.store import Actor, Store, Transaction
@@ -304,6 +305,8 @@ async def merge(
         },
     )
     await _recompute(tx, survivor, "MERGED", now, audit, kept)
+    # The candidates the survivor took over are scored on its values now.
+    await refresh_open(tx, [survivor_id])
     return survivor_id
 
 
@@ -457,4 +460,9 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
     split = await _golden(tx, split_id)
     assert split is not None
     await blocks.link(tx, [(split_id, blocking_keys(profile(json.loads(split["state"] or "{}"))))])
+    # The golden record leaves the blocks only the split source gave it, and the open
+    # candidates of both are scored on their values now.
+    known = await read_partners(tx, [golden_id, split_id])
+    await blocks.unlink_stale(tx, [(p.id, p.stale) for p in known.values()])
+    await refresh_open(tx, [golden_id, split_id], known)
     return str(split_id)

@@ -247,23 +247,24 @@ def compare(
     place = _place_weight(by_name)
     other = sum(f.weight for f in found if f.feature not in rules.PLACE_FEATURES)
     score = round(_probability(weights.prior + other + min(place, rules.PLACE_CAP)), 4)
-    ceiling, reason = _ceiling(a, b, by_name, place, personal_line=False)
-    if score <= ceiling:
+    holding = [(c, why) for c, why in _rules(a, b, by_name, place, False) if c is not None]
+    holding = [(c, why) for c, why in holding if c < score]
+    if not holding:
         return Verdict(score, found)
+    ceiling, reason = min(holding, key=lambda rule: rule[0])
     alone = None
     phone = by_name.get("phone")
-    if phone is not None and phone.weight > 0 and not (a.mobile or b.mobile):
-        # Only the missing evidence is made up for: a pair a rule holds back for another
-        # reason (a birth date, a first name) stays held back.
-        alone = min(score, _ceiling(a, b, by_name, place, personal_line=True)[0])
+    # Only the missing evidence is made up for: a pair a rule holds back for another reason
+    # (a birth date, a first name) stays held back.
+    if (
+        all(why == _NO_EVIDENCE for _, why in holding)
+        and phone is not None
+        and phone.weight > 0
+        and not (a.mobile or b.mobile)
+    ):
+        personal = [c for c, _ in _rules(a, b, by_name, place, True) if c is not None]
+        alone = min([score, *personal])
     return Verdict(ceiling, found, reason, alone if alone and alone >= rules.AUTO_MERGE else None)
-
-
-def _ceiling(
-    a: Profile, b: Profile, by: dict[str, Feature], place: float, personal_line: bool
-) -> tuple[float, str]:
-    applicable = [(c, why) for c, why in _rules(a, b, by, place, personal_line) if c is not None]
-    return min(applicable, key=lambda rule: rule[0], default=(1.0, ""))
 
 
 def alone(best: Verdict, others: Iterable[Verdict]) -> Verdict:
@@ -331,10 +332,13 @@ def _rules(
     generations = household and same_name and _years_apart(birth) >= rules.GENERATION_YEARS
     if not strong and (birth is None or birth.similarity == 0.0 or generations):
         if place > 0 or _household(a, b, by):
-            out.append((rules.EVIDENCE_CEILING, "no evidence beyond name and place"))
+            out.append((rules.EVIDENCE_CEILING, _NO_EVIDENCE))
         else:
             out.append((rules.APART, "no evidence beyond the name"))
     return out
+
+
+_NO_EVIDENCE = "no evidence beyond name and place"
 
 
 def _years_apart(birth: Feature | None) -> int:
