@@ -247,8 +247,8 @@ def compare(
     place = _place_weight(by_name)
     other = sum(f.weight for f in found if f.feature not in rules.PLACE_FEATURES)
     score = round(_probability(weights.prior + other + min(place, rules.PLACE_CAP)), 4)
-    holding = [(c, why) for c, why in _rules(a, b, by_name, place, False) if c is not None]
-    holding = [(c, why) for c, why in holding if c < score]
+    rules_on = _rules(a, b, by_name, place, False)
+    holding = [(c, why) for c, why in rules_on if c is not None and c < score]
     if not holding:
         return Verdict(score, found)
     ceiling, reason = min(holding, key=lambda rule: rule[0])
@@ -282,10 +282,7 @@ def _rival(verdict: Verdict) -> bool:
     by = {f.feature: f for f in verdict.features}
     first, last = by.get("firstName"), by.get("lastName")
     same_name = all(f is None or f.similarity >= rules.SOUND_ALIKE for f in (first, last))
-    street, number, phone = by.get("street"), by.get("houseNumber"), by.get("phone")
-    same_home = (street is not None and street.weight > 0 and number is not None
-                 and number.weight > 0) or (phone is not None and phone.weight > 0)  # fmt: skip
-    return last is not None and same_name and same_home
+    return last is not None and same_name and _one_home(by, phone_counts=True)
 
 
 def _rules(
@@ -347,10 +344,14 @@ def _years_apart(birth: Feature | None) -> int:
 
 def _household(a: Profile, b: Profile, by: dict[str, Feature]) -> bool:
     """Same street and house number, or the same landline."""
+    return _one_home(by, phone_counts=not (a.mobile or b.mobile))
+
+
+def _one_home(by: dict[str, Feature], phone_counts: bool) -> bool:
     street, number, phone = by.get("street"), by.get("houseNumber"), by.get("phone")
     if street is not None and number is not None and street.weight > 0 and number.weight > 0:
         return True
-    return phone is not None and phone.weight > 0 and not (a.mobile or b.mobile)
+    return phone_counts and phone is not None and phone.weight > 0
 
 
 def _other_first_names(first: Feature) -> bool:
