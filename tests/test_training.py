@@ -52,6 +52,14 @@ def test_learnt_weights_never_rise_from_a_closer_level_to_a_looser_one() -> None
     assert training._ordered((5.0, 6.0, 1.0, -1.0)) == (5.0, 5.0, 1.0, -1.0)
 
 
+def test_a_learnt_disagreement_never_counts_for_less_than_declared() -> None:
+    declared_disagreement = declared("lastName")[-1]
+    last = len(declared("lastName")) - 1
+    assert training._bounded("lastName", last, -1.0, support=500) == declared_disagreement
+    assert training._bounded("lastName", last, -20.0, support=500) == declared_disagreement - 4
+    assert training._bounded("lastName", 0, 20.0, support=500) == declared("lastName")[0] + 4
+
+
 def test_too_few_pairs_are_refused() -> None:
     blocked, unrelated = _synthetic(1)
     with pytest.raises(training.TrainingError, match="at least 100"):

@@ -78,11 +78,16 @@ def _bounded(feature: str, level: int, learnt: float, support: float) -> float:
     """A learnt weight kept near the declared one: a level seen in too few true pairs keeps
     its declared weight, and none moves further than ``BAND`` from it. Unlabelled data can
     mislead expectation-maximisation (a shared landline taken for the sign of a true pair);
-    the declared weights are what a person judged."""
+    the declared weights are what a person judged.
+
+    A disagreement never comes to count for less than declared: to unlabelled data, the
+    people of one household (one address, one line, one surname) look like true pairs, and
+    a lenient estimate fills the queue with them."""
     anchor = declared(feature)[level]
     if support < MIN_SUPPORT:
         return anchor
-    return max(anchor - BAND, min(anchor + BAND, learnt, WEIGHT_LIMIT), -WEIGHT_LIMIT)
+    ceiling = anchor if level == len(declared(feature)) - 1 else anchor + BAND
+    return max(anchor - BAND, min(ceiling, learnt, WEIGHT_LIMIT), -WEIGHT_LIMIT)
 
 
 def _ordered(weights: tuple[float, ...]) -> tuple[float, ...]:
