@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -42,8 +43,25 @@ EXIT_STARTUP = 2
 EXIT_REJECTED = 1
 
 
+class _Parser(argparse.ArgumentParser):
+    """Options only as spelt in full (``--partner`` is not ``--partners``), and an argument
+    no command knows reported with the usage of the command it was given to."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, unknown = super().parse_known_args(args, namespace)
+        if unknown:
+            self.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return parsed, unknown
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hub",
         description="GraphQL master-data hub for business partners, vehicles, contracts, "
         "identification objects and documents. Configuration comes from HUB_* environment "
@@ -343,6 +361,10 @@ def _system_path(text: str) -> Path | tuple[str, Path]:
 def load_files(settings: Settings, args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise StartupError("--batch-size must be at least 1")
+    for target in map(_system_path, args.paths):  # told before the store starts
+        path = target[1] if isinstance(target, tuple) else target
+        if not path.exists():
+            raise StartupError(f"{path}: no such file or folder")
     try:
         check_encoding(args.encoding)
     except FormatError as exc:
@@ -459,7 +481,10 @@ def print_schema(output: Path | None) -> int:
     if output is None:
         sys.stdout.write(sdl)
     else:
-        output.write_text(sdl, encoding="utf-8")
+        try:
+            output.write_text(sdl, encoding="utf-8")
+        except OSError as exc:
+            raise StartupError(f"cannot write {output}: {exc.strerror}") from exc
     return 0
 
 

@@ -23,6 +23,7 @@ class LiveLine:
         self.started = time.perf_counter()
         self._last = 0.0
         self._width = 0  # of the longest line drawn, which a shorter one must cover
+        self._line: Callable[[float], str] | None = None  # the latest, drawn or not
 
     def __call__(self, summary: Summary) -> None:
         self._draw(
@@ -36,9 +37,13 @@ class LiveLine:
 
     def _draw(self, line: Callable[[float], str]) -> None:
         """Write ``line(seconds elapsed)`` unless the last one is too recent."""
+        self._line = line
         now = time.perf_counter()
         if now - self._last < (0.1 if self.tty else 10.0):
             return
+        self._write(line, now)
+
+    def _write(self, line: Callable[[float], str], now: float) -> None:
         self._last = now
         text = line(max(now - self.started, 1e-9))
         if self.tty:
@@ -55,8 +60,14 @@ class LiveLine:
         self.out.flush()
 
     def finish(self) -> None:
-        if self.tty:
+        """The final state as the last line, however recently the one before was drawn."""
+        if self._line is not None:
+            self._write(self._line, time.perf_counter())
+            self._line = None
+        if self.tty and self._width:
             self.out.write("\n")
+            self._width = 0
+        self.out.flush()
 
 
 _WIDTH = 24
@@ -102,7 +113,10 @@ class MatchLine(LiveLine):
     def __call__(self, summary: BatchSummary) -> None:  # type: ignore[override]
         self._draw(
             lambda elapsed: (
-                f"{summary.partners:>10,} partners  {summary.partners / elapsed:>8,.0f}/s  "
+                f"{bar(summary.partners, summary.total)}"
+                f"{summary.partners:>10,} of {summary.total:,} partners  "
+                f"{summary.partners / elapsed:>8,.0f}/s  "
                 f"{summary.merged:,} merged  {summary.queued:,} queued  {elapsed:6.1f}s"
+                f"{left(summary.partners, summary.total, elapsed)}"
             )
         )

@@ -60,6 +60,32 @@ def test_schema_print_writes_the_sdl(tmp_path: Path) -> None:
     assert "type Query" in result.stdout
 
 
+def test_schema_print_into_a_missing_folder_is_one_clear_line(tmp_path: Path) -> None:
+    result = hub_command("schema", "print", "-o", "missing/schema.graphql", env={}, cwd=tmp_path)
+    _assert_one_clear_line(result, "cannot write missing/schema.graphql")
+
+
+def test_a_mistyped_option_shows_the_usage_of_its_command(tmp_path: Path) -> None:
+    result = hub_command("load", "CRM", "--bach-size", "5", "x", env={}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: hub load ")
+    assert "hub load: error: unrecognized arguments: --bach-size" in result.stderr
+
+
+def test_an_option_is_not_taken_from_its_first_letters(tmp_path: Path) -> None:
+    result = hub_command("generate", "out", "--partner", "5", env={}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "unrecognized arguments: --partner" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_load_names_a_missing_path_before_it_starts_the_store(tmp_path: Path) -> None:
+    env = {"HUB_DATA_DIR": str(tmp_path / "var")}
+    result = hub_command("load", "CRM", "nowhere/partners.csv", env=env, cwd=tmp_path)
+    _assert_one_clear_line(result, "nowhere/partners.csv: no such file or folder")
+    assert not (tmp_path / "var").exists()  # no store was started for it
+
+
 def test_committed_schema_file_is_current() -> None:
     committed = (ROOT / "schema.graphql").read_text(encoding="utf-8")
     assert committed == build_schema().as_str() + "\n", "run: hub schema print -o schema.graphql"

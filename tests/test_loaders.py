@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from hub.domain.files import FileStore
+from hub.mastering.batch import BatchSummary
 from hub.store import Transaction
 from loaders.formats import FormatError, check_encoding, read, unflatten
 from loaders.load import Loader, Summary
-from loaders.progress import LiveLine
+from loaders.progress import LiveLine, MatchLine
 from tests.harness import RunningHub, hub_command, ok, vin_for
 
 
@@ -203,6 +204,25 @@ def test_the_live_line_shows_how_much_of_the_input_is_read_and_the_time_left() -
     redrawn = out.getvalue()[line_drawn_at:]
     assert "100%" in redrawn and "left" not in redrawn
     assert len(redrawn) == len(line)  # the longer line before it is covered
+
+
+def test_without_a_terminal_the_last_progress_line_is_the_final_state() -> None:
+    out = io.StringIO()  # a log file or a pipe: a line every ten seconds
+    live = LiveLine(out)
+    for done in (1000, 2000, 4000):
+        live(Summary(total_bytes=4000, read_bytes=done))
+    assert len(out.getvalue().splitlines()) == 1  # only the first was due
+    live.finish()
+    last = out.getvalue().splitlines()[-1]
+    assert "100%" in last, out.getvalue()
+
+
+def test_the_match_line_shows_the_total_and_the_time_left() -> None:
+    out = io.StringIO()
+    line = MatchLine(out)
+    line(BatchSummary(partners=400, total=1000, merged=3, queued=2))
+    text = out.getvalue()
+    assert "400 of 1,000 partners" in text and "40%" in text and "left" in text, text
 
 
 def test_reloading_creates_nothing_twice(hub: RunningHub, unique: str, tmp_path: Path) -> None:

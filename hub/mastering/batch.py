@@ -49,6 +49,7 @@ _RUN = "batch"
 @dataclass
 class BatchSummary:
     partners: int = 0
+    total: int = 0  # partners to visit, counted at the start (merges make it fewer)
     merged: int = 0
     queued: int = 0
     withdrawn: int = 0  # open candidates that no longer reach the review threshold
@@ -94,6 +95,7 @@ class BatchMatcher:
         started = time.perf_counter()
         after = "" if restart else await self._checkpoint()
         self.summary.resumed_after = after or None
+        self.summary.total = await self._count(after)
         while True:
             ids = await self._next_ids(after)
             if not ids:
@@ -117,6 +119,14 @@ class BatchMatcher:
             "MATCH (r:MatchRun {name: $name}) RETURN r.after AS after", {"name": _RUN}
         )
         return str(rows[0]["after"]) if rows else ""
+
+    async def _count(self, after: str) -> int:
+        rows = await self.store.query(
+            "MATCH (p:BusinessPartner) WHERE p.id > $after AND p.mergedInto IS NULL "
+            "RETURN count(p) AS n",
+            {"after": after},
+        )
+        return int(rows[0]["n"]) if rows else 0
 
     async def _next_ids(self, after: str) -> list[str]:
         rows = await self.store.query(
