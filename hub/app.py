@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -70,6 +71,23 @@ async def open_store(settings: Settings, *, attach: bool = False) -> Store:
         await store.close()
         raise
     return store
+
+
+def _cors(settings: Settings) -> list[Middleware]:
+    """Cross-origin access for the configured origins' browser pages: preflights answered,
+    the headers a client sends and the ones it must read allowed."""
+    if not settings.cors_origin_list:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-Hub-User"],
+            expose_headers=["Retry-After", "WWW-Authenticate"],
+            max_age=600,
+        )
+    ]
 
 
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
@@ -158,7 +176,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             Route("/metrics", metrics_endpoint),
             Route("/files/{sha256}", file, name="file"),
         ],
-        middleware=[Middleware(RequestInstrumentation, metrics=metrics)],
+        middleware=[*_cors(settings), Middleware(RequestInstrumentation, metrics=metrics)],
         lifespan=lifespan,
     )
     app.state.services = services

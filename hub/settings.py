@@ -20,6 +20,7 @@ _JWT_ALGORITHMS = frozenset(
 )
 
 _HEAP_PATTERN = re.compile(r"^[1-9][0-9]*[mMgG]$")
+_ORIGIN_PATTERN = re.compile(r"^https?://[^/\s:]+(:[0-9]{1,5})?/?$")
 
 
 class Settings(BaseSettings):
@@ -126,6 +127,11 @@ class Settings(BaseSettings):
         description="Signature algorithms accepted in JWTs, separated by spaces; asymmetric "
         "ones only.",
     )
+    cors_origins: str = Field(
+        default="",
+        description="Origins whose browser pages may call the API (CORS), separated by spaces "
+        "or commas, e.g. https://crm.example.com; '*' for any. Empty: none.",
+    )
     max_depth: int = Field(
         default=15, ge=1, description="Deepest nesting of fields a GraphQL document may have."
     )
@@ -194,6 +200,17 @@ class Settings(BaseSettings):
         # docker compose passes an unset variable on as an empty one.
         return value.strip() or None if value is not None else None
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: str) -> str:
+        for origin in value.replace(",", " ").split():
+            if origin != "*" and not _ORIGIN_PATTERN.match(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: scheme and host, and a port if any, "
+                    "without a path (https://crm.example.com:8443)"
+                )
+        return value
+
     @field_validator("jwt_algorithms")
     @classmethod
     def _asymmetric_algorithms(cls, value: str) -> str:
@@ -227,6 +244,10 @@ class Settings(BaseSettings):
         if not value.startswith(schemes):
             raise ValueError("must start with bolt:// or neo4j:// (optionally +s or +ssc)")
         return value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.rstrip("/") for origin in self.cors_origins.replace(",", " ").split()]
 
     @property
     def jwt_algorithm_list(self) -> list[str]:

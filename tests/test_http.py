@@ -1,12 +1,15 @@
 """GraphQL over HTTP: whatever a client sends gets a JSON answer with a code, never a 500,
 and the connection stays usable."""
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.harness import RunningHub
+from tests.conftest import make_settings
+from tests.harness import RunningHub, serve_beside
 
 HELLO = "{ __typename }"
 
@@ -173,3 +176,52 @@ def test_a_query_is_counted_under_its_operation_name(hub: RunningHub, unique: st
     hub.graphql(f"query {name} {{ __typename }}")
     with hub.client() as client:
         assert f'operation="{name}"' in client.get("/metrics").text
+
+
+# ---- cross-origin access from front ends on other origins -----------------------------------
+
+FRONT_END = "https://crm.example.com"
+
+
+@pytest.fixture(scope="module")
+def cors_hub(hub: RunningHub) -> Iterator[RunningHub]:
+    settings = make_settings(
+        hub.services.settings.data_dir, cors_origins=f"{FRONT_END}, http://localhost:3000"
+    )
+    with serve_beside(hub, settings) as beside:
+        yield beside
+
+
+def test_a_configured_origin_gets_its_preflight_answered(cors_hub: RunningHub) -> None:
+    headers = {
+        "Origin": FRONT_END,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+    }
+    with cors_hub.client() as client:
+        preflight = client.options("/graphql", headers=headers)
+        assert preflight.status_code == 200, preflight.text
+        assert preflight.headers["access-control-allow-origin"] == FRONT_END
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+        assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+        answer = client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"Origin": FRONT_END}
+        )
+        assert answer.json()["data"] == {"__typename": "Query"}
+        assert answer.headers["access-control-allow-origin"] == FRONT_END
+
+
+def test_another_origin_gets_no_cross_origin_access(cors_hub: RunningHub, hub: RunningHub) -> None:
+    headers = {"Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"}
+    with cors_hub.client() as client:
+        refused = client.options("/graphql", headers=headers)
+        assert refused.status_code == 400
+        assert "access-control-allow-origin" not in refused.headers
+    with hub.client() as client:  # without HUB_CORS_ORIGINS, no origin has it
+        unconfigured = client.options("/graphql", headers={**headers, "Origin": FRONT_END})
+        assert "access-control-allow-origin" not in unconfigured.headers
+
+
+def test_an_origin_with_a_path_is_refused_as_a_setting(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="is not an origin"):
+        make_settings(tmp_path, cors_origins="https://crm.example.com/app")
