@@ -12,9 +12,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
-from hub.api import build_schema
+from hub.api import build_schema, ide
 from hub.api.endpoint import GraphQLEndpoint
 from hub.auth import Authenticator, Scope, Unauthenticated
 from hub.domain.files import FileStore
@@ -175,6 +176,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             Route("/files/{sha256}", file, name="file"),
+            Mount(ide.PATH, app=StaticFiles(directory=ide.ASSETS), name="graphiql"),
         ],
         middleware=[*_cors(settings), Middleware(RequestInstrumentation, metrics=metrics)],
         lifespan=lifespan,

@@ -1,6 +1,9 @@
 """GraphQL over HTTP: whatever a client sends gets a JSON answer with a code, never a 500,
 and the connection stays usable."""
 
+import base64
+import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -225,3 +228,22 @@ def test_another_origin_gets_no_cross_origin_access(cors_hub: RunningHub, hub: R
 def test_an_origin_with_a_path_is_refused_as_a_setting(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is not an origin"):
         make_settings(tmp_path, cors_origins="https://crm.example.com/app")
+
+
+# ---- GraphiQL ------------------------------------------------------------------------------
+
+
+def test_graphiql_loads_every_script_and_style_from_the_hub(hub: RunningHub) -> None:
+    with hub.client() as client:
+        page = client.get("/graphql", headers={"Accept": "text/html"})
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        loaded = re.findall(r'(?:src|href)="([^"]+)"\s+integrity="([^"]+)"', page.text)
+        assert len(loaded) == 7, loaded  # React, ReactDOM, js-cookie, GraphiQL, its explorer
+        assert re.findall(r'(?:src|href)="https?:', page.text) == []  # nothing from elsewhere
+        for path, integrity in loaded:
+            assert path.startswith("/graphiql/"), path
+            asset = client.get(path)
+            assert asset.status_code == 200, path
+            digest = base64.b64encode(hashlib.sha384(asset.content).digest()).decode()
+            assert integrity == f"sha384-{digest}", path  # the browser would refuse it otherwise

@@ -43,9 +43,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.execution.is_awaitable import optimized_is_awaitable
-from strawberry.http.ides import get_graphql_ide_html
 
 from hub import encoding
+from hub.api import ide
 from hub.api.context import Context, actor_of
 from hub.api.errors import INTERNAL, classify
 from hub.api.guard import QUERY_TOO_COMPLEX, Guard
@@ -87,7 +87,7 @@ class GraphQLEndpoint:
             body_bytes=services.settings.max_body_kb * 1024,
             upload_bytes=services.settings.max_upload_mb * 1024 * 1024,
         )
-        self._ide = get_graphql_ide_html("graphiql")
+        self._ide = ide.page()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
