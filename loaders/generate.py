@@ -20,6 +20,7 @@ Gesellschaft mbH, another address, fields missing. Names and addresses are Germa
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import random
 from collections.abc import Iterator
@@ -182,7 +183,9 @@ def _erp_key(i: int) -> str:
 
 
 class World:
-    def __init__(self, partners: int, seed: int, duplicate_rate: float) -> None:
+    def __init__(
+        self, partners: int, seed: int, duplicate_rate: float, today: dt.date | None = None
+    ) -> None:
         if partners < 1:
             raise ValueError("--partners must be at least 1")
         if not 0.0 <= duplicate_rate <= 1.0:
@@ -191,6 +194,9 @@ class World:
         self.count = partners
         self.duplicate_rate = duplicate_rate
         self.dealers = max(1, partners // 50)
+        # Contracts and cards run around the day the world is made, so that a question about
+        # "active contracts" or "valid cards" has answers whenever it is asked.
+        self.today = today or dt.date.today()
 
     # ---- partners -----------------------------------------------------------------------------
 
@@ -421,17 +427,22 @@ class World:
         counts["identification_objects"] += 1
         if rng.random() < 0.6:
             number = f"LC-{n:08d}"
-            start_year = rng.randint(2021, 2025)
+            start_year = self.today.year - 1 - rng.randint(0, 4)
             services = rng.sample(SERVICES, rng.randint(1, 4))
+            status = rng.choice(["ACTIVE", "ACTIVE", "ACTIVE", "DRAFT"])
+            start = f"{start_year}-{rng.randint(1, 12):02d}-01"
+            end = dt.date(start_year + rng.choice([3, 4, 5]), 12, 31)
+            if status == "ACTIVE" and end < self.today:
+                status = "EXPIRED"
             _line(
                 contracts_out,
                 {
                     "source": {"key": f"K-{n:08d}"},
                     "number": number,
                     "type": "LEASING",
-                    "status": rng.choice(["ACTIVE", "ACTIVE", "ACTIVE", "DRAFT"]),
-                    "startDate": f"{start_year}-{rng.randint(1, 12):02d}-01",
-                    "endDate": f"{start_year + rng.choice([3, 4, 5])}-12-31",
+                    "status": status,
+                    "startDate": start,
+                    "endDate": end.isoformat(),
                     "parties": [{"role": "LESSEE", "partner": owner}],
                     "items": [
                         {
@@ -554,9 +565,12 @@ def _typo(rng: random.Random, text: str) -> str:
     return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
 
 
-def generate(out: Path, partners: int, seed: int, duplicate_rate: float = 0.1) -> dict[str, int]:
-    """Write a world of ``partners`` customers (plus dealers) under ``out``."""
-    return World(partners, seed, duplicate_rate).generate(out)
+def generate(
+    out: Path, partners: int, seed: int, duplicate_rate: float = 0.1, today: dt.date | None = None
+) -> dict[str, int]:
+    """Write a world of ``partners`` customers (plus dealers) under ``out``; its contracts
+    run around ``today`` (the day it is made, unless given)."""
+    return World(partners, seed, duplicate_rate, today).generate(out)
 
 
 def systems(out: Path) -> Iterator[tuple[str, Path]]:

@@ -1,6 +1,7 @@
 """hub generate: a deterministic sample world, its IDoc files and PDFs, loaded end to end."""
 
 import csv
+import datetime as dt
 import json
 import os
 import re
@@ -34,6 +35,18 @@ def test_same_seed_same_world_other_seed_other_world(tmp_path: Path) -> None:
     generate(tmp_path / "c", 40, seed=6, duplicate_rate=0.3)
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
     assert tree(tmp_path / "a") != tree(tmp_path / "c")
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 12, 6), dt.date(2031, 3, 1)])
+def test_contracts_run_around_the_day_the_world_is_made(tmp_path: Path, today: dt.date) -> None:
+    generate(tmp_path, 300, seed=4, today=today)
+    lines = (tmp_path / "crm" / "contracts.ndjson").read_text(encoding="utf-8").splitlines()
+    contracts = [json.loads(line) for line in lines]
+    active = [c for c in contracts if c["status"] == "ACTIVE"]
+    assert active and all(dt.date.fromisoformat(c["endDate"]) >= today for c in active)
+    assert any(dt.date.fromisoformat(c["startDate"]) <= today for c in active)
+    ended = [c for c in contracts if c["status"] == "EXPIRED"]
+    assert ended and all(dt.date.fromisoformat(c["endDate"]) < today for c in ended)
 
 
 def test_world_has_every_system_non_ascii_names_and_ground_truth(tmp_path: Path) -> None:
@@ -201,6 +214,16 @@ def test_serve_demo_fills_an_empty_store_once(tmp_path: Path) -> None:
         assert body["data"]["vehicles"]["totalCount"] > 1000
         # Duplicates a steward can try the queue on.
         assert body["data"]["matchCandidates"]["totalCount"] > 0, body
+        # The README's example queries find something in it, whatever the day.
+        readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+        blocks = re.findall(r"```graphql\n(.*?)```", readme, re.DOTALL)
+        examples = [block for block in blocks if "mutation" not in block]
+        assert len(examples) == 3
+        for example in examples:
+            answer = httpx.post(url, json={"query": example}).json()
+            assert "errors" not in answer, answer
+            (found,) = answer["data"].values()
+            assert found and found.get("totalCount", 1) > 0, (example, answer)
     finally:
         stop(process)
     again, events = start()
