@@ -3,6 +3,8 @@ and the connection stays usable."""
 
 import base64
 import hashlib
+import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -247,3 +249,35 @@ def test_graphiql_loads_every_script_and_style_from_the_hub(hub: RunningHub) -> 
             assert asset.status_code == 200, path
             digest = base64.b64encode(hashlib.sha384(asset.content).digest()).decode()
             assert integrity == f"sha384-{digest}", path  # the browser would refuse it otherwise
+
+
+# ---- automatic persisted queries ------------------------------------------------------------
+
+
+def test_a_query_sent_once_with_its_hash_is_then_run_by_its_hash(hub: RunningHub) -> None:
+    query = "query Persisted { __typename }  # " + hashlib.sha256(os.urandom(8)).hexdigest()
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    by_hash = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    with hub.client() as client:
+        unknown = client.post("/graphql", json={"extensions": by_hash}).json()
+        assert unknown["errors"][0]["message"] == "PersistedQueryNotFound"
+        assert unknown["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        first = client.post("/graphql", json={"query": query, "extensions": by_hash}).json()
+        assert first["data"] == {"__typename": "Query"}
+        again = client.post("/graphql", json={"extensions": by_hash}).json()
+        assert again["data"] == {"__typename": "Query"}
+        params = {"extensions": json.dumps(by_hash)}
+        fetched = client.get("/graphql", params=params, headers={"Accept": "application/json"})
+        assert fetched.json()["data"] == {"__typename": "Query"}
+
+
+def test_a_hash_that_is_not_the_querys_is_refused(hub: RunningHub) -> None:
+    wrong = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
+    with hub.client() as client:
+        answer = client.post("/graphql", json={"query": "{ __typename }", "extensions": wrong})
+        error = answer.json()["errors"][0]
+        assert error["extensions"]["code"] == "BAD_REQUEST"
+        assert "does not match" in error["message"]
+        stale = {"persistedQuery": {"version": 2, "sha256Hash": "0" * 64}}
+        answer = client.post("/graphql", json={"extensions": stale})
+        assert "version 1" in answer.json()["errors"][0]["message"]

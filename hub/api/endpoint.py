@@ -50,6 +50,7 @@ from hub.api.context import Context, actor_of
 from hub.api.errors import INTERNAL, classify
 from hub.api.guard import QUERY_TOO_COMPLEX, Guard
 from hub.api.operation import label_for
+from hub.api.persisted import PersistedQueries
 from hub.api.requests import BodyLimits, GraphQLRequest, HttpProblem, read_request
 from hub.auth.errors import Unauthenticated
 from hub.auth.principal import Principal
@@ -88,6 +89,7 @@ class GraphQLEndpoint:
             upload_bytes=services.settings.max_upload_mb * 1024 * 1024,
         )
         self._ide = ide.page()
+        self._persisted = PersistedQueries()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -108,6 +110,7 @@ class GraphQLEndpoint:
                 store, headers, client[0] if client else None
             )
             graphql_request = await read_request(request, headers, self._limits)
+            graphql_request = self._persisted.resolve(graphql_request)
             return await self._answer(request, headers, principal, graphql_request, media_type)
         except Unauthenticated as exc:
             challenge = 'Bearer realm="hub"'

@@ -6,7 +6,10 @@
   JSON, at most ``HUB_MAX_BODY_KB``, and its values nest at most ``MAX_VALUE_DEPTH`` deep.
 - POST ``multipart/form-data``: the GraphQL multipart request (``operations``, ``map`` and
   the files), at most ``HUB_MAX_UPLOAD_MB`` of files besides.
-- GET: ``query``, ``variables`` and ``operationName`` in the URL, for queries only.
+- GET: ``query``, ``variables``, ``operationName`` and ``extensions`` in the URL, for
+  queries only.
+
+``extensions.persistedQuery`` may stand in for ``query`` (:mod:`hub.api.persisted`).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class GraphQLRequest:
     variables: dict[str, Any] | None = None
     operation_name: str | None = None
     form: FormData | None = field(default=None, repr=False)  # to close once answered
+    persisted: Any = None  # extensions.persistedQuery, as sent (see hub.api.persisted)
 
 
 @dataclass(frozen=True)
@@ -69,12 +73,13 @@ async def read_request(
     :class:`HttpProblem`."""
     if request.method == "GET":
         params = request.query_params
-        variables = params.get("variables")
+        variables, extensions = params.get("variables"), params.get("extensions")
         return _checked(
             {
                 "query": params.get("query"),
                 "variables": _json(variables.encode(), "variables") if variables else None,
                 "operationName": params.get("operationName"),
+                "extensions": _json(extensions.encode(), "extensions") if extensions else None,
             }
         )
     media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -164,7 +169,13 @@ def _checked(body: Any) -> GraphQLRequest:
             "the body must be a JSON object with query, and optionally variables and operationName"
         )
     query, variables, name = body.get("query"), body.get("variables"), body.get("operationName")
-    if not isinstance(query, str) or not query.strip():
+    extensions = body.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise bad_request("extensions must be a JSON object")
+    persisted = (extensions or {}).get("persistedQuery")
+    if persisted is not None and query is None:
+        query = ""  # the document is the one kept under the hash it sends
+    elif not isinstance(query, str) or not query.strip():
         raise bad_request("query is missing: give the GraphQL document as text")
     if variables is not None and not isinstance(variables, dict):
         raise bad_request("variables must be a JSON object")
@@ -173,10 +184,9 @@ def _checked(body: Any) -> GraphQLRequest:
         raise bad_request(f"variables nest values deeper than {MAX_VALUE_DEPTH} levels")
     if name is not None and not isinstance(name, str):
         raise bad_request("operationName must be text")
-    extensions = body.get("extensions")
-    if extensions is not None and not isinstance(extensions, dict):
-        raise bad_request("extensions must be a JSON object")
-    return GraphQLRequest(query, variables, name or None)
+    if not isinstance(query, str):
+        raise bad_request("query must be text")
+    return GraphQLRequest(query, variables, name or None, persisted=persisted)
 
 
 class _LimitedRequest(Request):
