@@ -20,6 +20,7 @@ from hub.api.endpoint import GraphQLEndpoint
 from hub.auth import Authenticator, Scope, Unauthenticated
 from hub.domain.files import FileStore
 from hub.errors import DatabaseUnavailable
+from hub.forwarded import ForwardedOrigin
 from hub.instrumentation import RequestInstrumentation
 from hub.metrics import CONTENT_TYPE, Metrics
 from hub.settings import Settings
@@ -89,6 +90,11 @@ def _cors(settings: Settings) -> list[Middleware]:
             max_age=600,
         )
     ]
+
+
+def _forwarded(settings: Settings) -> list[Middleware]:
+    proxies = settings.trusted_proxy_set
+    return [Middleware(ForwardedOrigin, proxies=proxies)] if proxies else []
 
 
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
@@ -178,7 +184,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             Route("/files/{sha256}", file, name="file"),
             Mount(ide.PATH, app=StaticFiles(directory=ide.ASSETS), name="graphiql"),
         ],
-        middleware=[*_cors(settings), Middleware(RequestInstrumentation, metrics=metrics)],
+        middleware=[
+            *_cors(settings),
+            *_forwarded(settings),
+            Middleware(RequestInstrumentation, metrics=metrics),
+        ],
         lifespan=lifespan,
     )
     app.state.services = services

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Literal
@@ -132,6 +133,12 @@ class Settings(BaseSettings):
         description="Origins whose browser pages may call the API (CORS), separated by spaces "
         "or commas, e.g. https://crm.example.com; '*' for any. Empty: none.",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses of the reverse proxies in front of the hub, separated by spaces "
+        "or commas: from them, X-Forwarded-Proto and X-Forwarded-Host decide the links the hub "
+        "builds (https:// behind TLS). Empty: none.",
+    )
     max_depth: int = Field(
         default=15, ge=1, description="Deepest nesting of fields a GraphQL document may have."
     )
@@ -211,6 +218,16 @@ class Settings(BaseSettings):
                 )
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for address in value.replace(",", " ").split():
+            try:
+                ipaddress.ip_address(address)
+            except ValueError:
+                raise ValueError(f"{address!r} is not an IP address") from None
+        return value
+
     @field_validator("jwt_algorithms")
     @classmethod
     def _asymmetric_algorithms(cls, value: str) -> str:
@@ -248,6 +265,10 @@ class Settings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [origin.rstrip("/") for origin in self.cors_origins.replace(",", " ").split()]
+
+    @property
+    def trusted_proxy_set(self) -> frozenset[str]:
+        return frozenset(self.trusted_proxies.replace(",", " ").split())
 
     @property
     def jwt_algorithm_list(self) -> list[str]:

@@ -84,6 +84,13 @@ class RunningHub:
         return body
 
 
+def _config(app: Any) -> uvicorn.Config:
+    """As ``hub serve`` runs it: uvicorn believes no forwarded headers (the hub decides)."""
+    return uvicorn.Config(
+        app, log_config=None, access_log=False, lifespan="on", proxy_headers=False
+    )
+
+
 @contextlib.contextmanager
 def serve(settings: Settings, store: Store | None = None) -> Iterator[RunningHub]:
     """Start ``create_app(settings, store)`` under uvicorn on a free port; stop it on exit.
@@ -93,7 +100,7 @@ def serve(settings: Settings, store: Store | None = None) -> Iterator[RunningHub
     app = create_app(settings, store)
     sock = bind_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
+    server = uvicorn.Server(_config(app))
     loop = asyncio.new_event_loop()
     failure: list[BaseException] = []
 
@@ -131,7 +138,7 @@ def serve_beside(base: RunningHub, settings: Settings) -> Iterator[RunningHub]:
     app = create_app(settings, base.store)
     sock = bind_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
+    server = uvicorn.Server(_config(app))
     served = asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]), base.loop)
     deadline = START_TIMEOUT
     while not server.started and not served.done() and deadline > 0:

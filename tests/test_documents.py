@@ -4,7 +4,8 @@ import hashlib
 import json
 from typing import Any
 
-from tests.harness import RunningHub, ok
+from tests.conftest import make_settings
+from tests.harness import RunningHub, ok, serve_beside
 from tests.test_partners import person, upsert
 
 UPSERT = """
@@ -117,3 +118,23 @@ def test_unknown_file_is_404(hub: RunningHub) -> None:
     with hub.client() as client:
         assert client.get("/files/" + "0" * 64).status_code == 404
         assert client.get("/files/not-a-hash").status_code == 404
+
+
+def test_file_links_follow_the_scheme_and_host_a_trusted_proxy_forwards(
+    hub: RunningHub, unique: str
+) -> None:
+    upsert(hub, person(unique))
+    made = document(hub, offer(unique, "A", about=[{"source": {"system": "CRM", "key": f"P-{unique}"}}]),
+                     PDF)  # fmt: skip
+    query = "query($id: ID!) { node(id: $id) { ... on Document { file { url } } } }"
+    variables = {"id": made["document"]["id"]}
+    behind_tls = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hub.example.com"}
+    # Not configured as a proxy: the forwarded headers say nothing.
+    direct = hub.graphql(query, variables, headers=behind_tls)
+    assert direct["data"]["node"]["file"]["url"].startswith(hub.url + "/files/")
+    settings = make_settings(hub.services.settings.data_dir, trusted_proxies="127.0.0.1")
+    with serve_beside(hub, settings) as proxied:
+        url = proxied.graphql(query, variables, headers=behind_tls)["data"]["node"]["file"]["url"]
+        assert url.startswith("https://hub.example.com/files/"), url
+        plain = proxied.graphql(query, variables)["data"]["node"]["file"]["url"]
+        assert plain.startswith(proxied.url + "/files/")

@@ -55,3 +55,11 @@ def test_invalid_values_name_the_rule(
     monkeypatch.setenv(variable, value)
     with pytest.raises(ValidationError, match=rule):
         Settings(_env_file=None)
+
+
+def test_trusted_proxies_are_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_TRUSTED_PROXIES", "10.0.0.5, fd00::1")
+    assert Settings(_env_file=None).trusted_proxy_set == {"10.0.0.5", "fd00::1"}
+    monkeypatch.setenv("HUB_TRUSTED_PROXIES", "proxy.internal")
+    with pytest.raises(ValidationError, match="not an IP address"):
+        Settings(_env_file=None)
