@@ -7,6 +7,7 @@ has forgotten is simply asked for again."""
 from __future__ import annotations
 
 import hashlib
+import string
 from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
@@ -57,12 +58,9 @@ def _hash_of(persisted: Any) -> str | None:
     if not isinstance(persisted, dict) or persisted.get("version") != 1:
         raise bad_request("extensions.persistedQuery needs version 1 and a sha256Hash")
     digest = persisted.get("sha256Hash")
-    if not isinstance(digest, str) or len(digest) != 64:
+    if not isinstance(digest, str) or len(digest) != 64 or not set(digest) <= _HEX:
         raise bad_request("extensions.persistedQuery.sha256Hash must be 64 hexadecimal digits")
-    try:
-        int(digest, 16)
-    except ValueError:
-        raise bad_request(
-            "extensions.persistedQuery.sha256Hash must be 64 hexadecimal digits"
-        ) from None
     return digest.lower()
+
+
+_HEX = frozenset(string.hexdigits)
