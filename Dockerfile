@@ -1,6 +1,9 @@
-# The hub as a container. With HUB_NEO4J_URI set (see docker-compose.yml) it talks to Neo4j;
-# without, it runs its embedded store with data under /data.
+# The hub as a container, to run against Neo4j (HUB_NEO4J_URI, see docker-compose.yml). For
+# an image that runs its embedded store instead (data under /data), build it with
+#   docker build --build-arg HUB_EXTRAS='[embedded]' .
 FROM python:3.11-slim
+
+ARG HUB_EXTRAS=""
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -14,7 +17,7 @@ COPY pyproject.toml README.md ./
 COPY hub ./hub
 COPY graph_schema ./graph_schema
 COPY loaders ./loaders
-RUN pip install . && useradd --create-home --uid 10001 hub && mkdir -p /data && chown hub /data
+RUN pip install ".${HUB_EXTRAS}" && useradd --create-home --uid 10001 hub && mkdir -p /data && chown hub /data
 
 USER hub
 VOLUME ["/data"]

@@ -1,6 +1,7 @@
 """docker-compose.yml cannot run here; this keeps its wiring honest."""
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,18 @@ def test_dockerfile_installs_the_packages_and_serves_on_all_interfaces() -> None
     assert "FROM python:3.11" in dockerfile
     for package in ("hub", "graph_schema", "loaders"):
         assert f"COPY {package} ./{package}" in dockerfile
-    assert "pip install ." in dockerfile
+    assert 'pip install ".${HUB_EXTRAS}"' in dockerfile
     assert "HUB_HOST=0.0.0.0" in dockerfile
     assert 'CMD ["hub", "serve"]' in dockerfile
+
+
+def test_the_image_for_neo4j_leaves_the_embedded_database_out() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert not any(d.startswith("arcadedb") for d in project["dependencies"])
+    assert any(
+        d.startswith("arcadedb-embedded") for d in project["optional-dependencies"]["embedded"]
+    )
+    assert "master-data-hub[embedded]" in project["optional-dependencies"]["dev"]
+    assert 'ARG HUB_EXTRAS=""' in (ROOT / "Dockerfile").read_text()
+    build = _compose()["services"]["hub"]["build"]
+    assert "args" not in build  # compose runs the hub against Neo4j

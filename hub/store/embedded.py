@@ -67,8 +67,8 @@ def locate_runtime() -> Runtime:
     spec = importlib.util.find_spec("arcadedb_embedded")
     if spec is None or not spec.submodule_search_locations:
         raise StartupError(
-            "the embedded database package is missing: install the hub with "
-            "`pip install -e .` (it brings arcadedb-embedded), or set HUB_NEO4J_URI"
+            "the embedded database package is missing: install the hub with its "
+            "'embedded' extra (pip install -e '.[embedded]'), or set HUB_NEO4J_URI"
         )
     package = Path(next(iter(spec.submodule_search_locations)))
     runtime = Runtime(java=package / "jre" / "bin" / "java", jars=package / "jars")
