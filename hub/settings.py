@@ -24,6 +24,11 @@ _HEAP_PATTERN = re.compile(r"^[1-9][0-9]*[mMgG]$")
 _ORIGIN_PATTERN = re.compile(r"^https?://[^/\s:]+(:[0-9]{1,5})?/?$")
 
 
+def _listed(value: str) -> list[str]:
+    """The items of a setting that lists them separated by spaces or commas."""
+    return value.replace(",", " ").split()
+
+
 class Settings(BaseSettings):
     """Every knob of the hub. Each field is documented in ``docs/configuration.md``."""
 
@@ -210,7 +215,7 @@ class Settings(BaseSettings):
     @field_validator("cors_origins")
     @classmethod
     def _origins_are_origins(cls, value: str) -> str:
-        for origin in value.replace(",", " ").split():
+        for origin in _listed(value):
             if origin != "*" and not _ORIGIN_PATTERN.match(origin):
                 raise ValueError(
                     f"{origin!r} is not an origin: scheme and host, and a port if any, "
@@ -221,7 +226,7 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_addresses(cls, value: str) -> str:
-        for address in value.replace(",", " ").split():
+        for address in _listed(value):
             try:
                 ipaddress.ip_address(address)
             except ValueError:
@@ -264,11 +269,11 @@ class Settings(BaseSettings):
 
     @property
     def cors_origin_list(self) -> list[str]:
-        return [origin.rstrip("/") for origin in self.cors_origins.replace(",", " ").split()]
+        return [origin.rstrip("/") for origin in _listed(self.cors_origins)]
 
     @property
     def trusted_proxy_set(self) -> frozenset[str]:
-        return frozenset(self.trusted_proxies.replace(",", " ").split())
+        return frozenset(_listed(self.trusted_proxies))
 
     @property
     def jwt_algorithm_list(self) -> list[str]:

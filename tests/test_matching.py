@@ -424,6 +424,11 @@ def queued_pair(
     return first, second, candidate
 
 
+def erp_hans(hub: RunningHub, last: str, line: dict[str, Any]) -> dict[str, Any]:
+    """An ERP customer master of Hans ``last``: the name in one field, no birth date."""
+    return upsert(hub, person("ERP", f"e-{last}", None, f"{last.upper()}, HANS", **line))
+
+
 def test_an_erp_record_joins_the_only_person_of_its_name_on_the_households_line(
     hub: RunningHub,
 ) -> None:
@@ -431,7 +436,7 @@ def test_an_erp_record_joins_the_only_person_of_its_name_on_the_households_line(
     line = {"phone": "+49 89 5550417", "addresses": munich("Amselweg", "4")}
     wife = upsert(hub, person("CRM", f"w-{last}", "Petra", last, birthDate="1956-03-02", **line))
     hans = upsert(hub, person("CRM", f"h-{last}", "Hans", last, birthDate="1954-08-09", **line))
-    erp = upsert(hub, person("ERP", f"e-{last}", None, f"{last.upper()}, HANS", **line))
+    erp = erp_hans(hub, last, line)
     assert erp["matchOutcome"]["action"] == "AUTO_MERGED", erp["matchOutcome"]
     assert erp["businessPartner"]["id"] == hans["businessPartner"]["id"]
     assert wife["businessPartner"]["id"] != hans["businessPartner"]["id"]
@@ -445,7 +450,7 @@ def test_an_erp_record_waits_for_a_steward_when_two_of_its_name_share_the_line(
     father = upsert(hub, person("CRM", f"f-{last}", "Hans", last, birthDate="1950-01-02", **line))
     son = upsert(hub, person("CRM", f"s-{last}", "Hans", last, birthDate="1979-04-05", **line))
     assert son["matchOutcome"]["action"] == "CREATED", son["matchOutcome"]  # not proposed
-    erp = upsert(hub, person("ERP", f"e-{last}", None, f"{last.upper()}, HANS", **line))
+    erp = erp_hans(hub, last, line)
     assert erp["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW", erp["matchOutcome"]
     assert erp["businessPartner"]["id"] not in {
         father["businessPartner"]["id"],
