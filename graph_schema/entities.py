@@ -7,6 +7,15 @@ source system delivered is kept as a ``SourceRecord`` linked to the golden recor
 
 from __future__ import annotations
 
+from graph_schema.enums import (
+    ContractStatus,
+    ContractType,
+    DocumentType,
+    IdentificationKind,
+    IdentificationStatus,
+    PartnerKind,
+    ReleaseStatus,
+)
 from graph_schema.model import Cardinality, Model, NodeType, Property, PropertyType, Relationship
 
 S = PropertyType.STRING
@@ -27,8 +36,12 @@ LAST_DAY = "2199-12-31"
 _GOLDEN = (
     Property("id", S, "Opaque hub identifier, stable for the life of the record.", required=True),
     Property("version", I, "Grows by one with every change that alters a value.", required=True),
-    Property("createdAt", DT, "When the hub first created the record.", required=True),
-    Property("updatedAt", DT, "When a value of the record last changed.", required=True),
+    Property(
+        "createdAt", DT, "When the hub first created the record.", required=True, filterable=True
+    ),
+    Property(
+        "updatedAt", DT, "When a value of the record last changed.", required=True, filterable=True
+    ),
 )
 
 
@@ -46,23 +59,51 @@ BUSINESS_PARTNER = _golden(
     "BusinessPartner",
     "A person, organisation or group that plays roles such as customer, vendor or dealer.",
     (
-        Property("kind", S, "PERSON, ORGANIZATION or GROUP.", required=True, indexed=True),
-        Property("name", S, "Organisation name, or 'first last' for a person.", indexed=True),
-        Property("firstName", S, "Given name of a person."),
-        Property("lastName", S, "Family name of a person."),
-        Property("organizationName", S, "Registered name of an organisation or group."),
+        Property(
+            "kind",
+            S,
+            "PERSON, ORGANIZATION or GROUP.",
+            required=True,
+            indexed=True,
+            filterable=True,
+            values=PartnerKind,
+            facet=True,
+        ),
+        Property(
+            "name",
+            S,
+            "Organisation name, or 'first last' for a person.",
+            indexed=True,
+            filterable=True,
+            searchable=True,
+            collated=True,
+        ),
+        Property("firstName", S, "Given name of a person.", filterable=True, searchable=True),
+        Property("lastName", S, "Family name of a person.", filterable=True, searchable=True),
+        Property(
+            "organizationName",
+            S,
+            "Registered name of an organisation or group.",
+            filterable=True,
+            searchable=True,
+        ),
         Property(
             "birthDate",
             D,
             "Date of birth of a person.",
             personal=True,
+            filterable=True,
             earliest=EARLIEST_BIRTH,
             latest="today",
         ),
-        Property("taxNumber", S, "Tax or VAT number.", indexed=True, personal=True),
-        Property("email", S, "Primary e-mail address.", personal=True),
-        Property("phone", S, "Primary phone number.", personal=True),
-        Property("roles", SL, "Roles the partner plays (CUSTOMER, VENDOR, DEALER, ...)."),
+        Property(
+            "taxNumber", S, "Tax or VAT number.", indexed=True, personal=True, filterable=True
+        ),
+        Property("email", S, "Primary e-mail address.", personal=True, filterable=True),
+        Property("phone", S, "Primary phone number.", personal=True, filterable=True),
+        Property(
+            "roles", SL, "Roles the partner plays (CUSTOMER, VENDOR, DEALER, ...).", facet=True
+        ),
         Property(
             "mergedInto",
             S,
@@ -81,7 +122,7 @@ ADDRESS = NodeType(
         Property("street", S, "Street name.", personal=True),
         Property("houseNumber", S, "House number, with any suffix.", personal=True),
         Property("postalCode", S, "Postal code.", indexed=True),
-        Property("city", S, "City.", indexed=True),
+        Property("city", S, "City.", indexed=True, searchable=True),
         Property("country", S, "ISO 3166-1 alpha-2 country code."),
     ),
 )
@@ -90,10 +131,25 @@ VEHICLE = _golden(
     "Vehicle",
     "A vehicle identified by its VIN (ISO 3779).",
     (
-        Property("vin", S, "Vehicle identification number, 17 characters.", required=True),
-        Property("make", S, "Manufacturer brand.", indexed=True),
-        Property("model", S, "Model name."),
-        Property("modelYear", I, "Model year."),
+        Property(
+            "vin",
+            S,
+            "Vehicle identification number, 17 characters.",
+            required=True,
+            filterable=True,
+        ),
+        Property(
+            "make",
+            S,
+            "Manufacturer brand.",
+            indexed=True,
+            filterable=True,
+            searchable=True,
+            collated=True,
+            facet=True,
+        ),
+        Property("model", S, "Model name.", filterable=True, searchable=True, collated=True),
+        Property("modelYear", I, "Model year.", filterable=True, facet=True),
         Property("configuration", SL, "Option and characteristic codes."),
     ),
     natural_key=("vin",),
@@ -121,15 +177,33 @@ CONTRACT = _golden(
     "Contract",
     "A leasing, service or financing contract.",
     (
-        Property("number", S, "Contract number.", required=True),
-        Property("type", S, "LEASING, SERVICE or FINANCING.", required=True),
-        Property("status", S, "DRAFT, ACTIVE, TERMINATED or EXPIRED.", required=True, indexed=True),
+        Property("number", S, "Contract number.", required=True, filterable=True),
+        Property(
+            "type",
+            S,
+            "LEASING, SERVICE or FINANCING.",
+            required=True,
+            filterable=True,
+            values=ContractType,
+            facet=True,
+        ),
+        Property(
+            "status",
+            S,
+            "DRAFT, ACTIVE, TERMINATED or EXPIRED.",
+            required=True,
+            indexed=True,
+            filterable=True,
+            values=ContractStatus,
+            facet=True,
+        ),
         Property(
             "startDate",
             D,
             "First day the contract is in force.",
             earliest=FIRST_DAY,
             latest=LAST_DAY,
+            filterable=True,
         ),
         Property(
             "endDate",
@@ -138,6 +212,7 @@ CONTRACT = _golden(
             indexed=True,
             earliest=FIRST_DAY,
             latest=LAST_DAY,
+            filterable=True,
         ),
         Property(
             "terminationDate",
@@ -145,6 +220,7 @@ CONTRACT = _golden(
             "Day from which a terminated contract is terminated.",
             earliest=FIRST_DAY,
             latest=LAST_DAY,
+            filterable=True,
         ),
     ),
     natural_key=("number",),
@@ -192,12 +268,36 @@ IDENTIFICATION_OBJECT = _golden(
     "IdentificationObject",
     "A fuel card, service card, licence plate or toll tag.",
     (
-        Property("kind", S, "FUEL_CARD, SERVICE_CARD, LICENSE_PLATE or TOLL_TAG.", required=True),
-        Property("number", S, "Card or plate number.", required=True),
-        Property("status", S, "ACTIVE or BLOCKED; EXPIRED is derived from validTo."),
+        Property(
+            "kind",
+            S,
+            "FUEL_CARD, SERVICE_CARD, LICENSE_PLATE or TOLL_TAG.",
+            required=True,
+            filterable=True,
+            values=IdentificationKind,
+            facet=True,
+        ),
+        Property("number", S, "Card or plate number.", required=True, filterable=True),
+        Property(
+            "status",
+            S,
+            "ACTIVE or BLOCKED; EXPIRED is derived from validTo.",
+            filterable=True,
+            values=IdentificationStatus,
+            facet=True,
+        ),
         Property("blockedReason", S, "Why the object was blocked."),
-        Property("validFrom", D, "First valid day.", earliest=FIRST_DAY, latest=LAST_DAY),
-        Property("validTo", D, "Last valid day.", earliest=FIRST_DAY, latest=LAST_DAY),
+        Property(
+            "validFrom",
+            D,
+            "First valid day.",
+            earliest=FIRST_DAY,
+            latest=LAST_DAY,
+            filterable=True,
+        ),
+        Property(
+            "validTo", D, "Last valid day.", earliest=FIRST_DAY, latest=LAST_DAY, filterable=True
+        ),
     ),
     natural_key=("kind", "number"),
 )
@@ -206,11 +306,26 @@ DOCUMENT = _golden(
     "Document",
     "A revision of a document (offer, inquiry, configuration, drawing, ...).",
     (
-        Property("number", S, "Document number.", required=True, indexed=True),
-        Property("revision", S, "Revision (change index).", required=True),
-        Property("type", S, "Document type.", required=True),
-        Property("title", S, "Title."),
-        Property("releaseStatus", S, "IN_WORK, RELEASED or OBSOLETE."),
+        Property("number", S, "Document number.", required=True, indexed=True, filterable=True),
+        Property("revision", S, "Revision (change index).", required=True, filterable=True),
+        Property(
+            "type",
+            S,
+            "Document type.",
+            required=True,
+            filterable=True,
+            values=DocumentType,
+            facet=True,
+        ),
+        Property("title", S, "Title.", filterable=True, searchable=True, collated=True),
+        Property(
+            "releaseStatus",
+            S,
+            "IN_WORK, RELEASED or OBSOLETE.",
+            filterable=True,
+            values=ReleaseStatus,
+            facet=True,
+        ),
         Property("fileSha256", S, "SHA-256 of the stored file content.", indexed=True),
         Property("fileSize", I, "Size of the stored file in bytes."),
         Property("fileMediaType", S, "Media type of the stored file."),

@@ -32,6 +32,9 @@ class Cardinality(Enum):
     MANY = "many"
 
 
+Vocabulary = type[Enum]  # named here: inside Property, ``type`` is a field
+
+
 @dataclass(frozen=True)
 class Property:
     """One property of a node type.
@@ -39,6 +42,13 @@ class Property:
     ``personal`` marks personal data of persons, which only clients with the
     ``read:personal`` scope see. ``earliest`` and ``latest`` bound the plausible values of a
     date or date-time (ISO dates; ``latest`` may be ``"today"``).
+
+    ``filterable`` gives the property a filter in the API's ``where`` (its operators follow
+    from its type; ``values`` names the closed vocabulary of a text that holds one).
+    ``searchable`` keeps a search key beside a text (:func:`search_key_of`), so filters find
+    it whatever its case, accents or script; ``collated`` keeps a sort key
+    (:func:`sort_key_of`), so it sorts as people expect. ``facet`` counts the records per
+    value of a property with few values, for the lists' facets.
     """
 
     name: str
@@ -49,6 +59,21 @@ class Property:
     personal: bool = False
     earliest: str | None = None
     latest: str | None = None
+    filterable: bool = False
+    values: Vocabulary | None = None
+    searchable: bool = False
+    collated: bool = False
+    facet: bool = False
+
+
+def search_key_of(name: str) -> str:
+    """The stored property that holds the search key of a searchable property."""
+    return f"{name}Search"
+
+
+def sort_key_of(name: str) -> str:
+    """The stored property that holds the sort key of a collated property."""
+    return f"{name}Sort"
 
 
 @dataclass(frozen=True)
@@ -75,6 +100,12 @@ class NodeType:
     @property
     def property_names(self) -> tuple[str, ...]:
         return tuple(prop.name for prop in self.properties)
+
+    @property
+    def derived_keys(self) -> tuple[str, ...]:
+        """The properties the store keeps beside the declared ones: search and sort keys."""
+        keys = [search_key_of(p.name) for p in self.properties if p.searchable]
+        return tuple(keys + [sort_key_of(p.name) for p in self.properties if p.collated])
 
     @property
     def personal(self) -> frozenset[str]:
@@ -140,6 +171,8 @@ class Model:
             names = node.property_names
             if len(names) != len(set(names)):
                 raise ValueError(f"{node.label}: property names must be unique")
+            if set(names) & set(node.derived_keys):
+                raise ValueError(f"{node.label}: a property is named like a search or sort key")
             for key in (node.natural_key, *node.indexes):
                 missing = [name for name in key if name not in names]
                 if missing:

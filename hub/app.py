@@ -18,11 +18,13 @@ from starlette.staticfiles import StaticFiles
 from hub.api import build_schema, ide
 from hub.api.endpoint import GraphQLEndpoint
 from hub.auth import Authenticator, Scope, Unauthenticated
+from hub.domain import rekeying
 from hub.domain.files import FileStore
 from hub.errors import DatabaseUnavailable
 from hub.forwarded import ForwardedOrigin
 from hub.instrumentation import RequestInstrumentation
 from hub.metrics import CONTENT_TYPE, Metrics
+from hub.read.cursors import Cursors, hub_cursors
 from hub.settings import Settings
 from hub.store import Store, migrations
 
@@ -35,6 +37,7 @@ class Services:
 
     settings: Settings
     store: Store | None = None
+    cursors: Cursors | None = None
     files: FileStore = field(init=False)
     auth: Authenticator = field(init=False)
 
@@ -46,6 +49,11 @@ class Services:
         if self.store is None:
             raise DatabaseUnavailable("the hub is still starting")
         return self.store
+
+    def require_cursors(self) -> Cursors:
+        if self.cursors is None:
+            raise DatabaseUnavailable("the hub is still starting")
+        return self.cursors
 
 
 def file_store(settings: Settings) -> FileStore:
@@ -69,6 +77,9 @@ async def open_store(settings: Settings, *, attach: bool = False) -> Store:
                     "schema_present": len(report.existing),
                 },
             )
+            keyed = await rekeying.bring_up_to_date(store, settings.collation)
+            if keyed:
+                log.info("text_keys_written", extra={"records": keyed})
     except BaseException:
         await store.close()
         raise
@@ -113,6 +124,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             services.store = await open_store(settings)
         store = services.store
         try:
+            services.cursors = await hub_cursors(store, settings.cursor_secret)
             if await services.auth.open_locally(store):
                 log.warning(
                     "open_to_this_machine",

@@ -22,6 +22,7 @@ from hub import __version__, logs
 from hub.api import build_schema
 from hub.app import file_store, open_store
 from hub.auth import clients
+from hub.domain import rekeying
 from hub.errors import StartupError
 from hub.mastering import training
 from hub.mastering.batch import BatchMatcher, BatchSummary
@@ -258,19 +259,22 @@ def serve(
     return 0
 
 
-async def _apply_schema(settings: Settings) -> migrations.MigrationReport:
+async def _apply_schema(settings: Settings) -> tuple[migrations.MigrationReport, int]:
     store = await Store.open(settings, attach=True)
     try:
-        return await migrations.apply(store)
+        report = await migrations.apply(store)
+        return report, await rekeying.bring_up_to_date(store, settings.collation)
     finally:
         await store.close()
 
 
 def apply_schema(settings: Settings) -> int:
-    report = run_async(_apply_schema(settings))
+    report, keyed = run_async(_apply_schema(settings))
     print(f"created {len(report.created)}, already present {len(report.existing)}")
     for name in report.created:
         print(f"  + {name}")
+    if keyed:
+        print(f"search and sort keys written for {keyed} records ({settings.collation})")
     return 0
 
 

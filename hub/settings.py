@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.collation import CollationName
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 LogFormat = Literal["auto", "json", "text"]
 AuthMode = Literal["auto", "required"]
@@ -143,6 +145,16 @@ class Settings(BaseSettings):
         description="Addresses of the reverse proxies in front of the hub, separated by spaces "
         "or commas: from them, X-Forwarded-Proto and X-Forwarded-Host decide the links the hub "
         "builds (https:// behind TLS). Empty: none.",
+    )
+    collation: CollationName = Field(
+        default="de",
+        description="How names sort: 'de' (DIN 5007-1, dictionaries), 'de-phonebook' "
+        "(DIN 5007-2) or 'codepoint'.",
+    )
+    cursor_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs pagination cursors. Unset: a key kept in the database, "
+        "shared by every replica.",
     )
     max_depth: int = Field(
         default=15, ge=1, description="Deepest nesting of fields a GraphQL document may have."

@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from hub.read.pagination import PageRequest, PaginationError, backward_window, forward_window
+from hub.read.cursors import Cursors
+from hub.read.pagination import PageRequest, PaginationError, page_of_rows
 from tests.harness import RunningHub, ok, vin_for
 from tests.test_partners import upsert
 from tests.test_vehicles import vehicle
@@ -179,15 +180,22 @@ def test_nested_connections_paginate_the_same_way(hub: RunningHub, unique: str) 
     assert [e["node"]["vin"] for e in tail["edges"]] == [vin_for(unique, 3), vin_for(unique, 4)]
 
 
-def test_window_arithmetic() -> None:
-    assert forward_window(PageRequest()).limit == 20
-    window = backward_window(PageRequest(last=3), total=10)
-    assert (window.offset, window.limit, window.has_previous, window.has_next) == (
-        7,
-        3,
-        True,
-        False,
-    )
+def test_a_page_of_rows_starts_after_its_cursor_whatever_was_inserted_before_it() -> None:
+    bound = Cursors(b"test key").bound("letters")
+    rows = [{"id": c} for c in "acegi"]
+    first = page_of_rows(rows, PageRequest(first=2), lambda r: [r["id"]], bound, lambda r: r)
+    assert [r["id"] for r in first.nodes] == ["a", "c"] and first.has_next
+    grown = sorted([*rows, {"id": "b"}, {"id": "d"}], key=lambda r: r["id"])
+    after = PageRequest(first=2, after=first.end_cursor)
+    second = page_of_rows(grown, after, lambda r: [r["id"]], bound, lambda r: r)
+    assert [r["id"] for r in second.nodes] == ["d", "e"] and second.has_previous
+    before = PageRequest(last=3, before=second.start_cursor)
+    back = page_of_rows(grown, before, lambda r: [r["id"]], bound, lambda r: r)
+    assert [r["id"] for r in back.nodes] == ["a", "b", "c"] and not back.has_previous
+
+
+def test_page_sizes_outside_their_rules_are_refused() -> None:
+    assert PageRequest().size == 20
     with pytest.raises(PaginationError, match="first or last"):
         PageRequest(first=1, last=1).validate()
     with pytest.raises(PaginationError, match="between 0 and 100"):

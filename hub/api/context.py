@@ -15,6 +15,7 @@ from hub.api.loaders import Loaders
 from hub.auth.errors import Forbidden
 from hub.auth.principal import LOCAL_DEVELOPER, Principal, Scope
 from hub.domain.files import FileStore
+from hub.read.cursors import Cursors
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.actor import Actor
@@ -31,6 +32,7 @@ class Context:
     store: Store
     settings: Settings
     files: FileStore
+    cursors: Cursors
     principal: Principal = LOCAL_DEVELOPER
     loaders: Loaders = field(init=False)
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())

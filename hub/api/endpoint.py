@@ -175,7 +175,15 @@ class GraphQLEndpoint:
         timeout = self._settings.request_timeout
         deadline = time.monotonic() + timeout
         store = services.require_store().for_caller(principal.lane, deadline, actor)
-        context = Context(request, None, store, self._settings, services.files, principal)
+        context = Context(
+            request,
+            None,
+            store,
+            self._settings,
+            services.files,
+            services.require_cursors(),
+            principal,
+        )
         alarm = _Alarm(timeout)
         try:
             result = execute(

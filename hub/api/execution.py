@@ -76,7 +76,7 @@ from strawberry.types.base import StrawberryMaybe, StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from hub.api.identity import ByIdentity
-from hub.read.pagination import Page, encode_cursor
+from hub.read.pagination import Page
 
 OPERATIONS_KEPT = 512
 
@@ -646,7 +646,12 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         the connection, its edges and page info."""
         assert field_plan.page is not None
         try:
-            page = field_plan.page(source, field_plan.response_name, **self._keywords(field_plan))
+            page = field_plan.page(
+                source,
+                field_plan.response_name,
+                self.context_value.cursors,
+                **self._keywords(field_plan),
+            )
         except Exception as error:  # the resolver reports it with the field's path
             raise _Unshaped from error
         if page is None:
@@ -675,7 +680,6 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     def _shaped_edges(self, field_plan: _FieldPlan, page: Page[Any], path: Path) -> list[Any]:
         edge_type = _object_type(field_plan)
         parts = self._plans_below(field_plan, edge_type)
-        offset = page.window.offset
         edges: list[Any] = []
         for i, node in enumerate(page.nodes):
             edge_path = _path((path, i, None))
@@ -688,7 +692,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                     node_path = _path((edge_path, name, edge_type.name))
                     edge[name] = self._shaped(part, part.field_def.type, node, node_path)
                 elif selected == "cursor":
-                    edge[name] = encode_cursor(offset + i)
+                    edge[name] = page.cursor(i)
                 elif part.how == _TYPENAME:
                     edge[name] = edge_type.name
                 else:
@@ -698,20 +702,19 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def _shaped_page_info(self, field_plan: _FieldPlan, page: Page[Any]) -> dict[str, Any]:
         info_type = _object_type(field_plan)
-        window, count = page.window, len(page.nodes)
-        values = {
-            "hasNextPage": page.has_next,
-            "hasPreviousPage": window.has_previous,
-            "startCursor": encode_cursor(window.offset) if count else None,
-            "endCursor": encode_cursor(window.offset + count - 1) if count else None,
-            "__typename": info_type.name,
+        values: dict[str, Callable[[], Any]] = {
+            "hasNextPage": lambda: page.has_next,
+            "hasPreviousPage": lambda: page.has_previous,
+            "startCursor": lambda: page.start_cursor,
+            "endCursor": lambda: page.end_cursor,
+            "__typename": lambda: info_type.name,
         }
         shaped: dict[str, Any] = {}
         for part in self._plans_below(field_plan, info_type):
-            value = values.get(part.details[0].node.name.value, _MISSING)
-            if value is _MISSING:
+            value = values.get(part.details[0].node.name.value)
+            if value is None:
                 raise _Unshaped
-            shaped[part.response_name] = value
+            shaped[part.response_name] = value()
         return shaped
 
     def _shaped_list(

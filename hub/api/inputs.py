@@ -19,7 +19,6 @@ from hub.api.enums import (
     ContractType,
     DocumentType,
     IdentificationKind,
-    IdentificationStatus,
     PartnerKind,
     PartnerRole,
     ReleaseStatus,
@@ -83,66 +82,10 @@ class EntityRefInput:
 # ---- filters and ordering ---------------------------------------------------------------------
 
 
-@strawberry.input(description="Conditions on a text value; all given conditions must hold.")
-class StringFilter:
-    eq: str | None = strawberry.field(default=None, description="Equal to.")
-    in_: list[str] | None = strawberry.field(default=None, name="in", description="One of.")
-    contains: str | None = strawberry.field(default=None, description="Contains (case-sensitive).")
-    starts_with: str | None = strawberry.field(default=None, description="Starts with.")
-
-
-@strawberry.input(description="Conditions on a date; all given conditions must hold.")
-class DateFilter:
-    eq: dt.date | None = strawberry.field(default=None, description="On this day.")
-    lt: dt.date | None = strawberry.field(default=None, description="Before.")
-    lte: dt.date | None = strawberry.field(default=None, description="On or before.")
-    gt: dt.date | None = strawberry.field(default=None, description="After.")
-    gte: dt.date | None = strawberry.field(default=None, description="On or after.")
-
-
 @strawberry.enum(description="Sort order.")
 class SortDirection(Enum):
     ASC = "ASC"
     DESC = "DESC"
-
-
-_AND = "All of these filters hold."
-_OR = "At least one of these filters holds."
-_NOT = "This filter does not hold."
-
-
-@strawberry.input(description="Filter for vehicles.")
-class VehicleWhere:
-    and_: list[VehicleWhere] | None = strawberry.field(default=None, name="AND", description=_AND)
-    or_: list[VehicleWhere] | None = strawberry.field(default=None, name="OR", description=_OR)
-    not_: VehicleWhere | None = strawberry.field(default=None, name="NOT", description=_NOT)
-    vin: StringFilter | None = strawberry.field(default=None, description="VIN.")
-    make: StringFilter | None = strawberry.field(default=None, description="Make.")
-    model: StringFilter | None = strawberry.field(default=None, description="Model.")
-    model_year: int | None = strawberry.field(default=None, description="Model year equals.")
-
-
-@strawberry.input(description="Filter for business partners.")
-class BusinessPartnerWhere:
-    and_: list[BusinessPartnerWhere] | None = strawberry.field(
-        default=None, name="AND", description=_AND
-    )
-    or_: list[BusinessPartnerWhere] | None = strawberry.field(
-        default=None, name="OR", description=_OR
-    )
-    not_: BusinessPartnerWhere | None = strawberry.field(default=None, name="NOT", description=_NOT)
-    name: StringFilter | None = strawberry.field(default=None, description="Name.")
-    kind: PartnerKind | None = strawberry.field(default=None, description="Kind equals.")
-    role: PartnerRole | None = strawberry.field(default=None, description="Has this role.")
-    city: StringFilter | None = strawberry.field(default=None, description="Any address's city.")
-    postal_code: StringFilter | None = strawberry.field(
-        default=None, description="Any address's postal code."
-    )
-    owns_vehicle: VehicleWhere | None = strawberry.field(
-        default=None, description="Owns at least one vehicle matching."
-    )
-    tax_number: StringFilter | None = strawberry.field(default=None, description="Tax number.")
-    email: StringFilter | None = strawberry.field(default=None, description="E-mail address.")
 
 
 @strawberry.enum(description="Fields business partners can be sorted by.")
@@ -162,8 +105,10 @@ class BusinessPartnerOrderBy:
 class VehicleSortField(Enum):
     VIN = "vin"
     MAKE = "make"
+    MODEL = "model"
     MODEL_YEAR = "modelYear"
     CREATED_AT = "createdAt"
+    UPDATED_AT = "updatedAt"
 
 
 @strawberry.input(description="One sort key for vehicles.")
@@ -172,63 +117,19 @@ class VehicleOrderBy:
     direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="Order.")
 
 
-@strawberry.input(description="Filter for contracts.")
-class ContractWhere:
-    and_: list[ContractWhere] | None = strawberry.field(default=None, name="AND", description=_AND)
-    or_: list[ContractWhere] | None = strawberry.field(default=None, name="OR", description=_OR)
-    not_: ContractWhere | None = strawberry.field(default=None, name="NOT", description=_NOT)
-    number: StringFilter | None = strawberry.field(default=None, description="Number.")
-    type: ContractType | None = strawberry.field(default=None, description="Type equals.")
-    status: ContractStatus | None = strawberry.field(
-        default=None, description="Status as of today equals."
-    )
-    start_date: DateFilter | None = strawberry.field(default=None, description="Start date.")
-    end_date: DateFilter | None = strawberry.field(default=None, description="End date.")
-
-
 @strawberry.enum(description="Fields contracts can be sorted by.")
 class ContractSortField(Enum):
     NUMBER = "number"
     START_DATE = "startDate"
     END_DATE = "endDate"
     CREATED_AT = "createdAt"
+    UPDATED_AT = "updatedAt"
 
 
 @strawberry.input(description="One sort key for contracts.")
 class ContractOrderBy:
     field: ContractSortField = strawberry.field(description="Field to sort by.")
     direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="Order.")
-
-
-@strawberry.input(description="Filter for identification objects.")
-class IdentificationObjectWhere:
-    and_: list[IdentificationObjectWhere] | None = strawberry.field(
-        default=None, name="AND", description=_AND
-    )
-    or_: list[IdentificationObjectWhere] | None = strawberry.field(
-        default=None, name="OR", description=_OR
-    )
-    not_: IdentificationObjectWhere | None = strawberry.field(
-        default=None, name="NOT", description=_NOT
-    )
-    kind: IdentificationKind | None = strawberry.field(default=None, description="Kind equals.")
-    number: StringFilter | None = strawberry.field(default=None, description="Number.")
-    status: IdentificationStatus | None = strawberry.field(
-        default=None, description="Status as of today equals."
-    )
-
-
-@strawberry.input(description="Filter for documents.")
-class DocumentWhere:
-    and_: list[DocumentWhere] | None = strawberry.field(default=None, name="AND", description=_AND)
-    or_: list[DocumentWhere] | None = strawberry.field(default=None, name="OR", description=_OR)
-    not_: DocumentWhere | None = strawberry.field(default=None, name="NOT", description=_NOT)
-    number: StringFilter | None = strawberry.field(default=None, description="Number.")
-    type: DocumentType | None = strawberry.field(default=None, description="Type equals.")
-    release_status: ReleaseStatus | None = strawberry.field(
-        default=None, description="Release status equals."
-    )
-    title: StringFilter | None = strawberry.field(default=None, description="Title.")
 
 
 # ---- upsert inputs ----------------------------------------------------------------------------

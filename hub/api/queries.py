@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.types.nodes import Selection, convert_selections
@@ -14,29 +14,43 @@ from hub.api.access import needs
 from hub.api.context import Info
 from hub.api.enums import IdentificationKind
 from hub.api.execution import remembered
+from hub.api.facets import (
+    BusinessPartnerFacets,
+    ContractFacets,
+    DocumentFacets,
+    Facets,
+    IdentificationObjectFacets,
+    VehicleFacets,
+)
 from hub.api.inputs import (
     BusinessPartnerOrderBy,
-    BusinessPartnerWhere,
     ContractOrderBy,
-    ContractWhere,
-    DocumentWhere,
-    IdentificationObjectWhere,
     SourceRefInput,
     VehicleOrderBy,
-    VehicleWhere,
     to_data,
 )
 from hub.api.types import (
+    After,
+    Before,
     BusinessPartner,
     Connection,
     Contract,
     Document,
+    First,
     IdentificationObject,
+    Last,
     Node,
     Vehicle,
     connection,
     node_from_row,
     page_request,
+)
+from hub.api.where import (
+    BusinessPartnerWhere,
+    ContractWhere,
+    DocumentWhere,
+    IdentificationObjectWhere,
+    VehicleWhere,
 )
 from hub.auth.principal import Scope
 from hub.domain import stewardship
@@ -44,7 +58,8 @@ from hub.domain.ids import from_global
 from hub.domain.processes import revision_order
 from hub.errors import BadRequest
 from hub.read import lists
-from hub.read.pagination import backward_window, forward_window
+from hub.read.filters import personal_fields
+from hub.read.pagination import Page
 from hub.read.prefetch import (
     Compiled,
     Variable,
@@ -54,6 +69,7 @@ from hub.read.prefetch import (
 )
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Facets)
 Row = dict[str, Any]
 
 
@@ -160,6 +176,24 @@ def _personal_conditions(where: Any, personal: frozenset[str]) -> set[str]:
     return found
 
 
+def _conditions(info: Info, label: str, where: Any, order: list[tuple[str, str]]) -> Any:
+    """A list's filter as data, once the caller may test (and sort by) what it names."""
+    conditions = to_data(where) if where else None
+    tested = _personal_conditions(conditions, personal_fields(label)) | {
+        name for name, _ in order if name in MODEL.node(label).personal
+    }
+    if tested:
+        info.context.require(
+            Scope.READ_PERSONAL, f"filtering or sorting on {', '.join(sorted(tested))}"
+        )
+    return conditions
+
+
+def _facets(info: Info, label: str, where: Any, make: type[F]) -> F:
+    query = lists.ListQuery(label, _conditions(info, label, where, []), [], info.context.today)
+    return make(query=query)
+
+
 async def _list(
     info: Info,
     label: str,
@@ -171,14 +205,7 @@ async def _list(
 ) -> Connection[T]:
     request = page_request(*paging)
     order = [(o.field.value, o.direction.value) for o in order_by or []] or default_order
-    conditions = to_data(where) if where else None
-    tested = _personal_conditions(conditions, MODEL.node(label).personal) | {
-        name for name, _ in order if name in MODEL.node(label).personal
-    }
-    if tested:
-        info.context.require(
-            Scope.READ_PERSONAL, f"filtering or sorting on {', '.join(sorted(tested))}"
-        )
+    conditions = _conditions(info, label, where, order)
     query = lists.ListQuery(
         label,
         conditions,
@@ -188,27 +215,16 @@ async def _list(
         info.variable_values,
     )
     store = info.context.store
-    if request.backwards:
-        total = await lists.count(store, query)
-        window = backward_window(request, total)
-        rows = await lists.rows(store, query, window.offset, window.limit)
-        return connection([make(r) for r in rows], window, total)
-    window = forward_window(request)
-    rows = await lists.rows(store, query, window.offset, window.limit + 1)
+    bound = info.context.cursors.bound(query.scope)
+    rows, positions, has_previous, has_next = await lists.page(
+        store, query.page_statement, request, bound
+    )
 
     async def count() -> int:
         return await lists.count(store, query)
 
-    has_next = len(rows) > window.limit
-    return connection(
-        [make(r) for r in rows[: window.limit]], window, counter=count, has_next=has_next
-    )
-
-
-_FIRST = "Page size, 20 when not given, at most 100."
-_AFTER = "Cursor after which the page starts."
-_LAST = "Page size counted back from the end (or from before)."
-_BEFORE = "Cursor before which the page ends."
+    page = Page([make(r) for r in rows], positions, bound, None, has_next, has_previous)
+    return connection(page, counter=count)
 
 
 @strawberry.type(description="Read access to the master data.")
@@ -249,6 +265,15 @@ class MasterDataQuery:
         return await _first(info, "BusinessPartner", BusinessPartner.from_row, id, {}, source)
 
     @strawberry.field(
+        metadata=needs(Scope.READ),
+        description="How many business partners have each value, under the list's filter.",
+    )
+    def business_partner_facets(
+        self, info: Info, where: BusinessPartnerWhere | None = None
+    ) -> BusinessPartnerFacets:
+        return _facets(info, "BusinessPartner", where, BusinessPartnerFacets)
+
+    @strawberry.field(
         metadata=needs(Scope.READ), description="Business partners matching a filter, in pages."
     )
     async def business_partners(
@@ -256,10 +281,10 @@ class MasterDataQuery:
         info: Info,
         where: BusinessPartnerWhere | None = None,
         order_by: list[BusinessPartnerOrderBy] | None = None,
-        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
-        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
-        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
-        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[BusinessPartner]:
         return await _list(
             info,
@@ -285,6 +310,13 @@ class MasterDataQuery:
         return await _first(info, "Vehicle", Vehicle.from_row, id, natural, source)
 
     @strawberry.field(
+        metadata=needs(Scope.READ),
+        description="How many vehicles have each value, under the list's filter.",
+    )
+    def vehicle_facets(self, info: Info, where: VehicleWhere | None = None) -> VehicleFacets:
+        return _facets(info, "Vehicle", where, VehicleFacets)
+
+    @strawberry.field(
         metadata=needs(Scope.READ), description="Vehicles matching a filter, in pages."
     )
     async def vehicles(
@@ -292,10 +324,10 @@ class MasterDataQuery:
         info: Info,
         where: VehicleWhere | None = None,
         order_by: list[VehicleOrderBy] | None = None,
-        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
-        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
-        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
-        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Vehicle]:
         return await _list(
             info,
@@ -321,6 +353,13 @@ class MasterDataQuery:
         return await _first(info, "Contract", Contract.from_row, id, natural, source)
 
     @strawberry.field(
+        metadata=needs(Scope.READ),
+        description="How many contracts have each value, under the list's filter.",
+    )
+    def contract_facets(self, info: Info, where: ContractWhere | None = None) -> ContractFacets:
+        return _facets(info, "Contract", where, ContractFacets)
+
+    @strawberry.field(
         metadata=needs(Scope.READ), description="Contracts matching a filter, in pages."
     )
     async def contracts(
@@ -328,10 +367,10 @@ class MasterDataQuery:
         info: Info,
         where: ContractWhere | None = None,
         order_by: list[ContractOrderBy] | None = None,
-        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
-        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
-        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
-        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Contract]:
         return await _list(
             info,
@@ -367,16 +406,25 @@ class MasterDataQuery:
 
     @strawberry.field(
         metadata=needs(Scope.READ),
+        description="How many identification objects have each value, under the list's filter.",
+    )
+    def identification_object_facets(
+        self, info: Info, where: IdentificationObjectWhere | None = None
+    ) -> IdentificationObjectFacets:
+        return _facets(info, "IdentificationObject", where, IdentificationObjectFacets)
+
+    @strawberry.field(
+        metadata=needs(Scope.READ),
         description="Identification objects matching a filter, in pages.",
     )
     async def identification_objects(
         self,
         info: Info,
         where: IdentificationObjectWhere | None = None,
-        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
-        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
-        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
-        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[IdentificationObject]:
         return await _list(
             info,
@@ -412,16 +460,23 @@ class MasterDataQuery:
         return Document.from_row(max(rows, key=lambda r: revision_order(r["revision"])))
 
     @strawberry.field(
+        metadata=needs(Scope.READ),
+        description="How many documents have each value, under the list's filter.",
+    )
+    def document_facets(self, info: Info, where: DocumentWhere | None = None) -> DocumentFacets:
+        return _facets(info, "Document", where, DocumentFacets)
+
+    @strawberry.field(
         metadata=needs(Scope.READ), description="Documents matching a filter, in pages."
     )
     async def documents(
         self,
         info: Info,
         where: DocumentWhere | None = None,
-        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
-        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
-        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
-        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Document]:
         return await _list(
             info,

@@ -16,8 +16,12 @@ from hub.api.inputs import PartnerRefInput, SourceRefInput, to_data
 from hub.api.mutations import UserError, free_text, user_errors
 from hub.api.types import (
     PERSONAL_NOTE,
+    After,
+    Before,
     BusinessPartner,
     Connection,
+    First,
+    Last,
     Node,
     connection,
     native,
@@ -31,7 +35,9 @@ from hub.domain.ids import from_global, to_global
 from hub.domain.problems import Path, Problem, Rejected
 from hub.domain.references import resolve
 from hub.mastering.matcher import MatchDecision
-from hub.read.pagination import forward_window
+from hub.read import lists
+from hub.read.cursors import scope
+from hub.read.pagination import Page
 from hub.store import Transaction
 
 Row = dict[str, Any]
@@ -199,29 +205,25 @@ class StewardshipQuery:
         min_score: Annotated[
             float | None, strawberry.argument(description="Only candidates scoring at least this.")
         ] = None,
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="Page size, 20 when not given, at most 100."),
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor after which the page starts.")
-        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[MatchCandidate]:
-        window = forward_window(page_request(first, after))
+        request = page_request(first, after, last, before)
         store = info.context.store
         wanted = status.name if status else None
-        rows = await stewardship.candidates(
-            store, wanted, min_score, window.offset, window.limit + 1
+        bound = info.context.cursors.bound(scope("MatchCandidate", wanted, min_score))
+        rows, positions, has_previous, has_next = await lists.page(
+            store, stewardship.candidates_statement(wanted, min_score), request, bound
         )
 
         async def count() -> int:
             return await stewardship.count_candidates(store, wanted, min_score)
 
+        nodes = [MatchCandidate.from_row(r) for r in rows]
         return connection(
-            [MatchCandidate.from_row(r) for r in rows[: window.limit]],
-            window,
-            counter=count,
-            has_next=len(rows) > window.limit,
+            Page(nodes, positions, bound, None, has_next, has_previous), counter=count
         )
 
 

@@ -32,14 +32,8 @@ from hub.api.execution import pages_prefetched
 from hub.domain.ids import to_global
 from hub.domain.processes import effective_contract_status, revision_order
 from hub.mastering.survivorship import SourceValues, survive
-from hub.read.pagination import (
-    Page,
-    PageRequest,
-    Window,
-    backward_window,
-    encode_cursor,
-    forward_window,
-)
+from hub.read.cursors import BoundCursors, Cursors, scope
+from hub.read.pagination import Page, PageRequest, page_of_rows
 from hub.read.prefetch import Prefetched, prefetched, usable
 from hub.read.relations import RELATIONS, SOURCES, Related, Relation
 from hub.store.temporal import from_store
@@ -96,8 +90,13 @@ class PageInfo:
 
 @strawberry.type(description="An item of a page with its cursor.")
 class Edge(Generic[T]):
-    cursor: str = strawberry.field(description="Pass as after/before to page from here.")
     node: T = strawberry.field(description="The item.")
+    page: strawberry.Private[Page[Any]]
+    index: strawberry.Private[int]
+
+    @strawberry.field(description="Pass as after/before to page from here.")
+    def cursor(self) -> str:
+        return self.page.cursor(self.index)
 
 
 @strawberry.type(description="One page of a list, with cursors to move on and the total.")
@@ -115,28 +114,33 @@ class Connection(Generic[T]):
         return self.counter()  # type: ignore[return-value]  # awaited by the executor
 
 
-def connection(
-    nodes: list[T],
-    window: Window,
-    total: int | None = None,
-    counter: Callable[[], Awaitable[int]] | None = None,
-    has_next: bool | None = None,
-) -> Connection[T]:
-    edges = [
-        Edge(cursor=encode_cursor(window.offset + i), node=node) for i, node in enumerate(nodes)
-    ]
-    next_page = window.has_next if window.has_next is not None else bool(has_next)
+def connection(page: Page[T], counter: Callable[[], Awaitable[int]] | None = None) -> Connection[T]:
     return Connection(
-        edges=edges,
+        edges=[Edge(node=node, page=page, index=i) for i, node in enumerate(page.nodes)],
         page_info=PageInfo(
-            has_next_page=next_page,
-            has_previous_page=window.has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.start_cursor,
+            end_cursor=page.end_cursor,
         ),
-        known_total=total,
+        known_total=page.total,
         counter=counter,
     )
+
+
+First = Annotated[
+    int | None, strawberry.argument(description="Page size, 20 when not given, at most 100.")
+]
+After = Annotated[
+    str | None, strawberry.argument(description="Cursor after which the page starts.")
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(description="Page size counted back from the end (or from before)."),
+]
+Before = Annotated[
+    str | None, strawberry.argument(description="Cursor before which the page ends.")
+]
 
 
 def page_request(
@@ -150,10 +154,9 @@ def page_request(
 @functools.lru_cache(maxsize=256)
 def _checked_page_request(
     first: int | None, after: str | None, last: int | None, before: str | None
-) -> tuple[PageRequest, Window | None]:
-    """The request and, going forwards, its window: the same for every parent in a query."""
-    request = page_request(first, after, last, before)
-    return request, None if request.backwards else forward_window(request)
+) -> PageRequest:
+    """The request, checked once for every parent in a query."""
+    return page_request(first, after, last, before)
 
 
 class Parent(Protocol):
@@ -161,6 +164,11 @@ class Parent(Protocol):
 
     hub_id: str
     prefetched: Prefetched
+
+
+def relation_cursors(cursors: Cursors, relation_key: tuple[str, str]) -> BoundCursors:
+    """A nested connection's cursors: bound to the relation, valid under every parent."""
+    return cursors.bound(scope(*relation_key))
 
 
 def _already_read(
@@ -172,6 +180,11 @@ def _already_read(
     return relation.sort(rows) if usable(rows, page_end) else None
 
 
+def _page_end(request: PageRequest) -> int | None:
+    """Where the page ends when it is the first one; None: every row is needed."""
+    return request.size if request.from_start else None
+
+
 async def related_page(
     info: Info,
     parent: Parent,
@@ -181,54 +194,43 @@ async def related_page(
 ) -> Connection[T]:
     """A nested connection: rows read with the parent, or one batched statement per level."""
     relation = RELATIONS[relation_key]
-    window = None if request.backwards else forward_window(request)
-    page_end = None if window is None else window.offset + window.limit
+    bound = relation_cursors(info.context.cursors, relation_key)
+    page_end = _page_end(request)
     rows = _already_read(info, parent, relation, page_end)
-    if rows is None and window is None:
+    if rows is None and page_end is None:
         rows = (await info.context.loaders.related(relation).load(parent.hub_id)).rows
     if rows is not None:
-        return _page_of(rows, request, make)
-    assert window is not None
-    loader = info.context.loaders.related(relation, (window.offset, window.limit))
+        return connection(page_of_rows(rows, request, relation.position, bound, make))
+    assert page_end is not None
+    loader = info.context.loaders.related(relation, (0, page_end))
     related: Related = await loader.load(parent.hub_id)
-    has_next = window.offset + window.limit < related.total
-    return connection([make(r) for r in related.rows], window, related.total, has_next=has_next)
-
-
-def _page_of(rows: list[Row], request: PageRequest, make: Callable[[Row], T]) -> Connection[T]:
-    """One page of rows already in order."""
-    page = _page(rows, request, make)
-    return connection(page.nodes, page.window, page.total, has_next=page.has_next)
-
-
-def _page(
-    rows: list[Row], request: PageRequest, make: Callable[[Row], T], window: Window | None = None
-) -> Page[T]:
-    total = len(rows)
-    if window is None:
-        window = backward_window(request, total) if request.backwards else forward_window(request)
-    end = window.offset + window.limit
-    has_next = window.has_next if window.has_next is not None else end < total
-    return Page([make(r) for r in rows[window.offset : end]], window, total, has_next)
+    page = page_of_rows(related.rows, request, relation.position, bound, make)
+    page.total, page.has_next = related.total, page_end < related.total
+    return connection(page)
 
 
 def nested_connection(parent: str, name: str, target: str, description: str) -> Any:
     """A paginated field of related records (first/after forwards, last/before backwards)."""
     relation_key = (parent, name)
+    relation = RELATIONS[relation_key]
 
     def prefetched_page(
         root: Parent,
         response_key: str,
+        cursors: Cursors,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
     ) -> Page[Any] | None:
         rows = root.prefetched.get(response_key)
-        request, window = _checked_page_request(first, after, last, before)
-        if not usable(rows, None if window is None else window.offset + window.limit):
+        request = _checked_page_request(first, after, last, before)
+        if not usable(rows, _page_end(request)):
             return None
-        return _page(RELATIONS[relation_key].sort(rows), request, NODE_TYPES[target], window)
+        bound = relation_cursors(cursors, relation_key)
+        return page_of_rows(
+            relation.sort(rows), request, relation.position, bound, NODE_TYPES[target]
+        )
 
     def resolve(
         root: Parent,
@@ -239,9 +241,10 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
         before: str | None = None,
     ) -> Any:
         # Synchronous when the rows were read with the parent: no coroutine per field.
-        page = prefetched_page(root, str(info.path.key), first, after, last, before)
+        key = str(info.path.key)
+        page = prefetched_page(root, key, info.context.cursors, first, after, last, before)
         if page is not None:
-            return connection(page.nodes, page.window, page.total, has_next=page.has_next)
+            return connection(page)
         request = page_request(first, after, last, before)
         return related_page(info, root, relation_key, NODE_TYPES[target], request)
 

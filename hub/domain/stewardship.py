@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,9 @@ from hub.mastering.matcher import pair_of, refresh_open
 from hub.mastering.partners import read_partners
 from hub.mastering.profile import blocking_keys, profile
 from hub.mastering.survivorship import survive
+from hub.read.filters import Compiler
+from hub.read.keyset import SortKey, beyond, ordering, position_of
+from hub.read.pagination import Bounds
 from hub.store import Actor, Store, Transaction
 
 Row = dict[str, Any]
@@ -31,17 +35,30 @@ _FIELDS = (
 _FILTER = "WHERE ($status IS NULL OR c.status = $status) AND ($min IS NULL OR c.score >= $min)"
 
 
-async def candidates(
-    store: Store, status: str | None, min_score: float | None, offset: int, limit: int
-) -> list[Row]:
-    """A page of candidates, best score first."""
-    found = await store.query(
-        f"MATCH (c:MatchCandidate) {_FILTER} "
-        "MATCH (c)-[:LEFT]->(l:BusinessPartner) MATCH (c)-[:RIGHT]->(r:BusinessPartner) "
-        f"RETURN {_FIELDS} ORDER BY c.score DESC, c.id SKIP $offset LIMIT $limit",
-        {"status": status, "min": min_score, "offset": offset, "limit": limit},
-    )
-    return [row["row"] for row in found]
+# Best score first; the id breaks ties, so every candidate has one place in the queue.
+QUEUE_ORDER = (SortKey("c.score", descending=True, nullable=False), SortKey("c.id", nullable=False))
+
+
+def candidates_statement(
+    status: str | None, min_score: float | None
+) -> Callable[[Bounds, bool], tuple[str, dict[str, Any]]]:
+    """The statement of a page of the queue, for :func:`hub.read.lists.page`."""
+
+    def statement(bounds: Bounds, backwards: bool) -> tuple[str, dict[str, Any]]:
+        compiler = Compiler()
+        where = _FILTER
+        for position, later in ((bounds.after, True), (bounds.before, False)):
+            if position is not None:
+                where += f" AND {beyond(QUEUE_ORDER, position, later, compiler)}"
+        return (
+            f"MATCH (c:MatchCandidate) {where} "
+            "MATCH (c)-[:LEFT]->(l:BusinessPartner) MATCH (c)-[:RIGHT]->(r:BusinessPartner) "
+            f"RETURN {_FIELDS}, {position_of(QUEUE_ORDER)} AS position "
+            f"ORDER BY {ordering(QUEUE_ORDER, backwards)} LIMIT $limit",
+            {**compiler.params, "status": status, "min": min_score},
+        )
+
+    return statement
 
 
 async def count_candidates(store: Store, status: str | None, min_score: float | None) -> int:
@@ -210,6 +227,7 @@ async def _recompute(
         action,
         now,
         audit.event(),
+        sources,
     )
 
 

@@ -24,12 +24,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from graph_schema import PropertyType
+from graph_schema.entities import ADDRESS
 from hub import encoding
+from hub.collation import CollationName
 from hub.domain import problems as codes
 from hub.domain.ids import new_id
 from hub.domain.kinds import Kind, Slot, State
 from hub.domain.problems import Path, Problem
 from hub.domain.references import resolve
+from hub.domain.text_keys import text_keys
 from hub.mastering.matcher import AUTO_MERGED, MATCHED_EXISTING, QUEUED_FOR_REVIEW, MatchDecision
 from hub.mastering.survivorship import SourceValues, survive
 from hub.store import Transaction
@@ -469,7 +472,7 @@ async def _write_addresses(tx: Transaction, plans: list[_Plan]) -> None:
         {
             "element": tx.element_ids[plan.id],
             "items": [
-                {**address, "position": position}
+                {**address, **text_keys(ADDRESS, address, tx.collation), "position": position}
                 for position, address in enumerate(plan.state.get("addresses", []))
             ],
         }
@@ -589,12 +592,12 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
             f"UNWIND $rows AS g CREATE (n:{kind.label}) SET n += g.props, n.id = g.id, "
             "n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now "
             "RETURN collect({id: g.id, element: elementId(n)}) AS rows",
-            {"rows": [_state_row(kind, p) for p in created], "now": now},
+            {"rows": [_state_row(kind, p, tx.collation) for p in created], "now": now},
         )
         tx.remember(made)
     elements = await tx.element_ids_of(kind.label, (p.id for p in plans))
     updated = [
-        {**_state_row(kind, p), "element": elements[p.id]}
+        {**_state_row(kind, p, tx.collation), "element": elements[p.id]}
         for p in changed
         if not p.created and p.id in elements
     ]
@@ -619,10 +622,13 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
     await _write_events(tx, kind, changed, now)
 
 
-def _state_row(kind: Kind, plan: _Plan) -> dict[str, Any]:
+def _state_row(kind: Kind, plan: _Plan, collation: CollationName) -> dict[str, Any]:
+    # Each source's values as a record of its own would have them (a person's name, say).
+    said = (kind.merge({}, origin.state) for origin in plan.origins.values())
+    keys = text_keys(kind.node, plan.state, collation, said, only_given=not kind.survives)
     return {
         "id": plan.id,
-        "props": properties_of(kind, plan.state),
+        "props": {**properties_of(kind, plan.state), **keys},
         "state": canonical_json(plan.state),
     }
 
@@ -730,9 +736,10 @@ async def write_golden(
     action: str,
     now: dt.datetime,
     audit: dict[str, Any] | None = None,
+    origins: dict[tuple[str, str], SourceValues] | None = None,
 ) -> str:
-    """Write a golden record's state that stewardship computed (a merge, an un-merge),
-    creating the record when ``record_id`` is None; returns its id."""
+    """Write a golden record's state that stewardship computed (a merge, an un-merge) from
+    its sources' ``origins``, creating the record when ``record_id`` is None; returns its id."""
     plan = _Plan(
         record_id or new_id(),
         base,
@@ -740,6 +747,7 @@ async def write_golden(
         version,
         created=record_id is None,
         action=action,
+        origins=origins or {},
         audit=audit or {},
         forced=True,
     )

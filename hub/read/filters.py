@@ -1,16 +1,47 @@
 """``where`` arguments compiled to Cypher predicates with parameters.
 
+The fields a ``where`` offers follow from the model: every property declared ``filterable``
+gets a filter whose operators follow from its type (:data:`OPERATORS`). A few fields are
+declared here besides, because they test something other than one property of the record
+(a role in a list, an address, an owned vehicle) or because the API contract gives them a
+plain value; the operators of such a property are then under ``<property>Filter``.
+
 A filter is a plain dict (GraphQL input converted, unset fields dropped). ``AND``, ``OR`` and
-``NOT`` nest; every other key is a field of the type, handled by that type's table below.
+``NOT`` nest; every other key is a field of :data:`WHERE`.
+
+Text is compared as people search it (:mod:`hub.search_text`): ``contains`` and
+``startsWith`` ignore case, accents, umlaut spelling and, for Chinese, the script; the
+``...Exact`` variants compare the text as stored. ``neq`` and ``notIn`` hold for a record
+without a value too.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph_schema import MODEL, Property, PropertyType
+from graph_schema.model import search_key_of
+from hub.search_text import SEPARATOR, fold
+from hub.store.temporal import to_store
+
 Filter = dict[str, Any]
+Build = Callable[["Compiler", str, Any], str]
+
+TEXT = ("eq", "neq", "in", "notIn", "isNull", "contains", "startsWith", "containsExact",
+        "startsWithExact")  # fmt: skip
+ORDERED = ("eq", "neq", "in", "notIn", "isNull", "gt", "gte", "lt", "lte")
+CHOICE = ("eq", "neq", "in", "notIn", "isNull")
+OPERATORS = {
+    PropertyType.STRING: TEXT,
+    PropertyType.INTEGER: ORDERED,
+    PropertyType.FLOAT: ORDERED,
+    PropertyType.DATE: ORDERED,
+    PropertyType.DATETIME: ORDERED,
+}
+_COMPARED = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
 @dataclass
@@ -43,47 +74,71 @@ class Compiler:
             elif key == "NOT":
                 parts.append(f"NOT ({self.compile(label, value, var)})")
             else:
-                parts.append(FIELDS[label][key](self, var, value))
+                parts.append(WHERE[label][key].build(self, var, value))
         return " AND ".join(parts) or "true"
-
-
-def string_filter(prop: str) -> Callable[[Compiler, str, Filter], str]:
-    def build(c: Compiler, var: str, f: Filter) -> str:
-        parts: list[str] = []
-        target = f"{var}.{prop}"
-        if "eq" in f:
-            parts.append(f"{target} = {c.param(f['eq'])}")
-        if "in" in f:
-            parts.append(f"{target} IN {c.param(list(f['in']))}")
-        if "contains" in f:
-            parts.append(f"{target} CONTAINS {c.param(f['contains'])}")
-        if "startsWith" in f:
-            parts.append(f"{target} STARTS WITH {c.param(f['startsWith'])}")
-        return " AND ".join(parts) or "true"
-
-    return build
-
-
-def date_filter(prop: str) -> Callable[[Compiler, str, Filter], str]:
-    operators = {"eq": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
-
-    def build(c: Compiler, var: str, f: Filter) -> str:
-        parts = [f"{var}.{prop} {operators[op]} {c.param(v)}" for op, v in f.items()]
-        return " AND ".join(parts) or "true"
-
-    return build
-
-
-def equals(prop: str) -> Callable[[Compiler, str, Any], str]:
-    return lambda c, var, value: f"{var}.{prop} = {c.param(_plain(value))}"
 
 
 def _plain(value: Any) -> Any:
-    return getattr(value, "value", value)
+    """An input value as the store compares it: enums by value, date-times in UTC."""
+    value = getattr(value, "value", value)
+    if isinstance(value, dt.datetime):
+        return to_store(value)
+    return value
 
 
-def _address(prop: str) -> Callable[[Compiler, str, Filter], str]:
-    inner = string_filter(prop)
+def operators(
+    expression: Callable[[str], str], search: Callable[[str], str] | None = None
+) -> Build:
+    """A filter with operators on ``expression(var)``; text searched in ``search(var)``, the
+    record's search key, or else in the text lowered."""
+
+    def build(c: Compiler, var: str, f: Filter) -> str:
+        target = expression(var)
+        parts: list[str] = []
+        for op, given in f.items():
+            if given is None:
+                continue
+            value = [_plain(v) for v in given] if isinstance(given, list) else _plain(given)
+            if op == "eq":
+                parts.append(f"{target} = {c.param(value)}")
+            elif op == "neq":
+                parts.append(f"({target} IS NULL OR {target} <> {c.param(value)})")
+            elif op == "in":
+                parts.append(f"{target} IN {c.param(value)}")
+            elif op == "notIn":
+                parts.append(f"({target} IS NULL OR NOT {target} IN {c.param(value)})")
+            elif op == "isNull":
+                parts.append(f"{target} IS {'' if value else 'NOT '}NULL")
+            elif op in _COMPARED:
+                parts.append(f"{target} {_COMPARED[op]} {c.param(value)}")
+            elif op == "containsExact":
+                parts.append(f"{target} CONTAINS {c.param(value)}")
+            elif op == "startsWithExact":
+                parts.append(f"{target} STARTS WITH {c.param(value)}")
+            elif search is not None:
+                needle = fold(str(value))
+                needle = needle if op == "contains" else SEPARATOR + needle
+                parts.append(f"{search(var)} CONTAINS {c.param(needle)}")
+            else:
+                lowered = f"toLower({target})"
+                verb = "CONTAINS" if op == "contains" else "STARTS WITH"
+                parts.append(f"{lowered} {verb} {c.param(str(value).lower())}")
+        return " AND ".join(parts) or "true"
+
+    return build
+
+
+def of_property(prop: Property) -> Build:
+    search = (lambda var: f"{var}.{search_key_of(prop.name)}") if prop.searchable else None
+    return operators(lambda var: f"{var}.{prop.name}", search)
+
+
+def equals(prop: str) -> Build:
+    return lambda c, var, value: f"{var}.{prop} = {c.param(_plain(value))}"
+
+
+def _address(prop: str) -> Build:
+    inner = of_property(MODEL.node("Address").prop(prop))
 
     def build(c: Compiler, var: str, f: Filter) -> str:
         address = c.variable()
@@ -124,45 +179,113 @@ def identification_status_expression(var: str, today: str) -> str:
     )
 
 
-def _derived_status(
-    expression: Callable[[str, str], str],
-) -> Callable[[Compiler, str, Any], str]:
-    return lambda c, var, value: f"{expression(var, '$today')} = {c.param(_plain(value))}"
+def value_of(label: str, prop: str, var: str) -> str:
+    """The value of a property as a reader sees it: stored, or derived as of ``$today``."""
+    derived = _DERIVED.get((label, prop))
+    return derived(var, "$today") if derived else f"{var}.{prop}"
 
 
-FIELDS: dict[str, dict[str, Callable[[Compiler, str, Any], str]]] = {
-    "BusinessPartner": {
-        "name": string_filter("name"),
-        "kind": equals("kind"),
-        "role": _has_role,
-        "city": _address("city"),
-        "postalCode": _address("postalCode"),
-        "ownsVehicle": _owns_vehicle,
-        "taxNumber": string_filter("taxNumber"),
-        "email": string_filter("email"),
-    },
-    "Vehicle": {
-        "vin": string_filter("vin"),
-        "make": string_filter("make"),
-        "model": string_filter("model"),
-        "modelYear": equals("modelYear"),
-    },
-    "Contract": {
-        "number": string_filter("number"),
-        "type": equals("type"),
-        "status": _derived_status(contract_status_expression),
-        "endDate": date_filter("endDate"),
-        "startDate": date_filter("startDate"),
-    },
-    "IdentificationObject": {
-        "kind": equals("kind"),
-        "number": string_filter("number"),
-        "status": _derived_status(identification_status_expression),
-    },
+@dataclass(frozen=True)
+class WhereField:
+    """One field of a ``where``: what it tests (``prop``, None for a relation or another
+    record), the GraphQL type of its input and how it compiles."""
+
+    input_type: str
+    description: str
+    build: Build
+    prop: Property | None = None
+
+
+def operator_type(prop: Property) -> str:
+    """The GraphQL input type of a property's operators."""
+    if prop.values is not None:
+        return f"{prop.values.__name__}Filter"
+    return {
+        PropertyType.STRING: "StringFilter",
+        PropertyType.INTEGER: "IntFilter",
+        PropertyType.FLOAT: "FloatFilter",
+        PropertyType.DATE: "DateFilter",
+        PropertyType.DATETIME: "DateTimeFilter",
+    }[prop.type]
+
+
+# Filters whose value is a plain value (equality), as the API contract has them, or that test
+# something derived (the status a reader sees) instead of the stored property.
+_PLAIN: dict[str, dict[str, tuple[str, Build]]] = {
+    "BusinessPartner": {"kind": ("PartnerKind", equals("kind"))},
+    "Vehicle": {"modelYear": ("Int", equals("modelYear"))},
+    "Contract": {"type": ("ContractType", equals("type"))},
+    "IdentificationObject": {"kind": ("IdentificationKind", equals("kind"))},
     "Document": {
-        "number": string_filter("number"),
-        "type": equals("type"),
-        "releaseStatus": equals("releaseStatus"),
-        "title": string_filter("title"),
+        "type": ("DocumentType", equals("type")),
+        "releaseStatus": ("ReleaseStatus", equals("releaseStatus")),
     },
 }
+_DERIVED: dict[tuple[str, str], Callable[[str, str], str]] = {
+    ("Contract", "status"): contract_status_expression,
+    ("IdentificationObject", "status"): identification_status_expression,
+}
+_OTHERS: dict[str, dict[str, WhereField]] = {
+    "BusinessPartner": {
+        "role": WhereField("PartnerRole", "Has this role.", _has_role),
+        "city": WhereField("StringFilter", "The city of any of its addresses.", _address("city")),
+        "postalCode": WhereField(
+            "StringFilter", "The postal code of any of its addresses.", _address("postalCode")
+        ),
+        "ownsVehicle": WhereField(
+            "VehicleWhere", "Owns at least one vehicle that matches.", _owns_vehicle
+        ),
+    },
+}
+
+
+def _as_read(prop: Property, expression: Callable[[str, str], str]) -> dict[str, WhereField]:
+    """The fields of a property whose value a reader sees derived (a status as of today)."""
+
+    def read(var: str) -> str:
+        return expression(var, "$today")
+
+    def equal(c: Compiler, var: str, value: Any) -> str:
+        return f"{read(var)} = {c.param(_plain(value))}"
+
+    as_read = f"{prop.description} As of today, as the record reads."
+    kind = prop.values.__name__ if prop.values else "String"
+    return {
+        prop.name: WhereField(kind, f"{as_read} Equals.", equal, prop),
+        f"{prop.name}Filter": WhereField(operator_type(prop), as_read, operators(read), prop),
+    }
+
+
+def _fields(label: str) -> dict[str, WhereField]:
+    fields: dict[str, WhereField] = {}
+    plain = _PLAIN.get(label, {})
+    for prop in MODEL.node(label).properties:
+        if not prop.filterable:
+            continue
+        derived = _DERIVED.get((label, prop.name))
+        if derived is not None:
+            fields.update(_as_read(prop, derived))
+            continue
+        if prop.name in plain:
+            input_type, build = plain[prop.name]
+            fields[prop.name] = WhereField(input_type, f"{prop.description} Equals.", build, prop)
+            fields[f"{prop.name}Filter"] = WhereField(
+                operator_type(prop), prop.description, of_property(prop), prop
+            )
+            continue
+        fields[prop.name] = WhereField(
+            operator_type(prop), prop.description, of_property(prop), prop
+        )
+    fields.update(_OTHERS.get(label, {}))
+    return fields
+
+
+WHERE_LABELS = ("BusinessPartner", "Vehicle", "Contract", "IdentificationObject", "Document")
+WHERE: dict[str, dict[str, WhereField]] = {label: _fields(label) for label in WHERE_LABELS}
+
+
+def personal_fields(label: str) -> frozenset[str]:
+    """The ``where`` fields that test personal data."""
+    return frozenset(
+        name for name, spec in WHERE[label].items() if spec.prop is not None and spec.prop.personal
+    )

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.read.filters import Compiler, Filter
+from graph_schema import MODEL, PropertyType
+from graph_schema.model import sort_key_of
+from hub.read import cursors
+from hub.read.cursors import BoundCursors
+from hub.read.filters import Compiler, Filter, value_of
+from hub.read.keyset import SortKey, beyond, ordering, position_of
+from hub.read.pagination import Bounds, PageRequest
 from hub.read.prefetch import Compiled
 from hub.read.projection import projection
 from hub.store import Store
@@ -27,40 +33,97 @@ class ListQuery:
     shown: Compiled | None = None  # the projection of x; the label's properties when None
     variables: Mapping[str, Any] = field(default_factory=dict)  # the request's, for its caps
 
-    def _match(self) -> tuple[str, dict[str, Any]]:
-        compiler = Compiler()
+    @property
+    def scope(self) -> str:
+        """What a cursor of this list is bound to."""
+        return cursors.scope(self.label, self.order, self.where)
+
+    @property
+    def keys(self) -> list[SortKey]:
+        node = MODEL.node(self.label)
+        keys = []
+        for name, direction in self.order:
+            prop = node.prop(name)
+            # A collated text sorts by its sort key, which both stores order alike.
+            stored = sort_key_of(name) if prop.collated else name
+            keys.append(SortKey(f"x.{stored}", direction == "DESC", not prop.required))
+        return [*keys, SortKey("x.id", nullable=False)]
+
+    def _match(self, compiler: Compiler) -> str:
         predicate = compiler.compile(self.label, self.where, "x")
-        params = {**compiler.params, "today": self.today}
         live = LIVE.get(self.label)
         if live:
             predicate = f"{live} AND ({predicate})"
-        return f"MATCH (x:{self.label}) WHERE {predicate}", params
+        return f"MATCH (x:{self.label}) WHERE {predicate}"
 
-    def page_statement(self) -> tuple[str, dict[str, Any]]:
-        match, params = self._match()
-        keys = [f"x.{prop} {direction}" for prop, direction in self.order]
-        keys.append("x.id ASC")
+    def page_statement(self, bounds: Bounds, backwards: bool) -> tuple[str, dict[str, Any]]:
+        """The rows within ``bounds``, from the end when ``backwards``; up to ``$limit``."""
+        compiler = Compiler()
+        match = self._match(compiler)
+        keys = self.keys
+        for position, later in ((bounds.after, True), (bounds.before, False)):
+            if position is not None:
+                match += f" AND {beyond(keys, position, later, compiler)}"
+        params = {**compiler.params, "today": self.today}
         shown = self.shown.text if self.shown else projection(self.label)
         if self.shown:
             params.update(self.shown.params(self.variables))
         return (
-            f"{match} WITH x ORDER BY {', '.join(keys)} SKIP $skip LIMIT $limit "
-            f"RETURN {shown} AS row",
+            f"{match} WITH x ORDER BY {ordering(keys, backwards)} LIMIT $limit "
+            f"RETURN {shown} AS row, {position_of(keys)} AS position",
             params,
         )
 
+    def facet_statement(self, prop: str) -> tuple[str, dict[str, Any]]:
+        """How many of the listed records have each value of ``prop`` (each item of a
+        list), most frequent first; up to ``$top`` values."""
+        compiler = Compiler()
+        match = self._match(compiler)
+        value = value_of(self.label, prop, "x")
+        if MODEL.node(self.label).prop(prop).type is PropertyType.STRING_LIST:
+            match, value = f"{match} UNWIND {value} AS item", "item"
+        return (
+            f"{match} RETURN {value} AS value, count(*) AS count "
+            "ORDER BY count DESC, value LIMIT $top",
+            {**compiler.params, "today": self.today},
+        )
+
     def count_statement(self) -> tuple[str, dict[str, Any]]:
-        match, params = self._match()
-        return f"{match} RETURN count(x) AS total", params
+        compiler = Compiler()
+        match = self._match(compiler)
+        return f"{match} RETURN count(x) AS total", {**compiler.params, "today": self.today}
 
 
-async def rows(store: Store, query: ListQuery, offset: int, limit: int) -> list[dict[str, Any]]:
-    statement, params = query.page_statement()
-    found = await store.query(statement, {**params, "skip": offset, "limit": limit})
-    return [row["row"] for row in found]
+Statement = Callable[[Bounds, bool], tuple[str, dict[str, Any]]]
+
+
+async def page(
+    store: Store, statement_for: Statement, request: PageRequest, cursors: BoundCursors
+) -> tuple[list[dict[str, Any]], list[list[Any]], bool, bool]:
+    """One page of rows, their positions, and whether rows lie before and after it.
+
+    ``statement_for(bounds, backwards)`` reads the rows within the bounds in list order (from
+    the end when backwards), up to ``$limit``, as ``row`` and ``position``.
+    """
+    statement, params = statement_for(Bounds.of(request, cursors), request.backwards)
+    found = await store.query(statement, {**params, "limit": request.size + 1})
+    more = len(found) > request.size
+    found = found[: request.size]
+    if request.backwards:
+        found.reverse()
+        has_previous, has_next = more, request.before is not None
+    else:
+        has_previous, has_next = request.after is not None, more
+    return [r["row"] for r in found], [r["position"] for r in found], has_previous, has_next
 
 
 async def count(store: Store, query: ListQuery) -> int:
     statement, params = query.count_statement()
     (row,) = await store.query(statement, params)
     return int(row["total"])
+
+
+async def facet(store: Store, query: ListQuery, prop: str, top: int) -> list[tuple[Any, int]]:
+    statement, params = query.facet_statement(prop)
+    found = await store.query(statement, {**params, "top": top})
+    return [(row["value"], int(row["count"])) for row in found]

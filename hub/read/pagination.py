@@ -1,43 +1,29 @@
 """Cursor pagination over an ordered result: forwards (first/after) and backwards
 (last/before), with page sizes capped.
 
-Cursors are opaque to clients; they encode a position in the ordering.
+A position in a list is the row's sort values followed by its id (:mod:`hub.read.cursors`
+turns it into an opaque cursor and back). Pages are cut by position, not by offset: the rows
+after a cursor are those that sort after it, whatever was inserted or deleted meanwhile.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from hub.errors import BadRequest
+from hub.read.cursors import BoundCursors
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-_PREFIX = "cursor:"
 
 T = TypeVar("T")
+Position = Sequence[Any]
 
 
 class PaginationError(BadRequest):
     """A paging argument outside its rules; the message says which and why."""
-
-
-def encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"{_PREFIX}{position}".encode()).decode()
-
-
-def decode_cursor(cursor: str, argument: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if text.startswith(_PREFIX):
-            position = int(text.removeprefix(_PREFIX))
-            if position >= 0:
-                return position
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise PaginationError(f"{argument}: {cursor!r} is not a cursor this API returned")
 
 
 @dataclass(frozen=True)
@@ -61,48 +47,93 @@ class PageRequest:
     def backwards(self) -> bool:
         return self.last is not None or (self.before is not None and self.first is None)
 
+    @property
+    def size(self) -> int:
+        given = self.last if self.backwards else self.first
+        return DEFAULT_PAGE_SIZE if given is None else given
+
+    @property
+    def from_start(self) -> bool:
+        """Forwards from the first row: the only page whose rows an offset can find."""
+        return not self.backwards and self.after is None and self.before is None
+
 
 @dataclass(frozen=True)
-class Window:
-    """Rows ``offset`` to ``offset + limit`` of the ordered result (``limit`` may be 0)."""
+class Bounds:
+    """A request's cursors as positions: rows strictly after ``after`` and before ``before``."""
 
-    offset: int
-    limit: int
-    has_previous: bool
-    has_next: bool | None  # None: decide from whether one more row exists
+    after: list[Any] | None
+    before: list[Any] | None
+
+    @classmethod
+    def of(cls, request: PageRequest, cursors: BoundCursors) -> Bounds:
+        return cls(
+            cursors.decode(request.after, "after") if request.after is not None else None,
+            cursors.decode(request.before, "before") if request.before is not None else None,
+        )
 
 
 @dataclass(slots=True)
 class Page(Generic[T]):
-    """The nodes of one page, where they lie in the whole list of ``total`` and whether more
-    follow."""
+    """The nodes of one page, their positions, the total where known and whether more rows
+    lie before and after it."""
 
     nodes: list[T]
-    window: Window
-    total: int
+    positions: Sequence[Position]
+    cursors: BoundCursors
+    total: int | None
     has_next: bool
+    has_previous: bool
+
+    def cursor(self, index: int) -> str:
+        return self.cursors.encode(self.positions[index])
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.cursor(0) if self.positions else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursor(len(self.positions) - 1) if self.positions else None
 
 
-def forward_window(request: PageRequest) -> Window:
-    size = DEFAULT_PAGE_SIZE if request.first is None else request.first
-    start = decode_cursor(request.after, "after") + 1 if request.after else 0
-    end = start + size
-    if request.before:
-        end = min(end, decode_cursor(request.before, "before"))
-    limit = max(0, end - start)
-    bounded_by_before = request.before is not None and end < start + size
-    return Window(start, limit, start > 0, False if bounded_by_before else None)
+def _comparable(position: Position) -> list[tuple[bool, Any]]:
+    """A position as Python compares it the way Cypher sorts: nulls last."""
+    values = [getattr(v, "to_native", lambda v=v: v)() for v in position]
+    return [(v is None, v) for v in values]
 
 
-def backward_window(request: PageRequest, total: int) -> Window:
-    """Backwards needs the total when no ``before`` cursor marks the end."""
-    size = DEFAULT_PAGE_SIZE if request.last is None else request.last
-    end = decode_cursor(request.before, "before") if request.before else total
-    end = min(end, total)
-    floor = decode_cursor(request.after, "after") + 1 if request.after else 0
-    start = max(floor, end - size)
-    return Window(start, max(0, end - start), start > 0, end < total)
-
-
-def needs_total(request: PageRequest) -> bool:
-    return request.backwards
+def page_of_rows(
+    rows: list[dict[str, Any]],
+    request: PageRequest,
+    position: Callable[[dict[str, Any]], Position],
+    cursors: BoundCursors,
+    make: Callable[[dict[str, Any]], T],
+) -> Page[T]:
+    """One page of rows already in their list's order (all of them)."""
+    keys = [_comparable(position(row)) for row in rows]
+    bounds = Bounds.of(request, cursors)
+    start, end = 0, len(rows)
+    if bounds.after is not None:
+        after = _comparable(bounds.after)
+        start = next((i for i, key in enumerate(keys) if key > after), len(rows))
+    if bounds.before is not None:
+        before = _comparable(bounds.before)
+        end = next((i for i, key in enumerate(keys) if key >= before), len(rows))
+    end = max(start, end)
+    if request.backwards:
+        first = max(start, end - request.size)
+        last, has_previous, has_next = end, first > 0, end < len(rows)
+    else:
+        first = start
+        last = min(end, start + request.size)
+        has_previous, has_next = start > 0, last < len(rows)
+    chosen = rows[first:last]
+    return Page(
+        [make(row) for row in chosen],
+        [position(row) for row in chosen],
+        cursors,
+        len(rows),
+        has_next,
+        has_previous,
+    )

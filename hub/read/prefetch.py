@@ -5,10 +5,11 @@ query selects below it, as nested pattern comprehensions in a single statement. 
 arrive unordered; :class:`~hub.read.relations.Relation` sorts and windows them in Python, so
 a parent's rows can stand in for a database read only when all of them arrived.
 
-How many rows of one parent a comprehension takes is capped: a list at ``CAP`` + 1, a page of
-a connection just past the page's end (``first`` after the ``after`` cursor, at most ``CAP``)
-+ 1. A parent with more rows than that is left to the batched per-level read, which orders
-and pages inside the database. The caps keep what one statement reads in step with the
+How many rows of one parent a comprehension takes is capped: a list at ``CAP`` + 1, the
+first page of a connection just past its end (``first``, at most ``CAP``) + 1, any other
+page (after or before a cursor, or from the end) at ``CAP`` + 1, since its rows are found by
+position among all of them. A parent with more rows than that is left to the batched
+per-level read. The caps keep what one statement reads in step with the
 pages a query asks for, level by level: without them, a page of one vehicle of a fleet
 customer would read all its vehicles, and each of their owners' again, multiplying the fleet's
 size at every level. The page sizes may come from variables, so the caps travel as
@@ -26,7 +27,7 @@ from typing import Any, TypeGuard
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from hub.read.pagination import PageRequest, PaginationError, forward_window
+from hub.read.pagination import PageRequest, PaginationError
 from hub.read.projection import narrowed
 from hub.read.relations import RELATIONS, SOURCES, Relation
 
@@ -80,12 +81,12 @@ class Paging:
         )
         try:
             request.validate()
-            if request.backwards:
-                return CAP + 1  # a page counted back from the end needs every row
-            window = forward_window(request)
+            if not request.from_start:
+                return CAP + 1  # a page after a cursor, or from the end, needs every row
+            size = request.size
         except (PaginationError, TypeError, AttributeError):
             return CAP + 1  # the connection's resolver reports what is wrong
-        return min(CAP, window.offset + window.limit) + 1
+        return min(CAP, size) + 1
 
 
 @dataclass(frozen=True)

@@ -64,11 +64,20 @@ class Relation:
             f"RETURN k, size(xs) AS total, {page} AS page"
         )
 
+    @property
+    def row_keys(self) -> tuple[str, ...]:
+        """The names under which a related row carries the values it is sorted by."""
+        return tuple(entry.split(".", 1)[1] for entry in self.order)
+
+    def position(self, row: dict[str, Any]) -> list[Any]:
+        """A row's sort values: where it lies in the relation's order."""
+        return [row.get(k) for k in self.row_keys]
+
     def sort(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Rows in this relation's order (nulls last, as Cypher sorts them), without repeats."""
         if len(rows) < 2:
             return rows
-        keys = [entry.split(".", 1)[1] for entry in self.order]
+        keys = self.row_keys
         if self.repeats:
             rows = list({row["id"]: row for row in rows}.values())
         return sorted(rows, key=lambda row: [(row.get(k) is None, row.get(k)) for k in keys])

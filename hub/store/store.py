@@ -27,6 +27,7 @@ from neo4j.exceptions import (
 )
 from neo4j.exceptions import DatabaseUnavailable as ServerDatabaseUnavailable
 
+from hub.collation import CollationName
 from hub.errors import DatabaseUnavailable, RetryLater, StartupError, Timeout
 from hub.settings import Settings
 from hub.store.actor import Actor
@@ -110,6 +111,7 @@ class Transaction:
         self._tx = tx
         self._store = store
         self.actor = store.actor
+        self.collation = store.collation
         self.element_ids: dict[str, str] = {}
         self._sent: asyncio.Task[list[Record]] | None = None
 
@@ -187,8 +189,10 @@ class Store:
         dialect: Dialect,
         embedded: EmbeddedServer | None = None,
         sessions_per_caller: int = 8,
+        collation: CollationName = "de",
     ) -> None:
         self._driver = driver
+        self.collation: CollationName = collation  # how the text keys written here sort
         self.database = database
         self.dialect = dialect
         self.embedded = embedded
@@ -293,7 +297,14 @@ class Store:
             if embedded is not None:
                 await embedded.stop()
             raise
-        return cls(driver, database, dialect, embedded, settings.db_sessions_per_client)
+        return cls(
+            driver,
+            database,
+            dialect,
+            embedded,
+            settings.db_sessions_per_client,
+            settings.collation,
+        )
 
     async def close(self) -> None:
         await self._driver.close()

@@ -1,0 +1,124 @@
+"""The GraphQL ``where`` inputs, built from :data:`hub.read.filters.WHERE`, which the model
+drives: a property declared filterable is a field here with no further edit.
+
+Each input type is made as a class in this module's namespace, so that the type names its
+fields mention (``VehicleWhere`` inside ``BusinessPartnerWhere``) resolve as they would for a
+class written out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from strawberry.utils.str_converters import to_snake_case
+
+from graph_schema import enums
+from hub.api import enums as _registered  # noqa: F401 - the enums are GraphQL enums first
+from hub.read.filters import CHOICE, ORDERED, TEXT, WHERE, WHERE_LABELS
+
+_OPERATORS = {
+    "eq": "Equal to.",
+    "neq": "Not equal to, or without a value.",
+    "in": "One of.",
+    "notIn": "None of, or without a value.",
+    "isNull": "true: without a value; false: with one.",
+    "gt": "Greater (later) than.",
+    "gte": "Greater (later) than or equal to.",
+    "lt": "Less (earlier) than.",
+    "lte": "Less (earlier) than or equal to.",
+    "contains": "Contains, ignoring case, accents and umlaut spelling (Müller finds "
+    "MUELLER); Chinese characters and pinyin find each other where the record has both.",
+    "startsWith": "Starts with, ignoring case and accents as contains does.",
+    "containsExact": "Contains, exactly as given (case and accents count).",
+    "startsWithExact": "Starts with, exactly as given.",
+}
+
+_LIST_OPERATORS = frozenset({"in", "notIn"})
+
+
+def _make_input(name: str, description: str, fields: dict[str, tuple[str, str]]) -> Any:
+    """A strawberry input named ``name`` with ``fields``: GraphQL name -> (annotation,
+    description); every field is optional."""
+    annotations: dict[str, str] = {}
+    namespace: dict[str, Any] = {"__module__": __name__, "__annotations__": annotations}
+    for graphql_name, (annotation, about) in fields.items():
+        if graphql_name in ("in", "AND", "OR", "NOT"):
+            python_name = graphql_name.lower() + "_"  # not a keyword, not a builtin
+        else:
+            python_name = to_snake_case(graphql_name)
+        annotations[python_name] = f"{annotation} | None"
+        namespace[python_name] = strawberry.field(
+            default=None, name=graphql_name, description=about
+        )
+    made = strawberry.input(type(name, (), namespace), name=name, description=description)
+    globals()[name] = made
+    return made
+
+
+def _operator_input(name: str, value: str, ops: tuple[str, ...], what: str) -> Any:
+    fields = {}
+    for op in ops:
+        annotation = (
+            "bool" if op == "isNull" else f"list[{value}]" if op in _LIST_OPERATORS else value
+        )
+        fields[op] = (annotation, _OPERATORS[op])
+    return _make_input(name, f"Conditions on {what}; all given conditions must hold.", fields)
+
+
+StringFilter = _operator_input("StringFilter", "str", TEXT, "a text")
+IntFilter = _operator_input("IntFilter", "int", ORDERED, "a whole number")
+FloatFilter = _operator_input("FloatFilter", "float", ORDERED, "a number")
+DateFilter = _operator_input("DateFilter", "dt.date", ORDERED, "a date")
+DateTimeFilter = _operator_input("DateTimeFilter", "dt.datetime", ORDERED, "a point in time")
+
+_VOCABULARIES: list[type[Enum]] = [
+    enums.PartnerKind,
+    enums.ContractType,
+    enums.ContractStatus,
+    enums.IdentificationKind,
+    enums.IdentificationStatus,
+    enums.DocumentType,
+    enums.ReleaseStatus,
+]
+for _vocabulary in _VOCABULARIES:
+    globals()[_vocabulary.__name__] = _vocabulary
+    _operator_input(f"{_vocabulary.__name__}Filter", _vocabulary.__name__, CHOICE, "a value")
+
+_SCALARS = {"String": "str", "Int": "int", "Float": "float"}
+_DESCRIPTIONS = {
+    "BusinessPartner": "Filter for business partners.",
+    "Vehicle": "Filter for vehicles.",
+    "Contract": "Filter for contracts.",
+    "IdentificationObject": "Filter for identification objects.",
+    "Document": "Filter for documents.",
+}
+
+
+def _where(label: str) -> Any:
+    name = f"{label}Where"
+    fields = {
+        "AND": (f"list[{name}]", "All of these filters hold."),
+        "OR": (f"list[{name}]", "At least one of these filters holds."),
+        "NOT": (name, "This filter does not hold."),
+    }
+    for field_name, spec in WHERE[label].items():
+        fields[field_name] = (_SCALARS.get(spec.input_type, spec.input_type), spec.description)
+    return _make_input(name, _DESCRIPTIONS[label], fields)
+
+
+globals()["PartnerRole"] = enums.PartnerRole
+globals()["dt"] = dt
+
+if TYPE_CHECKING:
+    BusinessPartnerWhere = Any
+    VehicleWhere = Any
+    ContractWhere = Any
+    IdentificationObjectWhere = Any
+    DocumentWhere = Any
+else:
+    BusinessPartnerWhere, VehicleWhere, ContractWhere, IdentificationObjectWhere, DocumentWhere = (
+        _where(label) for label in WHERE_LABELS
+    )

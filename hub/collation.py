@@ -1,0 +1,58 @@
+"""Text as people sort it: a sort key kept beside each collated property.
+
+Cypher compares strings by code point, so ``Schäfer`` would come after ``Schwarz`` and every
+lower-case name after every upper-case one, and the two stores may not agree on anything
+better. A collated property therefore keeps a sort key that code-point order sorts right;
+both stores then sort alike. The rules are chosen with ``HUB_COLLATION``:
+
+- ``de`` (default), DIN 5007-1, dictionaries: ä sorts as a, ö as o, ü as u, ß as ss; case
+  and accents decide only between otherwise equal names.
+- ``de-phonebook``, DIN 5007-2, telephone books: ä sorts as ae, ö as oe, ü as ue.
+- ``codepoint``: the stored text as it is, the order of most databases.
+
+The key is the text at the primary level (lower case, accents dropped, punctuation as one
+space), then ``\\x01`` (below every character a name contains) and the text as it is.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Literal
+
+CollationName = Literal["de", "de-phonebook", "codepoint"]
+_PHONEBOOK = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_TIE = "\x01"
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def words(text: str) -> str:
+    """The words of a text, separated by single spaces, punctuation dropped."""
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+def _primary(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    return words("".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def _dictionary(text: str) -> str:
+    return _primary(text) + _TIE + text
+
+
+def _phonebook(text: str) -> str:
+    lowered = unicodedata.normalize("NFKC", text).casefold().translate(_PHONEBOOK)
+    return _primary(lowered) + _TIE + text
+
+
+_RULES: dict[str, Callable[[str], str]] = {
+    "de": _dictionary,
+    "de-phonebook": _phonebook,
+    "codepoint": lambda text: text,
+}
+
+
+def sort_key(value: str | None, collation: CollationName) -> str | None:
+    """The key that sorts ``value`` by ``collation`` in code-point order."""
+    return None if value is None else _RULES[collation](value)

@@ -1,0 +1,214 @@
+"""Filters as people search: case, accents, umlauts and script; every operator; collation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hub.domain import rekeying
+from tests.harness import RunningHub, ok, vin_for
+from tests.test_partners import upsert
+from tests.test_stewardship import MERGE
+from tests.test_vehicles import vehicle
+
+PARTNERS = """
+query($where: BusinessPartnerWhere, $orderBy: [BusinessPartnerOrderBy!]) {
+  businessPartners(where: $where, orderBy: $orderBy, first: 100) { edges { node { id name } } }
+}
+"""
+VEHICLES = """
+query($where: VehicleWhere, $orderBy: [VehicleOrderBy!]) {
+  vehicles(where: $where, orderBy: $orderBy, first: 100) { edges { node { vin make } } }
+}
+"""
+
+
+def organization(hub: RunningHub, system: str, key: str, name: str) -> str:
+    payload = upsert(
+        hub,
+        {
+            "source": {"system": system, "key": key},
+            "kind": "ORGANIZATION",
+            "organizationName": name,
+        },
+    )
+    assert payload["userErrors"] == [], payload
+    return str(payload["businessPartner"]["id"])
+
+
+def partner_names(hub: RunningHub, unique: str, where: dict[str, Any], **args: Any) -> list[str]:
+    scoped = {"AND": [{"name": {"containsExact": unique}}, where]}
+    edges = ok(hub, PARTNERS, {"where": scoped, **args})["businessPartners"]["edges"]
+    return [edge["node"]["name"].replace(unique, "").strip() for edge in edges]
+
+
+def test_muller_is_found_however_it_is_spelt(hub: RunningHub, unique: str) -> None:
+    for n, name in enumerate(["Müller", "MUELLER", "müller", "Mueller", "Muller", "Meier"]):
+        organization(hub, "CRM", f"{unique}-{n}", f"{name} {unique}")
+    found = partner_names(hub, unique, {"name": {"contains": "Müller"}})
+    assert sorted(found) == sorted(["Müller", "MUELLER", "müller", "Mueller"])
+    assert sorted(partner_names(hub, unique, {"name": {"contains": "MÜLLER"}})) == sorted(found)
+    # Without the umlaut, the spelling without it is found too.
+    plain = partner_names(hub, unique, {"name": {"startsWith": "muller"}})
+    assert sorted(plain) == sorted(["Müller", "müller", "Muller"])
+    assert partner_names(hub, unique, {"name": {"containsExact": "müller"}}) == ["müller"]
+    assert partner_names(hub, unique, {"name": {"startsWithExact": "Mu"}}) == ["Mueller", "Muller"]
+
+
+def test_chinese_characters_find_the_pinyin_spelling_of_the_same_partner(
+    hub: RunningHub, unique: str
+) -> None:
+    # ERP, trusted for organisation names, spells it in pinyin; CRM in characters.
+    erp = organization(hub, "ERP", f"{unique}-erp", f"Wang Fang Trading {unique}")
+    crm = organization(hub, "CRM", f"{unique}-crm", f"王芳贸易 {unique}")
+    result = ok(hub, MERGE, {"input": {"survivor": {"id": erp}, "merged": [{"id": crm}]}})
+    assert result["mergeBusinessPartners"]["userErrors"] == []
+    assert partner_names(hub, unique, {"name": {"contains": "王芳"}}) == ["Wang Fang Trading"]
+    only_hanzi = organization(hub, "ERP", f"{unique}-li", f"李娜 {unique}")
+    found = ok(hub, PARTNERS, {"where": {"name": {"startsWith": "li na"}}})["businessPartners"]
+    assert only_hanzi in [edge["node"]["id"] for edge in found["edges"]]
+
+
+def test_city_search_ignores_the_umlaut_spelling(hub: RunningHub, unique: str) -> None:
+    upsert(
+        hub,
+        {
+            "source": {"system": "CRM", "key": f"{unique}-m"},
+            "kind": "ORGANIZATION",
+            "organizationName": f"Bäckerei {unique}",
+            "addresses": [{"city": "München", "country": "DE"}],
+        },
+    )
+    assert partner_names(hub, unique, {"city": {"eq": "München"}}) == ["Bäckerei"]
+    assert partner_names(hub, unique, {"city": {"contains": "MUENCHEN"}}) == ["Bäckerei"]
+    assert partner_names(hub, unique, {"city": {"contains": "Berlin"}}) == []
+
+
+def fleet(hub: RunningHub, unique: str) -> None:
+    for n, (make, year) in enumerate(
+        [("BMW", 2018), ("Škoda", 2020), ("skoda", 2022), (None, 2019), ("Audi", None)]
+    ):
+        values: dict[str, Any] = {"source": {"system": "VMS", "key": f"{unique}-{n}"}}
+        values["vin"] = vin_for(unique, n)
+        if make:
+            values["make"] = make
+        if year:
+            values["modelYear"] = year
+        assert vehicle(hub, values)["userErrors"] == []
+
+
+def vins(hub: RunningHub, unique: str, where: dict[str, Any], **args: Any) -> list[int]:
+    mine = {"vin": {"in": [vin_for(unique, n) for n in range(5)]}}
+    edges = ok(hub, VEHICLES, {"where": {"AND": [mine, where]}, **args})["vehicles"]["edges"]
+    numbers = {vin_for(unique, n): n for n in range(5)}
+    return [numbers[edge["node"]["vin"]] for edge in edges]
+
+
+def test_every_operator_on_numbers_text_and_times(hub: RunningHub, unique: str) -> None:
+    before = dt.datetime.now(dt.UTC).isoformat()
+    fleet(hub, unique)
+    by_vin = [{"field": "VIN"}]
+    assert vins(hub, unique, {"modelYear": 2020}) == [1]
+    assert vins(hub, unique, {"modelYearFilter": {"gte": 2019, "lt": 2022}}, orderBy=by_vin) == [
+        1,
+        3,
+    ]
+    assert vins(hub, unique, {"modelYearFilter": {"gt": 2019}}, orderBy=by_vin) == [1, 2]
+    assert vins(hub, unique, {"modelYearFilter": {"lte": 2018}}) == [0]
+    assert vins(hub, unique, {"modelYearFilter": {"isNull": True}}) == [4]
+    assert vins(hub, unique, {"modelYearFilter": {"in": [2018, 2022]}}, orderBy=by_vin) == [0, 2]
+    assert vins(hub, unique, {"modelYearFilter": {"notIn": [2018, 2022]}}, orderBy=by_vin) == [
+        1,
+        3,
+        4,
+    ]
+    # Not equal holds for a vehicle without a make too.
+    assert vins(hub, unique, {"make": {"neq": "BMW"}}, orderBy=by_vin) == [1, 2, 3, 4]
+    assert vins(hub, unique, {"make": {"isNull": False}}, orderBy=by_vin) == [0, 1, 2, 4]
+    assert vins(hub, unique, {"make": {"eq": "skoda"}}) == [2]
+    assert vins(hub, unique, {"make": {"contains": "SKODA"}}, orderBy=by_vin) == [1, 2]
+    assert vins(hub, unique, {"createdAt": {"gte": before}}, orderBy=by_vin) == [0, 1, 2, 3, 4]
+    assert vins(hub, unique, {"updatedAt": {"lt": before}}) == []
+    assert vins(hub, unique, {"NOT": {"vin": {"startsWith": vin_for(unique, 0).lower()}}}) != []
+
+
+def test_names_sort_by_german_rules(hub: RunningHub, unique: str) -> None:
+    for n, name in enumerate(["Autohaus Schwarz", "Autohaus Schäfer", "autohaus Bauer", "Zoo"]):
+        organization(hub, "CRM", f"{unique}-{n}", f"{unique} {name}")
+    order = [{"field": "NAME"}]
+    assert partner_names(hub, unique, {}, orderBy=order) == [
+        "autohaus Bauer",
+        "Autohaus Schäfer",
+        "Autohaus Schwarz",
+        "Zoo",
+    ]
+    descending = partner_names(hub, unique, {}, orderBy=[{"field": "NAME", "direction": "DESC"}])
+    assert descending == ["Zoo", "Autohaus Schwarz", "Autohaus Schäfer", "autohaus Bauer"]
+    fleet(hub, unique)
+    makes = [
+        e["node"]["make"]
+        for e in ok(
+            hub,
+            VEHICLES,
+            {
+                "where": {"vin": {"in": [vin_for(unique, n) for n in range(5)]}},
+                "orderBy": [{"field": "MAKE"}, {"field": "VIN"}],
+            },
+        )["vehicles"]["edges"]
+    ]
+    assert makes == ["Audi", "BMW", "skoda", "Škoda", None]
+
+
+def test_records_stored_before_keys_existed_are_keyed_on_start(
+    hub: RunningHub, unique: str
+) -> None:
+    organization(hub, "CRM", f"{unique}-old", f"Gärtnerei {unique}")
+    hub.run(
+        hub.store.query(
+            "MATCH (x:BusinessPartner) WHERE x.name CONTAINS $u "
+            "REMOVE x.nameSearch, x.nameSort, x.organizationNameSearch",
+            {"u": unique},
+        )
+    )
+    hub.run(hub.store.query("MATCH (s:HubSetting {name: 'textKeys'}) DELETE s"))
+    assert partner_names(hub, unique, {"name": {"contains": "gaertnerei"}}) == []
+    assert hub.run(rekeying.bring_up_to_date(hub.store, "de")) >= 1
+    assert partner_names(hub, unique, {"name": {"contains": "gaertnerei"}}) == ["Gärtnerei"]
+    # Current keys are left alone.
+    assert hub.run(rekeying.bring_up_to_date(hub.store, "de")) == 0
+
+
+FACETS = """
+query($where: VehicleWhere) {
+  vehicleFacets(where: $where) {
+    total
+    make { value count }
+    modelYear(top: 2) { value count }
+  }
+  contractFacets(where: {number: {startsWith: "none-such"}}) { total status { value count } }
+}
+"""
+
+
+def test_facets_count_each_value_under_the_lists_filter(hub: RunningHub, unique: str) -> None:
+    fleet(hub, unique)
+    vehicle(hub, {"source": {"system": "VMS", "key": f"{unique}-5"}, "vin": vin_for(unique, 5),
+                  "make": "BMW", "modelYear": 2018})  # fmt: skip
+    mine = {"vin": {"in": [vin_for(unique, n) for n in range(6)]}}
+    data = ok(hub, FACETS, {"where": mine})
+    facets = data["vehicleFacets"]
+    assert facets["total"] == 6
+    assert facets["make"][0] == {"value": "BMW", "count": 2}
+    assert sorted((f["value"] or "", f["count"]) for f in facets["make"][1:]) == [
+        ("", 1),
+        ("Audi", 1),
+        ("skoda", 1),
+        ("Škoda", 1),
+    ]
+    assert facets["modelYear"][0] == {"value": "2018", "count": 2}
+    assert len(facets["modelYear"]) == 2
+    narrowed = ok(hub, FACETS, {"where": {"AND": [mine, {"make": {"contains": "skoda"}}]}})
+    assert narrowed["vehicleFacets"]["total"] == 2
+    assert data["contractFacets"] == {"total": 0, "status": []}
+    body = hub.graphql("{ vehicleFacets { make(top: 0) { value } } }")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
