@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint lint-cypher format schema bench-cold-start clean
+.PHONY: serve test node-tools lint lint-cypher format schema bench-cold-start clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,15 @@ serve: $(STAMP)  ## run the hub on the embedded store (with sample data) at http
 	$(BIN)/hub serve --demo
 
 test: $(STAMP)  ## run the whole test suite against a real embedded store
+	@$(MAKE) --no-print-directory node-tools
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory lint-cypher
+
+# The Node.js tools the tests use when Node.js is there: the graphql-http audit.
+node-tools:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+		[ -d tools/graphql-http-audit/node_modules ] || npm ci --silent --prefix tools/graphql-http-audit; \
+	else echo "node-tools: skipped, Node.js is not installed"; fi
 
 # Every statement the tests sent must also parse for Neo4j 5 (Neo4j's own Cypher front end).
 lint-cypher:

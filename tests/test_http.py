@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -281,3 +283,20 @@ def test_a_hash_that_is_not_the_querys_is_refused(hub: RunningHub) -> None:
         stale = {"persistedQuery": {"version": 2, "sha256Hash": "0" * 64}}
         answer = client.post("/graphql", json={"extensions": stale})
         assert "version 1" in answer.json()["errors"][0]["message"]
+
+
+AUDIT = Path(__file__).resolve().parents[1] / "tools" / "graphql-http-audit"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="the audit runs on Node.js")
+def test_the_graphql_over_http_audit_finds_no_failure_and_no_warning(hub: RunningHub) -> None:
+    assert (AUDIT / "node_modules").is_dir(), "install it: make node-tools"
+    audit = subprocess.run(
+        ["node", str(AUDIT / "audit.mjs"), f"{hub.url}/graphql"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert audit.stdout.strip().endswith("0 MUST failures, 0 warnings"), audit.stdout
