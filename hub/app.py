@@ -57,8 +57,8 @@ class Services:
 
 
 def file_store(settings: Settings) -> FileStore:
-    """Where document files live: under the data dir, by content."""
-    return FileStore(settings.data_dir / "files", settings.max_upload_mb * 1024 * 1024)
+    """Where document files live, by content: HUB_FILES_DIR, shared by every replica."""
+    return FileStore(settings.files_root, settings.max_upload_mb * 1024 * 1024)
 
 
 async def open_store(settings: Settings, *, attach: bool = False) -> Store:
@@ -167,8 +167,6 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             return JSONResponse({"error": "files need the read scope"}, status_code=403)
         sha256 = request.path_params["sha256"]
         path = services.files.path(sha256)
-        if path is None:
-            return JSONResponse({"error": "no such file"}, status_code=404)
         rows = await services.require_store().query(
             "MATCH (d:Document {fileSha256: $sha}) "
             "RETURN d.fileMediaType AS mediaType, d.fileName AS name LIMIT 1",
@@ -176,6 +174,18 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         )
         if not rows:
             return JSONResponse({"error": "no document has this file"}, status_code=404)
+        if path is None:
+            # A document has it, so another hub stored it where this one does not look.
+            log.error(
+                "file_missing",
+                extra={
+                    "sha256": sha256,
+                    "files_dir": str(services.files.root),
+                    "detail": "a document refers to a file this hub's HUB_FILES_DIR does not "
+                    "hold; every replica must use one shared folder",
+                },
+            )
+            return JSONResponse({"error": "the file is not available"}, status_code=404)
         return FileResponse(
             path,
             media_type=rows[0]["mediaType"] or "application/octet-stream",

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         default=Path("./var"),
         description="Folder for the embedded database, its credentials, logs and stored files.",
     )
+    files_dir: Path | None = Field(
+        default=None,
+        description="Folder of the stored document files. Several hubs against one database "
+        "(replicas) must share it. Default: 'files' in HUB_DATA_DIR.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `hub serve` listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port `hub serve` listens on.")
     workers: int = Field(
@@ -278,6 +283,10 @@ class Settings(BaseSettings):
         if not value.startswith(schemes):
             raise ValueError("must start with bolt:// or neo4j:// (optionally +s or +ssc)")
         return value
+
+    @property
+    def files_root(self) -> Path:
+        return self.files_dir or self.data_dir / "files"
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -75,3 +75,12 @@ def test_the_image_for_neo4j_leaves_the_embedded_database_out() -> None:
     assert 'ARG HUB_EXTRAS=""' in (ROOT / "Dockerfile").read_text()
     build = _compose()["services"]["hub"]["build"]
     assert "args" not in build  # compose runs the hub against Neo4j
+
+
+def test_every_hub_replica_keeps_document_files_on_one_shared_volume() -> None:
+    compose = _compose()
+    hub = compose["services"]["hub"]
+    files_dir = hub["environment"]["HUB_FILES_DIR"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in hub["volumes"]}
+    assert files_dir in mounts, "HUB_FILES_DIR must be a mounted volume"
+    assert mounts[files_dir] in compose["volumes"], "a named volume, which replicas share"

@@ -2,7 +2,10 @@
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.conftest import make_settings
 from tests.harness import RunningHub, ok, serve_beside
@@ -138,3 +141,24 @@ def test_file_links_follow_the_scheme_and_host_a_trusted_proxy_forwards(
         assert url.startswith("https://hub.example.com/files/"), url
         plain = proxied.graphql(query, variables)["data"]["node"]["file"]["url"]
         assert plain.startswith(proxied.url + "/files/")
+
+
+def test_a_file_uploaded_through_one_replica_is_downloaded_through_another(
+    hub: RunningHub, unique: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    shared = tmp_path / "shared-files"
+    replica = make_settings(tmp_path / "one", files_dir=shared)
+    other = make_settings(tmp_path / "two", files_dir=shared)
+    alone = make_settings(tmp_path / "three")
+    with serve_beside(hub, replica) as one, serve_beside(hub, other) as two:
+        made = document(one, offer(unique, "A"), PDF + b"shared " + unique.encode())
+        path = made["document"]["file"]["url"].split("/files/", 1)[1]
+        with two.client() as client:
+            download = client.get(f"/files/{path}")
+        assert download.status_code == 200
+        assert download.content == PDF + b"shared " + unique.encode()
+        assert not (tmp_path / "one" / "files").exists()  # kept in the shared folder only
+    with serve_beside(hub, alone) as three, three.client() as client:
+        missing = client.get(f"/files/{path}")
+    assert missing.status_code == 404
+    assert any(record.message == "file_missing" for record in caplog.records)
