@@ -243,7 +243,8 @@ def serve(
         if workers < 1:
             raise StartupError("--workers must be at least 1")
         settings = settings.model_copy(update={"workers": workers})
-    sock = bind_socket(host or settings.host, settings.port if port is None else port)
+    port = settings.port if port is None else port
+    sock = bind_socket(host or settings.host, port, settings.workers)
 
     async def prepare(store: Store) -> None:
         if demo:

@@ -1,7 +1,7 @@
 """Running the hub's HTTP server: the listening socket, uvicorn, and the event loop.
 
 ``hub serve`` answers requests in one process, or with ``HUB_WORKERS`` above one in several
-worker processes that share the listening socket (see :mod:`hub.workers`).
+worker processes, each listening on the port (see :mod:`hub.workers`).
 """
 
 from __future__ import annotations
@@ -29,14 +29,24 @@ T = TypeVar("T")
 log = logging.getLogger("hub")
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    """Claim the listening port before anything else starts, so a clash is reported first."""
+def bind_socket(host: str, port: int, workers: int = 1) -> socket.socket:
+    """Claim the listening port before anything else starts, so a clash is reported first.
+
+    For several workers, where the platform can (``SO_REUSEPORT``), the port is only claimed
+    here: each worker listens on a socket of its own on it (:func:`worker_socket`) and the
+    kernel spreads new connections evenly over them. On one shared socket, the worker that
+    happens to be awake takes a whole burst of connections, and a client's keep-alive pool
+    can end up on one worker while the others idle.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # uvicorn sets TCP_NODELAY on each connection only when it created the listening socket
     # itself; with a socket handed over, a response is sent in two writes unless the
     # listening socket says so, and without it keep-alive clients wait 40 ms for delayed ACKs.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    spread = workers > 1 and hasattr(socket, "SO_REUSEPORT")
+    if spread:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
@@ -47,9 +57,25 @@ def bind_socket(host: str, port: int) -> socket.socket:
                 "choose another with --port or HUB_PORT"
             ) from exc
         raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-    sock.listen(2048)
+    if not spread:
+        sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def worker_socket(claimed: socket.socket) -> socket.socket:
+    """The socket a worker accepts on: its own on the claimed port when the kernel spreads
+    connections over the workers (see :func:`bind_socket`), else the claimed one, shared."""
+    if not hasattr(socket, "SO_REUSEPORT") or not claimed.getsockopt(
+        socket.SOL_SOCKET, socket.SO_REUSEPORT
+    ):
+        return claimed
+    own = socket.socket(claimed.family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    own.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    own.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    own.bind(claimed.getsockname())
+    own.listen(2048)
+    return own
 
 
 class _Server(uvicorn.Server):

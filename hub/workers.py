@@ -1,8 +1,9 @@
 """Several worker processes answering requests on one listening socket.
 
 A Python process runs one request's code at a time. With ``HUB_WORKERS`` above one, that
-many worker processes answer requests, each with its own event loop, on the socket the
-parent listens on (the kernel hands each new connection to one of them).
+many worker processes answer requests, each with its own event loop, on the port the parent
+claimed: on Linux each worker listens on a socket of its own and the kernel spreads new
+connections evenly over them (``SO_REUSEPORT``); elsewhere they share the parent's socket.
 
 The parent holds the store: it starts the embedded database (or connects to Neo4j), applies
 the schema and loads the demo world before any worker starts. Each worker then connects to
@@ -35,7 +36,14 @@ from typing import Any
 from hub import logs
 from hub.app import open_store
 from hub.errors import StartupError
-from hub.serving import http_server, log_ready, prepared_store, run_async, settle_heap
+from hub.serving import (
+    http_server,
+    log_ready,
+    prepared_store,
+    run_async,
+    settle_heap,
+    worker_socket,
+)
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.embedded import die_with_parent
@@ -154,8 +162,9 @@ async def _answer(settings: Settings, sock: socket.socket, ready: SimpleQueue[in
     try:
         server = http_server(settings, store, (signal.SIGTERM,))
         settle_heap()
+        listening = worker_socket(sock)
         # Connections wait in the socket's backlog until this worker accepts them.
         ready.put(multiprocessing.current_process().pid or 0)
-        await server.serve(sockets=[sock])
+        await server.serve(sockets=[listening])
     finally:
         await store.close()

@@ -216,6 +216,38 @@ def _workers_of(pid: int) -> set[int]:
     }
 
 
+def _connections_by_worker(workers: set[int], port: int) -> dict[int, int]:
+    """How many established connections to ``port`` each worker holds."""
+    established: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                established.add(fields[9])
+    held = {}
+    for pid in workers:
+        links = (os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir())
+        held[pid] = sum(1 for link in links if link.removeprefix("socket:[")[:-1] in established)
+    return held
+
+
+def _burst_of_connections(url: str, count: int, busy: int) -> list[socket.socket]:
+    """``count`` keep-alive connections opened at once while the worker ``busy`` cannot
+    accept (stopped, as if in a long request), each having had one answer."""
+    host, port = url.removeprefix("http://").split("/")[0].split(":")
+    os.kill(busy, signal.SIGSTOP)
+    try:
+        opened = [socket.create_connection((host, int(port))) for _ in range(count)]
+        for connection in opened:
+            connection.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        time.sleep(0.5)  # time enough for the other worker to accept every one it can
+    finally:
+        os.kill(busy, signal.SIGCONT)
+    for connection in opened:
+        assert connection.recv(4096).startswith(b"HTTP/1.1 200")
+    return opened
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -238,6 +270,16 @@ def test_serve_with_workers_replaces_a_dead_worker_and_stops_them_all(
         query = {"query": "{ serverInfo { hubVersion } }"}
         for _ in range(4):  # a new connection each time: any worker may answer
             assert httpx.post(url, json=query).json()["data"]["serverInfo"]["hubVersion"]
+        # A client's pool, opened in one burst, is spread over the workers, not taken whole
+        # by the one that happens to be free at that moment.
+        pool = _burst_of_connections(url, 64, busy=min(workers))
+        try:
+            port = int(url.split(":")[2].split("/")[0])
+            held = _connections_by_worker(workers, port)
+            assert sum(held.values()) == 64 and min(held.values()) >= 16, held
+        finally:
+            for connection in pool:
+                connection.close()
 
         dead = min(workers)
         os.kill(dead, signal.SIGKILL)

@@ -7,6 +7,7 @@ from typing import Any
 
 from hub.domain import rekeying
 from tests.harness import RunningHub, ok, vin_for
+from tests.test_contracts import UPSERT as CONTRACT
 from tests.test_partners import upsert
 from tests.test_stewardship import MERGE
 from tests.test_vehicles import vehicle
@@ -212,3 +213,43 @@ def test_facets_count_each_value_under_the_lists_filter(hub: RunningHub, unique:
     assert data["contractFacets"] == {"total": 0, "status": []}
     body = hub.graphql("{ vehicleFacets { make(top: 0) { value } } }")
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+CONTRACTS = """
+query($where: ContractWhere) { contracts(where: $where, first: 100) { edges { node { number } } } }
+"""
+
+
+def test_vocabularies_and_dates_take_every_operator(hub: RunningHub, unique: str) -> None:
+    ended = (dt.date.today() - dt.timedelta(days=30)).isoformat()
+    for n, (status, start, end) in enumerate(
+        [("ACTIVE", "2024-01-01", "2030-12-31"), ("DRAFT", "2025-03-01", None),
+         ("ACTIVE", "2020-01-01", ended)]
+    ):  # fmt: skip
+        values: dict[str, Any] = {
+            "source": {"system": "CRM", "key": f"K-{unique}-{n}"},
+            "number": f"L-{unique}-{n}",
+            "type": "LEASING" if n else "SERVICE",
+            "status": status,
+            "startDate": start,
+        }
+        if end:
+            values["endDate"] = end
+        payload = ok(hub, CONTRACT, {"input": values})["upsertContract"]
+        assert payload["userErrors"] == [], payload
+
+    def numbers(where: dict[str, Any]) -> list[int]:
+        mine = {"number": {"startsWithExact": f"L-{unique}-"}}
+        edges = ok(hub, CONTRACTS, {"where": {"AND": [mine, where]}})["contracts"]["edges"]
+        return sorted(int(e["node"]["number"].rsplit("-", 1)[1]) for e in edges)
+
+    assert numbers({"typeFilter": {"neq": "SERVICE"}}) == [1, 2]
+    assert numbers({"typeFilter": {"in": ["SERVICE", "FINANCING"]}}) == [0]
+    # Status as the record reads today: the third one's end has passed.
+    assert numbers({"status": "EXPIRED"}) == [2]
+    assert numbers({"statusFilter": {"in": ["ACTIVE", "DRAFT"]}}) == [0, 1]
+    assert numbers({"statusFilter": {"notIn": ["DRAFT"]}}) == [0, 2]
+    assert numbers({"endDate": {"isNull": True}}) == [1]
+    assert numbers({"endDate": {"neq": "2030-12-31"}}) == [1, 2]
+    assert numbers({"startDate": {"gte": "2024-01-01", "lt": "2025-03-01"}}) == [0]
+    assert numbers({"startDate": {"in": ["2020-01-01", "2025-03-01"]}}) == [1, 2]

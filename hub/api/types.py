@@ -168,7 +168,12 @@ class Parent(Protocol):
 
 def relation_cursors(cursors: Cursors, relation_key: tuple[str, str]) -> BoundCursors:
     """A nested connection's cursors: bound to the relation, valid under every parent."""
-    return cursors.bound(scope(*relation_key))
+    return cursors.bound(_relation_scope(relation_key))
+
+
+@functools.cache
+def _relation_scope(relation_key: tuple[str, str]) -> str:
+    return scope(*relation_key)
 
 
 def _already_read(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from hub.errors import BadRequest
 from hub.read.cursors import BoundCursors
@@ -97,6 +97,30 @@ class Page(Generic[T]):
         return self.cursor(len(self.positions) - 1) if self.positions else None
 
 
+class _Positions(Sequence[Position]):
+    """The positions of a page's rows, worked out when a cursor is asked for."""
+
+    __slots__ = ("_position", "_rows")
+
+    def __init__(self, rows: list[dict[str, Any]], position: Callable[[dict[str, Any]], Position]):
+        self._rows = rows
+        self._position = position
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Position: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Position]: ...
+
+    def __getitem__(self, index: int | slice) -> Position | Sequence[Position]:
+        if isinstance(index, slice):
+            return [self._position(row) for row in self._rows[index]]
+        return self._position(self._rows[index])
+
+
 def _comparable(position: Position) -> list[tuple[bool, Any]]:
     """A position as Python compares it the way Cypher sorts: nulls last."""
     values = [getattr(v, "to_native", lambda v=v: v)() for v in position]
@@ -111,15 +135,16 @@ def page_of_rows(
     make: Callable[[dict[str, Any]], T],
 ) -> Page[T]:
     """One page of rows already in their list's order (all of them)."""
-    keys = [_comparable(position(row)) for row in rows]
-    bounds = Bounds.of(request, cursors)
     start, end = 0, len(rows)
-    if bounds.after is not None:
-        after = _comparable(bounds.after)
-        start = next((i for i, key in enumerate(keys) if key > after), len(rows))
-    if bounds.before is not None:
-        before = _comparable(bounds.before)
-        end = next((i for i, key in enumerate(keys) if key >= before), len(rows))
+    if request.after is not None or request.before is not None:
+        bounds = Bounds.of(request, cursors)
+        keys = [_comparable(position(row)) for row in rows]
+        if bounds.after is not None:
+            after = _comparable(bounds.after)
+            start = next((i for i, key in enumerate(keys) if key > after), len(rows))
+        if bounds.before is not None:
+            before = _comparable(bounds.before)
+            end = next((i for i, key in enumerate(keys) if key >= before), len(rows))
     end = max(start, end)
     if request.backwards:
         first = max(start, end - request.size)
@@ -131,7 +156,7 @@ def page_of_rows(
     chosen = rows[first:last]
     return Page(
         [make(row) for row in chosen],
-        [position(row) for row in chosen],
+        _Positions(chosen, position),
         cursors,
         len(rows),
         has_next,
