@@ -37,10 +37,20 @@ _GOLDEN = (
     Property("id", S, "Opaque hub identifier, stable for the life of the record.", required=True),
     Property("version", I, "Grows by one with every change that alters a value.", required=True),
     Property(
-        "createdAt", DT, "When the hub first created the record.", required=True, filterable=True
+        "createdAt",
+        DT,
+        "When the hub first created the record.",
+        required=True,
+        filterable=True,
+        sortable=True,
     ),
     Property(
-        "updatedAt", DT, "When a value of the record last changed.", required=True, filterable=True
+        "updatedAt",
+        DT,
+        "When a value of the record last changed.",
+        required=True,
+        filterable=True,
+        sortable=True,
     ),
 )
 
@@ -77,6 +87,7 @@ BUSINESS_PARTNER = _golden(
             filterable=True,
             searchable=True,
             collated=True,
+            sortable=True,
         ),
         Property("firstName", S, "Given name of a person.", filterable=True, searchable=True),
         Property("lastName", S, "Family name of a person.", filterable=True, searchable=True),
@@ -137,6 +148,7 @@ VEHICLE = _golden(
             "Vehicle identification number, 17 characters.",
             required=True,
             filterable=True,
+            sortable=True,
         ),
         Property(
             "make",
@@ -147,9 +159,18 @@ VEHICLE = _golden(
             searchable=True,
             collated=True,
             facet=True,
+            sortable=True,
         ),
-        Property("model", S, "Model name.", filterable=True, searchable=True, collated=True),
-        Property("modelYear", I, "Model year.", filterable=True, facet=True),
+        Property(
+            "model",
+            S,
+            "Model name.",
+            filterable=True,
+            searchable=True,
+            collated=True,
+            sortable=True,
+        ),
+        Property("modelYear", I, "Model year.", filterable=True, facet=True, sortable=True),
         Property("configuration", SL, "Option and characteristic codes."),
     ),
     natural_key=("vin",),
@@ -177,7 +198,7 @@ CONTRACT = _golden(
     "Contract",
     "A leasing, service or financing contract.",
     (
-        Property("number", S, "Contract number.", required=True, filterable=True),
+        Property("number", S, "Contract number.", required=True, filterable=True, sortable=True),
         Property(
             "type",
             S,
@@ -204,6 +225,7 @@ CONTRACT = _golden(
             earliest=FIRST_DAY,
             latest=LAST_DAY,
             filterable=True,
+            sortable=True,
         ),
         Property(
             "endDate",
@@ -213,6 +235,7 @@ CONTRACT = _golden(
             earliest=FIRST_DAY,
             latest=LAST_DAY,
             filterable=True,
+            sortable=True,
         ),
         Property(
             "terminationDate",
@@ -276,8 +299,11 @@ IDENTIFICATION_OBJECT = _golden(
             filterable=True,
             values=IdentificationKind,
             facet=True,
+            sortable=True,
         ),
-        Property("number", S, "Card or plate number.", required=True, filterable=True),
+        Property(
+            "number", S, "Card or plate number.", required=True, filterable=True, sortable=True
+        ),
         Property(
             "status",
             S,
@@ -294,9 +320,16 @@ IDENTIFICATION_OBJECT = _golden(
             earliest=FIRST_DAY,
             latest=LAST_DAY,
             filterable=True,
+            sortable=True,
         ),
         Property(
-            "validTo", D, "Last valid day.", earliest=FIRST_DAY, latest=LAST_DAY, filterable=True
+            "validTo",
+            D,
+            "Last valid day.",
+            earliest=FIRST_DAY,
+            latest=LAST_DAY,
+            filterable=True,
+            sortable=True,
         ),
     ),
     natural_key=("kind", "number"),
@@ -306,8 +339,18 @@ DOCUMENT = _golden(
     "Document",
     "A revision of a document (offer, inquiry, configuration, drawing, ...).",
     (
-        Property("number", S, "Document number.", required=True, indexed=True, filterable=True),
-        Property("revision", S, "Revision (change index).", required=True, filterable=True),
+        Property(
+            "number",
+            S,
+            "Document number.",
+            required=True,
+            indexed=True,
+            filterable=True,
+            sortable=True,
+        ),
+        Property(
+            "revision", S, "Revision (change index).", required=True, filterable=True, sortable=True
+        ),
         Property(
             "type",
             S,
@@ -317,7 +360,9 @@ DOCUMENT = _golden(
             values=DocumentType,
             facet=True,
         ),
-        Property("title", S, "Title.", filterable=True, searchable=True, collated=True),
+        Property(
+            "title", S, "Title.", filterable=True, searchable=True, collated=True, sortable=True
+        ),
         Property(
             "releaseStatus",
             S,

@@ -48,7 +48,8 @@ class Property:
     ``searchable`` keeps a search key beside a text (:func:`search_key_of`), so filters find
     it whatever its case, accents or script; ``collated`` keeps a sort key
     (:func:`sort_key_of`), so it sorts as people expect. ``facet`` counts the records per
-    value of a property with few values, for the lists' facets.
+    value of a property with few values, for the lists' facets. ``sortable`` makes it a key
+    of the lists' ``orderBy``.
     """
 
     name: str
@@ -64,6 +65,7 @@ class Property:
     searchable: bool = False
     collated: bool = False
     facet: bool = False
+    sortable: bool = False
 
 
 def search_key_of(name: str) -> str:

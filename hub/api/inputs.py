@@ -79,57 +79,7 @@ class EntityRefInput:
     source: SourceRefInput | None = strawberry.field(default=None, description="Source key.")
 
 
-# ---- filters and ordering ---------------------------------------------------------------------
-
-
-@strawberry.enum(description="Sort order.")
-class SortDirection(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
-
-
-@strawberry.enum(description="Fields business partners can be sorted by.")
-class BusinessPartnerSortField(Enum):
-    NAME = "name"
-    CREATED_AT = "createdAt"
-    UPDATED_AT = "updatedAt"
-
-
-@strawberry.input(description="One sort key for business partners.")
-class BusinessPartnerOrderBy:
-    field: BusinessPartnerSortField = strawberry.field(description="Field to sort by.")
-    direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="Order.")
-
-
-@strawberry.enum(description="Fields vehicles can be sorted by.")
-class VehicleSortField(Enum):
-    VIN = "vin"
-    MAKE = "make"
-    MODEL = "model"
-    MODEL_YEAR = "modelYear"
-    CREATED_AT = "createdAt"
-    UPDATED_AT = "updatedAt"
-
-
-@strawberry.input(description="One sort key for vehicles.")
-class VehicleOrderBy:
-    field: VehicleSortField = strawberry.field(description="Field to sort by.")
-    direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="Order.")
-
-
-@strawberry.enum(description="Fields contracts can be sorted by.")
-class ContractSortField(Enum):
-    NUMBER = "number"
-    START_DATE = "startDate"
-    END_DATE = "endDate"
-    CREATED_AT = "createdAt"
-    UPDATED_AT = "updatedAt"
-
-
-@strawberry.input(description="One sort key for contracts.")
-class ContractOrderBy:
-    field: ContractSortField = strawberry.field(description="Field to sort by.")
-    direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="Order.")
+# Filters are in hub.api.where and orderBy in hub.api.ordering, both derived from the model.
 
 
 # ---- upsert inputs ----------------------------------------------------------------------------

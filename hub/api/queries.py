@@ -22,12 +22,13 @@ from hub.api.facets import (
     IdentificationObjectFacets,
     VehicleFacets,
 )
-from hub.api.inputs import (
+from hub.api.inputs import SourceRefInput, to_data
+from hub.api.ordering import (
     BusinessPartnerOrderBy,
     ContractOrderBy,
-    SourceRefInput,
+    DocumentOrderBy,
+    IdentificationObjectOrderBy,
     VehicleOrderBy,
-    to_data,
 )
 from hub.api.types import (
     After,
@@ -421,6 +422,7 @@ class MasterDataQuery:
         self,
         info: Info,
         where: IdentificationObjectWhere | None = None,
+        order_by: list[IdentificationObjectOrderBy] | None = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -431,7 +433,7 @@ class MasterDataQuery:
             "IdentificationObject",
             IdentificationObject.from_row,
             where,
-            None,
+            order_by,
             [("kind", "ASC"), ("number", "ASC")],
             (first, after, last, before),
         )
@@ -473,6 +475,7 @@ class MasterDataQuery:
         self,
         info: Info,
         where: DocumentWhere | None = None,
+        order_by: list[DocumentOrderBy] | None = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -483,7 +486,7 @@ class MasterDataQuery:
             "Document",
             Document.from_row,
             where,
-            None,
+            order_by,
             [("number", "ASC"), ("revision", "ASC")],
             (first, after, last, before),
         )
