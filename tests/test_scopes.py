@@ -20,6 +20,11 @@ ROOTS: dict[str, tuple[str, str]] = {
     "businessPartners": (READ, "{ businessPartners(first: 1) { totalCount } }"),
     "vehicle": (READ, '{ vehicle(vin: "WVWZZZ1JZXW000001") { vin } }'),
     "vehicles": (READ, "{ vehicles(first: 1) { totalCount } }"),
+    "vehicleFacets": (READ, "{ vehicleFacets { total make { value count } } }"),
+    "businessPartnerFacets": (READ, "{ businessPartnerFacets { kind { value } } }"),
+    "contractFacets": (READ, "{ contractFacets { status { value } } }"),
+    "identificationObjectFacets": (READ, "{ identificationObjectFacets { total } }"),
+    "documentFacets": (READ, "{ documentFacets { type { count } } }"),
     "contract": (READ, '{ contract(number: "none") { number } }'),
     "contracts": (READ, "{ contracts(first: 1) { totalCount } }"),
     "identificationObject": (
