@@ -12,6 +12,7 @@ import strawberry
 
 from graph_schema import MODEL, Property
 from hub.api.context import Info
+from hub.api.where import PLURALS
 from hub.errors import BadRequest
 from hub.read import lists
 
@@ -52,15 +53,6 @@ def _counter(prop: Property) -> Any:
     return count
 
 
-_PLURALS = {
-    "BusinessPartner": "business partners",
-    "Vehicle": "vehicles",
-    "Contract": "contracts",
-    "IdentificationObject": "identification objects",
-    "Document": "documents",
-}
-
-
 def _facets(label: str) -> Any:
     """The facets type of a kind: one field per property declared ``facet``."""
     namespace: dict[str, Any] = {"__module__": __name__}
@@ -75,7 +67,7 @@ def _facets(label: str) -> Any:
     return strawberry.type(
         type(name, (Facets,), namespace),
         name=name,
-        description=f"Counts per value of a list of {_PLURALS[label]}.",
+        description=f"Counts per value of a list of {PLURALS[label]}.",
     )
 
 

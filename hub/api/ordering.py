@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from graph_schema import MODEL
+from hub.api.where import PLURALS
 from hub.read.filters import WHERE_LABELS
 
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
@@ -22,17 +23,8 @@ class SortDirection(Enum):
     DESC = "DESC"
 
 
-_PLURALS = {
-    "BusinessPartner": "business partners",
-    "Vehicle": "vehicles",
-    "Contract": "contracts",
-    "IdentificationObject": "identification objects",
-    "Document": "documents",
-}
-
-
 def _order_by(label: str) -> Any:
-    plural = _PLURALS[label]
+    plural = PLURALS[label]
     fields = Enum(  # type: ignore[misc]  # a functional Enum with members from the model
         f"{label}SortField",
         {

@@ -203,7 +203,10 @@ async def related_page(
     page_end = _page_end(request)
     rows = _already_read(info, parent, relation, page_end)
     if rows is None and page_end is None:
-        rows = (await info.context.loaders.related(relation).load(parent.hub_id)).rows
+        # Sorted here too: a page is found by comparing positions the way Python orders them.
+        rows = relation.sort(
+            (await info.context.loaders.related(relation).load(parent.hub_id)).rows
+        )
     if rows is not None:
         return connection(page_of_rows(rows, request, relation.position, bound, make))
     assert page_end is not None

@@ -88,12 +88,13 @@ for _vocabulary in _VOCABULARIES:
     _operator_input(f"{_vocabulary.__name__}Filter", _vocabulary.__name__, CHOICE, "a value")
 
 _SCALARS = {"String": "str", "Int": "int", "Float": "float"}
-_DESCRIPTIONS = {
-    "BusinessPartner": "Filter for business partners.",
-    "Vehicle": "Filter for vehicles.",
-    "Contract": "Filter for contracts.",
-    "IdentificationObject": "Filter for identification objects.",
-    "Document": "Filter for documents.",
+# How the API's descriptions name the records of each kind.
+PLURALS = {
+    "BusinessPartner": "business partners",
+    "Vehicle": "vehicles",
+    "Contract": "contracts",
+    "IdentificationObject": "identification objects",
+    "Document": "documents",
 }
 
 
@@ -106,7 +107,7 @@ def _where(label: str) -> Any:
     }
     for field_name, spec in WHERE[label].items():
         fields[field_name] = (_SCALARS.get(spec.input_type, spec.input_type), spec.description)
-    return _make_input(name, _DESCRIPTIONS[label], fields)
+    return _make_input(name, f"Filter for {PLURALS[label]}.", fields)
 
 
 globals()["PartnerRole"] = enums.PartnerRole
