@@ -246,9 +246,19 @@ def read_idoc(handle: BinaryIO, name: str) -> Iterator[Line]:
     try:
         for number, segment in idoc.read_segments(handle):
             raw = encoding.dumps({k: v for k, v in segment.items() if k != "_tag"}).decode()
+            if "_tag" not in segment:
+                yield Line(number, None, raw, _not_a_master(segment["MESTYP"]))
+                continue
             yield Line(number, idoc.partner_from_segment(segment), raw)
     except ET.ParseError as exc:
         yield Line(exc.position[0], None, "", f"not well-formed XML: {exc}")
+
+
+def _not_a_master(message: str) -> str:
+    return (
+        f"the IDoc is a {message} message, which holds no customer or vendor master; the hub "
+        "takes DEBMAS and CREMAS IDocs"
+    )
 
 
 READERS = {".ndjson": read_ndjson, ".jsonl": read_ndjson, ".csv": read_csv, ".xml": read_idoc}

@@ -76,14 +76,26 @@ def partner_from_segment(segment: dict[str, str]) -> Row | None:
 
 
 def read_segments(source: Path | BinaryIO) -> Iterator[tuple[int, dict[str, str]]]:
-    """Master segments in document order, streamed; the number counts IDocs from 1."""
+    """Master segments in document order, streamed; the number counts IDocs from 1.
+
+    An IDoc without a customer or vendor master (a material master, MATMAS, say) yields one
+    item without ``_tag`` that names its message type, so it is reported, not skipped.
+    """
     number = 0
+    masters = 0
+    message = ""
     # The files come from the enterprise's own ERP; ElementTree expands no external entities.
     for _, element in ET.iterparse(source, events=("end",)):  # noqa: S314
         if element.tag == "IDOC":
             number += 1
+            if not masters:
+                yield number, {"MESTYP": message or "unknown"}
+            masters, message = 0, ""
             element.clear()
+        elif element.tag == "MESTYP":
+            message = (element.text or "").strip()
         elif element.tag in SEGMENTS:
+            masters += 1
             fields = {child.tag: (child.text or "").strip() for child in element}
             fields["_tag"] = element.tag
             yield number + 1, fields

@@ -148,6 +148,27 @@ def test_broken_idoc_file_is_rejected_not_fatal(hub: RunningHub, tmp_path: Path)
     assert "XML" in (tmp_path / "rejects.ndjson").read_text()
 
 
+def test_an_idoc_of_another_message_type_is_rejected_not_dropped(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    (tmp_path / "mixed.xml").write_text(
+        "<IDOCS>"
+        "<IDOC><EDI_DC40><MESTYP>MATMAS</MESTYP></EDI_DC40>"
+        "<E1MARAM><MATNR>4711</MATNR><MAKTX>Winterreifen</MAKTX></E1MARAM></IDOC>"
+        f"<IDOC><EDI_DC40><MESTYP>DEBMAS</MESTYP></EDI_DC40><E1KNA1M><KUNNR>M{unique}</KUNNR>"
+        f"<NAME1>Gärtnerei {unique}</NAME1></E1KNA1M></IDOC>"
+        "</IDOCS>",
+        encoding="utf-8",
+    )
+    summary = hub.run(Loader(hub.store, "ERP", tmp_path / "rejects.ndjson").load([tmp_path]))
+    assert summary.rejected == 1 and summary.counts["BusinessPartner"]["created"] == 1
+    (reject,) = [
+        json.loads(line) for line in (tmp_path / "rejects.ndjson").read_text().splitlines()
+    ]
+    assert "MATMAS" in json.dumps(reject, ensure_ascii=False)
+    assert "DEBMAS and CREMAS" in json.dumps(reject, ensure_ascii=False)
+
+
 def test_a_generated_world_loads_without_rejects_and_its_files_are_served(
     hub: RunningHub, tmp_path: Path
 ) -> None:
