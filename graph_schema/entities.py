@@ -507,6 +507,17 @@ API_CLIENT = NodeType(
     indexes=(("tokenHash",),),
 )
 
+HUB_SETTING = NodeType(
+    "HubSetting",
+    "A value the hub keeps for itself in the database, shared by every replica: the key "
+    "that signs cursors, the collation its sort keys were written with.",
+    (
+        Property("name", S, "What it is: 'cursors', 'textKeys'.", required=True),
+        Property("value", S, "Its value.", required=True),
+    ),
+    natural_key=("name",),
+)
+
 # Longer lists in one delivery are refused with TOO_MANY: beyond these a list is a mistake or
 # an attack, and every read of the record would carry it.
 LIST_MAXIMA = {
@@ -539,6 +550,7 @@ MODEL = Model(
         MATCH_RUN,
         MATCH_MODEL,
         API_CLIENT,
+        HUB_SETTING,
     ),
     relationships=(
         Relationship("HAS_ADDRESS", "BusinessPartner", "Address", "A partner's address.", ONE),

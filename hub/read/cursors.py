@@ -131,11 +131,12 @@ async def hub_cursors(store: Store, configured: SecretStr | None) -> Cursors:
     if configured is not None:
         return Cursors(configured.get_secret_value().encode())
     await store.query(
-        "MERGE (k:HubSecret {name: 'cursors'}) ON CREATE SET k.value = $fresh",
+        "MERGE (k:HubSetting {name: 'cursors'}) ON CREATE SET k.value = $fresh",
         {"fresh": Cursors.fresh_secret()},
     )
-    # Two hubs starting at once may both have created one; all settle on the same.
+    # Without the uniqueness constraint (a store whose schema is applied later), two hubs
+    # starting at once may both have created one; all settle on the same.
     rows = await store.query(
-        "MATCH (k:HubSecret {name: 'cursors'}) RETURN k.value AS value ORDER BY value LIMIT 1"
+        "MATCH (k:HubSetting {name: 'cursors'}) RETURN k.value AS value ORDER BY value LIMIT 1"
     )
     return Cursors(str(rows[0]["value"]).encode())
