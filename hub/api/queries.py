@@ -54,11 +54,10 @@ from hub.api.where import (
     VehicleWhere,
 )
 from hub.auth.principal import Scope
-from hub.domain import stewardship
 from hub.domain.ids import from_global
 from hub.domain.processes import revision_order
 from hub.errors import BadRequest
-from hub.read import lists
+from hub.read import lists, queue
 from hub.read.filters import personal_fields
 from hub.read.pagination import Page
 from hub.read.prefetch import (
@@ -239,7 +238,7 @@ class MasterDataQuery:
         if label == "MatchCandidate":
             from hub.api.stewardship import MatchCandidate  # noqa: PLC0415 - imports queries' types
 
-            rows = await stewardship.candidates_by_id(info.context.store, [hub_id])
+            rows = await queue.candidates_by_id(info.context.store, [hub_id])
             return MatchCandidate.from_row(rows[0]) if rows else None
         if label not in (
             "BusinessPartner",

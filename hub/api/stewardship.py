@@ -35,7 +35,7 @@ from hub.domain.ids import from_global, to_global
 from hub.domain.problems import Path, Problem, Rejected
 from hub.domain.references import resolve
 from hub.mastering.matcher import MatchDecision
-from hub.read import lists
+from hub.read import lists, queue
 from hub.read.cursors import scope
 from hub.read.pagination import Page
 from hub.store import Transaction
@@ -170,7 +170,7 @@ class MatchOutcome:
     async def candidate(self, info: Info) -> MatchCandidate | None:
         if self.candidate_id is None:
             return None
-        rows = await stewardship.candidates_by_id(info.context.store, [self.candidate_id])
+        rows = await queue.candidates_by_id(info.context.store, [self.candidate_id])
         return MatchCandidate.from_row(rows[0]) if rows else None
 
 
@@ -215,11 +215,11 @@ class StewardshipQuery:
         wanted = status.name if status else None
         bound = info.context.cursors.bound(scope("MatchCandidate", wanted, min_score))
         rows, positions, has_previous, has_next = await lists.page(
-            store, stewardship.candidates_statement(wanted, min_score), request, bound
+            store, queue.candidates_statement(wanted, min_score), request, bound
         )
 
         async def count() -> int:
-            return await stewardship.count_candidates(store, wanted, min_score)
+            return await queue.count_candidates(store, wanted, min_score)
 
         nodes = [MatchCandidate.from_row(r) for r in rows]
         return connection(
@@ -250,7 +250,7 @@ class StewardshipMutation:
         )
         if isinstance(result, list):
             return MatchCandidatePayload(match_candidate=None, user_errors=user_errors(result))
-        rows = await stewardship.candidates_by_id(info.context.store, [decoded[1]])
+        rows = await queue.candidates_by_id(info.context.store, [decoded[1]])
         return MatchCandidatePayload(
             match_candidate=MatchCandidate.from_row(rows[0]), user_errors=[]
         )
@@ -284,7 +284,7 @@ class StewardshipMutation:
         if isinstance(result, list):
             return AcceptMatchCandidatePayload.refused(_unprefixed(result))
         merged = await _payload_of(info, result)
-        rows = await stewardship.candidates_by_id(info.context.store, [decoded[1]])
+        rows = await queue.candidates_by_id(info.context.store, [decoded[1]])
         return AcceptMatchCandidatePayload(
             match_candidate=MatchCandidate.from_row(rows[0]) if rows else None,
             business_partner=merged.business_partner,
