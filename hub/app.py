@@ -77,9 +77,7 @@ async def open_store(settings: Settings, *, attach: bool = False) -> Store:
                     "schema_present": len(report.existing),
                 },
             )
-            keyed = await rekeying.bring_up_to_date(store, settings.collation)
-            if keyed:
-                log.info("text_keys_written", extra={"records": keyed})
+            await rekeying.bring_up_to_date(store, settings.collation)
     except BaseException:
         await store.close()
         raise

@@ -3,6 +3,8 @@ another ``HUB_COLLATION``: written when the hub starts, once."""
 
 from __future__ import annotations
 
+import logging
+
 from graph_schema.entities import ADDRESS
 from hub.collation import CollationName
 from hub.domain.kinds import (
@@ -16,6 +18,8 @@ from hub.domain.kinds import (
 from hub.domain.text_keys import text_keys
 from hub.domain.upsert import Origins, read_origins
 from hub.store import Store, Transaction
+
+log = logging.getLogger(__name__)
 
 # Raised when what the keys hold changes, so that every stored key is written again.
 _VERSION = 1
@@ -95,9 +99,13 @@ async def bring_up_to_date(store: Store, collation: CollationName) -> int:
     wanted = f"{_VERSION}:{collation}"
     if await _marker(store) == wanted:
         return 0
+    # On a large store this takes a while, once: say so, and what is done.
+    log.info("text_keys_writing", extra={"collation": collation})
     written = await _key_addresses(store)
     for kind in _KINDS:
-        written += await _rekey(store, kind, collation)
+        count = await _rekey(store, kind, collation)
+        log.info("text_keys_written", extra={"label": kind.label, "records": count})
+        written += count
     await store.query(
         "MERGE (s:HubSetting {name: 'textKeys'}) SET s.value = $value", {"value": wanted}
     )
