@@ -99,12 +99,14 @@ async def bring_up_to_date(store: Store, collation: CollationName) -> int:
     wanted = f"{_VERSION}:{collation}"
     if await _marker(store) == wanted:
         return 0
-    # On a large store this takes a while, once: say so, and what is done.
-    log.info("text_keys_writing", extra={"collation": collation})
     written = await _key_addresses(store)
     for kind in _KINDS:
         count = await _rekey(store, kind, collation)
-        log.info("text_keys_written", extra={"label": kind.label, "records": count})
+        if count:  # on a large store this takes a while, once: say what is done
+            log.info(
+                "text_keys_written",
+                extra={"label": kind.label, "records": count, "collation": collation},
+            )
         written += count
     await store.query(
         "MERGE (s:HubSetting {name: 'textKeys'}) SET s.value = $value", {"value": wanted}
