@@ -14,6 +14,7 @@ from graph_schema.enums import (
     IdentificationKind,
     IdentificationStatus,
     PartnerKind,
+    PartnerRole,
     ReleaseStatus,
 )
 from graph_schema.model import Cardinality, Model, NodeType, Property, PropertyType, Relationship
@@ -113,7 +114,12 @@ BUSINESS_PARTNER = _golden(
         Property("email", S, "Primary e-mail address.", personal=True, filterable=True),
         Property("phone", S, "Primary phone number.", personal=True, filterable=True),
         Property(
-            "roles", SL, "Roles the partner plays (CUSTOMER, VENDOR, DEALER, ...).", facet=True
+            "roles",
+            SL,
+            "Roles the partner plays (CUSTOMER, VENDOR, DEALER, ...).",
+            facet=True,
+            filterable=True,
+            values=PartnerRole,
         ),
         Property(
             "mergedInto",

@@ -253,3 +253,26 @@ def test_vocabularies_and_dates_take_every_operator(hub: RunningHub, unique: str
     assert numbers({"endDate": {"neq": "2030-12-31"}}) == [1, 2]
     assert numbers({"startDate": {"gte": "2024-01-01", "lt": "2025-03-01"}}) == [0]
     assert numbers({"startDate": {"in": ["2020-01-01", "2025-03-01"]}}) == [1, 2]
+
+
+def test_a_list_of_roles_takes_includes_any_all_and_empty(hub: RunningHub, unique: str) -> None:
+    for n, roles in enumerate([["CUSTOMER"], ["CUSTOMER", "LESSEE"], ["VENDOR"], []]):
+        payload = upsert(
+            hub,
+            {
+                "source": {"system": "CRM", "key": f"{unique}-{n}"},
+                "kind": "ORGANIZATION",
+                "organizationName": f"{unique} Firma {n}",
+                "roles": roles,
+            },
+        )
+        assert payload["userErrors"] == [], payload
+
+    def firms(roles: dict[str, Any]) -> list[str]:
+        return partner_names(hub, unique, {"roles": roles}, orderBy=[{"field": "NAME"}])
+
+    assert firms({"includes": "CUSTOMER"}) == ["Firma 0", "Firma 1"]
+    assert firms({"includesAny": ["LESSEE", "VENDOR"]}) == ["Firma 1", "Firma 2"]
+    assert firms({"includesAll": ["CUSTOMER", "LESSEE"]}) == ["Firma 1"]
+    assert firms({"isEmpty": True}) == ["Firma 3"]
+    assert firms({"isEmpty": False}) == ["Firma 0", "Firma 1", "Firma 2"]

@@ -9,15 +9,14 @@ class written out.
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.utils.str_converters import to_snake_case
 
-from graph_schema import enums
+from graph_schema import MODEL, PropertyType, enums
 from hub.api import enums as _registered  # noqa: F401 - the enums are GraphQL enums first
-from hub.read.filters import CHOICE, ORDERED, TEXT, WHERE, WHERE_LABELS
+from hub.read.filters import CHOICE, LIST, ORDERED, TEXT, WHERE, WHERE_LABELS, operator_type
 
 _OPERATORS = {
     "eq": "Equal to.",
@@ -34,9 +33,13 @@ _OPERATORS = {
     "startsWith": "Starts with, ignoring case and accents as contains does.",
     "containsExact": "Contains, exactly as given (case and accents count).",
     "startsWithExact": "Starts with, exactly as given.",
+    "includes": "The list includes this value.",
+    "includesAny": "The list includes at least one of these values.",
+    "includesAll": "The list includes every one of these values.",
+    "isEmpty": "true: the list is empty (or missing); false: it has a value.",
 }
 
-_LIST_OPERATORS = frozenset({"in", "notIn"})
+_LIST_OPERATORS = frozenset({"in", "notIn", "includesAny", "includesAll"})
 
 
 def _make_input(name: str, description: str, fields: dict[str, tuple[str, str]]) -> Any:
@@ -61,9 +64,10 @@ def _make_input(name: str, description: str, fields: dict[str, tuple[str, str]])
 def _operator_input(name: str, value: str, ops: tuple[str, ...], what: str) -> Any:
     fields = {}
     for op in ops:
-        annotation = (
-            "bool" if op == "isNull" else f"list[{value}]" if op in _LIST_OPERATORS else value
-        )
+        if op in ("isNull", "isEmpty"):
+            annotation = "bool"
+        else:
+            annotation = f"list[{value}]" if op in _LIST_OPERATORS else value
         fields[op] = (annotation, _OPERATORS[op])
     return _make_input(name, f"Conditions on {what}; all given conditions must hold.", fields)
 
@@ -74,18 +78,24 @@ FloatFilter = _operator_input("FloatFilter", "float", ORDERED, "a number")
 DateFilter = _operator_input("DateFilter", "dt.date", ORDERED, "a date")
 DateTimeFilter = _operator_input("DateTimeFilter", "dt.datetime", ORDERED, "a point in time")
 
-_VOCABULARIES: list[type[Enum]] = [
-    enums.PartnerKind,
-    enums.ContractType,
-    enums.ContractStatus,
-    enums.IdentificationKind,
-    enums.IdentificationStatus,
-    enums.DocumentType,
-    enums.ReleaseStatus,
+# Every closed vocabulary a filterable property holds, in the model's order: the operators
+# of a value of it, or of a list of them.
+_FILTERABLE = [
+    prop
+    for label in WHERE_LABELS
+    for prop in MODEL.node(label).properties
+    if prop.filterable and prop.values is not None
 ]
-for _vocabulary in _VOCABULARIES:
-    globals()[_vocabulary.__name__] = _vocabulary
-    _operator_input(f"{_vocabulary.__name__}Filter", _vocabulary.__name__, CHOICE, "a value")
+for _prop in _FILTERABLE:
+    assert _prop.values is not None
+    _name = _prop.values.__name__
+    globals()[_name] = _prop.values
+    _filter = operator_type(_prop)
+    if _filter not in globals():
+        many = _prop.type is PropertyType.STRING_LIST
+        _operator_input(
+            _filter, _name, LIST if many else CHOICE, "a list of values" if many else "a value"
+        )
 
 _SCALARS = {"String": "str", "Int": "int", "Float": "float"}
 # How the API's descriptions name the records of each kind.

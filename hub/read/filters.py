@@ -34,6 +34,7 @@ TEXT = ("eq", "neq", "in", "notIn", "isNull", "contains", "startsWith", "contain
         "startsWithExact")  # fmt: skip
 ORDERED = ("eq", "neq", "in", "notIn", "isNull", "gt", "gte", "lt", "lte")
 CHOICE = ("eq", "neq", "in", "notIn", "isNull")
+LIST = ("includes", "includesAny", "includesAll", "isEmpty")
 OPERATORS = {
     PropertyType.STRING: TEXT,
     PropertyType.INTEGER: ORDERED,
@@ -129,8 +130,32 @@ def operators(
 
 
 def of_property(prop: Property) -> Build:
+    if prop.type is PropertyType.STRING_LIST:
+        return _list_operators(prop.name)
     search = (lambda var: f"{var}.{search_key_of(prop.name)}") if prop.searchable else None
     return operators(lambda var: f"{var}.{prop.name}", search)
+
+
+def _list_operators(name: str) -> Build:
+    """Conditions on a list property: what it includes, or that it is empty."""
+
+    def build(c: Compiler, var: str, f: Filter) -> str:
+        target = f"coalesce({var}.{name}, [])"
+        parts: list[str] = []
+        for op, given in f.items():
+            if given is None:
+                continue
+            if op == "includes":
+                parts.append(f"{c.param(_plain(given))} IN {target}")
+            elif op == "includesAny":
+                parts.append(f"any(v IN {c.param([_plain(g) for g in given])} WHERE v IN {target})")
+            elif op == "includesAll":
+                parts.append(f"all(v IN {c.param([_plain(g) for g in given])} WHERE v IN {target})")
+            elif op == "isEmpty":
+                parts.append(f"size({target}) {'=' if given else '>'} 0")
+        return " AND ".join(parts) or "true"
+
+    return build
 
 
 def equals(prop: str) -> Build:
@@ -198,6 +223,9 @@ class WhereField:
 
 def operator_type(prop: Property) -> str:
     """The GraphQL input type of a property's operators."""
+    if prop.type is PropertyType.STRING_LIST:
+        kind = prop.values.__name__ if prop.values is not None else "String"
+        return f"{kind}ListFilter"
     if prop.values is not None:
         return f"{prop.values.__name__}Filter"
     return {
