@@ -36,6 +36,12 @@ LAST_DAY = "2199-12-31"
 
 _GOLDEN = (
     Property("id", S, "Opaque hub identifier, stable for the life of the record.", required=True),
+    Property(
+        "state",
+        S,
+        "The record's values as canonical JSON, which a delivery is compared with.",
+        internal=True,
+    ),
     Property("version", I, "Grows by one with every change that alters a value.", required=True),
     Property(
         "createdAt",
@@ -129,6 +135,18 @@ BUSINESS_PARTNER = _golden(
         ),
         Property("mergedFrom", SL, "Ids of the partners merged into this one."),
         Property("overrides", S, "Values a steward set over the sources', as JSON."),
+        Property(
+            "matchKeys",
+            SL,
+            "The blocking keys it is a member of, so that a merge or un-merge can move them.",
+            internal=True,
+        ),
+        Property(
+            "lockedAt",
+            DT,
+            "When a steward's decision last locked it against writers.",
+            internal=True,
+        ),
     ),
 )
 
@@ -141,6 +159,7 @@ ADDRESS = NodeType(
         Property("postalCode", S, "Postal code.", indexed=True),
         Property("city", S, "City.", indexed=True, searchable=True),
         Property("country", S, "ISO 3166-1 alpha-2 country code."),
+        Property("position", I, "Its place in the partner's list of addresses.", internal=True),
     ),
 )
 
@@ -264,6 +283,7 @@ CONTRACT_ITEM = NodeType(
         Property("product", S, "Product code of the item."),
         Property("serviceCodes", SL, "Codes of the single services of the item."),
         Property("serviceCoverage", PropertyType.INTEGER_LIST, "Coverage percent of each service."),
+        Property("position", I, "Its place in the contract's list of items.", internal=True),
     ),
     natural_key=("uiid",),
 )
@@ -389,6 +409,7 @@ SOURCE_RECORD = NodeType(
     "SourceRecord",
     "What one source system delivered under its own key, linked to one golden record.",
     (
+        Property("id", S, "Opaque identifier, by which match candidates name it.", required=True),
         Property("entity", S, "Label of the golden record it feeds.", required=True),
         Property("system", S, "Source system, e.g. CRM or ERP.", required=True),
         Property("key", S, "The source system's own key.", required=True),
@@ -524,6 +545,12 @@ HUB_SETTING = NodeType(
     natural_key=("name",),
 )
 
+# A partner's relationship that a merge moved to the survivor remembers where it came from,
+# so that an un-merge can move it back.
+_MOVED_FROM = Property(
+    "movedFrom", S, "Id of the merged partner the relationship came from.", internal=True
+)
+
 # Longer lists in one delivery are refused with TOO_MANY: beyond these a list is a mistake or
 # an attack, and every read of the record would carry it.
 LIST_MAXIMA = {
@@ -560,14 +587,31 @@ MODEL = Model(
     ),
     relationships=(
         Relationship("HAS_ADDRESS", "BusinessPartner", "Address", "A partner's address.", ONE),
-        Relationship("OWNS", "BusinessPartner", "Vehicle", "The partner owns the vehicle.", ONE),
-        Relationship("DEALER_OF", "BusinessPartner", "Vehicle", "The partner sold it.", ONE),
+        Relationship(
+            "OWNS",
+            "BusinessPartner",
+            "Vehicle",
+            "The partner owns the vehicle.",
+            ONE,
+            properties=(_MOVED_FROM,),
+        ),
+        Relationship(
+            "DEALER_OF",
+            "BusinessPartner",
+            "Vehicle",
+            "The partner sold it.",
+            ONE,
+            properties=(_MOVED_FROM,),
+        ),
         Relationship(
             "PARTY_TO",
             "BusinessPartner",
             "Contract",
             "The partner is a party to the contract in a role.",
-            properties=(Property("role", S, "LESSEE, GUARANTOR, PAYER or DRIVER.", required=True),),
+            properties=(
+                Property("role", S, "LESSEE, GUARANTOR, PAYER or DRIVER.", required=True),
+                _MOVED_FROM,
+            ),
         ),
         Relationship("HAS_ITEM", "Contract", "ContractItem", "An item of the contract.", ONE),
         Relationship("COVERS", "ContractItem", "Vehicle", "The item covers the vehicle."),
@@ -585,6 +629,7 @@ MODEL = Model(
             "BusinessPartner",
             "Held by the partner.",
             target_cardinality=ONE,
+            properties=(_MOVED_FROM,),
         ),
         Relationship(
             "ISSUED_UNDER",
@@ -593,7 +638,13 @@ MODEL = Model(
             "Issued under the contract.",
             target_cardinality=ONE,
         ),
-        Relationship("ABOUT", "Document", "BusinessPartner", "The document concerns the partner."),
+        Relationship(
+            "ABOUT",
+            "Document",
+            "BusinessPartner",
+            "The document concerns the partner.",
+            properties=(_MOVED_FROM,),
+        ),
         Relationship("ABOUT", "Document", "Vehicle", "The document concerns the vehicle."),
         Relationship("ABOUT", "Document", "Contract", "The document concerns the contract."),
         Relationship(

@@ -49,7 +49,9 @@ class Property:
     it whatever its case, accents or script; ``collated`` keeps a sort key
     (:func:`sort_key_of`), so it sorts as people expect. ``facet`` counts the records per
     value of a property with few values, for the lists' facets. ``sortable`` makes it a key
-    of the lists' ``orderBy``.
+    of the lists' ``orderBy``. ``internal`` marks what the hub keeps for itself on a record
+    (its canonical state, its blocking keys, a list item's position): stored, but never one
+    of the record's values, so never written from a delivery nor read by the API.
     """
 
     name: str
@@ -66,6 +68,7 @@ class Property:
     collated: bool = False
     facet: bool = False
     sortable: bool = False
+    internal: bool = False
 
 
 def search_key_of(name: str) -> str:
@@ -102,6 +105,11 @@ class NodeType:
     @property
     def property_names(self) -> tuple[str, ...]:
         return tuple(prop.name for prop in self.properties)
+
+    @property
+    def record_properties(self) -> tuple[Property, ...]:
+        """The properties that are the record's values (the internal ones left out)."""
+        return tuple(prop for prop in self.properties if not prop.internal)
 
     @property
     def derived_keys(self) -> tuple[str, ...]:

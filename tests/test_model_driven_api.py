@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +11,12 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
 from graph_schema import MODEL
 from hub.api import build_schema
 from hub.read.filters import WHERE_LABELS
-from tests.harness import RunningHub, ok
+from loaders.generate import generate, systems
+from loaders.load import Loader
+from tests.harness import RunningHub, ok, vin_for
 from tests.test_documents import document, offer
+from tests.test_stewardship import MERGE, partner, person_values
+from tests.test_vehicles import vehicle
 
 SCHEMA = build_schema()._schema
 
@@ -56,3 +61,54 @@ def test_documents_sort_by_any_declared_key(hub: RunningHub, unique: str) -> Non
         hub, DOCUMENTS, {"where": mine, "orderBy": [{"field": "REVISION", "direction": "DESC"}]}
     )
     assert [e["node"]["revision"] for e in newest["documents"]["edges"]] == ["C", "B", "A"]
+
+
+def test_every_property_the_store_keeps_is_declared(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    world = tmp_path / "world"
+    generate(world, 12, seed=5, duplicate_rate=0.5)
+    loader = Loader(hub.store, "CRM", tmp_path / "rejects.ndjson", files=hub.services.files)
+    hub.run(loader.load(list(systems(world))))
+    first = partner(hub, "CRM", f"A-{unique}", **person_values(unique, 1))
+    second = partner(hub, "ERP", f"B-{unique}", **person_values(unique, 2))
+    car = {"source": {"system": "VMS", "key": f"V-{unique}"}, "vin": vin_for(unique)}
+    car["owner"] = {"source": {"system": "ERP", "key": f"B-{unique}"}}
+    assert vehicle(hub, car)["userErrors"] == []  # moved to the survivor by the merge
+    merge = {
+        "survivor": {"id": first["businessPartner"]["id"]},
+        "merged": [{"id": second["businessPartner"]["id"]}],
+    }
+    assert ok(hub, MERGE, {"input": merge})["mergeBusinessPartners"]["userErrors"] == []
+    labels = [node.label for node in MODEL.nodes]
+    found = hub.run(
+        hub.store.query(
+            "MATCH (n) WHERE head(labels(n)) IN $labels "
+            "UNWIND keys(n) AS k RETURN head(labels(n)) AS label, collect(DISTINCT k) AS keys",
+            {"labels": labels},
+        )
+    )
+    undeclared = {
+        row["label"]: sorted(
+            set(row["keys"])
+            - set(MODEL.node(row["label"]).property_names)
+            - set(MODEL.node(row["label"]).derived_keys)
+        )
+        for row in found
+    }
+    assert {label: keys for label, keys in undeclared.items() if keys} == {}
+    relationships = hub.run(
+        hub.store.query(
+            "MATCH ()-[r]->() UNWIND keys(r) AS k RETURN type(r) AS type, collect(DISTINCT k) AS keys"
+        )
+    )
+    declared: dict[str, set[str]] = {}
+    for relationship in MODEL.relationships:
+        declared.setdefault(relationship.type, set()).update(
+            p.name for p in relationship.properties
+        )
+    stray = {
+        row["type"]: sorted(set(row["keys"]) - declared.get(row["type"], set()))
+        for row in relationships
+    }
+    assert {kind: keys for kind, keys in stray.items() if keys} == {}

@@ -134,7 +134,7 @@ def properties_of(kind: Kind, state: State) -> dict[str, Any]:
     kinds every property is written and a missing one removed."""
     return {
         prop.name: _to_property(prop.type, state.get(prop.name))
-        for prop in kind.node.properties
+        for prop in kind.node.record_properties
         if prop.name not in _MANAGED
         and prop.name not in _STEWARDED
         and (kind.survives or prop.name in state)

@@ -36,14 +36,14 @@ def projection(label: str, variable: str = "x") -> str:
     """``x {.id, .vin, ...}`` for a label, or every property for a record of any label."""
     if label == "*":
         return f"{variable} {{.*, __label: head(labels({variable}))}}"
-    fields = [f".{prop.name}" for prop in MODEL.node(label).properties]
+    fields = [f".{prop.name}" for prop in MODEL.node(label).record_properties]
     fields.extend(EXTRA.get(label, ()))
     return f"{variable} {{{', '.join(fields)}}}"
 
 
 @cache
 def _stored(label: str) -> frozenset[str]:
-    return frozenset(prop.name for prop in MODEL.node(label).properties)
+    return frozenset(prop.name for prop in MODEL.node(label).record_properties)
 
 
 def narrowed(label: str, variable: str, fields: Iterable[str], related: Iterable[str]) -> str:
