@@ -292,6 +292,7 @@ CONTRACT_CHANGE = NodeType(
     "ContractChange",
     "A change process applied to a contract (LCOO, ETER, TERM, BLEX, CHOA, LCOP).",
     (
+        Property("id", S, "Opaque identifier of the change.", required=True),
         Property("process", S, "Change process code.", required=True),
         Property(
             "effectiveDate",
