@@ -8,13 +8,13 @@ class written out.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime as dt  # noqa: F401 - the date filters' annotations name dt.date
 from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.utils.str_converters import to_snake_case
 
-from graph_schema import MODEL, PropertyType, enums
+from graph_schema import MODEL, PropertyType
 from hub.api import enums as _registered  # noqa: F401 - the enums are GraphQL enums first
 from hub.read.filters import CHOICE, LIST, ORDERED, TEXT, WHERE, WHERE_LABELS, operator_type
 
@@ -119,9 +119,6 @@ def _where(label: str) -> Any:
         fields[field_name] = (_SCALARS.get(spec.input_type, spec.input_type), spec.description)
     return _make_input(name, f"Filter for {PLURALS[label]}.", fields)
 
-
-globals()["PartnerRole"] = enums.PartnerRole
-globals()["dt"] = dt
 
 if TYPE_CHECKING:
     BusinessPartnerWhere = Any

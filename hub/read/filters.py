@@ -87,6 +87,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _all_of(f: Filter, condition: Callable[[str, Any], str]) -> str:
+    """The condition of every operator given (with its value as the store compares it), all
+    of which must hold."""
+    parts = [
+        condition(op, [_plain(v) for v in given] if isinstance(given, list) else _plain(given))
+        for op, given in f.items()
+        if given is not None
+    ]
+    return " AND ".join(parts) or "true"
+
+
 def operators(
     expression: Callable[[str], str], search: Callable[[str], str] | None = None
 ) -> Build:
@@ -95,36 +106,32 @@ def operators(
 
     def build(c: Compiler, var: str, f: Filter) -> str:
         target = expression(var)
-        parts: list[str] = []
-        for op, given in f.items():
-            if given is None:
-                continue
-            value = [_plain(v) for v in given] if isinstance(given, list) else _plain(given)
+
+        def condition(op: str, value: Any) -> str:  # noqa: PLR0911 - one per operator
             if op == "eq":
-                parts.append(f"{target} = {c.param(value)}")
-            elif op == "neq":
-                parts.append(f"({target} IS NULL OR {target} <> {c.param(value)})")
-            elif op == "in":
-                parts.append(f"{target} IN {c.param(value)}")
-            elif op == "notIn":
-                parts.append(f"({target} IS NULL OR NOT {target} IN {c.param(value)})")
-            elif op == "isNull":
-                parts.append(f"{target} IS {'' if value else 'NOT '}NULL")
-            elif op in _COMPARED:
-                parts.append(f"{target} {_COMPARED[op]} {c.param(value)}")
-            elif op == "containsExact":
-                parts.append(f"{target} CONTAINS {c.param(value)}")
-            elif op == "startsWithExact":
-                parts.append(f"{target} STARTS WITH {c.param(value)}")
-            elif search is not None:
+                return f"{target} = {c.param(value)}"
+            if op == "neq":
+                return f"({target} IS NULL OR {target} <> {c.param(value)})"
+            if op == "in":
+                return f"{target} IN {c.param(value)}"
+            if op == "notIn":
+                return f"({target} IS NULL OR NOT {target} IN {c.param(value)})"
+            if op == "isNull":
+                return f"{target} IS {'' if value else 'NOT '}NULL"
+            if op in _COMPARED:
+                return f"{target} {_COMPARED[op]} {c.param(value)}"
+            if op == "containsExact":
+                return f"{target} CONTAINS {c.param(value)}"
+            if op == "startsWithExact":
+                return f"{target} STARTS WITH {c.param(value)}"
+            if search is not None:
                 needle = fold(str(value))
                 needle = needle if op == "contains" else SEPARATOR + needle
-                parts.append(f"{search(var)} CONTAINS {c.param(needle)}")
-            else:
-                lowered = f"toLower({target})"
-                verb = "CONTAINS" if op == "contains" else "STARTS WITH"
-                parts.append(f"{lowered} {verb} {c.param(str(value).lower())}")
-        return " AND ".join(parts) or "true"
+                return f"{search(var)} CONTAINS {c.param(needle)}"
+            verb = "CONTAINS" if op == "contains" else "STARTS WITH"
+            return f"toLower({target}) {verb} {c.param(str(value).lower())}"
+
+        return _all_of(f, condition)
 
     return build
 
@@ -141,19 +148,17 @@ def _list_operators(name: str) -> Build:
 
     def build(c: Compiler, var: str, f: Filter) -> str:
         target = f"coalesce({var}.{name}, [])"
-        parts: list[str] = []
-        for op, given in f.items():
-            if given is None:
-                continue
+
+        def condition(op: str, value: Any) -> str:
             if op == "includes":
-                parts.append(f"{c.param(_plain(given))} IN {target}")
-            elif op == "includesAny":
-                parts.append(f"any(v IN {c.param([_plain(g) for g in given])} WHERE v IN {target})")
-            elif op == "includesAll":
-                parts.append(f"all(v IN {c.param([_plain(g) for g in given])} WHERE v IN {target})")
-            elif op == "isEmpty":
-                parts.append(f"size({target}) {'=' if given else '>'} 0")
-        return " AND ".join(parts) or "true"
+                return f"{c.param(value)} IN {target}"
+            if op == "includesAny":
+                return f"any(v IN {c.param(value)} WHERE v IN {target})"
+            if op == "includesAll":
+                return f"all(v IN {c.param(value)} WHERE v IN {target})"
+            return f"size({target}) {'=' if value else '>'} 0"  # isEmpty
+
+        return _all_of(f, condition)
 
     return build
 
