@@ -1,6 +1,23 @@
 """The hub's graph model: labels, properties, keys and relationships, declared once."""
 
 from graph_schema.entities import MODEL
-from graph_schema.model import Cardinality, Model, NodeType, Property, PropertyType, Relationship
+from graph_schema.model import (
+    Cardinality,
+    Form,
+    Model,
+    NodeType,
+    Property,
+    PropertyType,
+    Relationship,
+)
 
-__all__ = ["MODEL", "Cardinality", "Model", "NodeType", "Property", "PropertyType", "Relationship"]
+__all__ = [
+    "MODEL",
+    "Cardinality",
+    "Form",
+    "Model",
+    "NodeType",
+    "Property",
+    "PropertyType",
+    "Relationship",
+]

@@ -8,6 +8,7 @@ source system delivered is kept as a ``SourceRecord`` linked to the golden recor
 from __future__ import annotations
 
 from graph_schema.enums import (
+    ContractItemKind,
     ContractStatus,
     ContractType,
     DocumentType,
@@ -16,8 +17,17 @@ from graph_schema.enums import (
     PartnerKind,
     PartnerRole,
     ReleaseStatus,
+    VehicleEventType,
 )
-from graph_schema.model import Cardinality, Model, NodeType, Property, PropertyType, Relationship
+from graph_schema.model import (
+    Cardinality,
+    Form,
+    Model,
+    NodeType,
+    Property,
+    PropertyType,
+    Relationship,
+)
 
 S = PropertyType.STRING
 I = PropertyType.INTEGER  # noqa: E741 - a type alias, read beside S and D
@@ -35,19 +45,32 @@ FIRST_DAY = "1900-01-01"
 LAST_DAY = "2199-12-31"
 
 _GOLDEN = (
-    Property("id", S, "Opaque hub identifier, stable for the life of the record.", required=True),
+    Property(
+        "id",
+        S,
+        "Opaque hub identifier, stable for the life of the record.",
+        required=True,
+        writable=False,
+    ),
     Property(
         "state",
         S,
         "The record's values as canonical JSON, which a delivery is compared with.",
         internal=True,
     ),
-    Property("version", I, "Grows by one with every change that alters a value.", required=True),
+    Property(
+        "version",
+        I,
+        "Grows by one with every change that alters a value.",
+        required=True,
+        writable=False,
+    ),
     Property(
         "createdAt",
         DT,
         "When the hub first created the record.",
         required=True,
+        writable=False,
         filterable=True,
         sortable=True,
     ),
@@ -56,6 +79,7 @@ _GOLDEN = (
         DT,
         "When a value of the record last changed.",
         required=True,
+        writable=False,
         filterable=True,
         sortable=True,
     ),
@@ -90,6 +114,7 @@ BUSINESS_PARTNER = _golden(
             "name",
             S,
             "Organisation name, or 'first last' for a person.",
+            writable=False,
             indexed=True,
             filterable=True,
             searchable=True,
@@ -117,8 +142,17 @@ BUSINESS_PARTNER = _golden(
         Property(
             "taxNumber", S, "Tax or VAT number.", indexed=True, personal=True, filterable=True
         ),
-        Property("email", S, "Primary e-mail address.", personal=True, filterable=True),
-        Property("phone", S, "Primary phone number.", personal=True, filterable=True),
+        Property(
+            "email",
+            S,
+            "Primary e-mail address.",
+            personal=True,
+            filterable=True,
+            form=Form.EMAIL,
+        ),
+        Property(
+            "phone", S, "Primary phone number.", personal=True, filterable=True, form=Form.PHONE
+        ),
         Property(
             "roles",
             SL,
@@ -132,9 +166,17 @@ BUSINESS_PARTNER = _golden(
             S,
             "Id of the partner this one was merged into; its id and keys lead there.",
             indexed=True,
+            writable=False,
+            exposed_as="mergedInto",
         ),
-        Property("mergedFrom", SL, "Ids of the partners merged into this one."),
-        Property("overrides", S, "Values a steward set over the sources', as JSON."),
+        Property("mergedFrom", SL, "Ids of the partners merged into this one.", writable=False),
+        Property(
+            "overrides",
+            S,
+            "Values a steward set over the sources', as JSON.",
+            writable=False,
+            exposed_as="lineage",
+        ),
         Property(
             "matchKeys",
             SL,
@@ -158,7 +200,7 @@ ADDRESS = NodeType(
         Property("houseNumber", S, "House number, with any suffix.", personal=True),
         Property("postalCode", S, "Postal code.", indexed=True),
         Property("city", S, "City.", indexed=True, searchable=True),
-        Property("country", S, "ISO 3166-1 alpha-2 country code."),
+        Property("country", S, "ISO 3166-1 alpha-2 country code.", form=Form.COUNTRY),
         Property("position", I, "Its place in the partner's list of addresses.", internal=True),
     ),
 )
@@ -172,6 +214,7 @@ VEHICLE = _golden(
             S,
             "Vehicle identification number, 17 characters.",
             required=True,
+            form=Form.VIN,
             filterable=True,
             sortable=True,
         ),
@@ -195,7 +238,16 @@ VEHICLE = _golden(
             collated=True,
             sortable=True,
         ),
-        Property("modelYear", I, "Model year.", filterable=True, facet=True, sortable=True),
+        Property(
+            "modelYear",
+            I,
+            "Model year.",
+            filterable=True,
+            facet=True,
+            sortable=True,
+            minimum=1886,
+            years_ahead=2,
+        ),
         Property("configuration", SL, "Option and characteristic codes."),
     ),
     natural_key=("vin",),
@@ -205,7 +257,7 @@ VEHICLE_EVENT = NodeType(
     "VehicleEvent",
     "One entry of a vehicle's history (produced, sold, serviced, ...).",
     (
-        Property("type", S, "Event type.", required=True),
+        Property("type", S, "Event type.", required=True, values=VehicleEventType),
         Property(
             "occurredAt",
             DT,
@@ -238,6 +290,7 @@ CONTRACT = _golden(
             S,
             "DRAFT, ACTIVE, TERMINATED or EXPIRED.",
             required=True,
+            default="DRAFT",
             indexed=True,
             filterable=True,
             values=ContractStatus,
@@ -266,6 +319,7 @@ CONTRACT = _golden(
             "terminationDate",
             D,
             "Day from which a terminated contract is terminated.",
+            writable=False,
             earliest=FIRST_DAY,
             latest=LAST_DAY,
             filterable=True,
@@ -279,10 +333,22 @@ CONTRACT_ITEM = NodeType(
     "An item of a contract (financing or service) with a stable unique item identifier.",
     (
         Property("uiid", S, "Unique item identifier, stable over the item's life.", required=True),
-        Property("kind", S, "FINANCING or SERVICE.", required=True),
+        Property("kind", S, "FINANCING or SERVICE.", required=True, values=ContractItemKind),
         Property("product", S, "Product code of the item."),
-        Property("serviceCodes", SL, "Codes of the single services of the item."),
-        Property("serviceCoverage", PropertyType.INTEGER_LIST, "Coverage percent of each service."),
+        Property(
+            "serviceCodes",
+            SL,
+            "Codes of the single services of the item.",
+            writable=False,
+            exposed_as="singleServices",
+        ),
+        Property(
+            "serviceCoverage",
+            PropertyType.INTEGER_LIST,
+            "Coverage percent of each service.",
+            writable=False,
+            exposed_as="singleServices",
+        ),
         Property("position", I, "Its place in the contract's list of items.", internal=True),
     ),
     natural_key=("uiid",),
@@ -292,7 +358,7 @@ CONTRACT_CHANGE = NodeType(
     "ContractChange",
     "A change process applied to a contract (LCOO, ETER, TERM, BLEX, CHOA, LCOP).",
     (
-        Property("id", S, "Opaque identifier of the change.", required=True),
+        Property("id", S, "Opaque identifier of the change.", required=True, internal=True),
         Property("process", S, "Change process code.", required=True),
         Property(
             "effectiveDate",
@@ -310,7 +376,7 @@ CONTRACT_CHANGE = NodeType(
             earliest=FIRST_DAY,
             latest=LAST_DAY,
         ),
-        Property("newLesseeId", S, "Hub id of the new lessee (LCOO)."),
+        Property("newLesseeId", S, "Hub id of the new lessee (LCOO).", exposed_as="newLessee"),
     ),
 )
 
@@ -329,17 +395,25 @@ IDENTIFICATION_OBJECT = _golden(
             sortable=True,
         ),
         Property(
-            "number", S, "Card or plate number.", required=True, filterable=True, sortable=True
+            "number",
+            S,
+            "Card or plate number, without the spaces it is printed with.",
+            required=True,
+            filterable=True,
+            sortable=True,
+            form=Form.CODE,
         ),
         Property(
             "status",
             S,
             "ACTIVE or BLOCKED; EXPIRED is derived from validTo.",
+            default="ACTIVE",
+            writable=False,
             filterable=True,
             values=IdentificationStatus,
             facet=True,
         ),
-        Property("blockedReason", S, "Why the object was blocked."),
+        Property("blockedReason", S, "Why the object was blocked.", writable=False),
         Property(
             "validFrom",
             D,
@@ -394,14 +468,31 @@ DOCUMENT = _golden(
             "releaseStatus",
             S,
             "IN_WORK, RELEASED or OBSOLETE.",
+            default="IN_WORK",
             filterable=True,
             values=ReleaseStatus,
             facet=True,
         ),
-        Property("fileSha256", S, "SHA-256 of the stored file content.", indexed=True),
-        Property("fileSize", I, "Size of the stored file in bytes."),
-        Property("fileMediaType", S, "Media type of the stored file."),
-        Property("fileName", S, "File name as uploaded."),
+        # The file's properties are set when its content is stored, not from a delivery.
+        Property(
+            "fileSha256",
+            S,
+            "SHA-256 of the stored file content.",
+            indexed=True,
+            writable=False,
+            exposed_as="file",
+        ),
+        Property(
+            "fileSize", I, "Size of the stored file in bytes.", writable=False, exposed_as="file"
+        ),
+        Property(
+            "fileMediaType",
+            S,
+            "Media type of the stored file.",
+            writable=False,
+            exposed_as="file",
+        ),
+        Property("fileName", S, "File name as uploaded.", writable=False, exposed_as="file"),
     ),
     natural_key=("number", "revision"),
 )

@@ -35,6 +35,16 @@ class Cardinality(Enum):
 Vocabulary = type[Enum]  # named here: inside Property, ``type`` is a field
 
 
+class Form(Enum):
+    """How a delivered text is checked and written, beyond being text."""
+
+    VIN = "vin"  # 17 characters of ISO 3779, upper case
+    EMAIL = "email"  # an e-mail address, its domain in lower case
+    PHONE = "phone"  # digits with an optional leading +, no separators
+    COUNTRY = "country"  # ISO 3166-1 alpha-2, upper case
+    CODE = "code"  # printed with spaces that carry no meaning: spaces dropped, upper case
+
+
 @dataclass(frozen=True)
 class Property:
     """One property of a node type.
@@ -52,6 +62,14 @@ class Property:
     of the lists' ``orderBy``. ``internal`` marks what the hub keeps for itself on a record
     (its canonical state, its blocking keys, a list item's position): stored, but never one
     of the record's values, so never written from a delivery nor read by the API.
+
+    ``writable`` says a delivery sets it (the upsert inputs, the loaders' columns and the
+    delivery checks follow from it); the hub sets the others itself (ids, versions, a
+    partner's display name, a block). A delivery must carry a ``required`` writable property
+    unless it has a ``default``, which a new record takes when none is delivered. ``form``
+    checks and normalises a text; ``minimum``, ``maximum`` and ``years_ahead`` (a maximum of
+    this year plus so many) bound a whole number. ``exposed_as`` names the API field that
+    shows a value which is not a field of its own (a document's file, a partner's survivor).
     """
 
     name: str
@@ -69,6 +87,23 @@ class Property:
     facet: bool = False
     sortable: bool = False
     internal: bool = False
+    writable: bool = True
+    default: str | None = None
+    form: Form | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    years_ahead: int | None = None
+    exposed_as: str | None = None
+
+    @property
+    def delivered(self) -> bool:
+        """A delivery sets it."""
+        return self.writable and not self.internal
+
+    @property
+    def demanded(self) -> bool:
+        """A delivery must carry it."""
+        return self.delivered and self.required and self.default is None
 
 
 def search_key_of(name: str) -> str:
@@ -110,6 +145,11 @@ class NodeType:
     def record_properties(self) -> tuple[Property, ...]:
         """The properties that are the record's values (the internal ones left out)."""
         return tuple(prop for prop in self.properties if not prop.internal)
+
+    @property
+    def delivered_properties(self) -> tuple[Property, ...]:
+        """The properties a delivery sets, in declaration order."""
+        return tuple(prop for prop in self.properties if prop.delivered)
 
     @property
     def derived_keys(self) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ CHANGE = """
 mutation($input: ContractChangeInput!) {
   changeContract(input: $input) {
     changed userErrors { field code message }
-    contract { status endDate version parties { role partner { name } } changes { process effectiveDate newEndDate } }
+    contract { status endDate version parties { role partner { name } } changes { process effectiveDate newEndDate newLessee { name } } }
   }
 }
 """
@@ -190,7 +190,9 @@ def test_extension_must_end_after_the_current_end(hub: RunningHub, unique: str) 
     assert longer["contract"]["changes"][-1]["newEndDate"] == "2032-12-31"
 
 
-def test_change_of_lessee_replaces_the_lessee(hub: RunningHub, unique: str) -> None:
+def test_change_of_lessee_replaces_the_lessee_and_names_the_new_one(
+    hub: RunningHub, unique: str
+) -> None:
     setup(hub, unique)
     upsert(hub, person(unique + "N", lastName=f"Neu {unique}"))
     result = change(
@@ -200,6 +202,7 @@ def test_change_of_lessee_replaces_the_lessee(hub: RunningHub, unique: str) -> N
     assert result["contract"]["parties"] == [
         {"role": "LESSEE", "partner": {"name": f"Anna Neu {unique}"}}
     ]
+    assert result["contract"]["changes"][-1]["newLessee"] == {"name": f"Anna Neu {unique}"}
     missing = change(hub, unique, process="LCOO")
     assert missing["userErrors"][0]["field"] == ["input", "newLessee"]
 

@@ -1,4 +1,5 @@
-"""The API's filters, sort keys and facets follow from the model's declarations."""
+"""The API follows from the model's declarations: the upsert inputs, the delivery checks,
+the filters, sort keys and facets; and the output types show every declared value."""
 
 from __future__ import annotations
 
@@ -6,10 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    get_named_type,
+)
 
-from graph_schema import MODEL
+from graph_schema import MODEL, Form, Property, PropertyType
 from hub.api import build_schema
+from hub.domain.shapes import INPUTS
 from hub.read.filters import WHERE_LABELS
 from loaders.generate import generate, systems
 from loaders.load import Loader
@@ -112,3 +121,86 @@ def test_every_property_the_store_keeps_is_declared(
         for row in relationships
     }
     assert {kind: keys for kind, keys in stray.items() if keys} == {}
+
+
+@pytest.mark.parametrize("label", list(INPUTS))
+def test_every_property_a_delivery_sets_is_a_field_of_its_input(label: str) -> None:
+    fields = _type(f"{label}Input").fields
+    for prop in MODEL.node(label).properties:
+        assert (prop.name in fields) == prop.delivered, prop.name
+        if prop.delivered:
+            assert isinstance(fields[prop.name].type, GraphQLNonNull) == prop.demanded, prop.name
+
+
+# Output types that show a record of the model, and the children shown inside them.
+SHOWN = (*INPUTS, "Address", "VehicleEvent", "ContractItem", "ContractChange")
+
+
+@pytest.mark.parametrize("label", SHOWN)
+def test_every_declared_value_is_shown_and_every_shown_value_is_declared(label: str) -> None:
+    output = _type(label)
+    values = {
+        name
+        for name, field in output.fields.items()
+        if isinstance(get_named_type(field.type), GraphQLScalarType | GraphQLEnumType)
+    }
+    for prop in MODEL.node(label).record_properties:
+        if prop.exposed_as is None:
+            assert prop.name in values, f"{label}.{prop.name} is declared but not shown"
+        else:
+            assert prop.exposed_as in output.fields, f"{label}.{prop.name}: no {prop.exposed_as}"
+    declared = {p.name for p in MODEL.node(label).record_properties if p.exposed_as is None}
+    assert values - {"id"} <= declared, f"{label} shows values the model does not declare"
+
+
+def sample(label: str, prop: Property, unique: str) -> Any:
+    """A valid value of ``prop`` that no other test delivers."""
+    if prop.values is not None:
+        members = list(prop.values.__members__)
+        chosen = "PERSON" if prop.name == "kind" and label == "BusinessPartner" else members[-1]
+        # A list of values is kept as a set, in order.
+        return (
+            sorted({members[0], members[-1]}) if prop.type is PropertyType.STRING_LIST else chosen
+        )
+    forms = {
+        Form.VIN: vin_for(unique),
+        Form.EMAIL: f"m.{unique}@example.org",
+        Form.PHONE: "+4930123456",
+        Form.COUNTRY: "AT",
+        Form.CODE: f"C{unique}".upper(),
+    }
+    if prop.form is not None:
+        return forms[prop.form]
+    typed: dict[PropertyType, Any] = {
+        PropertyType.STRING: f"{prop.name} {unique}",
+        PropertyType.STRING_LIST: [f"A-{unique}", f"B-{unique}"],
+        PropertyType.INTEGER: (prop.minimum or 0) + 100,
+        PropertyType.DATE: "2020-02-29",
+    }
+    return typed[prop.type]
+
+
+UPSERT = """
+mutation($input: %(label)sInput!) {
+  upsert%(label)s(input: $input) { %(payload)s { id } userErrors { field code message } }
+}
+"""
+READ = "query($id: ID!) { node(id: $id) { ... on %s { %s } } }"
+
+
+@pytest.mark.parametrize("label", list(INPUTS))
+def test_every_value_a_delivery_sets_is_kept_and_read_back(
+    hub: RunningHub, unique: str, label: str
+) -> None:
+    delivered = MODEL.node(label).delivered_properties
+    values = {prop.name: sample(label, prop, unique) for prop in delivered}
+    source = {"system": "CRM", "key": f"{label}-{unique}"}
+    payload = label[0].lower() + label[1:]
+    made = ok(
+        hub, UPSERT % {"label": label, "payload": payload}, {"input": {"source": source, **values}}
+    )
+    result = made[f"upsert{label}"]
+    assert result["userErrors"] == []
+    names = " ".join(prop.name for prop in delivered)
+    found = ok(hub, READ % (label, names), {"id": result[payload]["id"]})["node"]
+    assert found == values

@@ -1,29 +1,20 @@
-"""GraphQL input types: references, filters, ordering and the upsert inputs."""
+"""GraphQL input types: the upsert inputs and references, made from the delivery shapes
+(:mod:`hub.domain.shapes`), and the inputs of processes."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.types.base import has_object_definition
 from strawberry.utils.str_converters import to_camel_case
 
-from hub.api.enums import (
-    ContractChangeProcess,
-    ContractItemKind,
-    ContractPartyRole,
-    ContractStatus,
-    ContractType,
-    DocumentType,
-    IdentificationKind,
-    PartnerKind,
-    PartnerRole,
-    ReleaseStatus,
-    VehicleEventType,
-)
+from hub.api.enums import ContractChangeProcess, VehicleEventType
+from hub.api.made import InputField, make_input
+from hub.domain.shapes import SHAPES, Field, Shape
 
 
 def to_data(value: Any) -> Any:
@@ -44,87 +35,57 @@ def to_data(value: Any) -> Any:
     return value
 
 
-# ---- references -------------------------------------------------------------------------------
+# ---- upsert inputs, made from the delivery shapes ---------------------------------------------
+
+_ANNOTATIONS = {
+    "String": "str",
+    "Int": "int",
+    "Float": "float",
+    "Boolean": "bool",
+    "Date": "dt.date",
+    "DateTime": "dt.datetime",
+    "ID": "strawberry.ID",
+}
 
 
-@strawberry.input(description="A source system's own key, e.g. ERP / 0000100234.")
-class SourceRefInput:
-    system: str = strawberry.field(description="Source system, e.g. CRM, ERP, VMS, PDM.")
-    key: str = strawberry.field(description="The record's key in that system.")
+def _annotation(item: Field) -> str:
+    if item.values is not None:
+        globals()[item.type] = item.values  # a GraphQL enum already (hub.api.enums)
+    named = _ANNOTATIONS.get(item.type, item.type)
+    return f"list[{named}]" if item.many else named
 
 
-@strawberry.input(description="Refers to a business partner: give id or source.")
-class PartnerRefInput:
-    id: strawberry.ID | None = strawberry.field(default=None, description="Hub ID.")
-    source: SourceRefInput | None = strawberry.field(default=None, description="Source key.")
+def _input(shape: Shape) -> Any:
+    fields = [
+        InputField(item.name, _annotation(item), item.description, item.required)
+        for item in shape.fields
+    ]
+    return make_input(__name__, shape.name, shape.description, fields)
 
 
-@strawberry.input(description="Refers to a vehicle: give id, vin or source.")
-class VehicleRefInput:
-    id: strawberry.ID | None = strawberry.field(default=None, description="Hub ID.")
-    vin: str | None = strawberry.field(default=None, description="VIN.")
-    source: SourceRefInput | None = strawberry.field(default=None, description="Source key.")
-
-
-@strawberry.input(description="Refers to a contract: give id, number or source.")
-class ContractRefInput:
-    id: strawberry.ID | None = strawberry.field(default=None, description="Hub ID.")
-    number: str | None = strawberry.field(default=None, description="Contract number.")
-    source: SourceRefInput | None = strawberry.field(default=None, description="Source key.")
-
-
-@strawberry.input(description="Refers to a record of any kind: give id or source.")
-class EntityRefInput:
-    id: strawberry.ID | None = strawberry.field(default=None, description="Hub ID.")
-    source: SourceRefInput | None = strawberry.field(default=None, description="Source key.")
-
+if TYPE_CHECKING:
+    SourceRefInput = Any
+    PartnerRefInput = Any
+    VehicleRefInput = Any
+    ContractRefInput = Any
+    EntityRefInput = Any
+    AddressInput = Any
+    BusinessPartnerInput = Any
+    VehicleInput = Any
+    SingleServiceInput = Any
+    ContractPartyInput = Any
+    ContractItemInput = Any
+    ContractInput = Any
+    IdentificationObjectInput = Any
+    DocumentInput = Any
+else:
+    for _shape in SHAPES.values():  # in order: a shape names only those made before it
+        _input(_shape)
 
 # Filters are in hub.api.where and orderBy in hub.api.ordering, both derived from the model.
 
 
-# ---- upsert inputs ----------------------------------------------------------------------------
-
-
-@strawberry.input(description="A postal address.")
-class AddressInput:
-    street: str | None = strawberry.field(default=None, description="Street name.")
-    house_number: str | None = strawberry.field(default=None, description="House number.")
-    postal_code: str | None = strawberry.field(default=None, description="Postal code.")
-    city: str | None = strawberry.field(default=None, description="City.")
-    country: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 code.")
-
-
-_SOURCE = "The sending system and its own key for this record."
-_KEEP = "Values left out (null) keep what the hub has; lists given replace the stored list."
-
-
-@strawberry.input(description=f"A business partner as a source system sees it. {_KEEP}")
-class BusinessPartnerInput:
-    source: SourceRefInput = strawberry.field(description=_SOURCE)
-    kind: PartnerKind = strawberry.field(description="Person, organisation or group.")
-    first_name: str | None = strawberry.field(default=None, description="Given name.")
-    last_name: str | None = strawberry.field(default=None, description="Family name (persons).")
-    organization_name: str | None = strawberry.field(
-        default=None, description="Name (organisations and groups)."
-    )
-    birth_date: dt.date | None = strawberry.field(default=None, description="Date of birth.")
-    tax_number: str | None = strawberry.field(default=None, description="Tax or VAT number.")
-    email: str | None = strawberry.field(default=None, description="E-mail address.")
-    phone: str | None = strawberry.field(default=None, description="Phone number.")
-    roles: list[PartnerRole] | None = strawberry.field(default=None, description="Roles.")
-    addresses: list[AddressInput] | None = strawberry.field(default=None, description="Addresses.")
-
-
-@strawberry.input(description=f"A vehicle as a source system sees it. {_KEEP}")
-class VehicleInput:
-    source: SourceRefInput = strawberry.field(description=_SOURCE)
-    vin: str = strawberry.field(description="VIN; identifies the vehicle across systems.")
-    make: str | None = strawberry.field(default=None, description="Make.")
-    model: str | None = strawberry.field(default=None, description="Model.")
-    model_year: int | None = strawberry.field(default=None, description="Model year.")
-    configuration: list[str] | None = strawberry.field(default=None, description="Option codes.")
-    owner: PartnerRefInput | None = strawberry.field(default=None, description="Owner.")
-    dealer: PartnerRefInput | None = strawberry.field(default=None, description="Dealer.")
+# ---- process inputs ---------------------------------------------------------------------------
 
 
 @strawberry.input(description="An entry for a vehicle's history.")
@@ -136,47 +97,6 @@ class VehicleEventInput:
     description: str | None = strawberry.field(default=None, description="Free text.")
 
 
-@strawberry.input(description="A single service with its coverage.")
-class SingleServiceInput:
-    code: str = strawberry.field(description="Service code.")
-    coverage_percent: int = strawberry.field(description="0 or 100.")
-
-
-@strawberry.input(description="A party to a contract.")
-class ContractPartyInput:
-    role: ContractPartyRole = strawberry.field(description="Role in the contract.")
-    partner: PartnerRefInput = strawberry.field(description="The partner.")
-
-
-@strawberry.input(description="An item of a contract.")
-class ContractItemInput:
-    uiid: str = strawberry.field(description="Unique item identifier; never changes.")
-    kind: ContractItemKind = strawberry.field(description="Financing or service item.")
-    product: str | None = strawberry.field(default=None, description="Product code.")
-    single_services: list[SingleServiceInput] | None = strawberry.field(
-        default=None, description="Single services (service items)."
-    )
-    covered_vehicles: list[VehicleRefInput] | None = strawberry.field(
-        default=None, description="Vehicles the item covers."
-    )
-
-
-@strawberry.input(description=f"A contract as a source system sees it. {_KEEP}")
-class ContractInput:
-    source: SourceRefInput = strawberry.field(description=_SOURCE)
-    number: str = strawberry.field(description="Contract number; identifies the contract.")
-    type: ContractType = strawberry.field(description="Leasing, service or financing.")
-    status: ContractStatus | None = strawberry.field(
-        default=None, description="Status; DRAFT when new and not given."
-    )
-    start_date: dt.date | None = strawberry.field(default=None, description="Start date.")
-    end_date: dt.date | None = strawberry.field(default=None, description="End date.")
-    parties: list[ContractPartyInput] | None = strawberry.field(
-        default=None, description="Parties."
-    )
-    items: list[ContractItemInput] | None = strawberry.field(default=None, description="Items.")
-
-
 @strawberry.input(description="A change process to apply to a contract.")
 class ContractChangeInput:
     contract: ContractRefInput = strawberry.field(description="The contract.")
@@ -186,32 +106,3 @@ class ContractChangeInput:
         default=None, description="New lessee (LCOO)."
     )
     new_end_date: dt.date | None = strawberry.field(default=None, description="New end (BLEX).")
-
-
-@strawberry.input(description=f"An identification object as a source sees it. {_KEEP}")
-class IdentificationObjectInput:
-    source: SourceRefInput = strawberry.field(description=_SOURCE)
-    kind: IdentificationKind = strawberry.field(description="Kind; with number identifies it.")
-    number: str = strawberry.field(description="Card or plate number.")
-    valid_from: dt.date | None = strawberry.field(default=None, description="First valid day.")
-    valid_to: dt.date | None = strawberry.field(default=None, description="Last valid day.")
-    vehicle: VehicleRefInput | None = strawberry.field(default=None, description="Bound vehicle.")
-    holder: PartnerRefInput | None = strawberry.field(default=None, description="Holder.")
-    contract: ContractRefInput | None = strawberry.field(
-        default=None, description="Contract it is issued under."
-    )
-
-
-@strawberry.input(description=f"A document revision as a source sees it. {_KEEP}")
-class DocumentInput:
-    source: SourceRefInput = strawberry.field(description=_SOURCE)
-    number: str = strawberry.field(description="Document number.")
-    revision: str = strawberry.field(description="Revision; with number identifies it.")
-    type: DocumentType = strawberry.field(description="Document type.")
-    title: str | None = strawberry.field(default=None, description="Title.")
-    release_status: ReleaseStatus | None = strawberry.field(
-        default=None, description="Release status; IN_WORK when new and not given."
-    )
-    about: list[EntityRefInput] | None = strawberry.field(
-        default=None, description="Partners, vehicles and contracts it concerns."
-    )

@@ -10,8 +10,9 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 
-from graph_schema import MODEL
+from graph_schema import MODEL, Property, PropertyType
 from graph_schema import enums as e
 from hub.api.context import Info
 from hub.api.enums import (
@@ -57,11 +58,6 @@ def personal(label: str, name: str) -> str:
     return f"{about(label, name)} Personal data of persons: {PERSONAL_NOTE}"
 
 
-def selected(row: Row, name: str) -> Any:
-    """A value a narrowed read leaves out unless its field is selected (and so resolved)."""
-    return row.get(name)
-
-
 def native(value: Any) -> Any:
     """neo4j temporal values to Python ones.
 
@@ -70,6 +66,48 @@ def native(value: Any) -> Any:
     to_native = getattr(value, "to_native", None)
     value = to_native() if to_native else value
     return from_store(value) if isinstance(value, dt.datetime) else value
+
+
+_LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})
+_TIMES = frozenset({PropertyType.DATE, PropertyType.DATETIME})
+
+
+def _shown(prop: Property, value: Any) -> Any:
+    """A stored value of ``prop`` as its output field takes it."""
+    if prop.type in _LISTS:
+        items = list(value or [])
+        return [prop.values(v) for v in items] if prop.values is not None else items
+    if value is None:
+        value = prop.default
+    if value is not None and prop.values is not None:
+        return prop.values(value)
+    return native(value) if prop.type in _TIMES else value
+
+
+@functools.cache
+def _own_fields(cls: type, label: str) -> tuple[tuple[str, Property], ...]:
+    """The fields of ``cls`` that show a declared value of ``label`` as it is stored, by
+    their Python names."""
+    node = MODEL.node(label)
+    names = {p.name: p for p in node.record_properties if p.exposed_as is None}
+    return tuple(
+        (field.python_name, names[field.graphql_name or to_camel_case(field.python_name)])
+        for field in cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        if (field.graphql_name or to_camel_case(field.python_name)) in names
+        and field.base_resolver is None
+    )
+
+
+def declared_values(cls: type, label: str, row: Row, /, **given: Any) -> dict[str, Any]:
+    """The keyword arguments that make ``cls`` from a stored ``row`` of ``label``: every
+    field showing a declared value, converted from its stored form, and those ``given``."""
+    values = {
+        python: _shown(prop, row.get(prop.name))
+        for python, prop in _own_fields(cls, label)
+        if python not in given
+    }
+    values.update(given)
+    return values
 
 
 # ---- shared types ---------------------------------------------------------------------------
@@ -396,13 +434,10 @@ class Address:
     @classmethod
     def from_row(cls, row: Row, personal: bool = True) -> Address:
         """The address; without ``personal``, without its street and house number."""
-        return cls(
-            street=row.get("street") if personal else None,
-            house_number=row.get("houseNumber") if personal else None,
-            postal_code=row.get("postalCode"),
-            city=row.get("city"),
-            country=row.get("country"),
-        )
+        if personal:
+            return cls(**declared_values(cls, "Address", row))
+        hidden = {p.name: None for p in MODEL.node("Address").properties if p.personal}
+        return cls(**declared_values(cls, "Address", {**row, **hidden}))
 
 
 PagingArgs = dict[str, int | str | None]
@@ -437,26 +472,24 @@ class BusinessPartner(Node):
     @classmethod
     def from_row(cls, row: Row) -> BusinessPartner:
         return cls(
-            id=strawberry.ID(to_global("BusinessPartner", row["id"])),
-            hub_id=row["id"],
-            prefetched=prefetched(row),
-            kind=e.PartnerKind(row["kind"]),
-            name=row.get("name") or "",
-            first_name=row.get("firstName"),
-            last_name=row.get("lastName"),
-            organization_name=row.get("organizationName"),
-            stored_birth_date=native(row.get("birthDate")),
-            stored_tax_number=row.get("taxNumber"),
-            stored_email=row.get("email"),
-            stored_phone=row.get("phone"),
-            roles=[e.PartnerRole(r) for r in row.get("roles") or []],
-            version=selected(row, "version"),
-            created_at=native(selected(row, "createdAt")),
-            updated_at=native(selected(row, "updatedAt")),
-            merged_from=[
-                strawberry.ID(to_global("BusinessPartner", i)) for i in row.get("mergedFrom") or []
-            ],
-            merged_into_id=row.get("mergedInto"),
+            **declared_values(
+                cls,
+                "BusinessPartner",
+                row,
+                id=strawberry.ID(to_global("BusinessPartner", row["id"])),
+                hub_id=row["id"],
+                prefetched=prefetched(row),
+                name=row.get("name") or "",
+                stored_birth_date=native(row.get("birthDate")),
+                stored_tax_number=row.get("taxNumber"),
+                stored_email=row.get("email"),
+                stored_phone=row.get("phone"),
+                merged_from=[
+                    strawberry.ID(to_global("BusinessPartner", i))
+                    for i in row.get("mergedFrom") or []
+                ],
+                merged_into_id=row.get("mergedInto"),
+            )
         )
 
     def shows_personal(self, info: Info) -> bool:
@@ -565,17 +598,14 @@ class Vehicle(Node):
     @classmethod
     def from_row(cls, row: Row) -> Vehicle:
         return cls(
-            id=strawberry.ID(to_global("Vehicle", row["id"])),
-            hub_id=row["id"],
-            prefetched=prefetched(row),
-            vin=row["vin"],
-            make=row.get("make"),
-            model=row.get("model"),
-            model_year=row.get("modelYear"),
-            configuration=list(row.get("configuration") or []),
-            version=selected(row, "version"),
-            created_at=native(selected(row, "createdAt")),
-            updated_at=native(selected(row, "updatedAt")),
+            **declared_values(
+                cls,
+                "Vehicle",
+                row,
+                id=strawberry.ID(to_global("Vehicle", row["id"])),
+                hub_id=row["id"],
+                prefetched=prefetched(row),
+            )
         )
 
     @strawberry.field(description="Source records that feed this vehicle.")
@@ -615,15 +645,7 @@ class Vehicle(Node):
             self,
             ("Vehicle", "history"),
             lambda rows: (
-                [
-                    VehicleEvent(
-                        type=e.VehicleEventType(r["type"]),
-                        occurred_at=native(r["occurredAt"]),
-                        mileage_km=r.get("mileageKm"),
-                        description=r.get("description"),
-                    )
-                    for r in rows
-                ]
+                [VehicleEvent(**declared_values(VehicleEvent, "VehicleEvent", r)) for r in rows]
             ),
         )
 
@@ -670,6 +692,15 @@ class ContractChange:
     effective_date: dt.date = strawberry.field(description=about("ContractChange", "effectiveDate"))
     recorded_at: dt.datetime = strawberry.field(description=about("ContractChange", "recordedAt"))
     new_end_date: dt.date | None = strawberry.field(description="New end date (BLEX).")
+    new_lessee_id: strawberry.Private[str | None]
+
+    @strawberry.field(description="The lessee the contract passed to (LCOO).")
+    async def new_lessee(self, info: Info) -> BusinessPartner | None:
+        if self.new_lessee_id is None:
+            return None
+        return partner_or_none(
+            await info.context.loaders.node("BusinessPartner").load(self.new_lessee_id)
+        )
 
 
 @strawberry.type(description="A leasing, service or financing contract.")
@@ -691,18 +722,15 @@ class Contract(Node):
     @classmethod
     def from_row(cls, row: Row) -> Contract:
         return cls(
-            id=strawberry.ID(to_global("Contract", row["id"])),
-            hub_id=row["id"],
-            prefetched=prefetched(row),
-            stored_status=row["status"],
-            termination_date=native(row.get("terminationDate")),
-            number=row["number"],
-            type=e.ContractType(row["type"]),
-            start_date=native(row.get("startDate")),
-            end_date=native(row.get("endDate")),
-            version=selected(row, "version"),
-            created_at=native(selected(row, "createdAt")),
-            updated_at=native(selected(row, "updatedAt")),
+            **declared_values(
+                cls,
+                "Contract",
+                row,
+                id=strawberry.ID(to_global("Contract", row["id"])),
+                hub_id=row["id"],
+                prefetched=prefetched(row),
+                stored_status=row["status"],
+            )
         )
 
     @strawberry.field(description="Status as of today (see ContractStatus).")
@@ -743,19 +771,21 @@ class Contract(Node):
             lambda rows: (
                 [
                     ContractItem(
-                        hub_id=r["uiid"],
-                        prefetched=prefetched(r),
-                        uiid=r["uiid"],
-                        kind=e.ContractItemKind(r["kind"]),
-                        product=r.get("product"),
-                        single_services=[
-                            SingleService(code=code, coverage_percent=coverage)
-                            for code, coverage in zip(
-                                r.get("serviceCodes") or [],
-                                r.get("serviceCoverage") or [],
-                                strict=False,
-                            )
-                        ],
+                        **declared_values(
+                            ContractItem,
+                            "ContractItem",
+                            r,
+                            hub_id=r["uiid"],
+                            prefetched=prefetched(r),
+                            single_services=[
+                                SingleService(code=code, coverage_percent=coverage)
+                                for code, coverage in zip(
+                                    r.get("serviceCodes") or [],
+                                    r.get("serviceCoverage") or [],
+                                    strict=False,
+                                )
+                            ],
+                        )
                     )
                     for r in rows
                 ]
@@ -775,6 +805,7 @@ class Contract(Node):
                         effective_date=native(r["effectiveDate"]),
                         recorded_at=native(r["recordedAt"]),
                         new_end_date=native(r.get("newEndDate")),
+                        new_lessee_id=r.get("newLesseeId"),
                     )
                     for r in rows
                 ]
@@ -812,18 +843,15 @@ class IdentificationObject(Node):
     @classmethod
     def from_row(cls, row: Row) -> IdentificationObject:
         return cls(
-            id=strawberry.ID(to_global("IdentificationObject", row["id"])),
-            hub_id=row["id"],
-            prefetched=prefetched(row),
-            kind=e.IdentificationKind(row["kind"]),
-            number=row["number"],
-            blocked_reason=row.get("blockedReason"),
-            valid_from=native(row.get("validFrom")),
-            valid_to=native(row.get("validTo")),
-            version=selected(row, "version"),
-            created_at=native(selected(row, "createdAt")),
-            updated_at=native(selected(row, "updatedAt")),
-            stored_status=row.get("status") or "ACTIVE",
+            **declared_values(
+                cls,
+                "IdentificationObject",
+                row,
+                id=strawberry.ID(to_global("IdentificationObject", row["id"])),
+                hub_id=row["id"],
+                prefetched=prefetched(row),
+                stored_status=row.get("status") or "ACTIVE",
+            )
         )
 
     @strawberry.field(description="Status as of today: BLOCKED, EXPIRED after validTo, or ACTIVE.")
@@ -890,18 +918,15 @@ class Document(Node):
     @classmethod
     def from_row(cls, row: Row) -> Document:
         return cls(
-            id=strawberry.ID(to_global("Document", row["id"])),
-            hub_id=row["id"],
-            prefetched=prefetched(row),
-            row=row,
-            number=row["number"],
-            revision=row["revision"],
-            type=e.DocumentType(row["type"]),
-            title=row.get("title"),
-            release_status=e.ReleaseStatus(row.get("releaseStatus") or "IN_WORK"),
-            version=selected(row, "version"),
-            created_at=native(selected(row, "createdAt")),
-            updated_at=native(selected(row, "updatedAt")),
+            **declared_values(
+                cls,
+                "Document",
+                row,
+                id=strawberry.ID(to_global("Document", row["id"])),
+                hub_id=row["id"],
+                prefetched=prefetched(row),
+                row=row,
+            )
         )
 
     @strawberry.field(description="The stored file, when one was uploaded.")

@@ -11,11 +11,9 @@ from __future__ import annotations
 import datetime as dt  # noqa: F401 - the date filters' annotations name dt.date
 from typing import TYPE_CHECKING, Any
 
-import strawberry
-from strawberry.utils.str_converters import to_snake_case
-
 from graph_schema import MODEL, PropertyType
 from hub.api import enums as _registered  # noqa: F401 - the enums are GraphQL enums first
+from hub.api.made import InputField, make_input
 from hub.read.filters import CHOICE, LIST, ORDERED, TEXT, WHERE, WHERE_LABELS, operator_type
 
 _OPERATORS = {
@@ -43,22 +41,10 @@ _LIST_OPERATORS = frozenset({"in", "notIn", "includesAny", "includesAll"})
 
 
 def _make_input(name: str, description: str, fields: dict[str, tuple[str, str]]) -> Any:
-    """A strawberry input named ``name`` with ``fields``: GraphQL name -> (annotation,
+    """A filter input named ``name`` with ``fields``: GraphQL name -> (annotation,
     description); every field is optional."""
-    annotations: dict[str, str] = {}
-    namespace: dict[str, Any] = {"__module__": __name__, "__annotations__": annotations}
-    for graphql_name, (annotation, about) in fields.items():
-        if graphql_name in ("in", "AND", "OR", "NOT"):
-            python_name = graphql_name.lower() + "_"  # not a keyword, not a builtin
-        else:
-            python_name = to_snake_case(graphql_name)
-        annotations[python_name] = f"{annotation} | None"
-        namespace[python_name] = strawberry.field(
-            default=None, name=graphql_name, description=about
-        )
-    made = strawberry.input(type(name, (), namespace), name=name, description=description)
-    globals()[name] = made
-    return made
+    listed = [InputField(n, annotation, about) for n, (annotation, about) in fields.items()]
+    return make_input(__name__, name, description, listed)
 
 
 def _operator_input(name: str, value: str, ops: tuple[str, ...], what: str) -> Any:

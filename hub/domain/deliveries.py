@@ -12,7 +12,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
-from graph_schema import MODEL
+from graph_schema import MODEL, Form, Property, PropertyType
 from graph_schema import enums as e
 from hub.domain import problems as codes
 from hub.domain import validation as v
@@ -22,6 +22,21 @@ from hub.domain.upsert import Delivery
 
 Data = dict[str, Any]
 Built = tuple[Delivery | None, list[Problem]]
+
+_LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})
+
+
+def _code(value: str, path: Path) -> str:
+    # Card numbers and plates are printed with spaces; the spaces carry no meaning.
+    return "".join(value.split()).upper()
+
+
+_FORMS: dict[Form, Callable[[str, Path], str | Problem | None]] = {
+    Form.EMAIL: v.email,
+    Form.PHONE: v.phone,
+    Form.COUNTRY: v.country,
+    Form.CODE: _code,
+}
 
 
 class _Collector:
@@ -83,6 +98,99 @@ class _Collector:
             return None
         self.values[name] = value.isoformat()
         return value
+
+    def declared(self) -> None:
+        """Check and take every value the model lets a delivery of the label set."""
+        for prop in MODEL.node(self.label).delivered_properties:
+            self.value(prop)
+
+    def value(self, prop: Property) -> None:
+        """Check and take the value of ``prop``, by its type, form and vocabulary."""
+        name = prop.name
+        if prop.type in _LISTS:
+            self.items(prop)
+        elif prop.values is not None:
+            self.enum(name, prop.values, required=prop.demanded)
+        elif prop.type is PropertyType.STRING:
+            self.formed(prop)
+        elif prop.type is PropertyType.DATE:
+            self.date(name)
+        elif prop.type is PropertyType.INTEGER:
+            self.whole(prop)
+        else:
+            self.plain(prop)
+        if prop.demanded and name not in self.values and not self.reported(name):
+            self.problems.append(Problem((*self.path, name), codes.REQUIRED, f"{name} is required"))
+
+    def reported(self, name: str) -> bool:
+        """A problem was found with the field ``name`` already."""
+        field_path = (*self.path, name)
+        return any(p.path[: len(field_path)] == field_path for p in self.problems)
+
+    def formed(self, prop: Property) -> None:
+        path = (*self.path, prop.name)
+        if prop.form is Form.VIN:
+            if self.data.get(prop.name) is not None or prop.demanded:
+                self.take(v.vin(self.data.get(prop.name), path), prop.name)
+            return
+        given = self.text(prop.name)
+        if given is None or prop.form is None:
+            return
+        self.take(_FORMS[prop.form](given, path), prop.name)
+
+    def whole(self, prop: Property) -> None:
+        value = self.data.get(prop.name)
+        high = prop.maximum
+        if prop.years_ahead is not None:
+            high = dt.date.today().year + prop.years_ahead
+        low = prop.minimum if prop.minimum is not None else -(2**63)
+        problem = v.in_range(value, (*self.path, prop.name), low, high or 2**63 - 1)
+        if problem is not None:
+            self.problems.append(problem)
+        elif value is not None:
+            self.values[prop.name] = value
+
+    def plain(self, prop: Property) -> None:
+        value = self.data.get(prop.name)
+        if value is None:
+            return
+        problem = v.typed(value, (*self.path, prop.name), prop.type.value)
+        if problem is not None:
+            self.problems.append(problem)
+        else:
+            self.values[prop.name] = value
+
+    def items(self, prop: Property) -> None:
+        """A list of values, kept as a set: each once, in order."""
+        given = self.listed(prop.name)
+        if given is None:
+            return
+        path = (*self.path, prop.name)
+        checked: list[Any] = []
+        for i, item in enumerate(given):
+            if prop.values is not None:
+                checked.append(choice(item, prop.values, (*path, i)))
+            elif prop.type is PropertyType.INTEGER_LIST:
+                checked.append(v.in_range(item, (*path, i), -(2**63), 2**63 - 1) or item)
+            else:
+                checked.append(v.text(item, (*path, i)))
+        self.problems.extend(x for x in checked if isinstance(x, Problem))
+        self.values[prop.name] = sorted(
+            {x for x in checked if x is not None and not isinstance(x, Problem)}
+        )
+
+    def order(self, first: str, last: str) -> Problem | None:
+        """A problem when the date ``last`` lies before the date ``first``."""
+        start, end = (self.values.get(name) for name in (first, last))
+        if start is None or end is None:
+            return None
+        return v.date_order(
+            dt.date.fromisoformat(start),
+            dt.date.fromisoformat(end),
+            (*self.path, last),
+            first,
+            last,
+        )
 
     def check(self, problem: Problem | None) -> None:
         if problem is not None:
@@ -167,17 +275,14 @@ def reference(label: str | None, data: Data | None, path: Path, **extra: str) ->
 def partner(data: Data, path: Path = ("input",)) -> Built:
     c = _Collector("BusinessPartner", data, path)
     source = c.source()
-    kind = c.enum("kind", e.PartnerKind, required=True)
-    c.text("firstName")
-    last = c.text("lastName")
-    organization = c.text("organizationName")
-    reported = {p.path[-1] for p in c.problems}
-    if kind == "PERSON" and not last and "lastName" not in reported:
+    c.declared()
+    kind = c.values.get("kind")
+    if kind == "PERSON" and not c.values.get("lastName") and not c.reported("lastName"):
         c.problems.append(Problem((*path, "lastName"), codes.REQUIRED, "a person needs a lastName"))
     if (
         kind in ("ORGANIZATION", "GROUP")
-        and not organization
-        and "organizationName" not in reported
+        and not c.values.get("organizationName")
+        and not c.reported("organizationName")
     ):
         c.problems.append(
             Problem(
@@ -186,15 +291,6 @@ def partner(data: Data, path: Path = ("input",)) -> Built:
                 f"an {kind.lower()} needs an organizationName",
             )
         )
-    c.date("birthDate")
-    c.text("taxNumber")
-    c.take(v.email(data.get("email"), (*path, "email")), "email")
-    c.take(v.phone(data.get("phone"), (*path, "phone")), "phone")
-    roles = c.listed("roles")
-    if roles is not None:
-        chosen = [choice(r, e.PartnerRole, (*path, "roles", i)) for i, r in enumerate(roles)]
-        c.problems.extend(x for x in chosen if isinstance(x, Problem))
-        c.values["roles"] = sorted({x for x in chosen if isinstance(x, str)})
     addresses = c.listed("addresses")
     if addresses is not None:
         c.values["addresses"] = [
@@ -204,39 +300,19 @@ def partner(data: Data, path: Path = ("input",)) -> Built:
 
 
 def _address(data: Data, path: Path, c: _Collector) -> dict[str, Any]:
-    address: dict[str, Any] = {}
     if not isinstance(data, dict):
         c.problems.append(Problem(path, codes.INVALID_VALUE, "an address must be an object"))
-        return address
-    for name in ("street", "houseNumber", "postalCode", "city"):
-        result = v.text(data.get(name), (*path, name))
-        if isinstance(result, Problem):
-            c.problems.append(result)
-        elif result is not None:
-            address[name] = result
-    country = v.country(data.get("country"), (*path, "country"))
-    if isinstance(country, Problem):
-        c.problems.append(country)
-    elif country is not None:
-        address["country"] = country
-    return address
+        return {}
+    address = _Collector("Address", data, path)
+    address.declared()
+    c.problems.extend(address.problems)
+    return address.values
 
 
 def vehicle(data: Data, path: Path = ("input",)) -> Built:
     c = _Collector("Vehicle", data, path)
     source = c.source()
-    c.take(v.vin(data.get("vin"), (*path, "vin")), "vin")
-    c.text("make")
-    c.text("model")
-    year = data.get("modelYear")
-    c.check(v.in_range(year, (*path, "modelYear"), 1886, dt.date.today().year + 2))
-    if year is not None:
-        c.values["modelYear"] = year
-    configuration = c.listed("configuration")
-    if configuration is not None:
-        codes_given = [v.text(x, (*path, "configuration", i)) for i, x in enumerate(configuration)]
-        c.problems.extend(x for x in codes_given if isinstance(x, Problem))
-        c.values["configuration"] = sorted({x for x in codes_given if isinstance(x, str)})
+    c.declared()
     c.values["owner"] = reference("BusinessPartner", data.get("owner"), (*path, "owner"))
     c.values["dealer"] = reference("BusinessPartner", data.get("dealer"), (*path, "dealer"))
     return c.delivery(source)
@@ -245,12 +321,8 @@ def vehicle(data: Data, path: Path = ("input",)) -> Built:
 def contract(data: Data, path: Path = ("input",)) -> Built:
     c = _Collector("Contract", data, path)
     source = c.source()
-    c.text("number", required=True)
-    c.enum("type", e.ContractType, required=True)
-    c.enum("status", e.ContractStatus)
-    start = c.date("startDate")
-    end = c.date("endDate")
-    c.check(v.date_order(start, end, (*path, "endDate"), "startDate", "endDate"))
+    c.declared()
+    c.check(c.order("startDate", "endDate"))
     parties = c.listed("parties")
     if parties is not None:
         c.values["parties"] = [
@@ -280,27 +352,22 @@ def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]
         if not isinstance(item, dict):
             c.problems.append(Problem((*path, i), codes.INVALID_VALUE, "an item must be an object"))
             continue
-        kind = choice(item.get("kind"), e.ContractItemKind, (*path, i, "kind"))
-        if isinstance(kind, Problem):
-            c.problems.append(kind)
-        uiid = v.text(item.get("uiid"), (*path, i, "uiid"), required=True)
-        if isinstance(uiid, Problem):
-            c.problems.append(uiid)
+        checked = _Collector("ContractItem", item, (*path, i))
+        checked.declared()
+        c.problems.extend(checked.problems)
+        uiid = checked.values.get("uiid")
+        if uiid is None:
             continue
         if uiid in seen:
             c.problems.append(
                 Problem((*path, i, "uiid"), codes.DUPLICATE, f"item {uiid} is listed twice")
             )
-        seen.add(str(uiid))
-        product = v.text(item.get("product"), (*path, i, "product"))
-        if isinstance(product, Problem):
-            c.problems.append(product)
-            product = None
+        seen.add(uiid)
         result.append(
             {
                 "uiid": uiid,
-                "kind": kind,
-                "product": product,
+                "kind": checked.values.get("kind"),
+                "product": checked.values.get("product"),
                 "singleServices": _services(item, (*path, i, "singleServices"), c),
                 "coveredVehicles": [
                     reference("Vehicle", ref, (*path, i, "coveredVehicles", j))
@@ -337,14 +404,8 @@ def _services(item: Data, path: Path, c: _Collector) -> list[dict[str, Any]]:
 def identification_object(data: Data, path: Path = ("input",)) -> Built:
     c = _Collector("IdentificationObject", data, path)
     source = c.source()
-    c.enum("kind", e.IdentificationKind, required=True)
-    number = c.text("number", required=True)
-    if number:
-        # Card numbers and plates are printed with spaces; the spaces carry no meaning.
-        c.values["number"] = "".join(number.split()).upper()
-    start = c.date("validFrom")
-    end = c.date("validTo")
-    c.check(v.date_order(start, end, (*path, "validTo"), "validFrom", "validTo"))
+    c.declared()
+    c.check(c.order("validFrom", "validTo"))
     c.values["vehicle"] = reference("Vehicle", data.get("vehicle"), (*path, "vehicle"))
     c.values["holder"] = reference("BusinessPartner", data.get("holder"), (*path, "holder"))
     c.values["contract"] = reference("Contract", data.get("contract"), (*path, "contract"))
@@ -354,11 +415,7 @@ def identification_object(data: Data, path: Path = ("input",)) -> Built:
 def document(data: Data, path: Path = ("input",)) -> Built:
     c = _Collector("Document", data, path)
     source = c.source()
-    c.text("number", required=True)
-    c.text("revision", required=True)
-    c.enum("type", e.DocumentType, required=True)
-    c.text("title")
-    c.enum("releaseStatus", e.ReleaseStatus)
+    c.declared()
     about = c.listed("about")
     if about is not None:
         c.values["about"] = [

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph_schema import MODEL, NodeType
+from graph_schema import MODEL, NodeType, PropertyType
 
 State = dict[str, Any]
 
@@ -32,15 +32,18 @@ def _no_defaults(state: State) -> None:
     return None
 
 
+_LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})
+
+
 @dataclass(frozen=True)
 class Kind:
     label: str
     slots: tuple[Slot, ...] = ()
-    children: tuple[str, ...] = ()
+    children: tuple[str, ...] = ()  # lists of child nodes, such as a partner's addresses
     match_natural_key: bool = True
     matched: bool = False  # duplicates are detected on arrival (hub.mastering)
     survives: bool = False  # values survive from the sources by graph_schema.survivorship
-    defaults: Callable[[State], None] = field(default=_no_defaults)
+    defaults: Callable[[State], None] = field(default=_no_defaults)  # values it derives
 
     @property
     def node(self) -> NodeType:
@@ -54,8 +57,20 @@ class Kind:
         """Delivered values replace stored ones; a value not delivered (None) is kept."""
         merged = dict(base)
         merged.update({k: v for k, v in delivered.items() if v is not None})
+        self.declared_defaults(merged)
         self.defaults(merged)
         return merged
+
+    def declared_defaults(self, state: State) -> None:
+        """What a record holds when no delivery said: the model's defaults, and empty lists
+        of values, references and children."""
+        for prop in self.node.properties:
+            if prop.default is not None:
+                state.setdefault(prop.name, prop.default)
+            elif prop.delivered and prop.type in _LISTS:
+                state.setdefault(prop.name, [])
+        for name in (*(s.name for s in self.slots if s.many), *self.children):
+            state.setdefault(name, [])
 
 
 def _cjk(text: str) -> bool:
@@ -71,27 +86,6 @@ def _partner_defaults(state: State) -> None:
             state["name"] = " ".join(p for p in (first, last) if p)
     else:
         state["name"] = state.get("organizationName") or ""
-    state.setdefault("roles", [])
-    state.setdefault("addresses", [])
-
-
-def _vehicle_defaults(state: State) -> None:
-    state.setdefault("configuration", [])
-
-
-def _contract_defaults(state: State) -> None:
-    state.setdefault("status", "DRAFT")
-    state.setdefault("items", [])
-    state.setdefault("parties", [])
-
-
-def _identification_defaults(state: State) -> None:
-    state.setdefault("status", "ACTIVE")
-
-
-def _document_defaults(state: State) -> None:
-    state.setdefault("releaseStatus", "IN_WORK")
-    state.setdefault("about", [])
 
 
 BUSINESS_PARTNER = Kind(
@@ -108,13 +102,11 @@ VEHICLE = Kind(
         Slot("owner", "OWNS", inbound=True, label="BusinessPartner"),
         Slot("dealer", "DEALER_OF", inbound=True, label="BusinessPartner"),
     ),
-    defaults=_vehicle_defaults,
 )
 CONTRACT = Kind(
     "Contract",
     slots=(Slot("parties", "PARTY_TO", inbound=True, label="BusinessPartner", many=True),),
     children=("items",),
-    defaults=_contract_defaults,
 )
 IDENTIFICATION_OBJECT = Kind(
     "IdentificationObject",
@@ -123,12 +115,10 @@ IDENTIFICATION_OBJECT = Kind(
         Slot("holder", "HELD_BY", inbound=False, label="BusinessPartner"),
         Slot("contract", "ISSUED_UNDER", inbound=False, label="Contract"),
     ),
-    defaults=_identification_defaults,
 )
 DOCUMENT = Kind(
     "Document",
     slots=(Slot("about", "ABOUT", inbound=False, label=None, many=True),),
-    defaults=_document_defaults,
 )
 
 KINDS = {k.label: k for k in (BUSINESS_PARTNER, VEHICLE, CONTRACT, IDENTIFICATION_OBJECT, DOCUMENT)}

@@ -176,6 +176,23 @@ def in_range(value: object, path: Path, low: int, high: int) -> Problem | None:
     return None
 
 
+_TYPED: dict[str, tuple[type, ...]] = {
+    "Float": (int, float),
+    "Boolean": (bool,),
+    "DateTime": (str, dt.datetime),
+}
+
+
+def typed(value: object, path: Path, type_name: str) -> Problem | None:
+    """A problem when ``value`` is not of the model's type ``type_name``."""
+    allowed = _TYPED.get(type_name, (str,))
+    if type_name == "Float" and isinstance(value, bool):
+        return Problem(path, INVALID_VALUE, f"{path[-1]} must be a number")
+    if not isinstance(value, allowed):
+        return Problem(path, INVALID_VALUE, f"{path[-1]} must be of type {type_name}")
+    return None
+
+
 def source_key(system: str, key: str, path: Path) -> list[Problem]:
     problems = []
     if not system.strip():

@@ -1,0 +1,225 @@
+"""What a delivery of each kind may hold: its fields, their types, which are required.
+
+A record's own values come from the model (the properties a delivery sets, see
+:attr:`graph_schema.Property.delivered`); a shape adds what is not one of its values: the
+sending source, references to other records, and lists of child inputs. The GraphQL upsert
+inputs, the loaders' columns, their casts and their check for unknown fields are all made
+from these shapes, so a property declared in the model is an input field with no other edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+from graph_schema import MODEL, Property, PropertyType
+from graph_schema.enums import ContractPartyRole
+
+Vocabulary = type[Enum]
+
+# A field's type is one of these scalars, a vocabulary (the enum's name) or a shape's name.
+SCALARS = frozenset({"String", "Int", "Float", "Boolean", "Date", "DateTime", "ID"})
+
+_TYPES = {
+    PropertyType.STRING: "String",
+    PropertyType.STRING_LIST: "String",
+    PropertyType.INTEGER: "Int",
+    PropertyType.INTEGER_LIST: "Int",
+    PropertyType.FLOAT: "Float",
+    PropertyType.BOOLEAN: "Boolean",
+    PropertyType.DATE: "Date",
+    PropertyType.DATETIME: "DateTime",
+}
+_LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an input: ``many`` for a list of ``type``; ``values`` is the vocabulary
+    of a field whose type names one."""
+
+    name: str
+    type: str
+    description: str
+    required: bool = False
+    many: bool = False
+    values: Vocabulary | None = None
+
+    @property
+    def nested(self) -> bool:
+        """Its values are inputs of another shape."""
+        return self.type in SHAPES
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def _of(prop: Property, key: tuple[str, ...]) -> Field:
+    """The input field of a property a delivery sets; ``key`` is its record's natural key."""
+    about = prop.description
+    if prop.name in key:
+        others = " and ".join(name for name in key if name != prop.name)
+        about = f"{about} {'With ' + others + ' i' if others else 'I'}dentifies the record."
+    if prop.default is not None:
+        about = f"{about} {prop.default} when new and not given."
+    return Field(
+        prop.name,
+        prop.values.__name__ if prop.values is not None else _TYPES[prop.type],
+        about,
+        required=prop.demanded,
+        many=prop.type in _LISTS,
+        values=prop.values,
+    )
+
+
+def values_of(label: str) -> tuple[Field, ...]:
+    """The fields of the values a delivery of ``label`` sets, as the model declares them."""
+    node = MODEL.node(label)
+    return tuple(_of(prop, node.natural_key) for prop in node.delivered_properties)
+
+
+_KEEP = "Values left out (null) keep what the hub has; lists given replace the stored list."
+_SOURCE = Field(
+    "source", "SourceRefInput", "The sending system and its own key for this record.", True
+)
+_ID = Field("id", "ID", "Hub ID.")
+_BY_SOURCE = Field("source", "SourceRefInput", "Source key.")
+
+
+_SHAPES = (
+    Shape(
+        "SourceRefInput",
+        "A source system's own key, e.g. ERP / 0000100234.",
+        (
+            Field("system", "String", "Source system, e.g. CRM, ERP, VMS, PDM.", True),
+            Field("key", "String", "The record's key in that system.", True),
+        ),
+    ),
+    Shape("PartnerRefInput", "Refers to a business partner: give id or source.", (_ID, _BY_SOURCE)),
+    Shape(
+        "VehicleRefInput",
+        "Refers to a vehicle: give id, vin or source.",
+        (_ID, Field("vin", "String", "VIN."), _BY_SOURCE),
+    ),
+    Shape(
+        "ContractRefInput",
+        "Refers to a contract: give id, number or source.",
+        (_ID, Field("number", "String", "Contract number."), _BY_SOURCE),
+    ),
+    Shape(
+        "EntityRefInput", "Refers to a record of any kind: give id or source.", (_ID, _BY_SOURCE)
+    ),
+    Shape("AddressInput", "A postal address.", values_of("Address")),
+    Shape(
+        "BusinessPartnerInput",
+        f"A business partner as a source system sees it. {_KEEP}",
+        (
+            _SOURCE,
+            *values_of("BusinessPartner"),
+            Field("addresses", "AddressInput", "Addresses.", many=True),
+        ),
+    ),
+    Shape(
+        "VehicleInput",
+        f"A vehicle as a source system sees it. {_KEEP}",
+        (
+            _SOURCE,
+            *values_of("Vehicle"),
+            Field("owner", "PartnerRefInput", "Owner."),
+            Field("dealer", "PartnerRefInput", "Dealer."),
+        ),
+    ),
+    Shape(
+        "SingleServiceInput",
+        "A single service with its coverage.",
+        (
+            Field("code", "String", "Service code.", True),
+            Field("coveragePercent", "Int", "0 or 100.", True),
+        ),
+    ),
+    Shape(
+        "ContractPartyInput",
+        "A party to a contract.",
+        (
+            Field(
+                "role", "ContractPartyRole", "Role in the contract.", True, values=ContractPartyRole
+            ),
+            Field("partner", "PartnerRefInput", "The partner.", True),
+        ),
+    ),
+    Shape(
+        "ContractItemInput",
+        "An item of a contract.",
+        (
+            *values_of("ContractItem"),
+            Field(
+                "singleServices",
+                "SingleServiceInput",
+                "Single services (service items).",
+                many=True,
+            ),
+            Field("coveredVehicles", "VehicleRefInput", "Vehicles the item covers.", many=True),
+        ),
+    ),
+    Shape(
+        "ContractInput",
+        f"A contract as a source system sees it. {_KEEP}",
+        (
+            _SOURCE,
+            *values_of("Contract"),
+            Field("parties", "ContractPartyInput", "Parties.", many=True),
+            Field("items", "ContractItemInput", "Items.", many=True),
+        ),
+    ),
+    Shape(
+        "IdentificationObjectInput",
+        f"An identification object as a source sees it. {_KEEP}",
+        (
+            _SOURCE,
+            *values_of("IdentificationObject"),
+            Field("vehicle", "VehicleRefInput", "Bound vehicle."),
+            Field("holder", "PartnerRefInput", "Holder."),
+            Field("contract", "ContractRefInput", "Contract it is issued under."),
+        ),
+    ),
+    Shape(
+        "DocumentInput",
+        f"A document revision as a source sees it. {_KEEP}",
+        (
+            _SOURCE,
+            *values_of("Document"),
+            Field(
+                "about",
+                "EntityRefInput",
+                "Partners, vehicles and contracts it concerns.",
+                many=True,
+            ),
+        ),
+    ),
+)
+
+SHAPES: dict[str, Shape] = {shape.name: shape for shape in _SHAPES}
+
+# The input of each kind of golden record a delivery writes.
+INPUTS: dict[str, Shape] = {
+    label: SHAPES[f"{label}Input"]
+    for label in ("BusinessPartner", "Vehicle", "Contract", "IdentificationObject", "Document")
+}
+
+
+def paths(shape: Shape, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Field]]:
+    """Every field a delivery of ``shape`` may hold, with its path (nested fields under
+    their parent's name; a list's items under the list's, without an index)."""
+    for item in shape.fields:
+        path = (*prefix, item.name)
+        yield path, item
+        if item.nested:
+            yield from paths(SHAPES[item.type], path)
