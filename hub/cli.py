@@ -137,6 +137,12 @@ def _parser() -> argparse.ArgumentParser:
         "IDoc XML names its own)",
     )
     load.add_argument("--batch-size", type=int, default=1000, help="rows a transaction")
+    load.add_argument(
+        "--ignore-unknown",
+        action="store_true",
+        help="leave out CSV columns and NDJSON fields the kind does not know (and count them) "
+        "instead of rejecting the file's rows for them",
+    )
 
     clients = commands.add_parser(
         "clients",
@@ -344,6 +350,7 @@ async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
                 progress=live,
                 files=file_store(settings),
                 encoding=args.encoding,
+                ignore_unknown=args.ignore_unknown,
             )
             try:
                 return await loader.load([_system_path(p) for p in args.paths], args.kind)

@@ -14,8 +14,9 @@ import csv
 import io
 import json
 import re
-from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 from xml.etree import ElementTree as ET
@@ -23,12 +24,11 @@ from xml.etree import ElementTree as ET
 import orjson
 
 from hub import encoding
+from hub.domain.problems import Problem
 from loaders import idoc
+from loaders.fields import Fields
 
 Row = dict[str, Any]
-
-LIST_FIELDS = frozenset({"roles", "configuration"})
-NUMBER_FIELDS = frozenset({"modelYear", "coveragePercent", "mileageKm"})
 
 
 class FormatError(ValueError):
@@ -37,10 +37,35 @@ class FormatError(ValueError):
 
 @dataclass(frozen=True)
 class Line:
+    """One record of a file, or why it is none: ``error``, or the ``problems`` it has."""
+
     number: int
     row: Row | None
     raw: str
     error: str | None = None
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass
+class Reading:
+    """How a file is read: the fields of its kind (None: any), whether fields the kind does
+    not know are dropped instead of refused, and how often each dropped one was met."""
+
+    fields: Fields | None = None
+    ignore_unknown: bool = False
+    ignored: Counter[str] = field(default_factory=Counter)
+
+    def known(self, line: Line) -> Line:
+        """``line`` as the kind knows it: refused for fields it does not know, or without
+        them when they are ignored."""
+        if self.fields is None or line.row is None:
+            return line
+        if self.ignore_unknown:
+            row, dropped = self.fields.without_unknown(line.row)
+            self.ignored.update(dropped)
+            return Line(line.number, row, line.raw)
+        problems = tuple(self.fields.unknown_in(line.row))
+        return Line(line.number, None, line.raw, problems=problems) if problems else line
 
 
 def _assign(target: Row, path: list[str], value: Any) -> None:
@@ -67,25 +92,15 @@ def _assign(target: Row, path: list[str], value: Any) -> None:
         node[last] = value
 
 
-def _cell(name: str, text: str) -> Any:
-    if name in LIST_FIELDS:
-        return [item.strip() for item in text.split("|") if item.strip()]
-    if name in NUMBER_FIELDS:
-        try:
-            return int(text)
-        except ValueError:
-            return text  # reported by validation with the field's path
-    return text
-
-
-def unflatten(columns: dict[str, str]) -> Row:
-    """A CSV record as a nested input; empty cells are left out."""
+def unflatten(columns: dict[str, str], fields: Fields | None = None) -> Row:
+    """A CSV record as a nested input; empty cells are left out. ``fields`` reads each cell
+    as its field's type (a list, a number); without them every cell is text."""
     row: Row = {}
     for column, text in columns.items():
         if column is None or text is None or text == "":
             continue
         path = column.strip().split(".")
-        _assign(row, path, _cell(path[-1], text))
+        _assign(row, path, fields.cell(tuple(path), text) if fields else text)
     compacted: Row = _compact(row)
     return compacted
 
@@ -145,7 +160,7 @@ def _unreadable(name: str, number: int, exc: Exception) -> Line:
     )
 
 
-def read_ndjson(handle: BinaryIO, name: str) -> Iterator[Line]:
+def read_ndjson(handle: BinaryIO, name: str, reading: Reading) -> Iterator[Line]:
     with _text(handle, name) as text_handle:
         number = 0
         try:
@@ -165,7 +180,7 @@ def read_ndjson(handle: BinaryIO, name: str) -> Iterator[Line]:
                 if not isinstance(row, dict):
                     yield Line(number, None, text, "a line must hold one JSON object")
                     continue
-                yield Line(number, row, text)
+                yield reading.known(Line(number, row, text))
         except UnicodeError as exc:
             yield _unreadable(name, number + 1, exc)
 
@@ -200,6 +215,28 @@ def _csv_row(record: dict[str | Any, Any], name: str) -> tuple[str, str | None]:
     return encoding.dumps(record).decode(), problem
 
 
+class _Taken:
+    """The lines of a text file, remembering those read since :meth:`take` was last called:
+    the text of a row the CSV reader could not read, however many lines it took along."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._taken: list[str] = []
+
+    def __iter__(self) -> _Taken:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self._taken.append(line)
+        return line
+
+    def take(self) -> str:
+        text = "".join(self._taken)
+        self._taken.clear()
+        return text
+
+
 def _csv_records(reader: csv.DictReader[str]) -> Iterator[dict[str | Any, Any] | csv.Error]:
     """The records of ``reader``, and in place of a record that is no CSV the error: a
     strict reader refuses a stray quote instead of reading on into the next rows."""
@@ -212,21 +249,51 @@ def _csv_records(reader: csv.DictReader[str]) -> Iterator[dict[str | Any, Any] |
             yield exc
 
 
-def read_csv(handle: BinaryIO, name: str) -> Iterator[Line]:
+def _header(header: list[str], reading: Reading) -> tuple[list[str], list[Problem]]:
+    """The columns of ``header`` to read, and the problems of those the kind does not know
+    (none when they are ignored: they are left out and counted)."""
+    if reading.fields is None:
+        return header, []
+    problems = []
+    kept = []
+    for column in header:
+        problem = reading.fields.unknown(tuple(column.strip().split(".")))
+        if problem is None:
+            kept.append(column)
+        elif not reading.ignore_unknown:
+            problems.append(problem)
+    return kept, problems
+
+
+def read_csv(handle: BinaryIO, name: str, reading: Reading) -> Iterator[Line]:
     with _text(handle, name, newline="") as text_handle:
-        reader = csv.DictReader(text_handle, strict=True)
+        taken = _Taken(text_handle)
+        reader = csv.DictReader(taken, strict=True)
         try:
             header = reader.fieldnames or []
+            taken.take()
             problem = next((p for c in header if (p := _undecodable(c, name, "the header"))), None)
             if problem:
                 shown = _shown(",".join(header))
                 yield Line(1, None, shown, f"{problem}; no row of the file was read")
                 return
+            kept, unknown = _header(list(header), reading)
+            if unknown:
+                problems = tuple(
+                    Problem(p.path, p.code, f"{p.message}; no row of the file was read")
+                    for p in unknown
+                )
+                yield Line(1, None, ",".join(header), problems=problems)
+                return
+            dropped = [c for c in header if c not in kept]
             for record in _csv_records(reader):
                 if isinstance(record, csv.Error):
-                    # The reader counts the lines before the one it could not read.
-                    yield Line(reader.line_num + 1, None, "", f"not CSV: {record}")
+                    # The reader counts the lines before the one it could not read; the
+                    # reject keeps the text of every line it took along.
+                    raw = _shown(taken.take())
+                    yield Line(reader.line_num + 1, None, raw, f"not CSV: {record}")
                     continue
+                taken.take()
                 number = reader.line_num
                 raw, problem = _csv_row(record, name)
                 if problem:
@@ -235,12 +302,15 @@ def read_csv(handle: BinaryIO, name: str) -> Iterator[Line]:
                 if None in record:
                     yield Line(number, None, raw, "the row has more cells than the header")
                     continue
-                yield Line(number, unflatten(record), raw)
+                for column in dropped:
+                    if record.pop(column, ""):
+                        reading.ignored[column.strip()] += 1
+                yield Line(number, unflatten(record, reading.fields), raw)
         except UnicodeError as exc:
             yield _unreadable(name, reader.line_num + 1, exc)
 
 
-def read_idoc(handle: BinaryIO, name: str) -> Iterator[Line]:
+def read_idoc(handle: BinaryIO, name: str, reading: Reading) -> Iterator[Line]:
     """Customer and vendor masters of an SAP IDoc file; the line number is the IDoc's. The
     file's XML declaration names its encoding."""
     try:
@@ -261,7 +331,13 @@ def _not_a_master(message: str) -> str:
     )
 
 
-READERS = {".ndjson": read_ndjson, ".jsonl": read_ndjson, ".csv": read_csv, ".xml": read_idoc}
+Reader = Callable[[BinaryIO, str, Reading], Iterator[Line]]
+READERS: dict[str, Reader] = {
+    ".ndjson": read_ndjson,
+    ".jsonl": read_ndjson,
+    ".csv": read_csv,
+    ".xml": read_idoc,
+}
 
 
 def check_encoding(name: str) -> str:
@@ -281,7 +357,7 @@ class Extract:
     """The lines of one extract file, read as a stream (iterate once), and how many of its
     bytes were read so far (``position``, counted in the reader's buffer-sized steps)."""
 
-    def __init__(self, path: Path, name: str = "utf-8") -> None:
+    def __init__(self, path: Path, name: str = "utf-8", reading: Reading | None = None) -> None:
         reader = READERS.get(path.suffix.lower())
         if reader is None:
             raise FormatError(f"{path}: unknown format; use .csv, .ndjson, .jsonl or .xml")
@@ -289,6 +365,7 @@ class Extract:
         self.size = path.stat().st_size
         self._reader = reader
         self._encoding = name
+        self.reading = reading or Reading()
         self._handle: BinaryIO | None = None
 
     @property
@@ -301,9 +378,10 @@ class Extract:
     def __iter__(self) -> Generator[Line, None, None]:
         with open(self.path, "rb") as handle:
             self._handle = handle
-            yield from self._reader(handle, self._encoding)
+            yield from self._reader(handle, self._encoding, self.reading)
 
 
-def read(path: Path, name: str = "utf-8") -> Extract:
-    """The lines of an extract file, in encoding ``name`` (IDoc XML declares its own)."""
-    return Extract(path, name)
+def read(path: Path, name: str = "utf-8", reading: Reading | None = None) -> Extract:
+    """The lines of an extract file, in encoding ``name`` (IDoc XML declares its own), read
+    as ``reading`` says (by default: any field, every cell as text)."""
+    return Extract(path, name, reading)

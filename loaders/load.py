@@ -35,7 +35,8 @@ from hub.domain.references import refs_in
 from hub.domain.upsert import Delivery, Outcome
 from hub.mastering.matcher import GraphMatcher
 from hub.store import Store
-from loaders.formats import READERS, Line, check_encoding, read
+from loaders.fields import Fields
+from loaders.formats import READERS, Line, Reading, check_encoding, read
 
 ORDER = ("BusinessPartner", "Vehicle", "Contract", "IdentificationObject", "Document")
 
@@ -113,6 +114,8 @@ class Summary:
     seconds_by_kind: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     total_bytes: int = 0  # of every file to load
     read_bytes: int = 0  # of those, read so far
+    # Per file, the fields a load told to ignore unknown ones left out, and in how many rows.
+    ignored: dict[str, Counter[str]] = field(default_factory=dict)
 
     def add(self, label: str, outcome: str) -> None:
         self.counts.setdefault(label, Counter())[outcome] += 1
@@ -268,8 +271,10 @@ class Loader:
         progress: Progress | None = None,
         files: FileStore | None = None,
         encoding: str = "utf-8",
+        ignore_unknown: bool = False,
     ) -> None:
         self.store = store
+        self.ignore_unknown = ignore_unknown
         self.system = system.strip().upper()
         self.encoding = check_encoding(encoding)
         self.files = files
@@ -326,7 +331,7 @@ class Loader:
     async def _load_batches(self, label: str, path: Path, system: str) -> None:
         # The next batch is read and checked in a thread while the last one is written: the
         # Python work of preparing rows overlaps the database's work of writing them.
-        extract = read(path, self.encoding)
+        extract = read(path, self.encoding, Reading(Fields(label), self.ignore_unknown))
         lines = iter(extract)
         done = self.summary.read_bytes
         writing: asyncio.Task[None] | None = None
@@ -348,6 +353,8 @@ class Loader:
                     break
             if writing is not None:
                 await writing
+            if extract.reading.ignored:
+                self.summary.ignored[str(path)] = extract.reading.ignored
         except BaseException:
             if writing is not None and not writing.done():
                 writing.cancel()
@@ -380,6 +387,8 @@ class Loader:
         self, label: str, path: Path, line: Line, system: str
     ) -> tuple[Delivery | None, list[Problem]]:
         if line.row is None:
+            if line.problems:
+                return None, list(line.problems)
             return None, [Problem((), codes.INVALID_VALUE, line.error or "unreadable")]
         if label == "Document" and "file" in line.row:
             problem = self._store_file(line.row, path.parent)

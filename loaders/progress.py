@@ -104,6 +104,9 @@ def render(summary: Summary) -> str:
     lines.append(f"{summary.rows:,} rows in {summary.seconds:.1f}s ({overall:,.0f} rows/s)")
     if summary.rejects is not None:
         lines.append(f"{summary.rejected:,} rows rejected; see {summary.rejects}")
+    for path, fields in summary.ignored.items():
+        listed = ", ".join(f"{name} ({rows:,} rows)" for name, rows in sorted(fields.items()))
+        lines.append(f"{path}: unknown fields ignored: {listed}")
     return "\n".join(lines)
 
 

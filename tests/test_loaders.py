@@ -15,9 +15,10 @@ import pytest
 from hub.domain.files import FileStore
 from hub.mastering.batch import BatchSummary
 from hub.store import Transaction
+from loaders.fields import Fields
 from loaders.formats import FormatError, check_encoding, read, unflatten
 from loaders.load import Loader, Summary
-from loaders.progress import LiveLine, MatchLine
+from loaders.progress import LiveLine, MatchLine, render
 from tests.harness import RunningHub, hub_command, ok, vin_for
 
 
@@ -122,7 +123,7 @@ def test_a_csv_header_or_extra_cell_not_in_the_encoding_is_one_reject_each(tmp_p
     assert second.row == {"source": {"key": "V2"}, "vin": "Y"}
 
 
-def test_a_csv_row_with_a_stray_quote_is_rejected_and_the_rows_after_it_read(
+def test_a_csv_row_with_a_stray_quote_is_rejected_with_its_text_and_the_rows_after_it_read(
     tmp_path: Path,
 ) -> None:
     file = tmp_path / "partners.csv"
@@ -134,6 +135,8 @@ def test_a_csv_row_with_a_stray_quote_is_rejected_and_the_rows_after_it_read(
         (4, "P3"),
         (5, "not CSV: unexpected end of data"),  # an unclosed quote takes the rest along
     ]
+    # The rejects keep the text of the lines the reader took along: nothing is lost.
+    assert [x.raw for x in read(file) if x.row is None] == ['P2,"Sch"ulz\n', 'P4,"Lang\nP5,Ende\n']
 
 
 def test_a_file_unreadable_in_the_named_encoding_is_one_reject_for_the_rest(
@@ -258,6 +261,68 @@ def test_bad_rows_are_rejected_with_file_line_and_codes_and_good_rows_kept(
     assert rejects[2]["errors"][0]["code"] == "INVALID_VALUE"
     assert "ROBOT" in rejects[2]["errors"][0]["message"]
     assert rejects[3]["errors"][0]["field"] == ["lastName"]
+
+
+def rejected_rows(tmp: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (tmp / "rejects.ndjson").read_text().splitlines()]
+
+
+def test_a_csv_column_the_kind_does_not_know_refuses_the_file_naming_the_closest_column(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    (tmp_path / "vehicles.csv").write_text(
+        "source.key,vin,make,colour,owner.source.kee\n"
+        f"V-{unique},{vin_for(unique)},BMW,blue,{unique}-0\n"
+    )
+    summary = load(hub, tmp_path, [tmp_path / "vehicles.csv"])
+    assert summary.rows == 1 and summary.rejected == 1
+    [reject] = rejected_rows(tmp_path)
+    assert reject["line"] == 1
+    errors = {tuple(e["field"]): e for e in reject["errors"]}
+    assert set(errors) == {("colour",), ("owner", "source", "kee")}
+    assert {e["code"] for e in errors.values()} == {"UNKNOWN_FIELD"}
+    assert "did you mean key?" in errors["owner", "source", "kee"]["message"]
+    assert "no row of the file was read" in errors["colour",]["message"]
+    assert ok(hub, '{ vehicle(vin: "%s") { vin } }' % vin_for(unique)) == {"vehicle": None}
+
+
+def test_an_ndjson_field_the_kind_does_not_know_rejects_its_row_and_keeps_the_others(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    rows: list[Any] = partners(unique, 3)
+    rows[1]["lastname"] = "typo"
+    rows[2]["addresses"] = [{"city": "Köln"}, {"citty": "Bonn", "zip": "53111"}]
+    file = write_ndjson(tmp_path / "partners.ndjson", rows)
+    summary = load(hub, tmp_path, [file])
+    assert summary.counts["BusinessPartner"]["created"] == 1
+    first, second = rejected_rows(tmp_path)
+    assert [(e["field"], e["code"]) for e in first["errors"]] == [(["lastname"], "UNKNOWN_FIELD")]
+    assert "did you mean lastName?" in first["errors"][0]["message"]
+    assert [e["field"] for e in second["errors"]] == [
+        ["addresses", "1", "citty"],
+        ["addresses", "1", "zip"],
+    ]
+    assert "did you mean city?" in second["errors"][0]["message"]
+    assert second["row"]["addresses"][1]["zip"] == "53111"
+
+
+def test_ignoring_unknown_fields_loads_the_rows_and_counts_what_was_left_out(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    rows: list[Any] = partners(unique, 2)
+    rows[0]["legacyId"] = "A-1"
+    rows[1]["addresses"] = [{"city": "Köln", "district": "Ehrenfeld"}]
+    ndjson = write_ndjson(tmp_path / "partners.ndjson", rows)
+    (tmp_path / "vehicles.csv").write_text(
+        f"source.key,vin,colour\nV-{unique},{vin_for(unique)},blue\n"
+    )
+    summary = load(hub, tmp_path, [ndjson, tmp_path / "vehicles.csv"], ignore_unknown=True)
+    assert summary.rejected == 0
+    assert summary.counts["BusinessPartner"]["created"] == 2
+    assert summary.counts["Vehicle"]["created"] == 1
+    assert summary.ignored[str(ndjson)] == {"legacyId": 1, "addresses.district": 1}
+    assert summary.ignored[str(tmp_path / "vehicles.csv")] == {"colour": 1}
+    assert "unknown fields ignored: colour (1 rows)" in render(summary)
 
 
 def test_bad_rows_between_batches_are_each_reported_once_and_every_good_row_loaded(
@@ -479,22 +544,25 @@ def test_unknown_file_name_is_a_clear_error(tmp_path: Path) -> None:
     assert "cannot tell what it holds" in result.stderr
 
 
-def test_csv_columns_become_nested_inputs() -> None:
-    row = unflatten(
+def test_csv_columns_become_nested_inputs_of_their_fields_types() -> None:
+    partner = unflatten(
         {
             "source.key": "K",
             "addresses.0.city": "Köln",
             "addresses.1.city": "",
             "roles": "CUSTOMER|VENDOR",
-            "modelYear": "2020",
-        }
+        },
+        Fields("BusinessPartner"),
     )
-    assert row == {
+    assert partner == {
         "source": {"key": "K"},
         "addresses": [{"city": "Köln"}],
         "roles": ["CUSTOMER", "VENDOR"],
-        "modelYear": 2020,
     }
+    vehicle = unflatten({"modelYear": "2020", "configuration": "A1| B2"}, Fields("Vehicle"))
+    assert vehicle == {"modelYear": 2020, "configuration": ["A1", "B2"]}
+    contract = unflatten({"items.0.singleServices.0.coveragePercent": "100"}, Fields("Contract"))
+    assert contract == {"items": [{"singleServices": [{"coveragePercent": 100}]}]}
 
 
 def test_the_same_source_key_twice_in_one_batch_makes_one_record(
