@@ -205,6 +205,83 @@ ADDRESS = NodeType(
     ),
 )
 
+MATERIAL = _golden(
+    "Material",
+    "An ERP material (a vehicle model, an accessory, a part, a service) by its number.",
+    (
+        Property(
+            "number",
+            S,
+            "Material number (SAP MATNR).",
+            required=True,
+            filterable=True,
+            sortable=True,
+        ),
+        Property(
+            "type",
+            S,
+            "Material type (SAP MTART), e.g. FERT (finished product), HAWA (trading goods), "
+            "DIEN (service).",
+            filterable=True,
+            facet=True,
+            sortable=True,
+        ),
+        Property("group", S, "Material group (SAP MATKL).", filterable=True, facet=True),
+        Property(
+            "baseUnit",
+            S,
+            "Base unit of measure (SAP MEINS), e.g. ST (piece), L, H.",
+            filterable=True,
+            facet=True,
+        ),
+        Property(
+            "description",
+            S,
+            "Its description in the first language delivered.",
+            writable=False,
+            filterable=True,
+            searchable=True,
+            collated=True,
+            sortable=True,
+        ),
+    ),
+    natural_key=("number",),
+)
+
+MATERIAL_DESCRIPTION = NodeType(
+    "MaterialDescription",
+    "A material's description in one language.",
+    (
+        Property(
+            "language",
+            S,
+            "ISO 639-1 language code, e.g. de, en, zh.",
+            required=True,
+            form=Form.LANGUAGE,
+        ),
+        Property("text", S, "The description (SAP MAKTX).", required=True, searchable=True),
+        Property("position", I, "Its place in the material's descriptions.", internal=True),
+    ),
+)
+
+MATERIAL_PRICE = NodeType(
+    "MaterialPrice",
+    "A price of a material, of one type, for one base unit, valid for a period.",
+    (
+        Property(
+            "type",
+            S,
+            "Price type, e.g. LIST, STANDARD (SAP STPRS), MOVING_AVERAGE (SAP VERPR).",
+            required=True,
+        ),
+        Property("amount", F, "The price of one base unit.", required=True, minimum=0),
+        Property("currency", S, "ISO 4217 currency code.", required=True, form=Form.CURRENCY),
+        Property("validFrom", D, "First day it applies.", earliest=FIRST_DAY, latest=LAST_DAY),
+        Property("validTo", D, "Last day it applies.", earliest=FIRST_DAY, latest=LAST_DAY),
+        Property("position", I, "Its place in the material's prices.", internal=True),
+    ),
+)
+
 VEHICLE = _golden(
     "Vehicle",
     "A vehicle identified by its VIN (ISO 3779).",
@@ -654,12 +731,17 @@ LIST_MAXIMA = {
     ("ContractItem", "singleServices"): 100,
     ("ContractItem", "coveredVehicles"): 500,
     ("Document", "about"): 50,
+    ("Material", "descriptions"): 50,
+    ("Material", "prices"): 100,
 }
 
 MODEL = Model(
     nodes=(
         BUSINESS_PARTNER,
         ADDRESS,
+        MATERIAL,
+        MATERIAL_DESCRIPTION,
+        MATERIAL_PRICE,
         VEHICLE,
         VEHICLE_EVENT,
         CONTRACT,
@@ -749,6 +831,21 @@ MODEL = Model(
         ),
         Relationship("HAS_EVENT", "Vehicle", "VehicleEvent", "An entry of its history.", ONE),
         Relationship(
+            "OF_MATERIAL",
+            "Vehicle",
+            "Material",
+            "The vehicle is of the material (its model as the ERP sells it).",
+            target_cardinality=ONE,
+        ),
+        Relationship(
+            "HAS_DESCRIPTION",
+            "Material",
+            "MaterialDescription",
+            "A description of the material.",
+            ONE,
+        ),
+        Relationship("HAS_PRICE", "Material", "MaterialPrice", "A price of the material.", ONE),
+        Relationship(
             "SOURCE_OF",
             "SourceRecord",
             "BusinessPartner",
@@ -757,6 +854,9 @@ MODEL = Model(
         ),
         Relationship(
             "SOURCE_OF", "SourceRecord", "Vehicle", "Feeds the vehicle.", target_cardinality=ONE
+        ),
+        Relationship(
+            "SOURCE_OF", "SourceRecord", "Material", "Feeds the material.", target_cardinality=ONE
         ),
         Relationship(
             "SOURCE_OF", "SourceRecord", "Contract", "Feeds the contract.", target_cardinality=ONE

@@ -43,6 +43,8 @@ class Form(Enum):
     PHONE = "phone"  # digits with an optional leading +, no separators
     COUNTRY = "country"  # ISO 3166-1 alpha-2, upper case
     CODE = "code"  # printed with spaces that carry no meaning: spaces dropped, upper case
+    LANGUAGE = "language"  # ISO 639-1, lower case
+    CURRENCY = "currency"  # ISO 4217, upper case
 
 
 @dataclass(frozen=True)

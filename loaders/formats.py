@@ -311,23 +311,36 @@ def read_csv(handle: BinaryIO, name: str, reading: Reading) -> Iterator[Line]:
 
 
 def read_idoc(handle: BinaryIO, name: str, reading: Reading) -> Iterator[Line]:
-    """Customer and vendor masters of an SAP IDoc file; the line number is the IDoc's. The
-    file's XML declaration names its encoding."""
+    """Customer, vendor and material masters of an SAP IDoc file; the line number is the
+    IDoc's. The file's XML declaration names its encoding."""
+    label = reading.fields.label if reading.fields else "BusinessPartner"
     try:
         for number, segment in idoc.read_segments(handle):
             raw = encoding.dumps({k: v for k, v in segment.items() if k != "_tag"}).decode()
             if "_tag" not in segment:
                 yield Line(number, None, raw, _not_a_master(segment["MESTYP"]))
                 continue
-            yield Line(number, idoc.partner_from_segment(segment), raw)
+            material = segment["_tag"] == idoc.MATERIAL
+            if material != (label == "Material"):
+                yield Line(number, None, raw, _other_kind(segment["_tag"], label))
+                continue
+            row = idoc.material_from_segment(segment) if material else None
+            yield Line(number, row or idoc.partner_from_segment(segment), raw)
     except ET.ParseError as exc:
         yield Line(exc.position[0], None, "", f"not well-formed XML: {exc}")
 
 
 def _not_a_master(message: str) -> str:
     return (
-        f"the IDoc is a {message} message, which holds no customer or vendor master; the hub "
-        "takes DEBMAS and CREMAS IDocs"
+        f"the IDoc is a {message} message, which holds no customer, vendor or material "
+        "master; the hub takes DEBMAS, CREMAS and MATMAS IDocs"
+    )
+
+
+def _other_kind(segment: str, label: str) -> str:
+    return (
+        f"the IDoc holds a {segment} segment, not a master of the file's kind ({label}, "
+        "from its first IDoc); send each message type in a file of its own"
     )
 
 

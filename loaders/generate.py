@@ -7,7 +7,8 @@
     OUT/crm/identification_objects.ndjson   fuel cards and licence plates
     OUT/erp/debmas.xml               customers as SAP IDoc (ERP keys), some with variations
     OUT/erp/cremas.xml               vendors (the dealers) as SAP IDoc
-    OUT/vms/vehicles.csv             vehicles with owners and dealers
+    OUT/erp/matmas.xml               the vehicle models as SAP material masters, with prices
+    OUT/vms/vehicles.csv             vehicles with owners, dealers and their model's material
     OUT/pdm/documents.ndjson         document revisions about partners, vehicles, contracts
     OUT/pdm/files/*.pdf              their files
     OUT/truth.csv                    which source records are the same real entity
@@ -158,6 +159,8 @@ MAKES = [
     ("LFV", "FAW-VW", ["Sagitar", "Magotan"]),
     ("LGX", "BYD", ["Han", "Tang", "Seal"]),
 ]
+# Chinese makes describe their models in Chinese too.
+CHINESE_MAKES = frozenset({"SAIC VW", "FAW-VW", "BYD"})
 OPTIONS = ["S423", "P337", "S2VB", "S5AC", "S6NS", "P7LP", "S430", "S494"]
 SERVICES = ["MAINTENANCE", "TYRES", "FUEL_CARD", "TOLL", "CAR_WASH", "INSURANCE"]
 VIN_CHARS = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -344,6 +347,7 @@ class World:
                     "owner.source.key",
                     "dealer.source.system",
                     "dealer.source.key",
+                    "material.number",
                 ]
             )
             dealers = [self._organisation(i, "DEALER") for i in range(self.dealers)]
@@ -378,6 +382,8 @@ class World:
                     )
             idoc.write(out / "erp" / "debmas.xml", "CUSTOMER", customers_erp)
             idoc.write(out / "erp" / "cremas.xml", "VENDOR", vendors)
+            idoc.write_materials(out / "erp" / "matmas.xml", materials())
+            counts["materials"] = len(MATERIALS)
         counts["erp_customers"] = len(customers_erp)
         return counts
 
@@ -395,6 +401,7 @@ class World:
         rng = self.rng
         n = counts["vehicles"]
         wmi, make, models = rng.choice(MAKES)
+        model = rng.choice(models)
         vin = self._vin(wmi)
         vms_key = f"VMS-{n:08d}"
         vehicles.writerow(
@@ -402,13 +409,14 @@ class World:
                 vms_key,
                 vin,
                 make,
-                rng.choice(models),
+                model,
                 rng.randint(2015, 2026),
                 "|".join(rng.sample(OPTIONS, rng.randint(0, 4))),
                 "CRM",
                 partner.row["source"]["key"],
                 "CRM",
                 dealer.row["source"]["key"],
+                MATERIALS[make, model],
             ]
         )
         counts["vehicles"] += 1
@@ -556,6 +564,39 @@ def _vendor(dealer: Partner) -> dict[str, str]:
         "LAND1": address["country"],
         "STCEG": dealer.row["taxNumber"],
     }
+
+
+# The ERP's material number of each model.
+MATERIALS = {
+    (make, model): str(4_000_001 + i)
+    for i, (make, model) in enumerate(
+        (make, model) for _, make, models in MAKES for model in models
+    )
+}
+
+
+def materials() -> list[Row]:
+    """The vehicle models as the ERP sells them (MaterialInput rows)."""
+    rows = []
+    for (make, model), number in MATERIALS.items():
+        descriptions = [
+            {"language": "de", "text": f"{make} {model} Neufahrzeug"},
+            {"language": "en", "text": f"{make} {model} new vehicle"},
+        ]
+        if make in CHINESE_MAKES:
+            descriptions.append({"language": "zh", "text": f"{make} {model} 新车"})
+        price = 25_000 + (int(number) % 17) * 2_500
+        rows.append(
+            {
+                "number": number,
+                "type": "FERT",
+                "group": "VEH-" + make.upper().replace(" ", "-"),
+                "baseUnit": "ST",
+                "descriptions": descriptions,
+                "prices": [{"amount": float(price), "currency": "EUR"}],
+            }
+        )
+    return rows
 
 
 def _typo(rng: random.Random, text: str) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from graph_schema import MODEL
 from hub import encoding
 from hub.domain import deliveries, kinds, service
 from hub.domain import problems as codes
@@ -35,13 +36,16 @@ from hub.domain.references import refs_in
 from hub.domain.upsert import Delivery, Outcome
 from hub.mastering.matcher import GraphMatcher
 from hub.store import Store
+from loaders import idoc
 from loaders.fields import Fields
 from loaders.formats import READERS, Line, Reading, check_encoding, read
 
-ORDER = ("BusinessPartner", "Vehicle", "Contract", "IdentificationObject", "Document")
+# Kinds load in the model's order, which puts each kind after those it refers to.
+ORDER = MODEL.golden_labels
 
 _NAMES = {
     "BusinessPartner": ("partners", "business_partners", "businesspartners", "customers"),
+    "Material": ("materials",),
     "Vehicle": ("vehicles",),
     "Contract": ("contracts",),
     "IdentificationObject": ("identification_objects", "identificationobjects", "cards"),
@@ -61,7 +65,7 @@ class Stopped(Exception):
 def kind_of(path: Path) -> str:
     """The entity kind a file holds, from its name: ``vehicles.csv``, ``crm-partners.ndjson``."""
     if path.suffix.lower() == ".xml":
-        return "BusinessPartner"  # IDoc customer and vendor masters
+        return idoc.message_kind(path)  # IDoc customer, vendor or material masters
     stem = path.stem.lower().replace("-", "_")
     for label, names in _NAMES.items():
         if any(stem == name or stem.endswith("_" + name) for name in names):

@@ -69,6 +69,7 @@ def test_server_info_reads_counts_from_the_database(hub: RunningHub) -> None:
     assert info["database"] == {"product": "arcadedb", "name": "hub"}
     assert {c["label"] for c in info["recordCounts"]} == {
         "BusinessPartner",
+        "Material",
         "Vehicle",
         "Contract",
         "IdentificationObject",

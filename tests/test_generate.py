@@ -153,20 +153,23 @@ def test_an_idoc_of_another_message_type_is_rejected_not_dropped(
 ) -> None:
     (tmp_path / "mixed.xml").write_text(
         "<IDOCS>"
-        "<IDOC><EDI_DC40><MESTYP>MATMAS</MESTYP></EDI_DC40>"
-        "<E1MARAM><MATNR>4711</MATNR><MAKTX>Winterreifen</MAKTX></E1MARAM></IDOC>"
         f"<IDOC><EDI_DC40><MESTYP>DEBMAS</MESTYP></EDI_DC40><E1KNA1M><KUNNR>M{unique}</KUNNR>"
         f"<NAME1>Gärtnerei {unique}</NAME1></E1KNA1M></IDOC>"
+        "<IDOC><EDI_DC40><MESTYP>MATMAS</MESTYP></EDI_DC40>"
+        "<E1MARAM><MATNR>4711</MATNR><MAKTX>Winterreifen</MAKTX></E1MARAM></IDOC>"
+        "<IDOC><EDI_DC40><MESTYP>ORDERS</MESTYP></EDI_DC40><E1EDK01><BELNR>1</BELNR></E1EDK01>"
+        "</IDOC>"
         "</IDOCS>",
         encoding="utf-8",
     )
     summary = hub.run(Loader(hub.store, "ERP", tmp_path / "rejects.ndjson").load([tmp_path]))
-    assert summary.rejected == 1 and summary.counts["BusinessPartner"]["created"] == 1
-    (reject,) = [
-        json.loads(line) for line in (tmp_path / "rejects.ndjson").read_text().splitlines()
+    assert summary.rejected == 2 and summary.counts["BusinessPartner"]["created"] == 1
+    material, order = [
+        json.dumps(json.loads(line), ensure_ascii=False)
+        for line in (tmp_path / "rejects.ndjson").read_text().splitlines()
     ]
-    assert "MATMAS" in json.dumps(reject, ensure_ascii=False)
-    assert "DEBMAS and CREMAS" in json.dumps(reject, ensure_ascii=False)
+    assert "E1MARAM" in material and "a file of its own" in material
+    assert "ORDERS" in order and "DEBMAS, CREMAS and MATMAS" in order
 
 
 def test_a_generated_world_loads_without_rejects_and_its_files_are_served(

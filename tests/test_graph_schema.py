@@ -7,6 +7,7 @@ def test_every_golden_record_has_an_id_version_and_timestamps() -> None:
     golden = [MODEL.node(label) for label in MODEL.golden_labels]
     assert {node.label for node in golden} == {
         "BusinessPartner",
+        "Material",
         "Vehicle",
         "Contract",
         "IdentificationObject",

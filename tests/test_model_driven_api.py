@@ -18,6 +18,7 @@ from graphql import (
 
 from graph_schema import MODEL, Form, Property, PropertyType
 from hub.api import build_schema
+from hub.domain.deliveries import BUILDERS
 from hub.domain.shapes import INPUTS
 from hub.read.filters import WHERE_LABELS
 from loaders.generate import generate, systems
@@ -204,3 +205,16 @@ def test_every_value_a_delivery_sets_is_kept_and_read_back(
     names = " ".join(prop.name for prop in delivered)
     found = ok(hub, READ % (label, names), {"id": result[payload]["id"]})["node"]
     assert found == values
+
+
+@pytest.mark.parametrize("label", list(INPUTS))
+def test_every_property_a_delivery_must_carry_is_refused_blank_naming_it(label: str) -> None:
+    delivered = MODEL.node(label).delivered_properties
+    full = {prop.name: sample(label, prop, "BLANK") for prop in delivered}
+    source = {"system": "CRM", "key": "K"}
+    for prop in (p for p in delivered if p.demanded):
+        blank: Any = [] if prop.type is PropertyType.STRING_LIST else "  "
+        if prop.values is not None:
+            blank = None
+        _, problems = BUILDERS[label]({"source": source, **full, prop.name: blank}, ("input",))
+        assert [(p.path, p.code) for p in problems] == [(("input", prop.name), "REQUIRED")]

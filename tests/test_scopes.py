@@ -34,6 +34,9 @@ ROOTS: dict[str, tuple[str, str]] = {
     "identificationObjects": (READ, "{ identificationObjects(first: 1) { totalCount } }"),
     "document": (READ, '{ document(number: "none") { number } }'),
     "documents": (READ, "{ documents(first: 1) { totalCount } }"),
+    "material": (READ, '{ material(number: "none") { number } }'),
+    "materials": (READ, "{ materials(first: 1) { totalCount } }"),
+    "materialFacets": (READ, "{ materialFacets { type { count } } }"),
     "serverInfo": (READ, "{ serverInfo { hubVersion } }"),
     "matchCandidates": (STEWARD, "{ matchCandidates(first: 1) { totalCount } }"),
     # mutation roots
@@ -41,6 +44,11 @@ ROOTS: dict[str, tuple[str, str]] = {
         WRITE,
         'mutation { upsertBusinessPartner(input: {source: {system: "CRM", key: "M-1"}, '
         'kind: PERSON, lastName: "Matrix"}) { userErrors { code } } }',
+    ),
+    "upsertMaterial": (
+        WRITE,
+        'mutation { upsertMaterial(input: {source: {system: "CRM", key: "M-M1"}, '
+        'number: "M-M1"}) { userErrors { code } } }',
     ),
     "upsertVehicle": (
         WRITE,
@@ -137,7 +145,15 @@ def test_each_root_field_is_allowed_or_refused_as_the_table_says(
             assert "data" not in body
 
 
-_LOOKUPS = {"node", "businessPartner", "vehicle", "contract", "identificationObject", "document"}
+_LOOKUPS = {
+    "node",
+    "businessPartner",
+    "material",
+    "vehicle",
+    "contract",
+    "identificationObject",
+    "document",
+}
 
 
 # ---- writes under the client's own system ---------------------------------------------------

@@ -77,9 +77,7 @@ if TYPE_CHECKING:
     ContractFacets = Facets
     IdentificationObjectFacets = Facets
     DocumentFacets = Facets
+    MaterialFacets = Facets
 else:
-    BusinessPartnerFacets = _facets("BusinessPartner")
-    VehicleFacets = _facets("Vehicle")
-    ContractFacets = _facets("Contract")
-    IdentificationObjectFacets = _facets("IdentificationObject")
-    DocumentFacets = _facets("Document")
+    for _label in MODEL.golden_labels:
+        globals()[f"{_label}Facets"] = _facets(_label)

@@ -78,6 +78,10 @@ if TYPE_CHECKING:
     ContractInput = Any
     IdentificationObjectInput = Any
     DocumentInput = Any
+    MaterialRefInput = Any
+    MaterialDescriptionInput = Any
+    MaterialPriceInput = Any
+    MaterialInput = Any
 else:
     for _shape in SHAPES.values():  # in order: a shape names only those made before it
         _input(_shape)

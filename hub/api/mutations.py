@@ -19,11 +19,19 @@ from hub.api.inputs import (
     ContractInput,
     DocumentInput,
     IdentificationObjectInput,
+    MaterialInput,
     VehicleEventInput,
     VehicleInput,
     to_data,
 )
-from hub.api.types import BusinessPartner, Contract, Document, IdentificationObject, Vehicle
+from hub.api.types import (
+    BusinessPartner,
+    Contract,
+    Document,
+    IdentificationObject,
+    Material,
+    Vehicle,
+)
 from hub.auth.principal import Scope
 from hub.domain import deliveries, kinds, processes, service, validation
 from hub.domain import problems as codes
@@ -94,6 +102,14 @@ class BusinessPartnerPayload:
             default=None,
         )
     )
+
+
+@strawberry.type(description="Result of a material mutation.")
+class MaterialPayload:
+    material: Material | None = strawberry.field(description="The material.")
+    created: bool = strawberry.field(description=_CREATED)
+    changed: bool = strawberry.field(description=_CHANGED)
+    user_errors: list[UserError] = strawberry.field(description=_ERRORS)
 
 
 @strawberry.type(description="Result of a vehicle mutation.")
@@ -226,6 +242,15 @@ class MasterDataMutation:
         )
         payload.match_outcome = match_outcome(result.match)
         return payload
+
+    @strawberry.mutation(
+        metadata=needs(Scope.WRITE),
+        description="Create or update a material under its source key; a number already "
+        "known attaches this source to the existing material.",
+    )
+    async def upsert_material(self, info: Info, input: MaterialInput) -> MaterialPayload:
+        result = await _upsert(info, kinds.MATERIAL, to_data(input))
+        return _payload(MaterialPayload, "material", Material.from_row, result)
 
     @strawberry.mutation(
         metadata=needs(Scope.WRITE),

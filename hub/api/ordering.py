@@ -52,11 +52,7 @@ if TYPE_CHECKING:
     ContractOrderBy = Any
     IdentificationObjectOrderBy = Any
     DocumentOrderBy = Any
+    MaterialOrderBy = Any
 else:
-    (
-        BusinessPartnerOrderBy,
-        VehicleOrderBy,
-        ContractOrderBy,
-        IdentificationObjectOrderBy,
-        DocumentOrderBy,
-    ) = (_order_by(label) for label in WHERE_LABELS)
+    for _label in WHERE_LABELS:
+        globals()[f"{_label}OrderBy"] = _order_by(_label)

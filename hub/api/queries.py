@@ -20,6 +20,7 @@ from hub.api.facets import (
     DocumentFacets,
     Facets,
     IdentificationObjectFacets,
+    MaterialFacets,
     VehicleFacets,
 )
 from hub.api.inputs import SourceRefInput, to_data
@@ -28,6 +29,7 @@ from hub.api.ordering import (
     ContractOrderBy,
     DocumentOrderBy,
     IdentificationObjectOrderBy,
+    MaterialOrderBy,
     VehicleOrderBy,
 )
 from hub.api.types import (
@@ -40,6 +42,7 @@ from hub.api.types import (
     First,
     IdentificationObject,
     Last,
+    Material,
     Node,
     Vehicle,
     connection,
@@ -51,6 +54,7 @@ from hub.api.where import (
     ContractWhere,
     DocumentWhere,
     IdentificationObjectWhere,
+    MaterialWhere,
     VehicleWhere,
 )
 from hub.auth.principal import Scope
@@ -240,13 +244,7 @@ class MasterDataQuery:
 
             rows = await queue.candidates_by_id(info.context.store, [hub_id])
             return MatchCandidate.from_row(rows[0]) if rows else None
-        if label not in (
-            "BusinessPartner",
-            "Vehicle",
-            "Contract",
-            "IdentificationObject",
-            "Document",
-        ):
+        if label not in MODEL.golden_labels:
             return None
         compiled = _projection(info, label, selections_of)
         found = await info.context.store.query(
@@ -376,6 +374,49 @@ class MasterDataQuery:
             info,
             "Contract",
             Contract.from_row,
+            where,
+            order_by,
+            [("number", "ASC")],
+            (first, after, last, before),
+        )
+
+    @strawberry.field(
+        metadata=needs(Scope.READ), description="A material by ID, number or source key."
+    )
+    async def material(
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
+        number: str | None = None,
+        source: SourceRefInput | None = None,
+    ) -> Material | None:
+        natural = {"number": number.strip() if number else None}
+        return await _first(info, "Material", Material.from_row, id, natural, source)
+
+    @strawberry.field(
+        metadata=needs(Scope.READ),
+        description="How many materials have each value, under the list's filter.",
+    )
+    def material_facets(self, info: Info, where: MaterialWhere | None = None) -> MaterialFacets:
+        return _facets(info, "Material", where, MaterialFacets)
+
+    @strawberry.field(
+        metadata=needs(Scope.READ), description="Materials matching a filter, in pages."
+    )
+    async def materials(
+        self,
+        info: Info,
+        where: MaterialWhere | None = None,
+        order_by: list[MaterialOrderBy] | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Material]:
+        return await _list(
+            info,
+            "Material",
+            Material.from_row,
             where,
             order_by,
             [("number", "ASC")],

@@ -574,6 +574,84 @@ def partner_or_none(row: Row | None) -> BusinessPartner | None:
 # ---- vehicle ----------------------------------------------------------------------------------
 
 
+# ---- material ---------------------------------------------------------------------------------
+
+
+@strawberry.type(description=MODEL.node("MaterialDescription").description)
+class MaterialDescription:
+    language: str = strawberry.field(description=about("MaterialDescription", "language"))
+    text: str = strawberry.field(description=about("MaterialDescription", "text"))
+
+
+@strawberry.type(description=MODEL.node("MaterialPrice").description)
+class MaterialPrice:
+    type: str = strawberry.field(description=about("MaterialPrice", "type"))
+    amount: float = strawberry.field(description=about("MaterialPrice", "amount"))
+    currency: str = strawberry.field(description=about("MaterialPrice", "currency"))
+    valid_from: dt.date | None = strawberry.field(description=about("MaterialPrice", "validFrom"))
+    valid_to: dt.date | None = strawberry.field(description=about("MaterialPrice", "validTo"))
+
+
+@strawberry.type(description=MODEL.node("Material").description)
+class Material(Node):
+    hub_id: strawberry.Private[str]
+    prefetched: strawberry.Private[Prefetched]
+    number: str = strawberry.field(description=about("Material", "number"))
+    type: str | None = strawberry.field(description=about("Material", "type"))
+    group: str | None = strawberry.field(description=about("Material", "group"))
+    base_unit: str | None = strawberry.field(description=about("Material", "baseUnit"))
+    description: str | None = strawberry.field(description=about("Material", "description"))
+    version: int = strawberry.field(description=about("Material", "version"))
+    created_at: dt.datetime = strawberry.field(description=about("Material", "createdAt"))
+    updated_at: dt.datetime = strawberry.field(description=about("Material", "updatedAt"))
+
+    @classmethod
+    def from_row(cls, row: Row) -> Material:
+        return cls(
+            **declared_values(
+                cls,
+                "Material",
+                row,
+                id=strawberry.ID(to_global("Material", row["id"])),
+                hub_id=row["id"],
+                prefetched=prefetched(row),
+            )
+        )
+
+    @strawberry.field(description="Source records that feed this material.")
+    def sources(self, info: Info) -> list[SourceRecord]:
+        return sources_of(info, "Material", self)
+
+    @strawberry.field(description="Its descriptions, one per language, in the order delivered.")
+    def descriptions(self, info: Info) -> list[MaterialDescription]:
+        return with_rows(
+            info,
+            self,
+            ("Material", "descriptions"),
+            lambda rows: [
+                MaterialDescription(
+                    **declared_values(MaterialDescription, "MaterialDescription", r)
+                )
+                for r in rows
+            ],
+        )
+
+    @strawberry.field(description="Its prices, in the order delivered.")
+    def prices(self, info: Info) -> list[MaterialPrice]:
+        return with_rows(
+            info,
+            self,
+            ("Material", "prices"),
+            lambda rows: [
+                MaterialPrice(**declared_values(MaterialPrice, "MaterialPrice", r)) for r in rows
+            ],
+        )
+
+    vehicles = nested_connection(
+        "Material", "vehicles", "Vehicle", "Vehicles of this material, by VIN."
+    )
+
+
 @strawberry.type(description="One entry of a vehicle's history.")
 class VehicleEvent:
     type: VehicleEventType = strawberry.field(description=about("VehicleEvent", "type"))
@@ -619,6 +697,12 @@ class Vehicle(Node):
     @strawberry.field(description="The dealer that sold the vehicle.")
     def dealer(self, info: Info) -> BusinessPartner | None:
         return with_row(info, self, ("Vehicle", "dealer"), partner_or_none)
+
+    @strawberry.field(description="The material of its model, as the ERP sells it.")
+    def material(self, info: Info) -> Material | None:
+        return with_row(
+            info, self, ("Vehicle", "material"), lambda row: Material.from_row(row) if row else None
+        )
 
     contracts = nested_connection(
         "Vehicle",
@@ -981,6 +1065,7 @@ NODE_TYPES: dict[str, Callable[[Row], Any]] = {
     "Contract": Contract.from_row,
     "IdentificationObject": IdentificationObject.from_row,
     "Document": Document.from_row,
+    "Material": Material.from_row,
 }
 
 

@@ -91,6 +91,7 @@ PLURALS = {
     "Contract": "contracts",
     "IdentificationObject": "identification objects",
     "Document": "documents",
+    "Material": "materials",
 }
 
 
@@ -112,7 +113,7 @@ if TYPE_CHECKING:
     ContractWhere = Any
     IdentificationObjectWhere = Any
     DocumentWhere = Any
+    MaterialWhere = Any
 else:
-    BusinessPartnerWhere, VehicleWhere, ContractWhere, IdentificationObjectWhere, DocumentWhere = (
-        _where(label) for label in WHERE_LABELS
-    )
+    for _label in WHERE_LABELS:
+        _where(_label)  # made in this module's namespace, by its name

@@ -36,6 +36,8 @@ _FORMS: dict[Form, Callable[[str, Path], str | Problem | None]] = {
     Form.PHONE: v.phone,
     Form.COUNTRY: v.country,
     Form.CODE: _code,
+    Form.LANGUAGE: v.language,
+    Form.CURRENCY: v.currency,
 }
 
 
@@ -115,11 +117,11 @@ class _Collector:
             self.formed(prop)
         elif prop.type is PropertyType.DATE:
             self.date(name)
-        elif prop.type is PropertyType.INTEGER:
-            self.whole(prop)
+        elif prop.type in (PropertyType.INTEGER, PropertyType.FLOAT):
+            self.number(prop)
         else:
             self.plain(prop)
-        if prop.demanded and name not in self.values and not self.reported(name):
+        if prop.demanded and self.values.get(name) is None and not self.reported(name):
             self.problems.append(Problem((*self.path, name), codes.REQUIRED, f"{name} is required"))
 
     def reported(self, name: str) -> bool:
@@ -138,13 +140,13 @@ class _Collector:
             return
         self.take(_FORMS[prop.form](given, path), prop.name)
 
-    def whole(self, prop: Property) -> None:
+    def number(self, prop: Property) -> None:
         value = self.data.get(prop.name)
         high = prop.maximum
         if prop.years_ahead is not None:
             high = dt.date.today().year + prop.years_ahead
-        low = prop.minimum if prop.minimum is not None else -(2**63)
-        problem = v.in_range(value, (*self.path, prop.name), low, high or 2**63 - 1)
+        whole = prop.type is PropertyType.INTEGER
+        problem = v.in_range(value, (*self.path, prop.name), prop.minimum, high, whole=whole)
         if problem is not None:
             self.problems.append(problem)
         elif value is not None:
@@ -171,7 +173,7 @@ class _Collector:
             if prop.values is not None:
                 checked.append(choice(item, prop.values, (*path, i)))
             elif prop.type is PropertyType.INTEGER_LIST:
-                checked.append(v.in_range(item, (*path, i), -(2**63), 2**63 - 1) or item)
+                checked.append(v.in_range(item, (*path, i), None, None) or item)
             else:
                 checked.append(v.text(item, (*path, i)))
         self.problems.extend(x for x in checked if isinstance(x, Problem))
@@ -291,22 +293,28 @@ def partner(data: Data, path: Path = ("input",)) -> Built:
                 f"an {kind.lower()} needs an organizationName",
             )
         )
-    addresses = c.listed("addresses")
-    if addresses is not None:
-        c.values["addresses"] = [
-            _address(item, (*path, "addresses", i), c) for i, item in enumerate(addresses)
-        ]
+    _children(c, "addresses", "Address")
     return c.delivery(source)
 
 
-def _address(data: Data, path: Path, c: _Collector) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        c.problems.append(Problem(path, codes.INVALID_VALUE, "an address must be an object"))
-        return {}
-    address = _Collector("Address", data, path)
-    address.declared()
-    c.problems.extend(address.problems)
-    return address.values
+def _children(c: _Collector, name: str, label: str) -> list[_Collector]:
+    """The checked children of the list ``name`` (each a ``label``); their problems are
+    the parent's."""
+    given = c.listed(name)
+    if given is None:
+        return []
+    children = []
+    for i, data in enumerate(given):
+        path = (*c.path, name, i)
+        if not isinstance(data, dict):
+            c.problems.append(Problem(path, codes.INVALID_VALUE, "each item must be an object"))
+            continue
+        child = _Collector(label, data, path)
+        child.declared()
+        c.problems.extend(child.problems)
+        children.append(child)
+    c.values[name] = [child.values for child in children]
+    return children
 
 
 def vehicle(data: Data, path: Path = ("input",)) -> Built:
@@ -315,6 +323,30 @@ def vehicle(data: Data, path: Path = ("input",)) -> Built:
     c.declared()
     c.values["owner"] = reference("BusinessPartner", data.get("owner"), (*path, "owner"))
     c.values["dealer"] = reference("BusinessPartner", data.get("dealer"), (*path, "dealer"))
+    c.values["material"] = reference("Material", data.get("material"), (*path, "material"))
+    return c.delivery(source)
+
+
+def material(data: Data, path: Path = ("input",)) -> Built:
+    c = _Collector("Material", data, path)
+    source = c.source()
+    c.declared()
+    seen: set[str] = set()
+    for description in _children(c, "descriptions", "MaterialDescription"):
+        language = description.values.get("language")
+        if language is None:
+            continue
+        if language in seen:
+            c.problems.append(
+                Problem(
+                    (*description.path, "language"),
+                    codes.DUPLICATE,
+                    f"a description in {language!r} is given twice",
+                )
+            )
+        seen.add(language)
+    for price in _children(c, "prices", "MaterialPrice"):
+        c.check(price.order("validFrom", "validTo"))
     return c.delivery(source)
 
 
@@ -429,6 +461,7 @@ def document(data: Data, path: Path = ("input",)) -> Built:
 
 BUILDERS: dict[str, Callable[[Data, Path], Built]] = {
     "BusinessPartner": partner,
+    "Material": material,
     "Vehicle": vehicle,
     "Contract": contract,
     "IdentificationObject": identification_object,

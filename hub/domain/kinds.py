@@ -28,6 +28,18 @@ class Slot:
     many: bool = False
 
 
+@dataclass(frozen=True)
+class Child:
+    """A list of child nodes the record owns (a partner's addresses, a contract's items),
+    each linked by ``rel`` and written again when the list changes. Children ``keyed_by`` a
+    property keep their identity (a contract item's UIID) instead of being made anew."""
+
+    name: str
+    rel: str
+    label: str
+    keyed_by: str | None = None
+
+
 def _no_defaults(state: State) -> None:
     return None
 
@@ -39,7 +51,7 @@ _LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})
 class Kind:
     label: str
     slots: tuple[Slot, ...] = ()
-    children: tuple[str, ...] = ()  # lists of child nodes, such as a partner's addresses
+    children: tuple[Child, ...] = ()
     match_natural_key: bool = True
     matched: bool = False  # duplicates are detected on arrival (hub.mastering)
     survives: bool = False  # values survive from the sources by graph_schema.survivorship
@@ -69,7 +81,7 @@ class Kind:
                 state.setdefault(prop.name, prop.default)
             elif prop.delivered and prop.type in _LISTS:
                 state.setdefault(prop.name, [])
-        for name in (*(s.name for s in self.slots if s.many), *self.children):
+        for name in (*(s.name for s in self.slots if s.many), *(c.name for c in self.children)):
             state.setdefault(name, [])
 
 
@@ -90,23 +102,39 @@ def _partner_defaults(state: State) -> None:
 
 BUSINESS_PARTNER = Kind(
     "BusinessPartner",
-    children=("addresses",),
+    children=(Child("addresses", "HAS_ADDRESS", "Address"),),
     match_natural_key=False,
     matched=True,
     survives=True,
     defaults=_partner_defaults,
+)
+
+
+def _material_defaults(state: State) -> None:
+    descriptions = state.get("descriptions") or []
+    state["description"] = descriptions[0].get("text") if descriptions else None
+
+
+MATERIAL = Kind(
+    "Material",
+    children=(
+        Child("descriptions", "HAS_DESCRIPTION", "MaterialDescription"),
+        Child("prices", "HAS_PRICE", "MaterialPrice"),
+    ),
+    defaults=_material_defaults,
 )
 VEHICLE = Kind(
     "Vehicle",
     slots=(
         Slot("owner", "OWNS", inbound=True, label="BusinessPartner"),
         Slot("dealer", "DEALER_OF", inbound=True, label="BusinessPartner"),
+        Slot("material", "OF_MATERIAL", inbound=False, label="Material"),
     ),
 )
 CONTRACT = Kind(
     "Contract",
     slots=(Slot("parties", "PARTY_TO", inbound=True, label="BusinessPartner", many=True),),
-    children=("items",),
+    children=(Child("items", "HAS_ITEM", "ContractItem", keyed_by="uiid"),),
 )
 IDENTIFICATION_OBJECT = Kind(
     "IdentificationObject",
@@ -121,4 +149,8 @@ DOCUMENT = Kind(
     slots=(Slot("about", "ABOUT", inbound=False, label=None, many=True),),
 )
 
-KINDS = {k.label: k for k in (BUSINESS_PARTNER, VEHICLE, CONTRACT, IDENTIFICATION_OBJECT, DOCUMENT)}
+KINDS = {
+    k.label: k
+    for k in (BUSINESS_PARTNER, MATERIAL, VEHICLE, CONTRACT, IDENTIFICATION_OBJECT, DOCUMENT)
+}
+assert tuple(KINDS) == MODEL.golden_labels, "a kind for every golden record, in the model's order"

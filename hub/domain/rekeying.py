@@ -7,14 +7,7 @@ import logging
 
 from graph_schema.entities import ADDRESS
 from hub.collation import CollationName
-from hub.domain.kinds import (
-    BUSINESS_PARTNER,
-    CONTRACT,
-    DOCUMENT,
-    IDENTIFICATION_OBJECT,
-    VEHICLE,
-    Kind,
-)
+from hub.domain.kinds import KINDS, Kind
 from hub.domain.text_keys import text_keys
 from hub.domain.upsert import Origins, read_origins
 from hub.store import Store, Transaction
@@ -24,7 +17,6 @@ log = logging.getLogger(__name__)
 # Raised when what the keys hold changes, so that every stored key is written again.
 _VERSION = 1
 _BATCH = 500
-_KINDS = (BUSINESS_PARTNER, VEHICLE, CONTRACT, IDENTIFICATION_OBJECT, DOCUMENT)
 
 
 async def _marker(store: Store) -> str | None:
@@ -100,7 +92,7 @@ async def bring_up_to_date(store: Store, collation: CollationName) -> int:
     if await _marker(store) == wanted:
         return 0
     written = await _key_addresses(store)
-    for kind in _KINDS:
+    for kind in KINDS.values():
         count = await _rekey(store, kind, collation)
         if count:  # on a large store this takes a while, once: say what is done
             log.info(

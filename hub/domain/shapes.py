@@ -115,6 +115,11 @@ _SHAPES = (
         (_ID, Field("number", "String", "Contract number."), _BY_SOURCE),
     ),
     Shape(
+        "MaterialRefInput",
+        "Refers to a material: give id, number or source.",
+        (_ID, Field("number", "String", "Material number."), _BY_SOURCE),
+    ),
+    Shape(
         "EntityRefInput", "Refers to a record of any kind: give id or source.", (_ID, _BY_SOURCE)
     ),
     Shape("AddressInput", "A postal address.", values_of("Address")),
@@ -128,6 +133,31 @@ _SHAPES = (
         ),
     ),
     Shape(
+        "MaterialDescriptionInput",
+        "A material's description in one language.",
+        values_of("MaterialDescription"),
+    ),
+    Shape(
+        "MaterialPriceInput",
+        "A price of a material, of one type, for one base unit.",
+        values_of("MaterialPrice"),
+    ),
+    Shape(
+        "MaterialInput",
+        f"A material as a source system (the ERP) sees it. {_KEEP}",
+        (
+            _SOURCE,
+            *values_of("Material"),
+            Field(
+                "descriptions",
+                "MaterialDescriptionInput",
+                "Descriptions, one per language; the first is the material's description.",
+                many=True,
+            ),
+            Field("prices", "MaterialPriceInput", "Prices.", many=True),
+        ),
+    ),
+    Shape(
         "VehicleInput",
         f"A vehicle as a source system sees it. {_KEEP}",
         (
@@ -135,6 +165,7 @@ _SHAPES = (
             *values_of("Vehicle"),
             Field("owner", "PartnerRefInput", "Owner."),
             Field("dealer", "PartnerRefInput", "Dealer."),
+            Field("material", "MaterialRefInput", "The material of its model (ERP)."),
         ),
     ),
     Shape(
@@ -209,10 +240,7 @@ _SHAPES = (
 SHAPES: dict[str, Shape] = {shape.name: shape for shape in _SHAPES}
 
 # The input of each kind of golden record a delivery writes.
-INPUTS: dict[str, Shape] = {
-    label: SHAPES[f"{label}Input"]
-    for label in ("BusinessPartner", "Vehicle", "Contract", "IdentificationObject", "Document")
-}
+INPUTS: dict[str, Shape] = {label: SHAPES[f"{label}Input"] for label in MODEL.golden_labels}
 
 
 def paths(shape: Shape, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Field]]:

@@ -23,13 +23,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from graph_schema import PropertyType
-from graph_schema.entities import ADDRESS
+from graph_schema import MODEL, PropertyType
 from hub import encoding
 from hub.collation import CollationName
 from hub.domain import problems as codes
 from hub.domain.ids import new_id
-from hub.domain.kinds import Kind, Slot, State
+from hub.domain.kinds import Child, Kind, Slot, State
 from hub.domain.problems import Path, Problem
 from hub.domain.references import resolve
 from hub.domain.text_keys import text_keys
@@ -390,7 +389,7 @@ async def _check_children(
 ) -> dict[str, Problem]:
     """Contract items keep their UIID for life; one UIID cannot move to another contract.
     Within a batch, the first contract that lists a UIID has it."""
-    if "items" not in kind.children:
+    if not any(child.keyed_by for child in kind.children):
         return {}
     wanted: dict[str, str] = {}
     clashes: dict[str, Problem] = {}
@@ -466,14 +465,24 @@ async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan
             )
 
 
-async def _write_addresses(tx: Transaction, plans: list[_Plan]) -> None:
+async def _write_children(tx: Transaction, kind: Kind, child: Child, plans: list[_Plan]) -> None:
+    """A list of children made anew, in order: those of a record that had them are removed."""
+    node = MODEL.node(child.label)
     plans = [plan for plan in plans if plan.id in tx.element_ids]
     rows = [
         {
             "element": tx.element_ids[plan.id],
             "items": [
-                {**address, **text_keys(ADDRESS, address, tx.collation), "position": position}
-                for position, address in enumerate(plan.state.get("addresses", []))
+                {
+                    **{
+                        prop.name: _to_property(prop.type, item[prop.name])
+                        for prop in node.record_properties
+                        if prop.name in item
+                    },
+                    **text_keys(node, item, tx.collation),
+                    "position": position,
+                }
+                for position, item in enumerate(plan.state.get(child.name, []))
             ],
         }
         for plan in plans
@@ -481,19 +490,20 @@ async def _write_addresses(tx: Transaction, plans: list[_Plan]) -> None:
     replaced = [row for row, plan in zip(rows, plans, strict=True) if not plan.created]
     if replaced:
         await tx.send(
-            "UNWIND $rows AS c MATCH (n:BusinessPartner) WHERE elementId(n) = c.element "
-            "OPTIONAL MATCH (n)-[:HAS_ADDRESS]->(a:Address) DETACH DELETE a",
+            f"UNWIND $rows AS c MATCH (n:{kind.label}) WHERE elementId(n) = c.element "
+            f"OPTIONAL MATCH (n)-[:{child.rel}]->(a:{child.label}) DETACH DELETE a",
             {"rows": replaced},
         )
     if rows:
         await tx.send(
-            "UNWIND $rows AS c MATCH (n:BusinessPartner) WHERE elementId(n) = c.element "
-            "UNWIND c.items AS item CREATE (n)-[:HAS_ADDRESS]->(a:Address) SET a += item",
+            f"UNWIND $rows AS c MATCH (n:{kind.label}) WHERE elementId(n) = c.element "
+            f"UNWIND c.items AS item CREATE (n)-[:{child.rel}]->(a:{child.label}) SET a += item",
             {"rows": rows},
         )
 
 
-async def _write_items(tx: Transaction, plans: list[_Plan]) -> None:
+async def _write_items(tx: Transaction, kind: Kind, child: Child, plans: list[_Plan]) -> None:
+    """A contract's items, which keep their identity (UIID) and the vehicles they cover."""
     plans = [plan for plan in plans if plan.id in tx.element_ids]
     rows = []
     for plan in plans:
@@ -613,11 +623,13 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
         ]
         if touched:
             await _write_slot(tx, kind, slot, touched)
-    for child, writer in (("addresses", _write_addresses), ("items", _write_items)):
-        if child in kind.children:
-            touched = [p for p in changed if p.forced or p.state.get(child) != p.base.get(child)]
-            if touched:
-                await writer(tx, touched)
+    for child in kind.children:
+        touched = [
+            p for p in changed if p.forced or p.state.get(child.name) != p.base.get(child.name)
+        ]
+        if touched:
+            writer = _write_items if child.keyed_by else _write_children
+            await writer(tx, kind, child, touched)
     await _write_sources(tx, kind, plans, now)
     await _write_events(tx, kind, changed, now)
 

@@ -100,6 +100,26 @@ def country(value: object, path: Path) -> str | Problem | None:
     return code
 
 
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def language(value: str, path: Path) -> str | Problem:
+    """An ISO 639-1 language code, lower case."""
+    code = value.strip().lower()
+    if not _LANGUAGE.match(code):
+        return Problem(path, INVALID_VALUE, f"{value!r} is not an ISO 639-1 language code (de, en)")
+    return code
+
+
+def currency(value: str, path: Path) -> str | Problem:
+    """An ISO 4217 currency code, upper case."""
+    code = value.strip().upper()
+    if not _CURRENCY.match(code):
+        return Problem(path, INVALID_VALUE, f"{value!r} is not an ISO 4217 currency code (EUR)")
+    return code
+
+
 def email(value: object, path: Path) -> str | Problem | None:
     if value is None or not str(value).strip():
         return None
@@ -166,13 +186,22 @@ def at_most(items: list[object], path: Path, maximum: int) -> Problem | None:
     )
 
 
-def in_range(value: object, path: Path, low: int, high: int) -> Problem | None:
+def in_range(
+    value: object, path: Path, low: float | None, high: float | None, *, whole: bool = True
+) -> Problem | None:
+    """A problem when ``value`` is no number (no whole one when ``whole``) or lies outside
+    ``low`` .. ``high`` (None: unbounded)."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        return Problem(path, INVALID_VALUE, f"{path[-1]} must be a whole number")
-    if not low <= value <= high:
+    if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+        kind = "a whole number" if whole else "a number"
+        return Problem(path, INVALID_VALUE, f"{path[-1]} must be {kind}")
+    if low is not None and high is not None and not low <= value <= high:
         return Problem(path, INVALID_VALUE, f"{path[-1]} must be between {low} and {high}")
+    if low is not None and value < low:
+        return Problem(path, INVALID_VALUE, f"{path[-1]} must be at least {low}")
+    if high is not None and value > high:
+        return Problem(path, INVALID_VALUE, f"{path[-1]} must be at most {high}")
     return None
 
 

@@ -313,7 +313,7 @@ def _fields(label: str) -> dict[str, WhereField]:
     return fields
 
 
-WHERE_LABELS = ("BusinessPartner", "Vehicle", "Contract", "IdentificationObject", "Document")
+WHERE_LABELS = MODEL.golden_labels
 WHERE: dict[str, dict[str, WhereField]] = {label: _fields(label) for label in WHERE_LABELS}
 
 

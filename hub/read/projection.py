@@ -7,7 +7,10 @@ from functools import cache
 
 from graph_schema import MODEL
 
-EXTRA = {"Address": (".position",), "ContractItem": (".position",)}
+EXTRA = {
+    label: (".position",)
+    for label in ("Address", "ContractItem", "MaterialDescription", "MaterialPrice")
+}
 
 # The records a GraphQL selection can narrow: what every row of them carries whatever is
 # selected (the key, and what their object type cannot be built without) ...
@@ -17,6 +20,7 @@ ALWAYS: dict[str, tuple[str, ...]] = {
     "Contract": ("id", "number", "type", "status"),
     "IdentificationObject": ("id", "kind", "number", "status"),
     "Document": ("id", "number", "revision", "type"),
+    "Material": ("id", "number"),
 }
 
 # ... and the fields that read other properties than the one of their own name.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from graph_schema import MODEL
 from hub.read.projection import projection
 from hub.store import Store
 
@@ -109,7 +110,7 @@ SOURCES = {
     label: _rel(
         label, "({p})<-[:SOURCE_OF]-({x}:SourceRecord)", "SourceRecord", "x.system", "x.key"
     )
-    for label in ("BusinessPartner", "Vehicle", "Contract", "IdentificationObject", "Document")
+    for label in MODEL.golden_labels
 }
 
 RELATIONS: dict[tuple[str, str], Relation] = {
@@ -171,6 +172,19 @@ RELATIONS: dict[tuple[str, str], Relation] = {
         "x.number",
         "x.revision",
         paged=True,
+    ),
+    ("Vehicle", "material"): _rel("Vehicle", "({p})-[:OF_MATERIAL]->({x}:Material)", "Material"),
+    ("Material", "descriptions"): _rel(
+        "Material",
+        "({p})-[:HAS_DESCRIPTION]->({x}:MaterialDescription)",
+        "MaterialDescription",
+        "x.position",
+    ),
+    ("Material", "prices"): _rel(
+        "Material", "({p})-[:HAS_PRICE]->({x}:MaterialPrice)", "MaterialPrice", "x.position"
+    ),
+    ("Material", "vehicles"): _rel(
+        "Material", "({p})<-[:OF_MATERIAL]-({x}:Vehicle)", "Vehicle", "x.vin", paged=True
     ),
     ("Vehicle", "history"): _rel(
         "Vehicle", "({p})-[:HAS_EVENT]->({x}:VehicleEvent)", "VehicleEvent", "x.occurredAt"
