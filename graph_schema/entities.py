@@ -15,6 +15,7 @@ from graph_schema.enums import (
     IdentificationKind,
     IdentificationStatus,
     PartnerKind,
+    PartnerRelationshipType,
     PartnerRole,
     ReleaseStatus,
     VehicleEventType,
@@ -731,6 +732,7 @@ LIST_MAXIMA = {
     ("ContractItem", "singleServices"): 100,
     ("ContractItem", "coveredVehicles"): 500,
     ("Document", "about"): 50,
+    ("BusinessPartner", "relationships"): 100,
     ("Material", "descriptions"): 50,
     ("Material", "prices"): 100,
 }
@@ -776,6 +778,23 @@ MODEL = Model(
             "The partner sold it.",
             ONE,
             properties=(_MOVED_FROM,),
+        ),
+        Relationship(
+            "RELATED_TO",
+            "BusinessPartner",
+            "BusinessPartner",
+            "The partner relates to another one (contact person of, subsidiary of, ship-to "
+            "party, ...); its sources' relationships all hold.",
+            properties=(
+                Property(
+                    "type", S, "How it relates.", required=True, values=PartnerRelationshipType
+                ),
+                Property(
+                    "validFrom", D, "First day it holds.", earliest=FIRST_DAY, latest=LAST_DAY
+                ),
+                Property("validTo", D, "Last day it holds.", earliest=FIRST_DAY, latest=LAST_DAY),
+                _MOVED_FROM,
+            ),
         ),
         Relationship(
             "PARTY_TO",

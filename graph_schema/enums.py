@@ -21,6 +21,25 @@ class PartnerRole(Enum):
     CARD_HOLDER = "CARD_HOLDER"
 
 
+class PartnerRelationshipType(Enum):
+    """How one partner relates to another: read "A is CONTACT_PERSON_OF B", "A is
+    SUBSIDIARY_OF B", "A is DEALER_OF B"; the partner functions read "B is the SOLD_TO (SHIP_TO,
+    BILL_TO, PAYER) party of A"."""
+
+    CONTACT_PERSON_OF = "CONTACT_PERSON_OF"
+    SUBSIDIARY_OF = "SUBSIDIARY_OF"
+    DEALER_OF = "DEALER_OF"
+    SOLD_TO = "SOLD_TO"
+    SHIP_TO = "SHIP_TO"
+    BILL_TO = "BILL_TO"
+    PAYER = "PAYER"
+
+
+class RelationshipDirection(Enum):
+    OUTGOING = "OUTGOING"
+    INCOMING = "INCOMING"
+
+
 class VehicleEventType(Enum):
     PRODUCED = "PRODUCED"
     SOLD = "SOLD"

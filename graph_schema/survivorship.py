@@ -24,7 +24,7 @@ TRUST: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_TRUST: tuple[str, ...] = ("CRM", "ERP")
 
-UNION = frozenset({"roles"})
+UNION = frozenset({"roles", "relationships"})
 
 # Attributes a steward may override (the golden record's own values).
 ATTRIBUTES = (

@@ -2,7 +2,8 @@
 
 ``hub generate OUT --partners N --seed S --duplicate-rate R`` writes::
 
-    OUT/crm/partners.ndjson          business partners (persons, organisations, dealers)
+    OUT/crm/partners.ndjson          business partners (persons, organisations, dealers), some
+                                     contact persons or subsidiaries of another
     OUT/crm/contracts.ndjson         leasing and service contracts with parties and items
     OUT/crm/identification_objects.ndjson   fuel cards and licence plates
     OUT/erp/debmas.xml               customers as SAP IDoc (ERP keys), some with variations
@@ -194,6 +195,9 @@ class World:
         if not 0.0 <= duplicate_rate <= 1.0:
             raise ValueError("--duplicate-rate must be between 0 and 1")
         self.rng = random.Random(seed)  # noqa: S311 - sample data, not secrets
+        # Relationships draw from a generator of their own: the rest of a seed's world stays
+        # as it was before the world had them.
+        self.links = random.Random(seed + 7919)  # noqa: S311 - sample data, not secrets
         self.count = partners
         self.duplicate_rate = duplicate_rate
         self.dealers = max(1, partners // 50)
@@ -359,9 +363,13 @@ class World:
             for d in dealers:
                 truth.writerow([f"P{d.index}", "ERP", _erp_key(d.index)])
             counts["partners"] = self.dealers
-            counts.update(vehicles=0, contracts=0, identification_objects=0, documents=0)
+            counts.update(
+                vehicles=0, contracts=0, identification_objects=0, documents=0, relationships=0
+            )
+            organisations: list[str] = []
             for i in range(self.dealers, self.dealers + self.count):
                 partner = self._person(i) if self.rng.random() < 0.75 else self._organisation(i)
+                counts["relationships"] += self._relate(partner, organisations)
                 _line(partners_out, partner.row)
                 counts["partners"] += 1
                 truth.writerow([f"P{i}", "CRM", _crm_key(i)])
@@ -386,6 +394,24 @@ class World:
             counts["materials"] = len(MATERIALS)
         counts["erp_customers"] = len(customers_erp)
         return counts
+
+    def _relate(self, partner: Partner, organisations: list[str]) -> int:
+        """Some persons are contact persons of an organisation met before, some organisations
+        subsidiaries of one; how many relationships the partner got."""
+        key = partner.row["source"]["key"]
+        if partner.row["kind"] != "PERSON":
+            organisations.append(key)
+        earlier = [k for k in organisations if k != key]
+        if not earlier:
+            return 0
+        chance, kind = (0.15, "CONTACT_PERSON_OF")
+        if partner.row["kind"] != "PERSON":
+            chance, kind = (0.2, "SUBSIDIARY_OF")
+        if self.links.random() >= chance:
+            return 0
+        other = {"source": {"system": "CRM", "key": self.links.choice(earlier)}}
+        partner.row["relationships"] = [{"type": kind, "partner": other}]
+        return 1
 
     def _vehicle(
         self,

@@ -15,13 +15,25 @@ from graph_schema.enums import (
     IdentificationKind,
     IdentificationStatus,
     PartnerKind,
+    PartnerRelationshipType,
     PartnerRole,
+    RelationshipDirection,
     ReleaseStatus,
     VehicleEventType,
 )
 
 strawberry.enum(e.PartnerKind, description="What kind of party a partner is.")
 strawberry.enum(e.PartnerRole, description="A role a business partner plays.")
+strawberry.enum(
+    e.PartnerRelationshipType,
+    description="How a partner relates to another: it is CONTACT_PERSON_OF, SUBSIDIARY_OF or "
+    "DEALER_OF the other; the other is its SOLD_TO, SHIP_TO, BILL_TO or PAYER party.",
+)
+strawberry.enum(
+    e.RelationshipDirection,
+    description="OUTGOING: this partner is the relationship's subject (it is CONTACT_PERSON_OF "
+    "the other, or has the other as SHIP_TO party); INCOMING: the other partner is.",
+)
 strawberry.enum(e.VehicleEventType, description="Kinds of vehicle history.")
 strawberry.enum(e.ContractType, description="Kinds of contract.")
 strawberry.enum(
@@ -55,7 +67,9 @@ __all__ = [
     "IdentificationKind",
     "IdentificationStatus",
     "PartnerKind",
+    "PartnerRelationshipType",
     "PartnerRole",
+    "RelationshipDirection",
     "ReleaseStatus",
     "VehicleEventType",
 ]

@@ -25,7 +25,9 @@ from hub.api.enums import (
     IdentificationKind,
     IdentificationStatus,
     PartnerKind,
+    PartnerRelationshipType,
     PartnerRole,
+    RelationshipDirection,
     ReleaseStatus,
     VehicleEventType,
 )
@@ -537,6 +539,34 @@ class BusinessPartner(Node):
     async def lineage(self, info: Info) -> list[AttributeLineage]:
         return await lineage_of(info, self.hub_id, self.shows_personal(info))
 
+    @strawberry.field(
+        description="Its relationships to other partners in both directions: those it is the "
+        "subject of (OUTGOING) first, then those of which it is the other end (INCOMING), "
+        "each by type and name. A group's hierarchy reads by nesting this field."
+    )
+    async def relationships(
+        self,
+        info: Info,
+        types: list[PartnerRelationshipType] | None = None,
+        direction: RelationshipDirection | None = None,
+        valid_on: Annotated[
+            dt.date | None, strawberry.argument(description="Only those valid on this day.")
+        ] = None,
+    ) -> list[PartnerRelationship]:
+        loaders = info.context.loaders
+        found: list[PartnerRelationship] = []
+        for way, key in ((e.RelationshipDirection.OUTGOING, "relatedTo"),
+                         (e.RelationshipDirection.INCOMING, "relatedFrom")):  # fmt: skip
+            if direction is not None and direction is not way:
+                continue
+            related = await loaders.related(RELATIONS["BusinessPartner", key]).load(self.hub_id)
+            found.extend(PartnerRelationship.from_row(row, way) for row in related.rows)
+        return [
+            r
+            for r in found
+            if (types is None or r.type in types) and (valid_on is None or r.holds_on(valid_on))
+        ]
+
     @strawberry.field(description="Set on a partner that was merged away: where it went.")
     async def merged_into(self, info: Info) -> BusinessPartner | None:
         if not self.merged_into_id:
@@ -658,6 +688,33 @@ class VehicleEvent:
     occurred_at: dt.datetime = strawberry.field(description=about("VehicleEvent", "occurredAt"))
     mileage_km: int | None = strawberry.field(description=about("VehicleEvent", "mileageKm"))
     description: str | None = strawberry.field(description=about("VehicleEvent", "description"))
+
+
+@strawberry.type(description="How a partner relates to another one.")
+class PartnerRelationship:
+    type: PartnerRelationshipType = strawberry.field(description="How they relate.")
+    direction: RelationshipDirection = strawberry.field(
+        description="OUTGOING: the partner read is the subject (it is CONTACT_PERSON_OF the "
+        "other; the other is its SHIP_TO party); INCOMING: the other partner is."
+    )
+    partner: BusinessPartner = strawberry.field(description="The partner at the other end.")
+    valid_from: dt.date | None = strawberry.field(description="First day it holds.")
+    valid_to: dt.date | None = strawberry.field(description="Last day it holds.")
+
+    @classmethod
+    def from_row(cls, row: Row, direction: e.RelationshipDirection) -> PartnerRelationship:
+        return cls(
+            type=e.PartnerRelationshipType(row["relationType"]),
+            direction=direction,
+            partner=BusinessPartner.from_row(row),
+            valid_from=native(row.get("relationValidFrom")),
+            valid_to=native(row.get("relationValidTo")),
+        )
+
+    def holds_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
 
 
 @strawberry.type(description="A vehicle with its owner, dealer, contracts, cards and history.")

@@ -12,6 +12,7 @@ import datetime as dt  # noqa: F401 - the date filters' annotations name dt.date
 from typing import TYPE_CHECKING, Any
 
 from graph_schema import MODEL, PropertyType
+from graph_schema import enums as e
 from hub.api import enums as _registered  # noqa: F401 - the enums are GraphQL enums first
 from hub.api.made import InputField, make_input
 from hub.read.filters import CHOICE, LIST, ORDERED, TEXT, WHERE, WHERE_LABELS, operator_type
@@ -82,6 +83,22 @@ for _prop in _FILTERABLE:
         _operator_input(
             _filter, _name, LIST if many else CHOICE, "a list of values" if many else "a value"
         )
+
+globals()["PartnerRelationshipType"] = e.PartnerRelationshipType
+globals()["RelationshipDirection"] = e.RelationshipDirection
+PartnerRelationshipWhere = _make_input(
+    "PartnerRelationshipWhere",
+    "Conditions on a relationship between partners; all given conditions must hold.",
+    {
+        "type": ("PartnerRelationshipType", "It is of this type."),
+        "direction": (
+            "RelationshipDirection",
+            "The filtered partner is its subject "
+            "(OUTGOING) or the other end (INCOMING); either when not given.",
+        ),
+        "partner": ("BusinessPartnerWhere", "The partner at the other end matches."),
+    },
+)
 
 _SCALARS = {"String": "str", "Int": "int", "Float": "float"}
 # How the API's descriptions name the records of each kind.

@@ -294,7 +294,71 @@ def partner(data: Data, path: Path = ("input",)) -> Built:
             )
         )
     _children(c, "addresses", "Address")
+    _relationships(c)
     return c.delivery(source)
+
+
+_RELATED = {
+    prop.name: prop
+    for rel in MODEL.relationships
+    if rel.type == "RELATED_TO"
+    for prop in rel.properties
+}
+
+
+def _relationships(c: _Collector) -> None:
+    """A partner's relationships to others, as references carrying their type and validity."""
+    given = c.listed("relationships")
+    if given is None:
+        return
+    refs: list[Ref | None] = []
+    for i, item in enumerate(given):
+        path = (*c.path, "relationships", i)
+        if not isinstance(item, dict):
+            c.problems.append(
+                Problem(path, codes.INVALID_VALUE, "a relationship must be an object")
+            )
+            continue
+        found = len(c.problems)
+        kind: str | Problem = Problem((*path, "type"), codes.REQUIRED, "type is required")
+        if item.get("type") is not None:
+            kind = choice(item["type"], e.PartnerRelationshipType, (*path, "type"))
+        if isinstance(kind, Problem):
+            c.problems.append(kind)
+        if item.get("partner") is None:
+            c.problems.append(Problem((*path, "partner"), codes.REQUIRED, "partner is required"))
+        dates = {
+            name: _relationship_date(item.get(name), (*path, name), c)
+            for name in ("validFrom", "validTo")
+        }
+        start, end = dates["validFrom"], dates["validTo"]
+        if start is not None and end is not None:
+            c.check(v.date_order(start, end, (*path, "validTo"), "validFrom", "validTo"))
+        if len(c.problems) > found or isinstance(kind, Problem):
+            continue
+        given_dates = {k: d.isoformat() for k, d in dates.items() if d is not None}
+        refs.append(
+            reference(
+                "BusinessPartner", item["partner"], (*path, "partner"), type=kind, **given_dates
+            )
+        )
+    c.values["relationships"] = refs
+
+
+def _relationship_date(value: Any, path: Path, c: _Collector) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        c.problems.append(Problem(path, codes.INVALID_VALUE, f"{value!r} is not a date"))
+        return None
+    prop = _RELATED[str(path[-1])]
+    problem = v.plausible(day, path, prop.earliest, prop.latest, dt.date.today())
+    if problem is not None:
+        c.problems.append(problem)
+        return None
+    return day
 
 
 def _children(c: _Collector, name: str, label: str) -> list[_Collector]:

@@ -102,6 +102,7 @@ def _partner_defaults(state: State) -> None:
 
 BUSINESS_PARTNER = Kind(
     "BusinessPartner",
+    slots=(Slot("relationships", "RELATED_TO", inbound=False, label="BusinessPartner", many=True),),
     children=(Child("addresses", "HAS_ADDRESS", "Address"),),
     match_natural_key=False,
     matched=True,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from graph_schema import MODEL, Property, PropertyType
-from graph_schema.enums import ContractPartyRole
+from graph_schema.enums import ContractPartyRole, PartnerRelationshipType
 
 Vocabulary = type[Enum]
 
@@ -124,12 +124,35 @@ _SHAPES = (
     ),
     Shape("AddressInput", "A postal address.", values_of("Address")),
     Shape(
+        "PartnerRelationshipInput",
+        "How the partner relates to another one, from when to when.",
+        (
+            Field(
+                "type",
+                "PartnerRelationshipType",
+                "How it relates: it is CONTACT_PERSON_OF, SUBSIDIARY_OF or DEALER_OF the "
+                "partner; the partner is its SOLD_TO, SHIP_TO, BILL_TO or PAYER party.",
+                True,
+                values=PartnerRelationshipType,
+            ),
+            Field("partner", "PartnerRefInput", "The other partner.", True),
+            Field("validFrom", "Date", "First day it holds."),
+            Field("validTo", "Date", "Last day it holds."),
+        ),
+    ),
+    Shape(
         "BusinessPartnerInput",
         f"A business partner as a source system sees it. {_KEEP}",
         (
             _SOURCE,
             *values_of("BusinessPartner"),
             Field("addresses", "AddressInput", "Addresses.", many=True),
+            Field(
+                "relationships",
+                "PartnerRelationshipInput",
+                "Its relationships to other partners; what every source says holds.",
+                many=True,
+            ),
         ),
     ),
     Shape(

@@ -93,9 +93,11 @@ _OWN = frozenset({"HAS_ADDRESS", "SOURCE_OF", "LEFT", "RIGHT"})
 MOVING = tuple(
     sorted(
         {
-            (r.type, r.source == PARTNER)
+            (r.type, outgoing)
             for r in MODEL.relationships_of(PARTNER)
             if r.type not in _OWN
+            # A relationship between two partners moves at either end.
+            for outgoing in {r.source == PARTNER, r.target != PARTNER}
         }
     )
 )

@@ -431,6 +431,22 @@ def _elements(tx: Transaction, ids: Iterable[str]) -> list[str]:
     return [tx.element_ids[i] for i in ids if i in tx.element_ids]
 
 
+def _relationship_values(slot: Slot, target: dict[str, Any]) -> dict[str, Any]:
+    """The values a slot's target carries onto its relationship, stored as the model types
+    them (a validity as a date)."""
+    types = {
+        prop.name: prop.type
+        for rel in MODEL.relationships
+        if rel.type == slot.rel
+        for prop in rel.properties
+    }
+    return {
+        name: _to_property(types.get(name, PropertyType.STRING), value)
+        for name, value in target.items()
+        if name not in ("label", "id")
+    }
+
+
 async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan]) -> None:
     pattern = f"(n)<-[r:{slot.rel}]-()" if slot.inbound else f"(n)-[r:{slot.rel}]->()"
     replaced = _elements(tx, (plan.id for plan in plans if not plan.created))
@@ -451,7 +467,7 @@ async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan
             {
                 "from": elements[source],
                 "to": elements[target["id"]],
-                "props": {k: v for k, v in target.items() if k not in ("label", "id")},
+                "props": _relationship_values(slot, target),
             }
             for source, target in pairs
             if source in elements and target["id"] in elements

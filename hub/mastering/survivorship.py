@@ -56,7 +56,7 @@ def _union(values: list[Any]) -> list[Any]:
         for item in value:
             if item not in merged:
                 merged.append(item)
-    return sorted(merged)
+    return sorted(merged, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
 
 
 def survive(

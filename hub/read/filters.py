@@ -188,6 +188,19 @@ def _owns_vehicle(c: Compiler, var: str, f: Filter) -> str:
     )
 
 
+def _related(c: Compiler, var: str, f: Filter) -> str:
+    other, rel = c.variable(), c.variable()
+    arrows = {"OUTGOING": ("-", "->"), "INCOMING": ("<-", "-")}
+    left, right = arrows.get(_plain(f.get("direction")) or "", ("-", "-"))
+    conditions = [c.compile("BusinessPartner", f.get("partner"), other)]
+    if f.get("type") is not None:
+        conditions.append(f"{rel}.type = {c.param(_plain(f['type']))}")
+    return (
+        f"EXISTS {{ MATCH ({var}){left}[{rel}:RELATED_TO]{right}({other}:BusinessPartner) "
+        f"WHERE {' AND '.join(conditions)} }}"
+    )
+
+
 def _has_role(c: Compiler, var: str, role: Any) -> str:
     return f"{c.param(_plain(role))} IN {var}.roles"
 
@@ -267,6 +280,11 @@ _OTHERS: dict[str, dict[str, WhereField]] = {
         ),
         "ownsVehicle": WhereField(
             "VehicleWhere", "Owns at least one vehicle that matches.", _owns_vehicle
+        ),
+        "relationship": WhereField(
+            "PartnerRelationshipWhere",
+            "Has at least one relationship to another partner that matches.",
+            _related,
         ),
     },
 }

@@ -113,7 +113,24 @@ SOURCES = {
     for label in MODEL.golden_labels
 }
 
+
+def _related(arrow: str) -> Relation:
+    """A partner's relationships to other partners, one direction of them."""
+    return Relation(
+        "BusinessPartner",
+        arrow,
+        "BusinessPartner",
+        order=("r.type", "x.name", "x.id"),
+        extra="relationType: {r}.type, relationValidFrom: {r}.validFrom, "
+        "relationValidTo: {r}.validTo",
+        carry="x, r",
+        prefetch=False,
+    )
+
+
 RELATIONS: dict[tuple[str, str], Relation] = {
+    ("BusinessPartner", "relatedTo"): _related("({p})-[{r}:RELATED_TO]->({x}:BusinessPartner)"),
+    ("BusinessPartner", "relatedFrom"): _related("({p})<-[{r}:RELATED_TO]-({x}:BusinessPartner)"),
     ("BusinessPartner", "vehicles"): _rel(
         "BusinessPartner", "({p})-[:OWNS]->({x}:Vehicle)", "Vehicle", "x.vin", paged=True
     ),
