@@ -35,10 +35,11 @@ lint-cypher:
 		node tools/cypher-lint/lint.mjs build/cypher-statements.json; \
 	else echo "lint-cypher: skipped, Node.js is not installed"; fi
 
-lint: $(STAMP)  ## formatting, lint and type checks
+lint: $(STAMP)  ## formatting, lint, type checks and the layers' imports
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff format .

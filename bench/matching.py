@@ -47,9 +47,9 @@ from typing import Any
 
 from graph_schema import matching as rules
 from hub.domain import deliveries, kinds, service
+from hub.domain.batch_matching import BatchMatcher
+from hub.domain.batch_matching import render as render_batch
 from hub.mastering import training
-from hub.mastering.batch import BatchMatcher
-from hub.mastering.batch import render as render_batch
 from hub.settings import Settings
 from hub.store import Store, migrations
 from hub.store.temporal import utc_now

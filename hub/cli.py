@@ -23,10 +23,10 @@ from hub.api import build_schema
 from hub.app import file_store, open_store
 from hub.auth import clients
 from hub.domain import rekeying
+from hub.domain.batch_matching import BatchMatcher, BatchSummary
+from hub.domain.batch_matching import render as render_match
 from hub.errors import StartupError
 from hub.mastering import training
-from hub.mastering.batch import BatchMatcher, BatchSummary
-from hub.mastering.batch import render as render_match
 from hub.serving import bind_socket, run_async, serve_alone, settle_heap
 from hub.settings import Settings
 from hub.store import Store, migrations

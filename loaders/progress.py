@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from hub.mastering.batch import BatchSummary
+from hub.domain.batch_matching import BatchSummary
 from loaders.load import ORDER, Summary
 
 _COLUMNS = ("created", "updated", "unchanged", "rejected")

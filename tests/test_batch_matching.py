@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.domain import deliveries, kinds, service
-from hub.mastering.batch import BatchMatcher, render
+from hub.domain.batch_matching import BatchMatcher, render
 from hub.mastering.matcher import QUEUED_FOR_REVIEW, MatchDecision, propose
 from hub.store import Transaction
 from hub.store.temporal import utc_now

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from hub.domain.ids import from_global, new_id, to_global
+from hub.ids import from_global, new_id, to_global
 
 
 def test_new_ids_are_random_version_4_uuids() -> None:

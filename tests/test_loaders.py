@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from hub.domain.batch_matching import BatchSummary
 from hub.domain.files import FileStore
-from hub.mastering.batch import BatchSummary
 from hub.store import Transaction
 from loaders.fields import Fields
 from loaders.formats import FormatError, check_encoding, read, unflatten

@@ -13,7 +13,7 @@ import pytest
 
 from graph_schema import matching as rules
 from hub.domain import deliveries, kinds, service
-from hub.domain.ids import from_global
+from hub.ids import from_global
 from hub.mastering import normalize as norm
 from hub.mastering.compare import compare
 from hub.mastering.matcher import Frequencies, GraphMatcher, ProfileCache

@@ -4,7 +4,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from hub.domain.ids import from_global
+from hub.ids import from_global
 from tests.harness import RunningHub, ok
 
 UPSERT = """

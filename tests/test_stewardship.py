@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub.domain.ids import from_global
+from hub.ids import from_global
 from tests.harness import RunningHub, ok, vin_for
 from tests.test_matching import unique
 

@@ -58,9 +58,9 @@ from hub.api.where import (
     VehicleWhere,
 )
 from hub.auth.principal import Scope
-from hub.domain.ids import from_global
 from hub.domain.processes import revision_order
 from hub.errors import BadRequest
+from hub.ids import from_global
 from hub.read import lists, queue
 from hub.read.filters import personal_fields
 from hub.read.pagination import Page

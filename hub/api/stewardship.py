@@ -31,9 +31,9 @@ from hub.api.types import (
 from hub.auth.principal import Scope
 from hub.domain import service, stewardship, validation
 from hub.domain.deliveries import reference
-from hub.domain.ids import from_global, to_global
 from hub.domain.problems import Path, Problem, Rejected
 from hub.domain.references import resolve
+from hub.ids import from_global, to_global
 from hub.mastering.matcher import MatchDecision
 from hub.read import lists, queue
 from hub.read.cursors import scope

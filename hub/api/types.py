@@ -32,8 +32,8 @@ from hub.api.enums import (
     VehicleEventType,
 )
 from hub.api.execution import pages_prefetched
-from hub.domain.ids import to_global
 from hub.domain.processes import effective_contract_status, revision_order
+from hub.ids import to_global
 from hub.mastering.survivorship import SourceValues, survive
 from hub.read.cursors import BoundCursors, Cursors, scope
 from hub.read.pagination import Page, PageRequest, page_of_rows

@@ -11,10 +11,10 @@ from typing import Any
 
 from hub.domain import kinds
 from hub.domain import problems as codes
-from hub.domain.ids import new_id
 from hub.domain.problems import Problem, Rejected
 from hub.domain.references import Ref, resolve
 from hub.domain.upsert import record_events, update_state
+from hub.ids import new_id
 from hub.store import Transaction
 
 

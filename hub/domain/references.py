@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.domain.ids import from_global
 from hub.domain.problems import (
     AMBIGUOUS_REFERENCE,
     INVALID_ID,
@@ -20,6 +19,7 @@ from hub.domain.problems import (
     Path,
     Problem,
 )
+from hub.ids import from_global
 from hub.store import Transaction
 
 

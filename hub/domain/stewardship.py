@@ -11,10 +11,10 @@ from graph_schema import MODEL
 from graph_schema.survivorship import ATTRIBUTES
 from hub.domain import deliveries
 from hub.domain import problems as codes
-from hub.domain.ids import new_id
 from hub.domain.kinds import BUSINESS_PARTNER, State
 from hub.domain.problems import Path, Problem, Rejected
 from hub.domain.upsert import read_origins, record_events, write_golden
+from hub.ids import new_id
 from hub.mastering import blocks
 from hub.mastering.matcher import pair_of, refresh_open
 from hub.mastering.partners import read_partners

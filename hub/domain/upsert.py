@@ -27,11 +27,11 @@ from graph_schema import MODEL, PropertyType
 from hub import encoding
 from hub.collation import CollationName
 from hub.domain import problems as codes
-from hub.domain.ids import new_id
 from hub.domain.kinds import Child, Kind, Slot, State
 from hub.domain.problems import Path, Problem
 from hub.domain.references import resolve
 from hub.domain.text_keys import text_keys
+from hub.ids import new_id
 from hub.mastering.matcher import AUTO_MERGED, MATCHED_EXISTING, QUEUED_FOR_REVIEW, MatchDecision
 from hub.mastering.survivorship import SourceValues, survive
 from hub.store import Transaction

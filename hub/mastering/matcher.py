@@ -30,14 +30,16 @@ from typing import Any
 
 from graph_schema import matching as rules
 from hub import encoding
-from hub.domain.ids import new_id
-from hub.domain.kinds import Kind, State
+from hub.ids import new_id
 from hub.mastering import blocks
 from hub.mastering.compare import Verdict, alone, compare
 from hub.mastering.partners import GraphPartner, by_similarity, read_partners
 from hub.mastering.profile import Profile, blocking_keys, completed, profile, terms
 from hub.mastering.weights import DECLARED, Weights
 from hub.store import Transaction
+
+# A partner's values as the write path holds them (see hub.domain.kinds).
+State = dict[str, Any]
 
 CREATED = "CREATED"
 MATCHED_EXISTING = "MATCHED_EXISTING"
@@ -218,7 +220,7 @@ class GraphMatcher:
         return self._profiled(state)[0]
 
     async def match(
-        self, tx: Transaction, kind: Kind, states: list[State], now: dt.datetime
+        self, tx: Transaction, kind: object, states: list[State], now: dt.datetime
     ) -> list[MatchDecision]:
         profiled = [self._profiled(state) for state in states]
         profiles = [p for p, _ in profiled]
