@@ -44,7 +44,8 @@ from graph_schema.matching import MAX_BLOCK
 from hub.mastering.profile import blocking_keys, profile, terms
 from hub.settings import Settings
 from hub.store import Store, Transaction, migrations
-from loaders.formats import read
+from loaders.fields import Fields
+from loaders.formats import Reading, read
 from loaders.generate import generate
 from loaders.load import ORDER, files_in, kind_of
 
@@ -67,6 +68,15 @@ RAW_STATEMENTS: dict[str, list[str]] = {
         + _SOURCE.format(label="BusinessPartner"),
         "UNWIND $rows AS r MATCH (n:BusinessPartner {id: r.id}) UNWIND r.addresses AS a "
         "CREATE (n)-[:HAS_ADDRESS]->(x:Address) SET x += a",
+        # Relationships may name a partner of a later batch: written once all partners are.
+    ],
+    "Material": [
+        "UNWIND $rows AS r MERGE (n:Material {number: r.props.number}) ON CREATE SET n.id = r.id "
+        "SET n += r.props " + _SOURCE.format(label="Material"),
+        "UNWIND $rows AS r MATCH (n:Material {id: r.id}) UNWIND r.descriptions AS d "
+        "CREATE (n)-[:HAS_DESCRIPTION]->(x:MaterialDescription) SET x += d",
+        "UNWIND $rows AS r MATCH (n:Material {id: r.id}) UNWIND r.prices AS p "
+        "CREATE (n)-[:HAS_PRICE]->(x:MaterialPrice) SET x += p",
     ],
     "Vehicle": [
         "UNWIND $rows AS r MERGE (n:Vehicle {vin: r.props.vin}) ON CREATE SET n.id = r.id "
@@ -75,6 +85,8 @@ RAW_STATEMENTS: dict[str, list[str]] = {
         f"MATCH {_PARTNER_BY_SOURCE.format(ref='r.owner')} MERGE (o)-[:OWNS]->(n)",
         "UNWIND $rows AS r MATCH (n:Vehicle {vin: r.props.vin}) "
         f"MATCH {_PARTNER_BY_SOURCE.format(ref='r.dealer')} MERGE (o)-[:DEALER_OF]->(n)",
+        "UNWIND $rows AS r MATCH (n:Vehicle {vin: r.props.vin}) "
+        "MATCH (m:Material {number: r.material}) MERGE (n)-[:OF_MATERIAL]->(m)",
     ],
     "Contract": [
         "UNWIND $rows AS r MERGE (n:Contract {number: r.props.number}) ON CREATE SET n.id = r.id "
@@ -111,6 +123,16 @@ RAW_STATEMENTS: dict[str, list[str]] = {
     ],
 }
 
+
+# Statements that need every record of the kind written first: a partner's relationships
+# name partners of later batches.
+AFTER_ALL: dict[str, list[str]] = {
+    "BusinessPartner": [
+        "UNWIND $rows AS r MATCH (n:BusinessPartner {id: r.id}) UNWIND r.relationships AS t "
+        f"MATCH {_PARTNER_BY_SOURCE.format(ref='t')} MERGE (n)-[x:RELATED_TO]->(o) "
+        "SET x.type = t.type",
+    ],
+}
 
 # What the graph holds beyond the records themselves once ``hub load`` wrote them: one change
 # event per record, and for partners the blocks of their blocking keys (``MatchKey`` nodes
@@ -234,9 +256,17 @@ def raw_row(label: str, row: dict[str, Any], system: str) -> dict[str, Any]:
         made = profile(row)
         out["keys"] = blocking_keys(made)
         out["terms"] = sorted(set(terms(made)))
+        out["relationships"] = [
+            {**_source(r["partner"], system), "type": r["type"]}  # type: ignore[dict-item]
+            for r in row.get("relationships", [])
+        ]
+    elif label == "Material":
+        out["descriptions"] = row.get("descriptions", [])
+        out["prices"] = row.get("prices", [])
     elif label == "Vehicle":
         out["owner"] = _source(row.get("owner"), system)
         out["dealer"] = _source(row.get("dealer"), system)
+        out["material"] = (row.get("material") or {}).get("number")
     elif label == "Contract":
         out["parties"] = [
             {**_source(p["partner"], system), "role": p["role"]}  # type: ignore[dict-item]
@@ -265,7 +295,7 @@ def raw_rows(world: Path) -> dict[str, list[dict[str, Any]]]:
     for system in ("crm", "erp", "vms", "pdm"):
         for file in files_in([world / system]):
             label = kind_of(file)
-            for line in read(file):
+            for line in read(file, reading=Reading(Fields(label))):
                 if line.row is not None:
                     rows[label].append(raw_row(label, line.row, system.upper()))
     return rows
@@ -311,17 +341,20 @@ async def run_raw(
         for label, rows in rows_by_kind.items():
             statements = RAW_STATEMENTS[label] + (COMPLETE_STATEMENTS[label] if complete else [])
             started, cpu_started = time.perf_counter(), time.process_time()
-            for params in batches[label]:
+            passes = [(statements, params) for params in batches[label]]
+            passes += [(AFTER_ALL.get(label, []), params) for params in batches[label]]
+            for written, params in passes:
 
                 async def write(
                     tx: Transaction,
                     params: dict[str, Any] = params,
-                    statements: list[str] = statements,
+                    written: list[str] = written,
                 ) -> None:
-                    for statement in statements:
+                    for statement in written:
                         await tx.run(statement, params)
 
-                await store.write(write)
+                if written:
+                    await store.write(write)
             timings[label] = (len(rows), time.perf_counter() - started)
             python_cpu += time.process_time() - cpu_started
     finally:
