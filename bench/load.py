@@ -121,6 +121,18 @@ RAW_STATEMENTS: dict[str, list[str]] = {
         "MATCH (:SourceRecord {system: a.system, key: a.key})-[:SOURCE_OF]->(t) "
         "MERGE (n)-[:ABOUT]->(t)",
     ],
+    "Project": [
+        "UNWIND $rows AS r MERGE (n:Project {number: r.props.number}) ON CREATE SET n.id = r.id "
+        "SET n += r.props " + _SOURCE.format(label="Project"),
+        "UNWIND $rows AS r MATCH (n:Project {id: r.id}) UNWIND r.partners AS p "
+        f"MATCH {_PARTNER_BY_SOURCE.format(ref='p')} MERGE (o)-[x:PARTICIPATES_IN]->(n) "
+        "SET x.role = p.role",
+        "UNWIND $rows AS r MATCH (n:Project {id: r.id}) UNWIND r.vins AS vin "
+        "MATCH (v:Vehicle {vin: vin}) MERGE (n)-[:HAS_VEHICLE]->(v)",
+        "UNWIND $rows AS r MATCH (n:Project {id: r.id}) UNWIND r.documents AS d "
+        "MATCH (x:Document {number: d.number, revision: d.revision}) "
+        "MERGE (n)-[:HAS_DOCUMENT]->(x)",
+    ],
 }
 
 
@@ -286,6 +298,13 @@ def raw_row(label: str, row: dict[str, Any], system: str) -> dict[str, Any]:
         out["contract"] = (row.get("contract") or {}).get("number")
     elif label == "Document":
         out["about"] = [_source(a, system) for a in row.get("about", [])]
+    elif label == "Project":
+        out["partners"] = [
+            {**_source(p["partner"], system), "role": p["role"]}  # type: ignore[dict-item]
+            for p in row.get("partners", [])
+        ]
+        out["vins"] = [v["vin"] for v in row.get("vehicles", [])]
+        out["documents"] = row.get("documents", [])
     return out
 
 

@@ -17,6 +17,8 @@ from graph_schema.enums import (
     PartnerKind,
     PartnerRelationshipType,
     PartnerRole,
+    ProjectPartnerRole,
+    ProjectStatus,
     ReleaseStatus,
     VehicleEventType,
 )
@@ -575,6 +577,57 @@ DOCUMENT = _golden(
     natural_key=("number", "revision"),
 )
 
+PROJECT = _golden(
+    "Project",
+    "A project kept alike in CRM and PDM (a fleet renewal, a body conversion, a tender), "
+    "with the partners, documents and vehicles it involves.",
+    (
+        Property("number", S, "Project number.", required=True, filterable=True, sortable=True),
+        Property(
+            "name",
+            S,
+            "Project name.",
+            filterable=True,
+            searchable=True,
+            collated=True,
+            sortable=True,
+        ),
+        Property(
+            "type", S, "Project type, e.g. FLEET_RENEWAL, TENDER.", filterable=True, facet=True
+        ),
+        Property("phase", S, "Phase, as the leading system names it.", filterable=True, facet=True),
+        Property(
+            "status",
+            S,
+            "PLANNED, ACTIVE, ON_HOLD, COMPLETED or CANCELLED.",
+            required=True,
+            default="PLANNED",
+            filterable=True,
+            values=ProjectStatus,
+            facet=True,
+        ),
+        Property(
+            "startDate",
+            D,
+            "First day of the project.",
+            earliest=FIRST_DAY,
+            latest=LAST_DAY,
+            filterable=True,
+            sortable=True,
+        ),
+        Property(
+            "endDate",
+            D,
+            "Last day of the project.",
+            earliest=FIRST_DAY,
+            latest=LAST_DAY,
+            filterable=True,
+            sortable=True,
+        ),
+    ),
+    natural_key=("number",),
+)
+
 SOURCE_RECORD = NodeType(
     "SourceRecord",
     "What one source system delivered under its own key, linked to one golden record.",
@@ -733,6 +786,9 @@ LIST_MAXIMA = {
     ("ContractItem", "coveredVehicles"): 500,
     ("Document", "about"): 50,
     ("BusinessPartner", "relationships"): 100,
+    ("Project", "partners"): 100,
+    ("Project", "documents"): 500,
+    ("Project", "vehicles"): 1000,
     ("Material", "descriptions"): 50,
     ("Material", "prices"): 100,
 }
@@ -751,6 +807,7 @@ MODEL = Model(
         CONTRACT_CHANGE,
         IDENTIFICATION_OBJECT,
         DOCUMENT,
+        PROJECT,
         SOURCE_RECORD,
         CHANGE_EVENT,
         MATCH_KEY,
@@ -850,6 +907,20 @@ MODEL = Model(
         ),
         Relationship("HAS_EVENT", "Vehicle", "VehicleEvent", "An entry of its history.", ONE),
         Relationship(
+            "PARTICIPATES_IN",
+            "BusinessPartner",
+            "Project",
+            "The partner takes part in the project in a role.",
+            properties=(
+                Property(
+                    "role", S, "Its part in the project.", required=True, values=ProjectPartnerRole
+                ),
+                _MOVED_FROM,
+            ),
+        ),
+        Relationship("HAS_DOCUMENT", "Project", "Document", "A document of the project."),
+        Relationship("HAS_VEHICLE", "Project", "Vehicle", "A vehicle the project involves."),
+        Relationship(
             "OF_MATERIAL",
             "Vehicle",
             "Material",
@@ -889,6 +960,9 @@ MODEL = Model(
         ),
         Relationship(
             "SOURCE_OF", "SourceRecord", "Document", "Feeds the document.", target_cardinality=ONE
+        ),
+        Relationship(
+            "SOURCE_OF", "SourceRecord", "Project", "Feeds the project.", target_cardinality=ONE
         ),
         Relationship(
             "LEFT", "MatchCandidate", "BusinessPartner", "One side.", target_cardinality=ONE

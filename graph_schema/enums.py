@@ -35,6 +35,22 @@ class PartnerRelationshipType(Enum):
     PAYER = "PAYER"
 
 
+class ProjectStatus(Enum):
+    PLANNED = "PLANNED"
+    ACTIVE = "ACTIVE"
+    ON_HOLD = "ON_HOLD"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class ProjectPartnerRole(Enum):
+    CUSTOMER = "CUSTOMER"
+    DEALER = "DEALER"
+    SUPPLIER = "SUPPLIER"
+    PROJECT_LEAD = "PROJECT_LEAD"
+    CONTACT = "CONTACT"
+
+
 class RelationshipDirection(Enum):
     OUTGOING = "OUTGOING"
     INCOMING = "INCOMING"

@@ -12,6 +12,8 @@
     OUT/vms/vehicles.csv             vehicles with owners, dealers and their model's material
     OUT/pdm/documents.ndjson         document revisions about partners, vehicles, contracts
     OUT/pdm/files/*.pdf              their files
+    OUT/pdm/projects.ndjson          fleet projects of organisations: customer, dealer, vehicles
+                                     and their configuration documents
     OUT/truth.csv                    which source records are the same real entity
 
 A share ``R`` of the CRM customers also appears in ERP under its own key, spelt the way a
@@ -333,6 +335,7 @@ class World:
             open(out / "crm" / "contracts.ndjson", "w", encoding="utf-8") as contracts_out,
             open(out / "crm" / "identification_objects.ndjson", "w", encoding="utf-8") as ids_out,
             open(out / "pdm" / "documents.ndjson", "w", encoding="utf-8") as documents_out,
+            open(out / "pdm" / "projects.ndjson", "w", encoding="utf-8") as projects_out,
             open(out / "vms" / "vehicles.csv", "w", encoding="utf-8", newline="") as vehicles_out,
             open(out / "truth.csv", "w", encoding="utf-8", newline="") as truth_out,
         ):
@@ -364,7 +367,12 @@ class World:
                 truth.writerow([f"P{d.index}", "ERP", _erp_key(d.index)])
             counts["partners"] = self.dealers
             counts.update(
-                vehicles=0, contracts=0, identification_objects=0, documents=0, relationships=0
+                vehicles=0,
+                contracts=0,
+                identification_objects=0,
+                documents=0,
+                relationships=0,
+                projects=0,
             )
             organisations: list[str] = []
             for i in range(self.dealers, self.dealers + self.count):
@@ -377,7 +385,7 @@ class World:
                     customers_erp.append(self._erp_variant(partner))
                     truth.writerow([f"P{i}", "ERP", _erp_key(i)])
                 dealer = self.rng.choice(dealers)
-                for _ in range(self.rng.choice([1, 1, 1, 2, 2, 3])):
+                fleet = [
                     self._vehicle(
                         partner,
                         dealer,
@@ -388,6 +396,11 @@ class World:
                         out,
                         counts,
                     )
+                    for _ in range(self.rng.choice([1, 1, 1, 2, 2, 3]))
+                ]
+                if partner.row["kind"] != "PERSON" and self.links.random() < 0.3:
+                    _line(projects_out, self._project(partner, dealer, fleet, counts["projects"]))
+                    counts["projects"] += 1
             idoc.write(out / "erp" / "debmas.xml", "CUSTOMER", customers_erp)
             idoc.write(out / "erp" / "cremas.xml", "VENDOR", vendors)
             idoc.write_materials(out / "erp" / "matmas.xml", materials())
@@ -423,9 +436,12 @@ class World:
         documents_out: IO[str],
         out: Path,
         counts: dict[str, int],
-    ) -> None:
+    ) -> tuple[str, list[Row]]:
+        """Write a vehicle with its contract, cards and documents; its VIN and its documents'
+        references."""
         rng = self.rng
         n = counts["vehicles"]
+        documents: list[Row] = []
         wmi, make, models = rng.choice(MAKES)
         model = rng.choice(models)
         vin = self._vin(wmi)
@@ -540,7 +556,37 @@ class World:
                         "file": f"files/{name}",
                     },
                 )
+                documents.append({"number": number, "revision": revision})
                 counts["documents"] += 1
+        return vin, documents
+
+    def _project(
+        self, partner: Partner, dealer: Partner, fleet: list[tuple[str, list[Row]]], n: int
+    ) -> Row:
+        """A fleet project of an organisation, as PDM keeps it."""
+        links = self.links
+        start = self.today - dt.timedelta(days=links.randint(0, 700))
+        return {
+            "source": {"key": f"PRJ-{n:06d}"},
+            "number": f"PRJ-{n:06d}",
+            "name": f"Fleet {partner.row['organizationName']}"[:80],
+            "type": "FLEET_RENEWAL",
+            "phase": links.choice(["OFFER", "DESIGN", "DELIVERY", "OPERATION"]),
+            "status": links.choice(["PLANNED", "ACTIVE", "ACTIVE", "COMPLETED"]),
+            "startDate": start.isoformat(),
+            "partners": [
+                {
+                    "role": "CUSTOMER",
+                    "partner": {"source": {"system": "CRM", "key": partner.row["source"]["key"]}},
+                },
+                {
+                    "role": "DEALER",
+                    "partner": {"source": {"system": "CRM", "key": dealer.row["source"]["key"]}},
+                },
+            ],
+            "vehicles": [{"vin": vin} for vin, _ in fleet],
+            "documents": [doc for _, docs in fleet for doc in docs],
+        }
 
 
 _TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})

@@ -50,6 +50,7 @@ _NAMES = {
     "Contract": ("contracts",),
     "IdentificationObject": ("identification_objects", "identificationobjects", "cards"),
     "Document": ("documents",),
+    "Project": ("projects",),
 }
 
 

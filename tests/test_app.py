@@ -70,6 +70,7 @@ def test_server_info_reads_counts_from_the_database(hub: RunningHub) -> None:
     assert {c["label"] for c in info["recordCounts"]} == {
         "BusinessPartner",
         "Material",
+        "Project",
         "Vehicle",
         "Contract",
         "IdentificationObject",

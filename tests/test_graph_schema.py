@@ -8,6 +8,7 @@ def test_every_golden_record_has_an_id_version_and_timestamps() -> None:
     assert {node.label for node in golden} == {
         "BusinessPartner",
         "Material",
+        "Project",
         "Vehicle",
         "Contract",
         "IdentificationObject",

@@ -37,6 +37,9 @@ ROOTS: dict[str, tuple[str, str]] = {
     "material": (READ, '{ material(number: "none") { number } }'),
     "materials": (READ, "{ materials(first: 1) { totalCount } }"),
     "materialFacets": (READ, "{ materialFacets { type { count } } }"),
+    "project": (READ, '{ project(number: "none") { number } }'),
+    "projects": (READ, "{ projects(first: 1) { totalCount } }"),
+    "projectFacets": (READ, "{ projectFacets { status { count } } }"),
     "serverInfo": (READ, "{ serverInfo { hubVersion } }"),
     "matchCandidates": (STEWARD, "{ matchCandidates(first: 1) { totalCount } }"),
     # mutation roots
@@ -49,6 +52,11 @@ ROOTS: dict[str, tuple[str, str]] = {
         WRITE,
         'mutation { upsertMaterial(input: {source: {system: "CRM", key: "M-M1"}, '
         'number: "M-M1"}) { userErrors { code } } }',
+    ),
+    "upsertProject": (
+        WRITE,
+        'mutation { upsertProject(input: {source: {system: "CRM", key: "M-P1"}, '
+        'number: "M-P1"}) { userErrors { code } } }',
     ),
     "upsertVehicle": (
         WRITE,
@@ -149,6 +157,7 @@ _LOOKUPS = {
     "node",
     "businessPartner",
     "material",
+    "project",
     "vehicle",
     "contract",
     "identificationObject",

@@ -17,6 +17,8 @@ from graph_schema.enums import (
     PartnerKind,
     PartnerRelationshipType,
     PartnerRole,
+    ProjectPartnerRole,
+    ProjectStatus,
     RelationshipDirection,
     ReleaseStatus,
     VehicleEventType,
@@ -34,6 +36,8 @@ strawberry.enum(
     description="OUTGOING: this partner is the relationship's subject (it is CONTACT_PERSON_OF "
     "the other, or has the other as SHIP_TO party); INCOMING: the other partner is.",
 )
+strawberry.enum(e.ProjectStatus, description="Where a project stands.")
+strawberry.enum(e.ProjectPartnerRole, description="The part a partner plays in a project.")
 strawberry.enum(e.VehicleEventType, description="Kinds of vehicle history.")
 strawberry.enum(e.ContractType, description="Kinds of contract.")
 strawberry.enum(
@@ -69,6 +73,8 @@ __all__ = [
     "PartnerKind",
     "PartnerRelationshipType",
     "PartnerRole",
+    "ProjectPartnerRole",
+    "ProjectStatus",
     "RelationshipDirection",
     "ReleaseStatus",
     "VehicleEventType",

@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     IdentificationObjectFacets = Facets
     DocumentFacets = Facets
     MaterialFacets = Facets
+    ProjectFacets = Facets
 else:
     for _label in MODEL.golden_labels:
         globals()[f"{_label}Facets"] = _facets(_label)

@@ -82,6 +82,9 @@ if TYPE_CHECKING:
     MaterialDescriptionInput = Any
     MaterialPriceInput = Any
     MaterialInput = Any
+    DocumentRefInput = Any
+    ProjectPartyInput = Any
+    ProjectInput = Any
 else:
     for _shape in SHAPES.values():  # in order: a shape names only those made before it
         _input(_shape)

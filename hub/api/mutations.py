@@ -20,6 +20,7 @@ from hub.api.inputs import (
     DocumentInput,
     IdentificationObjectInput,
     MaterialInput,
+    ProjectInput,
     VehicleEventInput,
     VehicleInput,
     to_data,
@@ -30,6 +31,7 @@ from hub.api.types import (
     Document,
     IdentificationObject,
     Material,
+    Project,
     Vehicle,
 )
 from hub.auth.principal import Scope
@@ -107,6 +109,14 @@ class BusinessPartnerPayload:
 @strawberry.type(description="Result of a material mutation.")
 class MaterialPayload:
     material: Material | None = strawberry.field(description="The material.")
+    created: bool = strawberry.field(description=_CREATED)
+    changed: bool = strawberry.field(description=_CHANGED)
+    user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+
+@strawberry.type(description="Result of a project mutation.")
+class ProjectPayload:
+    project: Project | None = strawberry.field(description="The project.")
     created: bool = strawberry.field(description=_CREATED)
     changed: bool = strawberry.field(description=_CHANGED)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
@@ -251,6 +261,16 @@ class MasterDataMutation:
     async def upsert_material(self, info: Info, input: MaterialInput) -> MaterialPayload:
         result = await _upsert(info, kinds.MATERIAL, to_data(input))
         return _payload(MaterialPayload, "material", Material.from_row, result)
+
+    @strawberry.mutation(
+        metadata=needs(Scope.WRITE),
+        description="Create or update a project under its source key (CRM or PDM); a number "
+        "already known attaches this source to the existing project. Partners, documents and "
+        "vehicles given replace those this project had.",
+    )
+    async def upsert_project(self, info: Info, input: ProjectInput) -> ProjectPayload:
+        result = await _upsert(info, kinds.PROJECT, to_data(input))
+        return _payload(ProjectPayload, "project", Project.from_row, result)
 
     @strawberry.mutation(
         metadata=needs(Scope.WRITE),

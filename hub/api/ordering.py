@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     IdentificationObjectOrderBy = Any
     DocumentOrderBy = Any
     MaterialOrderBy = Any
+    ProjectOrderBy = Any
 else:
     for _label in WHERE_LABELS:
         globals()[f"{_label}OrderBy"] = _order_by(_label)

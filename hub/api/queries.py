@@ -21,6 +21,7 @@ from hub.api.facets import (
     Facets,
     IdentificationObjectFacets,
     MaterialFacets,
+    ProjectFacets,
     VehicleFacets,
 )
 from hub.api.inputs import SourceRefInput, to_data
@@ -30,6 +31,7 @@ from hub.api.ordering import (
     DocumentOrderBy,
     IdentificationObjectOrderBy,
     MaterialOrderBy,
+    ProjectOrderBy,
     VehicleOrderBy,
 )
 from hub.api.types import (
@@ -44,6 +46,7 @@ from hub.api.types import (
     Last,
     Material,
     Node,
+    Project,
     Vehicle,
     connection,
     node_from_row,
@@ -55,6 +58,7 @@ from hub.api.where import (
     DocumentWhere,
     IdentificationObjectWhere,
     MaterialWhere,
+    ProjectWhere,
     VehicleWhere,
 )
 from hub.auth.principal import Scope
@@ -374,6 +378,49 @@ class MasterDataQuery:
             info,
             "Contract",
             Contract.from_row,
+            where,
+            order_by,
+            [("number", "ASC")],
+            (first, after, last, before),
+        )
+
+    @strawberry.field(
+        metadata=needs(Scope.READ), description="A project by ID, number or source key."
+    )
+    async def project(
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
+        number: str | None = None,
+        source: SourceRefInput | None = None,
+    ) -> Project | None:
+        natural = {"number": number.strip() if number else None}
+        return await _first(info, "Project", Project.from_row, id, natural, source)
+
+    @strawberry.field(
+        metadata=needs(Scope.READ),
+        description="How many projects have each value, under the list's filter.",
+    )
+    def project_facets(self, info: Info, where: ProjectWhere | None = None) -> ProjectFacets:
+        return _facets(info, "Project", where, ProjectFacets)
+
+    @strawberry.field(
+        metadata=needs(Scope.READ), description="Projects matching a filter, in pages."
+    )
+    async def projects(
+        self,
+        info: Info,
+        where: ProjectWhere | None = None,
+        order_by: list[ProjectOrderBy] | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Project]:
+        return await _list(
+            info,
+            "Project",
+            Project.from_row,
             where,
             order_by,
             [("number", "ASC")],

@@ -27,6 +27,8 @@ from hub.api.enums import (
     PartnerKind,
     PartnerRelationshipType,
     PartnerRole,
+    ProjectPartnerRole,
+    ProjectStatus,
     RelationshipDirection,
     ReleaseStatus,
     VehicleEventType,
@@ -567,6 +569,10 @@ class BusinessPartner(Node):
             if (types is None or r.type in types) and (valid_on is None or r.holds_on(valid_on))
         ]
 
+    @strawberry.field(description="Projects the partner takes part in, by number.")
+    def projects(self, info: Info) -> list[Project]:
+        return projects_of(info, self, "BusinessPartner")
+
     @strawberry.field(description="Set on a partner that was merged away: where it went.")
     async def merged_into(self, info: Info) -> BusinessPartner | None:
         if not self.merged_into_id:
@@ -1070,6 +1076,10 @@ class Document(Node):
             )
         )
 
+    @strawberry.field(description="Projects the document belongs to, by number.")
+    def projects(self, info: Info) -> list[Project]:
+        return projects_of(info, self, "Document")
+
     @strawberry.field(description="The stored file, when one was uploaded.")
     def file(self, info: Info) -> DocumentFile | None:
         sha256 = self.row.get("fileSha256")
@@ -1116,6 +1126,78 @@ class Document(Node):
         return with_rows(info, self, ("Document", "revisions"), shape)
 
 
+# ---- project ----------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A partner taking part in a project.")
+class ProjectParty:
+    role: ProjectPartnerRole = strawberry.field(description="Its part in the project.")
+    partner: BusinessPartner = strawberry.field(description="The partner.")
+
+
+@strawberry.type(description=MODEL.node("Project").description)
+class Project(Node):
+    hub_id: strawberry.Private[str]
+    prefetched: strawberry.Private[Prefetched]
+    number: str = strawberry.field(description=about("Project", "number"))
+    name: str | None = strawberry.field(description=about("Project", "name"))
+    type: str | None = strawberry.field(description=about("Project", "type"))
+    phase: str | None = strawberry.field(description=about("Project", "phase"))
+    status: ProjectStatus = strawberry.field(description=about("Project", "status"))
+    start_date: dt.date | None = strawberry.field(description=about("Project", "startDate"))
+    end_date: dt.date | None = strawberry.field(description=about("Project", "endDate"))
+    version: int = strawberry.field(description=about("Project", "version"))
+    created_at: dt.datetime = strawberry.field(description=about("Project", "createdAt"))
+    updated_at: dt.datetime = strawberry.field(description=about("Project", "updatedAt"))
+
+    @classmethod
+    def from_row(cls, row: Row) -> Project:
+        return cls(
+            **declared_values(
+                cls,
+                "Project",
+                row,
+                id=strawberry.ID(to_global("Project", row["id"])),
+                hub_id=row["id"],
+                prefetched=prefetched(row),
+            )
+        )
+
+    @strawberry.field(description="Source records that feed this project.")
+    def sources(self, info: Info) -> list[SourceRecord]:
+        return sources_of(info, "Project", self)
+
+    @strawberry.field(description="Partners taking part, by role and name.")
+    def partners(self, info: Info) -> list[ProjectParty]:
+        return with_rows(
+            info,
+            self,
+            ("Project", "partners"),
+            lambda rows: [
+                ProjectParty(
+                    role=e.ProjectPartnerRole(r["role"]), partner=BusinessPartner.from_row(r)
+                )
+                for r in rows
+            ],
+        )
+
+    @strawberry.field(description="Its documents, by number and revision.")
+    def documents(self, info: Info) -> list[Document]:
+        return with_rows(
+            info, self, ("Project", "documents"), lambda rows: [Document.from_row(r) for r in rows]
+        )
+
+    vehicles = nested_connection(
+        "Project", "vehicles", "Vehicle", "Vehicles the project involves, by VIN."
+    )
+
+
+def projects_of(info: Info, parent: Parent, label: str) -> list[Project]:
+    return with_rows(
+        info, parent, (label, "projects"), lambda rows: [Project.from_row(r) for r in rows]
+    )
+
+
 NODE_TYPES: dict[str, Callable[[Row], Any]] = {
     "BusinessPartner": BusinessPartner.from_row,
     "Vehicle": Vehicle.from_row,
@@ -1123,6 +1205,7 @@ NODE_TYPES: dict[str, Callable[[Row], Any]] = {
     "IdentificationObject": IdentificationObject.from_row,
     "Document": Document.from_row,
     "Material": Material.from_row,
+    "Project": Project.from_row,
 }
 
 

@@ -109,6 +109,7 @@ PLURALS = {
     "IdentificationObject": "identification objects",
     "Document": "documents",
     "Material": "materials",
+    "Project": "projects",
 }
 
 
@@ -131,6 +132,7 @@ if TYPE_CHECKING:
     IdentificationObjectWhere = Any
     DocumentWhere = Any
     MaterialWhere = Any
+    ProjectWhere = Any
 else:
     for _label in WHERE_LABELS:
         _where(_label)  # made in this module's namespace, by its name

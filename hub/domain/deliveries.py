@@ -430,11 +430,13 @@ def contract(data: Data, path: Path = ("input",)) -> Built:
     return c.delivery(source)
 
 
-def _party(party: Any, path: Path, c: _Collector) -> Ref | None:
+def _party(
+    party: Any, path: Path, c: _Collector, roles: type[Enum] = e.ContractPartyRole
+) -> Ref | None:
     if not isinstance(party, dict):
         c.problems.append(Problem(path, codes.INVALID_VALUE, "a party must be an object"))
         return None
-    role = choice(party.get("role"), e.ContractPartyRole, (*path, "role"))
+    role = choice(party.get("role"), roles, (*path, "role"))
     if isinstance(role, Problem):
         c.problems.append(role)
         return None
@@ -523,6 +525,24 @@ def document(data: Data, path: Path = ("input",)) -> Built:
     return c.delivery(source)
 
 
+def project(data: Data, path: Path = ("input",)) -> Built:
+    c = _Collector("Project", data, path)
+    source = c.source()
+    c.declared()
+    c.check(c.order("startDate", "endDate"))
+    partners = c.listed("partners")
+    if partners is not None:
+        c.values["partners"] = [
+            _party(party, (*path, "partners", i), c, e.ProjectPartnerRole)
+            for i, party in enumerate(partners)
+        ]
+    for name, label in (("documents", "Document"), ("vehicles", "Vehicle")):
+        refs = c.listed(name)
+        if refs is not None:
+            c.values[name] = [reference(label, r, (*path, name, i)) for i, r in enumerate(refs)]
+    return c.delivery(source)
+
+
 BUILDERS: dict[str, Callable[[Data, Path], Built]] = {
     "BusinessPartner": partner,
     "Material": material,
@@ -530,4 +550,5 @@ BUILDERS: dict[str, Callable[[Data, Path], Built]] = {
     "Contract": contract,
     "IdentificationObject": identification_object,
     "Document": document,
+    "Project": project,
 }

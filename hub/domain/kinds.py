@@ -150,8 +150,25 @@ DOCUMENT = Kind(
     slots=(Slot("about", "ABOUT", inbound=False, label=None, many=True),),
 )
 
+PROJECT = Kind(
+    "Project",
+    slots=(
+        Slot("partners", "PARTICIPATES_IN", inbound=True, label="BusinessPartner", many=True),
+        Slot("documents", "HAS_DOCUMENT", inbound=False, label="Document", many=True),
+        Slot("vehicles", "HAS_VEHICLE", inbound=False, label="Vehicle", many=True),
+    ),
+)
+
 KINDS = {
     k.label: k
-    for k in (BUSINESS_PARTNER, MATERIAL, VEHICLE, CONTRACT, IDENTIFICATION_OBJECT, DOCUMENT)
+    for k in (
+        BUSINESS_PARTNER,
+        MATERIAL,
+        VEHICLE,
+        CONTRACT,
+        IDENTIFICATION_OBJECT,
+        DOCUMENT,
+        PROJECT,
+    )
 }
 assert tuple(KINDS) == MODEL.golden_labels, "a kind for every golden record, in the model's order"

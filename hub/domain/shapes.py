@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from graph_schema import MODEL, Property, PropertyType
-from graph_schema.enums import ContractPartyRole, PartnerRelationshipType
+from graph_schema.enums import ContractPartyRole, PartnerRelationshipType, ProjectPartnerRole
 
 Vocabulary = type[Enum]
 
@@ -118,6 +118,16 @@ _SHAPES = (
         "MaterialRefInput",
         "Refers to a material: give id, number or source.",
         (_ID, Field("number", "String", "Material number."), _BY_SOURCE),
+    ),
+    Shape(
+        "DocumentRefInput",
+        "Refers to a document revision: give id, number and revision, or source.",
+        (
+            _ID,
+            Field("number", "String", "Document number (with revision)."),
+            Field("revision", "String", "Revision (with number)."),
+            _BY_SOURCE,
+        ),
     ),
     Shape(
         "EntityRefInput", "Refers to a record of any kind: give id or source.", (_ID, _BY_SOURCE)
@@ -256,6 +266,31 @@ _SHAPES = (
                 "Partners, vehicles and contracts it concerns.",
                 many=True,
             ),
+        ),
+    ),
+    Shape(
+        "ProjectPartyInput",
+        "A partner taking part in a project.",
+        (
+            Field(
+                "role",
+                "ProjectPartnerRole",
+                "Its part in the project.",
+                True,
+                values=ProjectPartnerRole,
+            ),
+            Field("partner", "PartnerRefInput", "The partner.", True),
+        ),
+    ),
+    Shape(
+        "ProjectInput",
+        f"A project as a source system (CRM or PDM) sees it. {_KEEP}",
+        (
+            _SOURCE,
+            *values_of("Project"),
+            Field("partners", "ProjectPartyInput", "Partners taking part.", many=True),
+            Field("documents", "DocumentRefInput", "Its documents.", many=True),
+            Field("vehicles", "VehicleRefInput", "Vehicles it involves.", many=True),
         ),
     ),
 )

@@ -21,6 +21,7 @@ ALWAYS: dict[str, tuple[str, ...]] = {
     "IdentificationObject": ("id", "kind", "number", "status"),
     "Document": ("id", "number", "revision", "type"),
     "Material": ("id", "number"),
+    "Project": ("id", "number", "status"),
 }
 
 # ... and the fields that read other properties than the one of their own name.

@@ -236,6 +236,26 @@ RELATIONS: dict[tuple[str, str], Relation] = {
     ("IdentificationObject", "contract"): _rel(
         "IdentificationObject", "({p})-[:ISSUED_UNDER]->({x}:Contract)", "Contract"
     ),
+    ("Project", "partners"): Relation(
+        "Project",
+        "({p})<-[{r}:PARTICIPATES_IN]-({x}:BusinessPartner)",
+        "BusinessPartner",
+        order=("r.role", "x.name", "x.id"),
+        extra="role: {r}.role",
+        carry="x, r",
+    ),
+    ("Project", "documents"): _rel(
+        "Project", "({p})-[:HAS_DOCUMENT]->({x}:Document)", "Document", "x.number", "x.revision"
+    ),
+    ("Project", "vehicles"): _rel(
+        "Project", "({p})-[:HAS_VEHICLE]->({x}:Vehicle)", "Vehicle", "x.vin", paged=True
+    ),
+    ("Document", "projects"): _rel(
+        "Document", "({p})<-[:HAS_DOCUMENT]-({x}:Project)", "Project", "x.number"
+    ),
+    ("BusinessPartner", "projects"): _rel(
+        "BusinessPartner", "({p})-[:PARTICIPATES_IN]->({x}:Project)", "Project", "x.number"
+    ),
     ("Document", "about"): _rel("Document", "({p})-[:ABOUT]->({x})", "*", prefetch=False),
     ("Document", "previousRevision"): _rel(
         "Document", "({p})-[:REVISION_OF]->({x}:Document)", "Document"
