@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Awaitable, Callable
+from enum import Enum
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 import strawberry
@@ -76,41 +77,54 @@ _LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})
 _TIMES = frozenset({PropertyType.DATE, PropertyType.DATETIME})
 
 
-def _shown(prop: Property, value: Any) -> Any:
-    """A stored value of ``prop`` as its output field takes it."""
+Convert = Callable[[Any], Any]
+
+
+def _converter(prop: Property) -> Convert | None:
+    """How a stored value of ``prop`` becomes what its output field takes (None: as it is),
+    chosen once per field: reads call it for every row."""
+    vocabulary, default = prop.values, prop.default
     if prop.type in _LISTS:
-        items = list(value or [])
-        return [prop.values(v) for v in items] if prop.values is not None else items
-    if value is None:
-        value = prop.default
-    if value is not None and prop.values is not None:
-        return prop.values(value)
-    return native(value) if prop.type in _TIMES else value
+        return _items_converter(vocabulary)
+    if vocabulary is not None:
+        if default is not None:
+            return lambda value: vocabulary(default if value is None else value)
+        return lambda value: None if value is None else vocabulary(value)
+    if prop.type in _TIMES:
+        return native
+    if default is not None:
+        return lambda value: default if value is None else value
+    return None
+
+
+def _items_converter(vocabulary: type[Enum] | None) -> Convert:
+    if vocabulary is not None:
+        return lambda value: [vocabulary(v) for v in value or ()]
+    return lambda value: list(value or ())
 
 
 @functools.cache
-def _own_fields(cls: type, label: str) -> tuple[tuple[str, Property], ...]:
-    """The fields of ``cls`` that show a declared value of ``label`` as it is stored, by
-    their Python names."""
+def _own_fields(cls: type, label: str) -> tuple[tuple[str, str, Convert | None], ...]:
+    """The fields of ``cls`` that show a declared value of ``label`` as it is stored: their
+    Python names, the property and its conversion."""
     node = MODEL.node(label)
     names = {p.name: p for p in node.record_properties if p.exposed_as is None}
-    return tuple(
-        (field.python_name, names[field.graphql_name or to_camel_case(field.python_name)])
-        for field in cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
-        if (field.graphql_name or to_camel_case(field.python_name)) in names
-        and field.base_resolver is None
-    )
+    own = []
+    for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        prop = names.get(field.graphql_name or to_camel_case(field.python_name))
+        if prop is not None and field.base_resolver is None:
+            own.append((field.python_name, prop.name, _converter(prop)))
+    return tuple(own)
 
 
 def declared_values(cls: type, label: str, row: Row, /, **given: Any) -> dict[str, Any]:
     """The keyword arguments that make ``cls`` from a stored ``row`` of ``label``: every
     field showing a declared value, converted from its stored form, and those ``given``."""
-    values = {
-        python: _shown(prop, row.get(prop.name))
-        for python, prop in _own_fields(cls, label)
-        if python not in given
-    }
-    values.update(given)
+    values = given
+    for python, name, convert in _own_fields(cls, label):
+        if python not in given:
+            value = row.get(name)
+            values[python] = value if convert is None else convert(value)
     return values
 
 
