@@ -5,20 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from hub.actor import Actor
 from hub.api.loaders import Loaders
 from hub.auth.errors import Forbidden
 from hub.auth.principal import LOCAL_DEVELOPER, Principal, Scope
 from hub.domain.files import FileStore
 from hub.read.cursors import Cursors
 from hub.settings import Settings
-from hub.store import Store
-from hub.store.actor import Actor
+
+if TYPE_CHECKING:  # the store is handed through to read and domain, never used here
+    from hub.store import Store
 
 # A front end or gateway names the person it acts for; it is recorded, never trusted.
 ON_BEHALF_OF = "x-hub-user"

@@ -45,6 +45,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
 from hub import encoding
+from hub.actor import Actor
 from hub.api import ide
 from hub.api.context import Context, actor_of
 from hub.api.errors import INTERNAL, classify
@@ -55,7 +56,6 @@ from hub.api.requests import BodyLimits, GraphQLRequest, HttpProblem, read_reque
 from hub.auth.errors import Unauthenticated
 from hub.auth.principal import Principal
 from hub.errors import DatabaseUnavailable
-from hub.store import Actor
 
 if TYPE_CHECKING:
     from hub.api.schema import HubSchema

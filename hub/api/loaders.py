@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
-from hub.domain.upsert import origins_statement, parse_origins
-from hub.read import relations
-from hub.read.projection import projection
+from hub.domain.upsert import partner_origins
+from hub.read import lookups, relations
 from hub.read.relations import Related, Relation
-from hub.store import Store
+
+if TYPE_CHECKING:  # the store is handed through, never used here but by read and domain
+    from hub.store import Store
 
 Row = dict[str, Any]
 
@@ -28,13 +29,7 @@ class Loaders:
         if key not in self._loaders:
 
             async def load(ids: list[str]) -> Sequence[Row | None]:
-                found = await self._store.query(
-                    f"UNWIND $ids AS id MATCH (x:{label} {{id: id}}) "
-                    f"RETURN x.id AS id, {projection(label)} AS row",
-                    {"ids": ids},
-                )
-                by_id = {row["id"]: row["row"] for row in found}
-                return [by_id.get(i) for i in ids]
+                return await lookups.by_ids(self._store, label, ids)
 
             self._loaders[key] = DataLoader(load)
         return self._loaders[key]
@@ -45,8 +40,7 @@ class Loaders:
         if key not in self._loaders:
 
             async def load(ids: list[str]) -> Sequence[Any]:
-                rows = await self._store.query(origins_statement("BusinessPartner"), {"ids": ids})
-                found = parse_origins(rows)
+                found = await partner_origins(self._store, ids)
                 return [found.get(i, ({}, {})) for i in ids]
 
             self._loaders[key] = DataLoader(load)

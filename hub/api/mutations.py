@@ -41,10 +41,7 @@ from hub.domain.deliveries import reference
 from hub.domain.files import FileTooLarge, upload_chunks
 from hub.domain.kinds import Kind
 from hub.domain.problems import Path, Problem
-from hub.domain.upsert import Outcome
 from hub.mastering.matcher import MatchDecision
-from hub.store import Transaction
-from hub.store.temporal import to_store
 
 if TYPE_CHECKING:
     from hub.api.stewardship import MatchOutcome
@@ -221,17 +218,11 @@ async def _upsert(
     return _Result(row, outcome.created, outcome.changed, outcome.problems, outcome.match)
 
 
-async def _process(info: Info, label: str, run: Callable[[Transaction, Any], Any]) -> _Result:
+async def _process(info: Info, label: str, run: service.Process[Any]) -> _Result:
     result = await service.run_process(info.context.store, run)
     if isinstance(result, list):
         return _Result(problems=result)
     return _Result(await _row(info, label, result.id), changed=result.changed)
-
-
-async def _link_new_revisions(tx: Transaction, outcomes: list[Outcome]) -> None:
-    created = [o.id for o in outcomes if o.created and o.id]
-    if created:
-        await processes.link_revisions(tx, created)
 
 
 @strawberry.type(description="Writes from source systems and business processes.")
@@ -289,7 +280,7 @@ class MasterDataMutation:
         event = processes.VehicleEventInput(
             vehicle=reference("Vehicle", data["vehicle"], ("input", "vehicle")),  # type: ignore[arg-type]
             type=data["type"],
-            occurred_at=to_store(input.occurred_at),
+            occurred_at=input.occurred_at,
             mileage_km=input.mileage_km,
             description=input.description,
         )
@@ -426,5 +417,7 @@ class MasterDataMutation:
                 problems.append(Problem(("file",), codes.TOO_LARGE, str(exc)))
             finally:
                 await file.close()  # type: ignore[attr-defined]
-        result = await _upsert(info, kinds.DOCUMENT, data, problems, after=_link_new_revisions)
+        result = await _upsert(
+            info, kinds.DOCUMENT, data, problems, after=processes.link_new_revisions
+        )
         return _payload(DocumentPayload, "document", Document.from_row, result)

@@ -65,7 +65,7 @@ from hub.auth.principal import Scope
 from hub.domain.processes import revision_order
 from hub.errors import BadRequest
 from hub.ids import from_global
-from hub.read import lists, queue
+from hub.read import lists, lookups, queue
 from hub.read.filters import personal_fields
 from hub.read.pagination import Page
 from hub.read.prefetch import (
@@ -79,17 +79,6 @@ from hub.read.prefetch import (
 T = TypeVar("T")
 F = TypeVar("F", bound=Facets)
 Row = dict[str, Any]
-
-
-def by_id(label: str) -> str:
-    """``MATCH`` of ``x`` by ``$id``; a merged partner's id leads to the partner it was merged
-    into."""
-    if label == "BusinessPartner":
-        return (
-            "MATCH (m:BusinessPartner {id: $id}) "
-            "MATCH (x:BusinessPartner {id: coalesce(m.mergedInto, m.id)})"
-        )
-    return f"MATCH (x:{label} {{id: $id}})"
 
 
 class _Spelt(dict[str, Any]):
@@ -135,29 +124,17 @@ async def _lookup(
         names = ", ".join(["id", *natural, "source"])
         raise BadRequest(f"give exactly one way to find the {label}: {names}")
     compiled = _projection(info, label, selections_of)
-    shown = compiled.text
+    params = compiled.params(info.variable_values)
+    store = info.context.store
     if hub_id is not None:
         decoded = from_global(hub_id)
         if decoded is None or decoded[0] != label:
             return []
-        match, params = by_id(label), {"id": decoded[1]}
-    elif source is not None:
-        match = (
-            "MATCH (:SourceRecord {entity: $label, system: $system, key: $key})"
-            f"-[:SOURCE_OF]->(x:{label})"
-        )
-        params = {
-            "label": label,
-            "system": source.system.strip().upper(),
-            "key": source.key.strip(),
-        }
-    else:
-        params = {k: v for k, v in natural.items() if v is not None}
-        match = f"MATCH (x:{label} {{{', '.join(f'{k}: ${k}' for k in params)}}})"
-    found = await info.context.store.query(
-        f"{match} RETURN {shown} AS row", {**params, **compiled.params(info.variable_values)}
-    )
-    return [r["row"] for r in found]
+        return await lookups.find(store, label, compiled.text, params, hub_id=decoded[1])
+    if source is not None:
+        key = (source.system.strip().upper(), source.key.strip())
+        return await lookups.find(store, label, compiled.text, params, source=key)
+    return await lookups.find(store, label, compiled.text, params, natural=natural)
 
 
 async def _first(
@@ -251,11 +228,14 @@ class MasterDataQuery:
         if label not in MODEL.golden_labels:
             return None
         compiled = _projection(info, label, selections_of)
-        found = await info.context.store.query(
-            f"{by_id(label)} RETURN {compiled.text} AS row",
-            {"id": hub_id, **compiled.params(info.variable_values)},
+        found = await lookups.find(
+            info.context.store,
+            label,
+            compiled.text,
+            compiled.params(info.variable_values),
+            hub_id=hub_id,
         )
-        return node_from_row(label, found[0]["row"]) if found else None
+        return node_from_row(label, found[0]) if found else None
 
     @strawberry.field(
         metadata=needs(Scope.READ),

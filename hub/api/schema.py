@@ -18,6 +18,7 @@ from hub.api.operation import OperationName
 from hub.api.queries import MasterDataQuery
 from hub.api.stewardship import MergeMutation, StewardshipMutation, StewardshipQuery
 from hub.auth.principal import Scope
+from hub.read import lookups
 
 GOLDEN_LABELS = MODEL.golden_labels
 
@@ -35,12 +36,6 @@ class RecordCount:
     count: int = strawberry.field(description="Number of records with that label.")
 
 
-def _count_statement() -> str:
-    # One row with a column per label: a grouped count would return no row for an empty label.
-    counts = ", ".join(f"COUNT {{ MATCH (:{label}) }} AS {label}" for label in GOLDEN_LABELS)
-    return f"RETURN {counts}"
-
-
 @strawberry.type(description="Facts about this hub and the database behind it.")
 class ServerInfo:
     hub_version: str = strawberry.field(description="Version of the hub software.")
@@ -48,8 +43,8 @@ class ServerInfo:
 
     @strawberry.field(description="Golden records per kind, read from the database.")
     async def record_counts(self, info: Info) -> list[RecordCount]:
-        (row,) = await info.context.store.query(_count_statement())
-        return [RecordCount(label=label, count=row[label]) for label in GOLDEN_LABELS]
+        counts = await lookups.record_counts(info.context.store, GOLDEN_LABELS)
+        return [RecordCount(label=label, count=count) for label, count in counts.items()]
 
 
 @strawberry.type(description="Read access to the master data.")

@@ -24,21 +24,18 @@ from hub.api.types import (
     Last,
     Node,
     connection,
-    native,
     page_request,
     partner_or_none,
 )
 from hub.auth.principal import Scope
 from hub.domain import service, stewardship, validation
-from hub.domain.deliveries import reference
-from hub.domain.problems import Path, Problem, Rejected
-from hub.domain.references import resolve
+from hub.domain.problems import Path, Problem
 from hub.ids import from_global, to_global
 from hub.mastering.matcher import MatchDecision
 from hub.read import lists, queue
 from hub.read.cursors import scope
 from hub.read.pagination import Page
-from hub.store import Transaction
+from hub.read.values import native
 
 Row = dict[str, Any]
 
@@ -344,18 +341,6 @@ class AcceptMatchCandidatePayload:
         return cls(match_candidate=None, business_partner=None, user_errors=user_errors(problems))
 
 
-async def _partner_ids(
-    tx: Transaction, refs: list[tuple[Path, dict[str, Any]]]
-) -> tuple[list[str], list[Problem]]:
-    placeholders = [{"ref": reference("BusinessPartner", data, path)} for path, data in refs]
-    resolved = await resolve(tx, placeholders)
-    ids, problems = [], []
-    for state, found in resolved:
-        problems += found
-        ids.append(state["ref"]["id"] if not found else "")
-    return ids, problems
-
-
 # Most partners one merge names, and most overrides it sets.
 MAX_MERGED = 20
 MAX_OVERRIDES = 20
@@ -380,14 +365,10 @@ async def _merge(info: Info, data: dict[str, Any]) -> str | list[Problem]:
         (("input", "merged", str(i)), ref) for i, ref in enumerate(data["merged"])
     ]
     overrides = [(o["attribute"], o.get("value")) for o in data.get("overrides") or []]
-
-    async def run(tx: Transaction, now: dt.datetime) -> str:
-        ids, problems = await _partner_ids(tx, refs)
-        if problems:  # every problem of the input at once, the overrides' too
-            raise Rejected(problems + stewardship.override_values(overrides)[1])
-        return await stewardship.merge(tx, ids[0], ids[1:], overrides, audit, now)
-
-    return await service.run_process(info.context.store, run)
+    return await service.run_process(
+        info.context.store,
+        lambda tx, now: stewardship.merge_named(tx, refs, overrides, audit, now),
+    )
 
 
 async def _payload_of(info: Info, result: str | list[Problem]) -> MergePayload:

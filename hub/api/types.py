@@ -42,7 +42,7 @@ from hub.read.cursors import BoundCursors, Cursors, scope
 from hub.read.pagination import Page, PageRequest, page_of_rows
 from hub.read.prefetch import Prefetched, prefetched, usable
 from hub.read.relations import RELATIONS, SOURCES, Related, Relation
-from hub.store.temporal import from_store
+from hub.read.values import native
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -61,16 +61,6 @@ def personal(label: str, name: str) -> str:
     """The description of a field of personal data."""
     assert MODEL.node(label).prop(name).personal, f"{label}.{name} is not declared personal"
     return f"{about(label, name)} Personal data of persons: {PERSONAL_NOTE}"
-
-
-def native(value: Any) -> Any:
-    """neo4j temporal values to Python ones.
-
-    Stored date-times are UTC without offset (see :mod:`hub.store.temporal`).
-    """
-    to_native = getattr(value, "to_native", None)
-    value = to_native() if to_native else value
-    return from_store(value) if isinstance(value, dt.datetime) else value
 
 
 _LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 from graph_schema import matching as rules
+from hub.actor import Actor
 from hub.domain import stewardship
 from hub.mastering import blocks
 from hub.mastering.compare import Verdict, alone
@@ -37,7 +38,7 @@ from hub.mastering.matcher import (
     rescore,
 )
 from hub.mastering.partners import GraphPartner, by_similarity, read_partners
-from hub.store import Actor, Store, Transaction
+from hub.store import Store, Transaction
 from hub.store.temporal import utc_now
 
 PAGE = 200

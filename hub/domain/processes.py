@@ -13,9 +13,10 @@ from hub.domain import kinds
 from hub.domain import problems as codes
 from hub.domain.problems import Problem, Rejected
 from hub.domain.references import Ref, resolve
-from hub.domain.upsert import record_events, update_state
+from hub.domain.upsert import Outcome, record_events, update_state
 from hub.ids import new_id
 from hub.store import Transaction
+from hub.store.temporal import to_store
 
 
 @dataclass(frozen=True)
@@ -197,9 +198,16 @@ async def block_identification_object(
 class VehicleEventInput:
     vehicle: Ref
     type: str
-    occurred_at: dt.datetime
+    occurred_at: dt.datetime  # with its offset; kept as the store keeps date-times
     mileage_km: int | None
     description: str | None
+
+
+async def link_new_revisions(tx: Transaction, outcomes: list[Outcome]) -> None:
+    """Link the documents an upsert created to the revisions they replace."""
+    created = [o.id for o in outcomes if o.created and o.id]
+    if created:
+        await link_revisions(tx, created)
 
 
 async def record_vehicle_event(
@@ -211,7 +219,7 @@ async def record_vehicle_event(
         "MATCH (v:Vehicle {id: $id}) "
         "OPTIONAL MATCH (v)-[:HAS_EVENT]->(e:VehicleEvent {type: $type, occurredAt: $at}) "
         "RETURN e.mileageKm AS mileage, e.description AS description, e IS NOT NULL AS known",
-        {"id": vehicle_id, "type": event.type, "at": event.occurred_at},
+        {"id": vehicle_id, "type": event.type, "at": to_store(event.occurred_at)},
     )
     known = rows[0]
     if known["known"] and (known["mileage"], known["description"]) == (
@@ -227,7 +235,7 @@ async def record_vehicle_event(
         {
             "id": vehicle_id,
             "type": event.type,
-            "at": event.occurred_at,
+            "at": to_store(event.occurred_at),
             "mileage": event.mileage_km,
             "description": event.description,
             "now": now,

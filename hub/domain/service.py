@@ -20,6 +20,8 @@ T = TypeVar("T")
 _ATTEMPTS = 3
 
 AfterUpsert = Callable[[Transaction, list[Outcome]], Awaitable[None]]
+# A business process: run in one write transaction at one point in time.
+Process = Callable[[Transaction, dt.datetime], Awaitable[T]]
 
 
 def now() -> dt.datetime:
@@ -68,9 +70,7 @@ async def upsert_batch(
         return await _with_key_retries(store, work)
 
 
-async def run_process(
-    store: Store, process: Callable[[Transaction, dt.datetime], Awaitable[T]]
-) -> T | list[Problem]:
+async def run_process(store: Store, process: Process[T]) -> T | list[Problem]:
     """Run a business process; its Rejected problems come back as data, nothing written."""
     try:
         return await _with_key_retries(store, lambda tx: process(tx, now()))

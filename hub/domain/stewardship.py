@@ -9,10 +9,12 @@ from typing import Any
 
 from graph_schema import MODEL
 from graph_schema.survivorship import ATTRIBUTES
+from hub.actor import Actor
 from hub.domain import deliveries
 from hub.domain import problems as codes
 from hub.domain.kinds import BUSINESS_PARTNER, State
 from hub.domain.problems import Path, Problem, Rejected
+from hub.domain.references import resolve
 from hub.domain.upsert import read_origins, record_events, write_golden
 from hub.ids import new_id
 from hub.mastering import blocks
@@ -20,7 +22,7 @@ from hub.mastering.matcher import pair_of, refresh_open
 from hub.mastering.partners import read_partners
 from hub.mastering.profile import blocking_keys, profile
 from hub.mastering.survivorship import survive
-from hub.store import Actor, Transaction
+from hub.store import Transaction
 
 Row = dict[str, Any]
 
@@ -352,6 +354,25 @@ async def _repoint_candidates(tx: Transaction, merged_id: str, survivor_id: str)
             "SET c.pair = $pair DELETE r",
             {"id": row["id"], "merged": merged_id, "survivor": survivor_id, "pair": pair},
         )
+
+
+async def merge_named(
+    tx: Transaction,
+    refs: list[tuple[Path, dict[str, Any]]],
+    overrides: list[tuple[str, Any]],
+    audit: Audit,
+    now: dt.datetime,
+) -> str:
+    """Merge the partners that ``refs`` name (each as a reference input with its path), the
+    first the survivor; every problem of the input at once, the overrides' too."""
+    placeholders = [{"ref": deliveries.reference(PARTNER, data, path)} for path, data in refs]
+    ids, problems = [], []
+    for state, found in await resolve(tx, placeholders):
+        problems += found
+        ids.append(state["ref"]["id"] if not found else "")
+    if problems:
+        raise Rejected(problems + override_values(overrides)[1])
+    return await merge(tx, ids[0], ids[1:], overrides, audit, now)
 
 
 async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.datetime) -> str:

@@ -34,7 +34,7 @@ from hub.domain.text_keys import text_keys
 from hub.ids import new_id
 from hub.mastering.matcher import AUTO_MERGED, MATCHED_EXISTING, QUEUED_FOR_REVIEW, MatchDecision
 from hub.mastering.survivorship import SourceValues, survive
-from hub.store import Transaction
+from hub.store import Store, Transaction
 from hub.store.temporal import to_store
 
 _MANAGED = frozenset({"id", "version", "createdAt", "updatedAt"})
@@ -376,6 +376,11 @@ def parse_origins(rows: list[dict[str, Any]]) -> Origins:
         }
         found[row["id"]] = (sources, encoding.loads(row["overrides"] or "{}"))
     return found
+
+
+async def partner_origins(store: Store, ids: list[str]) -> Origins:
+    """The partners' sources and overrides, read outside a write (for their lineage)."""
+    return parse_origins(await store.query(origins_statement("BusinessPartner"), {"ids": ids}))
 
 
 async def read_origins(tx: Transaction, kind: Kind, ids: list[str]) -> Origins:

@@ -1,7 +1,6 @@
 """Access to the graph database: driver, dialect, embedded server and migrations."""
 
-from hub.store.actor import Actor
 from hub.store.dialect import Dialect, Product
 from hub.store.store import Store, Transaction
 
-__all__ = ["Actor", "Dialect", "Product", "Store", "Transaction"]
+__all__ = ["Dialect", "Product", "Store", "Transaction"]

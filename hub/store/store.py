@@ -27,10 +27,10 @@ from neo4j.exceptions import (
 )
 from neo4j.exceptions import DatabaseUnavailable as ServerDatabaseUnavailable
 
+from hub.actor import Actor
 from hub.collation import CollationName
 from hub.errors import DatabaseUnavailable, RetryLater, StartupError, Timeout
 from hub.settings import Settings
-from hub.store.actor import Actor
 from hub.store.dialect import Dialect, detect
 from hub.store.embedded import DataDir, EmbeddedServer
 

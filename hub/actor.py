@@ -1,4 +1,4 @@
-"""Who a store session writes for, as the audit trail and change events record it."""
+"""Who a write is made for, as the audit trail and change events record it."""
 
 from __future__ import annotations
 
