@@ -5,6 +5,9 @@
 - ``RetryLater``: transient, the same request succeeds when repeated a moment later.
 - ``Timeout``: the request, or one of its statements, ran longer than allowed.
 - ``BadRequest``: the caller's fault.
+
+Every error the hub raises derives from ``HubError``. What is no error but control flow (a
+load stopped by a signal, a shape the fast read path hands back to the resolvers) is not.
 """
 
 from __future__ import annotations

@@ -25,13 +25,14 @@ import orjson
 
 from hub import encoding
 from hub.domain.problems import Problem
+from hub.errors import HubError
 from loaders import idoc
 from loaders.fields import Fields
 
 Row = dict[str, Any]
 
 
-class FormatError(ValueError):
+class FormatError(HubError):
     """A line that is not a record at all (broken JSON, a CSV row of the wrong width)."""
 
 

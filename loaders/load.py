@@ -34,6 +34,7 @@ from hub.domain.files import FileStore, FileTooLarge
 from hub.domain.problems import Problem
 from hub.domain.references import refs_in
 from hub.domain.upsert import Delivery, Outcome
+from hub.errors import HubError
 from hub.mastering.matcher import GraphMatcher
 from hub.store import Store
 from loaders import idoc
@@ -54,7 +55,7 @@ _NAMES = {
 }
 
 
-class LoadError(ValueError):
+class LoadError(HubError):
     """The load cannot start: unknown file kind or format; the message says what to fix."""
 
 

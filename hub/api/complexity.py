@@ -41,6 +41,7 @@ from graphql import (
     get_named_type,
 )
 
+from hub.errors import HubError
 from hub.read.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 LIST_ESTIMATE = 10
@@ -49,29 +50,29 @@ MUTATION_COST = 10
 Fragments = Mapping[str, FragmentDefinitionNode]
 
 
-class TooComplex(Exception):
+_MEASURES = {
+    "depth": "nests its fields deeper",
+    "fields": "selects more fields",
+    "aliases": "uses more aliases",
+    "mutations": "runs more mutations",
+    "cost": "may read more records (its estimated cost)",
+}
+
+
+class TooComplex(HubError):
     """An operation past one of the limits: which measure, its value and the limit."""
 
+    code = "TOO_COMPLEX"
+
     def __init__(self, measure: str, value: int, limit: int, cost: int | None = None) -> None:
-        super().__init__(measure)
+        super().__init__(
+            f"The operation {_MEASURES[measure]} than this hub allows: {value} against a limit "
+            f"of {limit}. Ask for smaller pages, fewer nested lists or fewer fields."
+        )
         self.measure = measure
         self.value = value
         self.limit = limit
         self.cost = cost
-
-    @property
-    def message(self) -> str:
-        what = {
-            "depth": "nests its fields deeper",
-            "fields": "selects more fields",
-            "aliases": "uses more aliases",
-            "mutations": "runs more mutations",
-            "cost": "may read more records (its estimated cost)",
-        }[self.measure]
-        return (
-            f"The operation {what} than this hub allows: {self.value} against a limit of "
-            f"{self.limit}. Ask for smaller pages, fewer nested lists or fewer fields."
-        )
 
 
 @dataclass(frozen=True)
@@ -251,8 +252,10 @@ def _page_size(node: FieldNode) -> _Items:
     return _Items(max(0, min(size, MAX_PAGE_SIZE)))
 
 
-class TooLarge(Exception):
+class TooLarge(HubError):
     """The operation has more fields than the compiler's budget."""
+
+    code = "TOO_COMPLEX"
 
 
 class _Compiler:
@@ -275,7 +278,7 @@ class _Compiler:
             if self._budget is not None:
                 self._budget -= 1
                 if self._budget < 0:
-                    raise TooLarge
+                    raise TooLarge("the operation has more fields than the compiler's budget")
             name = node.name.value
             if name.startswith("__"):  # introspection reads the schema, not the database
                 continue

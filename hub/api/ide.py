@@ -8,6 +8,8 @@ from pathlib import Path
 
 from strawberry.http.ides import get_graphql_ide_html
 
+from hub.errors import HubError
+
 ASSETS = Path(__file__).with_name("graphiql")
 PATH = "/graphiql"
 
@@ -28,8 +30,10 @@ _FROM_CDN = {
 }
 
 
-class OutdatedAssets(RuntimeError):
+class OutdatedAssets(HubError):
     """strawberry's page loads other versions than the files the hub ships."""
+
+    code = "OUTDATED_ASSETS"
 
 
 def page() -> str:

@@ -23,12 +23,14 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
 
+from hub.errors import HubError
+
 MAX_VALUE_DEPTH = 32
 MAX_FILES = 100
 _FIELDS = frozenset({"query", "variables", "operationName", "extensions"})
 
 
-class HttpProblem(Exception):
+class HttpProblem(HubError):
     """A request the hub answers with an HTTP error status and one GraphQL error."""
 
     def __init__(

@@ -31,6 +31,7 @@ from neo4j.exceptions import ConstraintError
 
 from hub.auth.principal import Principal, Scope
 from hub.domain.validation import system_name
+from hub.errors import HubError
 from hub.store import Store
 from hub.store.temporal import from_store, to_store, utc_now
 
@@ -46,8 +47,10 @@ _USE_RESOLUTION_SECONDS = 60.0
 _MARKER_EVERY_SECONDS = 0.05
 
 
-class ClientError(Exception):
+class ClientError(HubError):
     """A ``hub clients`` request that cannot be carried out; the message says why."""
+
+    code = "INVALID_CLIENT"
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,16 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub.errors import HubError
+
 _CHUNK = 1 << 20
 _PDF_MAGIC = b"%PDF-"
 
 
-class FileTooLarge(ValueError):
-    pass
+class FileTooLarge(HubError):
+    """A document's file larger than the hub takes."""
+
+    code = "TOO_LARGE"
 
 
 @dataclass(frozen=True)

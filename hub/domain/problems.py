@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hub.errors import HubError
+
 REQUIRED = "REQUIRED"
 INVALID_VIN = "INVALID_VIN"
 INVALID_COUNTRY = "INVALID_COUNTRY"
@@ -39,8 +41,10 @@ class Problem:
         return Problem((*prefix, *self.path), self.code, self.message)
 
 
-class Rejected(Exception):
+class Rejected(HubError):
     """Raised inside a write transaction to roll it back and report the problems."""
+
+    code = "BAD_USER_INPUT"
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.message for p in problems))

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from graph_schema import matching as rules
+from hub.errors import HubError
 from hub.mastering.matcher import read_frequencies
 from hub.mastering.partners import GraphPartner, by_similarity, read_partners
 from hub.mastering.weights import Weights, declared, level_of
@@ -44,8 +45,10 @@ _READ_PAGE = 500
 Vector = dict[str, int]  # feature -> level; a feature missing on either side is absent
 
 
-class TrainingError(Exception):
+class TrainingError(HubError):
     """Too little data to learn from."""
+
+    code = "TRAINING_FAILED"
 
 
 @dataclass(frozen=True)
