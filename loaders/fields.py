@@ -56,7 +56,13 @@ class Fields:
             if isinstance(part, int) or str(part).isdigit():
                 continue
             if shape is None:
-                return None  # inside a value; the value's check speaks for it
+                dotted = ".".join(str(p) for p in parts)
+                parent = ".".join(str(p) for p in parts[:at])
+                return Problem(
+                    tuple(parts[: at + 1]),
+                    codes.UNKNOWN_FIELD,
+                    f"unknown field {dotted}: {parent} holds a value, not fields",
+                )
             found = shape.field(str(part))
             if found is None:
                 return _unknown(parts[: at + 1], shape)

@@ -271,15 +271,16 @@ def test_a_csv_column_the_kind_does_not_know_refuses_the_file_naming_the_closest
     hub: RunningHub, unique: str, tmp_path: Path
 ) -> None:
     (tmp_path / "vehicles.csv").write_text(
-        "source.key,vin,make,colour,owner.source.kee\n"
-        f"V-{unique},{vin_for(unique)},BMW,blue,{unique}-0\n"
+        "source.key,vin,make,colour,owner.source.kee,make.name\n"
+        f"V-{unique},{vin_for(unique)},BMW,blue,{unique}-0,x\n"
     )
     summary = load(hub, tmp_path, [tmp_path / "vehicles.csv"])
     assert summary.rows == 1 and summary.rejected == 1
     [reject] = rejected_rows(tmp_path)
     assert reject["line"] == 1
     errors = {tuple(e["field"]): e for e in reject["errors"]}
-    assert set(errors) == {("colour",), ("owner", "source", "kee")}
+    assert set(errors) == {("colour",), ("owner", "source", "kee"), ("make", "name")}
+    assert "make holds a value, not fields" in errors["make", "name"]["message"]
     assert {e["code"] for e in errors.values()} == {"UNKNOWN_FIELD"}
     assert "did you mean key?" in errors["owner", "source", "kee"]["message"]
     assert "no row of the file was read" in errors["colour",]["message"]

@@ -9,7 +9,6 @@ from these shapes, so a property declared in the model is an input field with no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 
@@ -17,9 +16,6 @@ from graph_schema import MODEL, Property, PropertyType
 from graph_schema.enums import ContractPartyRole, PartnerRelationshipType, ProjectPartnerRole
 
 Vocabulary = type[Enum]
-
-# A field's type is one of these scalars, a vocabulary (the enum's name) or a shape's name.
-SCALARS = frozenset({"String", "Int", "Float", "Boolean", "Date", "DateTime", "ID"})
 
 _TYPES = {
     PropertyType.STRING: "String",
@@ -36,8 +32,9 @@ _LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})
 
 @dataclass(frozen=True)
 class Field:
-    """One field of an input: ``many`` for a list of ``type``; ``values`` is the vocabulary
-    of a field whose type names one."""
+    """One field of an input. ``type`` names a GraphQL scalar (String, Int, Float, Boolean,
+    Date, DateTime, ID), a vocabulary (then ``values`` is its enum) or another shape;
+    ``many`` makes it a list of them."""
 
     name: str
     type: str
@@ -299,13 +296,3 @@ SHAPES: dict[str, Shape] = {shape.name: shape for shape in _SHAPES}
 
 # The input of each kind of golden record a delivery writes.
 INPUTS: dict[str, Shape] = {label: SHAPES[f"{label}Input"] for label in MODEL.golden_labels}
-
-
-def paths(shape: Shape, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Field]]:
-    """Every field a delivery of ``shape`` may hold, with its path (nested fields under
-    their parent's name; a list's items under the list's, without an index)."""
-    for item in shape.fields:
-        path = (*prefix, item.name)
-        yield path, item
-        if item.nested:
-            yield from paths(SHAPES[item.type], path)
