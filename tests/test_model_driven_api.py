@@ -3,6 +3,8 @@ the filters, sort keys and facets; and the output types show every declared valu
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,10 @@ from graphql import (
 from graph_schema import MODEL, Form, Property, PropertyType
 from hub.api import build_schema
 from hub.domain.deliveries import BUILDERS
+from hub.domain.kinds import KINDS
 from hub.domain.shapes import INPUTS
 from hub.read.filters import WHERE_LABELS
+from hub.read.relations import RELATIONS, SOURCES
 from loaders.generate import generate, systems
 from loaders.load import Loader
 from tests.harness import RunningHub, ok, vin_for
@@ -218,3 +222,48 @@ def test_every_property_a_delivery_must_carry_is_refused_blank_naming_it(label: 
             blank = None
         _, problems = BUILDERS[label]({"source": source, **full, prop.name: blank}, ("input",))
         assert [(p.path, p.code) for p in problems] == [(("input", prop.name), "REQUIRED")]
+
+
+def _follows_the_model(rel: str, source: str, target: str) -> bool:
+    return any(
+        r.type == rel and source in (r.source, "*") and target in (r.target, "*")
+        for r in MODEL.relationships
+    )
+
+
+def test_every_slot_and_child_writes_a_relationship_the_model_declares() -> None:
+    for kind in KINDS.values():
+        for slot in kind.slots:
+            other = slot.label or "*"
+            ends = (other, kind.label) if slot.inbound else (kind.label, other)
+            assert _follows_the_model(slot.rel, *ends), f"{kind.label}.{slot.name}"
+        for child in kind.children:
+            assert _follows_the_model(child.rel, kind.label, child.label), child.name
+
+
+_HOP = re.compile(r"\(([^()]*)\)|(<?-)\[[^\]]*:([A-Z_]+)\]-")
+
+
+def _hops(pattern: str, parent: str) -> list[tuple[str, str, str]]:
+    """The relationships a read pattern follows, as (type, from label, to label); ``*`` for
+    a node of any label."""
+    nodes: list[str] = []
+    arrows: list[tuple[str, bool]] = []
+    for node, left, rel in _HOP.findall(pattern):
+        if rel:
+            arrows.append((rel, left != "<-"))
+        elif node.startswith("{p}"):
+            nodes.append(parent)
+        else:
+            nodes.append(node.partition(":")[2].split(" ")[0] or "*")
+    return [
+        (rel, a, b) if forwards else (rel, b, a)
+        for (rel, forwards), (a, b) in zip(arrows, itertools.pairwise(nodes), strict=True)
+    ]
+
+
+def test_every_read_relation_follows_relationships_the_model_declares() -> None:
+    relations = {**RELATIONS, **{(label, "sources"): r for label, r in SOURCES.items()}}
+    for (parent, name), relation in relations.items():
+        for rel, source, target in _hops(relation.pattern, parent):
+            assert _follows_the_model(rel, source, target), f"{parent}.{name}: {rel}"
