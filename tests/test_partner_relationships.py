@@ -227,3 +227,28 @@ def test_relationships_load_from_a_csv_before_or_after_their_partner(
     assert [(r["type"], r["partner"]["name"]) for r in read(hub, f"K-{unique}")] == [
         ("SOLD_TO", f"Zentrale {unique}")
     ]
+
+
+def test_a_partner_merged_away_that_another_source_still_names_is_its_survivor(
+    hub: RunningHub, unique: str
+) -> None:
+    old = company(hub, f"H1-{unique}", f"Alt Holding {unique}")["businessPartner"]["id"]
+    new = company(hub, f"H2-{unique}", f"Neu Holding {unique}")["businessPartner"]["id"]
+    subsidiary = [{"type": "SUBSIDIARY_OF", "partner": crm(f"H1-{unique}")}]
+    tochter = company(hub, f"T-{unique}", f"Tochter {unique}", relationships=subsidiary)
+    erp = {"source": {"system": "ERP", "key": f"T-{unique}"}, "kind": "ORGANIZATION",
+           "organizationName": f"Tochter {unique} GmbH", "relationships": subsidiary}  # fmt: skip
+    second = ok(hub, UPSERT, {"input": erp})["upsertBusinessPartner"]["businessPartner"]["id"]
+    if second != tochter["businessPartner"]["id"]:  # not merged on arrival: a steward does
+        merge = {"survivor": {"id": tochter["businessPartner"]["id"]}, "merged": [{"id": second}]}
+        assert ok(hub, MERGE, {"input": merge})["mergeBusinessPartners"]["userErrors"] == []
+    holdings = {"survivor": {"id": new}, "merged": [{"id": old}]}
+    assert ok(hub, MERGE, {"input": holdings})["mergeBusinessPartners"]["userErrors"] == []
+    # CRM changes its record: the ERP source still names the holding merged away.
+    payer = {"type": "PAYER", "partner": crm(f"H2-{unique}")}
+    changed = company(hub, f"T-{unique}", f"Tochter {unique}", relationships=[*subsidiary, payer])
+    assert changed["userErrors"] == []
+    assert sorted((r["type"], r["partner"]["name"]) for r in read(hub, f"T-{unique}")) == [
+        ("PAYER", f"Neu Holding {unique}"),
+        ("SUBSIDIARY_OF", f"Neu Holding {unique}"),
+    ]

@@ -452,6 +452,22 @@ def _relationship_values(slot: Slot, target: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _to_survivors(
+    tx: Transaction, pairs: list[tuple[str, dict[str, Any]]]
+) -> list[tuple[str, dict[str, Any]]]:
+    """Partners merged away since a source named them stand for the partner they were
+    merged into (another source of the record may still name the merged one)."""
+    rows = await tx.run(
+        "UNWIND $ids AS id MATCH (g:BusinessPartner {id: id}) WHERE g.mergedInto IS NOT NULL "
+        "RETURN id, g.mergedInto AS survivor",
+        {"ids": sorted({target["id"] for _, target in pairs})},
+    )
+    moved = {row["id"]: row["survivor"] for row in rows}
+    if not moved:
+        return pairs
+    return [(source, {**t, "id": moved.get(t["id"], t["id"])}) for source, t in pairs]
+
+
 async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan]) -> None:
     pattern = f"(n)<-[r:{slot.rel}]-()" if slot.inbound else f"(n)-[r:{slot.rel}]->()"
     replaced = _elements(tx, (plan.id for plan in plans if not plan.created))
@@ -466,17 +482,19 @@ async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan
         for target in _slot_targets(plan.state, slot):
             by_label[target["label"]].append((plan.id, target))
     arrow = "(o)-[r:{rel}]->(n)" if slot.inbound else "(n)-[r:{rel}]->(o)"
-    for label, pairs in by_label.items():
+    for label, named in by_label.items():
+        pairs = await _to_survivors(tx, named) if label == "BusinessPartner" else named
         elements = await tx.element_ids_of(label, (target["id"] for _, target in pairs))
-        links = [
-            {
-                "from": elements[source],
-                "to": elements[target["id"]],
-                "props": _relationship_values(slot, target),
-            }
-            for source, target in pairs
-            if source in elements and target["id"] in elements
-        ]
+        links = []
+        for source, target in pairs:
+            if source in elements and target["id"] in elements:
+                link = {
+                    "from": elements[source],
+                    "to": elements[target["id"]],
+                    "props": _relationship_values(slot, target),
+                }
+                if link not in links:  # two sources naming one partner, one since merged
+                    links.append(link)
         if links:
             await tx.send(
                 f"UNWIND $links AS l MATCH (n:{kind.label}) WHERE elementId(n) = l.from "
