@@ -118,6 +118,20 @@ def declared_values(cls: type, label: str, row: Row, /, **given: Any) -> dict[st
     return values
 
 
+def golden_values(cls: type, label: str, row: Row, /, **given: Any) -> dict[str, Any]:
+    """:func:`declared_values` of a golden record, with its global id, its hub id and what
+    was read with it."""
+    return declared_values(
+        cls,
+        label,
+        row,
+        id=strawberry.ID(to_global(label, row["id"])),
+        hub_id=row["id"],
+        prefetched=prefetched(row),
+        **given,
+    )
+
+
 # ---- shared types ---------------------------------------------------------------------------
 
 
@@ -480,13 +494,10 @@ class BusinessPartner(Node):
     @classmethod
     def from_row(cls, row: Row) -> BusinessPartner:
         return cls(
-            **declared_values(
+            **golden_values(
                 cls,
                 "BusinessPartner",
                 row,
-                id=strawberry.ID(to_global("BusinessPartner", row["id"])),
-                hub_id=row["id"],
-                prefetched=prefetched(row),
                 name=row.get("name") or "",
                 stored_birth_date=native(row.get("birthDate")),
                 stored_tax_number=row.get("taxNumber"),
@@ -648,13 +659,10 @@ class Material(Node):
     @classmethod
     def from_row(cls, row: Row) -> Material:
         return cls(
-            **declared_values(
+            **golden_values(
                 cls,
                 "Material",
                 row,
-                id=strawberry.ID(to_global("Material", row["id"])),
-                hub_id=row["id"],
-                prefetched=prefetched(row),
             )
         )
 
@@ -743,13 +751,10 @@ class Vehicle(Node):
     @classmethod
     def from_row(cls, row: Row) -> Vehicle:
         return cls(
-            **declared_values(
+            **golden_values(
                 cls,
                 "Vehicle",
                 row,
-                id=strawberry.ID(to_global("Vehicle", row["id"])),
-                hub_id=row["id"],
-                prefetched=prefetched(row),
             )
         )
 
@@ -873,13 +878,10 @@ class Contract(Node):
     @classmethod
     def from_row(cls, row: Row) -> Contract:
         return cls(
-            **declared_values(
+            **golden_values(
                 cls,
                 "Contract",
                 row,
-                id=strawberry.ID(to_global("Contract", row["id"])),
-                hub_id=row["id"],
-                prefetched=prefetched(row),
                 stored_status=row["status"],
             )
         )
@@ -994,13 +996,10 @@ class IdentificationObject(Node):
     @classmethod
     def from_row(cls, row: Row) -> IdentificationObject:
         return cls(
-            **declared_values(
+            **golden_values(
                 cls,
                 "IdentificationObject",
                 row,
-                id=strawberry.ID(to_global("IdentificationObject", row["id"])),
-                hub_id=row["id"],
-                prefetched=prefetched(row),
                 stored_status=row.get("status") or "ACTIVE",
             )
         )
@@ -1069,13 +1068,10 @@ class Document(Node):
     @classmethod
     def from_row(cls, row: Row) -> Document:
         return cls(
-            **declared_values(
+            **golden_values(
                 cls,
                 "Document",
                 row,
-                id=strawberry.ID(to_global("Document", row["id"])),
-                hub_id=row["id"],
-                prefetched=prefetched(row),
                 row=row,
             )
         )
@@ -1157,13 +1153,10 @@ class Project(Node):
     @classmethod
     def from_row(cls, row: Row) -> Project:
         return cls(
-            **declared_values(
+            **golden_values(
                 cls,
                 "Project",
                 row,
-                id=strawberry.ID(to_global("Project", row["id"])),
-                hub_id=row["id"],
-                prefetched=prefetched(row),
             )
         )
 

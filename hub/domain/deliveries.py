@@ -181,6 +181,26 @@ class _Collector:
             {x for x in checked if x is not None and not isinstance(x, Problem)}
         )
 
+    def refer(self, name: str, label: str | None) -> None:
+        """The reference input ``name`` to a record of ``label`` (None: any kind)."""
+        self.values[name] = reference(label, self.data.get(name), (*self.path, name))
+
+    def refer_all(self, name: str, label: str | None) -> None:
+        """The list ``name`` of reference inputs, when given."""
+        given = self.listed(name)
+        if given is not None:
+            self.values[name] = [
+                reference(label, ref, (*self.path, name, i)) for i, ref in enumerate(given)
+            ]
+
+    def parties(self, name: str, roles: type[Enum]) -> None:
+        """The list ``name`` of partners in a role, when given."""
+        given = self.listed(name)
+        if given is not None:
+            self.values[name] = [
+                _party(party, (*self.path, name, i), self, roles) for i, party in enumerate(given)
+            ]
+
     def order(self, first: str, last: str) -> Problem | None:
         """A problem when the date ``last`` lies before the date ``first``."""
         start, end = (self.values.get(name) for name in (first, last))
@@ -385,9 +405,9 @@ def vehicle(data: Data, path: Path = ("input",)) -> Built:
     c = _Collector("Vehicle", data, path)
     source = c.source()
     c.declared()
-    c.values["owner"] = reference("BusinessPartner", data.get("owner"), (*path, "owner"))
-    c.values["dealer"] = reference("BusinessPartner", data.get("dealer"), (*path, "dealer"))
-    c.values["material"] = reference("Material", data.get("material"), (*path, "material"))
+    c.refer("owner", "BusinessPartner")
+    c.refer("dealer", "BusinessPartner")
+    c.refer("material", "Material")
     return c.delivery(source)
 
 
@@ -419,20 +439,14 @@ def contract(data: Data, path: Path = ("input",)) -> Built:
     source = c.source()
     c.declared()
     c.check(c.order("startDate", "endDate"))
-    parties = c.listed("parties")
-    if parties is not None:
-        c.values["parties"] = [
-            _party(party, (*path, "parties", i), c) for i, party in enumerate(parties)
-        ]
+    c.parties("parties", e.ContractPartyRole)
     items = c.listed("items")
     if items is not None:
         c.values["items"] = _items(items, (*path, "items"), c)
     return c.delivery(source)
 
 
-def _party(
-    party: Any, path: Path, c: _Collector, roles: type[Enum] = e.ContractPartyRole
-) -> Ref | None:
+def _party(party: Any, path: Path, c: _Collector, roles: type[Enum]) -> Ref | None:
     if not isinstance(party, dict):
         c.problems.append(Problem(path, codes.INVALID_VALUE, "a party must be an object"))
         return None
@@ -504,9 +518,9 @@ def identification_object(data: Data, path: Path = ("input",)) -> Built:
     source = c.source()
     c.declared()
     c.check(c.order("validFrom", "validTo"))
-    c.values["vehicle"] = reference("Vehicle", data.get("vehicle"), (*path, "vehicle"))
-    c.values["holder"] = reference("BusinessPartner", data.get("holder"), (*path, "holder"))
-    c.values["contract"] = reference("Contract", data.get("contract"), (*path, "contract"))
+    c.refer("vehicle", "Vehicle")
+    c.refer("holder", "BusinessPartner")
+    c.refer("contract", "Contract")
     return c.delivery(source)
 
 
@@ -514,11 +528,7 @@ def document(data: Data, path: Path = ("input",)) -> Built:
     c = _Collector("Document", data, path)
     source = c.source()
     c.declared()
-    about = c.listed("about")
-    if about is not None:
-        c.values["about"] = [
-            reference(None, ref, (*path, "about", i)) for i, ref in enumerate(about)
-        ]
+    c.refer_all("about", None)
     for name in ("fileSha256", "fileSize", "fileMediaType", "fileName"):
         if data.get(name) is not None:
             c.values[name] = data[name]
@@ -530,16 +540,9 @@ def project(data: Data, path: Path = ("input",)) -> Built:
     source = c.source()
     c.declared()
     c.check(c.order("startDate", "endDate"))
-    partners = c.listed("partners")
-    if partners is not None:
-        c.values["partners"] = [
-            _party(party, (*path, "partners", i), c, e.ProjectPartnerRole)
-            for i, party in enumerate(partners)
-        ]
-    for name, label in (("documents", "Document"), ("vehicles", "Vehicle")):
-        refs = c.listed(name)
-        if refs is not None:
-            c.values[name] = [reference(label, r, (*path, name, i)) for i, r in enumerate(refs)]
+    c.parties("partners", e.ProjectPartnerRole)
+    c.refer_all("documents", "Document")
+    c.refer_all("vehicles", "Vehicle")
     return c.delivery(source)
 
 

@@ -114,6 +114,18 @@ SOURCES = {
 }
 
 
+def _in_role(parent: str, rel: str) -> Relation:
+    """The partners taking part in a record through ``rel``, each with its role."""
+    return Relation(
+        parent,
+        f"({{p}})<-[{{r}}:{rel}]-({{x}}:BusinessPartner)",
+        "BusinessPartner",
+        order=("r.role", "x.name", "x.id"),
+        extra="role: {r}.role",
+        carry="x, r",
+    )
+
+
 def _related(arrow: str) -> Relation:
     """A partner's relationships to other partners, one direction of them."""
     return Relation(
@@ -206,14 +218,7 @@ RELATIONS: dict[tuple[str, str], Relation] = {
     ("Vehicle", "history"): _rel(
         "Vehicle", "({p})-[:HAS_EVENT]->({x}:VehicleEvent)", "VehicleEvent", "x.occurredAt"
     ),
-    ("Contract", "parties"): Relation(
-        "Contract",
-        "({p})<-[{r}:PARTY_TO]-({x}:BusinessPartner)",
-        "BusinessPartner",
-        order=("r.role", "x.name", "x.id"),
-        extra="role: {r}.role",
-        carry="x, r",
-    ),
+    ("Contract", "parties"): _in_role("Contract", "PARTY_TO"),
     ("Contract", "items"): _rel(
         "Contract", "({p})-[:HAS_ITEM]->({x}:ContractItem)", "ContractItem", "x.position", "x.uiid"
     ),
@@ -236,14 +241,7 @@ RELATIONS: dict[tuple[str, str], Relation] = {
     ("IdentificationObject", "contract"): _rel(
         "IdentificationObject", "({p})-[:ISSUED_UNDER]->({x}:Contract)", "Contract"
     ),
-    ("Project", "partners"): Relation(
-        "Project",
-        "({p})<-[{r}:PARTICIPATES_IN]-({x}:BusinessPartner)",
-        "BusinessPartner",
-        order=("r.role", "x.name", "x.id"),
-        extra="role: {r}.role",
-        carry="x, r",
-    ),
+    ("Project", "partners"): _in_role("Project", "PARTICIPATES_IN"),
     ("Project", "documents"): _rel(
         "Project", "({p})-[:HAS_DOCUMENT]->({x}:Document)", "Document", "x.number", "x.revision"
     ),
