@@ -38,6 +38,7 @@ D = PropertyType.DATE
 DT = PropertyType.DATETIME
 SL = PropertyType.STRING_LIST
 F = PropertyType.FLOAT
+B = PropertyType.BOOLEAN
 ONE = Cardinality.ONE
 MANY = Cardinality.MANY
 
@@ -85,6 +86,20 @@ _GOLDEN = (
         writable=False,
         filterable=True,
         sortable=True,
+    ),
+    Property(
+        "lockedAt",
+        DT,
+        "When a steward's decision, a deletion or an erasure last locked it against writers.",
+        internal=True,
+    ),
+    Property(
+        "deletedAt",
+        DT,
+        "When the last source system that held the record deleted it; null while a source "
+        "holds it. Lists leave deleted records out unless their filter names deletedAt.",
+        writable=False,
+        filterable=True,
     ),
 )
 
@@ -174,6 +189,13 @@ BUSINESS_PARTNER = _golden(
         ),
         Property("mergedFrom", SL, "Ids of the partners merged into this one.", writable=False),
         Property(
+            "erasedAt",
+            DT,
+            "When the person's data was erased (erasePartner): what is left is an anonymous "
+            "tombstone, and no source may deliver it again.",
+            writable=False,
+        ),
+        Property(
             "overrides",
             S,
             "Values a steward set over the sources', as JSON.",
@@ -184,12 +206,6 @@ BUSINESS_PARTNER = _golden(
             "matchKeys",
             SL,
             "The blocking keys it is a member of, so that a merge or un-merge can move them.",
-            internal=True,
-        ),
-        Property(
-            "lockedAt",
-            DT,
-            "When a steward's decision last locked it against writers.",
             internal=True,
         ),
     ),
@@ -644,6 +660,18 @@ SOURCE_RECORD = NodeType(
         ),
         Property("payloadHash", S, "SHA-256 of the last delivery, to recognise a repeated one."),
         Property("formerGolden", S, "Id of the partner it fed before a merge; for un-merge."),
+        Property(
+            "deletedAt",
+            DT,
+            "When the source system said it no longer holds the record; it then no longer "
+            "counts for survivorship, until the system delivers it again.",
+        ),
+        Property("deletionReason", S, "Why, as the system said."),
+        Property(
+            "erasedAt",
+            DT,
+            "When its partner was erased; a delivery under its key is refused from then on.",
+        ),
     ),
     natural_key=("entity", "system", "key"),
     indexes=(("system", "key"),),
@@ -651,22 +679,86 @@ SOURCE_RECORD = NodeType(
 
 CHANGE_EVENT = NodeType(
     "ChangeEvent",
-    "One change to a golden record: the append-only log behind history and audit.",
+    "One change to a record, written in the transaction that made it: the append-only log "
+    "behind history, audit and the change feed partner systems follow.",
     (
         Property("id", S, "Identifier of the event.", required=True),
         Property("entity", S, "Label of the changed record.", required=True),
         Property("entityId", S, "Hub id of the changed record.", required=True, indexed=True),
-        Property("action", S, "CREATED, UPDATED or the business process applied.", required=True),
+        Property(
+            "action",
+            S,
+            "What happened: CREATED, UPDATED, MERGED, MERGED_INTO, UNMERGED, REJECTED, "
+            "DELETED, RESTORED, ERASED, BLOCKED, PROCESS or HISTORY.",
+            required=True,
+        ),
+        Property("process", S, "The business process or history entry, e.g. ETER or SERVICE."),
         Property("at", DT, "When the change was committed.", required=True, indexed=True),
         Property("system", S, "Source system that caused it, if any."),
         Property("key", S, "That system's key, if any."),
         Property("fields", SL, "Names of the values that changed."),
+        Property(
+            "changes",
+            S,
+            "Each changed value before and after, as JSON: [{field, before, after}].",
+            personal=True,
+        ),
         Property("version", I, "Version of the record after the change."),
         Property("by", S, "Who made the change: the client (or hub load, hub match)."),
         Property("bySystem", S, "The source system that client writes for, if any."),
         Property("onBehalfOf", S, "The person a front end said it acted for (X-Hub-User)."),
         Property("reason", S, "Why, in the steward's words."),
+        Property(
+            "seq",
+            I,
+            "Position in the log, given once the transaction committed; one total order.",
+            indexed=True,
+        ),
+        Property(
+            "pending",
+            B,
+            "True until the event has its position in the log.",
+            indexed=True,
+            internal=True,
+        ),
+        Property("ord", I, "Order of the event within its transaction.", internal=True),
     ),
+)
+
+WEBHOOK = NodeType(
+    "Webhook",
+    "A receiver the change log is POSTed to (hub webhooks), with its delivery position.",
+    (
+        Property("id", S, "Opaque identifier.", required=True),
+        Property("name", S, "Its name, e.g. erp-sync.", required=True),
+        Property("url", S, "Where batches of events are POSTed.", required=True),
+        Property("kinds", SL, "Labels of the records it wants; empty: every kind."),
+        Property("secret", S, "Key of the HMAC-SHA256 signature of each body.", required=True),
+        Property("personal", B, "It may receive personal values."),
+        Property("position", I, "Log position delivered up to (after a 2xx).", required=True),
+        Property("failures", I, "Failed attempts in a row."),
+        Property("lastError", S, "What the last failed attempt met."),
+        Property("lastErrorAt", DT, "When it failed."),
+        Property("deliveredAt", DT, "When a batch was last accepted."),
+        Property("nextAttemptAt", DT, "No attempt before this, after a failure."),
+        Property("pausedAt", DT, "Paused after too many failures, until resumed."),
+        Property("leaseOwner", S, "The hub process delivering it now.", internal=True),
+        Property("leaseUntil", DT, "Until when that process holds it.", internal=True),
+        Property("createdAt", DT, "When it was registered.", required=True),
+    ),
+    natural_key=("name",),
+)
+
+CHANGE_LOG = NodeType(
+    "ChangeLog",
+    "The log's head: the last position handed out. Giving positions updates it, so two "
+    "hubs never hand out the same one.",
+    (
+        Property("name", S, "Which log; the hub keeps one, 'changes'.", required=True),
+        Property("seq", I, "The last position handed out.", required=True),
+        Property("pruned", I, "The last position removed by the retention, if any."),
+    ),
+    natural_key=("name",),
 )
 
 MATCH_KEY = NodeType(
@@ -810,6 +902,8 @@ MODEL = Model(
         PROJECT,
         SOURCE_RECORD,
         CHANGE_EVENT,
+        CHANGE_LOG,
+        WEBHOOK,
         MATCH_KEY,
         MATCH_TERM,
         MATCH_CANDIDATE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -12,14 +13,17 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from hub.api import build_schema, ide
 from hub.api.endpoint import GraphQLEndpoint
+from hub.api.websocket import SubscriptionEndpoint
 from hub.auth import Authenticator, Scope, Unauthenticated
 from hub.domain import rekeying
+from hub.domain.feed import ChangeFeed
 from hub.domain.files import FileStore
+from hub.domain.webhooks import Delivery, Dispatcher
 from hub.errors import DatabaseUnavailable
 from hub.forwarded import ForwardedOrigin
 from hub.instrumentation import RequestInstrumentation
@@ -38,6 +42,7 @@ class Services:
     settings: Settings
     store: Store | None = None
     cursors: Cursors | None = None
+    feed: ChangeFeed | None = None
     files: FileStore = field(init=False)
     auth: Authenticator = field(init=False)
 
@@ -106,6 +111,63 @@ def _forwarded(settings: Settings) -> list[Middleware]:
     return [Middleware(ForwardedOrigin, proxies=proxies)] if proxies else []
 
 
+@contextlib.asynccontextmanager
+async def _running(services: Services) -> AsyncIterator[None]:
+    """While the app runs: the store (opened here unless given), the cursors' key and the
+    change feed."""
+    settings = services.settings
+    owned = services.store is None
+    if services.store is None:
+        services.store = await open_store(settings)
+    store = services.store
+    feeding: asyncio.Task[None] | None = None
+    delivering: asyncio.Task[None] | None = None
+    dispatcher: Dispatcher | None = None
+    try:
+        services.cursors = await hub_cursors(store, settings.cursor_secret)
+        services.feed = ChangeFeed(
+            store, settings.change_poll_seconds, settings.change_retention_days
+        )
+        feeding = asyncio.create_task(services.feed.run(), name="change-feed")
+        if settings.deliver_webhooks:
+            dispatcher = Dispatcher(
+                store,
+                services.cursors.bound("changes"),
+                Delivery(
+                    settings.webhook_timeout,
+                    settings.webhook_max_failures,
+                    settings.webhook_retry_seconds,
+                ),
+                settings.change_poll_seconds,
+            )
+            delivering = asyncio.create_task(dispatcher.run(), name="webhooks")
+        if await services.auth.open_locally(store):
+            log.warning(
+                "open_to_this_machine",
+                extra={
+                    "detail": "HUB_AUTH=auto and no client is registered: requests from "
+                    "this machine act as a local developer with every scope, others are "
+                    "refused; register a client (hub clients add) to require tokens"
+                },
+            )
+        yield
+    finally:
+        for task in (feeding, delivering):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if dispatcher is not None:
+            dispatcher.close()
+        if services.feed is not None:
+            services.feed.close()
+            services.feed = None
+        await services.auth.clients.settle()
+        if owned:
+            await store.close()
+            services.store = None
+
+
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     """Build the hub's ASGI app.
 
@@ -114,30 +176,6 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     """
     services = Services(settings=settings, store=store)
     metrics = Metrics(lambda: services.store.queries_sent if services.store else 0)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        owned = services.store is None
-        if services.store is None:
-            services.store = await open_store(settings)
-        store = services.store
-        try:
-            services.cursors = await hub_cursors(store, settings.cursor_secret)
-            if await services.auth.open_locally(store):
-                log.warning(
-                    "open_to_this_machine",
-                    extra={
-                        "detail": "HUB_AUTH=auto and no client is registered: requests from "
-                        "this machine act as a local developer with every scope, others are "
-                        "refused; register a client (hub clients add) to require tokens"
-                    },
-                )
-            yield
-        finally:
-            await services.auth.clients.settle()
-            if owned:
-                await store.close()
-                services.store = None
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -194,10 +232,12 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     async def metrics_endpoint(_: Request) -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
-    graphql = GraphQLEndpoint(services, build_schema())
+    schema = build_schema()
+    graphql = GraphQLEndpoint(services, schema)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", SubscriptionEndpoint(services, schema)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
@@ -209,7 +249,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             *_forwarded(settings),
             Middleware(RequestInstrumentation, metrics=metrics),
         ],
-        lifespan=lifespan,
+        lifespan=lambda _: _running(services),
     )
     app.state.services = services
     return app

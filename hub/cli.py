@@ -22,17 +22,21 @@ from hub import __version__, logs
 from hub.api import build_schema
 from hub.app import file_store, open_store
 from hub.auth import clients
-from hub.domain import rekeying
+from hub.domain import rekeying, webhooks
 from hub.domain.batch_matching import BatchMatcher, BatchSummary
 from hub.domain.batch_matching import render as render_match
+from hub.domain.change_log import sequence
 from hub.errors import StartupError
 from hub.mastering import training
+from hub.read import changes
+from hub.read.cursors import CursorError, hub_cursors
 from hub.serving import bind_socket, run_async, serve_alone, settle_heap
 from hub.settings import Settings
 from hub.store import Store, migrations
 from hub.store.temporal import utc_now
 from hub.workers import serve_with_workers
 from loaders.demo import load_demo
+from loaders.export import FORMATS, export
 from loaders.formats import FormatError, check_encoding
 from loaders.generate import generate
 from loaders.load import ORDER, Loader, LoadError, Stopped, Summary, default_rejects_path
@@ -184,6 +188,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     revoke.add_argument("name", help="the client's name")
 
+    _webhooks_parser(commands)
+    _export_parser(commands)
+
     match = commands.add_parser(
         "match",
         help="find duplicate partners in the whole graph",
@@ -226,6 +233,71 @@ def _parser() -> argparse.ArgumentParser:
         help="share of customers ERP also holds, spelt its own way (0 to 1)",
     )
     return parser
+
+
+def _webhooks_parser(commands: Any) -> None:
+    webhooks_parser = commands.add_parser(
+        "webhooks",
+        help="register, list, resume and remove webhooks",
+        description="Manage the webhooks the change log is POSTed to (docs/events.md). Works "
+        "while `hub serve` runs on the same data dir; a running hub delivers a new webhook "
+        "within HUB_CHANGE_POLL_SECONDS.",
+    )
+    webhook_commands = webhooks_parser.add_subparsers(
+        dest="webhooks_command", required=True, metavar="ACTION"
+    )
+    hook = webhook_commands.add_parser(
+        "add",
+        help="register a webhook and print its secret",
+        description="Register a webhook. Its events are POSTed from now on (from the log's "
+        "start with --from-start), signed with HMAC-SHA256 of the body under the secret, "
+        "which is printed alone on the last line.",
+    )
+    hook.add_argument("name", help="the webhook's name, e.g. erp-sync")
+    hook.add_argument("url", help="the http(s) URL events are POSTed to")
+    hook.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        dest="kinds",
+        metavar="KIND",
+        help="a kind of record it wants, e.g. BUSINESS_PARTNER; repeat for several (none: all)",
+    )
+    hook.add_argument("--secret", help="the signing secret (default: a new random one)")
+    hook.add_argument(
+        "--personal", action="store_true", help="send personal values (hidden by default)"
+    )
+    hook.add_argument(
+        "--from-start", action="store_true", help="deliver the whole log, not only what follows"
+    )
+    webhook_commands.add_parser(
+        "list",
+        help="list the webhooks",
+        description="List every webhook with its kinds, lag (events not yet delivered), last "
+        "delivery, failures and last error, whether it is paused, and its cursor.",
+    )
+    for action, text in (
+        ("remove", "stop delivering to a webhook and forget it"),
+        ("resume", "deliver to a paused webhook again, from its cursor"),
+    ):
+        webhook_commands.add_parser(action, help=text, description=text).add_argument(
+            "name", help="the webhook's name"
+        )
+
+
+def _export_parser(commands: Any) -> None:
+    export_parser = commands.add_parser(
+        "export",
+        help="write the partners that changed, for a source system to import",
+        description="Write the business partners that changed since a cursor of the change "
+        "log (all of them without one) under SYSTEM's own keys, as NDJSON shaped like the "
+        "GraphQL input or as SAP IDoc XML (DEBMAS, CREMAS); deleted partners as deletions. "
+        "The last line printed is the cursor the next export continues from.",
+    )
+    export_parser.add_argument("system", help="the system the files are for, e.g. ERP")
+    export_parser.add_argument("out", type=Path, help="the folder to write into")
+    export_parser.add_argument("--format", choices=FORMATS, default="ndjson", dest="form")
+    export_parser.add_argument("--after", help="a cursor a previous export printed")
 
 
 def _load_settings() -> Settings:
@@ -475,6 +547,79 @@ def manage_clients(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _on_webhooks(settings: Settings, args: argparse.Namespace) -> list[str]:
+    action = args.webhooks_command
+    if action == "add":  # a mistake is told before the store is opened
+        webhooks.checked(args.name, args.url, args.kinds)
+    store = await Store.open(settings, attach=True)
+    try:
+        await migrations.apply(store)  # a webhook's name is unique by a constraint
+        if action == "add":
+            secret = await webhooks.add(
+                store,
+                args.name,
+                args.url,
+                args.kinds,
+                args.secret,
+                args.personal,
+                args.from_start,
+                utc_now(),
+            )
+            return [
+                f"webhook {args.name} added: {args.url}",
+                "its signing secret follows (X-Hub-Signature-256: sha256=HMAC of the body):",
+                secret,
+            ]
+        if action == "remove":
+            await webhooks.remove(store, args.name)
+            return [f"webhook {args.name} removed"]
+        if action == "resume":
+            await webhooks.resume(store, args.name)
+            return [f"webhook {args.name} resumed from its cursor"]
+        cursors = await hub_cursors(store, settings.cursor_secret)
+        await sequence(store)
+        head = await changes.head(store)
+        return webhooks.table(await webhooks.listed(store), head, cursors.bound("changes"))
+    finally:
+        await store.close()
+
+
+def manage_webhooks(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        lines = run_async(_on_webhooks(settings, args))
+    except webhooks.WebhookError as exc:
+        print(f"hub: error: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    print("\n".join(lines))
+    return 0
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> list[str]:
+    store = await Store.open(settings, attach=True)
+    try:
+        cursors = (await hub_cursors(store, settings.cursor_secret)).bound("changes")
+        after = 0
+        if args.after:
+            try:
+                (after,) = cursors.decode(args.after, "--after")
+            except CursorError as exc:
+                raise StartupError(str(exc)) from exc
+        done = await export(store, args.system, args.out, args.form, int(after))
+    finally:
+        await store.close()
+    return [
+        f"{done.partners:,} partners and {done.deleted:,} deletions written to "
+        + (", ".join(str(path) for path in done.files) or str(args.out)),
+        "continue with --after:",
+        cursors.encode([done.position]),
+    ]
+
+
+def export_changes(settings: Settings, args: argparse.Namespace) -> int:
+    print("\n".join(run_async(_export(settings, args))))
+    return 0
+
+
 def generate_world(args: argparse.Namespace) -> int:
     try:
         counts = generate(args.out, args.partners, args.seed, args.duplicate_rate)
@@ -510,7 +655,13 @@ def _run(args: argparse.Namespace) -> int:
     logs.configure(settings)
     if args.command == "serve":
         return serve(settings, args.host, args.port, args.demo, args.workers)
-    commands = {"load": load_files, "match": match_partners, "clients": manage_clients}
+    commands = {
+        "load": load_files,
+        "match": match_partners,
+        "clients": manage_clients,
+        "webhooks": manage_webhooks,
+        "export": export_changes,
+    }
     if args.command in commands:
         return commands[args.command](settings, args)
     return apply_schema(settings)

@@ -106,6 +106,39 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds a transaction is retried on transient errors before giving up.",
     )
+    change_poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="How often the change feed looks for changes that other processes "
+        "(hub load, other replicas) committed; this process's own are seen at once.",
+    )
+    change_retention_days: int | None = Field(
+        default=None,
+        gt=0,
+        description="Days the change log keeps an event. Unset: forever. A consumer whose "
+        "cursor is older than that continues with the oldest event kept.",
+    )
+    deliver_webhooks: bool = Field(
+        default=True,
+        description="This process delivers webhooks. Several may: each webhook is delivered "
+        "by one at a time.",
+    )
+    webhook_timeout: float = Field(
+        default=10.0, gt=0, le=300, description="Seconds a webhook receiver has to answer."
+    )
+    webhook_retry_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="Pause after a webhook's first failed attempt; it doubles with each "
+        "further failure, up to 5 minutes.",
+    )
+    webhook_max_failures: int = Field(
+        default=10,
+        ge=1,
+        description="Failed attempts in a row after which a webhook is paused (until "
+        "hub webhooks resume).",
+    )
     max_upload_mb: int = Field(
         default=100, gt=0, description="Largest document file accepted, in MiB."
     )

@@ -20,6 +20,13 @@ LOADER_FIELDS: dict[str, tuple[Field, ...]] = {
     "Document": (Field("file", "String", "Path of the document's file, beside the extract."),),
 }
 
+# Every kind's rows may say the system no longer holds the record (see loaders.load).
+DELETED = Field(
+    "deleted",
+    "Boolean",
+    "true (or X, 1, yes): the system no longer holds this record; only its source is read.",
+)
+
 _NUMBERS = {"Int": int, "Float": float}
 
 
@@ -30,7 +37,9 @@ class Fields:
         self.label = label
         shape = INPUTS[label]
         self.shape = Shape(
-            shape.name, shape.description, shape.fields + LOADER_FIELDS.get(label, ())
+            shape.name,
+            shape.description,
+            (*shape.fields, *LOADER_FIELDS.get(label, ()), DELETED),
         )
 
     def field(self, parts: Path) -> Field | None:

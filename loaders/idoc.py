@@ -8,6 +8,7 @@ One file holds many ``IDOC`` elements under the basic type's root element. The f
 KUNNR     customer number (DEBMAS) — the ERP key
 LIFNR     vendor number (CREMAS) — the ERP key
 ANRED     form of address: Herr / Frau / Mr. / Ms. mark a person
+STKZN     natural person: X marks a person too
 NAME1     a person's family name, or an organisation's name
 NAME2     a person's given name, or the rest of an organisation's
 STRAS     street and house number ("Hauptstr. 5")
@@ -16,7 +17,12 @@ ORT01     city
 LAND1     country (ISO code)
 STCEG     VAT registration number
 TELF1     phone
+LOEVM     deletion flag: X deletes the customer or vendor
 ========  ======================================================
+
+A segment sent with function ``MSGFN`` 003, or with the deletion flag (``LOEVM`` for
+customers and vendors, ``LVORM`` for materials), says ERP no longer holds the master: the
+hub deletes its ERP source (see ``deleteRecord``).
 
 Material masters (MATMAS, segment ``E1MARAM``): ``MATNR`` the number (an all-digit number
 without the leading zeros SAP pads it with, as SAP shows it), ``MTART`` type, ``MATKL``
@@ -65,7 +71,12 @@ def partner_from_segment(segment: dict[str, str]) -> Row | None:
     if known is None:
         return None
     key_field, role = known
-    person = segment.get("ANRED", "").strip().lower() in PERSON_FORMS
+    if deleted(segment, "LOEVM"):
+        return {"source": {"key": segment.get(key_field, "")}, "deleted": True}
+    person = (
+        segment.get("ANRED", "").strip().lower() in PERSON_FORMS
+        or segment.get("STKZN", "").strip().upper() == "X"
+    )
     row: Row = {"source": {"key": segment.get(key_field, "")}, "roles": [role]}
     if person:
         row.update(kind="PERSON", lastName=segment.get("NAME1"), firstName=segment.get("NAME2"))
@@ -88,6 +99,13 @@ def partner_from_segment(segment: dict[str, str]) -> Row | None:
     return row
 
 
+def deleted(segment: dict[str, Any], flag: str) -> bool:
+    """The segment deletes its master: sent with function 003 (delete), or with the
+    master's deletion flag (``LOEVM`` for customers and vendors, ``LVORM`` for materials)."""
+    function = str(segment.get("MSGFN", "")).strip()
+    return function == "003" or str(segment.get(flag, "")).strip().upper() == "X"
+
+
 def _material_number(text: str) -> str:
     number = text.strip()
     return number.lstrip("0") or "0" if number.isdigit() else number
@@ -105,6 +123,8 @@ def _number(text: str | None) -> float | str | None:
 def material_from_segment(segment: dict[str, Any]) -> Row:
     """The MaterialInput an E1MARAM segment (with its own segments) describes."""
     row: Row = {"source": {"key": _material_number(segment.get("MATNR", ""))}}
+    if deleted(segment, "LVORM"):
+        return {**row, "deleted": True}
     row["number"] = row["source"]["key"]
     for field, name in (("MTART", "type"), ("MATKL", "group"), ("MEINS", "baseUnit")):
         if segment.get(field):
@@ -191,11 +211,15 @@ def write(path: Path, role: str, records: list[dict[str, str]]) -> None:
     with open(path, "w", encoding="utf-8") as out:
         out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<{basic_type}>\n')
         for number, record in enumerate(records, start=1):
-            fields = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in record.items() if v)
+            # Function 005 sends the master, 003 deletes it.
+            function = record.get("MSGFN", "005")
+            fields = "".join(
+                f"<{k}>{escape(v)}</{k}>" for k, v in record.items() if v and k != "MSGFN"
+            )
             out.write(
                 f'<IDOC BEGIN="1"><EDI_DC40 SEGMENT="1"><DOCNUM>{number:016d}</DOCNUM>'
                 f"<IDOCTYP>{basic_type}</IDOCTYP><MESTYP>{message}</MESTYP></EDI_DC40>"
-                f'<{segment} SEGMENT="1"><MSGFN>005</MSGFN>{fields}</{segment}></IDOC>\n'
+                f'<{segment} SEGMENT="1"><MSGFN>{function}</MSGFN>{fields}</{segment}></IDOC>\n'
             )
         out.write(f"</{basic_type}>\n")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import json
 import tempfile
 import time
@@ -28,7 +29,7 @@ from typing import IO, Any
 
 from graph_schema import MODEL
 from hub import encoding
-from hub.domain import deliveries, kinds, service
+from hub.domain import deliveries, kinds, service, validation
 from hub.domain import problems as codes
 from hub.domain.files import FileStore, FileTooLarge
 from hub.domain.problems import Problem
@@ -38,7 +39,7 @@ from hub.errors import HubError
 from hub.mastering.matcher import GraphMatcher
 from hub.store import Store
 from loaders import idoc
-from loaders.fields import Fields
+from loaders.fields import DELETED, Fields
 from loaders.formats import READERS, Line, Reading, check_encoding, read
 
 # Kinds load in the model's order, which puts each kind after those it refers to.
@@ -211,7 +212,7 @@ class _KeptBack:
     def rows(self, label: str) -> Iterator[_Pending]:
         """The rows of one kind kept back, in the order they came, ready to write again."""
         for entry in self._entries(label):
-            delivery, _ = deliveries.BUILDERS[label](entry["row"], ())
+            delivery, _ = build(label, entry["row"])
             assert delivery is not None  # it was built from this row before
             yield _Pending(label, delivery, self._origin(entry), entry["row"])
 
@@ -248,6 +249,25 @@ class _Prepared:
     rows: list[_Pending] = field(default_factory=list)
     rejected: list[tuple[Origin, list[Problem]]] = field(default_factory=list)
     last: bool = False
+
+
+_YES = frozenset({"true", "x", "1", "yes"})
+
+
+def build(label: str, row: dict[str, Any]) -> tuple[Delivery | None, list[Problem]]:
+    """The delivery a row describes: a deletion when its ``deleted`` flag is set (only its
+    source is read then), else the kind's delivery of its values."""
+    flag = row.get(DELETED.name)
+    if flag is True or str(flag).strip().lower() in _YES:
+        source = row.get("source") or {}
+        system = str(source.get("system") or "").strip()
+        key = str(source.get("key") or "").strip()
+        problems = validation.source_key(system, key, ("source",))
+        if problems:
+            return None, problems
+        return Delivery(system.upper(), key, {}, ("source",), deleted=True), []
+    values = {name: value for name, value in row.items() if name != DELETED.name}
+    return deliveries.BUILDERS[label](values, ())
 
 
 def _with_system(value: Any, system: str) -> Any:
@@ -401,7 +421,7 @@ class Loader:
             if problem is not None:
                 return None, [problem]
         try:
-            delivery, problems = deliveries.BUILDERS[label](_with_system(line.row, system), ())
+            delivery, problems = build(label, _with_system(line.row, system))
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             # A row shaped unlike any input (e.g. an object where text belongs): reject it,
             # never stop the load for it.
@@ -409,10 +429,11 @@ class Loader:
             return None, [problem]
         if problems or delivery is None:
             return None, problems
-        _ = delivery.digest  # hashed here, in the thread, not in the transaction
-        kind = kinds.KINDS[label]
-        if kind.matched and not refs_in(delivery.values):
-            self._matcher.prepare(kind.merge({}, delivery.values))
+        if not delivery.deleted:
+            _ = delivery.digest  # hashed here, in the thread, not in the transaction
+            kind = kinds.KINDS[label]
+            if kind.matched and not refs_in(delivery.values):
+                self._matcher.prepare(kind.merge({}, delivery.values))
         return delivery, []
 
     def _store_file(self, row: dict[str, Any], folder: Path) -> Problem | None:
@@ -438,21 +459,32 @@ class Loader:
         return None
 
     async def _write(self, batch: list[_Pending], *, defer: bool) -> None:
-        label = batch[0].label
-        kind = kinds.KINDS[label]
-        outcomes = await service.upsert_batch(
-            self.store,
-            kind,
-            [p.delivery for p in batch],
-            matcher=self._matcher if kind.matched else None,
-        )
-        for pending, outcome in zip(batch, outcomes, strict=True):
-            self._count(pending, outcome, defer=defer)
+        kind = kinds.KINDS[batch[0].label]
+        # Deletions and deliveries in the order the file gives them: a record deleted and
+        # delivered again ends up live, one delivered and then deleted ends up deleted.
+        for deleted, run in itertools.groupby(batch, lambda p: p.delivery.deleted):
+            rows = list(run)
+            if deleted:
+                outcomes = await service.delete_batch(self.store, kind, [p.delivery for p in rows])
+            else:
+                outcomes = await service.upsert_batch(
+                    self.store,
+                    kind,
+                    [p.delivery for p in rows],
+                    matcher=self._matcher if kind.matched else None,
+                )
+            for pending, outcome in zip(rows, outcomes, strict=True):
+                self._count(pending, outcome, defer=defer)
         self.progress(self.summary)
 
     def _count(self, pending: _Pending, outcome: Outcome, *, defer: bool) -> None:
         if not outcome.problems:
-            result = "created" if outcome.created else "updated" if outcome.changed else "unchanged"
+            if pending.delivery.deleted:
+                result = "deleted" if outcome.changed else "unchanged"
+            else:
+                result = (
+                    "created" if outcome.created else "updated" if outcome.changed else "unchanged"
+                )
             self.summary.add(pending.label, result)
         elif defer and all(p.code == codes.NOT_FOUND for p in outcome.problems):
             pending.problems = outcome.problems

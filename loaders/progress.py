@@ -10,7 +10,7 @@ from typing import TextIO
 from hub.domain.batch_matching import BatchSummary
 from loaders.load import ORDER, Summary
 
-_COLUMNS = ("created", "updated", "unchanged", "rejected")
+_COLUMNS = ("created", "updated", "unchanged", "deleted", "rejected")
 
 
 class LiveLine:

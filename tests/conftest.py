@@ -23,7 +23,13 @@ for _name in [name for name in os.environ if name.startswith("HUB_")]:
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"data_dir": data_dir, "embedded_heap": "1g", "log_format": "text"}
+    # Webhooks are delivered only by the hubs of the tests that want it (test_webhooks).
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "embedded_heap": "1g",
+        "log_format": "text",
+        "deliver_webhooks": False,
+    }
     values.update(overrides)
     return Settings(_env_file=None, **values)
 

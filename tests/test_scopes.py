@@ -12,7 +12,7 @@ from tests.conftest import register
 from tests.harness import RunningHub
 
 # The table, written out on its own: the schema's declarations are checked against it.
-READ, STEWARD, WRITE = "read", "steward", "write"
+READ, STEWARD, WRITE, ADMIN = "read", "steward", "write", "admin"
 ROOTS: dict[str, tuple[str, str]] = {
     # query roots
     "node": (READ, '{ node(id: "QnVzaW5lc3NQYXJ0bmVyOng=") { id } }'),
@@ -108,6 +108,17 @@ ROOTS: dict[str, tuple[str, str]] = {
     "unmergeBusinessPartner": (
         STEWARD,
         'mutation { unmergeBusinessPartner(source: {system: "CRM", key: "none"}) '
+        "{ userErrors { code } } }",
+    ),
+    "changes": (READ, "{ changes(first: 1) { pageInfo { endCursor } } }"),
+    "deleteRecord": (
+        WRITE,
+        'mutation { deleteRecord(kind: VEHICLE, source: {system: "CRM", key: "none"}) '
+        "{ userErrors { code } } }",
+    ),
+    "erasePartner": (
+        ADMIN,
+        'mutation { erasePartner(id: "QnVzaW5lc3NQYXJ0bmVyOng=", reason: "asked") '
         "{ userErrors { code } } }",
     ),
 }

@@ -45,7 +45,11 @@ def undeclared(schema: GraphQLSchema) -> list[str]:
 
 def describe_scopes(schema: GraphQLSchema) -> None:
     """End each root field's description with the scope it needs."""
-    roots = {root.name: root for root in (schema.query_type, schema.mutation_type) if root}
+    roots = {
+        root.name: root
+        for root in (schema.query_type, schema.mutation_type, schema.subscription_type)
+        if root
+    }
     for (root, name), scope in root_scopes(schema).items():
         field = roots[root].fields[name]
         field.description = f"{field.description or ''} Needs the `{scope.value}` scope.".strip()

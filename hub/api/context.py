@@ -21,6 +21,7 @@ from hub.read.cursors import Cursors
 from hub.settings import Settings
 
 if TYPE_CHECKING:  # the store is handed through to read and domain, never used here
+    from hub.domain.feed import ChangeFeed
     from hub.store import Store
 
 # A front end or gateway names the person it acts for; it is recorded, never trusted.
@@ -37,12 +38,22 @@ class Context:
     files: FileStore
     cursors: Cursors
     principal: Principal = LOCAL_DEVELOPER
+    feed: ChangeFeed | None = None
+    # What a WebSocket client sent with connection_init (its token).
+    connection_params: dict[str, object] | None = None
     loaders: Loaders = field(init=False)
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.store)
         self.sees_personal = self.principal.allows(Scope.READ_PERSONAL)
+
+    def act_as(self, principal: Principal, store: Store) -> None:
+        """Answer for ``principal`` from now on (a WebSocket learns it after connecting)."""
+        self.principal = principal
+        self.store = store
+        self.loaders = Loaders(store)
+        self.sees_personal = principal.allows(Scope.READ_PERSONAL)
 
     @property
     def actor(self) -> Actor:

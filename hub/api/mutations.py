@@ -12,6 +12,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from hub.api.access import needs
+from hub.api.changes import RecordKind
 from hub.api.context import Info
 from hub.api.inputs import (
     BusinessPartnerInput,
@@ -21,10 +22,12 @@ from hub.api.inputs import (
     IdentificationObjectInput,
     MaterialInput,
     ProjectInput,
+    SourceRefInput,
     VehicleEventInput,
     VehicleInput,
     to_data,
 )
+from hub.api.relay import Node
 from hub.api.types import (
     BusinessPartner,
     Contract,
@@ -33,14 +36,16 @@ from hub.api.types import (
     Material,
     Project,
     Vehicle,
+    node_from_row,
 )
 from hub.auth.principal import Scope
-from hub.domain import deliveries, kinds, processes, service, validation
+from hub.domain import deletions, deliveries, erasure, kinds, processes, service, validation
 from hub.domain import problems as codes
 from hub.domain.deliveries import reference
 from hub.domain.files import FileTooLarge, upload_chunks
 from hub.domain.kinds import Kind
 from hub.domain.problems import Path, Problem
+from hub.ids import from_global
 from hub.mastering.matcher import MatchDecision
 
 if TYPE_CHECKING:
@@ -60,7 +65,7 @@ class UserError:
         description="Stable code: REQUIRED, INVALID_VIN, INVALID_COUNTRY, INVALID_EMAIL, "
         "INVALID_PHONE, INVALID_DATE_RANGE, INVALID_COVERAGE, INVALID_VALUE, INVALID_REFERENCE, "
         "INVALID_ID, NOT_FOUND, AMBIGUOUS_REFERENCE, CONFLICT, DUPLICATE, INVALID_TRANSITION, "
-        "TOO_LARGE, TOO_MANY, FORBIDDEN."
+        "TOO_LARGE, TOO_MANY, FORBIDDEN, ERASED."
     )
     message: str = strawberry.field(description="What is wrong, for people.")
 
@@ -421,3 +426,116 @@ class MasterDataMutation:
             info, kinds.DOCUMENT, data, problems, after=processes.link_new_revisions
         )
         return _payload(DocumentPayload, "document", Document.from_row, result)
+
+
+@strawberry.type(description="What deleteRecord did.")
+class DeleteRecordPayload:
+    record: Node | None = strawberry.field(
+        description="The record now; `deletedAt` is set once no source holds it."
+    )
+    changed: bool = strawberry.field(
+        description="False when the source was deleted already (deleting is idempotent)."
+    )
+    record_deleted: bool = strawberry.field(
+        description="No live source is left: the record itself is deleted."
+    )
+    user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+
+@strawberry.type(description="A source system's record leaves the hub.")
+class DeletionMutation:
+    @strawberry.mutation(
+        metadata=needs(Scope.WRITE),
+        description="A source system says it no longer holds a record: its source record is "
+        "marked deleted and no longer counts for the record's values; when no live source is "
+        "left, the record is deleted (kept, resolvable by id, left out of lists). A later "
+        "delivery under the key restores it. Recorded as a change with the reason.",
+    )
+    async def delete_record(
+        self,
+        info: Info,
+        kind: RecordKind,
+        source: SourceRefInput,
+        reason: str | None = None,
+    ) -> DeleteRecordPayload:
+        data = {"source": to_data(source)}
+        system = str(data["source"].get("system") or "").strip()
+        key = str(data["source"].get("key") or "").strip()
+        problems = [
+            *_own_system(info, data),
+            *validation.source_key(system, key, ("source",)),
+            *free_text(("reason",), reason),
+        ]
+        if problems:
+            return DeleteRecordPayload(
+                record=None, changed=False, record_deleted=False, user_errors=user_errors(problems)
+            )
+        label = kind.value
+        result = await service.run_process(
+            info.context.store,
+            lambda tx, now: deletions.delete_source(
+                tx, kinds.KINDS[label], system.upper(), key, (reason or "").strip() or None, now
+            ),
+        )
+        if isinstance(result, list):
+            return DeleteRecordPayload(
+                record=None, changed=False, record_deleted=False, user_errors=user_errors(result)
+            )
+        row = await _row(info, label, result.id)
+        return DeleteRecordPayload(
+            record=node_from_row(label, row) if row else None,
+            changed=result.changed,
+            record_deleted=result.record_deleted,
+            user_errors=[],
+        )
+
+
+@strawberry.type(description="What erasePartner did.")
+class ErasePartnerPayload:
+    business_partner: BusinessPartner | None = strawberry.field(
+        description="The anonymous tombstone that is left."
+    )
+    files_removed: int = strawberry.field(
+        description="Stored files removed: those only documents about this partner held."
+    )
+    user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+
+@strawberry.type(description="A person's right to erasure.")
+class ErasureMutation:
+    @strawberry.mutation(
+        metadata=needs(Scope.ADMIN),
+        description="Erase a partner's personal data: from the record and every partner merged "
+        "into it, all their source records, match candidates and the before/after values of "
+        "every change about them; the files of documents about only this partner are removed. "
+        "An anonymous tombstone remains, with an ERASED event; a later delivery under its "
+        "source keys is refused with ERASED.",
+    )
+    async def erase_partner(
+        self, info: Info, id: strawberry.ID, reason: str
+    ) -> ErasePartnerPayload:
+        problems = free_text(("reason",), reason)
+        if not reason.strip():
+            problems = [Problem(("reason",), codes.REQUIRED, "a reason is required")]
+        decoded = from_global(id)
+        if decoded is None or decoded[0] != "BusinessPartner":
+            problems.append(Problem(("id",), codes.INVALID_ID, "not a business partner's ID"))
+        if problems or decoded is None:
+            return ErasePartnerPayload(
+                business_partner=None, files_removed=0, user_errors=user_errors(problems)
+            )
+        audit = {**info.context.actor.event(), "reason": reason.strip()}
+        result = await service.run_process(
+            info.context.store, lambda tx, now: erasure.erase_partner(tx, decoded[1], audit, now)
+        )
+        if isinstance(result, list):
+            return ErasePartnerPayload(
+                business_partner=None, files_removed=0, user_errors=user_errors(result)
+            )
+        removed = sum(info.context.files.remove(sha) for sha in result.files)
+        row = await _row(info, "BusinessPartner", result.id)
+        return ErasePartnerPayload(
+            business_partner=BusinessPartner.from_row(row) if row else None,
+            files_removed=removed,
+            user_errors=[],
+        )

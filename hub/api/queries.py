@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.types.nodes import Selection, convert_selections
 
 from graph_schema import MODEL
 from hub.api.access import needs
+from hub.api.changes import change_event
 from hub.api.context import Info
 from hub.api.enums import IdentificationKind
 from hub.api.execution import remembered
@@ -34,6 +36,7 @@ from hub.api.ordering import (
     ProjectOrderBy,
     VehicleOrderBy,
 )
+from hub.api.relay import Node
 from hub.api.types import (
     After,
     Before,
@@ -45,7 +48,6 @@ from hub.api.types import (
     IdentificationObject,
     Last,
     Material,
-    Node,
     Project,
     Vehicle,
     connection,
@@ -62,10 +64,11 @@ from hub.api.where import (
     VehicleWhere,
 )
 from hub.auth.principal import Scope
+from hub.domain import change_log
 from hub.domain.processes import revision_order
 from hub.errors import BadRequest
 from hub.ids import from_global
-from hub.read import lists, lookups, queue
+from hub.read import changes, lists, lookups, queue
 from hub.read.filters import personal_fields
 from hub.read.pagination import Page
 from hub.read.prefetch import (
@@ -144,9 +147,26 @@ async def _first(
     hub_id: str | None,
     natural: dict[str, Any],
     source: SourceRefInput | None,
+    as_of: dt.datetime | None = None,
 ) -> T | None:
     rows = await _lookup(info, label, hub_id, natural, source)
-    return make(rows[0]) if rows else None
+    if not rows:
+        return None
+    row = rows[0] if as_of is None else await _as_of(info, label, rows[0], as_of)
+    return make(row) if row else None
+
+
+AS_OF_HELP = (
+    "The record as it was at this moment: its own values then, rebuilt from the change log "
+    "(related records as they are now); null when it did not exist yet."
+)
+
+
+async def _as_of(info: Info, label: str, row: Row, moment: dt.datetime) -> Row | None:
+    store = info.context.store
+    await change_log.sequence(store)
+    later, last = await changes.since(store, row["id"], moment)
+    return changes.as_of(label, row, later, last)
 
 
 def _personal_conditions(where: Any, personal: frozenset[str]) -> set[str]:
@@ -225,6 +245,8 @@ class MasterDataQuery:
 
             rows = await queue.candidates_by_id(info.context.store, [hub_id])
             return MatchCandidate.from_row(rows[0]) if rows else None
+        if label == "ChangeEvent":
+            return await change_event(info, hub_id)
         if label not in MODEL.golden_labels:
             return None
         compiled = _projection(info, label, selections_of)
@@ -242,9 +264,18 @@ class MasterDataQuery:
         description="A business partner by ID or by a source system's key.",
     )
     async def business_partner(
-        self, info: Info, id: strawberry.ID | None = None, source: SourceRefInput | None = None
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
+        source: SourceRefInput | None = None,
+        as_of: Annotated[
+            dt.datetime | None,
+            strawberry.argument(description=AS_OF_HELP),
+        ] = None,
     ) -> BusinessPartner | None:
-        return await _first(info, "BusinessPartner", BusinessPartner.from_row, id, {}, source)
+        return await _first(
+            info, "BusinessPartner", BusinessPartner.from_row, id, {}, source, as_of
+        )
 
     @strawberry.field(
         metadata=needs(Scope.READ),
@@ -287,9 +318,13 @@ class MasterDataQuery:
         id: strawberry.ID | None = None,
         vin: str | None = None,
         source: SourceRefInput | None = None,
+        as_of: Annotated[
+            dt.datetime | None,
+            strawberry.argument(description=AS_OF_HELP),
+        ] = None,
     ) -> Vehicle | None:
         natural = {"vin": vin.strip().upper() if vin else None}
-        return await _first(info, "Vehicle", Vehicle.from_row, id, natural, source)
+        return await _first(info, "Vehicle", Vehicle.from_row, id, natural, source, as_of)
 
     @strawberry.field(
         metadata=needs(Scope.READ),
@@ -330,9 +365,13 @@ class MasterDataQuery:
         id: strawberry.ID | None = None,
         number: str | None = None,
         source: SourceRefInput | None = None,
+        as_of: Annotated[
+            dt.datetime | None,
+            strawberry.argument(description=AS_OF_HELP),
+        ] = None,
     ) -> Contract | None:
         natural = {"number": number.strip() if number else None}
-        return await _first(info, "Contract", Contract.from_row, id, natural, source)
+        return await _first(info, "Contract", Contract.from_row, id, natural, source, as_of)
 
     @strawberry.field(
         metadata=needs(Scope.READ),
@@ -373,9 +412,13 @@ class MasterDataQuery:
         id: strawberry.ID | None = None,
         number: str | None = None,
         source: SourceRefInput | None = None,
+        as_of: Annotated[
+            dt.datetime | None,
+            strawberry.argument(description=AS_OF_HELP),
+        ] = None,
     ) -> Project | None:
         natural = {"number": number.strip() if number else None}
-        return await _first(info, "Project", Project.from_row, id, natural, source)
+        return await _first(info, "Project", Project.from_row, id, natural, source, as_of)
 
     @strawberry.field(
         metadata=needs(Scope.READ),
@@ -416,9 +459,13 @@ class MasterDataQuery:
         id: strawberry.ID | None = None,
         number: str | None = None,
         source: SourceRefInput | None = None,
+        as_of: Annotated[
+            dt.datetime | None,
+            strawberry.argument(description=AS_OF_HELP),
+        ] = None,
     ) -> Material | None:
         natural = {"number": number.strip() if number else None}
-        return await _first(info, "Material", Material.from_row, id, natural, source)
+        return await _first(info, "Material", Material.from_row, id, natural, source, as_of)
 
     @strawberry.field(
         metadata=needs(Scope.READ),
@@ -461,6 +508,10 @@ class MasterDataQuery:
         kind: IdentificationKind | None = None,
         number: str | None = None,
         source: SourceRefInput | None = None,
+        as_of: Annotated[
+            dt.datetime | None,
+            strawberry.argument(description=AS_OF_HELP),
+        ] = None,
     ) -> IdentificationObject | None:
         if (kind is None) != (number is None):
             raise BadRequest("kind and number find an identification object only together")
@@ -469,7 +520,7 @@ class MasterDataQuery:
             "number": "".join(number.split()).upper() if number else None,
         }
         return await _first(
-            info, "IdentificationObject", IdentificationObject.from_row, id, natural, source
+            info, "IdentificationObject", IdentificationObject.from_row, id, natural, source, as_of
         )
 
     @strawberry.field(
@@ -517,6 +568,10 @@ class MasterDataQuery:
         number: str | None = None,
         revision: str | None = None,
         source: SourceRefInput | None = None,
+        as_of: Annotated[
+            dt.datetime | None,
+            strawberry.argument(description=AS_OF_HELP),
+        ] = None,
     ) -> Document | None:
         if revision is not None and number is None:
             raise BadRequest("revision finds a document only together with number")
@@ -526,7 +581,9 @@ class MasterDataQuery:
         rows = await _lookup(info, "Document", id, natural, source)
         if not rows:
             return None
-        return Document.from_row(max(rows, key=lambda r: revision_order(r["revision"])))
+        row = max(rows, key=lambda r: revision_order(r["revision"]))
+        then = row if as_of is None else await _as_of(info, "Document", row, as_of)
+        return Document.from_row(then) if then else None
 
     @strawberry.field(
         metadata=needs(Scope.READ),

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
+from strawberry.types.graphql import OperationType
 
 from graph_schema import MODEL
 from hub import __version__
 from hub.api.access import describe_scopes, needs, root_scopes
+from hub.api.changes import ChangeLogQuery, ChangeSubscription
 from hub.api.context import Info
 from hub.api.documents import Documents, KnownDocuments
 from hub.api.errors import ErrorCodes
 from hub.api.execution import PlanCache, executor_for
-from hub.api.mutations import MasterDataMutation
+from hub.api.mutations import DeletionMutation, ErasureMutation, MasterDataMutation
 from hub.api.operation import OperationName
 from hub.api.queries import MasterDataQuery
 from hub.api.stewardship import MergeMutation, StewardshipMutation, StewardshipQuery
@@ -48,7 +51,7 @@ class ServerInfo:
 
 
 @strawberry.type(description="Read access to the master data.")
-class Query(MasterDataQuery, StewardshipQuery):
+class Query(MasterDataQuery, StewardshipQuery, ChangeLogQuery):
     @strawberry.field(
         metadata=needs(Scope.READ), description="Version of the hub and the database it runs on."
     )
@@ -79,9 +82,38 @@ class HubSchema(strawberry.Schema):
     def process_errors(self, errors: object, execution_context: object = None) -> None:
         """Errors are logged once, with their classification, by :class:`ErrorCodes`."""
 
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> Any:
+        """Subscriptions only: the WebSocket endpoint runs operations through here, and
+        queries and mutations are sent over HTTP, where the guard measures them."""
+        return await super().stream(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+            allowed_operation_types=(OperationType.SUBSCRIPTION,),
+        )
+
+
+@strawberry.type(description="What the hub tells its clients as it happens.")
+class Subscription(ChangeSubscription):
+    pass
+
 
 @strawberry.type(description="Writes from source systems and business processes.")
-class Mutation(MasterDataMutation, StewardshipMutation, MergeMutation):
+class Mutation(
+    MasterDataMutation, StewardshipMutation, MergeMutation, DeletionMutation, ErasureMutation
+):
     pass
 
 
@@ -92,6 +124,7 @@ def build_schema(*, planned: bool = True) -> HubSchema:
     return HubSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         documents=documents,
         planned=planned,
         extensions=[ErrorCodes, OperationName, lambda: KnownDocuments(documents)],

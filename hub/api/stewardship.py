@@ -14,6 +14,7 @@ from hub.api.access import needs
 from hub.api.context import Info
 from hub.api.inputs import PartnerRefInput, SourceRefInput, to_data
 from hub.api.mutations import UserError, free_text, user_errors
+from hub.api.relay import Node
 from hub.api.types import (
     PERSONAL_NOTE,
     After,
@@ -22,7 +23,6 @@ from hub.api.types import (
     Connection,
     First,
     Last,
-    Node,
     connection,
     page_request,
     partner_or_none,

@@ -15,6 +15,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from graph_schema import MODEL, Property, PropertyType
 from graph_schema import enums as e
+from hub.api.changes import change_history
 from hub.api.context import Info
 from hub.api.enums import (
     ContractChangeProcess,
@@ -35,6 +36,7 @@ from hub.api.enums import (
     VehicleEventType,
 )
 from hub.api.execution import pages_prefetched
+from hub.api.relay import Node, PageInfo
 from hub.domain.processes import effective_contract_status, revision_order
 from hub.ids import to_global
 from hub.mastering.survivorship import SourceValues, survive
@@ -133,19 +135,6 @@ def golden_values(cls: type, label: str, row: Row, /, **given: Any) -> dict[str,
 
 
 # ---- shared types ---------------------------------------------------------------------------
-
-
-@strawberry.interface(description="A record with a global, opaque ID usable with node(id:).")
-class Node:
-    id: strawberry.ID = strawberry.field(description="Global, opaque identifier.")
-
-
-@strawberry.type(description="Where a page lies in the whole list.")
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="More items follow this page.")
-    has_previous_page: bool = strawberry.field(description="Items precede this page.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last item.")
 
 
 @strawberry.type(description="An item of a page with its cursor.")
@@ -364,10 +353,25 @@ class SourceRecord:
     system: str = strawberry.field(description=about("SourceRecord", "system"))
     key: str = strawberry.field(description=about("SourceRecord", "key"))
     received_at: dt.datetime = strawberry.field(description=about("SourceRecord", "receivedAt"))
+    deleted_at: dt.datetime | None = strawberry.field(
+        description=about("SourceRecord", "deletedAt")
+    )
+    deletion_reason: str | None = strawberry.field(
+        description=about("SourceRecord", "deletionReason")
+    )
+    erased_at: dt.datetime | None = strawberry.field(description=about("SourceRecord", "erasedAt"))
 
     @classmethod
     def from_row(cls, row: Row) -> SourceRecord:
-        return cls(system=row["system"], key=row["key"], received_at=native(row["receivedAt"]))
+        deleted = row.get("deletedAt")
+        return cls(
+            system=row["system"],
+            key=row["key"],
+            received_at=native(row["receivedAt"]),
+            deleted_at=native(deleted) if deleted is not None else None,
+            deletion_reason=row.get("deletionReason"),
+            erased_at=native(row["erasedAt"]) if row.get("erasedAt") is not None else None,
+        )
 
 
 @strawberry.type(description="What one source says about an attribute.")
@@ -398,7 +402,14 @@ def _encoded(value: Any) -> str | None:
 
 def _source_record(values: SourceValues) -> SourceRecord:
     received = dt.datetime.fromisoformat(values.received_at).replace(tzinfo=dt.UTC)
-    return SourceRecord(system=values.system, key=values.key, received_at=received)
+    return SourceRecord(
+        system=values.system,
+        key=values.key,
+        received_at=received,
+        deleted_at=None,
+        deletion_reason=None,
+        erased_at=None,
+    )
 
 
 _PERSONAL_PARTNER = MODEL.node("BusinessPartner").personal
@@ -470,6 +481,7 @@ PagingArgs = dict[str, int | str | None]
 @strawberry.type(description="A person, organisation or group, with all it is linked to.")
 class BusinessPartner(Node):
     hub_id: strawberry.Private[str]
+    change_history = change_history("BusinessPartner")
     prefetched: strawberry.Private[Prefetched]
     kind: PartnerKind = strawberry.field(description="Person, organisation or group.")
     name: str = strawberry.field(description=about("BusinessPartner", "name"))
@@ -486,6 +498,12 @@ class BusinessPartner(Node):
     version: int = strawberry.field(description=about("BusinessPartner", "version"))
     created_at: dt.datetime = strawberry.field(description=about("BusinessPartner", "createdAt"))
     updated_at: dt.datetime = strawberry.field(description=about("BusinessPartner", "updatedAt"))
+    deleted_at: dt.datetime | None = strawberry.field(
+        description=about("BusinessPartner", "deletedAt")
+    )
+    erased_at: dt.datetime | None = strawberry.field(
+        description=about("BusinessPartner", "erasedAt")
+    )
     merged_from: list[strawberry.ID] = strawberry.field(
         description="IDs of the partners merged into this one; they lead here."
     )
@@ -646,6 +664,7 @@ class MaterialPrice:
 @strawberry.type(description=MODEL.node("Material").description)
 class Material(Node):
     hub_id: strawberry.Private[str]
+    change_history = change_history("Material")
     prefetched: strawberry.Private[Prefetched]
     number: str = strawberry.field(description=about("Material", "number"))
     type: str | None = strawberry.field(description=about("Material", "type"))
@@ -655,6 +674,7 @@ class Material(Node):
     version: int = strawberry.field(description=about("Material", "version"))
     created_at: dt.datetime = strawberry.field(description=about("Material", "createdAt"))
     updated_at: dt.datetime = strawberry.field(description=about("Material", "updatedAt"))
+    deleted_at: dt.datetime | None = strawberry.field(description=about("Material", "deletedAt"))
 
     @classmethod
     def from_row(cls, row: Row) -> Material:
@@ -738,6 +758,7 @@ class PartnerRelationship:
 @strawberry.type(description="A vehicle with its owner, dealer, contracts, cards and history.")
 class Vehicle(Node):
     hub_id: strawberry.Private[str]
+    change_history = change_history("Vehicle")
     prefetched: strawberry.Private[Prefetched]
     vin: str = strawberry.field(description=about("Vehicle", "vin"))
     make: str | None = strawberry.field(description=about("Vehicle", "make"))
@@ -747,6 +768,7 @@ class Vehicle(Node):
     version: int = strawberry.field(description=about("Vehicle", "version"))
     created_at: dt.datetime = strawberry.field(description=about("Vehicle", "createdAt"))
     updated_at: dt.datetime = strawberry.field(description=about("Vehicle", "updatedAt"))
+    deleted_at: dt.datetime | None = strawberry.field(description=about("Vehicle", "deletedAt"))
 
     @classmethod
     def from_row(cls, row: Row) -> Vehicle:
@@ -862,6 +884,7 @@ class ContractChange:
 @strawberry.type(description="A leasing, service or financing contract.")
 class Contract(Node):
     hub_id: strawberry.Private[str]
+    change_history = change_history("Contract")
     prefetched: strawberry.Private[Prefetched]
     stored_status: strawberry.Private[str]
     termination_date: dt.date | None = strawberry.field(
@@ -874,6 +897,7 @@ class Contract(Node):
     version: int = strawberry.field(description=about("Contract", "version"))
     created_at: dt.datetime = strawberry.field(description=about("Contract", "createdAt"))
     updated_at: dt.datetime = strawberry.field(description=about("Contract", "updatedAt"))
+    deleted_at: dt.datetime | None = strawberry.field(description=about("Contract", "deletedAt"))
 
     @classmethod
     def from_row(cls, row: Row) -> Contract:
@@ -972,6 +996,7 @@ class Contract(Node):
 @strawberry.type(description="A fuel card, service card, licence plate or toll tag.")
 class IdentificationObject(Node):
     hub_id: strawberry.Private[str]
+    change_history = change_history("IdentificationObject")
     prefetched: strawberry.Private[Prefetched]
     kind: IdentificationKind = strawberry.field(description="Kind of object.")
     number: str = strawberry.field(description=about("IdentificationObject", "number"))
@@ -990,6 +1015,9 @@ class IdentificationObject(Node):
     )
     updated_at: dt.datetime = strawberry.field(
         description=about("IdentificationObject", "updatedAt")
+    )
+    deleted_at: dt.datetime | None = strawberry.field(
+        description=about("IdentificationObject", "deletedAt")
     )
     stored_status: strawberry.Private[str]
 
@@ -1054,6 +1082,7 @@ class DocumentFile:
 @strawberry.type(description="A revision of a document, with its file and what it is about.")
 class Document(Node):
     hub_id: strawberry.Private[str]
+    change_history = change_history("Document")
     prefetched: strawberry.Private[Prefetched]
     row: strawberry.Private[Row]
     number: str = strawberry.field(description=about("Document", "number"))
@@ -1064,6 +1093,7 @@ class Document(Node):
     version: int = strawberry.field(description=about("Document", "version"))
     created_at: dt.datetime = strawberry.field(description=about("Document", "createdAt"))
     updated_at: dt.datetime = strawberry.field(description=about("Document", "updatedAt"))
+    deleted_at: dt.datetime | None = strawberry.field(description=about("Document", "deletedAt"))
 
     @classmethod
     def from_row(cls, row: Row) -> Document:
@@ -1138,6 +1168,7 @@ class ProjectParty:
 @strawberry.type(description=MODEL.node("Project").description)
 class Project(Node):
     hub_id: strawberry.Private[str]
+    change_history = change_history("Project")
     prefetched: strawberry.Private[Prefetched]
     number: str = strawberry.field(description=about("Project", "number"))
     name: str | None = strawberry.field(description=about("Project", "name"))
@@ -1149,6 +1180,7 @@ class Project(Node):
     version: int = strawberry.field(description=about("Project", "version"))
     created_at: dt.datetime = strawberry.field(description=about("Project", "createdAt"))
     updated_at: dt.datetime = strawberry.field(description=about("Project", "updatedAt"))
+    deleted_at: dt.datetime | None = strawberry.field(description=about("Project", "deletedAt"))
 
     @classmethod
     def from_row(cls, row: Row) -> Project:

@@ -58,6 +58,14 @@ class FileStore:
         candidate = self.root / sha256[:2] / sha256
         return candidate if candidate.is_file() else None
 
+    def remove(self, sha256: str) -> bool:
+        """Remove a stored file (erasure); False when there was none."""
+        path = self.path(sha256)
+        if path is None:
+            return False
+        path.unlink(missing_ok=True)
+        return True
+
     async def put(
         self, chunks: AsyncIterator[bytes], name: str | None, declared: str | None
     ) -> StoredFile:

@@ -11,9 +11,10 @@ from typing import Any
 
 from hub.domain import kinds
 from hub.domain import problems as codes
+from hub.domain.change_log import as_json, record_events
 from hub.domain.problems import Problem, Rejected
 from hub.domain.references import Ref, resolve
-from hub.domain.upsert import Outcome, record_events, update_state
+from hub.domain.upsert import Outcome, update_state
 from hub.ids import new_id
 from hub.store import Transaction
 from hub.store.temporal import to_store
@@ -138,7 +139,7 @@ async def change_contract(
     base, version = await _load(tx, "Contract", contract_id)
     state = _apply_change(change, base, lessee, now.date())
     changed = await update_state(
-        tx, kinds.CONTRACT, contract_id, base, state, version, change.process, now
+        tx, kinds.CONTRACT, contract_id, base, state, version, "PROCESS", now, change.process
     )
     details: dict[str, Any] = {}
     if lessee is not None:
@@ -159,6 +160,7 @@ async def change_contract(
             },
         },
     )
+    recorded = {"process": change.process, "effectiveDate": change.effective_date, **details}
     if not changed:
         # CHOA and LCOP record the process without touching the contract's own values.
         await tx.run(
@@ -172,8 +174,10 @@ async def change_contract(
                     "id": new_id(),
                     "entity": "Contract",
                     "entityId": contract_id,
-                    "action": change.process,
+                    "action": "PROCESS",
+                    "process": change.process,
                     "fields": ["changes"],
+                    "changes": as_json([{"field": "changes", "before": None, "after": recorded}]),
                     "version": version + 1,
                 }
             ],
@@ -248,8 +252,23 @@ async def record_vehicle_event(
                 "id": new_id(),
                 "entity": "Vehicle",
                 "entityId": vehicle_id,
-                "action": f"EVENT_{event.type}",
+                "action": "HISTORY",
+                "process": event.type,
                 "fields": ["history"],
+                "changes": as_json(
+                    [
+                        {
+                            "field": "history",
+                            "before": None,
+                            "after": {
+                                "type": event.type,
+                                "occurredAt": event.occurred_at,
+                                "mileageKm": event.mileage_km,
+                                "description": event.description,
+                            },
+                        }
+                    ]
+                ),
             }
         ],
         now,

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from neo4j.exceptions import ConstraintError
 
+from hub.domain import deletions
 from hub.domain.kinds import Kind
 from hub.domain.problems import Problem, Rejected
 from hub.domain.upsert import Delivery, Outcome, PartnerMatcher, upsert
@@ -68,6 +69,13 @@ async def upsert_batch(
     # and be retried, one after the other at best.
     async with store.serialized("matching"):
         return await _with_key_retries(store, work)
+
+
+async def delete_batch(store: Store, kind: Kind, deliveries: list[Delivery]) -> list[Outcome]:
+    """Deletion deliveries of one kind in one transaction (see :mod:`hub.domain.deletions`)."""
+    return await _with_key_retries(
+        store, lambda tx: deletions.delete_sources(tx, kind, deliveries, now())
+    )
 
 
 async def run_process(store: Store, process: Process[T]) -> T | list[Problem]:

@@ -12,10 +12,11 @@ from graph_schema.survivorship import ATTRIBUTES
 from hub.actor import Actor
 from hub.domain import deliveries
 from hub.domain import problems as codes
+from hub.domain.change_log import as_json, record_events
 from hub.domain.kinds import BUSINESS_PARTNER, State
 from hub.domain.problems import Path, Problem, Rejected
 from hub.domain.references import resolve
-from hub.domain.upsert import read_origins, record_events, write_golden
+from hub.domain.upsert import read_origins, write_golden
 from hub.ids import new_id
 from hub.mastering import blocks
 from hub.mastering.matcher import pair_of, refresh_open
@@ -47,13 +48,39 @@ async def reject(tx: Transaction, candidate_id: str, audit: Audit, now: dt.datet
         "MATCH (c:MatchCandidate {id: $id}) WHERE c.status = 'OPEN' "
         "SET c.status = 'REJECTED', c.decidedAt = $now, c.decidedBy = $by, "
         "c.decidedOnBehalfOf = $onBehalfOf, c.reason = $reason "
-        "RETURN count(c) AS n",
+        "WITH c MATCH (c)-[:LEFT|RIGHT]->(p:BusinessPartner) "
+        "RETURN c.id AS candidate, p.id AS partner",
         {"id": candidate_id, "now": now, **audit.event()},
     )
-    if not updated or updated[0]["n"] != 1:
+    if not updated:
         raise Rejected(
             [Problem(("id",), codes.INVALID_TRANSITION, "the candidate was decided meanwhile")]
         )
+    # The decision is part of both partners' history.
+    await record_events(
+        tx,
+        [
+            {
+                "id": new_id(),
+                "entity": PARTNER,
+                "entityId": row["partner"],
+                "action": "REJECTED",
+                "fields": [],
+                "changes": as_json(
+                    [
+                        {
+                            "field": "matchCandidate",
+                            "before": {"id": candidate_id, "status": "OPEN"},
+                            "after": {"id": candidate_id, "status": "REJECTED"},
+                        }
+                    ]
+                ),
+                **audit.event(),
+            }
+            for row in updated
+        ],
+        now,
+    )
     return candidate_id
 
 
@@ -312,6 +339,7 @@ async def _merge_one(
                 "entityId": merged_id,
                 "action": "MERGED_INTO",
                 "fields": ["mergedInto"],
+                "changes": as_json([{"field": "mergedInto", "before": None, "after": survivor_id}]),
                 "version": (record["version"] or 0) + 1,
                 **audit.event(),
             }

@@ -27,6 +27,7 @@ from graph_schema import MODEL, PropertyType
 from hub import encoding
 from hub.collation import CollationName
 from hub.domain import problems as codes
+from hub.domain.change_log import as_json, changed_values, record_events
 from hub.domain.kinds import Child, Kind, Slot, State
 from hub.domain.problems import Path, Problem
 from hub.domain.references import resolve
@@ -37,7 +38,7 @@ from hub.mastering.survivorship import SourceValues, survive
 from hub.store import Store, Transaction
 from hub.store.temporal import to_store
 
-_MANAGED = frozenset({"id", "version", "createdAt", "updatedAt"})
+_MANAGED = frozenset({"id", "version", "createdAt", "updatedAt", "deletedAt"})
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Delivery:
     key: str
     values: State
     path: Path = ("input",)
+    deleted: bool = False  # the system no longer holds the record (see hub.domain.deletions)
     _digest: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -158,6 +160,7 @@ class _Plan:
     created: bool
     sources: list[tuple[Delivery, str, str, bool]] = field(default_factory=list)  # known?
     action: str | None = None
+    process: str | None = None  # the business process, when the action is one
     # For kinds whose values survive from their sources: what each source says, and the
     # stewards' overrides.
     origins: dict[tuple[str, str], SourceValues] = field(default_factory=dict)
@@ -185,11 +188,12 @@ async def _read_existing(
         OPTIONAL MATCH (s)-[:SOURCE_OF]->(bySource:{kind.label})
         {key_match}
         RETURN collect({{
-            i: r.i, hash: s.payloadHash,
+            i: r.i, hash: s.payloadHash, erased: s.erasedAt IS NOT NULL,
             sourceId: bySource.id, sourceState: bySource.state,
-            sourceVersion: bySource.version,
+            sourceVersion: bySource.version, sourceDeleted: bySource.deletedAt IS NOT NULL,
             sourceElement: CASE WHEN bySource IS NULL THEN null ELSE elementId(bySource) END,
             keyId: byKey.id, keyState: byKey.state, keyVersion: byKey.version,
+            keyDeleted: byKey.deletedAt IS NOT NULL,
             keyElement: CASE WHEN byKey IS NULL THEN null ELSE elementId(byKey) END
         }}) AS rows
     """
@@ -272,6 +276,16 @@ async def _plan(
         digest = delivery.digest
         outcome = outcomes[i]
         source_id, key_id = found["sourceId"], found["keyId"]
+        if found["erased"]:
+            outcome.problems.append(
+                Problem(
+                    (*delivery.path, "source"),
+                    codes.ERASED,
+                    f"the {kind.label} {delivery.system}/{delivery.key} stood for was erased; "
+                    "the hub keeps no data under this key",
+                )
+            )
+            continue
         if source_id and found["hash"] == digest and source_id not in plans:
             outcome.id = source_id
             continue
@@ -306,7 +320,7 @@ async def _plan(
             payload = canonical_json(state)
             plan.state = kind.merge(plan.state, state)
         outcome.id = plan.id
-        outcome.changed = plan.created or plan.state != before
+        outcome.changed = outcome.changed or plan.created or plan.state != before
         plan.sources.append((delivery, payload, digest, source_id is not None))
         by_source[source] = plan.id
         if natural:
@@ -318,14 +332,20 @@ def _existing_plan(
     golden_id: str, found: dict[str, Any], outcome: Outcome, merged_into: str | None
 ) -> _Plan:
     """A plan for a stored golden record: found by source key, natural key or matching."""
+    deleted = False
     if golden_id == merged_into:
         assert outcome.match is not None
         stored, version = outcome.match.state, outcome.match.version
     elif golden_id == found["sourceId"]:
         stored, version = found["sourceState"], found["sourceVersion"]
+        deleted = found["sourceDeleted"]
     else:
         stored, version = found["keyState"], found["keyVersion"]
+        deleted = found["keyDeleted"]
     base = encoding.loads(stored) if stored else {}
+    if deleted:  # a source holds it again
+        outcome.changed = True
+        return _Plan(golden_id, base, base, version or 0, False, action="RESTORED", forced=True)
     return _Plan(golden_id, base, base, version or 0, created=False)
 
 
@@ -359,7 +379,8 @@ def origins_statement(label: str) -> str:
     return (
         f"UNWIND $ids AS id MATCH (g:{label} {{id: id}}) "
         "RETURN g.id AS id, g.overrides AS overrides, "
-        "[(g)<-[:SOURCE_OF]-(s:SourceRecord) | s {.system, .key, .payload, .receivedAt}] "
+        "[(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL "
+        "| s {.system, .key, .payload, .receivedAt}] "
         "AS sources"
     )
 
@@ -653,7 +674,8 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
     if updated:
         await tx.send(
             f"UNWIND $rows AS g MATCH (n:{kind.label}) WHERE elementId(n) = g.element "
-            "SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now",
+            "SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, "
+            "n.deletedAt = null",
             {"rows": updated, "now": now},
         )
     for slot in kind.slots:
@@ -714,7 +736,8 @@ async def _write_sources(tx: Transaction, kind: Kind, plans: list[_Plan], now: d
         await tx.send(
             f"UNWIND $rows AS s MATCH (n:{kind.label}) WHERE elementId(n) = s.golden "
             "MATCH (r:SourceRecord {entity: $label, system: s.system, key: s.key}) "
-            "SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now "
+            "SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now, "
+            "r.deletedAt = null, r.deletionReason = null "
             "WITH r, n OPTIONAL MATCH (r)-[old:SOURCE_OF]->(other) WHERE other.id <> n.id "
             "DELETE old "
             "WITH DISTINCT r, n MERGE (r)-[:SOURCE_OF]->(n)",
@@ -726,9 +749,7 @@ async def _write_events(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt
     events = []
     for plan in plans:
         delivery = plan.sources[-1][0] if plan.sources else None
-        fields = sorted(
-            k for k in set(plan.state) | set(plan.base) if plan.state.get(k) != plan.base.get(k)
-        )
+        changes = changed_values(plan.base, plan.state)
         events.append(
             {
                 "id": new_id(),
@@ -737,26 +758,15 @@ async def _write_events(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt
                 "action": plan.action or ("CREATED" if plan.created else "UPDATED"),
                 "system": delivery.system if delivery else None,
                 "key": delivery.key if delivery else None,
-                "fields": fields,
+                "fields": [change["field"] for change in changes],
+                "changes": as_json(changes),
                 "version": plan.version + 1,
+                "process": plan.process,
                 **plan.audit,
             }
         )
     if events:
         await record_events(tx, events, now)
-
-
-async def record_events(tx: Transaction, events: list[dict[str, Any]], at: dt.datetime) -> None:
-    """Append change events (the audit trail and the source of change feeds), all made at
-    ``at``: one time value for the batch, since the driver packs each one at some cost. An
-    event that names no actor is the transaction's actor's."""
-    if tx.actor is not None:
-        actor = tx.actor.event()
-        events = [e if "by" in e else {**e, **actor} for e in events]
-    await tx.send(
-        "UNWIND $events AS e CREATE (x:ChangeEvent) SET x += e, x.at = $at",
-        {"events": events, "at": at},
-    )
 
 
 async def update_state(
@@ -768,9 +778,18 @@ async def update_state(
     version: int,
     action: str,
     now: dt.datetime,
+    process: str | None = None,
 ) -> bool:
     """Write a state a business process computed; False when it equals the stored one."""
-    plan = _Plan(record_id, base, kind.merge(state, {}), version, created=False, action=action)
+    plan = _Plan(
+        record_id,
+        base,
+        kind.merge(state, {}),
+        version,
+        created=False,
+        action=action,
+        process=process,
+    )
     if not plan.changed:
         return False
     await _write(tx, kind, [plan], now)

@@ -79,7 +79,9 @@ _UNLINK = (
     "WITH r.id AS id, r.stale AS stale UNWIND stale AS key MATCH (m:MatchKey {value: key}) "
     "WITH m, id, id IN m.members AS had "
     "SET m.members = [x IN m.members WHERE x <> id], "
-    "m.size = m.size - CASE WHEN had THEN 1 ELSE 0 END"
+    "m.size = m.size - CASE WHEN had THEN 1 ELSE 0 END "
+    # A key is made of a partner's values: one nobody has any more is not kept.
+    "WITH m WHERE m.size <= 0 DELETE m"
 )
 
 
@@ -148,3 +150,12 @@ async def unlink_stale(tx: Transaction, partners: list[tuple[str, list[str]]]) -
     rows = [{"id": pid, "stale": stale} for pid, stale in partners if stale]
     if rows:
         await tx.send(_UNLINK, {"rows": rows})
+
+
+async def drop_empty(tx: Transaction, keys: list[str]) -> None:
+    """Remove the blocks of ``keys`` no partner is in any more (a key is made of values)."""
+    if keys:
+        await tx.send(
+            "UNWIND $keys AS key MATCH (m:MatchKey {value: key}) WHERE m.size <= 0 DELETE m",
+            {"keys": sorted(set(keys))},
+        )

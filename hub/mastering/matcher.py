@@ -68,7 +68,7 @@ class MatchDecision:
 _CANDIDATES = """
 UNWIND $ids AS id
 MATCH (c:BusinessPartner {id: id})
-WHERE c.mergedInto IS NULL
+WHERE c.mergedInto IS NULL AND c.deletedAt IS NULL
 WITH c, [(c)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads
 RETURN collect({
     id: c.id, element: elementId(c), state: c.state, version: c.version,
@@ -308,18 +308,35 @@ class GraphMatcher:
             decision.candidate = await propose(tx, left, right, decision, now)
 
 
-async def count_terms(tx: Transaction, profiles: list[Profile]) -> None:
+def _term_counts(profiles: list[Profile]) -> list[dict[str, Any]]:
+    """How many of the profiles carry each value (each profile once), and how many there are."""
     counts: dict[str, int] = defaultdict(int)
     for p in profiles:
         counts[_ALL] += 1
         for term in set(terms(p)):
             counts[term] += 1
+    return [{"term": t, "n": n} for t, n in sorted(counts.items())]
+
+
+async def count_terms(tx: Transaction, profiles: list[Profile]) -> None:
     if not profiles:
         return
     await tx.send(
         "UNWIND $rows AS r MERGE (x:MatchTerm {term: r.term}) "
         "SET x.count = coalesce(x.count, 0) + r.n",
-        {"rows": [{"term": t, "n": n} for t, n in sorted(counts.items())]},
+        {"rows": _term_counts(profiles)},
+    )
+
+
+async def uncount_terms(tx: Transaction, profiles: list[Profile]) -> None:
+    """Count the values of deliveries that are gone (erased) no more; a value nobody else
+    delivered leaves no trace."""
+    if not profiles:
+        return
+    await tx.send(
+        "UNWIND $rows AS r MATCH (x:MatchTerm {term: r.term}) SET x.count = x.count - r.n "
+        "WITH x WHERE x.count <= 0 DELETE x",
+        {"rows": _term_counts(profiles)},
     )
 
 

@@ -14,7 +14,7 @@ from hub.mastering.weights import DECLARED, Weights
 from hub.store import Transaction
 
 _PARTNERS = """
-MATCH (p:BusinessPartner) WHERE p.mergedInto IS NULL AND p.id IN $ids
+MATCH (p:BusinessPartner) WHERE p.mergedInto IS NULL AND p.deletedAt IS NULL AND p.id IN $ids
 RETURN p.id AS id, p.state AS state, p.createdAt AS createdAt, p.matchKeys AS matchKeys,
        [(p)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads,
        [(p)-[:OWNS]->(v:Vehicle) | v.vin] AS vehicles,
@@ -39,7 +39,7 @@ class GraphPartner:
 def _partner(row: dict[str, Any]) -> GraphPartner:
     vehicles, cards = frozenset(row["vehicles"] or ()), frozenset(row["cards"] or ())
     whole = profile(json.loads(row["state"]), vehicles, cards)
-    views = [profile(json.loads(p), vehicles, cards) for p in row["payloads"] or []]
+    views = [profile(json.loads(p), vehicles, cards) for p in row["payloads"] or [] if p]
     profiles = list(dict.fromkeys([whole, *(completed(view, whole) for view in views)]))
     keys = sorted({k for p in profiles for k in blocking_keys(p)})
     return GraphPartner(row["id"], row["createdAt"], profiles, keys, row["matchKeys"] or [])

@@ -218,7 +218,8 @@ async def _blocked_pairs(store: Store, rng: random.Random, limit: int) -> list[t
 
 async def _random_pairs(store: Store, rng: random.Random, limit: int) -> list[tuple[str, str]]:
     rows = await store.query(
-        "MATCH (p:BusinessPartner) WHERE p.mergedInto IS NULL RETURN p.id AS id ORDER BY id"
+        "MATCH (p:BusinessPartner) WHERE p.mergedInto IS NULL AND p.deletedAt IS NULL "
+        "RETURN p.id AS id ORDER BY id"
     )
     ids = [row["id"] for row in rows]
     if len(ids) < 2:

@@ -21,7 +21,18 @@ from hub.store import Store
 Order = list[tuple[str, str]]  # (property, "ASC" | "DESC")
 
 # Records merged into another stay resolvable by id but are no longer listed.
-LIVE = {"BusinessPartner": "x.mergedInto IS NULL"}
+MERGED_AWAY = {"BusinessPartner": "x.mergedInto IS NULL"}
+# Deleted records are listed only when the filter asks about deletedAt.
+DELETED = "deletedAt"
+
+
+def names(where: Any, name: str) -> bool:
+    """The filter tests ``name``, at its top or within AND, OR and NOT."""
+    if isinstance(where, list):
+        return any(names(w, name) for w in where)
+    if not isinstance(where, dict):
+        return False
+    return name in where or any(names(where.get(k), name) for k in ("AND", "OR", "NOT"))
 
 
 @dataclass(frozen=True)
@@ -51,10 +62,12 @@ class ListQuery:
 
     def _match(self, compiler: Compiler) -> str:
         predicate = compiler.compile(self.label, self.where, "x")
-        live = LIVE.get(self.label)
-        if live:
-            predicate = f"{live} AND ({predicate})"
-        return f"MATCH (x:{self.label}) WHERE {predicate}"
+        live = [MERGED_AWAY.get(self.label)]
+        if not names(self.where, DELETED):
+            live.append(f"x.{DELETED} IS NULL")
+        return (
+            f"MATCH (x:{self.label}) WHERE {' AND '.join(filter(None, [*live, f'({predicate})']))}"
+        )
 
     def page_statement(self, bounds: Bounds, backwards: bool) -> tuple[str, dict[str, Any]]:
         """The rows within ``bounds``, from the end when ``backwards``; up to ``$limit``."""

@@ -71,6 +71,8 @@ class _Shared:
     # and requests under way keep the lane they hold.
     lanes: dict[str, asyncio.Semaphore] = field(default_factory=dict)
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Called after a write transaction that logged change events committed.
+    log_listeners: list[Callable[[], None]] = field(default_factory=list)
 
 
 class _Values(list[Any]):
@@ -114,6 +116,9 @@ class Transaction:
         self.collation = store.collation
         self.element_ids: dict[str, str] = {}
         self._sent: asyncio.Task[list[Record]] | None = None
+        # Change events this attempt logged: their order within it, and whether the
+        # change feed has something new once it commits.
+        self.events_logged = 0
 
     async def run(self, cypher: str, params: Params | None = None) -> list[Record]:
         await self.settle()
@@ -231,6 +236,15 @@ class Store:
         lock = self._shared.locks.setdefault(name, asyncio.Lock())
         async with lock:
             yield
+
+    def on_logged(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after each write transaction that logged change events commits
+        (in this process; other processes' commits are found by polling)."""
+        self._shared.log_listeners.append(listener)
+
+    def off_logged(self, listener: Callable[[], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._shared.log_listeners.remove(listener)
 
     @property
     def queries_sent(self) -> int:
@@ -368,19 +382,26 @@ class Store:
         return await self._managed("write", work)
 
     async def _managed(self, access: str, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        last: list[Transaction] = []
+
         async def run() -> T:
             async with self._session() as session:
                 execute = session.execute_read if access == "read" else session.execute_write
 
                 async def attempt(tx: neo4j.AsyncManagedTransaction) -> T:
-                    return await _settled(work, Transaction(tx, self))
+                    last[:] = [Transaction(tx, self)]
+                    return await _settled(work, last[0])
 
                 timeout = self._timeout()
                 unit = attempt if timeout is None else neo4j.unit_of_work(timeout=timeout)(attempt)
                 with _unavailable_as_error(access):
                     return await execute(unit)
 
-        return await self._again_when_retryable(run)
+        result = await self._again_when_retryable(run)
+        if last and last[0].events_logged:
+            for listener in self._shared.log_listeners:
+                listener()
+        return result
 
     async def ping(self, within: float = 2.0) -> None:
         """Raise :class:`DatabaseUnavailable` unless the database answers ``within`` seconds."""

@@ -1,0 +1,188 @@
+"""A person's right to erasure: the partner's personal data leaves the hub.
+
+One transaction removes it from the golden record (and every partner merged into it), from
+all their source records, from match candidates, blocks and value counts, and from the
+before/after values of every change event about them; the documents that concern only this
+partner lose their stored file. What remains is an anonymous tombstone with its id, kind,
+keys and links, deleted and marked erased, and an ``ERASED`` event. A later delivery under
+an erased source key is refused with ``ERASED``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from hub import encoding
+from hub.domain import problems as codes
+from hub.domain.change_log import as_json, record_events
+from hub.domain.kinds import BUSINESS_PARTNER
+from hub.domain.problems import Problem, Rejected
+from hub.ids import new_id
+from hub.mastering import blocks
+from hub.mastering.matcher import uncount_terms
+from hub.mastering.profile import blocking_keys, profile
+from hub.store import Transaction
+
+PARTNER = "BusinessPartner"
+# What a tombstone keeps: no value of the person, only what links and counts it.
+_KEPT = ("id", "kind", "roles", "createdAt", "mergedInto", "mergedFrom")
+# A partner's name is never empty; an erased one is called this.
+ERASED_NAME = "(erased)"
+
+
+@dataclass(frozen=True)
+class Erasure:
+    id: str
+    files: list[str]  # stored files that only documents about this partner held
+
+
+async def erase_partner(
+    tx: Transaction, hub_id: str, audit: dict[str, Any], now: dt.datetime
+) -> Erasure:
+    found = await tx.run(
+        "MATCH (m:BusinessPartner {id: $id}) "
+        "MATCH (g:BusinessPartner {id: coalesce(m.mergedInto, m.id)}) "
+        "SET g.lockedAt = $now "
+        "RETURN g.id AS id, g.version AS version, g.erasedAt IS NOT NULL AS erased, "
+        "[(g)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads",
+        {"id": hub_id, "now": now},
+    )
+    if not found:
+        raise Rejected([Problem(("id",), codes.NOT_FOUND, f"no business partner {hub_id}")])
+    record = found[0]
+    if record["erased"]:
+        return Erasure(record["id"], [])
+    merged = await tx.run(
+        "MATCH (o:BusinessPartner {mergedInto: $id}) RETURN o.id AS id", {"id": record["id"]}
+    )
+    ids = [record["id"], *(row["id"] for row in merged)]
+    await _forget_matching(tx, ids, record["payloads"])
+    documents, files = await _release_documents(tx, ids)
+    for statement in (
+        "MATCH (g:BusinessPartner)-[:HAS_ADDRESS]->(a:Address) WHERE g.id IN $ids DETACH DELETE a",
+        "MATCH (c:MatchCandidate)-[:LEFT|RIGHT]->(g:BusinessPartner) WHERE g.id IN $ids "
+        "DETACH DELETE c",
+        "MATCH (s:SourceRecord)-[:SOURCE_OF]->(g:BusinessPartner) WHERE g.id IN $ids "
+        "SET s = {id: s.id, entity: s.entity, system: s.system, key: s.key, "
+        "receivedAt: s.receivedAt, formerGolden: s.formerGolden, payload: '{}', "
+        "deletedAt: coalesce(s.deletedAt, $now), erasedAt: $now}",
+        "MATCH (g:BusinessPartner) WHERE g.id IN $ids "
+        f"SET g = {{{', '.join(f'{k}: g.{k}' for k in _KEPT)}, state: '{{}}', "
+        f"name: '{ERASED_NAME}', version: g.version + 1, updatedAt: $now, deletedAt: $now, "
+        "erasedAt: $now}",
+    ):
+        await tx.run(statement, {"ids": ids, "now": now})
+    # The events of documents about only them may name their files.
+    await _blank_events(tx, [*ids, *documents])
+    await record_events(
+        tx,
+        [
+            {
+                "id": new_id(),
+                "entity": PARTNER,
+                "entityId": record["id"],
+                "action": "ERASED",
+                "fields": [],
+                "changes": "[]",
+                "version": (record["version"] or 0) + 1,
+                **audit,
+            }
+        ],
+        now,
+    )
+    return Erasure(record["id"], files)
+
+
+async def _forget_matching(tx: Transaction, ids: list[str], payloads: list[str | None]) -> None:
+    """Out of the blocks its values gave, and its values no longer counted."""
+    rows = await tx.run(
+        "MATCH (g:BusinessPartner) WHERE g.id IN $ids RETURN g.id AS id, g.matchKeys AS keys",
+        {"ids": ids},
+    )
+    states = [BUSINESS_PARTNER.merge({}, encoding.loads(p)) for p in payloads if p]
+    profiles = [profile(state) for state in states]
+    # The keys each source's own values give too: a merge leaves the merged partner's keys
+    # to the survivor's blocks without listing them among its own.
+    keys = sorted(
+        {key for row in rows for key in row["keys"] or []}
+        | {key for p in profiles for key in blocking_keys(p)}
+    )
+    await blocks.unlink_stale(tx, [(partner, keys) for partner in ids])
+    await blocks.drop_empty(tx, keys)
+    await uncount_terms(tx, profiles)
+
+
+async def _release_documents(tx: Transaction, ids: list[str]) -> tuple[list[str], list[str]]:
+    """The documents about only this partner forget their file. Returns those documents,
+    and the files no other document holds, for the caller to remove once the erasure is
+    committed."""
+    rows = await tx.run(
+        "MATCH (d:Document)-[:ABOUT]->(g:BusinessPartner) WHERE g.id IN $ids "
+        "AND d.fileSha256 IS NOT NULL "
+        "AND NOT EXISTS { (d)-[:ABOUT]->(o) WHERE NOT o.id IN $ids } "
+        "WITH DISTINCT d RETURN d.id AS id, d.fileSha256 AS sha, d.state AS state",
+        {"ids": ids},
+    )
+    documents = [row["id"] for row in rows]
+    if rows:
+        await tx.send(
+            "UNWIND $rows AS r MATCH (d:Document {id: r.id}) SET d.state = r.state, "
+            "d.fileSha256 = null, d.fileName = null, d.fileSize = null, d.fileMediaType = null",
+            {"rows": [{"id": row["id"], "state": _without_file(row["state"])} for row in rows]},
+        )
+        sources = await tx.run(
+            "MATCH (s:SourceRecord)-[:SOURCE_OF]->(d:Document) WHERE d.id IN $ids "
+            "RETURN elementId(s) AS element, s.payload AS payload",
+            {"ids": documents},
+        )
+        await tx.send(
+            "UNWIND $rows AS r MATCH (s:SourceRecord) WHERE elementId(s) = r.element "
+            "SET s.payload = r.payload, s.payloadHash = null",
+            {
+                "rows": [
+                    {"element": row["element"], "payload": _without_file(row["payload"])}
+                    for row in sources
+                ]
+            },
+        )
+    shas = sorted({row["sha"] for row in rows})
+    if not shas:
+        return documents, []
+    held = await tx.run(
+        "UNWIND $shas AS sha MATCH (d:Document {fileSha256: sha}) RETURN DISTINCT sha",
+        {"shas": shas},
+    )
+    return documents, sorted(set(shas) - {row["sha"] for row in held})
+
+
+def _without_file(state: str | None) -> str:
+    values = encoding.loads(state) if state else {}
+    return encoding.canonical({k: v for k, v in values.items() if not k.startswith("file")})
+
+
+async def _blank_events(tx: Transaction, ids: list[str]) -> None:
+    """The events about them keep which fields changed, never the values."""
+    rows = await tx.run(
+        "MATCH (e:ChangeEvent) WHERE e.entityId IN $ids AND e.changes IS NOT NULL "
+        "RETURN elementId(e) AS element, e.changes AS changes",
+        {"ids": ids},
+    )
+    blanked = [
+        {
+            "element": row["element"],
+            "changes": as_json(
+                {"field": c["field"], "before": None, "after": None, "erased": True}
+                for c in json.loads(row["changes"])
+            ),
+        }
+        for row in rows
+    ]
+    if blanked:
+        await tx.send(
+            "UNWIND $rows AS r MATCH (e:ChangeEvent) WHERE elementId(e) = r.element "
+            "SET e.changes = r.changes",
+            {"rows": blanked},
+        )

@@ -1,0 +1,75 @@
+"""The change feed of one hub process: keeps the log numbered and wakes its consumers.
+
+A write in this process that logged events wakes the feed at once (see
+:meth:`hub.store.Store.on_logged`); writes of other processes (``hub load``, other replicas)
+are found by polling every ``poll_seconds``. Each round numbers what waits
+(:func:`hub.domain.change_log.sequence`) and, when the log grew, wakes everyone waiting in
+:meth:`ChangeFeed.moved_past`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+
+from hub.domain.change_log import prune, sequence
+from hub.read import changes
+from hub.store import Store
+from hub.store.temporal import utc_now
+
+log = logging.getLogger(__name__)
+_PRUNE_EVERY = 3600.0  # seconds
+
+
+class ChangeFeed:
+    def __init__(
+        self, store: Store, poll_seconds: float, retention_days: int | None = None
+    ) -> None:
+        self._store = store
+        self._poll = poll_seconds
+        self._retention = dt.timedelta(days=retention_days) if retention_days else None
+        self._pruned_at = 0.0
+        self._wake = asyncio.Event()
+        self._moved = asyncio.Condition()
+        self.head = 0
+        store.on_logged(self._wake.set)
+
+    async def run(self) -> None:
+        """Keep the log numbered until cancelled."""
+        while True:
+            self._wake.clear()
+            try:
+                await sequence(self._store)
+                head = await changes.head(self._store)
+                await self._keep_retention()
+            except Exception:  # the feed outlives a database that is away for a while
+                log.exception("change_feed_failed")
+                await asyncio.sleep(self._poll)
+                continue
+            if head > self.head:
+                async with self._moved:
+                    self.head = head
+                    self._moved.notify_all()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+
+    async def _keep_retention(self) -> None:
+        """Once an hour, remove the events older than the retention."""
+        if self._retention is None or time.monotonic() - self._pruned_at < _PRUNE_EVERY:
+            return
+        self._pruned_at = time.monotonic()
+        removed = await prune(self._store, utc_now() - self._retention)
+        if removed:
+            log.info("change_log_pruned", extra={"events": removed})
+
+    def close(self) -> None:
+        """Stop listening to this process's writes."""
+        self._store.off_logged(self._wake.set)
+
+    async def moved_past(self, position: int) -> None:
+        """Return once the log holds an event after ``position``."""
+        async with self._moved:
+            await self._moved.wait_for(lambda: self.head > position)

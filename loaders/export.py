@@ -1,0 +1,157 @@
+"""``hub export``: the business partners that changed, the way a source system imports them.
+
+From a cursor of the change log (or, without one, every partner), the partners changed since
+are written under the system's own keys where the hub knows them (else under the hub's id),
+as NDJSON shaped like ``BusinessPartnerInput`` (``partners.ndjson``) or as SAP IDoc XML
+(``debmas.xml`` for customers, ``cremas.xml`` for vendors). A partner the hub deleted or
+erased is written as a deletion (``"deleted": true``, IDoc function 003). The files load
+with ``hub load``; the cursor to continue from is returned with what was written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph_schema import MODEL
+from hub import encoding
+from hub.domain.change_log import sequence
+from hub.read import changes
+from hub.store import Store
+from loaders import idoc
+
+PARTNER = "BusinessPartner"
+FORMATS = ("ndjson", "idoc")
+_DELIVERED = tuple(
+    p.name for p in MODEL.node(PARTNER).properties if p.delivered and p.name != "roles"
+)
+_ADDRESS = ("street", "houseNumber", "postalCode", "city", "country")
+_PAGE = 5_000
+
+
+@dataclass
+class Exported:
+    files: list[Path] = field(default_factory=list)
+    partners: int = 0
+    deleted: int = 0
+    position: int = 0  # the log position the next export continues after
+
+
+async def export(store: Store, system: str, out: Path, form: str, after: int) -> Exported:
+    """Write what changed after log position ``after`` (0: every partner) into ``out``."""
+    system = system.strip().upper()
+    await sequence(store)
+    done = Exported(position=await changes.head(store))
+    ids = None if after == 0 else await _changed(store, after, done.position)
+    rows = [_row(system, record) for record in await _partners(store, ids)]
+    done.partners = sum(1 for row in rows if not row.get("deleted"))
+    done.deleted = len(rows) - done.partners
+    done.files = await asyncio.to_thread(_write, rows, out, form)
+    return done
+
+
+def _write(rows: list[dict[str, Any]], out: Path, form: str) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    if form == "ndjson":
+        path = out / "partners.ndjson"
+        with path.open("w", encoding="utf-8") as file:
+            for row in rows:
+                file.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return [path]
+    written = []
+    for role, name in (("CUSTOMER", "debmas.xml"), ("VENDOR", "cremas.xml")):
+        chosen = [_segment(row, role) for row in rows if _plays(row, role)]
+        if chosen:
+            idoc.write(out / name, role, chosen)
+            written.append(out / name)
+    return written
+
+
+async def _changed(store: Store, after: int, upto: int) -> list[str]:
+    """The partners with events in (after, upto]; a merged one stands for its survivor."""
+    rows = await store.query(
+        "MATCH (e:ChangeEvent) WHERE e.seq > $after AND e.seq <= $upto "
+        "AND e.entity = $label RETURN DISTINCT e.entityId AS id",
+        {"after": after, "upto": upto, "label": PARTNER},
+    )
+    return sorted({row["id"] for row in rows})
+
+
+async def _partners(store: Store, ids: list[str] | None) -> list[dict[str, Any]]:
+    shown = (
+        "RETURN g.id AS id, g.state AS state, g.deletedAt IS NOT NULL AS deleted, "
+        "g.mergedInto AS mergedInto, [(g)<-[:SOURCE_OF]-(s:SourceRecord) | "
+        "{system: s.system, key: s.key, live: s.deletedAt IS NULL}] AS sources, "
+        "[(g)-[:HAS_ADDRESS]->(a:Address) | a {.*}] AS addresses"
+    )
+    if ids is not None:
+        found = []
+        for start in range(0, len(ids), _PAGE):
+            found += await store.query(
+                f"UNWIND $ids AS id MATCH (g:BusinessPartner {{id: id}}) {shown}",
+                {"ids": ids[start : start + _PAGE]},
+            )
+        return [row for row in found if row["mergedInto"] is None]
+    found, last = [], ""
+    while True:
+        page = await store.query(
+            "MATCH (g:BusinessPartner) WHERE g.id > $last AND g.mergedInto IS NULL "
+            f"WITH g ORDER BY g.id LIMIT $page {shown}",
+            {"last": last, "page": _PAGE},
+        )
+        found += page
+        if len(page) < _PAGE:
+            return found
+        last = page[-1]["id"]
+
+
+def _row(system: str, record: dict[str, Any]) -> dict[str, Any]:
+    """A partner as NDJSON shaped like ``BusinessPartnerInput``, under the system's key."""
+    # Its live key of the system, else the one the system deleted, else the hub's id.
+    own = sorted((not s["live"], s["key"]) for s in record["sources"] if s["system"] == system)
+    key = own[0][1] if own else f"HUB-{record['id']}"
+    row: dict[str, Any] = {"source": {"system": system, "key": key}}
+    if record["deleted"]:
+        return {**row, "deleted": True}
+    state = encoding.loads(record["state"] or "{}")
+    row.update({name: state[name] for name in _DELIVERED if state.get(name) is not None})
+    if state.get("roles"):
+        row["roles"] = state["roles"]
+    addresses = sorted(record["addresses"], key=lambda a: a.get("position") or 0)
+    if addresses:
+        row["addresses"] = [{k: a[k] for k in _ADDRESS if a.get(k) is not None} for a in addresses]
+    return row
+
+
+def _plays(row: dict[str, Any], role: str) -> bool:
+    roles = row.get("roles") or []
+    if role == "VENDOR":
+        return "VENDOR" in roles
+    return "VENDOR" not in roles or "CUSTOMER" in roles  # customers, and any other partner
+
+
+def _segment(row: dict[str, Any], role: str) -> dict[str, str]:
+    """A partner as the fields of an E1KNA1M (customer) or E1LFA1M (vendor) segment."""
+    key_field = "KUNNR" if role == "CUSTOMER" else "LIFNR"
+    segment = {key_field: row["source"]["key"]}
+    if row.get("deleted"):
+        return {**segment, "MSGFN": "003"}
+    if row.get("kind") == "PERSON":
+        segment.update(STKZN="X", NAME1=row.get("lastName") or "", NAME2=row.get("firstName") or "")
+    else:
+        segment["NAME1"] = row.get("organizationName") or ""
+    address = (row.get("addresses") or [{}])[0]
+    street = " ".join(p for p in (address.get("street"), address.get("houseNumber")) if p)
+    segment.update(
+        STRAS=street,
+        PSTLZ=address.get("postalCode") or "",
+        ORT01=address.get("city") or "",
+        LAND1=address.get("country") or "",
+        STCEG=row.get("taxNumber") or "",
+        TELF1=row.get("phone") or "",
+        SMTP_ADDR=row.get("email") or "",
+    )
+    return segment

@@ -1,0 +1,327 @@
+"""The change log: every change as an event with before and after, in one order that a
+consumer paging while writers commit sees exactly once; history per record; the feed over
+WebSocket."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from hub.ids import from_global
+from tests.conftest import register
+from tests.harness import RunningHub, ok, vin_for
+
+VEHICLE = """
+mutation($input: VehicleInput!) {
+  upsertVehicle(input: $input) { vehicle { id } userErrors { field code message } }
+}
+"""
+CHANGES = """
+query($after: String, $first: Int, $kinds: [RecordKind!], $actions: [ChangeAction!],
+      $systems: [String!]) {
+  changes(after: $after, first: $first, kinds: $kinds, actions: $actions, systems: $systems) {
+    edges { cursor node { id recordId kind action process version at reason
+      source { system key } actor { client system onBehalfOf }
+      changes { field before after hidden } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+HISTORY = """
+query($id: ID!, $after: String) {
+  vehicle(id: $id) {
+    changeHistory(first: 2, after: $after) {
+      edges { node { action version changes { field before after } source { system key } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
+
+def vehicle(hub: RunningHub, unique: str, n: int = 0, **values: Any) -> str:
+    data = {
+        "source": {"system": "VMS", "key": f"V-{unique}-{n}"},
+        "vin": vin_for(unique, n),
+        "make": "VW",
+        **values,
+    }
+    result = ok(hub, VEHICLE, {"input": data})["upsertVehicle"]
+    assert result["userErrors"] == [], result
+    vehicle_id: str = result["vehicle"]["id"]
+    return vehicle_id
+
+
+def read_all(hub: RunningHub, after: str | None = None, **filters: Any) -> tuple[list[Any], str]:
+    """Every event after ``after`` and the cursor to continue from."""
+    events: list[Any] = []
+    while True:
+        page = ok(hub, CHANGES, {"after": after, "first": 200, **filters})["changes"]
+        events.extend(edge["node"] for edge in page["edges"])
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return events, after
+
+
+def _skip_to_end(hub: RunningHub) -> str:
+    after = None
+    while True:
+        page = ok(hub, CHANGES, {"after": after, "first": 1000, "kinds": ["MATERIAL"]})["changes"]
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return str(after)
+
+
+def test_an_update_is_an_event_with_each_value_before_and_after(
+    hub: RunningHub, unique: str
+) -> None:
+    start = _skip_to_end(hub)
+    vehicle_id = vehicle(hub, unique, make="VW", model="Golf")
+    vehicle(hub, unique, make="VW", model="Passat", modelYear=2021)
+    vehicle(hub, unique, make="VW", model="Passat", modelYear=2021)  # repeated: no event
+
+    events = [e for e in read_all(hub, start)[0] if e["recordId"] == vehicle_id]
+
+    assert [(e["action"], e["version"]) for e in events] == [("CREATED", 1), ("UPDATED", 2)]
+    update = events[1]
+    assert {c["field"]: (c["before"], c["after"]) for c in update["changes"]} == {
+        "model": ("Golf", "Passat"),
+        "modelYear": (None, 2021),
+    }
+    assert update["kind"] == "VEHICLE"
+    assert update["source"] == {"system": "VMS", "key": f"V-{unique}-0"}
+    assert update["actor"]["client"] == "local-developer"
+    created = {c["field"]: c["after"] for c in events[0]["changes"]}
+    assert created["vin"] == vin_for(unique) and created["model"] == "Golf"
+
+
+def test_history_pages_one_records_events_oldest_first(hub: RunningHub, unique: str) -> None:
+    vehicle_id = vehicle(hub, unique, model="A")
+    for model in ("B", "C", "D"):
+        vehicle(hub, unique, model=model)
+
+    seen: list[Any] = []
+    after = None
+    while True:
+        page = ok(hub, HISTORY, {"id": vehicle_id, "after": after})["vehicle"]["changeHistory"]
+        seen.extend(edge["node"] for edge in page["edges"])
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+
+    assert [e["version"] for e in seen] == [1, 2, 3, 4]
+    assert [e["action"] for e in seen] == ["CREATED", "UPDATED", "UPDATED", "UPDATED"]
+    models = [next(c for c in e["changes"] if c["field"] == "model") for e in seen[1:]]
+    assert [(c["before"], c["after"]) for c in models] == [("A", "B"), ("B", "C"), ("C", "D")]
+
+
+def test_filters_keep_the_position_and_leave_out_other_kinds(hub: RunningHub, unique: str) -> None:
+    start = _skip_to_end(hub)
+    vehicle_id = vehicle(hub, unique)
+    only_partners, after_partners = read_all(hub, start, kinds=["BUSINESS_PARTNER"])
+    assert all(e["kind"] == "BUSINESS_PARTNER" for e in only_partners)
+    assert vehicle_id not in {e["recordId"] for e in only_partners}
+    # The position reached under one filter is valid under another.
+    later_id = vehicle(hub, unique, 1)
+    vehicles, _ = read_all(hub, after_partners, kinds=["VEHICLE"], systems=["VMS"])
+    assert [e["recordId"] for e in vehicles if e["recordId"] in (vehicle_id, later_id)] == [
+        later_id
+    ]
+    created, _ = read_all(hub, start, actions=["UPDATED"])
+    assert vehicle_id not in {e["recordId"] for e in created}
+
+
+def test_a_forged_position_is_refused(hub: RunningHub) -> None:
+    body = hub.graphql(CHANGES, {"after": "Y2hhbmdlczo5OTk5"})
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_a_consumer_paging_while_writers_commit_sees_every_event_exactly_once(
+    hub: RunningHub, unique: str
+) -> None:
+    start = _skip_to_end(hub)
+    writers, rounds = 4, 12
+    done = threading.Event()
+    seen: Counter[str] = Counter()
+    mine: set[str] = set()
+    failures: list[BaseException] = []
+
+    def write(w: int) -> None:
+        try:
+            for r in range(rounds):
+                ids = vehicle(hub, unique, w * 100 + r % 3, model=f"M{w}-{r}")
+                mine.add(ids)
+        except BaseException as exc:
+            failures.append(exc)
+
+    def consume() -> None:
+        after: str | None = start
+        try:
+            while True:
+                finished = done.is_set()
+                page = ok(hub, CHANGES, {"after": after, "first": 7})["changes"]
+                for edge in page["edges"]:
+                    seen[edge["node"]["id"]] += 1
+                after = page["pageInfo"]["endCursor"]
+                if finished and not page["pageInfo"]["hasNextPage"]:
+                    return
+        except BaseException as exc:
+            failures.append(exc)
+
+    reader = threading.Thread(target=consume)
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
+    reader.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    reader.join(120)
+
+    assert not failures, failures
+    assert max(seen.values()) == 1, [e for e, n in seen.items() if n > 1]
+    # Every event of this test's records that the database holds was seen.
+    stored = hub.run(
+        hub.store.query(
+            "MATCH (e:ChangeEvent) WHERE e.entityId IN $ids RETURN e.id AS id",
+            {"ids": [from_global(i)[1] for i in mine]},  # type: ignore[index]
+        )
+    )
+    expected = {row["id"] for row in stored}
+    assert len(expected) == writers * rounds
+    got = {from_global(i)[1] for i in seen}  # type: ignore[index]
+    assert expected <= got
+
+
+# ---- over WebSocket ------------------------------------------------------------------------
+
+SUBSCRIBE = """
+subscription($after: String, $kinds: [RecordKind!]) {
+  changes(after: $after, kinds: $kinds) { id cursor recordId action changes { field after } }
+}
+"""
+
+
+def _ws_url(hub: RunningHub) -> str:
+    return hub.url.replace("http://", "ws://") + "/graphql"
+
+
+@contextlib.contextmanager
+def _open(hub: RunningHub, payload: dict[str, Any] | None = None) -> Iterator[ClientConnection]:
+    """A WebSocket that has sent ``connection_init`` with ``payload``."""
+    with connect(_ws_url(hub), subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        ws.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
+        yield ws
+
+
+def _next(ws: ClientConnection, timeout: float = 10.0) -> dict[str, Any]:
+    while True:
+        message: dict[str, Any] = json.loads(ws.recv(timeout))
+        if message["type"] not in ("ping", "pong", "ka"):
+            return message
+
+
+def test_a_subscription_replays_from_a_cursor_then_streams_new_changes(
+    hub: RunningHub, unique: str
+) -> None:
+    start = _skip_to_end(hub)
+    first_id = vehicle(hub, unique, model="Replayed")
+    with _open(hub) as ws:
+        assert _next(ws)["type"] == "connection_ack"
+        ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {
+                        "query": SUBSCRIBE,
+                        "variables": {"after": start, "kinds": ["VEHICLE"]},
+                    },
+                }
+            )
+        )
+        replayed = _until(ws, first_id)
+        assert replayed["action"] == "CREATED"
+        sent = time.monotonic()
+        second_id = vehicle(hub, unique, 1, model="Live")
+        live = _until(ws, second_id)
+        assert time.monotonic() - sent < 10
+        assert {c["field"]: c["after"] for c in live["changes"]}["model"] == "Live"
+
+
+def _until(ws: ClientConnection, record_id: str) -> dict[str, Any]:
+    while True:
+        message = _next(ws)
+        assert message["type"] == "next", message
+        event: dict[str, Any] = message["payload"]["data"]["changes"]
+        if event["recordId"] == record_id:
+            return event
+
+
+def test_queries_are_not_run_over_websocket(hub: RunningHub) -> None:
+    with _open(hub) as ws:
+        assert _next(ws)["type"] == "connection_ack"
+        ws.send(
+            json.dumps(
+                {
+                    "id": "q",
+                    "type": "subscribe",
+                    "payload": {"query": "{ serverInfo { hubVersion } }"},
+                }
+            )
+        )
+        message = _next(ws)
+        assert message["type"] == "error", message
+
+
+def test_a_websocket_without_a_valid_token_is_closed(secured: RunningHub) -> None:
+    with _open(secured, {"Authorization": "Bearer nonsense"}) as ws:
+        with pytest.raises(Exception) as closed:
+            _next(ws)
+        assert "4403" in str(closed.value)
+
+
+def test_a_token_in_connection_init_lets_a_client_subscribe(
+    secured: RunningHub, unique: str
+) -> None:
+    token = register(secured, "read")
+    with _open(secured, {"Authorization": f"Bearer {token}"}) as ws:
+        assert _next(ws)["type"] == "connection_ack"
+
+
+AS_OF = """
+query($id: ID!, $at: DateTime!) {
+  vehicle(id: $id, asOf: $at) { model modelYear version }
+}
+"""
+
+
+def test_a_lookup_as_of_a_moment_answers_with_the_values_of_then(
+    hub: RunningHub, unique: str
+) -> None:
+    vehicle_id = vehicle(hub, unique, model="Golf")
+    vehicle(hub, unique, model="Passat", modelYear=2020)
+    vehicle(hub, unique, model="Arteon", modelYear=2022)
+    history = ok(
+        hub,
+        "query($id: ID!) { vehicle(id: $id) { changeHistory { nodes { at version } } } }",
+        {"id": vehicle_id},
+    )["vehicle"]["changeHistory"]["nodes"]
+    first, second, _ = history
+
+    def then(at: str) -> Any:
+        return ok(hub, AS_OF, {"id": vehicle_id, "at": at})["vehicle"]
+
+    assert then(first["at"]) == {"model": "Golf", "modelYear": None, "version": 1}
+    assert then(second["at"]) == {"model": "Passat", "modelYear": 2020, "version": 2}
+    assert then("2100-01-01T00:00:00Z") == {"model": "Arteon", "modelYear": 2022, "version": 3}
+    assert then("2000-01-01T00:00:00Z") is None

@@ -1,0 +1,142 @@
+"""deleteRecord: a source leaves, the record's values follow its other sources; the last one
+deletes the record (kept, resolvable, left out of lists); a later delivery restores it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import register
+from tests.harness import RunningHub, ok, vin_for
+from tests.test_matching import unique
+from tests.test_stewardship import MERGE, partner, person_values
+
+DELETE = """
+mutation($kind: RecordKind!, $source: SourceRefInput!, $reason: String) {
+  deleteRecord(kind: $kind, source: $source, reason: $reason) {
+    changed recordDeleted userErrors { field code message }
+    record { id ... on Vehicle { vin deletedAt sources { system key deletedAt deletionReason } }
+                ... on BusinessPartner { phone email deletedAt } }
+  }
+}
+"""
+VEHICLE = """
+mutation($input: VehicleInput!) {
+  upsertVehicle(input: $input) { created changed vehicle { id deletedAt version } userErrors { code } }
+}
+"""
+LISTED = """
+query($vin: String!, $deleted: Boolean) {
+  live: vehicles(where: {vin: {eq: $vin}}) { totalCount }
+  deleted: vehicles(where: {vin: {eq: $vin}, deletedAt: {isNull: $deleted}}) { totalCount }
+}
+"""
+HISTORY = """
+query($id: ID!) {
+  vehicle(id: $id) { deletedAt changeHistory { nodes { action reason source { system key } } } }
+}
+"""
+
+
+def deliver(hub: RunningHub, system: str, key: str, vin: str, **values: Any) -> dict[str, Any]:
+    data = {"source": {"system": system, "key": key}, "vin": vin, "make": "BMW", **values}
+    result: dict[str, Any] = ok(hub, VEHICLE, {"input": data})["upsertVehicle"]
+    assert result["userErrors"] == [], result
+    return result
+
+
+def delete(hub: RunningHub, kind: str, system: str, key: str, reason: str | None = None) -> Any:
+    variables = {"kind": kind, "source": {"system": system, "key": key}, "reason": reason}
+    return ok(hub, DELETE, variables)["deleteRecord"]
+
+
+def test_the_last_source_leaving_deletes_the_record_and_lists_leave_it_out(
+    hub: RunningHub,
+) -> None:
+    token = unique("d")
+    vin = vin_for(token)
+    vehicle_id = deliver(hub, "VMS", f"V-{token}", vin)["vehicle"]["id"]
+    deliver(hub, "CRM", f"C-{token}", vin)
+
+    first = delete(hub, "VEHICLE", "VMS", f"V-{token}", "scrapped in VMS")
+    assert first["userErrors"] == [] and first["changed"] and not first["recordDeleted"]
+    assert first["record"]["deletedAt"] is None
+    assert {s["system"]: s["deletionReason"] for s in first["record"]["sources"]} == {
+        "VMS": "scrapped in VMS",
+        "CRM": None,
+    }
+
+    last = delete(hub, "VEHICLE", "CRM", f"C-{token}", "customer left")
+    assert last["recordDeleted"] and last["record"]["id"] == vehicle_id
+    assert last["record"]["deletedAt"] is not None
+    counts = ok(hub, LISTED, {"vin": vin, "deleted": False})
+    assert counts["live"]["totalCount"] == 0 and counts["deleted"]["totalCount"] == 1
+
+    history = ok(hub, HISTORY, {"id": vehicle_id})["vehicle"]
+    assert history["deletedAt"] is not None
+    assert [(e["action"], e["reason"]) for e in history["changeHistory"]["nodes"]][-1] == (
+        "DELETED",
+        "customer left",
+    )
+
+    again = delete(hub, "VEHICLE", "CRM", f"C-{token}")
+    assert again["userErrors"] == [] and not again["changed"] and again["recordDeleted"]
+
+
+def test_a_later_delivery_restores_a_deleted_record_under_its_id(hub: RunningHub) -> None:
+    token = unique("r")
+    vin = vin_for(token)
+    vehicle_id = deliver(hub, "VMS", f"V-{token}", vin, model="X5")["vehicle"]["id"]
+    delete(hub, "VEHICLE", "VMS", f"V-{token}")
+
+    # The very same delivery again: the system holds the record again.
+    restored = deliver(hub, "VMS", f"V-{token}", vin, model="X5")
+    assert restored["changed"] and not restored["created"]
+    assert restored["vehicle"]["id"] == vehicle_id and restored["vehicle"]["deletedAt"] is None
+    assert ok(hub, LISTED, {"vin": vin, "deleted": True})["live"]["totalCount"] == 1
+    actions = [
+        e["action"]
+        for e in ok(hub, HISTORY, {"id": vehicle_id})["vehicle"]["changeHistory"]["nodes"]
+    ]
+    assert actions == ["CREATED", "DELETED", "RESTORED"]
+
+
+def test_a_deleted_source_no_longer_gives_a_partner_its_values(hub: RunningHub) -> None:
+    token = unique("s")
+    crm = partner(hub, "CRM", f"A-{token}", **{**person_values(token, 1), "phone": None})
+    erp = partner(hub, "ERP", f"B-{token}", **person_values(token, 2))
+    merged = ok(
+        hub,
+        MERGE,
+        {
+            "input": {
+                "survivor": {"id": crm["businessPartner"]["id"]},
+                "merged": [{"id": erp["businessPartner"]["id"]}],
+                "reason": "same customer",
+            }
+        },
+    )["mergeBusinessPartners"]
+    assert merged["userErrors"] == []
+    shown = "query($id: ID!) { businessPartner(id: $id) { phone } }"
+    survivor = crm["businessPartner"]["id"]
+    assert ok(hub, shown, {"id": survivor})["businessPartner"]["phone"] is not None
+
+    gone = delete(hub, "BUSINESS_PARTNER", "ERP", f"B-{token}", "archived in ERP")
+    assert gone["userErrors"] == [] and not gone["recordDeleted"]
+    assert gone["record"]["phone"] is None
+    assert gone["record"]["deletedAt"] is None
+
+
+def test_deleting_an_unknown_key_or_another_systems_key_is_refused(
+    hub: RunningHub, secured: RunningHub
+) -> None:
+    unknown = delete(hub, "VEHICLE", "VMS", "no-such-key")
+    assert [(e["field"], e["code"]) for e in unknown["userErrors"]] == [(["source"], "NOT_FOUND")]
+
+    token = register(secured, "write", "read", system="ERP")
+    body = secured.graphql(
+        DELETE,
+        {"kind": "VEHICLE", "source": {"system": "CRM", "key": "K"}},
+        token=token,
+    )
+    errors = body["data"]["deleteRecord"]["userErrors"]
+    assert [e["code"] for e in errors] == ["FORBIDDEN"]

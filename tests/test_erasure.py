@@ -1,0 +1,137 @@
+"""erasePartner: a person's data leaves the hub, everywhere; a tombstone and an event remain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.harness import RunningHub, ok
+from tests.test_documents import document
+from tests.test_matching import unique
+from tests.test_stewardship import MERGE, partner
+
+ERASE = """
+mutation($id: ID!, $reason: String!) {
+  erasePartner(id: $id, reason: $reason) {
+    filesRemoved userErrors { field code message }
+    businessPartner { id name firstName email erasedAt deletedAt
+      changeHistory { nodes { action reason changes { field before after } } } }
+  }
+}
+"""
+PARTNER = """
+mutation($input: BusinessPartnerInput!) {
+  upsertBusinessPartner(input: $input) { businessPartner { id } userErrors { field code } }
+}
+"""
+
+
+def _values(token: str, n: int) -> dict[str, Any]:
+    """A person whose every value is this test's own, so that finding one anywhere means it
+    was left behind."""
+    return {
+        "firstName": f"Vorname{token}",
+        "lastName": f"Nachname{token}",
+        "birthDate": "1911-11-11",
+        "email": f"erase.{token.lower()}{n}@example.org",
+        "phone": f"+49 89 {7000000 + n * 17 + len(token):07d}",
+        "taxNumber": f"DE{token}{n}",
+        "addresses": [
+            {
+                "street": f"Geheimweg{token}",
+                "houseNumber": str(n),
+                "postalCode": "80331",
+                "city": "München",
+                "country": "DE",
+            }
+        ],
+    }
+
+
+def _everything(hub: RunningHub) -> list[tuple[str, str]]:
+    """Every property value of every node and relationship in the graph, as text, with
+    where it is (label or type, and property)."""
+    rows = hub.run(
+        hub.store.query(
+            "MATCH (n) RETURN head(labels(n)) AS at, properties(n) AS values "
+            "UNION ALL MATCH ()-[r]->() RETURN type(r) AS at, properties(r) AS values"
+        )
+    )
+    return [
+        (f"{row['at']}.{name}", str(value)) for row in rows for name, value in row["values"].items()
+    ]
+
+
+def _files(root: Path) -> list[bytes]:
+    return [path.read_bytes() for path in root.rglob("*") if path.is_file()]
+
+
+def test_erasure_leaves_no_former_value_in_the_graph_or_the_stored_files(hub: RunningHub) -> None:
+    token = unique("e").upper()
+    crm = partner(hub, "CRM", f"A-{token}", **_values(token, 1))
+    erp = partner(hub, "ERP", f"B-{token}", **_values(token, 2))
+    survivor = crm["businessPartner"]["id"]
+    ok(
+        hub,
+        MERGE,
+        {"input": {"survivor": {"id": survivor}, "merged": [{"id": erp["businessPartner"]["id"]}]}},
+    )
+    # Updated once more, so that events hold the values before and after.
+    partner(hub, "CRM", f"A-{token}", **{**_values(token, 1), "email": f"neu.{token}@example.org"})
+    secret = f"Personalakte {token}".encode()
+    stored = document(
+        hub,
+        {
+            "source": {"system": "PDM", "key": f"DOC-{token}"},
+            "number": f"PA-{token}",
+            "revision": "A",
+            "type": "OTHER",
+            "title": "Personalakte",
+            "about": [{"id": survivor}],
+        },
+        secret,
+        name=f"akte-{token}.pdf",
+    )
+    assert stored["userErrors"] == []
+    files_dir = hub.services.files.root
+    assert any(secret in content for content in _files(files_dir))
+    former = [
+        *(v for v in _values(token, 1).values() if isinstance(v, str) and v != "DE"),
+        _values(token, 2)["email"],
+        _values(token, 2)["taxNumber"],
+        f"Geheimweg{token}",
+        f"neu.{token}@example.org".lower(),
+        f"akte-{token}.pdf",
+    ]
+    assert any(former[1] in value for _, value in _everything(hub))
+
+    erased = ok(hub, ERASE, {"id": survivor, "reason": "asked under GDPR art. 17"})["erasePartner"]
+
+    assert erased["userErrors"] == [] and erased["filesRemoved"] == 1
+    tombstone = erased["businessPartner"]
+    assert tombstone["id"] == survivor and tombstone["erasedAt"] and tombstone["deletedAt"]
+    assert tombstone["firstName"] is None and tombstone["email"] is None
+    events = tombstone["changeHistory"]["nodes"]
+    assert events[-1]["action"] == "ERASED" and events[-1]["reason"] == "asked under GDPR art. 17"
+    assert all(c["before"] is None and c["after"] is None for e in events for c in e["changes"])
+    everything = _everything(hub)
+    left = {
+        (value, where)
+        for value in former
+        for where, text in everything
+        if value.lower() in text.lower()
+    }
+    assert left == set(), left
+    assert not any(secret in content for content in _files(files_dir))
+
+
+def test_a_delivery_under_an_erased_key_is_refused(hub: RunningHub) -> None:
+    token = unique("f").upper()
+    created = partner(hub, "CRM", f"A-{token}", **_values(token, 3))
+    ok(hub, ERASE, {"id": created["businessPartner"]["id"], "reason": "asked"})
+
+    data = {"source": {"system": "CRM", "key": f"A-{token}"}, "kind": "PERSON", **_values(token, 3)}
+    refused = ok(hub, PARTNER, {"input": data})["upsertBusinessPartner"]
+
+    assert refused["businessPartner"] is None
+    assert refused["userErrors"] == [{"field": ["input", "source"], "code": "ERASED"}]

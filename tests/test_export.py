@@ -1,0 +1,122 @@
+"""hub export: the partners that changed, written for a system to import, load into another
+hub as they were (a round trip), in NDJSON and as SAP IDoc."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.domain import change_log
+from hub.read import changes
+from loaders.export import export
+from loaders.load import Loader
+from tests.harness import RunningHub, hub_command, ok
+from tests.test_deletions import delete
+
+PARTNER = """
+mutation($input: BusinessPartnerInput!) {
+  upsertBusinessPartner(input: $input) { businessPartner { id } userErrors { field code } }
+}
+"""
+
+
+def partners(unique: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "source": {"system": "ERP", "key": f"X{unique}1"},
+            "kind": "PERSON",
+            "firstName": "Ilse",
+            "lastName": f"Export{unique}",
+            "email": f"ilse.{unique.lower()}@example.net",
+            "phone": "+49 40 5550101",
+            "roles": ["CUSTOMER"],
+            "addresses": [
+                {
+                    "street": "Elbchaussee",
+                    "houseNumber": "12",
+                    "postalCode": "22765",
+                    "city": "Hamburg",
+                    "country": "DE",
+                }
+            ],
+        },
+        {
+            "source": {"system": "ERP", "key": f"X{unique}2"},
+            "kind": "ORGANIZATION",
+            "organizationName": f"Ausfuhr {unique} GmbH",
+            "taxNumber": "DE811907980",
+            "roles": ["VENDOR"],
+        },
+        {
+            "source": {"system": "ERP", "key": f"X{unique}3"},
+            "kind": "ORGANIZATION",
+            "organizationName": f"Geht {unique} AG",
+            "roles": ["CUSTOMER"],
+        },
+    ]
+
+
+def position(hub: RunningHub) -> int:
+    hub.run(change_log.sequence(hub.store))
+    return int(hub.run(changes.head(hub.store)))
+
+
+VALUES = """
+MATCH (:SourceRecord {entity: 'BusinessPartner', system: 'ERP', key: $key})-[:SOURCE_OF]->(g)
+RETURN g {.kind, .name, .firstName, .lastName, .organizationName, .email, .phone, .taxNumber,
+          .roles} AS values, g.deletedAt IS NOT NULL AS deleted,
+       [(g)-[:HAS_ADDRESS]->(a) | a {.street, .houseNumber, .postalCode, .city, .country}]
+       AS addresses
+"""
+
+
+def stored(hub: RunningHub, key: str) -> dict[str, Any]:
+    (row,) = hub.run(hub.store.query(VALUES, {"key": key}))
+    return dict(row)
+
+
+@pytest.mark.parametrize("form", ["ndjson", "idoc"])
+def test_exported_partners_load_into_another_hub_as_they_were(
+    hub: RunningHub, secured: RunningHub, unique: str, tmp_path: Path, form: str
+) -> None:
+    start = position(hub)
+    rows = partners(unique)
+    for row in rows:
+        assert ok(hub, PARTNER, {"input": row})["upsertBusinessPartner"]["userErrors"] == []
+    keys = [row["source"]["key"] for row in rows]
+    # The other hub knows the third one, which is then deleted here: the export says so.
+    (tmp_path / "known").mkdir()
+    (tmp_path / "known" / "partners.ndjson").write_text(json.dumps(rows[2]) + "\n")
+    secured.run(Loader(secured.store, "ERP", tmp_path / "r0.ndjson").load([tmp_path / "known"]))
+    delete(hub, "BUSINESS_PARTNER", "ERP", keys[2], "closed")
+
+    done = hub.run(export(hub.store, "erp", tmp_path / "out", form, start))
+
+    assert (done.partners, done.deleted) == (2, 1)
+    rejects = tmp_path / "rejects.ndjson"
+    summary = secured.run(Loader(secured.store, "ERP", rejects).load([tmp_path / "out"]))
+    assert summary.rejected == 0, rejects.read_text()
+    for key in keys[:2]:
+        assert stored(secured, key) == stored(hub, key)
+    assert stored(secured, keys[2])["deleted"]
+
+
+def test_the_cli_prints_a_cursor_the_next_export_continues_from(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    env = {"HUB_DATA_DIR": str(hub.services.settings.data_dir)}
+    first = hub_command("export", "erp", str(tmp_path / "a"), env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    cursor = first.stdout.strip().splitlines()[-1]
+    ok(hub, PARTNER, {"input": partners(unique)[0]})
+
+    second = hub_command(
+        "export", "erp", str(tmp_path / "b"), "--after", cursor, env=env, cwd=tmp_path
+    )
+
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.startswith("1 partners and 0 deletions")
+    assert f"X{unique}1" in (tmp_path / "b" / "partners.ndjson").read_text()
