@@ -149,7 +149,12 @@ AFTER_ALL: dict[str, list[str]] = {
 # What the graph holds beyond the records themselves once ``hub load`` wrote them: one change
 # event per record, and for partners the blocks of their blocking keys (``MatchKey`` nodes
 # listing their members, each partner listing its keys) and the counts of their values.
-_EVENT = "UNWIND $rows AS r CREATE (e:ChangeEvent) SET e += r.event, e.at = $at"
+# One batch node per statement holds its events, as the change log writes them.
+_EVENT = (
+    "CREATE (b:ChangeBatch {id: $batch, ord: 1, pending: true, at: $at}) "
+    "SET b.size = size($rows) WITH b UNWIND $rows AS r "
+    "CREATE (e:ChangeEvent) SET e += r.event, e.batch = b.id, e.at = $at"
+)
 COMPLETE_STATEMENTS: dict[str, list[str]] = {
     "BusinessPartner": [
         _EVENT,
@@ -261,6 +266,10 @@ def raw_row(label: str, row: dict[str, Any], system: str) -> dict[str, Any]:
         "system": system,
         "key": out["key"],
         "fields": sorted(k for k in row if k != "source"),
+        "changes": json.dumps(
+            [{"field": k, "before": None, "after": v} for k, v in sorted(row.items())],
+            ensure_ascii=False,
+        ),
         "version": 1,
     }
     if label == "BusinessPartner":
@@ -323,7 +332,11 @@ def raw_rows(world: Path) -> dict[str, list[dict[str, Any]]]:
 def batch_parameters(label: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
     """The parameters of one batch's statements: its rows and, for partners, its blocking
     keys with the partners sharing each, and its term counts (``*`` counts every partner)."""
-    params: dict[str, Any] = {"rows": batch, "at": dt.datetime.now(dt.UTC)}
+    params: dict[str, Any] = {
+        "rows": batch,
+        "at": dt.datetime.now(dt.UTC),
+        "batch": str(uuid.uuid4()),
+    }
     if label == "BusinessPartner":
         members: dict[str, list[str]] = defaultdict(list)
         counts: Counter[str] = Counter({"*": len(batch)})

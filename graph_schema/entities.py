@@ -693,7 +693,7 @@ CHANGE_EVENT = NodeType(
             required=True,
         ),
         Property("process", S, "The business process or history entry, e.g. ETER or SERVICE."),
-        Property("at", DT, "When the change was committed.", required=True, indexed=True),
+        Property("at", DT, "When the writer made the change.", required=True),
         Property("system", S, "Source system that caused it, if any."),
         Property("key", S, "That system's key, if any."),
         Property("fields", SL, "Names of the values that changed."),
@@ -709,19 +709,34 @@ CHANGE_EVENT = NodeType(
         Property("onBehalfOf", S, "The person a front end said it acted for (X-Hub-User)."),
         Property("reason", S, "Why, in the steward's words."),
         Property(
-            "seq",
-            I,
-            "Position in the log, given once the transaction committed; one total order.",
+            "batch",
+            S,
+            "Id of the batch it was written in; the batch's position gives it its own.",
+            required=True,
             indexed=True,
         ),
+        Property("ord", I, "Order of the event within its transaction.", internal=True),
+    ),
+)
+
+CHANGE_BATCH = NodeType(
+    "ChangeBatch",
+    "The events one transaction wrote together, and the positions the log gave them once "
+    "it had committed: an event's position is first + its order in the batch.",
+    (
+        Property("id", S, "Identifier of the batch.", required=True),
+        Property("at", DT, "When the writer made the change.", required=True),
+        Property("ord", I, "Order of its first event within its transaction.", required=True),
+        Property("size", I, "How many events it holds.", required=True),
+        Property("first", I, "Position of its first event; null while pending.", indexed=True),
+        Property("last", I, "Position of its last event; null while pending."),
         Property(
             "pending",
             B,
-            "True until the event has its position in the log.",
+            "True until its events have their positions in the log.",
             indexed=True,
             internal=True,
         ),
-        Property("ord", I, "Order of the event within its transaction.", internal=True),
     ),
 )
 
@@ -748,6 +763,7 @@ WEBHOOK = NodeType(
     ),
     natural_key=("name",),
 )
+
 
 CHANGE_LOG = NodeType(
     "ChangeLog",
@@ -902,6 +918,7 @@ MODEL = Model(
         PROJECT,
         SOURCE_RECORD,
         CHANGE_EVENT,
+        CHANGE_BATCH,
         CHANGE_LOG,
         WEBHOOK,
         MATCH_KEY,

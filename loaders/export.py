@@ -20,6 +20,7 @@ from graph_schema import MODEL
 from hub import encoding
 from hub.domain.change_log import sequence
 from hub.read import changes
+from hub.read.changes import BATCH_EVENTS
 from hub.store import Store
 from loaders import idoc
 
@@ -73,9 +74,11 @@ def _write(rows: list[dict[str, Any]], out: Path, form: str) -> list[Path]:
 async def _changed(store: Store, after: int, upto: int) -> list[str]:
     """The partners with events in (after, upto]; a merged one stands for its survivor."""
     rows = await store.query(
-        "MATCH (e:ChangeEvent) WHERE e.seq > $after AND e.seq <= $upto "
-        "AND e.entity = $label RETURN DISTINCT e.entityId AS id",
-        {"after": after, "upto": upto, "label": PARTNER},
+        "MATCH (b:ChangeBatch) WHERE b.first > $after - $widest AND b.first <= $upto "
+        "AND b.last > $after "
+        "MATCH (e:ChangeEvent {batch: b.id}) WHERE e.entity = $label "
+        "AND b.first + e.ord - b.ord > $after RETURN DISTINCT e.entityId AS id",
+        {"after": after, "upto": upto, "label": PARTNER, "widest": BATCH_EVENTS},
     )
     return sorted({row["id"] for row in rows})
 

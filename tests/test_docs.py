@@ -35,5 +35,7 @@ def test_every_cli_command_is_in_the_readme() -> None:
         "hub clients add",
         "hub clients list",
         "hub clients revoke",
+        "hub webhooks add",
+        "hub export",
     ):
         assert command in readme

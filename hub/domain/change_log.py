@@ -1,14 +1,17 @@
 """The change log: every committed change as events, in one total order.
 
-A writer appends its events in the transaction that makes the change, *pending*: without a
-position yet. Positions are handed out afterwards by :func:`sequence`, which numbers the
-pending events that have committed, in one transaction that also moves the log's head
-(:data:`graph_schema.entities.CHANGE_LOG`). Only one such transaction succeeds at a time: on
-Neo4j the first statement locks the head, on the embedded store the second of two commits
-fails on it and is run again. So positions are handed out in the order they become visible,
-never to an event that may still roll back, and never below one a reader has already seen:
-a consumer that pages by position while writers commit in any order sees every event exactly
-once. Writers never touch the head, so they never wait for each other on it.
+A writer appends its events in the transaction that makes the change, with a *batch* node
+that holds them: the batch waits, *pending*, without a position. Positions are handed out
+afterwards by :func:`sequence`, which numbers the pending batches that have committed (a
+batch of n events takes the next n positions, its events in the order they were written),
+in one transaction that also moves the log's head (:data:`graph_schema.entities.CHANGE_LOG`).
+Only one such transaction succeeds at a time: on Neo4j the first statement locks the head,
+on the embedded store the second of two commits fails on it and is run again. So positions
+are handed out in the order they become visible, never to an event that may still roll
+back, and never below one a reader has already seen: a consumer that pages by position while
+writers commit in any order sees every event exactly once. Writers never touch the head, so
+they never wait for each other on it; numbering touches one small record per batch, never
+the events.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from hub.ids import new_id
+from hub.read import changes
+from hub.read.changes import BATCH_EVENTS
 from hub.store import Store, Transaction
 
 LOG = "changes"
-# Events numbered per transaction: a large load's backlog is worked off in several.
-_BATCH = 5_000
+# Batches numbered per transaction: a large backlog is worked off in several.
+_BATCHES = 1_000
 
 
 def changed_values(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -43,38 +49,43 @@ async def record_events(tx: Transaction, events: list[dict[str, Any]], at: dt.da
     driver packs each one at some cost. An event that names no actor is the transaction's
     actor's. They wait for their position in the log until the transaction has committed."""
     actor = tx.actor.event() if tx.actor is not None else {}
-    rows = []
-    for event in events:
-        tx.events_logged += 1
-        rows.append({**actor, **event, "pending": True, "ord": tx.events_logged})
-    await tx.send(
-        "UNWIND $events AS e CREATE (x:ChangeEvent) SET x += e, x.at = $at",
-        {"events": rows, "at": at},
-    )
+    for start in range(0, len(events), BATCH_EVENTS):
+        chunk = events[start : start + BATCH_EVENTS]
+        batch = {"id": new_id(), "ord": tx.events_logged + 1, "size": len(chunk)}
+        rows = []
+        for event in chunk:
+            tx.events_logged += 1
+            rows.append({**actor, **event, "batch": batch["id"], "ord": tx.events_logged})
+        await tx.send(
+            "CREATE (b:ChangeBatch) SET b += $batch, b.pending = true, b.at = $at "
+            "WITH b UNWIND $events AS e CREATE (x:ChangeEvent) SET x += e, x.at = $at",
+            {"batch": batch, "events": rows, "at": at},
+        )
 
 
-async def sequence(store: Store) -> int:
-    """Give every committed event that waits for one its position; returns how many."""
-    total = 0
+async def sequence(store: Store, *, look_first: bool = True) -> int:
+    """Give every committed event that waits for one its position; returns the log's head
+    (the last position handed out). ``look_first=False`` skips looking whether any waits,
+    for a caller that knows some do."""
     # In this process one caller at a time; other hubs are kept apart by the head.
     async with store.serialized(LOG):
-        while await _waiting(store):
-            numbered = await store.write(_number)
-            total += numbered
-            if numbered < _BATCH:
-                break
-    return total
+        if look_first and not await _waiting(store):
+            return await changes.head(store)
+        while True:
+            numbered, head = await store.write(_number)
+            if numbered < _BATCHES:
+                return head
 
 
 async def _waiting(store: Store) -> bool:
     rows = await store.query(
-        "MATCH (e:ChangeEvent) WHERE e.pending = true RETURN e.id AS id LIMIT 1"
+        "MATCH (b:ChangeBatch) WHERE b.pending = true RETURN b.id AS id LIMIT 1"
     )
     return bool(rows)
 
 
-async def _number(tx: Transaction) -> int:
-    # Locks the head before looking for events (Neo4j); a concurrent numbering either waits
+async def _number(tx: Transaction) -> tuple[int, int]:
+    # Locks the head before looking for batches (Neo4j); a concurrent numbering either waits
     # here or conflicts on the head when it commits (the embedded store).
     head = await tx.run(
         "MERGE (h:ChangeLog {name: $log}) ON CREATE SET h.seq = 0 "
@@ -83,50 +94,65 @@ async def _number(tx: Transaction) -> int:
     )
     last = int(head[0]["seq"])
     waiting = await tx.run(
-        "MATCH (e:ChangeEvent) WHERE e.pending = true "
-        "RETURN elementId(e) AS element ORDER BY e.at, e.ord, e.id LIMIT $limit",
-        {"limit": _BATCH},
+        "MATCH (b:ChangeBatch) WHERE b.pending = true "
+        "RETURN elementId(b) AS element, b.size AS size ORDER BY b.at, b.ord, b.id LIMIT $limit",
+        {"limit": _BATCHES},
     )
     if not waiting:
-        return 0
-    rows = [{"element": row["element"], "seq": last + i} for i, row in enumerate(waiting, 1)]
+        return 0, last
+    rows = []
+    position = last
+    for row in waiting:
+        rows.append({"element": row["element"], "first": position + 1})
+        position += int(row["size"])
+        rows[-1]["last"] = position
     await tx.send(
-        "UNWIND $rows AS r MATCH (e:ChangeEvent) WHERE elementId(e) = r.element "
-        "SET e.seq = r.seq, e.pending = null",
-        {"rows": rows},
+        "UNWIND $rows AS r MATCH (b:ChangeBatch) WHERE elementId(b) = r.element "
+        "SET b.first = r.first, b.last = r.last, b.pending = null "
+        "WITH count(*) AS numbered MATCH (h:ChangeLog {name: $log}) SET h.seq = $seq",
+        {"rows": rows, "log": LOG, "seq": position},
     )
-    await tx.send(
-        "MATCH (h:ChangeLog {name: $log}) SET h.seq = $seq",
-        {"log": LOG, "seq": last + len(rows)},
-    )
-    return len(rows)
+    return len(rows), position
 
 
 async def prune(store: Store, before: dt.datetime) -> int:
-    """Remove the numbered events made before ``before`` (the retention); returns how many.
+    """Remove the numbered batches of events made before ``before`` (the retention); returns
+    how many batches.
     The head remembers the last position removed, where readers of older cursors go on."""
     removed = 0
     while True:
-        rows = await store.write(lambda tx: _prune_batch(tx, before))
-        removed += rows
-        if rows < _BATCH:
+        batches = await store.write(lambda tx: _prune_batch(tx, before))
+        removed += abs(batches)
+        if batches <= 0:
             return removed
 
 
 async def _prune_batch(tx: Transaction, before: dt.datetime) -> int:
+    # The oldest batches, by position: the log's times grow with its positions, so the
+    # removal stops at the first batch younger than the retention.
     found = await tx.run(
-        "MATCH (e:ChangeEvent) WHERE e.at < $before AND e.seq IS NOT NULL "
-        "WITH e ORDER BY e.seq LIMIT $limit "
-        "WITH collect(e) AS gone, max(e.seq) AS last "
-        "FOREACH (e IN gone | DELETE e) "
-        "RETURN size(gone) AS n, last",
-        {"before": before, "limit": _BATCH},
-    )
-    if not found or not found[0]["n"]:
-        return 0
-    await tx.run(
         "MATCH (h:ChangeLog {name: $log}) "
-        "SET h.pruned = CASE WHEN coalesce(h.pruned, 0) > $last THEN h.pruned ELSE $last END",
-        {"log": LOG, "last": found[0]["last"]},
+        "MATCH (b:ChangeBatch) WHERE b.first > coalesce(h.pruned, 0) "
+        "AND b.first <= coalesce(h.pruned, 0) + $span "
+        "WITH h, b ORDER BY b.first LIMIT $limit "
+        "WITH h, collect(b) AS window "
+        "WITH h, [b IN window WHERE b.at < $before] AS old, size(window) AS seen "
+        "RETURN [b IN old | b.id] AS ids, "
+        "reduce(last = coalesce(h.pruned, 0), b IN old | "
+        "CASE WHEN b.last > last THEN b.last ELSE last END) AS last, seen",
+        {"log": LOG, "before": before, "limit": 100, "span": 100 * BATCH_EVENTS},
     )
-    return int(found[0]["n"])
+    if not found or not found[0]["ids"]:
+        return 0
+    ids, last = found[0]["ids"], found[0]["last"]
+    await tx.run(
+        "UNWIND $ids AS id MATCH (e:ChangeEvent {batch: id}) DETACH DELETE e",
+        {"ids": ids},
+    )
+    await tx.run(
+        "UNWIND $ids AS id MATCH (b:ChangeBatch {id: id}) DETACH DELETE b "
+        "WITH count(*) AS gone MATCH (h:ChangeLog {name: $log}) SET h.pruned = $last",
+        {"ids": ids, "log": LOG, "last": last},
+    )
+    # A window not all old enough ends the removal.
+    return len(ids) if len(ids) == found[0]["seen"] else -len(ids)

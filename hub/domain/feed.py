@@ -16,12 +16,12 @@ import logging
 import time
 
 from hub.domain.change_log import prune, sequence
-from hub.read import changes
 from hub.store import Store
 from hub.store.temporal import utc_now
 
 log = logging.getLogger(__name__)
 _PRUNE_EVERY = 3600.0  # seconds
+_GATHER_SECONDS = 0.01
 
 
 class ChangeFeed:
@@ -39,11 +39,11 @@ class ChangeFeed:
 
     async def run(self) -> None:
         """Keep the log numbered until cancelled."""
+        woke = False
         while True:
             self._wake.clear()
             try:
-                await sequence(self._store)
-                head = await changes.head(self._store)
+                head = await sequence(self._store, look_first=not woke)
                 await self._keep_retention()
             except Exception:  # the feed outlives a database that is away for a while
                 log.exception("change_feed_failed")
@@ -53,8 +53,11 @@ class ChangeFeed:
                 async with self._moved:
                     self.head = head
                     self._moved.notify_all()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+            woke = await woken(self._wake, self._poll)
+            if woke:
+                # The commits of a busy moment are numbered together: one numbering
+                # transaction for many writes, at the cost of a few milliseconds.
+                await asyncio.sleep(_GATHER_SECONDS)
 
     async def _keep_retention(self) -> None:
         """Once an hour, remove the events older than the retention."""
@@ -73,3 +76,13 @@ class ChangeFeed:
         """Return once the log holds an event after ``position``."""
         async with self._moved:
             await self._moved.wait_for(lambda: self.head > position)
+
+
+async def woken(wake: asyncio.Event, seconds: float) -> bool:
+    """Until ``wake`` is set (True) or ``seconds`` passed (False). (Not ``asyncio.wait_for``:
+    on Python 3.11 a task cancelled while in it can wait for ever.)"""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+            return True
+    return False

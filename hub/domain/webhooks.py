@@ -15,7 +15,6 @@ a restart goes on from there. A failure is retried after a growing pause; after
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -31,6 +30,7 @@ from neo4j.exceptions import ConstraintError
 
 from graph_schema import MODEL
 from hub.domain.change_log import sequence
+from hub.domain.feed import woken
 from hub.errors import HubError
 from hub.ids import new_id, to_global
 from hub.read import changes
@@ -283,8 +283,7 @@ class Dispatcher:
                 except Exception:  # the dispatcher outlives a database away for a while
                     log.exception("webhooks_failed")
                 if not busy:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self._poll)
+                    await woken(self._wake, self._poll)
 
     async def _due(self) -> list[Webhook]:
         """The webhooks to deliver now that this process holds (or now took) the lease of."""

@@ -1,10 +1,11 @@
 """Reading the change log: pages of events after a position, and one record's history.
 
 Positions are dense (every number up to the head is one event, see
-:mod:`hub.domain.change_log`), so a page is read as a range of positions on the ``seq``
-index, never a sort of the whole log. A filtered page scans ranges that grow until the page
-is full or the head is reached; the position it stops at is where the next page continues,
-so a consumer never reads the events its filter leaves out twice.
+:mod:`hub.domain.change_log`): an event's is its batch's first position plus its order in
+the batch. A page is read as a range of positions, through the index on the batches' first
+positions, never a sort of the whole log. A filtered page scans ranges that grow until the
+page is full or the head is reached; the position it stops at is where the next page
+continues, so a consumer never reads the events its filter leaves out twice.
 """
 
 from __future__ import annotations
@@ -19,14 +20,25 @@ from hub.store import Store
 from hub.store.temporal import to_store
 
 Row = dict[str, Any]
+# Events one batch holds at most (hub.domain.change_log.BATCH_EVENTS: read cannot import it).
+BATCH_EVENTS = 5_000
 _FIRST_WINDOW = 1_000
 _LARGEST_WINDOW = 100_000
 
+# An event with its batch b and its position seq.
+_POSITION = "b.first + e.ord - b.ord"
 SHOWN = (
-    "e.id AS id, e.seq AS seq, e.at AS at, e.entity AS entity, e.entityId AS entityId, "
+    "e.id AS id, seq, e.at AS at, e.entity AS entity, e.entityId AS entityId, "
     "e.action AS action, e.process AS process, e.system AS system, e.key AS key, "
     "e.by AS by, e.bySystem AS bySystem, e.onBehalfOf AS onBehalfOf, e.reason AS reason, "
     "e.fields AS fields, e.changes AS changes, e.version AS version"
+)
+
+
+# The numbered batch of an event e, and the event's position: events still waiting for one
+# are left out.
+_OF_BATCH = (
+    f"MATCH (b:ChangeBatch {{id: e.batch}}) WHERE b.first IS NOT NULL WITH e, b, {_POSITION} AS seq"
 )
 
 
@@ -87,9 +99,18 @@ async def page(store: Store, after: int, first: int, only: LogFilter = LogFilter
     while len(found) < first and position < last:
         upto = min(last, position + window)
         rows = await store.query(
-            f"MATCH (e:ChangeEvent) WHERE e.seq > $from AND e.seq <= $to{only.condition()} "
-            f"RETURN {SHOWN} ORDER BY e.seq LIMIT $n",
-            {"from": position, "to": upto, "n": first - len(found), **only.params()},
+            "MATCH (b:ChangeBatch) WHERE b.first > $from - $widest AND b.first <= $to "
+            "AND b.last > $from "
+            f"MATCH (e:ChangeEvent {{batch: b.id}}) WITH b, e, {_POSITION} AS seq "
+            f"WHERE seq > $from AND seq <= $to{only.condition()} "
+            f"RETURN {SHOWN} ORDER BY seq LIMIT $n",
+            {
+                "from": position,
+                "to": upto,
+                "widest": BATCH_EVENTS,
+                "n": first - len(found),
+                **only.params(),
+            },
         )
         found.extend(rows)
         position = int(rows[-1]["seq"]) if len(found) == first else upto
@@ -100,8 +121,8 @@ async def page(store: Store, after: int, first: int, only: LogFilter = LogFilter
 async def history(store: Store, entity_id: str, after: int, first: int) -> LogPage:
     """Up to ``first`` events of one record after position ``after``, oldest first."""
     rows = await store.query(
-        f"MATCH (e:ChangeEvent {{entityId: $id}}) WHERE e.seq > $after "
-        f"RETURN {SHOWN} ORDER BY e.seq LIMIT $n",
+        f"MATCH (e:ChangeEvent {{entityId: $id}}) {_OF_BATCH} WHERE seq > $after "
+        f"RETURN {SHOWN} ORDER BY seq LIMIT $n",
         {"id": entity_id, "after": after, "n": first + 1},
     )
     shown = rows[:first]
@@ -110,20 +131,22 @@ async def history(store: Store, entity_id: str, after: int, first: int) -> LogPa
 
 
 async def event(store: Store, event_id: str) -> Row | None:
-    rows = await store.query(f"MATCH (e:ChangeEvent {{id: $id}}) RETURN {SHOWN}", {"id": event_id})
+    rows = await store.query(
+        f"MATCH (e:ChangeEvent {{id: $id}}) {_OF_BATCH} RETURN {SHOWN}", {"id": event_id}
+    )
     return rows[0] if rows else None
 
 
 async def since(store: Store, entity_id: str, moment: dt.datetime) -> tuple[list[Row], Row | None]:
     """A record's events made after ``moment``, newest first, and its last one before."""
     after = await store.query(
-        f"MATCH (e:ChangeEvent {{entityId: $id}}) WHERE e.at > $at "
-        f"RETURN {SHOWN} ORDER BY e.seq DESC",
+        f"MATCH (e:ChangeEvent {{entityId: $id}}) WHERE e.at > $at {_OF_BATCH} "
+        f"RETURN {SHOWN} ORDER BY seq DESC",
         {"id": entity_id, "at": to_store(moment)},
     )
     before = await store.query(
-        f"MATCH (e:ChangeEvent {{entityId: $id}}) WHERE e.at <= $at "
-        f"RETURN {SHOWN} ORDER BY e.seq DESC LIMIT 1",
+        f"MATCH (e:ChangeEvent {{entityId: $id}}) WHERE e.at <= $at {_OF_BATCH} "
+        f"RETURN {SHOWN} ORDER BY seq DESC LIMIT 1",
         {"id": entity_id, "at": to_store(moment)},
     )
     return after, (before[0] if before else None)

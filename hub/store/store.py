@@ -39,6 +39,7 @@ Record = dict[str, Any]
 log = logging.getLogger(__name__)
 _ATTEMPTS = 5  # of a statement or transaction the dialect says to run again
 _LANES_KEPT = 10_000
+_FIRST_RETRY_SECONDS = 0.02  # doubled for each further attempt, with jitter
 Params = Mapping[str, Any]
 
 _UNAVAILABLE = (
@@ -300,6 +301,10 @@ class Store:
             connection_timeout=settings.db_connect_timeout,
             connection_acquisition_timeout=settings.db_connect_timeout,
             max_transaction_retry_time=settings.db_retry_seconds,
+            # A conflict between concurrent writers (the embedded store detects them at
+            # commit, page by page) is over in milliseconds: retried after 1 s, the driver's
+            # default, one conflict cost a writer a second.
+            initial_retry_delay=_FIRST_RETRY_SECONDS,
             max_connection_pool_size=settings.db_pool_size,
         )
         try:
