@@ -16,6 +16,9 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from graph_schema import MODEL
+from hub.api.changes import RecordKind
+from hub.domain.webhooks import kind_name
 from hub.ids import from_global
 from tests.conftest import register
 from tests.harness import RunningHub, ok, vin_for
@@ -325,3 +328,9 @@ def test_a_lookup_as_of_a_moment_answers_with_the_values_of_then(
     assert then(second["at"]) == {"model": "Passat", "modelYear": 2020, "version": 2}
     assert then("2100-01-01T00:00:00Z") == {"model": "Arteon", "modelYear": 2022, "version": 3}
     assert then("2000-01-01T00:00:00Z") is None
+
+
+def test_the_kinds_of_record_are_the_models_golden_records() -> None:
+    assert sorted((k.name, k.value) for k in RecordKind) == sorted(
+        (kind_name(label), label) for label in MODEL.golden_labels
+    )

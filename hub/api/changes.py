@@ -16,7 +16,6 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from graph_schema import MODEL
 from hub.api.access import needs
 from hub.api.context import Info
 from hub.api.relay import Node, PageInfo
@@ -25,7 +24,7 @@ from hub.domain import change_log
 from hub.errors import BadRequest
 from hub.ids import to_global
 from hub.read import changes as log
-from hub.read.changes import LogFilter, LogPage
+from hub.read.changes import LogFilter, LogPage, personal_fields
 from hub.read.cursors import BoundCursors
 from hub.read.values import native
 
@@ -100,10 +99,6 @@ class FieldChange:
     )
 
 
-def _personal(label: str) -> frozenset[str]:
-    return MODEL.node(label).personal if label in MODEL.golden_labels else frozenset()
-
-
 @strawberry.type(description="One change to one record, at its position in the log.")
 class ChangeEvent(Node):
     cursor: str = strawberry.field(description="Its position: pass as `after` to go on from it.")
@@ -145,7 +140,7 @@ class ChangeEvent(Node):
 
     @strawberry.field(description="Each value the change set, before and after.")
     def changes(self, info: Info) -> list[FieldChange]:
-        personal = set() if info.context.sees_personal else _personal(self.label)
+        personal = frozenset() if info.context.sees_personal else personal_fields(self.label)
         return [
             FieldChange(
                 field=c["field"],

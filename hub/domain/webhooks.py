@@ -218,11 +218,7 @@ def signature(secret: str, body: bytes) -> str:
 
 def event_json(row: dict[str, Any], cursors: BoundCursors, personal: bool) -> dict[str, Any]:
     """An event as the API shows it (personal values hidden unless the webhook may see them)."""
-    hidden = (
-        set()
-        if personal or row["entity"] not in MODEL.golden_labels
-        else MODEL.node(row["entity"]).personal
-    )
+    hidden = frozenset() if personal else changes.personal_fields(row["entity"])
     return {
         "id": to_global("ChangeEvent", row["id"]),
         "cursor": cursors.encode([row["seq"]]),

@@ -42,6 +42,11 @@ _OF_BATCH = (
 )
 
 
+def personal_fields(label: str) -> frozenset[str]:
+    """The fields of a record of ``label`` whose values in its events are personal data."""
+    return MODEL.node(label).personal if label in MODEL.golden_labels else frozenset()
+
+
 @dataclass(frozen=True)
 class LogFilter:
     """Which events a page holds: of these kinds (labels), actions and source systems;
