@@ -18,8 +18,11 @@ from websockets.typing import Subprotocol
 
 from graph_schema import MODEL
 from hub.api.changes import RecordKind
+from hub.domain import change_log, deliveries, kinds, service
 from hub.domain.webhooks import kind_name
 from hub.ids import from_global
+from hub.read import changes
+from hub.store.temporal import utc_now
 from tests.conftest import register
 from tests.harness import RunningHub, ok, vin_for
 
@@ -334,3 +337,33 @@ def test_the_kinds_of_record_are_the_models_golden_records() -> None:
     assert sorted((k.name, k.value) for k in RecordKind) == sorted(
         (kind_name(label), label) for label in MODEL.golden_labels
     )
+
+
+def test_the_retention_removes_old_events_and_old_cursors_go_on_with_the_oldest_kept(
+    secured: RunningHub, unique: str
+) -> None:
+    store = secured.store
+
+    def write(n: int) -> None:
+        row = {"source": {"system": "VMS", "key": f"R-{unique}-{n}"}, "vin": vin_for(unique, n)}
+        delivery, _ = deliveries.BUILDERS["Vehicle"](row, ())
+        assert delivery is not None
+        secured.run(service.upsert_batch(store, kinds.VEHICLE, [delivery]))
+
+    write(0)
+    secured.run(change_log.sequence(store))
+    cutoff = utc_now()
+    write(1)
+    secured.run(change_log.sequence(store))
+
+    secured.run(change_log.prune(store, cutoff))
+
+    page = secured.run(changes.page(store, 0, 1000))
+    assert page.events and all(e["at"].to_native() >= cutoff for e in page.events)
+    assert page.events[0]["seq"] > 1
+    old = secured.run(
+        store.query(
+            "MATCH (b:ChangeBatch) WHERE b.at < $cutoff RETURN count(b) AS n", {"cutoff": cutoff}
+        )
+    )
+    assert old[0]["n"] == 0
