@@ -71,13 +71,16 @@ def log_off() -> Iterator[None]:
     async def nothing(*_: Any, **__: Any) -> None:
         return None
 
+    def no_events(*_: Any, **__: Any) -> dict[str, Any]:
+        return {"event": "", "params": {}, "later": []}
+
     namespace = vars(upsert)
-    kept = namespace["record_events"]
-    namespace["record_events"] = nothing
+    kept = {name: namespace[name] for name in ("record_events", "_events")}
+    namespace.update(record_events=nothing, _events=no_events)
     try:
         yield
     finally:
-        namespace["record_events"] = kept
+        namespace.update(kept)
 
 
 @contextlib.asynccontextmanager

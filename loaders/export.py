@@ -1,7 +1,7 @@
 """``hub export``: the business partners that changed, the way a source system imports them.
 
 From a cursor of the change log (or, without one, every partner), the partners changed since
-are written under the system's own keys where the hub knows them (else under the hub's id),
+are written under each of the system's own keys that feed them (else under the hub's id),
 as NDJSON shaped like ``BusinessPartnerInput`` (``partners.ndjson``) or as SAP IDoc XML
 (``debmas.xml`` for customers, ``cremas.xml`` for vendors). A partner the hub deleted or
 erased is written as a deletion (``"deleted": true``, IDoc function 003). The files load
@@ -47,9 +47,10 @@ async def export(store: Store, system: str, out: Path, form: str, after: int) ->
     await sequence(store)
     done = Exported(position=await changes.head(store))
     ids = None if after == 0 else await _changed(store, after, done.position)
-    rows = [_row(system, record) for record in await _partners(store, ids)]
-    done.partners = sum(1 for row in rows if not row.get("deleted"))
-    done.deleted = len(rows) - done.partners
+    records = await _partners(store, ids)
+    rows = [row for record in records for row in _rows(system, record)]
+    done.deleted = sum(1 for record in records if record["deleted"])
+    done.partners = len(records) - done.deleted
     done.files = await asyncio.to_thread(_write, rows, out, form)
     return done
 
@@ -111,22 +112,29 @@ async def _partners(store: Store, ids: list[str] | None) -> list[dict[str, Any]]
         last = page[-1]["id"]
 
 
-def _row(system: str, record: dict[str, Any]) -> dict[str, Any]:
-    """A partner as NDJSON shaped like ``BusinessPartnerInput``, under the system's key."""
-    # Its live key of the system, else the one the system deleted, else the hub's id.
-    own = sorted((not s["live"], s["key"]) for s in record["sources"] if s["system"] == system)
-    key = own[0][1] if own else f"HUB-{record['id']}"
-    row: dict[str, Any] = {"source": {"system": system, "key": key}}
+def _rows(system: str, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A partner as NDJSON shaped like ``BusinessPartnerInput``, once under each of the
+    system's keys that feed it (the system's own duplicates all learn the golden values),
+    under the hub's id when the system has none; a deleted partner as a deletion of each."""
+    keys = sorted(s["key"] for s in record["sources"] if s["system"] == system and s["live"])
     if record["deleted"]:
-        return {**row, "deleted": True}
+        gone = sorted({s["key"] for s in record["sources"] if s["system"] == system})
+        return [{"source": {"system": system, "key": key}, "deleted": True} for key in gone]
     state = encoding.loads(record["state"] or "{}")
-    row.update({name: state[name] for name in _DELIVERED if state.get(name) is not None})
+    values: dict[str, Any] = {
+        name: state[name] for name in _DELIVERED if state.get(name) is not None
+    }
     if state.get("roles"):
-        row["roles"] = state["roles"]
+        values["roles"] = state["roles"]
     addresses = sorted(record["addresses"], key=lambda a: a.get("position") or 0)
     if addresses:
-        row["addresses"] = [{k: a[k] for k in _ADDRESS if a.get(k) is not None} for a in addresses]
-    return row
+        values["addresses"] = [
+            {k: a[k] for k in _ADDRESS if a.get(k) is not None} for a in addresses
+        ]
+    return [
+        {"source": {"system": system, "key": key}, **values}
+        for key in keys or [f"HUB-{record['id']}"]
+    ]
 
 
 def _plays(row: dict[str, Any], role: str) -> bool:

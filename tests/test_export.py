@@ -31,11 +31,11 @@ def partners(unique: str) -> list[dict[str, Any]]:
             "firstName": "Ilse",
             "lastName": f"Export{unique}",
             "email": f"ilse.{unique.lower()}@example.net",
-            "phone": "+49 40 5550101",
+            "phone": f"+49 40 {int(unique[:6], 16) % 10_000_000:07d}",
             "roles": ["CUSTOMER"],
             "addresses": [
                 {
-                    "street": "Elbchaussee",
+                    "street": f"Elbchaussee {unique}",
                     "houseNumber": "12",
                     "postalCode": "22765",
                     "city": "Hamburg",
@@ -47,7 +47,7 @@ def partners(unique: str) -> list[dict[str, Any]]:
             "source": {"system": "ERP", "key": f"X{unique}2"},
             "kind": "ORGANIZATION",
             "organizationName": f"Ausfuhr {unique} GmbH",
-            "taxNumber": "DE811907980",
+            "taxNumber": f"DE{int(unique[:8], 16) % 10**9:09d}",
             "roles": ["VENDOR"],
         },
         {

@@ -44,22 +44,40 @@ def as_json(changes: Iterable[Mapping[str, Any]]) -> str:
     return json.dumps(list(changes), ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def stamped(
+    tx: Transaction, events: list[dict[str, Any]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The batch node and the rows of ``events`` (at most :data:`BATCH_EVENTS`), for a
+    statement to write with :data:`NEW_BATCH` and :func:`new_event`. An event that names no
+    actor is the transaction's actor's."""
+    actor = tx.actor.event() if tx.actor is not None else {}
+    batch = {"id": new_id(), "ord": tx.events_logged + 1, "size": len(events)}
+    rows = []
+    for event in events:
+        tx.events_logged += 1
+        rows.append({**actor, **event, "batch": batch["id"], "ord": tx.events_logged})
+    return batch, rows
+
+
+# A statement's prefix that writes the batch of $batch at $now, and what writes each event:
+# writers put them into statements they send anyway, since every statement has its cost.
+NEW_BATCH = "CREATE (b:ChangeBatch) SET b += $batch, b.pending = true, b.at = $now WITH b "
+
+
+def new_event(row: str) -> str:
+    """Writes the event ``{row}.event`` (a row of :func:`stamped`)."""
+    return f"CREATE (x:ChangeEvent) SET x += {row}.event, x.at = $now"
+
+
 async def record_events(tx: Transaction, events: list[dict[str, Any]], at: dt.datetime) -> None:
     """Append change events, all made at ``at``: one time value for the batch, since the
-    driver packs each one at some cost. An event that names no actor is the transaction's
-    actor's. They wait for their position in the log until the transaction has committed."""
-    actor = tx.actor.event() if tx.actor is not None else {}
+    driver packs each one at some cost. They wait for their position in the log until the
+    transaction has committed."""
     for start in range(0, len(events), BATCH_EVENTS):
-        chunk = events[start : start + BATCH_EVENTS]
-        batch = {"id": new_id(), "ord": tx.events_logged + 1, "size": len(chunk)}
-        rows = []
-        for event in chunk:
-            tx.events_logged += 1
-            rows.append({**actor, **event, "batch": batch["id"], "ord": tx.events_logged})
+        batch, rows = stamped(tx, events[start : start + BATCH_EVENTS])
         await tx.send(
-            "CREATE (b:ChangeBatch) SET b += $batch, b.pending = true, b.at = $at "
-            "WITH b UNWIND $events AS e CREATE (x:ChangeEvent) SET x += e, x.at = $at",
-            {"batch": batch, "events": rows, "at": at},
+            f"{NEW_BATCH}UNWIND $events AS e {new_event('e')}",
+            {"batch": batch, "events": [{"event": row} for row in rows], "now": at},
         )
 
 

@@ -27,7 +27,14 @@ from graph_schema import MODEL, PropertyType
 from hub import encoding
 from hub.collation import CollationName
 from hub.domain import problems as codes
-from hub.domain.change_log import as_json, changed_values, record_events
+from hub.domain.change_log import (
+    NEW_BATCH,
+    as_json,
+    changed_values,
+    new_event,
+    record_events,
+    stamped,
+)
 from hub.domain.kinds import Child, Kind, Slot, State
 from hub.domain.problems import Path, Problem
 from hub.domain.references import resolve
@@ -35,6 +42,7 @@ from hub.domain.text_keys import text_keys
 from hub.ids import new_id
 from hub.mastering.matcher import AUTO_MERGED, MATCHED_EXISTING, QUEUED_FOR_REVIEW, MatchDecision
 from hub.mastering.survivorship import SourceValues, survive
+from hub.read.changes import BATCH_EVENTS
 from hub.store import Store, Transaction
 from hub.store.temporal import to_store
 
@@ -656,27 +664,29 @@ async def _write_items(tx: Transaction, kind: Kind, child: Child, plans: list[_P
 async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.datetime) -> None:
     changed = [plan for plan in plans if plan.changed]
     created = [p for p in changed if p.created]
+    elements = await tx.element_ids_of(kind.label, (p.id for p in plans if not p.created))
+    kept = [p for p in changed if not p.created and p.id in elements]
+    created_rows = [_state_row(kind, p, tx.collation) for p in created]
+    updated_rows = [{**_state_row(kind, p, tx.collation), "element": elements[p.id]} for p in kept]
+    # Each record's change event is written by the statement that writes the record.
+    log = _events(tx, kind, [*created, *kept], [*created_rows, *updated_rows])
     if created:
         # New records are created outright; the read step already showed they do not exist.
         made = await tx.collected(
-            f"UNWIND $rows AS g CREATE (n:{kind.label}) SET n += g.props, n.id = g.id, "
-            "n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now "
+            f"{log.pop('prefix', '')}UNWIND $rows AS g CREATE (n:{kind.label}) "
+            "SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, "
+            f"n.createdAt = $now, n.updatedAt = $now {log['event']} "
             "RETURN collect({id: g.id, element: elementId(n)}) AS rows",
-            {"rows": [_state_row(kind, p, tx.collation) for p in created], "now": now},
+            {"rows": created_rows, "now": now, **log["params"]},
         )
         tx.remember(made)
-    elements = await tx.element_ids_of(kind.label, (p.id for p in plans))
-    updated = [
-        {**_state_row(kind, p, tx.collation), "element": elements[p.id]}
-        for p in changed
-        if not p.created and p.id in elements
-    ]
-    if updated:
+    if updated_rows:
         await tx.send(
-            f"UNWIND $rows AS g MATCH (n:{kind.label}) WHERE elementId(n) = g.element "
+            f"{log.pop('prefix', '')}UNWIND $rows AS g "
+            f"MATCH (n:{kind.label}) WHERE elementId(n) = g.element "
             "SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, "
-            "n.deletedAt = null",
-            {"rows": updated, "now": now},
+            f"n.deletedAt = null {log['event']}",
+            {"rows": updated_rows, "now": now, **log["params"]},
         )
     for slot in kind.slots:
         touched = [
@@ -692,7 +702,8 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
             writer = _write_items if child.keyed_by else _write_children
             await writer(tx, kind, child, touched)
     await _write_sources(tx, kind, plans, now)
-    await _write_events(tx, kind, changed, now)
+    if log["later"]:
+        await record_events(tx, log["later"], now)
 
 
 def _state_row(kind: Kind, plan: _Plan, collation: CollationName) -> dict[str, Any]:
@@ -745,7 +756,12 @@ async def _write_sources(tx: Transaction, kind: Kind, plans: list[_Plan], now: d
         )
 
 
-async def _write_events(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.datetime) -> None:
+def _events(
+    tx: Transaction, kind: Kind, plans: list[_Plan], rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The change event of each plan, put into its row (``rows[i]`` writes ``plans[i]``),
+    with the prefix and parameters that write their batch; too many for one batch are left
+    for ``later``."""
     events = []
     for plan in plans:
         delivery = plan.sources[-1][0] if plan.sources else None
@@ -765,8 +781,12 @@ async def _write_events(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt
                 **plan.audit,
             }
         )
-    if events:
-        await record_events(tx, events, now)
+    if not events or len(events) > BATCH_EVENTS:
+        return {"event": "", "params": {}, "later": events}
+    batch, stamped_rows = stamped(tx, events)
+    for row, event in zip(rows, stamped_rows, strict=True):
+        row["event"] = event
+    return {"prefix": NEW_BATCH, "event": new_event("g"), "params": {"batch": batch}, "later": []}
 
 
 async def update_state(
