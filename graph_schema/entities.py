@@ -759,6 +759,7 @@ WEBHOOK = NodeType(
         Property("pausedAt", DT, "Paused after too many failures, until resumed."),
         Property("leaseOwner", S, "The hub process delivering it now.", internal=True),
         Property("leaseUntil", DT, "Until when that process holds it.", internal=True),
+        Property("leaseTouchedAt", DT, "When a process last asked for it.", internal=True),
         Property("createdAt", DT, "When it was registered.", required=True),
     ),
     natural_key=("name",),

@@ -36,7 +36,7 @@ from hub.store import Store, migrations
 from hub.store.temporal import utc_now
 from hub.workers import serve_with_workers
 from loaders.demo import load_demo
-from loaders.export import FORMATS, export
+from loaders.export import FORMATS, ExportError, export
 from loaders.formats import FormatError, check_encoding
 from loaders.generate import generate
 from loaders.load import ORDER, Loader, LoadError, Stopped, Summary, default_rejects_path
@@ -604,7 +604,10 @@ async def _export(settings: Settings, args: argparse.Namespace) -> list[str]:
                 (after,) = cursors.decode(args.after, "--after")
             except CursorError as exc:
                 raise StartupError(str(exc)) from exc
-        done = await export(store, args.system, args.out, args.form, int(after))
+        try:
+            done = await export(store, args.system, args.out, args.form, int(after))
+        except ExportError as exc:
+            raise StartupError(exc.message) from exc
     finally:
         await store.close()
     return [

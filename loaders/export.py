@@ -19,6 +19,7 @@ from typing import Any
 from graph_schema import MODEL
 from hub import encoding
 from hub.domain.change_log import sequence
+from hub.errors import HubError
 from hub.read import changes
 from hub.read.changes import BATCH_EVENTS
 from hub.store import Store
@@ -31,6 +32,12 @@ _DELIVERED = tuple(
 )
 _ADDRESS = ("street", "houseNumber", "postalCode", "city", "country")
 _PAGE = 5_000
+
+
+class ExportError(HubError):
+    """An export that cannot be made; the message says why."""
+
+    code = "INVALID_EXPORT"
 
 
 @dataclass
@@ -46,6 +53,11 @@ async def export(store: Store, system: str, out: Path, form: str, after: int) ->
     system = system.strip().upper()
     await sequence(store)
     done = Exported(position=await changes.head(store))
+    if 0 < after < await changes.pruned(store):
+        raise ExportError(
+            "the cursor is older than the change log keeps (HUB_CHANGE_RETENTION_DAYS): "
+            "export every partner, without --after"
+        )
     ids = None if after == 0 else await _changed(store, after, done.position)
     records = await _partners(store, ids)
     rows = [row for record in records for row in _rows(system, record)]

@@ -77,7 +77,16 @@ def test_erasure_leaves_no_former_value_in_the_graph_or_the_stored_files(hub: Ru
         {"input": {"survivor": {"id": survivor}, "merged": [{"id": erp["businessPartner"]["id"]}]}},
     )
     # Updated once more, so that events hold the values before and after.
-    partner(hub, "CRM", f"A-{token}", **{**_values(token, 1), "email": f"neu.{token}@example.org"})
+    partner(
+        hub,
+        "CRM",
+        f"A-{token}",
+        **{
+            **_values(token, 1),
+            "lastName": f"Verheiratet{token}",
+            "email": f"neu.{token}@example.org",
+        },
+    )
     secret = f"Personalakte {token}".encode()
     stored = document(
         hub,
@@ -101,6 +110,7 @@ def test_erasure_leaves_no_former_value_in_the_graph_or_the_stored_files(hub: Ru
         _values(token, 2)["taxNumber"],
         f"Geheimweg{token}",
         f"neu.{token}@example.org".lower(),
+        f"Verheiratet{token}",
         f"akte-{token}.pdf",
     ]
     assert any(former[1] in value for _, value in _everything(hub))

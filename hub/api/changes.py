@@ -304,6 +304,8 @@ class ChangeSubscription:
         cursors = _cursors(info)
         while True:
             found = await log.page(store, start, MAX_PAGE, only)
+            # `record` is the record now, and a subscription lives long: read it afresh.
+            info.context.loaders.forget()
             for row in found.events:
                 yield ChangeEvent.from_row(row, cursors)
             start = found.end

@@ -17,6 +17,7 @@ the events.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -146,31 +147,28 @@ async def prune(store: Store, before: dt.datetime) -> int:
 
 
 async def _prune_batch(tx: Transaction, before: dt.datetime) -> int:
-    # The oldest batches, by position: the log's times grow with its positions, so the
-    # removal stops at the first batch younger than the retention.
+    """Remove the oldest batches made before ``before``, in log order, up to the first that
+    is not: a batch's time is when its writer began, so a later position may hold an
+    older time, and removing past a batch that is kept would hide that batch from readers."""
     found = await tx.run(
         "MATCH (h:ChangeLog {name: $log}) "
         "MATCH (b:ChangeBatch) WHERE b.first > coalesce(h.pruned, 0) "
         "AND b.first <= coalesce(h.pruned, 0) + $span "
-        "WITH h, b ORDER BY b.first LIMIT $limit "
-        "WITH h, collect(b) AS window "
-        "WITH h, [b IN window WHERE b.at < $before] AS old, size(window) AS seen "
-        "RETURN [b IN old | b.id] AS ids, "
-        "reduce(last = coalesce(h.pruned, 0), b IN old | "
-        "CASE WHEN b.last > last THEN b.last ELSE last END) AS last, seen",
+        "RETURN b.id AS id, b.last AS last, b.at < $before AS old ORDER BY b.first LIMIT $limit",
         {"log": LOG, "before": before, "limit": 100, "span": 100 * BATCH_EVENTS},
     )
-    if not found or not found[0]["ids"]:
+    gone = list(itertools.takewhile(lambda row: row["old"], found))
+    if not gone:
         return 0
-    ids, last = found[0]["ids"], found[0]["last"]
+    ids = [row["id"] for row in gone]
     await tx.run(
         "UNWIND $ids AS id MATCH (e:ChangeEvent {batch: id}) DETACH DELETE e",
         {"ids": ids},
     )
     await tx.run(
         "UNWIND $ids AS id MATCH (b:ChangeBatch {id: id}) DETACH DELETE b "
-        "WITH count(*) AS gone MATCH (h:ChangeLog {name: $log}) SET h.pruned = $last",
-        {"ids": ids, "log": LOG, "last": last},
+        "WITH count(*) AS removed MATCH (h:ChangeLog {name: $log}) SET h.pruned = $last",
+        {"ids": ids, "log": LOG, "last": gone[-1]["last"]},
     )
-    # A window not all old enough ends the removal.
-    return len(ids) if len(ids) == found[0]["seen"] else -len(ids)
+    # Stopped at a batch that is kept: the removal is over.
+    return len(ids) if len(gone) == len(found) else -len(ids)

@@ -23,7 +23,7 @@ from hub.domain.problems import Problem, Rejected
 from hub.ids import new_id
 from hub.mastering import blocks
 from hub.mastering.matcher import uncount_terms
-from hub.mastering.profile import blocking_keys, profile
+from hub.mastering.profile import Profile, blocking_keys, profile, terms
 from hub.store import Transaction
 
 PARTNER = "BusinessPartner"
@@ -113,6 +113,36 @@ async def _forget_matching(tx: Transaction, ids: list[str], payloads: list[str |
     await blocks.unlink_stale(tx, [(partner, keys) for partner in ids])
     await blocks.drop_empty(tx, keys)
     await uncount_terms(tx, profiles)
+    await _forget_former_values(tx, ids, profiles)
+
+
+async def _forget_former_values(tx: Transaction, ids: list[str], now: list[Profile]) -> None:
+    """The values the partners had before (a former name or street, as their events tell):
+    their blocks and value counts go when no one else has them. What a value was counted
+    for is not kept, so a count only this partner can have made (one) is what goes."""
+    rows = await tx.run(
+        "MATCH (e:ChangeEvent) WHERE e.entityId IN $ids AND e.changes IS NOT NULL "
+        "RETURN e.entityId AS id, e.changes AS changes, e.at AS at ORDER BY e.at",
+        {"ids": ids},
+    )
+    states: dict[str, dict[str, Any]] = {}
+    former: list[Profile] = []
+    for row in rows:
+        state = states.setdefault(row["id"], {})
+        for change in json.loads(row["changes"]):
+            state[change["field"]] = change["after"]
+        former.append(profile(BUSINESS_PARTNER.merge({}, state)))
+    # Counted once more than the sources left could tell (a first delivery, since
+    # changed): what is left at one is this partner's alone.
+    gone = sorted({term for p in [*former, *now] for term in terms(p)})
+    keys = sorted({key for p in former for key in blocking_keys(p)})
+    await blocks.unlink_stale(tx, [(partner, keys) for partner in ids])
+    await blocks.drop_empty(tx, keys)
+    if gone:
+        await tx.send(
+            "UNWIND $terms AS t MATCH (x:MatchTerm {term: t}) WHERE x.count <= 1 DELETE x",
+            {"terms": gone},
+        )
 
 
 async def _release_documents(tx: Transaction, ids: list[str]) -> tuple[list[str], list[str]]:

@@ -261,6 +261,8 @@ class Dispatcher:
         self._rules = rules
         self._poll = poll_seconds
         self._me = new_id()
+        # Longer than a POST may take: the lease never runs out while a batch is on its way.
+        self._lease_for = _LEASE + dt.timedelta(seconds=rules.timeout)
         self._wake = asyncio.Event()
         store.on_logged(self._wake.set)
 
@@ -274,24 +276,43 @@ class Dispatcher:
                 self._wake.clear()
                 busy = False
                 try:
-                    for hook in await self._due():
-                        busy = await self._deliver(client, hook) or busy
+                    due = await self._due()
                 except Exception:  # the dispatcher outlives a database away for a while
                     log.exception("webhooks_failed")
+                    due = []
+                for name in due:
+                    try:
+                        hook = await self._lease(name)
+                        if hook is not None:
+                            busy = await self._deliver(client, hook) or busy
+                    except Exception:  # one webhook's trouble does not hold up the others
+                        log.exception("webhook_delivery_failed", extra={"webhook": name})
                 if not busy:
                     await woken(self._wake, self._poll)
 
-    async def _due(self) -> list[Webhook]:
-        """The webhooks to deliver now that this process holds (or now took) the lease of."""
-        now = utc_now()
+    async def _due(self) -> list[str]:
+        """The webhooks to deliver now (not paused, not waiting to retry)."""
         rows = await self._store.query(
             "MATCH (w:Webhook) WHERE w.pausedAt IS NULL "
-            "AND (w.nextAttemptAt IS NULL OR w.nextAttemptAt <= $now) "
+            "AND (w.nextAttemptAt IS NULL OR w.nextAttemptAt <= $now) RETURN w.name AS name",
+            {"now": utc_now()},
+        )
+        return [row["name"] for row in rows]
+
+    async def _lease(self, name: str) -> Webhook | None:
+        """The webhook, when this process holds (or now took) its lease: taken for each
+        batch, for longer than a POST may take, so no other process delivers meanwhile."""
+        now = utc_now()
+        # The first SET locks the webhook (Neo4j) before its lease is looked at; on the
+        # embedded store two processes taking it at once conflict at commit.
+        rows = await self._store.query(
+            "MATCH (w:Webhook {name: $name}) SET w.leaseTouchedAt = $now "
+            "WITH w WHERE w.pausedAt IS NULL "
             "AND (w.leaseUntil IS NULL OR w.leaseUntil < $now OR w.leaseOwner = $me) "
             f"SET w.leaseOwner = $me, w.leaseUntil = $until RETURN {_SHOWN}",
-            {"now": now, "me": self._me, "until": now + _LEASE},
+            {"name": name, "now": now, "me": self._me, "until": now + self._lease_for},
         )
-        return [Webhook.from_row(row) for row in rows]
+        return Webhook.from_row(rows[0]) if rows else None
 
     async def _deliver(self, client: httpx.AsyncClient, hook: Webhook) -> bool:
         """One batch; True when more may be waiting."""

@@ -84,6 +84,11 @@ async def head(store: Store) -> int:
     return (await _bounds(store))[1]
 
 
+async def pruned(store: Store) -> int:
+    """The last position the retention removed (0: none)."""
+    return (await _bounds(store))[0]
+
+
 async def _bounds(store: Store) -> tuple[int, int]:
     """The last position the retention removed and the last handed out."""
     rows = await store.query(
