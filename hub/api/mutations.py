@@ -441,6 +441,12 @@ class DeleteRecordPayload:
     )
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
 
+    @classmethod
+    def refused(cls, problems: list[Problem]) -> DeleteRecordPayload:
+        return cls(
+            record=None, changed=False, record_deleted=False, user_errors=user_errors(problems)
+        )
+
 
 @strawberry.type(description="A source system's record leaves the hub.")
 class DeletionMutation:
@@ -467,9 +473,7 @@ class DeletionMutation:
             *free_text(("reason",), reason),
         ]
         if problems:
-            return DeleteRecordPayload(
-                record=None, changed=False, record_deleted=False, user_errors=user_errors(problems)
-            )
+            return DeleteRecordPayload.refused(problems)
         label = kind.value
         result = await service.run_process(
             info.context.store,
@@ -478,9 +482,7 @@ class DeletionMutation:
             ),
         )
         if isinstance(result, list):
-            return DeleteRecordPayload(
-                record=None, changed=False, record_deleted=False, user_errors=user_errors(result)
-            )
+            return DeleteRecordPayload.refused(result)
         row = await _row(info, label, result.id)
         return DeleteRecordPayload(
             record=node_from_row(label, row) if row else None,
@@ -499,6 +501,10 @@ class ErasePartnerPayload:
         description="Stored files removed: those only documents about this partner held."
     )
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+    @classmethod
+    def refused(cls, problems: list[Problem]) -> ErasePartnerPayload:
+        return cls(business_partner=None, files_removed=0, user_errors=user_errors(problems))
 
 
 @strawberry.type(description="A person's right to erasure.")
@@ -521,17 +527,13 @@ class ErasureMutation:
         if decoded is None or decoded[0] != "BusinessPartner":
             problems.append(Problem(("id",), codes.INVALID_ID, "not a business partner's ID"))
         if problems or decoded is None:
-            return ErasePartnerPayload(
-                business_partner=None, files_removed=0, user_errors=user_errors(problems)
-            )
+            return ErasePartnerPayload.refused(problems)
         audit = {**info.context.actor.event(), "reason": reason.strip()}
         result = await service.run_process(
             info.context.store, lambda tx, now: erasure.erase_partner(tx, decoded[1], audit, now)
         )
         if isinstance(result, list):
-            return ErasePartnerPayload(
-                business_partner=None, files_removed=0, user_errors=user_errors(result)
-            )
+            return ErasePartnerPayload.refused(result)
         removed = sum(info.context.files.remove(sha) for sha in result.files)
         row = await _row(info, "BusinessPartner", result.id)
         return ErasePartnerPayload(

@@ -162,6 +162,10 @@ AS_OF_HELP = (
 )
 
 
+# The argument every lookup takes for the record as it was.
+AsOf = Annotated[dt.datetime | None, strawberry.argument(description=AS_OF_HELP)]
+
+
 async def _as_of(info: Info, label: str, row: Row, moment: dt.datetime) -> Row | None:
     store = info.context.store
     await change_log.sequence(store)
@@ -268,10 +272,7 @@ class MasterDataQuery:
         info: Info,
         id: strawberry.ID | None = None,
         source: SourceRefInput | None = None,
-        as_of: Annotated[
-            dt.datetime | None,
-            strawberry.argument(description=AS_OF_HELP),
-        ] = None,
+        as_of: AsOf = None,
     ) -> BusinessPartner | None:
         return await _first(
             info, "BusinessPartner", BusinessPartner.from_row, id, {}, source, as_of
@@ -318,10 +319,7 @@ class MasterDataQuery:
         id: strawberry.ID | None = None,
         vin: str | None = None,
         source: SourceRefInput | None = None,
-        as_of: Annotated[
-            dt.datetime | None,
-            strawberry.argument(description=AS_OF_HELP),
-        ] = None,
+        as_of: AsOf = None,
     ) -> Vehicle | None:
         natural = {"vin": vin.strip().upper() if vin else None}
         return await _first(info, "Vehicle", Vehicle.from_row, id, natural, source, as_of)
@@ -365,10 +363,7 @@ class MasterDataQuery:
         id: strawberry.ID | None = None,
         number: str | None = None,
         source: SourceRefInput | None = None,
-        as_of: Annotated[
-            dt.datetime | None,
-            strawberry.argument(description=AS_OF_HELP),
-        ] = None,
+        as_of: AsOf = None,
     ) -> Contract | None:
         natural = {"number": number.strip() if number else None}
         return await _first(info, "Contract", Contract.from_row, id, natural, source, as_of)
@@ -412,10 +407,7 @@ class MasterDataQuery:
         id: strawberry.ID | None = None,
         number: str | None = None,
         source: SourceRefInput | None = None,
-        as_of: Annotated[
-            dt.datetime | None,
-            strawberry.argument(description=AS_OF_HELP),
-        ] = None,
+        as_of: AsOf = None,
     ) -> Project | None:
         natural = {"number": number.strip() if number else None}
         return await _first(info, "Project", Project.from_row, id, natural, source, as_of)
@@ -459,10 +451,7 @@ class MasterDataQuery:
         id: strawberry.ID | None = None,
         number: str | None = None,
         source: SourceRefInput | None = None,
-        as_of: Annotated[
-            dt.datetime | None,
-            strawberry.argument(description=AS_OF_HELP),
-        ] = None,
+        as_of: AsOf = None,
     ) -> Material | None:
         natural = {"number": number.strip() if number else None}
         return await _first(info, "Material", Material.from_row, id, natural, source, as_of)
@@ -508,10 +497,7 @@ class MasterDataQuery:
         kind: IdentificationKind | None = None,
         number: str | None = None,
         source: SourceRefInput | None = None,
-        as_of: Annotated[
-            dt.datetime | None,
-            strawberry.argument(description=AS_OF_HELP),
-        ] = None,
+        as_of: AsOf = None,
     ) -> IdentificationObject | None:
         if (kind is None) != (number is None):
             raise BadRequest("kind and number find an identification object only together")
@@ -568,10 +554,7 @@ class MasterDataQuery:
         number: str | None = None,
         revision: str | None = None,
         source: SourceRefInput | None = None,
-        as_of: Annotated[
-            dt.datetime | None,
-            strawberry.argument(description=AS_OF_HELP),
-        ] = None,
+        as_of: AsOf = None,
     ) -> Document | None:
         if revision is not None and number is None:
             raise BadRequest("revision finds a document only together with number")

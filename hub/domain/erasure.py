@@ -97,52 +97,49 @@ async def erase_partner(
 
 
 async def _forget_matching(tx: Transaction, ids: list[str], payloads: list[str | None]) -> None:
-    """Out of the blocks its values gave, and its values no longer counted."""
+    """Out of the blocks its values give and gave, and its values no longer counted.
+
+    The sources' values now are counted off; the values the partners had before (a former
+    name or street, as their events tell) leave their blocks, and a count of one is left
+    only by this partner (what a value was counted for is not kept), so it goes too."""
     rows = await tx.run(
         "MATCH (g:BusinessPartner) WHERE g.id IN $ids RETURN g.id AS id, g.matchKeys AS keys",
         {"ids": ids},
     )
-    states = [BUSINESS_PARTNER.merge({}, encoding.loads(p)) for p in payloads if p]
-    profiles = [profile(state) for state in states]
+    now = [profile(BUSINESS_PARTNER.merge({}, encoding.loads(p))) for p in payloads if p]
+    former = await _former_profiles(tx, ids)
     # The keys each source's own values give too: a merge leaves the merged partner's keys
     # to the survivor's blocks without listing them among its own.
     keys = sorted(
         {key for row in rows for key in row["keys"] or []}
-        | {key for p in profiles for key in blocking_keys(p)}
+        | {key for p in [*now, *former] for key in blocking_keys(p)}
     )
     await blocks.unlink_stale(tx, [(partner, keys) for partner in ids])
     await blocks.drop_empty(tx, keys)
-    await uncount_terms(tx, profiles)
-    await _forget_former_values(tx, ids, profiles)
+    await uncount_terms(tx, now)
+    left = sorted({term for p in [*former, *now] for term in terms(p)})
+    if left:
+        await tx.send(
+            "UNWIND $terms AS t MATCH (x:MatchTerm {term: t}) WHERE x.count <= 1 DELETE x",
+            {"terms": left},
+        )
 
 
-async def _forget_former_values(tx: Transaction, ids: list[str], now: list[Profile]) -> None:
-    """The values the partners had before (a former name or street, as their events tell):
-    their blocks and value counts go when no one else has them. What a value was counted
-    for is not kept, so a count only this partner can have made (one) is what goes."""
+async def _former_profiles(tx: Transaction, ids: list[str]) -> list[Profile]:
+    """The partners' values after each of their changes, as their events tell."""
     rows = await tx.run(
         "MATCH (e:ChangeEvent) WHERE e.entityId IN $ids AND e.changes IS NOT NULL "
-        "RETURN e.entityId AS id, e.changes AS changes, e.at AS at ORDER BY e.at",
+        "RETURN e.entityId AS id, e.changes AS changes ORDER BY e.at",
         {"ids": ids},
     )
     states: dict[str, dict[str, Any]] = {}
-    former: list[Profile] = []
+    former = []
     for row in rows:
         state = states.setdefault(row["id"], {})
         for change in json.loads(row["changes"]):
             state[change["field"]] = change["after"]
         former.append(profile(BUSINESS_PARTNER.merge({}, state)))
-    # Counted once more than the sources left could tell (a first delivery, since
-    # changed): what is left at one is this partner's alone.
-    gone = sorted({term for p in [*former, *now] for term in terms(p)})
-    keys = sorted({key for p in former for key in blocking_keys(p)})
-    await blocks.unlink_stale(tx, [(partner, keys) for partner in ids])
-    await blocks.drop_empty(tx, keys)
-    if gone:
-        await tx.send(
-            "UNWIND $terms AS t MATCH (x:MatchTerm {term: t}) WHERE x.count <= 1 DELETE x",
-            {"terms": gone},
-        )
+    return former
 
 
 async def _release_documents(tx: Transaction, ids: list[str]) -> tuple[list[str], list[str]]:
