@@ -1,12 +1,13 @@
 """What the change log costs, whether a consumer keeps up, and how fast a change reaches a
 subscriber, in one run on a fresh embedded store.
 
-    python -m bench.change_log [--seconds 6] [--rows 6000] [--latency 200]
+    python -m bench.change_log [--seconds 12] [--rows 12000] [--latency 200]
 
 1. Upserts: four concurrent writers call the write path (one vehicle per transaction), in
    alternating slices with the log on (events written, the change feed numbering them as a
-   served hub does) and off (event writing replaced by nothing; the feed idle). Prints
-   upserts/s of both and the cost of the log.
+   served hub does), off (event writing replaced by nothing; the feed idle), and on with a
+   subscriber waiting for every change (each numbered within milliseconds). Prints
+   upserts/s of each and the cost of the log.
 2. ``hub load`` of vehicle NDJSON files, alternately with and without the log, each file
    new rows; prints rows/s of both and the cost.
 3. A consumer paging ``changes`` (100 a page, as a poller does) while ``hub load`` writes at
@@ -47,7 +48,7 @@ from loaders.load import Loader
 
 VIN_CHARS = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
 WRITERS = 4
-SLICES = 4
+SLICES = 6
 
 
 def vin(rng: random.Random) -> str:
@@ -71,8 +72,8 @@ def log_off() -> Iterator[None]:
     async def nothing(*_: Any, **__: Any) -> None:
         return None
 
-    def no_events(*_: Any, **__: Any) -> dict[str, Any]:
-        return {"event": "", "params": {}, "later": []}
+    def no_events(*_: Any, **__: Any) -> tuple[str, None, list[dict[str, Any]]]:
+        return "", None, []
 
     namespace = vars(upsert)
     kept = {name: namespace[name] for name in ("record_events", "_events")}
@@ -84,15 +85,25 @@ def log_off() -> Iterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def feeding(store: Store) -> AsyncIterator[ChangeFeed]:
+async def feeding(store: Store, *, listened: bool = False) -> AsyncIterator[ChangeFeed]:
+    """The change feed as a served hub runs it; ``listened``: with a subscriber waiting for
+    every change, which has them numbered at once."""
     feed = ChangeFeed(store, 0.5)
-    task = asyncio.create_task(feed.run())
+    tasks = [asyncio.create_task(feed.run())]
+    if listened:
+
+        async def listen() -> None:
+            while True:
+                await feed.moved_past(feed.head)
+
+        tasks.append(asyncio.create_task(listen()))
     try:
         yield feed
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         feed.close()
 
 
@@ -117,15 +128,18 @@ async def upserts(store: Store, seconds: float, rng: random.Random, tag: str) ->
 
 
 async def measure_upserts(store: Store, seconds: float, rng: random.Random) -> None:
-    on = off = 0
+    on = off = listened = 0
     for s in range(SLICES):
         async with feeding(store):
             on += await upserts(store, seconds / SLICES, rng, f"on{s}")
         with log_off():
             off += await upserts(store, seconds / SLICES, rng, f"off{s}")
+        async with feeding(store, listened=True):
+            listened += await upserts(store, seconds / SLICES, rng, f"sub{s}")
     print(
         f"upserts, {WRITERS} writers:  with the log {on / seconds:8.0f}/s   "
-        f"without {off / seconds:8.0f}/s   cost {1 - on / off:6.1%}"
+        f"without {off / seconds:8.0f}/s   cost {1 - on / off:6.1%}   "
+        f"with a subscriber {listened / seconds:6.0f}/s (cost {1 - listened / off:6.1%})"
     )
 
 
@@ -173,11 +187,13 @@ async def measure_lag(store: Store, tmp: Path, rows: int, rng: random.Random) ->
     async def consume() -> None:
         nonlocal position, largest
         while True:
+            # Only a page read wholly after the load's end may be the last.
+            ended = finished is not None
             await change_log.sequence(store)
             page = await changes.page(store, position, 100)
             position = page.end
             largest = max(largest, await changes.head(store) - position)
-            if finished is not None and not page.more:
+            if ended and not page.more:
                 return
             if not page.events:
                 await asyncio.sleep(0.05)
@@ -276,7 +292,7 @@ async def run(seconds: float, rows: int, latency: int, seed: int) -> None:
         store = await Store.open(Settings(_env_file=None, data_dir=folder / "store"))
         try:
             await migrations.apply(store)
-            await upserts(store, 1.0, rng, "warm")  # the JVM warms up before anything counts
+            await upserts(store, 3.0, rng, "warm")  # the JVM warms up before anything counts
             await measure_upserts(store, seconds, rng)
             await measure_load(store, folder, rows, rng)
             await measure_lag(store, folder, rows, rng)
@@ -287,8 +303,8 @@ async def run(seconds: float, rows: int, latency: int, seed: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=6.0, help="upsert time per side")
-    parser.add_argument("--rows", type=int, default=6000, help="rows hub load writes per side")
+    parser.add_argument("--seconds", type=float, default=12.0, help="upsert time per side")
+    parser.add_argument("--rows", type=int, default=12000, help="rows hub load writes per side")
     parser.add_argument("--latency", type=int, default=200, help="changes timed to a subscriber")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()

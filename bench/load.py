@@ -150,14 +150,24 @@ AFTER_ALL: dict[str, list[str]] = {
 # event per record, and for partners the blocks of their blocking keys (``MatchKey`` nodes
 # listing their members, each partner listing its keys) and the counts of their values.
 # One batch node per statement holds its events, as the change log writes them.
-_EVENT = (
-    "CREATE (b:ChangeBatch {id: $batch, ord: 1, pending: true, at: $at}) "
-    "SET b.size = size($rows) WITH b UNWIND $rows AS r "
-    "CREATE (e:ChangeEvent) SET e += r.event, e.batch = b.id, e.at = $at"
-)
+
+
+def _events(label: str) -> str:
+    """Writes the batch of one statement's events, each record listing its event."""
+    return (
+        "CREATE (b:ChangeBatch {id: $batch, ord: 1, first: -1, at: $at}) "
+        "SET b.size = size($rows) "
+        "CREATE (x:ChangeEvents {batch: $batch}) SET x.events = [r IN $rows | r.event], "
+        "x.entities = [r IN $rows | r.entity], x.actions = [r IN $rows | 'CREATED'], "
+        "x.systems = [r IN $rows | r.system] "
+        f"WITH b UNWIND range(0, size($rows) - 1) AS i MATCH (n:{label} {{id: $rows[i].id}}) "
+        "SET n.logged = [b.id + '.' + toString(i)]"
+    )
+
+
 COMPLETE_STATEMENTS: dict[str, list[str]] = {
     "BusinessPartner": [
-        _EVENT,
+        _events("BusinessPartner"),
         "UNWIND $rows AS r MATCH (n:BusinessPartner {id: r.id}) SET n.matchKeys = r.keys",
         "UNWIND $keys AS k MERGE (m:MatchKey {value: k.value}) "
         "ON CREATE SET m.size = 0, m.members = [] "
@@ -165,7 +175,7 @@ COMPLETE_STATEMENTS: dict[str, list[str]] = {
         "UNWIND $terms AS t MERGE (x:MatchTerm {term: t.term}) "
         "SET x.count = coalesce(x.count, 0) + t.n",
     ],
-    **{label: [_EVENT] for label in ORDER if label != "BusinessPartner"},
+    **{label: [_events(label)] for label in ORDER if label != "BusinessPartner"},
 }
 
 
@@ -258,20 +268,21 @@ def raw_row(label: str, row: dict[str, Any], system: str) -> dict[str, Any]:
         "payload": json.dumps(row, ensure_ascii=False),
         "props": _scalars(row),
     }
-    out["event"] = {
-        "id": str(uuid.uuid4()),
-        "entity": label,
-        "entityId": out["id"],
-        "action": "CREATED",
-        "system": system,
-        "key": out["key"],
-        "fields": sorted(k for k in row if k != "source"),
-        "changes": json.dumps(
-            [{"field": k, "before": None, "after": v} for k, v in sorted(row.items())],
-            ensure_ascii=False,
-        ),
-        "version": 1,
-    }
+    out["entity"] = label
+    changes = [{"field": k, "before": None, "after": v} for k, v in sorted(row.items())]
+    out["event"] = json.dumps(
+        {
+            "entity": label,
+            "entityId": out["id"],
+            "action": "CREATED",
+            "system": system,
+            "key": out["key"],
+            "fields": sorted(k for k in row if k != "source"),
+            "changes": changes,
+            "version": 1,
+        },
+        ensure_ascii=False,
+    )
     if label == "BusinessPartner":
         out["addresses"] = row.get("addresses", [])
         made = profile(row)

@@ -94,6 +94,12 @@ _GOLDEN = (
         internal=True,
     ),
     Property(
+        "logged",
+        SL,
+        "Ids of its change events, oldest first: where its history is read from.",
+        internal=True,
+    ),
+    Property(
         "deletedAt",
         DT,
         "When the last source system that held the record deleted it; null while a source "
@@ -677,67 +683,53 @@ SOURCE_RECORD = NodeType(
     indexes=(("system", "key"),),
 )
 
-CHANGE_EVENT = NodeType(
-    "ChangeEvent",
-    "One change to a record, written in the transaction that made it: the append-only log "
-    "behind history, audit and the change feed partner systems follow.",
-    (
-        Property("id", S, "Identifier of the event.", required=True),
-        Property("entity", S, "Label of the changed record.", required=True),
-        Property("entityId", S, "Hub id of the changed record.", required=True, indexed=True),
-        Property(
-            "action",
-            S,
-            "What happened: CREATED, UPDATED, MERGED, MERGED_INTO, UNMERGED, REJECTED, "
-            "DELETED, RESTORED, ERASED, BLOCKED, PROCESS or HISTORY.",
-            required=True,
-        ),
-        Property("process", S, "The business process or history entry, e.g. ETER or SERVICE."),
-        Property("at", DT, "When the writer made the change.", required=True),
-        Property("system", S, "Source system that caused it, if any."),
-        Property("key", S, "That system's key, if any."),
-        Property("fields", SL, "Names of the values that changed."),
-        Property(
-            "changes",
-            S,
-            "Each changed value before and after, as JSON: [{field, before, after}].",
-            personal=True,
-        ),
-        Property("version", I, "Version of the record after the change."),
-        Property("by", S, "Who made the change: the client (or hub load, hub match)."),
-        Property("bySystem", S, "The source system that client writes for, if any."),
-        Property("onBehalfOf", S, "The person a front end said it acted for (X-Hub-User)."),
-        Property("reason", S, "Why, in the steward's words."),
-        Property(
-            "batch",
-            S,
-            "Id of the batch it was written in; the batch's position gives it its own.",
-            required=True,
-            indexed=True,
-        ),
-        Property("ord", I, "Order of the event within its transaction.", internal=True),
-    ),
+_EVENTS = (
+    "Each event as JSON: entity (label) and entityId of the changed record, action (CREATED, "
+    "UPDATED, MERGED, MERGED_INTO, UNMERGED, REJECTED, DELETED, RESTORED, ERASED, BLOCKED, "
+    "PROCESS or HISTORY), process, system and key of the delivery, by, bySystem and "
+    "onBehalfOf (who), reason, version after the change, and changes ([{field, before, "
+    "after}]) or, for a new record, its values."
 )
 
 CHANGE_BATCH = NodeType(
     "ChangeBatch",
-    "The events one transaction wrote together, and the positions the log gave them once "
-    "it had committed: an event's position is first + its order in the batch.",
+    "The change events one transaction wrote together: the append-only log behind history, "
+    "audit and the change feed partner systems follow; and the positions the log gave them "
+    "once it had committed. An event's position is first + its index in the batch, its id "
+    "the batch's id, a dot and that index. A batch of more than 20 events keeps them in a "
+    "ChangeEvents node.",
     (
         Property("id", S, "Identifier of the batch.", required=True),
-        Property("at", DT, "When the writer made the change.", required=True),
+        Property("at", DT, "When the writer made the changes.", required=True),
         Property("ord", I, "Order of its first event within its transaction.", required=True),
         Property("size", I, "How many events it holds.", required=True),
-        Property("first", I, "Position of its first event; null while pending.", indexed=True),
-        Property("last", I, "Position of its last event; null while pending."),
         Property(
-            "pending",
-            B,
-            "True until its events have their positions in the log.",
+            "first",
+            I,
+            "Position of its first event; -1 while it waits for one.",
+            required=True,
             indexed=True,
-            internal=True,
         ),
+        Property("last", I, "Position of its last event; null while it waits."),
+        Property("events", SL, _EVENTS, personal=True),
+        Property("entities", SL, "The label of each event's record, in order."),
+        Property("actions", SL, "Each event's action, in order."),
+        Property("systems", SL, "Each event's source system ('' for none), in order."),
     ),
+)
+
+CHANGE_EVENTS = NodeType(
+    "ChangeEvents",
+    "The events of a ChangeBatch of more than 20, written once and kept apart from the "
+    "batch, which the numbering updates: only a small record is rewritten then.",
+    (
+        Property("batch", S, "Id of its ChangeBatch.", required=True),
+        Property("events", SL, _EVENTS, required=True, personal=True),
+        Property("entities", SL, "The label of each event's record, in order.", required=True),
+        Property("actions", SL, "Each event's action, in order.", required=True),
+        Property("systems", SL, "Each event's source system ('' for none), in order."),
+    ),
+    natural_key=("batch",),
 )
 
 WEBHOOK = NodeType(
@@ -918,8 +910,8 @@ MODEL = Model(
         DOCUMENT,
         PROJECT,
         SOURCE_RECORD,
-        CHANGE_EVENT,
         CHANGE_BATCH,
+        CHANGE_EVENTS,
         CHANGE_LOG,
         WEBHOOK,
         MATCH_KEY,

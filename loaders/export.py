@@ -21,7 +21,7 @@ from hub import encoding
 from hub.domain.change_log import sequence
 from hub.errors import HubError
 from hub.read import changes
-from hub.read.changes import BATCH_EVENTS
+from hub.read.changes import LogFilter
 from hub.store import Store
 from loaders import idoc
 
@@ -86,14 +86,15 @@ def _write(rows: list[dict[str, Any]], out: Path, form: str) -> list[Path]:
 
 async def _changed(store: Store, after: int, upto: int) -> list[str]:
     """The partners with events in (after, upto]; a merged one stands for its survivor."""
-    rows = await store.query(
-        "MATCH (b:ChangeBatch) WHERE b.first > $after - $widest AND b.first <= $upto "
-        "AND b.last > $after "
-        "MATCH (e:ChangeEvent {batch: b.id}) WHERE e.entity = $label "
-        "AND b.first + e.ord - b.ord > $after RETURN DISTINCT e.entityId AS id",
-        {"after": after, "upto": upto, "label": PARTNER, "widest": BATCH_EVENTS},
-    )
-    return sorted({row["id"] for row in rows})
+    found: set[str] = set()
+    position = after
+    while position < upto:
+        page = await changes.page(store, position, _PAGE, LogFilter(labels=(PARTNER,)))
+        found.update(row["entityId"] for row in page.events if int(row["seq"]) <= upto)
+        if not page.more:
+            break
+        position = page.end
+    return sorted(found)
 
 
 async def _partners(store: Store, ids: list[str] | None) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from hub.auth import Unauthenticated
 from hub.auth.authenticate import Authenticator
+from hub.read.changes import of_records
 from tests.conftest import make_settings, register
 from tests.harness import RunningHub, hub_command, serve_beside
 
@@ -221,14 +222,14 @@ def test_a_jwt_of_the_identity_provider_names_client_system_and_scopes(
     assert elsewhere["data"]["upsertBusinessPartner"]["userErrors"] == [
         {"field": ["input", "source"], "code": "FORBIDDEN"}
     ]
-    (event,) = idp.run(
+    (partner,) = idp.run(
         idp.store.query(
-            "MATCH (:SourceRecord {system: 'ERP', key: $key})-[:SOURCE_OF]->(p) "
-            "MATCH (e:ChangeEvent {entityId: p.id}) RETURN e.by AS by, e.bySystem AS system",
+            "MATCH (:SourceRecord {system: 'ERP', key: $key})-[:SOURCE_OF]->(p) RETURN p.id AS id",
             {"key": f"JWT-{unique}"},
         )
     )
-    assert event == {"by": "erp-gateway", "system": "ERP"}
+    (event,) = idp.run(of_records(idp.store.query, "BusinessPartner", [partner["id"]]))
+    assert (event["by"], event["bySystem"]) == ("erp-gateway", "ERP")
 
 
 def test_scopes_of_a_jwt_may_come_as_a_list(

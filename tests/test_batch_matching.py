@@ -9,6 +9,7 @@ from typing import Any
 from hub.domain import deliveries, kinds, service
 from hub.domain.batch_matching import BatchMatcher, render
 from hub.mastering.matcher import QUEUED_FOR_REVIEW, MatchDecision, propose
+from hub.read.changes import of_records
 from hub.store import Transaction
 from hub.store.temporal import utc_now
 from tests.harness import RunningHub, hub_command, ok
@@ -49,13 +50,11 @@ def test_batch_matching_merges_duplicates_and_a_second_run_changes_nothing(
     assert golden_of(hub, "CRM", f"A-{unique}") == golden_of(hub, "ERP", f"B-{unique}")
     again = hub.run(BatchMatcher(hub.store).run(restart=True), timeout=300)
     assert again.merged == 0
-    events = hub.run(
-        hub.store.query(
-            "MATCH (e:ChangeEvent {action: 'MERGED'}) WHERE e.entityId IN $ids "
-            "RETURN e.by AS by, e.reason AS reason",
-            {"ids": [first, second]},
-        )
-    )
+    events = [
+        event
+        for event in hub.run(of_records(hub.store.query, "BusinessPartner", [first, second]))
+        if event["action"] == "MERGED"
+    ]
     assert events[0]["by"] == "hub match"
     assert events[0]["reason"].startswith("score ")
 

@@ -22,6 +22,7 @@ from hub.domain import change_log, deliveries, kinds, service
 from hub.domain.webhooks import kind_name
 from hub.ids import from_global
 from hub.read import changes
+from hub.read.changes import of_records
 from hub.store.temporal import utc_now
 from tests.conftest import register
 from tests.harness import RunningHub, ok, vin_for
@@ -130,6 +131,38 @@ def test_history_pages_one_records_events_oldest_first(hub: RunningHub, unique: 
     assert [(c["before"], c["after"]) for c in models] == [("A", "B"), ("B", "C"), ("C", "D")]
 
 
+def test_a_large_batch_reads_like_single_changes(hub: RunningHub, unique: str) -> None:
+    # A transaction of many events keeps them apart from its batch: the same events, in
+    # the feed, in each record's history and by id.
+    start = _skip_to_end(hub)
+    rows = [
+        {"source": {"system": "VMS", "key": f"L-{unique}-{n}"}, "vin": vin_for(unique, n)}
+        for n in range(30)
+    ]
+    built = [deliveries.BUILDERS["Vehicle"](row, ()) for row in rows]
+    hub.run(service.upsert_batch(hub.store, kinds.VEHICLE, [b for b, _ in built if b]))
+
+    events = [e for e in read_all(hub, start)[0] if e["source"]["key"].startswith(f"L-{unique}")]
+    assert [e["source"]["key"] for e in events] == [f"L-{unique}-{n}" for n in range(30)]
+    assert all(e["action"] == "CREATED" for e in events)
+    vins = [next(c["after"] for c in e["changes"] if c["field"] == "vin") for e in events]
+    assert vins == [vin_for(unique, n) for n in range(30)]
+    last = events[-1]
+    history = ok(hub, HISTORY, {"id": last["recordId"]})["vehicle"]["changeHistory"]
+    shown = [{k: c[k] for k in ("field", "before", "after")} for c in last["changes"]]
+    assert [edge["node"]["changes"] for edge in history["edges"]] == [shown]
+    found = ok(hub, "query($id: ID!) { node(id: $id) { id } }", {"id": last["id"]})
+    assert found["node"] == {"id": last["id"]}
+    apart = hub.run(
+        hub.store.query(
+            "MATCH (x:ChangeEvents) WHERE size(x.events) = 30 "
+            "AND any(e IN x.events WHERE e CONTAINS $key) RETURN count(x) AS n",
+            {"key": f"L-{unique}-29"},
+        )
+    )
+    assert apart == [{"n": 1}]
+
+
 def test_filters_keep_the_position_and_leave_out_other_kinds(hub: RunningHub, unique: str) -> None:
     start = _skip_to_end(hub)
     vehicle_id = vehicle(hub, unique)
@@ -197,9 +230,11 @@ def test_a_consumer_paging_while_writers_commit_sees_every_event_exactly_once(
     assert max(seen.values()) == 1, [e for e, n in seen.items() if n > 1]
     # Every event of this test's records that the database holds was seen.
     stored = hub.run(
-        hub.store.query(
-            "MATCH (e:ChangeEvent) WHERE e.entityId IN $ids RETURN e.id AS id",
-            {"ids": [from_global(i)[1] for i in mine]},  # type: ignore[index]
+        of_records(
+            hub.store.query,
+            "Vehicle",
+            [from_global(i)[1] for i in mine],  # type: ignore[index]
+            pending=True,
         )
     )
     expected = {row["id"] for row in stored}
@@ -367,3 +402,12 @@ def test_the_retention_removes_old_events_and_old_cursors_go_on_with_the_oldest_
         )
     )
     assert old[0]["n"] == 0
+    # The record whose only event went forgets it; its history is empty, not broken.
+    kept = secured.run(
+        store.query(
+            "MATCH (:SourceRecord {system: 'VMS', key: $key})-[:SOURCE_OF]->(v) "
+            "RETURN v.logged AS logged",
+            {"key": f"R-{unique}-0"},
+        )
+    )
+    assert kept == [{"logged": []}]

@@ -36,8 +36,12 @@ def test_first_start_on_an_empty_data_dir_creates_store_and_owner_only_credentia
     credentials = data_dir / "credentials.json"
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     assert len(json.loads(credentials.read_text())["password"]) >= 24
-    assert (data_dir / "arcadedb" / "databases" / "hub").is_dir()
+    database = data_dir / "arcadedb" / "databases" / "hub"
+    assert database.is_dir()
     assert not (data_dir / "embedded.json").exists(), "runtime file is removed on clean stop"
+    # Every writer appends a change batch: they go to several files, not one page of one.
+    spread = {path.name.split(".")[0] for path in database.glob("ChangeBatch_?.*.bucket")}
+    assert spread == {f"ChangeBatch_{n}" for n in range(8)}
 
 
 def test_a_statement_past_the_statement_timeout_is_ended_by_the_store(tmp_path: Path) -> None:

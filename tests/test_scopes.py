@@ -8,6 +8,7 @@ import pytest
 from hub.api import build_schema
 from hub.api.access import undeclared
 from hub.auth.clients import token_hash
+from hub.read.changes import of_records
 from tests.conftest import register
 from tests.harness import RunningHub
 
@@ -357,12 +358,17 @@ def test_the_audit_names_the_client_and_keeps_x_hub_user_as_on_behalf_of(
             {"h": token_hash(token)},
         )
     )
-    (event,) = secured.run(
+    (partner,) = secured.run(
         secured.store.query(
-            "MATCH (:SourceRecord {system: 'CRM', key: $key})-[:SOURCE_OF]->(p) "
-            "MATCH (e:ChangeEvent {entityId: p.id}) "
-            "RETURN e.by AS by, e.bySystem AS system, e.onBehalfOf AS onBehalfOf",
+            "MATCH (:SourceRecord {system: 'CRM', key: $key})-[:SOURCE_OF]->(p) RETURN p.id AS id",
             {"key": f"AUD-{unique}"},
         )
     )
-    assert event == {"by": name["name"], "system": "CRM", "onBehalfOf": "anna.schmidt"}
+    (event,) = secured.run(
+        of_records(secured.store.query, "BusinessPartner", [partner["id"]], pending=True)
+    )
+    assert (event["by"], event["bySystem"], event["onBehalfOf"]) == (
+        name["name"],
+        "CRM",
+        "anna.schmidt",
+    )

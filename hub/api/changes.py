@@ -8,7 +8,6 @@ consumer may change its filter and continue from where it stopped.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import AsyncGenerator
 from enum import Enum
 from typing import Any
@@ -133,7 +132,7 @@ class ChangeEvent(Node):
                 client=row["by"], system=row["bySystem"], on_behalf_of=row["onBehalfOf"]
             ),
             reason=row["reason"],
-            raw_changes=json.loads(row["changes"] or "[]"),
+            raw_changes=row["changes"],
             label=row["entity"],
             hub_id=row["entityId"],
         )
@@ -274,7 +273,7 @@ def change_history(label: str) -> Any:
         start = position(info, after)
         store = info.context.store
         await change_log.sequence(store)
-        found = await log.history(store, root.hub_id, start, _first(first))
+        found = await log.history(store, label, root.hub_id, start, _first(first))
         return connection(info, found, start)
 
     return strawberry.field(

@@ -169,7 +169,7 @@ AsOf = Annotated[dt.datetime | None, strawberry.argument(description=AS_OF_HELP)
 async def _as_of(info: Info, label: str, row: Row, moment: dt.datetime) -> Row | None:
     store = info.context.store
     await change_log.sequence(store)
-    later, last = await changes.since(store, row["id"], moment)
+    later, last = await changes.since(store, label, row["id"], moment)
     return changes.as_of(label, row, later, last)
 
 

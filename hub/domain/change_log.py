@@ -1,17 +1,23 @@
 """The change log: every committed change as events, in one total order.
 
-A writer appends its events in the transaction that makes the change, with a *batch* node
-that holds them: the batch waits, *pending*, without a position. Positions are handed out
-afterwards by :func:`sequence`, which numbers the pending batches that have committed (a
-batch of n events takes the next n positions, its events in the order they were written),
-in one transaction that also moves the log's head (:data:`graph_schema.entities.CHANGE_LOG`).
-Only one such transaction succeeds at a time: on Neo4j the first statement locks the head,
-on the embedded store the second of two commits fails on it and is run again. So positions
-are handed out in the order they become visible, never to an event that may still roll
-back, and never below one a reader has already seen: a consumer that pages by position while
-writers commit in any order sees every event exactly once. Writers never touch the head, so
-they never wait for each other on it; numbering touches one small record per batch, never
-the events.
+A writer appends its events in the transaction that makes the change, as one *batch*: a
+small ``ChangeBatch`` node and a ``ChangeEvents`` node that holds the events (as JSON,
+beside the kind, action and system of each, which a filtered read selects by). It adds each
+event's id to its record's ``logged`` list, from which the record's history is read. The
+batch waits, *pending*, without a position. Positions are
+handed out afterwards by :func:`sequence`, which numbers the pending batches that have
+committed (a batch of n events takes the next n positions, its events in the order they
+were written), in one transaction that also moves the log's head
+(:data:`graph_schema.entities.CHANGE_LOG`). Only one such transaction succeeds at a time: on
+Neo4j the first statement locks the head, on the embedded store the second of two commits
+fails on it and is run again. So positions are handed out in the order they become visible,
+never to an event that may still roll back, and never below one a reader has already seen:
+a consumer that pages by position while writers commit in any order sees every event
+exactly once. Writers never touch the head, so they never wait for each other on it;
+numbering touches one small record per batch, never the events.
+
+Two nodes per batch rather than one per event: a node for each event would cost about as
+much as writing the record it describes.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from hub.ids import new_id
@@ -30,6 +36,12 @@ from hub.store import Store, Transaction
 LOG = "changes"
 # Batches numbered per transaction: a large backlog is worked off in several.
 _BATCHES = 1_000
+# Batches removed per transaction by the retention.
+_PRUNED = 100
+# A batch of up to this many events holds them itself; a larger one keeps them in a
+# ChangeEvents node, written once, so that numbering it rewrites a small record only.
+_KEPT_INSIDE = 20
+PENDING = changes.PENDING
 
 
 def changed_values(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -41,45 +53,84 @@ def changed_values(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[
     ]
 
 
-def as_json(changes: Iterable[Mapping[str, Any]]) -> str:
-    return json.dumps(list(changes), ensure_ascii=False, separators=(",", ":"), default=str)
+class Json(str):
+    """A value that is JSON already (a new record's canonical state, say): an event takes
+    it as it is, not encoded a second time."""
 
 
-def stamped(
-    tx: Transaction, events: list[dict[str, Any]]
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The batch node and the rows of ``events`` (at most :data:`BATCH_EVENTS`), for a
-    statement to write with :data:`NEW_BATCH` and :func:`new_event`. An event that names no
-    actor is the transaction's actor's."""
+def encoded(event: Mapping[str, Any]) -> str:
+    """An event as its batch keeps it: JSON without the values it does not have."""
+    text = json.dumps(
+        {
+            name: value
+            for name, value in event.items()
+            if value is not None and not isinstance(value, Json)
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    ready = "".join(
+        f',"{name}":{value}' for name, value in event.items() if isinstance(value, Json)
+    )
+    return f"{text[:-1]}{ready}}}" if ready and text != "{}" else text
+
+
+def stamped(tx: Transaction, events: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+    """The parameters with which :func:`new_batch` writes the batch of ``events`` (at most
+    :data:`BATCH_EVENTS`), and each event's id in order. An event that names no actor is
+    the transaction's actor's."""
     actor = tx.actor.event() if tx.actor is not None else {}
-    batch = {"id": new_id(), "ord": tx.events_logged + 1, "size": len(events)}
-    rows = []
-    for event in events:
-        tx.events_logged += 1
-        rows.append({**actor, **event, "batch": batch["id"], "ord": tx.events_logged})
-    return batch, rows
+    batch = new_id()
+    held = [{**actor, **event} for event in events]
+    lists = {
+        "events": [encoded(event) for event in held],
+        # What a filtered page selects by, beside each event, so the database selects.
+        "entities": [event["entity"] for event in held],
+        "actions": [event["action"] for event in held],
+        "systems": [event.get("system") or "" for event in held],
+    }
+    stamp = {"id": batch, "ord": tx.events_logged + 1, "size": len(held), "first": PENDING}
+    tx.events_logged += len(held)
+    ids = [changes.event_id(batch, index) for index in range(len(held))]
+    if len(held) > _KEPT_INSIDE:
+        return {"batch": stamp, "held": {"batch": batch, **lists}}, ids
+    return {"batch": {**stamp, **lists}}, ids
 
 
-# A statement's prefix that writes the batch of $batch at $now, and what writes each event:
-# writers put them into statements they send anyway, since every statement has its cost.
-NEW_BATCH = "CREATE (b:ChangeBatch) SET b += $batch, b.pending = true, b.at = $now WITH b "
+def new_batch(params: Mapping[str, Any]) -> str:
+    """A statement's prefix that writes the batch of ``params`` (of :func:`stamped`) at
+    $now; :func:`logs` adds an event to its record. Writers put both into statements they
+    send anyway, since every statement has its cost."""
+    apart = "CREATE (x:ChangeEvents) SET x += $held " if "held" in params else ""
+    return f"CREATE (b:ChangeBatch) SET b += $batch, b.at = $now {apart}WITH b "
 
 
-def new_event(row: str) -> str:
-    """Writes the event ``{row}.event`` (a row of :func:`stamped`)."""
-    return f"CREATE (x:ChangeEvent) SET x += {row}.event, x.at = $now"
+def logs(node: str, event: str) -> str:
+    """A ``SET`` item that adds the event id ``event`` to the record ``node``'s events."""
+    return f"{node}.logged = coalesce({node}.logged, []) + {event}"
 
 
 async def record_events(tx: Transaction, events: list[dict[str, Any]], at: dt.datetime) -> None:
-    """Append change events, all made at ``at``: one time value for the batch, since the
-    driver packs each one at some cost. They wait for their position in the log until the
-    transaction has committed."""
+    """Append change events about existing records, all made at ``at``: one time value for
+    the batch, since the driver packs each one at some cost. They wait for their position in
+    the log until the transaction has committed."""
     for start in range(0, len(events), BATCH_EVENTS):
-        batch, rows = stamped(tx, events[start : start + BATCH_EVENTS])
-        await tx.send(
-            f"{NEW_BATCH}UNWIND $events AS e {new_event('e')}",
-            {"batch": batch, "events": [{"event": row} for row in rows], "now": at},
-        )
+        chunk = events[start : start + BATCH_EVENTS]
+        params, ids = stamped(tx, chunk)
+        by_label: dict[str, list[dict[str, str]]] = {}
+        for event, event_id in zip(chunk, ids, strict=True):
+            by_label.setdefault(event["entity"], []).append(
+                {"record": event["entityId"], "event": event_id}
+            )
+        first = True
+        for label, refs in by_label.items():
+            await tx.send(
+                f"{new_batch(params) if first else ''}UNWIND $refs AS r "
+                f"MATCH (n:{label} {{id: r.record}}) SET {logs('n', 'r.event')}",
+                {**(params if first else {}), "now": at, "refs": refs},
+            )
+            first = False
 
 
 async def sequence(store: Store, *, look_first: bool = True) -> int:
@@ -98,40 +149,36 @@ async def sequence(store: Store, *, look_first: bool = True) -> int:
 
 async def _waiting(store: Store) -> bool:
     rows = await store.query(
-        "MATCH (b:ChangeBatch) WHERE b.pending = true RETURN b.id AS id LIMIT 1"
+        "MATCH (b:ChangeBatch) WHERE b.first = $pending RETURN b.id AS id LIMIT 1",
+        {"pending": PENDING},
     )
     return bool(rows)
 
 
+# One statement, one round trip. It locks the head before looking for batches (Neo4j); a
+# concurrent numbering either waits there or conflicts on the head when it commits (the
+# embedded store). Each batch takes the positions after those of the batches before it.
+_NUMBER = (
+    "MERGE (h:ChangeLog {name: $log}) ON CREATE SET h.seq = 0 SET h.seq = h.seq "
+    "WITH h OPTIONAL MATCH (b:ChangeBatch) WHERE b.first = $pending "
+    "WITH h, b ORDER BY b.at, b.ord, b.id LIMIT $limit "
+    "WITH h, [x IN collect(b) WHERE x IS NOT NULL] AS batches "
+    "WITH h, batches, reduce(ends = [h.seq], x IN batches | ends + [last(ends) + x.size]) AS ends "
+    "UNWIND range(0, size(batches) - 1) AS k "
+    "WITH h, batches[k] AS b, ends[k] + 1 AS first, ends[k + 1] AS last "
+    "SET b.first = first, b.last = last "
+    "WITH h, count(b) AS numbered, max(last) AS top SET h.seq = top "
+    "RETURN numbered, top"
+)
+
+
 async def _number(tx: Transaction) -> tuple[int, int]:
-    # Locks the head before looking for batches (Neo4j); a concurrent numbering either waits
-    # here or conflicts on the head when it commits (the embedded store).
-    head = await tx.run(
-        "MERGE (h:ChangeLog {name: $log}) ON CREATE SET h.seq = 0 "
-        "SET h.seq = h.seq RETURN h.seq AS seq",
-        {"log": LOG},
-    )
-    last = int(head[0]["seq"])
-    waiting = await tx.run(
-        "MATCH (b:ChangeBatch) WHERE b.pending = true "
-        "RETURN elementId(b) AS element, b.size AS size ORDER BY b.at, b.ord, b.id LIMIT $limit",
-        {"limit": _BATCHES},
-    )
-    if not waiting:
-        return 0, last
-    rows = []
-    position = last
-    for row in waiting:
-        rows.append({"element": row["element"], "first": position + 1})
-        position += int(row["size"])
-        rows[-1]["last"] = position
-    await tx.send(
-        "UNWIND $rows AS r MATCH (b:ChangeBatch) WHERE elementId(b) = r.element "
-        "SET b.first = r.first, b.last = r.last, b.pending = null "
-        "WITH count(*) AS numbered MATCH (h:ChangeLog {name: $log}) SET h.seq = $seq",
-        {"rows": rows, "log": LOG, "seq": position},
-    )
-    return len(rows), position
+    numbered = await tx.run(_NUMBER, {"log": LOG, "limit": _BATCHES, "pending": PENDING})
+    if numbered:
+        return int(numbered[0]["numbered"]), int(numbered[0]["top"])
+    # Nothing waited: the head stays where it is.
+    head = await tx.run("MATCH (h:ChangeLog {name: $log}) RETURN h.seq AS seq", {"log": LOG})
+    return 0, int(head[0]["seq"]) if head else 0
 
 
 async def prune(store: Store, before: dt.datetime) -> int:
@@ -149,26 +196,76 @@ async def prune(store: Store, before: dt.datetime) -> int:
 async def _prune_batch(tx: Transaction, before: dt.datetime) -> int:
     """Remove the oldest batches made before ``before``, in log order, up to the first that
     is not: a batch's time is when its writer began, so a later position may hold an
-    older time, and removing past a batch that is kept would hide that batch from readers."""
+    older time, and removing past a batch that is kept would hide that batch from readers.
+    Their records forget the removed events' ids."""
     found = await tx.run(
         "MATCH (h:ChangeLog {name: $log}) "
         "MATCH (b:ChangeBatch) WHERE b.first > coalesce(h.pruned, 0) "
         "AND b.first <= coalesce(h.pruned, 0) + $span "
         "RETURN b.id AS id, b.last AS last, b.at < $before AS old ORDER BY b.first LIMIT $limit",
-        {"log": LOG, "before": before, "limit": 100, "span": 100 * BATCH_EVENTS},
+        {"log": LOG, "before": before, "limit": _PRUNED, "span": _PRUNED * BATCH_EVENTS},
     )
     gone = list(itertools.takewhile(lambda row: row["old"], found))
     if not gone:
         return 0
     ids = [row["id"] for row in gone]
+    held = await tx.run(
+        f"UNWIND $ids AS id MATCH (b:ChangeBatch {{id: id}}) {changes.events_of_batch()}"
+        "RETURN b.id AS id, x.events AS events",
+        {"ids": ids},
+    )
+    forgotten: dict[str, dict[str, list[str]]] = {}
+    for batch in held:
+        for index, text in enumerate(batch["events"] or []):
+            event = json.loads(text)
+            records = forgotten.setdefault(event["entity"], {})
+            records.setdefault(event["entityId"], []).append(changes.event_id(batch["id"], index))
+    for label, records in forgotten.items():
+        await tx.send(
+            f"UNWIND $rows AS r MATCH (n:{label} {{id: r.id}}) "
+            "SET n.logged = [e IN coalesce(n.logged, []) WHERE NOT e IN r.events]",
+            {"rows": [{"id": key, "events": events} for key, events in records.items()]},
+        )
     await tx.run(
-        "UNWIND $ids AS id MATCH (e:ChangeEvent {batch: id}) DETACH DELETE e",
+        "UNWIND $ids AS id MATCH (x:ChangeEvents {batch: id}) DELETE x",
         {"ids": ids},
     )
     await tx.run(
-        "UNWIND $ids AS id MATCH (b:ChangeBatch {id: id}) DETACH DELETE b "
+        "UNWIND $ids AS id MATCH (b:ChangeBatch {id: id}) DELETE b "
         "WITH count(*) AS removed MATCH (h:ChangeLog {name: $log}) SET h.pruned = $last",
         {"ids": ids, "log": LOG, "last": gone[-1]["last"]},
     )
     # Stopped at a batch that is kept: the removal is over.
     return len(ids) if len(gone) == len(found) else -len(ids)
+
+
+async def rewrite(
+    tx: Transaction, event_ids: Iterable[str], change: Callable[[dict[str, Any]], dict[str, Any]]
+) -> int:
+    """Replace each of these events (numbered or pending) by ``change`` of it; returns how
+    many were found."""
+    wanted: dict[str, set[int]] = {}
+    for event_id in event_ids:
+        ref = changes.event_ref(event_id)
+        if ref is not None:
+            wanted.setdefault(ref[0], set()).add(ref[1])
+    if not wanted:
+        return 0
+    held = await tx.run(
+        f"UNWIND $ids AS id MATCH (b:ChangeBatch {{id: id}}) {changes.events_of_batch()}"
+        "RETURN elementId(x) AS element, b.id AS id, x.events AS events",
+        {"ids": sorted(wanted)},
+    )
+    rows, found = [], 0
+    for batch in held:
+        events = list(batch["events"])
+        for index in sorted(wanted[batch["id"]]):
+            if index < len(events):
+                events[index] = encoded(change(json.loads(events[index])))
+                found += 1
+        rows.append({"element": batch["element"], "events": events})
+    await tx.send(
+        "UNWIND $rows AS r MATCH (x) WHERE elementId(x) = r.element SET x.events = r.events",
+        {"rows": rows},
+    )
+    return found

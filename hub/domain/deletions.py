@@ -15,11 +15,10 @@ from typing import Any
 
 from hub import encoding
 from hub.domain import problems as codes
-from hub.domain.change_log import as_json, record_events
+from hub.domain.change_log import record_events
 from hub.domain.kinds import Kind
 from hub.domain.problems import Problem, Rejected
 from hub.domain.upsert import Delivery, Outcome, read_origins, write_golden
-from hub.ids import new_id
 from hub.mastering.survivorship import SourceValues, survive
 from hub.store import Transaction
 from hub.store.temporal import to_store
@@ -70,14 +69,12 @@ async def delete_source(
         tx,
         [
             {
-                "id": new_id(),
                 "entity": kind.label,
                 "entityId": record["id"],
                 "action": "DELETED",
-                "fields": ["deletedAt"],
-                "changes": as_json(
-                    [{"field": "deletedAt", "before": None, "after": to_store(now).isoformat()}]
-                ),
+                "changes": [
+                    {"field": "deletedAt", "before": None, "after": to_store(now).isoformat()}
+                ],
                 "version": (record["version"] or 0) + 1,
                 **cause,
             }

@@ -11,24 +11,24 @@ an erased source key is refused with ``ERASED``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from hub import encoding
+from hub.domain import change_log
 from hub.domain import problems as codes
-from hub.domain.change_log import as_json, record_events
+from hub.domain.change_log import record_events
 from hub.domain.kinds import BUSINESS_PARTNER
 from hub.domain.problems import Problem, Rejected
-from hub.ids import new_id
 from hub.mastering import blocks
 from hub.mastering.matcher import uncount_terms
 from hub.mastering.profile import Profile, blocking_keys, profile, terms
+from hub.read import changes
 from hub.store import Transaction
 
 PARTNER = "BusinessPartner"
 # What a tombstone keeps: no value of the person, only what links and counts it.
-_KEPT = ("id", "kind", "roles", "createdAt", "mergedInto", "mergedFrom")
+_KEPT = ("id", "kind", "roles", "createdAt", "mergedInto", "mergedFrom", "logged")
 # A partner's name is never empty; an erased one is called this.
 ERASED_NAME = "(erased)"
 
@@ -76,17 +76,15 @@ async def erase_partner(
     ):
         await tx.run(statement, {"ids": ids, "now": now})
     # The events of documents about only them may name their files.
-    await _blank_events(tx, [*ids, *documents])
+    await _blank_events(tx, {PARTNER: ids, "Document": documents})
     await record_events(
         tx,
         [
             {
-                "id": new_id(),
                 "entity": PARTNER,
                 "entityId": record["id"],
                 "action": "ERASED",
-                "fields": [],
-                "changes": "[]",
+                "changes": [],
                 "version": (record["version"] or 0) + 1,
                 **audit,
             }
@@ -127,16 +125,12 @@ async def _forget_matching(tx: Transaction, ids: list[str], payloads: list[str |
 
 async def _former_profiles(tx: Transaction, ids: list[str]) -> list[Profile]:
     """The partners' values after each of their changes, as their events tell."""
-    rows = await tx.run(
-        "MATCH (e:ChangeEvent) WHERE e.entityId IN $ids AND e.changes IS NOT NULL "
-        "RETURN e.entityId AS id, e.changes AS changes ORDER BY e.at",
-        {"ids": ids},
-    )
+    rows = await changes.of_records(tx.run, PARTNER, ids, pending=True)
     states: dict[str, dict[str, Any]] = {}
     former = []
     for row in rows:
-        state = states.setdefault(row["id"], {})
-        for change in json.loads(row["changes"]):
+        state = states.setdefault(row["entityId"], {})
+        for change in row["changes"]:
             state[change["field"]] = change["after"]
         former.append(profile(BUSINESS_PARTNER.merge({}, state)))
     return former
@@ -190,26 +184,21 @@ def _without_file(state: str | None) -> str:
     return encoding.canonical({k: v for k, v in values.items() if not k.startswith("file")})
 
 
-async def _blank_events(tx: Transaction, ids: list[str]) -> None:
-    """The events about them keep which fields changed, never the values."""
-    rows = await tx.run(
-        "MATCH (e:ChangeEvent) WHERE e.entityId IN $ids AND e.changes IS NOT NULL "
-        "RETURN elementId(e) AS element, e.changes AS changes",
-        {"ids": ids},
-    )
-    blanked = [
-        {
-            "element": row["element"],
-            "changes": as_json(
-                {"field": c["field"], "before": None, "after": None, "erased": True}
-                for c in json.loads(row["changes"])
-            ),
-        }
-        for row in rows
+async def _blank_events(tx: Transaction, records: dict[str, list[str]]) -> None:
+    """The events about these records (ids by label) keep which fields changed, never the
+    values."""
+    found = [
+        row["id"]
+        for label, ids in records.items()
+        for row in await changes.of_records(tx.run, label, ids, pending=True)
+        if row["changes"]
     ]
-    if blanked:
-        await tx.send(
-            "UNWIND $rows AS r MATCH (e:ChangeEvent) WHERE elementId(e) = r.element "
-            "SET e.changes = r.changes",
-            {"rows": blanked},
-        )
+    await change_log.rewrite(tx, found, _blanked)
+
+
+def _blanked(event: dict[str, Any]) -> dict[str, Any]:
+    erased = [
+        {"field": c["field"], "before": None, "after": None, "erased": True}
+        for c in changes.changes_of(event)
+    ]
+    return {**{k: v for k, v in event.items() if k != "values"}, "changes": erased}

@@ -1,10 +1,12 @@
 """The change feed of one hub process: keeps the log numbered and wakes its consumers.
 
-A write in this process that logged events wakes the feed at once (see
+A write in this process that logged events wakes the feed (see
 :meth:`hub.store.Store.on_logged`); writes of other processes (``hub load``, other replicas)
 are found by polling every ``poll_seconds``. Each round numbers what waits
 (:func:`hub.domain.change_log.sequence`) and, when the log grew, wakes everyone waiting in
-:meth:`ChangeFeed.moved_past`.
+:meth:`ChangeFeed.moved_past`. While someone waits there (a subscription), a commit is
+numbered within milliseconds; while no one does, at the next poll: each numbering is a
+write transaction, and readers of the log number what waits before they read anyway.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from hub.store.temporal import utc_now
 log = logging.getLogger(__name__)
 _PRUNE_EVERY = 3600.0  # seconds
 _GATHER_SECONDS = 0.01
+# While writes keep coming, one numbering per this many seconds: each is a write
+# transaction of its own, and numbering after every commit would cost the writers a sixth
+# of their throughput.
+_NUMBER_EVERY = 0.04
 
 
 class ChangeFeed:
@@ -35,6 +41,9 @@ class ChangeFeed:
         self._wake = asyncio.Event()
         self._moved = asyncio.Condition()
         self.head = 0
+        # Consumers waiting in moved_past, and whether a commit waits for the next poll.
+        self._listeners = 0
+        self._deferred = False
         store.on_logged(self._wake.set)
 
     async def run(self) -> None:
@@ -42,6 +51,8 @@ class ChangeFeed:
         woke = False
         while True:
             self._wake.clear()
+            self._deferred = False
+            began = time.monotonic()
             try:
                 head = await sequence(self._store, look_first=not woke)
                 await self._keep_retention()
@@ -53,11 +64,24 @@ class ChangeFeed:
                 async with self._moved:
                     self.head = head
                     self._moved.notify_all()
-            woke = await woken(self._wake, self._poll)
-            if woke:
+            woke = await self._next_round(began)
+
+    async def _next_round(self, began: float) -> bool:
+        """Wait until the next round is due: True when a commit of this process is known to
+        wait for its position."""
+        deadline = began + self._poll
+        while True:
+            if not await woken(self._wake, max(deadline - time.monotonic(), 0.0)):
+                return self._deferred
+            if self._listeners:
                 # The commits of a busy moment are numbered together: one numbering
                 # transaction for many writes, at the cost of a few milliseconds.
-                await asyncio.sleep(_GATHER_SECONDS)
+                since = time.monotonic() - began
+                await asyncio.sleep(max(_GATHER_SECONDS, _NUMBER_EVERY - since))
+                return True
+            # No one listens: this commit is numbered at the poll, or when someone does.
+            self._wake.clear()
+            self._deferred = True
 
     async def _keep_retention(self) -> None:
         """Once an hour, remove the events older than the retention."""
@@ -74,8 +98,14 @@ class ChangeFeed:
 
     async def moved_past(self, position: int) -> None:
         """Return once the log holds an event after ``position``."""
-        async with self._moved:
-            await self._moved.wait_for(lambda: self.head > position)
+        self._listeners += 1
+        if self._deferred:
+            self._wake.set()
+        try:
+            async with self._moved:
+                await self._moved.wait_for(lambda: self.head > position)
+        finally:
+            self._listeners -= 1
 
 
 async def woken(wake: asyncio.Event, seconds: float) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from hub.domain import kinds
 from hub.domain import problems as codes
-from hub.domain.change_log import as_json, record_events
+from hub.domain.change_log import record_events
 from hub.domain.problems import Problem, Rejected
 from hub.domain.references import Ref, resolve
 from hub.domain.upsert import Outcome, update_state
@@ -171,13 +171,11 @@ async def change_contract(
             tx,
             [
                 {
-                    "id": new_id(),
                     "entity": "Contract",
                     "entityId": contract_id,
                     "action": "PROCESS",
                     "process": change.process,
-                    "fields": ["changes"],
-                    "changes": as_json([{"field": "changes", "before": None, "after": recorded}]),
+                    "changes": [{"field": "changes", "before": None, "after": recorded}],
                     "version": version + 1,
                 }
             ],
@@ -249,26 +247,22 @@ async def record_vehicle_event(
         tx,
         [
             {
-                "id": new_id(),
                 "entity": "Vehicle",
                 "entityId": vehicle_id,
                 "action": "HISTORY",
                 "process": event.type,
-                "fields": ["history"],
-                "changes": as_json(
-                    [
-                        {
-                            "field": "history",
-                            "before": None,
-                            "after": {
-                                "type": event.type,
-                                "occurredAt": event.occurred_at,
-                                "mileageKm": event.mileage_km,
-                                "description": event.description,
-                            },
-                        }
-                    ]
-                ),
+                "changes": [
+                    {
+                        "field": "history",
+                        "before": None,
+                        "after": {
+                            "type": event.type,
+                            "occurredAt": event.occurred_at,
+                            "mileageKm": event.mileage_km,
+                            "description": event.description,
+                        },
+                    }
+                ],
             }
         ],
         now,

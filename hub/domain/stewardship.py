@@ -12,7 +12,7 @@ from graph_schema.survivorship import ATTRIBUTES
 from hub.actor import Actor
 from hub.domain import deliveries
 from hub.domain import problems as codes
-from hub.domain.change_log import as_json, record_events
+from hub.domain.change_log import record_events
 from hub.domain.kinds import BUSINESS_PARTNER, State
 from hub.domain.problems import Path, Problem, Rejected
 from hub.domain.references import resolve
@@ -61,20 +61,16 @@ async def reject(tx: Transaction, candidate_id: str, audit: Audit, now: dt.datet
         tx,
         [
             {
-                "id": new_id(),
                 "entity": PARTNER,
                 "entityId": row["partner"],
                 "action": "REJECTED",
-                "fields": [],
-                "changes": as_json(
-                    [
-                        {
-                            "field": "matchCandidate",
-                            "before": {"id": candidate_id, "status": "OPEN"},
-                            "after": {"id": candidate_id, "status": "REJECTED"},
-                        }
-                    ]
-                ),
+                "changes": [
+                    {
+                        "field": "matchCandidate",
+                        "before": {"id": candidate_id, "status": "OPEN"},
+                        "after": {"id": candidate_id, "status": "REJECTED"},
+                    }
+                ],
                 **audit.event(),
             }
             for row in updated
@@ -334,12 +330,10 @@ async def _merge_one(
         tx,
         [
             {
-                "id": new_id(),
                 "entity": PARTNER,
                 "entityId": merged_id,
                 "action": "MERGED_INTO",
-                "fields": ["mergedInto"],
-                "changes": as_json([{"field": "mergedInto", "before": None, "after": survivor_id}]),
+                "changes": [{"field": "mergedInto", "before": None, "after": survivor_id}],
                 "version": (record["version"] or 0) + 1,
                 **audit.event(),
             }

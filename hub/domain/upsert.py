@@ -28,10 +28,10 @@ from hub import encoding
 from hub.collation import CollationName
 from hub.domain import problems as codes
 from hub.domain.change_log import (
-    NEW_BATCH,
-    as_json,
+    Json,
     changed_values,
-    new_event,
+    logs,
+    new_batch,
     record_events,
     stamped,
 )
@@ -668,25 +668,28 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
     kept = [p for p in changed if not p.created and p.id in elements]
     created_rows = [_state_row(kind, p, tx.collation) for p in created]
     updated_rows = [{**_state_row(kind, p, tx.collation), "element": elements[p.id]} for p in kept]
-    # Each record's change event is written by the statement that writes the record.
-    log = _events(tx, kind, [*created, *kept], [*created_rows, *updated_rows])
+    # Each record's change event is written by the statement that writes the record, its
+    # batch by the first of them.
+    logged, batch, later = _events(tx, kind, [*created, *kept], [*created_rows, *updated_rows])
+    prefix, params = (new_batch(batch), batch) if batch else ("", {})
     if created:
         # New records are created outright; the read step already showed they do not exist.
         made = await tx.collected(
-            f"{log.pop('prefix', '')}UNWIND $rows AS g CREATE (n:{kind.label}) "
+            f"{prefix}UNWIND $rows AS g CREATE (n:{kind.label}) "
             "SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, "
-            f"n.createdAt = $now, n.updatedAt = $now {log['event']} "
+            f"n.createdAt = $now, n.updatedAt = $now{logged} "
             "RETURN collect({id: g.id, element: elementId(n)}) AS rows",
-            {"rows": created_rows, "now": now, **log["params"]},
+            {"rows": created_rows, "now": now, **params},
         )
         tx.remember(made)
+        prefix, params = "", {}
     if updated_rows:
         await tx.send(
-            f"{log.pop('prefix', '')}UNWIND $rows AS g "
+            f"{prefix}UNWIND $rows AS g "
             f"MATCH (n:{kind.label}) WHERE elementId(n) = g.element "
             "SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, "
-            f"n.deletedAt = null {log['event']}",
-            {"rows": updated_rows, "now": now, **log["params"]},
+            f"n.deletedAt = null{logged}",
+            {"rows": updated_rows, "now": now, **params},
         )
     for slot in kind.slots:
         touched = [
@@ -702,8 +705,8 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
             writer = _write_items if child.keyed_by else _write_children
             await writer(tx, kind, child, touched)
     await _write_sources(tx, kind, plans, now)
-    if log["later"]:
-        await record_events(tx, log["later"], now)
+    if later:
+        await record_events(tx, later, now)
 
 
 def _state_row(kind: Kind, plan: _Plan, collation: CollationName) -> dict[str, Any]:
@@ -758,35 +761,39 @@ async def _write_sources(tx: Transaction, kind: Kind, plans: list[_Plan], now: d
 
 def _events(
     tx: Transaction, kind: Kind, plans: list[_Plan], rows: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """The change event of each plan, put into its row (``rows[i]`` writes ``plans[i]``),
-    with the prefix and parameters that write their batch; too many for one batch are left
-    for ``later``."""
+) -> tuple[str, dict[str, Any] | None, list[dict[str, Any]]]:
+    """The change event of each plan, its id put into its row (``rows[i]`` writes
+    ``plans[i]``): what a statement writing the rows sets to log them, and their batch; or
+    the events, when too many for one batch, for :func:`record_events` later."""
     events = []
-    for plan in plans:
+    for plan, row in zip(plans, rows, strict=True):
         delivery = plan.sources[-1][0] if plan.sources else None
-        changes = changed_values(plan.base, plan.state)
+        # A new record's values are its state, already JSON (what readers show as changes
+        # from nothing).
+        said = (
+            {"values": Json(row["state"])}
+            if plan.created and not plan.base
+            else {"changes": changed_values(plan.base, plan.state)}
+        )
         events.append(
             {
-                "id": new_id(),
                 "entity": kind.label,
                 "entityId": plan.id,
                 "action": plan.action or ("CREATED" if plan.created else "UPDATED"),
                 "system": delivery.system if delivery else None,
                 "key": delivery.key if delivery else None,
-                "fields": [change["field"] for change in changes],
-                "changes": as_json(changes),
+                **said,
                 "version": plan.version + 1,
                 "process": plan.process,
                 **plan.audit,
             }
         )
     if not events or len(events) > BATCH_EVENTS:
-        return {"event": "", "params": {}, "later": events}
-    batch, stamped_rows = stamped(tx, events)
-    for row, event in zip(rows, stamped_rows, strict=True):
-        row["event"] = event
-    return {"prefix": NEW_BATCH, "event": new_event("g"), "params": {"batch": batch}, "later": []}
+        return "", None, events
+    batch, ids = stamped(tx, events)
+    for row, event_id in zip(rows, ids, strict=True):
+        row["event"] = event_id
+    return f", {logs('n', 'g.event')}", batch, []
 
 
 async def update_state(

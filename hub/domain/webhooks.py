@@ -238,7 +238,7 @@ def event_json(row: dict[str, Any], cursors: BoundCursors, personal: bool) -> di
                 "after": None if c["field"] in hidden else c["after"],
                 "hidden": c["field"] in hidden,
             }
-            for c in json.loads(row["changes"] or "[]")
+            for c in row["changes"]
         ],
     }
 

@@ -1,17 +1,19 @@
 """Reading the change log: pages of events after a position, and one record's history.
 
 Positions are dense (every number up to the head is one event, see
-:mod:`hub.domain.change_log`): an event's is its batch's first position plus its order in
-the batch. A page is read as a range of positions, through the index on the batches' first
-positions, never a sort of the whole log. A filtered page scans ranges that grow until the
-page is full or the head is reached; the position it stops at is where the next page
-continues, so a consumer never reads the events its filter leaves out twice.
+:mod:`hub.domain.change_log`): an event's is its batch's first position plus its index in
+the batch, and its id is the batch's id and that index. A page is read as a range of
+positions, through the index on the batches' first positions, never a sort of the whole
+log. A filtered page scans ranges that grow until the page is full or the head is reached;
+the position it stops at is where the next page continues, so a consumer never reads the
+events its filter leaves out twice. A record's history is read from the event ids it keeps.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,26 +22,68 @@ from hub.store import Store
 from hub.store.temporal import to_store
 
 Row = dict[str, Any]
-# Events one batch holds at most (hub.domain.change_log.BATCH_EVENTS: read cannot import it).
-BATCH_EVENTS = 5_000
+Run = Callable[[str, dict[str, Any]], Awaitable[list[Any]]]
+# Events one batch holds at most (hub.domain.change_log writes batches; read cannot import it).
+BATCH_EVENTS = 1_000
 _FIRST_WINDOW = 1_000
 _LARGEST_WINDOW = 100_000
 
-# An event with its batch b and its position seq.
-_POSITION = "b.first + e.ord - b.ord"
-SHOWN = (
-    "e.id AS id, seq, e.at AS at, e.entity AS entity, e.entityId AS entityId, "
-    "e.action AS action, e.process AS process, e.system AS system, e.key AS key, "
-    "e.by AS by, e.bySystem AS bySystem, e.onBehalfOf AS onBehalfOf, e.reason AS reason, "
-    "e.fields AS fields, e.changes AS changes, e.version AS version"
-)
+# What a row of an event i of batch b is made from (see _row).
+# A batch's first position while it waits for one: below every position, so that one index
+# serves both the numbering, which looks for it, and the readers, who read above it.
+PENDING = -1
 
 
-# The numbered batch of an event e, and the event's position: events still waiting for one
-# are left out.
-_OF_BATCH = (
-    f"MATCH (b:ChangeBatch {{id: e.batch}}) WHERE b.first IS NOT NULL WITH e, b, {_POSITION} AS seq"
+def events_of_batch(*carried: str) -> str:
+    """Where the events of a batch b are, as x (with b and the ``carried`` variables): in
+    the batch itself, or, for a large one, apart."""
+    kept = ", ".join(("b", *carried))
+    return (
+        f"OPTIONAL MATCH (apart:ChangeEvents {{batch: b.id}}) WITH {kept}, coalesce(apart, b) AS x "
+    )
+
+
+_EVENT = (
+    "b.id AS batch, i, CASE WHEN b.first > 0 THEN b.first + i END AS seq, b.at AS at, "
+    "x.events[i] AS event"
 )
+_FIELDS = (
+    "entity", "entityId", "action", "process", "system", "key", "by", "bySystem",
+    "onBehalfOf", "reason", "version",
+)  # fmt: skip
+
+
+def event_id(batch: str, index: int) -> str:
+    return f"{batch}.{index}"
+
+
+def event_ref(event: str) -> tuple[str, int] | None:
+    """The batch and index an event id names; None for one that names none."""
+    batch, _, index = event.rpartition(".")
+    return (batch, int(index)) if batch and index.isdigit() else None
+
+
+def changes_of(event: Row) -> list[Row]:
+    """What an event as stored changed: its list of changes, or a new record's values."""
+    if "values" in event:
+        return [
+            {"field": name, "before": None, "after": value}
+            for name, value in sorted(event["values"].items())
+            if value is not None
+        ]
+    return list(event.get("changes") or [])
+
+
+def _row(found: Any) -> Row:
+    """An event as readers see it: its id, position, time and what it holds."""
+    event = json.loads(found["event"])
+    row: Row = {name: event.get(name) for name in _FIELDS}
+    row["changes"] = changes_of(event)
+    row["fields"] = [change["field"] for change in row["changes"]]
+    row["id"] = event_id(found["batch"], found["i"])
+    row["seq"] = found["seq"]
+    row["at"] = found["at"]
+    return row
 
 
 def personal_fields(label: str) -> frozenset[str]:
@@ -58,8 +102,12 @@ class LogFilter:
 
     def condition(self) -> str:
         tests = [
-            f"e.{prop} IN ${name}"
-            for prop, name in (("entity", "labels"), ("action", "actions"), ("system", "systems"))
+            f"x.{lists}[i] IN ${name}"
+            for lists, name in (
+                ("entities", "labels"),
+                ("actions", "actions"),
+                ("systems", "systems"),
+            )
             if getattr(self, name)
         ]
         return "".join(f" AND {test}" for test in tests)
@@ -110,10 +158,11 @@ async def page(store: Store, after: int, first: int, only: LogFilter = LogFilter
         upto = min(last, position + window)
         rows = await store.query(
             "MATCH (b:ChangeBatch) WHERE b.first > $from - $widest AND b.first <= $to "
-            "AND b.last > $from "
-            f"MATCH (e:ChangeEvent {{batch: b.id}}) WITH b, e, {_POSITION} AS seq "
-            f"WHERE seq > $from AND seq <= $to{only.condition()} "
-            f"RETURN {SHOWN} ORDER BY seq LIMIT $n",
+            f"AND b.first > 0 AND b.last > $from {events_of_batch()}"
+            "UNWIND range(CASE WHEN b.first > $from THEN 0 ELSE $from - b.first + 1 END, "
+            "CASE WHEN b.last > $to THEN $to - b.first ELSE b.size - 1 END) AS i "
+            f"WITH b, x, i WHERE true{only.condition()} "
+            f"RETURN {_EVENT} ORDER BY seq LIMIT $n",
             {
                 "from": position,
                 "to": upto,
@@ -122,44 +171,93 @@ async def page(store: Store, after: int, first: int, only: LogFilter = LogFilter
                 **only.params(),
             },
         )
-        found.extend(rows)
+        found.extend(_row(row) for row in rows)
         position = int(rows[-1]["seq"]) if len(found) == first else upto
         window = min(window * 2, _LARGEST_WINDOW)
     return LogPage(found, position, position < last)
 
 
-async def history(store: Store, entity_id: str, after: int, first: int) -> LogPage:
+async def of_records(
+    run: Run,
+    label: str,
+    ids: Iterable[str],
+    *,
+    where: str = "",
+    params: dict[str, Any] | None = None,
+    pending: bool = False,
+    limit: int | None = None,
+    newest_first: bool = False,
+) -> list[Row]:
+    """The events of the records of ``label`` with these ids, oldest first: numbered ones
+    only unless ``pending`` (those have no position yet: ``seq`` None), filtered by
+    ``where`` (a condition on the batch b and the index i)."""
+    if label not in MODEL.golden_labels:
+        return []
+    held = await run(
+        f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN n.logged AS logged",
+        {"ids": list(ids)},
+    )
+    refs = [
+        {"batch": ref[0], "i": ref[1]}
+        for row in held
+        for ref in map(event_ref, row["logged"] or [])
+        if ref is not None
+    ]
+    if not refs:
+        return []
+    tests = [*([] if pending else ["b.first > 0"]), *([where] if where else [])]
+    # Pending events have no position: the order they were written in stands for it.
+    keys = ("b.at", "b.ord", "i") if pending else ("seq",)
+    order = ", ".join(f"{key} DESC" if newest_first else key for key in keys)
+    rows = await run(
+        "UNWIND $refs AS r MATCH (b:ChangeBatch {id: r.batch}) WITH b, r.i AS i "
+        f"{events_of_batch('i')}"
+        f"{'WHERE ' + ' AND '.join(tests) if tests else ''} "
+        f"RETURN {_EVENT} ORDER BY {order}{' LIMIT $limit' if limit is not None else ''}",
+        {**(params or {}), "refs": refs, "limit": limit},
+    )
+    return [_row(row) for row in rows]
+
+
+async def history(store: Store, label: str, record: str, after: int, first: int) -> LogPage:
     """Up to ``first`` events of one record after position ``after``, oldest first."""
-    rows = await store.query(
-        f"MATCH (e:ChangeEvent {{entityId: $id}}) {_OF_BATCH} WHERE seq > $after "
-        f"RETURN {SHOWN} ORDER BY seq LIMIT $n",
-        {"id": entity_id, "after": after, "n": first + 1},
+    rows = await of_records(
+        store.query,
+        label,
+        [record],
+        where="b.first + i > $after",
+        params={"after": after},
+        limit=first + 1,
     )
     shown = rows[:first]
     end = int(shown[-1]["seq"]) if shown else after
     return LogPage(shown, end, len(rows) > first)
 
 
-async def event(store: Store, event_id: str) -> Row | None:
+async def event(store: Store, event: str) -> Row | None:
+    ref = event_ref(event)
+    if ref is None:
+        return None
     rows = await store.query(
-        f"MATCH (e:ChangeEvent {{id: $id}}) {_OF_BATCH} RETURN {SHOWN}", {"id": event_id}
+        "MATCH (b:ChangeBatch {id: $batch}) WHERE b.first > 0 AND $i < b.size "
+        f"{events_of_batch()}WITH b, x, $i AS i RETURN {_EVENT}",
+        {"batch": ref[0], "i": ref[1]},
     )
-    return rows[0] if rows else None
+    return _row(rows[0]) if rows else None
 
 
-async def since(store: Store, entity_id: str, moment: dt.datetime) -> tuple[list[Row], Row | None]:
+async def since(
+    store: Store, label: str, record: str, moment: dt.datetime
+) -> tuple[list[Row], Row | None]:
     """A record's events made after ``moment``, newest first, and its last one before."""
-    after = await store.query(
-        f"MATCH (e:ChangeEvent {{entityId: $id}}) WHERE e.at > $at {_OF_BATCH} "
-        f"RETURN {SHOWN} ORDER BY seq DESC",
-        {"id": entity_id, "at": to_store(moment)},
+    at = {"at": to_store(moment)}
+    later = await of_records(
+        store.query, label, [record], where="b.at > $at", params=at, newest_first=True
     )
-    before = await store.query(
-        f"MATCH (e:ChangeEvent {{entityId: $id}}) WHERE e.at <= $at {_OF_BATCH} "
-        f"RETURN {SHOWN} ORDER BY seq DESC LIMIT 1",
-        {"id": entity_id, "at": to_store(moment)},
+    before = await of_records(
+        store.query, label, [record], where="b.at <= $at", params=at, newest_first=True, limit=1
     )
-    return after, (before[0] if before else None)
+    return later, (before[0] if before else None)
 
 
 def as_of(label: str, row: Row, later: list[Row], last: Row | None) -> Row | None:
@@ -171,7 +269,7 @@ def as_of(label: str, row: Row, later: list[Row], last: Row | None) -> Row | Non
     stored = {p.name: p for p in MODEL.node(label).record_properties}
     then = dict(row)
     for event in later:
-        for change in json.loads(event["changes"] or "[]"):
+        for change in event["changes"]:
             prop = stored.get(change["field"])
             if prop is not None and prop.name in then:
                 then[prop.name] = _stored_form(prop.type, change["before"])

@@ -31,8 +31,9 @@ import sys
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+import httpx
 import neo4j
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
@@ -46,6 +47,11 @@ ROOT_USER = "root"
 _STOP_GRACE_SECONDS = 30.0
 _MAX_RESTART_DELAY = 30.0
 _PR_SET_PDEATHSIG = 1
+# Types that every writer appends to at once, spread over this many buckets (files): the
+# store's transactions are optimistic, and two that add a record to the last page of one
+# bucket conflict, one of them starting again. A lookup by key reads the index of each
+# bucket, so only a type written far more often than looked up is spread.
+_SPREAD = {"ChangeBatch": 8}
 
 
 @dataclass(frozen=True)
@@ -311,6 +317,7 @@ class EmbeddedServer:
                     preexec_fn=die_with_parent,
                 )
             await self._wait_ready(console)
+            await self._spread_appended_types()
         finally:
             # Read by the JVM at start; the password stays in credentials.json alone.
             secrets_file.unlink(missing_ok=True)
@@ -357,6 +364,35 @@ class EmbeddedServer:
                         "HUB_EMBEDDED_START_TIMEOUT"
                     )
                 await asyncio.sleep(0.2)
+
+    async def _spread_appended_types(self) -> None:
+        """Give each type of :data:`_SPREAD` its buckets (SQL over the server's HTTP API,
+        which the Bolt plugin does not speak); a type made earlier gains the missing ones."""
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{self._http_port}",
+            auth=(self.credentials.user, self.credentials.password),
+            timeout=self._settings.embedded_start_timeout,
+        ) as http:
+
+            async def sql(command: str, **params: str) -> list[dict[str, Any]]:
+                answer = await http.post(
+                    f"/api/v1/command/{DATABASE}",
+                    json={"language": "sql", "command": command, "params": params},
+                )
+                if answer.status_code != 200:
+                    raise StartupError(
+                        f"the embedded database refused {command!r}: {answer.text[:200]}"
+                    )
+                result: list[dict[str, Any]] = answer.json()["result"]
+                return result
+
+            for name, buckets in _SPREAD.items():
+                await sql(f"CREATE VERTEX TYPE {name} IF NOT EXISTS")
+                found = await sql("SELECT buckets FROM schema:types WHERE name = :name", name=name)
+                have = set(found[0]["buckets"]) if found else set()
+                for bucket in (f"{name}_{n}" for n in range(buckets)):
+                    if bucket not in have:
+                        await sql(f"ALTER TYPE {name} BUCKET +{bucket}")
 
     async def _watch(self) -> None:
         """Restart the server whenever it exits without being asked to."""
