@@ -1,9 +1,11 @@
 """Webhooks: a receiver on loopback that fails, times out and recovers gets every event, in
-order, signed; one that keeps failing is paused and, resumed, goes on from its cursor."""
+order, signed; one that keeps failing is paused and, resumed, goes on from its cursor; two
+hubs deliver each event once, and one takes over a lease the other let lapse."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -165,3 +167,42 @@ def test_a_webhook_failing_too_often_is_paused_and_resumed_from_its_cursor(
         receiver.close()
         hub.run(webhooks.remove(hub.store, name))
     assert [e["recordId"] for e in receiver.events() if e["recordId"] in ids + more] == ids + more
+
+
+def test_two_hubs_delivering_send_each_event_once_and_a_lapsed_lease_is_taken_over(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    receiver = Receiver([])
+    name = f"pair-{unique}".lower()
+    register(hub, name, receiver, ["VEHICLE"])
+    try:
+        with delivering(hub, tmp_path / "a"), delivering(hub, tmp_path / "b"):
+            ids = vehicles(hub, unique, 8)
+            wait_for(lambda: set(ids) <= {e["recordId"] for e in receiver.events()})
+            time.sleep(0.5)  # a second delivery of the same batch would arrive by now
+            delivered = [e["id"] for e in receiver.events()]
+            assert len(delivered) == len(set(delivered))
+
+            # A hub that held the lease and went away: no one delivers until it lapses.
+            hub.run(
+                hub.store.query(
+                    "MATCH (w:Webhook {name: $name}) SET w.leaseOwner = 'gone', "
+                    "w.leaseUntil = $until",
+                    {"name": name, "until": utc_now() + dt.timedelta(seconds=30)},
+                )
+            )
+            held = vehicles(hub, f"{unique}h", 1)
+            time.sleep(0.5)
+            assert held[0] not in {e["recordId"] for e in receiver.events()}
+            hub.run(
+                hub.store.query(
+                    "MATCH (w:Webhook {name: $name}) SET w.leaseUntil = $until",
+                    {"name": name, "until": utc_now() - dt.timedelta(seconds=1)},
+                )
+            )
+            wait_for(lambda: held[0] in {e["recordId"] for e in receiver.events()})
+    finally:
+        receiver.close()
+        hub.run(webhooks.remove(hub.store, name))
+    mine = [e["recordId"] for e in receiver.events() if e["recordId"] in ids + held]
+    assert mine == ids + held  # each once, in order, across the takeover
