@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         description="How often the change feed looks for changes that other processes "
         "(hub load, other replicas) committed; this process's own are seen at once.",
     )
+    subscription_recheck_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="How often an open subscription checks that its credentials still hold "
+        "(a revoked client, an expired token); when they do not, it ends with UNAUTHENTICATED.",
+    )
     change_retention_days: int | None = Field(
         default=None,
         gt=0,

@@ -18,14 +18,15 @@ from websockets.typing import Subprotocol
 
 from graph_schema import MODEL
 from hub.api.changes import RecordKind
+from hub.auth import clients
 from hub.domain import change_log, deliveries, kinds, service
 from hub.domain.webhooks import kind_name
 from hub.ids import from_global
 from hub.read import changes
 from hub.read.changes import of_records
 from hub.store.temporal import utc_now
-from tests.conftest import register
-from tests.harness import RunningHub, ok, vin_for
+from tests.conftest import make_settings, register
+from tests.harness import RunningHub, ok, serve_beside, vin_for
 
 VEHICLE = """
 mutation($input: VehicleInput!) {
@@ -411,3 +412,22 @@ def test_the_retention_removes_old_events_and_old_cursors_go_on_with_the_oldest_
         )
     )
     assert kept == [{"logged": []}]
+
+
+def test_a_subscription_ends_once_its_client_is_revoked(secured: RunningHub, unique: str) -> None:
+    data_dir = secured.services.settings.data_dir
+    settings = make_settings(data_dir, auth="required", subscription_recheck_seconds=0.3)
+    name = f"feed-{unique}".lower()
+    token = secured.run(clients.add(secured.store, name, None, ["read"], utc_now()))
+    clients.mark_changed(data_dir)
+    with (
+        serve_beside(secured, settings) as beside,
+        _open(beside, {"Authorization": f"Bearer {token}"}) as ws,
+    ):
+        assert _next(ws)["type"] == "connection_ack"
+        ws.send(json.dumps({"id": "s", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+        secured.run(clients.revoke(secured.store, name, utc_now()))
+        clients.mark_changed(data_dir)
+        message = _next(ws)
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED", message

@@ -7,7 +7,10 @@ consumer may change its filter and continue from where it stopped.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import time
 from collections.abc import AsyncGenerator
 from enum import Enum
 from typing import Any
@@ -18,6 +21,7 @@ from strawberry.scalars import JSON
 from hub.api.access import needs
 from hub.api.context import Info
 from hub.api.relay import Node, PageInfo
+from hub.auth.errors import Forbidden
 from hub.auth.principal import Scope
 from hub.domain import change_log
 from hub.errors import BadRequest
@@ -301,7 +305,12 @@ class ChangeSubscription:
         only = log_filter(kinds)
         start = position(info, after) if after is not None else await log.head(store)
         cursors = _cursors(info)
+        every = info.context.settings.subscription_recheck_seconds
+        checked = time.monotonic()
         while True:
+            if time.monotonic() - checked >= every:
+                await _still_allowed(info)
+                checked = time.monotonic()
             found = await log.page(store, start, MAX_PAGE, only)
             # `record` is the record now, and a subscription lives long: read it afresh.
             info.context.loaders.forget()
@@ -309,4 +318,17 @@ class ChangeSubscription:
                 yield ChangeEvent.from_row(row, cursors)
             start = found.end
             if not found.more:
-                await feed.moved_past(start)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(max(every - (time.monotonic() - checked), 0)):
+                        await feed.moved_past(start)
+
+
+async def _still_allowed(info: Info) -> None:
+    """Raise when the subscriber's credentials no longer hold (a revoked client, an expired
+    token) or no longer allow reading the log."""
+    authenticate = info.context.authenticate
+    if authenticate is None:
+        return
+    principal = await authenticate()
+    if not principal.allows(Scope.READ):
+        raise Forbidden(f"{principal.name} lacks the read scope")

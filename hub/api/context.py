@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -39,8 +39,10 @@ class Context:
     cursors: Cursors
     principal: Principal = LOCAL_DEVELOPER
     feed: ChangeFeed | None = None
-    # What a WebSocket client sent with connection_init (its token).
+    # What a WebSocket client sent with connection_init (its token), and how to ask again
+    # who it is: a subscription lives longer than its credentials may.
     connection_params: dict[str, object] | None = None
+    authenticate: Callable[[], Awaitable[Principal]] | None = None
     loaders: Loaders = field(init=False)
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -58,3 +59,10 @@ class ErrorCodes(SchemaExtension):
         errors = getattr(result, "errors", None)
         if result is not None and errors:
             result.errors = [classify(error) for error in errors]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # Each result of a subscription is sent as it comes, before the operation ends.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [classify(error) for error in errors]
+        yield

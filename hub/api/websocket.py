@@ -70,10 +70,13 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
             headers["authorization"] = token
         client = context.request.client
         store = self._services.require_store()
+        auth = self._services.auth
+
+        async def authenticate() -> Principal:
+            return await auth.principal(store, headers, client.host if client else None)
+
         try:
-            principal = await self._services.auth.principal(
-                store, headers, client.host if client else None
-            )
+            principal = await authenticate()
         except Unauthenticated as exc:
             raise ConnectionRejectionError(
                 {"code": "UNAUTHENTICATED", "message": exc.message}
@@ -83,4 +86,5 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
                 {"code": "FORBIDDEN", "message": f"{principal.name} lacks the read scope"}
             )
         context.act_as(principal, store.for_caller(principal.lane))
+        context.authenticate = authenticate
         return {"client": principal.name}
