@@ -650,6 +650,39 @@ PROJECT = _golden(
     natural_key=("number",),
 )
 
+INVOICE_LINE = NodeType(
+    "InvoiceLine",
+    "A supplier's invoice line for an identification object, as the hub checked it against "
+    "the contract it was issued under: stored once per supplier, invoice and line, so that "
+    "checking it again gives the same answer.",
+    (
+        Property("id", S, "Opaque identifier.", required=True),
+        Property("supplier", S, "Who invoiced, e.g. the fuel station chain.", required=True),
+        Property("invoiceNumber", S, "The supplier's invoice number.", required=True),
+        Property("lineNumber", I, "The line within the invoice.", required=True),
+        Property("objectKind", S, "Kind of the card or plate, as invoiced.", required=True),
+        Property("objectNumber", S, "Its number, without spaces.", required=True),
+        Property("date", D, "The day of the service.", required=True, indexed=True),
+        Property("serviceCode", S, "The service invoiced (FUEL, TYRES, ...).", required=True),
+        Property("quantity", F, "How much of it.", required=True),
+        Property("amount", S, "Amount invoiced, a decimal.", required=True),
+        Property("currency", S, "ISO 4217 code.", required=True),
+        Property(
+            "verdict", S, "What the check found (InvoiceVerdict).", required=True, indexed=True
+        ),
+        Property("explanation", S, "Why, for the clerk.", required=True),
+        Property("coveredAmount", S, "The part the contract covers, a decimal.", required=True),
+        Property("rebillAmount", S, "The part billed to the lessee, a decimal.", required=True),
+        Property("objectId", S, "Hub id of the identification object, if known."),
+        Property("contractId", S, "Hub id of its contract, if any.", indexed=True),
+        Property("itemUiid", S, "The contract item that covers the service, if any."),
+        Property("billToId", S, "Hub id of the partner billed: the lessee or the placeholder."),
+        Property("checkedAt", DT, "When the hub checked it.", required=True),
+        Property("checkedBy", S, "The client that asked."),
+    ),
+    natural_key=("supplier", "invoiceNumber", "lineNumber"),
+)
+
 SOURCE_RECORD = NodeType(
     "SourceRecord",
     "What one source system delivered under its own key, linked to one golden record.",
@@ -910,6 +943,7 @@ MODEL = Model(
         DOCUMENT,
         PROJECT,
         SOURCE_RECORD,
+        INVOICE_LINE,
         CHANGE_BATCH,
         CHANGE_EVENTS,
         CHANGE_LOG,

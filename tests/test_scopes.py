@@ -122,6 +122,13 @@ ROOTS: dict[str, tuple[str, str]] = {
         'mutation { erasePartner(id: "QnVzaW5lc3NQYXJ0bmVyOng=", reason: "asked") '
         "{ userErrors { code } } }",
     ),
+    "checkInvoiceLines": (
+        WRITE,
+        'mutation { checkInvoiceLines(lines: [{supplier: "Scopes", invoiceNumber: "1", '
+        'lineNumber: 1, identification: {kind: FUEL_CARD, number: "0"}, date: "2025-01-01", '
+        'serviceCode: "FUEL", amount: "1.00", currency: "EUR"}]) { verdict } }',
+    ),
+    "invoiceLines": (READ, "{ invoiceLines(first: 1) { pageInfo { endCursor } } }"),
 }
 SCOPE_SETS = [(), ("read",), ("read", "read:personal"), ("write",), ("steward",), ("admin",)]
 

@@ -16,6 +16,7 @@ from hub.api.context import Info
 from hub.api.documents import Documents, KnownDocuments
 from hub.api.errors import ErrorCodes
 from hub.api.execution import PlanCache, executor_for
+from hub.api.invoices import InvoiceMutation, InvoiceQuery
 from hub.api.mutations import DeletionMutation, ErasureMutation, MasterDataMutation
 from hub.api.operation import OperationName
 from hub.api.queries import MasterDataQuery
@@ -51,7 +52,7 @@ class ServerInfo:
 
 
 @strawberry.type(description="Read access to the master data.")
-class Query(MasterDataQuery, StewardshipQuery, ChangeLogQuery):
+class Query(MasterDataQuery, StewardshipQuery, ChangeLogQuery, InvoiceQuery):
     @strawberry.field(
         metadata=needs(Scope.READ), description="Version of the hub and the database it runs on."
     )
@@ -112,7 +113,12 @@ class Subscription(ChangeSubscription):
 
 @strawberry.type(description="Writes from source systems and business processes.")
 class Mutation(
-    MasterDataMutation, StewardshipMutation, MergeMutation, DeletionMutation, ErasureMutation
+    MasterDataMutation,
+    StewardshipMutation,
+    MergeMutation,
+    DeletionMutation,
+    ErasureMutation,
+    InvoiceMutation,
 ):
     pass
 

@@ -26,9 +26,14 @@ Built = tuple[Delivery | None, list[Problem]]
 _LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})
 
 
-def _code(value: str, path: Path) -> str:
-    # Card numbers and plates are printed with spaces; the spaces carry no meaning.
+def printed_code(value: str) -> str:
+    """A card number or plate as the hub keeps it: printed with spaces, which carry no
+    meaning, in any case."""
     return "".join(value.split()).upper()
+
+
+def _code(value: str, path: Path) -> str:
+    return printed_code(value)
 
 
 _FORMS: dict[Form, Callable[[str, Path], str | Problem | None]] = {

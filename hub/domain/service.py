@@ -78,6 +78,12 @@ async def delete_batch(store: Store, kind: Kind, deliveries: list[Delivery]) -> 
     )
 
 
+async def run_keyed(store: Store, work: Callable[[Transaction], Awaitable[T]]) -> T:
+    """``work`` in one write transaction, run again when a concurrent writer stored the same
+    natural key first (the second run finds the first's record)."""
+    return await _with_key_retries(store, work)
+
+
 async def run_process(store: Store, process: Process[T]) -> T | list[Problem]:
     """Run a business process; its Rejected problems come back as data, nothing written."""
     try:

@@ -1,0 +1,340 @@
+"""Invoice-line checks: is a supplier's line for a card or plate covered by the contract the
+object was issued under, to be billed on to the lessee, or refused?
+
+Each line is looked up by its object (kind and number as printed), that object's contract,
+the contract's lessee and its service items, and given a verdict (see ``docs/leasing.md``):
+
+- ``UNKNOWN_OBJECT``: no such card or plate. Billed to the placeholder partner *Unknown
+  customer* (one for every supplier, source ``HUB``/``UNKNOWN-CUSTOMER``) and left for a
+  person: ``invoiceLines(where: {verdicts: [UNKNOWN_OBJECT]})`` is that queue.
+- ``BLOCKED_OBJECT`` / ``OBJECT_EXPIRED``: the object is blocked, or the day lies outside its
+  validity; ``CONTRACT_ENDED``: the day lies after the contract's end or termination. These
+  lines are refused: neither covered nor billed on.
+- ``COVERED``: a service item of the contract covers the service code at its percentage (the
+  rest, if any, is billed to the lessee); ``NOT_COVERED``: none does (or at 0 %), or the
+  object was issued under no contract, or the contract is not in force that day: the whole
+  amount is billed to the lessee (to the holder where there is no contract).
+
+A line is checked once: its result is stored under (supplier, invoice number, line number)
+and checking it again answers with what was stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from hub.domain import deliveries, kinds, service
+from hub.domain.deliveries import printed_code
+from hub.ids import new_id
+from hub.read.values import native
+from hub.store import Store, Transaction
+from hub.store.temporal import to_store, utc_now
+
+UNKNOWN_CUSTOMER = {
+    "source": {"system": "HUB", "key": "UNKNOWN-CUSTOMER"},
+    "kind": "ORGANIZATION",
+    "organizationName": "Unknown customer",
+}
+# Lines one request may check.
+MAX_LINES = 1_000
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Line:
+    supplier: str
+    invoice_number: str
+    line_number: int
+    object_kind: str
+    object_number: str
+    date: dt.date
+    service_code: str
+    quantity: float
+    amount: Decimal
+    currency: str
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.supplier, self.invoice_number, self.line_number)
+
+
+@dataclass(frozen=True)
+class Check:
+    line: Line
+    verdict: str
+    explanation: str
+    covered: Decimal
+    rebill: Decimal
+    object_id: str | None = None
+    contract_id: str | None = None
+    item_uiid: str | None = None
+    bill_to_id: str | None = None
+    id: str = ""
+
+
+def normalized(line: Line) -> Line:
+    """The line as it is stored and compared: names trimmed, the number without spaces."""
+    return replace(
+        line,
+        supplier=line.supplier.strip(),
+        invoice_number=line.invoice_number.strip(),
+        object_number=printed_code(line.object_number),
+        service_code=line.service_code.strip().upper(),
+        currency=line.currency.strip().upper(),
+    )
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def judge(line: Line, facts: dict[str, Any] | None, unknown_customer: str | None) -> Check:
+    """The verdict on one line, given what the graph holds about its object (None: no such
+    object). Pure: the rules of the module's docstring, nothing read or written."""
+    if facts is None:
+        return Check(
+            line,
+            "UNKNOWN_OBJECT",
+            f"No {line.object_kind} {line.object_number} is known: billed to the placeholder "
+            "partner until a person finds its holder.",
+            _NOTHING,
+            _money(line.amount),
+            bill_to_id=unknown_customer,
+        )
+    found = {
+        "object_id": facts["object"],
+        "contract_id": facts["contract"],
+        "bill_to_id": (facts["lessees"] or [facts["holder"]])[0],
+    }
+    for rule in (_blocked, _expired, _without_contract, _after_contract, _not_in_force):
+        said = rule(line, facts)
+        if said is not None:
+            verdict, explanation, billed = said
+            rebill = _money(line.amount) if billed else _NOTHING
+            return Check(line, verdict, explanation, _NOTHING, rebill, **found)
+    return _covered(line, facts, found)
+
+
+# A rule: None when it does not apply; else the verdict, its explanation and whether the
+# amount is billed on (True) or the line refused (False).
+Said = tuple[str, str, bool] | None
+_NOTHING = Decimal("0.00")
+
+
+def _blocked(line: Line, facts: dict[str, Any]) -> Said:
+    if facts["status"] != "BLOCKED":
+        return None
+    reason = f" ({facts['blockedReason']})" if facts["blockedReason"] else ""
+    return "BLOCKED_OBJECT", f"The {line.object_kind} is blocked{reason}: refuse the line.", False
+
+
+def _expired(line: Line, facts: dict[str, Any]) -> Said:
+    valid_from, valid_to = native(facts["validFrom"]), native(facts["validTo"])
+    if not ((valid_from and line.date < valid_from) or (valid_to and line.date > valid_to)):
+        return None
+    return (
+        "OBJECT_EXPIRED",
+        f"The {line.object_kind} is valid {valid_from or '…'} to {valid_to or '…'}, not on "
+        f"{line.date}: refuse the line.",
+        False,
+    )
+
+
+def _without_contract(line: Line, facts: dict[str, Any]) -> Said:
+    if facts["contract"] is not None:
+        return None
+    explanation = f"The {line.object_kind} was issued under no contract: billed to its holder."
+    return "NOT_COVERED", explanation, True
+
+
+def _after_contract(line: Line, facts: dict[str, Any]) -> Said:
+    ended = _ended(facts)
+    if ended is None or line.date < ended:
+        return None
+    explanation = f"Contract {facts['number']} ended before {ended}: refuse the line."
+    return "CONTRACT_ENDED", explanation, False
+
+
+def _not_in_force(line: Line, facts: dict[str, Any]) -> Said:
+    start = native(facts["startDate"])
+    if facts["contractStatus"] != "DRAFT" and not (start and line.date < start):
+        return None
+    explanation = (
+        f"Contract {facts['number']} was not in force on {line.date}: billed to the lessee."
+    )
+    return "NOT_COVERED", explanation, True
+
+
+def _covered(line: Line, facts: dict[str, Any], found: dict[str, Any]) -> Check:
+    amount = _money(line.amount)
+    item, percent = _covering(facts["items"] or [], line.service_code)
+    found = {**found, "item_uiid": item}
+    if item is None or percent <= 0:
+        explanation = (
+            f"Contract {facts['number']} does not cover {line.service_code}: billed to the lessee."
+        )
+        return Check(line, "NOT_COVERED", explanation, _NOTHING, amount, **found)
+    covered = _money(amount * min(percent, 100) / 100)
+    share = "" if percent >= 100 else f" at {percent} %, the rest billed to the lessee"
+    explanation = f"Item {item} of contract {facts['number']} covers {line.service_code}{share}."
+    return Check(line, "COVERED", explanation, covered, amount - covered, **found)
+
+
+def _ended(facts: dict[str, Any]) -> dt.date | None:
+    """The first day the contract no longer runs, if it ends."""
+    days = []
+    if facts["endDate"] is not None:
+        days.append(native(facts["endDate"]) + dt.timedelta(days=1))
+    if facts["terminationDate"] is not None:
+        days.append(native(facts["terminationDate"]))
+    return min(days) if days else None
+
+
+def _covering(items: list[dict[str, Any]], service_code: str) -> tuple[str | None, int]:
+    """The service item that lists the code, and its coverage; else the first that lists it
+    at 0 %, else none."""
+    listed: tuple[str | None, int] = (None, 0)
+    for item in items:
+        codes = [str(c).upper() for c in item["codes"] or []]
+        if service_code in codes:
+            percent = int((item["coverage"] or [])[codes.index(service_code)] or 0)
+            if percent > 0:
+                return item["uiid"], percent
+            listed = (listed[0] or item["uiid"], 0)
+    return listed
+
+
+_FACTS = """
+UNWIND $refs AS r
+MATCH (o:IdentificationObject {kind: r.kind, number: r.number}) WHERE o.deletedAt IS NULL
+OPTIONAL MATCH (o)-[:ISSUED_UNDER]->(c:Contract)
+OPTIONAL MATCH (o)-[:HELD_BY]->(h:BusinessPartner)
+RETURN r.kind AS kind, r.number AS number, o.id AS object, o.status AS status,
+  o.blockedReason AS blockedReason, o.validFrom AS validFrom, o.validTo AS validTo,
+  c.id AS contract, c.number AS number_, c.status AS contractStatus, c.startDate AS startDate,
+  c.endDate AS endDate, c.terminationDate AS terminationDate,
+  coalesce(h.mergedInto, h.id) AS holder,
+  [(c)<-[p:PARTY_TO]-(l:BusinessPartner) WHERE p.role = 'LESSEE' | coalesce(l.mergedInto, l.id)]
+    AS lessees,
+  [(c)-[:HAS_ITEM]->(i:ContractItem) WHERE i.kind = 'SERVICE' |
+    {uiid: i.uiid, codes: i.serviceCodes, coverage: i.serviceCoverage, position: i.position}]
+    AS items
+"""
+
+
+async def check(store: Store, lines: list[Line], by: str | None) -> list[Check]:
+    """Check ``lines`` (normalized), storing the results of those not checked before; the
+    answer holds one check per line, in order."""
+    now = utc_now()
+    try:
+        # Two requests storing the same new line at once: the second finds the first's.
+        return await service.run_keyed(store, lambda tx: _check(tx, lines, by, now, None))
+    except _NeedsPlaceholder:
+        unknown = await placeholder(store)
+    return await service.run_keyed(store, lambda tx: _check(tx, lines, by, now, unknown))
+
+
+class _NeedsPlaceholder(Exception):
+    """A line's object is unknown and the placeholder partner is not known yet."""
+
+
+async def placeholder(store: Store) -> str:
+    """The hub id of the placeholder partner, made by a delivery like any other on first use."""
+    delivery, problems = deliveries.BUILDERS["BusinessPartner"](UNKNOWN_CUSTOMER, ())
+    assert delivery is not None, problems
+    (outcome,) = await service.upsert_batch(store, kinds.BUSINESS_PARTNER, [delivery])
+    assert outcome.id is not None, outcome.problems
+    return outcome.id
+
+
+async def _check(
+    tx: Transaction, lines: list[Line], by: str | None, now: dt.datetime, unknown: str | None
+) -> list[Check]:
+    stored = await _stored(tx, lines)
+    fresh = [line for line in lines if line.key not in stored]
+    facts: dict[tuple[str, str], dict[str, Any]] = {}
+    if fresh:
+        refs = sorted({(line.object_kind, line.object_number) for line in fresh})
+        rows = await tx.run(_FACTS, {"refs": [{"kind": k, "number": n} for k, n in refs]})
+        facts = {(row["kind"], row["number"]): {**row, "number": row["number_"]} for row in rows}
+    if unknown is None and any((li.object_kind, li.object_number) not in facts for li in fresh):
+        raise _NeedsPlaceholder
+    made: dict[tuple[str, str, int], Check] = {}
+    for line in fresh:
+        if line.key not in made:  # the same line twice in one request is one line
+            judged = judge(line, facts.get((line.object_kind, line.object_number)), unknown)
+            made[line.key] = replace(judged, id=new_id())
+    if made:
+        await tx.run(
+            "UNWIND $rows AS r CREATE (l:InvoiceLine) SET l = r",
+            {"rows": [_stored_row(c, by, now) for c in made.values()]},
+        )
+    return [stored.get(line.key) or made[line.key] for line in lines]
+
+
+async def _stored(tx: Transaction, lines: list[Line]) -> dict[tuple[str, str, int], Check]:
+    keys = sorted({line.key for line in lines})
+    rows = await tx.run(
+        "UNWIND $keys AS k MATCH (l:InvoiceLine {supplier: k[0], invoiceNumber: k[1], "
+        "lineNumber: k[2]}) RETURN l {.*} AS line",
+        {"keys": [list(key) for key in keys]},
+    )
+    checks = (from_stored(row["line"]) for row in rows)
+    return {c.line.key: c for c in checks}
+
+
+def _stored_row(c: Check, by: str | None, now: dt.datetime) -> dict[str, Any]:
+    line = c.line
+    return {
+        "id": c.id,
+        "supplier": line.supplier,
+        "invoiceNumber": line.invoice_number,
+        "lineNumber": line.line_number,
+        "objectKind": line.object_kind,
+        "objectNumber": line.object_number,
+        "date": line.date,
+        "serviceCode": line.service_code,
+        "quantity": float(line.quantity),
+        "amount": str(_money(line.amount)),
+        "currency": line.currency,
+        "verdict": c.verdict,
+        "explanation": c.explanation,
+        "coveredAmount": str(c.covered),
+        "rebillAmount": str(c.rebill),
+        "objectId": c.object_id,
+        "contractId": c.contract_id,
+        "itemUiid": c.item_uiid,
+        "billToId": c.bill_to_id,
+        "checkedAt": to_store(now),
+        "checkedBy": by,
+    }
+
+
+def from_stored(row: dict[str, Any]) -> Check:
+    line = Line(
+        supplier=row["supplier"],
+        invoice_number=row["invoiceNumber"],
+        line_number=int(row["lineNumber"]),
+        object_kind=row["objectKind"],
+        object_number=row["objectNumber"],
+        date=native(row["date"]),
+        service_code=row["serviceCode"],
+        quantity=float(row["quantity"]),
+        amount=Decimal(row["amount"]),
+        currency=row["currency"],
+    )
+    return Check(
+        line,
+        row["verdict"],
+        row["explanation"],
+        Decimal(row["coveredAmount"]),
+        Decimal(row["rebillAmount"]),
+        row.get("objectId"),
+        row.get("contractId"),
+        row.get("itemUiid"),
+        row.get("billToId"),
+        row["id"],
+    )

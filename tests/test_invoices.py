@@ -1,0 +1,193 @@
+"""Invoice-line checks over HTTP: every verdict the hub gives, stored once per line, and the
+list of checked lines with its filters and cursors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from hub.domain import invoices
+from tests.harness import RunningHub, ok
+from tests.test_contracts import change, setup
+from tests.test_identification import BLOCK, card
+
+CHECK = """
+mutation($lines: [InvoiceLineInput!]!) {
+  checkInvoiceLines(lines: $lines) {
+    id lineNumber verdict explanation amount coveredAmount rebillAmount itemUiid
+    contract { number } billTo { name } identificationObject { number }
+  }
+}
+"""
+LIST = """
+query($where: InvoiceLineWhere, $first: Int, $after: String) {
+  invoiceLines(where: $where, first: $first, after: $after) {
+    edges { cursor node { lineNumber verdict } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+def line(unique: str, n: int, **values: Any) -> dict[str, Any]:
+    return {
+        "supplier": f"Aral {unique}",
+        "invoiceNumber": f"INV-{unique}",
+        "lineNumber": n,
+        "identification": {"kind": "FUEL_CARD", "number": f"7000 {unique}"},
+        "date": "2025-03-01",
+        "serviceCode": "TYRES",
+        "amount": "120.50",
+        "currency": "EUR",
+        **values,
+    }
+
+
+def check(hub: RunningHub, *lines: dict[str, Any]) -> list[dict[str, Any]]:
+    checked: list[dict[str, Any]] = ok(hub, CHECK, {"lines": list(lines)})["checkInvoiceLines"]
+    return checked
+
+
+def test_a_covered_service_is_paid_and_an_uncovered_one_billed_to_the_lessee(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    card(hub, unique)
+    tyres, wash, fuel = check(
+        hub,
+        line(unique, 1),
+        line(unique, 2, serviceCode="wash"),
+        line(unique, 3, serviceCode="FUEL", amount="80"),
+    )
+    assert tyres["verdict"] == "COVERED"
+    assert (tyres["coveredAmount"], tyres["rebillAmount"]) == ("120.50", "0.00")
+    assert tyres["itemUiid"] == f"S-{unique}"
+    assert tyres["contract"] == {"number": f"L-{unique}"}
+    assert tyres["billTo"] == {"name": f"Anna Müller {unique}"}
+    assert tyres["identificationObject"] == {"number": f"7000{unique}"}
+    # WASH is listed at 0 %, FUEL not at all: both are billed on to the lessee.
+    assert (wash["verdict"], wash["coveredAmount"], wash["rebillAmount"]) == (
+        "NOT_COVERED",
+        "0.00",
+        "120.50",
+    )
+    assert (fuel["verdict"], fuel["rebillAmount"]) == ("NOT_COVERED", "80.00")
+    assert "does not cover FUEL" in fuel["explanation"]
+
+
+def test_an_unknown_card_goes_to_the_placeholder_partner_and_the_queue(
+    hub: RunningHub, unique: str
+) -> None:
+    (unknown,) = check(
+        hub, line(unique, 1, identification={"kind": "FUEL_CARD", "number": f"9999{unique}"})
+    )
+    assert unknown["verdict"] == "UNKNOWN_OBJECT"
+    assert unknown["billTo"] == {"name": "Unknown customer"}
+    assert unknown["rebillAmount"] == "120.50" and unknown["contract"] is None
+    queue = ok(
+        hub,
+        LIST,
+        {"where": {"verdicts": ["UNKNOWN_OBJECT"], "supplier": f"Aral {unique}"}},
+    )["invoiceLines"]["edges"]
+    assert [edge["node"]["verdict"] for edge in queue] == ["UNKNOWN_OBJECT"]
+    # One placeholder for every supplier.
+    (other,) = check(
+        hub,
+        line(
+            unique,
+            1,
+            supplier=f"Shell {unique}",
+            identification={"kind": "LICENSE_PLATE", "number": f"B X {unique}"},
+        ),
+    )
+    assert other["billTo"] == unknown["billTo"]
+
+
+def test_blocked_expired_and_ended_are_refused(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)  # ends 2030-12-31
+    obj = card(hub, unique, validFrom="2025-01-01", validTo="2035-12-31")["identificationObject"]
+    early, late = check(hub, line(unique, 1, date="2024-12-31"), line(unique, 2, date="2031-01-15"))
+    assert early["verdict"] == "OBJECT_EXPIRED"
+    assert (early["coveredAmount"], early["rebillAmount"]) == ("0.00", "0.00")
+    assert late["verdict"] == "CONTRACT_ENDED"
+    # Terminated early: a line from the termination day on is after the contract.
+    assert change(hub, unique, process="ETER", effectiveDate="2025-06-30")["userErrors"] == []
+    (terminated,) = check(hub, line(unique, 3, date="2025-07-01"))
+    assert terminated["verdict"] == "CONTRACT_ENDED", terminated
+    ok(hub, BLOCK, {"id": obj["id"], "reason": "card reported stolen"})
+    (blocked,) = check(hub, line(unique, 4, date="2025-03-01"))
+    assert blocked["verdict"] == "BLOCKED_OBJECT"
+    assert "card reported stolen" in blocked["explanation"]
+
+
+def test_checking_a_line_again_answers_with_what_was_stored(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    card(hub, unique)
+    (first,) = check(hub, line(unique, 1))
+    # The card is blocked afterwards: the stored check stands, and the line is not stored twice.
+    obj = ok(hub, '{ identificationObject(kind: FUEL_CARD, number: "7000%s") { id } }' % unique)
+    ok(hub, BLOCK, {"id": obj["identificationObject"]["id"], "reason": "lost"})
+    again, new = check(hub, line(unique, 1), line(unique, 2))
+    assert again == first
+    assert new["verdict"] == "BLOCKED_OBJECT"
+    listed = ok(hub, LIST, {"where": {"supplier": f"Aral {unique}"}})["invoiceLines"]["edges"]
+    assert [edge["node"]["lineNumber"] for edge in listed] == [1, 2]
+
+
+def test_the_list_pages_by_cursor_bound_to_its_filter(hub: RunningHub, unique: str) -> None:
+    lines = [
+        line(unique, n, identification={"kind": "FUEL_CARD", "number": f"8{n}{unique}"})
+        for n in range(1, 6)
+    ]
+    check(hub, *lines)
+    where = {"supplier": f"Aral {unique}"}
+    seen, after = [], None
+    while True:
+        page = ok(hub, LIST, {"where": where, "first": 2, "after": after})["invoiceLines"]
+        seen += [edge["node"]["lineNumber"] for edge in page["edges"]]
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+    assert seen == [1, 2, 3, 4, 5]
+    other = hub.graphql(LIST, {"where": {"verdicts": ["COVERED"]}, "after": after})
+    assert other["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_bad_lines_are_refused_with_the_field_and_the_rule(hub: RunningHub, unique: str) -> None:
+    body = hub.graphql(CHECK, {"lines": [line(unique, 1), line(unique, 2, currency="EURO")]})
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "lines.1.currency" in error["message"]
+
+
+def test_partial_coverage_bills_the_rest_to_the_lessee() -> None:
+    facts = {
+        "object": "o",
+        "contract": "c",
+        "number": "L-1",
+        "status": "ACTIVE",
+        "blockedReason": None,
+        "validFrom": None,
+        "validTo": None,
+        "contractStatus": "ACTIVE",
+        "startDate": None,
+        "endDate": None,
+        "terminationDate": None,
+        "holder": "h",
+        "lessees": ["l"],
+        "items": [{"uiid": "S-1", "codes": ["TYRES"], "coverage": [50]}],
+    }
+    given = invoices.normalized(
+        invoices.Line(
+            "Aral", "I-1", 1, "FUEL_CARD", "7000 1", dt.date(2025, 1, 1),
+            "tyres", 1.0, Decimal("100.01"), "eur",
+        )
+    )  # fmt: skip
+    judged = invoices.judge(given, facts, None)
+    assert (judged.verdict, judged.covered, judged.rebill) == (
+        "COVERED",
+        Decimal("50.01"),
+        Decimal("50.00"),
+    )
+    assert judged.bill_to_id == "l"
