@@ -231,3 +231,47 @@ def test_change_of_an_unknown_contract_is_not_found(hub: RunningHub) -> None:
     assert [(e["field"], e["code"]) for e in result["changeContract"]["userErrors"]] == [
         (["input", "contract"], "NOT_FOUND")
     ]
+
+
+CARD_VALIDITY = """
+query($kind: IdentificationKind!, $number: String!) {
+  identificationObject(kind: $kind, number: $number) {
+    validTo changeHistory { nodes { action process changes { field before after } } }
+  }
+}
+"""
+
+
+def test_termination_and_extension_carry_over_to_the_contracts_cards(
+    hub: RunningHub, unique: str
+) -> None:
+    from tests.test_identification import card  # noqa: PLC0415 - that module imports this one
+
+    setup(hub, unique)  # ends 2030-12-31
+    card(hub, unique)  # valid to 2030-12-31, issued under the contract
+    card(
+        hub,
+        f"{unique}L",
+        kind="LICENSE_PLATE",
+        number=f"M AB {unique[:4]}",
+        validTo="2029-06-30",
+        vehicle=None,
+        holder=None,
+        contract={"number": f"L-{unique}"},
+    )
+    looked_up = {"kind": "FUEL_CARD", "number": f"7000{unique}"}
+    plate = {"kind": "LICENSE_PLATE", "number": f"MAB{unique[:4]}"}
+
+    extended = change(hub, unique, process="BLEX", newEndDate="2032-12-31")
+    assert extended["userErrors"] == []
+    assert ok(hub, CARD_VALIDITY, looked_up)["identificationObject"]["validTo"] == "2032-12-31"
+    # A plate that ended before the contract keeps its own end.
+    assert ok(hub, CARD_VALIDITY, plate)["identificationObject"]["validTo"] == "2029-06-30"
+
+    ended = change(hub, unique, process="ETER", effectiveDate="2028-03-31")
+    assert ended["userErrors"] == []
+    for ref in (looked_up, plate):
+        found = ok(hub, CARD_VALIDITY, ref)["identificationObject"]
+        assert found["validTo"] == "2028-03-31"
+        processes = [e["process"] for e in found["changeHistory"]["nodes"]]
+        assert processes[-1] == "ETER"

@@ -141,6 +141,7 @@ async def change_contract(
     changed = await update_state(
         tx, kinds.CONTRACT, contract_id, base, state, version, "PROCESS", now, change.process
     )
+    await _cascade_to_objects(tx, contract_id, change, base.get("endDate"), now)
     details: dict[str, Any] = {}
     if lessee is not None:
         details["newLesseeId"] = lessee["id"]
@@ -182,6 +183,45 @@ async def change_contract(
             now,
         )
     return ProcessResult(contract_id, True)
+
+
+async def _cascade_to_objects(
+    tx: Transaction, contract_id: str, change: ContractChange, end: str | None, now: dt.datetime
+) -> None:
+    """The cards and plates issued under the contract follow its end: a termination (ETER,
+    TERM) ends their validity on its effective date (they count as expired from the day
+    after), an extension (BLEX) moves the end of those that ended with the contract. Each
+    object's history shows the process. A later delivery of the object sets what its source
+    system says."""
+    if change.process not in ("ETER", "TERM", "BLEX"):
+        return
+    rows = await tx.run(
+        "MATCH (o:IdentificationObject)-[:ISSUED_UNDER]->(:Contract {id: $id}) "
+        "WHERE o.deletedAt IS NULL RETURN o.id AS id, o.state AS state, o.version AS version",
+        {"id": contract_id},
+    )
+    for row in rows:
+        base = json.loads(row["state"] or "{}")
+        valid_to = base.get("validTo")
+        if change.process == "BLEX":
+            if change.new_end_date is None or valid_to is None or valid_to != end:
+                continue
+            new_end = change.new_end_date.isoformat()
+        else:
+            new_end = change.effective_date.isoformat()
+            if valid_to is not None and valid_to <= new_end:
+                continue
+        await update_state(
+            tx,
+            kinds.IDENTIFICATION_OBJECT,
+            row["id"],
+            base,
+            {**base, "validTo": new_end},
+            int(row["version"] or 0),
+            "PROCESS",
+            now,
+            change.process,
+        )
 
 
 async def block_identification_object(
