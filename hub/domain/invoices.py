@@ -7,9 +7,9 @@ the contract's lessee and its service items, and given a verdict (see ``docs/lea
 - ``UNKNOWN_OBJECT``: no such card or plate. Billed to the placeholder partner *Unknown
   customer* (one for every supplier, source ``HUB``/``UNKNOWN-CUSTOMER``) and left for a
   person: ``invoiceLines(where: {verdicts: [UNKNOWN_OBJECT]})`` is that queue.
-- ``BLOCKED_OBJECT`` / ``OBJECT_EXPIRED``: the object is blocked, or the day lies outside its
-  validity; ``CONTRACT_ENDED``: the day lies after the contract's end or termination. These
-  lines are refused: neither covered nor billed on.
+- ``BLOCKED_OBJECT``: the object is blocked; ``CONTRACT_ENDED``: the day lies after the
+  contract's end or termination; ``OBJECT_EXPIRED``: the day lies outside the object's
+  validity. These lines are refused: neither covered nor billed on.
 - ``COVERED``: a service item of the contract covers the service code at its percentage (the
   rest, if any, is billed to the lessee); ``NOT_COVERED``: none does (or at 0 %), or the
   object was issued under no contract, or the contract is not in force that day: the whole
@@ -109,7 +109,8 @@ def judge(line: Line, facts: dict[str, Any] | None, unknown_customer: str | None
         "contract_id": facts["contract"],
         "bill_to_id": (facts["lessees"] or [facts["holder"]])[0],
     }
-    for rule in (_blocked, _expired, _without_contract, _after_contract, _not_in_force):
+    # A contract's end comes before the object's: a termination ends its objects too.
+    for rule in (_blocked, _after_contract, _expired, _without_contract, _not_in_force):
         said = rule(line, facts)
         if said is not None:
             verdict, explanation, billed = said
