@@ -31,10 +31,11 @@ from hub.domain.deliveries import printed_code
 from hub.ids import new_id
 from hub.read.values import native
 from hub.store import Store, Transaction
-from hub.store.temporal import to_store, utc_now
+from hub.store.temporal import utc_now
 
+PLACEHOLDER = {"system": "HUB", "key": "UNKNOWN-CUSTOMER"}
 UNKNOWN_CUSTOMER = {
-    "source": {"system": "HUB", "key": "UNKNOWN-CUSTOMER"},
+    "source": PLACEHOLDER,
     "kind": "ORGANIZATION",
     "organizationName": "Unknown customer",
 }
@@ -212,12 +213,11 @@ _FACTS = """
 UNWIND $refs AS r
 MATCH (o:IdentificationObject {kind: r.kind, number: r.number}) WHERE o.deletedAt IS NULL
 OPTIONAL MATCH (o)-[:ISSUED_UNDER]->(c:Contract)
-OPTIONAL MATCH (o)-[:HELD_BY]->(h:BusinessPartner)
 RETURN r.kind AS kind, r.number AS number, o.id AS object, o.status AS status,
   o.blockedReason AS blockedReason, o.validFrom AS validFrom, o.validTo AS validTo,
   c.id AS contract, c.number AS number_, c.status AS contractStatus, c.startDate AS startDate,
   c.endDate AS endDate, c.terminationDate AS terminationDate,
-  coalesce(h.mergedInto, h.id) AS holder,
+  head([(o)-[:HELD_BY]->(h:BusinessPartner) | coalesce(h.mergedInto, h.id)]) AS holder,
   [(c)<-[p:PARTY_TO]-(l:BusinessPartner) WHERE p.role = 'LESSEE' | coalesce(l.mergedInto, l.id)]
     AS lessees,
   [(c)-[:HAS_ITEM]->(i:ContractItem) WHERE i.kind = 'SERVICE' |
@@ -262,7 +262,9 @@ async def _check(
         rows = await tx.run(_FACTS, {"refs": [{"kind": k, "number": n} for k, n in refs]})
         facts = {(row["kind"], row["number"]): {**row, "number": row["number_"]} for row in rows}
     if unknown is None and any((li.object_kind, li.object_number) not in facts for li in fresh):
-        raise _NeedsPlaceholder
+        unknown = await _placeholder_id(tx)
+        if unknown is None:
+            raise _NeedsPlaceholder
     made: dict[tuple[str, str, int], Check] = {}
     for line in fresh:
         if line.key not in made:  # the same line twice in one request is one line
@@ -270,10 +272,20 @@ async def _check(
             made[line.key] = replace(judged, id=new_id())
     if made:
         await tx.run(
-            "UNWIND $rows AS r CREATE (l:InvoiceLine) SET l = r",
-            {"rows": [_stored_row(c, by, now) for c in made.values()]},
+            "UNWIND $rows AS r CREATE (l:InvoiceLine) SET l = r, l.checkedAt = $now",
+            {"rows": [_stored_row(c, by) for c in made.values()], "now": now},
         )
     return [stored.get(line.key) or made[line.key] for line in lines]
+
+
+async def _placeholder_id(tx: Transaction) -> str | None:
+    """The placeholder partner's hub id, once a first unknown object has made it."""
+    rows = await tx.run(
+        "MATCH (:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})"
+        "-[:SOURCE_OF]->(g:BusinessPartner) RETURN coalesce(g.mergedInto, g.id) AS id",
+        PLACEHOLDER,
+    )
+    return str(rows[0]["id"]) if rows else None
 
 
 async def _stored(tx: Transaction, lines: list[Line]) -> dict[tuple[str, str, int], Check]:
@@ -287,7 +299,7 @@ async def _stored(tx: Transaction, lines: list[Line]) -> dict[tuple[str, str, in
     return {c.line.key: c for c in checks}
 
 
-def _stored_row(c: Check, by: str | None, now: dt.datetime) -> dict[str, Any]:
+def _stored_row(c: Check, by: str | None) -> dict[str, Any]:
     line = c.line
     return {
         "id": c.id,
@@ -309,7 +321,6 @@ def _stored_row(c: Check, by: str | None, now: dt.datetime) -> dict[str, Any]:
         "contractId": c.contract_id,
         "itemUiid": c.item_uiid,
         "billToId": c.bill_to_id,
-        "checkedAt": to_store(now),
         "checkedBy": by,
     }
 

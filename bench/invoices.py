@@ -1,0 +1,236 @@
+"""Invoice-line checks in bulk against the same lookups written as hand-made Cypher, in one
+run on a fresh embedded store.
+
+    python -m bench.invoices [--partners 2000] [--lines 20000] [--batch 1000]
+
+A world of partners, each with one or two service contracts (FUEL and TYRES covered, WASH at
+0 %) and a fuel card issued under each, a tenth blocked, is loaded through the write path.
+Then invoice lines (known cards with each service, 3 % unknown cards, days after a contract's
+end) are checked in batches, in alternating slices: through ``hub.domain.invoices.check``
+(verdicts, stored once per line) and through two hand-written statements per batch that
+look up the same facts and store the same values under the same key constraint, with no
+rules. Prints lines/s of both and the ratio, and the verdicts counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import random
+import tempfile
+import time
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bench.read_360 import load
+from hub.domain import invoices, kinds
+from hub.ids import new_id
+from hub.settings import Settings
+from hub.store import Store, migrations
+from hub.store.temporal import utc_now
+
+SLICES = 4
+SERVICES = ["FUEL", "TYRES", "WASH", "TOLL"]
+
+# The baseline: the facts of each line's card, looked up as the check does, then the lines
+# stored with the same values and the same key constraint, in two statements per batch,
+# with a verdict that needs no rules.
+BASELINE_FACTS = """
+UNWIND $refs AS r
+MATCH (o:IdentificationObject {kind: r.kind, number: r.number})
+OPTIONAL MATCH (o)-[:ISSUED_UNDER]->(c:Contract)
+RETURN r.number AS number, o.id AS object, o.status AS status, c.id AS contract,
+  c.endDate AS endDate,
+  [(c)<-[p:PARTY_TO]-(l:BusinessPartner) WHERE p.role = 'LESSEE' | l.id] AS lessees,
+  [(c)-[:HAS_ITEM]->(i:ContractItem) WHERE i.kind = 'SERVICE' |
+    {uiid: i.uiid, codes: i.serviceCodes, coverage: i.serviceCoverage}] AS items
+"""
+BASELINE_STORE = "UNWIND $lines AS r CREATE (x:BaselineLine) SET x = r, x.checkedAt = $now"
+BASELINE_KEY = (
+    "CREATE CONSTRAINT baseline_line_key IF NOT EXISTS FOR (x:BaselineLine) "
+    "REQUIRE (x.supplier, x.invoiceNumber, x.lineNumber) IS UNIQUE"
+)
+
+
+def world(partners: int, seed: int) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """The rows to load, and the numbers of the cards."""
+    rng = random.Random(seed)
+    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds.KINDS}
+    cards = []
+    n = 0
+    for p in range(partners):
+        key = f"P{p}"
+        rows["BusinessPartner"].append(
+            {
+                "source": {"system": "CRM", "key": key},
+                "kind": "ORGANIZATION",
+                "organizationName": f"Fleet {p} GmbH",
+                "roles": ["CUSTOMER"],
+            }
+        )
+        for _ in range(rng.randint(1, 2)):
+            rows["Contract"].append(
+                {
+                    "source": {"system": "CRM", "key": f"K{n}"},
+                    "number": f"C{n}",
+                    "type": "SERVICE",
+                    "status": "ACTIVE",
+                    "startDate": "2024-01-01",
+                    "endDate": rng.choice(["2025-06-30", "2030-12-31", "2030-12-31"]),
+                    "parties": [
+                        {"role": "LESSEE", "partner": {"source": {"system": "CRM", "key": key}}}
+                    ],
+                    "items": [
+                        {
+                            "uiid": f"U{n}",
+                            "kind": "SERVICE",
+                            "singleServices": [
+                                {"code": "FUEL", "coveragePercent": 100},
+                                {"code": "TYRES", "coveragePercent": 100},
+                                {"code": "WASH", "coveragePercent": 0},
+                            ],
+                        }
+                    ],
+                }
+            )
+            number = f"70{n:08d}"
+            cards.append(number)
+            rows["IdentificationObject"].append(
+                {
+                    "source": {"system": "ERP", "key": f"F{n}"},
+                    "kind": "FUEL_CARD",
+                    "number": number,
+                    "validFrom": "2024-01-01",
+                    "validTo": "2030-12-31",
+                    "holder": {"source": {"system": "CRM", "key": key}},
+                    "contract": {"number": f"C{n}"},
+                }
+            )
+            n += 1
+    return rows, cards
+
+
+def lines(cards: list[str], count: int, tag: str, rng: random.Random) -> list[invoices.Line]:
+    made = []
+    for i in range(count):
+        number = rng.choice(cards) if rng.random() > 0.03 else f"99{i:08d}"
+        made.append(
+            invoices.normalized(
+                invoices.Line(
+                    supplier=rng.choice(["Aral", "Shell", "Total", "Vergölst"]),
+                    invoice_number=f"{tag}-{i // 50}",
+                    line_number=i % 50 + 1,
+                    object_kind="FUEL_CARD",
+                    object_number=number,
+                    date=dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, 364)),
+                    service_code=rng.choice(SERVICES),
+                    quantity=1.0,
+                    amount=Decimal(rng.randint(1000, 20000)) / 100,
+                    currency="EUR",
+                )
+            )
+        )
+    return made
+
+
+async def hub_side(store: Store, batches: list[list[invoices.Line]], seen: Counter[str]) -> float:
+    started = time.perf_counter()
+    for batch in batches:
+        for checked in await invoices.check(store, batch, "bench"):
+            seen[checked.verdict] += 1
+    return time.perf_counter() - started
+
+
+async def cypher_side(store: Store, batches: list[list[invoices.Line]]) -> float:
+    started = time.perf_counter()
+    for batch in batches:
+        refs = [
+            {"kind": k, "number": n}
+            for k, n in {(li.object_kind, li.object_number) for li in batch}
+        ]
+
+        async def work(tx: Any, batch: list[invoices.Line] = batch, refs: Any = refs) -> None:
+            found = await tx.run(BASELINE_FACTS, {"refs": refs})
+            facts = {row["number"]: row for row in found}
+            rows = []
+            for line in batch:
+                fact = facts.get(line.object_number) or {}
+                rows.append(
+                    {
+                        "id": new_id(),
+                        "supplier": line.supplier,
+                        "invoiceNumber": line.invoice_number,
+                        "lineNumber": line.line_number,
+                        "objectKind": line.object_kind,
+                        "objectNumber": line.object_number,
+                        "date": line.date,
+                        "serviceCode": line.service_code,
+                        "quantity": line.quantity,
+                        "amount": str(line.amount),
+                        "currency": line.currency,
+                        "verdict": "COVERED" if fact else "UNKNOWN_OBJECT",
+                        "explanation": f"Item of contract {fact.get('contract')} covers it.",
+                        "coveredAmount": str(line.amount),
+                        "rebillAmount": "0.00",
+                        "objectId": fact.get("object"),
+                        "contractId": fact.get("contract"),
+                        "billToId": (fact.get("lessees") or [None])[0],
+                        "checkedBy": "bench",
+                    }
+                )
+            await tx.run(BASELINE_STORE, {"lines": rows, "now": utc_now()})
+
+        await store.write(work)
+    return time.perf_counter() - started
+
+
+async def run(partners: int, count: int, batch: int, seed: int) -> None:
+    rng = random.Random(seed)
+    rows, cards = world(partners, seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = await Store.open(Settings(_env_file=None, data_dir=Path(tmp) / "store"))
+        try:
+            await migrations.apply(store)
+            await store.query(BASELINE_KEY)
+            await load(store, rows)
+            # Some cards blocked, as a fleet's are.
+            await store.query(
+                "MATCH (o:IdentificationObject) WHERE o.number ENDS WITH '7' "
+                "SET o.status = 'BLOCKED', o.blockedReason = 'reported lost'"
+            )
+            per = max(count // SLICES, batch)
+            await hub_side(store, [lines(cards, batch, "warm", rng)], Counter())
+            seen: Counter[str] = Counter()
+            hub_seconds = cypher_seconds = 0.0
+            for s in range(SLICES):
+                made = lines(cards, per, f"S{s}", rng)
+                batches = [made[i : i + batch] for i in range(0, len(made), batch)]
+                hub_seconds += await hub_side(store, batches, seen)
+                cypher_seconds += await cypher_side(store, batches)
+            total = per * SLICES
+            hub_rate, cypher_rate = total / hub_seconds, total / cypher_seconds
+            print(
+                f"invoice lines, batches of {batch}: hub {hub_rate:8.0f} lines/s   "
+                f"hand-written Cypher {cypher_rate:8.0f} lines/s   "
+                f"ratio {hub_rate / cypher_rate:6.0%}"
+            )
+            print("verdicts: " + ", ".join(f"{v} {n}" for v, n in sorted(seen.items())))
+        finally:
+            await store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--partners", type=int, default=2000)
+    parser.add_argument("--lines", type=int, default=20000, help="lines per side")
+    parser.add_argument("--batch", type=int, default=1000, help="lines per check")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    asyncio.run(run(args.partners, args.lines, args.batch, args.seed))
+
+
+if __name__ == "__main__":
+    main()
