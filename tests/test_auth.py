@@ -228,7 +228,9 @@ def test_a_jwt_of_the_identity_provider_names_client_system_and_scopes(
             {"key": f"JWT-{unique}"},
         )
     )
-    (event,) = idp.run(of_records(idp.store.query, "BusinessPartner", [partner["id"]]))
+    (event,) = idp.run(
+        of_records(idp.store.query, "BusinessPartner", [partner["id"]], pending=True)
+    )
     assert (event["by"], event["bySystem"]) == ("erp-gateway", "ERP")
 
 
