@@ -268,10 +268,11 @@ def test_termination_and_extension_carry_over_to_the_contracts_cards(
     # A plate that ended before the contract keeps its own end.
     assert ok(hub, CARD_VALIDITY, plate)["identificationObject"]["validTo"] == "2029-06-30"
 
+    # Terminated from 2028-03-31: the objects are valid up to the day before.
     ended = change(hub, unique, process="ETER", effectiveDate="2028-03-31")
     assert ended["userErrors"] == []
     for ref in (looked_up, plate):
         found = ok(hub, CARD_VALIDITY, ref)["identificationObject"]
-        assert found["validTo"] == "2028-03-31"
+        assert found["validTo"] == "2028-03-30"
         processes = [e["process"] for e in found["changeHistory"]["nodes"]]
         assert processes[-1] == "ETER"

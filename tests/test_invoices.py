@@ -124,11 +124,12 @@ def test_blocked_expired_and_ended_are_refused(hub: RunningHub, unique: str) -> 
 def test_checking_a_line_again_answers_with_what_was_stored(hub: RunningHub, unique: str) -> None:
     setup(hub, unique)
     card(hub, unique)
-    (first,) = check(hub, line(unique, 1))
+    (first,) = check(hub, line(unique, 1, amount="120.505"))
+    assert first["amount"] == "120.51"  # to cents, as stored
     # The card is blocked afterwards: the stored check stands, and the line is not stored twice.
     obj = ok(hub, '{ identificationObject(kind: FUEL_CARD, number: "7000%s") { id } }' % unique)
     ok(hub, BLOCK, {"id": obj["identificationObject"]["id"], "reason": "lost"})
-    again, new = check(hub, line(unique, 1), line(unique, 2))
+    again, new = check(hub, line(unique, 1, amount="120.505"), line(unique, 2))
     assert again == first
     assert new["verdict"] == "BLOCKED_OBJECT"
     listed = ok(hub, LIST, {"where": {"supplier": f"Aral {unique}"}})["invoiceLines"]["edges"]
@@ -159,6 +160,9 @@ def test_bad_lines_are_refused_with_the_field_and_the_rule(hub: RunningHub, uniq
     error = body["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "lines.1.currency" in error["message"]
+    huge = hub.graphql(CHECK, {"lines": [line(unique, 3, amount="1E+27")]})
+    assert huge["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "lines.0.amount" in huge["errors"][0]["message"]
 
 
 def test_partial_coverage_bills_the_rest_to_the_lessee() -> None:

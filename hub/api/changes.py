@@ -332,3 +332,5 @@ async def _still_allowed(info: Info) -> None:
     principal = await authenticate()
     if not principal.allows(Scope.READ):
         raise Forbidden(f"{principal.name} lacks the read scope")
+    # Scopes may have changed since the socket opened: personal values follow them.
+    info.context.act_as(principal, info.context.store)

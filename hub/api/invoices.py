@@ -23,6 +23,8 @@ from hub.read import invoice_lines
 from hub.read.values import native
 
 MAX_PAGE = 1_000
+# An amount an invoice line may carry, in any currency.
+_LARGEST = 10**12
 
 
 @strawberry.enum(description="What an invoice-line check found.")
@@ -182,8 +184,10 @@ def _lines(given: list[InvoiceLineInput]) -> list[invoices.Line]:
             raise BadRequest(f"lines.{index}.currency: must be a three-letter ISO 4217 code")
         if line.line_number < 1:
             raise BadRequest(f"lines.{index}.lineNumber: must be 1 or more")
-        if not line.amount.is_finite() or line.quantity < 0:
-            raise BadRequest(f"lines.{index}: amount must be a number, quantity 0 or more")
+        if not line.amount.is_finite() or abs(line.amount) >= _LARGEST:
+            raise BadRequest(f"lines.{index}.amount: must be a number below {_LARGEST:,}")
+        if line.quantity < 0:
+            raise BadRequest(f"lines.{index}.quantity: must be 0 or more")
         lines.append(
             invoices.normalized(
                 invoices.Line(

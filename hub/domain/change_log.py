@@ -73,7 +73,9 @@ def encoded(event: Mapping[str, Any]) -> str:
     ready = "".join(
         f',"{name}":{value}' for name, value in event.items() if isinstance(value, Json)
     )
-    return f"{text[:-1]}{ready}}}" if ready and text != "{}" else text
+    if not ready:
+        return text
+    return f"{{{ready[1:]}}}" if text == "{}" else f"{text[:-1]}{ready}}}"
 
 
 def stamped(tx: Transaction, events: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:

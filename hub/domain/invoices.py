@@ -28,6 +28,7 @@ from typing import Any
 
 from hub.domain import deliveries, kinds, service
 from hub.domain.deliveries import printed_code
+from hub.errors import BadRequest
 from hub.ids import new_id
 from hub.read.values import native
 from hub.store import Store, Transaction
@@ -85,6 +86,7 @@ def normalized(line: Line) -> Line:
         object_number=printed_code(line.object_number),
         service_code=line.service_code.strip().upper(),
         currency=line.currency.strip().upper(),
+        amount=_money(line.amount),
     )
 
 
@@ -154,7 +156,12 @@ def _without_contract(line: Line, facts: dict[str, Any]) -> Said:
 
 def _after_contract(line: Line, facts: dict[str, Any]) -> Said:
     ended = _ended(facts)
-    if ended is None or line.date < ended:
+    if ended is None:
+        if facts["contractStatus"] not in ("TERMINATED", "EXPIRED"):
+            return None
+        explanation = f"Contract {facts['number']} is {facts['contractStatus'].lower()}."
+        return "CONTRACT_ENDED", f"{explanation} Refuse the line.", False
+    if line.date < ended:
         return None
     explanation = f"Contract {facts['number']} ended before {ended}: refuse the line."
     return "CONTRACT_ENDED", explanation, False
@@ -202,7 +209,9 @@ def _covering(items: list[dict[str, Any]], service_code: str) -> tuple[str | Non
     for item in items:
         codes = [str(c).upper() for c in item["codes"] or []]
         if service_code in codes:
-            percent = int((item["coverage"] or [])[codes.index(service_code)] or 0)
+            coverage = item["coverage"] or []
+            index = codes.index(service_code)
+            percent = int(coverage[index] or 0) if index < len(coverage) else 0
             if percent > 0:
                 return item["uiid"], percent
             listed = (listed[0] or item["uiid"], 0)
@@ -230,30 +239,32 @@ async def check(store: Store, lines: list[Line], by: str | None) -> list[Check]:
     """Check ``lines`` (normalized), storing the results of those not checked before; the
     answer holds one check per line, in order."""
     now = utc_now()
-    try:
-        # Two requests storing the same new line at once: the second finds the first's.
-        return await service.run_keyed(store, lambda tx: _check(tx, lines, by, now, None))
-    except _NeedsPlaceholder:
-        unknown = await placeholder(store)
-    return await service.run_keyed(store, lambda tx: _check(tx, lines, by, now, unknown))
+    # Two requests storing the same new line at once: the second finds the first's.
+    checked = await service.run_keyed(store, lambda tx: _check(tx, lines, by, now))
+    if checked is None:
+        await placeholder(store)
+        checked = await service.run_keyed(store, lambda tx: _check(tx, lines, by, now))
+    if checked is None:
+        raise BadRequest(
+            "the placeholder partner for unknown objects (HUB/UNKNOWN-CUSTOMER) was erased "
+            "and cannot be made again"
+        )
+    return checked
 
 
-class _NeedsPlaceholder(Exception):
-    """A line's object is unknown and the placeholder partner is not known yet."""
-
-
-async def placeholder(store: Store) -> str:
-    """The hub id of the placeholder partner, made by a delivery like any other on first use."""
+async def placeholder(store: Store) -> None:
+    """Make the placeholder partner by a delivery like any other, on first use; never matched
+    with real partners, so none of their lines is billed to it, nor its lines to them."""
     delivery, problems = deliveries.BUILDERS["BusinessPartner"](UNKNOWN_CUSTOMER, ())
     assert delivery is not None, problems
-    (outcome,) = await service.upsert_batch(store, kinds.BUSINESS_PARTNER, [delivery])
-    assert outcome.id is not None, outcome.problems
-    return outcome.id
+    await service.upsert_batch(store, kinds.BUSINESS_PARTNER, [delivery], matching=False)
 
 
 async def _check(
-    tx: Transaction, lines: list[Line], by: str | None, now: dt.datetime, unknown: str | None
-) -> list[Check]:
+    tx: Transaction, lines: list[Line], by: str | None, now: dt.datetime
+) -> list[Check] | None:
+    """The checks of ``lines``, or None when one's object is unknown and the placeholder
+    partner does not exist yet."""
     stored = await _stored(tx, lines)
     fresh = [line for line in lines if line.key not in stored]
     facts: dict[tuple[str, str], dict[str, Any]] = {}
@@ -261,10 +272,11 @@ async def _check(
         refs = sorted({(line.object_kind, line.object_number) for line in fresh})
         rows = await tx.run(_FACTS, {"refs": [{"kind": k, "number": n} for k, n in refs]})
         facts = {(row["kind"], row["number"]): {**row, "number": row["number_"]} for row in rows}
-    if unknown is None and any((li.object_kind, li.object_number) not in facts for li in fresh):
+    unknown = None
+    if any((line.object_kind, line.object_number) not in facts for line in fresh):
         unknown = await _placeholder_id(tx)
         if unknown is None:
-            raise _NeedsPlaceholder
+            return None
     made: dict[tuple[str, str, int], Check] = {}
     for line in fresh:
         if line.key not in made:  # the same line twice in one request is one line
@@ -282,7 +294,8 @@ async def _placeholder_id(tx: Transaction) -> str | None:
     """The placeholder partner's hub id, once a first unknown object has made it."""
     rows = await tx.run(
         "MATCH (:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})"
-        "-[:SOURCE_OF]->(g:BusinessPartner) RETURN coalesce(g.mergedInto, g.id) AS id",
+        "-[:SOURCE_OF]->(g:BusinessPartner) WHERE g.deletedAt IS NULL "
+        "RETURN coalesce(g.mergedInto, g.id) AS id",
         PLACEHOLDER,
     )
     return str(rows[0]["id"]) if rows else None

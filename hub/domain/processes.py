@@ -14,7 +14,7 @@ from hub.domain import problems as codes
 from hub.domain.change_log import record_events
 from hub.domain.problems import Problem, Rejected
 from hub.domain.references import Ref, resolve
-from hub.domain.upsert import Outcome, update_state
+from hub.domain.upsert import Outcome, update_state, update_states
 from hub.ids import new_id
 from hub.store import Transaction
 from hub.store.temporal import to_store
@@ -189,10 +189,10 @@ async def _cascade_to_objects(
     tx: Transaction, contract_id: str, change: ContractChange, end: str | None, now: dt.datetime
 ) -> None:
     """The cards and plates issued under the contract follow its end: a termination (ETER,
-    TERM) ends their validity on its effective date (they count as expired from the day
-    after), an extension (BLEX) moves the end of those that ended with the contract. Each
-    object's history shows the process. A later delivery of the object sets what its source
-    system says."""
+    TERM) ends their validity the day before its effective date, from which the contract is
+    terminated; an extension (BLEX) moves the end of those that ended with the contract.
+    Each object's history shows the process. A later delivery of the object sets what its
+    source system says."""
     if change.process not in ("ETER", "TERM", "BLEX"):
         return
     rows = await tx.run(
@@ -200,6 +200,7 @@ async def _cascade_to_objects(
         "WHERE o.deletedAt IS NULL RETURN o.id AS id, o.state AS state, o.version AS version",
         {"id": contract_id},
     )
+    moved = []
     for row in rows:
         base = json.loads(row["state"] or "{}")
         valid_to = base.get("validTo")
@@ -208,20 +209,11 @@ async def _cascade_to_objects(
                 continue
             new_end = change.new_end_date.isoformat()
         else:
-            new_end = change.effective_date.isoformat()
+            new_end = (change.effective_date - dt.timedelta(days=1)).isoformat()
             if valid_to is not None and valid_to <= new_end:
                 continue
-        await update_state(
-            tx,
-            kinds.IDENTIFICATION_OBJECT,
-            row["id"],
-            base,
-            {**base, "validTo": new_end},
-            int(row["version"] or 0),
-            "PROCESS",
-            now,
-            change.process,
-        )
+        moved.append((row["id"], base, {**base, "validTo": new_end}, int(row["version"] or 0)))
+    await update_states(tx, kinds.IDENTIFICATION_OBJECT, moved, "PROCESS", now, change.process)
 
 
 async def block_identification_object(

@@ -808,19 +808,31 @@ async def update_state(
     process: str | None = None,
 ) -> bool:
     """Write a state a business process computed; False when it equals the stored one."""
-    plan = _Plan(
-        record_id,
-        base,
-        kind.merge(state, {}),
-        version,
-        created=False,
-        action=action,
-        process=process,
+    written = await update_states(
+        tx, kind, [(record_id, base, state, version)], action, now, process
     )
-    if not plan.changed:
-        return False
-    await _write(tx, kind, [plan], now)
-    return True
+    return bool(written)
+
+
+async def update_states(
+    tx: Transaction,
+    kind: Kind,
+    records: list[tuple[str, State, State, int]],
+    action: str,
+    now: dt.datetime,
+    process: str | None = None,
+) -> int:
+    """Write the states a business process computed for many records (id, base, state,
+    version) in one go; returns how many differed from the stored ones."""
+    plans = [
+        _Plan(record_id, base, kind.merge(state, {}), version, created=False, action=action,
+              process=process)
+        for record_id, base, state, version in records
+    ]  # fmt: skip
+    changed = [plan for plan in plans if plan.changed]
+    if changed:
+        await _write(tx, kind, changed, now)
+    return len(changed)
 
 
 async def write_golden(

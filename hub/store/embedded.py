@@ -375,16 +375,18 @@ class EmbeddedServer:
         ) as http:
 
             async def sql(command: str, **params: str) -> list[dict[str, Any]]:
-                answer = await http.post(
-                    f"/api/v1/command/{DATABASE}",
-                    json={"language": "sql", "command": command, "params": params},
-                )
-                if answer.status_code != 200:
-                    raise StartupError(
-                        f"the embedded database refused {command!r}: {answer.text[:200]}"
+                try:
+                    answer = await http.post(
+                        f"/api/v1/command/{DATABASE}",
+                        json={"language": "sql", "command": command, "params": params},
                     )
-                result: list[dict[str, Any]] = answer.json()["result"]
-                return result
+                    if answer.status_code == 200:
+                        result: list[dict[str, Any]] = answer.json()["result"]
+                        return result
+                    problem = answer.text[:200]
+                except (httpx.HTTPError, ValueError, KeyError) as exc:
+                    problem = str(exc) or type(exc).__name__
+                raise StartupError(f"the embedded database refused {command!r}: {problem}")
 
             for name, buckets in _SPREAD.items():
                 await sql(f"CREATE VERTEX TYPE {name} IF NOT EXISTS")
