@@ -431,3 +431,14 @@ def test_a_subscription_ends_once_its_client_is_revoked(secured: RunningHub, uni
         message = _next(ws)
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED", message
+
+
+def test_a_value_that_is_json_already_is_kept_as_it_is_in_the_event() -> None:
+    ready = change_log.Json('{"vin":"WBA1","modelYear":2024}')
+    written = change_log.encoded({"action": "CREATED", "key": None, "values": ready})
+    assert json.loads(written) == {
+        "action": "CREATED",
+        "values": {"vin": "WBA1", "modelYear": 2024},
+    }
+    alone = change_log.encoded({"key": None, "values": ready})
+    assert json.loads(alone) == {"values": {"vin": "WBA1", "modelYear": 2024}}

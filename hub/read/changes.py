@@ -28,7 +28,6 @@ BATCH_EVENTS = 1_000
 _FIRST_WINDOW = 1_000
 _LARGEST_WINDOW = 100_000
 
-# What a row of an event i of batch b is made from (see _row).
 # A batch's first position while it waits for one: below every position, so that one index
 # serves both the numbering, which looks for it, and the readers, who read above it.
 PENDING = -1
@@ -43,6 +42,7 @@ def events_of_batch(*carried: str) -> str:
     )
 
 
+# What a row of an event i of batch b is made from (see _row).
 _EVENT = (
     "b.id AS batch, i, CASE WHEN b.first > 0 THEN b.first + i END AS seq, b.at AS at, "
     "x.events[i] AS event"
