@@ -713,7 +713,7 @@ SOURCE_RECORD = NodeType(
         ),
     ),
     natural_key=("entity", "system", "key"),
-    indexes=(("system", "key"),),
+    indexes=(("system", "key"), ("key",)),
 )
 
 _EVENTS = (
@@ -849,6 +849,36 @@ MATCH_CANDIDATE = NodeType(
     natural_key=("pair",),
 )
 
+REJECTED_ROW = NodeType(
+    "RejectedRow",
+    "A row `hub load` could not take, kept for a steward to correct and submit again or to "
+    "dismiss: nothing a load refuses is lost in a file only.",
+    (
+        Property("id", S, "Opaque identifier.", required=True),
+        Property(
+            "kind", S, "Label of the kind the row was to be, e.g. BusinessPartner.", required=True
+        ),
+        Property("system", S, "The source system the load ran for.", required=True),
+        Property("file", S, "The file it came from.", required=True),
+        Property(
+            "line", I, "Its line in that file (its first line, for a CSV row).", required=True
+        ),
+        Property("raw", S, "The row as the file holds it.", required=True),
+        Property("row", S, "The row as read (JSON), when it could be read."),
+        Property(
+            "errors", S, "What was wrong with it: field, code and message, as JSON.", required=True
+        ),
+        Property("status", S, "OPEN, RESUBMITTED or DISMISSED.", required=True, indexed=True),
+        Property("rejectedAt", DT, "When the load refused it.", required=True, indexed=True),
+        Property("decidedAt", DT, "When a steward resubmitted or dismissed it."),
+        Property("decidedBy", S, "Who: the client that sent the decision."),
+        Property("decidedOnBehalfOf", S, "The person that client said it acted for."),
+        Property("reason", S, "Why it was dismissed, in the steward's words."),
+        Property("recordId", S, "Hub id of the record the corrected row wrote."),
+    ),
+    natural_key=("id",),
+)
+
 MATCH_RUN = NodeType(
     "MatchRun",
     "Where a batch match (hub match) stands, so that an interrupted run goes on from there.",
@@ -952,6 +982,7 @@ MODEL = Model(
         MATCH_TERM,
         MATCH_CANDIDATE,
         MATCH_RUN,
+        REJECTED_ROW,
         MATCH_MODEL,
         API_CLIENT,
         HUB_SETTING,

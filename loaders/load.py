@@ -29,7 +29,7 @@ from typing import IO, Any
 
 from graph_schema import MODEL
 from hub import encoding
-from hub.domain import deliveries, kinds, service, validation
+from hub.domain import deliveries, kinds, rejected_rows, service
 from hub.domain import problems as codes
 from hub.domain.files import FileStore, FileTooLarge
 from hub.domain.problems import Problem
@@ -39,7 +39,7 @@ from hub.errors import HubError
 from hub.mastering.matcher import GraphMatcher
 from hub.store import Store
 from loaders import idoc
-from loaders.fields import DELETED, Fields
+from loaders.fields import Fields
 from loaders.formats import READERS, Line, Reading, check_encoding, read
 
 # Kinds load in the model's order, which puts each kind after those it refers to.
@@ -111,6 +111,8 @@ class Origin:
     file: str
     line: int
     raw: str
+    system: str = ""
+    row: dict[str, Any] | None = None  # the row as read, when it could be read
 
 
 @dataclass
@@ -198,6 +200,7 @@ class _KeptBack:
             "file": origin.file,
             "line": origin.line,
             "raw": origin.raw,
+            "system": origin.system,
             "row": pending.row,
             "problems": [[list(p.path), p.code, p.message] for p in pending.problems],
         }
@@ -212,7 +215,7 @@ class _KeptBack:
     def rows(self, label: str) -> Iterator[_Pending]:
         """The rows of one kind kept back, in the order they came, ready to write again."""
         for entry in self._entries(label):
-            delivery, _ = build(label, entry["row"])
+            delivery, _ = deliveries.from_row(label, entry["row"])
             assert delivery is not None  # it was built from this row before
             yield _Pending(label, delivery, self._origin(entry), entry["row"])
 
@@ -233,7 +236,7 @@ class _KeptBack:
 
     @staticmethod
     def _origin(entry: dict[str, Any]) -> Origin:
-        return Origin(entry["file"], entry["line"], entry["raw"])
+        return Origin(entry["file"], entry["line"], entry["raw"], entry["system"], entry["row"])
 
     def close(self) -> None:
         if self._file is not None:
@@ -249,40 +252,6 @@ class _Prepared:
     rows: list[_Pending] = field(default_factory=list)
     rejected: list[tuple[Origin, list[Problem]]] = field(default_factory=list)
     last: bool = False
-
-
-_YES = frozenset({"true", "x", "1", "yes"})
-
-
-def build(label: str, row: dict[str, Any]) -> tuple[Delivery | None, list[Problem]]:
-    """The delivery a row describes: a deletion when its ``deleted`` flag is set (only its
-    source is read then), else the kind's delivery of its values."""
-    flag = row.get(DELETED.name)
-    if flag is True or str(flag).strip().lower() in _YES:
-        source = row.get("source") or {}
-        system = str(source.get("system") or "").strip()
-        key = str(source.get("key") or "").strip()
-        problems = validation.source_key(system, key, ("source",))
-        if problems:
-            return None, problems
-        return Delivery(system.upper(), key, {}, ("source",), deleted=True), []
-    values = {name: value for name, value in row.items() if name != DELETED.name}
-    return deliveries.BUILDERS[label](values, ())
-
-
-def _with_system(value: Any, system: str) -> Any:
-    """Every ``source`` without a system, the row's own and its references', is the loading
-    system's."""
-    if isinstance(value, dict):
-        source = value.get("source")
-        if isinstance(source, dict):
-            source.setdefault("system", system)
-        for item in value.values():
-            _with_system(item, system)
-    elif isinstance(value, list):
-        for item in value:
-            _with_system(item, system)
-    return value
 
 
 class Loader:
@@ -309,6 +278,7 @@ class Loader:
         self.progress = progress or (lambda _: None)
         self.summary = Summary()
         self._deferred = _KeptBack()
+        self._refused: list[rejected_rows.Refused] = []
         self._stopping = False
         # One matcher for the whole load: it keeps the profiles made while reading, enough
         # for the batch being written, its states as recorded and the batch read ahead.
@@ -339,6 +309,8 @@ class Loader:
                 await self._load_file(label, path, system.strip().upper())
             await self._retry_deferred()
         finally:
+            # Also when the load is stopped: what it refused so far is kept.
+            await self._keep_refused()
             # Also when the load is stopped: the summary then tells what was committed.
             self._deferred.close()
             self.rejects.close()
@@ -398,7 +370,7 @@ class Loader:
         """The next ``batch_size`` good rows of ``lines``, and the bad ones met on the way."""
         prepared = _Prepared()
         for line in lines:
-            origin = Origin(str(path), line.number, line.raw)
+            origin = Origin(str(path), line.number, line.raw, system, line.row)
             delivery, problems = self._prepare(label, path, line, system)
             if delivery is None:
                 prepared.rejected.append((origin, problems))
@@ -421,7 +393,9 @@ class Loader:
             if problem is not None:
                 return None, [problem]
         try:
-            delivery, problems = build(label, _with_system(line.row, system))
+            delivery, problems = deliveries.from_row(
+                label, deliveries.with_system(line.row, system)
+            )
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             # A row shaped unlike any input (e.g. an object where text belongs): reject it,
             # never stop the load for it.
@@ -475,6 +449,8 @@ class Loader:
                 )
             for pending, outcome in zip(rows, outcomes, strict=True):
                 self._count(pending, outcome, defer=defer)
+        if self._refused:
+            await self._keep_refused()
         self.progress(self.summary)
 
     def _count(self, pending: _Pending, outcome: Outcome, *, defer: bool) -> None:
@@ -511,7 +487,24 @@ class Loader:
 
     def _reject(self, label: str, origin: Origin, problems: list[Problem]) -> None:
         self.rejects.write(origin, problems)
+        self._refused.append(
+            rejected_rows.Refused(
+                label,
+                origin.system or self.system,
+                origin.file,
+                origin.line,
+                origin.raw,
+                origin.row,
+                rejected_rows.errors_of(problems),
+            )
+        )
         self.summary.add(label, "rejected")
+
+    async def _keep_refused(self) -> None:
+        """Keep the rows refused so far in the hub, for a steward (see
+        :mod:`hub.domain.rejected_rows`)."""
+        refused, self._refused = self._refused, []
+        await rejected_rows.keep(self.store, refused, dt.datetime.now(dt.UTC))
 
 
 def _chunks(rows: Iterable[_Pending], size: int) -> Iterator[list[_Pending]]:

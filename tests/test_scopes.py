@@ -129,6 +129,17 @@ ROOTS: dict[str, tuple[str, str]] = {
         'serviceCode: "FUEL", amount: "1.00", currency: "EUR"}]) { verdict } }',
     ),
     "invoiceLines": (READ, "{ invoiceLines(first: 1) { pageInfo { endCursor } } }"),
+    "rejectedRows": (STEWARD, "{ rejectedRows(first: 1) { totalCount } }"),
+    "resubmitRejectedRow": (
+        STEWARD,
+        'mutation { resubmitRejectedRow(id: "x", row: {}) { userErrors { code } } }',
+    ),
+    "dismissRejectedRow": (
+        STEWARD,
+        'mutation { dismissRejectedRow(id: "x", reason: "r") { userErrors { code } } }',
+    ),
+    "search": (READ, '{ search(text: "nothing") { vehicles { vin } } }'),
+    "stewardshipOverview": (STEWARD, "{ stewardshipOverview(days: 1) { openNow } }"),
 }
 SCOPE_SETS = [(), ("read",), ("read", "read:personal"), ("write",), ("steward",), ("admin",)]
 

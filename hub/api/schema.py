@@ -12,6 +12,7 @@ from graph_schema import MODEL
 from hub import __version__
 from hub.api.access import describe_scopes, needs, root_scopes
 from hub.api.changes import ChangeLogQuery, ChangeSubscription
+from hub.api.console_queries import ConsoleQuery
 from hub.api.context import Info
 from hub.api.documents import Documents, KnownDocuments
 from hub.api.errors import ErrorCodes
@@ -20,6 +21,7 @@ from hub.api.invoices import InvoiceMutation, InvoiceQuery
 from hub.api.mutations import DeletionMutation, ErasureMutation, MasterDataMutation
 from hub.api.operation import OperationName
 from hub.api.queries import MasterDataQuery
+from hub.api.rejected_rows import RejectedRowMutation, RejectedRowQuery
 from hub.api.stewardship import MergeMutation, StewardshipMutation, StewardshipQuery
 from hub.auth.principal import Scope
 from hub.read import lookups
@@ -52,7 +54,9 @@ class ServerInfo:
 
 
 @strawberry.type(description="Read access to the master data.")
-class Query(MasterDataQuery, StewardshipQuery, ChangeLogQuery, InvoiceQuery):
+class Query(
+    MasterDataQuery, StewardshipQuery, ChangeLogQuery, InvoiceQuery, RejectedRowQuery, ConsoleQuery
+):
     @strawberry.field(
         metadata=needs(Scope.READ), description="Version of the hub and the database it runs on."
     )
@@ -119,6 +123,7 @@ class Mutation(
     DeletionMutation,
     ErasureMutation,
     InvoiceMutation,
+    RejectedRowMutation,
 ):
     pass
 

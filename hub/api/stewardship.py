@@ -12,18 +12,21 @@ import strawberry
 from graph_schema import MODEL
 from hub.api.access import needs
 from hub.api.context import Info
+from hub.api.enums import PartnerKind
 from hub.api.inputs import PartnerRefInput, SourceRefInput, to_data
 from hub.api.mutations import UserError, free_text, user_errors
 from hub.api.relay import Node
 from hub.api.types import (
     PERSONAL_NOTE,
     After,
+    AttributeLineage,
     Before,
     BusinessPartner,
     Connection,
     First,
     Last,
     connection,
+    merged_lineage,
     page_request,
     partner_or_none,
 )
@@ -140,6 +143,15 @@ class MatchCandidate(Node):
     def features(self, info: Info) -> list[FeatureScore]:
         return _features(self.stored_features, info.context.sees_personal)
 
+    @strawberry.field(
+        description="What the partner would be were the pair merged (left into right): each "
+        "value that would survive, the source it would come from and what the others say; "
+        "the right partner's overrides stay. Personal values as in lineage."
+    )
+    async def merge_preview(self, info: Info) -> list[AttributeLineage]:
+        personal = info.context.sees_personal
+        return await merged_lineage(info, [self.left_id, self.right_id], personal)
+
     @strawberry.field(description="One partner of the pair (on arrival: the new one).")
     async def left(self, info: Info) -> BusinessPartner:
         return await _partner(info, self.left_id)
@@ -189,6 +201,40 @@ class MatchCandidatePayload:
     )
 
 
+@strawberry.input(description="Which match candidates to list, besides their status.")
+class MatchCandidateWhere:
+    score_from: float | None = strawberry.field(default=None, description="Scoring at least.")
+    score_to: float | None = strawberry.field(default=None, description="Scoring at most.")
+    kind: PartnerKind | None = strawberry.field(
+        default=None, description="Between persons or between organisations."
+    )
+    system: str | None = strawberry.field(
+        default=None, description="One of the two partners has a source record of this system."
+    )
+
+
+@strawberry.enum(description="The order of the match queue.")
+class MatchCandidateOrder(Enum):
+    SCORE_DESC = strawberry.enum_value("SCORE_DESC", description="Best score first.")
+    SCORE_ASC = strawberry.enum_value("SCORE_ASC", description="Lowest score first.")
+    NEWEST = strawberry.enum_value("NEWEST", description="Most recently proposed first.")
+    OLDEST = strawberry.enum_value("OLDEST", description="Longest waiting first.")
+
+
+def _queue_filter(
+    status: MatchCandidateStatus | None, min_score: float | None, where: MatchCandidateWhere | None
+) -> queue.QueueFilter:
+    lowest = [x for x in (min_score, where.score_from if where else None) if x is not None]
+    system = where.system.strip().upper() if where and where.system else None
+    return queue.QueueFilter(
+        status=status.name if status else None,
+        min_score=max(lowest) if lowest else None,
+        max_score=where.score_to if where else None,
+        kind=where.kind.name if where and where.kind else None,
+        system=system or None,
+    )
+
+
 @strawberry.type(description="The stewards' queue of possible duplicates.")
 class StewardshipQuery:
     @strawberry.field(
@@ -202,6 +248,13 @@ class StewardshipQuery:
         min_score: Annotated[
             float | None, strawberry.argument(description="Only candidates scoring at least this.")
         ] = None,
+        where: Annotated[
+            MatchCandidateWhere | None,
+            strawberry.argument(description="Score range, kind of partner, source system."),
+        ] = None,
+        order_by: Annotated[
+            MatchCandidateOrder, strawberry.argument(description="Best score first by default.")
+        ] = MatchCandidateOrder.SCORE_DESC,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -209,14 +262,15 @@ class StewardshipQuery:
     ) -> Connection[MatchCandidate]:
         request = page_request(first, after, last, before)
         store = info.context.store
-        wanted = status.name if status else None
-        bound = info.context.cursors.bound(scope("MatchCandidate", wanted, min_score))
+        only = _queue_filter(status, min_score, where)
+        order = order_by.name
+        bound = info.context.cursors.bound(scope("MatchCandidate", order, only))
         rows, positions, has_previous, has_next = await lists.page(
-            store, queue.candidates_statement(wanted, min_score), request, bound
+            store, queue.candidates_statement(only, order), request, bound
         )
 
         async def count() -> int:
-            return await queue.count_candidates(store, wanted, min_score)
+            return await queue.count_candidates(store, only)
 
         nodes = [MatchCandidate.from_row(r) for r in rows]
         return connection(

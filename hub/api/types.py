@@ -429,8 +429,15 @@ def _unless_personal(attribute: str, value: Any) -> Any:
 
 
 async def lineage_of(info: Info, hub_id: str, personal: bool) -> list[AttributeLineage]:
-    sources, overrides = await info.context.loaders.origins().load(hub_id)
-    _, lineage = survive(list(sources.values()), overrides)
+    return await merged_lineage(info, [hub_id], personal)
+
+
+async def merged_lineage(info: Info, hub_ids: list[str], personal: bool) -> list[AttributeLineage]:
+    """The lineage of the partner ``hub_ids`` are, or would be once merged (the last one the
+    survivor, whose overrides stay)."""
+    origins = await info.context.loaders.origins().load_many(hub_ids)
+    sources = [source for found, _ in origins for source in found.values()]
+    _, lineage = survive(sources, origins[-1][1])
 
     def shown(attribute: str, value: Any) -> str | None:
         return _encoded(value if personal else _unless_personal(attribute, value))

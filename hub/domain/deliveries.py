@@ -560,3 +560,37 @@ BUILDERS: dict[str, Callable[[Data, Path], Built]] = {
     "Document": document,
     "Project": project,
 }
+
+
+_YES = frozenset({"true", "x", "1", "yes"})
+
+
+def from_row(label: str, row: dict[str, Any]) -> tuple[Delivery | None, list[Problem]]:
+    """The delivery a row describes: a deletion when its ``deleted`` flag is set (only its
+    source is read then), else the kind's delivery of its values."""
+    flag = row.get("deleted")
+    if flag is True or str(flag).strip().lower() in _YES:
+        source = row.get("source") or {}
+        system = str(source.get("system") or "").strip()
+        key = str(source.get("key") or "").strip()
+        problems = v.source_key(system, key, ("source",))
+        if problems:
+            return None, problems
+        return Delivery(system.upper(), key, {}, ("source",), deleted=True), []
+    values = {name: value for name, value in row.items() if name != "deleted"}
+    return BUILDERS[label](values, ())
+
+
+def with_system(value: Any, system: str) -> Any:
+    """Every ``source`` without a system, the row's own and its references', is the loading
+    system's."""
+    if isinstance(value, dict):
+        source = value.get("source")
+        if isinstance(source, dict):
+            source.setdefault("system", system)
+        for item in value.values():
+            with_system(item, system)
+    elif isinstance(value, list):
+        for item in value:
+            with_system(item, system)
+    return value

@@ -1,0 +1,177 @@
+"""Rows a load refused, kept in the hub for a steward: corrected and submitted again through
+the same write path as the load, or dismissed with a reason. Nothing a load refuses lives in a
+file only (the rejects file stays, for scripts)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from hub.actor import Actor
+from hub.domain import deliveries, kinds, service
+from hub.domain import problems as codes
+from hub.domain.problems import Problem
+from hub.domain.upsert import Outcome
+from hub.errors import HubError
+from hub.ids import new_id
+from hub.read.rejected_rows import by_id
+from hub.store import Store, Transaction
+
+OPEN, RESUBMITTED, DISMISSED = "OPEN", "RESUBMITTED", "DISMISSED"
+ALREADY_DECIDED = "ALREADY_DECIDED"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """One row a load refused: where it came from, as it was, and why."""
+
+    kind: str
+    system: str
+    file: str
+    line: int
+    raw: str
+    row: dict[str, Any] | None
+    errors: list[dict[str, Any]]
+
+
+def errors_of(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [
+        {"field": [str(p) for p in x.path], "code": x.code, "message": x.message} for x in problems
+    ]
+
+
+_KEEP = (
+    "UNWIND $rows AS r CREATE (:RejectedRow {id: r.id, kind: r.kind, system: r.system, "
+    "file: r.file, line: r.line, raw: r.raw, row: r.row, errors: r.errors, status: 'OPEN', "
+    "rejectedAt: $now})"
+)
+
+
+def _storable(text: str) -> str:
+    """Text the database takes: a lone surrogate (a JSON escape in a row) as its escape, as
+    the rejects file writes it."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+async def keep(store: Store, refused: list[Refused], now: dt.datetime) -> None:
+    """Store refused rows as open rejected rows."""
+    if not refused:
+        return
+    rows = [
+        {
+            "id": new_id(),
+            "kind": r.kind,
+            "system": r.system,
+            "file": _storable(r.file),
+            "line": r.line,
+            "raw": _storable(r.raw),
+            "row": None if r.row is None else _storable(json.dumps(r.row, ensure_ascii=False)),
+            "errors": _storable(json.dumps(r.errors, ensure_ascii=False)),
+        }
+        for r in refused
+    ]
+
+    async def work(tx: Transaction) -> None:
+        await tx.run(_KEEP, {"rows": rows, "now": now})
+
+    await store.write(work)
+
+
+class _Decided(HubError):
+    """The row was resubmitted or dismissed meanwhile: the write is rolled back."""
+
+    code = ALREADY_DECIDED
+
+
+def _decided(row_id: str, status: str) -> Problem:
+    return Problem(("id",), ALREADY_DECIDED, f"rejected row {row_id} is {status.lower()} already")
+
+
+async def _open(store: Store, row_id: str) -> dict[str, Any] | list[Problem]:
+    stored = await by_id(store, row_id)
+    if stored is None:
+        return [Problem(("id",), codes.NOT_FOUND, f"no rejected row {row_id}")]
+    if stored["status"] != OPEN:
+        return [_decided(row_id, stored["status"])]
+    return stored
+
+
+_CLOSE = (
+    "MATCH (r:RejectedRow {id: $id, status: 'OPEN'}) SET r.status = $status, "
+    "r.decidedAt = $now, r.decidedBy = $by, r.decidedOnBehalfOf = $onBehalfOf, "
+    "r.reason = $reason, r.recordId = $record, r.row = coalesce($row, r.row) RETURN r.id AS id"
+)
+
+
+async def _close(tx: Transaction, row_id: str, status: str, actor: Actor, **values: Any) -> None:
+    params = {"reason": None, "record": None, "row": None, **values}
+    found = await tx.run(
+        _CLOSE,
+        {
+            "id": row_id,
+            "status": status,
+            "now": dt.datetime.now(dt.UTC),
+            "by": actor.name,
+            "onBehalfOf": actor.on_behalf_of,
+            **params,
+        },
+    )
+    if not found:
+        raise _Decided(f"rejected row {row_id} was decided meanwhile")
+
+
+def _under_row(problems: list[Problem]) -> list[Problem]:
+    return [Problem(("row", *p.path), p.code, p.message) for p in problems]
+
+
+async def resubmit(
+    store: Store, row_id: str, row: dict[str, Any], actor: Actor
+) -> Outcome | list[Problem]:
+    """Write a corrected row as its load would have (the load's system fills in a source
+    without one) and close the rejected row in the same transaction; the problems when the
+    row is still wrong, nothing written then."""
+    stored = await _open(store, row_id)
+    if isinstance(stored, list):
+        return stored
+    kind = kinds.KINDS[stored["kind"]]
+    try:
+        delivery, problems = deliveries.from_row(
+            kind.label, deliveries.with_system(copy.deepcopy(row), stored["system"])
+        )
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        message = f"the row does not fit a {kind.label}: {exc}"
+        return [Problem(("row",), codes.INVALID_VALUE, message)]
+    if problems or delivery is None:
+        return _under_row(problems)
+    text = _storable(json.dumps(row, ensure_ascii=False))
+
+    async def close(tx: Transaction, outcomes: list[Outcome]) -> None:
+        (outcome,) = outcomes
+        if not outcome.problems:
+            await _close(tx, row_id, RESUBMITTED, actor, record=outcome.id, row=text)
+
+    try:
+        if delivery.deleted:
+            (outcome,) = await service.delete_batch(store, kind, [delivery])
+            if not outcome.problems:
+                await store.write(lambda tx: _close(tx, row_id, RESUBMITTED, actor, row=text))
+        else:
+            (outcome,) = await service.upsert_batch(store, kind, [delivery], after=close)
+    except _Decided:
+        return [_decided(row_id, "decided")]
+    return _under_row(outcome.problems) if outcome.problems else outcome
+
+
+async def dismiss(store: Store, row_id: str, reason: str, actor: Actor) -> list[Problem] | None:
+    """Close a rejected row without writing it, for the reason given."""
+    stored = await _open(store, row_id)
+    if isinstance(stored, list):
+        return stored
+    try:
+        await store.write(lambda tx: _close(tx, row_id, DISMISSED, actor, reason=reason))
+    except _Decided:
+        return [_decided(row_id, "decided")]
+    return None

@@ -1,0 +1,229 @@
+"""What the stewards' console asks of the API, over HTTP: the queue filtered and sorted, rows a
+load refused kept in the hub and decided there, one search over every kind, the overview."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from loaders.load import Loader
+from tests.harness import RunningHub, ok, vin_for
+from tests.test_contracts import setup as card_setup
+from tests.test_identification import card
+from tests.test_matching import queued_pair, unique
+
+QUEUE = """
+query($where: MatchCandidateWhere, $orderBy: MatchCandidateOrder, $first: Int, $after: String) {
+  matchCandidates(where: $where, orderBy: $orderBy, first: $first, after: $after) {
+    totalCount
+    edges { cursor node { id score createdAt left { lastName } right { lastName } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+ROWS = """
+query($where: RejectedRowWhere, $first: Int, $after: String) {
+  rejectedRows(where: $where, first: $first, after: $after) {
+    totalCount
+    edges { cursor node { id kind system file line raw row status reason recordId
+                          errors { field code message } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+RESUBMIT = """
+mutation($id: ID!, $row: JSON!) {
+  resubmitRejectedRow(id: $id, row: $row) {
+    rejectedRow { status recordId row decidedBy }
+    userErrors { field code message }
+  }
+}
+"""
+
+DISMISS = """
+mutation($id: ID!, $reason: String!) {
+  dismissRejectedRow(id: $id, reason: $reason) {
+    rejectedRow { status reason }
+    userErrors { field code message }
+  }
+}
+"""
+
+SEARCH = """
+query($text: String!) {
+  search(text: $text) {
+    businessPartners { id name }
+    vehicles { vin }
+    identificationObjects { number }
+    documents { number revision }
+    contracts { number }
+  }
+}
+"""
+
+
+def _queue(hub: RunningHub, **variables: Any) -> dict[str, Any]:
+    found: dict[str, Any] = ok(hub, QUEUE, variables)["matchCandidates"]
+    return found
+
+
+def test_the_queue_filters_by_system_kind_and_score_and_sorts_by_age(hub: RunningHub) -> None:
+    names = [unique("Quo") for _ in range(3)]
+    for i, last in enumerate(names):
+        queued_pair(hub, last, ("1950-01-0%d" % (i + 1), "1981-07-1%d" % (i + 1)), "Ulmenweg")
+    # Every pair here has an ERP side; only this test's ERP partners are persons named so.
+    mine = {"kind": "PERSON", "system": "erp", "scoreFrom": 0.0, "scoreTo": 1.0}
+    newest = _queue(hub, where=mine, orderBy="NEWEST", first=100)
+    lasts = [e["node"]["left"]["lastName"] for e in newest["edges"]]
+    ours = [x for x in lasts if x in names]
+    assert ours == list(reversed(names))
+    assert _queue(hub, where={**mine, "kind": "ORGANIZATION"}, first=5)["edges"] == []
+    assert _queue(hub, where={**mine, "system": "NO-SUCH-SYSTEM"}, first=5)["totalCount"] == 0
+    scores = [e["node"]["score"] for e in _queue(hub, orderBy="SCORE_ASC", first=20)["edges"]]
+    assert scores == sorted(scores)
+    high = _queue(hub, where={"scoreFrom": 0.99}, first=100)["edges"]
+    assert all(e["node"]["score"] >= 0.99 for e in high)
+
+
+def test_a_queue_cursor_works_only_with_the_order_and_filter_it_came_from(
+    hub: RunningHub,
+) -> None:
+    last = unique("Cur")
+    queued_pair(hub, last, ("1949-02-03", "1979-05-06"), "Lindenweg")
+    page = _queue(hub, orderBy="NEWEST", first=1)
+    cursor = page["pageInfo"]["endCursor"]
+    body = hub.graphql(QUEUE, {"orderBy": "OLDEST", "first": 1, "after": cursor})
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+
+
+def _load(hub: RunningHub, tmp_path: Path, name: str, rows: list[Any]) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    path = folder / "partners.ndjson"
+    path.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n",
+        encoding="utf-8",
+    )
+    summary = hub.run(Loader(hub.store, "ERP", tmp_path / f"{name}.rejects").load([folder]))
+    assert summary.rejected == sum(1 for r in rows if isinstance(r, str) or "bad" in str(r))
+    return path
+
+
+def _rows_of(hub: RunningHub, path: Path, status: str | None = "OPEN") -> list[dict[str, Any]]:
+    found = ok(hub, ROWS, {"where": {"file": str(path), "status": status}, "first": 50})
+    return [e["node"] for e in found["rejectedRows"]["edges"]]
+
+
+def test_rows_a_load_refuses_are_kept_in_the_hub_with_file_line_and_codes(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    last = unique("Rej")
+    good = {"source": {"key": f"{last}-1"}, "kind": "PERSON", "lastName": last}
+    bad = {"source": {"key": f"{last}-2"}, "kind": "PERSON", "email": "bad@", "lastName": last}
+    path = _load(hub, tmp_path, "kept", [good, bad, "{not json"])
+    rows = _rows_of(hub, path)
+    assert sorted((r["line"], r["kind"], r["system"]) for r in rows) == [
+        (2, "BusinessPartner", "ERP"),
+        (3, "BusinessPartner", "ERP"),
+    ]
+    by_line = {r["line"]: r for r in rows}
+    assert by_line[3]["row"] is None and by_line[3]["raw"] == "{not json"
+    assert by_line[2]["row"]["email"] == "bad@"
+    assert {e["code"] for e in by_line[2]["errors"]} == {"INVALID_EMAIL"}
+    assert by_line[2]["errors"][0]["field"] == ["email"]
+    everything = ok(hub, ROWS, {"where": {"file": str(path), "status": None}})["rejectedRows"]
+    assert everything["totalCount"] == 2
+
+
+def test_a_corrected_row_is_written_and_a_still_wrong_one_stays_open(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    last = unique("Fix")
+    bad = {"source": {"key": f"{last}-1"}, "kind": "PERSON", "email": "bad@", "lastName": last}
+    path = _load(hub, tmp_path, "fix", [bad])
+    (row,) = _rows_of(hub, path)
+    still = ok(hub, RESUBMIT, {"id": row["id"], "row": {**row["row"], "email": "also bad"}})
+    assert still["resubmitRejectedRow"]["userErrors"][0]["field"] == ["row", "email"]
+    assert _rows_of(hub, path)[0]["status"] == "OPEN"
+    fixed = {**row["row"], "email": f"{last}@example.com"}
+    done = ok(hub, RESUBMIT, {"id": row["id"], "row": fixed})["resubmitRejectedRow"]
+    assert done["userErrors"] == []
+    assert done["rejectedRow"]["status"] == "RESUBMITTED"
+    assert done["rejectedRow"]["row"]["email"] == f"{last}@example.com"
+    written = ok(
+        hub,
+        "query($s: SourceRefInput) { businessPartner(source: $s) { id email } }",
+        {"s": {"system": "ERP", "key": f"{last}-1"}},
+    )["businessPartner"]
+    assert written["id"] == done["rejectedRow"]["recordId"]
+    assert written["email"] == f"{last}@example.com"
+    again = ok(hub, RESUBMIT, {"id": row["id"], "row": fixed})["resubmitRejectedRow"]
+    assert again["userErrors"][0]["code"] == "ALREADY_DECIDED"
+    assert _rows_of(hub, path) == []
+
+
+def test_a_dismissed_row_keeps_its_reason_and_writes_nothing(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    last = unique("Dis")
+    bad = {"source": {"key": f"{last}-1"}, "kind": "PERSON", "email": "bad@", "lastName": last}
+    path = _load(hub, tmp_path, "dismiss", [bad])
+    (row,) = _rows_of(hub, path)
+    blank = ok(hub, DISMISS, {"id": row["id"], "reason": " "})["dismissRejectedRow"]
+    assert blank["userErrors"][0]["code"] == "REQUIRED"
+    done = ok(hub, DISMISS, {"id": row["id"], "reason": "test record"})["dismissRejectedRow"]
+    assert done["rejectedRow"] == {"status": "DISMISSED", "reason": "test record"}
+    (closed,) = _rows_of(hub, path, "DISMISSED")
+    assert closed["recordId"] is None
+    lookup = ok(
+        hub,
+        "query($s: SourceRefInput) { businessPartner(source: $s) { id } }",
+        {"s": {"system": "ERP", "key": f"{last}-1"}},
+    )
+    assert lookup["businessPartner"] is None
+
+
+def test_one_search_finds_partners_vehicles_cards_and_keys(hub: RunningHub) -> None:
+    token = unique("srch")
+    card_setup(hub, token)
+    card(hub, token)
+    by_name = ok(hub, SEARCH, {"text": token.upper()})["search"]
+    assert by_name["businessPartners"], by_name
+    by_key = ok(hub, SEARCH, {"text": f"P-{token}"})["search"]
+    assert [p["id"] for p in by_key["businessPartners"]] == [
+        p["id"] for p in by_name["businessPartners"]
+    ]
+    by_vin = ok(hub, SEARCH, {"text": vin_for(token).lower()})["search"]
+    assert [v["vin"] for v in by_vin["vehicles"]] == [vin_for(token)]
+    by_card = ok(hub, SEARCH, {"text": f"7000  {token}"})["search"]
+    assert [c["number"] for c in by_card["identificationObjects"]] == [f"7000{token}".upper()]
+    by_contract_key = ok(hub, SEARCH, {"text": f"K-{token}"})["search"]
+    assert [c["number"] for c in by_contract_key["contracts"]] == [f"L-{token}"]
+    nothing = ok(hub, SEARCH, {"text": "  "})["search"]
+    assert all(found == [] for found in nothing.values())
+
+
+def test_the_overview_counts_todays_proposals_and_decisions(hub: RunningHub) -> None:
+    query = """{ stewardshipOverview(days: 7) {
+        openNow days { day openAtEnd proposed merged notAMatch rowsRejected }
+        scores { status counts } } }"""
+    before = ok(hub, query)["stewardshipOverview"]
+    last = unique("Ovr")
+    _, _, candidate = queued_pair(hub, last, ("1951-03-04", "1983-09-10"), "Eschenweg")
+    ok(
+        hub,
+        'mutation($id: ID!) { rejectMatchCandidate(id: $id, reason: "father and son") '
+        "{ userErrors { code } } }",
+        {"id": candidate["id"]},
+    )
+    after = ok(hub, query)["stewardshipOverview"]
+    assert len(after["days"]) == 7
+    today, earlier = after["days"][-1], before["days"][-1]
+    assert today["proposed"] == earlier["proposed"] + 1
+    assert today["notAMatch"] == earlier["notAMatch"] + 1
+    assert today["openAtEnd"] == after["openNow"]
+    rejected = {s["status"]: sum(s["counts"]) for s in after["scores"]}
+    assert rejected["REJECTED"] >= 1
