@@ -16,6 +16,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from hub import console
 from hub.api import build_schema, ide
 from hub.api.endpoint import GraphQLEndpoint
 from hub.api.websocket import SubscriptionEndpoint
@@ -243,6 +244,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             Route("/metrics", metrics_endpoint),
             Route("/files/{sha256}", file, name="file"),
             Mount(ide.PATH, app=StaticFiles(directory=ide.ASSETS), name="graphiql"),
+            *console.routes(),
         ],
         middleware=[
             *_cors(settings),

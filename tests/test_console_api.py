@@ -161,7 +161,7 @@ def test_a_corrected_row_is_written_and_a_still_wrong_one_stays_open(
     assert written["id"] == done["rejectedRow"]["recordId"]
     assert written["email"] == f"{last}@example.com"
     again = ok(hub, RESUBMIT, {"id": row["id"], "row": fixed})["resubmitRejectedRow"]
-    assert again["userErrors"][0]["code"] == "ALREADY_DECIDED"
+    assert again["userErrors"][0]["code"] == "INVALID_TRANSITION"
     assert _rows_of(hub, path) == []
 
 

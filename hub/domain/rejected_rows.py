@@ -21,7 +21,6 @@ from hub.read.rejected_rows import by_id
 from hub.store import Store, Transaction
 
 OPEN, RESUBMITTED, DISMISSED = "OPEN", "RESUBMITTED", "DISMISSED"
-ALREADY_DECIDED = "ALREADY_DECIDED"
 
 
 @dataclass(frozen=True)
@@ -83,11 +82,13 @@ async def keep(store: Store, refused: list[Refused], now: dt.datetime) -> None:
 class _Decided(HubError):
     """The row was resubmitted or dismissed meanwhile: the write is rolled back."""
 
-    code = ALREADY_DECIDED
+    code = codes.INVALID_TRANSITION
 
 
 def _decided(row_id: str, status: str) -> Problem:
-    return Problem(("id",), ALREADY_DECIDED, f"rejected row {row_id} is {status.lower()} already")
+    return Problem(
+        ("id",), codes.INVALID_TRANSITION, f"rejected row {row_id} is {status.lower()} already"
+    )
 
 
 async def _open(store: Store, row_id: str) -> dict[str, Any] | list[Problem]:
