@@ -91,11 +91,11 @@ async def seed(store: Store, pairs: int, seed_: int) -> None:
         await service.upsert_batch(store, kind, batch, matching=False)
     now = dt.datetime.now(dt.UTC)
     for start in range(0, pairs, BATCH):
-        rows = [
+        proposed: list[dict[str, Any]] = [
             {"key": f"K{n}", "id": new_id(), "score": round(rng.uniform(0.6, 0.9), 4)}
             for n in range(start, min(pairs, start + BATCH))
         ]
-        await store.query(PROPOSE, {"rows": rows, "now": now})
+        await store.query(PROPOSE, {"rows": proposed, "now": now})
     (row,) = await store.query("MATCH (c:MatchCandidate {status: 'OPEN'}) RETURN count(c) AS n")
     print(f"  seeded {pairs:,} pairs and {row['n']:,} open candidates in "
           f"{time.perf_counter() - started:.0f} s")  # fmt: skip
