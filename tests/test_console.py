@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from loaders.load import Loader
+from tests.conftest import register
 from tests.harness import RunningHub, ok
 from tests.test_matching import person, queued_pair, unique, upsert
 
@@ -228,3 +229,32 @@ def test_the_console_fits_a_narrow_screen(page: Page, hub: RunningHub) -> None:
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= 390, (screen, wide)
     expect(page.get_by_label("Search")).to_be_visible()
+
+
+def test_only_a_client_with_the_steward_scope_sees_the_queue(
+    browser: Browser, secured: RunningHub
+) -> None:
+    reader = register(secured, "read")
+    steward = register(secured, "read", "steward")
+    context = browser.new_context(base_url=secured.url)
+    page = context.new_page()
+    failures: list[str] = []
+    page.on("pageerror", lambda error: failures.append(str(error)))
+    try:
+        page.goto("/console#/queue")
+        expect(page.locator("main")).to_contain_text("Sign in with a token")
+
+        def sign_in(token: str) -> None:
+            page.get_by_text("Sign in", exact=True).click()
+            page.get_by_label("Bearer token").fill(token)
+            page.get_by_label("Acting for").fill("Jane Steward")
+            page.get_by_role("button", name="Save").click()
+
+        sign_in(reader)
+        expect(page.locator("main")).to_contain_text("steward")
+        expect(page.get_by_role("table", name="Match queue")).to_have_count(0)
+        sign_in(steward)
+        expect(page.get_by_role("table", name="Match queue")).to_be_visible()
+    finally:
+        context.close()
+    assert failures == []

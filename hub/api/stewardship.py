@@ -253,7 +253,8 @@ class StewardshipQuery:
             strawberry.argument(description="Score range, kind of partner, source system."),
         ] = None,
         order_by: Annotated[
-            MatchCandidateOrder, strawberry.argument(description="Best score first by default.")
+            MatchCandidateOrder | None,
+            strawberry.argument(description="Best score first by default."),
         ] = MatchCandidateOrder.SCORE_DESC,
         first: First = None,
         after: After = None,
@@ -263,7 +264,7 @@ class StewardshipQuery:
         request = page_request(first, after, last, before)
         store = info.context.store
         only = _queue_filter(status, min_score, where)
-        order = order_by.name
+        order = (order_by or MatchCandidateOrder.SCORE_DESC).name
         bound = info.context.cursors.bound(scope("MatchCandidate", order, only))
         rows, positions, has_previous, has_next = await lists.page(
             store, queue.candidates_statement(only, order), request, bound
