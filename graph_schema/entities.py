@@ -479,6 +479,12 @@ CONTRACT_CHANGE = NodeType(
             latest=LAST_DAY,
         ),
         Property("newLesseeId", S, "Hub id of the new lessee (LCOO).", exposed_as="newLessee"),
+        Property(
+            "changeId",
+            S,
+            "The caller's id of the change: a contract applies a change of one id once.",
+            indexed=True,
+        ),
     ),
 )
 

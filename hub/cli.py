@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hub import __version__, logs
+from hub.actor import Actor
 from hub.api import build_schema
 from hub.app import file_store, open_store
 from hub.auth import clients
@@ -35,6 +36,8 @@ from hub.settings import Settings
 from hub.store import Store, migrations
 from hub.store.temporal import utc_now
 from hub.workers import serve_with_workers
+from loaders.changes import ChangeSummary, run_changes
+from loaders.changes import render as render_changes
 from loaders.demo import load_demo
 from loaders.export import FORMATS, ExportError, export
 from loaders.formats import FormatError, check_encoding
@@ -190,6 +193,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _webhooks_parser(commands)
     _export_parser(commands)
+    _change_parser(commands)
 
     match = commands.add_parser(
         "match",
@@ -283,6 +287,20 @@ def _webhooks_parser(commands: Any) -> None:
         webhook_commands.add_parser(action, help=text, description=text).add_argument(
             "name", help="the webhook's name"
         )
+
+
+def _change_parser(commands: Any) -> None:
+    change = commands.add_parser(
+        "change",
+        help="apply contract change processes from a file, a result per line",
+        description="Apply the contract change processes of a file, one per line, each in its "
+        "own transaction: NDJSON objects shaped like ContractChangeInput, or CSV with those "
+        "fields as columns (nested ones with dots: contract.number, newLessee.source.key). "
+        "Bad lines are reported and the others applied; a line without changeId is known by "
+        "its content, so running the file again applies nothing twice. Exit code 1 when a "
+        "line was rejected.",
+    )
+    change.add_argument("file", type=Path, help="the .ndjson or .csv file")
 
 
 def _export_parser(commands: Any) -> None:
@@ -618,6 +636,22 @@ async def _export(settings: Settings, args: argparse.Namespace) -> list[str]:
     ]
 
 
+async def _change(settings: Settings, path: Path) -> ChangeSummary:
+    store = await Store.open(settings, attach=True)
+    try:
+        return await run_changes(store, path, Actor("hub change"))
+    finally:
+        await store.close()
+
+
+def change_contracts(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.file.is_file():
+        raise StartupError(f"{args.file}: no such file")
+    summary = run_async(_change(settings, args.file))
+    print("\n".join(render_changes(args.file, summary)))
+    return EXIT_REJECTED if summary.count("rejected") else 0
+
+
 def export_changes(settings: Settings, args: argparse.Namespace) -> int:
     print("\n".join(run_async(_export(settings, args))))
     return 0
@@ -664,6 +698,7 @@ def _run(args: argparse.Namespace) -> int:
         "clients": manage_clients,
         "webhooks": manage_webhooks,
         "export": export_changes,
+        "change": change_contracts,
     }
     if args.command in commands:
         return commands[args.command](settings, args)

@@ -76,6 +76,27 @@ def test_a_covered_service_is_paid_and_an_uncovered_one_billed_to_the_lessee(
     assert "does not cover FUEL" in fuel["explanation"]
 
 
+def test_a_contract_sums_its_checked_lines_per_month(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    card(hub, unique)
+    check(
+        hub,
+        line(unique, 1, date="2025-03-01"),
+        line(unique, 2, date="2025-03-20", serviceCode="WASH", amount="10"),
+        line(unique, 3, date="2025-04-02", amount="99.99"),
+    )
+    check(hub, line(unique, 1, date="2025-03-01"))  # checked again: counted once
+    query = """query($n: String) { contract(number: $n) {
+        invoiceTotals { month currency lines coveredAmount rebillAmount } } }"""
+    totals = ok(hub, query, {"n": f"L-{unique}"})["contract"]["invoiceTotals"]
+    assert totals == [
+        {"month": "2025-03", "currency": "EUR", "lines": 2,
+         "coveredAmount": "120.50", "rebillAmount": "10.00"},
+        {"month": "2025-04", "currency": "EUR", "lines": 1,
+         "coveredAmount": "99.99", "rebillAmount": "0.00"},
+    ]  # fmt: skip
+
+
 def test_an_unknown_card_goes_to_the_placeholder_partner_and_the_queue(
     hub: RunningHub, unique: str
 ) -> None:

@@ -79,6 +79,11 @@ ROOTS: dict[str, tuple[str, str]] = {
         'mutation { changeContract(input: {contract: {number: "none"}, process: CHOA, '
         'effectiveDate: "2024-01-01"}) { userErrors { code } } }',
     ),
+    "changeContracts": (
+        WRITE,
+        'mutation { changeContracts(inputs: [{contract: {number: "none"}, process: CHOA, '
+        'effectiveDate: "2024-01-01"}]) { userErrors { code } } }',
+    ),
     "upsertIdentificationObject": (
         WRITE,
         'mutation { upsertIdentificationObject(input: {source: {system: "CRM", key: "M-I1"}, '

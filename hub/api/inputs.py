@@ -113,3 +113,9 @@ class ContractChangeInput:
         default=None, description="New lessee (LCOO)."
     )
     new_end_date: dt.date | None = strawberry.field(default=None, description="New end (BLEX).")
+    change_id: str | None = strawberry.field(
+        default=None,
+        description="Your id for this change (at most 128 characters): sent again, a change "
+        "the contract applied already is not applied twice (changed: false); an id given to "
+        "another process or day of the contract is a CONFLICT.",
+    )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from strawberry.dataloader import DataLoader
 
 from hub.domain.upsert import partner_origins
-from hub.read import lookups, relations
+from hub.read import invoice_lines, lookups, relations
 from hub.read.relations import Related, Relation
 
 if TYPE_CHECKING:  # the store is handed through, never used here but by read and domain
@@ -55,6 +55,18 @@ class Loaders:
             async def load(keys: list[str]) -> Sequence[Related]:
                 found = await relations.fetch(self._store, relation, keys, window)
                 return [found[k] for k in keys]
+
+            self._loaders[key] = DataLoader(load)
+        return self._loaders[key]
+
+    def invoice_totals(self) -> DataLoader[str, list[invoice_lines.MonthTotal]]:
+        """A contract's checked invoice lines summed per month."""
+        key = ("invoice_totals",)
+        if key not in self._loaders:
+
+            async def load(ids: list[str]) -> Sequence[list[invoice_lines.MonthTotal]]:
+                found = await invoice_lines.monthly_totals(self._store, ids)
+                return [found[i] for i in ids]
 
             self._loaders[key] = DataLoader(load)
         return self._loaders[key]

@@ -45,6 +45,7 @@ from hub.domain.deliveries import reference
 from hub.domain.files import FileTooLarge, upload_chunks
 from hub.domain.kinds import Kind
 from hub.domain.problems import Path, Problem
+from hub.errors import BadRequest
 from hub.ids import from_global
 from hub.mastering.matcher import MatchDecision
 
@@ -223,6 +224,25 @@ async def _upsert(
     return _Result(row, outcome.created, outcome.changed, outcome.problems, outcome.match)
 
 
+MAX_CHANGES = 1_000
+
+
+async def _change(info: Info, data: dict[str, Any], path: Path) -> ContractPayload:
+    """One change process, its problems' fields under ``path``."""
+    change, problems = processes.change_of(data, path)
+    if change is None:
+        return _payload(ContractPayload, "contract", Contract.from_row, _Result(problems=problems))
+    writer = info.context.principal.system
+    result = await _process(
+        info, "Contract", lambda tx, now: processes.change_contract(tx, change, now, writer)
+    )
+    result.problems = [
+        Problem((*path, *p.path[1:]), p.code, p.message) if p.path[:1] == ("input",) else p
+        for p in result.problems
+    ]
+    return _payload(ContractPayload, "contract", Contract.from_row, result)
+
+
 async def _process(info: Info, label: str, run: service.Process[Any]) -> _Result:
     result = await service.run_process(info.context.store, run)
     if isinstance(result, list):
@@ -323,25 +343,23 @@ class MasterDataMutation:
         description="Apply a change process (LCOO, ETER, TERM, BLEX, CHOA, LCOP) to a contract.",
     )
     async def change_contract(self, info: Info, input: ContractChangeInput) -> ContractPayload:
-        data = to_data(input)
-        problems = plausible("ContractChange", ("input", "effectiveDate"), input.effective_date)
-        problems += plausible("ContractChange", ("input", "newEndDate"), input.new_end_date)
-        if problems:
-            return _payload(
-                ContractPayload, "contract", Contract.from_row, _Result(problems=problems)
-            )
-        change = processes.ContractChange(
-            contract=reference("Contract", data["contract"], ("input", "contract")),  # type: ignore[arg-type]
-            process=data["process"],
-            effective_date=input.effective_date,
-            new_lessee=reference("BusinessPartner", data.get("newLessee"), ("input", "newLessee")),
-            new_end_date=input.new_end_date,
-        )
-        writer = info.context.principal.system
-        result = await _process(
-            info, "Contract", lambda tx, now: processes.change_contract(tx, change, now, writer)
-        )
-        return _payload(ContractPayload, "contract", Contract.from_row, result)
+        return await _change(info, to_data(input), ("input",))
+
+    @strawberry.mutation(
+        metadata=needs(Scope.WRITE),
+        description="Apply many change processes, each in its own transaction, in order: one "
+        "payload per input, a bad one with its userErrors (fields under inputs.N) while the "
+        "good ones are applied. With a changeId per input, sending the list again applies "
+        f"nothing twice. At most {MAX_CHANGES} inputs.",
+    )
+    async def change_contracts(
+        self, info: Info, inputs: list[ContractChangeInput]
+    ) -> list[ContractPayload]:
+        if len(inputs) > MAX_CHANGES:
+            raise BadRequest(f"inputs: at most {MAX_CHANGES} changes per call")
+        return [
+            await _change(info, to_data(one), ("inputs", str(i))) for i, one in enumerate(inputs)
+        ]
 
     @strawberry.mutation(
         metadata=needs(Scope.WRITE), description="Create or update an identification object."

@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
@@ -877,6 +878,7 @@ class ContractChange:
     effective_date: dt.date = strawberry.field(description=about("ContractChange", "effectiveDate"))
     recorded_at: dt.datetime = strawberry.field(description=about("ContractChange", "recordedAt"))
     new_end_date: dt.date | None = strawberry.field(description="New end date (BLEX).")
+    change_id: str | None = strawberry.field(description=about("ContractChange", "changeId"))
     new_lessee_id: strawberry.Private[str | None]
 
     @strawberry.field(description="The lessee the contract passed to (LCOO).")
@@ -886,6 +888,15 @@ class ContractChange:
         return partner_or_none(
             await info.context.loaders.node("BusinessPartner").load(self.new_lessee_id)
         )
+
+
+@strawberry.type(description="A contract's checked invoice lines in one month and currency.")
+class InvoiceMonth:
+    month: str = strawberry.field(description="The month, YYYY-MM.")
+    currency: str = strawberry.field(description="ISO 4217 code.")
+    lines: int = strawberry.field(description="How many lines were checked.")
+    covered_amount: Decimal = strawberry.field(description="What the contract covered.")
+    rebill_amount: Decimal = strawberry.field(description="What was billed to the lessee.")
 
 
 @strawberry.type(description="A leasing, service or financing contract.")
@@ -976,6 +987,23 @@ class Contract(Node):
             ),
         )
 
+    @strawberry.field(
+        description="Its checked invoice lines (checkInvoiceLines) summed per month and "
+        "currency, oldest first: what the contract covered and what was re-billed to the lessee."
+    )
+    async def invoice_totals(self, info: Info) -> list[InvoiceMonth]:
+        totals = await info.context.loaders.invoice_totals().load(self.hub_id)
+        return [
+            InvoiceMonth(
+                month=t.month,
+                currency=t.currency,
+                lines=t.lines,
+                covered_amount=t.covered,
+                rebill_amount=t.rebilled,
+            )
+            for t in totals
+        ]
+
     @strawberry.field(description="Change processes applied, oldest first.")
     def changes(self, info: Info) -> list[ContractChange]:
         return with_rows(
@@ -989,6 +1017,7 @@ class Contract(Node):
                         effective_date=native(r["effectiveDate"]),
                         recorded_at=native(r["recordedAt"]),
                         new_end_date=native(r.get("newEndDate")),
+                        change_id=r.get("changeId"),
                         new_lessee_id=r.get("newLesseeId"),
                     )
                     for r in rows

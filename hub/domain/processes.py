@@ -9,13 +9,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from hub.domain import kinds
+from hub.domain import deliveries, kinds
 from hub.domain import problems as codes
 from hub.domain.change_log import record_events
-from hub.domain.problems import Problem, Rejected
+from hub.domain.problems import Path, Problem, Rejected
 from hub.domain.references import Ref, resolve
 from hub.domain.upsert import Outcome, update_state, update_states
 from hub.ids import new_id
+from hub.read.values import native
 from hub.store import Transaction
 from hub.store.temporal import to_store
 
@@ -81,6 +82,71 @@ class ContractChange:
     effective_date: dt.date
     new_lessee: Ref | None = None
     new_end_date: dt.date | None = None
+    # The caller's id of the change: a contract applies a change of one id once.
+    change_id: str | None = None
+
+
+PROCESSES = ("LCOO", "ETER", "TERM", "BLEX", "CHOA", "LCOP")
+MAX_CHANGE_ID = 128
+
+
+def _date(value: Any, path: Path, problems: list[Problem]) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        found: dt.date | None = value
+    else:
+        try:
+            found = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            problems.append(
+                Problem(path, codes.INVALID_VALUE, f"{value!r} is not a date (YYYY-MM-DD)")
+            )
+            return None
+    assert found is not None
+    late = deliveries.plausible_date(found, path, "ContractChange")
+    if late is not None:
+        problems.append(late)
+        return None
+    return found
+
+
+def change_of(data: dict[str, Any], path: Path) -> tuple[ContractChange | None, list[Problem]]:
+    """The change a ContractChangeInput (or a line of a change file, the same fields)
+    describes, or what is wrong with it, each problem naming its field under ``path``."""
+    problems: list[Problem] = []
+    process = str(data.get("process") or "").strip().upper()
+    if not process:
+        problems.append(Problem((*path, "process"), codes.REQUIRED, "a change needs its process"))
+    elif process not in PROCESSES:
+        options = ", ".join(PROCESSES)
+        problems.append(
+            Problem((*path, "process"), codes.INVALID_VALUE, f"{process!r} is not one of {options}")
+        )
+    effective = _date(data.get("effectiveDate"), (*path, "effectiveDate"), problems)
+    if effective is None and not data.get("effectiveDate"):
+        problems.append(
+            Problem((*path, "effectiveDate"), codes.REQUIRED, "a change needs its effectiveDate")
+        )
+    end = _date(data.get("newEndDate"), (*path, "newEndDate"), problems)
+    contract = deliveries.reference("Contract", data.get("contract"), (*path, "contract"))
+    if contract is None:
+        problems.append(Problem((*path, "contract"), codes.REQUIRED, "name the contract"))
+    change_id = data.get("changeId")
+    if change_id is not None:
+        change_id = str(change_id).strip()
+        if not change_id or len(change_id) > MAX_CHANGE_ID:
+            problems.append(
+                Problem(
+                    (*path, "changeId"),
+                    codes.INVALID_VALUE,
+                    f"a changeId is 1 to {MAX_CHANGE_ID} characters",
+                )
+            )
+    if problems or contract is None or effective is None:
+        return None, problems
+    lessee = deliveries.reference("BusinessPartner", data.get("newLessee"), (*path, "newLessee"))
+    return ContractChange(contract, process, effective, lessee, end, change_id or None), []
 
 
 def _apply_change(
@@ -130,6 +196,8 @@ async def change_contract(
     tx: Transaction, change: ContractChange, now: dt.datetime, writer: str | None = None
 ) -> ProcessResult:
     contract_id = await _resolve_one(tx, change.contract, writer)
+    if change.change_id is not None and await _applied(tx, contract_id, change):
+        return ProcessResult(contract_id, False)
     lessee = None
     if change.new_lessee is not None:
         ((value, problems),) = await resolve(tx, [change.new_lessee])
@@ -143,6 +211,8 @@ async def change_contract(
     )
     await _cascade_to_objects(tx, contract_id, change, base.get("endDate"), now)
     details: dict[str, Any] = {}
+    if change.change_id is not None:
+        details["changeId"] = change.change_id
     if lessee is not None:
         details["newLesseeId"] = lessee["id"]
     if change.new_end_date is not None:
@@ -183,6 +253,26 @@ async def change_contract(
             now,
         )
     return ProcessResult(contract_id, True)
+
+
+async def _applied(tx: Transaction, contract_id: str, change: ContractChange) -> bool:
+    """Whether the contract applied the change of this id already; a change id the contract
+    used for another process or day is refused."""
+    rows = await tx.run(
+        "MATCH (:Contract {id: $id})-[:HAS_CHANGE]->(x:ContractChange {changeId: $change}) "
+        "RETURN x.process AS process, x.effectiveDate AS effective",
+        {"id": contract_id, "change": change.change_id},
+    )
+    if not rows:
+        return False
+    process, effective = rows[0]["process"], native(rows[0]["effective"])
+    if process != change.process or effective != change.effective_date:
+        message = (
+            f"changeId {change.change_id!r} was given to {process} effective {effective} on "
+            "this contract"
+        )
+        raise Rejected([Problem(("input", "changeId"), codes.CONFLICT, message)])
+    return True
 
 
 async def _cascade_to_objects(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from hub.read.values import native
 from hub.store import Store
 
 # The lines after a position, in the list's order.
@@ -69,3 +71,38 @@ async def page(
         {**params, "n": first + 1},
     )
     return [row["line"] for row in rows[:first]], len(rows) > first
+
+
+@dataclass(frozen=True)
+class MonthTotal:
+    """What the checked lines of one contract came to in one month and currency."""
+
+    month: str  # YYYY-MM
+    currency: str
+    lines: int
+    covered: Decimal
+    rebilled: Decimal
+
+
+async def monthly_totals(store: Store, contract_ids: list[str]) -> dict[str, list[MonthTotal]]:
+    """Per contract, its checked lines' covered and re-billed amounts per month and currency,
+    oldest month first."""
+    rows = await store.query(
+        "MATCH (l:InvoiceLine) WHERE l.contractId IN $ids "
+        "RETURN l.contractId AS contract, l.date AS date, l.currency AS currency, "
+        "l.coveredAmount AS covered, l.rebillAmount AS rebilled",
+        {"ids": contract_ids},
+    )
+    sums: dict[tuple[str, str, str], list[Any]] = {}
+    for row in rows:
+        month = native(row["date"]).isoformat()[:7]
+        total = sums.setdefault(
+            (row["contract"], month, row["currency"]), [0, Decimal(0), Decimal(0)]
+        )
+        total[0] += 1
+        total[1] += Decimal(row["covered"])
+        total[2] += Decimal(row["rebilled"])
+    found: dict[str, list[MonthTotal]] = {i: [] for i in contract_ids}
+    for (contract, month, currency), (n, covered, rebilled) in sorted(sums.items()):
+        found[contract].append(MonthTotal(month, currency, n, covered, rebilled))
+    return found
