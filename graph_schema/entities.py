@@ -451,6 +451,14 @@ CONTRACT_ITEM = NodeType(
             writable=False,
             exposed_as="singleServices",
         ),
+        Property(
+            "serviceTerms",
+            S,
+            "Per single service, as JSON in the order of serviceCodes: its inclusion, "
+            "quantity cap and the period the cap counts over.",
+            writable=False,
+            exposed_as="singleServices",
+        ),
         Property("position", I, "Its place in the contract's list of items.", internal=True),
     ),
     natural_key=("uiid",),
@@ -683,6 +691,11 @@ INVOICE_LINE = NodeType(
         Property("contractId", S, "Hub id of its contract, if any.", indexed=True),
         Property("itemUiid", S, "The contract item that covers the service, if any."),
         Property("billToId", S, "Hub id of the partner billed: the lessee or the placeholder."),
+        Property(
+            "coveredQuantity",
+            F,
+            "The quantity counted against the item's cap: the part within it.",
+        ),
         Property("checkedAt", DT, "When the hub checked it.", required=True),
         Property("checkedBy", S, "The client that asked."),
     ),

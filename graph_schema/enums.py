@@ -91,6 +91,17 @@ class ContractItemKind(Enum):
     SERVICE = "SERVICE"
 
 
+class ServiceInclusion(Enum):
+    DEFAULT = "DEFAULT"  # part of the product unless changed
+    MANDATORY = "MANDATORY"  # part of the product; no change process removes it
+    OPTIONAL = "OPTIONAL"  # chosen by the lessee; a change process may add or remove it
+
+
+class QuotaPeriod(Enum):
+    CONTRACT_YEAR = "CONTRACT_YEAR"  # from each anniversary of the contract's start
+    CONTRACT = "CONTRACT"  # the contract's whole term
+
+
 class ContractChangeProcess(Enum):
     LCOO = "LCOO"  # change of lessee
     ETER = "ETER"  # early termination with return

@@ -9,6 +9,7 @@ from typing import Any
 
 from hub.domain import invoices
 from tests.harness import RunningHub, ok
+from tests.test_contracts import UPSERT as UPSERT_CONTRACT
 from tests.test_contracts import change, setup
 from tests.test_identification import BLOCK, card
 
@@ -95,6 +96,116 @@ def test_a_contract_sums_its_checked_lines_per_month(hub: RunningHub, unique: st
         {"month": "2025-04", "currency": "EUR", "lines": 1,
          "coveredAmount": "99.99", "rebillAmount": "0.00"},
     ]  # fmt: skip
+
+
+def _with_tyre_cap(hub: RunningHub, unique: str, cap: float, period: str) -> None:
+    """The contract of :func:`setup` again, its TYRES capped."""
+    data = {
+        "source": {"system": "CRM", "key": f"K-{unique}"},
+        "number": f"L-{unique}",
+        "type": "LEASING",
+        "status": "ACTIVE",
+        "startDate": "2024-01-01",
+        "endDate": "2030-12-31",
+        "parties": [
+            {"role": "LESSEE", "partner": {"source": {"system": "CRM", "key": f"P-{unique}"}}}
+        ],
+        "items": [
+            {"uiid": f"S-{unique}", "kind": "SERVICE",
+             "singleServices": [
+                 {"code": "TYRES", "coveragePercent": 100, "inclusion": "MANDATORY",
+                  "quantityCap": cap, "capPeriod": period},
+                 {"code": "WASH", "coveragePercent": 100, "inclusion": "OPTIONAL"}]},
+        ],
+    }  # fmt: skip
+    result = ok(hub, UPSERT_CONTRACT, {"input": data})["upsertContract"]
+    assert result["userErrors"] == [], result
+
+
+def test_tyres_over_the_yearly_cap_are_billed_to_the_lessee_for_the_part_above(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    _with_tyre_cap(hub, unique, 8, "CONTRACT_YEAR")
+    card(hub, unique)
+    first, second, third = check(
+        hub,
+        line(unique, 1, date="2026-02-01", quantity=4, amount="400"),
+        line(unique, 2, date="2026-05-01", quantity=3, amount="300"),
+        line(unique, 3, date="2026-09-01", quantity=4, amount="400"),
+    )
+    assert [first["verdict"], second["verdict"]] == ["COVERED", "COVERED"]
+    assert (third["verdict"], third["coveredAmount"], third["rebillAmount"]) == (
+        "QUOTA_EXCEEDED",
+        "100.00",
+        "300.00",
+    )
+    assert "1 of 4 covered" in third["explanation"]
+    # On another invoice, and checked again: nothing counted twice.
+    again, over = check(
+        hub,
+        line(unique, 3, date="2026-09-01", quantity=4, amount="400"),
+        {**line(unique, 1, date="2026-10-01", quantity=2, amount="200"),
+         "invoiceNumber": f"INV2-{unique}"},
+    )  # fmt: skip
+    assert again == third
+    assert (over["verdict"], over["coveredAmount"]) == ("QUOTA_EXCEEDED", "0.00")
+    # A new contract year starts from nothing.
+    (next_year,) = check(
+        hub,
+        {**line(unique, 1, date="2027-01-05", quantity=2, amount="200"),
+         "invoiceNumber": f"INV3-{unique}"},
+    )  # fmt: skip
+    assert next_year["verdict"] == "COVERED"
+    services = ok(
+        hub,
+        """query($n: String) { contract(number: $n) { items { singleServices {
+            code inclusion quantityCap capPeriod usedQuantity remainingQuantity } } } }""",
+        {"n": f"L-{unique}"},
+    )["contract"]["items"][0]["singleServices"]
+    assert services == [
+        {"code": "TYRES", "inclusion": "MANDATORY", "quantityCap": 8.0,
+         "capPeriod": "CONTRACT_YEAR", "usedQuantity": 8.0, "remainingQuantity": 0.0},
+        {"code": "WASH", "inclusion": "OPTIONAL", "quantityCap": None,
+         "capPeriod": "CONTRACT_YEAR", "usedQuantity": 0.0, "remainingQuantity": None},
+    ]  # fmt: skip
+
+
+def test_a_cap_over_the_whole_contract_counts_every_year(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    _with_tyre_cap(hub, unique, 5, "CONTRACT")
+    card(hub, unique)
+    first, later = check(
+        hub,
+        line(unique, 1, date="2024-06-01", quantity=4, amount="400"),
+        line(unique, 2, date="2026-06-01", quantity=4, amount="400"),
+    )
+    assert first["verdict"] == "COVERED"
+    assert (later["verdict"], later["coveredAmount"], later["rebillAmount"]) == (
+        "QUOTA_EXCEEDED",
+        "100.00",
+        "300.00",
+    )
+
+
+def test_a_cap_must_be_a_positive_number_with_its_period(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    data = {
+        "source": {"system": "CRM", "key": f"K-{unique}"},
+        "number": f"L-{unique}",
+        "type": "LEASING",
+        "items": [
+            {"uiid": f"S-{unique}", "kind": "SERVICE",
+             "singleServices": [
+                 {"code": "TYRES", "coveragePercent": 100, "quantityCap": 0},
+                 {"code": "WASH", "coveragePercent": 100, "capPeriod": "CONTRACT"}]},
+        ],
+    }  # fmt: skip
+    result = ok(hub, UPSERT_CONTRACT, {"input": data})["upsertContract"]
+    assert [(e["field"][-2:], e["code"]) for e in result["userErrors"]] == [
+        (["0", "quantityCap"], "INVALID_VALUE"),
+        (["1", "capPeriod"], "REQUIRED"),
+    ]
 
 
 def test_an_unknown_card_goes_to_the_placeholder_partner_and_the_queue(

@@ -19,8 +19,10 @@ from graph_schema.enums import (
     PartnerRole,
     ProjectPartnerRole,
     ProjectStatus,
+    QuotaPeriod,
     RelationshipDirection,
     ReleaseStatus,
+    ServiceInclusion,
     VehicleEventType,
 )
 
@@ -47,6 +49,16 @@ strawberry.enum(
 )
 strawberry.enum(e.ContractPartyRole, description="Role of a contract party.")
 strawberry.enum(e.ContractItemKind, description="Kinds of contract item.")
+strawberry.enum(
+    e.ServiceInclusion,
+    description="How a single service belongs to its item: DEFAULT part of the product, "
+    "MANDATORY part of it and never removed, OPTIONAL chosen by the lessee.",
+)
+strawberry.enum(
+    e.QuotaPeriod,
+    description="What a quantity cap counts over: CONTRACT_YEAR from each anniversary of the "
+    "contract's start (calendar years without a start), CONTRACT its whole term.",
+)
 strawberry.enum(
     e.ContractChangeProcess,
     description="Change processes: LCOO change of lessee, ETER early termination with return, "
@@ -75,7 +87,9 @@ __all__ = [
     "PartnerRole",
     "ProjectPartnerRole",
     "ProjectStatus",
+    "QuotaPeriod",
     "RelationshipDirection",
     "ReleaseStatus",
+    "ServiceInclusion",
     "VehicleEventType",
 ]

@@ -47,7 +47,9 @@ class InvoiceVerdict(Enum):
         "CONTRACT_ENDED", description="The day lies after the contract ended: refuse it."
     )
     QUOTA_EXCEEDED = strawberry.enum_value(
-        "QUOTA_EXCEEDED", description="Over the item's cap for the period (caps: to come)."
+        "QUOTA_EXCEEDED",
+        description="Over the single service's quantity cap for the period: the part within "
+        "the cap is covered, the rest billed to the lessee.",
     )
     UNKNOWN_OBJECT = strawberry.enum_value(
         "UNKNOWN_OBJECT",

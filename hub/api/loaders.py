@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 
 from hub.domain.upsert import partner_origins
 from hub.read import invoice_lines, lookups, relations
+from hub.read.quotas import CallOff
 from hub.read.relations import Related, Relation
 
 if TYPE_CHECKING:  # the store is handed through, never used here but by read and domain
@@ -66,6 +67,18 @@ class Loaders:
 
             async def load(ids: list[str]) -> Sequence[list[invoice_lines.MonthTotal]]:
                 found = await invoice_lines.monthly_totals(self._store, ids)
+                return [found[i] for i in ids]
+
+            self._loaders[key] = DataLoader(load)
+        return self._loaders[key]
+
+    def call_offs(self) -> DataLoader[str, list[CallOff]]:
+        """The quantities a contract's checked lines counted against caps."""
+        key = ("call_offs",)
+        if key not in self._loaders:
+
+            async def load(ids: list[str]) -> Sequence[list[CallOff]]:
+                found = await invoice_lines.call_offs(self._store, ids)
                 return [found[i] for i in ids]
 
             self._loaders[key] = DataLoader(load)

@@ -32,8 +32,10 @@ from hub.api.enums import (
     PartnerRole,
     ProjectPartnerRole,
     ProjectStatus,
+    QuotaPeriod,
     RelationshipDirection,
     ReleaseStatus,
+    ServiceInclusion,
     VehicleEventType,
 )
 from hub.api.execution import pages_prefetched
@@ -41,6 +43,7 @@ from hub.api.relay import Node, PageInfo
 from hub.domain.processes import effective_contract_status, revision_order
 from hub.ids import to_global
 from hub.mastering.survivorship import SourceValues, survive
+from hub.read import quotas
 from hub.read.cursors import BoundCursors, Cursors, scope
 from hub.read.pagination import Page, PageRequest, page_of_rows
 from hub.read.prefetch import Prefetched, prefetched, usable
@@ -843,6 +846,33 @@ class Vehicle(Node):
 class SingleService:
     code: str = strawberry.field(description="Service code.")
     coverage_percent: int = strawberry.field(description="0 or 100.")
+    inclusion: ServiceInclusion = strawberry.field(description="How it belongs to the item.")
+    quantity_cap: float | None = strawberry.field(
+        description="Most quantity covered per capPeriod; null: no cap."
+    )
+    cap_period: QuotaPeriod = strawberry.field(description="What the cap counts over.")
+    contract_id: strawberry.Private[str]
+    item_uiid: strawberry.Private[str]
+    start: strawberry.Private[dt.date | None]
+
+    async def _used(self, info: Info) -> float:
+        offs = await info.context.loaders.call_offs().load(self.contract_id)
+        today = dt.datetime.now(dt.UTC).date()
+        period = quotas.period_of(self.cap_period.value, self.start, today)
+        return quotas.used(offs, self.contract_id, self.item_uiid, self.code, period)
+
+    @strawberry.field(
+        description="Quantity checked invoice lines called off in the period that holds "
+        "today (the contract year, or the whole contract)."
+    )
+    async def used_quantity(self, info: Info) -> float:
+        return await self._used(info)
+
+    @strawberry.field(description="What is left of the cap in that period; null: no cap.")
+    async def remaining_quantity(self, info: Info) -> float | None:
+        if self.quantity_cap is None:
+            return None
+        return max(self.quantity_cap - await self._used(info), 0.0)
 
 
 @strawberry.type(description="A party to a contract in a role.")
@@ -972,20 +1002,32 @@ class Contract(Node):
                             r,
                             hub_id=r["uiid"],
                             prefetched=prefetched(r),
-                            single_services=[
-                                SingleService(code=code, coverage_percent=coverage)
-                                for code, coverage in zip(
-                                    r.get("serviceCodes") or [],
-                                    r.get("serviceCoverage") or [],
-                                    strict=False,
-                                )
-                            ],
+                            single_services=self._services(r),
                         )
                     )
                     for r in rows
                 ]
             ),
         )
+
+    def _services(self, item: Row) -> list[SingleService]:
+        codes = item.get("serviceCodes") or []
+        terms = quotas.terms_of(item.get("serviceTerms"), len(codes))
+        return [
+            SingleService(
+                code=code,
+                coverage_percent=coverage,
+                inclusion=e.ServiceInclusion(t.inclusion),
+                quantity_cap=t.cap,
+                cap_period=e.QuotaPeriod(t.period),
+                contract_id=self.hub_id,
+                item_uiid=item["uiid"],
+                start=self.start_date,
+            )
+            for code, coverage, t in zip(
+                codes, item.get("serviceCoverage") or [], terms, strict=False
+            )
+        ]
 
     @strawberry.field(
         description="Its checked invoice lines (checkInvoiceLines) summed per month and "

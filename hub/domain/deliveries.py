@@ -514,8 +514,49 @@ def _services(item: Data, path: Path, c: _Collector) -> list[dict[str, Any]]:
         if isinstance(code, Problem):
             c.problems.append(code)
             code = None
-        services.append({"code": code or "", "coveragePercent": service.get("coveragePercent")})
+        services.append(
+            {
+                "code": code or "",
+                "coveragePercent": service.get("coveragePercent"),
+                **_terms(service, (*path, j), c),
+            }
+        )
     return services
+
+
+MAX_QUANTITY_CAP = 1_000_000
+
+
+def _terms(service: Data, path: Path, c: _Collector) -> dict[str, Any]:
+    """A single service's inclusion and quantity cap, with their defaults; the keys of
+    values not given are left out, so a delivery without them reads as before."""
+    terms: dict[str, Any] = {}
+    for name, allowed in (("inclusion", e.ServiceInclusion), ("capPeriod", e.QuotaPeriod)):
+        if service.get(name) is not None:
+            found = choice(service[name], allowed, (*path, name))
+            if isinstance(found, Problem):
+                c.problems.append(found)
+            else:
+                terms[name] = found
+    cap = service.get("quantityCap")
+    if cap is not None:
+        number = cap if isinstance(cap, int | float) and not isinstance(cap, bool) else None
+        if number is None or not 0 < number <= MAX_QUANTITY_CAP:
+            c.problems.append(
+                Problem(
+                    (*path, "quantityCap"),
+                    codes.INVALID_VALUE,
+                    f"a quantity cap is a number above 0 and at most {MAX_QUANTITY_CAP:,}",
+                )
+            )
+        else:
+            terms["quantityCap"] = float(number)
+            terms.setdefault("capPeriod", e.QuotaPeriod.CONTRACT_YEAR.value)
+    elif "capPeriod" in terms:
+        c.problems.append(
+            Problem((*path, "capPeriod"), codes.REQUIRED, "a capPeriod needs a quantityCap")
+        )
+    return terms
 
 
 def identification_object(data: Data, path: Path = ("input",)) -> Built:

@@ -22,6 +22,8 @@ and checking it again answers with what was stored.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -30,6 +32,8 @@ from hub.domain import deliveries, kinds, service
 from hub.domain.deliveries import printed_code
 from hub.errors import BadRequest
 from hub.ids import new_id
+from hub.read import quotas
+from hub.read.invoice_lines import CALL_OFFS, call_offs_of
 from hub.read.values import native
 from hub.store import Store, Transaction
 from hub.store.temporal import utc_now
@@ -75,6 +79,7 @@ class Check:
     item_uiid: str | None = None
     bill_to_id: str | None = None
     id: str = ""
+    covered_quantity: float | None = None  # what it counted against the item's cap
 
 
 def normalized(line: Line) -> Line:
@@ -94,9 +99,16 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
-def judge(line: Line, facts: dict[str, Any] | None, unknown_customer: str | None) -> Check:
+def judge(
+    line: Line,
+    facts: dict[str, Any] | None,
+    unknown_customer: str | None,
+    call_offs: list[quotas.CallOff] | None = None,
+) -> Check:
     """The verdict on one line, given what the graph holds about its object (None: no such
-    object). Pure: the rules of the module's docstring, nothing read or written."""
+    object) and the quantities earlier lines counted against caps (``call_offs``, to which a
+    covered line adds its own). The rules of the module's docstring; nothing read or
+    written."""
     if facts is None:
         return Check(
             line,
@@ -119,7 +131,7 @@ def judge(line: Line, facts: dict[str, Any] | None, unknown_customer: str | None
             verdict, explanation, billed = said
             rebill = _money(line.amount) if billed else _NOTHING
             return Check(line, verdict, explanation, _NOTHING, rebill, **found)
-    return _covered(line, facts, found)
+    return _covered(line, facts, found, call_offs if call_offs is not None else [])
 
 
 # A rule: None when it does not apply; else the verdict, its explanation and whether the
@@ -177,19 +189,44 @@ def _not_in_force(line: Line, facts: dict[str, Any]) -> Said:
     return "NOT_COVERED", explanation, True
 
 
-def _covered(line: Line, facts: dict[str, Any], found: dict[str, Any]) -> Check:
+def _covered(
+    line: Line, facts: dict[str, Any], found: dict[str, Any], call_offs: list[quotas.CallOff]
+) -> Check:
     amount = _money(line.amount)
-    item, percent = _covering(facts["items"] or [], line.service_code)
+    item, percent, terms = _covering(facts["items"] or [], line.service_code)
     found = {**found, "item_uiid": item}
     if item is None or percent <= 0:
         explanation = (
             f"Contract {facts['number']} does not cover {line.service_code}: billed to the lessee."
         )
         return Check(line, "NOT_COVERED", explanation, _NOTHING, amount, **found)
-    covered = _money(amount * min(percent, 100) / 100)
-    share = "" if percent >= 100 else f" at {percent} %, the rest billed to the lessee"
-    explanation = f"Item {item} of contract {facts['number']} covers {line.service_code}{share}."
-    return Check(line, "COVERED", explanation, covered, amount - covered, **found)
+    quantity = float(line.quantity)
+    counted, beyond = quantity, ""
+    if terms.cap is not None:
+        period = quotas.period_of(terms.period, native(facts["startDate"]), line.date)
+        key = (facts["contract"], item, line.service_code)
+        before = quotas.used(call_offs, *key, period)
+        counted = max(min(quantity, terms.cap - before), 0.0)
+        if counted < quantity:
+            span = "contract" if terms.period == "CONTRACT" else f"contract year from {period[0]}"
+            beyond = (
+                f" up to {terms.cap:g} per {span}; {before:g} used before, so {counted:g} of "
+                f"{quantity:g} covered and the rest billed to the lessee"
+            )
+    share = Decimal(str(counted / quantity)) if quantity > 0 else Decimal(1)
+    covered = _money(amount * share * min(percent, 100) / 100)
+    if terms.cap is not None and counted > 0:
+        call_offs.append(
+            quotas.CallOff(facts["contract"], item, line.service_code, line.date, counted)
+        )
+    rest = "" if percent >= 100 else f" at {percent} %, the rest billed to the lessee"
+    explanation = (
+        f"Item {item} of contract {facts['number']} covers {line.service_code}{rest}{beyond}."
+    )
+    verdict = "QUOTA_EXCEEDED" if beyond else "COVERED"
+    return Check(
+        line, verdict, explanation, covered, amount - covered, **found, covered_quantity=counted
+    )
 
 
 def _ended(facts: dict[str, Any]) -> dt.date | None:
@@ -202,19 +239,23 @@ def _ended(facts: dict[str, Any]) -> dt.date | None:
     return min(days) if days else None
 
 
-def _covering(items: list[dict[str, Any]], service_code: str) -> tuple[str | None, int]:
-    """The service item that lists the code, and its coverage; else the first that lists it
-    at 0 %, else none."""
-    listed: tuple[str | None, int] = (None, 0)
+def _covering(
+    items: list[dict[str, Any]], service_code: str
+) -> tuple[str | None, int, quotas.Terms]:
+    """The service item that lists the code, its coverage and the service's terms; else the
+    first that lists it at 0 %, else none."""
+    listed: tuple[str | None, int, quotas.Terms] = (None, 0, quotas.Terms())
     for item in items:
         codes = [str(c).upper() for c in item["codes"] or []]
         if service_code in codes:
             coverage = item["coverage"] or []
             index = codes.index(service_code)
             percent = int(coverage[index] or 0) if index < len(coverage) else 0
+            terms = quotas.terms_of(item.get("terms"), len(codes))[index]
             if percent > 0:
-                return item["uiid"], percent
-            listed = (listed[0] or item["uiid"], 0)
+                return item["uiid"], percent, terms
+            if listed[0] is None:
+                listed = (item["uiid"], 0, terms)
     return listed
 
 
@@ -230,8 +271,8 @@ RETURN r.kind AS kind, r.number AS number, o.id AS object, o.status AS status,
   [(c)<-[p:PARTY_TO]-(l:BusinessPartner) WHERE p.role = 'LESSEE' | coalesce(l.mergedInto, l.id)]
     AS lessees,
   [(c)-[:HAS_ITEM]->(i:ContractItem) WHERE i.kind = 'SERVICE' |
-    {uiid: i.uiid, codes: i.serviceCodes, coverage: i.serviceCoverage, position: i.position}]
-    AS items
+    {uiid: i.uiid, codes: i.serviceCodes, coverage: i.serviceCoverage, terms: i.serviceTerms,
+     position: i.position}] AS items
 """
 
 
@@ -277,10 +318,12 @@ async def _check(
         unknown = await _placeholder_id(tx)
         if unknown is None:
             return None
+    call_offs = await _call_offs(tx, facts.values())
     made: dict[tuple[str, str, int], Check] = {}
     for line in fresh:
         if line.key not in made:  # the same line twice in one request is one line
-            judged = judge(line, facts.get((line.object_kind, line.object_number)), unknown)
+            known = facts.get((line.object_kind, line.object_number))
+            judged = judge(line, known, unknown, call_offs)
             made[line.key] = replace(judged, id=new_id())
     if made:
         await tx.run(
@@ -288,6 +331,24 @@ async def _check(
             {"rows": [_stored_row(c, by) for c in made.values()], "now": now},
         )
     return [stored.get(line.key) or made[line.key] for line in lines]
+
+
+async def _call_offs(tx: Transaction, facts: Iterable[dict[str, Any]]) -> list[quotas.CallOff]:
+    """What stored lines counted against the caps of the contracts whose items have one."""
+    capped = sorted(
+        {
+            f["contract"]
+            for f in facts
+            if f["contract"] and any(_has_cap(i.get("terms")) for i in f["items"] or [])
+        }
+    )
+    if not capped:
+        return []
+    return call_offs_of(await tx.run(CALL_OFFS, {"ids": capped}))
+
+
+def _has_cap(terms: str | None) -> bool:
+    return bool(terms) and any(t.get("quantityCap") is not None for t in json.loads(terms or "[]"))
 
 
 async def _placeholder_id(tx: Transaction) -> str | None:
@@ -334,6 +395,7 @@ def _stored_row(c: Check, by: str | None) -> dict[str, Any]:
         "contractId": c.contract_id,
         "itemUiid": c.item_uiid,
         "billToId": c.bill_to_id,
+        "coveredQuantity": c.covered_quantity,
         "checkedBy": by,
     }
 
@@ -362,4 +424,5 @@ def from_stored(row: dict[str, Any]) -> Check:
         row.get("itemUiid"),
         row.get("billToId"),
         row["id"],
+        row.get("coveredQuantity"),
     )

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from enum import Enum
 
 from graph_schema import MODEL, Property, PropertyType
-from graph_schema.enums import ContractPartyRole, PartnerRelationshipType, ProjectPartnerRole
+from graph_schema.enums import (
+    ContractPartyRole,
+    PartnerRelationshipType,
+    ProjectPartnerRole,
+    QuotaPeriod,
+    ServiceInclusion,
+)
 
 Vocabulary = type[Enum]
 
@@ -204,6 +210,24 @@ _SHAPES = (
         (
             Field("code", "String", "Service code.", True),
             Field("coveragePercent", "Int", "0 or 100.", True),
+            Field(
+                "inclusion",
+                "ServiceInclusion",
+                "How it belongs to the item (DEFAULT when not given).",
+                values=ServiceInclusion,
+            ),
+            Field(
+                "quantityCap",
+                "Float",
+                "Most quantity covered per capPeriod (e.g. 8 tyres); none: no cap. Invoice "
+                "lines above it are QUOTA_EXCEEDED for the part above.",
+            ),
+            Field(
+                "capPeriod",
+                "QuotaPeriod",
+                "What the cap counts over (CONTRACT_YEAR when not given).",
+                values=QuotaPeriod,
+            ),
         ),
     ),
     Shape(

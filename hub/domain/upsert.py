@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from hub.ids import new_id
 from hub.mastering.matcher import AUTO_MERGED, MATCHED_EXISTING, QUEUED_FOR_REVIEW, MatchDecision
 from hub.mastering.survivorship import SourceValues, survive
 from hub.read.changes import BATCH_EVENTS
+from hub.read.quotas import service_terms
 from hub.store import Store, Transaction
 from hub.store.temporal import to_store
 
@@ -586,6 +588,7 @@ async def _write_items(tx: Transaction, kind: Kind, child: Child, plans: list[_P
                         "product": item.get("product"),
                         "serviceCodes": [s["code"] for s in services],
                         "serviceCoverage": [s["coveragePercent"] for s in services],
+                        "serviceTerms": json.dumps([service_terms(s) for s in services]),
                         "position": position,
                     },
                     "covered": [v["id"] for v in item.get("coveredVehicles") or []],

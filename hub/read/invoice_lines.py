@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from hub.read.quotas import CallOff
 from hub.read.values import native
 from hub.store import Store
 
@@ -105,4 +106,28 @@ async def monthly_totals(store: Store, contract_ids: list[str]) -> dict[str, lis
     found: dict[str, list[MonthTotal]] = {i: [] for i in contract_ids}
     for (contract, month, currency), (n, covered, rebilled) in sorted(sums.items()):
         found[contract].append(MonthTotal(month, currency, n, covered, rebilled))
+    return found
+
+
+# What checked lines counted against the caps of contracts' single services.
+CALL_OFFS = (
+    "MATCH (l:InvoiceLine) WHERE l.contractId IN $ids "
+    "AND l.verdict IN ['COVERED', 'QUOTA_EXCEEDED'] AND l.itemUiid IS NOT NULL "
+    "RETURN l.contractId AS contract, l.itemUiid AS item, l.serviceCode AS service, "
+    "l.date AS day, coalesce(l.coveredQuantity, l.quantity) AS quantity"
+)
+
+
+def call_offs_of(rows: list[dict[str, Any]]) -> list[CallOff]:
+    return [
+        CallOff(r["contract"], r["item"], r["service"], native(r["day"]), float(r["quantity"]))
+        for r in rows
+    ]
+
+
+async def call_offs(store: Store, contract_ids: list[str]) -> dict[str, list[CallOff]]:
+    """Per contract, the quantities its checked lines counted against caps."""
+    found: dict[str, list[CallOff]] = {i: [] for i in contract_ids}
+    for c in call_offs_of(await store.query(CALL_OFFS, {"ids": contract_ids})):
+        found[c.contract].append(c)
     return found
