@@ -487,6 +487,8 @@ CONTRACT_CHANGE = NodeType(
             latest=LAST_DAY,
         ),
         Property("newLesseeId", S, "Hub id of the new lessee (LCOO).", exposed_as="newLessee"),
+        Property("partyRole", S, "The role that passed to another partner (LCOP)."),
+        Property("partyId", S, "Hub id of the partner who took it (LCOP).", exposed_as="party"),
         Property(
             "changeId",
             S,
@@ -1048,6 +1050,21 @@ MODEL = Model(
             "The partner is a party to the contract in a role.",
             properties=(
                 Property("role", S, "LESSEE, GUARANTOR, PAYER or DRIVER.", required=True),
+                Property(
+                    "validFrom",
+                    D,
+                    "First day the partner holds the role (a change of lessee or of another "
+                    "party sets it).",
+                    earliest=FIRST_DAY,
+                    latest=LAST_DAY,
+                ),
+                Property(
+                    "validTo",
+                    D,
+                    "Last day it held the role, once another took it over.",
+                    earliest=FIRST_DAY,
+                    latest=LAST_DAY,
+                ),
                 _MOVED_FROM,
             ),
         ),

@@ -21,7 +21,8 @@ CHANGE = """
 mutation($input: ContractChangeInput!) {
   changeContract(input: $input) {
     changed userErrors { field code message }
-    contract { status endDate version parties { role partner { name } } changes { process effectiveDate newEndDate newLessee { name } } }
+    contract { status endDate version parties { role partner { name } validFrom validTo }
+      changes { process effectiveDate newEndDate newLessee { name } partyRole party { name } } }
   }
 }
 """
@@ -190,27 +191,74 @@ def test_extension_must_end_after_the_current_end(hub: RunningHub, unique: str) 
     assert longer["contract"]["changes"][-1]["newEndDate"] == "2032-12-31"
 
 
-def test_change_of_lessee_replaces_the_lessee_and_names_the_new_one(
+def test_change_of_lessee_keeps_the_previous_one_with_the_period_it_held_the_contract(
     hub: RunningHub, unique: str
 ) -> None:
     setup(hub, unique)
     upsert(hub, person(unique + "N", lastName=f"Neu {unique}"))
-    result = change(
-        hub, unique, process="LCOO", newLessee={"source": {"system": "CRM", "key": f"P-{unique}N"}}
-    )
+    new_lessee = {"source": {"system": "CRM", "key": f"P-{unique}N"}}
+    result = change(hub, unique, process="LCOO", newLessee=new_lessee)
     assert result["userErrors"] == []
     assert result["contract"]["parties"] == [
-        {"role": "LESSEE", "partner": {"name": f"Anna Neu {unique}"}}
-    ]
+        {"role": "LESSEE", "partner": {"name": f"Anna Müller {unique}"},
+         "validFrom": None, "validTo": "2025-06-29"},
+        {"role": "LESSEE", "partner": {"name": f"Anna Neu {unique}"},
+         "validFrom": "2025-06-30", "validTo": None},
+    ]  # fmt: skip
     assert result["contract"]["changes"][-1]["newLessee"] == {"name": f"Anna Neu {unique}"}
+    same = change(hub, unique, process="LCOO", newLessee=new_lessee, effectiveDate="2025-08-01")
+    assert [(e["field"], e["code"]) for e in same["userErrors"]] == [
+        (["input", "newLessee"], "INVALID_TRANSITION")
+    ]
     missing = change(hub, unique, process="LCOO")
     assert missing["userErrors"][0]["field"] == ["input", "newLessee"]
+
+
+def test_a_change_of_another_party_passes_its_role_and_keeps_who_held_it(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    for suffix in ("D1", "D2"):
+        upsert(hub, person(unique + suffix, lastName=f"Fahrer{suffix} {unique}"))
+    driver = {"role": "DRIVER", "partner": {"source": {"system": "CRM", "key": f"P-{unique}D1"}}}
+    first = change(hub, unique, process="LCOP", party=driver, effectiveDate="2025-01-01")
+    assert first["userErrors"] == []
+    second = change(
+        hub,
+        unique,
+        process="LCOP",
+        party={**driver, "partner": {"source": {"system": "CRM", "key": f"P-{unique}D2"}}},
+        effectiveDate="2025-07-01",
+    )
+    drivers = [p for p in second["contract"]["parties"] if p["role"] == "DRIVER"]
+    assert [(p["partner"]["name"], p["validFrom"], p["validTo"]) for p in drivers] == [
+        (f"Anna FahrerD1 {unique}", "2025-01-01", "2025-06-30"),
+        (f"Anna FahrerD2 {unique}", "2025-07-01", None),
+    ]
+    recorded = second["contract"]["changes"][-1]
+    assert (recorded["partyRole"], recorded["party"]) == (
+        "DRIVER",
+        {"name": f"Anna FahrerD2 {unique}"},
+    )
+    lessee = change(hub, unique, process="LCOP", party={**driver, "role": "LESSEE"})
+    assert [(e["field"], e["code"]) for e in lessee["userErrors"]] == [
+        (["input", "party", "role"], "INVALID_VALUE")
+    ]
+    missing = change(hub, unique, process="LCOP")
+    assert [(e["field"], e["code"]) for e in missing["userErrors"]] == [
+        (["input", "party"], "REQUIRED")
+    ]
 
 
 def test_other_processes_are_recorded_and_bump_the_version(hub: RunningHub, unique: str) -> None:
     created = setup(hub, unique)["contract"]
     choa = change(hub, unique, process="CHOA")
-    lcop = change(hub, unique, process="LCOP")
+    upsert(hub, person(unique + "G", lastName=f"Bürge {unique}"))
+    guarantor = {
+        "role": "GUARANTOR",
+        "partner": {"source": {"system": "CRM", "key": f"P-{unique}G"}},
+    }
+    lcop = change(hub, unique, process="LCOP", party=guarantor)
     assert lcop["contract"]["version"] == created["version"] + 2
     assert [c["process"] for c in lcop["contract"]["changes"]] == ["CHOA", "LCOP"]
     assert choa["changed"]

@@ -12,6 +12,8 @@ from tests.harness import RunningHub, ok
 from tests.test_contracts import UPSERT as UPSERT_CONTRACT
 from tests.test_contracts import change, setup
 from tests.test_identification import BLOCK, card
+from tests.test_partners import person as partner_person
+from tests.test_partners import upsert as upsert_partner
 
 CHECK = """
 mutation($lines: [InvoiceLineInput!]!) {
@@ -96,6 +98,44 @@ def test_a_contract_sums_its_checked_lines_per_month(hub: RunningHub, unique: st
         {"month": "2025-04", "currency": "EUR", "lines": 1,
          "coveredAmount": "99.99", "rebillAmount": "0.00"},
     ]  # fmt: skip
+
+
+def test_after_a_change_of_lessee_cards_and_lines_follow_the_new_lessee(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    card(hub, unique)
+    upsert_partner(hub, partner_person(unique + "N", lastName=f"Neu {unique}"))
+    new_lessee = {"source": {"system": "CRM", "key": f"P-{unique}N"}}
+    assert change(hub, unique, process="LCOO", newLessee=new_lessee)["userErrors"] == []
+    query = """query($n: String!) { identificationObject(kind: FUEL_CARD, number: $n) {
+        holder { name } changeHistory { edges { node { action process } } } } }"""
+    moved = ok(hub, query, {"n": f"7000 {unique}"})["identificationObject"]
+    assert moved["holder"] == {"name": f"Anna Neu {unique}"}
+    assert {"action": "PROCESS", "process": "LCOO"} in [
+        e["node"] for e in moved["changeHistory"]["edges"]
+    ]
+    before, after = check(
+        hub,
+        line(unique, 1, date="2025-03-01"),
+        line(unique, 2, date="2025-08-01", serviceCode="WASH"),
+    )
+    assert before["billTo"] == {"name": f"Anna Müller {unique}"}
+    assert after["billTo"] == {"name": f"Anna Neu {unique}"}
+
+
+def test_a_change_of_lessee_can_leave_the_cards_with_their_holders(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    card(hub, unique)
+    upsert_partner(hub, partner_person(unique + "K", lastName=f"Kay {unique}"))
+    new_lessee = {"source": {"system": "CRM", "key": f"P-{unique}K"}}
+    result = change(hub, unique, process="LCOO", newLessee=new_lessee, keepCardHolders=True)
+    assert result["userErrors"] == []
+    query = "query($n: String!) { identificationObject(kind: FUEL_CARD, number: $n) { holder { name } } }"
+    kept = ok(hub, query, {"n": f"7000 {unique}"})["identificationObject"]
+    assert kept["holder"] == {"name": f"Anna Müller {unique}"}
 
 
 def _with_tyre_cap(hub: RunningHub, unique: str, cap: float, period: str) -> None:
@@ -311,7 +351,7 @@ def test_partial_coverage_bills_the_rest_to_the_lessee() -> None:
         "endDate": None,
         "terminationDate": None,
         "holder": "h",
-        "lessees": ["l"],
+        "lessees": [{"id": "l", "validFrom": None, "validTo": None}],
         "items": [{"uiid": "S-1", "codes": ["TYRES"], "coverage": [50]}],
     }
     given = invoices.normalized(

@@ -113,6 +113,16 @@ class ContractChangeInput:
         default=None, description="New lessee (LCOO)."
     )
     new_end_date: dt.date | None = strawberry.field(default=None, description="New end (BLEX).")
+    party: ContractPartyInput | None = strawberry.field(
+        default=None,
+        description="LCOP: the role (not LESSEE) and the partner who takes it from the "
+        "effective date; who held it stays listed until the day before.",
+    )
+    keep_card_holders: bool | None = strawberry.field(
+        default=False,
+        description="LCOO: leave the contract's cards and plates with the holders they have; "
+        "by default those the previous lessee held pass to the new one.",
+    )
     change_id: str | None = strawberry.field(
         default=None,
         description="Your id for this change (at most 128 characters): sent again, a change "

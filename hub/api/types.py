@@ -879,6 +879,13 @@ class SingleService:
 class ContractParty:
     role: ContractPartyRole = strawberry.field(description="Role in the contract.")
     partner: BusinessPartner = strawberry.field(description="The partner.")
+    valid_from: dt.date | None = strawberry.field(
+        description="First day it holds the role, when a change process gave it."
+    )
+    valid_to: dt.date | None = strawberry.field(
+        description="Last day it held the role: a previous lessee (LCOO) or party (LCOP) "
+        "stays listed with the period it held it."
+    )
 
 
 @strawberry.type(description="An item of a contract.")
@@ -909,7 +916,19 @@ class ContractChange:
     recorded_at: dt.datetime = strawberry.field(description=about("ContractChange", "recordedAt"))
     new_end_date: dt.date | None = strawberry.field(description="New end date (BLEX).")
     change_id: str | None = strawberry.field(description=about("ContractChange", "changeId"))
+    party_role: ContractPartyRole | None = strawberry.field(
+        description=about("ContractChange", "partyRole")
+    )
     new_lessee_id: strawberry.Private[str | None]
+    party_id: strawberry.Private[str | None]
+
+    @strawberry.field(description="The partner who took the role (LCOP).")
+    async def party(self, info: Info) -> BusinessPartner | None:
+        if self.party_id is None:
+            return None
+        return partner_or_none(
+            await info.context.loaders.node("BusinessPartner").load(self.party_id)
+        )
 
     @strawberry.field(description="The lessee the contract passed to (LCOO).")
     async def new_lessee(self, info: Info) -> BusinessPartner | None:
@@ -980,7 +999,10 @@ class Contract(Node):
             lambda rows: (
                 [
                     ContractParty(
-                        role=e.ContractPartyRole(r["role"]), partner=BusinessPartner.from_row(r)
+                        role=e.ContractPartyRole(r["role"]),
+                        partner=BusinessPartner.from_row(r),
+                        valid_from=native(r.get("roleValidFrom")),
+                        valid_to=native(r.get("roleValidTo")),
                     )
                     for r in rows
                 ]
@@ -1060,7 +1082,11 @@ class Contract(Node):
                         recorded_at=native(r["recordedAt"]),
                         new_end_date=native(r.get("newEndDate")),
                         change_id=r.get("changeId"),
+                        party_role=e.ContractPartyRole(r["partyRole"])
+                        if r.get("partyRole")
+                        else None,
                         new_lessee_id=r.get("newLesseeId"),
+                        party_id=r.get("partyId"),
                     )
                     for r in rows
                 ]

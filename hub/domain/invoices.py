@@ -122,7 +122,7 @@ def judge(
     found = {
         "object_id": facts["object"],
         "contract_id": facts["contract"],
-        "bill_to_id": (facts["lessees"] or [facts["holder"]])[0],
+        "bill_to_id": _lessee_on(line.date, facts["lessees"] or []) or facts["holder"],
     }
     # A contract's end comes before the object's: a termination ends its objects too.
     for rule in (_blocked, _after_contract, _expired, _without_contract, _not_in_force):
@@ -132,6 +132,17 @@ def judge(
             rebill = _money(line.amount) if billed else _NOTHING
             return Check(line, verdict, explanation, _NOTHING, rebill, **found)
     return _covered(line, facts, found, call_offs if call_offs is not None else [])
+
+
+def _lessee_on(day: dt.date, lessees: list[dict[str, Any]]) -> str | None:
+    """The lessee on ``day``: the one whose period holds it, else the one who holds the
+    contract now (after a change of lessee, the previous one stays listed)."""
+    for lessee in lessees:
+        start, end = native(lessee["validFrom"]), native(lessee["validTo"])
+        if (start is None or start <= day) and (end is None or day <= end):
+            return str(lessee["id"])
+    now = [lessee["id"] for lessee in lessees if lessee["validTo"] is None]
+    return str(now[0]) if now else (str(lessees[0]["id"]) if lessees else None)
 
 
 # A rule: None when it does not apply; else the verdict, its explanation and whether the
@@ -268,8 +279,8 @@ RETURN r.kind AS kind, r.number AS number, o.id AS object, o.status AS status,
   c.id AS contract, c.number AS number_, c.status AS contractStatus, c.startDate AS startDate,
   c.endDate AS endDate, c.terminationDate AS terminationDate,
   head([(o)-[:HELD_BY]->(h:BusinessPartner) | coalesce(h.mergedInto, h.id)]) AS holder,
-  [(c)<-[p:PARTY_TO]-(l:BusinessPartner) WHERE p.role = 'LESSEE' | coalesce(l.mergedInto, l.id)]
-    AS lessees,
+  [(c)<-[p:PARTY_TO]-(l:BusinessPartner) WHERE p.role = 'LESSEE' |
+    {id: coalesce(l.mergedInto, l.id), validFrom: p.validFrom, validTo: p.validTo}] AS lessees,
   [(c)-[:HAS_ITEM]->(i:ContractItem) WHERE i.kind = 'SERVICE' |
     {uiid: i.uiid, codes: i.serviceCodes, coverage: i.serviceCoverage, terms: i.serviceTerms,
      position: i.position}] AS items

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from graph_schema import enums as e
 from hub.domain import deliveries, kinds
 from hub.domain import problems as codes
 from hub.domain.change_log import record_events
@@ -84,6 +85,9 @@ class ContractChange:
     new_end_date: dt.date | None = None
     # The caller's id of the change: a contract applies a change of one id once.
     change_id: str | None = None
+    party_role: str | None = None  # LCOP: the role that passes to ``party``
+    party: Ref | None = None
+    keep_card_holders: bool = False  # LCOO: the cards stay with their holders
 
 
 PROCESSES = ("LCOO", "ETER", "TERM", "BLEX", "CHOA", "LCOP")
@@ -146,11 +150,48 @@ def change_of(data: dict[str, Any], path: Path) -> tuple[ContractChange | None, 
     if problems or contract is None or effective is None:
         return None, problems
     lessee = deliveries.reference("BusinessPartner", data.get("newLessee"), (*path, "newLessee"))
-    return ContractChange(contract, process, effective, lessee, end, change_id or None), []
+    party = data.get("party") or {}
+    role = str(party.get("role") or "").strip().upper() or None
+    if party and role not in e.ContractPartyRole.__members__:
+        options = ", ".join(e.ContractPartyRole.__members__)
+        problems.append(
+            Problem((*path, "party", "role"), codes.INVALID_VALUE, f"the role is one of {options}")
+        )
+    elif role == "LESSEE":
+        problems.append(
+            Problem(
+                (*path, "party", "role"),
+                codes.INVALID_VALUE,
+                "the lessee changes by LCOO, with newLessee",
+            )
+        )
+    partner = deliveries.reference(
+        "BusinessPartner", party.get("partner"), (*path, "party", "partner")
+    )
+    if problems:
+        return None, problems
+    return (
+        ContractChange(
+            contract,
+            process,
+            effective,
+            lessee,
+            end,
+            change_id or None,
+            role,
+            partner,
+            bool(data.get("keepCardHolders")),
+        ),
+        [],
+    )
 
 
 def _apply_change(
-    change: ContractChange, state: dict[str, Any], lessee: dict[str, Any] | None, today: dt.date
+    change: ContractChange,
+    state: dict[str, Any],
+    lessee: dict[str, Any] | None,
+    today: dt.date,
+    party: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The contract state after the change, or Rejected when the transition is impossible."""
     status = effective_contract_status(state, today)
@@ -187,9 +228,35 @@ def _apply_change(
             raise Rejected(
                 [Problem(("input", "newLessee"), codes.REQUIRED, "LCOO needs newLessee")]
             )
-        parties = [p for p in state.get("parties", []) if p.get("role") != "LESSEE"]
-        new["parties"] = [*parties, {**lessee, "role": "LESSEE"}]
+        new["parties"] = _hand_over(state, "LESSEE", lessee, change.effective_date, "newLessee")
+    elif process == "LCOP":
+        if change.party_role is None or party is None:
+            message = "LCOP needs party: the role and the partner who takes it"
+            raise Rejected([Problem(("input", "party"), codes.REQUIRED, message)])
+        new["parties"] = _hand_over(state, change.party_role, party, change.effective_date, "party")
     return new
+
+
+def _hand_over(
+    state: dict[str, Any], role: str, partner: dict[str, Any], day: dt.date, field: str
+) -> list[dict[str, Any]]:
+    """The contract's parties once ``partner`` holds ``role`` from ``day``: who held it
+    stays listed, until the day before."""
+    holding = [p for p in current(state, role)]
+    if any(p.get("id") == partner["id"] for p in holding):
+        message = f"the partner holds the role {role} already"
+        raise Rejected([Problem(("input", field), codes.INVALID_TRANSITION, message)])
+    until = (day - dt.timedelta(days=1)).isoformat()
+    parties = [
+        {**p, "validTo": until} if any(p is h for h in holding) else p
+        for p in state.get("parties", [])
+    ]
+    return [*parties, {**partner, "role": role, "validFrom": day.isoformat()}]
+
+
+def current(state: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    """The parties of a contract's state that hold ``role`` now (no end given)."""
+    return [p for p in state.get("parties", []) if p.get("role") == role and not p.get("validTo")]
 
 
 async def change_contract(
@@ -198,23 +265,24 @@ async def change_contract(
     contract_id = await _resolve_one(tx, change.contract, writer)
     if change.change_id is not None and await _applied(tx, contract_id, change):
         return ProcessResult(contract_id, False)
-    lessee = None
-    if change.new_lessee is not None:
-        ((value, problems),) = await resolve(tx, [change.new_lessee])
-        if problems:
-            raise Rejected(problems)
-        lessee = value
+    lessee = await _partner(tx, change.new_lessee)
+    party = await _partner(tx, change.party)
     base, version = await _load(tx, "Contract", contract_id)
-    state = _apply_change(change, base, lessee, now.date())
+    state = _apply_change(change, base, lessee, now.date(), party)
     changed = await update_state(
         tx, kinds.CONTRACT, contract_id, base, state, version, "PROCESS", now, change.process
     )
     await _cascade_to_objects(tx, contract_id, change, base.get("endDate"), now)
+    if lessee is not None and not change.keep_card_holders:
+        before = {p["id"] for p in current(base, "LESSEE")}
+        await _move_card_holders(tx, contract_id, before, lessee, now)
     details: dict[str, Any] = {}
     if change.change_id is not None:
         details["changeId"] = change.change_id
     if lessee is not None:
         details["newLesseeId"] = lessee["id"]
+    if party is not None:
+        details.update(partyRole=change.party_role, partyId=party["id"])
     if change.new_end_date is not None:
         details["newEndDate"] = change.new_end_date
     await tx.run(
@@ -253,6 +321,35 @@ async def change_contract(
             now,
         )
     return ProcessResult(contract_id, True)
+
+
+async def _partner(tx: Transaction, ref: Ref | None) -> dict[str, Any] | None:
+    if ref is None:
+        return None
+    ((value, problems),) = await resolve(tx, [ref])
+    if problems:
+        raise Rejected(problems)
+    return dict(value)
+
+
+async def _move_card_holders(
+    tx: Transaction, contract_id: str, before: set[str], lessee: dict[str, Any], now: dt.datetime
+) -> None:
+    """After a change of lessee (LCOO), the cards and plates issued under the contract that
+    the previous lessee held pass to the new one; each object's history shows the process."""
+    rows = await tx.run(
+        "MATCH (o:IdentificationObject)-[:ISSUED_UNDER]->(:Contract {id: $id}) "
+        "WHERE o.deletedAt IS NULL RETURN o.id AS id, o.state AS state, o.version AS version",
+        {"id": contract_id},
+    )
+    moved = []
+    for row in rows:
+        base = json.loads(row["state"] or "{}")
+        holder = base.get("holder")
+        if isinstance(holder, dict) and holder.get("id") in before:
+            state = {**base, "holder": {**holder, "id": lessee["id"]}}
+            moved.append((row["id"], base, state, int(row["version"] or 0)))
+    await update_states(tx, kinds.IDENTIFICATION_OBJECT, moved, "PROCESS", now, "LCOO")
 
 
 async def _applied(tx: Transaction, contract_id: str, change: ContractChange) -> bool:

@@ -114,14 +114,16 @@ SOURCES = {
 }
 
 
-def _in_role(parent: str, rel: str) -> Relation:
-    """The partners taking part in a record through ``rel``, each with its role."""
+def _in_role(parent: str, rel: str, validity: bool = False) -> Relation:
+    """The partners taking part in a record through ``rel``, each with its role (and the
+    days it held it, with ``validity``)."""
+    dates = ", roleValidFrom: {r}.validFrom, roleValidTo: {r}.validTo" if validity else ""
     return Relation(
         parent,
         f"({{p}})<-[{{r}}:{rel}]-({{x}}:BusinessPartner)",
         "BusinessPartner",
         order=("r.role", "x.name", "x.id"),
-        extra="role: {r}.role",
+        extra="role: {r}.role" + dates,
         carry="x, r",
     )
 
@@ -218,7 +220,7 @@ RELATIONS: dict[tuple[str, str], Relation] = {
     ("Vehicle", "history"): _rel(
         "Vehicle", "({p})-[:HAS_EVENT]->({x}:VehicleEvent)", "VehicleEvent", "x.occurredAt"
     ),
-    ("Contract", "parties"): _in_role("Contract", "PARTY_TO"),
+    ("Contract", "parties"): _in_role("Contract", "PARTY_TO", validity=True),
     ("Contract", "items"): _rel(
         "Contract", "({p})-[:HAS_ITEM]->({x}:ContractItem)", "ContractItem", "x.position", "x.uiid"
     ),
