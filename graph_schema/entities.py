@@ -489,6 +489,8 @@ CONTRACT_CHANGE = NodeType(
         Property("newLesseeId", S, "Hub id of the new lessee (LCOO).", exposed_as="newLessee"),
         Property("partyRole", S, "The role that passed to another partner (LCOP)."),
         Property("partyId", S, "Hub id of the partner who took it (LCOP).", exposed_as="party"),
+        Property("itemUiid", S, "The one item the change addressed, if it named one."),
+        Property("attributes", S, "What a CHOA changed on the item, as JSON."),
         Property(
             "changeId",
             S,

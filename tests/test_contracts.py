@@ -324,3 +324,64 @@ def test_termination_and_extension_carry_over_to_the_contracts_cards(
         assert found["validTo"] == "2028-03-30"
         processes = [e["process"] for e in found["changeHistory"]["nodes"]]
         assert processes[-1] == "ETER"
+
+
+ITEMS = """
+query($n: String) { contract(number: $n) {
+  items { uiid product singleServices { code coveragePercent inclusion } }
+  changes { process itemUiid attributes } } }
+"""
+
+
+def test_a_change_of_attributes_addresses_one_item_and_keeps_mandatory_services(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    item = {"uiid": f"S-{unique}"}
+    services = [
+        {"code": "TYRES", "coveragePercent": 100, "inclusion": "MANDATORY"},
+        {"code": "WASH", "coveragePercent": 100, "inclusion": "OPTIONAL"},
+    ]
+    first = change(
+        hub, unique, process="CHOA", item=item,
+        attributes={"product": "SERVICE-PLUS", "singleServices": services},
+    )  # fmt: skip
+    assert first["userErrors"] == [] and first["changed"]
+    contract = ok(hub, ITEMS, {"n": f"L-{unique}"})["contract"]
+    financing, service_item = contract["items"]
+    assert financing["product"] == "LEASE36"  # the other item is left alone
+    assert service_item["product"] == "SERVICE-PLUS"
+    assert [(x["code"], x["inclusion"]) for x in service_item["singleServices"]] == [
+        ("TYRES", "MANDATORY"),
+        ("WASH", "OPTIONAL"),
+    ]
+    assert contract["changes"][-1]["itemUiid"] == f"S-{unique}"
+    assert contract["changes"][-1]["attributes"]["product"] == "SERVICE-PLUS"
+    # The optional wash may go; the mandatory tyres may not.
+    without_wash = change(
+        hub, unique, process="CHOA", item=item, effectiveDate="2025-08-01",
+        attributes={"singleServices": services[:1]},
+    )  # fmt: skip
+    assert without_wash["userErrors"] == []
+    without_tyres = change(
+        hub, unique, process="CHOA", item=item, effectiveDate="2025-09-01",
+        attributes={"singleServices": services[1:]},
+    )  # fmt: skip
+    assert [(e["field"], e["code"]) for e in without_tyres["userErrors"]] == [
+        (["input", "attributes", "singleServices"], "INVALID_TRANSITION")
+    ]
+    assert "TYRES" in without_tyres["userErrors"][0]["message"]
+    unknown = change(
+        hub, unique, process="CHOA", item={"uiid": "NOPE"}, attributes={"product": "X"}
+    )
+    assert [(e["field"], e["code"]) for e in unknown["userErrors"]] == [
+        (["input", "item", "uiid"], "NOT_FOUND")
+    ]
+    no_item = change(hub, unique, process="CHOA", attributes={"product": "X"})
+    assert [(e["field"], e["code"]) for e in no_item["userErrors"]] == [
+        (["input", "item"], "REQUIRED")
+    ]
+    other = change(hub, unique, process="TERM", item=item)
+    assert [(e["field"], e["code"]) for e in other["userErrors"]] == [
+        (["input", "item"], "INVALID_VALUE")
+    ]

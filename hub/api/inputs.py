@@ -95,6 +95,21 @@ else:
 # ---- process inputs ---------------------------------------------------------------------------
 
 
+@strawberry.input(description="One item of a contract, by its UIID.")
+class ContractItemRefInput:
+    uiid: str = strawberry.field(description="The item's unique identifier.")
+
+
+@strawberry.input(description="What a CHOA changes on one item.")
+class ContractItemChangeInput:
+    product: str | None = strawberry.field(default=None, description="Its new product code.")
+    single_services: list[SingleServiceInput] | None = strawberry.field(
+        default=None,
+        description="Its services from now on, replacing the list; a MANDATORY service "
+        "cannot be left out.",
+    )
+
+
 @strawberry.input(description="An entry for a vehicle's history.")
 class VehicleEventInput:
     vehicle: VehicleRefInput = strawberry.field(description="The vehicle.")
@@ -113,6 +128,12 @@ class ContractChangeInput:
         default=None, description="New lessee (LCOO)."
     )
     new_end_date: dt.date | None = strawberry.field(default=None, description="New end (BLEX).")
+    item: ContractItemRefInput | None = strawberry.field(
+        default=None, description="The one item a CHOA addresses (other processes: none)."
+    )
+    attributes: ContractItemChangeInput | None = strawberry.field(
+        default=None, description="CHOA of an item: what changes on it."
+    )
     party: ContractPartyInput | None = strawberry.field(
         default=None,
         description="LCOP: the role (not LESSEE) and the partner who takes it from the "

@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.utils.str_converters import to_camel_case
 
 from graph_schema import MODEL, Property, PropertyType
@@ -919,6 +920,10 @@ class ContractChange:
     party_role: ContractPartyRole | None = strawberry.field(
         description=about("ContractChange", "partyRole")
     )
+    item_uiid: str | None = strawberry.field(description=about("ContractChange", "itemUiid"))
+    attributes: JSON | None = strawberry.field(
+        description="What a CHOA changed on the item: product and singleServices as given."
+    )
     new_lessee_id: strawberry.Private[str | None]
     party_id: strawberry.Private[str | None]
 
@@ -1085,6 +1090,8 @@ class Contract(Node):
                         party_role=e.ContractPartyRole(r["partyRole"])
                         if r.get("partyRole")
                         else None,
+                        item_uiid=r.get("itemUiid"),
+                        attributes=json.loads(r["attributes"]) if r.get("attributes") else None,
                         new_lessee_id=r.get("newLesseeId"),
                         party_id=r.get("partyId"),
                     )

@@ -497,6 +497,12 @@ def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]
     return result
 
 
+def single_services(item: Data, path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """An item's ``singleServices`` (``path`` ends with the field), checked as a delivery's."""
+    c = _Collector("ContractItem", item, path[:-1])
+    return _services(item, path, c), c.problems
+
+
 def _item_list(item: Data, path: Path, c: _Collector) -> list[Any] | None:
     return checked_list(item.get(str(path[-1])), path, "ContractItem", c.problems)
 

@@ -88,6 +88,10 @@ class ContractChange:
     party_role: str | None = None  # LCOP: the role that passes to ``party``
     party: Ref | None = None
     keep_card_holders: bool = False  # LCOO: the cards stay with their holders
+    item: str | None = None  # the UIID of the one item the change addresses
+    # CHOA of an item: its new product and single services (None: unchanged)
+    product: str | None = None
+    services: list[dict[str, Any]] | None = None
 
 
 PROCESSES = ("LCOO", "ETER", "TERM", "BLEX", "CHOA", "LCOP")
@@ -168,6 +172,7 @@ def change_of(data: dict[str, Any], path: Path) -> tuple[ContractChange | None, 
     partner = deliveries.reference(
         "BusinessPartner", party.get("partner"), (*path, "party", "partner")
     )
+    item, product, services = _item_change(data, process, path, problems)
     if problems:
         return None, problems
     return (
@@ -181,9 +186,41 @@ def change_of(data: dict[str, Any], path: Path) -> tuple[ContractChange | None, 
             role,
             partner,
             bool(data.get("keepCardHolders")),
+            item,
+            product,
+            services,
         ),
         [],
     )
+
+
+def _item_change(
+    data: dict[str, Any], process: str, path: Path, problems: list[Problem]
+) -> tuple[str | None, str | None, list[dict[str, Any]] | None]:
+    """The item a change addresses, and for a CHOA its new product and services."""
+    item = data.get("item") or {}
+    uiid = str(item.get("uiid") or "").strip() or None
+    if item and uiid is None:
+        problems.append(Problem((*path, "item", "uiid"), codes.REQUIRED, "name the item's UIID"))
+    if uiid is not None and process != "CHOA":
+        message = "of the processes, only CHOA addresses one item; the others the contract"
+        problems.append(Problem((*path, "item"), codes.INVALID_VALUE, message))
+    attributes = data.get("attributes") or {}
+    if not attributes:
+        return uiid, None, None
+    if process != "CHOA":
+        message = "only CHOA changes an item's attributes"
+        problems.append(Problem((*path, "attributes"), codes.INVALID_VALUE, message))
+    if uiid is None and not item:
+        message = "a change of attributes names the item (item: {uiid})"
+        problems.append(Problem((*path, "item"), codes.REQUIRED, message))
+    product = attributes.get("product")
+    services = None
+    if attributes.get("singleServices") is not None:
+        where = (*path, "attributes", "singleServices")
+        services, found = deliveries.single_services(attributes, where)
+        problems.extend(found)
+    return uiid, (str(product).strip() or None) if product is not None else None, services
 
 
 def _apply_change(
@@ -229,12 +266,41 @@ def _apply_change(
                 [Problem(("input", "newLessee"), codes.REQUIRED, "LCOO needs newLessee")]
             )
         new["parties"] = _hand_over(state, "LESSEE", lessee, change.effective_date, "newLessee")
+    elif process == "CHOA" and change.item is not None:
+        new["items"] = _changed_items(change, state)
     elif process == "LCOP":
         if change.party_role is None or party is None:
             message = "LCOP needs party: the role and the partner who takes it"
             raise Rejected([Problem(("input", "party"), codes.REQUIRED, message)])
         new["parties"] = _hand_over(state, change.party_role, party, change.effective_date, "party")
     return new
+
+
+def _changed_items(change: ContractChange, state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The contract's items with the one a CHOA names changed: its product, its services (a
+    mandatory service cannot be removed)."""
+    items = [dict(i) for i in state.get("items", [])]
+    found = next((i for i in items if i.get("uiid") == change.item), None)
+    if found is None:
+        message = f"contract has no item {change.item}"
+        raise Rejected([Problem(("input", "item", "uiid"), codes.NOT_FOUND, message)])
+    if change.product is not None:
+        found["product"] = change.product
+    if change.services is not None:
+        kept = {s.get("code") for s in change.services}
+        dropped = [
+            s["code"]
+            for s in found.get("singleServices") or []
+            if s.get("inclusion") == "MANDATORY" and s.get("code") not in kept
+        ]
+        if dropped:
+            message = f"mandatory services cannot be removed: {', '.join(dropped)}"
+            problem = Problem(
+                ("input", "attributes", "singleServices"), codes.INVALID_TRANSITION, message
+            )
+            raise Rejected([problem])
+        found["singleServices"] = change.services
+    return items
 
 
 def _hand_over(
@@ -283,6 +349,15 @@ async def change_contract(
         details["newLesseeId"] = lessee["id"]
     if party is not None:
         details.update(partyRole=change.party_role, partyId=party["id"])
+    if change.item is not None:
+        details["itemUiid"] = change.item
+    attributes = {
+        name: value
+        for name, value in (("product", change.product), ("singleServices", change.services))
+        if value is not None
+    }
+    if attributes:
+        details["attributes"] = json.dumps(attributes, ensure_ascii=False, sort_keys=True)
     if change.new_end_date is not None:
         details["newEndDate"] = change.new_end_date
     await tx.run(
