@@ -438,6 +438,12 @@ CONTRACT_ITEM = NodeType(
         Property("kind", S, "FINANCING or SERVICE.", required=True, values=ContractItemKind),
         Property("product", S, "Product code of the item."),
         Property(
+            "referenceItem",
+            S,
+            "UIID of the item whose covered vehicles a service item covers while it lists none "
+            "of its own: by default the contract's first financing item.",
+        ),
+        Property(
             "serviceCodes",
             SL,
             "Codes of the single services of the item.",

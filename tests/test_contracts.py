@@ -385,3 +385,50 @@ def test_a_change_of_attributes_addresses_one_item_and_keeps_mandatory_services(
     assert [(e["field"], e["code"]) for e in other["userErrors"]] == [
         (["input", "item"], "INVALID_VALUE")
     ]
+
+
+COVERED = """
+query($n: String) { contract(number: $n) {
+  items { uiid referenceItem coveredVehicles { vin } } } }
+"""
+
+
+def test_a_service_item_covers_its_financing_items_vehicles_unless_it_lists_its_own(
+    hub: RunningHub, unique: str
+) -> None:
+    for n in (1, 2):
+        vehicle(
+            hub, {"source": {"system": "VMS", "key": f"V-{unique}-{n}"}, "vin": vin_for(unique, n)}
+        )
+    upsert(hub, person(unique))
+    data: dict[str, Any] = {
+        "source": {"system": "CRM", "key": f"K-{unique}"},
+        "number": f"L-{unique}",
+        "type": "LEASING",
+        "items": [
+            {
+                "uiid": f"F-{unique}",
+                "kind": "FINANCING",
+                "coveredVehicles": [{"vin": vin_for(unique, 1)}],
+            },
+            {"uiid": f"S-{unique}", "kind": "SERVICE"},
+            {"uiid": f"X-{unique}", "kind": "SERVICE", "coveredVehicles": []},
+        ],
+    }
+    assert ok(hub, UPSERT, {"input": data})["upsertContract"]["userErrors"] == []
+    items = ok(hub, COVERED, {"n": f"L-{unique}"})["contract"]["items"]
+    assert [[v["vin"] for v in i["coveredVehicles"]] for i in items] == [
+        [vin_for(unique, 1)],
+        [vin_for(unique, 1)],
+        [],
+    ]
+    # The financing item changes its vehicle: the service item follows.
+    data["items"][0]["coveredVehicles"] = [{"vin": vin_for(unique, 2)}]
+    assert ok(hub, UPSERT, {"input": data})["upsertContract"]["userErrors"] == []
+    items = ok(hub, COVERED, {"n": f"L-{unique}"})["contract"]["items"]
+    assert [v["vin"] for v in items[1]["coveredVehicles"]] == [vin_for(unique, 2)]
+    data["items"][1]["referenceItem"] = "NOT-HERE"
+    refused = ok(hub, UPSERT, {"input": data})["upsertContract"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in refused] == [
+        (["input", "items", "1", "referenceItem"], "INVALID_REFERENCE")
+    ]

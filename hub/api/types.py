@@ -896,6 +896,9 @@ class ContractItem:
     uiid: str = strawberry.field(description=about("ContractItem", "uiid"))
     kind: ContractItemKind = strawberry.field(description=about("ContractItem", "kind"))
     product: str | None = strawberry.field(description=about("ContractItem", "product"))
+    reference_item: str | None = strawberry.field(
+        description=about("ContractItem", "referenceItem")
+    )
     single_services: list[SingleService] = strawberry.field(
         description="Single services of a service item."
     )

@@ -485,8 +485,12 @@ def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]
                 "uiid": uiid,
                 "kind": checked.values.get("kind"),
                 "product": checked.values.get("product"),
+                "referenceItem": checked.values.get("referenceItem"),
                 "singleServices": _services(item, (*path, i, "singleServices"), c),
-                "coveredVehicles": [
+                # None when not given: a service item then covers its reference item's.
+                "coveredVehicles": None
+                if item.get("coveredVehicles") is None
+                else [
                     reference("Vehicle", ref, (*path, i, "coveredVehicles", j))
                     for j, ref in enumerate(
                         _item_list(item, (*path, i, "coveredVehicles"), c) or []
@@ -494,6 +498,16 @@ def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]
                 ],
             }
         )
+    for i, made in enumerate(result):
+        named = made["referenceItem"]
+        if named is not None and (named not in seen or named == made["uiid"]):
+            c.problems.append(
+                Problem(
+                    (*path, i, "referenceItem"),
+                    codes.INVALID_REFERENCE,
+                    f"{named} is not another item of this contract",
+                )
+            )
     return result
 
 

@@ -572,13 +572,33 @@ async def _write_children(tx: Transaction, kind: Kind, child: Child, plans: list
         )
 
 
+def _covered_by(item: dict[str, Any], items: list[dict[str, Any]]) -> list[str]:
+    """The vehicles an item covers: those it lists; a service item that lists none covers
+    those of its reference item (by default the contract's first financing item), so that a
+    change to the financing item reaches it."""
+    given = item.get("coveredVehicles")
+    if given is None and item.get("kind") == "SERVICE":
+        named = item.get("referenceItem")
+        reference = next(
+            (
+                other
+                for other in items
+                if (other.get("uiid") == named if named else other.get("kind") == "FINANCING")
+            ),
+            None,
+        )
+        given = (reference or {}).get("coveredVehicles") if reference is not item else None
+    return [v["id"] for v in given or []]
+
+
 async def _write_items(tx: Transaction, kind: Kind, child: Child, plans: list[_Plan]) -> None:
     """A contract's items, which keep their identity (UIID) and the vehicles they cover."""
     plans = [plan for plan in plans if plan.id in tx.element_ids]
     rows = []
     for plan in plans:
         items = []
-        for position, item in enumerate(plan.state.get("items", [])):
+        listed = plan.state.get("items", [])
+        for position, item in enumerate(listed):
             services = item.get("singleServices") or []
             items.append(
                 {
@@ -589,9 +609,10 @@ async def _write_items(tx: Transaction, kind: Kind, child: Child, plans: list[_P
                         "serviceCodes": [s["code"] for s in services],
                         "serviceCoverage": [s["coveragePercent"] for s in services],
                         "serviceTerms": json.dumps([service_terms(s) for s in services]),
+                        "referenceItem": item.get("referenceItem"),
                         "position": position,
                     },
-                    "covered": [v["id"] for v in item.get("coveredVehicles") or []],
+                    "covered": _covered_by(item, listed),
                 }
             )
         rows.append(
