@@ -42,7 +42,17 @@ from loaders.demo import load_demo
 from loaders.export import FORMATS, ExportError, export
 from loaders.formats import FormatError, check_encoding
 from loaders.generate import generate
-from loaders.load import ORDER, Loader, LoadError, Stopped, Summary, default_rejects_path
+from loaders.invoice_lines import InvoiceSummary, check_files, holds_invoice_lines
+from loaders.load import (
+    ORDER,
+    Loader,
+    LoadError,
+    Origin,
+    Rejects,
+    Stopped,
+    Summary,
+    default_rejects_path,
+)
 from loaders.progress import LiveLine, MatchLine, render
 
 log = logging.getLogger("hub")
@@ -425,17 +435,49 @@ class _Stopper:
         return LoadStopped(summary, (self.received or [signal.SIGINT])[0], at_once=at_once)
 
 
-async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
+def _split_invoice_files(
+    targets: list[Path | tuple[str, Path]],
+) -> tuple[list[Path | tuple[str, Path]], list[Path]]:
+    """The targets the loader takes, and the invoice-line files among them and in their
+    folders (checked, not loaded)."""
+    others: list[Path | tuple[str, Path]] = []
+    invoices: list[Path] = []
+    for target in targets:
+        path = target[1] if isinstance(target, tuple) else target
+        if path.is_file() and holds_invoice_lines(path):
+            invoices.append(path)
+            continue
+        if path.is_dir():
+            invoices.extend(p for p in sorted(path.rglob("*")) if holds_invoice_lines(p))
+        others.append(target)
+    return others, invoices
+
+
+async def _check_invoices(store: Store, files: list[Path], rejects: Path) -> InvoiceSummary:
+    summary = await check_files(store, files, by="hub load")
+    summary.rejects = rejects
+    written = Rejects(rejects)
+    try:
+        for file, line, problems in summary.rejected:
+            written.write(Origin(file, line, ""), problems)
+    finally:
+        written.close()
+    return summary
+
+
+async def _load(settings: Settings, args: argparse.Namespace) -> tuple[Summary, InvoiceSummary]:
     # The constraints and indexes must exist before bulk writes look records up by key.
     store = await open_store(settings, attach=True)
     live = LiveLine()
     with _Stopper(live) as stopper:
         try:
             settle_heap()
+            rejects = args.rejects or default_rejects_path(settings.data_dir)
+            targets, invoice_files = _split_invoice_files(list(map(_system_path, args.paths)))
             loader = stopper.loader = Loader(
                 store,
                 args.system,
-                args.rejects or default_rejects_path(settings.data_dir),
+                rejects,
                 batch_size=args.batch_size,
                 progress=live,
                 files=file_store(settings),
@@ -443,7 +485,8 @@ async def _load(settings: Settings, args: argparse.Namespace) -> Summary:
                 ignore_unknown=args.ignore_unknown,
             )
             try:
-                return await loader.load([_system_path(p) for p in args.paths], args.kind)
+                loaded = await loader.load(targets, args.kind) if targets else Summary()
+                return loaded, await _check_invoices(store, invoice_files, rejects)
             except Stopped:
                 raise stopper.stopped(loader.summary, at_once=False) from None
         except asyncio.CancelledError:
@@ -472,7 +515,7 @@ def load_files(settings: Settings, args: argparse.Namespace) -> int:
     except FormatError as exc:
         raise StartupError(f"--encoding: {exc}") from exc
     try:
-        summary = run_async(_load(settings, args))
+        summary, invoices = run_async(_load(settings, args))
     except (LoadError, FormatError) as exc:
         raise StartupError(str(exc)) from exc
     except LoadStopped as stopped:
@@ -488,7 +531,9 @@ def load_files(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 128 + stopped.signum
     print(render(summary))
-    return EXIT_REJECTED if summary.rejected else 0
+    if invoices.verdicts or invoices.rejected:
+        print(invoices.render())
+    return EXIT_REJECTED if summary.rejected or invoices.rejected else 0
 
 
 async def _match(settings: Settings, args: argparse.Namespace) -> BatchSummary:

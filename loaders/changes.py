@@ -9,12 +9,9 @@ made of its content, so running the same file again applies nothing twice.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
-import json
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +22,7 @@ from hub.domain import problems as codes
 from hub.domain import processes, service
 from hub.domain.problems import Problem
 from hub.store import Store, Transaction
+from loaders.objects import rows
 
 
 @dataclass
@@ -40,43 +38,6 @@ class ChangeSummary:
 
     def count(self, outcome: str) -> int:
         return sum(1 for line in self.lines if line.outcome == outcome)
-
-
-def _nested(row: dict[str, str]) -> dict[str, Any]:
-    """A CSV row with dotted column names as the nested object they name; empty cells are
-    left out."""
-    out: dict[str, Any] = {}
-    for name, value in row.items():
-        if name is None or value is None or value.strip() == "":
-            continue
-        *parents, last = name.strip().split(".")
-        target = out
-        for part in parents:
-            target = target.setdefault(part, {})
-        target[last] = value.strip()
-    return out
-
-
-def rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    """(line number, the line's object or None, what was wrong) of each line of ``path``."""
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        for row in reader:
-            yield reader.line_num, _nested(row), ""
-        return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            found = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, None, f"not JSON: {exc.msg}"
-            continue
-        if isinstance(found, dict):
-            yield number, found, ""
-        else:
-            yield number, None, "a line must be an object of ContractChangeInput's fields"
 
 
 def change_id_of(row: dict[str, Any]) -> str:

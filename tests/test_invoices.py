@@ -4,11 +4,13 @@ list of checked lines with its filters and cursors."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from hub.domain import invoices
-from tests.harness import RunningHub, ok
+from tests.harness import RunningHub, hub_command, ok
 from tests.test_contracts import UPSERT as UPSERT_CONTRACT
 from tests.test_contracts import change, setup
 from tests.test_identification import BLOCK, card
@@ -367,3 +369,42 @@ def test_partial_coverage_bills_the_rest_to_the_lessee() -> None:
         Decimal("50.00"),
     )
     assert judged.bill_to_id == "l"
+
+
+def test_hub_load_checks_an_invoice_file_and_rejects_its_bad_lines(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    setup(hub, unique)
+    card(hub, unique)
+    csv_file = tmp_path / "aral-invoice_lines.csv"
+    csv_file.write_text(
+        "supplier,invoiceNumber,lineNumber,identification.kind,identification.number,"
+        "date,serviceCode,quantity,amount,currency\n"
+        f"Aral {unique},INV-{unique},1,FUEL_CARD,7000 {unique},2025-03-01,TYRES,1,120.50,EUR\n"
+        f"Aral {unique},INV-{unique},2,FUEL_CARD,7000 {unique},2025-03-02,WASH,,10,EUR\n"
+        f"Aral {unique},INV-{unique},3,FUEL_CARD,9999 {unique},2025-03-03,FUEL,,50,EUR\n"
+        f"Aral {unique},INV-{unique},x,FUEL_CARD,7000 {unique},2025-03-04,FUEL,,50,EURO\n",
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejected.ndjson"
+    env = {"HUB_DATA_DIR": str(hub.services.settings.data_dir)}
+    args = ("load", "aral", str(csv_file), "--rejects", str(rejects))
+    result = hub_command(*args, env=env, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert (
+        "invoice lines: 3 checked (COVERED 1, NOT_COVERED 1, UNKNOWN_OBJECT 1), 1 rejected"
+        in result.stdout
+    ), result.stdout
+    (rejected,) = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert rejected["line"] == 5
+    assert {tuple(e["field"]) for e in rejected["errors"]} == {("lineNumber",), ("currency",)}
+    listed = ok(hub, LIST, {"where": {"supplier": f"Aral {unique}"}})["invoiceLines"]["edges"]
+    assert [edge["node"]["verdict"] for edge in listed] == [
+        "COVERED",
+        "NOT_COVERED",
+        "UNKNOWN_OBJECT",
+    ]
+    again = hub_command(*args, env=env, cwd=tmp_path)
+    assert "3 checked (COVERED 1, NOT_COVERED 1, UNKNOWN_OBJECT 1)" in again.stdout
+    listed = ok(hub, LIST, {"where": {"supplier": f"Aral {unique}"}})["invoiceLines"]["edges"]
+    assert len(listed) == 3

@@ -13,6 +13,7 @@ import strawberry
 from hub.api import enums as e
 from hub.api.access import needs
 from hub.api.context import Info
+from hub.api.inputs import to_data
 from hub.api.relay import PageInfo
 from hub.api.types import BusinessPartner, Contract, IdentificationObject
 from hub.auth.principal import Scope
@@ -24,7 +25,6 @@ from hub.read.values import native
 
 MAX_PAGE = 1_000
 # An amount an invoice line may carry, in any currency.
-_LARGEST = 10**12
 
 
 @strawberry.enum(description="What an invoice-line check found.")
@@ -174,38 +174,11 @@ def _lines(given: list[InvoiceLineInput]) -> list[invoices.Line]:
         raise BadRequest(f"lines: at most {invoices.MAX_LINES} in one request")
     lines = []
     for index, line in enumerate(given):
-        for name, value in (
-            ("supplier", line.supplier),
-            ("invoiceNumber", line.invoice_number),
-            ("serviceCode", line.service_code),
-            ("identification.number", line.identification.number),
-        ):
-            if not value.strip():
-                raise BadRequest(f"lines.{index}.{name}: must not be empty")
-        if len(line.currency.strip()) != 3 or not line.currency.strip().isalpha():
-            raise BadRequest(f"lines.{index}.currency: must be a three-letter ISO 4217 code")
-        if line.line_number < 1:
-            raise BadRequest(f"lines.{index}.lineNumber: must be 1 or more")
-        if not line.amount.is_finite() or abs(line.amount) >= _LARGEST:
-            raise BadRequest(f"lines.{index}.amount: must be a number below {_LARGEST:,}")
-        if line.quantity < 0:
-            raise BadRequest(f"lines.{index}.quantity: must be 0 or more")
-        lines.append(
-            invoices.normalized(
-                invoices.Line(
-                    supplier=line.supplier,
-                    invoice_number=line.invoice_number,
-                    line_number=line.line_number,
-                    object_kind=line.identification.kind.value,
-                    object_number=line.identification.number,
-                    date=line.date,
-                    service_code=line.service_code,
-                    quantity=line.quantity,
-                    amount=line.amount,
-                    currency=line.currency,
-                )
-            )
-        )
+        made, problems = invoices.line_of(to_data(line), ("lines", str(index)))
+        if made is None:
+            first = problems[0]
+            raise BadRequest(f"{'.'.join(map(str, first.path))}: {first.message}")
+        lines.append(made)
     return lines
 
 

@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from graph_schema.enums import IdentificationKind
 from hub.domain import deliveries, kinds, service
+from hub.domain import problems as codes
 from hub.domain.deliveries import printed_code
+from hub.domain.problems import Path, Problem
 from hub.errors import BadRequest
 from hub.ids import new_id
 from hub.read import quotas
@@ -80,6 +83,71 @@ class Check:
     bill_to_id: str | None = None
     id: str = ""
     covered_quantity: float | None = None  # what it counted against the item's cap
+
+
+# Largest amount a line may carry.
+LARGEST_AMOUNT = Decimal(10**12)
+
+
+def line_of(data: dict[str, Any], path: Path) -> tuple[Line | None, list[Problem]]:
+    """The line an InvoiceLineInput (or a row of an invoice file, the same fields) describes,
+    normalized, or what is wrong with it, each problem naming its field under ``path``."""
+    problems: list[Problem] = []
+
+    def bad(field: str, code: str, message: str) -> None:
+        problems.append(Problem((*path, *field.split(".")), code, message))
+
+    def text(field: str) -> str:
+        value: Any = data
+        for part in field.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        found = "" if value is None else str(getattr(value, "value", value)).strip()
+        if not found:
+            bad(field, codes.REQUIRED, "must not be empty")
+        return found
+
+    supplier, invoice, service_code = text("supplier"), text("invoiceNumber"), text("serviceCode")
+    kind, number = text("identification.kind"), text("identification.number")
+    if kind and kind not in IdentificationKind.__members__:
+        options = ", ".join(IdentificationKind.__members__)
+        bad("identification.kind", codes.INVALID_VALUE, f"{kind!r} is not one of {options}")
+    currency = text("currency")
+    if currency and (len(currency) != 3 or not currency.isalpha()):
+        bad("currency", codes.INVALID_VALUE, "must be a three-letter ISO 4217 code")
+    line_number = _number(data.get("lineNumber"), int)
+    if line_number is None or line_number < 1:
+        bad("lineNumber", codes.INVALID_VALUE, "must be a whole number, 1 or more")
+    quantity = _number(data.get("quantity", 1), float)
+    if quantity is None or quantity < 0:
+        bad("quantity", codes.INVALID_VALUE, "must be a number, 0 or more")
+    amount = _number(data.get("amount"), Decimal)
+    if amount is None or not amount.is_finite() or abs(amount) >= LARGEST_AMOUNT:
+        bad("amount", codes.INVALID_VALUE, f"must be a number below {LARGEST_AMOUNT:,}")
+    given = data.get("date")
+    day = given if isinstance(given, dt.date) else None
+    if day is None:
+        try:
+            day = dt.date.fromisoformat(str(given).strip())
+        except ValueError:
+            bad("date", codes.INVALID_VALUE, f"{given!r} is not a date (YYYY-MM-DD)")
+    if problems or day is None:
+        return None, problems
+    assert line_number is not None and quantity is not None and amount is not None
+    made = Line(
+        supplier, invoice, line_number, kind, number, day, service_code, quantity, amount, currency
+    )
+    return normalized(made), []
+
+
+def _number(value: Any, kind: Callable[[str], Any]) -> Any:
+    """``value`` as a number of ``kind``, or None (text from a file is read as one too)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        found = kind(str(value).strip())
+    except (ValueError, ArithmeticError):
+        return None
+    return found
 
 
 def normalized(line: Line) -> Line:
