@@ -904,8 +904,15 @@ REJECTED_ROW = NodeType(
         Property("decidedOnBehalfOf", S, "The person that client said it acted for."),
         Property("reason", S, "Why it was dismissed, in the steward's words."),
         Property("recordId", S, "Hub id of the record the corrected row wrote."),
+        Property(
+            "fingerprint",
+            S,
+            "Hash of its kind, system, file, line and text: a row refused again is kept once.",
+            internal=True,
+        ),
     ),
-    natural_key=("id",),
+    natural_key=("fingerprint",),
+    indexes=(("id",),),
 )
 
 MATCH_RUN = NodeType(

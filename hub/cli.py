@@ -458,8 +458,8 @@ async def _check_invoices(store: Store, files: list[Path], rejects: Path) -> Inv
     summary.rejects = rejects
     written = Rejects(rejects)
     try:
-        for file, line, problems in summary.rejected:
-            written.write(Origin(file, line, ""), problems)
+        for file, line, raw, problems in summary.rejected:
+            written.write(Origin(file, line, raw), problems)
     finally:
         written.close()
     return summary

@@ -10,6 +10,7 @@ twice.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ def holds_invoice_lines(path: Path) -> bool:
 @dataclass
 class InvoiceSummary:
     verdicts: Counter[str] = field(default_factory=Counter)
-    rejected: list[tuple[str, int, list[Problem]]] = field(default_factory=list)
+    rejected: list[tuple[str, int, str, list[Problem]]] = field(default_factory=list)
     rejects: Path | None = None  # the file the rejected lines were written to
 
     def render(self) -> str:
@@ -55,11 +56,12 @@ async def check_files(store: Store, paths: list[Path], by: str) -> InvoiceSummar
         for number, row, error in rows(path):
             if row is None:
                 problem = Problem((), codes.INVALID_VALUE, error)
-                summary.rejected.append((str(path), number, [problem]))
+                summary.rejected.append((str(path), number, "", [problem]))
                 continue
             line, problems = invoices.line_of(row, ())
             if line is None:
-                summary.rejected.append((str(path), number, problems))
+                text = json.dumps(row, ensure_ascii=False, default=str)
+                summary.rejected.append((str(path), number, text, problems))
                 continue
             batch.append(line)
             if len(batch) == BATCH:

@@ -100,7 +100,7 @@ def open_candidate_from_the_queue(page: Page, last: str) -> None:
     page.goto("/console#/queue?order=NEWEST")
     queue = page.get_by_role("table", name="Match queue")
     expect(queue).to_be_visible()
-    queue.get_by_role("link", name=f"Paul {last}").click()
+    queue.get_by_role("link", name=f"Paul {last}").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Candidate")
 
 
@@ -207,7 +207,24 @@ def test_search_finds_a_partner_by_a_source_key_and_opens_it(page: Page, hub: Ru
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Ida {last}")
 
 
-def test_the_queue_pages_and_the_overview_draws_its_charts(page: Page, hub: RunningHub) -> None:
+def test_skip_moves_on_without_coming_back_to_a_skipped_candidate(
+    page: Page, hub: RunningHub
+) -> None:
+    names = [unique("Skp") for _ in range(3)]
+    for n, last in enumerate(names):
+        queued_pair(hub, last, (f"1948-03-0{n + 1}", f"1978-08-0{n + 1}"), f"Ahornweg{n}")
+    open_candidate_from_the_queue(page, names[-1])
+    seen = [page.url]
+    for _ in range(2):
+        page.get_by_role("heading", level=1).click()
+        page.keyboard.press("s")
+        expect(page).not_to_have_url(seen[-1])
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Candidate")
+        seen.append(page.url)
+    assert len(set(seen)) == 3, seen
+
+
+def test_the_queue_shows_and_the_overview_draws_its_charts(page: Page, hub: RunningHub) -> None:
     for _ in range(3):
         queued_pair(hub, unique("Pag"), ("1950-05-05", "1982-02-02"), "Tannenweg")
     page.goto("/console#/queue")
@@ -250,8 +267,11 @@ def test_only_a_client_with_the_steward_scope_sees_the_queue(
             page.get_by_label("Acting for").fill("Jane Steward")
             page.get_by_role("button", name="Save").click()
 
-        sign_in(reader)
-        expect(page.locator("main")).to_contain_text("steward")
+        with page.expect_response(lambda r: r.url.endswith("/graphql")) as answered:
+            sign_in(reader)
+        refused = answered.value.json()
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
+        expect(page.locator("main")).to_contain_text("steward scope")
         expect(page.get_by_role("table", name="Match queue")).to_have_count(0)
         sign_in(steward)
         expect(page.get_by_role("table", name="Match queue")).to_be_visible()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from loaders.load import Loader
+from tests.conftest import register
 from tests.harness import RunningHub, ok, vin_for
 from tests.test_contracts import setup as card_setup
 from tests.test_identification import card
@@ -227,3 +228,67 @@ def test_the_overview_counts_todays_proposals_and_decisions(hub: RunningHub) -> 
     assert today["openAtEnd"] == after["openNow"]
     rejected = {s["status"]: sum(s["counts"]) for s in after["scores"]}
     assert rejected["REJECTED"] >= 1
+
+
+def test_a_file_loaded_again_keeps_each_refused_row_once(hub: RunningHub, tmp_path: Path) -> None:
+    last = unique("Two")
+    bad = {"source": {"key": f"{last}-1"}, "kind": "PERSON", "email": "bad@", "lastName": last}
+    path = _load(hub, tmp_path, "twice", [bad])
+    first = _rows_of(hub, path)
+    hub.run(Loader(hub.store, "ERP", tmp_path / "again.rejects").load([path.parent]))
+    assert [r["id"] for r in _rows_of(hub, path)] == [r["id"] for r in first]
+
+
+def test_a_correction_keeps_the_refused_rows_system_and_key(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    last = unique("Key")
+    bad = {"source": {"key": f"{last}-1"}, "kind": "PERSON", "email": "bad@", "lastName": last}
+    path = _load(hub, tmp_path, "key", [bad])
+    (row,) = _rows_of(hub, path)
+    fixed = {**row["row"], "email": f"{last}@example.com"}
+    for changed, field in (
+        ({**fixed, "source": {"system": "CRM", "key": f"{last}-1"}}, "system"),
+        ({**fixed, "source": {"system": "ERP", "key": f"{last}-9"}}, "key"),
+        ({**fixed, "deleted": True}, "deleted"),
+    ):
+        refused = ok(hub, RESUBMIT, {"id": row["id"], "row": changed})["resubmitRejectedRow"]
+        assert refused["userErrors"][0]["field"][-1] == field, refused
+    assert _rows_of(hub, path)[0]["status"] == "OPEN"
+
+
+def test_a_steward_without_write_or_personal_scopes_sees_no_row_and_writes_none(
+    secured: RunningHub, tmp_path: Path
+) -> None:
+    last = unique("Scp")
+    bad = {"source": {"key": f"{last}-1"}, "kind": "PERSON", "email": "bad@", "lastName": last}
+    path = _load(secured, tmp_path, "scoped", [bad])
+    steward = register(secured, "read", "steward")
+    query = ROWS
+    found = secured.graphql(query, {"where": {"file": str(path)}}, token=steward)
+    (edge,) = found["data"]["rejectedRows"]["edges"]
+    assert (edge["node"]["raw"], edge["node"]["row"]) == (None, None)
+    refused = secured.graphql(
+        RESUBMIT, {"id": edge["node"]["id"], "row": {"lastName": last}}, token=steward
+    )["data"]["resubmitRejectedRow"]
+    assert refused["userErrors"][0]["code"] == "FORBIDDEN"
+
+
+def test_rejected_rows_page_by_cursor_without_skipping_rows_refused_together(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    last = unique("Pg")
+    bad = [
+        {"source": {"key": f"{last}-{n}"}, "kind": "PERSON", "email": "bad@", "lastName": last}
+        for n in range(3)
+    ]
+    path = _load(hub, tmp_path, "paged", bad)
+    seen, after = [], None
+    for _ in range(4):
+        found = ok(hub, ROWS, {"where": {"file": str(path)}, "first": 1, "after": after})
+        page = found["rejectedRows"]
+        seen += [e["node"]["line"] for e in page["edges"]]
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+    assert sorted(seen) == [1, 2, 3]

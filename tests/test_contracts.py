@@ -210,6 +210,11 @@ def test_change_of_lessee_keeps_the_previous_one_with_the_period_it_held_the_con
     assert [(e["field"], e["code"]) for e in same["userErrors"]] == [
         (["input", "newLessee"], "INVALID_TRANSITION")
     ]
+    back = {"source": {"system": "CRM", "key": f"P-{unique}"}}
+    earlier = change(hub, unique, process="LCOO", newLessee=back, effectiveDate="2025-06-01")
+    assert [(e["field"], e["code"]) for e in earlier["userErrors"]] == [
+        (["input", "effectiveDate"], "INVALID_VALUE")
+    ]
     missing = change(hub, unique, process="LCOO")
     assert missing["userErrors"][0]["field"] == ["input", "newLessee"]
 

@@ -148,7 +148,7 @@ def _with_tyre_cap(hub: RunningHub, unique: str, cap: float, period: str) -> Non
         "type": "LEASING",
         "status": "ACTIVE",
         "startDate": "2024-01-01",
-        "endDate": "2030-12-31",
+        "endDate": f"{dt.date.today().year + 4}-12-31",
         "parties": [
             {"role": "LESSEE", "partner": {"source": {"system": "CRM", "key": f"P-{unique}"}}}
         ],
@@ -167,14 +167,16 @@ def _with_tyre_cap(hub: RunningHub, unique: str, cap: float, period: str) -> Non
 def test_tyres_over_the_yearly_cap_are_billed_to_the_lessee_for_the_part_above(
     hub: RunningHub, unique: str
 ) -> None:
+    # The contract year that holds today: used and remaining are shown for it.
+    year = dt.date.today().year
     setup(hub, unique)
     _with_tyre_cap(hub, unique, 8, "CONTRACT_YEAR")
-    card(hub, unique)
+    card(hub, unique, validTo=f"{year + 4}-12-31")
     first, second, third = check(
         hub,
-        line(unique, 1, date="2026-02-01", quantity=4, amount="400"),
-        line(unique, 2, date="2026-05-01", quantity=3, amount="300"),
-        line(unique, 3, date="2026-09-01", quantity=4, amount="400"),
+        line(unique, 1, date=f"{year}-02-01", quantity=4, amount="400"),
+        line(unique, 2, date=f"{year}-05-01", quantity=3, amount="300"),
+        line(unique, 3, date=f"{year}-09-01", quantity=4, amount="400"),
     )
     assert [first["verdict"], second["verdict"]] == ["COVERED", "COVERED"]
     assert (third["verdict"], third["coveredAmount"], third["rebillAmount"]) == (
@@ -186,8 +188,8 @@ def test_tyres_over_the_yearly_cap_are_billed_to_the_lessee_for_the_part_above(
     # On another invoice, and checked again: nothing counted twice.
     again, over = check(
         hub,
-        line(unique, 3, date="2026-09-01", quantity=4, amount="400"),
-        {**line(unique, 1, date="2026-10-01", quantity=2, amount="200"),
+        line(unique, 3, date=f"{year}-09-01", quantity=4, amount="400"),
+        {**line(unique, 1, date=f"{year}-10-01", quantity=2, amount="200"),
          "invoiceNumber": f"INV2-{unique}"},
     )  # fmt: skip
     assert again == third
@@ -195,7 +197,7 @@ def test_tyres_over_the_yearly_cap_are_billed_to_the_lessee_for_the_part_above(
     # A new contract year starts from nothing.
     (next_year,) = check(
         hub,
-        {**line(unique, 1, date="2027-01-05", quantity=2, amount="200"),
+        {**line(unique, 1, date=f"{year + 1}-01-05", quantity=2, amount="200"),
          "invoiceNumber": f"INV3-{unique}"},
     )  # fmt: skip
     assert next_year["verdict"] == "COVERED"

@@ -84,8 +84,9 @@ class StewardshipOverview:
 class ConsoleQuery:
     @strawberry.field(
         metadata=needs(Scope.READ),
-        description="Records a text names: partners by name, any record by a source "
-        "system's key, a vehicle by VIN, a card or plate by number, a document by number.",
+        description="Records a text names: partners by name, partners, vehicles, contracts, cards "
+        "and documents by a source system's key, a vehicle by VIN, a card or plate by number, "
+        "a document by number.",
     )
     async def search(
         self,

@@ -49,10 +49,13 @@ class RejectedRow(Node):
     system: str = strawberry.field(description="The source system the load ran for.")
     file: str = strawberry.field(description="The file it came from.")
     line: int = strawberry.field(description="Its line in that file.")
-    raw: str = strawberry.field(description="The row as the file holds it.")
+    raw: str | None = strawberry.field(
+        description="The row as the file holds it. It may hold personal data: null unless "
+        "the caller holds the `read:personal` scope."
+    )
     row: JSON | None = strawberry.field(
         description="The row as read (after a resubmission: as corrected); null when the "
-        "line could not be read at all."
+        "line could not be read at all, or without the `read:personal` scope."
     )
     errors: list[RowError] = strawberry.field(description="Why the load refused it.")
     status: RejectedRowStatus = strawberry.field(description="Open, resubmitted or dismissed.")
@@ -68,7 +71,8 @@ class RejectedRow(Node):
     )
 
     @classmethod
-    def from_row(cls, row: Row) -> RejectedRow:
+    def from_row(cls, row: Row, personal: bool = True) -> RejectedRow:
+        """The row; without ``personal``, without what the file held."""
         record = row.get("recordId")
         return cls(
             id=strawberry.ID(to_global("RejectedRow", row["id"])),
@@ -76,8 +80,8 @@ class RejectedRow(Node):
             system=row["system"],
             file=row["file"],
             line=int(row["line"]),
-            raw=row["raw"],
-            row=json.loads(row["row"]) if row.get("row") else None,
+            raw=row["raw"] if personal else None,
+            row=json.loads(row["row"]) if row.get("row") and personal else None,
             errors=[
                 RowError(field=e["field"], code=e["code"], message=e["message"])
                 for e in json.loads(row["errors"] or "[]")
@@ -142,10 +146,15 @@ def _filter(where: RejectedRowWhere | None) -> rejected_rows.RowFilter:
     )
 
 
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    """A time as the store keeps it: UTC without an offset."""
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
 def _position(value: list[Any]) -> rejected_rows.Position:
     try:
         at, row_id = value
-        return (dt.datetime.fromisoformat(at), str(row_id))
+        return (_naive_utc(dt.datetime.fromisoformat(at)), str(row_id))
     except (TypeError, ValueError) as exc:
         raise BadRequest("after: not a cursor of this list") from exc
 
@@ -173,7 +182,7 @@ class RejectedRowQuery:
         edges = [
             RejectedRowEdge(
                 cursor=cursors.encode([native(row["rejectedAt"]).isoformat(), row["id"]]),
-                node=RejectedRow.from_row(row),
+                node=RejectedRow.from_row(row, info.context.sees_personal),
             )
             for row in rows
         ]
@@ -203,7 +212,8 @@ async def _payload(info: Info, row_id: str, problems: list[Problem] | None) -> R
         return RejectedRowPayload(rejected_row=None, user_errors=user_errors(problems))
     row = await rejected_rows.by_id(info.context.store, row_id)
     return RejectedRowPayload(
-        rejected_row=RejectedRow.from_row(row) if row else None, user_errors=[]
+        rejected_row=RejectedRow.from_row(row, info.context.sees_personal) if row else None,
+        user_errors=[],
     )
 
 
@@ -212,7 +222,8 @@ class RejectedRowMutation:
     @strawberry.mutation(
         metadata=needs(Scope.STEWARD),
         description="Write a corrected row as its load would have (a source without a system "
-        "is the load's) and mark the rejected row RESUBMITTED; a row still wrong comes back "
+        "is the load's; the system and key stay the refused row's; needs the write scope for "
+        "that system too) and mark the rejected row RESUBMITTED; a row still wrong comes back "
         "with its problems and stays open.",
     )
     async def resubmit_rejected_row(
@@ -227,6 +238,14 @@ class RejectedRowMutation:
         if not isinstance(row, dict):
             message = "must be an object of the kind's fields"
             return await _payload(info, row_id, [Problem(("row",), "INVALID_VALUE", message)])
+        stored = await rejected_rows.by_id(info.context.store, row_id)
+        principal = info.context.principal
+        if not principal.allows(Scope.WRITE):
+            message = "resubmitting writes the row: it needs the write scope besides steward"
+            return await _payload(info, row_id, [Problem(("id",), "FORBIDDEN", message)])
+        if stored is not None and not principal.writes_for(stored["system"]):
+            message = f"this client does not write for {stored['system']}"
+            return await _payload(info, row_id, [Problem(("id",), "FORBIDDEN", message)])
         result = await decisions.resubmit(info.context.store, row_id, row, info.context.actor)
         return await _payload(info, row_id, result if isinstance(result, list) else None)
 

@@ -860,7 +860,8 @@ class SingleService:
         offs = await info.context.loaders.call_offs().load(self.contract_id)
         today = dt.datetime.now(dt.UTC).date()
         period = quotas.period_of(self.cap_period.value, self.start, today)
-        return quotas.used(offs, self.contract_id, self.item_uiid, self.code, period)
+        code = self.code.strip().upper()  # as invoice lines store it
+        return quotas.used(offs, self.contract_id, self.item_uiid, code, period)
 
     @strawberry.field(
         description="Quantity checked invoice lines called off in the period that holds "

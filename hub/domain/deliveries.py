@@ -465,6 +465,7 @@ def _party(party: Any, path: Path, c: _Collector, roles: type[Enum]) -> Ref | No
 def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]:
     result = []
     seen: set[str] = set()
+    positions: list[int] = []  # each result's place in the input, for its problems' paths
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             c.problems.append(Problem((*path, i), codes.INVALID_VALUE, "an item must be an object"))
@@ -480,6 +481,7 @@ def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]
                 Problem((*path, i, "uiid"), codes.DUPLICATE, f"item {uiid} is listed twice")
             )
         seen.add(uiid)
+        positions.append(i)
         result.append(
             {
                 "uiid": uiid,
@@ -498,7 +500,7 @@ def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]
                 ],
             }
         )
-    for i, made in enumerate(result):
+    for i, made in zip(positions, result, strict=True):
         named = made["referenceItem"]
         if named is not None and (named not in seen or named == made["uiid"]):
             c.problems.append(

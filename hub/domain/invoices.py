@@ -423,6 +423,13 @@ async def _call_offs(tx: Transaction, facts: Iterable[dict[str, Any]]) -> list[q
     )
     if not capped:
         return []
+    # Two checks of one capped contract's lines at once: the second waits for (or, on the
+    # embedded store, conflicts with and is retried after) the first, and then counts its
+    # call-offs; without the lock both would see room under the cap.
+    await tx.run(
+        "MATCH (c:Contract) WHERE c.id IN $ids SET c.lockedAt = $now",
+        {"ids": capped, "now": utc_now()},
+    )
     return call_offs_of(await tx.run(CALL_OFFS, {"ids": capped}))
 
 

@@ -173,6 +173,7 @@ def change_of(data: dict[str, Any], path: Path) -> tuple[ContractChange | None, 
         "BusinessPartner", party.get("partner"), (*path, "party", "partner")
     )
     item, product, services = _item_change(data, process, path, problems)
+    keep = _flag(data.get("keepCardHolders"), (*path, "keepCardHolders"), problems)
     if problems:
         return None, problems
     return (
@@ -185,13 +186,25 @@ def change_of(data: dict[str, Any], path: Path) -> tuple[ContractChange | None, 
             change_id or None,
             role,
             partner,
-            bool(data.get("keepCardHolders")),
+            keep,
             item,
             product,
             services,
         ),
         [],
     )
+
+
+def _flag(value: Any, path: Path, problems: list[Problem]) -> bool:
+    """A yes-or-no field, as an API input or a file's text (true/false, yes/no, 1/0, x)."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1", "x"):
+        return True
+    if text not in ("false", "no", "0", ""):
+        problems.append(Problem(path, codes.INVALID_VALUE, f"{value!r} is not true or false"))
+    return False
 
 
 def _item_change(
@@ -287,20 +300,45 @@ def _changed_items(change: ContractChange, state: dict[str, Any]) -> list[dict[s
     if change.product is not None:
         found["product"] = change.product
     if change.services is not None:
-        kept = {s.get("code") for s in change.services}
+        before = {str(s.get("code")).upper(): s for s in found.get("singleServices") or []}
+        given = [_inheriting(s, before.get(str(s.get("code")).upper())) for s in change.services]
+        kept = {str(s.get("code")).upper() for s in given}
         dropped = [
-            s["code"]
-            for s in found.get("singleServices") or []
-            if s.get("inclusion") == "MANDATORY" and s.get("code") not in kept
+            code
+            for code, s in before.items()
+            if s.get("inclusion") == "MANDATORY" and code not in kept
         ]
+        lowered = [
+            s["code"]
+            for s in given
+            if (before.get(str(s.get("code")).upper()) or {}).get("inclusion") == "MANDATORY"
+            and s.get("inclusion") != "MANDATORY"
+        ]
+        if lowered:
+            message = f"mandatory services stay mandatory: {', '.join(lowered)}"
+            raise Rejected(
+                [
+                    Problem(
+                        ("input", "attributes", "singleServices"), codes.INVALID_TRANSITION, message
+                    )
+                ]
+            )
         if dropped:
             message = f"mandatory services cannot be removed: {', '.join(dropped)}"
             problem = Problem(
                 ("input", "attributes", "singleServices"), codes.INVALID_TRANSITION, message
             )
             raise Rejected([problem])
-        found["singleServices"] = change.services
+        found["singleServices"] = given
     return items
+
+
+def _inheriting(service: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
+    """A service a CHOA lists, with the inclusion and cap it had where the change gives none."""
+    if before is None:
+        return service
+    kept = {k: before[k] for k in ("inclusion", "quantityCap", "capPeriod") if k in before}
+    return {**kept, **service}
 
 
 def _hand_over(
@@ -312,6 +350,12 @@ def _hand_over(
     if any(p.get("id") == partner["id"] for p in holding):
         message = f"the partner holds the role {role} already"
         raise Rejected([Problem(("input", field), codes.INVALID_TRANSITION, message)])
+    started = [p["validFrom"] for p in holding if p.get("validFrom")]
+    if started and day.isoformat() <= max(started):
+        message = (
+            f"the role {role} passed to its holder on {max(started)}; a change takes effect after"
+        )
+        raise Rejected([Problem(("input", "effectiveDate"), codes.INVALID_VALUE, message)])
     until = (day - dt.timedelta(days=1)).isoformat()
     parties = [
         {**p, "validTo": until} if any(p is h for h in holding) else p

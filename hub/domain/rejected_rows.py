@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from hub.errors import HubError
 from hub.ids import new_id
 from hub.read.rejected_rows import by_id
 from hub.store import Store, Transaction
+from hub.store.temporal import to_store, utc_now
 
 OPEN, RESUBMITTED, DISMISSED = "OPEN", "RESUBMITTED", "DISMISSED"
 
@@ -42,11 +44,20 @@ def errors_of(problems: list[Problem]) -> list[dict[str, Any]]:
     ]
 
 
+# A load run again refuses the same rows again: each is kept once (by its fingerprint), with
+# the problems and time of its latest refusal while it is open.
 _KEEP = (
-    "UNWIND $rows AS r CREATE (:RejectedRow {id: r.id, kind: r.kind, system: r.system, "
-    "file: r.file, line: r.line, raw: r.raw, row: r.row, errors: r.errors, status: 'OPEN', "
-    "rejectedAt: $now})"
+    "UNWIND $rows AS r MERGE (x:RejectedRow {fingerprint: r.fingerprint}) "
+    "ON CREATE SET x.id = r.id, x.kind = r.kind, x.system = r.system, x.file = r.file, "
+    "x.line = r.line, x.raw = r.raw, x.row = r.row, x.status = 'OPEN' "
+    "WITH x, r WHERE x.status = 'OPEN' SET x.errors = r.errors, x.rejectedAt = $now"
 )
+
+
+def fingerprint(refused: Refused) -> str:
+    """What one refused row is: its kind, system, file, line and text."""
+    text = "\x1f".join((refused.kind, refused.system, refused.file, str(refused.line), refused.raw))
+    return hashlib.sha256(_storable(text).encode()).hexdigest()
 
 
 def _storable(text: str) -> str:
@@ -62,6 +73,7 @@ async def keep(store: Store, refused: list[Refused], now: dt.datetime) -> None:
     rows = [
         {
             "id": new_id(),
+            "fingerprint": fingerprint(r),
             "kind": r.kind,
             "system": r.system,
             "file": _storable(r.file),
@@ -74,7 +86,7 @@ async def keep(store: Store, refused: list[Refused], now: dt.datetime) -> None:
     ]
 
     async def work(tx: Transaction) -> None:
-        await tx.run(_KEEP, {"rows": rows, "now": now})
+        await tx.run(_KEEP, {"rows": rows, "now": to_store(now)})
 
     await store.write(work)
 
@@ -114,7 +126,7 @@ async def _close(tx: Transaction, row_id: str, status: str, actor: Actor, **valu
         {
             "id": row_id,
             "status": status,
-            "now": dt.datetime.now(dt.UTC),
+            "now": utc_now(),
             "by": actor.name,
             "onBehalfOf": actor.on_behalf_of,
             **params,
@@ -122,6 +134,27 @@ async def _close(tx: Transaction, row_id: str, status: str, actor: Actor, **valu
     )
     if not found:
         raise _Decided(f"rejected row {row_id} was decided meanwhile")
+
+
+def _other_source(stored: dict[str, Any], row: dict[str, Any]) -> Problem | None:
+    """A corrected row speaks for the record the refused one named, under the load's system:
+    another system or key, or a deletion, is no correction."""
+    before = json.loads(stored["row"]) if stored.get("row") else None
+    given = row.get("source")
+    source: dict[str, Any] = given if isinstance(given, dict) else {}
+    system = str(source.get("system") or stored["system"]).strip().upper()
+    if system != stored["system"]:
+        message = f"a row of a {stored['system']} load stays under {stored['system']}'s keys"
+        return Problem(("row", "source", "system"), codes.FORBIDDEN, message)
+    old_source = (before or {}).get("source") if isinstance(before, dict) else None
+    old_key = old_source.get("key") if isinstance(old_source, dict) else None
+    if old_key is not None and str(source.get("key") or "").strip() != str(old_key).strip():
+        message = f"the corrected row keeps the refused row's key {old_key}"
+        return Problem(("row", "source", "key"), codes.INVALID_VALUE, message)
+    if row.get("deleted") not in (None, False, "", "false", "0", "no"):
+        message = "a deletion is no correction: send it with the source system's next load"
+        return Problem(("row", "deleted"), codes.INVALID_VALUE, message)
+    return None
 
 
 def _under_row(problems: list[Problem]) -> list[Problem]:
@@ -138,6 +171,9 @@ async def resubmit(
     if isinstance(stored, list):
         return stored
     kind = kinds.KINDS[stored["kind"]]
+    moved = _other_source(stored, row)
+    if moved is not None:
+        return [moved]
     try:
         delivery, problems = deliveries.from_row(
             kind.label, deliveries.with_system(copy.deepcopy(row), stored["system"])
@@ -155,12 +191,7 @@ async def resubmit(
             await _close(tx, row_id, RESUBMITTED, actor, record=outcome.id, row=text)
 
     try:
-        if delivery.deleted:
-            (outcome,) = await service.delete_batch(store, kind, [delivery])
-            if not outcome.problems:
-                await store.write(lambda tx: _close(tx, row_id, RESUBMITTED, actor, row=text))
-        else:
-            (outcome,) = await service.upsert_batch(store, kind, [delivery], after=close)
+        (outcome,) = await service.upsert_batch(store, kind, [delivery], after=close)
     except _Decided:
         return [_decided(row_id, "decided")]
     return _under_row(outcome.problems) if outcome.problems else outcome

@@ -10,6 +10,7 @@ from typing import Any
 
 from hub.read.values import native
 from hub.store import Store
+from hub.store.temporal import to_store
 
 BUCKETS = 20  # score buckets of 0.05
 
@@ -35,8 +36,8 @@ class Overview:
 
 def _day(value: Any) -> dt.date | None:
     value = native(value)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).date()
+    if isinstance(value, dt.datetime):  # the store keeps UTC, with or without an offset
+        return (value.astimezone(dt.UTC) if value.tzinfo else value).date()
     return value if isinstance(value, dt.date) else None
 
 
@@ -76,7 +77,7 @@ async def _rejected_rows(store: Store, since: dt.datetime) -> list[Any]:
 async def overview(store: Store, days: int, today: dt.date) -> Overview:
     """The last ``days`` days up to ``today``, oldest first."""
     first = today - dt.timedelta(days=days - 1)
-    since = dt.datetime.combine(first, dt.time(), dt.UTC)
+    since = to_store(dt.datetime.combine(first, dt.time(), dt.UTC))
     by_day = {first + dt.timedelta(days=i): Day(first + dt.timedelta(days=i)) for i in range(days)}
     candidates = await _candidates(store)
     scores: dict[str, list[int]] = {}

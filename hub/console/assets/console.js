@@ -264,7 +264,7 @@ mutation Reject($id: ID!, $reason: String) {
 }`;
 
 const NEXT = `
-query Next { matchCandidates(first: 2) { edges { node { id } } } }`;
+query Next { matchCandidates(first: 50) { edges { node { id } } } }`;
 
 // Which compared features speak about each attribute a steward sees.
 const ATTRIBUTES = [
@@ -377,9 +377,20 @@ function overrides() {
     .map((input) => ({ attribute: input.dataset.attribute, value: input.value === "" ? null : input.value }));
 }
 
-async function nextCandidate(current) {
+// Candidates skipped in this tab: the next one is the best open one not skipped yet.
+function skipped() {
+  return new Set(JSON.parse(sessionStorage.getItem("hub.skipped") || "[]"));
+}
+
+async function nextCandidate(current, skip = false) {
+  const passed = skipped();
+  if (skip) {
+    passed.add(current);
+    sessionStorage.setItem("hub.skipped", JSON.stringify([...passed].slice(-500)));
+  }
   const data = await gql(NEXT);
-  const next = data.matchCandidates.edges.map((e) => e.node.id).find((id) => id !== current);
+  const ids = data.matchCandidates.edges.map((e) => e.node.id).filter((id) => id !== current);
+  const next = ids.find((id) => !passed.has(id)) || (skip ? undefined : ids[0]);
   if (next) go(`candidate/${encodeURIComponent(next)}`, null, { keep: true });
   else go("queue", null, { keep: true });
 }
@@ -418,6 +429,8 @@ async function candidateView(id) {
         say("Marked as not a match; the pair is not proposed again.", "done");
       } else {
         say("Skipped.");
+        await nextCandidate(id, true);
+        return;
       }
       await nextCandidate(id);
     } catch (error) {
