@@ -909,10 +909,10 @@ REJECTED_ROW = NodeType(
             S,
             "Hash of its kind, system, file, line and text: a row refused again is kept once.",
             internal=True,
+            indexed=True,
         ),
     ),
-    natural_key=("fingerprint",),
-    indexes=(("id",),),
+    natural_key=("id",),
 )
 
 MATCH_RUN = NodeType(
