@@ -36,9 +36,9 @@ def _refusal(response: httpx.Response) -> dict[str, Any]:
 
 
 def _settled(hub: RunningHub) -> int:
-    """The store's statement count once work started by earlier tests (a `hub load` process
-    attached to this hub's store, for one) has stopped moving it: the count is the whole
-    hub's, not one request's."""
+    """The store's statement count once it has stopped moving: the count is the whole hub's,
+    and its change feed numbers what other processes logged (a `hub load` an earlier test
+    attached to this hub) in statements of its own."""
     seen = hub.store.queries_sent
     for _ in range(50):
         time.sleep(0.1)
