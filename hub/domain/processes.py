@@ -451,23 +451,29 @@ async def _partner(tx: Transaction, ref: Ref | None) -> dict[str, Any] | None:
     return dict(value)
 
 
-async def _move_card_holders(
-    tx: Transaction, contract_id: str, before: set[str], lessee: dict[str, Any], now: dt.datetime
-) -> None:
-    """After a change of lessee (LCOO), the cards and plates issued under the contract that
-    the previous lessee held pass to the new one; each object's history shows the process."""
+async def _issued_objects(
+    tx: Transaction, contract_id: str
+) -> list[tuple[str, dict[str, Any], int]]:
+    """The live cards and plates issued under the contract: id, state and version."""
     rows = await tx.run(
         "MATCH (o:IdentificationObject)-[:ISSUED_UNDER]->(:Contract {id: $id}) "
         "WHERE o.deletedAt IS NULL RETURN o.id AS id, o.state AS state, o.version AS version",
         {"id": contract_id},
     )
+    return [(row["id"], json.loads(row["state"] or "{}"), int(row["version"] or 0)) for row in rows]
+
+
+async def _move_card_holders(
+    tx: Transaction, contract_id: str, before: set[str], lessee: dict[str, Any], now: dt.datetime
+) -> None:
+    """After a change of lessee (LCOO), the cards and plates issued under the contract that
+    the previous lessee held pass to the new one; each object's history shows the process."""
     moved = []
-    for row in rows:
-        base = json.loads(row["state"] or "{}")
+    for object_id, base, version in await _issued_objects(tx, contract_id):
         holder = base.get("holder")
         if isinstance(holder, dict) and holder.get("id") in before:
             state = {**base, "holder": {**holder, "id": lessee["id"]}}
-            moved.append((row["id"], base, state, int(row["version"] or 0)))
+            moved.append((object_id, base, state, version))
     await update_states(tx, kinds.IDENTIFICATION_OBJECT, moved, "PROCESS", now, "LCOO")
 
 
@@ -501,14 +507,8 @@ async def _cascade_to_objects(
     source system says."""
     if change.process not in ("ETER", "TERM", "BLEX"):
         return
-    rows = await tx.run(
-        "MATCH (o:IdentificationObject)-[:ISSUED_UNDER]->(:Contract {id: $id}) "
-        "WHERE o.deletedAt IS NULL RETURN o.id AS id, o.state AS state, o.version AS version",
-        {"id": contract_id},
-    )
     moved = []
-    for row in rows:
-        base = json.loads(row["state"] or "{}")
+    for object_id, base, version in await _issued_objects(tx, contract_id):
         valid_to = base.get("validTo")
         if change.process == "BLEX":
             if change.new_end_date is None or valid_to is None or valid_to != end:
@@ -518,7 +518,7 @@ async def _cascade_to_objects(
             new_end = (change.effective_date - dt.timedelta(days=1)).isoformat()
             if valid_to is not None and valid_to <= new_end:
                 continue
-        moved.append((row["id"], base, {**base, "validTo": new_end}, int(row["version"] or 0)))
+        moved.append((object_id, base, {**base, "validTo": new_end}, version))
     await update_states(tx, kinds.IDENTIFICATION_OBJECT, moved, "PROCESS", now, change.process)
 
 
