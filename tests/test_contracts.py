@@ -386,7 +386,8 @@ def test_a_change_of_attributes_addresses_one_item_and_keeps_mandatory_services(
     assert [(e["field"], e["code"]) for e in no_item["userErrors"]] == [
         (["input", "item"], "REQUIRED")
     ]
-    other = change(hub, unique, process="TERM", item=item)
+    lessee = {"source": {"system": "CRM", "key": f"P-{unique}"}}
+    other = change(hub, unique, process="LCOO", newLessee=lessee, item=item)
     assert [(e["field"], e["code"]) for e in other["userErrors"]] == [
         (["input", "item"], "INVALID_VALUE")
     ]

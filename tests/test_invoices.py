@@ -356,7 +356,7 @@ def test_partial_coverage_bills_the_rest_to_the_lessee() -> None:
         "terminationDate": None,
         "holder": "h",
         "lessees": [{"id": "l", "validFrom": None, "validTo": None}],
-        "items": [{"uiid": "S-1", "codes": ["TYRES"], "coverage": [50]}],
+        "items": [{"uiid": "S-1", "kind": "SERVICE", "codes": ["TYRES"], "coverage": [50]}],
     }
     given = invoices.normalized(
         invoices.Line(

@@ -163,6 +163,8 @@ def sample(label: str, prop: Property, unique: str) -> Any:
     if prop.values is not None:
         members = list(prop.values.__members__)
         chosen = "PERSON" if prop.name == "kind" and label == "BusinessPartner" else members[-1]
+        if (label, prop.name) == ("IdentificationObject", "status"):
+            chosen = "BLOCKED"  # EXPIRED follows from validTo: no delivery says it
         # A list of values is kept as a set, in order.
         return (
             sorted({members[0], members[-1]}) if prop.type is PropertyType.STRING_LIST else chosen

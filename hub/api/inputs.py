@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     PartnerRefInput = Any
     VehicleRefInput = Any
     ContractRefInput = Any
+    ContractItemRefInput = Any
     EntityRefInput = Any
     AddressInput = Any
     BusinessPartnerInput = Any
@@ -95,11 +96,6 @@ else:
 # ---- process inputs ---------------------------------------------------------------------------
 
 
-@strawberry.input(description="One item of a contract, by its UIID.")
-class ContractItemRefInput:
-    uiid: str = strawberry.field(description="The item's unique identifier.")
-
-
 @strawberry.input(description="What a CHOA changes on one item.")
 class ContractItemChangeInput:
     product: str | None = strawberry.field(default=None, description="Its new product code.")
@@ -107,6 +103,11 @@ class ContractItemChangeInput:
         default=None,
         description="Its services from now on, replacing the list; a MANDATORY service "
         "cannot be left out.",
+    )
+    end_date: dt.date | None = strawberry.field(
+        default=None,
+        description="Its last day from now on, within its contract's period (an item may end "
+        "before its contract).",
     )
 
 
@@ -129,7 +130,10 @@ class ContractChangeInput:
     )
     new_end_date: dt.date | None = strawberry.field(default=None, description="New end (BLEX).")
     item: ContractItemRefInput | None = strawberry.field(
-        default=None, description="The one item a CHOA addresses (other processes: none)."
+        default=None,
+        description="The one item the change addresses: ETER and TERM end it, BLEX "
+        "extends it (within the contract), CHOA changes its attributes; its cards and plates "
+        "follow. None: the whole contract (LCOO and LCOP always address the contract).",
     )
     attributes: ContractItemChangeInput | None = strawberry.field(
         default=None, description="CHOA of an item: what changes on it."

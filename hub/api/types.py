@@ -900,9 +900,45 @@ class ContractItem:
     reference_item: str | None = strawberry.field(
         description=about("ContractItem", "referenceItem")
     )
+    end_date: dt.date | None = strawberry.field(description=about("ContractItem", "endDate"))
+    termination_date: dt.date | None = strawberry.field(
+        description=about("ContractItem", "terminationDate")
+    )
     single_services: list[SingleService] = strawberry.field(
         description="Single services of a service item."
     )
+
+    @classmethod
+    def from_row(cls, row: Row, contract_id: str, start: dt.date | None) -> ContractItem:
+        """The item a row holds, of the contract ``contract_id`` starting on ``start`` (its
+        services count their call-offs by them)."""
+        codes = row.get("serviceCodes") or []
+        terms = quotas.terms_of(row.get("serviceTerms"), len(codes))
+        services = [
+            SingleService(
+                code=code,
+                coverage_percent=coverage,
+                inclusion=e.ServiceInclusion(t.inclusion),
+                quantity_cap=t.cap,
+                cap_period=e.QuotaPeriod(t.period),
+                contract_id=contract_id,
+                item_uiid=row["uiid"],
+                start=start,
+            )
+            for code, coverage, t in zip(
+                codes, row.get("serviceCoverage") or [], terms, strict=False
+            )
+        ]
+        return cls(
+            **declared_values(
+                ContractItem,
+                "ContractItem",
+                row,
+                hub_id=row["uiid"],
+                prefetched=prefetched(row),
+                single_services=services,
+            )
+        )
 
     @strawberry.field(description="Vehicles the item covers.")
     def covered_vehicles(self, info: Info) -> list[Vehicle]:
@@ -911,6 +947,15 @@ class ContractItem:
             self,
             ("ContractItem", "coveredVehicles"),
             lambda rows: ([Vehicle.from_row(r) for r in rows]),
+        )
+
+    @strawberry.field(description="Cards and plates issued under the item.")
+    def identification_objects(self, info: Info) -> list[IdentificationObject]:
+        return with_rows(
+            info,
+            self,
+            ("ContractItem", "identificationObjects"),
+            lambda rows: [IdentificationObject.from_row(r) for r in rows],
         )
 
 
@@ -1024,41 +1069,8 @@ class Contract(Node):
             info,
             self,
             ("Contract", "items"),
-            lambda rows: (
-                [
-                    ContractItem(
-                        **declared_values(
-                            ContractItem,
-                            "ContractItem",
-                            r,
-                            hub_id=r["uiid"],
-                            prefetched=prefetched(r),
-                            single_services=self._services(r),
-                        )
-                    )
-                    for r in rows
-                ]
-            ),
+            lambda rows: [ContractItem.from_row(r, self.hub_id, self.start_date) for r in rows],
         )
-
-    def _services(self, item: Row) -> list[SingleService]:
-        codes = item.get("serviceCodes") or []
-        terms = quotas.terms_of(item.get("serviceTerms"), len(codes))
-        return [
-            SingleService(
-                code=code,
-                coverage_percent=coverage,
-                inclusion=e.ServiceInclusion(t.inclusion),
-                quantity_cap=t.cap,
-                cap_period=e.QuotaPeriod(t.period),
-                contract_id=self.hub_id,
-                item_uiid=item["uiid"],
-                start=self.start_date,
-            )
-            for code, coverage, t in zip(
-                codes, item.get("serviceCoverage") or [], terms, strict=False
-            )
-        ]
 
     @strawberry.field(
         description="Its checked invoice lines (checkInvoiceLines) summed per month and "
@@ -1179,6 +1191,19 @@ class IdentificationObject(Node):
             self,
             ("IdentificationObject", "contract"),
             lambda row: Contract.from_row(row) if row else None,
+        )
+
+    @strawberry.field(description="The contract item it was issued under, when named.")
+    def item(self, info: Info) -> ContractItem | None:
+        return with_row(
+            info,
+            self,
+            ("IdentificationObject", "item"),
+            lambda row: (
+                ContractItem.from_row(row, row["contractId"], native(row.get("contractStart")))
+                if row
+                else None
+            ),
         )
 
 

@@ -16,6 +16,7 @@ from graph_schema import MODEL, Form, Property, PropertyType
 from graph_schema import enums as e
 from hub.domain import problems as codes
 from hub.domain import validation as v
+from hub.domain.kinds import ITEM_CONTRACT
 from hub.domain.problems import Path, Problem
 from hub.domain.references import Ref
 from hub.domain.upsert import Delivery
@@ -472,6 +473,7 @@ def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]
             continue
         checked = _Collector("ContractItem", item, (*path, i))
         checked.declared()
+        checked.check(within_contract(checked.values.get("endDate"), c.values, (*path, i)))
         c.problems.extend(checked.problems)
         uiid = checked.values.get("uiid")
         if uiid is None:
@@ -488,6 +490,7 @@ def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]
                 "kind": checked.values.get("kind"),
                 "product": checked.values.get("product"),
                 "referenceItem": checked.values.get("referenceItem"),
+                "endDate": checked.values.get("endDate"),
                 "singleServices": _services(item, (*path, i, "singleServices"), c),
                 # None when not given: a service item then covers its reference item's.
                 "coveredVehicles": None
@@ -511,6 +514,20 @@ def _items(items: list[Data], path: Path, c: _Collector) -> list[dict[str, Any]]
                 )
             )
     return result
+
+
+def within_contract(end: str | None, contract: dict[str, Any], path: Path) -> Problem | None:
+    """A problem when an item's end date lies outside its contract's period."""
+    start, last = contract.get("startDate"), contract.get("endDate")
+    if end is None:
+        return None
+    if last is not None and end > last:
+        message = f"an item ends at the latest with its contract ({last})"
+        return Problem((*path, "endDate"), codes.INVALID_VALUE, message)
+    if start is not None and end < start:
+        message = f"an item cannot end before its contract starts ({start})"
+        return Problem((*path, "endDate"), codes.INVALID_VALUE, message)
+    return None
 
 
 def single_services(item: Data, path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
@@ -586,10 +603,29 @@ def identification_object(data: Data, path: Path = ("input",)) -> Built:
     source = c.source()
     c.declared()
     c.check(c.order("validFrom", "validTo"))
+    if c.values.get("status") == e.IdentificationStatus.EXPIRED.value:
+        message = "a delivery says ACTIVE or BLOCKED; EXPIRED follows from validTo"
+        c.problems.append(Problem((*path, "status"), codes.INVALID_VALUE, message))
     c.refer("vehicle", "Vehicle")
     c.refer("holder", "BusinessPartner")
     c.refer("contract", "Contract")
+    _issued_for(c)
     return c.delivery(source)
+
+
+def _issued_for(c: _Collector) -> None:
+    """The item (``{uiid}``) an identification object is issued under: kept by its UIID,
+    and its contract looked up through it."""
+    item = c.data.get("item")
+    if item is None:
+        return
+    path = (*c.path, "item")
+    uiid = str(item.get("uiid") or "").strip() if isinstance(item, dict) else ""
+    if not uiid:
+        c.problems.append(Problem((*path, "uiid"), codes.REQUIRED, "name the item's UIID"))
+        return
+    c.values["itemUiid"] = uiid
+    c.values[ITEM_CONTRACT] = Ref("Contract", path, natural=(("item", uiid),))
 
 
 def document(data: Data, path: Path = ("input",)) -> Built:

@@ -8,12 +8,15 @@ the contract's lessee and its service items, and given a verdict (see ``docs/lea
   customer* (one for every supplier, source ``HUB``/``UNKNOWN-CUSTOMER``) and left for a
   person: ``invoiceLines(where: {verdicts: [UNKNOWN_OBJECT]})`` is that queue.
 - ``BLOCKED_OBJECT``: the object is blocked; ``CONTRACT_ENDED``: the day lies after the
-  contract's end or termination; ``OBJECT_EXPIRED``: the day lies outside the object's
-  validity. These lines are refused: neither covered nor billed on.
-- ``COVERED``: a service item of the contract covers the service code at its percentage (the
-  rest, if any, is billed to the lessee); ``NOT_COVERED``: none does (or at 0 %), or the
-  object was issued under no contract, or the contract is not in force that day: the whole
-  amount is billed to the lessee (to the holder where there is no contract).
+  contract's end or termination, after the end of the item the object was issued under, or
+  after the end of every service item that lists the service; ``OBJECT_EXPIRED``: the day
+  lies outside the object's validity. These lines are refused: neither covered nor billed
+  on.
+- ``COVERED``: a service item that runs on the day (the one the object was issued under,
+  when it is a service item; else any of the contract's) covers the service code at its
+  percentage (the rest, if any, is billed to the lessee); ``NOT_COVERED``: none does (or at
+  0 %), or the object was issued under no contract, or the contract is not in force that
+  day: the whole amount is billed to the lessee (to the holder where there is no contract).
 
 A line is checked once: its result is stored under (supplier, invoice number, line number)
 and checking it again answers with what was stored.
@@ -193,7 +196,8 @@ def judge(
         "bill_to_id": _lessee_on(line.date, facts["lessees"] or []) or facts["holder"],
     }
     # A contract's end comes before the object's: a termination ends its objects too.
-    for rule in (_blocked, _after_contract, _expired, _without_contract, _not_in_force):
+    rules = (_blocked, _after_contract, _after_item, _expired, _without_contract, _not_in_force)
+    for rule in rules:
         said = rule(line, facts)
         if said is not None:
             verdict, explanation, billed = said
@@ -272,7 +276,18 @@ def _covered(
     line: Line, facts: dict[str, Any], found: dict[str, Any], call_offs: list[quotas.CallOff]
 ) -> Check:
     amount = _money(line.amount)
-    item, percent, terms = _covering(facts["items"] or [], line.service_code)
+    items = _serving(facts)
+    running = [i for i in items if _running(i, line.date)]
+    item, percent, terms = _covering(running, line.service_code)
+    if item is None:
+        ended, _, _ = _covering(items, line.service_code)
+        if ended is not None:
+            explanation = (
+                f"Item {ended} of contract {facts['number']} ended before {line.date}: refuse "
+                "the line."
+            )
+            found = {**found, "item_uiid": ended}
+            return Check(line, "CONTRACT_ENDED", explanation, _NOTHING, _NOTHING, **found)
     found = {**found, "item_uiid": item}
     if item is None or percent <= 0:
         explanation = (
@@ -308,13 +323,45 @@ def _covered(
     )
 
 
+def _serving(facts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The service items that may cover the object's lines: the one it was issued under,
+    when that is a service item; else every service item of its contract."""
+    items = [i for i in facts["items"] or [] if i["kind"] == "SERVICE"]
+    own = [i for i in items if i["uiid"] == facts.get("item")]
+    return own or items
+
+
+def _after_item(line: Line, facts: dict[str, Any]) -> Said:
+    """The item the object was issued under ended (or was terminated) before the day."""
+    own = next((i for i in facts["items"] or [] if i["uiid"] == facts.get("item")), None)
+    if own is None or _running(own, line.date):
+        return None
+    explanation = (
+        f"Item {own['uiid']} of contract {facts['number']}, under which the "
+        f"{line.object_kind} was issued, ended before {line.date}: refuse the line."
+    )
+    return "CONTRACT_ENDED", explanation, False
+
+
+def _running(item: dict[str, Any], day: dt.date) -> bool:
+    """Whether the item still runs on ``day``: not past its own end or termination."""
+    end = _first_day_after(item.get("endDate"), item.get("terminationDate"))
+    return end is None or day < end
+
+
 def _ended(facts: dict[str, Any]) -> dt.date | None:
     """The first day the contract no longer runs, if it ends."""
+    return _first_day_after(facts["endDate"], facts["terminationDate"])
+
+
+def _first_day_after(end: Any, termination: Any) -> dt.date | None:
+    """The first day outside a period that lasts to ``end`` or is terminated from
+    ``termination`` (either may be missing)."""
     days = []
-    if facts["endDate"] is not None:
-        days.append(native(facts["endDate"]) + dt.timedelta(days=1))
-    if facts["terminationDate"] is not None:
-        days.append(native(facts["terminationDate"]))
+    if end is not None:
+        days.append(native(end) + dt.timedelta(days=1))
+    if termination is not None:
+        days.append(native(termination))
     return min(days) if days else None
 
 
@@ -344,14 +391,16 @@ MATCH (o:IdentificationObject {kind: r.kind, number: r.number}) WHERE o.deletedA
 OPTIONAL MATCH (o)-[:ISSUED_UNDER]->(c:Contract)
 RETURN r.kind AS kind, r.number AS number, o.id AS object, o.status AS status,
   o.blockedReason AS blockedReason, o.validFrom AS validFrom, o.validTo AS validTo,
+  o.itemUiid AS item,
   c.id AS contract, c.number AS number_, c.status AS contractStatus, c.startDate AS startDate,
   c.endDate AS endDate, c.terminationDate AS terminationDate,
   head([(o)-[:HELD_BY]->(h:BusinessPartner) | coalesce(h.mergedInto, h.id)]) AS holder,
   [(c)<-[p:PARTY_TO]-(l:BusinessPartner) WHERE p.role = 'LESSEE' |
     {id: coalesce(l.mergedInto, l.id), validFrom: p.validFrom, validTo: p.validTo}] AS lessees,
-  [(c)-[:HAS_ITEM]->(i:ContractItem) WHERE i.kind = 'SERVICE' |
-    {uiid: i.uiid, codes: i.serviceCodes, coverage: i.serviceCoverage, terms: i.serviceTerms,
-     position: i.position}] AS items
+  [(c)-[:HAS_ITEM]->(i:ContractItem) |
+    {uiid: i.uiid, kind: i.kind, codes: i.serviceCodes, coverage: i.serviceCoverage,
+     terms: i.serviceTerms, position: i.position, endDate: i.endDate,
+     terminationDate: i.terminationDate}] AS items
 """
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph_schema import MODEL, NodeType, PropertyType
+from hub.domain.problems import INVALID_REFERENCE, Path, Problem
 
 State = dict[str, Any]
 
@@ -40,8 +41,27 @@ class Child:
     keyed_by: str | None = None
 
 
+@dataclass(frozen=True)
+class Link:
+    """A relationship to a record named by a key the record keeps among its values (an
+    identification object's ``itemUiid`` names the contract item it is issued under)."""
+
+    name: str
+    rel: str
+    label: str
+    key: str
+
+
 def _no_defaults(state: State) -> None:
     return None
+
+
+def _nothing_carried(base: State, merged: State) -> None:
+    return None
+
+
+def _nothing_to_settle(state: State, path: Path) -> list[Problem]:
+    return []
 
 
 _LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})
@@ -56,6 +76,11 @@ class Kind:
     matched: bool = False  # duplicates are detected on arrival (hub.mastering)
     survives: bool = False  # values survive from the sources by graph_schema.survivorship
     defaults: Callable[[State], None] = field(default=_no_defaults)  # values it derives
+    links: tuple[Link, ...] = ()
+    # What a delivery does not replace: values processes set on children it lists again.
+    carried: Callable[[State, State], None] = field(default=_nothing_carried)
+    # Checks and completes a delivery's values once its references are resolved.
+    settle: Callable[[State, Path], list[Problem]] = field(default=_nothing_to_settle)
 
     @property
     def node(self) -> NodeType:
@@ -69,6 +94,7 @@ class Kind:
         """Delivered values replace stored ones; a value not delivered (None) is kept."""
         merged = dict(base)
         merged.update({k: v for k, v in delivered.items() if v is not None})
+        self.carried(base, merged)
         self.declared_defaults(merged)
         self.defaults(merged)
         return merged
@@ -132,11 +158,55 @@ VEHICLE = Kind(
         Slot("material", "OF_MATERIAL", inbound=False, label="Material"),
     ),
 )
+
+
+def _item_terminations(base: State, merged: State) -> None:
+    """A contract delivered again keeps what processes did to its items: an item terminated
+    stays terminated, ending no later than it did."""
+    ended = {
+        i.get("uiid"): i for i in base.get("items") or [] if i.get("terminationDate") is not None
+    }
+    if not ended or merged.get("items") is base.get("items"):
+        return
+    items = []
+    for item in merged.get("items") or []:
+        before = ended.get(item.get("uiid"))
+        if before is None:
+            items.append(item)
+            continue
+        ends = [d for d in (item.get("endDate"), before.get("endDate")) if d]
+        end = min(ends) if ends else None
+        items.append({**item, "terminationDate": before["terminationDate"], "endDate": end})
+    merged["items"] = items
+
+
 CONTRACT = Kind(
     "Contract",
     slots=(Slot("parties", "PARTY_TO", inbound=True, label="BusinessPartner", many=True),),
     children=(Child("items", "HAS_ITEM", "ContractItem", keyed_by="uiid"),),
+    carried=_item_terminations,
 )
+
+
+# A delivered identification object's values hold the contract its item belongs to under
+# this name, until the upsert settles it as the object's contract.
+ITEM_CONTRACT = "itemContract"
+
+
+def _contract_of_item(state: State, path: Path) -> list[Problem]:
+    """An object issued under an item is issued under the item's contract: taken as its
+    contract when none is named, refused when another is."""
+    through = state.pop(ITEM_CONTRACT, None)
+    if through is None:
+        return []
+    named = state.get("contract")
+    if named is not None and named.get("id") != through.get("id"):
+        message = f"item {state.get('itemUiid')} is not an item of the contract named"
+        return [Problem((*path, "item"), INVALID_REFERENCE, message)]
+    state["contract"] = through
+    return []
+
+
 IDENTIFICATION_OBJECT = Kind(
     "IdentificationObject",
     slots=(
@@ -144,6 +214,8 @@ IDENTIFICATION_OBJECT = Kind(
         Slot("holder", "HELD_BY", inbound=False, label="BusinessPartner"),
         Slot("contract", "ISSUED_UNDER", inbound=False, label="Contract"),
     ),
+    links=(Link("itemUiid", "ISSUED_FOR", "ContractItem", "uiid"),),
+    settle=_contract_of_item,
 )
 DOCUMENT = Kind(
     "Document",

@@ -92,13 +92,16 @@ class ContractChange:
     # CHOA of an item: its new product and single services (None: unchanged)
     product: str | None = None
     services: list[dict[str, Any]] | None = None
+    item_end: dt.date | None = None  # CHOA of an item: its new end date
 
 
 PROCESSES = ("LCOO", "ETER", "TERM", "BLEX", "CHOA", "LCOP")
 MAX_CHANGE_ID = 128
 
 
-def _date(value: Any, path: Path, problems: list[Problem]) -> dt.date | None:
+def _date(
+    value: Any, path: Path, problems: list[Problem], label: str = "ContractChange"
+) -> dt.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.date):
@@ -112,7 +115,7 @@ def _date(value: Any, path: Path, problems: list[Problem]) -> dt.date | None:
             )
             return None
     assert found is not None
-    late = deliveries.plausible_date(found, path, "ContractChange")
+    late = deliveries.plausible_date(found, path, label)
     if late is not None:
         problems.append(late)
         return None
@@ -172,7 +175,7 @@ def change_of(data: dict[str, Any], path: Path) -> tuple[ContractChange | None, 
     partner = deliveries.reference(
         "BusinessPartner", party.get("partner"), (*path, "party", "partner")
     )
-    item, product, services = _item_change(data, process, path, problems)
+    item, product, services, item_end = _item_change(data, process, path, problems)
     keep = _flag(data.get("keepCardHolders"), (*path, "keepCardHolders"), problems)
     if problems:
         return None, problems
@@ -190,6 +193,7 @@ def change_of(data: dict[str, Any], path: Path) -> tuple[ContractChange | None, 
             item,
             product,
             services,
+            item_end,
         ),
         [],
     )
@@ -207,20 +211,24 @@ def _flag(value: Any, path: Path, problems: list[Problem]) -> bool:
     return False
 
 
+# The processes that may address one item of a contract instead of the whole contract.
+ITEM_PROCESSES = ("ETER", "TERM", "BLEX", "CHOA")
+
+
 def _item_change(
     data: dict[str, Any], process: str, path: Path, problems: list[Problem]
-) -> tuple[str | None, str | None, list[dict[str, Any]] | None]:
-    """The item a change addresses, and for a CHOA its new product and services."""
+) -> tuple[str | None, str | None, list[dict[str, Any]] | None, dt.date | None]:
+    """The item a change addresses, and for a CHOA its new product, services and end."""
     item = data.get("item") or {}
     uiid = str(item.get("uiid") or "").strip() or None
     if item and uiid is None:
         problems.append(Problem((*path, "item", "uiid"), codes.REQUIRED, "name the item's UIID"))
-    if uiid is not None and process != "CHOA":
-        message = "of the processes, only CHOA addresses one item; the others the contract"
+    if uiid is not None and process not in ITEM_PROCESSES:
+        message = f"{process} changes the contract's parties, not one item"
         problems.append(Problem((*path, "item"), codes.INVALID_VALUE, message))
     attributes = data.get("attributes") or {}
     if not attributes:
-        return uiid, None, None
+        return uiid, None, None, None
     if process != "CHOA":
         message = "only CHOA changes an item's attributes"
         problems.append(Problem((*path, "attributes"), codes.INVALID_VALUE, message))
@@ -233,7 +241,10 @@ def _item_change(
         where = (*path, "attributes", "singleServices")
         services, found = deliveries.single_services(attributes, where)
         problems.extend(found)
-    return uiid, (str(product).strip() or None) if product is not None else None, services
+    where = (*path, "attributes", "endDate")
+    end = _date(attributes.get("endDate"), where, problems, "ContractItem")
+    named = (str(product).strip() or None) if product is not None else None
+    return uiid, named, services, end
 
 
 def _apply_change(
@@ -254,25 +265,19 @@ def _apply_change(
 
     if stored == "TERMINATED":
         raise refuse(f"{process} is not possible: the contract is already terminated")
-    if process in ("ETER", "TERM"):
+    if change.item is not None and process in ("ETER", "TERM", "BLEX"):
+        if status != "ACTIVE":
+            raise refuse(f"{process} of an item needs an active contract; this one is {status}")
+        new["items"] = _item_ended(change, state)
+    elif process in ("ETER", "TERM"):
         if status != "ACTIVE":
             raise refuse(f"only an active contract can be terminated; this one is {status}")
         new["status"] = "TERMINATED"
         new["terminationDate"] = change.effective_date.isoformat()
         new["endDate"] = change.effective_date.isoformat()
+        new["items"] = [_terminated(i, change.effective_date) for i in state.get("items", [])]
     elif process == "BLEX":
-        if change.new_end_date is None:
-            raise Rejected(
-                [Problem(("input", "newEndDate"), codes.REQUIRED, "BLEX needs newEndDate")]
-            )
-        current = state.get("endDate")
-        if current and change.new_end_date <= dt.date.fromisoformat(current):
-            raise refuse(
-                f"an extension must end after the current end date {current}", "newEndDate"
-            )
-        new["endDate"] = change.new_end_date.isoformat()
-        if status == "EXPIRED":
-            new["status"] = "ACTIVE"
+        new = _extended(change, state, status)
     elif process == "LCOO":
         if lessee is None:
             raise Rejected(
@@ -289,14 +294,94 @@ def _apply_change(
     return new
 
 
+def _extended(change: ContractChange, state: dict[str, Any], status: str) -> dict[str, Any]:
+    """The contract after a BLEX: its new end, active again if it had expired; items that
+    ended with it go on with it, those that end earlier stay as they are."""
+    if change.new_end_date is None:
+        raise Rejected([Problem(("input", "newEndDate"), codes.REQUIRED, "BLEX needs newEndDate")])
+    current = state.get("endDate")
+    if current and change.new_end_date <= dt.date.fromisoformat(current):
+        message = f"an extension must end after the current end date {current}"
+        raise Rejected([Problem(("input", "newEndDate"), codes.INVALID_TRANSITION, message)])
+    end = change.new_end_date.isoformat()
+    items = [
+        {**i, "endDate": end}
+        if current and i.get("endDate") == current and not i.get("terminationDate")
+        else i
+        for i in state.get("items", [])
+    ]
+    return {
+        **state,
+        "endDate": end,
+        "items": items,
+        "status": "ACTIVE" if status == "EXPIRED" else state.get("status", "DRAFT"),
+    }
+
+
+def _item_of(items: list[dict[str, Any]], uiid: str | None) -> dict[str, Any]:
+    """The item of ``uiid`` among a contract's (copied) items, or Rejected."""
+    found = next((i for i in items if i.get("uiid") == uiid), None)
+    if found is None:
+        message = f"contract has no item {uiid}"
+        raise Rejected([Problem(("input", "item", "uiid"), codes.NOT_FOUND, message)])
+    if found.get("terminationDate"):
+        message = f"item {uiid} is terminated from {found['terminationDate']}"
+        raise Rejected([Problem(("input", "item"), codes.INVALID_TRANSITION, message)])
+    return found
+
+
+def _terminated(item: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    """An item terminated from ``day``: it runs until the day before, unless it ended
+    earlier (then it stays as it was)."""
+    end = item.get("endDate")
+    if item.get("terminationDate") or (end and end < day.isoformat()):
+        return item
+    return {**item, "terminationDate": day.isoformat(), "endDate": _day_before(day)}
+
+
+def _day_before(day: dt.date) -> str:
+    return (day - dt.timedelta(days=1)).isoformat()
+
+
+def _item_ended(change: ContractChange, state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The contract's items after an ETER, TERM or BLEX of one of them."""
+    items = [dict(i) for i in state.get("items", [])]
+    found = _item_of(items, change.item)
+    contract_end = state.get("endDate")
+    current = found.get("endDate") or contract_end
+    if change.process != "BLEX":
+        if current and change.effective_date.isoformat() > current:
+            message = f"item {change.item} ends on {current}; a termination takes effect before"
+            raise Rejected([Problem(("input", "effectiveDate"), codes.INVALID_VALUE, message)])
+        items[items.index(found)] = _terminated(found, change.effective_date)
+        return items
+    if change.new_end_date is None:
+        raise Rejected([Problem(("input", "newEndDate"), codes.REQUIRED, "BLEX needs newEndDate")])
+    wanted = change.new_end_date.isoformat()
+    if current and wanted <= current:
+        message = f"an extension must end after the current end date {current}"
+        raise Rejected([Problem(("input", "newEndDate"), codes.INVALID_TRANSITION, message)])
+    if contract_end and wanted > contract_end:
+        message = (
+            f"an item ends at the latest with its contract ({contract_end}): extend the "
+            "contract first"
+        )
+        raise Rejected([Problem(("input", "newEndDate"), codes.INVALID_VALUE, message)])
+    found["endDate"] = wanted
+    return items
+
+
 def _changed_items(change: ContractChange, state: dict[str, Any]) -> list[dict[str, Any]]:
     """The contract's items with the one a CHOA names changed: its product, its services (a
-    mandatory service cannot be removed)."""
+    mandatory service cannot be removed), its end within the contract's period."""
     items = [dict(i) for i in state.get("items", [])]
-    found = next((i for i in items if i.get("uiid") == change.item), None)
-    if found is None:
-        message = f"contract has no item {change.item}"
-        raise Rejected([Problem(("input", "item", "uiid"), codes.NOT_FOUND, message)])
+    found = _item_of(items, change.item)
+    if change.item_end is not None:
+        where = ("input", "attributes")
+        problem = deliveries.within_contract(change.item_end.isoformat(), state, where)
+        if problem is not None:
+            raise Rejected([problem])
+        found["endDate"] = change.item_end.isoformat()
     if change.product is not None:
         found["product"] = change.product
     if change.services is not None:
@@ -382,7 +467,7 @@ async def change_contract(
     changed = await update_state(
         tx, kinds.CONTRACT, contract_id, base, state, version, "PROCESS", now, change.process
     )
-    await _cascade_to_objects(tx, contract_id, change, base.get("endDate"), now)
+    await _cascade_to_objects(tx, contract_id, change, _end_of(base, change.item), now)
     if lessee is not None and not change.keep_card_holders:
         before = {p["id"] for p in current(base, "LESSEE")}
         await _move_card_holders(tx, contract_id, before, lessee, now)
@@ -397,7 +482,11 @@ async def change_contract(
         details["itemUiid"] = change.item
     attributes = {
         name: value
-        for name, value in (("product", change.product), ("singleServices", change.services))
+        for name, value in (
+            ("product", change.product),
+            ("singleServices", change.services),
+            ("endDate", change.item_end and change.item_end.isoformat()),
+        )
         if value is not None
     }
     if attributes:
@@ -497,18 +586,28 @@ async def _applied(tx: Transaction, contract_id: str, change: ContractChange) ->
     return True
 
 
+def _end_of(state: dict[str, Any], uiid: str | None) -> str | None:
+    """The last day of the contract, or of its item ``uiid`` (the contract's if it has none
+    of its own)."""
+    item: dict[str, Any] = next((i for i in state.get("items", []) if i.get("uiid") == uiid), {})
+    return str(item.get("endDate") or state.get("endDate") or "") or None
+
+
 async def _cascade_to_objects(
     tx: Transaction, contract_id: str, change: ContractChange, end: str | None, now: dt.datetime
 ) -> None:
-    """The cards and plates issued under the contract follow its end: a termination (ETER,
-    TERM) ends their validity the day before its effective date, from which the contract is
-    terminated; an extension (BLEX) moves the end of those that ended with the contract.
-    Each object's history shows the process. A later delivery of the object sets what its
-    source system says."""
+    """The cards and plates issued under the contract (or, for a change of one item, under
+    that item) follow its end: a termination (ETER, TERM) ends their validity the day before
+    its effective date, from which the contract is terminated; an extension (BLEX) moves the
+    end of those that ended with it (``end``, the end before the change). Each object's
+    history shows the process. A later delivery of the object sets what its source system
+    says."""
     if change.process not in ("ETER", "TERM", "BLEX"):
         return
     moved = []
     for object_id, base, version in await _issued_objects(tx, contract_id):
+        if change.item is not None and base.get("itemUiid") != change.item:
+            continue
         valid_to = base.get("validTo")
         if change.process == "BLEX":
             if change.new_end_date is None or valid_to is None or valid_to != end:

@@ -131,6 +131,12 @@ async def _by_id(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, list
     return found
 
 
+# Records named by the key of one of their children: a contract by an item's UIID.
+_THROUGH_CHILD: dict[tuple[str, tuple[str, ...]], str] = {
+    ("Contract", ("item",)): "(:ContractItem {uiid: r.item})<-[:HAS_ITEM]-(g:Contract)",
+}
+
+
 async def _by_natural_key(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, list[Target]]:
     groups: dict[tuple[str, tuple[str, ...]], list[tuple[int, Ref]]] = defaultdict(list)
     for index, ref in refs:
@@ -139,8 +145,9 @@ async def _by_natural_key(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[
     found: dict[int, list[Target]] = {}
     for (label, keys), items in groups.items():
         match = ", ".join(f"{k}: r.{k}" for k in keys)
+        pattern = _THROUGH_CHILD.get((label, keys), f"(g:{label} {{{match}}})")
         rows = await tx.collected(
-            f"UNWIND $refs AS r MATCH (g:{label} {{{match}}}) "
+            f"UNWIND $refs AS r MATCH {pattern} "
             "RETURN collect({i: r.i, id: g.id, element: elementId(g)}) AS rows",
             {"refs": [{"i": i, **dict(ref.natural)} for i, ref in items]},
         )

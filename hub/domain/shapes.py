@@ -118,6 +118,11 @@ _SHAPES = (
         (_ID, Field("number", "String", "Contract number."), _BY_SOURCE),
     ),
     Shape(
+        "ContractItemRefInput",
+        "One item of a contract, by its UIID.",
+        (Field("uiid", "String", "The item's unique identifier.", True),),
+    ),
+    Shape(
         "MaterialRefInput",
         "Refers to a material: give id, number or source.",
         (_ID, Field("number", "String", "Material number."), _BY_SOURCE),
@@ -272,7 +277,16 @@ _SHAPES = (
             *values_of("IdentificationObject"),
             Field("vehicle", "VehicleRefInput", "Bound vehicle."),
             Field("holder", "PartnerRefInput", "Holder."),
-            Field("contract", "ContractRefInput", "Contract it is issued under."),
+            Field(
+                "contract",
+                "ContractRefInput",
+                "Contract it is issued under (none needed when item is given).",
+            ),
+            Field(
+                "item",
+                "ContractItemRefInput",
+                "The contract item it is issued under; its contract is then the object's.",
+            ),
         ),
     ),
     Shape(

@@ -36,7 +36,7 @@ from hub.domain.change_log import (
     record_events,
     stamped,
 )
-from hub.domain.kinds import Child, Kind, Slot, State
+from hub.domain.kinds import Child, Kind, Link, Slot, State
 from hub.domain.problems import Path, Problem
 from hub.domain.references import resolve
 from hub.domain.text_keys import text_keys
@@ -535,6 +535,29 @@ async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan
             )
 
 
+async def _write_link(tx: Transaction, kind: Kind, link: Link, plans: list[_Plan]) -> None:
+    """The relationship to the record each plan's value ``link.name`` names, replacing the
+    one it had; a value that names no record links nothing."""
+    replaced = _elements(tx, (plan.id for plan in plans if not plan.created))
+    if replaced:
+        await tx.send(
+            f"UNWIND $elements AS e MATCH (n:{kind.label}) WHERE elementId(n) = e "
+            f"OPTIONAL MATCH (n)-[r:{link.rel}]->() DELETE r",
+            {"elements": replaced},
+        )
+    rows = [
+        {"element": tx.element_ids[plan.id], "key": plan.state[link.name]}
+        for plan in plans
+        if plan.id in tx.element_ids and plan.state.get(link.name) is not None
+    ]
+    if rows:
+        await tx.send(
+            f"UNWIND $rows AS l MATCH (n:{kind.label}) WHERE elementId(n) = l.element "
+            f"MATCH (o:{link.label} {{{link.key}: l.key}}) CREATE (n)-[:{link.rel}]->(o)",
+            {"rows": rows},
+        )
+
+
 async def _write_children(tx: Transaction, kind: Kind, child: Child, plans: list[_Plan]) -> None:
     """A list of children made anew, in order: those of a record that had them are removed."""
     node = MODEL.node(child.label)
@@ -610,6 +633,10 @@ async def _write_items(tx: Transaction, kind: Kind, child: Child, plans: list[_P
                         "serviceCoverage": [s["coveragePercent"] for s in services],
                         "serviceTerms": json.dumps([service_terms(s) for s in services]),
                         "referenceItem": item.get("referenceItem"),
+                        "endDate": _to_property(PropertyType.DATE, item.get("endDate")),
+                        "terminationDate": _to_property(
+                            PropertyType.DATE, item.get("terminationDate")
+                        ),
                         "position": position,
                     },
                     "covered": _covered_by(item, listed),
@@ -728,6 +755,12 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
         if touched:
             writer = _write_items if child.keyed_by else _write_children
             await writer(tx, kind, child, touched)
+    for link in kind.links:
+        touched = [
+            p for p in changed if p.created or p.state.get(link.name) != p.base.get(link.name)
+        ]
+        if touched:
+            await _write_link(tx, kind, link, touched)
     await _write_sources(tx, kind, plans, now)
     if later:
         await record_events(tx, later, now)
@@ -899,7 +932,8 @@ async def upsert(
     outcomes = [Outcome() for _ in deliveries]
     resolved = await resolve(tx, [d.values for d in deliveries])
     rows: list[tuple[int, Delivery, State]] = []
-    for i, (delivery, (state, problems)) in enumerate(zip(deliveries, resolved, strict=True)):
+    for i, (delivery, (state, unresolved)) in enumerate(zip(deliveries, resolved, strict=True)):
+        problems = unresolved or kind.settle(state, delivery.path)
         if problems:
             outcomes[i].problems.extend(problems)
         else:

@@ -243,6 +243,22 @@ RELATIONS: dict[tuple[str, str], Relation] = {
     ("IdentificationObject", "contract"): _rel(
         "IdentificationObject", "({p})-[:ISSUED_UNDER]->({x}:Contract)", "Contract"
     ),
+    # An item is read with its contract's id and start: its services' quotas count by them.
+    ("IdentificationObject", "item"): Relation(
+        "IdentificationObject",
+        "({p})-[:ISSUED_FOR]->({x}:ContractItem)<-[:HAS_ITEM]-({r}:Contract)",
+        "ContractItem",
+        ("x.uiid",),
+        extra="contractId: {r}.id, contractStart: {r}.startDate",
+        carry="x, r",
+    ),
+    ("ContractItem", "identificationObjects"): Relation(
+        "ContractItem",
+        "({p})<-[:ISSUED_FOR]-({x}:IdentificationObject)",
+        "IdentificationObject",
+        ("x.kind", "x.number", "x.id"),
+        parent_key="uiid",
+    ),
     ("Project", "partners"): _in_role("Project", "PARTICIPATES_IN"),
     ("Project", "documents"): _rel(
         "Project", "({p})-[:HAS_DOCUMENT]->({x}:Document)", "Document", "x.number", "x.revision"
