@@ -410,3 +410,16 @@ def test_hub_load_checks_an_invoice_file_and_rejects_its_bad_lines(
     assert "3 checked (COVERED 1, NOT_COVERED 1, UNKNOWN_OBJECT 1)" in again.stdout
     listed = ok(hub, LIST, {"where": {"supplier": f"Aral {unique}"}})["invoiceLines"]["edges"]
     assert len(listed) == 3
+
+
+def test_a_card_issued_under_no_contract_is_billed_to_its_holder(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)  # other contracts, with their lessees, exist in the store
+    upsert_partner(hub, partner_person(unique + "H", lastName=f"Halter {unique}"))
+    holder = {"source": {"system": "CRM", "key": f"P-{unique}H"}}
+    assert card(hub, unique, contract=None, holder=holder)["userErrors"] == []
+    (billed,) = check(hub, line(unique, 1))
+    assert (billed["verdict"], billed["rebillAmount"]) == ("NOT_COVERED", "120.50")
+    assert billed["billTo"] == {"name": f"Anna Halter {unique}"}
+    assert billed["contract"] is None and billed["itemUiid"] is None

@@ -385,6 +385,8 @@ def _covering(
     return listed
 
 
+# A pattern comprehension from a variable OPTIONAL MATCH left null matches as if the variable
+# were unbound on the embedded store (every lessee of every contract): hence the guards.
 _FACTS = """
 UNWIND $refs AS r
 MATCH (o:IdentificationObject {kind: r.kind, number: r.number}) WHERE o.deletedAt IS NULL
@@ -395,12 +397,13 @@ RETURN r.kind AS kind, r.number AS number, o.id AS object, o.status AS status,
   c.id AS contract, c.number AS number_, c.status AS contractStatus, c.startDate AS startDate,
   c.endDate AS endDate, c.terminationDate AS terminationDate,
   head([(o)-[:HELD_BY]->(h:BusinessPartner) | coalesce(h.mergedInto, h.id)]) AS holder,
-  [(c)<-[p:PARTY_TO]-(l:BusinessPartner) WHERE p.role = 'LESSEE' |
-    {id: coalesce(l.mergedInto, l.id), validFrom: p.validFrom, validTo: p.validTo}] AS lessees,
-  [(c)-[:HAS_ITEM]->(i:ContractItem) |
+  CASE WHEN c IS NULL THEN [] ELSE
+    [(c)<-[p:PARTY_TO]-(l:BusinessPartner) WHERE p.role = 'LESSEE' |
+    {id: coalesce(l.mergedInto, l.id), validFrom: p.validFrom, validTo: p.validTo}] END AS lessees,
+  CASE WHEN c IS NULL THEN [] ELSE [(c)-[:HAS_ITEM]->(i:ContractItem) |
     {uiid: i.uiid, kind: i.kind, codes: i.serviceCodes, coverage: i.serviceCoverage,
      terms: i.serviceTerms, position: i.position, endDate: i.endDate,
-     terminationDate: i.terminationDate}] AS items
+     terminationDate: i.terminationDate}] END AS items
 """
 
 
