@@ -2,6 +2,7 @@
 run on a fresh embedded store.
 
     python -m bench.invoices [--partners 2000] [--lines 20000] [--batch 1000]
+    python -m bench.invoices --generated [--partners 2000]
 
 A world of partners, each with one or two service contracts (FUEL and TYRES covered, WASH at
 0 %) and a fuel card issued under each, a tenth blocked, is loaded through the write path.
@@ -10,27 +11,38 @@ end) are checked in batches, in alternating slices: through ``hub.domain.invoice
 (verdicts, stored once per line) and through two hand-written statements per batch that
 look up the same facts and store the same values under the same key constraint, with no
 rules. Prints lines/s of both and the ratio, and the verdicts counted.
+
+With ``--generated`` the world is ``hub generate``'s, loaded by the loader, and the lines its
+invoice extract (fuel, tyres, workshop, toll, car wash): checked once and compared with the
+verdicts the generator expects, then checked again on both sides under fresh invoice numbers.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import datetime as dt
+import io
 import random
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from bench.read_360 import load
+from hub.app import file_store
 from hub.domain import invoices, kinds
 from hub.ids import new_id
 from hub.settings import Settings
 from hub.store import Store, migrations
 from hub.store.temporal import utc_now
+from loaders.generate import generate, systems
+from loaders.load import Loader
+from loaders.objects import rows
 
 SLICES = 4
 SERVICES = ["FUEL", "TYRES", "WASH", "TOLL"]
@@ -44,9 +56,10 @@ MATCH (o:IdentificationObject {kind: r.kind, number: r.number})
 OPTIONAL MATCH (o)-[:ISSUED_UNDER]->(c:Contract)
 RETURN r.number AS number, o.id AS object, o.status AS status, c.id AS contract,
   c.endDate AS endDate,
-  [(c)<-[p:PARTY_TO]-(l:BusinessPartner) WHERE p.role = 'LESSEE' | l.id] AS lessees,
-  [(c)-[:HAS_ITEM]->(i:ContractItem) WHERE i.kind = 'SERVICE' |
-    {uiid: i.uiid, codes: i.serviceCodes, coverage: i.serviceCoverage}] AS items
+  CASE WHEN c IS NULL THEN [] ELSE
+    [(c)<-[p:PARTY_TO]-(l:BusinessPartner) WHERE p.role = 'LESSEE' | l.id] END AS lessees,
+  CASE WHEN c IS NULL THEN [] ELSE [(c)-[:HAS_ITEM]->(i:ContractItem) WHERE i.kind = 'SERVICE' |
+    {uiid: i.uiid, codes: i.serviceCodes, coverage: i.serviceCoverage}] END AS items
 """
 BASELINE_STORE = "UNWIND $lines AS r CREATE (x:BaselineLine) SET x = r, x.checkedAt = $now"
 BASELINE_KEY = (
@@ -187,6 +200,68 @@ async def cypher_side(store: Store, batches: list[list[invoices.Line]]) -> float
     return time.perf_counter() - started
 
 
+async def generated(
+    store: Store, settings: Settings, partners: int, seed: int, out: Path
+) -> tuple[list[invoices.Line], list[str]]:
+    """A world of ``hub generate`` loaded through the loader, and its invoice extract's
+    lines with the verdicts the generator expects."""
+    generate(out / "world", partners, seed)
+    started = time.perf_counter()
+    loader = Loader(store, "CRM", out / "rejects.ndjson", files=file_store(settings))
+    summary = await loader.load(list(systems(out / "world")))
+    seconds = time.perf_counter() - started
+    print(f"  loaded a generated world: {summary.rows:,} rows in {seconds:.0f} s")
+    if summary.rejected:
+        rejected = (out / "rejects.ndjson").read_text(encoding="utf-8")[:2000]
+        raise RuntimeError(f"{summary.rejected} rows rejected: {rejected}")
+    extract = out / "world" / "invoices"
+    made = []
+    for _, row, _ in rows(extract / "invoice_lines.csv"):
+        line, problems = invoices.line_of(row or {}, ())
+        assert line is not None, problems
+        made.append(line)
+    text = (extract / "expected_verdicts.csv").read_text(encoding="utf-8")
+    expected = [row["verdict"] for row in csv.DictReader(io.StringIO(text))]
+    return made, expected
+
+
+async def run_generated(partners: int, batch: int, seed: int) -> None:
+    """The bench on a generated world: its extract checked once against the generator's
+    verdicts, then again under fresh invoice numbers on both sides, in alternating slices."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(_env_file=None, data_dir=Path(tmp) / "store")
+        store = await Store.open(settings)
+        try:
+            await migrations.apply(store)
+            await store.query(BASELINE_KEY)
+            made, expected = await generated(store, settings, partners, seed, Path(tmp))
+            first = await invoices.check(store, made, "bench")
+            agree = sum(c.verdict == want for c, want in zip(first, expected, strict=True))
+            print(f"verdicts as the generator expects them: {agree:,} of {len(expected):,}")
+            seen: Counter[str] = Counter()
+            hub_seconds = cypher_seconds = 0.0
+            for s in range(SLICES):
+                again = [replace(li, invoice_number=f"S{s}-{li.invoice_number}") for li in made]
+                batches = [again[i : i + batch] for i in range(0, len(again), batch)]
+                hub_seconds += await hub_side(store, batches, seen)
+                cypher_seconds += await cypher_side(store, batches)
+            report(len(made) * SLICES, batch, hub_seconds, cypher_seconds, seen)
+        finally:
+            await store.close()
+
+
+def report(
+    total: int, batch: int, hub_seconds: float, cypher_seconds: float, seen: Counter[str]
+) -> None:
+    hub_rate, cypher_rate = total / hub_seconds, total / cypher_seconds
+    print(
+        f"invoice lines, batches of {batch}: hub {hub_rate:8.0f} lines/s   "
+        f"hand-written Cypher {cypher_rate:8.0f} lines/s   "
+        f"ratio {hub_rate / cypher_rate:6.0%}"
+    )
+    print("verdicts: " + ", ".join(f"{v} {n}" for v, n in sorted(seen.items())))
+
+
 async def run(partners: int, count: int, batch: int, seed: int) -> None:
     rng = random.Random(seed)
     rows, cards = world(partners, seed)
@@ -210,14 +285,7 @@ async def run(partners: int, count: int, batch: int, seed: int) -> None:
                 batches = [made[i : i + batch] for i in range(0, len(made), batch)]
                 hub_seconds += await hub_side(store, batches, seen)
                 cypher_seconds += await cypher_side(store, batches)
-            total = per * SLICES
-            hub_rate, cypher_rate = total / hub_seconds, total / cypher_seconds
-            print(
-                f"invoice lines, batches of {batch}: hub {hub_rate:8.0f} lines/s   "
-                f"hand-written Cypher {cypher_rate:8.0f} lines/s   "
-                f"ratio {hub_rate / cypher_rate:6.0%}"
-            )
-            print("verdicts: " + ", ".join(f"{v} {n}" for v, n in sorted(seen.items())))
+            report(per * SLICES, batch, hub_seconds, cypher_seconds, seen)
         finally:
             await store.close()
 
@@ -228,8 +296,17 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=20000, help="lines per side")
     parser.add_argument("--batch", type=int, default=1000, help="lines per check")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--generated",
+        action="store_true",
+        help="check the invoice extract of a `hub generate` world (--partners customers) "
+        "instead, and compare its verdicts with the generator's",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.partners, args.lines, args.batch, args.seed))
+    if args.generated:
+        asyncio.run(run_generated(args.partners, args.batch, args.seed))
+    else:
+        asyncio.run(run(args.partners, args.lines, args.batch, args.seed))
 
 
 if __name__ == "__main__":

@@ -530,8 +530,10 @@ def load_files(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 128 + stopped.signum
-    print(render(summary))
-    if invoices.verdicts or invoices.rejected:
+    checked = bool(invoices.verdicts or invoices.rejected)
+    if summary.counts or not checked:  # a folder of invoice files alone loads no records
+        print(render(summary))
+    if checked:
         print(invoices.render())
     return EXIT_REJECTED if summary.rejected or invoices.rejected else 0
 

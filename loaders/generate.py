@@ -14,11 +14,16 @@
     OUT/pdm/files/*.pdf              their files
     OUT/pdm/projects.ndjson          fleet projects of organisations: customer, dealer, vehicles
                                      and their configuration documents
+    OUT/invoices/invoice_lines.csv   suppliers' invoice lines per card or plate: fuel, tyres,
+                                     workshop, toll, car wash (hub load SUPPLIERS OUT/invoices)
+    OUT/invoices/expected_verdicts.csv   the verdict each line should get
     OUT/truth.csv                    which source records are the same real entity
 
 A share ``R`` of the CRM customers also appears in ERP under its own key, spelt the way a
 second system spells it: typos, first and last name swapped, Straße as Str., GmbH as
 Gesellschaft mbH, another address, fields missing. Names and addresses are German or Chinese.
+Some contracts were terminated early and some fuel cards are blocked, so that the invoice
+extract (:mod:`loaders.invoice_extract`) meets every verdict.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from loaders import idoc
+from loaders.invoice_extract import Extract, Issued, Service, Terms
 from loaders.pdf import text_pdf
 
 Row = dict[str, Any]
@@ -165,7 +171,10 @@ MAKES = [
 # Chinese makes describe their models in Chinese too.
 CHINESE_MAKES = frozenset({"SAIC VW", "FAW-VW", "BYD"})
 OPTIONS = ["S423", "P337", "S2VB", "S5AC", "S6NS", "P7LP", "S430", "S494"]
-SERVICES = ["MAINTENANCE", "TYRES", "FUEL_CARD", "TOLL", "CAR_WASH", "INSURANCE"]
+SERVICES = ["MAINTENANCE", "TYRES", "FUEL", "TOLL", "CAR_WASH", "INSURANCE"]
+TYRES_PER_YEAR = 8.0  # the tyres a service item covers per contract year
+TERMINATED_SHARE = 0.08  # of active contracts, terminated early
+BLOCKED_SHARE = 0.05  # of fuel cards
 VIN_CHARS = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
 
 
@@ -200,12 +209,15 @@ class World:
         # Relationships draw from a generator of their own: the rest of a seed's world stays
         # as it was before the world had them.
         self.links = random.Random(seed + 7919)  # noqa: S311 - sample data, not secrets
+        # So do terminations, blocked cards and the invoice extract.
+        self.bills = random.Random(seed + 104729)  # noqa: S311 - sample data, not secrets
         self.count = partners
         self.duplicate_rate = duplicate_rate
         self.dealers = max(1, partners // 50)
         # Contracts and cards run around the day the world is made, so that a question about
         # "active contracts" or "valid cards" has answers whenever it is asked.
         self.today = today or dt.date.today()
+        self.extract = Extract(self.bills, self.today)
 
     # ---- partners -----------------------------------------------------------------------------
 
@@ -327,7 +339,7 @@ class World:
         return wmi + "".join(self.rng.choice(VIN_CHARS) for _ in range(14))
 
     def generate(self, out: Path) -> dict[str, int]:
-        for folder in ("crm", "erp", "vms", "pdm/files"):
+        for folder in ("crm", "erp", "vms", "pdm/files", "invoices"):
             (out / folder).mkdir(parents=True, exist_ok=True)
         counts: dict[str, int] = {}
         with (
@@ -406,6 +418,10 @@ class World:
             idoc.write_materials(out / "erp" / "matmas.xml", materials())
             counts["materials"] = len(MATERIALS)
         counts["erp_customers"] = len(customers_erp)
+        verdicts = self.extract.write(
+            out / "invoices" / "invoice_lines.csv", out / "invoices" / "expected_verdicts.csv"
+        )
+        counts["invoice_lines"] = sum(verdicts.values())
         return counts
 
     def _relate(self, partner: Partner, organisations: list[str]) -> int:
@@ -464,72 +480,24 @@ class World:
         counts["vehicles"] += 1
         owner = {"source": {"system": "CRM", "key": partner.row["source"]["key"]}}
         plate_prefix = "M" if partner.country == "DE" else "沪"
-        _line(
-            ids_out,
-            {
-                "source": {"key": f"LP-{n:08d}"},
-                "kind": "LICENSE_PLATE",
-                "number": f"{plate_prefix}-{_plate_letters(n // 10000)} {n % 10000:04d}",
-                "vehicle": {"vin": vin},
-                "holder": owner,
-            },
-        )
-        counts["identification_objects"] += 1
+        plate: Row = {
+            "source": {"key": f"LP-{n:08d}"},
+            "kind": "LICENSE_PLATE",
+            "number": f"{plate_prefix}-{_plate_letters(n // 10000)} {n % 10000:04d}",
+            "vehicle": {"vin": vin},
+            "holder": owner,
+        }
+        terms = None
         if rng.random() < 0.6:
-            number = f"LC-{n:08d}"
-            start_year = self.today.year - 1 - rng.randint(0, 4)
-            services = rng.sample(SERVICES, rng.randint(1, 4))
-            status = rng.choice(["ACTIVE", "ACTIVE", "ACTIVE", "DRAFT"])
-            start = f"{start_year}-{rng.randint(1, 12):02d}-01"
-            end = dt.date(start_year + rng.choice([3, 4, 5]), 12, 31)
-            if status == "ACTIVE" and end < self.today:
-                status = "EXPIRED"
-            _line(
-                contracts_out,
-                {
-                    "source": {"key": f"K-{n:08d}"},
-                    "number": number,
-                    "type": "LEASING",
-                    "status": status,
-                    "startDate": start,
-                    "endDate": end.isoformat(),
-                    "parties": [{"role": "LESSEE", "partner": owner}],
-                    "items": [
-                        {
-                            "uiid": f"UI-{n:08d}-1",
-                            "kind": "FINANCING",
-                            "product": "LEASE",
-                            "coveredVehicles": [{"vin": vin}],
-                        },
-                        {
-                            "uiid": f"UI-{n:08d}-2",
-                            "kind": "SERVICE",
-                            "product": "FULL_SERVICE",
-                            "singleServices": [
-                                {"code": s, "coveragePercent": rng.choice([0, 100, 100])}
-                                for s in services
-                            ],
-                            "coveredVehicles": [{"vin": vin}],
-                        },
-                    ],
-                },
-            )
+            terms = self._contract(n, vin, owner, contracts_out)
             counts["contracts"] += 1
-            if "FUEL_CARD" in services:
-                _line(
-                    ids_out,
-                    {
-                        "source": {"key": f"FC-{n:08d}"},
-                        "kind": "FUEL_CARD",
-                        "number": f"7077 {rng.randint(1000, 9999)} {n:08d}",
-                        "validFrom": f"{start_year}-01-01",
-                        "validTo": f"{start_year + 3}-12-31",
-                        "vehicle": {"vin": vin},
-                        "holder": owner,
-                        "contract": {"number": number},
-                    },
-                )
+            if "FUEL" in terms.services:
+                self._fuel_card(n, vin, owner, terms, ids_out)
                 counts["identification_objects"] += 1
+            plate["item"] = {"uiid": f"UI-{n:08d}-1"}
+        _line(ids_out, plate)
+        counts["identification_objects"] += 1
+        self.extract.add(Issued("LICENSE_PLATE", plate["number"], terms))
         if rng.random() < 0.3:
             for revision in ("A", "B")[: rng.randint(1, 2)]:
                 number = f"CFG-{n:08d}"
@@ -559,6 +527,81 @@ class World:
                 documents.append({"number": number, "revision": revision})
                 counts["documents"] += 1
         return vin, documents
+
+    def _contract(self, n: int, vin: str, owner: Row, out: IO[str]) -> Terms:
+        """Write the leasing contract of the ``n``-th vehicle: a financing item and a service
+        item; some active ones were terminated early."""
+        rng = self.rng
+        start_year = self.today.year - 1 - rng.randint(0, 4)
+        services = rng.sample(SERVICES, rng.randint(1, 4))
+        status = rng.choice(["ACTIVE", "ACTIVE", "ACTIVE", "DRAFT"])
+        start = dt.date(start_year, rng.randint(1, 12), 1)
+        end = dt.date(start_year + rng.choice([3, 4, 5]), 12, 31)
+        if status == "ACTIVE" and end < self.today:
+            status = "EXPIRED"
+        if status == "ACTIVE" and self.bills.random() < TERMINATED_SHARE:
+            early = self.today - dt.timedelta(days=self.bills.randint(20, 200))
+            if early > start:
+                status, end = "TERMINATED", early
+        single: list[Row] = []
+        covered: dict[str, Service] = {}
+        for code in services:
+            percent = rng.choice([0, 100, 100])
+            cap = TYRES_PER_YEAR if code == "TYRES" else None
+            covered[code] = Service(percent, cap)
+            service: Row = {"code": code, "coveragePercent": percent}
+            if cap is not None:
+                service.update(quantityCap=cap, capPeriod="CONTRACT_YEAR")
+            single.append(service)
+        number = f"LC-{n:08d}"
+        _line(
+            out,
+            {
+                "source": {"key": f"K-{n:08d}"},
+                "number": number,
+                "type": "LEASING",
+                "status": status,
+                "startDate": start.isoformat(),
+                "endDate": end.isoformat(),
+                "parties": [{"role": "LESSEE", "partner": owner}],
+                "items": [
+                    {
+                        "uiid": f"UI-{n:08d}-1",
+                        "kind": "FINANCING",
+                        "product": "LEASE",
+                        "coveredVehicles": [{"vin": vin}],
+                    },
+                    {
+                        "uiid": f"UI-{n:08d}-2",
+                        "kind": "SERVICE",
+                        "product": "FULL_SERVICE",
+                        "singleServices": single,
+                        "coveredVehicles": [{"vin": vin}],
+                    },
+                ],
+            },
+        )
+        return Terms(number, status, start, end, covered)
+
+    def _fuel_card(self, n: int, vin: str, owner: Row, terms: Terms, out: IO[str]) -> None:
+        """Write the fuel card issued under the contract's service item; a few are blocked.
+        It is valid for four calendar years from the year its contract started."""
+        first, last = dt.date(terms.start.year, 1, 1), dt.date(terms.start.year + 3, 12, 31)
+        card: Row = {
+            "source": {"key": f"FC-{n:08d}"},
+            "kind": "FUEL_CARD",
+            "number": f"7077 {self.rng.randint(1000, 9999)} {n:08d}",
+            "validFrom": first.isoformat(),
+            "validTo": last.isoformat(),
+            "vehicle": {"vin": vin},
+            "holder": owner,
+            "item": {"uiid": f"UI-{n:08d}-2"},  # the service item, and so its contract
+        }
+        if self.bills.random() < BLOCKED_SHARE:
+            card.update(status="BLOCKED", blockedReason="reported lost")
+        _line(out, card)
+        blocked = "status" in card
+        self.extract.add(Issued("FUEL_CARD", card["number"], terms, blocked, first, last))
 
     def _project(
         self, partner: Partner, dealer: Partner, fleet: list[tuple[str, list[Row]]], n: int

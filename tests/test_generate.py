@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -18,7 +19,7 @@ import pytest
 from hub.app import file_store
 from loaders import idoc
 from loaders.generate import generate, systems
-from loaders.load import Loader
+from loaders.load import Loader, Summary
 from loaders.pdf import text_pdf
 from tests.harness import RunningHub, ok
 
@@ -172,15 +173,34 @@ def test_an_idoc_of_another_message_type_is_rejected_not_dropped(
     assert "ORDERS" in order and "DEBMAS, CREMAS and MATMAS" in order
 
 
+@dataclass(frozen=True)
+class Loaded:
+    path: Path
+    counts: dict[str, int]
+    summary: Summary
+    rejects: Path
+
+
+# A world made on a fixed day: its invoice extract holds every verdict.
+WORLD_DAY = dt.date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def loaded(hub: RunningHub, tmp_path_factory: pytest.TempPathFactory) -> Loaded:
+    """One generated world, loaded once for the tests of this module."""
+    root = tmp_path_factory.mktemp("generated")
+    counts = generate(root / "world", 50, seed=99, duplicate_rate=0.5, today=WORLD_DAY)
+    rejects = root / "rejects.ndjson"
+    loader = Loader(hub.store, "CRM", rejects, files=file_store(hub.services.settings))
+    summary = hub.run(loader.load(list(systems(root / "world"))))
+    return Loaded(root / "world", counts, summary, rejects)
+
+
 def test_a_generated_world_loads_without_rejects_and_its_files_are_served(
-    hub: RunningHub, tmp_path: Path
+    hub: RunningHub, loaded: Loaded
 ) -> None:
-    world = tmp_path / "world"
-    counts = generate(world, 25, seed=99, duplicate_rate=0.5)
-    settings = hub.services.settings
-    loader = Loader(hub.store, "CRM", tmp_path / "rejects.ndjson", files=file_store(settings))
-    summary = hub.run(loader.load(list(systems(world))))
-    assert summary.rejected == 0, (tmp_path / "rejects.ndjson").read_text()
+    world, counts, summary = loaded.path, loaded.counts, loaded.summary
+    assert summary.rejected == 0, loaded.rejects.read_text()
     assert summary.counts["Document"]["created"] == counts["documents"]
     first = json.loads((world / "pdm/documents.ndjson").read_text().splitlines()[0])
     data = ok(
@@ -192,6 +212,73 @@ def test_a_generated_world_loads_without_rejects_and_its_files_are_served(
     assert {a["__typename"] for a in data["document"]["about"]} == {"Vehicle", "BusinessPartner"}
     with hub.client() as client:
         assert client.get(data["document"]["file"]["url"]).content.startswith(b"%PDF")
+
+
+CHECK = """
+mutation($lines: [InvoiceLineInput!]!) { checkInvoiceLines(lines: $lines) { verdict } }
+"""
+
+
+def test_the_hub_gives_the_generated_invoice_lines_their_expected_verdicts(
+    hub: RunningHub, loaded: Loaded
+) -> None:
+    with open(loaded.path / "invoices" / "invoice_lines.csv", encoding="utf-8") as lines:
+        rows = list(csv.DictReader(lines))
+    with open(loaded.path / "invoices" / "expected_verdicts.csv", encoding="utf-8") as verdicts:
+        expected = [row["verdict"] for row in csv.DictReader(verdicts)]
+    assert len(rows) == len(expected) == loaded.counts["invoice_lines"]
+    sent = [
+        {
+            "supplier": row["supplier"],
+            "invoiceNumber": row["invoiceNumber"],
+            "lineNumber": int(row["lineNumber"]),
+            "identification": {
+                "kind": row["identification.kind"],
+                "number": row["identification.number"],
+            },
+            "date": row["date"],
+            "serviceCode": row["serviceCode"],
+            "quantity": float(row["quantity"]),
+            "amount": row["amount"],
+            "currency": row["currency"],
+        }
+        for row in rows
+    ]
+    got = [
+        checked["verdict"]
+        for start in range(0, len(sent), 500)  # in file order: a cap counts earlier lines
+        for checked in ok(hub, CHECK, {"lines": sent[start : start + 500]})["checkInvoiceLines"]
+    ]
+    wrong = [
+        (row["supplier"], row["invoiceNumber"], row["lineNumber"], want, found)
+        for row, want, found in zip(rows, expected, got, strict=True)
+        if want != found
+    ]
+    assert wrong == []
+    assert set(expected) == {
+        "COVERED",
+        "NOT_COVERED",
+        "BLOCKED_OBJECT",
+        "OBJECT_EXPIRED",
+        "CONTRACT_ENDED",
+        "QUOTA_EXCEEDED",
+        "UNKNOWN_OBJECT",
+    }
+
+
+def test_the_generated_world_issues_cards_under_items_and_ends_contracts_early(
+    hub: RunningHub, loaded: Loaded
+) -> None:
+    with open(loaded.path / "crm" / "contracts.ndjson", encoding="utf-8") as contracts:
+        terminated = [c for c in map(json.loads, contracts) if c["status"] == "TERMINATED"]
+    assert terminated and all(c["endDate"] < WORLD_DAY.isoformat() for c in terminated)
+    with open(loaded.path / "crm" / "identification_objects.ndjson", encoding="utf-8") as ids:
+        cards = [o for o in map(json.loads, ids) if o["kind"] == "FUEL_CARD"]
+    query = """query($n: String!) { identificationObject(kind: FUEL_CARD, number: $n) {
+        contract { number } item { uiid kind } } }"""
+    found = ok(hub, query, {"n": cards[0]["number"]})["identificationObject"]
+    assert found["item"] == {"uiid": cards[0]["item"]["uiid"], "kind": "SERVICE"}
+    assert found["contract"]["number"] == "LC-" + cards[0]["source"]["key"][3:]
 
 
 @pytest.mark.slow
