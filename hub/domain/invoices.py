@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from graph_schema.enums import IdentificationKind
+from graph_schema.enums import IdentificationKind, QuotaPeriod
 from hub.domain import deliveries, kinds, service
 from hub.domain import problems as codes
 from hub.domain.deliveries import printed_code
@@ -39,7 +39,7 @@ from hub.domain.problems import Path, Problem
 from hub.errors import BadRequest
 from hub.ids import new_id
 from hub.read import quotas
-from hub.read.invoice_lines import CALL_OFFS, call_offs_of
+from hub.read.invoice_lines import CAPPED_CALL_OFFS, call_offs_of
 from hub.read.values import native
 from hub.store import Store, Transaction
 from hub.store.temporal import utc_now
@@ -391,11 +391,7 @@ _FACTS = """
 UNWIND $refs AS r
 MATCH (o:IdentificationObject {kind: r.kind, number: r.number}) WHERE o.deletedAt IS NULL
 OPTIONAL MATCH (o)-[:ISSUED_UNDER]->(c:Contract)
-RETURN r.kind AS kind, r.number AS number, o.id AS object, o.status AS status,
-  o.blockedReason AS blockedReason, o.validFrom AS validFrom, o.validTo AS validTo,
-  o.itemUiid AS item,
-  c.id AS contract, c.number AS number_, c.status AS contractStatus, c.startDate AS startDate,
-  c.endDate AS endDate, c.terminationDate AS terminationDate,
+WITH r, o, c,
   head([(o)-[:HELD_BY]->(h:BusinessPartner) | coalesce(h.mergedInto, h.id)]) AS holder,
   CASE WHEN c IS NULL THEN [] ELSE
     [(c)<-[p:PARTY_TO]-(l:BusinessPartner) WHERE p.role = 'LESSEE' |
@@ -404,6 +400,11 @@ RETURN r.kind AS kind, r.number AS number, o.id AS object, o.status AS status,
     {uiid: i.uiid, kind: i.kind, codes: i.serviceCodes, coverage: i.serviceCoverage,
      terms: i.serviceTerms, position: i.position, endDate: i.endDate,
      terminationDate: i.terminationDate}] END AS items
+RETURN collect({kind: r.kind, number: r.number, object: o.id, status: o.status,
+  blockedReason: o.blockedReason, validFrom: o.validFrom, validTo: o.validTo,
+  item: o.itemUiid, contract: c.id, number_: c.number, contractStatus: c.status,
+  startDate: c.startDate, endDate: c.endDate, terminationDate: c.terminationDate,
+  holder: holder, lessees: lessees, items: items}) AS rows
 """
 
 
@@ -437,19 +438,16 @@ async def _check(
 ) -> list[Check] | None:
     """The checks of ``lines``, or None when one's object is unknown and the placeholder
     partner does not exist yet."""
-    stored = await _stored(tx, lines)
+    stored, unknown = await _stored(tx, lines)
     fresh = [line for line in lines if line.key not in stored]
     facts: dict[tuple[str, str], dict[str, Any]] = {}
     if fresh:
         refs = sorted({(line.object_kind, line.object_number) for line in fresh})
-        rows = await tx.run(_FACTS, {"refs": [{"kind": k, "number": n} for k, n in refs]})
-        facts = {(row["kind"], row["number"]): {**row, "number": row["number_"]} for row in rows}
-    unknown = None
-    if any((line.object_kind, line.object_number) not in facts for line in fresh):
-        unknown = await _placeholder_id(tx)
-        if unknown is None:
-            return None
-    call_offs = await _call_offs(tx, facts.values())
+        rows = await tx.collected(_FACTS, {"refs": [{"kind": k, "number": n} for k, n in refs]})
+        facts = {(row["kind"], row["number"]): _facts_of(row) for row in rows}
+    if unknown is None and any((li.object_kind, li.object_number) not in facts for li in fresh):
+        return None
+    call_offs = await _call_offs(tx, fresh, facts)
     made: dict[tuple[str, str, int], Check] = {}
     for line in fresh:
         if line.key not in made:  # the same line twice in one request is one line
@@ -457,58 +455,97 @@ async def _check(
             judged = judge(line, known, unknown, call_offs)
             made[line.key] = replace(judged, id=new_id())
     if made:
-        await tx.run(
+        await tx.send(
             "UNWIND $rows AS r CREATE (l:InvoiceLine) SET l = r, l.checkedAt = $now",
             {"rows": [_stored_row(c, by) for c in made.values()], "now": now},
         )
     return [stored.get(line.key) or made[line.key] for line in lines]
 
 
-async def _call_offs(tx: Transaction, facts: Iterable[dict[str, Any]]) -> list[quotas.CallOff]:
-    """What stored lines counted against the caps of the contracts whose items have one."""
-    capped = sorted(
+_DAYS = ("validFrom", "validTo", "startDate", "endDate", "terminationDate")
+
+
+def _facts_of(row: dict[str, Any]) -> dict[str, Any]:
+    """An object's facts as the rules read them, their days as Python dates once for all
+    its lines."""
+    facts = {**row, "number": row["number_"]}
+    facts.update((name, native(row[name])) for name in _DAYS)
+    facts["lessees"] = [
+        {**lessee, "validFrom": native(lessee["validFrom"]), "validTo": native(lessee["validTo"])}
+        for lessee in row["lessees"] or []
+    ]
+    facts["items"] = [
         {
-            f["contract"]
-            for f in facts
-            if f["contract"] and any(_has_cap(i.get("terms")) for i in f["items"] or [])
+            **item,
+            "endDate": native(item["endDate"]),
+            "terminationDate": native(item["terminationDate"]),
         }
-    )
-    if not capped:
+        for item in row["items"] or []
+    ]
+    return facts
+
+
+async def _call_offs(
+    tx: Transaction, lines: list[Line], facts: dict[tuple[str, str], dict[str, Any]]
+) -> list[quotas.CallOff]:
+    """What stored lines counted against the caps the fresh ``lines`` count against, in the
+    periods the lines fall in."""
+    contracts, codes, since = set(), set(), dt.date.max
+    capped: dict[str, dict[str, str]] = {}
+    for line in lines:
+        found = facts.get((line.object_kind, line.object_number))
+        if found is None or found["contract"] is None:
+            continue
+        contract = found["contract"]
+        if contract not in capped:
+            capped[contract] = _capped_codes(found["items"])
+        period = capped[contract].get(line.service_code)
+        if period is not None:
+            contracts.add(contract)
+            codes.add(line.service_code)
+            since = min(since, quotas.period_of(period, found["startDate"], line.date)[0])
+    if not contracts:
         return []
     # Two checks of one capped contract's lines at once: the second waits for (or, on the
     # embedded store, conflicts with and is retried after) the first, and then counts its
     # call-offs; without the lock both would see room under the cap.
-    await tx.run(
+    ids = sorted(contracts)
+    await tx.send(
         "MATCH (c:Contract) WHERE c.id IN $ids SET c.lockedAt = $now",
-        {"ids": capped, "now": utc_now()},
+        {"ids": ids, "now": utc_now()},
     )
-    return call_offs_of(await tx.run(CALL_OFFS, {"ids": capped}))
+    params = {"ids": ids, "codes": sorted(codes), "since": since}
+    return call_offs_of(await tx.collected(CAPPED_CALL_OFFS, params))
 
 
-def _has_cap(terms: str | None) -> bool:
-    return bool(terms) and any(t.get("quantityCap") is not None for t in json.loads(terms or "[]"))
+def _capped_codes(items: list[dict[str, Any]]) -> dict[str, str]:
+    """The service codes a contract's items cap, with the period each cap counts over."""
+    return {
+        str(code).upper(): terms.get("capPeriod") or QuotaPeriod.CONTRACT_YEAR.value
+        for item in items
+        if item.get("terms")
+        for code, terms in zip(item["codes"] or [], json.loads(item["terms"]), strict=False)
+        if terms.get("quantityCap") is not None
+    }
 
 
-async def _placeholder_id(tx: Transaction) -> str | None:
-    """The placeholder partner's hub id, once a first unknown object has made it."""
-    rows = await tx.run(
-        "MATCH (:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})"
-        "-[:SOURCE_OF]->(g:BusinessPartner) WHERE g.deletedAt IS NULL "
-        "RETURN coalesce(g.mergedInto, g.id) AS id",
-        PLACEHOLDER,
-    )
-    return str(rows[0]["id"]) if rows else None
-
-
-async def _stored(tx: Transaction, lines: list[Line]) -> dict[tuple[str, str, int], Check]:
+async def _stored(
+    tx: Transaction, lines: list[Line]
+) -> tuple[dict[tuple[str, str, int], Check], str | None]:
+    """The stored checks of ``lines`` checked before, and the placeholder partner's hub id
+    (None until a first unknown object made it); one statement for both."""
     keys = sorted({line.key for line in lines})
-    rows = await tx.run(
-        "UNWIND $keys AS k MATCH (l:InvoiceLine {supplier: k[0], invoiceNumber: k[1], "
-        "lineNumber: k[2]}) RETURN l {.*} AS line",
-        {"keys": [list(key) for key in keys]},
+    (row,) = await tx.run(
+        "UNWIND $keys AS k OPTIONAL MATCH (l:InvoiceLine {supplier: k[0], "
+        "invoiceNumber: k[1], lineNumber: k[2]}) WITH collect(l {.*}) AS stored "
+        "OPTIONAL MATCH (:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})"
+        "-[:SOURCE_OF]->(g:BusinessPartner) WHERE g.deletedAt IS NULL "
+        "RETURN stored, coalesce(g.mergedInto, g.id) AS unknown",
+        {"keys": [list(key) for key in keys], **PLACEHOLDER},
     )
-    checks = (from_stored(row["line"]) for row in rows)
-    return {c.line.key: c for c in checks}
+    checks = (from_stored(line) for line in row["stored"])
+    unknown = row["unknown"]
+    return {c.line.key: c for c in checks}, None if unknown is None else str(unknown)
 
 
 def _stored_row(c: Check, by: str | None) -> dict[str, Any]:

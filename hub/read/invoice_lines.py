@@ -118,6 +118,16 @@ CALL_OFFS = (
 )
 
 
+# The same, for some service codes from a day on, as one list.
+CAPPED_CALL_OFFS = (
+    "MATCH (l:InvoiceLine) WHERE l.contractId IN $ids AND l.serviceCode IN $codes "
+    "AND l.date >= $since "
+    "AND l.verdict IN ['COVERED', 'QUOTA_EXCEEDED'] AND l.itemUiid IS NOT NULL "
+    "RETURN collect({contract: l.contractId, item: l.itemUiid, service: l.serviceCode, "
+    "day: l.date, quantity: coalesce(l.coveredQuantity, l.quantity)}) AS rows"
+)
+
+
 def call_offs_of(rows: list[dict[str, Any]]) -> list[CallOff]:
     return [
         CallOff(r["contract"], r["item"], r["service"], native(r["day"]), float(r["quantity"]))
