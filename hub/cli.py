@@ -233,9 +233,10 @@ def _parser() -> argparse.ArgumentParser:
         "generate",
         help="write a sample world of source-system extracts",
         description="Write CRM, ERP (SAP IDoc), VMS and PDM extracts of one made-up world into "
-        "OUT_DIR, plus truth.csv listing which source records are the same real partner. "
+        "OUT_DIR, plus truth.csv listing which source records are the same real partner, "
+        "and suppliers' invoice lines (OUT/invoices) with the verdict each should get. "
         "Deterministic for a seed. Load it with: hub load crm OUT/crm erp=OUT/erp vms=OUT/vms "
-        "pdm=OUT/pdm",
+        "pdm=OUT/pdm; check the invoices with: hub load suppliers OUT/invoices",
     )
     generate.add_argument("out", type=Path, metavar="OUT_DIR")
     generate.add_argument("--partners", type=int, default=1000, help="customers to invent")
@@ -712,7 +713,8 @@ def generate_world(args: argparse.Namespace) -> int:
     print(", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in counts.items()))
     print(
         f"written to {args.out}; load with: hub load crm {args.out / 'crm'} "
-        f"erp={args.out / 'erp'} vms={args.out / 'vms'} pdm={args.out / 'pdm'}"
+        f"erp={args.out / 'erp'} vms={args.out / 'vms'} pdm={args.out / 'pdm'}; then check "
+        f"the invoices with: hub load suppliers {args.out / 'invoices'}"
     )
     return 0
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from hub.domain.files import FileStore
 from hub.store import Store
 from loaders.generate import generate, systems
+from loaders.invoice_lines import check_files
 from loaders.load import Loader, Summary
 
 log = logging.getLogger(__name__)
@@ -33,4 +34,7 @@ async def load_demo(store: Store, data_dir: Path, files: FileStore) -> Summary |
     loader = Loader(store, folders[0][0], data_dir / "rejects" / "demo.ndjson", files=files)
     summary = await loader.load(folders)
     log.info("demo_loaded", extra={"rows": summary.rows, "seconds": round(summary.seconds, 1)})
+    # The world's invoices, checked: invoiceLines and Contract.invoiceTotals have answers.
+    checked = await check_files(store, [world / "invoices" / "invoice_lines.csv"], "DEMO")
+    log.info("demo_invoices_checked", extra=dict(checked.verdicts))
     return summary

@@ -318,13 +318,22 @@ def test_serve_demo_fills_an_empty_store_once(tmp_path: Path) -> None:
             url,
             json={
                 "query": "{ businessPartners { totalCount } vehicles { totalCount } "
-                "matchCandidates { totalCount } }"
+                "matchCandidates { totalCount } "
+                "invoiceLines(where: {verdicts: [UNKNOWN_OBJECT]}, first: 1) { edges { node { "
+                "verdict billTo { name } } } } }"
             },
         ).json()
         assert body["data"]["businessPartners"]["totalCount"] > 1000
         assert body["data"]["vehicles"]["totalCount"] > 1000
         # Duplicates a steward can try the queue on.
         assert body["data"]["matchCandidates"]["totalCount"] > 0, body
+        # The world's invoices were checked: the queue of unknown cards has lines.
+        (unknown,) = body["data"]["invoiceLines"]["edges"]
+        assert unknown["node"] == {
+            "verdict": "UNKNOWN_OBJECT",
+            "billTo": {"name": "Unknown customer"},
+        }
+        assert events["demo_invoices_checked"]["COVERED"] > 0
         # The README's example queries find something in it, whatever the day.
         readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
         blocks = re.findall(r"```graphql\n(.*?)```", readme, re.DOTALL)
