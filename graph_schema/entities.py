@@ -90,7 +90,8 @@ _GOLDEN = (
     Property(
         "lockedAt",
         DT,
-        "When a steward's decision, a deletion or an erasure last locked it against writers.",
+        "When a steward's decision, a deletion, an erasure, a change process or an invoice "
+        "check last locked it against other writers.",
         internal=True,
     ),
     Property(

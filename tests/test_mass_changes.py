@@ -4,6 +4,7 @@ line, bad lines reported and good ones applied, nothing applied twice when sent 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,16 @@ def test_sending_the_same_changes_again_applies_nothing_twice(hub: RunningHub, u
         ("CHOA", f"{unique}-choa"),
         ("TERM", f"{unique}-term"),
     ]
+
+
+def test_one_change_sent_twice_at_once_is_applied_once(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    fields = {"process": "CHOA", "changeId": f"{unique}-twice"}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda _: change(hub, unique, **fields), range(2)))
+    assert sorted(a["changed"] for a in answers) == [False, True]
+    assert [a["userErrors"] for a in answers] == [[], []]
+    assert len(_contract(hub, f"L-{unique}")["changes"]) == 1
 
 
 def test_a_change_id_given_to_another_change_is_a_conflict(hub: RunningHub, unique: str) -> None:

@@ -458,6 +458,11 @@ async def change_contract(
     tx: Transaction, change: ContractChange, now: dt.datetime, writer: str | None = None
 ) -> ProcessResult:
     contract_id = await _resolve_one(tx, change.contract, writer)
+    # Two requests with one changeId at once: the second waits here until the first has
+    # recorded it (on Neo4j; the embedded store retries the one that conflicts).
+    await tx.run(
+        "MATCH (c:Contract {id: $id}) SET c.lockedAt = $now", {"id": contract_id, "now": now}
+    )
     if change.change_id is not None and await _applied(tx, contract_id, change):
         return ProcessResult(contract_id, False)
     lessee = await _partner(tx, change.new_lessee)
