@@ -1,32 +1,78 @@
-"""Which source supplies each value of a business partner's golden record.
+"""Which source supplies each value of a golden record.
 
 For every attribute, among the sources that deliver a value for it:
 
 1. a steward's override wins over every source, until it is removed;
-2. then the most trusted system for that attribute (``TRUST``; systems not listed rank after
-   those listed, all alike);
+2. then the most trusted system for that attribute (``TRUST`` of the record's kind; systems
+   not listed rank after those listed, all alike);
 3. then the most recently received delivery;
 4. then the most complete value (the longest).
 
 ``UNION`` attributes collect what every source says instead (a partner is a CUSTOMER in CRM
 and a VENDOR in ERP).
+
+Business partners, vehicles, materials, documents and projects survive this way. Contracts
+and identification objects take each value from the latest delivery, because change
+processes (a termination, a blocked card) set values no source delivers; their lineage still
+shows what each source said.
 """
 
 from __future__ import annotations
 
-# ERP keeps the legal and fiscal data; CRM keeps the ways to reach a customer.
-TRUST: dict[str, tuple[str, ...]] = {
-    "taxNumber": ("ERP", "CRM"),
-    "organizationName": ("ERP", "CRM"),
-    "email": ("CRM", "ERP"),
-    "phone": ("CRM", "ERP"),
-    "addresses": ("CRM", "ERP"),
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The survivorship of one kind: trust per attribute, the default, the union lists."""
+
+    default: tuple[str, ...] = ()
+    trust: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    union: frozenset[str] = frozenset()
+
+    def order(self, attribute: str) -> tuple[str, ...]:
+        return self.trust.get(attribute, self.default)
+
+
+RULES: dict[str, Rules] = {
+    # ERP keeps the legal and fiscal data; CRM keeps the ways to reach a customer.
+    "BusinessPartner": Rules(
+        default=("CRM", "ERP"),
+        trust={
+            "taxNumber": ("ERP", "CRM"),
+            "organizationName": ("ERP", "CRM"),
+            "email": ("CRM", "ERP"),
+            "phone": ("CRM", "ERP"),
+            "addresses": ("CRM", "ERP"),
+        },
+        union=frozenset({"roles", "relationships"}),
+    ),
+    # The vehicle management system knows the vehicle; CRM who owns it and who sold it; ERP
+    # the material it was sold as.
+    "Vehicle": Rules(
+        default=("VMS", "PDM", "CRM", "ERP"),
+        trust={
+            "owner": ("CRM", "ERP", "VMS"),
+            "dealer": ("CRM", "ERP", "VMS"),
+            "material": ("ERP", "VMS"),
+        },
+    ),
+    "Material": Rules(default=("ERP",)),
+    "Document": Rules(default=("PDM",)),
+    # PDM runs the project and keeps its documents; CRM knows the customer and the dealer.
+    "Project": Rules(default=("PDM", "CRM"), trust={"partners": ("CRM", "PDM")}),
 }
-DEFAULT_TRUST: tuple[str, ...] = ("CRM", "ERP")
+# Latest delivery first: the kinds whose values do not survive by trust.
+LATEST = Rules()
 
-UNION = frozenset({"roles", "relationships"})
+SURVIVING = frozenset(RULES)
 
-# Attributes a steward may override (the golden record's own values).
+
+def rules_of(label: str) -> Rules:
+    return RULES.get(label, LATEST)
+
+
+# Attributes a steward may override (a partner's own values).
 ATTRIBUTES = (
     "kind",
     "firstName",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
-from hub.domain.upsert import partner_origins
+from hub.domain.upsert import lineage_origins, partner_origins
 from hub.read import invoice_lines, lookups, relations
 from hub.read.quotas import CallOff
 from hub.read.relations import Related, Relation
@@ -43,6 +43,18 @@ class Loaders:
             async def load(ids: list[str]) -> Sequence[Any]:
                 found = await partner_origins(self._store, ids)
                 return [found.get(i, ({}, {})) for i in ids]
+
+            self._loaders[key] = DataLoader(load)
+        return self._loaders[key]
+
+    def lineage(self, label: str) -> DataLoader[str, Any]:
+        """A record's sources, overrides and golden state, for lineage."""
+        key = ("lineage", label)
+        if key not in self._loaders:
+
+            async def load(ids: list[str]) -> Sequence[Any]:
+                found = await lineage_origins(self._store, label, ids)
+                return [found.get(i, ([], {}, {})) for i in ids]
 
             self._loaders[key] = DataLoader(load)
         return self._loaders[key]

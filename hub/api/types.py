@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any, Generic, Protocol, TypeVar
@@ -17,6 +18,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from graph_schema import MODEL, Property, PropertyType
 from graph_schema import enums as e
+from graph_schema.survivorship import SURVIVING
 from hub.api.changes import change_history
 from hub.api.context import Info
 from hub.api.enums import (
@@ -41,9 +43,10 @@ from hub.api.enums import (
 )
 from hub.api.execution import pages_prefetched
 from hub.api.relay import Node, PageInfo
+from hub.domain.kinds import KINDS
 from hub.domain.processes import effective_contract_status, revision_order
 from hub.ids import to_global
-from hub.mastering.survivorship import SourceValues, survive
+from hub.mastering.survivorship import Lineage, SourceValues, survive
 from hub.read import quotas
 from hub.read.cursors import BoundCursors, Cursors, scope
 from hub.read.pagination import Page, PageRequest, page_of_rows
@@ -447,19 +450,77 @@ async def merged_lineage(info: Info, hub_ids: list[str], personal: bool) -> list
     def shown(attribute: str, value: Any) -> str | None:
         return _encoded(value if personal else _unless_personal(attribute, value))
 
-    return [
-        AttributeLineage(
-            attribute=item.attribute,
-            value=shown(item.attribute, item.value),
-            source=_source_record(item.source) if item.source else None,
-            overridden=item.overridden,
-            others=[
-                SourceValue(source=_source_record(values), value=shown(item.attribute, value))
-                for values, value in item.others
-            ],
-        )
-        for item in lineage
-    ]
+    return [_attribute_lineage(item, shown) for item in lineage]
+
+
+def record_lineage(label: str) -> Any:
+    """The ``lineage`` field of a record type other than the partner's."""
+    rules = "by the survivorship rules" if label in SURVIVING else "the latest delivery"
+    personal_props = MODEL.node(label).personal
+
+    async def resolve(root: Any, info: Info) -> list[AttributeLineage]:
+        sources, overrides, state = await info.context.loaders.lineage(label).load(root.hub_id)
+        survived, lineage = survive(sources, overrides, label)
+        shown_state = {k: v for k, v in state.items() if k in _LINEAGE_SHOWN[label]}
+
+        def shown(attribute: str, value: Any) -> str | None:
+            hidden = attribute in personal_props and not info.context.sees_personal
+            return None if hidden else _encoded(value)
+
+        found = [
+            _attribute_lineage(_as_kept(item, state[item.attribute]), shown)
+            for item in lineage
+            if item.attribute in shown_state
+        ]
+        # Values a change process set that no source delivered (a termination date).
+        found += [
+            AttributeLineage(
+                attribute=name, value=shown(name, value), source=None, overridden=False, others=[]
+            )
+            for name, value in sorted(shown_state.items())
+            if name not in survived and value not in (None, [], {})
+        ]
+        return sorted(found, key=lambda item: item.attribute)
+
+    return strawberry.field(
+        resolver=resolve,
+        description=f"For every value: the source record that supplied it ({rules}), and "
+        "what the other sources say. The source is null where no source delivered the value "
+        "as it stands: a change process or a block set it.",
+    )
+
+
+# The values a record's lineage lists: its kind's properties, references and children.
+_LINEAGE_SHOWN = {
+    kind.label: frozenset(
+        {p.name for p in kind.node.record_properties if not p.internal}
+        | {s.name for s in kind.slots}
+        | {c.name for c in kind.children}
+    )
+    for kind in KINDS.values()
+}
+
+
+def _as_kept(item: Lineage, kept: Any) -> Lineage:
+    """An attribute's lineage whose value is ``kept``: where no source says it (a process set
+    it), no source supplied it and the one that would have is among the others."""
+    if kept == item.value:
+        return item
+    said = ((item.source, item.value),) if item.source is not None else ()
+    return replace(item, value=kept, source=None, others=(*said, *item.others))
+
+
+def _attribute_lineage(item: Lineage, shown: Callable[[str, Any], str | None]) -> AttributeLineage:
+    return AttributeLineage(
+        attribute=item.attribute,
+        value=shown(item.attribute, item.value),
+        source=_source_record(item.source) if item.source else None,
+        overridden=item.overridden,
+        others=[
+            SourceValue(source=_source_record(values), value=shown(item.attribute, value))
+            for values, value in item.others
+        ],
+    )
 
 
 def sources_of(info: Info, label: str, parent: Parent) -> list[SourceRecord]:
@@ -677,6 +738,7 @@ class MaterialPrice:
 class Material(Node):
     hub_id: strawberry.Private[str]
     change_history = change_history("Material")
+    lineage = record_lineage("Material")
     prefetched: strawberry.Private[Prefetched]
     number: str = strawberry.field(description=about("Material", "number"))
     type: str | None = strawberry.field(description=about("Material", "type"))
@@ -771,6 +833,7 @@ class PartnerRelationship:
 class Vehicle(Node):
     hub_id: strawberry.Private[str]
     change_history = change_history("Vehicle")
+    lineage = record_lineage("Vehicle")
     prefetched: strawberry.Private[Prefetched]
     vin: str = strawberry.field(description=about("Vehicle", "vin"))
     make: str | None = strawberry.field(description=about("Vehicle", "make"))
@@ -1006,6 +1069,7 @@ class InvoiceMonth:
 class Contract(Node):
     hub_id: strawberry.Private[str]
     change_history = change_history("Contract")
+    lineage = record_lineage("Contract")
     prefetched: strawberry.Private[Prefetched]
     stored_status: strawberry.Private[str]
     termination_date: dt.date | None = strawberry.field(
@@ -1124,6 +1188,7 @@ class Contract(Node):
 class IdentificationObject(Node):
     hub_id: strawberry.Private[str]
     change_history = change_history("IdentificationObject")
+    lineage = record_lineage("IdentificationObject")
     prefetched: strawberry.Private[Prefetched]
     kind: IdentificationKind = strawberry.field(description="Kind of object.")
     number: str = strawberry.field(description=about("IdentificationObject", "number"))
@@ -1223,6 +1288,7 @@ class DocumentFile:
 class Document(Node):
     hub_id: strawberry.Private[str]
     change_history = change_history("Document")
+    lineage = record_lineage("Document")
     prefetched: strawberry.Private[Prefetched]
     row: strawberry.Private[Row]
     number: str = strawberry.field(description=about("Document", "number"))
@@ -1309,6 +1375,7 @@ class ProjectParty:
 class Project(Node):
     hub_id: strawberry.Private[str]
     change_history = change_history("Project")
+    lineage = record_lineage("Project")
     prefetched: strawberry.Private[Prefetched]
     number: str = strawberry.field(description=about("Project", "number"))
     name: str | None = strawberry.field(description=about("Project", "name"))

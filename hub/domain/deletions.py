@@ -96,7 +96,7 @@ async def _without_source(
     sources: dict[tuple[str, str], SourceValues] = {}
     if kind.survives:
         sources, overrides = (await read_origins(tx, kind, [record_id])).get(record_id, ({}, {}))
-        survived, _ = survive(list(sources.values()), overrides)
+        survived, _ = survive(list(sources.values()), overrides, kind.label)
         state = kind.merge({}, survived)
     await write_golden(tx, kind, record_id, base, state, version, "UPDATED", now, cause, sources)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph_schema import MODEL, NodeType, PropertyType
+from graph_schema.survivorship import SURVIVING
 from hub.domain.problems import INVALID_REFERENCE, Path, Problem
 
 State = dict[str, Any]
@@ -74,13 +75,18 @@ class Kind:
     children: tuple[Child, ...] = ()
     match_natural_key: bool = True
     matched: bool = False  # duplicates are detected on arrival (hub.mastering)
-    survives: bool = False  # values survive from the sources by graph_schema.survivorship
     defaults: Callable[[State], None] = field(default=_no_defaults)  # values it derives
     links: tuple[Link, ...] = ()
     # What a delivery does not replace: values processes set on children it lists again.
     carried: Callable[[State, State], None] = field(default=_nothing_carried)
     # Checks and completes a delivery's values once its references are resolved.
     settle: Callable[[State, Path], list[Problem]] = field(default=_nothing_to_settle)
+
+    @property
+    def survives(self) -> bool:
+        """Its values survive from its sources by the rules of graph_schema.survivorship
+        (else each comes from the latest delivery)."""
+        return self.label in SURVIVING
 
     @property
     def node(self) -> NodeType:
@@ -132,7 +138,6 @@ BUSINESS_PARTNER = Kind(
     children=(Child("addresses", "HAS_ADDRESS", "Address"),),
     match_natural_key=False,
     matched=True,
-    survives=True,
     defaults=_partner_defaults,
 )
 

@@ -274,7 +274,9 @@ async def _plan(
         await _match(tx, kind, rows, existing, outcomes, matcher, now)
     origins: Origins = {}
     if kind.survives:
-        known = {existing[i]["sourceId"] for i, _, _ in rows} | {
+        # The records the batch's sources feed, were merged into, or share a natural key
+        # with (a second system's source of one VIN).
+        known = {existing[i][found] for i, _, _ in rows for found in ("sourceId", "keyId")} | {
             _merged_into(outcomes, i) for i, _, _ in rows
         }
         origins = await read_origins(tx, kind, sorted(k for k in known if k))
@@ -369,7 +371,7 @@ def _survive(kind: Kind, plan: _Plan, delivery: Delivery, state: State, now: dt.
     said = plan.origins.get(source)
     values = {**(said.state if said else {}), **{k: v for k, v in state.items() if v is not None}}
     plan.origins[source] = SourceValues(delivery.system, delivery.key, now.isoformat(), values)
-    survived, _ = survive(list(plan.origins.values()), plan.overrides)
+    survived, _ = survive(list(plan.origins.values()), plan.overrides, kind.label)
     plan.state = kind.merge({}, survived)
     return canonical_json(values)
 
@@ -385,10 +387,11 @@ def iso(value: Any) -> str:
 Origins = dict[str, tuple[dict[tuple[str, str], SourceValues], dict[str, Any]]]
 
 
-def origins_statement(label: str) -> str:
+def origins_statement(label: str, with_state: bool = False) -> str:
+    state = "g.state AS state, " if with_state else ""
     return (
         f"UNWIND $ids AS id MATCH (g:{label} {{id: id}}) "
-        "RETURN g.id AS id, g.overrides AS overrides, "
+        f"RETURN g.id AS id, g.overrides AS overrides, {state}"
         "[(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL "
         "| s {.system, .key, .payload, .receivedAt}] "
         "AS sources"
@@ -412,6 +415,19 @@ def parse_origins(rows: list[dict[str, Any]]) -> Origins:
 async def partner_origins(store: Store, ids: list[str]) -> Origins:
     """The partners' sources and overrides, read outside a write (for their lineage)."""
     return parse_origins(await store.query(origins_statement("BusinessPartner"), {"ids": ids}))
+
+
+async def lineage_origins(
+    store: Store, label: str, ids: list[str]
+) -> dict[str, tuple[list[SourceValues], dict[str, Any], State]]:
+    """Per record of ``label``: what each of its sources says, its overrides and its golden
+    state, read outside a write (for its lineage)."""
+    rows = await store.query(origins_statement(label, with_state=True), {"ids": ids})
+    origins = parse_origins(rows)
+    states = {row["id"]: encoding.loads(row["state"] or "{}") for row in rows}
+    return {
+        i: (list(origins[i][0].values()), origins[i][1], states[i]) for i in ids if i in origins
+    }
 
 
 async def read_origins(tx: Transaction, kind: Kind, ids: list[str]) -> Origins:

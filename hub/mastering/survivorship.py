@@ -31,12 +31,12 @@ class Lineage:
     others: tuple[tuple[SourceValues, Any], ...]  # what the other sources say
 
 
-def _ranked(attribute: str, sources: list[SourceValues]) -> list[SourceValues]:
+def _ranked(attribute: str, sources: list[SourceValues], kind: rules.Rules) -> list[SourceValues]:
     """Most trusted first, then the latest, then the most complete (stable sorts, last key
     first)."""
     if len(sources) < 2:  # most attributes of most records: nothing to rank
         return sources
-    order = rules.TRUST.get(attribute, rules.DEFAULT_TRUST)
+    order = kind.order(attribute)
 
     def trust(source: SourceValues) -> int:
         return order.index(source.system) if source.system in order else len(order)
@@ -60,9 +60,12 @@ def _union(values: list[Any]) -> list[Any]:
 
 
 def survive(
-    sources: list[SourceValues], overrides: dict[str, Any] | None = None
+    sources: list[SourceValues],
+    overrides: dict[str, Any] | None = None,
+    label: str = "BusinessPartner",
 ) -> tuple[State, list[Lineage]]:
-    """The golden values and where each came from."""
+    """The golden values of a record of ``label`` and where each came from."""
+    kind = rules.rules_of(label)
     overrides = overrides or {}
     attributes = sorted(
         {a for s in sources for a, v in s.state.items() if v is not None} | set(overrides)
@@ -70,10 +73,11 @@ def survive(
     state: State = {}
     lineage = []
     for attribute in attributes:
-        ranked = _ranked(attribute, [s for s in sources if s.state.get(attribute) is not None])
+        given = [s for s in sources if s.state.get(attribute) is not None]
+        ranked = _ranked(attribute, given, kind)
         if attribute in overrides:
             value, source, overridden = overrides[attribute], None, True
-        elif attribute in rules.UNION and ranked:
+        elif attribute in kind.union and ranked:
             value = _union([s.state[attribute] for s in ranked])
             source, overridden = (ranked[0] if len(ranked) == 1 else None), False
         elif ranked:

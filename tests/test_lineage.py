@@ -1,0 +1,72 @@
+"""Lineage for every kind: which source said what, and which value the hub keeps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.harness import RunningHub, ok, vin_for
+from tests.test_contracts import change, setup
+from tests.test_partners import person, upsert
+from tests.test_vehicles import vehicle
+
+LINEAGE = """
+query($id: ID!) { node(id: $id) { ... on %s {
+  lineage { attribute value source { system key } others { source { system } value } } } } }
+"""
+
+
+def lineage(hub: RunningHub, label: str, hub_id: str) -> dict[str, dict[str, Any]]:
+    found = ok(hub, LINEAGE % label, {"id": hub_id})["node"]["lineage"]
+    return {item["attribute"]: item for item in found}
+
+
+def test_the_vehicle_systems_model_survives_a_crm_delivery_and_both_are_shown(
+    hub: RunningHub, unique: str
+) -> None:
+    upsert(hub, person(unique))
+    vin = vin_for(unique)
+    vms = {"source": {"system": "VMS", "key": f"V-{unique}"}, "vin": vin, "make": "BMW"}
+    vehicle(hub, {**vms, "model": "X3", "modelYear": 2024})
+    crm = {
+        "source": {"system": "CRM", "key": f"C-{unique}"},
+        "vin": vin,
+        "model": "X3 xDrive20d",
+        "owner": {"source": {"system": "CRM", "key": f"P-{unique}"}},
+    }
+    found = vehicle(hub, crm)["vehicle"]
+    assert (found["make"], found["model"], found["modelYear"]) == ("BMW", "X3", 2024)
+    assert found["owner"] == {"name": f"Anna Müller {unique}"}
+
+    shown = lineage(hub, "Vehicle", found["id"])
+    assert shown["model"]["value"] == "X3"
+    assert shown["model"]["source"] == {"system": "VMS", "key": f"V-{unique}"}
+    assert shown["model"]["others"] == [{"source": {"system": "CRM"}, "value": "X3 xDrive20d"}]
+    assert shown["owner"]["source"] == {"system": "CRM", "key": f"C-{unique}"}
+    assert shown["modelYear"]["value"] == "2024"
+
+    # The vehicle system delivering again does not lose what CRM said.
+    again = vehicle(hub, {**vms, "model": "X3", "modelYear": 2025})["vehicle"]
+    assert (again["model"], again["modelYear"], again["owner"]) == (
+        "X3",
+        2025,
+        {"name": f"Anna Müller {unique}"},
+    )
+
+
+def test_a_contracts_lineage_says_which_values_a_change_process_set(
+    hub: RunningHub, unique: str
+) -> None:
+    made = setup(hub, unique)["contract"]
+    assert change(hub, unique, process="TERM", effectiveDate="2026-01-01")["userErrors"] == []
+    shown = lineage(hub, "Contract", made["id"])
+    assert shown["number"]["source"] == {"system": "CRM", "key": f"K-{unique}"}
+    # CRM says ACTIVE; the termination made it TERMINATED: no source delivered that.
+    assert shown["status"]["value"] == "TERMINATED"
+    assert shown["status"]["source"] is None
+    assert shown["status"]["others"] == [{"source": {"system": "CRM"}, "value": "ACTIVE"}]
+    assert shown["terminationDate"] == {
+        "attribute": "terminationDate",
+        "value": "2026-01-01",
+        "source": None,
+        "others": [],
+    }
