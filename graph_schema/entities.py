@@ -580,6 +580,7 @@ IDENTIFICATION_OBJECT = _golden(
             "UIID of the contract item it was issued under.",
             writable=False,
             exposed_as="item",
+            indexed=True,
         ),
     ),
     natural_key=("kind", "number"),

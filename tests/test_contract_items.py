@@ -221,3 +221,106 @@ def test_an_issuing_system_can_deliver_a_blocked_card_but_not_an_expired_one(
     assert [(e["field"], e["code"]) for e in expired["userErrors"]] == [
         (["input", "status"], "INVALID_VALUE")
     ]
+
+
+def test_a_card_moved_to_another_contract_leaves_its_item(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    setup(hub, unique + "X")
+    issued(hub, unique)
+    moved = card(hub, unique, contract={"number": f"L-{unique}X"})
+    assert moved["userErrors"] == []
+    fuel = obj(hub, "FUEL_CARD", f"7000{unique}")
+    assert (fuel["contract"], fuel["item"]) == ({"number": f"L-{unique}X"}, None)
+    assert items(hub, unique)["S"]["identificationObjects"] == []
+
+
+def test_an_item_left_out_and_listed_again_finds_its_cards_again(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    issued(hub, unique)
+    data = {
+        "source": {"system": "CRM", "key": f"K-{unique}"},
+        "number": f"L-{unique}",
+        "type": "LEASING",
+        "items": [{"uiid": f"F-{unique}", "kind": "FINANCING"}],
+    }
+    assert ok(hub, UPSERT_CONTRACT, {"input": data})["upsertContract"]["userErrors"] == []
+    assert obj(hub, "FUEL_CARD", f"7000{unique}")["item"] is None
+    setup(hub, unique)  # the service item is listed again
+    assert obj(hub, "FUEL_CARD", f"7000{unique}")["item"]["uiid"] == f"S-{unique}"
+
+
+def test_an_items_termination_takes_effect_after_its_contract_starts(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)  # starts 2024-01-01
+    early = change(
+        hub, unique, process="ETER", effectiveDate="2023-06-01", item={"uiid": f"S-{unique}"}
+    )
+    assert [(e["field"], e["code"]) for e in early["userErrors"]] == [
+        (["input", "effectiveDate"], "INVALID_VALUE")
+    ]
+
+
+def test_an_items_new_end_carries_over_and_the_contracts_extension_leaves_it(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    issued(hub, unique)
+    item = {"uiid": f"S-{unique}"}
+    shorter = change(hub, unique, process="CHOA", item=item, attributes={"endDate": "2028-12-31"})
+    assert shorter["userErrors"] == []
+    assert obj(hub, "FUEL_CARD", f"7000{unique}")["validTo"] == "2028-12-31"
+    assert change(hub, unique, process="BLEX", newEndDate="2032-12-31")["userErrors"] == []
+    assert obj(hub, "FUEL_CARD", f"7000{unique}")["validTo"] == "2028-12-31"
+    assert obj(hub, "LICENSE_PLATE", f"BLP{unique[:4]}")["validTo"] == "2032-12-31"
+
+
+def test_a_card_not_yet_valid_when_its_item_ends_is_blocked(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    later = card(hub, unique, contract=None, item={"uiid": f"S-{unique}"}, validFrom="2028-01-01")
+    assert later["userErrors"] == []
+    ended = change(
+        hub, unique, process="ETER", effectiveDate="2027-01-01", item={"uiid": f"S-{unique}"}
+    )
+    assert ended["userErrors"] == []
+    fuel = obj(hub, "FUEL_CARD", f"7000{unique}")
+    assert (fuel["status"], fuel["validTo"]) == ("BLOCKED", "2030-12-31")
+
+
+def test_terminating_the_contract_brings_an_items_later_termination_forward(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    item = {"uiid": f"S-{unique}"}
+    assert (
+        change(hub, unique, process="ETER", effectiveDate="2027-04-01", item=item)["userErrors"]
+        == []
+    )
+    assert change(hub, unique, process="TERM", effectiveDate="2026-01-01")["userErrors"] == []
+    listed = items(hub, unique)
+    assert (listed["S"]["endDate"], listed["S"]["terminationDate"]) == ("2025-12-31", "2026-01-01")
+
+
+def test_a_change_id_given_to_another_items_change_is_a_conflict(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    first = change(
+        hub, unique, process="ETER", item={"uiid": f"S-{unique}"}, changeId=f"{unique}-e"
+    )
+    assert first["userErrors"] == []
+    other = change(
+        hub, unique, process="ETER", item={"uiid": f"F-{unique}"}, changeId=f"{unique}-e"
+    )
+    assert [(e["field"], e["code"]) for e in other["userErrors"]] == [
+        (["input", "changeId"], "CONFLICT")
+    ]
+
+
+def test_a_card_delivered_active_again_has_no_blocked_reason(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    assert card(hub, unique, status="BLOCKED", blockedReason="stolen")["userErrors"] == []
+    active = card(hub, unique, status="ACTIVE")["identificationObject"]
+    assert (active["status"], active["blockedReason"]) == ("ACTIVE", None)

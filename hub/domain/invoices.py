@@ -491,7 +491,7 @@ async def _call_offs(
     """What stored lines counted against the caps the fresh ``lines`` count against, in the
     periods the lines fall in."""
     contracts, codes, since = set(), set(), dt.date.max
-    capped: dict[str, dict[str, str]] = {}
+    capped: dict[str, dict[str, set[str]]] = {}
     for line in lines:
         found = facts.get((line.object_kind, line.object_number))
         if found is None or found["contract"] is None:
@@ -499,8 +499,7 @@ async def _call_offs(
         contract = found["contract"]
         if contract not in capped:
             capped[contract] = _capped_codes(found["items"])
-        period = capped[contract].get(line.service_code)
-        if period is not None:
+        for period in capped[contract].get(line.service_code, ()):
             contracts.add(contract)
             codes.add(line.service_code)
             since = min(since, quotas.period_of(period, found["startDate"], line.date)[0])
@@ -518,15 +517,16 @@ async def _call_offs(
     return call_offs_of(await tx.collected(CAPPED_CALL_OFFS, params))
 
 
-def _capped_codes(items: list[dict[str, Any]]) -> dict[str, str]:
-    """The service codes a contract's items cap, with the period each cap counts over."""
-    return {
-        str(code).upper(): terms.get("capPeriod") or QuotaPeriod.CONTRACT_YEAR.value
-        for item in items
-        if item.get("terms")
-        for code, terms in zip(item["codes"] or [], json.loads(item["terms"]), strict=False)
-        if terms.get("quantityCap") is not None
-    }
+def _capped_codes(items: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """The service codes a contract's items cap, with the periods their caps count over."""
+    capped: dict[str, set[str]] = {}
+    for item in items:
+        terms = json.loads(item["terms"]) if item.get("terms") else []
+        for code, term in zip(item["codes"] or [], terms, strict=False):
+            if term.get("quantityCap") is not None:
+                period = term.get("capPeriod") or QuotaPeriod.CONTRACT_YEAR.value
+                capped.setdefault(str(code).upper(), set()).add(period)
+    return capped
 
 
 async def _stored(

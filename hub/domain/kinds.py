@@ -212,6 +212,20 @@ def _contract_of_item(state: State, path: Path) -> list[Problem]:
     return []
 
 
+def _issued_elsewhere(base: State, merged: State) -> None:
+    """An object delivered under another contract without naming an item is no longer
+    issued under the item of the contract it left."""
+    item = base.get("itemUiid")
+    if item and merged.get("itemUiid") == item and merged.get("contract") != base.get("contract"):
+        merged["itemUiid"] = None
+
+
+def _unblocked(state: State) -> None:
+    """An object that is not blocked has no reason to be."""
+    if state.get("status") != "BLOCKED" and state.get("blockedReason") is not None:
+        state["blockedReason"] = None
+
+
 IDENTIFICATION_OBJECT = Kind(
     "IdentificationObject",
     slots=(
@@ -221,6 +235,8 @@ IDENTIFICATION_OBJECT = Kind(
     ),
     links=(Link("itemUiid", "ISSUED_FOR", "ContractItem", "uiid"),),
     settle=_contract_of_item,
+    carried=_issued_elsewhere,
+    defaults=_unblocked,
 )
 DOCUMENT = Kind(
     "Document",

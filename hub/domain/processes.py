@@ -297,13 +297,8 @@ def _apply_change(
 def _extended(change: ContractChange, state: dict[str, Any], status: str) -> dict[str, Any]:
     """The contract after a BLEX: its new end, active again if it had expired; items that
     ended with it go on with it, those that end earlier stay as they are."""
-    if change.new_end_date is None:
-        raise Rejected([Problem(("input", "newEndDate"), codes.REQUIRED, "BLEX needs newEndDate")])
     current = state.get("endDate")
-    if current and change.new_end_date <= dt.date.fromisoformat(current):
-        message = f"an extension must end after the current end date {current}"
-        raise Rejected([Problem(("input", "newEndDate"), codes.INVALID_TRANSITION, message)])
-    end = change.new_end_date.isoformat()
+    end = _extension(change, current)
     items = [
         {**i, "endDate": end}
         if current and i.get("endDate") == current and not i.get("terminationDate")
@@ -316,6 +311,17 @@ def _extended(change: ContractChange, state: dict[str, Any], status: str) -> dic
         "items": items,
         "status": "ACTIVE" if status == "EXPIRED" else state.get("status", "DRAFT"),
     }
+
+
+def _extension(change: ContractChange, current: str | None) -> str:
+    """The new end a BLEX gives (ISO), after ``current``, or Rejected."""
+    if change.new_end_date is None:
+        raise Rejected([Problem(("input", "newEndDate"), codes.REQUIRED, "BLEX needs newEndDate")])
+    wanted = change.new_end_date.isoformat()
+    if current and wanted <= current:
+        message = f"an extension must end after the current end date {current}"
+        raise Rejected([Problem(("input", "newEndDate"), codes.INVALID_TRANSITION, message)])
+    return wanted
 
 
 def _item_of(items: list[dict[str, Any]], uiid: str | None) -> dict[str, Any]:
@@ -333,8 +339,8 @@ def _item_of(items: list[dict[str, Any]], uiid: str | None) -> dict[str, Any]:
 def _terminated(item: dict[str, Any], day: dt.date) -> dict[str, Any]:
     """An item terminated from ``day``: it runs until the day before, unless it ended
     earlier (then it stays as it was)."""
-    end = item.get("endDate")
-    if item.get("terminationDate") or (end and end < day.isoformat()):
+    end, terminated = item.get("endDate"), item.get("terminationDate")
+    if (terminated and terminated <= day.isoformat()) or (end and end < day.isoformat()):
         return item
     return {**item, "terminationDate": day.isoformat(), "endDate": _day_before(day)}
 
@@ -350,17 +356,16 @@ def _item_ended(change: ContractChange, state: dict[str, Any]) -> list[dict[str,
     contract_end = state.get("endDate")
     current = found.get("endDate") or contract_end
     if change.process != "BLEX":
-        if current and change.effective_date.isoformat() > current:
+        day, start = change.effective_date.isoformat(), state.get("startDate")
+        if current and day > current:
             message = f"item {change.item} ends on {current}; a termination takes effect before"
+            raise Rejected([Problem(("input", "effectiveDate"), codes.INVALID_VALUE, message)])
+        if start and day <= start:
+            message = f"the contract starts on {start}; an item's termination takes effect after"
             raise Rejected([Problem(("input", "effectiveDate"), codes.INVALID_VALUE, message)])
         items[items.index(found)] = _terminated(found, change.effective_date)
         return items
-    if change.new_end_date is None:
-        raise Rejected([Problem(("input", "newEndDate"), codes.REQUIRED, "BLEX needs newEndDate")])
-    wanted = change.new_end_date.isoformat()
-    if current and wanted <= current:
-        message = f"an extension must end after the current end date {current}"
-        raise Rejected([Problem(("input", "newEndDate"), codes.INVALID_TRANSITION, message)])
+    wanted = _extension(change, current)
     if contract_end and wanted > contract_end:
         message = (
             f"an item ends at the latest with its contract ({contract_end}): extend the "
@@ -472,7 +477,7 @@ async def change_contract(
     changed = await update_state(
         tx, kinds.CONTRACT, contract_id, base, state, version, "PROCESS", now, change.process
     )
-    await _cascade_to_objects(tx, contract_id, change, _end_of(base, change.item), now)
+    await _cascade_to_objects(tx, contract_id, change, _ends(change, base, state), now)
     if lessee is not None and not change.keep_card_holders:
         before = {p["id"] for p in current(base, "LESSEE")}
         await _move_card_holders(tx, contract_id, before, lessee, now)
@@ -576,19 +581,35 @@ async def _applied(tx: Transaction, contract_id: str, change: ContractChange) ->
     used for another process or day is refused."""
     rows = await tx.run(
         "MATCH (:Contract {id: $id})-[:HAS_CHANGE]->(x:ContractChange {changeId: $change}) "
-        "RETURN x.process AS process, x.effectiveDate AS effective",
+        "RETURN x.process AS process, x.effectiveDate AS effective, x.itemUiid AS item, "
+        "x.newEndDate AS newEndDate",
         {"id": contract_id, "change": change.change_id},
     )
     if not rows:
         return False
-    process, effective = rows[0]["process"], native(rows[0]["effective"])
-    if process != change.process or effective != change.effective_date:
+    found = rows[0]
+    process, effective = found["process"], native(found["effective"])
+    given = (change.process, change.effective_date, change.item, change.new_end_date)
+    if (process, effective, found["item"], native(found["newEndDate"])) != given:
+        on = f" of item {found['item']}" if found["item"] else ""
         message = (
-            f"changeId {change.change_id!r} was given to {process} effective {effective} on "
-            "this contract"
+            f"changeId {change.change_id!r} was given to {process}{on} effective {effective} "
+            "on this contract"
         )
         raise Rejected([Problem(("input", "changeId"), codes.CONFLICT, message)])
     return True
+
+
+def _ends(
+    change: ContractChange, base: dict[str, Any], state: dict[str, Any]
+) -> tuple[str | None, str | None]:
+    """The last day of what the change addresses (the contract or one item) before and after
+    it; a termination ends it the day before its effective date. (None, None): no end moves."""
+    if change.process in ("ETER", "TERM"):
+        return _end_of(base, change.item), _day_before(change.effective_date)
+    if change.process == "BLEX" or change.item_end is not None:
+        return _end_of(base, change.item), _end_of(state, change.item)
+    return None, None
 
 
 def _end_of(state: dict[str, Any], uiid: str | None) -> str | None:
@@ -599,31 +620,45 @@ def _end_of(state: dict[str, Any], uiid: str | None) -> str | None:
 
 
 async def _cascade_to_objects(
-    tx: Transaction, contract_id: str, change: ContractChange, end: str | None, now: dt.datetime
+    tx: Transaction,
+    contract_id: str,
+    change: ContractChange,
+    ends: tuple[str | None, str | None],
+    now: dt.datetime,
 ) -> None:
     """The cards and plates issued under the contract (or, for a change of one item, under
-    that item) follow its end: a termination (ETER, TERM) ends their validity the day before
-    its effective date, from which the contract is terminated; an extension (BLEX) moves the
-    end of those that ended with it (``end``, the end before the change). Each object's
-    history shows the process. A later delivery of the object sets what its source system
-    says."""
-    if change.process not in ("ETER", "TERM", "BLEX"):
+    that item) follow its end, ``ends`` before and after the change: when it ends earlier
+    (ETER, TERM, a CHOA of an item's end) those valid longer end with it, and those not yet
+    valid by then are blocked; when it ends later (BLEX, a CHOA) those that ended with it
+    end on the new day. Each object's history shows the process. A later delivery of the
+    object sets what its source system says."""
+    before, after = ends
+    if after is None or after == before:
         return
     moved = []
     for object_id, base, version in await _issued_objects(tx, contract_id):
         if change.item is not None and base.get("itemUiid") != change.item:
             continue
-        valid_to = base.get("validTo")
-        if change.process == "BLEX":
-            if change.new_end_date is None or valid_to is None or valid_to != end:
-                continue
-            new_end = change.new_end_date.isoformat()
-        else:
-            new_end = (change.effective_date - dt.timedelta(days=1)).isoformat()
-            if valid_to is not None and valid_to <= new_end:
-                continue
-        moved.append((object_id, base, {**base, "validTo": new_end}, version))
+        state = _following(base, before, after, change.process)
+        if state is not None:
+            moved.append((object_id, base, state, version))
     await update_states(tx, kinds.IDENTIFICATION_OBJECT, moved, "PROCESS", now, change.process)
+
+
+def _following(
+    state: dict[str, Any], before: str | None, after: str, process: str
+) -> dict[str, Any] | None:
+    """An object's state once what it was issued under ends on ``after`` instead of
+    ``before``; None when it does not change."""
+    valid_from, valid_to = state.get("validFrom"), state.get("validTo")
+    if before is not None and after > before:
+        return {**state, "validTo": after} if valid_to == before else None
+    if valid_to is not None and valid_to <= after:
+        return None
+    if valid_from is not None and valid_from > after:
+        reason = f"{process}: what it was issued under ended on {after}, before it was valid"
+        return {**state, "status": "BLOCKED", "blockedReason": reason}
+    return {**state, "validTo": after}
 
 
 async def block_identification_object(

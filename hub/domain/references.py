@@ -245,6 +245,9 @@ async def resolve(tx: Transaction, values: list[Any]) -> list[tuple[Any, list[Pr
 
 
 def _judge(ref: Ref, targets: list[Target]) -> Target | Problem:
+    if not targets and ref.label == "Contract" and dict(ref.natural).keys() == {"item"}:
+        uiid = dict(ref.natural)["item"]
+        return Problem(ref.path, NOT_FOUND, f"no contract has an item with UIID {uiid!r}")
     if not targets:
         return Problem(ref.path, NOT_FOUND, f"no {ref.label or 'record'} matches {_describe(ref)}")
     if len(targets) > 1:

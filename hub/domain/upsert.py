@@ -726,6 +726,14 @@ async def _write_items(tx: Transaction, kind: Kind, child: Child, plans: list[_P
             "MATCH (v:Vehicle) WHERE elementId(v) = l.vehicle CREATE (i)-[:COVERS]->(v)",
             {"links": links},
         )
+    # Cards and plates issued under an item that was left out of its contract (which took
+    # their link with it) are issued under it again once it is listed again.
+    await tx.send(
+        "UNWIND $uiids AS u MATCH (o:IdentificationObject {itemUiid: u}) "
+        "MATCH (i:ContractItem {uiid: u}) WHERE NOT EXISTS { (o)-[:ISSUED_FOR]->(i) } "
+        "CREATE (o)-[:ISSUED_FOR]->(i)",
+        {"uiids": [u for row in rows for u in row["uiids"]]},
+    )
 
 
 async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.datetime) -> None:
