@@ -233,7 +233,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     async def metrics_endpoint(_: Request) -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
-    schema = build_schema()
+    schema = build_schema(planned=settings.read_engine)
     graphql = GraphQLEndpoint(services, schema)
     app = Starlette(
         routes=[

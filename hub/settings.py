@@ -201,6 +201,12 @@ class Settings(BaseSettings):
         description="Key that signs pagination cursors. Unset: a key kept in the database, "
         "shared by every replica.",
     )
+    read_engine: bool = Field(
+        default=True,
+        description="Read what a query selects below a record in the same statement and "
+        "execute queries by a plan kept per document. Off: every field is resolved on its "
+        "own, in batches per level (slower; the answers are the same).",
+    )
     max_depth: int = Field(
         default=15, ge=1, description="Deepest nesting of fields a GraphQL document may have."
     )

@@ -271,6 +271,7 @@ query($key: String!) {
 """
 
 
+@pytest.mark.engine  # the heavy reads must be as fast as the engine makes them
 def test_a_bystander_is_answered_while_another_client_reads_heavily(
     secured: RunningHub, unique: str
 ) -> None:

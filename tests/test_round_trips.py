@@ -26,6 +26,8 @@ query View($key: String!) {
 }
 """
 
+pytestmark = pytest.mark.engine  # statements per request are the engine's
+
 
 def queries_sent(hub: RunningHub) -> float:
     with hub.client() as client:

@@ -78,6 +78,7 @@ from hub.read.prefetch import (
     connection_selections,
     selections_of,
 )
+from hub.read.projection import projection
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Facets)
@@ -106,6 +107,8 @@ def _projection(
     """The Cypher projection of what the query selects at this field, compiled once per query."""
 
     def compile_() -> Compiled:
+        if not info.context.settings.read_engine:  # the record alone; its fields read the rest
+            return Compiled(projection(label, "x"), ())
         raw = info._raw_info
         syntax = _Syntax(_Spelt(), raw.fragments)
         selections = convert_selections(syntax, raw.field_nodes)  # type: ignore[arg-type]
