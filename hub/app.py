@@ -29,6 +29,7 @@ from hub.errors import DatabaseUnavailable
 from hub.forwarded import ForwardedOrigin
 from hub.instrumentation import RequestInstrumentation
 from hub.metrics import CONTENT_TYPE, Metrics
+from hub.read import lookups
 from hub.read.cursors import Cursors, hub_cursors
 from hub.settings import Settings
 from hub.store import Store, migrations
@@ -204,12 +205,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             return JSONResponse({"error": "files need the read scope"}, status_code=403)
         sha256 = request.path_params["sha256"]
         path = services.files.path(sha256)
-        rows = await services.require_store().query(
-            "MATCH (d:Document {fileSha256: $sha}) "
-            "RETURN d.fileMediaType AS mediaType, d.fileName AS name LIMIT 1",
-            {"sha": sha256},
-        )
-        if not rows:
+        found = await lookups.document_file(services.require_store(), sha256)
+        if found is None:
             return JSONResponse({"error": "no document has this file"}, status_code=404)
         if path is None:
             # A document has it, so another hub stored it where this one does not look.
@@ -225,8 +222,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             return JSONResponse({"error": "the file is not available"}, status_code=404)
         return FileResponse(
             path,
-            media_type=rows[0]["mediaType"] or "application/octet-stream",
-            filename=rows[0]["name"] or sha256,
+            media_type=found["mediaType"] or "application/octet-stream",
+            filename=found["name"] or sha256,
             headers={"Cache-Control": "public, max-age=31536000, immutable"},
         )
 

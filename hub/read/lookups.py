@@ -67,3 +67,14 @@ async def record_counts(store: Store, labels: Sequence[str]) -> dict[str, int]:
     counts = ", ".join(f"COUNT {{ MATCH (:{label}) }} AS {label}" for label in labels)
     (row,) = await store.query(f"RETURN {counts}")
     return {label: row[label] for label in labels}
+
+
+async def document_file(store: Store, sha256: str) -> Row | None:
+    """The media type and name of a stored file, from a document revision that has it; None
+    when no document does."""
+    rows = await store.query(
+        "MATCH (d:Document {fileSha256: $sha}) "
+        "RETURN d.fileMediaType AS mediaType, d.fileName AS name LIMIT 1",
+        {"sha": sha256},
+    )
+    return rows[0] if rows else None
