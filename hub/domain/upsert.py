@@ -7,7 +7,8 @@ the batch size (except two per match candidate queued for a steward):
 2. read the source records and candidate golden records of the batch;
 3. decide in Python what each delivery does (unchanged, new, changed, conflicting);
 4. write the changed golden records, their relationships and children, the source records
-   and one change event per changed record.
+   and one change event per changed record, by the statements :mod:`hub.domain.writes`
+   builds.
 
 A delivery whose source record already holds the same payload changes nothing: no write, no
 new version, no event. Rows with problems are left out; the others are written.
@@ -28,6 +29,7 @@ from graph_schema import MODEL, PropertyType
 from hub import encoding
 from hub.collation import CollationName
 from hub.domain import problems as codes
+from hub.domain import writes
 from hub.domain.change_log import (
     Json,
     changed_values,
@@ -186,27 +188,6 @@ class _Plan:
 async def _read_existing(
     tx: Transaction, kind: Kind, rows: list[tuple[int, Delivery, State]]
 ) -> dict[int, dict[str, Any]]:
-    key_match = ""
-    if kind.match_natural_key and kind.natural_key:
-        fields = ", ".join(f"{k}: r.nk.{k}" for k in kind.natural_key)
-        key_match = f"OPTIONAL MATCH (byKey:{kind.label} {{{fields}}})"
-    else:
-        key_match = "WITH r, s, bySource, null AS byKey"
-    statement = f"""
-        UNWIND $rows AS r
-        OPTIONAL MATCH (s:SourceRecord {{entity: $label, system: r.system, key: r.key}})
-        OPTIONAL MATCH (s)-[:SOURCE_OF]->(bySource:{kind.label})
-        {key_match}
-        RETURN collect({{
-            i: r.i, hash: s.payloadHash, erased: s.erasedAt IS NOT NULL,
-            sourceId: bySource.id, sourceState: bySource.state,
-            sourceVersion: bySource.version, sourceDeleted: bySource.deletedAt IS NOT NULL,
-            sourceElement: CASE WHEN bySource IS NULL THEN null ELSE elementId(bySource) END,
-            keyId: byKey.id, keyState: byKey.state, keyVersion: byKey.version,
-            keyDeleted: byKey.deletedAt IS NOT NULL,
-            keyElement: CASE WHEN byKey IS NULL THEN null ELSE elementId(byKey) END
-        }}) AS rows
-    """
     params = [
         {
             "i": i,
@@ -216,7 +197,7 @@ async def _read_existing(
         }
         for i, d, state in rows
     ]
-    found = await tx.collected(statement, {"rows": params, "label": kind.label})
+    found = await tx.collected(*writes.read_existing(kind, params))
     tx.remember(found, "sourceId", "sourceElement")
     tx.remember(found, "keyId", "keyElement")
     return {row["i"]: row for row in found}
@@ -387,17 +368,6 @@ def iso(value: Any) -> str:
 Origins = dict[str, tuple[dict[tuple[str, str], SourceValues], dict[str, Any]]]
 
 
-def origins_statement(label: str, with_state: bool = False) -> str:
-    state = "g.state AS state, " if with_state else ""
-    return (
-        f"UNWIND $ids AS id MATCH (g:{label} {{id: id}}) "
-        f"RETURN g.id AS id, g.overrides AS overrides, {state}"
-        "[(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL "
-        "| s {.system, .key, .payload, .receivedAt}] "
-        "AS sources"
-    )
-
-
 def parse_origins(rows: list[dict[str, Any]]) -> Origins:
     """Each golden record's sources (what each says) and its overrides, by id."""
     found = {}
@@ -414,7 +384,7 @@ def parse_origins(rows: list[dict[str, Any]]) -> Origins:
 
 async def partner_origins(store: Store, ids: list[str]) -> Origins:
     """The partners' sources and overrides, read outside a write (for their lineage)."""
-    return parse_origins(await store.query(origins_statement("BusinessPartner"), {"ids": ids}))
+    return parse_origins(await store.query(*writes.origins("BusinessPartner", ids)))
 
 
 async def lineage_origins(
@@ -422,7 +392,7 @@ async def lineage_origins(
 ) -> dict[str, tuple[list[SourceValues], dict[str, Any], State]]:
     """Per record of ``label``: what each of its sources says, its overrides and its golden
     state, read outside a write (for its lineage)."""
-    rows = await store.query(origins_statement(label, with_state=True), {"ids": ids})
+    rows = await store.query(*writes.origins(label, ids, with_state=True))
     origins = parse_origins(rows)
     states = {row["id"]: encoding.loads(row["state"] or "{}") for row in rows}
     return {
@@ -433,7 +403,7 @@ async def lineage_origins(
 async def read_origins(tx: Transaction, kind: Kind, ids: list[str]) -> Origins:
     if not ids:
         return {}
-    return parse_origins(await tx.run(origins_statement(kind.label), {"ids": ids}))
+    return parse_origins(await tx.run(*writes.origins(kind.label, ids)))
 
 
 async def _check_children(
@@ -456,11 +426,7 @@ async def _check_children(
                 )
     if not wanted:
         return clashes
-    rows = await tx.run(
-        "UNWIND $uiids AS u MATCH (:ContractItem {uiid: u})<-[:HAS_ITEM]-(c:Contract) "
-        "RETURN u AS uiid, c.id AS contract",
-        {"uiids": list(wanted)},
-    )
+    rows = await tx.run(*writes.items_elsewhere(list(wanted)))
     for row in rows:
         if row["contract"] != wanted[row["uiid"]]:
             clashes[wanted[row["uiid"]]] = Problem(
@@ -504,11 +470,7 @@ async def _to_survivors(
 ) -> list[tuple[str, dict[str, Any]]]:
     """Partners merged away since a source named them stand for the partner they were
     merged into (another source of the record may still name the merged one)."""
-    rows = await tx.run(
-        "UNWIND $ids AS id MATCH (g:BusinessPartner {id: id}) WHERE g.mergedInto IS NOT NULL "
-        "RETURN id, g.mergedInto AS survivor",
-        {"ids": sorted({target["id"] for _, target in pairs})},
-    )
+    rows = await tx.run(*writes.survivors(sorted({target["id"] for _, target in pairs})))
     moved = {row["id"]: row["survivor"] for row in rows}
     if not moved:
         return pairs
@@ -516,19 +478,13 @@ async def _to_survivors(
 
 
 async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan]) -> None:
-    pattern = f"(n)<-[r:{slot.rel}]-()" if slot.inbound else f"(n)-[r:{slot.rel}]->()"
     replaced = _elements(tx, (plan.id for plan in plans if not plan.created))
     if replaced:  # a new record has no relationships to replace
-        await tx.send(
-            f"UNWIND $elements AS e MATCH (n:{kind.label}) WHERE elementId(n) = e "
-            f"OPTIONAL MATCH {pattern} DELETE r",
-            {"elements": replaced},
-        )
+        await tx.send(*writes.drop_slot(kind, slot, replaced))
     by_label: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     for plan in plans:
         for target in _slot_targets(plan.state, slot):
             by_label[target["label"]].append((plan.id, target))
-    arrow = "(o)-[r:{rel}]->(n)" if slot.inbound else "(n)-[r:{rel}]->(o)"
     for label, named in by_label.items():
         pairs = await _to_survivors(tx, named) if label == "BusinessPartner" else named
         elements = await tx.element_ids_of(label, (target["id"] for _, target in pairs))
@@ -543,12 +499,7 @@ async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan
                 if link not in links:  # two sources naming one partner, one since merged
                     links.append(link)
         if links:
-            await tx.send(
-                f"UNWIND $links AS l MATCH (n:{kind.label}) WHERE elementId(n) = l.from "
-                f"MATCH (o:{label}) WHERE elementId(o) = l.to "
-                f"CREATE {arrow.format(rel=slot.rel)} SET r += l.props",
-                {"links": links},
-            )
+            await tx.send(*writes.link_slot(kind, slot, label, links))
 
 
 async def _write_link(tx: Transaction, kind: Kind, link: Link, plans: list[_Plan]) -> None:
@@ -556,22 +507,14 @@ async def _write_link(tx: Transaction, kind: Kind, link: Link, plans: list[_Plan
     one it had; a value that names no record links nothing."""
     replaced = _elements(tx, (plan.id for plan in plans if not plan.created))
     if replaced:
-        await tx.send(
-            f"UNWIND $elements AS e MATCH (n:{kind.label}) WHERE elementId(n) = e "
-            f"OPTIONAL MATCH (n)-[r:{link.rel}]->() DELETE r",
-            {"elements": replaced},
-        )
+        await tx.send(*writes.drop_link(kind, link, replaced))
     rows = [
         {"element": tx.element_ids[plan.id], "key": plan.state[link.name]}
         for plan in plans
         if plan.id in tx.element_ids and plan.state.get(link.name) is not None
     ]
     if rows:
-        await tx.send(
-            f"UNWIND $rows AS l MATCH (n:{kind.label}) WHERE elementId(n) = l.element "
-            f"MATCH (o:{link.label} {{{link.key}: l.key}}) CREATE (n)-[:{link.rel}]->(o)",
-            {"rows": rows},
-        )
+        await tx.send(*writes.make_link(kind, link, rows))
 
 
 async def _write_children(tx: Transaction, kind: Kind, child: Child, plans: list[_Plan]) -> None:
@@ -598,17 +541,9 @@ async def _write_children(tx: Transaction, kind: Kind, child: Child, plans: list
     ]
     replaced = [row for row, plan in zip(rows, plans, strict=True) if not plan.created]
     if replaced:
-        await tx.send(
-            f"UNWIND $rows AS c MATCH (n:{kind.label}) WHERE elementId(n) = c.element "
-            f"OPTIONAL MATCH (n)-[:{child.rel}]->(a:{child.label}) DETACH DELETE a",
-            {"rows": replaced},
-        )
+        await tx.send(*writes.drop_children(kind, child, replaced))
     if rows:
-        await tx.send(
-            f"UNWIND $rows AS c MATCH (n:{kind.label}) WHERE elementId(n) = c.element "
-            f"UNWIND c.items AS item CREATE (n)-[:{child.rel}]->(a:{child.label}) SET a += item",
-            {"rows": rows},
-        )
+        await tx.send(*writes.make_children(kind, child, rows))
 
 
 def _covered_by(item: dict[str, Any], items: list[dict[str, Any]]) -> list[str]:
@@ -669,20 +604,12 @@ async def _write_items(tx: Transaction, kind: Kind, child: Child, plans: list[_P
         return
     replaced = [row for row, plan in zip(rows, plans, strict=True) if not plan.created]
     if replaced:
-        await tx.send(
-            "UNWIND $rows AS c MATCH (n:Contract) WHERE elementId(n) = c.element "
-            "OPTIONAL MATCH (n)-[:HAS_ITEM]->(old:ContractItem) WHERE NOT old.uiid IN c.uiids "
-            "DETACH DELETE old",
-            {"rows": replaced},
-        )
+        await tx.send(*writes.drop_unlisted_items(replaced))
     # A new contract's items are created outright unless an item of its UIID is stored:
     # merging each item, and looking for coverage to replace, is for contracts that change.
     new = [row for row, plan in zip(rows, plans, strict=True) if plan.created]
     stored = set(
-        await tx.collected(
-            "UNWIND $uiids AS u MATCH (i:ContractItem {uiid: u}) RETURN collect(u) AS rows",
-            {"uiids": [u for row in new for u in row["uiids"]]},
-        )
+        await tx.collected(*writes.stored_items([u for row in new for u in row["uiids"]]))
         if new
         else ()
     )
@@ -691,24 +618,10 @@ async def _write_items(tx: Transaction, kind: Kind, child: Child, plans: list[_P
     merged = [row for row in rows if id(row) not in created_outright]
     elements: dict[str, str] = {}
     if fresh:
-        made = await tx.collected(
-            "UNWIND $rows AS c MATCH (n:Contract) WHERE elementId(n) = c.element "
-            "UNWIND c.items AS item CREATE (n)-[:HAS_ITEM]->(i:ContractItem) "
-            "SET i += item.props, i.uiid = item.uiid "
-            "RETURN collect({uiid: i.uiid, element: elementId(i)}) AS rows",
-            {"rows": fresh},
-        )
+        made = await tx.collected(*writes.create_items(fresh))
         elements.update((row["uiid"], row["element"]) for row in made)
     if merged:
-        found = await tx.collected(
-            "UNWIND $rows AS c MATCH (n:Contract) WHERE elementId(n) = c.element "
-            "UNWIND c.items AS item "
-            "MERGE (i:ContractItem {uiid: item.uiid}) SET i += item.props "
-            "MERGE (n)-[:HAS_ITEM]->(i) "
-            "WITH i OPTIONAL MATCH (i)-[r:COVERS]->(:Vehicle) DELETE r "
-            "WITH DISTINCT i RETURN collect({uiid: i.uiid, element: elementId(i)}) AS rows",
-            {"rows": merged},
-        )
+        found = await tx.collected(*writes.merge_items(merged))
         elements.update((row["uiid"], row["element"]) for row in found)
     vehicles = await tx.element_ids_of(
         "Vehicle", (v for row in rows for item in row["items"] for v in item["covered"])
@@ -721,19 +634,8 @@ async def _write_items(tx: Transaction, kind: Kind, child: Child, plans: list[_P
         if vehicle in vehicles and item["uiid"] in elements
     ]
     if links:
-        await tx.send(
-            "UNWIND $links AS l MATCH (i:ContractItem) WHERE elementId(i) = l.item "
-            "MATCH (v:Vehicle) WHERE elementId(v) = l.vehicle CREATE (i)-[:COVERS]->(v)",
-            {"links": links},
-        )
-    # Cards and plates issued under an item that was left out of its contract (which took
-    # their link with it) are issued under it again once it is listed again.
-    await tx.send(
-        "UNWIND $uiids AS u MATCH (o:IdentificationObject {itemUiid: u}) "
-        "MATCH (i:ContractItem {uiid: u}) WHERE NOT EXISTS { (o)-[:ISSUED_FOR]->(i) } "
-        "CREATE (o)-[:ISSUED_FOR]->(i)",
-        {"uiids": [u for row in rows for u in row["uiids"]]},
-    )
+        await tx.send(*writes.cover_vehicles(links))
+    await tx.send(*writes.relink_issued([u for row in rows for u in row["uiids"]]))
 
 
 async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.datetime) -> None:
@@ -746,26 +648,15 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
     # Each record's change event is written by the statement that writes the record, its
     # batch by the first of them.
     logged, batch, later = _events(tx, kind, [*created, *kept], [*created_rows, *updated_rows])
-    prefix, params = (new_batch(batch), batch) if batch else ("", {})
+    # The first statement that writes records opens the batch of their change events.
+    opening: tuple[str, dict[str, Any]] = (new_batch(batch), batch) if batch else ("", {})
     if created:
         # New records are created outright; the read step already showed they do not exist.
-        made = await tx.collected(
-            f"{prefix}UNWIND $rows AS g CREATE (n:{kind.label}) "
-            "SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, "
-            f"n.createdAt = $now, n.updatedAt = $now{logged} "
-            "RETURN collect({id: g.id, element: elementId(n)}) AS rows",
-            {"rows": created_rows, "now": now, **params},
-        )
+        made = await tx.collected(*writes.create_records(kind, created_rows, now, logged, opening))
         tx.remember(made)
-        prefix, params = "", {}
+        opening = ("", {})
     if updated_rows:
-        await tx.send(
-            f"{prefix}UNWIND $rows AS g "
-            f"MATCH (n:{kind.label}) WHERE elementId(n) = g.element "
-            "SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, "
-            f"n.deletedAt = null{logged}",
-            {"rows": updated_rows, "now": now, **params},
-        )
+        await tx.send(*writes.update_records(kind, updated_rows, now, logged, opening))
     for slot in kind.slots:
         touched = [
             p for p in changed if p.created or p.state.get(slot.name) != p.base.get(slot.name)
@@ -819,25 +710,10 @@ async def _write_sources(tx: Transaction, kind: Kind, plans: list[_Plan], now: d
             latest[(delivery.system, delivery.key)] = (row, known)
     new = [row for row, known in latest.values() if not known]
     if new:
-        await tx.send(
-            f"UNWIND $rows AS s MATCH (n:{kind.label}) WHERE elementId(n) = s.golden "
-            "CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) "
-            "SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now "
-            "CREATE (r)-[:SOURCE_OF]->(n)",
-            {"rows": new, "label": kind.label, "now": now},
-        )
+        await tx.send(*writes.new_sources(kind, new, now))
     known_rows = [row for row, known in latest.values() if known]
     if known_rows:
-        await tx.send(
-            f"UNWIND $rows AS s MATCH (n:{kind.label}) WHERE elementId(n) = s.golden "
-            "MATCH (r:SourceRecord {entity: $label, system: s.system, key: s.key}) "
-            "SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now, "
-            "r.deletedAt = null, r.deletionReason = null "
-            "WITH r, n OPTIONAL MATCH (r)-[old:SOURCE_OF]->(other) WHERE other.id <> n.id "
-            "DELETE old "
-            "WITH DISTINCT r, n MERGE (r)-[:SOURCE_OF]->(n)",
-            {"rows": known_rows, "label": kind.label, "now": now},
-        )
+        await tx.send(*writes.known_sources(kind, known_rows, now))
 
 
 def _events(

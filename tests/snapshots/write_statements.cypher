@@ -1,0 +1,245 @@
+// BusinessPartner.read_existing (label, rows)
+UNWIND $rows AS r OPTIONAL MATCH (s:SourceRecord {entity: $label, system: r.system, key: r.key}) OPTIONAL MATCH (s)-[:SOURCE_OF]->(bySource:BusinessPartner) WITH r, s, bySource, null AS byKey RETURN collect({ i: r.i, hash: s.payloadHash, erased: s.erasedAt IS NOT NULL, sourceId: bySource.id, sourceState: bySource.state, sourceVersion: bySource.version, sourceDeleted: bySource.deletedAt IS NOT NULL, sourceElement: CASE WHEN bySource IS NULL THEN null ELSE elementId(bySource) END, keyId: byKey.id, keyState: byKey.state, keyVersion: byKey.version, keyDeleted: byKey.deletedAt IS NOT NULL, keyElement: CASE WHEN byKey IS NULL THEN null ELSE elementId(byKey) END }) AS rows
+
+// BusinessPartner.origins (ids)
+UNWIND $ids AS id MATCH (g:BusinessPartner {id: id}) RETURN g.id AS id, g.overrides AS overrides, g.state AS state, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
+
+// BusinessPartner.create_records (now, rows)
+UNWIND $rows AS g CREATE (n:BusinessPartner) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// BusinessPartner.update_records (now, rows)
+UNWIND $rows AS g MATCH (n:BusinessPartner) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
+
+// BusinessPartner.new_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:BusinessPartner) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
+
+// BusinessPartner.known_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:BusinessPartner) WHERE elementId(n) = s.golden MATCH (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now, r.deletedAt = null, r.deletionReason = null WITH r, n OPTIONAL MATCH (r)-[old:SOURCE_OF]->(other) WHERE other.id <> n.id DELETE old WITH DISTINCT r, n MERGE (r)-[:SOURCE_OF]->(n)
+
+// BusinessPartner.relationships.drop (elements)
+UNWIND $elements AS e MATCH (n:BusinessPartner) WHERE elementId(n) = e OPTIONAL MATCH (n)-[r:RELATED_TO]->() DELETE r
+
+// BusinessPartner.relationships.link (links)
+UNWIND $links AS l MATCH (n:BusinessPartner) WHERE elementId(n) = l.from MATCH (o:BusinessPartner) WHERE elementId(o) = l.to CREATE (n)-[r:RELATED_TO]->(o) SET r += l.props
+
+// BusinessPartner.addresses.drop (rows)
+UNWIND $rows AS c MATCH (n:BusinessPartner) WHERE elementId(n) = c.element OPTIONAL MATCH (n)-[:HAS_ADDRESS]->(a:Address) DETACH DELETE a
+
+// BusinessPartner.addresses.make (rows)
+UNWIND $rows AS c MATCH (n:BusinessPartner) WHERE elementId(n) = c.element UNWIND c.items AS item CREATE (n)-[:HAS_ADDRESS]->(a:Address) SET a += item
+
+// Contract.read_existing (label, rows)
+UNWIND $rows AS r OPTIONAL MATCH (s:SourceRecord {entity: $label, system: r.system, key: r.key}) OPTIONAL MATCH (s)-[:SOURCE_OF]->(bySource:Contract) OPTIONAL MATCH (byKey:Contract {number: r.nk.number}) RETURN collect({ i: r.i, hash: s.payloadHash, erased: s.erasedAt IS NOT NULL, sourceId: bySource.id, sourceState: bySource.state, sourceVersion: bySource.version, sourceDeleted: bySource.deletedAt IS NOT NULL, sourceElement: CASE WHEN bySource IS NULL THEN null ELSE elementId(bySource) END, keyId: byKey.id, keyState: byKey.state, keyVersion: byKey.version, keyDeleted: byKey.deletedAt IS NOT NULL, keyElement: CASE WHEN byKey IS NULL THEN null ELSE elementId(byKey) END }) AS rows
+
+// Contract.origins (ids)
+UNWIND $ids AS id MATCH (g:Contract {id: id}) RETURN g.id AS id, g.overrides AS overrides, g.state AS state, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
+
+// Contract.create_records (now, rows)
+UNWIND $rows AS g CREATE (n:Contract) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Contract.update_records (now, rows)
+UNWIND $rows AS g MATCH (n:Contract) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
+
+// Contract.new_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:Contract) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
+
+// Contract.known_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:Contract) WHERE elementId(n) = s.golden MATCH (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now, r.deletedAt = null, r.deletionReason = null WITH r, n OPTIONAL MATCH (r)-[old:SOURCE_OF]->(other) WHERE other.id <> n.id DELETE old WITH DISTINCT r, n MERGE (r)-[:SOURCE_OF]->(n)
+
+// Contract.parties.drop (elements)
+UNWIND $elements AS e MATCH (n:Contract) WHERE elementId(n) = e OPTIONAL MATCH (n)<-[r:PARTY_TO]-() DELETE r
+
+// Contract.parties.link (links)
+UNWIND $links AS l MATCH (n:Contract) WHERE elementId(n) = l.from MATCH (o:BusinessPartner) WHERE elementId(o) = l.to CREATE (o)-[r:PARTY_TO]->(n) SET r += l.props
+
+// Document.read_existing (label, rows)
+UNWIND $rows AS r OPTIONAL MATCH (s:SourceRecord {entity: $label, system: r.system, key: r.key}) OPTIONAL MATCH (s)-[:SOURCE_OF]->(bySource:Document) OPTIONAL MATCH (byKey:Document {number: r.nk.number, revision: r.nk.revision}) RETURN collect({ i: r.i, hash: s.payloadHash, erased: s.erasedAt IS NOT NULL, sourceId: bySource.id, sourceState: bySource.state, sourceVersion: bySource.version, sourceDeleted: bySource.deletedAt IS NOT NULL, sourceElement: CASE WHEN bySource IS NULL THEN null ELSE elementId(bySource) END, keyId: byKey.id, keyState: byKey.state, keyVersion: byKey.version, keyDeleted: byKey.deletedAt IS NOT NULL, keyElement: CASE WHEN byKey IS NULL THEN null ELSE elementId(byKey) END }) AS rows
+
+// Document.origins (ids)
+UNWIND $ids AS id MATCH (g:Document {id: id}) RETURN g.id AS id, g.overrides AS overrides, g.state AS state, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
+
+// Document.create_records (now, rows)
+UNWIND $rows AS g CREATE (n:Document) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Document.update_records (now, rows)
+UNWIND $rows AS g MATCH (n:Document) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
+
+// Document.new_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:Document) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
+
+// Document.known_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:Document) WHERE elementId(n) = s.golden MATCH (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now, r.deletedAt = null, r.deletionReason = null WITH r, n OPTIONAL MATCH (r)-[old:SOURCE_OF]->(other) WHERE other.id <> n.id DELETE old WITH DISTINCT r, n MERGE (r)-[:SOURCE_OF]->(n)
+
+// Document.about.drop (elements)
+UNWIND $elements AS e MATCH (n:Document) WHERE elementId(n) = e OPTIONAL MATCH (n)-[r:ABOUT]->() DELETE r
+
+// Document.about.link (links)
+UNWIND $links AS l MATCH (n:Document) WHERE elementId(n) = l.from MATCH (o:Vehicle) WHERE elementId(o) = l.to CREATE (n)-[r:ABOUT]->(o) SET r += l.props
+
+// IdentificationObject.read_existing (label, rows)
+UNWIND $rows AS r OPTIONAL MATCH (s:SourceRecord {entity: $label, system: r.system, key: r.key}) OPTIONAL MATCH (s)-[:SOURCE_OF]->(bySource:IdentificationObject) OPTIONAL MATCH (byKey:IdentificationObject {kind: r.nk.kind, number: r.nk.number}) RETURN collect({ i: r.i, hash: s.payloadHash, erased: s.erasedAt IS NOT NULL, sourceId: bySource.id, sourceState: bySource.state, sourceVersion: bySource.version, sourceDeleted: bySource.deletedAt IS NOT NULL, sourceElement: CASE WHEN bySource IS NULL THEN null ELSE elementId(bySource) END, keyId: byKey.id, keyState: byKey.state, keyVersion: byKey.version, keyDeleted: byKey.deletedAt IS NOT NULL, keyElement: CASE WHEN byKey IS NULL THEN null ELSE elementId(byKey) END }) AS rows
+
+// IdentificationObject.origins (ids)
+UNWIND $ids AS id MATCH (g:IdentificationObject {id: id}) RETURN g.id AS id, g.overrides AS overrides, g.state AS state, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
+
+// IdentificationObject.create_records (now, rows)
+UNWIND $rows AS g CREATE (n:IdentificationObject) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// IdentificationObject.update_records (now, rows)
+UNWIND $rows AS g MATCH (n:IdentificationObject) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
+
+// IdentificationObject.new_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:IdentificationObject) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
+
+// IdentificationObject.known_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:IdentificationObject) WHERE elementId(n) = s.golden MATCH (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now, r.deletedAt = null, r.deletionReason = null WITH r, n OPTIONAL MATCH (r)-[old:SOURCE_OF]->(other) WHERE other.id <> n.id DELETE old WITH DISTINCT r, n MERGE (r)-[:SOURCE_OF]->(n)
+
+// IdentificationObject.vehicle.drop (elements)
+UNWIND $elements AS e MATCH (n:IdentificationObject) WHERE elementId(n) = e OPTIONAL MATCH (n)-[r:IDENTIFIES]->() DELETE r
+
+// IdentificationObject.vehicle.link (links)
+UNWIND $links AS l MATCH (n:IdentificationObject) WHERE elementId(n) = l.from MATCH (o:Vehicle) WHERE elementId(o) = l.to CREATE (n)-[r:IDENTIFIES]->(o) SET r += l.props
+
+// IdentificationObject.holder.drop (elements)
+UNWIND $elements AS e MATCH (n:IdentificationObject) WHERE elementId(n) = e OPTIONAL MATCH (n)-[r:HELD_BY]->() DELETE r
+
+// IdentificationObject.holder.link (links)
+UNWIND $links AS l MATCH (n:IdentificationObject) WHERE elementId(n) = l.from MATCH (o:BusinessPartner) WHERE elementId(o) = l.to CREATE (n)-[r:HELD_BY]->(o) SET r += l.props
+
+// IdentificationObject.contract.drop (elements)
+UNWIND $elements AS e MATCH (n:IdentificationObject) WHERE elementId(n) = e OPTIONAL MATCH (n)-[r:ISSUED_UNDER]->() DELETE r
+
+// IdentificationObject.contract.link (links)
+UNWIND $links AS l MATCH (n:IdentificationObject) WHERE elementId(n) = l.from MATCH (o:Contract) WHERE elementId(o) = l.to CREATE (n)-[r:ISSUED_UNDER]->(o) SET r += l.props
+
+// IdentificationObject.itemUiid.drop (elements)
+UNWIND $elements AS e MATCH (n:IdentificationObject) WHERE elementId(n) = e OPTIONAL MATCH (n)-[r:ISSUED_FOR]->() DELETE r
+
+// IdentificationObject.itemUiid.make (rows)
+UNWIND $rows AS l MATCH (n:IdentificationObject) WHERE elementId(n) = l.element MATCH (o:ContractItem {uiid: l.key}) CREATE (n)-[:ISSUED_FOR]->(o)
+
+// Material.read_existing (label, rows)
+UNWIND $rows AS r OPTIONAL MATCH (s:SourceRecord {entity: $label, system: r.system, key: r.key}) OPTIONAL MATCH (s)-[:SOURCE_OF]->(bySource:Material) OPTIONAL MATCH (byKey:Material {number: r.nk.number}) RETURN collect({ i: r.i, hash: s.payloadHash, erased: s.erasedAt IS NOT NULL, sourceId: bySource.id, sourceState: bySource.state, sourceVersion: bySource.version, sourceDeleted: bySource.deletedAt IS NOT NULL, sourceElement: CASE WHEN bySource IS NULL THEN null ELSE elementId(bySource) END, keyId: byKey.id, keyState: byKey.state, keyVersion: byKey.version, keyDeleted: byKey.deletedAt IS NOT NULL, keyElement: CASE WHEN byKey IS NULL THEN null ELSE elementId(byKey) END }) AS rows
+
+// Material.origins (ids)
+UNWIND $ids AS id MATCH (g:Material {id: id}) RETURN g.id AS id, g.overrides AS overrides, g.state AS state, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
+
+// Material.create_records (now, rows)
+UNWIND $rows AS g CREATE (n:Material) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Material.update_records (now, rows)
+UNWIND $rows AS g MATCH (n:Material) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
+
+// Material.new_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:Material) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
+
+// Material.known_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:Material) WHERE elementId(n) = s.golden MATCH (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now, r.deletedAt = null, r.deletionReason = null WITH r, n OPTIONAL MATCH (r)-[old:SOURCE_OF]->(other) WHERE other.id <> n.id DELETE old WITH DISTINCT r, n MERGE (r)-[:SOURCE_OF]->(n)
+
+// Material.descriptions.drop (rows)
+UNWIND $rows AS c MATCH (n:Material) WHERE elementId(n) = c.element OPTIONAL MATCH (n)-[:HAS_DESCRIPTION]->(a:MaterialDescription) DETACH DELETE a
+
+// Material.descriptions.make (rows)
+UNWIND $rows AS c MATCH (n:Material) WHERE elementId(n) = c.element UNWIND c.items AS item CREATE (n)-[:HAS_DESCRIPTION]->(a:MaterialDescription) SET a += item
+
+// Material.prices.drop (rows)
+UNWIND $rows AS c MATCH (n:Material) WHERE elementId(n) = c.element OPTIONAL MATCH (n)-[:HAS_PRICE]->(a:MaterialPrice) DETACH DELETE a
+
+// Material.prices.make (rows)
+UNWIND $rows AS c MATCH (n:Material) WHERE elementId(n) = c.element UNWIND c.items AS item CREATE (n)-[:HAS_PRICE]->(a:MaterialPrice) SET a += item
+
+// Project.read_existing (label, rows)
+UNWIND $rows AS r OPTIONAL MATCH (s:SourceRecord {entity: $label, system: r.system, key: r.key}) OPTIONAL MATCH (s)-[:SOURCE_OF]->(bySource:Project) OPTIONAL MATCH (byKey:Project {number: r.nk.number}) RETURN collect({ i: r.i, hash: s.payloadHash, erased: s.erasedAt IS NOT NULL, sourceId: bySource.id, sourceState: bySource.state, sourceVersion: bySource.version, sourceDeleted: bySource.deletedAt IS NOT NULL, sourceElement: CASE WHEN bySource IS NULL THEN null ELSE elementId(bySource) END, keyId: byKey.id, keyState: byKey.state, keyVersion: byKey.version, keyDeleted: byKey.deletedAt IS NOT NULL, keyElement: CASE WHEN byKey IS NULL THEN null ELSE elementId(byKey) END }) AS rows
+
+// Project.origins (ids)
+UNWIND $ids AS id MATCH (g:Project {id: id}) RETURN g.id AS id, g.overrides AS overrides, g.state AS state, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
+
+// Project.create_records (now, rows)
+UNWIND $rows AS g CREATE (n:Project) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Project.update_records (now, rows)
+UNWIND $rows AS g MATCH (n:Project) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
+
+// Project.new_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:Project) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
+
+// Project.known_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:Project) WHERE elementId(n) = s.golden MATCH (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now, r.deletedAt = null, r.deletionReason = null WITH r, n OPTIONAL MATCH (r)-[old:SOURCE_OF]->(other) WHERE other.id <> n.id DELETE old WITH DISTINCT r, n MERGE (r)-[:SOURCE_OF]->(n)
+
+// Project.partners.drop (elements)
+UNWIND $elements AS e MATCH (n:Project) WHERE elementId(n) = e OPTIONAL MATCH (n)<-[r:PARTICIPATES_IN]-() DELETE r
+
+// Project.partners.link (links)
+UNWIND $links AS l MATCH (n:Project) WHERE elementId(n) = l.from MATCH (o:BusinessPartner) WHERE elementId(o) = l.to CREATE (o)-[r:PARTICIPATES_IN]->(n) SET r += l.props
+
+// Project.documents.drop (elements)
+UNWIND $elements AS e MATCH (n:Project) WHERE elementId(n) = e OPTIONAL MATCH (n)-[r:HAS_DOCUMENT]->() DELETE r
+
+// Project.documents.link (links)
+UNWIND $links AS l MATCH (n:Project) WHERE elementId(n) = l.from MATCH (o:Document) WHERE elementId(o) = l.to CREATE (n)-[r:HAS_DOCUMENT]->(o) SET r += l.props
+
+// Project.vehicles.drop (elements)
+UNWIND $elements AS e MATCH (n:Project) WHERE elementId(n) = e OPTIONAL MATCH (n)-[r:HAS_VEHICLE]->() DELETE r
+
+// Project.vehicles.link (links)
+UNWIND $links AS l MATCH (n:Project) WHERE elementId(n) = l.from MATCH (o:Vehicle) WHERE elementId(o) = l.to CREATE (n)-[r:HAS_VEHICLE]->(o) SET r += l.props
+
+// Vehicle.read_existing (label, rows)
+UNWIND $rows AS r OPTIONAL MATCH (s:SourceRecord {entity: $label, system: r.system, key: r.key}) OPTIONAL MATCH (s)-[:SOURCE_OF]->(bySource:Vehicle) OPTIONAL MATCH (byKey:Vehicle {vin: r.nk.vin}) RETURN collect({ i: r.i, hash: s.payloadHash, erased: s.erasedAt IS NOT NULL, sourceId: bySource.id, sourceState: bySource.state, sourceVersion: bySource.version, sourceDeleted: bySource.deletedAt IS NOT NULL, sourceElement: CASE WHEN bySource IS NULL THEN null ELSE elementId(bySource) END, keyId: byKey.id, keyState: byKey.state, keyVersion: byKey.version, keyDeleted: byKey.deletedAt IS NOT NULL, keyElement: CASE WHEN byKey IS NULL THEN null ELSE elementId(byKey) END }) AS rows
+
+// Vehicle.origins (ids)
+UNWIND $ids AS id MATCH (g:Vehicle {id: id}) RETURN g.id AS id, g.overrides AS overrides, g.state AS state, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
+
+// Vehicle.create_records (now, rows)
+UNWIND $rows AS g CREATE (n:Vehicle) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Vehicle.update_records (now, rows)
+UNWIND $rows AS g MATCH (n:Vehicle) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
+
+// Vehicle.new_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:Vehicle) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
+
+// Vehicle.known_sources (label, now, rows)
+UNWIND $rows AS s MATCH (n:Vehicle) WHERE elementId(n) = s.golden MATCH (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now, r.deletedAt = null, r.deletionReason = null WITH r, n OPTIONAL MATCH (r)-[old:SOURCE_OF]->(other) WHERE other.id <> n.id DELETE old WITH DISTINCT r, n MERGE (r)-[:SOURCE_OF]->(n)
+
+// Vehicle.owner.drop (elements)
+UNWIND $elements AS e MATCH (n:Vehicle) WHERE elementId(n) = e OPTIONAL MATCH (n)<-[r:OWNS]-() DELETE r
+
+// Vehicle.owner.link (links)
+UNWIND $links AS l MATCH (n:Vehicle) WHERE elementId(n) = l.from MATCH (o:BusinessPartner) WHERE elementId(o) = l.to CREATE (o)-[r:OWNS]->(n) SET r += l.props
+
+// Vehicle.dealer.drop (elements)
+UNWIND $elements AS e MATCH (n:Vehicle) WHERE elementId(n) = e OPTIONAL MATCH (n)<-[r:DEALER_OF]-() DELETE r
+
+// Vehicle.dealer.link (links)
+UNWIND $links AS l MATCH (n:Vehicle) WHERE elementId(n) = l.from MATCH (o:BusinessPartner) WHERE elementId(o) = l.to CREATE (o)-[r:DEALER_OF]->(n) SET r += l.props
+
+// Vehicle.material.drop (elements)
+UNWIND $elements AS e MATCH (n:Vehicle) WHERE elementId(n) = e OPTIONAL MATCH (n)-[r:OF_MATERIAL]->() DELETE r
+
+// Vehicle.material.link (links)
+UNWIND $links AS l MATCH (n:Vehicle) WHERE elementId(n) = l.from MATCH (o:Material) WHERE elementId(o) = l.to CREATE (n)-[r:OF_MATERIAL]->(o) SET r += l.props
+
+// items.elsewhere (uiids)
+UNWIND $uiids AS u MATCH (:ContractItem {uiid: u})<-[:HAS_ITEM]-(c:Contract) RETURN u AS uiid, c.id AS contract
+
+// items.drop_unlisted (rows)
+UNWIND $rows AS c MATCH (n:Contract) WHERE elementId(n) = c.element OPTIONAL MATCH (n)-[:HAS_ITEM]->(old:ContractItem) WHERE NOT old.uiid IN c.uiids DETACH DELETE old
+
+// items.stored (uiids)
+UNWIND $uiids AS u MATCH (i:ContractItem {uiid: u}) RETURN collect(u) AS rows
+
+// items.create (rows)
+UNWIND $rows AS c MATCH (n:Contract) WHERE elementId(n) = c.element UNWIND c.items AS item CREATE (n)-[:HAS_ITEM]->(i:ContractItem) SET i += item.props, i.uiid = item.uiid RETURN collect({uiid: i.uiid, element: elementId(i)}) AS rows
+
+// items.merge (rows)
+UNWIND $rows AS c MATCH (n:Contract) WHERE elementId(n) = c.element UNWIND c.items AS item MERGE (i:ContractItem {uiid: item.uiid}) SET i += item.props MERGE (n)-[:HAS_ITEM]->(i) WITH i OPTIONAL MATCH (i)-[r:COVERS]->(:Vehicle) DELETE r WITH DISTINCT i RETURN collect({uiid: i.uiid, element: elementId(i)}) AS rows
+
+// items.cover_vehicles (links)
+UNWIND $links AS l MATCH (i:ContractItem) WHERE elementId(i) = l.item MATCH (v:Vehicle) WHERE elementId(v) = l.vehicle CREATE (i)-[:COVERS]->(v)
+
+// items.relink_issued (uiids)
+UNWIND $uiids AS u MATCH (o:IdentificationObject {itemUiid: u}) MATCH (i:ContractItem {uiid: u}) WHERE NOT EXISTS { (o)-[:ISSUED_FOR]->(i) } CREATE (o)-[:ISSUED_FOR]->(i)
+
+// partners.survivors (ids)
+UNWIND $ids AS id MATCH (g:BusinessPartner {id: id}) WHERE g.mergedInto IS NOT NULL RETURN id, g.mergedInto AS survivor

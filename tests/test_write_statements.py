@@ -1,0 +1,74 @@
+"""The statements an upsert sends, as text: a change to one shows in review as a change to
+``tests/snapshots/write_statements.cypher`` (``SNAPSHOT_UPDATE=1`` writes it again).
+
+Each statement is also parsed by Neo4j's own Cypher front end when `make test` runs (the
+statements the suite sent); these snapshots are what the builders make for every kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from hub.domain import writes
+from hub.domain.kinds import KINDS
+from hub.domain.writes import Statement
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "write_statements.cypher"
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def built() -> Iterator[tuple[str, Statement]]:
+    """Every statement the builders make, for every kind and its declarations."""
+    for label, kind in sorted(KINDS.items()):
+        yield f"{label}.read_existing", writes.read_existing(kind, [])
+        yield f"{label}.origins", writes.origins(label, [], with_state=True)
+        yield f"{label}.create_records", writes.create_records(kind, [], NOW, "", ("", {}))
+        yield f"{label}.update_records", writes.update_records(kind, [], NOW, "", ("", {}))
+        yield f"{label}.new_sources", writes.new_sources(kind, [], NOW)
+        yield f"{label}.known_sources", writes.known_sources(kind, [], NOW)
+        for slot in kind.slots:
+            yield f"{label}.{slot.name}.drop", writes.drop_slot(kind, slot, [])
+            target = slot.label or "Vehicle"
+            yield f"{label}.{slot.name}.link", writes.link_slot(kind, slot, target, [])
+        for child in kind.children:
+            if not child.keyed_by:
+                yield f"{label}.{child.name}.drop", writes.drop_children(kind, child, [])
+                yield f"{label}.{child.name}.make", writes.make_children(kind, child, [])
+        for link in kind.links:
+            yield f"{label}.{link.name}.drop", writes.drop_link(kind, link, [])
+            yield f"{label}.{link.name}.make", writes.make_link(kind, link, [])
+    yield "items.elsewhere", writes.items_elsewhere([])
+    yield "items.drop_unlisted", writes.drop_unlisted_items([])
+    yield "items.stored", writes.stored_items([])
+    yield "items.create", writes.create_items([])
+    yield "items.merge", writes.merge_items([])
+    yield "items.cover_vehicles", writes.cover_vehicles([])
+    yield "items.relink_issued", writes.relink_issued([])
+    yield "partners.survivors", writes.survivors([])
+
+
+def rendered() -> str:
+    parts = []
+    for name, (cypher, params) in built():
+        text = " ".join(cypher.split())
+        parts.append(f"// {name} ({', '.join(sorted(params))})\n{text}\n")
+    return "\n".join(parts)
+
+
+def test_the_write_statements_are_as_their_snapshot_says() -> None:
+    now = rendered()
+    if os.environ.get("SNAPSHOT_UPDATE") == "1":
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(now, encoding="utf-8")
+    assert SNAPSHOT.read_text(encoding="utf-8") == now, (
+        "a write statement changed: review the difference, then run "
+        "SNAPSHOT_UPDATE=1 pytest tests/test_write_statements.py"
+    )
+
+
+def test_every_statement_names_only_parameters_it_is_given() -> None:
+    for name, (cypher, params) in built():
+        used = {part.split()[0].strip(",.)}]") for part in cypher.split("$")[1:]}
+        assert used <= set(params), (name, used - set(params))
