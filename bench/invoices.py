@@ -2,7 +2,7 @@
 run on a fresh embedded store.
 
     python -m bench.invoices [--partners 2000] [--lines 20000] [--batch 1000]
-    python -m bench.invoices --generated [--partners 2000]
+    python -m bench.invoices --generated [--partners 2000] [--same-lookups]
 
 A world of partners, each with one or two service contracts (FUEL and TYRES covered, WASH at
 0 %) and a fuel card issued under each, a tenth blocked, is loaded through the write path.
@@ -15,6 +15,9 @@ rules. Prints lines/s of both and the ratio, and the verdicts counted.
 With ``--generated`` the world is ``hub generate``'s, loaded by the loader, and the lines its
 invoice extract (fuel, tyres, workshop, toll, car wash): checked once and compared with the
 verdicts the generator expects, then checked again on both sides under fresh invoice numbers.
+``--same-lookups`` has the hand-written side look up, besides the facts, what the check looks
+up too: the lines stored before under the batch's keys (a line is checked once) and what
+earlier lines called off the caps the batch's lines count against.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import asyncio
 import csv
 import datetime as dt
 import io
+import json
 import random
 import tempfile
 import time
@@ -59,8 +63,24 @@ RETURN r.number AS number, o.id AS object, o.status AS status, c.id AS contract,
   CASE WHEN c IS NULL THEN [] ELSE
     [(c)<-[p:PARTY_TO]-(l:BusinessPartner) WHERE p.role = 'LESSEE' | l.id] END AS lessees,
   CASE WHEN c IS NULL THEN [] ELSE [(c)-[:HAS_ITEM]->(i:ContractItem) WHERE i.kind = 'SERVICE' |
-    {uiid: i.uiid, codes: i.serviceCodes, coverage: i.serviceCoverage}] END AS items
+    {uiid: i.uiid, codes: i.serviceCodes, coverage: i.serviceCoverage, terms: i.serviceTerms}]
+    END AS items
 """
+# With --same-lookups, also what the check looks up besides the facts: the lines stored
+# before under the batch's keys, and the quantities earlier lines called off the caps the
+# batch's lines count against.
+BASELINE_STORED = (
+    "UNWIND $keys AS k OPTIONAL MATCH (x:BaselineLine {supplier: k[0], invoiceNumber: k[1], "
+    "lineNumber: k[2]}) RETURN collect(x.id) AS rows"
+)
+BASELINE_CALL_OFFS = (
+    "MATCH (x:BaselineLine) WHERE x.contractId IN $ids AND x.serviceCode IN $codes "
+    "RETURN collect({contract: x.contractId, service: x.serviceCode, quantity: x.quantity}) "
+    "AS rows"
+)
+BASELINE_INDEX = (
+    "CREATE INDEX baseline_contract IF NOT EXISTS FOR (x:BaselineLine) ON (x.contractId)"
+)
 BASELINE_STORE = "UNWIND $lines AS r CREATE (x:BaselineLine) SET x = r, x.checkedAt = $now"
 BASELINE_KEY = (
     "CREATE CONSTRAINT baseline_line_key IF NOT EXISTS FOR (x:BaselineLine) "
@@ -157,7 +177,9 @@ async def hub_side(store: Store, batches: list[list[invoices.Line]], seen: Count
     return time.perf_counter() - started
 
 
-async def cypher_side(store: Store, batches: list[list[invoices.Line]]) -> float:
+async def cypher_side(
+    store: Store, batches: list[list[invoices.Line]], same_lookups: bool = False
+) -> float:
     started = time.perf_counter()
     for batch in batches:
         refs = [
@@ -166,8 +188,12 @@ async def cypher_side(store: Store, batches: list[list[invoices.Line]]) -> float
         ]
 
         async def work(tx: Any, batch: list[invoices.Line] = batch, refs: Any = refs) -> None:
+            if same_lookups:
+                await tx.run(BASELINE_STORED, {"keys": [list(li.key) for li in batch]})
             found = await tx.run(BASELINE_FACTS, {"refs": refs})
             facts = {row["number"]: row for row in found}
+            if same_lookups:
+                await _baseline_call_offs(tx, batch, facts)
             rows = []
             for line in batch:
                 fact = facts.get(line.object_number) or {}
@@ -200,6 +226,27 @@ async def cypher_side(store: Store, batches: list[list[invoices.Line]]) -> float
     return time.perf_counter() - started
 
 
+async def _baseline_call_offs(
+    tx: Any, batch: list[invoices.Line], facts: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The quantities stored lines called off the capped services the batch's lines use."""
+    ids, codes = set(), set()
+    for line in batch:
+        fact = facts.get(line.object_number)
+        if not fact or fact["contract"] is None:
+            continue
+        for item in fact["items"]:
+            terms = json.loads(item["terms"] or "[]")
+            for code, term in zip(item["codes"] or [], terms, strict=False):
+                if code == line.service_code and term.get("quantityCap") is not None:
+                    ids.add(fact["contract"])
+                    codes.add(code)
+    if not ids:
+        return []
+    found = await tx.run(BASELINE_CALL_OFFS, {"ids": sorted(ids), "codes": sorted(codes)})
+    return list(found[0]["rows"]) if found else []
+
+
 async def generated(
     store: Store, settings: Settings, partners: int, seed: int, out: Path
 ) -> tuple[list[invoices.Line], list[str]]:
@@ -225,7 +272,7 @@ async def generated(
     return made, expected
 
 
-async def run_generated(partners: int, batch: int, seed: int) -> None:
+async def run_generated(partners: int, batch: int, seed: int, same_lookups: bool) -> None:
     """The bench on a generated world: its extract checked once against the generator's
     verdicts, then again under fresh invoice numbers on both sides, in alternating slices."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -234,6 +281,7 @@ async def run_generated(partners: int, batch: int, seed: int) -> None:
         try:
             await migrations.apply(store)
             await store.query(BASELINE_KEY)
+            await store.query(BASELINE_INDEX)
             made, expected = await generated(store, settings, partners, seed, Path(tmp))
             first = await invoices.check(store, made, "bench")
             agree = sum(c.verdict == want for c, want in zip(first, expected, strict=True))
@@ -244,7 +292,7 @@ async def run_generated(partners: int, batch: int, seed: int) -> None:
                 again = [replace(li, invoice_number=f"S{s}-{li.invoice_number}") for li in made]
                 batches = [again[i : i + batch] for i in range(0, len(again), batch)]
                 hub_seconds += await hub_side(store, batches, seen)
-                cypher_seconds += await cypher_side(store, batches)
+                cypher_seconds += await cypher_side(store, batches, same_lookups)
             report(len(made) * SLICES, batch, hub_seconds, cypher_seconds, seen)
         finally:
             await store.close()
@@ -302,9 +350,16 @@ def main() -> None:
         help="check the invoice extract of a `hub generate` world (--partners customers) "
         "instead, and compare its verdicts with the generator's",
     )
+    parser.add_argument(
+        "--same-lookups",
+        action="store_true",
+        help="with --generated: the hand-written side also looks up what the check does "
+        "besides the facts (lines checked before under the batch's keys, call-offs of capped "
+        "services), without the rules",
+    )
     args = parser.parse_args()
     if args.generated:
-        asyncio.run(run_generated(args.partners, args.batch, args.seed))
+        asyncio.run(run_generated(args.partners, args.batch, args.seed, args.same_lookups))
     else:
         asyncio.run(run(args.partners, args.lines, args.batch, args.seed))
 

@@ -1,4 +1,4 @@
-"""The statements an upsert sends, as text: a change to one shows in review as a change to
+"""The statements an upsert and the business processes send, as text: a change to one shows in review as a change to
 ``tests/snapshots/write_statements.cypher`` (``SNAPSHOT_UPDATE=1`` writes it again).
 
 Each statement is also parsed by Neo4j's own Cypher front end when `make test` runs (the
@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from hub.domain import writes
+from hub.domain import process_writes, writes
 from hub.domain.kinds import KINDS
 from hub.domain.writes import Statement
 
@@ -47,6 +48,19 @@ def built() -> Iterator[tuple[str, Statement]]:
     yield "items.cover_vehicles", writes.cover_vehicles([])
     yield "items.relink_issued", writes.relink_issued([])
     yield "partners.survivors", writes.survivors([])
+    yield "process.fed_by", process_writes.fed_by("Contract", "", "")
+    yield "process.state_of", process_writes.state_of("Contract", "")
+    yield "process.lock_contract", process_writes.lock_contract("", NOW)
+    yield "process.change_of_id", process_writes.change_of_id("", "")
+    yield "process.record_change", process_writes.record_change("", {})
+    yield "process.new_contract_version", process_writes.new_contract_version("", NOW)
+    yield "process.issued_objects", process_writes.issued_objects("")
+    yield "process.vehicle_event", process_writes.vehicle_event("", "SERVICE", NOW)
+    entry = {"type": "SERVICE", "at": NOW, "mileage": None, "description": None}
+    yield "process.record_vehicle_event", process_writes.record_vehicle_event("", entry, NOW)
+    yield "process.revisions_of", process_writes.revisions_of([])
+    yield "process.unchain_revisions", process_writes.unchain_revisions([])
+    yield "process.chain_revisions", process_writes.chain_revisions([])
 
 
 def rendered() -> str:
@@ -70,5 +84,5 @@ def test_the_write_statements_are_as_their_snapshot_says() -> None:
 
 def test_every_statement_names_only_parameters_it_is_given() -> None:
     for name, (cypher, params) in built():
-        used = {part.split()[0].strip(",.)}]") for part in cypher.split("$")[1:]}
+        used = set(re.findall(r"\$([A-Za-z_]\w*)", cypher))
         assert used <= set(params), (name, used - set(params))

@@ -12,6 +12,7 @@ from typing import Any
 from graph_schema import enums as e
 from hub.domain import deliveries, kinds
 from hub.domain import problems as codes
+from hub.domain import process_writes as statements
 from hub.domain.change_log import record_events
 from hub.domain.problems import Path, Problem, Rejected
 from hub.domain.references import Ref, resolve
@@ -37,11 +38,7 @@ async def _resolve_one(tx: Transaction, ref: Ref, writer: str | None = None) -> 
     record_id = str(value["id"])
     if writer is not None:
         assert ref.label is not None
-        rows = await tx.run(
-            f"MATCH (n:{ref.label} {{id: $id}}) "
-            "RETURN EXISTS { (n)<-[:SOURCE_OF]-(:SourceRecord {system: $system}) } AS ours",
-            {"id": record_id, "system": writer},
-        )
+        rows = await tx.run(*statements.fed_by(ref.label, record_id, writer))
         if not rows or not rows[0]["ours"]:
             raise Rejected(
                 [
@@ -57,10 +54,7 @@ async def _resolve_one(tx: Transaction, ref: Ref, writer: str | None = None) -> 
 
 
 async def _load(tx: Transaction, label: str, record_id: str) -> tuple[dict[str, Any], int]:
-    rows = await tx.run(
-        f"MATCH (n:{label} {{id: $id}}) RETURN n.state AS state, n.version AS version",
-        {"id": record_id},
-    )
+    rows = await tx.run(*statements.state_of(label, record_id))
     return json.loads(rows[0]["state"] or "{}"), int(rows[0]["version"] or 0)
 
 
@@ -465,9 +459,7 @@ async def change_contract(
     contract_id = await _resolve_one(tx, change.contract, writer)
     # Two requests with one changeId at once: the second waits here until the first has
     # recorded it (on Neo4j; the embedded store retries the one that conflicts).
-    await tx.run(
-        "MATCH (c:Contract {id: $id}) SET c.lockedAt = $now", {"id": contract_id, "now": now}
-    )
+    await tx.run(*statements.lock_contract(contract_id, now))
     if change.change_id is not None and await _applied(tx, contract_id, change):
         return ProcessResult(contract_id, False)
     lessee = await _partner(tx, change.new_lessee)
@@ -503,27 +495,18 @@ async def change_contract(
         details["attributes"] = json.dumps(attributes, ensure_ascii=False, sort_keys=True)
     if change.new_end_date is not None:
         details["newEndDate"] = change.new_end_date
-    await tx.run(
-        "MATCH (c:Contract {id: $id}) "
-        "CREATE (c)-[:HAS_CHANGE]->(x:ContractChange) SET x += $change",
-        {
-            "id": contract_id,
-            "change": {
-                "id": new_id(),
-                "process": change.process,
-                "effectiveDate": change.effective_date,
-                "recordedAt": now,
-                **details,
-            },
-        },
-    )
+    recorded_change = {
+        "id": new_id(),
+        "process": change.process,
+        "effectiveDate": change.effective_date,
+        "recordedAt": now,
+        **details,
+    }
+    await tx.run(*statements.record_change(contract_id, recorded_change))
     recorded = {"process": change.process, "effectiveDate": change.effective_date, **details}
     if not changed:
         # CHOA and LCOP record the process without touching the contract's own values.
-        await tx.run(
-            "MATCH (c:Contract {id: $id}) SET c.version = c.version + 1, c.updatedAt = $now",
-            {"id": contract_id, "now": now},
-        )
+        await tx.run(*statements.new_contract_version(contract_id, now))
         await record_events(
             tx,
             [
@@ -554,11 +537,7 @@ async def _issued_objects(
     tx: Transaction, contract_id: str
 ) -> list[tuple[str, dict[str, Any], int]]:
     """The live cards and plates issued under the contract: id, state and version."""
-    rows = await tx.run(
-        "MATCH (o:IdentificationObject)-[:ISSUED_UNDER]->(:Contract {id: $id}) "
-        "WHERE o.deletedAt IS NULL RETURN o.id AS id, o.state AS state, o.version AS version",
-        {"id": contract_id},
-    )
+    rows = await tx.run(*statements.issued_objects(contract_id))
     return [(row["id"], json.loads(row["state"] or "{}"), int(row["version"] or 0)) for row in rows]
 
 
@@ -579,12 +558,8 @@ async def _move_card_holders(
 async def _applied(tx: Transaction, contract_id: str, change: ContractChange) -> bool:
     """Whether the contract applied the change of this id already; a change id the contract
     used for another process or day is refused."""
-    rows = await tx.run(
-        "MATCH (:Contract {id: $id})-[:HAS_CHANGE]->(x:ContractChange {changeId: $change}) "
-        "RETURN x.process AS process, x.effectiveDate AS effective, x.itemUiid AS item, "
-        "x.newEndDate AS newEndDate",
-        {"id": contract_id, "change": change.change_id},
-    )
+    assert change.change_id is not None
+    rows = await tx.run(*statements.change_of_id(contract_id, change.change_id))
     if not rows:
         return False
     found = rows[0]
@@ -694,32 +669,21 @@ async def record_vehicle_event(
 ) -> ProcessResult:
     """Append to the history; the same event (type and time) delivered again is not doubled."""
     vehicle_id = await _resolve_one(tx, event.vehicle, writer)
-    rows = await tx.run(
-        "MATCH (v:Vehicle {id: $id}) "
-        "OPTIONAL MATCH (v)-[:HAS_EVENT]->(e:VehicleEvent {type: $type, occurredAt: $at}) "
-        "RETURN e.mileageKm AS mileage, e.description AS description, e IS NOT NULL AS known",
-        {"id": vehicle_id, "type": event.type, "at": to_store(event.occurred_at)},
-    )
+    at = to_store(event.occurred_at)
+    rows = await tx.run(*statements.vehicle_event(vehicle_id, event.type, at))
     known = rows[0]
     if known["known"] and (known["mileage"], known["description"]) == (
         event.mileage_km,
         event.description,
     ):
         return ProcessResult(vehicle_id, False)
-    await tx.run(
-        "MATCH (v:Vehicle {id: $id}) "
-        "MERGE (v)-[:HAS_EVENT]->(e:VehicleEvent {type: $type, occurredAt: $at}) "
-        "SET e.mileageKm = $mileage, e.description = $description, "
-        "v.version = v.version + 1, v.updatedAt = $now",
-        {
-            "id": vehicle_id,
-            "type": event.type,
-            "at": to_store(event.occurred_at),
-            "mileage": event.mileage_km,
-            "description": event.description,
-            "now": now,
-        },
-    )
+    entry = {
+        "type": event.type,
+        "at": at,
+        "mileage": event.mileage_km,
+        "description": event.description,
+    }
+    await tx.run(*statements.record_vehicle_event(vehicle_id, entry, now))
     await record_events(
         tx,
         [
@@ -757,12 +721,7 @@ def revision_order(revision: str) -> tuple[int, int, str]:
 
 async def link_revisions(tx: Transaction, document_ids: list[str]) -> None:
     """Chain each revision of a document number to the one it replaces (REVISION_OF)."""
-    rows = await tx.run(
-        "UNWIND $ids AS id MATCH (d:Document {id: id}) "
-        "MATCH (o:Document {number: d.number}) "
-        "RETURN DISTINCT d.number AS number, collect(DISTINCT [o.id, o.revision]) AS revisions",
-        {"ids": document_ids},
-    )
+    rows = await tx.run(*statements.revisions_of(document_ids))
     links: list[dict[str, str]] = []
     numbers = []
     for row in rows:
@@ -771,14 +730,6 @@ async def link_revisions(tx: Transaction, document_ids: list[str]) -> None:
         links.extend(
             {"newer": newer[0], "older": older[0]} for older, newer in itertools.pairwise(ordered)
         )
-    await tx.run(
-        "UNWIND $numbers AS number MATCH (d:Document {number: number})-[r:REVISION_OF]->() "
-        "DELETE r",
-        {"numbers": numbers},
-    )
+    await tx.run(*statements.unchain_revisions(numbers))
     if links:
-        await tx.run(
-            "UNWIND $links AS l MATCH (n:Document {id: l.newer}) MATCH (o:Document {id: l.older}) "
-            "CREATE (n)-[:REVISION_OF]->(o)",
-            {"links": links},
-        )
+        await tx.run(*statements.chain_revisions(links))

@@ -243,3 +243,39 @@ UNWIND $uiids AS u MATCH (o:IdentificationObject {itemUiid: u}) MATCH (i:Contrac
 
 // partners.survivors (ids)
 UNWIND $ids AS id MATCH (g:BusinessPartner {id: id}) WHERE g.mergedInto IS NOT NULL RETURN id, g.mergedInto AS survivor
+
+// process.fed_by (id, system)
+MATCH (n:Contract {id: $id}) RETURN EXISTS { (n)<-[:SOURCE_OF]-(:SourceRecord {system: $system}) } AS ours
+
+// process.state_of (id)
+MATCH (n:Contract {id: $id}) RETURN n.state AS state, n.version AS version
+
+// process.lock_contract (id, now)
+MATCH (c:Contract {id: $id}) SET c.lockedAt = $now
+
+// process.change_of_id (change, id)
+MATCH (:Contract {id: $id})-[:HAS_CHANGE]->(x:ContractChange {changeId: $change}) RETURN x.process AS process, x.effectiveDate AS effective, x.itemUiid AS item, x.newEndDate AS newEndDate
+
+// process.record_change (change, id)
+MATCH (c:Contract {id: $id}) CREATE (c)-[:HAS_CHANGE]->(x:ContractChange) SET x += $change
+
+// process.new_contract_version (id, now)
+MATCH (c:Contract {id: $id}) SET c.version = c.version + 1, c.updatedAt = $now
+
+// process.issued_objects (id)
+MATCH (o:IdentificationObject)-[:ISSUED_UNDER]->(:Contract {id: $id}) WHERE o.deletedAt IS NULL RETURN o.id AS id, o.state AS state, o.version AS version
+
+// process.vehicle_event (at, id, type)
+MATCH (v:Vehicle {id: $id}) OPTIONAL MATCH (v)-[:HAS_EVENT]->(e:VehicleEvent {type: $type, occurredAt: $at}) RETURN e.mileageKm AS mileage, e.description AS description, e IS NOT NULL AS known
+
+// process.record_vehicle_event (at, description, id, mileage, now, type)
+MATCH (v:Vehicle {id: $id}) MERGE (v)-[:HAS_EVENT]->(e:VehicleEvent {type: $type, occurredAt: $at}) SET e.mileageKm = $mileage, e.description = $description, v.version = v.version + 1, v.updatedAt = $now
+
+// process.revisions_of (ids)
+UNWIND $ids AS id MATCH (d:Document {id: id}) MATCH (o:Document {number: d.number}) RETURN DISTINCT d.number AS number, collect(DISTINCT [o.id, o.revision]) AS revisions
+
+// process.unchain_revisions (numbers)
+UNWIND $numbers AS number MATCH (d:Document {number: number})-[r:REVISION_OF]->() DELETE r
+
+// process.chain_revisions (links)
+UNWIND $links AS l MATCH (n:Document {id: l.newer}) MATCH (o:Document {id: l.older}) CREATE (n)-[:REVISION_OF]->(o)
