@@ -32,21 +32,23 @@ def phone_digits(unique: str) -> str:
 
 
 _BIRTH_DATES: dict[str, str] = {}
-_DISTINCT_BIRTH_DATES = 80
+_DISTINCT_BIRTH_DATES = 300
 
 
 def birth_date(unique: str) -> str:
     """Each test's person is born on a clearly different day, so matching keeps them apart.
 
     The test persons share a name and an address, so the birth date is what tells them
-    apart. Dates are handed out in turn: the n-th differs from every other in year, and in
-    month or day too, which the matcher never mistakes for a typo (a hashed date does now
-    and then collide and merge two tests' persons).
+    apart. Dates are handed out in turn (born 1921 to 2020): the n-th differs from every
+    other in both month and day, or in year and in month or day, which the matcher never
+    mistakes for a typo (a hashed date does now and then collide and merge two tests'
+    persons).
     """
     if unique not in _BIRTH_DATES:
         n = len(_BIRTH_DATES)
         assert n < _DISTINCT_BIRTH_DATES, "more test persons than distinct birth dates"
-        _BIRTH_DATES[unique] = dt.date(1921 + n, 1 + n % 12, 1 + n % 28).isoformat()
+        day = dt.date(1921 + n % 100, 1 + n % 12, 1 + n // 12 % 28)
+        _BIRTH_DATES[unique] = day.isoformat()
     return _BIRTH_DATES[unique]
 
 
