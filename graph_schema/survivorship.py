@@ -3,12 +3,12 @@
 For every attribute, among the sources that deliver a value for it:
 
 1. a steward's override wins over every source, until it is removed;
-2. then the most trusted system for that attribute (``TRUST`` of the record's kind; systems
-   not listed rank after those listed, all alike);
+2. then the most trusted system for that attribute (``Rules.trust`` of the record's kind,
+   else its ``Rules.default``; systems not listed rank after those listed, all alike);
 3. then the most recently received delivery;
 4. then the most complete value (the longest).
 
-``UNION`` attributes collect what every source says instead (a partner is a CUSTOMER in CRM
+``Rules.union`` attributes collect what every source says instead (a partner is a CUSTOMER in CRM
 and a VENDOR in ERP).
 
 Business partners, vehicles, materials, documents and projects survive this way. Contracts

@@ -70,3 +70,20 @@ def test_a_contracts_lineage_says_which_values_a_change_process_set(
         "source": None,
         "others": [],
     }
+
+
+def test_a_value_no_source_says_any_more_is_kept(hub: RunningHub, unique: str) -> None:
+    """A source stored before vehicles survived by trust kept only its latest delivery."""
+    vin = vin_for(unique)
+    vms = {"source": {"system": "VMS", "key": f"V-{unique}"}, "vin": vin}
+    made = vehicle(hub, {**vms, "make": "BMW", "model": "X3"})["vehicle"]
+    hub.run(
+        hub.store.query(
+            "MATCH (s:SourceRecord {entity: 'Vehicle', system: 'VMS', key: $key}) "
+            "SET s.payload = $payload",
+            {"key": f"V-{unique}", "payload": '{"vin": "%s"}' % vin},
+        )
+    )
+    later = vehicle(hub, {**vms, "modelYear": 2025})["vehicle"]
+    assert later["id"] == made["id"]
+    assert (later["make"], later["model"], later["modelYear"]) == ("BMW", "X3", 2025)

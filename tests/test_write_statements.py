@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from hub.domain import process_writes, writes
+from hub.domain.change_log import logs, new_batch
 from hub.domain.kinds import KINDS
 from hub.domain.writes import Statement
 
@@ -27,6 +28,19 @@ def built() -> Iterator[tuple[str, Statement]]:
         yield f"{label}.origins", writes.origins(label, [], with_state=True)
         yield f"{label}.create_records", writes.create_records(kind, [], NOW, "", ("", {}))
         yield f"{label}.update_records", writes.update_records(kind, [], NOW, "", ("", {}))
+        # The first statement of a batch opens the batch of the records' change events.
+        logged = f", {logs('n', 'g.event')}"
+        for name, params in (("batch", {"batch": {}}), ("held", {"batch": {}, "held": {}})):
+            opening = (new_batch(params), params)
+            yield (
+                f"{label}.create_records.{name}",
+                writes.create_records(kind, [], NOW, logged, opening),
+            )
+            yield (
+                f"{label}.update_records.{name}",
+                writes.update_records(kind, [], NOW, logged, opening),
+            )
+        yield f"{label}.origins.plain", writes.origins(label, [])
         yield f"{label}.new_sources", writes.new_sources(kind, [], NOW)
         yield f"{label}.known_sources", writes.known_sources(kind, [], NOW)
         for slot in kind.slots:

@@ -485,8 +485,9 @@ def record_lineage(label: str) -> Any:
     return strawberry.field(
         resolver=resolve,
         description=f"For every value: the source record that supplied it ({rules}), and "
-        "what the other sources say. The source is null where no source delivered the value "
-        "as it stands: a change process or a block set it.",
+        "what the other sources say. The source is null where no source's latest delivery "
+        "says the value as it stands: a change process, a block or the hub's default set it, "
+        "or a source said it in an earlier delivery.",
     )
 
 

@@ -15,7 +15,7 @@ from hub.store import Store, Transaction
 log = logging.getLogger(__name__)
 
 # Raised when what the keys hold changes, so that every stored key is written again.
-_VERSION = 1
+_VERSION = 2  # 2: vehicles, materials, documents, projects key every source's values
 _BATCH = 500
 
 

@@ -353,7 +353,10 @@ def _survive(kind: Kind, plan: _Plan, delivery: Delivery, state: State, now: dt.
     values = {**(said.state if said else {}), **{k: v for k, v in state.items() if v is not None}}
     plan.origins[source] = SourceValues(delivery.system, delivery.key, now.isoformat(), values)
     survived, _ = survive(list(plan.origins.values()), plan.overrides, kind.label)
-    plan.state = kind.merge({}, survived)
+    # A value the record holds that no source says any more stays: a source stored before
+    # its kind's values survived by trust kept only its latest delivery, not all it said.
+    kept = {name: value for name, value in plan.base.items() if name not in survived}
+    plan.state = kind.merge(kept, survived)
     return canonical_json(values)
 
 

@@ -24,9 +24,20 @@ ALWAYS: dict[str, tuple[str, ...]] = {
     "Project": ("id", "number", "status"),
 }
 
+# The kinds whose lineage is read from their sources, not from a property of the record.
+_WITH_LINEAGE = (
+    "BusinessPartner",
+    "Vehicle",
+    "Contract",
+    "IdentificationObject",
+    "Document",
+    "Material",
+    "Project",
+)
+
 # ... and the fields that read other properties than the one of their own name.
 READS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("BusinessPartner", "lineage"): (),
+    **{(label, "lineage"): () for label in _WITH_LINEAGE},
     ("Contract", "status"): ("status", "endDate", "terminationDate"),
     ("IdentificationObject", "status"): ("status", "validTo"),
     ("Document", "file"): ("fileSha256", "fileSize", "fileMediaType", "fileName"),

@@ -10,6 +10,21 @@ UNWIND $rows AS g CREATE (n:BusinessPartner) SET n += g.props, n.id = g.id, n.st
 // BusinessPartner.update_records (now, rows)
 UNWIND $rows AS g MATCH (n:BusinessPartner) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
 
+// BusinessPartner.create_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g CREATE (n:BusinessPartner) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// BusinessPartner.update_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g MATCH (n:BusinessPartner) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// BusinessPartner.create_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g CREATE (n:BusinessPartner) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// BusinessPartner.update_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g MATCH (n:BusinessPartner) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// BusinessPartner.origins.plain (ids)
+UNWIND $ids AS id MATCH (g:BusinessPartner {id: id}) RETURN g.id AS id, g.overrides AS overrides, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
+
 // BusinessPartner.new_sources (label, now, rows)
 UNWIND $rows AS s MATCH (n:BusinessPartner) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
 
@@ -40,6 +55,21 @@ UNWIND $rows AS g CREATE (n:Contract) SET n += g.props, n.id = g.id, n.state = g
 // Contract.update_records (now, rows)
 UNWIND $rows AS g MATCH (n:Contract) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
 
+// Contract.create_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g CREATE (n:Contract) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Contract.update_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g MATCH (n:Contract) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// Contract.create_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g CREATE (n:Contract) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Contract.update_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g MATCH (n:Contract) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// Contract.origins.plain (ids)
+UNWIND $ids AS id MATCH (g:Contract {id: id}) RETURN g.id AS id, g.overrides AS overrides, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
+
 // Contract.new_sources (label, now, rows)
 UNWIND $rows AS s MATCH (n:Contract) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
 
@@ -64,6 +94,21 @@ UNWIND $rows AS g CREATE (n:Document) SET n += g.props, n.id = g.id, n.state = g
 // Document.update_records (now, rows)
 UNWIND $rows AS g MATCH (n:Document) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
 
+// Document.create_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g CREATE (n:Document) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Document.update_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g MATCH (n:Document) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// Document.create_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g CREATE (n:Document) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Document.update_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g MATCH (n:Document) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// Document.origins.plain (ids)
+UNWIND $ids AS id MATCH (g:Document {id: id}) RETURN g.id AS id, g.overrides AS overrides, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
+
 // Document.new_sources (label, now, rows)
 UNWIND $rows AS s MATCH (n:Document) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
 
@@ -87,6 +132,21 @@ UNWIND $rows AS g CREATE (n:IdentificationObject) SET n += g.props, n.id = g.id,
 
 // IdentificationObject.update_records (now, rows)
 UNWIND $rows AS g MATCH (n:IdentificationObject) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
+
+// IdentificationObject.create_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g CREATE (n:IdentificationObject) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// IdentificationObject.update_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g MATCH (n:IdentificationObject) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// IdentificationObject.create_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g CREATE (n:IdentificationObject) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// IdentificationObject.update_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g MATCH (n:IdentificationObject) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// IdentificationObject.origins.plain (ids)
+UNWIND $ids AS id MATCH (g:IdentificationObject {id: id}) RETURN g.id AS id, g.overrides AS overrides, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
 
 // IdentificationObject.new_sources (label, now, rows)
 UNWIND $rows AS s MATCH (n:IdentificationObject) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
@@ -130,6 +190,21 @@ UNWIND $rows AS g CREATE (n:Material) SET n += g.props, n.id = g.id, n.state = g
 // Material.update_records (now, rows)
 UNWIND $rows AS g MATCH (n:Material) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
 
+// Material.create_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g CREATE (n:Material) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Material.update_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g MATCH (n:Material) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// Material.create_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g CREATE (n:Material) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Material.update_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g MATCH (n:Material) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// Material.origins.plain (ids)
+UNWIND $ids AS id MATCH (g:Material {id: id}) RETURN g.id AS id, g.overrides AS overrides, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
+
 // Material.new_sources (label, now, rows)
 UNWIND $rows AS s MATCH (n:Material) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
 
@@ -159,6 +234,21 @@ UNWIND $rows AS g CREATE (n:Project) SET n += g.props, n.id = g.id, n.state = g.
 
 // Project.update_records (now, rows)
 UNWIND $rows AS g MATCH (n:Project) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
+
+// Project.create_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g CREATE (n:Project) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Project.update_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g MATCH (n:Project) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// Project.create_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g CREATE (n:Project) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Project.update_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g MATCH (n:Project) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// Project.origins.plain (ids)
+UNWIND $ids AS id MATCH (g:Project {id: id}) RETURN g.id AS id, g.overrides AS overrides, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
 
 // Project.new_sources (label, now, rows)
 UNWIND $rows AS s MATCH (n:Project) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
@@ -195,6 +285,21 @@ UNWIND $rows AS g CREATE (n:Vehicle) SET n += g.props, n.id = g.id, n.state = g.
 
 // Vehicle.update_records (now, rows)
 UNWIND $rows AS g MATCH (n:Vehicle) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null
+
+// Vehicle.create_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g CREATE (n:Vehicle) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Vehicle.update_records.batch (batch, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now WITH b UNWIND $rows AS g MATCH (n:Vehicle) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// Vehicle.create_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g CREATE (n:Vehicle) SET n += g.props, n.id = g.id, n.state = g.state, n.version = 1, n.createdAt = $now, n.updatedAt = $now, n.logged = coalesce(n.logged, []) + g.event RETURN collect({id: g.id, element: elementId(n)}) AS rows
+
+// Vehicle.update_records.held (batch, held, now, rows)
+CREATE (b:ChangeBatch) SET b += $batch, b.at = $now CREATE (x:ChangeEvents) SET x += $held WITH b UNWIND $rows AS g MATCH (n:Vehicle) WHERE elementId(n) = g.element SET n += g.props, n.state = g.state, n.version = n.version + 1, n.updatedAt = $now, n.deletedAt = null, n.logged = coalesce(n.logged, []) + g.event
+
+// Vehicle.origins.plain (ids)
+UNWIND $ids AS id MATCH (g:Vehicle {id: id}) RETURN g.id AS id, g.overrides AS overrides, [(g)<-[:SOURCE_OF]-(s:SourceRecord) WHERE s.deletedAt IS NULL | s {.system, .key, .payload, .receivedAt}] AS sources
 
 // Vehicle.new_sources (label, now, rows)
 UNWIND $rows AS s MATCH (n:Vehicle) WHERE elementId(n) = s.golden CREATE (r:SourceRecord {entity: $label, system: s.system, key: s.key}) SET r.id = s.id, r.payload = s.payload, r.payloadHash = s.hash, r.receivedAt = $now CREATE (r)-[:SOURCE_OF]->(n)
