@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from hub.domain import process_writes, writes
 from hub.domain.change_log import logs, new_batch
@@ -30,7 +31,11 @@ def built() -> Iterator[tuple[str, Statement]]:
         yield f"{label}.update_records", writes.update_records(kind, [], NOW, "", ("", {}))
         # The first statement of a batch opens the batch of the records' change events.
         logged = f", {logs('n', 'g.event')}"
-        for name, params in (("batch", {"batch": {}}), ("held", {"batch": {}, "held": {}})):
+        openings: list[tuple[str, dict[str, Any]]] = [
+            ("batch", {"batch": {}}),
+            ("held", {"batch": {}, "held": {}}),
+        ]
+        for name, params in openings:
             opening = (new_batch(params), params)
             yield (
                 f"{label}.create_records.{name}",
