@@ -1,4 +1,4 @@
-"""The statements an upsert and the business processes send, as text: a change to one shows in review as a change to
+"""The statements upserts, business processes and stewards' decisions send, as text: a change to one shows in review as a change to
 ``tests/snapshots/write_statements.cypher`` (``SNAPSHOT_UPDATE=1`` writes it again).
 
 Each statement is also parsed by Neo4j's own Cypher front end when `make test` runs (the
@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hub.domain import process_writes, writes
+from hub.domain import process_writes, stewardship_writes, writes
 from hub.domain.change_log import logs, new_batch
 from hub.domain.kinds import KINDS
+from hub.domain.stewardship import MOVING
 from hub.domain.writes import Statement
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "write_statements.cypher"
@@ -80,6 +81,32 @@ def built() -> Iterator[tuple[str, Statement]]:
     yield "process.revisions_of", process_writes.revisions_of([])
     yield "process.unchain_revisions", process_writes.unchain_revisions([])
     yield "process.chain_revisions", process_writes.chain_revisions([])
+    audit = {"by": None, "onBehalfOf": None, "reason": None}
+    steward = stewardship_writes
+    yield "steward.candidate_status", steward.candidate_status("")
+    yield "steward.candidate_pair", steward.candidate_pair("")
+    yield "steward.reject_candidate", steward.reject_candidate("", NOW, audit)
+    yield "steward.lock_partners", steward.lock_partners([], NOW)
+    yield "steward.golden", steward.golden("")
+    for rel, outgoing in MOVING:
+        for only in (None, "m"):
+            name = f"steward.move.{rel}.{'out' if outgoing else 'in'}.{'only' if only else 'all'}"
+            yield name, steward.move(rel, outgoing, "", "", only)
+    yield "steward.set_overrides", steward.set_overrides("", None)
+    yield "steward.add_merged_from", steward.add_merged_from("", [])
+    for n, statement in enumerate(steward.merge_one("", "", "", NOW, audit)):
+        yield f"steward.merge_one.{n}", statement
+    yield "steward.candidates_with", steward.candidates_with("")
+    yield "steward.candidate_of_pair", steward.candidate_of_pair("")
+    yield "steward.copy_decision", steward.copy_decision("", "")
+    yield "steward.drop_candidate", steward.drop_candidate("")
+    for side in ("LEFT", "RIGHT"):
+        yield f"steward.repoint.{side}", steward.repoint_candidate("", side, "", "", "")
+    yield "steward.source_of", steward.source_of("", "")
+    yield "steward.revive", steward.revive("")
+    yield "steward.drop_merged_from", steward.drop_merged_from("", "")
+    yield "steward.split_source", steward.split_source("", "", "")
+    yield "steward.never_again", steward.never_again("", "", "", "", NOW, audit)
 
 
 def rendered() -> str:

@@ -12,6 +12,7 @@ from graph_schema.survivorship import ATTRIBUTES
 from hub.actor import Actor
 from hub.domain import deliveries
 from hub.domain import problems as codes
+from hub.domain import stewardship_writes as statements
 from hub.domain.change_log import record_events
 from hub.domain.kinds import BUSINESS_PARTNER, State
 from hub.domain.problems import Path, Problem, Rejected
@@ -39,19 +40,10 @@ def _still_open(found: list[Row], verb: str) -> None:
 
 async def reject(tx: Transaction, candidate_id: str, audit: Audit, now: dt.datetime) -> str:
     """Mark an open candidate REJECTED with who, when and why."""
-    found = await tx.run(
-        "MATCH (c:MatchCandidate {id: $id}) RETURN c.status AS status", {"id": candidate_id}
-    )
+    found = await tx.run(*statements.candidate_status(candidate_id))
     _still_open(found, "rejected")
     # Only an OPEN candidate changes: a merge decided at the same moment is not overwritten.
-    updated = await tx.run(
-        "MATCH (c:MatchCandidate {id: $id}) WHERE c.status = 'OPEN' "
-        "SET c.status = 'REJECTED', c.decidedAt = $now, c.decidedBy = $by, "
-        "c.decidedOnBehalfOf = $onBehalfOf, c.reason = $reason "
-        "WITH c MATCH (c)-[:LEFT|RIGHT]->(p:BusinessPartner) "
-        "RETURN c.id AS candidate, p.id AS partner",
-        {"id": candidate_id, "now": now, **audit.event()},
-    )
+    updated = await tx.run(*statements.reject_candidate(candidate_id, now, audit.event()))
     if not updated:
         raise Rejected(
             [Problem(("id",), codes.INVALID_TRANSITION, "the candidate was decided meanwhile")]
@@ -90,17 +82,10 @@ async def accept(
     """Merge an open candidate's pair: the partner it was raised for (left) into the one it
     was found similar to (right), which survives. The candidate becomes MERGED; returns the
     survivor's id."""
-    found = await tx.run(
-        "MATCH (c:MatchCandidate {id: $id}) "
-        "MATCH (c)-[:LEFT]->(l:BusinessPartner) MATCH (c)-[:RIGHT]->(r:BusinessPartner) "
-        "RETURN c.status AS status, l.id AS left, r.id AS right",
-        {"id": candidate_id},
-    )
+    found = await tx.run(*statements.candidate_pair(candidate_id))
     _still_open(found, "accepted")
     survivor = await merge(tx, found[0]["right"], [found[0]["left"]], overrides, audit, now)
-    decided = await tx.run(
-        "MATCH (c:MatchCandidate {id: $id}) RETURN c.status AS status", {"id": candidate_id}
-    )
+    decided = await tx.run(*statements.candidate_status(candidate_id))
     if not decided or decided[0]["status"] != "MERGED":  # rejected meanwhile: undo it all
         raise Rejected(
             [Problem(("id",), codes.INVALID_TRANSITION, "the candidate was decided meanwhile")]
@@ -143,36 +128,19 @@ async def _lock(tx: Transaction, ids: list[str], now: dt.datetime) -> None:
     """Take the partners' write locks, in one order, before reading them: two stewards (or a
     steward and hub match) acting on the same partner at once then act one after the other
     (Neo4j), or one of them fails on the conflict and is retried (ArcadeDB)."""
-    await tx.run(
-        "UNWIND $ids AS id MATCH (g:BusinessPartner {id: id}) SET g.lockedAt = $now",
-        {"ids": sorted(set(ids)), "now": now},
-    )
+    await tx.run(*statements.lock_partners(sorted(set(ids)), now))
 
 
 async def _golden(tx: Transaction, hub_id: str) -> Row | None:
-    found = await tx.run(
-        "MATCH (g:BusinessPartner {id: $id}) "
-        "RETURN g.id AS id, g.state AS state, g.version AS version, g.mergedInto AS mergedInto, "
-        "g.mergedFrom AS mergedFrom, g.overrides AS overrides",
-        {"id": hub_id},
-    )
+    found = await tx.run(*statements.golden(hub_id))
     return found[0] if found else None
 
 
 async def _move(tx: Transaction, source: str, target: str, only_from: str | None = None) -> None:
     """Move the partner relationships of ``source`` to ``target``, marking each with the
     partner it came from; with ``only_from``, only those that came from that partner."""
-    where = "r.movedFrom = $only" if only_from else "true"
     for rel, outgoing in MOVING:
-        pattern = f"(m)-[r:{rel}]->(x)" if outgoing else f"(m)<-[r:{rel}]-(x)"
-        created = f"(s)-[n:{rel}]->(x)" if outgoing else f"(s)<-[n:{rel}]-(x)"
-        await tx.run(
-            f"MATCH (m:BusinessPartner {{id: $source}}) MATCH {pattern} WHERE {where} "
-            f"MATCH (s:BusinessPartner {{id: $target}}) "
-            f"CREATE {created} SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) "
-            "DELETE r",
-            {"source": source, "target": target, "only": only_from},
-        )
+        await tx.run(*statements.move(rel, outgoing, source, target, only_from))
 
 
 async def _recompute(
@@ -182,13 +150,8 @@ async def _recompute(
     origins = await read_origins(tx, BUSINESS_PARTNER, [record["id"]])
     sources, _ = origins.get(record["id"], ({}, {}))
     state, _ = survive(list(sources.values()), overrides)
-    await tx.run(
-        "MATCH (g:BusinessPartner {id: $id}) SET g.overrides = $overrides",
-        {
-            "id": record["id"],
-            "overrides": json.dumps(overrides, ensure_ascii=False) if overrides else None,
-        },
-    )
+    kept = json.dumps(overrides, ensure_ascii=False) if overrides else None
+    await tx.run(*statements.set_overrides(record["id"], kept))
     base = json.loads(record["state"] or "{}")
     await write_golden(
         tx,
@@ -287,14 +250,9 @@ async def merge(
     kept = json.loads(survivor["overrides"] or "{}")
     kept.update(changes)
     kept = {k: v for k, v in kept.items() if v is not None}
-    await tx.run(
-        "MATCH (s:BusinessPartner {id: $id}) SET s.mergedFrom = coalesce(s.mergedFrom, []) + $ids",
-        {
-            "id": survivor_id,
-            # Partners merged into a merged partner before now lead to the survivor too.
-            "ids": [i for m in merged for i in [m["id"], *(m["mergedFrom"] or [])]],
-        },
-    )
+    # Partners merged into a merged partner before now lead to the survivor too.
+    ids = [i for m in merged for i in [m["id"], *(m["mergedFrom"] or [])]]
+    await tx.run(*statements.add_merged_from(survivor_id, ids))
     await _recompute(tx, survivor, "MERGED", now, audit, kept)
     # The candidates the survivor took over are scored on its values now.
     await refresh_open(tx, [survivor_id])
@@ -306,24 +264,9 @@ async def _merge_one(
 ) -> None:
     merged_id = record["id"]
     await _move(tx, merged_id, survivor_id)
-    params = {"merged": merged_id, "survivor": survivor_id, "now": now, **audit.event()}
-    for statement in (
-        # Source records keep their keys and now feed the survivor; each remembers the
-        # partner it first fed, so an un-merge can bring that partner back.
-        "MATCH (m:BusinessPartner {id: $merged})<-[r:SOURCE_OF]-(x:SourceRecord) "
-        "MATCH (s:BusinessPartner {id: $survivor}) "
-        "SET x.formerGolden = coalesce(x.formerGolden, $merged) "
-        "CREATE (x)-[:SOURCE_OF]->(s) DELETE r",
-        # The pair's own candidate is decided.
-        "MATCH (c:MatchCandidate {pair: $pair}) WHERE c.status = 'OPEN' "
-        "SET c.status = 'MERGED', c.decidedAt = $now, c.decidedBy = $by, "
-        "c.decidedOnBehalfOf = $onBehalfOf, c.reason = $reason",
-        "MATCH (m:BusinessPartner {id: $merged})-[:HAS_ADDRESS]->(a:Address) DETACH DELETE a",
-        "MATCH (t:BusinessPartner {mergedInto: $merged}) SET t.mergedInto = $survivor",
-        "MATCH (m:BusinessPartner {id: $merged}) SET m.mergedInto = $survivor, "
-        "m.mergedFrom = null, m.version = m.version + 1, m.updatedAt = $now",
-    ):
-        await tx.run(statement, {**params, "pair": pair_of(merged_id, survivor_id)})
+    pair = pair_of(merged_id, survivor_id)
+    for statement in statements.merge_one(merged_id, survivor_id, pair, now, audit.event()):
+        await tx.run(*statement)
     await blocks.hand_over(tx, merged_id, survivor_id)
     await _repoint_candidates(tx, merged_id, survivor_id)
     await record_events(
@@ -345,37 +288,19 @@ async def _merge_one(
 async def _repoint_candidates(tx: Transaction, merged_id: str, survivor_id: str) -> None:
     """Candidates with the merged partner now concern the survivor; where the survivor has a
     candidate with the same partner already, one is kept, and a steward's rejection wins."""
-    rows = await tx.run(
-        "MATCH (c:MatchCandidate)-[side:LEFT|RIGHT]->(:BusinessPartner {id: $merged}) "
-        "MATCH (c)-[:LEFT|RIGHT]->(o:BusinessPartner) WHERE o.id <> $merged "
-        "RETURN c.id AS id, c.status AS status, type(side) AS side, o.id AS other",
-        {"merged": merged_id},
-    )
+    rows = await tx.run(*statements.candidates_with(merged_id))
     for row in rows:
         if row["other"] == survivor_id:
             continue  # the merged pair's own candidate, decided above
         pair = pair_of(survivor_id, row["other"])
-        twin = await tx.run(
-            "MATCH (t:MatchCandidate {pair: $pair}) RETURN t.id AS id", {"pair": pair}
-        )
+        twin = await tx.run(*statements.candidate_of_pair(pair))
         if twin:
-            params = {"id": row["id"], "twin": twin[0]["id"]}
             if row["status"] == "REJECTED":
-                await tx.run(
-                    "MATCH (c:MatchCandidate {id: $id}) MATCH (t:MatchCandidate {id: $twin}) "
-                    "SET t.status = c.status, t.decidedAt = c.decidedAt, "
-                    "t.decidedBy = c.decidedBy, t.reason = c.reason",
-                    params,
-                )
-            await tx.run("MATCH (c:MatchCandidate {id: $id}) DETACH DELETE c", params)
+                await tx.run(*statements.copy_decision(row["id"], twin[0]["id"]))
+            await tx.run(*statements.drop_candidate(row["id"]))
             continue
         side = "LEFT" if row["side"] == "LEFT" else "RIGHT"
-        await tx.run(
-            f"MATCH (c:MatchCandidate {{id: $id}})-[r:{side}]->(:BusinessPartner {{id: $merged}}) "
-            f"MATCH (s:BusinessPartner {{id: $survivor}}) CREATE (c)-[:{side}]->(s) "
-            "SET c.pair = $pair DELETE r",
-            {"id": row["id"], "merged": merged_id, "survivor": survivor_id, "pair": pair},
-        )
+        await tx.run(*statements.repoint_candidate(row["id"], side, merged_id, survivor_id, pair))
 
 
 async def merge_named(
@@ -399,13 +324,7 @@ async def merge_named(
 
 async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.datetime) -> str:
     """Split a source record out of its golden record into one of its own again."""
-    found = await tx.run(
-        "MATCH (x:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})"
-        "-[:SOURCE_OF]->(g:BusinessPartner) "
-        "RETURN g.id AS golden, x.formerGolden AS former, "
-        "COUNT { (g)<-[:SOURCE_OF]-(:SourceRecord) } AS sources",
-        {"system": system, "key": key},
-    )
+    found = await tx.run(*statements.source_of(system, key))
     path: Path = ("source",)
     if not found:
         raise Rejected([Problem(path, codes.NOT_FOUND, f"no partner source {system}/{key}")])
@@ -421,45 +340,18 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
     split_base: Row | None
     if revived is not None and revived["mergedInto"] == golden_id:
         split_id = revived["id"]
-        await tx.run(
-            "MATCH (m:BusinessPartner {id: $id}) SET m.mergedInto = null", {"id": split_id}
-        )
+        await tx.run(*statements.revive(split_id))
         await _move(tx, golden_id, split_id, only_from=split_id)
-        await tx.run(
-            "MATCH (s:BusinessPartner {id: $id}) "
-            "SET s.mergedFrom = [m IN coalesce(s.mergedFrom, []) WHERE m <> $split]",
-            {"id": golden_id, "split": split_id},
-        )
+        await tx.run(*statements.drop_merged_from(golden_id, split_id))
         split_base = revived
     else:  # merged on arrival: the source gets a partner of its own for the first time
         split_id = await write_golden(tx, BUSINESS_PARTNER, None, {}, {}, 0, "UNMERGED", now)
         split_base = await _golden(tx, split_id)
         assert split_base is not None
-    await tx.run(
-        "MATCH (x:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})"
-        "-[r:SOURCE_OF]->(:BusinessPartner) MATCH (n:BusinessPartner {id: $split}) "
-        "SET x.formerGolden = null CREATE (x)-[:SOURCE_OF]->(n) DELETE r",
-        {"system": system, "key": key, "split": split_id},
-    )
+    await tx.run(*statements.split_source(system, key, split_id))
     # A steward split them: the pair is never proposed or merged again by itself.
-    await tx.run(
-        "MATCH (l:BusinessPartner {id: $split}) MATCH (r:BusinessPartner {id: $golden}) "
-        "MERGE (c:MatchCandidate {pair: $pair}) "
-        "ON CREATE SET c.id = $cid, c.score = 0.0, c.createdAt = $now, c.features = '[]', "
-        "c.explanation = 'split by a steward' "
-        "SET c.status = 'REJECTED', c.decidedAt = $now, c.decidedBy = $by, "
-        "c.decidedOnBehalfOf = $onBehalfOf, c.reason = $reason "
-        "WITH c, l, r OPTIONAL MATCH (c)-[old:LEFT|RIGHT]->() DELETE old "
-        "WITH DISTINCT c, l, r CREATE (c)-[:LEFT]->(l) CREATE (c)-[:RIGHT]->(r)",
-        {
-            "split": split_id,
-            "golden": golden_id,
-            "pair": pair_of(split_id, golden_id),
-            "cid": new_id(),
-            "now": now,
-            **audit.event(),
-        },
-    )
+    pair = pair_of(split_id, golden_id)
+    await tx.run(*statements.never_again(split_id, golden_id, pair, new_id(), now, audit.event()))
     await _recompute(
         tx, split_base, "UNMERGED", now, audit, json.loads(split_base["overrides"] or "{}")
     )

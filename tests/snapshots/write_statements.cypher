@@ -384,3 +384,120 @@ UNWIND $numbers AS number MATCH (d:Document {number: number})-[r:REVISION_OF]->(
 
 // process.chain_revisions (links)
 UNWIND $links AS l MATCH (n:Document {id: l.newer}) MATCH (o:Document {id: l.older}) CREATE (n)-[:REVISION_OF]->(o)
+
+// steward.candidate_status (id)
+MATCH (c:MatchCandidate {id: $id}) RETURN c.status AS status
+
+// steward.candidate_pair (id)
+MATCH (c:MatchCandidate {id: $id}) MATCH (c)-[:LEFT]->(l:BusinessPartner) MATCH (c)-[:RIGHT]->(r:BusinessPartner) RETURN c.status AS status, l.id AS left, r.id AS right
+
+// steward.reject_candidate (by, id, now, onBehalfOf, reason)
+MATCH (c:MatchCandidate {id: $id}) WHERE c.status = 'OPEN' SET c.status = 'REJECTED', c.decidedAt = $now, c.decidedBy = $by, c.decidedOnBehalfOf = $onBehalfOf, c.reason = $reason WITH c MATCH (c)-[:LEFT|RIGHT]->(p:BusinessPartner) RETURN c.id AS candidate, p.id AS partner
+
+// steward.lock_partners (ids, now)
+UNWIND $ids AS id MATCH (g:BusinessPartner {id: id}) SET g.lockedAt = $now
+
+// steward.golden (id)
+MATCH (g:BusinessPartner {id: $id}) RETURN g.id AS id, g.state AS state, g.version AS version, g.mergedInto AS mergedInto, g.mergedFrom AS mergedFrom, g.overrides AS overrides
+
+// steward.move.ABOUT.in.all (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)<-[r:ABOUT]-(x) WHERE true MATCH (s:BusinessPartner {id: $target}) CREATE (s)<-[n:ABOUT]-(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.ABOUT.in.only (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)<-[r:ABOUT]-(x) WHERE r.movedFrom = $only MATCH (s:BusinessPartner {id: $target}) CREATE (s)<-[n:ABOUT]-(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.DEALER_OF.out.all (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)-[r:DEALER_OF]->(x) WHERE true MATCH (s:BusinessPartner {id: $target}) CREATE (s)-[n:DEALER_OF]->(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.DEALER_OF.out.only (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)-[r:DEALER_OF]->(x) WHERE r.movedFrom = $only MATCH (s:BusinessPartner {id: $target}) CREATE (s)-[n:DEALER_OF]->(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.HELD_BY.in.all (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)<-[r:HELD_BY]-(x) WHERE true MATCH (s:BusinessPartner {id: $target}) CREATE (s)<-[n:HELD_BY]-(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.HELD_BY.in.only (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)<-[r:HELD_BY]-(x) WHERE r.movedFrom = $only MATCH (s:BusinessPartner {id: $target}) CREATE (s)<-[n:HELD_BY]-(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.OWNS.out.all (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)-[r:OWNS]->(x) WHERE true MATCH (s:BusinessPartner {id: $target}) CREATE (s)-[n:OWNS]->(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.OWNS.out.only (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)-[r:OWNS]->(x) WHERE r.movedFrom = $only MATCH (s:BusinessPartner {id: $target}) CREATE (s)-[n:OWNS]->(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.PARTICIPATES_IN.out.all (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)-[r:PARTICIPATES_IN]->(x) WHERE true MATCH (s:BusinessPartner {id: $target}) CREATE (s)-[n:PARTICIPATES_IN]->(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.PARTICIPATES_IN.out.only (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)-[r:PARTICIPATES_IN]->(x) WHERE r.movedFrom = $only MATCH (s:BusinessPartner {id: $target}) CREATE (s)-[n:PARTICIPATES_IN]->(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.PARTY_TO.out.all (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)-[r:PARTY_TO]->(x) WHERE true MATCH (s:BusinessPartner {id: $target}) CREATE (s)-[n:PARTY_TO]->(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.PARTY_TO.out.only (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)-[r:PARTY_TO]->(x) WHERE r.movedFrom = $only MATCH (s:BusinessPartner {id: $target}) CREATE (s)-[n:PARTY_TO]->(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.RELATED_TO.in.all (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)<-[r:RELATED_TO]-(x) WHERE true MATCH (s:BusinessPartner {id: $target}) CREATE (s)<-[n:RELATED_TO]-(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.RELATED_TO.in.only (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)<-[r:RELATED_TO]-(x) WHERE r.movedFrom = $only MATCH (s:BusinessPartner {id: $target}) CREATE (s)<-[n:RELATED_TO]-(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.RELATED_TO.out.all (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)-[r:RELATED_TO]->(x) WHERE true MATCH (s:BusinessPartner {id: $target}) CREATE (s)-[n:RELATED_TO]->(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.move.RELATED_TO.out.only (only, source, target)
+MATCH (m:BusinessPartner {id: $source}) MATCH (m)-[r:RELATED_TO]->(x) WHERE r.movedFrom = $only MATCH (s:BusinessPartner {id: $target}) CREATE (s)-[n:RELATED_TO]->(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
+
+// steward.set_overrides (id, overrides)
+MATCH (g:BusinessPartner {id: $id}) SET g.overrides = $overrides
+
+// steward.add_merged_from (id, ids)
+MATCH (s:BusinessPartner {id: $id}) SET s.mergedFrom = coalesce(s.mergedFrom, []) + $ids
+
+// steward.merge_one.0 (by, merged, now, onBehalfOf, pair, reason, survivor)
+MATCH (m:BusinessPartner {id: $merged})<-[r:SOURCE_OF]-(x:SourceRecord) MATCH (s:BusinessPartner {id: $survivor}) SET x.formerGolden = coalesce(x.formerGolden, $merged) CREATE (x)-[:SOURCE_OF]->(s) DELETE r
+
+// steward.merge_one.1 (by, merged, now, onBehalfOf, pair, reason, survivor)
+MATCH (c:MatchCandidate {pair: $pair}) WHERE c.status = 'OPEN' SET c.status = 'MERGED', c.decidedAt = $now, c.decidedBy = $by, c.decidedOnBehalfOf = $onBehalfOf, c.reason = $reason
+
+// steward.merge_one.2 (by, merged, now, onBehalfOf, pair, reason, survivor)
+MATCH (m:BusinessPartner {id: $merged})-[:HAS_ADDRESS]->(a:Address) DETACH DELETE a
+
+// steward.merge_one.3 (by, merged, now, onBehalfOf, pair, reason, survivor)
+MATCH (t:BusinessPartner {mergedInto: $merged}) SET t.mergedInto = $survivor
+
+// steward.merge_one.4 (by, merged, now, onBehalfOf, pair, reason, survivor)
+MATCH (m:BusinessPartner {id: $merged}) SET m.mergedInto = $survivor, m.mergedFrom = null, m.version = m.version + 1, m.updatedAt = $now
+
+// steward.candidates_with (merged)
+MATCH (c:MatchCandidate)-[side:LEFT|RIGHT]->(:BusinessPartner {id: $merged}) MATCH (c)-[:LEFT|RIGHT]->(o:BusinessPartner) WHERE o.id <> $merged RETURN c.id AS id, c.status AS status, type(side) AS side, o.id AS other
+
+// steward.candidate_of_pair (pair)
+MATCH (t:MatchCandidate {pair: $pair}) RETURN t.id AS id
+
+// steward.copy_decision (id, twin)
+MATCH (c:MatchCandidate {id: $id}) MATCH (t:MatchCandidate {id: $twin}) SET t.status = c.status, t.decidedAt = c.decidedAt, t.decidedBy = c.decidedBy, t.reason = c.reason
+
+// steward.drop_candidate (id)
+MATCH (c:MatchCandidate {id: $id}) DETACH DELETE c
+
+// steward.repoint.LEFT (id, merged, pair, survivor)
+MATCH (c:MatchCandidate {id: $id})-[r:LEFT]->(:BusinessPartner {id: $merged}) MATCH (s:BusinessPartner {id: $survivor}) CREATE (c)-[:LEFT]->(s) SET c.pair = $pair DELETE r
+
+// steward.repoint.RIGHT (id, merged, pair, survivor)
+MATCH (c:MatchCandidate {id: $id})-[r:RIGHT]->(:BusinessPartner {id: $merged}) MATCH (s:BusinessPartner {id: $survivor}) CREATE (c)-[:RIGHT]->(s) SET c.pair = $pair DELETE r
+
+// steward.source_of (key, system)
+MATCH (x:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})-[:SOURCE_OF]->(g:BusinessPartner) RETURN g.id AS golden, x.formerGolden AS former, COUNT { (g)<-[:SOURCE_OF]-(:SourceRecord) } AS sources
+
+// steward.revive (id)
+MATCH (m:BusinessPartner {id: $id}) SET m.mergedInto = null
+
+// steward.drop_merged_from (id, split)
+MATCH (s:BusinessPartner {id: $id}) SET s.mergedFrom = [m IN coalesce(s.mergedFrom, []) WHERE m <> $split]
+
+// steward.split_source (key, split, system)
+MATCH (x:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})-[r:SOURCE_OF]->(:BusinessPartner) MATCH (n:BusinessPartner {id: $split}) SET x.formerGolden = null CREATE (x)-[:SOURCE_OF]->(n) DELETE r
+
+// steward.never_again (by, cid, golden, now, onBehalfOf, pair, reason, split)
+MATCH (l:BusinessPartner {id: $split}) MATCH (r:BusinessPartner {id: $golden}) MERGE (c:MatchCandidate {pair: $pair}) ON CREATE SET c.id = $cid, c.score = 0.0, c.createdAt = $now, c.features = '[]', c.explanation = 'split by a steward' SET c.status = 'REJECTED', c.decidedAt = $now, c.decidedBy = $by, c.decidedOnBehalfOf = $onBehalfOf, c.reason = $reason WITH c, l, r OPTIONAL MATCH (c)-[old:LEFT|RIGHT]->() DELETE old WITH DISTINCT c, l, r CREATE (c)-[:LEFT]->(l) CREATE (c)-[:RIGHT]->(r)
