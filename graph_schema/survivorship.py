@@ -29,6 +29,8 @@ class Rules:
     default: tuple[str, ...] = ()
     trust: dict[str, tuple[str, ...]] = field(default_factory=dict)
     union: frozenset[str] = frozenset()
+    # Attributes that come from one source together: the one that supplies the first.
+    together: tuple[tuple[str, ...], ...] = ()
 
     def order(self, attribute: str) -> tuple[str, ...]:
         return self.trust.get(attribute, self.default)
@@ -58,7 +60,10 @@ RULES: dict[str, Rules] = {
         },
     ),
     "Material": Rules(default=("ERP",)),
-    "Document": Rules(default=("PDM",)),
+    # A file's hash, size, type and name describe one file: all from one source.
+    "Document": Rules(
+        default=("PDM",), together=(("fileSha256", "fileSize", "fileMediaType", "fileName"),)
+    ),
     # PDM runs the project and keeps its documents; CRM knows the customer and the dealer.
     "Project": Rules(default=("PDM", "CRM"), trust={"partners": ("CRM", "PDM")}),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.mastering.survivorship import SourceValues, survive
 from tests.harness import RunningHub, ok, vin_for
 from tests.test_contracts import change, setup
 from tests.test_partners import person, upsert
@@ -87,3 +88,16 @@ def test_a_value_no_source_says_any_more_is_kept(hub: RunningHub, unique: str) -
     later = vehicle(hub, {**vms, "modelYear": 2025})["vehicle"]
     assert later["id"] == made["id"]
     assert (later["make"], later["model"], later["modelYear"]) == ("BMW", "X3", 2025)
+
+
+def test_a_documents_file_fields_come_from_one_source() -> None:
+    pdm = SourceValues("PDM", "D1", "2026-01-02T00:00:00", {"fileSha256": "a" * 64, "fileSize": 10})
+    crm = SourceValues(
+        "CRM", "D1", "2026-01-03T00:00:00",
+        {"fileSha256": "b" * 64, "fileSize": 20, "fileName": "offer.pdf", "title": "Offer"},
+    )  # fmt: skip
+    state, _ = survive([pdm, crm], {}, "Document")
+    # PDM's file, and no name: CRM's name belongs to CRM's file.
+    assert (state["fileSha256"], state["fileSize"]) == ("a" * 64, 10)
+    assert "fileName" not in state
+    assert state["title"] == "Offer"

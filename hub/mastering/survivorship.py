@@ -59,6 +59,18 @@ def _union(values: list[Any]) -> list[Any]:
     return sorted(merged, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
 
 
+def _followers(sources: list[SourceValues], kind: rules.Rules) -> dict[str, SourceValues]:
+    """For the attributes that come with another (``Rules.together``): the source that
+    supplies the first of their group."""
+    follows: dict[str, SourceValues] = {}
+    for group in kind.together:
+        first = [s for s in sources if s.state.get(group[0]) is not None]
+        ranked = _ranked(group[0], first, kind)
+        if ranked:
+            follows.update((attribute, ranked[0]) for attribute in group[1:])
+    return follows
+
+
 def survive(
     sources: list[SourceValues],
     overrides: dict[str, Any] | None = None,
@@ -72,9 +84,15 @@ def survive(
     )
     state: State = {}
     lineage = []
+    follows = _followers(sources, kind)
     for attribute in attributes:
         given = [s for s in sources if s.state.get(attribute) is not None]
         ranked = _ranked(attribute, given, kind)
+        if attribute in follows and attribute not in overrides:
+            lead = follows[attribute]
+            if not any(s is lead for s in ranked):  # its group's source has none
+                continue
+            ranked = [lead, *(s for s in ranked if s is not lead)]
         if attribute in overrides:
             value, source, overridden = overrides[attribute], None, True
         elif attribute in kind.union and ranked:
