@@ -23,7 +23,7 @@ def candidate_status(candidate_id: str) -> Statement:
 
 
 def candidate_pair(candidate_id: str) -> Statement:
-    """An candidate's status and its two partners."""
+    """A candidate's status and its two partners."""
     return (
         "MATCH (c:MatchCandidate {id: $id}) "
         "MATCH (c)-[:LEFT]->(l:BusinessPartner) MATCH (c)-[:RIGHT]->(r:BusinessPartner) "
