@@ -613,16 +613,23 @@ def identification_object(data: Data, path: Path = ("input",)) -> Built:
     return c.delivery(source)
 
 
+def item_uiid(item: Any, path: Path, problems: list[Problem]) -> str | None:
+    """The UIID an item reference (``{uiid}`` at ``path``) names; None when none is given,
+    and a problem when it is given without one."""
+    if item is None:
+        return None
+    uiid = str(item.get("uiid") or "").strip() if isinstance(item, dict) else ""
+    if not uiid:
+        problems.append(Problem((*path, "uiid"), codes.REQUIRED, "name the item's UIID"))
+    return uiid or None
+
+
 def _issued_for(c: _Collector) -> None:
     """The item (``{uiid}``) an identification object is issued under: kept by its UIID,
     and its contract looked up through it."""
-    item = c.data.get("item")
-    if item is None:
-        return
     path = (*c.path, "item")
-    uiid = str(item.get("uiid") or "").strip() if isinstance(item, dict) else ""
-    if not uiid:
-        c.problems.append(Problem((*path, "uiid"), codes.REQUIRED, "name the item's UIID"))
+    uiid = item_uiid(c.data.get("item"), path, c.problems)
+    if uiid is None:
         return
     c.values["itemUiid"] = uiid
     c.values[ITEM_CONTRACT] = Ref("Contract", path, natural=(("item", uiid),))

@@ -213,10 +213,8 @@ def _item_change(
     data: dict[str, Any], process: str, path: Path, problems: list[Problem]
 ) -> tuple[str | None, str | None, list[dict[str, Any]] | None, dt.date | None]:
     """The item a change addresses, and for a CHOA its new product, services and end."""
-    item = data.get("item") or {}
-    uiid = str(item.get("uiid") or "").strip() or None
-    if item and uiid is None:
-        problems.append(Problem((*path, "item", "uiid"), codes.REQUIRED, "name the item's UIID"))
+    item = data.get("item") or None
+    uiid = deliveries.item_uiid(item, (*path, "item"), problems)
     if uiid is not None and process not in ITEM_PROCESSES:
         message = f"{process} changes the contract's parties, not one item"
         problems.append(Problem((*path, "item"), codes.INVALID_VALUE, message))
@@ -440,7 +438,7 @@ def _hand_over(
             f"the role {role} passed to its holder on {max(started)}; a change takes effect after"
         )
         raise Rejected([Problem(("input", "effectiveDate"), codes.INVALID_VALUE, message)])
-    until = (day - dt.timedelta(days=1)).isoformat()
+    until = _day_before(day)
     parties = [
         {**p, "validTo": until} if any(p is h for h in holding) else p
         for p in state.get("parties", [])
