@@ -51,6 +51,15 @@ def test_a_registered_clients_token_lets_it_in(secured: RunningHub) -> None:
     assert response.json()["data"]["serverInfo"]["hubVersion"]
 
 
+def test_a_client_registered_right_after_a_request_is_let_in_at_once(
+    secured: RunningHub,
+) -> None:
+    for _ in range(5):
+        # The hub reads the clients again for the first one; the next comes within 50 ms.
+        assert secured.post(WHO, token=register(secured, "read")).status_code == 200
+        assert secured.post(WHO, token=register(secured, "read")).status_code == 200
+
+
 @pytest.mark.parametrize(
     "authorization",
     ["Bearer hub_not-a-token-anyone-was-given", "Basic dXNlcjpwYXNz", "Bearer", "Token abc"],

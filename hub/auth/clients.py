@@ -233,6 +233,12 @@ class ClientDirectory:
         client = known.by_token.get(token)
         if client is None:
             client = known.by_hash.get(token_hash(token))
+            if client is None and self._marker_state() != known.marker:
+                # A token not known yet may be a client registered since the last look at
+                # the marker (at most 50 ms ago): look again now rather than refuse it.
+                self._marker_checked = -math.inf
+                known = await self._current(store)
+                client = known.by_hash.get(token_hash(token))
             if client is not None:
                 known.by_token[token] = client
         return client
