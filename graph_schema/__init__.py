@@ -9,6 +9,7 @@ from graph_schema.model import (
     Property,
     PropertyType,
     Relationship,
+    Side,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "Property",
     "PropertyType",
     "Relationship",
+    "Side",
 ]

@@ -30,6 +30,7 @@ from graph_schema.model import (
     Property,
     PropertyType,
     Relationship,
+    Side,
 )
 
 S = PropertyType.STRING
@@ -998,6 +999,11 @@ _MOVED_FROM = Property(
     "movedFrom", S, "Id of the merged partner the relationship came from.", internal=True
 )
 
+# A document is about records of several kinds; each of them lists the documents about it.
+_ABOUT = Side("about", input="about", prefetch=False)
+_DOCUMENTS = Side("documents", order=("number", "revision"), paged=True)
+_SOURCES = Side("sources", order=("system", "key"))
+
 # Longer lists in one delivery are refused with TOO_MANY: beyond these a list is a mistake or
 # an attack, and every read of the record would carry it.
 LIST_MAXIMA = {
@@ -1048,7 +1054,15 @@ MODEL = Model(
         HUB_SETTING,
     ),
     relationships=(
-        Relationship("HAS_ADDRESS", "BusinessPartner", "Address", "A partner's address.", ONE),
+        Relationship(
+            "HAS_ADDRESS",
+            "BusinessPartner",
+            "Address",
+            "A partner's address.",
+            ONE,
+            forward=Side("addresses", input="addresses", order=("position",)),
+            part=True,
+        ),
         Relationship(
             "OWNS",
             "BusinessPartner",
@@ -1056,6 +1070,8 @@ MODEL = Model(
             "The partner owns the vehicle.",
             ONE,
             properties=(_MOVED_FROM,),
+            forward=Side("vehicles", order=("vin",), paged=True),
+            backward=Side("owner", input="owner"),
         ),
         Relationship(
             "DEALER_OF",
@@ -1064,6 +1080,7 @@ MODEL = Model(
             "The partner sold it.",
             ONE,
             properties=(_MOVED_FROM,),
+            backward=Side("dealer", input="dealer"),
         ),
         Relationship(
             "RELATED_TO",
@@ -1073,14 +1090,40 @@ MODEL = Model(
             "party, ...); its sources' relationships all hold.",
             properties=(
                 Property(
-                    "type", S, "How it relates.", required=True, values=PartnerRelationshipType
+                    "type",
+                    S,
+                    "How it relates.",
+                    required=True,
+                    values=PartnerRelationshipType,
+                    exposed_as="relationType",
                 ),
                 Property(
-                    "validFrom", D, "First day it holds.", earliest=FIRST_DAY, latest=LAST_DAY
+                    "validFrom",
+                    D,
+                    "First day it holds.",
+                    earliest=FIRST_DAY,
+                    latest=LAST_DAY,
+                    exposed_as="relationValidFrom",
                 ),
-                Property("validTo", D, "Last day it holds.", earliest=FIRST_DAY, latest=LAST_DAY),
+                Property(
+                    "validTo",
+                    D,
+                    "Last day it holds.",
+                    earliest=FIRST_DAY,
+                    latest=LAST_DAY,
+                    exposed_as="relationValidTo",
+                ),
                 _MOVED_FROM,
             ),
+            # Read on their own, with the filters of BusinessPartner.relationships.
+            forward=Side(
+                "relatedTo",
+                input="relationships",
+                order=("type", "name"),
+                prefetch=False,
+                carries=True,
+            ),
+            backward=Side("relatedFrom", order=("type", "name"), prefetch=False, carries=True),
         ),
         Relationship(
             "PARTY_TO",
@@ -1096,6 +1139,7 @@ MODEL = Model(
                     "party sets it).",
                     earliest=FIRST_DAY,
                     latest=LAST_DAY,
+                    exposed_as="roleValidFrom",
                 ),
                 Property(
                     "validTo",
@@ -1103,19 +1147,46 @@ MODEL = Model(
                     "Last day it held the role, once another took it over.",
                     earliest=FIRST_DAY,
                     latest=LAST_DAY,
+                    exposed_as="roleValidTo",
                 ),
                 _MOVED_FROM,
             ),
+            forward=Side("contracts", order=("number",), paged=True),
+            backward=Side("parties", input="parties", order=("role", "name"), carries=True),
         ),
-        Relationship("HAS_ITEM", "Contract", "ContractItem", "An item of the contract.", ONE),
-        Relationship("COVERS", "ContractItem", "Vehicle", "The item covers the vehicle."),
-        Relationship("HAS_CHANGE", "Contract", "ContractChange", "A change process applied.", ONE),
+        Relationship(
+            "HAS_ITEM",
+            "Contract",
+            "ContractItem",
+            "An item of the contract.",
+            ONE,
+            forward=Side("items", input="items", order=("position",)),
+            part=True,
+        ),
+        Relationship(
+            "COVERS",
+            "ContractItem",
+            "Vehicle",
+            "The item covers the vehicle.",
+            forward=Side("coveredVehicles", order=("vin",)),
+        ),
+        Relationship(
+            "HAS_CHANGE",
+            "Contract",
+            "ContractChange",
+            "A change process applied.",
+            ONE,
+            forward=Side("changes", order=("recordedAt",)),
+            part=True,
+        ),
         Relationship(
             "IDENTIFIES",
             "IdentificationObject",
             "Vehicle",
             "Bound to the vehicle.",
             target_cardinality=ONE,
+            forward=Side("vehicle", input="vehicle"),
+            backward=Side("identificationObjects", order=("kind", "number"), paged=True),
         ),
         Relationship(
             "HELD_BY",
@@ -1124,6 +1195,8 @@ MODEL = Model(
             "Held by the partner.",
             target_cardinality=ONE,
             properties=(_MOVED_FROM,),
+            forward=Side("holder", input="holder"),
+            backward=Side("identificationObjects", order=("kind", "number"), paged=True),
         ),
         Relationship(
             "ISSUED_UNDER",
@@ -1131,6 +1204,7 @@ MODEL = Model(
             "Contract",
             "Issued under the contract.",
             target_cardinality=ONE,
+            forward=Side("contract", input="contract"),
         ),
         Relationship(
             "ISSUED_FOR",
@@ -1138,6 +1212,10 @@ MODEL = Model(
             "ContractItem",
             "Issued under the contract item.",
             target_cardinality=ONE,
+            # The object keeps the item's UIID; IdentificationObject.item reads the item
+            # with its contract (hub.read.relations).
+            forward=Side(input="itemUiid"),
+            backward=Side("identificationObjects", order=("kind", "number")),
         ),
         Relationship(
             "ABOUT",
@@ -1145,9 +1223,20 @@ MODEL = Model(
             "BusinessPartner",
             "The document concerns the partner.",
             properties=(_MOVED_FROM,),
+            forward=_ABOUT,
+            backward=_DOCUMENTS,
         ),
-        Relationship("ABOUT", "Document", "Vehicle", "The document concerns the vehicle."),
-        Relationship("ABOUT", "Document", "Contract", "The document concerns the contract."),
+        Relationship(
+            "ABOUT",
+            "Document",
+            "Vehicle",
+            "The document concerns the vehicle.",
+            forward=_ABOUT,
+            backward=_DOCUMENTS,
+        ),
+        Relationship(
+            "ABOUT", "Document", "Contract", "The document concerns the contract.", forward=_ABOUT
+        ),
         Relationship(
             "REVISION_OF",
             "Document",
@@ -1155,8 +1244,17 @@ MODEL = Model(
             "This revision replaces the previous one.",
             ONE,
             ONE,
+            forward=Side("previousRevision"),
         ),
-        Relationship("HAS_EVENT", "Vehicle", "VehicleEvent", "An entry of its history.", ONE),
+        Relationship(
+            "HAS_EVENT",
+            "Vehicle",
+            "VehicleEvent",
+            "An entry of its history.",
+            ONE,
+            forward=Side("history", order=("occurredAt",)),
+            part=True,
+        ),
         Relationship(
             "PARTICIPATES_IN",
             "BusinessPartner",
@@ -1168,15 +1266,32 @@ MODEL = Model(
                 ),
                 _MOVED_FROM,
             ),
+            forward=Side("projects", order=("number",)),
+            backward=Side("partners", input="partners", order=("role", "name"), carries=True),
         ),
-        Relationship("HAS_DOCUMENT", "Project", "Document", "A document of the project."),
-        Relationship("HAS_VEHICLE", "Project", "Vehicle", "A vehicle the project involves."),
+        Relationship(
+            "HAS_DOCUMENT",
+            "Project",
+            "Document",
+            "A document of the project.",
+            forward=Side("documents", input="documents", order=("number", "revision")),
+            backward=Side("projects", order=("number",)),
+        ),
+        Relationship(
+            "HAS_VEHICLE",
+            "Project",
+            "Vehicle",
+            "A vehicle the project involves.",
+            forward=Side("vehicles", input="vehicles", order=("vin",), paged=True),
+        ),
         Relationship(
             "OF_MATERIAL",
             "Vehicle",
             "Material",
             "The vehicle is of the material (its model as the ERP sells it).",
             target_cardinality=ONE,
+            forward=Side("material", input="material"),
+            backward=Side("vehicles", order=("vin",), paged=True),
         ),
         Relationship(
             "HAS_DESCRIPTION",
@@ -1184,36 +1299,36 @@ MODEL = Model(
             "MaterialDescription",
             "A description of the material.",
             ONE,
-        ),
-        Relationship("HAS_PRICE", "Material", "MaterialPrice", "A price of the material.", ONE),
-        Relationship(
-            "SOURCE_OF",
-            "SourceRecord",
-            "BusinessPartner",
-            "The source record feeds the golden record.",
-            target_cardinality=ONE,
+            forward=Side("descriptions", input="descriptions", order=("position",)),
+            part=True,
         ),
         Relationship(
-            "SOURCE_OF", "SourceRecord", "Vehicle", "Feeds the vehicle.", target_cardinality=ONE
+            "HAS_PRICE",
+            "Material",
+            "MaterialPrice",
+            "A price of the material.",
+            ONE,
+            forward=Side("prices", input="prices", order=("position",)),
+            part=True,
         ),
-        Relationship(
-            "SOURCE_OF", "SourceRecord", "Material", "Feeds the material.", target_cardinality=ONE
-        ),
-        Relationship(
-            "SOURCE_OF", "SourceRecord", "Contract", "Feeds the contract.", target_cardinality=ONE
-        ),
-        Relationship(
-            "SOURCE_OF",
-            "SourceRecord",
-            "IdentificationObject",
-            "Feeds the object.",
-            target_cardinality=ONE,
-        ),
-        Relationship(
-            "SOURCE_OF", "SourceRecord", "Document", "Feeds the document.", target_cardinality=ONE
-        ),
-        Relationship(
-            "SOURCE_OF", "SourceRecord", "Project", "Feeds the project.", target_cardinality=ONE
+        *(
+            Relationship(
+                "SOURCE_OF",
+                "SourceRecord",
+                label,
+                f"The source record feeds the {what}.",
+                target_cardinality=ONE,
+                backward=_SOURCES,
+            )
+            for label, what in (
+                ("BusinessPartner", "golden record"),
+                ("Vehicle", "vehicle"),
+                ("Material", "material"),
+                ("Contract", "contract"),
+                ("IdentificationObject", "object"),
+                ("Document", "document"),
+                ("Project", "project"),
+            )
         ),
         Relationship(
             "LEFT", "MatchCandidate", "BusinessPartner", "One side.", target_cardinality=ONE

@@ -166,12 +166,41 @@ class NodeType:
 
 
 @dataclass(frozen=True)
+class Side:
+    """How a relationship shows from one of its ends: the records at the other end.
+
+    ``field`` names the read of them on this end's type (the API field, or the name the API
+    reads them under), sorted by ``order``: properties of the relationship or, where the
+    relationship has none of that name, of the records read; their key always breaks ties.
+    ``paged`` reads them as a connection's pages; without ``prefetch`` they are never read
+    inside the parent's own statement; with ``carries`` each comes with the relationship's
+    values (a party's role). ``input`` names the field of this end's delivery that
+    sets them (references to golden records, or the list of parts themselves); where the
+    other end is another record's part, the property that keeps the part's key (an
+    identification object's ``itemUiid``).
+    """
+
+    field: str | None = None
+    input: str | None = None
+    order: tuple[str, ...] = ()
+    paged: bool = False
+    prefetch: bool = True
+    carries: bool = False
+
+
+@dataclass(frozen=True)
 class Relationship:
     """A directed relationship type between two labels.
 
     ``source_cardinality`` says how many ``source`` nodes one ``target`` may have and
     ``target_cardinality`` how many targets one source may have: a vehicle has one owner
     (source_cardinality=ONE) while an owner has many vehicles (target_cardinality=MANY).
+
+    ``forward`` is how the source shows its targets, ``backward`` how a target shows its
+    sources. A ``part`` target belongs to its source (a partner's address, a contract's
+    item): written with it, removed with it, never referred to on its own except by its key.
+    A side that ``carries`` reads its properties that are not internal with the records it
+    leads to, under their ``exposed_as`` name where they have one.
     """
 
     type: str
@@ -181,6 +210,29 @@ class Relationship:
     source_cardinality: Cardinality = Cardinality.MANY
     target_cardinality: Cardinality = Cardinality.MANY
     properties: tuple[Property, ...] = ()
+    forward: Side | None = None
+    backward: Side | None = None
+    part: bool = False
+
+    def sides(self) -> tuple[tuple[str, str, Side, bool], ...]:
+        """Each declared side as (its label, the other end's label, side, outbound)."""
+        found = []
+        if self.forward is not None:
+            found.append((self.source, self.target, self.forward, True))
+        if self.backward is not None:
+            found.append((self.target, self.source, self.backward, False))
+        return tuple(found)
+
+    def many(self, outbound: bool) -> bool:
+        """Whether one record may have several at the other end, seen from the source
+        (``outbound``) or from the target."""
+        cardinality = self.target_cardinality if outbound else self.source_cardinality
+        return cardinality is Cardinality.MANY
+
+    @property
+    def shown(self) -> tuple[tuple[str, str], ...]:
+        """(name read, property) of the values it carries to the records it leads to."""
+        return tuple((p.exposed_as or p.name, p.name) for p in self.properties if not p.internal)
 
 
 @dataclass(frozen=True)
@@ -206,6 +258,31 @@ class Model:
         """Labels of golden records: those with an id, a version and creation/update times."""
         managed = {"id", "version", "createdAt", "updatedAt"}
         return tuple(n.label for n in self.nodes if managed <= set(n.property_names))
+
+    def _validate_sides(self, rel: Relationship) -> None:
+        carried = {p.name for p in rel.properties}
+        for _, other, side, _ in rel.sides():
+            known = carried | set(self.node(other).property_names)
+            unknown = [name for name in side.order if name not in known]
+            if unknown:
+                raise ValueError(f"{rel.type}: {side.field} is ordered by unknown {unknown}")
+            # A name of both would sort by the relationship's: say it in another way.
+            both = carried & set(self.node(other).property_names) & set(side.order)
+            if both:
+                raise ValueError(f"{rel.type}: {side.field} order {sorted(both)} is ambiguous")
+
+    def key_of(self, label: str) -> str:
+        """The property a record of ``label`` is found by: its id, or a part's natural key."""
+        node = self.node(label)
+        if "id" in node.property_names:
+            return "id"
+        if len(node.natural_key) != 1:
+            raise KeyError(f"{label} has neither an id nor a natural key of one property")
+        return node.natural_key[0]
+
+    def is_part(self, label: str) -> bool:
+        """A record of ``label`` belongs to another (it is the target of a part relationship)."""
+        return any(rel.part and rel.target == label for rel in self.relationships)
 
     def list_maximum(self, label: str, name: str) -> int:
         """Most items the list ``name`` of a ``label`` delivery may hold."""
@@ -233,6 +310,7 @@ class Model:
             for end in (rel.source, rel.target):
                 if end not in labels:
                     raise ValueError(f"{rel.type}: unknown label {end!r}")
+            self._validate_sides(rel)
         for (label, name), maximum in self.list_maxima.items():
             if label not in labels or maximum < 1:
                 raise ValueError(f"list maximum of {label}.{name} must name a label and be >= 1")

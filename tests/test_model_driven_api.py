@@ -269,3 +269,58 @@ def test_every_read_relation_follows_relationships_the_model_declares() -> None:
     for (parent, name), relation in relations.items():
         for rel, source, target in _hops(relation.pattern, parent):
             assert _follows_the_model(rel, source, target), f"{parent}.{name}: {rel}"
+
+
+# Reads the API shows under a field of another name (BusinessPartner.relationships, with
+# its filters, reads both directions).
+_READ_UNDER_ANOTHER_NAME = {("BusinessPartner", "relatedTo"), ("BusinessPartner", "relatedFrom")}
+
+
+def test_every_relationship_read_the_model_declares_is_a_field_of_its_type() -> None:
+    for rel in MODEL.relationships:
+        for label, _, side, _ in rel.sides():
+            if side.field is None or (label, side.field) in _READ_UNDER_ANOTHER_NAME:
+                continue
+            output = _type(label)
+            assert output is not None and side.field in output.fields, f"{label}.{side.field}"
+            relation = SOURCES[label] if side.field == "sources" else RELATIONS[label, side.field]
+            assert f":{rel.type}]" in relation.pattern, f"{label}.{side.field}"
+
+
+def test_every_relationship_a_delivery_sets_is_a_field_of_its_input_or_a_kept_key() -> None:
+    written = 0
+    for rel in MODEL.relationships:
+        for label, other, side, _ in rel.sides():
+            if side.input is None:
+                continue
+            written += 1
+            if MODEL.is_part(other) and not rel.part:
+                assert side.input in MODEL.node(label).property_names, side.input
+            else:
+                assert side.input in _type(f"{label}Input").fields, f"{label}.{side.input}"
+    slots_and_children = sum(len(k.slots) + len(k.children) + len(k.links) for k in KINDS.values())
+    assert written >= slots_and_children > 0
+
+
+def test_a_side_declared_with_a_field_and_an_input_becomes_a_read_and_a_slot() -> None:
+    """What one declaration gives: a read for the API and a reference for the upsert."""
+    owns = next(r for r in MODEL.relationships if r.type == "OWNS")
+    assert owns.backward is not None and owns.backward.input == "owner"
+    (slot,) = (s for s in KINDS["Vehicle"].slots if s.rel == "OWNS")
+    assert (slot.name, slot.inbound, slot.label, slot.many) == (
+        "owner",
+        True,
+        "BusinessPartner",
+        False,
+    )
+    vehicles = RELATIONS["BusinessPartner", "vehicles"]
+    assert vehicles.pattern == "({p})-[:OWNS]->({x}:Vehicle)"
+    assert (vehicles.order, vehicles.paged) == (("x.vin", "x.id"), True)
+    parties = RELATIONS["Contract", "parties"]
+    assert parties.extra == (
+        "role: {r}.role, roleValidFrom: {r}.validFrom, roleValidTo: {r}.validTo"
+    )
+    (items,) = KINDS["Contract"].children
+    assert (items.name, items.label, items.keyed_by) == ("items", "ContractItem", "uiid")
+    (link,) = KINDS["IdentificationObject"].links
+    assert (link.name, link.rel, link.key) == ("itemUiid", "ISSUED_FOR", "uiid")

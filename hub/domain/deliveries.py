@@ -632,7 +632,9 @@ def _issued_for(c: _Collector) -> None:
     if uiid is None:
         return
     c.values["itemUiid"] = uiid
-    c.values[ITEM_CONTRACT] = Ref("Contract", path, natural=(("item", uiid),))
+    c.values[ITEM_CONTRACT] = Ref(
+        "Contract", path, natural=(("uiid", uiid),), through="ContractItem"
+    )
 
 
 def document(data: Data, path: Path = ("input",)) -> Built:

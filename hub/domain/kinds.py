@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from graph_schema import MODEL, NodeType, PropertyType
+from graph_schema import MODEL, NodeType, PropertyType, Relationship
 from graph_schema.survivorship import SURVIVING
 from hub.domain.problems import INVALID_REFERENCE, Path, Problem
 
@@ -68,19 +69,81 @@ def _nothing_to_settle(state: State, path: Path) -> list[Problem]:
 _LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})
 
 
+def _written_sides(label: str) -> dict[str, list[tuple[Relationship, str, bool]]]:
+    """The sides of relationships a delivery of ``label`` writes, by input field: each with
+    the label at the other end and whether it points away from the record."""
+    found: dict[str, list[tuple[Relationship, str, bool]]] = {}
+    for rel in MODEL.relationships:
+        for here, other, side, outbound in rel.sides():
+            if here == label and side.input is not None:
+                found.setdefault(side.input, []).append((rel, other, outbound))
+    return found
+
+
+@cache
+def slots_of(label: str) -> tuple[Slot, ...]:
+    """References to golden records a delivery sets (one label, or any where the model
+    declares the input for several, as a document's ``about``)."""
+    slots = []
+    for name, ways in _written_sides(label).items():
+        rel, other, outbound = ways[0]
+        if rel.part or MODEL.is_part(other):
+            continue
+        target = other if len({o for _, o, _ in ways}) == 1 else None
+        slots.append(Slot(name, rel.type, not outbound, target, many=rel.many(outbound)))
+    return tuple(slots)
+
+
+@cache
+def children_of(label: str) -> tuple[Child, ...]:
+    """The lists of parts a delivery carries; a part with a natural key keeps its identity."""
+    return tuple(
+        Child(name, rel.type, other, keyed_by=_natural_key(other))
+        for name, [(rel, other, _), *_] in _written_sides(label).items()
+        if rel.part
+    )
+
+
+@cache
+def links_of(label: str) -> tuple[Link, ...]:
+    """References to another record's part by the key the record keeps among its values."""
+    return tuple(
+        Link(name, rel.type, other, MODEL.key_of(other))
+        for name, [(rel, other, _), *_] in _written_sides(label).items()
+        if not rel.part and MODEL.is_part(other)
+    )
+
+
+def _natural_key(label: str) -> str | None:
+    key = MODEL.node(label).natural_key
+    return key[0] if len(key) == 1 else None
+
+
 @dataclass(frozen=True)
 class Kind:
+    """How a golden record is upserted. Its slots, children and links follow from the
+    model's relationships (the sides with an ``input``)."""
+
     label: str
-    slots: tuple[Slot, ...] = ()
-    children: tuple[Child, ...] = ()
     match_natural_key: bool = True
     matched: bool = False  # duplicates are detected on arrival (hub.mastering)
     defaults: Callable[[State], None] = field(default=_no_defaults)  # values it derives
-    links: tuple[Link, ...] = ()
     # What a delivery does not replace: values processes set on children it lists again.
     carried: Callable[[State, State], None] = field(default=_nothing_carried)
     # Checks and completes a delivery's values once its references are resolved.
     settle: Callable[[State, Path], list[Problem]] = field(default=_nothing_to_settle)
+
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        return slots_of(self.label)
+
+    @property
+    def children(self) -> tuple[Child, ...]:
+        return children_of(self.label)
+
+    @property
+    def links(self) -> tuple[Link, ...]:
+        return links_of(self.label)
 
     @property
     def survives(self) -> bool:
@@ -134,8 +197,6 @@ def _partner_defaults(state: State) -> None:
 
 BUSINESS_PARTNER = Kind(
     "BusinessPartner",
-    slots=(Slot("relationships", "RELATED_TO", inbound=False, label="BusinessPartner", many=True),),
-    children=(Child("addresses", "HAS_ADDRESS", "Address"),),
     match_natural_key=False,
     matched=True,
     defaults=_partner_defaults,
@@ -149,20 +210,9 @@ def _material_defaults(state: State) -> None:
 
 MATERIAL = Kind(
     "Material",
-    children=(
-        Child("descriptions", "HAS_DESCRIPTION", "MaterialDescription"),
-        Child("prices", "HAS_PRICE", "MaterialPrice"),
-    ),
     defaults=_material_defaults,
 )
-VEHICLE = Kind(
-    "Vehicle",
-    slots=(
-        Slot("owner", "OWNS", inbound=True, label="BusinessPartner"),
-        Slot("dealer", "DEALER_OF", inbound=True, label="BusinessPartner"),
-        Slot("material", "OF_MATERIAL", inbound=False, label="Material"),
-    ),
-)
+VEHICLE = Kind("Vehicle")
 
 
 def _item_terminations(base: State, merged: State) -> None:
@@ -187,8 +237,6 @@ def _item_terminations(base: State, merged: State) -> None:
 
 CONTRACT = Kind(
     "Contract",
-    slots=(Slot("parties", "PARTY_TO", inbound=True, label="BusinessPartner", many=True),),
-    children=(Child("items", "HAS_ITEM", "ContractItem", keyed_by="uiid"),),
     carried=_item_terminations,
 )
 
@@ -228,29 +276,12 @@ def _unblocked(state: State) -> None:
 
 IDENTIFICATION_OBJECT = Kind(
     "IdentificationObject",
-    slots=(
-        Slot("vehicle", "IDENTIFIES", inbound=False, label="Vehicle"),
-        Slot("holder", "HELD_BY", inbound=False, label="BusinessPartner"),
-        Slot("contract", "ISSUED_UNDER", inbound=False, label="Contract"),
-    ),
-    links=(Link("itemUiid", "ISSUED_FOR", "ContractItem", "uiid"),),
     settle=_contract_of_item,
     carried=_issued_elsewhere,
     defaults=_unblocked,
 )
-DOCUMENT = Kind(
-    "Document",
-    slots=(Slot("about", "ABOUT", inbound=False, label=None, many=True),),
-)
-
-PROJECT = Kind(
-    "Project",
-    slots=(
-        Slot("partners", "PARTICIPATES_IN", inbound=True, label="BusinessPartner", many=True),
-        Slot("documents", "HAS_DOCUMENT", inbound=False, label="Document", many=True),
-        Slot("vehicles", "HAS_VEHICLE", inbound=False, label="Vehicle", many=True),
-    ),
-)
+DOCUMENT = Kind("Document")
+PROJECT = Kind("Project")
 
 KINDS = {
     k.label: k

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph_schema import MODEL
 from hub.domain.problems import (
     AMBIGUOUS_REFERENCE,
     INVALID_ID,
@@ -34,6 +35,7 @@ class Ref:
     system: str | None = None
     key: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
+    through: str | None = None  # ``natural`` is the key of one of its parts of this label
 
     def ways(self) -> int:
         return sum((self.id is not None, bool(self.natural), self.system is not None))
@@ -131,23 +133,26 @@ async def _by_id(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, list
     return found
 
 
-# Records named by the key of one of their children: a contract by an item's UIID.
-_THROUGH_CHILD: dict[tuple[str, tuple[str, ...]], str] = {
-    ("Contract", ("item",)): "(:ContractItem {uiid: r.item})<-[:HAS_ITEM]-(g:Contract)",
-}
+def _match(label: str, keys: tuple[str, ...], through: str | None) -> str:
+    """The pattern that finds a record ``g`` of ``label`` by ``keys`` of its own, or of one
+    of its parts of the label ``through`` (a contract by an item's UIID)."""
+    match = ", ".join(f"{k}: r.{k}" for k in keys)
+    if through is None:
+        return f"(g:{label} {{{match}}})"
+    (rel,) = (r for r in MODEL.relationships if r.part and (r.source, r.target) == (label, through))
+    return f"(:{through} {{{match}}})<-[:{rel.type}]-(g:{label})"
 
 
 async def _by_natural_key(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, list[Target]]:
-    groups: dict[tuple[str, tuple[str, ...]], list[tuple[int, Ref]]] = defaultdict(list)
+    groups: dict[tuple[str, tuple[str, ...], str | None], list[tuple[int, Ref]]]
+    groups = defaultdict(list)
     for index, ref in refs:
         assert ref.label is not None
-        groups[(ref.label, tuple(k for k, _ in ref.natural))].append((index, ref))
+        groups[(ref.label, tuple(k for k, _ in ref.natural), ref.through)].append((index, ref))
     found: dict[int, list[Target]] = {}
-    for (label, keys), items in groups.items():
-        match = ", ".join(f"{k}: r.{k}" for k in keys)
-        pattern = _THROUGH_CHILD.get((label, keys), f"(g:{label} {{{match}}})")
+    for (label, keys, through), items in groups.items():
         rows = await tx.collected(
-            f"UNWIND $refs AS r MATCH {pattern} "
+            f"UNWIND $refs AS r MATCH {_match(label, keys, through)} "
             "RETURN collect({i: r.i, id: g.id, element: elementId(g)}) AS rows",
             {"refs": [{"i": i, **dict(ref.natural)} for i, ref in items]},
         )
@@ -192,7 +197,7 @@ async def _each_once(
     repeats: dict[int, list[int]] = defaultdict(list)
     distinct = []
     for index, ref in refs:
-        named = (ref.label, ref.id, ref.natural, ref.system, ref.key)
+        named = (ref.label, ref.id, ref.natural, ref.through, ref.system, ref.key)
         if named in first:
             repeats[first[named]].append(index)
         else:
@@ -245,9 +250,10 @@ async def resolve(tx: Transaction, values: list[Any]) -> list[tuple[Any, list[Pr
 
 
 def _judge(ref: Ref, targets: list[Target]) -> Target | Problem:
-    if not targets and ref.label == "Contract" and dict(ref.natural).keys() == {"item"}:
-        uiid = dict(ref.natural)["item"]
-        return Problem(ref.path, NOT_FOUND, f"no contract has an item with UIID {uiid!r}")
+    if not targets and ref.through is not None:
+        return Problem(
+            ref.path, NOT_FOUND, f"no {ref.label} has a {ref.through} with {_describe(ref)}"
+        )
     if not targets:
         return Problem(ref.path, NOT_FOUND, f"no {ref.label or 'record'} matches {_describe(ref)}")
     if len(targets) > 1:

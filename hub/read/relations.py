@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graph_schema import MODEL
+from graph_schema import MODEL, Relationship, Side
 from hub.read.projection import projection
 from hub.store import Store
 
@@ -102,146 +102,65 @@ async def fetch(
     return {key: found.get(key, Related(0, [])) for key in keys}
 
 
-def _rel(parent: str, pattern: str, target: str, *order: str, **options: Any) -> Relation:
-    return Relation(parent, pattern, target, (*order, "x.id"), **options)
+def _tie_broken(target: str, order: tuple[str, ...]) -> tuple[str, ...]:
+    """``order``, then the related record's key, where it has one: rows of one order are
+    always in one order (a part without a key of its own has its position)."""
+    try:
+        key = "x.id" if target == "*" else f"x.{MODEL.key_of(target)}"
+    except KeyError:
+        return order
+    return order if key in order else (*order, key)
 
 
-SOURCES = {
-    label: _rel(
-        label, "({p})<-[:SOURCE_OF]-({x}:SourceRecord)", "SourceRecord", "x.system", "x.key"
-    )
-    for label in MODEL.golden_labels
-}
-
-
-def _in_role(parent: str, rel: str, validity: bool = False) -> Relation:
-    """The partners taking part in a record through ``rel``, each with its role (and the
-    days it held it, with ``validity``)."""
-    dates = ", roleValidFrom: {r}.validFrom, roleValidTo: {r}.validTo" if validity else ""
+def _read(parent: str, field: str, ways: list[tuple[Relationship, Side, bool]]) -> Relation:
+    """The read of one side of a relationship: the records at its other end (of any label
+    where the side is declared for several, as a document's ``about``)."""
+    rel, side, outbound = ways[0]
+    others = {r.target if out else r.source for r, _, out in ways}
+    target = others.pop() if len(others) == 1 else "*"
+    carried = {p.name for p in rel.properties}
+    order = tuple(f"r.{name}" if name in carried else f"x.{name}" for name in side.order)
+    bound = side.carries or any(key.startswith("r.") for key in order)
+    arrow = f"[{{r}}:{rel.type}]" if bound else f"[:{rel.type}]"
+    other = "({x})" if target == "*" else f"({{x}}:{target})"
+    pattern = f"({{p}})-{arrow}->{other}" if outbound else f"({{p}})<-{arrow}-{other}"
+    extra = ", ".join(f"{name}: {{r}}.{prop}" for name, prop in rel.shown) if side.carries else ""
     return Relation(
         parent,
-        f"({{p}})<-[{{r}}:{rel}]-({{x}}:BusinessPartner)",
-        "BusinessPartner",
-        order=("r.role", "x.name", "x.id"),
-        extra="role: {r}.role" + dates,
-        carry="x, r",
+        pattern,
+        target,
+        _tie_broken(target, order),
+        extra=extra,
+        carry="x, r" if bound else "x",
+        parent_key=MODEL.key_of(parent),
+        prefetch=side.prefetch,
+        paged=side.paged,
     )
 
 
-def _related(arrow: str) -> Relation:
-    """A partner's relationships to other partners, one direction of them."""
-    return Relation(
-        "BusinessPartner",
-        arrow,
-        "BusinessPartner",
-        order=("r.type", "x.name", "x.id"),
-        extra="relationType: {r}.type, relationValidFrom: {r}.validFrom, "
-        "relationValidTo: {r}.validTo",
-        carry="x, r",
-        prefetch=False,
-    )
+def _declared() -> dict[tuple[str, str], Relation]:
+    """A read for every side of a relationship the model names a field for."""
+    ways: dict[tuple[str, str], list[tuple[Relationship, Side, bool]]] = {}
+    for rel in MODEL.relationships:
+        for label, _, side, outbound in rel.sides():
+            if side.field is not None:
+                ways.setdefault((label, side.field), []).append((rel, side, outbound))
+    for (label, field), found in ways.items():
+        if len({(rel.type, side, outbound) for rel, side, outbound in found}) > 1:
+            raise ValueError(f"{label}.{field} is declared by different relationships")
+    return {key: _read(*key, found) for key, found in ways.items()}
 
 
-RELATIONS: dict[tuple[str, str], Relation] = {
-    ("BusinessPartner", "relatedTo"): _related("({p})-[{r}:RELATED_TO]->({x}:BusinessPartner)"),
-    ("BusinessPartner", "relatedFrom"): _related("({p})<-[{r}:RELATED_TO]-({x}:BusinessPartner)"),
-    ("BusinessPartner", "vehicles"): _rel(
-        "BusinessPartner", "({p})-[:OWNS]->({x}:Vehicle)", "Vehicle", "x.vin", paged=True
-    ),
-    ("BusinessPartner", "contracts"): _rel(
-        "BusinessPartner",
-        "({p})-[:PARTY_TO]->({x}:Contract)",
-        "Contract",
-        "x.number",
-        paged=True,
-    ),
-    ("BusinessPartner", "identificationObjects"): _rel(
-        "BusinessPartner",
-        "({p})<-[:HELD_BY]-({x}:IdentificationObject)",
-        "IdentificationObject",
-        "x.kind",
-        "x.number",
-        paged=True,
-    ),
-    ("BusinessPartner", "documents"): _rel(
-        "BusinessPartner",
-        "({p})<-[:ABOUT]-({x}:Document)",
-        "Document",
-        "x.number",
-        "x.revision",
-        paged=True,
-    ),
-    ("BusinessPartner", "addresses"): _rel(
-        "BusinessPartner", "({p})-[:HAS_ADDRESS]->({x}:Address)", "Address", "x.position"
-    ),
-    ("Vehicle", "owner"): _rel(
-        "Vehicle", "({p})<-[:OWNS]-({x}:BusinessPartner)", "BusinessPartner"
-    ),
-    ("Vehicle", "dealer"): _rel(
-        "Vehicle", "({p})<-[:DEALER_OF]-({x}:BusinessPartner)", "BusinessPartner"
-    ),
-    ("Vehicle", "contracts"): _rel(
+# Reads along more than one relationship, or none: written here, each hop one the model
+# declares (a test holds them to it).
+_PATHS: dict[tuple[str, str], Relation] = {
+    ("Vehicle", "contracts"): Relation(
         "Vehicle",
         "({p})<-[:COVERS]-(:ContractItem)<-[:HAS_ITEM]-({x}:Contract)",
         "Contract",
-        "x.number",
+        ("x.number", "x.id"),
         repeats=True,
         paged=True,
-    ),
-    ("Vehicle", "identificationObjects"): _rel(
-        "Vehicle",
-        "({p})<-[:IDENTIFIES]-({x}:IdentificationObject)",
-        "IdentificationObject",
-        "x.kind",
-        "x.number",
-        paged=True,
-    ),
-    ("Vehicle", "documents"): _rel(
-        "Vehicle",
-        "({p})<-[:ABOUT]-({x}:Document)",
-        "Document",
-        "x.number",
-        "x.revision",
-        paged=True,
-    ),
-    ("Vehicle", "material"): _rel("Vehicle", "({p})-[:OF_MATERIAL]->({x}:Material)", "Material"),
-    ("Material", "descriptions"): _rel(
-        "Material",
-        "({p})-[:HAS_DESCRIPTION]->({x}:MaterialDescription)",
-        "MaterialDescription",
-        "x.position",
-    ),
-    ("Material", "prices"): _rel(
-        "Material", "({p})-[:HAS_PRICE]->({x}:MaterialPrice)", "MaterialPrice", "x.position"
-    ),
-    ("Material", "vehicles"): _rel(
-        "Material", "({p})<-[:OF_MATERIAL]-({x}:Vehicle)", "Vehicle", "x.vin", paged=True
-    ),
-    ("Vehicle", "history"): _rel(
-        "Vehicle", "({p})-[:HAS_EVENT]->({x}:VehicleEvent)", "VehicleEvent", "x.occurredAt"
-    ),
-    ("Contract", "parties"): _in_role("Contract", "PARTY_TO", validity=True),
-    ("Contract", "items"): _rel(
-        "Contract", "({p})-[:HAS_ITEM]->({x}:ContractItem)", "ContractItem", "x.position", "x.uiid"
-    ),
-    ("Contract", "changes"): _rel(
-        "Contract", "({p})-[:HAS_CHANGE]->({x}:ContractChange)", "ContractChange", "x.recordedAt"
-    ),
-    ("ContractItem", "coveredVehicles"): Relation(
-        "ContractItem",
-        "({p})-[:COVERS]->({x}:Vehicle)",
-        "Vehicle",
-        ("x.vin", "x.id"),
-        parent_key="uiid",
-    ),
-    ("IdentificationObject", "vehicle"): _rel(
-        "IdentificationObject", "({p})-[:IDENTIFIES]->({x}:Vehicle)", "Vehicle"
-    ),
-    ("IdentificationObject", "holder"): _rel(
-        "IdentificationObject", "({p})-[:HELD_BY]->({x}:BusinessPartner)", "BusinessPartner"
-    ),
-    ("IdentificationObject", "contract"): _rel(
-        "IdentificationObject", "({p})-[:ISSUED_UNDER]->({x}:Contract)", "Contract"
     ),
     # An item is read with its contract's id and start: its services' quotas count by them.
     ("IdentificationObject", "item"): Relation(
@@ -252,35 +171,20 @@ RELATIONS: dict[tuple[str, str], Relation] = {
         extra="contractId: {r}.id, contractStart: {r}.startDate",
         carry="x, r",
     ),
-    ("ContractItem", "identificationObjects"): Relation(
-        "ContractItem",
-        "({p})<-[:ISSUED_FOR]-({x}:IdentificationObject)",
-        "IdentificationObject",
-        ("x.kind", "x.number", "x.id"),
-        parent_key="uiid",
-    ),
-    ("Project", "partners"): _in_role("Project", "PARTICIPATES_IN"),
-    ("Project", "documents"): _rel(
-        "Project", "({p})-[:HAS_DOCUMENT]->({x}:Document)", "Document", "x.number", "x.revision"
-    ),
-    ("Project", "vehicles"): _rel(
-        "Project", "({p})-[:HAS_VEHICLE]->({x}:Vehicle)", "Vehicle", "x.vin", paged=True
-    ),
-    ("Document", "projects"): _rel(
-        "Document", "({p})<-[:HAS_DOCUMENT]-({x}:Project)", "Project", "x.number"
-    ),
-    ("BusinessPartner", "projects"): _rel(
-        "BusinessPartner", "({p})-[:PARTICIPATES_IN]->({x}:Project)", "Project", "x.number"
-    ),
-    ("Document", "about"): _rel("Document", "({p})-[:ABOUT]->({x})", "*", prefetch=False),
-    ("Document", "previousRevision"): _rel(
-        "Document", "({p})-[:REVISION_OF]->({x}:Document)", "Document"
-    ),
-    ("Document", "revisions"): _rel(
+    # Every revision of a document, the one read included: they share its number.
+    ("Document", "revisions"): Relation(
         "Document",
         "({x}:Document {{number: {p}.number}})",
         "Document",
-        "x.createdAt",
+        ("x.createdAt", "x.id"),
         prefetch=False,
     ),
+}
+
+_ALL = {**_declared(), **_PATHS}
+SOURCES: dict[str, Relation] = {
+    label: relation for (label, name), relation in _ALL.items() if name == "sources"
+}
+RELATIONS: dict[tuple[str, str], Relation] = {
+    key: relation for key, relation in _ALL.items() if key[1] != "sources"
 }
