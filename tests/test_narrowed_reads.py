@@ -6,7 +6,7 @@ from typing import Any
 from graphql import FieldNode, OperationDefinitionNode, parse
 from strawberry.types.nodes import Selection, convert_selections
 
-from hub.read import prefetch
+from hub.engine import prefetch
 from tests.harness import RunningHub, ok, vin_for
 from tests.test_contracts import change, setup
 from tests.test_documents import PDF, document, offer

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hub.read import prefetch
+from hub.engine import prefetch
 from tests.harness import RunningHub, ok, vin_for
 from tests.test_partners import person, upsert
 from tests.test_vehicles import vehicle

@@ -1,7 +1,7 @@
 """The documents clients send again and again: parsed once, validated once.
 
 The same query text gives the same document object, so everything kept by the document's
-identity (its validation errors here, operation plans in :mod:`hub.api.execution`) is found
+identity (its validation errors here, operation plans in :mod:`hub.engine`) is found
 again on the next request. strawberry's own validation cache keys on the document's value,
 which hashes the whole syntax tree on every request.
 """
@@ -15,7 +15,7 @@ from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from hub.api.identity import ByIdentity
+from hub.identity import ByIdentity
 
 DOCUMENTS_KEPT = 512
 # The largest document parsed: validation takes time that grows faster than a document's size.

@@ -24,9 +24,9 @@ from hub.api.complexity import (
     check_shape,
     selected,
 )
-from hub.api.identity import ByIdentity
 from hub.api.requests import HttpProblem
 from hub.auth.principal import Principal, Scope
+from hub.identity import ByIdentity
 from hub.settings import Settings
 
 if TYPE_CHECKING:

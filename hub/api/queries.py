@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import strawberry
-from strawberry.types.nodes import Selection, convert_selections
+from strawberry.types.nodes import Selection
 
 from graph_schema import MODEL
 from hub.api.access import needs
 from hub.api.changes import change_event
 from hub.api.context import Info
 from hub.api.enums import IdentificationKind
-from hub.api.execution import remembered
 from hub.api.facets import (
     BusinessPartnerFacets,
     ContractFacets,
@@ -66,55 +64,23 @@ from hub.api.where import (
 from hub.auth.principal import Scope
 from hub.domain import change_log
 from hub.domain.processes import revision_order
+from hub.engine import Compiled, connection_selections, root_projection, selections_of
 from hub.errors import BadRequest
 from hub.ids import from_global
 from hub.read import changes, lists, lookups, queue
 from hub.read.filters import personal_fields
 from hub.read.pagination import Page
-from hub.read.prefetch import (
-    Compiled,
-    Variable,
-    compiled_projection,
-    connection_selections,
-    selections_of,
-)
-from hub.read.projection import projection
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Facets)
 Row = dict[str, Any]
 
 
-class _Spelt(dict[str, Any]):
-    """Variables as their own names, so that a selection shows which arguments vary."""
-
-    def get(self, name: str, default: Any = None) -> Variable:
-        return Variable(name)
-
-
-@dataclass(frozen=True)
-class _Syntax:
-    """What strawberry's selection converter reads of a resolve info, with variables left
-    as :class:`Variable`: the compiled projection is kept for every request of the query."""
-
-    variable_values: _Spelt
-    fragments: Any
-
-
 def _projection(
     info: Info, label: str, below: Callable[[list[Selection]], list[Selection]]
 ) -> Compiled:
-    """The Cypher projection of what the query selects at this field, compiled once per query."""
-
-    def compile_() -> Compiled:
-        if not info.context.settings.read_engine:  # the record alone; its fields read the rest
-            return Compiled(projection(label, "x"), ())
-        raw = info._raw_info
-        syntax = _Syntax(_Spelt(), raw.fragments)
-        selections = convert_selections(syntax, raw.field_nodes)  # type: ignore[arg-type]
-        return compiled_projection(label, "x", below(selections))
-
-    return remembered(info, (label, below), compile_)
+    """The statement's projection of what the query selects at this field."""
+    return root_projection(info, label, below, info.context.settings.read_engine)
 
 
 async def _lookup(

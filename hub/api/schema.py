@@ -16,7 +16,6 @@ from hub.api.console_queries import ConsoleQuery
 from hub.api.context import Info
 from hub.api.documents import Documents, KnownDocuments
 from hub.api.errors import ErrorCodes
-from hub.api.execution import PlanCache, executor_for
 from hub.api.invoices import InvoiceMutation, InvoiceQuery
 from hub.api.mutations import DeletionMutation, ErasureMutation, MasterDataMutation
 from hub.api.operation import OperationName
@@ -24,6 +23,7 @@ from hub.api.queries import MasterDataQuery
 from hub.api.rejected_rows import RejectedRowMutation, RejectedRowQuery
 from hub.api.stewardship import MergeMutation, StewardshipMutation, StewardshipQuery
 from hub.auth.principal import Scope
+from hub.engine import PlanCache, executor_for
 from hub.read import lookups
 
 GOLDEN_LABELS = MODEL.golden_labels

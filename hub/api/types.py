@@ -41,16 +41,15 @@ from hub.api.enums import (
     ServiceInclusion,
     VehicleEventType,
 )
-from hub.api.execution import pages_prefetched
 from hub.api.relay import Node, PageInfo
 from hub.domain.kinds import KINDS
 from hub.domain.processes import effective_contract_status, revision_order
+from hub.engine import Prefetched, pages_prefetched, prefetched, usable
 from hub.ids import to_global
 from hub.mastering.survivorship import Lineage, SourceValues, survive
 from hub.read import quotas
 from hub.read.cursors import BoundCursors, Cursors, scope
 from hub.read.pagination import Page, PageRequest, page_of_rows
-from hub.read.prefetch import Prefetched, prefetched, usable
 from hub.read.relations import RELATIONS, SOURCES, Related, Relation
 from hub.read.values import native
 

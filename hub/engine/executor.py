@@ -75,7 +75,7 @@ from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.base import StrawberryMaybe, StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-from hub.api.identity import ByIdentity
+from hub.identity import ByIdentity
 from hub.read.pagination import Page
 
 OPERATIONS_KEPT = 512

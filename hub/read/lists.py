@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from graph_schema import MODEL, PropertyType
 from graph_schema.model import sort_key_of
@@ -14,7 +14,6 @@ from hub.read.cursors import BoundCursors
 from hub.read.filters import Compiler, Filter, value_of
 from hub.read.keyset import SortKey, beyond, ordering, position_of
 from hub.read.pagination import Bounds, PageRequest
-from hub.read.prefetch import Compiled
 from hub.read.projection import projection
 from hub.store import Store
 
@@ -35,13 +34,23 @@ def names(where: Any, name: str) -> bool:
     return name in where or any(names(where.get(k), name) for k in ("AND", "OR", "NOT"))
 
 
+class Shown(Protocol):
+    """What a list returns of each record: a projection of ``x`` and the parameters it
+    needs for the request's variables (the read engine's compiled selection)."""
+
+    @property
+    def text(self) -> str: ...
+
+    def params(self, variables: Mapping[str, Any]) -> dict[str, int]: ...
+
+
 @dataclass(frozen=True)
 class ListQuery:
     label: str
     where: Filter | None
     order: Order
     today: dt.date
-    shown: Compiled | None = None  # the projection of x; the label's properties when None
+    shown: Shown | None = None  # the projection of x; the label's properties when None
     variables: Mapping[str, Any] = field(default_factory=dict)  # the request's, for its caps
 
     @property
