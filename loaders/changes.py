@@ -18,8 +18,8 @@ from typing import Any
 
 from hub import encoding
 from hub.actor import Actor
+from hub.domain import contract_changes, processes, service
 from hub.domain import problems as codes
-from hub.domain import processes, service
 from hub.domain.problems import Problem
 from hub.store import Store, Transaction
 from loaders.objects import rows
@@ -45,7 +45,7 @@ def change_id_of(row: dict[str, Any]) -> str:
     return "line:" + hashlib.sha256(encoding.canonical(row, default=str).encode()).hexdigest()[:32]
 
 
-def _applying(change: processes.ContractChange) -> service.Process[processes.ProcessResult]:
+def _applying(change: contract_changes.ContractChange) -> service.Process[processes.ProcessResult]:
     def apply(tx: Transaction, now: dt.datetime) -> Awaitable[processes.ProcessResult]:
         return processes.change_contract(tx, change, now)
 
@@ -62,7 +62,7 @@ async def run_changes(store: Store, path: Path, actor: Actor) -> ChangeSummary:
             summary.lines.append(Line(number, "rejected", [problem]))
             continue
         row.setdefault("changeId", change_id_of(row))
-        change, problems = processes.change_of(row, ())
+        change, problems = contract_changes.change_of(row, ())
         if change is None:
             summary.lines.append(Line(number, "rejected", problems))
             continue

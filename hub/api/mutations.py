@@ -39,7 +39,16 @@ from hub.api.types import (
     node_from_row,
 )
 from hub.auth.principal import Scope
-from hub.domain import deletions, deliveries, erasure, kinds, processes, service, validation
+from hub.domain import (
+    contract_changes,
+    deletions,
+    deliveries,
+    erasure,
+    kinds,
+    processes,
+    service,
+    validation,
+)
 from hub.domain import problems as codes
 from hub.domain.deliveries import reference
 from hub.domain.files import FileTooLarge, upload_chunks
@@ -229,7 +238,7 @@ MAX_CHANGES = 1_000
 
 async def _change(info: Info, data: dict[str, Any], path: Path) -> ContractPayload:
     """One change process, its problems' fields under ``path``."""
-    change, problems = processes.change_of(data, path)
+    change, problems = contract_changes.change_of(data, path)
     if change is None:
         return _payload(ContractPayload, "contract", Contract.from_row, _Result(problems=problems))
     writer = info.context.principal.system

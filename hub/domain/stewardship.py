@@ -15,6 +15,7 @@ from hub.domain import problems as codes
 from hub.domain import stewardship_writes as statements
 from hub.domain.change_log import record_events
 from hub.domain.kinds import BUSINESS_PARTNER, State
+from hub.domain.merge_plans import plan_merge, repointed
 from hub.domain.problems import Path, Problem, Rejected
 from hub.domain.references import resolve
 from hub.domain.upsert import read_origins, write_golden
@@ -223,37 +224,16 @@ async def merge(
     now: dt.datetime,
 ) -> str:
     """Merge partners into the survivor in one transaction; see docs/matching.md."""
-    problems: list[Problem] = []
-    changes, bad = override_values(overrides)
-    problems += bad
+    changes, problems = override_values(overrides)
     await _lock(tx, [survivor_id, *merged_ids], now)
-    survivor = await _golden(tx, survivor_id)
-    if survivor is None or survivor["mergedInto"]:
-        problems.append(Problem(("input", "survivor"), codes.NOT_FOUND, "no such partner"))
-    merged: list[Row] = []
-    for position, hub_id in enumerate(merged_ids):
-        path: Path = ("input", "merged", str(position))
-        record = await _golden(tx, hub_id)
-        if record is None or record["mergedInto"]:
-            problems.append(Problem(path, codes.NOT_FOUND, "no such partner, or merged already"))
-        elif hub_id == survivor_id or hub_id in [m["id"] for m in merged]:
-            problems.append(Problem(path, codes.INVALID_VALUE, "a partner is named twice"))
-        else:
-            merged.append(record)
-    if not merged and not problems:
-        problems.append(Problem(("input", "merged"), codes.REQUIRED, "name a partner to merge"))
-    if problems:
-        raise Rejected(problems)
-    assert survivor is not None
-    for record in merged:
+    found = {
+        hub_id: await _golden(tx, hub_id) for hub_id in dict.fromkeys([survivor_id, *merged_ids])
+    }
+    plan = plan_merge(survivor_id, merged_ids, found, changes, problems)
+    for record in plan.merged:
         await _merge_one(tx, survivor_id, record, audit, now)
-    kept = json.loads(survivor["overrides"] or "{}")
-    kept.update(changes)
-    kept = {k: v for k, v in kept.items() if v is not None}
-    # Partners merged into a merged partner before now lead to the survivor too.
-    ids = [i for m in merged for i in [m["id"], *(m["mergedFrom"] or [])]]
-    await tx.run(*statements.add_merged_from(survivor_id, ids))
-    await _recompute(tx, survivor, "MERGED", now, audit, kept)
+    await tx.run(*statements.add_merged_from(survivor_id, list(plan.merged_from)))
+    await _recompute(tx, plan.survivor, "MERGED", now, audit, plan.overrides)
     # The candidates the survivor took over are scored on its values now.
     await refresh_open(tx, [survivor_id])
     return survivor_id
@@ -286,21 +266,18 @@ async def _merge_one(
 
 
 async def _repoint_candidates(tx: Transaction, merged_id: str, survivor_id: str) -> None:
-    """Candidates with the merged partner now concern the survivor; where the survivor has a
-    candidate with the same partner already, one is kept, and a steward's rejection wins."""
-    rows = await tx.run(*statements.candidates_with(merged_id))
-    for row in rows:
+    """Candidates with the merged partner now concern the survivor (see
+    :func:`~hub.domain.merge_plans.repointed`)."""
+    candidates = await tx.run(*statements.candidates_with(merged_id))
+    twins: dict[str, Row | None] = {}
+    for row in candidates:
         if row["other"] == survivor_id:
-            continue  # the merged pair's own candidate, decided above
-        pair = pair_of(survivor_id, row["other"])
-        twin = await tx.run(*statements.candidate_of_pair(pair))
-        if twin:
-            if row["status"] == "REJECTED":
-                await tx.run(*statements.copy_decision(row["id"], twin[0]["id"]))
-            await tx.run(*statements.drop_candidate(row["id"]))
             continue
-        side = "LEFT" if row["side"] == "LEFT" else "RIGHT"
-        await tx.run(*statements.repoint_candidate(row["id"], side, merged_id, survivor_id, pair))
+        pair = pair_of(survivor_id, row["other"])
+        found = await tx.run(*statements.candidate_of_pair(pair))
+        twins[pair] = found[0] if found else None
+    for statement in repointed(merged_id, survivor_id, candidates, twins):
+        await tx.run(*statement)
 
 
 async def merge_named(

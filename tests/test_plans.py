@@ -1,0 +1,127 @@
+"""The decisions of contract changes and merges, taken from what was read: pure functions,
+tried here without a database (the HTTP tests run them end to end)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from hub.domain.contract_changes import (
+    ContractChange,
+    objects_following,
+    objects_handed_over,
+    plan_change,
+)
+from hub.domain.merge_plans import plan_merge, repointed
+from hub.domain.problems import Rejected
+from hub.domain.references import Ref
+
+TODAY = dt.date(2026, 6, 1)
+CONTRACT = {
+    "status": "ACTIVE",
+    "startDate": "2025-01-01",
+    "endDate": "2028-12-31",
+    "parties": [{"label": "BusinessPartner", "id": "old", "role": "LESSEE"}],
+    "items": [
+        {"uiid": "I-1", "endDate": "2028-12-31"},
+        {"uiid": "I-2", "endDate": "2026-03-31"},
+    ],
+}
+
+
+def _change(process: str, effective: str, **more: object) -> ContractChange:
+    ref = Ref("Contract", ("input", "contract"), id="c")
+    return ContractChange(ref, process, dt.date.fromisoformat(effective), **more)  # type: ignore[arg-type]
+
+
+def test_a_termination_ends_the_contract_and_the_cards_valid_longer() -> None:
+    change = _change("TERM", "2026-07-01")
+    plan = plan_change(change, CONTRACT, None, None, TODAY)
+    assert plan.state["status"] == "TERMINATED"
+    assert plan.ends == ("2028-12-31", "2026-06-30")
+    assert [i["endDate"] for i in plan.state["items"]] == ["2026-06-30", "2026-03-31"]
+    issued = [
+        ("long", {"validFrom": "2025-01-01", "validTo": "2028-12-31"}, 3),
+        ("short", {"validFrom": "2025-01-01", "validTo": "2026-01-31"}, 1),
+        ("later", {"validFrom": "2026-09-01", "validTo": "2028-12-31"}, 1),
+    ]
+    moved = {object_id: state for object_id, _, state, _ in objects_following(change, plan, issued)}
+    assert moved["long"]["validTo"] == "2026-06-30"
+    assert "short" not in moved
+    assert moved["later"]["status"] == "BLOCKED"
+    assert plan.record == {"process": "TERM", "effectiveDate": dt.date(2026, 7, 1)}
+
+
+def test_a_change_of_one_item_moves_only_the_cards_of_that_item() -> None:
+    change = _change("TERM", "2026-07-01", item="I-1")
+    plan = plan_change(change, CONTRACT, None, None, TODAY)
+    assert plan.state["status"] == "ACTIVE"
+    issued = [
+        ("of-1", {"itemUiid": "I-1", "validTo": "2028-12-31"}, 1),
+        ("of-none", {"validTo": "2028-12-31"}, 1),
+    ]
+    assert [m[0] for m in objects_following(change, plan, issued)] == ["of-1"]
+    assert plan.record["itemUiid"] == "I-1"
+
+
+def test_a_change_of_lessee_hands_over_the_previous_lessees_cards_only() -> None:
+    lessee = {"label": "BusinessPartner", "id": "new"}
+    plan = plan_change(_change("LCOO", "2026-07-01"), CONTRACT, lessee, None, TODAY)
+    assert plan.lessees_before == {"old"} and plan.moves_objects
+    issued = [
+        ("card", {"holder": {"label": "BusinessPartner", "id": "old"}}, 1),
+        ("driver", {"holder": {"label": "BusinessPartner", "id": "driver"}}, 1),
+    ]
+    (moved,) = objects_handed_over(plan, lessee, issued)
+    assert moved[0] == "card" and moved[2]["holder"]["id"] == "new"
+    kept = plan_change(
+        _change("LCOO", "2026-07-01", keep_card_holders=True), CONTRACT, lessee, None, TODAY
+    )
+    assert objects_handed_over(kept, lessee, issued) == [] and not kept.moves_objects
+
+
+def test_an_impossible_change_is_refused_before_anything_is_written() -> None:
+    terminated = {**CONTRACT, "status": "TERMINATED"}
+    with pytest.raises(Rejected) as refused:
+        plan_change(_change("BLEX", "2026-07-01"), terminated, None, None, TODAY)
+    assert refused.value.problems[0].code == "INVALID_TRANSITION"
+
+
+def _partner(hub_id: str, **more: object) -> dict[str, object]:
+    return {"id": hub_id, "mergedInto": None, "mergedFrom": None, "overrides": None, **more}
+
+
+def test_a_merge_reports_every_problem_at_once() -> None:
+    found = {"s": _partner("s"), "gone": _partner("gone", mergedInto="x"), "nobody": None}
+    with pytest.raises(Rejected) as refused:
+        plan_merge("s", ["gone", "nobody", "s"], found, {}, [])
+    assert [(p.path[-1], p.code) for p in refused.value.problems] == [
+        ("0", "NOT_FOUND"),
+        ("1", "NOT_FOUND"),
+        ("2", "INVALID_VALUE"),
+    ]
+
+
+def test_a_merge_leads_earlier_merged_partners_to_the_survivor_and_keeps_overrides() -> None:
+    found = {
+        "s": _partner("s", overrides=json.dumps({"email": "a@example.org", "phone": "+491"})),
+        "m": _partner("m", mergedFrom=["older"]),
+    }
+    plan = plan_merge("s", ["m"], found, {"phone": None, "name": "N"}, [])
+    assert plan.merged_from == ("m", "older")
+    assert plan.overrides == {"email": "a@example.org", "name": "N"}
+
+
+def test_repointing_keeps_one_candidate_per_pair_and_a_rejection_wins() -> None:
+    candidates = [
+        {"id": "c-own", "other": "s", "status": "OPEN", "side": "LEFT"},
+        {"id": "c-twin", "other": "x", "status": "REJECTED", "side": "LEFT"},
+        {"id": "c-new", "other": "y", "status": "OPEN", "side": "RIGHT"},
+    ]
+    twins = {"s|x": {"id": "t"}, "s|y": None}
+    texts = [cypher for cypher, _ in repointed("m", "s", candidates, twins)]
+    assert len(texts) == 3  # copy the rejection, drop the twin, repoint the other
+    params = [p for _, p in repointed("m", "s", candidates, twins)]
+    assert all("c-own" not in json.dumps(p) for p in params)
