@@ -98,15 +98,15 @@ async def accept(
 
 PARTNER = "BusinessPartner"
 # Relationships that move with a partner when it is merged: every one the model gives a
-# partner, except its own children (addresses, rebuilt from its values), its source records
-# and match candidates (handled on their own).
-_OWN = frozenset({"HAS_ADDRESS", "SOURCE_OF", "LEFT", "RIGHT"})
+# partner, except its parts (addresses, rebuilt from its values), its source records and
+# match candidates (handled on their own).
+_OWN = frozenset({"SOURCE_OF", "LEFT", "RIGHT"})
 MOVING = tuple(
     sorted(
         {
             (r.type, outgoing)
             for r in MODEL.relationships_of(PARTNER)
-            if r.type not in _OWN
+            if r.type not in _OWN and not r.part
             # A relationship between two partners moves at either end.
             for outgoing in {r.source == PARTNER, r.target != PARTNER}
         }
