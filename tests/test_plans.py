@@ -1,5 +1,5 @@
-"""The decisions of contract changes and merges, taken from what was read: pure functions,
-tried here without a database (the HTTP tests run them end to end)."""
+"""The decisions of upserts, contract changes and merges, taken from what was read: pure
+functions, tried here without a database (the HTTP tests run them end to end)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from hub.domain.contract_changes import (
     objects_handed_over,
     plan_change,
 )
+from hub.domain.kinds import KINDS
 from hub.domain.merge_plans import plan_merge, repointed
 from hub.domain.problems import Rejected
 from hub.domain.references import Ref
+from hub.domain.upsert import Delivery, Outcome, plan_batch
 
 TODAY = dt.date(2026, 6, 1)
 CONTRACT = {
@@ -125,3 +127,33 @@ def test_repointing_keeps_one_candidate_per_pair_and_a_rejection_wins() -> None:
     assert len(texts) == 3  # copy the rejection, drop the twin, repoint the other
     params = [p for _, p in repointed("m", "s", candidates, twins)]
     assert all("c-own" not in json.dumps(p) for p in params)
+
+
+def _found(**read: object) -> dict[str, object]:
+    """What the upsert reads for one delivery: the records its keys found (none here)."""
+    nothing = dict.fromkeys(("sourceId", "keyId", "hash", "sourceState", "keyState"))
+    flags = dict.fromkeys(("erased", "sourceDeleted", "keyDeleted"), False)
+    versions = dict.fromkeys(("sourceVersion", "keyVersion"), 0)
+    return {**nothing, **flags, **versions, **read}
+
+
+def test_a_batch_plan_creates_once_per_natural_key_skips_repeats_and_reports_conflicts() -> None:
+    kind = KINDS["Contract"]
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    values = [{"number": "C-1"}, {"number": "C-1"}, {"number": "C-2"}, {"number": "C-3"}]
+    deliveries = [Delivery("ERP", f"K{i}", v) for i, v in enumerate(values)]
+    repeated = deliveries[2]
+    existing = {
+        0: _found(),
+        1: _found(),
+        2: _found(sourceId="g-2", hash=repeated.digest, sourceState="{}"),
+        3: _found(sourceId="g-3", keyId="g-other", sourceState="{}", keyState="{}"),
+    }
+    outcomes = [Outcome() for _ in values]
+    rows = [(i, d, dict(v)) for i, (d, v) in enumerate(zip(deliveries, values, strict=True))]
+    plans = plan_batch(kind, rows, existing, {}, outcomes, now)
+    (created,) = plans.values()
+    assert created.created and [d.key for d, *_ in created.sources] == ["K0", "K1"]
+    assert outcomes[0].id == outcomes[1].id == created.id and outcomes[0].created
+    assert outcomes[2].id == "g-2" and not outcomes[2].changed
+    assert [(p.path, p.code) for p in outcomes[3].problems] == [(("input", "number"), "CONFLICT")]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -28,6 +28,7 @@ from hub.api.inputs import (
     to_data,
 )
 from hub.api.relay import Node
+from hub.api.stewardship import MatchOutcome, match_outcome
 from hub.api.types import (
     BusinessPartner,
     Contract,
@@ -38,6 +39,7 @@ from hub.api.types import (
     Vehicle,
     node_from_row,
 )
+from hub.api.user_errors import UserError, free_text, user_errors
 from hub.auth.principal import Scope
 from hub.domain import (
     contract_changes,
@@ -58,44 +60,15 @@ from hub.errors import BadRequest
 from hub.ids import from_global
 from hub.mastering.matcher import MatchDecision
 
-if TYPE_CHECKING:
-    from hub.api.stewardship import MatchOutcome
-
 T = TypeVar("T")
 P = TypeVar("P")
 Row = dict[str, Any]
-
-
-@strawberry.type(description="Why an input was not accepted.")
-class UserError:
-    field: list[str] = strawberry.field(
-        description='Path into the input, e.g. ["input", "vin"] or ["input", "items", "0", "uiid"].'
-    )
-    code: str = strawberry.field(
-        description="Stable code: REQUIRED, INVALID_VIN, INVALID_COUNTRY, INVALID_EMAIL, "
-        "INVALID_PHONE, INVALID_DATE_RANGE, INVALID_COVERAGE, INVALID_VALUE, INVALID_REFERENCE, "
-        "INVALID_ID, NOT_FOUND, AMBIGUOUS_REFERENCE, CONFLICT, DUPLICATE, INVALID_TRANSITION, "
-        "TOO_LARGE, TOO_MANY, FORBIDDEN, ERASED."
-    )
-    message: str = strawberry.field(description="What is wrong, for people.")
-
-
-def free_text(path: Path, value: str | None) -> list[Problem]:
-    """The problem with a free-text argument (a reason, a description), if it has one."""
-    checked = validation.text(value, path)
-    return [checked] if isinstance(checked, Problem) else []
 
 
 def plausible(label: str, path: Path, value: dt.date | None) -> list[Problem]:
     """The problem with a date outside the range the model gives ``label``'s property."""
     found = None if value is None else deliveries.plausible_date(value, path, label)
     return [found] if found else []
-
-
-def user_errors(problems: list[Problem]) -> list[UserError]:
-    return [
-        UserError(field=[str(p) for p in x.path], code=x.code, message=x.message) for x in problems
-    ]
 
 
 _CREATED = "True when this call created the record."
@@ -109,12 +82,10 @@ class BusinessPartnerPayload:
     created: bool = strawberry.field(description=_CREATED)
     changed: bool = strawberry.field(description=_CHANGED)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
-    match_outcome: Annotated[MatchOutcome, strawberry.lazy("hub.api.stewardship")] | None = (
-        strawberry.field(
-            description="What duplicate detection did: created, matched by key, merged into an "
-            "existing partner or queued for a steward; null when nothing was written.",
-            default=None,
-        )
+    match_outcome: MatchOutcome | None = strawberry.field(
+        description="What duplicate detection did: created, matched by key, merged into an "
+        "existing partner or queued for a steward; null when nothing was written.",
+        default=None,
     )
 
 
@@ -269,8 +240,6 @@ class MasterDataMutation:
     async def upsert_business_partner(
         self, info: Info, input: BusinessPartnerInput
     ) -> BusinessPartnerPayload:
-        from hub.api.stewardship import match_outcome  # noqa: PLC0415 - the two import each other
-
         result = await _upsert(info, kinds.BUSINESS_PARTNER, to_data(input))
         payload = _payload(
             BusinessPartnerPayload, "business_partner", BusinessPartner.from_row, result

@@ -13,8 +13,8 @@ from strawberry.scalars import JSON
 from graph_schema import MODEL
 from hub.api.access import needs
 from hub.api.context import Info
-from hub.api.mutations import UserError, free_text, user_errors
 from hub.api.relay import Node, PageInfo
+from hub.api.user_errors import UserError, free_text, user_errors
 from hub.auth.principal import Scope
 from hub.domain import rejected_rows as decisions
 from hub.domain.problems import Problem

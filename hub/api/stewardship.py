@@ -14,7 +14,6 @@ from hub.api.access import needs
 from hub.api.context import Info
 from hub.api.enums import PartnerKind
 from hub.api.inputs import PartnerRefInput, SourceRefInput, to_data
-from hub.api.mutations import UserError, free_text, user_errors
 from hub.api.relay import Node
 from hub.api.types import (
     PERSONAL_NOTE,
@@ -30,6 +29,7 @@ from hub.api.types import (
     page_request,
     partner_or_none,
 )
+from hub.api.user_errors import UserError, free_text, user_errors
 from hub.auth.principal import Scope
 from hub.domain import service, stewardship, validation
 from hub.domain.problems import Path, Problem

@@ -250,6 +250,7 @@ async def _plan(
     matcher: PartnerMatcher | None,
     now: dt.datetime,
 ) -> dict[str, _Plan]:
+    """Read what the batch's deliveries decide on, ask the matcher, and plan."""
     existing = await _read_existing(tx, kind, rows)
     if matcher is not None:
         await _match(tx, kind, rows, existing, outcomes, matcher, now)
@@ -261,6 +262,21 @@ async def _plan(
             _merged_into(outcomes, i) for i, _, _ in rows
         }
         origins = await read_origins(tx, kind, sorted(k for k in known if k))
+    return plan_batch(kind, rows, existing, origins, outcomes, now)
+
+
+def plan_batch(
+    kind: Kind,
+    rows: list[tuple[int, Delivery, State]],
+    existing: dict[int, dict[str, Any]],
+    origins: Origins,
+    outcomes: list[Outcome],
+    now: dt.datetime,
+) -> dict[str, _Plan]:
+    """What each delivery of a batch does, decided from what was read (``existing``: per
+    row, the records its source key and natural key found; ``origins``: what each source of
+    those records said): unchanged, a new record, a change of one, or a problem on its
+    outcome. Pure: the outcomes and the plans are all it changes."""
     plans: dict[str, _Plan] = {}
     by_key: dict[tuple[Any, ...], str] = {}
     by_source: dict[tuple[str, str], str] = {}  # sources first seen in this batch
