@@ -219,6 +219,21 @@ def test_change_of_lessee_keeps_the_previous_one_with_the_period_it_held_the_con
     assert missing["userErrors"][0]["field"] == ["input", "newLessee"]
 
 
+def test_a_partner_named_for_another_process_is_refused_and_nothing_changes(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    lessee = {"source": {"system": "CRM", "key": f"P-{unique}"}}
+    party = {"role": "GUARANTOR", "partner": lessee}
+    refused = change(hub, unique, process="TERM", newLessee=lessee, party=party)
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        (["input", "newLessee"], "INVALID_VALUE"),
+        (["input", "party"], "INVALID_VALUE"),
+    ]
+    assert "LCOO" in refused["userErrors"][0]["message"]
+    assert change(hub, unique, process="TERM")["contract"]["status"] == "TERMINATED"
+
+
 def test_a_change_of_another_party_passes_its_role_and_keeps_who_held_it(
     hub: RunningHub, unique: str
 ) -> None:

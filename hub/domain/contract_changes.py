@@ -123,6 +123,12 @@ def change_of(data: dict[str, Any], path: Path) -> tuple[ContractChange | None, 
         return None, problems
     lessee = deliveries.reference("BusinessPartner", data.get("newLessee"), (*path, "newLessee"))
     party = data.get("party") or {}
+    # Partners named for another process would be resolved and acted on without reason
+    # (a TERM with a newLessee handed the cards over to a partner who was never lessee).
+    for name, given, owner in (("newLessee", lessee, "LCOO"), ("party", party, "LCOP")):
+        if given and process != owner:
+            message = f"{name} belongs to {owner}; {process} does not take it"
+            problems.append(Problem((*path, name), codes.INVALID_VALUE, message))
     role = str(party.get("role") or "").strip().upper() or None
     if party and role not in e.ContractPartyRole.__members__:
         options = ", ".join(e.ContractPartyRole.__members__)
@@ -484,7 +490,7 @@ def plan_change(
     """The plan of ``change`` on the contract stored as ``base``, or Rejected; ``lessee``
     and ``party`` are the partners it names, resolved."""
     state = _apply_change(change, base, lessee, today, party)
-    moving = lessee is not None and not change.keep_card_holders
+    moving = change.process == "LCOO" and lessee is not None and not change.keep_card_holders
     before = frozenset(p["id"] for p in current(base, "LESSEE")) if moving else frozenset()
     return ChangePlan(state, recorded(change, lessee, party), _ends(change, base, state), before)
 
