@@ -1000,7 +1000,12 @@ _MOVED_FROM = Property(
 )
 
 # A document is about records of several kinds; each of them lists the documents about it.
-_ABOUT = Side("about", input="about", prefetch=False)
+_ABOUT = Side(
+    "about",
+    input="about",
+    prefetch=False,
+    description="Partners, vehicles and contracts it concerns.",
+)
 _DOCUMENTS = Side("documents", order=("number", "revision"), paged=True)
 _SOURCES = Side("sources", order=("system", "key"))
 
@@ -1071,7 +1076,7 @@ MODEL = Model(
             ONE,
             properties=(_MOVED_FROM,),
             forward=Side("vehicles", order=("vin",), paged=True),
-            backward=Side("owner", input="owner"),
+            backward=Side("owner", input="owner", description="Owner."),
         ),
         Relationship(
             "DEALER_OF",
@@ -1080,7 +1085,7 @@ MODEL = Model(
             "The partner sold it.",
             ONE,
             properties=(_MOVED_FROM,),
-            backward=Side("dealer", input="dealer"),
+            backward=Side("dealer", input="dealer", description="Dealer."),
         ),
         Relationship(
             "RELATED_TO",
@@ -1185,7 +1190,7 @@ MODEL = Model(
             "Vehicle",
             "Bound to the vehicle.",
             target_cardinality=ONE,
-            forward=Side("vehicle", input="vehicle"),
+            forward=Side("vehicle", input="vehicle", description="Bound vehicle."),
             backward=Side("identificationObjects", order=("kind", "number"), paged=True),
         ),
         Relationship(
@@ -1195,7 +1200,7 @@ MODEL = Model(
             "Held by the partner.",
             target_cardinality=ONE,
             properties=(_MOVED_FROM,),
-            forward=Side("holder", input="holder"),
+            forward=Side("holder", input="holder", description="Holder."),
             backward=Side("identificationObjects", order=("kind", "number"), paged=True),
         ),
         Relationship(
@@ -1204,7 +1209,11 @@ MODEL = Model(
             "Contract",
             "Issued under the contract.",
             target_cardinality=ONE,
-            forward=Side("contract", input="contract"),
+            forward=Side(
+                "contract",
+                input="contract",
+                description="Contract it is issued under (none needed when item is given).",
+            ),
         ),
         Relationship(
             "ISSUED_FOR",
@@ -1274,7 +1283,12 @@ MODEL = Model(
             "Project",
             "Document",
             "A document of the project.",
-            forward=Side("documents", input="documents", order=("number", "revision")),
+            forward=Side(
+                "documents",
+                input="documents",
+                order=("number", "revision"),
+                description="Its documents.",
+            ),
             backward=Side("projects", order=("number",)),
         ),
         Relationship(
@@ -1282,7 +1296,13 @@ MODEL = Model(
             "Project",
             "Vehicle",
             "A vehicle the project involves.",
-            forward=Side("vehicles", input="vehicles", order=("vin",), paged=True),
+            forward=Side(
+                "vehicles",
+                input="vehicles",
+                order=("vin",),
+                paged=True,
+                description="Vehicles it involves.",
+            ),
         ),
         Relationship(
             "OF_MATERIAL",
@@ -1290,7 +1310,9 @@ MODEL = Model(
             "Material",
             "The vehicle is of the material (its model as the ERP sells it).",
             target_cardinality=ONE,
-            forward=Side("material", input="material"),
+            forward=Side(
+                "material", input="material", description="The material of its model (ERP)."
+            ),
             backward=Side("vehicles", order=("vin",), paged=True),
         ),
         Relationship(

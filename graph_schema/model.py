@@ -171,7 +171,8 @@ class Side:
 
     ``field`` names the read of them on this end's type (the API field, or the name the API
     reads them under), sorted by ``order``: properties of the relationship or, where the
-    relationship has none of that name, of the records read; their key always breaks ties.
+    relationship has none of that name, of the records read; the records' key (their id, or
+    a part's natural key) breaks ties where they have one.
     ``paged`` reads them as a connection's pages; without ``prefetch`` they are never read
     inside the parent's own statement; with ``carries`` each comes with the relationship's
     values (a party's role). ``input`` names the field of this end's delivery that
@@ -186,6 +187,7 @@ class Side:
     paged: bool = False
     prefetch: bool = True
     carries: bool = False
+    description: str = ""  # of the input field
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,17 @@ class Model:
         managed = {"id", "version", "createdAt", "updatedAt"}
         return tuple(n.label for n in self.nodes if managed <= set(n.property_names))
 
+    def _validate_inputs(self) -> None:
+        """One input field of a label is set through one relationship type, part or not."""
+        ways: dict[tuple[str, str], set[tuple[str, bool]]] = {}
+        for rel in self.relationships:
+            for label, _, side, _ in rel.sides():
+                if side.input is not None:
+                    ways.setdefault((label, side.input), set()).add((rel.type, rel.part))
+        for (label, name), found in ways.items():
+            if len(found) > 1:
+                raise ValueError(f"{label}.{name} is written through {sorted(found)}")
+
     def _validate_sides(self, rel: Relationship) -> None:
         carried = {p.name for p in rel.properties}
         for _, other, side, _ in rel.sides():
@@ -311,6 +324,7 @@ class Model:
                 if end not in labels:
                     raise ValueError(f"{rel.type}: unknown label {end!r}")
             self._validate_sides(rel)
+        self._validate_inputs()
         for (label, name), maximum in self.list_maxima.items():
             if label not in labels or maximum < 1:
                 raise ValueError(f"list maximum of {label}.{name} must name a label and be >= 1")

@@ -12,6 +12,7 @@ import pytest
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
@@ -22,6 +23,7 @@ from graph_schema import MODEL, Form, Property, PropertyType
 from hub.api import build_schema
 from hub.domain.deliveries import BUILDERS
 from hub.domain.kinds import KINDS
+from hub.domain.references import Ref
 from hub.domain.shapes import INPUTS
 from hub.read.filters import WHERE_LABELS
 from hub.read.relations import RELATIONS, SOURCES
@@ -288,18 +290,24 @@ def test_every_relationship_read_the_model_declares_is_a_field_of_its_type() -> 
 
 
 def test_every_relationship_a_delivery_sets_is_a_field_of_its_input_or_a_kept_key() -> None:
-    written = 0
+    declared = set()
     for rel in MODEL.relationships:
         for label, other, side, _ in rel.sides():
             if side.input is None:
                 continue
-            written += 1
+            declared.add((label, side.input))
             if MODEL.is_part(other) and not rel.part:
                 assert side.input in MODEL.node(label).property_names, side.input
             else:
                 assert side.input in _type(f"{label}Input").fields, f"{label}.{side.input}"
-    slots_and_children = sum(len(k.slots) + len(k.children) + len(k.links) for k in KINDS.values())
-    assert written >= slots_and_children > 0
+    written = {
+        (kind.label, name)
+        for kind in KINDS.values()
+        for name in [s.name for s in kind.slots]
+        + [c.name for c in kind.children]
+        + [link.name for link in kind.links]
+    }
+    assert written == declared
 
 
 def test_a_side_declared_with_a_field_and_an_input_becomes_a_read_and_a_slot() -> None:
@@ -324,3 +332,27 @@ def test_a_side_declared_with_a_field_and_an_input_becomes_a_read_and_a_slot() -
     assert (items.name, items.label, items.keyed_by) == ("items", "ContractItem", "uiid")
     (link,) = KINDS["IdentificationObject"].links
     assert (link.name, link.rel, link.key) == ("itemUiid", "ISSUED_FOR", "uiid")
+
+
+@pytest.mark.parametrize("label", list(INPUTS))
+def test_every_plain_reference_the_model_declares_is_an_input_field_and_read_as_one(
+    label: str,
+) -> None:
+    fields = _type(f"{label}Input").fields
+    delivered = MODEL.node(label).delivered_properties
+    values = {prop.name: sample(label, prop, "REF") for prop in delivered}
+    named = {"source": {"system": "CRM", "key": "K-1"}}
+    for slot in (s for s in KINDS[label].slots if s.plain):
+        field = fields[slot.name]
+        assert isinstance(field.type, GraphQLList) == slot.many, slot.name
+        given = [named] if slot.many else named
+        source = {"system": "CRM", "key": "K"}
+        built, problems = BUILDERS[label](
+            {"source": source, **values, slot.name: given}, ("input",)
+        )
+        assert problems == [] and built is not None, problems
+        found = built.values[slot.name]
+        ref = found[0] if slot.many else found
+        assert isinstance(ref, Ref) and ref.label == slot.label, slot.name
+        assert (ref.system, ref.key) == ("CRM", "K-1")
+        assert ref.path == ("input", slot.name, *((0,) if slot.many else ()))

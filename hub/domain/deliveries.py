@@ -16,7 +16,7 @@ from graph_schema import MODEL, Form, Property, PropertyType
 from graph_schema import enums as e
 from hub.domain import problems as codes
 from hub.domain import validation as v
-from hub.domain.kinds import ITEM_CONTRACT
+from hub.domain.kinds import ITEM_CONTRACT, slots_of
 from hub.domain.problems import Path, Problem
 from hub.domain.references import Ref
 from hub.domain.upsert import Delivery
@@ -190,6 +190,13 @@ class _Collector:
     def refer(self, name: str, label: str | None) -> None:
         """The reference input ``name`` to a record of ``label`` (None: any kind)."""
         self.values[name] = reference(label, self.data.get(name), (*self.path, name))
+
+    def references(self) -> None:
+        """Every plain reference of the kind (a vehicle's owner, a project's documents), as
+        the model's relationships declare them."""
+        for slot in slots_of(self.label):
+            if slot.plain:
+                (self.refer_all if slot.many else self.refer)(slot.name, slot.label)
 
     def refer_all(self, name: str, label: str | None) -> None:
         """The list ``name`` of reference inputs, when given."""
@@ -411,9 +418,7 @@ def vehicle(data: Data, path: Path = ("input",)) -> Built:
     c = _Collector("Vehicle", data, path)
     source = c.source()
     c.declared()
-    c.refer("owner", "BusinessPartner")
-    c.refer("dealer", "BusinessPartner")
-    c.refer("material", "Material")
+    c.references()
     return c.delivery(source)
 
 
@@ -606,9 +611,7 @@ def identification_object(data: Data, path: Path = ("input",)) -> Built:
     if c.values.get("status") == e.IdentificationStatus.EXPIRED.value:
         message = "a delivery says ACTIVE or BLOCKED; EXPIRED follows from validTo"
         c.problems.append(Problem((*path, "status"), codes.INVALID_VALUE, message))
-    c.refer("vehicle", "Vehicle")
-    c.refer("holder", "BusinessPartner")
-    c.refer("contract", "Contract")
+    c.references()
     _issued_for(c)
     return c.delivery(source)
 
@@ -641,7 +644,7 @@ def document(data: Data, path: Path = ("input",)) -> Built:
     c = _Collector("Document", data, path)
     source = c.source()
     c.declared()
-    c.refer_all("about", None)
+    c.references()
     for name in ("fileSha256", "fileSize", "fileMediaType", "fileName"):
         if data.get(name) is not None:
             c.values[name] = data[name]
@@ -654,8 +657,7 @@ def project(data: Data, path: Path = ("input",)) -> Built:
     c.declared()
     c.check(c.order("startDate", "endDate"))
     c.parties("partners", e.ProjectPartnerRole)
-    c.refer_all("documents", "Document")
-    c.refer_all("vehicles", "Vehicle")
+    c.references()
     return c.delivery(source)
 
 

@@ -29,6 +29,10 @@ class Slot:
     inbound: bool  # (other)-[:rel]->(record) when True
     label: str | None  # None: targets of any kind (a document is about anything)
     many: bool = False
+    # A reference and nothing more: the relationship takes no values from the delivery (a
+    # vehicle's owner; not a contract's parties, each in a role).
+    plain: bool = False
+    description: str = ""  # of its input field
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,11 @@ def slots_of(label: str) -> tuple[Slot, ...]:
         if rel.part or MODEL.is_part(other):
             continue
         target = other if len({o for _, o, _ in ways}) == 1 else None
-        slots.append(Slot(name, rel.type, not outbound, target, many=rel.many(outbound)))
+        side = rel.forward if outbound else rel.backward
+        assert side is not None
+        plain = not rel.shown
+        many = rel.many(outbound)
+        slots.append(Slot(name, rel.type, not outbound, target, many, plain, side.description))
     return tuple(slots)
 
 

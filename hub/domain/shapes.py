@@ -20,6 +20,7 @@ from graph_schema.enums import (
     QuotaPeriod,
     ServiceInclusion,
 )
+from hub.domain.kinds import slots_of
 
 Vocabulary = type[Enum]
 
@@ -87,6 +88,27 @@ def values_of(label: str) -> tuple[Field, ...]:
     """The fields of the values a delivery of ``label`` sets, as the model declares them."""
     node = MODEL.node(label)
     return tuple(_of(prop, node.natural_key) for prop in node.delivered_properties)
+
+
+# The input that refers to a record of each kind (None: of any kind).
+_REFERS_TO = {
+    "BusinessPartner": "PartnerRefInput",
+    "Vehicle": "VehicleRefInput",
+    "Contract": "ContractRefInput",
+    "Material": "MaterialRefInput",
+    "Document": "DocumentRefInput",
+    None: "EntityRefInput",
+}
+
+
+def references_of(label: str) -> tuple[Field, ...]:
+    """The input fields of a kind's plain references, as the model's relationships declare
+    them (an owner, a project's documents)."""
+    return tuple(
+        Field(slot.name, _REFERS_TO[slot.label], slot.description, many=slot.many)
+        for slot in slots_of(label)
+        if slot.plain
+    )
 
 
 _KEEP = "Values left out (null) keep what the hub has; lists given replace the stored list."
@@ -204,9 +226,7 @@ _SHAPES = (
         (
             _SOURCE,
             *values_of("Vehicle"),
-            Field("owner", "PartnerRefInput", "Owner."),
-            Field("dealer", "PartnerRefInput", "Dealer."),
-            Field("material", "MaterialRefInput", "The material of its model (ERP)."),
+            *references_of("Vehicle"),
         ),
     ),
     Shape(
@@ -275,13 +295,7 @@ _SHAPES = (
         (
             _SOURCE,
             *values_of("IdentificationObject"),
-            Field("vehicle", "VehicleRefInput", "Bound vehicle."),
-            Field("holder", "PartnerRefInput", "Holder."),
-            Field(
-                "contract",
-                "ContractRefInput",
-                "Contract it is issued under (none needed when item is given).",
-            ),
+            *references_of("IdentificationObject"),
             Field(
                 "item",
                 "ContractItemRefInput",
@@ -295,12 +309,7 @@ _SHAPES = (
         (
             _SOURCE,
             *values_of("Document"),
-            Field(
-                "about",
-                "EntityRefInput",
-                "Partners, vehicles and contracts it concerns.",
-                many=True,
-            ),
+            *references_of("Document"),
         ),
     ),
     Shape(
@@ -324,8 +333,7 @@ _SHAPES = (
             _SOURCE,
             *values_of("Project"),
             Field("partners", "ProjectPartyInput", "Partners taking part.", many=True),
-            Field("documents", "DocumentRefInput", "Its documents.", many=True),
-            Field("vehicles", "VehicleRefInput", "Vehicles it involves.", many=True),
+            *references_of("Project"),
         ),
     ),
 )
