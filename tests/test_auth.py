@@ -4,6 +4,7 @@ developer of HUB_AUTH=auto."""
 import datetime as dt
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from hub.auth import Unauthenticated
+from hub.auth import Unauthenticated, clients
 from hub.auth.authenticate import Authenticator
+from hub.auth.clients import ClientDirectory
 from hub.read.changes import of_records
 from tests.conftest import make_settings, register
 from tests.harness import RunningHub, hub_command, serve_beside
@@ -51,13 +53,25 @@ def test_a_registered_clients_token_lets_it_in(secured: RunningHub) -> None:
     assert response.json()["data"]["serverInfo"]["hubVersion"]
 
 
-def test_a_client_registered_right_after_a_request_is_let_in_at_once(
-    secured: RunningHub,
+def test_a_client_registered_since_the_last_look_at_the_marker_is_known_at_once(
+    secured: RunningHub, tmp_path: Path
 ) -> None:
-    for _ in range(5):
-        # The hub reads the clients again for the first one; the next comes within 50 ms.
-        assert secured.post(WHO, token=register(secured, "read")).status_code == 200
-        assert secured.post(WHO, token=register(secured, "read")).status_code == 200
+    # The clock stands still: every look at the marker was "a moment ago".
+    directory = ClientDirectory(tmp_path, refresh_seconds=3600, clock=lambda: 100.0)
+
+    def registered() -> str:
+        name = f"client-{uuid.uuid4().hex[:10]}"
+        now = dt.datetime.now(dt.UTC)
+        token: str = secured.run(clients.add(secured.store, name, None, ["read"], now))
+        clients.mark_changed(tmp_path)
+        return token
+
+    first = registered()
+    for _ in range(2):  # read, then found with a look at the marker
+        assert secured.run(directory.find(secured.store, first)) is not None
+    second = registered()
+    assert secured.run(directory.find(secured.store, second)) is not None
+    assert secured.run(directory.find(secured.store, "hub_never-given")) is None
 
 
 @pytest.mark.parametrize(

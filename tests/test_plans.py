@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from hub.domain import stewardship_writes
 from hub.domain.contract_changes import (
     ContractChange,
     objects_following,
@@ -123,10 +124,15 @@ def test_repointing_keeps_one_candidate_per_pair_and_a_rejection_wins() -> None:
         {"id": "c-new", "other": "y", "status": "OPEN", "side": "RIGHT"},
     ]
     twins = {"s|x": {"id": "t"}, "s|y": None}
-    texts = [cypher for cypher, _ in repointed("m", "s", candidates, twins)]
-    assert len(texts) == 3  # copy the rejection, drop the twin, repoint the other
-    params = [p for _, p in repointed("m", "s", candidates, twins)]
-    assert all("c-own" not in json.dumps(p) for p in params)
+    assert repointed("m", "s", candidates, twins) == [
+        # The survivor has a candidate with x already: it takes the rejection, and the
+        # merged partner's own candidate with x goes.
+        stewardship_writes.copy_decision("c-twin", "t"),
+        stewardship_writes.drop_candidate("c-twin"),
+        stewardship_writes.repoint_candidate("c-new", "RIGHT", "m", "s", "s|y"),
+    ]
+    open_twin = [{**candidates[1], "status": "OPEN"}]
+    assert repointed("m", "s", open_twin, twins) == [stewardship_writes.drop_candidate("c-twin")]
 
 
 def _found(**read: object) -> dict[str, object]:

@@ -6,8 +6,9 @@ audit names it) but refuses its token from then on.
 
 Each hub process keeps a copy of the clients (:class:`ClientDirectory`). A change made with
 ``hub clients`` touches a marker file in the data dir, which every process on that data dir
-looks at before a request (at most every 50 ms), so a revocation applies to the next request;
-other hosts (replicas on Neo4j) read the clients again every ``HUB_AUTH_REFRESH_SECONDS``.
+looks at before a request (at most every 50 ms, and at once for a token it does not know), so
+a revocation applies within 50 ms and a new client is let in on its first request; other
+hosts (replicas on Neo4j) read the clients again every ``HUB_AUTH_REFRESH_SECONDS``.
 """
 
 from __future__ import annotations

@@ -276,7 +276,8 @@ def plan_batch(
     """What each delivery of a batch does, decided from what was read (``existing``: per
     row, the records its source key and natural key found; ``origins``: what each source of
     those records said): unchanged, a new record, a change of one, or a problem on its
-    outcome. Pure: the outcomes and the plans are all it changes."""
+    outcome. It reads nothing and writes nothing: the outcomes and the plans are all it
+    changes (a new record takes a new id)."""
     plans: dict[str, _Plan] = {}
     by_key: dict[tuple[Any, ...], str] = {}
     by_source: dict[tuple[str, str], str] = {}  # sources first seen in this batch

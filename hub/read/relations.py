@@ -103,8 +103,8 @@ async def fetch(
 
 
 def _tie_broken(target: str, order: tuple[str, ...]) -> tuple[str, ...]:
-    """``order``, then the related record's key, where it has one: rows of one order are
-    always in one order (a part without a key of its own has its position)."""
+    """``order``, then the related record's key where it has one, so that rows of one order
+    come in one order (an address, a description or a price is ordered by its position)."""
     try:
         key = "x.id" if target == "*" else f"x.{MODEL.key_of(target)}"
     except KeyError:
