@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+from loaders.load import Loader
 from tests.harness import RunningHub, ok
+from tests.test_console_api import ROWS
 from tests.test_documents import document
 from tests.test_matching import unique
 from tests.test_stewardship import MERGE, partner
@@ -145,3 +148,29 @@ def test_a_delivery_under_an_erased_key_is_refused(hub: RunningHub) -> None:
 
     assert refused["businessPartner"] is None
     assert refused["userErrors"] == [{"field": ["input", "source"], "code": "ERASED"}]
+
+
+def test_erasure_deletes_the_rows_a_load_refused_under_the_partners_keys(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    token = unique("r").upper()
+    values = _values(token, 5)
+    folder = tmp_path / "erp"
+    folder.mkdir()
+    refused = [
+        {"source": {"key": f"R-{token}"}, "kind": "PERSON", **values, "email": "bad@"},
+        {"source": {"key": f"O-{token}"}, "kind": "PERSON", "lastName": f"Other{token}",
+         "email": "bad@"},
+    ]  # fmt: skip
+    (folder / "partners.ndjson").write_text(
+        "".join(json.dumps(row) + "\n" for row in refused), encoding="utf-8"
+    )
+    summary = hub.run(Loader(hub.store, "ERP", tmp_path / "erp.rejects").load([folder]))
+    assert summary.rejected == 2
+    created = partner(hub, "ERP", f"R-{token}", **values)
+    ok(hub, ERASE, {"id": created["businessPartner"]["id"], "reason": "asked"})
+    where = {"where": {"file": str(folder / "partners.ndjson"), "status": None}, "first": 10}
+    left = ok(hub, ROWS, where)["rejectedRows"]["edges"]
+    assert [e["node"]["row"]["source"]["key"] for e in left] == [f"O-{token}"]
+    assert not [v for at, v in _everything(hub) if at.startswith("RejectedRow") and token in v
+                and f"O-{token}" not in v]  # fmt: skip

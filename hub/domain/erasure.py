@@ -20,6 +20,7 @@ from hub.domain import problems as codes
 from hub.domain.change_log import record_events
 from hub.domain.kinds import BUSINESS_PARTNER
 from hub.domain.problems import Problem, Rejected
+from hub.domain.rejected_rows import source_key
 from hub.mastering import blocks
 from hub.mastering.matcher import uncount_terms
 from hub.mastering.profile import Profile, blocking_keys, profile, terms
@@ -60,6 +61,7 @@ async def erase_partner(
     )
     ids = [record["id"], *(row["id"] for row in merged)]
     await _forget_matching(tx, ids, record["payloads"])
+    await _forget_rejected_rows(tx, ids)
     documents, files = await _release_documents(tx, ids)
     for statement in (
         "MATCH (g:BusinessPartner)-[:HAS_ADDRESS]->(a:Address) WHERE g.id IN $ids DETACH DELETE a",
@@ -92,6 +94,29 @@ async def erase_partner(
         now,
     )
     return Erasure(record["id"], files)
+
+
+async def _forget_rejected_rows(tx: Transaction, ids: list[str]) -> None:
+    """Rows a load refused under one of the partners' source keys, and rows a steward's
+    correction wrote into them, hold their values as delivered: they go too."""
+    keys = await tx.run(
+        "MATCH (s:SourceRecord)-[:SOURCE_OF]->(g:BusinessPartner) WHERE g.id IN $ids "
+        "RETURN DISTINCT s.system AS system, s.key AS key",
+        {"ids": ids},
+    )
+    sources = {(row["system"], row["key"]) for row in keys}
+    rows = await tx.run(
+        "MATCH (x:RejectedRow {kind: $label}) WHERE x.system IN $systems OR x.recordId IN $ids "
+        "RETURN x.id AS id, x.system AS system, x.row AS row, x.recordId AS record",
+        {"label": PARTNER, "systems": sorted({system for system, _ in sources}), "ids": ids},
+    )
+    gone = [
+        row["id"]
+        for row in rows
+        if row["record"] in ids or (row["system"], source_key(row["row"])) in sources
+    ]
+    if gone:
+        await tx.run("MATCH (x:RejectedRow) WHERE x.id IN $ids DETACH DELETE x", {"ids": gone})
 
 
 async def _forget_matching(tx: Transaction, ids: list[str], payloads: list[str | None]) -> None:

@@ -38,6 +38,22 @@ class Refused:
     errors: list[dict[str, Any]]
 
 
+def source_key(row: str | None) -> str | None:
+    """The key a refused row gives its record in its source system, when it could be read
+    (``row`` is the row as read, as JSON: ``source.key`` nested or as one column)."""
+    if not row:
+        return None
+    try:
+        read = json.loads(row)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(read, dict):
+        return None
+    source = read.get("source")
+    key = source.get("key") if isinstance(source, dict) else read.get("source.key")
+    return None if key is None else str(key).strip()
+
+
 def errors_of(problems: list[Problem]) -> list[dict[str, Any]]:
     return [
         {"field": [str(p) for p in x.path], "code": x.code, "message": x.message} for x in problems
