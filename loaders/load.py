@@ -125,6 +125,7 @@ class Summary:
     read_bytes: int = 0  # of those, read so far
     # Per file, the fields a load told to ignore unknown ones left out, and in how many rows.
     ignored: dict[str, Counter[str]] = field(default_factory=dict)
+    closed_rejects: int = 0  # rows earlier loads refused, which this one delivered
 
     def add(self, label: str, outcome: str) -> None:
         self.counts.setdefault(label, Counter())[outcome] += 1
@@ -279,6 +280,10 @@ class Loader:
         self.summary = Summary()
         self._deferred = _KeptBack()
         self._refused: list[rejected_rows.Refused] = []
+        # Open rows earlier loads refused, by kind and system: source key -> their ids; and
+        # those of them this load delivered, by system: (row id, hub id written).
+        self._refused_keys: dict[tuple[str, str], dict[str, list[str]]] = {}
+        self._delivered: dict[str, list[tuple[str, str]]] = {}
         self._stopping = False
         # One matcher for the whole load: it keeps the profiles made while reading, enough
         # for the batch being written, its states as recorded and the batch read ahead.
@@ -297,6 +302,7 @@ class Loader:
     ) -> Summary:
         """Load files and folders; a ``(system, path)`` pair loads that path as another system."""
         started = time.perf_counter()
+        began = dt.datetime.now(dt.UTC)
         plan = [
             (kind or kind_of(file), file, system)
             for system, path in (p if isinstance(p, tuple) else (self.system, p) for p in paths)
@@ -308,6 +314,7 @@ class Loader:
             for label, path, system in plan:
                 await self._load_file(label, path, system.strip().upper())
             await self._retry_deferred()
+            await self._close_delivered(began)
         finally:
             # Also when the load is stopped: what it refused so far is kept.
             await self._keep_refused()
@@ -321,6 +328,7 @@ class Loader:
 
     async def _load_file(self, label: str, path: Path, system: str) -> None:
         started = time.perf_counter()
+        await self._watch_refused(label, system)
         try:
             await self._load_batches(label, path, system)
         finally:
@@ -453,8 +461,29 @@ class Loader:
             await self._keep_refused()
         self.progress(self.summary)
 
+    async def _close_delivered(self, began: dt.datetime) -> None:
+        """Rows refused by earlier loads that this load delivered and the hub wrote are
+        closed: a steward has nothing left to correct there."""
+        for system, delivered in self._delivered.items():
+            self.summary.closed_rejects += await rejected_rows.close_delivered(
+                self.store, system, delivered, began
+            )
+        self._delivered.clear()
+
+    async def _watch_refused(self, label: str, system: str) -> None:
+        """Note the source keys of this kind and system that earlier loads refused."""
+        if (label, system) not in self._refused_keys:
+            found = await rejected_rows.open_keys(self.store, label, system)
+            self._refused_keys[label, system] = found
+
     def _count(self, pending: _Pending, outcome: Outcome, *, defer: bool) -> None:
         if not outcome.problems:
+            delivery = pending.delivery
+            refused = self._refused_keys.get((pending.label, delivery.system), {})
+            if not delivery.deleted and outcome.id is not None and delivery.key in refused:
+                self._delivered.setdefault(delivery.system, []).extend(
+                    (row_id, outcome.id) for row_id in refused[delivery.key]
+                )
             if pending.delivery.deleted:
                 result = "deleted" if outcome.changed else "unchanged"
             else:

@@ -104,6 +104,11 @@ def render(summary: Summary) -> str:
     lines.append(f"{summary.rows:,} rows in {summary.seconds:.1f}s ({overall:,.0f} rows/s)")
     if summary.rejects is not None:
         lines.append(f"{summary.rejected:,} rows rejected; see {summary.rejects}")
+    if summary.closed_rejects:
+        rows = "row" if summary.closed_rejects == 1 else "rows"
+        lines.append(
+            f"{summary.closed_rejects:,} rejected {rows} of earlier loads delivered again: closed"
+        )
     for path, fields in summary.ignored.items():
         listed = ", ".join(f"{name} ({rows:,} rows)" for name, rows in sorted(fields.items()))
         lines.append(f"{path}: unknown fields ignored: {listed}")

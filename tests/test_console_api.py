@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from loaders.load import Loader
+from loaders.progress import render
 from tests.conftest import register
 from tests.harness import RunningHub, ok, vin_for
 from tests.test_contracts import setup as card_setup
@@ -237,6 +238,28 @@ def test_a_file_loaded_again_keeps_each_refused_row_once(hub: RunningHub, tmp_pa
     first = _rows_of(hub, path)
     hub.run(Loader(hub.store, "ERP", tmp_path / "again.rejects").load([path.parent]))
     assert [r["id"] for r in _rows_of(hub, path)] == [r["id"] for r in first]
+
+
+def test_a_row_a_later_load_delivers_is_closed_and_the_others_stay_open(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    last = unique("Lat")
+    bad = {"source": {"key": f"{last}-1"}, "kind": "PERSON", "email": "bad@", "lastName": last}
+    other = {**bad, "source": {"key": f"{last}-2"}}
+    first = _load(hub, tmp_path, "first", [bad, other])
+    fixed = {**bad, "email": f"{last.lower()}@example.com"}
+    folder = tmp_path / "second"
+    folder.mkdir()
+    (folder / "partners.ndjson").write_text(json.dumps(fixed) + "\n", encoding="utf-8")
+    summary = hub.run(Loader(hub.store, "ERP", tmp_path / "second.rejects").load([folder]))
+    assert summary.rejected == 0 and summary.closed_rejects == 1
+    assert "1 rejected row of earlier loads delivered again: closed" in render(summary)
+    rows = {r["row"]["source"]["key"]: r for r in _rows_of(hub, first, status=None)}
+    closed, still = rows[f"{last}-1"], rows[f"{last}-2"]
+    assert closed["status"] == "RESUBMITTED" and "ERP delivered" in closed["reason"]
+    assert closed["recordId"] and still["status"] == "OPEN"
+    again = hub.run(Loader(hub.store, "ERP", tmp_path / "third.rejects").load([folder]))
+    assert again.closed_rejects == 0
 
 
 def test_a_correction_keeps_the_refused_rows_system_and_key(

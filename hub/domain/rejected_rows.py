@@ -213,6 +213,55 @@ async def resubmit(
     return _under_row(outcome.problems) if outcome.problems else outcome
 
 
+# A load names itself as who closed the rows its source delivered again.
+LOAD_ACTOR = "hub load"
+
+
+async def open_keys(store: Store, label: str, system: str) -> dict[str, list[str]]:
+    """The source keys of the open rows of ``label`` refused for ``system``, each with the
+    ids of its rows: what a load watches for (few, whatever the load's size)."""
+    rows = await store.query(
+        "MATCH (x:RejectedRow {kind: $label, system: $system, status: 'OPEN'}) "
+        "RETURN x.id AS id, x.row AS row",
+        {"label": label, "system": system},
+    )
+    keys: dict[str, list[str]] = {}
+    for row in rows:
+        key = source_key(row["row"])
+        if key is not None:
+            keys.setdefault(key, []).append(row["id"])
+    return keys
+
+
+async def close_delivered(
+    store: Store, system: str, delivered: list[tuple[str, str]], before: dt.datetime
+) -> int:
+    """Close the open rows (``delivered``: row id, hub id of the record written) that were
+    refused before ``before`` and whose record ``system`` has since delivered and the hub
+    written: a steward has nothing left to correct there. Returns how many were closed."""
+    if not delivered:
+        return 0
+
+    async def work(tx: Transaction) -> int:
+        closed = await tx.run(
+            "UNWIND $rows AS c MATCH (x:RejectedRow {id: c.id}) "
+            "WHERE x.status = 'OPEN' AND x.rejectedAt < $before "
+            "SET x.status = $status, x.decidedAt = $now, x.decidedBy = $by, "
+            "x.reason = $reason, x.recordId = c.record RETURN count(x) AS closed",
+            {
+                "rows": [{"id": row_id, "record": record} for row_id, record in delivered],
+                "before": to_store(before),
+                "status": RESUBMITTED,
+                "now": utc_now(),
+                "by": LOAD_ACTOR,
+                "reason": f"{system} delivered the record again",
+            },
+        )
+        return int(closed[0]["closed"]) if closed else 0
+
+    return await store.write(work)
+
+
 async def dismiss(store: Store, row_id: str, reason: str, actor: Actor) -> list[Problem] | None:
     """Close a rejected row without writing it, for the reason given."""
     stored = await _open(store, row_id)
