@@ -281,9 +281,9 @@ class Loader:
         self._deferred = _KeptBack()
         self._refused: list[rejected_rows.Refused] = []
         # Open rows earlier loads refused, by kind and system: source key -> their ids; and
-        # those of them this load delivered, by system: (row id, hub id written).
+        # those of them this load delivered, by system: row id -> hub id written.
         self._refused_keys: dict[tuple[str, str], dict[str, list[str]]] = {}
-        self._delivered: dict[str, list[tuple[str, str]]] = {}
+        self._delivered: dict[str, dict[str, str]] = {}
         self._stopping = False
         # One matcher for the whole load: it keeps the profiles made while reading, enough
         # for the batch being written, its states as recorded and the batch read ahead.
@@ -466,7 +466,7 @@ class Loader:
         closed: a steward has nothing left to correct there."""
         for system, delivered in self._delivered.items():
             self.summary.closed_rejects += await rejected_rows.close_delivered(
-                self.store, system, delivered, began
+                self.store, system, list(delivered.items()), began
             )
         self._delivered.clear()
 
@@ -481,9 +481,8 @@ class Loader:
             delivery = pending.delivery
             refused = self._refused_keys.get((pending.label, delivery.system), {})
             if not delivery.deleted and outcome.id is not None and delivery.key in refused:
-                self._delivered.setdefault(delivery.system, []).extend(
-                    (row_id, outcome.id) for row_id in refused[delivery.key]
-                )
+                written = self._delivered.setdefault(delivery.system, {})
+                written.update(dict.fromkeys(refused[delivery.key], outcome.id))
             if pending.delivery.deleted:
                 result = "deleted" if outcome.changed else "unchanged"
             else:
