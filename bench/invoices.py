@@ -38,12 +38,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.read_360 import load
-from hub.app import file_store
 from hub.domain import invoices, kinds
 from hub.ids import new_id
 from hub.settings import Settings
 from hub.store import Store, migrations
 from hub.store.temporal import utc_now
+from hub.stores import file_store
 from loaders.generate import generate, systems
 from loaders.load import Loader
 from loaders.objects import rows

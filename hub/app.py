@@ -21,7 +21,6 @@ from hub.api import build_schema, ide
 from hub.api.endpoint import GraphQLEndpoint
 from hub.api.websocket import SubscriptionEndpoint
 from hub.auth import Authenticator, Scope, Unauthenticated
-from hub.domain import rekeying
 from hub.domain.feed import ChangeFeed
 from hub.domain.files import FileStore
 from hub.domain.webhooks import Delivery, Dispatcher
@@ -32,7 +31,8 @@ from hub.metrics import CONTENT_TYPE, Metrics
 from hub.read import lookups
 from hub.read.cursors import Cursors, hub_cursors
 from hub.settings import Settings
-from hub.store import Store, migrations
+from hub.store import Store
+from hub.stores import file_store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -61,34 +61,6 @@ class Services:
         if self.cursors is None:
             raise DatabaseUnavailable("the hub is still starting")
         return self.cursors
-
-
-def file_store(settings: Settings) -> FileStore:
-    """Where document files live, by content: HUB_FILES_DIR, shared by every replica."""
-    return FileStore(settings.files_root, settings.max_upload_mb * 1024 * 1024)
-
-
-async def open_store(settings: Settings, *, attach: bool = False) -> Store:
-    """Open the store and bring its schema up to date when the settings ask for it.
-
-    With ``attach``, share the store of a hub already running on the same data dir.
-    """
-    store = await Store.open(settings, attach=attach)
-    try:
-        if settings.migrate_on_start:
-            report = await migrations.apply(store)
-            log.info(
-                "schema_applied",
-                extra={
-                    "schema_created": len(report.created),
-                    "schema_present": len(report.existing),
-                },
-            )
-            await rekeying.bring_up_to_date(store, settings.collation)
-    except BaseException:
-        await store.close()
-        raise
-    return store
 
 
 def _cors(settings: Settings) -> list[Middleware]:

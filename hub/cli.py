@@ -20,8 +20,6 @@ from pydantic import ValidationError
 
 from hub import __version__, logs
 from hub.actor import Actor
-from hub.api import build_schema
-from hub.app import file_store, open_store
 from hub.auth import clients
 from hub.domain import rekeying, webhooks
 from hub.domain.batch_matching import BatchMatcher, BatchSummary
@@ -35,6 +33,7 @@ from hub.serving import bind_socket, run_async, serve_alone, settle_heap
 from hub.settings import Settings
 from hub.store import Store, migrations
 from hub.store.temporal import utc_now
+from hub.stores import file_store, open_store
 from hub.workers import serve_with_workers
 from loaders.changes import ChangeSummary, run_changes
 from loaders.changes import render as render_changes
@@ -720,6 +719,8 @@ def generate_world(args: argparse.Namespace) -> int:
 
 
 def print_schema(output: Path | None) -> int:
+    from hub.api import build_schema  # noqa: PLC0415 - the API loads only where it is used
+
     sdl = build_schema().as_str() + "\n"
     if output is None:
         sys.stdout.write(sdl)

@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 
 import uvicorn
 
-from hub.app import create_app, open_store
 from hub.errors import StartupError
 from hub.settings import Settings
 from hub.store import Store
+from hub.stores import open_store
 
 T = TypeVar("T")
 
@@ -94,6 +94,8 @@ class _Server(uvicorn.Server):
 
 def http_server(settings: Settings, store: Store, signals: tuple[int, ...]) -> _Server:
     """A uvicorn server for the hub's app on ``store``; ``signals`` ask it to stop."""
+    from hub.app import create_app  # noqa: PLC0415 - the API loads only where it serves
+
     config = uvicorn.Config(
         create_app(settings, store),
         log_config=None,

@@ -34,7 +34,6 @@ from multiprocessing.queues import SimpleQueue
 from typing import Any
 
 from hub import logs
-from hub.app import open_store
 from hub.errors import StartupError
 from hub.serving import (
     http_server,
@@ -47,6 +46,7 @@ from hub.serving import (
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.embedded import die_with_parent
+from hub.stores import open_store
 
 log = logging.getLogger("hub")
 

@@ -53,6 +53,16 @@ def test_every_command_explains_itself(args: list[str], tmp_path: Path) -> None:
     assert len(result.stdout.splitlines()) > 3
 
 
+def test_commands_other_than_serve_start_without_loading_the_api() -> None:
+    # The API's schema takes about a second to build from its types; hub load, hub match
+    # and the others never need it.
+    probe = "import sys, hub.cli; print(sorted(m for m in sys.modules if m.startswith('hub.api')))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
 def test_schema_print_writes_the_sdl(tmp_path: Path) -> None:
     result = hub_command("schema", "print", env={}, cwd=tmp_path)
     assert result.returncode == 0

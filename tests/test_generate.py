@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.app import file_store
+from hub.stores import file_store
 from loaders import idoc
 from loaders.generate import generate, systems
 from loaders.load import Loader, Summary
