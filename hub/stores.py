@@ -11,6 +11,7 @@ from hub.domain.files import FileStore
 from hub.settings import Settings
 from hub.store import Store, migrations
 
+# Under the name it always had: operators filter the schema_applied lines by it.
 log = logging.getLogger("hub.app")
 
 

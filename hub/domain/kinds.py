@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from graph_schema import MODEL, NodeType, PropertyType, Relationship
+from graph_schema import MODEL, NodeType, PropertyType, Relationship, Side
 from graph_schema.survivorship import SURVIVING
 from hub.domain.problems import INVALID_REFERENCE, Path, Problem
 
@@ -73,14 +73,17 @@ def _nothing_to_settle(state: State, path: Path) -> list[Problem]:
 _LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})
 
 
-def _written_sides(label: str) -> dict[str, list[tuple[Relationship, str, bool]]]:
+_Written = tuple[Relationship, str, bool, Side]
+
+
+def _written_sides(label: str) -> dict[str, list[_Written]]:
     """The sides of relationships a delivery of ``label`` writes, by input field: each with
-    the label at the other end and whether it points away from the record."""
-    found: dict[str, list[tuple[Relationship, str, bool]]] = {}
+    the label at the other end, whether it points away from the record, and the side."""
+    found: dict[str, list[_Written]] = {}
     for rel in MODEL.relationships:
         for here, other, side, outbound in rel.sides():
             if here == label and side.input is not None:
-                found.setdefault(side.input, []).append((rel, other, outbound))
+                found.setdefault(side.input, []).append((rel, other, outbound, side))
     return found
 
 
@@ -90,12 +93,10 @@ def slots_of(label: str) -> tuple[Slot, ...]:
     declares the input for several, as a document's ``about``)."""
     slots = []
     for name, ways in _written_sides(label).items():
-        rel, other, outbound = ways[0]
+        rel, other, outbound, side = ways[0]
         if rel.part or MODEL.is_part(other):
             continue
-        target = other if len({o for _, o, _ in ways}) == 1 else None
-        side = rel.forward if outbound else rel.backward
-        assert side is not None
+        target = other if len({o for _, o, _, _ in ways}) == 1 else None
         plain = not rel.shown
         many = rel.many(outbound)
         slots.append(Slot(name, rel.type, not outbound, target, many, plain, side.description))
@@ -107,7 +108,7 @@ def children_of(label: str) -> tuple[Child, ...]:
     """The lists of parts a delivery carries; a part with a natural key keeps its identity."""
     return tuple(
         Child(name, rel.type, other, keyed_by=_natural_key(other))
-        for name, [(rel, other, _), *_] in _written_sides(label).items()
+        for name, [(rel, other, _, _), *_] in _written_sides(label).items()
         if rel.part
     )
 
@@ -117,7 +118,7 @@ def links_of(label: str) -> tuple[Link, ...]:
     """References to another record's part by the key the record keeps among its values."""
     return tuple(
         Link(name, rel.type, other, MODEL.key_of(other))
-        for name, [(rel, other, _), *_] in _written_sides(label).items()
+        for name, [(rel, other, _, _), *_] in _written_sides(label).items()
         if not rel.part and MODEL.is_part(other)
     )
 
