@@ -81,8 +81,9 @@ class Settings(BaseSettings):
         "terminal, JSON otherwise.",
     )
     embedded_heap: str = Field(
-        default="2g",
-        description="Maximum JVM heap of the embedded store, e.g. 512m or 4g.",
+        default="auto",
+        description="Maximum JVM heap of the embedded store, e.g. 512m or 4g; 'auto': a "
+        "quarter of the memory the machine (or its container) has.",
     )
     embedded_jvm_options: str = Field(
         default="-XX:+UseParallelGC",
@@ -253,8 +254,8 @@ class Settings(BaseSettings):
     @field_validator("embedded_heap")
     @classmethod
     def _heap_has_unit(cls, value: str) -> str:
-        if not _HEAP_PATTERN.match(value):
-            raise ValueError("must be a number followed by m or g, e.g. 512m or 2g")
+        if value.lower() != "auto" and not _HEAP_PATTERN.match(value):
+            raise ValueError("must be 'auto' or a number followed by m or g, e.g. 512m or 2g")
         return value.lower()
 
     @field_validator("embedded_jvm_options")
@@ -263,7 +264,7 @@ class Settings(BaseSettings):
         for option in value.split():
             if not option.startswith("-"):
                 raise ValueError(f"{option!r} is not a JVM option: each starts with '-'")
-            if option.startswith("-Xmx"):
+            if option.startswith(("-Xmx", "-XX:MaxRAMPercentage")):
                 raise ValueError(f"{option!r}: the heap is set by HUB_EMBEDDED_HEAP")
             if option in ("-cp", "-classpath", "--class-path"):
                 raise ValueError(f"{option!r}: the hub sets the class path itself")

@@ -138,7 +138,7 @@ def test_stopping_terminates_the_server_process(tmp_path: Path) -> None:
 
 def test_the_root_password_stays_off_the_servers_command_line(tmp_path: Path) -> None:
     async def scenario() -> tuple[bytes, str, list[dict[str, int]]]:
-        server = EmbeddedServer(make_settings(tmp_path))
+        server = EmbeddedServer(make_settings(tmp_path, embedded_heap="auto"))
         await server.start()
         try:
             assert server.pid is not None
@@ -155,7 +155,11 @@ def test_the_root_password_stays_off_the_servers_command_line(tmp_path: Path) ->
     command_line, password, answer = asyncio.run(scenario())
     assert answer == [{"ok": 1}], "the server took the password from its argument file"
     assert b"arcadedb.server.rootPath" in command_line
-    assert b"-XX:+UseParallelGC" in command_line.split(b"\0"), "HUB_EMBEDDED_JVM_OPTIONS"
+    arguments = command_line.split(b"\0")
+    assert b"-XX:+UseParallelGC" in arguments, "HUB_EMBEDDED_JVM_OPTIONS"
+    # HUB_EMBEDDED_HEAP=auto: a quarter of the memory the JVM sees, no fixed size.
+    assert b"-XX:MaxRAMPercentage=25" in arguments
+    assert not any(argument.startswith(b"-Xmx") for argument in arguments)
     assert password.encode() not in command_line
     assert not (tmp_path / "jvm-secrets.args").exists()
 

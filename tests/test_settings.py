@@ -41,7 +41,7 @@ def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     ("variable", "value", "rule"),
     [
         ("HUB_NEO4J_URI", "http://neo4j:7474", "bolt://"),
-        ("HUB_EMBEDDED_HEAP", "lots", "number followed by m or g"),
+        ("HUB_EMBEDDED_HEAP", "lots", "'auto' or a number followed by m or g"),
         ("HUB_EMBEDDED_JVM_OPTIONS", "UseG1GC", "'UseG1GC' is not a JVM option"),
         ("HUB_EMBEDDED_JVM_OPTIONS", "-XX:+UseG1GC -Xmx8g", "the heap is set by HUB_EMBEDDED_HEAP"),
         ("HUB_EMBEDDED_JVM_OPTIONS", "-cp /elsewhere", "sets the class path"),
