@@ -6,6 +6,7 @@ import pytest
 from neo4j.exceptions import CypherSyntaxError
 
 from hub.store import Transaction
+from hub.store.store import one_statement
 from tests.harness import RunningHub
 
 
@@ -66,3 +67,31 @@ def test_a_sent_statement_that_fails_fails_its_transaction_and_nothing_is_writte
     with pytest.raises(CypherSyntaxError):
         hub.run(hub.store.write(work))
     assert probes(hub, unique) == []
+
+
+def test_statements_sent_as_one_each_run_in_turn_also_after_one_that_matched_nothing(
+    hub: RunningHub, unique: str
+) -> None:
+    async def work(tx: Transaction) -> None:
+        create = "UNWIND $steps AS s CREATE (:SendProbe {token: $token, step: s})"
+        nothing = "MATCH (p:SendProbe {token: $token, step: 99}) SET p.step = 100"
+        scale = "MATCH (p:SendProbe {token: $token}) SET p.step = p.step * $by"
+        await tx.send_all(
+            [
+                (create, {"token": unique, "steps": [1, 2]}),
+                (nothing, {"token": unique}),
+                (scale, {"token": unique, "by": 10}),
+            ]
+        )
+
+    before = hub.store.queries_sent
+    hub.run(hub.store.write(work))
+    assert hub.store.queries_sent - before == 1
+    # The third part saw what the first wrote, although the second matched nothing.
+    assert sorted(probes(hub, unique)) == [10, 20]  # type: ignore[type-var]
+
+
+def test_only_statements_that_return_nothing_are_sent_as_one() -> None:
+    with pytest.raises(ValueError, match="return nothing"):
+        one_statement([("MATCH (n) RETURN n", {}), ("CREATE (:X)", {})])
+    assert one_statement([("CREATE (:X {a: $a})", {"a": 1})]) == ("CREATE (:X {a: $a})", {"a": 1})

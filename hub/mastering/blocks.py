@@ -16,7 +16,7 @@ import datetime as dt
 from collections import defaultdict
 
 from graph_schema import matching as rules
-from hub.store import Transaction
+from hub.store import Statement, Transaction
 
 _READ = """
 UNWIND $keys AS k
@@ -116,19 +116,25 @@ async def lock(tx: Transaction, keys: list[str], at: dt.datetime) -> dict[str, l
 
 async def link(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
     """Add each partner to the blocks of its keys (linking twice changes nothing)."""
+    await tx.send_all(await links(tx, partners))
+
+
+async def links(tx: Transaction, partners: list[tuple[str, list[str]]]) -> list[Statement]:
+    """The statements that :func:`link` sends, to send with others."""
     by_key: dict[str, list[str]] = defaultdict(list)
     for partner_id, keys in partners:
         for key in keys:
             by_key[key].append(partner_id)
     if not by_key:
-        return
+        return []
+    statements: list[Statement] = []
     known, cap = tx.element_ids, rules.MAX_BLOCK + 1
     rows = [{"element": known[k], "ids": ids} for k, ids in sorted(by_key.items()) if k in known]
     if rows:
-        await tx.send(_LINK_LOCKED, {"rows": rows, "cap": cap})
+        statements.append((_LINK_LOCKED, {"rows": rows, "cap": cap}))
     rows = [{"key": k, "ids": ids} for k, ids in sorted(by_key.items()) if k not in known]
     if rows:
-        await tx.send(_LINK, {"rows": rows, "cap": cap})
+        statements.append((_LINK, {"rows": rows, "cap": cap}))
     elements = await tx.element_ids_of("BusinessPartner", (pid for pid, keys in partners if keys))
     rows = [
         {"element": elements[pid], "keys": keys}
@@ -136,7 +142,8 @@ async def link(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
         if keys and pid in elements
     ]
     if rows:
-        await tx.send(_REMEMBER, {"rows": rows})
+        statements.append((_REMEMBER, {"rows": rows}))
+    return statements
 
 
 async def hand_over(tx: Transaction, merged: str, survivor: str) -> None:

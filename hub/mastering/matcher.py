@@ -36,7 +36,7 @@ from hub.mastering.compare import Verdict, alone, compare
 from hub.mastering.partners import GraphPartner, by_similarity, read_partners
 from hub.mastering.profile import Profile, blocking_keys, completed, profile, terms
 from hub.mastering.weights import DECLARED, Weights
-from hub.store import Transaction
+from hub.store import Statement, Transaction
 
 # A partner's values as the write path holds them (see hub.domain.kinds).
 State = dict[str, Any]
@@ -63,20 +63,6 @@ class MatchDecision:
     version: int | None = None
 
 
-# A partner fed by one source and set by no steward has that source's values: its payload
-# would only repeat the state, so it is not sent.
-_CANDIDATES = """
-UNWIND $ids AS id
-MATCH (c:BusinessPartner {id: id})
-WHERE c.mergedInto IS NULL AND c.deletedAt IS NULL
-WITH c, [(c)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads
-RETURN collect({
-    id: c.id, element: elementId(c), state: c.state, version: c.version,
-    payloads: CASE WHEN size(payloads) > 1 OR c.overrides IS NOT NULL THEN payloads ELSE [] END
-}) AS rows
-"""
-
-
 def closest(shared: Counter[str]) -> list[str]:
     """The candidates sharing the most blocking keys (ties by id): a duplicate shares several
     (name, birth date, address, contact), a stranger in a common block one or two."""
@@ -89,10 +75,32 @@ def closest(shared: Counter[str]) -> list[str]:
 _TERMS = """
 UNWIND $terms AS t
 OPTIONAL MATCH (x:MatchTerm {term: t})
-WITH collect({term: t, count: x.count}) AS rows
+WITH collect({term: t, count: x.count}) AS counts
 OPTIONAL MATCH (m:MatchModel) WHERE m.version IS NOT NULL
-WITH rows, m ORDER BY m.version DESC LIMIT 1
-RETURN rows, m.version AS version, m.prior AS prior, m.weights AS weights
+WITH counts, m ORDER BY m.version DESC LIMIT 1
+RETURN counts, m.version AS version, m.prior AS prior, m.weights AS weights
+"""
+
+# The candidates, with the counts and the model :data:`_TERMS` reads, in one round trip; no
+# row when none of the candidates is left (merged or deleted meanwhile). A partner fed by one
+# source and set by no steward has that source's values: its payload would only repeat the
+# state, so it is not sent.
+_CANDIDATES_AND_TERMS = """
+UNWIND $terms AS t
+OPTIONAL MATCH (x:MatchTerm {term: t})
+WITH collect({term: t, count: x.count}) AS counts
+OPTIONAL MATCH (m:MatchModel) WHERE m.version IS NOT NULL
+WITH counts, m ORDER BY m.version DESC LIMIT 1
+WITH counts, m.version AS version, m.prior AS prior, m.weights AS weights
+UNWIND $ids AS id
+MATCH (c:BusinessPartner {id: id})
+WHERE c.mergedInto IS NULL AND c.deletedAt IS NULL
+WITH counts, version, prior, weights, c,
+     [(c)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads
+RETURN counts, version, prior, weights, collect({
+    id: c.id, element: elementId(c), state: c.state, version: c.version,
+    payloads: CASE WHEN size(payloads) > 1 OR c.overrides IS NOT NULL THEN payloads ELSE [] END
+}) AS rows
 """
 
 
@@ -109,9 +117,16 @@ class Frequencies:
         # The weights in use, read in the same statement: the latest trained model's, or
         # the declared ones.
         self.weights = weights
+        # Terms asked for but not read: a candidate's spelling that only resembles the
+        # delivery's (see GraphMatcher.match).
+        self.missed: set[str] = set()
 
     def __call__(self, feature: str, value: str) -> float:
-        seen = self.counts.get(f"{feature}:{value}", 0)
+        term = f"{feature}:{value}"
+        seen = self.counts.get(term)
+        if seen is None:
+            self.missed.add(term)
+            seen = 0
         return (seen + 1) / (self.total + rules.TERM_PRIOR_RECORDS)
 
     def including(self, profiles: list[Profile]) -> Frequencies:
@@ -128,10 +143,24 @@ class Frequencies:
 
 
 async def read_frequencies(tx: Transaction, profiles: list[Profile]) -> Frequencies:
-    wanted = sorted({t for p in profiles for t in terms(p)} | {_ALL})
-    (found,) = await tx.run(_TERMS, {"terms": wanted})
-    counts = {r["term"]: r["count"] or 0 for r in found["rows"]}
+    (found,) = await tx.run(_TERMS, {"terms": _terms_of(profiles)})
+    return _frequencies(found)
+
+
+def _terms_of(profiles: list[Profile]) -> list[str]:
+    return sorted({t for p in profiles for t in terms(p)} | {_ALL})
+
+
+def _frequencies(found: dict[str, Any]) -> Frequencies:
+    counts = {r["term"]: r["count"] or 0 for r in found["counts"]}
     return Frequencies(counts, weights_of(found["version"], found["prior"], found["weights"]))
+
+
+async def _counts(tx: Transaction, wanted: set[str], into: Frequencies) -> Frequencies:
+    """``into`` with the counts of ``wanted`` read as well."""
+    (found,) = await tx.run(_TERMS, {"terms": sorted(wanted)})
+    counts = {**into.counts, **{r["term"]: r["count"] or 0 for r in found["counts"]}}
+    return Frequencies(counts, into.weights)
 
 
 @lru_cache(maxsize=8)
@@ -188,6 +217,47 @@ def _decide(best: MatchDecision) -> MatchDecision:
     return best
 
 
+def _decisions(
+    profiles: list[Profile],
+    keys: list[list[str]],
+    chosen: list[list[str]],
+    stored: dict[str, list[Profile]],
+    raw: dict[str, tuple[str, int]],
+    frequency: Frequencies,
+) -> list[MatchDecision]:
+    """What to do with each delivery, given its candidates in the graph (``chosen``, as
+    ``stored``) and the earlier deliveries of the batch sharing a key with it."""
+    earlier: dict[str, list[int]] = defaultdict(list)
+    decisions = []
+    for i, (mine, my_keys) in enumerate(zip(profiles, keys, strict=True)):
+        best = MatchDecision(CREATED, 0.0)
+        seen: list[Verdict] = []
+        for golden in (g for g in chosen[i] if g in stored):
+            verdict = max(
+                (compare(mine, known, frequency, frequency.weights) for known in stored[golden]),
+                key=lambda v: v.score,
+            )
+            seen.append(verdict)
+            if verdict.score > (best.score or 0.0):
+                state, version = raw[golden]
+                best = MatchDecision(
+                    CREATED, verdict.score, golden, None, verdict, None, state, version
+                )
+        rows = Counter(str(j) for j in chain.from_iterable(earlier.get(k, ()) for k in my_keys))
+        for j in closest(rows):
+            verdict = compare(mine, profiles[int(j)], frequency, frequency.weights)
+            seen.append(verdict)
+            if verdict.score > (best.score or 0.0):
+                best = MatchDecision(CREATED, verdict.score, None, int(j), verdict)
+        if best.verdict is not None:
+            best.verdict = alone(best.verdict, (v for v in seen if v is not best.verdict))
+            best.score = best.verdict.score
+        decisions.append(_decide(best))
+        for key in my_keys:
+            earlier[key].append(i)
+    return decisions
+
+
 class GraphMatcher:
     """Matches partner deliveries against the graph; see the module documentation."""
 
@@ -230,53 +300,36 @@ class GraphMatcher:
             closest(Counter(chain.from_iterable(by_key.get(k, ()) for k in my_keys)))
             for my_keys in keys
         ]
-        stored, raw = await self._read_candidates(tx, sorted({g for c in chosen for g in c}))
-        every = [p for known in stored.values() for p in known]
-        frequency = (await read_frequencies(tx, profiles + every)).including(profiles)
-        earlier: dict[str, list[int]] = defaultdict(list)
-        decisions = []
-        for i, (mine, my_keys) in enumerate(zip(profiles, keys, strict=True)):
-            best = MatchDecision(CREATED, 0.0)
-            seen: list[Verdict] = []
-            for golden in (g for g in chosen[i] if g in stored):
-                verdict = max(
-                    (
-                        compare(mine, known, frequency, frequency.weights)
-                        for known in stored[golden]
-                    ),
-                    key=lambda v: v.score,
-                )
-                seen.append(verdict)
-                if verdict.score > (best.score or 0.0):
-                    state, version = raw[golden]
-                    best = MatchDecision(
-                        CREATED, verdict.score, golden, None, verdict, None, state, version
-                    )
-            rows = Counter(str(j) for j in chain.from_iterable(earlier.get(k, ()) for k in my_keys))
-            for j in closest(rows):
-                verdict = compare(mine, profiles[int(j)], frequency, frequency.weights)
-                seen.append(verdict)
-                if verdict.score > (best.score or 0.0):
-                    best = MatchDecision(CREATED, verdict.score, None, int(j), verdict)
-            if best.verdict is not None:
-                best.verdict = alone(best.verdict, (v for v in seen if v is not best.verdict))
-                best.score = best.verdict.score
-            decisions.append(_decide(best))
-            for key in my_keys:
-                earlier[key].append(i)
+        ids = sorted({g for c in chosen for g in c})
+        stored, raw, frequency = await self._read_candidates(tx, ids, _terms_of(profiles))
+        if frequency is None:
+            # A lone delivery without candidates compares with nothing: no counts needed.
+            lone = len(states) == 1
+            frequency = Frequencies({}) if lone else await read_frequencies(tx, profiles)
+        frequency = frequency.including(profiles)
+        decisions = _decisions(profiles, keys, chosen, stored, raw, frequency)
+        if frequency.missed:
+            # A candidate's value that only resembles the delivery's (Meyer for Meier) weighs
+            # by the commoner of the two: read the counts of those, and decide again.
+            frequency = await _counts(tx, frequency.missed, frequency)
+            decisions = _decisions(profiles, keys, chosen, stored, raw, frequency)
         return decisions
 
     @staticmethod
     async def _read_candidates(
-        tx: Transaction, ids: list[str]
-    ) -> tuple[dict[str, list[Profile]], dict[str, tuple[str, int]]]:
-        """Candidates' profiles: a golden record is compared through its own values and each
+        tx: Transaction, ids: list[str], wanted: list[str]
+    ) -> tuple[dict[str, list[Profile]], dict[str, tuple[str, int]], Frequencies | None]:
+        """Candidates' profiles, and the counts of the ``wanted`` terms (None when no
+        candidate is left). A golden record is compared through its own values and each
         source's, so a later spelling cannot hide the one a new delivery resembles."""
         stored: dict[str, list[Profile]] = {}
         raw: dict[str, tuple[str, int]] = {}
         if not ids:
-            return stored, raw
-        found = await tx.collected(_CANDIDATES, {"ids": ids})
+            return stored, raw, None
+        answer = await tx.run(_CANDIDATES_AND_TERMS, {"ids": ids, "terms": wanted})
+        if not answer:
+            return stored, raw, None
+        found = list(answer[0]["rows"])
         tx.remember(found)
         for row in found:
             if row["state"]:
@@ -285,7 +338,7 @@ class GraphMatcher:
                 # A source saying what the golden record says adds nothing to compare.
                 stored[row["id"]] = list(dict.fromkeys([whole, *views]))
                 raw[row["id"]] = (row["state"], row["version"])
-        return stored, raw
+        return stored, raw, _frequencies(answer[0])
 
     async def record(
         self,
@@ -299,10 +352,11 @@ class GraphMatcher:
         """After the write: link the partners' blocking keys, count the delivered values,
         and queue the new candidates. Partners that existed and changed (``updated``) leave
         the blocks their values no longer give, and their open candidates are scored again."""
-        await blocks.link(tx, [(pid, self._profiled(state)[1]) for pid, state in changed])
+        linked = await blocks.links(tx, [(pid, self._profiled(state)[1]) for pid, state in changed])
+        counted = _counting([self._profile(state) for state in delivered])
+        await tx.send_all([*linked, *counted])
         known = await read_partners(tx, list(updated)) if updated else {}
         await blocks.unlink_stale(tx, [(p.id, p.stale) for p in known.values()])
-        await count_terms(tx, [self._profile(state) for state in delivered])
         await refresh_open(tx, list(updated), known)
         for left, right, decision in queued:
             decision.candidate = await propose(tx, left, right, decision, now)
@@ -319,13 +373,18 @@ def _term_counts(profiles: list[Profile]) -> list[dict[str, Any]]:
 
 
 async def count_terms(tx: Transaction, profiles: list[Profile]) -> None:
+    await tx.send_all(_counting(profiles))
+
+
+def _counting(profiles: list[Profile]) -> list[Statement]:
     if not profiles:
-        return
-    await tx.send(
-        "UNWIND $rows AS r MERGE (x:MatchTerm {term: r.term}) "
-        "SET x.count = coalesce(x.count, 0) + r.n",
-        {"rows": _term_counts(profiles)},
-    )
+        return []
+    return [(_COUNT, {"rows": _term_counts(profiles)})]
+
+
+_COUNT = (
+    "UNWIND $rows AS r MERGE (x:MatchTerm {term: r.term}) SET x.count = coalesce(x.count, 0) + r.n"
+)
 
 
 async def uncount_terms(tx: Transaction, profiles: list[Profile]) -> None:
@@ -377,17 +436,19 @@ async def propose(
         "explanation": decision.verdict.explanation if decision.verdict else "",
         "now": now,
     }
-    existing = await tx.run("MATCH (c:MatchCandidate {pair: $pair}) RETURN c.id AS id", params)
-    if existing:
-        return None
-    await tx.run(
-        "MATCH (l:BusinessPartner {id: $left}) MATCH (r:BusinessPartner {id: $right}) "
-        "CREATE (c:MatchCandidate {id: $id, pair: $pair, status: 'OPEN', score: $score, "
-        "features: $features, explanation: $explanation, createdAt: $now}) "
-        "CREATE (c)-[:LEFT]->(l) CREATE (c)-[:RIGHT]->(r)",
-        params,
-    )
-    return str(params["id"])
+    made = await tx.run(_PROPOSE, params)
+    return str(params["id"]) if made else None
+
+
+_PROPOSE = """
+OPTIONAL MATCH (old:MatchCandidate {pair: $pair})
+WITH old WHERE old IS NULL
+MATCH (l:BusinessPartner {id: $left}) MATCH (r:BusinessPartner {id: $right})
+CREATE (c:MatchCandidate {id: $id, pair: $pair, status: 'OPEN', score: $score,
+    features: $features, explanation: $explanation, createdAt: $now})
+CREATE (c)-[:LEFT]->(l) CREATE (c)-[:RIGHT]->(r)
+RETURN c.id AS id
+"""
 
 
 # ---- the queue on today's values -------------------------------------------------------------

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -41,6 +42,7 @@ _ATTEMPTS = 5  # of a statement or transaction the dialect says to run again
 _LANES_KEPT = 10_000
 _FIRST_RETRY_SECONDS = 0.02  # doubled for each further attempt, with jitter
 Params = Mapping[str, Any]
+Statement = tuple[str, Params]  # Cypher and its parameters
 
 _UNAVAILABLE = (
     ServiceUnavailable,
@@ -93,6 +95,32 @@ def _parameters(params: Params | None) -> dict[str, Any]:
     return {k: _Values(v) if isinstance(v, list) else v for k, v in (params or {}).items()}
 
 
+_PARAMETER = re.compile(r"\$(\w+)")
+
+
+def one_statement(statements: Sequence[Statement]) -> Statement:
+    """Writes that return nothing, as one statement doing them in turn.
+
+    Each part ends in an aggregation, which reads all of the part's rows, and so does all its
+    writes, before the next part begins, and leaves one row even when the part matched
+    nothing. Parameters are renamed per part (``$rows`` of the second part is ``$p1_rows``).
+    """
+    if len(statements) == 1:
+        return statements[0]
+    parts: list[str] = []
+    params: dict[str, Any] = {}
+    for n, (cypher, values) in enumerate(statements):
+        if _RETURNS.search(cypher):
+            raise ValueError(f"only statements that return nothing can be joined: {cypher[:60]!r}")
+        parts.append(_PARAMETER.sub(f"$p{n}_\\1", cypher.strip()))
+        params.update({f"p{n}_{k}": v for k, v in values.items()})
+    joined = " ".join(f"{part} WITH count(*) AS done{n}" for n, part in enumerate(parts[:-1]))
+    return f"{joined} {parts[-1]}", params
+
+
+_RETURNS = re.compile(r"\b(RETURN|UNION|CALL)\b", re.IGNORECASE)
+
+
 async def _records(result: neo4j.AsyncResult) -> list[Record]:
     # The hub's statements return plain values and maps, never nodes, so the records need
     # none of Record.data()'s recursive conversion, which costs more than the values.
@@ -140,6 +168,12 @@ class Transaction:
         await self.settle()
         self._sent = asyncio.ensure_future(self._run(cypher, params))
         await asyncio.sleep(0)  # the task writes the statement to the connection
+
+    async def send_all(self, statements: Sequence[Statement]) -> None:
+        """:meth:`send` the ``statements`` as one (see :func:`one_statement`): each costs
+        the database a round trip of its own, whatever little it writes."""
+        if statements:
+            await self.send(*one_statement(statements))
 
     async def settle(self) -> None:
         """Wait for the statement :meth:`send` sent, raising its error."""
