@@ -1,6 +1,6 @@
 """Reads through GraphQL against the same reads as hand-written Cypher, in one run.
 
-    python -m bench.read_360 [--partners 20000] [--seconds 10]
+    python -m bench.read_360 [--partners 20000] [--seconds 10] [--store DIR]
 
 Builds a graph on a fresh embedded store through the hub's batch write path: partners with
 one to three vehicles each, and for every vehicle a service contract, a fuel card and a
@@ -257,19 +257,34 @@ def serve(
 
 
 async def run(
-    partners: int, seconds: float, seed: int, workers: list[int], baseline: Path | None
+    partners: int,
+    seconds: float,
+    seed: int,
+    workers: list[int],
+    baseline: Path | None,
+    kept: Path | None = None,
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        store = await Store.open(Settings(_env_file=None, data_dir=data_dir / "store"))
+        store_dir = kept if kept is not None else data_dir / "store"
+        marker = store_dir / "bench-read-360.json"
+        built = {"partners": partners, "seed": seed}
+        reuse = marker.exists() and json.loads(marker.read_text()) == built
+        if kept is not None and not reuse and store_dir.exists() and any(store_dir.iterdir()):
+            raise SystemExit(f"{store_dir} holds something else than this benchmark's graph")
+        store = await Store.open(Settings(_env_file=None, data_dir=store_dir))
         try:
             await migrations.apply(store)
             rows = world(partners, seed)
             print(
                 f"graph: {partners} partners, {len(rows['Vehicle'])} vehicles (each with a "
                 "contract, a fuel card and a document)"
+                + (f", kept in {store_dir}" if reuse else "")
             )
-            await load(store, rows)
+            if not reuse:
+                await load(store, rows)
+                if kept is not None:
+                    marker.write_text(json.dumps(built))
             vins = [r["vin"] for r in rows["Vehicle"]]
             keys = [r["source"]["key"] for r in rows["BusinessPartner"]]
             rng = random.Random(seed)
@@ -465,8 +480,16 @@ def main() -> None:
         type=Path,
         help="another checkout whose hub serve the reads are compared with (see above)",
     )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="a folder to keep the graph's store in and to read it from again in a later run "
+        "of the same --partners and --seed (building 100,000 partners takes minutes)",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.partners, args.seconds, args.seed, args.workers, args.baseline))
+    asyncio.run(
+        run(args.partners, args.seconds, args.seed, args.workers, args.baseline, args.store)
+    )
 
 
 if __name__ == "__main__":
