@@ -205,3 +205,32 @@ def test_a_variable_inside_an_input_object_is_read_on_every_request(
         for key in (f"P-{unique}", f"P-{unique}B")
     ]
     assert counts == [1, 2]
+
+
+# A custom scalar argument (asOf: DateTime) reaches the resolver as graphql-core coerced it.
+AS_OF = """
+query AsOf($key: String!, $at: DateTime) {
+  then: businessPartner(source: {system: "CRM", key: $key}, asOf: $at) { name }
+  before: businessPartner(source: {system: "CRM", key: $key}, asOf: "2001-01-01T00:00:00Z") {
+    name
+  }
+  now: businessPartner(source: {system: "CRM", key: $key}, asOf: null) { name }
+}
+"""
+
+
+def test_date_time_arguments_answer_as_the_general_executor(
+    hub: RunningHub, unique: str, general: HubSchema
+) -> None:
+    fleet(hub, unique, 1)
+    planned = build_schema()
+    later = "2999-01-01T00:00:00Z"
+    for at in (later, None, later):
+        variables = {"key": f"P-{unique}", "at": at}
+        expected = execute(hub, general, AS_OF, variables)
+        assert execute(hub, planned, AS_OF, variables) == expected
+        data, errors = expected
+        assert errors == [], errors
+        assert data["then"] is not None
+        assert data["then"] == data["now"]
+        assert data["before"] is None

@@ -9,7 +9,7 @@ it per operation and, per field, takes the short way where the answer is known:
 - a field with no resolver of its own is read from its object's attribute; a scalar or an
   enum is coerced at once, without a resolve-info object, a path or argument coercion;
 - ``__typename`` on an object type is the type's name;
-- a resolver whose arguments are plain scalars, or input objects of plain scalars, is called
+- a resolver whose arguments are scalars, or input objects of scalars, is called
   directly with them, as strawberry would call it but without its conversion layers;
   arguments the query spells out without variables are coerced once;
 - an object of an object type goes straight to the plan of its fields, and the fields a
@@ -91,7 +91,9 @@ _PAGE_HOOK = "_hub_prefetched_page"
 _path: Callable[[tuple[Path | None, str | int, str | None]], Path] = functools.partial(
     tuple.__new__, Path
 )
-_PLAIN_SCALARS = frozenset({"Int", "Float", "String", "Boolean", "ID"})
+# Scalars whose coerced value strawberry converts once more before a resolver sees it; every
+# other scalar's value (DateTime, Date, ...) reaches the resolver as graphql-core coerced it.
+_CONVERTED_SCALARS = frozenset({"GlobalID"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -843,8 +845,7 @@ def _direct_call(
     graphql_name_of: Callable[[StrawberryArgument], str],
 ) -> _Call | None:
     """How to call the field's resolver directly, or None when strawberry must convert its
-    arguments (enums, lists, custom scalars, input objects of those) or wraps it in
-    extensions."""
+    arguments (enums, lists, global IDs, input objects of those) or wraps it in extensions."""
     resolver = field.base_resolver
     if resolver is None or field.extensions or field.is_subscription:
         return None
@@ -884,7 +885,12 @@ def _direct_call(
 
 
 def _is_plain_scalar(type_: GraphQLInputType) -> bool:
-    return get_named_type(type_).name in _PLAIN_SCALARS and is_plain(type_)
+    named = get_named_type(type_)
+    return (
+        type(named) is GraphQLScalarType
+        and named.name not in _CONVERTED_SCALARS
+        and is_plain(type_)
+    )
 
 
 def _input_of(type_: GraphQLInputType) -> _Input | None:
