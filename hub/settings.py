@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     embedded_heap: str = Field(
         default="auto",
         description="Maximum JVM heap of the embedded store, e.g. 512m or 4g; 'auto': a "
-        "quarter of the memory the machine (or its container) has.",
+        "quarter of the memory the machine (or its container) has, 2 GB to 31 GB.",
     )
     embedded_jvm_options: str = Field(
         default="-XX:+UseParallelGC",

@@ -12,6 +12,7 @@ def test_defaults_run_the_embedded_store_on_loopback(monkeypatch: pytest.MonkeyP
     assert settings.host == "127.0.0.1"
     assert settings.port == 8000
     assert settings.data_dir == Path("./var")
+    assert settings.embedded_heap == "auto"  # sized from the machine's memory
 
 
 def test_environment_variables_configure_the_hub(monkeypatch: pytest.MonkeyPatch) -> None:

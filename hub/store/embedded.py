@@ -445,6 +445,22 @@ def _heap(setting: str) -> str:
     """The JVM option for ``HUB_EMBEDDED_HEAP``. The store's heap holds its cache of the
     graph: a fixed size that suits a small graph makes a large one collect garbage all the
     time (on 100,000 partners with 2 GB, the 99th percentile of a read was 31 ms against
-    4 ms with 4 GB), so by default the JVM takes a quarter of the memory it sees, as it
-    would on its own, which also heeds a container's limit."""
-    return "-XX:MaxRAMPercentage=25" if setting == "auto" else f"-Xmx{setting}"
+    4 ms with 4 GB). ``auto`` is a quarter of the memory the machine or its container has,
+    at least 2 GB and at most 31 GB (above that the JVM's compressed pointers end)."""
+    if setting != "auto":
+        return f"-Xmx{setting}"
+    quarter = _memory_bytes() // 4 // _MIB
+    return f"-Xmx{max(_AUTO_HEAP_MIB[0], min(quarter, _AUTO_HEAP_MIB[1]))}m"
+
+
+_MIB = 1024 * 1024
+_AUTO_HEAP_MIB = (2 * 1024, 31 * 1024)  # the bounds of HUB_EMBEDDED_HEAP=auto
+
+
+def _memory_bytes() -> int:
+    """The memory this process may use: the machine's, or its container's limit if lower."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        with contextlib.suppress(OSError, ValueError):
+            total = min(total, int(Path(limit_file).read_text().strip()))  # "max": no limit
+    return total
