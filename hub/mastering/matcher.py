@@ -117,15 +117,15 @@ class Frequencies:
         # The weights in use, read in the same statement: the latest trained model's, or
         # the declared ones.
         self.weights = weights
-        # Terms asked for but not read: a candidate's spelling that only resembles the
-        # delivery's (see GraphMatcher.match).
-        self.missed: set[str] = set()
+        # Terms asked for but not read, in the order asked: a candidate's spelling that
+        # only resembles the delivery's (see GraphMatcher.match).
+        self.missed: list[str] = []
 
     def __call__(self, feature: str, value: str) -> float:
         term = f"{feature}:{value}"
         seen = self.counts.get(term)
         if seen is None:
-            self.missed.add(term)
+            self.missed.append(term)
             seen = 0
         return (seen + 1) / (self.total + rules.TERM_PRIOR_RECORDS)
 
@@ -224,38 +224,65 @@ def _decisions(
     stored: dict[str, list[Profile]],
     raw: dict[str, tuple[str, int]],
     frequency: Frequencies,
-) -> list[MatchDecision]:
+    again: tuple[list[MatchDecision], set[int]] | None = None,
+) -> tuple[list[MatchDecision], dict[int, list[str]]]:
     """What to do with each delivery, given its candidates in the graph (``chosen``, as
-    ``stored``) and the earlier deliveries of the batch sharing a key with it."""
+    ``stored``) and the earlier deliveries of the batch sharing a key with it; and, by
+    delivery, the terms its comparisons asked for but ``frequency`` has not read. With
+    ``again`` (decisions made before, and the deliveries to decide again), the others keep
+    theirs."""
     earlier: dict[str, list[int]] = defaultdict(list)
-    decisions = []
+    decisions: list[MatchDecision] = []
+    missed: dict[int, list[str]] = {}
     for i, (mine, my_keys) in enumerate(zip(profiles, keys, strict=True)):
-        best = MatchDecision(CREATED, 0.0)
-        seen: list[Verdict] = []
-        for golden in (g for g in chosen[i] if g in stored):
-            verdict = max(
-                (compare(mine, known, frequency, frequency.weights) for known in stored[golden]),
-                key=lambda v: v.score,
+        if again is not None and i not in again[1]:
+            decisions.append(again[0][i])
+        else:
+            mark = len(frequency.missed)
+            rows = Counter(str(j) for j in chain.from_iterable(earlier.get(k, ()) for k in my_keys))
+            decisions.append(
+                _decision(mine, chosen[i], closest(rows), profiles, stored, raw, frequency)
             )
-            seen.append(verdict)
-            if verdict.score > (best.score or 0.0):
-                state, version = raw[golden]
-                best = MatchDecision(
-                    CREATED, verdict.score, golden, None, verdict, None, state, version
-                )
-        rows = Counter(str(j) for j in chain.from_iterable(earlier.get(k, ()) for k in my_keys))
-        for j in closest(rows):
-            verdict = compare(mine, profiles[int(j)], frequency, frequency.weights)
-            seen.append(verdict)
-            if verdict.score > (best.score or 0.0):
-                best = MatchDecision(CREATED, verdict.score, None, int(j), verdict)
-        if best.verdict is not None:
-            best.verdict = alone(best.verdict, (v for v in seen if v is not best.verdict))
-            best.score = best.verdict.score
-        decisions.append(_decide(best))
+            if len(frequency.missed) > mark:
+                missed[i] = frequency.missed[mark:]
         for key in my_keys:
             earlier[key].append(i)
-    return decisions
+    return decisions, missed
+
+
+def _decision(
+    mine: Profile,
+    chosen: list[str],
+    rows: list[str],
+    profiles: list[Profile],
+    stored: dict[str, list[Profile]],
+    raw: dict[str, tuple[str, int]],
+    frequency: Frequencies,
+) -> MatchDecision:
+    """What to do with one delivery, compared with its ``chosen`` candidates and the earlier
+    ``rows`` of its batch."""
+    best = MatchDecision(CREATED, 0.0)
+    seen: list[Verdict] = []
+    for golden in (g for g in chosen if g in stored):
+        verdict = max(
+            (compare(mine, known, frequency, frequency.weights) for known in stored[golden]),
+            key=lambda v: v.score,
+        )
+        seen.append(verdict)
+        if verdict.score > (best.score or 0.0):
+            state, version = raw[golden]
+            best = MatchDecision(
+                CREATED, verdict.score, golden, None, verdict, None, state, version
+            )
+    for j in rows:
+        verdict = compare(mine, profiles[int(j)], frequency, frequency.weights)
+        seen.append(verdict)
+        if verdict.score > (best.score or 0.0):
+            best = MatchDecision(CREATED, verdict.score, None, int(j), verdict)
+    if best.verdict is not None:
+        best.verdict = alone(best.verdict, (v for v in seen if v is not best.verdict))
+        best.score = best.verdict.score
+    return _decide(best)
 
 
 class GraphMatcher:
@@ -307,12 +334,17 @@ class GraphMatcher:
             lone = len(states) == 1
             frequency = Frequencies({}) if lone else await read_frequencies(tx, profiles)
         frequency = frequency.including(profiles)
-        decisions = _decisions(profiles, keys, chosen, stored, raw, frequency)
-        if frequency.missed:
-            # A candidate's value that only resembles the delivery's (Meyer for Meier) weighs
-            # by the commoner of the two: read the counts of those, and decide again.
-            frequency = await _counts(tx, frequency.missed, frequency)
-            decisions = _decisions(profiles, keys, chosen, stored, raw, frequency)
+        decisions, missed = _decisions(profiles, keys, chosen, stored, raw, frequency)
+        # A candidate's value that only resembles the delivery's (Meyer for Meier) weighs by
+        # the commoner of the two: read the counts of those, and decide those deliveries
+        # again. Values no partner is counted by (a second address) stay uncounted.
+        counted = set(_terms_of([p for known in stored.values() for p in known]))
+        wanted = {i: {t for t in terms if t in counted} for i, terms in missed.items()}
+        wanted = {i: terms for i, terms in wanted.items() if terms}
+        if wanted:
+            frequency = await _counts(tx, set().union(*wanted.values()), frequency)
+            again = (decisions, set(wanted))
+            decisions, _ = _decisions(profiles, keys, chosen, stored, raw, frequency, again)
         return decisions
 
     @staticmethod
@@ -440,12 +472,15 @@ async def propose(
     return str(params["id"]) if made else None
 
 
+# MERGE on the pair, which is unique: a pair proposed before (a rejected one too) is left as
+# it is, and two writers proposing one pair at once meet on its lock (Neo4j) or conflict
+# and are retried (ArcadeDB) rather than fail on the constraint.
 _PROPOSE = """
-OPTIONAL MATCH (old:MatchCandidate {pair: $pair})
-WITH old WHERE old IS NULL
 MATCH (l:BusinessPartner {id: $left}) MATCH (r:BusinessPartner {id: $right})
-CREATE (c:MatchCandidate {id: $id, pair: $pair, status: 'OPEN', score: $score,
-    features: $features, explanation: $explanation, createdAt: $now})
+MERGE (c:MatchCandidate {pair: $pair})
+ON CREATE SET c.id = $id, c.status = 'OPEN', c.score = $score, c.features = $features,
+    c.explanation = $explanation, c.createdAt = $now
+WITH c, l, r WHERE c.id = $id
 CREATE (c)-[:LEFT]->(l) CREATE (c)-[:RIGHT]->(r)
 RETURN c.id AS id
 """
