@@ -3,6 +3,8 @@
 from typing import Any
 
 import pytest
+from strawberry.schema import schema_converter
+from strawberry.types.arguments import convert_arguments
 
 from hub.api import build_schema
 from hub.api.context import Context
@@ -219,16 +221,26 @@ query AsOf($key: String!, $at: DateTime) {
 """
 
 
-def test_date_time_arguments_answer_as_the_general_executor(
-    hub: RunningHub, unique: str, general: HubSchema
+def test_date_time_arguments_answer_as_the_general_executor_without_strawberrys_conversion(
+    hub: RunningHub, unique: str, general: HubSchema, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    conversions = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        conversions.append(args)
+        return convert_arguments(*args, **kwargs)
+
+    monkeypatch.setattr(schema_converter, "convert_arguments", counted)
     fleet(hub, unique, 1)
     planned = build_schema()
     later = "2999-01-01T00:00:00Z"
     for at in (later, None, later):
         variables = {"key": f"P-{unique}", "at": at}
         expected = execute(hub, general, AS_OF, variables)
+        assert conversions, "the general executor converts the arguments the strawberry way"
+        conversions.clear()
         assert execute(hub, planned, AS_OF, variables) == expected
+        assert conversions == [], "the planned executor went through strawberry's conversion"
         data, errors = expected
         assert errors == [], errors
         assert data["then"] is not None

@@ -69,10 +69,15 @@ from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry import Info
+from strawberry.relay import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.arguments import StrawberryArgument
-from strawberry.types.base import StrawberryMaybe, StrawberryObjectDefinition
+from strawberry.types.base import (
+    StrawberryMaybe,
+    StrawberryObjectDefinition,
+    StrawberryOptional,
+)
 from strawberry.types.field import StrawberryField
 
 from hub.identity import ByIdentity
@@ -91,9 +96,11 @@ _PAGE_HOOK = "_hub_prefetched_page"
 _path: Callable[[tuple[Path | None, str | int, str | None]], Path] = functools.partial(
     tuple.__new__, Path
 )
-# Scalars whose coerced value strawberry converts once more before a resolver sees it; every
-# other scalar's value (DateTime, Date, ...) reaches the resolver as graphql-core coerced it.
-_CONVERTED_SCALARS = frozenset({"GlobalID"})
+# Scalars a resolver is not called with directly: a JSON value is a mutable object, which a
+# plan keeps when the query spells it out. Every other scalar's value (DateTime, Date, ...)
+# reaches a resolver as graphql-core coerced it, in strawberry's way as well; only a relay
+# GlobalID argument strawberry converts once more (see _converted_by_strawberry).
+_KEPT_OUT_SCALARS = frozenset({"JSON"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -845,7 +852,8 @@ def _direct_call(
     graphql_name_of: Callable[[StrawberryArgument], str],
 ) -> _Call | None:
     """How to call the field's resolver directly, or None when strawberry must convert its
-    arguments (enums, lists, global IDs, input objects of those) or wraps it in extensions."""
+    arguments (enums, lists, global IDs, JSON, input objects of those) or wraps it in
+    extensions."""
     resolver = field.base_resolver
     if resolver is None or field.extensions or field.is_subscription:
         return None
@@ -862,6 +870,8 @@ def _direct_call(
         graphql_name = graphql_name_of(strawberry_argument)
         # A Maybe argument tells "not given" from null: strawberry wraps its value.
         if graphql_name not in field_def.args or strawberry_argument.is_maybe:
+            return None
+        if _converted_by_strawberry(strawberry_argument.type):
             return None
         python_names[graphql_name] = strawberry_argument.python_name
     function = resolver.wrapped_func
@@ -887,10 +897,16 @@ def _direct_call(
 def _is_plain_scalar(type_: GraphQLInputType) -> bool:
     named = get_named_type(type_)
     return (
-        type(named) is GraphQLScalarType
-        and named.name not in _CONVERTED_SCALARS
-        and is_plain(type_)
+        type(named) is GraphQLScalarType and named.name not in _KEPT_OUT_SCALARS and is_plain(type_)
     )
+
+
+def _converted_by_strawberry(type_: Any) -> bool:
+    """Whether strawberry converts a value of this argument or input field type itself: a
+    relay GlobalID (shown as ID in the schema) is parsed from its text."""
+    while isinstance(type_, StrawberryOptional):
+        type_ = type_.of_type
+    return type_ is GlobalID
 
 
 def _input_of(type_: GraphQLInputType) -> _Input | None:
@@ -915,6 +931,7 @@ def _input_of(type_: GraphQLInputType) -> _Input | None:
         if (
             not isinstance(strawberry_field, StrawberryField)
             or isinstance(strawberry_field.type, StrawberryMaybe)
+            or _converted_by_strawberry(strawberry_field.type)
             or not _is_plain_scalar(input_field.type)
         ):
             return None
