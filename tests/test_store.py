@@ -74,13 +74,14 @@ def test_statements_sent_as_one_each_run_in_turn_also_after_one_that_matched_not
 ) -> None:
     async def work(tx: Transaction) -> None:
         create = "UNWIND $steps AS s CREATE (:SendProbe {token: $token, step: s})"
-        nothing = "MATCH (p:SendProbe {token: $token, step: 99}) SET p.step = 100"
-        scale = "MATCH (p:SendProbe {token: $token}) SET p.step = p.step * $by"
+        nothing = "MATCH (p:SendProbe {token: $token}) SET p.step = 100  // none has it"
+        scale = "UNWIND $tokens AS t MATCH (p:SendProbe {token: t}) SET p.step = p.step * $by"
         await tx.send_all(
             [
                 (create, {"token": unique, "steps": [1, 2]}),
-                (nothing, {"token": unique}),
-                (scale, {"token": unique, "by": 10}),
+                # The same parameter name with another value in each part.
+                (nothing, {"token": f"{unique}-nobody"}),
+                (scale, {"tokens": [unique], "by": 10}),
             ]
         )
 

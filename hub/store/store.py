@@ -114,8 +114,9 @@ def one_statement(statements: Sequence[Statement]) -> Statement:
             raise ValueError(f"only statements that return nothing can be joined: {cypher[:60]!r}")
         parts.append(_PARAMETER.sub(f"$p{n}_\\1", cypher.strip()))
         params.update({f"p{n}_{k}": v for k, v in values.items()})
-    joined = " ".join(f"{part} WITH count(*) AS done{n}" for n, part in enumerate(parts[:-1]))
-    return f"{joined} {parts[-1]}", params
+    # Lines, not spaces: a part ending in a comment must not swallow what follows.
+    joined = "".join(f"{part}\nWITH count(*) AS done{n}\n" for n, part in enumerate(parts[:-1]))
+    return joined + parts[-1], params
 
 
 _RETURNS = re.compile(r"\b(RETURN|UNION|CALL)\b", re.IGNORECASE)
