@@ -250,6 +250,18 @@ def _decisions(
     return decisions, missed
 
 
+def _to_count(
+    missed: dict[int, list[str]], stored: dict[str, list[Profile]]
+) -> dict[int, set[str]]:
+    """By delivery, the terms its comparisons missed that a candidate is counted by; a value no
+    partner is counted by (one of a second address) stays uncounted."""
+    if not missed:
+        return {}
+    counted = set(_terms_of([p for known in stored.values() for p in known]))
+    wanted = {i: {t for t in terms if t in counted} for i, terms in missed.items()}
+    return {i: terms for i, terms in wanted.items() if terms}
+
+
 def _decision(
     mine: Profile,
     chosen: list[str],
@@ -336,11 +348,8 @@ class GraphMatcher:
         frequency = frequency.including(profiles)
         decisions, missed = _decisions(profiles, keys, chosen, stored, raw, frequency)
         # A candidate's value that only resembles the delivery's (Meyer for Meier) weighs by
-        # the commoner of the two: read the counts of those, and decide those deliveries
-        # again. Values no partner is counted by (a second address) stay uncounted.
-        counted = set(_terms_of([p for known in stored.values() for p in known]))
-        wanted = {i: {t for t in terms if t in counted} for i, terms in missed.items()}
-        wanted = {i: terms for i, terms in wanted.items() if terms}
+        # the commoner of the two: read the counts of those, and decide those deliveries again.
+        wanted = _to_count(missed, stored)
         if wanted:
             frequency = await _counts(tx, set().union(*wanted.values()), frequency)
             again = (decisions, set(wanted))
