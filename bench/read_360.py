@@ -271,7 +271,10 @@ async def run(
         built = {"partners": partners, "seed": seed}
         reuse = marker.exists() and json.loads(marker.read_text()) == built
         if kept is not None and not reuse and store_dir.exists() and any(store_dir.iterdir()):
-            raise SystemExit(f"{store_dir} holds something else than this benchmark's graph")
+            raise SystemExit(
+                f"{store_dir} holds no complete graph of --partners {partners} --seed {seed} "
+                "(another size, or a build that stopped halfway): delete it or name another"
+            )
         store = await Store.open(Settings(_env_file=None, data_dir=store_dir))
         try:
             await migrations.apply(store)
