@@ -72,27 +72,23 @@ def closest(shared: Counter[str]) -> list[str]:
     return ranked[: rules.MAX_CANDIDATES]
 
 
-_TERMS = """
-UNWIND $terms AS t
-OPTIONAL MATCH (x:MatchTerm {term: t})
-WITH collect({term: t, count: x.count}) AS counts
-OPTIONAL MATCH (m:MatchModel) WHERE m.version IS NOT NULL
-WITH counts, m ORDER BY m.version DESC LIMIT 1
-RETURN counts, m.version AS version, m.prior AS prior, m.weights AS weights
-"""
-
-# The candidates, with the counts and the model :data:`_TERMS` reads, in one round trip; no
-# row when none of the candidates is left (merged or deleted meanwhile). A partner fed by one
-# source and set by no steward has that source's values: its payload would only repeat the
-# state, so it is not sent.
-_CANDIDATES_AND_TERMS = """
+# The counts of $terms, and the latest trained model's weights (none: the declared ones).
+_COUNTS_AND_MODEL = """
 UNWIND $terms AS t
 OPTIONAL MATCH (x:MatchTerm {term: t})
 WITH collect({term: t, count: x.count}) AS counts
 OPTIONAL MATCH (m:MatchModel) WHERE m.version IS NOT NULL
 WITH counts, m ORDER BY m.version DESC LIMIT 1
 WITH counts, m.version AS version, m.prior AS prior, m.weights AS weights
-UNWIND $ids AS id
+"""
+_TERMS = _COUNTS_AND_MODEL + "RETURN counts, version, prior, weights"
+
+# The candidates with the counts and the model, in one round trip; no row when none of the
+# candidates is left (merged or deleted meanwhile). A partner fed by one source and set by no
+# steward has that source's values: its payload would only repeat the state, so it is not sent.
+_CANDIDATES_AND_TERMS = (
+    _COUNTS_AND_MODEL
+    + """UNWIND $ids AS id
 MATCH (c:BusinessPartner {id: id})
 WHERE c.mergedInto IS NULL AND c.deletedAt IS NULL
 WITH counts, version, prior, weights, c,
@@ -102,6 +98,7 @@ RETURN counts, version, prior, weights, collect({
     payloads: CASE WHEN size(payloads) > 1 OR c.overrides IS NOT NULL THEN payloads ELSE [] END
 }) AS rows
 """
+)
 
 
 class Frequencies:
@@ -143,7 +140,11 @@ class Frequencies:
 
 
 async def read_frequencies(tx: Transaction, profiles: list[Profile]) -> Frequencies:
-    (found,) = await tx.run(_TERMS, {"terms": _terms_of(profiles)})
+    return await _frequencies_of(tx, _terms_of(profiles))
+
+
+async def _frequencies_of(tx: Transaction, wanted: list[str]) -> Frequencies:
+    (found,) = await tx.run(_TERMS, {"terms": wanted})
     return _frequencies(found)
 
 
@@ -158,9 +159,8 @@ def _frequencies(found: dict[str, Any]) -> Frequencies:
 
 async def _counts(tx: Transaction, wanted: set[str], into: Frequencies) -> Frequencies:
     """``into`` with the counts of ``wanted`` read as well."""
-    (found,) = await tx.run(_TERMS, {"terms": sorted(wanted)})
-    counts = {**into.counts, **{r["term"]: r["count"] or 0 for r in found["counts"]}}
-    return Frequencies(counts, into.weights)
+    read = await _frequencies_of(tx, sorted(wanted))
+    return Frequencies({**into.counts, **read.counts}, into.weights)
 
 
 @lru_cache(maxsize=8)
@@ -340,11 +340,12 @@ class GraphMatcher:
             for my_keys in keys
         ]
         ids = sorted({g for c in chosen for g in c})
-        stored, raw, frequency = await self._read_candidates(tx, ids, _terms_of(profiles))
+        own = _terms_of(profiles)
+        stored, raw, frequency = await self._read_candidates(tx, ids, own)
         if frequency is None:
             # A lone delivery without candidates compares with nothing: no counts needed.
             lone = len(states) == 1
-            frequency = Frequencies({}) if lone else await read_frequencies(tx, profiles)
+            frequency = Frequencies({}) if lone else await _frequencies_of(tx, own)
         frequency = frequency.including(profiles)
         decisions, missed = _decisions(profiles, keys, chosen, stored, raw, frequency)
         # A candidate's value that only resembles the delivery's (Meyer for Meier) weighs by
