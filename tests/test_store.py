@@ -3,7 +3,7 @@
 import logging
 
 import pytest
-from neo4j.exceptions import CypherSyntaxError
+from neo4j.exceptions import CypherSyntaxError, SessionExpired
 
 from hub.store import Transaction
 from hub.store.store import one_statement
@@ -95,4 +95,53 @@ def test_statements_sent_as_one_each_run_in_turn_also_after_one_that_matched_not
 def test_only_statements_that_return_nothing_are_sent_as_one() -> None:
     with pytest.raises(ValueError, match="return nothing"):
         one_statement([("MATCH (n) RETURN n", {}), ("CREATE (:X)", {})])
+
+
+def test_the_last_statement_joined_answers_after_the_writes_before_it(
+    hub: RunningHub, unique: str
+) -> None:
+    joined = one_statement(
+        [
+            ("CREATE (:SendProbe {token: $token, step: 1})", {"token": unique}),
+            ("MATCH (p:SendProbe {token: $token}) SET p.step = 2", {"token": unique}),
+            (
+                "MATCH (p:SendProbe {token: $token}) RETURN collect(p.step) AS steps",
+                {"token": unique},
+            ),
+        ]
+    )
+
+    async def work(tx: Transaction) -> list[dict[str, list[int]]]:
+        return await tx.run(*joined)
+
+    assert hub.run(hub.store.write(work)) == [{"steps": [2]}]
     assert one_statement([("CREATE (:X {a: $a})", {"a": 1})]) == ("CREATE (:X {a: $a})", {"a": 1})
+
+
+def test_after_commit_runs_once_for_the_attempt_that_committed_and_never_after_a_failure(
+    hub: RunningHub, unique: str
+) -> None:
+    committed: list[int] = []
+    attempts: list[int] = []
+
+    async def retried(tx: Transaction) -> None:
+        attempts.append(len(attempts) + 1)
+        tx.after_commit(lambda: committed.append(attempts[-1]))
+        await tx.run("CREATE (:SendProbe {token: $token, step: $n})", {"token": unique, "n": 1})
+        if len(attempts) == 1:
+            raise SessionExpired("the connection went away")  # the driver tries again
+
+    hub.run(hub.store.write(retried))
+    assert attempts == [1, 2]
+    assert committed == [2], "only the attempt that committed calls back, once"
+    assert probes(hub, unique) == [1]
+
+    async def failing(tx: Transaction) -> None:
+        tx.after_commit(lambda: committed.append(0))
+        await tx.run("CREATE (:SendProbe {token: $token, step: 2})", {"token": unique})
+        raise ValueError("the work fails after writing")
+
+    with pytest.raises(ValueError, match="after writing"):
+        hub.run(hub.store.write(failing))
+    assert committed == [2]
+    assert probes(hub, unique) == [1]

@@ -1,6 +1,6 @@
 """Access to the graph database: driver, dialect, embedded server and migrations."""
 
 from hub.store.dialect import Dialect, Product
-from hub.store.store import Statement, Store, Transaction
+from hub.store.store import Statement, Store, Transaction, one_statement
 
-__all__ = ["Dialect", "Product", "Statement", "Store", "Transaction"]
+__all__ = ["Dialect", "Product", "Statement", "Store", "Transaction", "one_statement"]

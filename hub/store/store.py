@@ -99,7 +99,8 @@ _PARAMETER = re.compile(r"\$(\w+)")
 
 
 def one_statement(statements: Sequence[Statement]) -> Statement:
-    """Writes that return nothing, as one statement doing them in turn.
+    """Writes that return nothing, as one statement doing them in turn; the last part may
+    return what the statement answers.
 
     Each part ends in an aggregation, which reads all of the part's rows, and so does all its
     writes, before the next part begins, and leaves one row even when the part matched
@@ -110,7 +111,7 @@ def one_statement(statements: Sequence[Statement]) -> Statement:
     parts: list[str] = []
     params: dict[str, Any] = {}
     for n, (cypher, values) in enumerate(statements):
-        if _RETURNS.search(cypher):
+        if n < len(statements) - 1 and _RETURNS.search(cypher):
             raise ValueError(f"only statements that return nothing can be joined: {cypher[:60]!r}")
         parts.append(_PARAMETER.sub(f"$p{n}_\\1", cypher.strip()))
         params.update({f"p{n}_{k}": v for k, v in values.items()})
@@ -145,10 +146,14 @@ class Transaction:
         self.actor = store.actor
         self.collation = store.collation
         self.element_ids: dict[str, str] = {}
+        # The members of the blocks matching read, by key (see hub.mastering.blocks.link).
+        self.blocks_read: dict[str, frozenset[str]] = {}
         self._sent: asyncio.Task[list[Record]] | None = None
         # Change events this attempt logged: their order within it, and whether the
         # change feed has something new once it commits.
         self.events_logged = 0
+        # What to do once this attempt has committed (a failed attempt's are dropped).
+        self.committed: list[Callable[[], None]] = []
 
     async def run(self, cypher: str, params: Params | None = None) -> list[Record]:
         await self.settle()
@@ -194,6 +199,11 @@ class Transaction:
         rows``: the driver's cost is per record, so a batch's answer is cheapest as one."""
         found = await self.run(cypher, params)
         return list(found[0]["rows"]) if found else []
+
+    def after_commit(self, done: Callable[[], None]) -> None:
+        """Call ``done`` once this transaction has committed; never when it fails or is
+        retried (a retry is another attempt, with callbacks of its own)."""
+        self.committed.append(done)
 
     def remember(self, rows: Iterable[Record], id_key: str = "id", key: str = "element") -> None:
         """Keep the element ids that ``rows`` carry next to hub ids (None is skipped)."""
@@ -438,9 +448,12 @@ class Store:
                     return await execute(unit)
 
         result = await self._again_when_retryable(run)
-        if last and last[0].events_logged:
-            for listener in self._shared.log_listeners:
-                listener()
+        if last:
+            for done in last[0].committed:
+                done()
+            if last[0].events_logged:
+                for listener in self._shared.log_listeners:
+                    listener()
         return result
 
     async def ping(self, within: float = 2.0) -> None:
