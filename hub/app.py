@@ -27,6 +27,8 @@ from hub.domain.webhooks import Delivery, Dispatcher
 from hub.errors import DatabaseUnavailable
 from hub.forwarded import ForwardedOrigin
 from hub.instrumentation import RequestInstrumentation
+from hub.mastering.matcher import GraphMatcher
+from hub.mastering.tally import TermTally
 from hub.metrics import CONTENT_TYPE, Metrics
 from hub.read import lookups
 from hub.read.cursors import Cursors, hub_cursors
@@ -47,10 +49,14 @@ class Services:
     feed: ChangeFeed | None = None
     files: FileStore = field(init=False)
     auth: Authenticator = field(init=False)
+    # Partner matching of the API's writes: its recent profiles and the term counts it has
+    # not written yet outlive a request.
+    matcher: GraphMatcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.files = file_store(self.settings)
         self.auth = Authenticator(self.settings)
+        self.matcher = GraphMatcher(tally=TermTally())
 
     def require_store(self) -> Store:
         if self.store is None:
@@ -96,6 +102,7 @@ async def _running(services: Services) -> AsyncIterator[None]:
     store = services.store
     feeding: asyncio.Task[None] | None = None
     delivering: asyncio.Task[None] | None = None
+    counting: asyncio.Task[None] | None = None
     dispatcher: Dispatcher | None = None
     try:
         services.cursors = await hub_cursors(store, settings.cursor_secret)
@@ -103,6 +110,8 @@ async def _running(services: Services) -> AsyncIterator[None]:
             store, settings.change_poll_seconds, settings.change_retention_days
         )
         feeding = asyncio.create_task(services.feed.run(), name="change-feed")
+        if services.matcher.tally is not None:
+            counting = asyncio.create_task(services.matcher.tally.run(store), name="term-counts")
         if settings.deliver_webhooks:
             dispatcher = Dispatcher(
                 store,
@@ -126,7 +135,8 @@ async def _running(services: Services) -> AsyncIterator[None]:
             )
         yield
     finally:
-        for task in (feeding, delivering):
+        # The term counts go last: their final write needs the store, and waits for nothing.
+        for task in (feeding, delivering, counting):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

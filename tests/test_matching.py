@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -13,6 +15,8 @@ import pytest
 
 from graph_schema import matching as rules
 from hub.domain import deliveries, kinds, service
+from hub.domain.upsert import Delivery, Outcome
+from hub.domain.upsert import upsert as upsert_work
 from hub.ids import from_global
 from hub.mastering import normalize as norm
 from hub.mastering.compare import compare
@@ -658,6 +662,64 @@ def test_concurrent_upserts_of_one_new_partner_never_make_two_silent_duplicates(
     assert len(ids) == 1 or "QUEUED_FOR_REVIEW" in actions, actions
     if len(ids) == 1:
         assert actions == ["AUTO_MERGED", "CREATED"]
+
+
+def test_a_new_partner_matched_before_another_writer_created_it_is_matched_again(
+    hub: RunningHub,
+) -> None:
+    # Two processes (workers, replicas) deliver one new person: the second matched before
+    # the first committed, and links its partner after. Its link sees the block it read
+    # has a new member, and the delivery is matched again, against the first's partner.
+    last = unique("Race")
+
+    def delivery(system: str) -> Delivery:
+        data = person(
+            system,
+            f"{system}-{last}",
+            "Greta",
+            last,
+            birthDate="1971-05-06",
+            phone="+49 40 7654321",
+            addresses=munich("Rosenweg", "8"),
+        )
+        built, problems = deliveries.BUILDERS["BusinessPartner"](data, ())
+        assert built is not None and not problems, problems
+        return built
+
+    class Paused(GraphMatcher):
+        """Waits, the first time it links, until the other writer has committed."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.links = 0
+            self.matched = asyncio.Event()
+            self.go_on = asyncio.Event()
+
+        async def record(self, tx: Transaction, *args: Any, **kwargs: Any) -> None:
+            self.links += 1
+            if self.links == 1:
+                self.matched.set()
+                await self.go_on.wait()
+            await super().record(tx, *args, **kwargs)
+
+    async def race() -> tuple[list[Outcome], list[Outcome], int]:
+        paused = Paused()
+
+        def write(matcher: GraphMatcher, row: Delivery) -> Callable[[Transaction], Any]:
+            return lambda tx: upsert_work(tx, kinds.BUSINESS_PARTNER, [row], service.now(), matcher)
+
+        second = asyncio.create_task(service.run_keyed(hub.store, write(paused, delivery("ERP"))))
+        await paused.matched.wait()
+        first = await service.run_keyed(hub.store, write(GraphMatcher(), delivery("CRM")))
+        paused.go_on.set()
+        return first, await second, paused.links
+
+    first, second, links = hub.run(race())
+    assert first[0].created
+    assert links == 2, "the second writer matched again"
+    decision = second[0].match
+    assert decision is not None and decision.action == "AUTO_MERGED", decision
+    assert second[0].id == first[0].id
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from hub.settings import Settings
 
 if TYPE_CHECKING:  # the store is handed through to read and domain, never used here
     from hub.domain.feed import ChangeFeed
+    from hub.domain.upsert import PartnerMatcher
     from hub.store import Store
 
 # A front end or gateway names the person it acts for; it is recorded, never trusted.
@@ -43,6 +44,8 @@ class Context:
     # who it is: a subscription lives longer than its credentials may.
     connection_params: dict[str, object] | None = None
     authenticate: Callable[[], Awaitable[Principal]] | None = None
+    # Partner matching for writes (see hub.mastering.matcher); None: a matcher per write.
+    matcher: PartnerMatcher | None = None
     loaders: Loaders = field(init=False)
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 

@@ -183,6 +183,7 @@ class GraphQLEndpoint:
             services.files,
             services.require_cursors(),
             principal,
+            matcher=services.matcher,
         )
         alarm = _Alarm(timeout)
         try:

@@ -199,7 +199,9 @@ async def _upsert(
     problems = [*(extra_problems or []), *problems]
     if problems or delivery is None:
         return _Result(problems=problems)
-    (outcome,) = await service.upsert_batch(info.context.store, kind, [delivery], after=after)
+    (outcome,) = await service.upsert_batch(
+        info.context.store, kind, [delivery], matcher=info.context.matcher, after=after
+    )
     row = await _row(info, kind.label, outcome.id)
     return _Result(row, outcome.created, outcome.changed, outcome.problems, outcome.match)
 

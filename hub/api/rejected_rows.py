@@ -246,7 +246,9 @@ class RejectedRowMutation:
         if stored is not None and not principal.writes_for(stored["system"]):
             message = f"this client does not write for {stored['system']}"
             return await _payload(info, row_id, [Problem(("id",), "FORBIDDEN", message)])
-        result = await decisions.resubmit(info.context.store, row_id, row, info.context.actor)
+        result = await decisions.resubmit(
+            info.context.store, row_id, row, info.context.actor, info.context.matcher
+        )
         return await _payload(info, row_id, result if isinstance(result, list) else None)
 
     @strawberry.mutation(

@@ -60,6 +60,7 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
             services.require_cursors(),
             _NOBODY,
             feed=services.feed,
+            matcher=services.matcher,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

@@ -141,7 +141,7 @@ class BatchMatcher:
         now = utc_now()
         page = await read_partners(tx, ids)
         # Partners written before matching existed (or without it) get their keys here.
-        await blocks.link(tx, [(p.id, p.keys) for p in page.values()])
+        await blocks.link(tx, [(p.id, p.keys) for p in page.values()], now)
         wanted = await self._wanted(tx, page)
         links = await open_links(tx, sorted(page))
         for partner_id, linked_id in links:  # every open candidate is scored again

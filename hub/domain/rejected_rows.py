@@ -15,7 +15,7 @@ from hub.actor import Actor
 from hub.domain import deliveries, kinds, service
 from hub.domain import problems as codes
 from hub.domain.problems import Problem
-from hub.domain.upsert import Outcome
+from hub.domain.upsert import Outcome, PartnerMatcher
 from hub.errors import HubError
 from hub.ids import new_id
 from hub.read.rejected_rows import by_id
@@ -178,11 +178,16 @@ def _under_row(problems: list[Problem]) -> list[Problem]:
 
 
 async def resubmit(
-    store: Store, row_id: str, row: dict[str, Any], actor: Actor
+    store: Store,
+    row_id: str,
+    row: dict[str, Any],
+    actor: Actor,
+    matcher: PartnerMatcher | None = None,
 ) -> Outcome | list[Problem]:
     """Write a corrected row as its load would have (the load's system fills in a source
     without one) and close the rejected row in the same transaction; the problems when the
-    row is still wrong, nothing written then."""
+    row is still wrong, nothing written then. Partners are matched by ``matcher`` (one of
+    their own without)."""
     stored = await _open(store, row_id)
     if isinstance(stored, list):
         return stored
@@ -207,7 +212,9 @@ async def resubmit(
             await _close(tx, row_id, RESUBMITTED, actor, record=outcome.id, row=text)
 
     try:
-        (outcome,) = await service.upsert_batch(store, kind, [delivery], after=close)
+        (outcome,) = await service.upsert_batch(
+            store, kind, [delivery], matcher=matcher, after=close
+        )
     except _Decided:
         return [_decided(row_id, "decided")]
     return _under_row(outcome.problems) if outcome.problems else outcome

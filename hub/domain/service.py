@@ -13,6 +13,7 @@ from hub.domain.kinds import Kind
 from hub.domain.problems import Problem, Rejected
 from hub.domain.upsert import Delivery, Outcome, PartnerMatcher, upsert
 from hub.errors import RetryLater
+from hub.mastering.blocks import BlocksChanged
 from hub.mastering.matcher import GraphMatcher
 from hub.store import Store, Transaction
 from hub.store.temporal import utc_now
@@ -31,10 +32,15 @@ def now() -> dt.datetime:
 
 async def _with_key_retries(store: Store, work: Callable[[Transaction], Awaitable[T]]) -> T:
     """Two writers creating the same natural key at once: the loser's transaction fails on
-    the uniqueness constraint; run it again and it finds the winner's record."""
+    the uniqueness constraint; run it again and it finds the winner's record. The same when
+    the blocks a new partner was matched in changed meanwhile (the other writer's partner
+    may be the same one)."""
     for attempt in range(_ATTEMPTS):
         try:
             return await store.write(work)
+        except BlocksChanged:
+            if attempt == _ATTEMPTS - 1:
+                raise
         except ConstraintError as exc:
             if attempt == _ATTEMPTS - 1:
                 raise RetryLater(

@@ -337,7 +337,8 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
     )
     split = await _golden(tx, split_id)
     assert split is not None
-    await blocks.link(tx, [(split_id, blocking_keys(profile(json.loads(split["state"] or "{}"))))])
+    keys = blocking_keys(profile(json.loads(split["state"] or "{}")))
+    await blocks.link(tx, [(split_id, keys)], now)
     # The golden record leaves the blocks only the split source gave it, and the open
     # candidates of both are scored on their values now.
     known = await read_partners(tx, [golden_id, split_id])

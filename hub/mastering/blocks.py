@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection, Sequence
 
 from graph_schema import matching as rules
-from hub.store import Statement, Transaction
+from hub.errors import RetryLater
+from hub.store import Statement, Transaction, one_statement
 
 _READ = """
 UNWIND $keys AS k
@@ -25,30 +27,35 @@ WHERE m.size >= $least AND m.size <= $max
 RETURN collect([m.value, m.members]) AS blocks
 """
 
-# A writer's keys, written (or created) before it reads them: a second writer of the same
-# new partner then waits for the first and sees its partner (Neo4j), or fails on the conflict
-# at commit and is retried (ArcadeDB; it would not conflict on a key the first one created
-# and committed meanwhile, were the key only written later).
-_LOCK_AND_READ = """
+# The blocks a writer reads before it decides, with their element ids for linking. Reading
+# takes no lock: the link checks afterwards that nobody joined them meanwhile (see link).
+_READ_FOR_WRITE = """
 UNWIND $keys AS k
-MERGE (m:MatchKey {value: k})
-ON CREATE SET m.size = 0, m.members = []
-SET m.lockedAt = $now
+MATCH (m:MatchKey {value: k})
 RETURN collect([
     m.value, elementId(m), CASE WHEN m.size >= $least AND m.size <= $max THEN m.members END
 ]) AS blocks
 """
 
+# The key's write lock first (Neo4j then reads its members as the last writer left them;
+# ArcadeDB fails the later of two writers of one key at commit), then the members it had
+# before this writer, then the partners added.
 _ADD = (
-    "WITH m, [x IN r.ids WHERE NOT x IN m.members] AS added "
-    "SET m.members = (m.members + added)[..$cap], m.size = m.size + size(added)"
+    "SET m.lockedAt = $now "
+    "WITH m, r, m.members AS before "
+    "WITH m, before, [x IN r.ids WHERE NOT x IN before] AS added "
+    "SET m.members = (before + added)[..$cap], m.size = m.size + size(added)"
+)
+# After linking: the members of the blocks a writer read before it created its partners.
+_MEMBERS = (
+    "UNWIND $keys AS k MATCH (m:MatchKey {value: k}) RETURN collect([m.value, m.members]) AS blocks"
 )
 _LINK = (
     "UNWIND $rows AS r MERGE (m:MatchKey {value: r.key}) ON CREATE SET m.size = 0, m.members = [] "
     + _ADD
 )
-# Keys the writer locked in this transaction, found by element id rather than the index.
-_LINK_LOCKED = "UNWIND $rows AS r MATCH (m:MatchKey) WHERE elementId(m) = r.element " + _ADD
+# Keys the writer read in this transaction, found by element id rather than the index.
+_LINK_KNOWN = "UNWIND $rows AS r MATCH (m:MatchKey) WHERE elementId(m) = r.element " + _ADD
 
 _REMEMBER = (
     "UNWIND $rows AS r MATCH (p:BusinessPartner) WHERE elementId(p) = r.element "
@@ -95,32 +102,74 @@ async def read(tx: Transaction, keys: list[str], *, least: int = 1) -> dict[str,
     return {key: list(ids) for row in found for key, ids in row["blocks"]}
 
 
-async def lock(tx: Transaction, keys: list[str], at: dt.datetime) -> dict[str, list[str]]:
-    """:func:`read` for a writer about to create partners, after taking each key's lock
-    (creating the keys not there yet): a concurrent writer of the same new partner must not
-    miss it (see :mod:`hub.mastering.matcher`). The transaction remembers the keys' element
-    ids, by value, for :func:`link`."""
+class BlocksChanged(RetryLater):
+    """Another writer put a partner into a block this writer read before it created its own:
+    the delivery is matched again, and then meets that partner."""
+
+
+async def read_for_write(tx: Transaction, keys: list[str]) -> dict[str, list[str]]:
+    """:func:`read` for a writer that may create partners. The transaction remembers what
+    it read (the keys' element ids for :func:`links`, their members for the check there)."""
     if not keys:
         return {}
-    found = await tx.run(
-        _LOCK_AND_READ, {"keys": keys, "now": at, "least": 1, "max": rules.MAX_BLOCK}
-    )
+    found = await tx.run(_READ_FOR_WRITE, {"keys": keys, "least": 1, "max": rules.MAX_BLOCK})
     blocks: dict[str, list[str]] = {}
+    read = tx.blocks_read
+    for key in keys:
+        read[key] = frozenset()  # a key no partner has yet
     for row in found:
         for key, element, ids in row["blocks"]:
             tx.element_ids[key] = element  # a key's value has a colon, a hub id never
-            if ids is not None:
+            if ids is None:
+                del read[key]  # too large a block to read is not checked either
+            else:
                 blocks[key] = list(ids)
+                read[key] = frozenset(ids)
     return blocks
 
 
-async def link(tx: Transaction, partners: list[tuple[str, list[str]]]) -> None:
-    """Add each partner to the blocks of its keys (linking twice changes nothing)."""
-    await tx.send_all(await links(tx, partners))
+async def link(
+    tx: Transaction,
+    partners: list[tuple[str, list[str]]],
+    at: dt.datetime,
+    created: Collection[str] = (),
+    also: Sequence[Statement] = (),
+) -> None:
+    """Add each partner to the blocks of its keys (linking twice changes nothing), in one
+    statement with the writes ``also`` given.
+
+    Raises :class:`BlocksChanged` when a partner of ``created`` was matched against a block
+    (:func:`read_for_write`) that another writer has added a partner to since: two writers
+    delivering one new person at once must not create it twice. The check is optimistic:
+    matching reads blocks without locking them (most deliveries create nothing, or nothing
+    anyone else delivers at that moment), and the link, which locks each key before it
+    reads its members, finds what the read missed.
+    """
+    statements = [*await links(tx, partners, at), *also]
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for partner_id, keys in partners:
+        for key in keys:
+            by_key[key].add(partner_id)
+    checked = sorted(
+        {k for pid, keys in partners if pid in created for k in keys if k in tx.blocks_read}
+    )
+    if not checked:
+        await tx.send_all(statements)
+        return
+    (found,) = await tx.run(*one_statement([*statements, (_MEMBERS, {"keys": checked})]))
+    for key, members in found["blocks"]:
+        joined = set(members) - tx.blocks_read[key] - by_key[key]
+        if joined:
+            raise BlocksChanged(
+                f"partners were added to a block while this delivery was matched ({key}); "
+                "repeat the request"
+            )
 
 
-async def links(tx: Transaction, partners: list[tuple[str, list[str]]]) -> list[Statement]:
-    """The statements that :func:`link` sends, to send with others."""
+async def links(
+    tx: Transaction, partners: list[tuple[str, list[str]]], at: dt.datetime
+) -> list[Statement]:
+    """The statements that add each partner to the blocks of its keys, to send with others."""
     by_key: dict[str, list[str]] = defaultdict(list)
     for partner_id, keys in partners:
         for key in keys:
@@ -131,10 +180,10 @@ async def links(tx: Transaction, partners: list[tuple[str, list[str]]]) -> list[
     known, cap = tx.element_ids, rules.MAX_BLOCK + 1
     rows = [{"element": known[k], "ids": ids} for k, ids in sorted(by_key.items()) if k in known]
     if rows:
-        statements.append((_LINK_LOCKED, {"rows": rows, "cap": cap}))
+        statements.append((_LINK_KNOWN, {"rows": rows, "cap": cap, "now": at}))
     rows = [{"key": k, "ids": ids} for k, ids in sorted(by_key.items()) if k not in known]
     if rows:
-        statements.append((_LINK, {"rows": rows, "cap": cap}))
+        statements.append((_LINK, {"rows": rows, "cap": cap, "now": at}))
     elements = await tx.element_ids_of("BusinessPartner", (pid for pid, keys in partners if keys))
     rows = [
         {"element": elements[pid], "keys": keys}

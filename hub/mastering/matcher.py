@@ -8,11 +8,11 @@ one of its blocking keys (and with earlier rows of the same batch), then
 - created otherwise.
 
 Blocking keys are ``MatchKey`` nodes listing their partners (:mod:`hub.mastering.blocks`).
-Two writers delivering the same new partner at once never create a silent duplicate: on
-Neo4j a writer takes the keys' write locks before it reads the candidates, so the second
-waits for the first; on ArcadeDB both write the blocks they share when they link the new
-partner, and the later commit fails on the conflict and is retried. Either way the second
-sees the first's record.
+Two writers delivering the same new partner at once never create a silent duplicate: the
+blocks are read without a lock, and the link of a new partner checks that nobody joined
+them meanwhile (:func:`blocks.link`); if somebody did, the delivery is matched again and
+meets the other's partner. The values delivered are counted in the upsert's transaction,
+or with a :class:`~hub.mastering.tally.TermTally` once it has committed.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from hub.mastering import blocks
 from hub.mastering.compare import Verdict, alone, compare
 from hub.mastering.partners import GraphPartner, by_similarity, read_partners
 from hub.mastering.profile import Profile, blocking_keys, completed, profile, terms
+from hub.mastering.tally import COUNT, TermTally
 from hub.mastering.weights import DECLARED, Weights
 from hub.store import Statement, Transaction
 
@@ -155,12 +156,6 @@ def _terms_of(profiles: list[Profile]) -> list[str]:
 def _frequencies(found: dict[str, Any]) -> Frequencies:
     counts = {r["term"]: r["count"] or 0 for r in found["counts"]}
     return Frequencies(counts, weights_of(found["version"], found["prior"], found["weights"]))
-
-
-async def _counts(tx: Transaction, wanted: set[str], into: Frequencies) -> Frequencies:
-    """``into`` with the counts of ``wanted`` read as well."""
-    read = await _frequencies_of(tx, sorted(wanted))
-    return Frequencies({**into.counts, **read.counts}, into.weights)
 
 
 @lru_cache(maxsize=8)
@@ -300,13 +295,16 @@ def _decision(
 class GraphMatcher:
     """Matches partner deliveries against the graph; see the module documentation."""
 
-    def __init__(self, remembered: int = 4096) -> None:
+    def __init__(self, remembered: int = 4096, tally: TermTally | None = None) -> None:
         # Recent profiles and their blocking keys by the canonical text of their state: a
         # delivery is profiled when it is matched and its values again when they are
         # recorded, and a loader profiles the next batch in its reading thread.
         self._profiles: dict[str, tuple[Profile, list[str]]] = {}
         self._remembered = remembered
         self._lock = threading.Lock()
+        # Where the delivered values are counted: with a tally, a moment after the upsert
+        # (see hub.mastering.tally); without, in the upsert's own transaction.
+        self.tally = tally
 
     def prepare(self, state: State) -> None:
         """Profile a state before its batch is matched; safe from another thread."""
@@ -334,7 +332,7 @@ class GraphMatcher:
         profiled = [self._profiled(state) for state in states]
         profiles = [p for p, _ in profiled]
         keys = [k for _, k in profiled]
-        by_key = await blocks.lock(tx, sorted({k for ks in keys for k in ks}), now)
+        by_key = await blocks.read_for_write(tx, sorted({k for ks in keys for k in ks}))
         chosen = [
             closest(Counter(chain.from_iterable(by_key.get(k, ()) for k in my_keys)))
             for my_keys in keys
@@ -346,16 +344,24 @@ class GraphMatcher:
             # A lone delivery without candidates compares with nothing: no counts needed.
             lone = len(states) == 1
             frequency = Frequencies({}) if lone else await _frequencies_of(tx, own)
-        frequency = frequency.including(profiles)
+        frequency = self._with_pending(frequency).including(profiles)
         decisions, missed = _decisions(profiles, keys, chosen, stored, raw, frequency)
         # A candidate's value that only resembles the delivery's (Meyer for Meier) weighs by
         # the commoner of the two: read the counts of those, and decide those deliveries again.
         wanted = _to_count(missed, stored)
         if wanted:
-            frequency = await _counts(tx, set().union(*wanted.values()), frequency)
+            read = await _frequencies_of(tx, sorted(set().union(*wanted.values())))
+            counts = self._with_pending(read).counts
+            frequency = Frequencies({**frequency.counts, **counts}, frequency.weights)
             again = (decisions, set(wanted))
             decisions, _ = _decisions(profiles, keys, chosen, stored, raw, frequency, again)
         return decisions
+
+    def _with_pending(self, frequency: Frequencies) -> Frequencies:
+        """The counts read, with those this process counted and has not written yet."""
+        if self.tally is None:
+            return frequency
+        return Frequencies(self.tally.added_to(frequency.counts), frequency.weights)
 
     @staticmethod
     async def _read_candidates(
@@ -394,14 +400,26 @@ class GraphMatcher:
         """After the write: link the partners' blocking keys, count the delivered values,
         and queue the new candidates. Partners that existed and changed (``updated``) leave
         the blocks their values no longer give, and their open candidates are scored again."""
-        linked = await blocks.links(tx, [(pid, self._profiled(state)[1]) for pid, state in changed])
-        counted = _counting([self._profile(state) for state in delivered])
-        await tx.send_all([*linked, *counted])
+        partners = [(pid, self._profiled(state)[1]) for pid, state in changed]
+        created = {pid for pid, _ in partners} - set(updated)
+        counted = self._counted(tx, [self._profile(state) for state in delivered])
+        await blocks.link(tx, partners, now, created, also=counted)
         known = await read_partners(tx, list(updated)) if updated else {}
         await blocks.unlink_stale(tx, [(p.id, p.stale) for p in known.values()])
         await refresh_open(tx, list(updated), known)
         for left, right, decision in queued:
             decision.candidate = await propose(tx, left, right, decision, now)
+
+    def _counted(self, tx: Transaction, profiles: list[Profile]) -> list[Statement]:
+        """The statements that count ``profiles`` in ``tx``; none with a tally, which
+        counts them once ``tx`` has committed."""
+        tally = self.tally
+        if tally is None:
+            return _counting(profiles)
+        if profiles:
+            counts = [(r["term"], r["n"]) for r in _term_counts(profiles)]
+            tx.after_commit(lambda: tally.add(counts))
+        return []
 
 
 def _term_counts(profiles: list[Profile]) -> list[dict[str, Any]]:
@@ -421,12 +439,7 @@ async def count_terms(tx: Transaction, profiles: list[Profile]) -> None:
 def _counting(profiles: list[Profile]) -> list[Statement]:
     if not profiles:
         return []
-    return [(_COUNT, {"rows": _term_counts(profiles)})]
-
-
-_COUNT = (
-    "UNWIND $rows AS r MERGE (x:MatchTerm {term: r.term}) SET x.count = coalesce(x.count, 0) + r.n"
-)
+    return [(COUNT, {"rows": _term_counts(profiles)})]
 
 
 async def uncount_terms(tx: Transaction, profiles: list[Profile]) -> None:

@@ -1,0 +1,85 @@
+"""Term counts of a running hub's upserts, added up in memory and written a moment later.
+
+Every matched upsert counts its values (how many partners carry a name, a city, ...), and
+a common value (``*``, a big city) is one record that every writer updates. Written in the
+upsert's own transaction, these records cost each upsert more than its partner does, and
+concurrent writers conflict on them. Counts are statistics that weigh a value's rarity, and
+a second's delay changes no decision: the hub adds them up here, after each upsert has
+committed, and writes them in one transaction about once a second (and when it stops).
+
+The counts this process has not written yet are added to those it reads
+(:meth:`TermTally.pending`), so its own upserts see each other at once. A hub that is killed
+rather than stopped loses at most the last second's counts, which only makes those values
+look a little rarer; ``hub match --train`` does not depend on them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from hub.errors import HubError
+from hub.store import Store
+
+log = logging.getLogger(__name__)
+
+# Added to the stored count, created when missing; one statement for every term waiting.
+COUNT = (
+    "UNWIND $rows AS r MERGE (x:MatchTerm {term: r.term}) SET x.count = coalesce(x.count, 0) + r.n"
+)
+
+
+class TermTally:
+    """Counts waiting to be written; see the module documentation."""
+
+    def __init__(self, delay: float = 1.0) -> None:
+        self.delay = delay
+        self._waiting: Counter[str] = Counter()
+        self._writing: Counter[str] = Counter()
+        self._added = asyncio.Event()
+
+    def add(self, counts: Iterable[tuple[str, int]]) -> None:
+        """Count these terms (each with how many partners it gained) with the next write."""
+        self._waiting.update(dict(counts))
+        self._added.set()
+
+    def pending(self, term: str) -> int:
+        """How many this process counted of ``term`` that the database does not hold yet."""
+        return self._waiting.get(term, 0) + self._writing.get(term, 0)
+
+    def added_to(self, counts: Mapping[str, int]) -> dict[str, int]:
+        """``counts`` read from the database, with what is waiting for the same terms."""
+        return {term: n + self.pending(term) for term, n in counts.items()}
+
+    async def flush(self, store: Store) -> None:
+        """Write every count waiting, in one transaction; on failure they wait for the next."""
+        if not self._waiting:
+            return
+        self._writing, self._waiting = self._waiting, Counter()
+        rows = [{"term": t, "n": n} for t, n in sorted(self._writing.items())]
+        try:
+            await store.write(lambda tx: tx.run(COUNT, {"rows": rows}))
+        except BaseException:
+            self._waiting.update(self._writing)
+            raise
+        finally:
+            self._writing = Counter()
+
+    async def run(self, store: Store) -> None:
+        """Write the counts a moment after they arrive, until cancelled; then write the rest."""
+        try:
+            while True:
+                await self._added.wait()
+                self._added.clear()
+                await asyncio.sleep(self.delay)
+                try:
+                    await self.flush(store)
+                except Exception as exc:  # the counts wait; the next write tries again
+                    log.warning("term_counts_not_written", extra={"detail": str(exc)})
+                    self._added.set()
+        finally:
+            with contextlib.suppress(HubError):
+                await asyncio.shield(self.flush(store))

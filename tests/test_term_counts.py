@@ -1,0 +1,69 @@
+"""Term counts of the API's upserts: counted once committed, written a moment later."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, cast
+
+import pytest
+
+from hub.errors import DatabaseUnavailable
+from hub.mastering.profile import profile
+from hub.mastering.tally import TermTally
+from hub.store import Store
+from tests.harness import RunningHub
+from tests.test_matching import person, unique, upsert
+
+
+def stored_count(hub: RunningHub, term: str) -> int:
+    rows = hub.run(
+        hub.store.query("MATCH (x:MatchTerm {term: $t}) RETURN x.count AS n", {"t": term})
+    )
+    return int(rows[0]["n"]) if rows else 0
+
+
+def test_an_api_upsert_counts_its_values_once_and_writes_them_a_moment_later(
+    hub: RunningHub,
+) -> None:
+    last = unique("Tally")
+    term = f"personName:{profile({'kind': 'PERSON', 'lastName': last}).last}"
+    tally = hub.services.matcher.tally
+    assert tally is not None
+    data = person("CRM", f"c-{last}", "Ida", last)
+
+    upsert(hub, data)
+    # Counted at once: in the database, or waiting in the process that matches with it.
+    assert stored_count(hub, term) + tally.pending(term) == 1
+    deadline = time.monotonic() + 15
+    while stored_count(hub, term) == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert stored_count(hub, term) == 1
+    assert tally.pending(term) == 0
+
+    # The same source again is the same partner, not another one to count.
+    upsert(hub, data)
+    assert stored_count(hub, term) + tally.pending(term) == 1
+
+
+class _Unavailable:
+    """A store whose database is away: every write fails."""
+
+    async def write(self, work: Any) -> None:
+        raise DatabaseUnavailable("the database is unavailable: test")
+
+
+def test_counts_that_cannot_be_written_wait_for_the_next_write(hub: RunningHub) -> None:
+    term = f"personName:{unique('waiting')}"
+    tally = TermTally(delay=0)
+    tally.add([(term, 2)])
+    tally.add([(term, 1)])
+    assert tally.added_to({term: 5, "city:elsewhere": 1}) == {term: 8, "city:elsewhere": 1}
+
+    with pytest.raises(DatabaseUnavailable):
+        hub.run(tally.flush(cast(Store, _Unavailable())))
+    assert tally.pending(term) == 3, "nothing is lost when the write fails"
+
+    hub.run(tally.flush(hub.store))
+    assert tally.pending(term) == 0
+    assert stored_count(hub, term) == 3
+    hub.run(hub.store.query("MATCH (x:MatchTerm {term: $t}) DELETE x", {"t": term}))
