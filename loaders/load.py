@@ -37,6 +37,7 @@ from hub.domain.references import refs_in
 from hub.domain.upsert import Delivery, Outcome
 from hub.errors import HubError
 from hub.mastering.matcher import GraphMatcher
+from hub.mastering.tally import TermTally
 from hub.store import Store
 from loaders import idoc
 from loaders.fields import Fields
@@ -44,6 +45,8 @@ from loaders.formats import READERS, Line, Reading, check_encoding, read
 
 # Kinds load in the model's order, which puts each kind after those it refers to.
 ORDER = MODEL.golden_labels
+# Partners' values counted before their counts are written (see Loader._count_terms).
+TERMS_PER_WRITE = 20_000
 
 _NAMES = {
     "BusinessPartner": ("partners", "business_partners", "businesspartners", "customers"),
@@ -286,8 +289,9 @@ class Loader:
         self._delivered: dict[str, dict[str, str]] = {}
         self._stopping = False
         # One matcher for the whole load: it keeps the profiles made while reading, enough
-        # for the batch being written, its states as recorded and the batch read ahead.
-        self._matcher = GraphMatcher(remembered=4 * batch_size)
+        # for the batch being written, its states as recorded and the batch read ahead. Its
+        # tally counts the values of many batches in one write (see _count_terms).
+        self._matcher = GraphMatcher(remembered=4 * batch_size, tally=TermTally())
 
     def stop(self) -> None:
         """Stop once the batch being written is committed (raising :class:`Stopped`)."""
@@ -321,9 +325,11 @@ class Loader:
             # Also when the load is stopped: the summary then tells what was committed.
             self._deferred.close()
             self.rejects.close()
-            self.summary.seconds = time.perf_counter() - started
             if self.summary.rejected:
                 self.summary.rejects = self.rejects.path
+            # Also when the load is stopped: the partners committed are counted.
+            await self._count_terms(at_least=1)
+            self.summary.seconds = time.perf_counter() - started
         return self.summary
 
     async def _load_file(self, label: str, path: Path, system: str) -> None:
@@ -457,9 +463,22 @@ class Loader:
                 )
             for pending, outcome in zip(rows, outcomes, strict=True):
                 self._count(pending, outcome, defer=defer)
+        await self._count_terms()
         if self._refused:
             await self._keep_refused()
         self.progress(self.summary)
+
+    async def _count_terms(self, at_least: int = TERMS_PER_WRITE) -> None:
+        """Write the term counts of the partners loaded so far once ``at_least`` values wait.
+
+        Every batch's partners share the commonest values (``*``, the big cities): counted
+        in each batch's transaction they are written again and again. A load that is killed
+        rather than stopped loses the counts of at most this many values; a rerun skips
+        the rows it finds loaded and does not count them again.
+        """
+        tally = self._matcher.tally
+        if tally is not None and len(tally) >= at_least:
+            await tally.flush(self.store)
 
     async def _close_delivered(self, began: dt.datetime) -> None:
         """Rows refused by earlier loads that this load delivered and the hub wrote are

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -11,7 +12,9 @@ from hub.errors import DatabaseUnavailable
 from hub.mastering.profile import profile
 from hub.mastering.tally import TermTally
 from hub.store import Store
+from loaders.load import Summary
 from tests.harness import RunningHub
+from tests.test_loaders import load, partners, write_ndjson
 from tests.test_matching import person, unique, upsert
 
 
@@ -67,3 +70,24 @@ def test_counts_that_cannot_be_written_wait_for_the_next_write(hub: RunningHub) 
     assert tally.pending(term) == 0
     assert stored_count(hub, term) == 3
     hub.run(hub.store.query("MATCH (x:MatchTerm {term: $t}) DELETE x", {"t": term}))
+
+
+def test_a_load_counts_each_partner_once_also_when_it_is_stopped_and_run_again(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    first = unique("Lade")
+    term = f"personName:{profile({'kind': 'PERSON', 'firstName': first}).first}"
+    rows = [{**row, "firstName": first} for row in partners(unique("k"), 6)]
+    file = write_ndjson(tmp_path / "partners.ndjson", rows)
+
+    class Killed(Exception):
+        """Stands in for Ctrl-C after the first batch was committed."""
+
+    def interrupt(summary: Summary) -> None:
+        raise Killed
+
+    with pytest.raises(Killed):
+        load(hub, tmp_path, [file], batch_size=2, progress=interrupt)
+    assert stored_count(hub, term) == 2, "the partners committed before the stop"
+    load(hub, tmp_path, [file], batch_size=2)
+    assert stored_count(hub, term) == 6, "the rest, and the first two not again"

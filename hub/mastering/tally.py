@@ -46,6 +46,10 @@ class TermTally:
         self._waiting.update(dict(counts))
         self._added.set()
 
+    def __len__(self) -> int:
+        """How many terms have counts waiting."""
+        return len(self._waiting)
+
     def pending(self, term: str) -> int:
         """How many this process counted of ``term`` that the database does not hold yet."""
         return self._waiting.get(term, 0) + self._writing.get(term, 0)
