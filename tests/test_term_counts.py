@@ -13,7 +13,8 @@ from hub.mastering.profile import profile
 from hub.mastering.tally import TermTally
 from hub.store import Store
 from loaders.load import Summary
-from tests.harness import RunningHub
+from tests.conftest import make_settings
+from tests.harness import RunningHub, serve_beside
 from tests.test_loaders import load, partners, write_ndjson
 from tests.test_matching import person, unique, upsert
 
@@ -91,3 +92,16 @@ def test_a_load_counts_each_partner_once_also_when_it_is_stopped_and_run_again(
     assert stored_count(hub, term) == 2, "the partners committed before the stop"
     load(hub, tmp_path, [file], batch_size=2)
     assert stored_count(hub, term) == 6, "the rest, and the first two not again"
+
+
+def test_a_hub_that_stops_writes_the_counts_still_waiting(hub: RunningHub) -> None:
+    last = unique("Halt")
+    term = f"personName:{profile({'kind': 'PERSON', 'lastName': last}).last}"
+    with serve_beside(hub, make_settings(hub.services.settings.data_dir)) as beside:
+        tally = beside.services.matcher.tally
+        assert tally is not None
+        tally.delay = 3600  # nothing is written while it runs
+        upsert(beside, person("CRM", f"c-{last}", "Ida", last))
+        assert tally.pending(term) == 1
+        assert stored_count(hub, term) == 0
+    assert stored_count(hub, term) == 1
