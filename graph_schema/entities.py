@@ -865,7 +865,12 @@ MATCH_KEY = NodeType(
         Property("value", S, "The key, e.g. 'n:MALAR|ANA' (phonetic names).", required=True),
         Property("size", I, "How many partners share the key."),
         Property("members", SL, "Ids of the partners sharing it (the first MAX_BLOCK + 1)."),
-        Property("lockedAt", DT, "Last time a writer matched against the key."),
+        Property(
+            "lockedAt",
+            DT,
+            "Last time a writer locked the key: a batch matching against it, any writer "
+            "linking a partner to it.",
+        ),
     ),
     natural_key=("value",),
 )

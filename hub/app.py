@@ -38,6 +38,9 @@ from hub.stores import file_store, open_store
 
 log = logging.getLogger(__name__)
 
+# How long a stopping hub waits for its last term counts to be written.
+_COUNTS_AT_STOP = 10.0
+
 
 @dataclass
 class Services:
@@ -135,12 +138,13 @@ async def _running(services: Services) -> AsyncIterator[None]:
             )
         yield
     finally:
-        # The term counts go last: their final write needs the store, and waits for nothing.
-        for task in (feeding, delivering, counting):
+        for task in (feeding, delivering):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        if counting is not None:
+            await _counted(services.matcher, counting)
         if dispatcher is not None:
             dispatcher.close()
         if services.feed is not None:
@@ -150,6 +154,17 @@ async def _running(services: Services) -> AsyncIterator[None]:
         if owned:
             await store.close()
             services.store = None
+
+
+async def _counted(matcher: GraphMatcher, counting: asyncio.Task[None]) -> None:
+    """Let the term counts' writer write what waits and end (it needs the store open), for
+    at most ``_COUNTS_AT_STOP`` seconds."""
+    if matcher.tally is not None:
+        matcher.tally.close()
+    try:
+        await asyncio.wait_for(counting, _COUNTS_AT_STOP)
+    except TimeoutError:
+        log.warning("term_counts_lost", extra={"detail": "the database did not take them"})
 
 
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:

@@ -19,6 +19,7 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+import logging
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -45,8 +46,12 @@ from loaders.formats import READERS, Line, Reading, check_encoding, read
 
 # Kinds load in the model's order, which puts each kind after those it refers to.
 ORDER = MODEL.golden_labels
-# Partners' values counted before their counts are written (see Loader._count_terms).
+# Partners' values counted, or seconds passed, before their counts are written (see
+# Loader._count_terms).
 TERMS_PER_WRITE = 20_000
+TERMS_SECONDS = 30.0
+
+log = logging.getLogger(__name__)
 
 _NAMES = {
     "BusinessPartner": ("partners", "business_partners", "businesspartners", "customers"),
@@ -292,6 +297,7 @@ class Loader:
         # for the batch being written, its states as recorded and the batch read ahead. Its
         # tally counts the values of many batches in one write (see _count_terms).
         self._matcher = GraphMatcher(remembered=4 * batch_size, tally=TermTally())
+        self._counted_at = time.monotonic()
 
     def stop(self) -> None:
         """Stop once the batch being written is committed (raising :class:`Stopped`)."""
@@ -314,11 +320,13 @@ class Loader:
         ]
         plan.sort(key=lambda item: ORDER.index(item[0]))
         self.summary.total_bytes = sum(path.stat().st_size for _, path, _ in plan)
+        failed = True
         try:
             for label, path, system in plan:
                 await self._load_file(label, path, system.strip().upper())
             await self._retry_deferred()
             await self._close_delivered(began)
+            failed = False
         finally:
             # Also when the load is stopped: what it refused so far is kept.
             await self._keep_refused()
@@ -328,7 +336,7 @@ class Loader:
             if self.summary.rejected:
                 self.summary.rejects = self.rejects.path
             # Also when the load is stopped: the partners committed are counted.
-            await self._count_terms(at_least=1)
+            await self._last_counts(failed)
             self.summary.seconds = time.perf_counter() - started
         return self.summary
 
@@ -469,7 +477,8 @@ class Loader:
         self.progress(self.summary)
 
     async def _count_terms(self, at_least: int = TERMS_PER_WRITE) -> None:
-        """Write the term counts of the partners loaded so far once ``at_least`` values wait.
+        """Write the term counts of the partners loaded so far once ``at_least`` values wait
+        or ``TERMS_SECONDS`` have passed since the last write.
 
         Every batch's partners share the commonest values (``*``, the big cities): counted
         in each batch's transaction they are written again and again. A load that is killed
@@ -477,8 +486,21 @@ class Loader:
         the rows it finds loaded and does not count them again.
         """
         tally = self._matcher.tally
-        if tally is not None and len(tally) >= at_least:
+        if tally is None or not len(tally):
+            return
+        if len(tally) >= at_least or time.monotonic() - self._counted_at >= TERMS_SECONDS:
             await tally.flush(self.store)
+            self._counted_at = time.monotonic()
+
+    async def _last_counts(self, failed: bool) -> None:
+        """The counts still waiting, at the end of a load; a load that failed or was stopped
+        reports that, not a failure to write them."""
+        try:
+            await self._count_terms(at_least=1)
+        except Exception as exc:
+            if not failed:
+                raise
+            log.warning("term_counts_lost", extra={"detail": str(exc)})
 
     async def _close_delivered(self, began: dt.datetime) -> None:
         """Rows refused by earlier loads that this load delivered and the hub wrote are

@@ -527,6 +527,9 @@ class ErasureMutation:
         if problems or decoded is None:
             return ErasePartnerPayload.refused(problems)
         audit = {**info.context.actor.event(), "reason": reason.strip()}
+        if info.context.matcher is not None:
+            # The person's values this process counted and holds back are counted off too.
+            await info.context.matcher.write_counts(info.context.store)
         result = await service.run_process(
             info.context.store, lambda tx, now: erasure.erase_partner(tx, decoded[1], audit, now)
         )

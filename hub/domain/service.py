@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -41,6 +43,9 @@ async def _with_key_retries(store: Store, work: Callable[[Transaction], Awaitabl
         except BlocksChanged:
             if attempt == _ATTEMPTS - 1:
                 raise
+            # The other writer's partner is committed; a moment apart, two retries of one
+            # pair of writers do not meet again.
+            await asyncio.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # noqa: S311
         except ConstraintError as exc:
             if attempt == _ATTEMPTS - 1:
                 raise RetryLater(
@@ -71,8 +76,8 @@ async def upsert_batch(
 
     if matcher is None:
         return await _with_key_retries(store, work)
-    # Every matched write updates the same term counts: in the database they would conflict
-    # and be retried, one after the other at best.
+    # Matched writes update the same blocks (and without a tally the same term counts): in
+    # the database they would conflict and be retried, one after the other at best.
     async with store.serialized("matching"):
         return await _with_key_retries(store, work)
 

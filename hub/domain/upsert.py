@@ -108,6 +108,10 @@ class PartnerMatcher(Protocol):
         ``updated`` are the records that existed and changed."""
         ...
 
+    async def write_counts(self, store: Store) -> None:
+        """Write what the matcher counted and holds back (see hub.mastering.tally)."""
+        ...
+
 
 def canonical_json(value: Any) -> str:
     return encoding.canonical(value, _as_json)

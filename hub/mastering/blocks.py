@@ -27,13 +27,25 @@ WHERE m.size >= $least AND m.size <= $max
 RETURN collect([m.value, m.members]) AS blocks
 """
 
-# The blocks a writer reads before it decides, with their element ids for linking. Reading
-# takes no lock: the link checks afterwards that nobody joined them meanwhile (see link).
+# The blocks a lone delivery reads before it decides, without a lock: the link checks
+# afterwards that nobody joined them meanwhile (see link). An empty block is read as such.
 _READ_FOR_WRITE = """
 UNWIND $keys AS k
 MATCH (m:MatchKey {value: k})
+RETURN collect([m.value, CASE WHEN m.size <= $max THEN m.members END]) AS blocks
+"""
+
+# A batch's keys, written (or created) before it reads them: a second writer of the same new
+# partner then waits for the first and sees its partner (Neo4j), or fails on the conflict at
+# commit and is retried (ArcadeDB). A batch holds thousands of keys for seconds; a check at
+# the end would undo it for any stranger joining any of its blocks meanwhile.
+_LOCK_AND_READ = """
+UNWIND $keys AS k
+MERGE (m:MatchKey {value: k})
+ON CREATE SET m.size = 0, m.members = []
+SET m.lockedAt = $now
 RETURN collect([
-    m.value, elementId(m), CASE WHEN m.size >= $least AND m.size <= $max THEN m.members END
+    m.value, elementId(m), CASE WHEN m.size >= 1 AND m.size <= $max THEN m.members END
 ]) AS blocks
 """
 
@@ -54,8 +66,9 @@ _LINK = (
     "UNWIND $rows AS r MERGE (m:MatchKey {value: r.key}) ON CREATE SET m.size = 0, m.members = [] "
     + _ADD
 )
-# Keys the writer read in this transaction, found by element id rather than the index.
-_LINK_KNOWN = "UNWIND $rows AS r MATCH (m:MatchKey) WHERE elementId(m) = r.element " + _ADD
+# Keys the writer locked in this transaction, found by element id rather than the index (a key
+# only read might be gone by now: the last partner left it).
+_LINK_LOCKED = "UNWIND $rows AS r MATCH (m:MatchKey) WHERE elementId(m) = r.element " + _ADD
 
 _REMEMBER = (
     "UNWIND $rows AS r MATCH (p:BusinessPartner) WHERE elementId(p) = r.element "
@@ -108,23 +121,38 @@ class BlocksChanged(RetryLater):
 
 
 async def read_for_write(tx: Transaction, keys: list[str]) -> dict[str, list[str]]:
-    """:func:`read` for a writer that may create partners. The transaction remembers what
-    it read (the keys' element ids for :func:`links`, their members for the check there)."""
+    """:func:`read` for a lone delivery that may create a partner, without a lock. The
+    transaction remembers the members read, for the check in :func:`link`."""
     if not keys:
         return {}
-    found = await tx.run(_READ_FOR_WRITE, {"keys": keys, "least": 1, "max": rules.MAX_BLOCK})
+    found = await tx.run(_READ_FOR_WRITE, {"keys": keys, "max": rules.MAX_BLOCK})
     blocks: dict[str, list[str]] = {}
     read = tx.blocks_read
     for key in keys:
         read[key] = frozenset()  # a key no partner has yet
     for row in found:
-        for key, element, ids in row["blocks"]:
-            tx.element_ids[key] = element  # a key's value has a colon, a hub id never
+        for key, ids in row["blocks"]:
             if ids is None:
-                del read[key]  # too large a block to read is not checked either
-            else:
+                del read[key]  # a block too large to read is not checked either
+            elif ids:
                 blocks[key] = list(ids)
                 read[key] = frozenset(ids)
+    return blocks
+
+
+async def lock(tx: Transaction, keys: list[str], at: dt.datetime) -> dict[str, list[str]]:
+    """:func:`read` for a batch about to create partners, after taking each key's lock
+    (creating the keys not there yet): a concurrent writer of the same new partner must not
+    miss it. The transaction remembers the keys' element ids, by value, for :func:`link`."""
+    if not keys:
+        return {}
+    found = await tx.run(_LOCK_AND_READ, {"keys": keys, "now": at, "max": rules.MAX_BLOCK})
+    blocks: dict[str, list[str]] = {}
+    for row in found:
+        for key, element, ids in row["blocks"]:
+            tx.element_ids[key] = element  # a key's value has a colon, a hub id never
+            if ids is not None:
+                blocks[key] = list(ids)
     return blocks
 
 
@@ -141,9 +169,10 @@ async def link(
     Raises :class:`BlocksChanged` when a partner of ``created`` was matched against a block
     (:func:`read_for_write`) that another writer has added a partner to since: two writers
     delivering one new person at once must not create it twice. The check is optimistic:
-    matching reads blocks without locking them (most deliveries create nothing, or nothing
-    anyone else delivers at that moment), and the link, which locks each key before it
-    reads its members, finds what the read missed.
+    matching reads a lone delivery's blocks without locking them (most deliveries create
+    nothing, or nothing anyone else delivers at that moment), and the link, which locks each
+    key before it reads its members, finds what the read missed. A batch locks its keys
+    before it reads them (:func:`lock`) and is not checked.
     """
     statements = [*await links(tx, partners, at), *also]
     by_key: dict[str, set[str]] = defaultdict(set)
@@ -180,7 +209,7 @@ async def links(
     known, cap = tx.element_ids, rules.MAX_BLOCK + 1
     rows = [{"element": known[k], "ids": ids} for k, ids in sorted(by_key.items()) if k in known]
     if rows:
-        statements.append((_LINK_KNOWN, {"rows": rows, "cap": cap, "now": at}))
+        statements.append((_LINK_LOCKED, {"rows": rows, "cap": cap, "now": at}))
     rows = [{"key": k, "ids": ids} for k, ids in sorted(by_key.items()) if k not in known]
     if rows:
         statements.append((_LINK, {"rows": rows, "cap": cap, "now": at}))

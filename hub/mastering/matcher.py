@@ -8,11 +8,12 @@ one of its blocking keys (and with earlier rows of the same batch), then
 - created otherwise.
 
 Blocking keys are ``MatchKey`` nodes listing their partners (:mod:`hub.mastering.blocks`).
-Two writers delivering the same new partner at once never create a silent duplicate: the
-blocks are read without a lock, and the link of a new partner checks that nobody joined
-them meanwhile (:func:`blocks.link`); if somebody did, the delivery is matched again and
-meets the other's partner. The values delivered are counted in the upsert's transaction,
-or with a :class:`~hub.mastering.tally.TermTally` once it has committed.
+Two writers delivering the same new partner at once never create a silent duplicate: a lone
+delivery's blocks are read without a lock, and the link of a new partner checks that nobody
+joined them meanwhile (:func:`blocks.link`); if somebody did, the delivery is matched again
+and meets the other's partner. A batch locks its keys before it reads them. The values
+delivered are counted in the upsert's transaction, or with a
+:class:`~hub.mastering.tally.TermTally` once it has committed.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from hub.mastering.partners import GraphPartner, by_similarity, read_partners
 from hub.mastering.profile import Profile, blocking_keys, completed, profile, terms
 from hub.mastering.tally import COUNT, TermTally
 from hub.mastering.weights import DECLARED, Weights
-from hub.store import Statement, Transaction
+from hub.store import Statement, Store, Transaction
 
 # A partner's values as the write path holds them (see hub.domain.kinds).
 State = dict[str, Any]
@@ -332,7 +333,13 @@ class GraphMatcher:
         profiled = [self._profiled(state) for state in states]
         profiles = [p for p, _ in profiled]
         keys = [k for _, k in profiled]
-        by_key = await blocks.read_for_write(tx, sorted({k for ks in keys for k in ks}))
+        every_key = sorted({k for ks in keys for k in ks})
+        lone = len(states) == 1
+        # A lone delivery reads its blocks without a lock, a batch locks them (see blocks.link).
+        if lone:
+            by_key = await blocks.read_for_write(tx, every_key)
+        else:
+            by_key = await blocks.lock(tx, every_key, now)
         chosen = [
             closest(Counter(chain.from_iterable(by_key.get(k, ()) for k in my_keys)))
             for my_keys in keys
@@ -342,7 +349,6 @@ class GraphMatcher:
         stored, raw, frequency = await self._read_candidates(tx, ids, own)
         if frequency is None:
             # A lone delivery without candidates compares with nothing: no counts needed.
-            lone = len(states) == 1
             frequency = Frequencies({}) if lone else await _frequencies_of(tx, own)
         frequency = self._with_pending(frequency).including(profiles)
         decisions, missed = _decisions(profiles, keys, chosen, stored, raw, frequency)
@@ -356,6 +362,11 @@ class GraphMatcher:
             again = (decisions, set(wanted))
             decisions, _ = _decisions(profiles, keys, chosen, stored, raw, frequency, again)
         return decisions
+
+    async def write_counts(self, store: Store) -> None:
+        """Write the term counts the tally holds (an erasure must find them stored)."""
+        if self.tally is not None:
+            await self.tally.flush(store)
 
     def _with_pending(self, frequency: Frequencies) -> Frequencies:
         """The counts read, with those this process counted and has not written yet."""

@@ -10,7 +10,7 @@ committed, and writes them in one transaction about once a second (and when it s
 The counts this process has not written yet are added to those it reads
 (:meth:`TermTally.pending`), so its own upserts see each other at once. A hub that is killed
 rather than stopped loses at most the last second's counts, which only makes those values
-look a little rarer; ``hub match --train`` does not depend on them.
+look a little rarer to matching.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from hub.errors import HubError
+from neo4j.exceptions import ConstraintError
+
 from hub.store import Store
 
 log = logging.getLogger(__name__)
 
+_ATTEMPTS = 3
 # Added to the stored count, created when missing; one statement for every term waiting.
 COUNT = (
     "UNWIND $rows AS r MERGE (x:MatchTerm {term: r.term}) SET x.count = coalesce(x.count, 0) + r.n"
@@ -40,6 +42,8 @@ class TermTally:
         self._waiting: Counter[str] = Counter()
         self._writing: Counter[str] = Counter()
         self._added = asyncio.Event()
+        self._closing = asyncio.Event()
+        self._flushing = asyncio.Lock()
 
     def add(self, counts: Iterable[tuple[str, int]]) -> None:
         """Count these terms (each with how many partners it gained) with the next write."""
@@ -59,31 +63,58 @@ class TermTally:
         return {term: n + self.pending(term) for term, n in counts.items()}
 
     async def flush(self, store: Store) -> None:
-        """Write every count waiting, in one transaction; on failure they wait for the next."""
-        if not self._waiting:
-            return
-        self._writing, self._waiting = self._waiting, Counter()
-        rows = [{"term": t, "n": n} for t, n in sorted(self._writing.items())]
-        try:
-            await store.write(lambda tx: tx.run(COUNT, {"rows": rows}))
-        except BaseException:
-            self._waiting.update(self._writing)
-            raise
-        finally:
-            self._writing = Counter()
+        """Write every count waiting, in one transaction; when that fails, they wait for the
+        next write. One flush at a time: a second waits for the first."""
+        async with self._flushing:
+            if not self._waiting:
+                return
+            self._writing, self._waiting = self._waiting, Counter()
+            rows = [{"term": t, "n": n} for t, n in sorted(self._writing.items())]
+            try:
+                await _written(store, rows)
+            except BaseException:
+                self._waiting.update(self._writing)
+                raise
+            finally:
+                self._writing = Counter()
+
+    def close(self) -> None:
+        """Ask :meth:`run` to write what is waiting now and end."""
+        self._closing.set()
+        self._added.set()
 
     async def run(self, store: Store) -> None:
-        """Write the counts a moment after they arrive, until cancelled; then write the rest."""
+        """Write the counts a moment after they arrive, until :meth:`close`; then write the
+        rest. A write that fails is logged and tried again with the next."""
+        while not self._closing.is_set():
+            await self._added.wait()
+            self._added.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self.delay)
+            await self._flush_logged(store)
+        if self._waiting:
+            await self._flush_logged(store)
+            if self._waiting:
+                log.warning(
+                    "term_counts_lost",
+                    extra={"detail": f"the counts of {len(self._waiting)} values were not written"},
+                )
+
+    async def _flush_logged(self, store: Store) -> None:
         try:
-            while True:
-                await self._added.wait()
-                self._added.clear()
-                await asyncio.sleep(self.delay)
-                try:
-                    await self.flush(store)
-                except Exception as exc:  # the counts wait; the next write tries again
-                    log.warning("term_counts_not_written", extra={"detail": str(exc)})
-                    self._added.set()
-        finally:
-            with contextlib.suppress(HubError):
-                await asyncio.shield(self.flush(store))
+            await self.flush(store)
+        except Exception as exc:  # the counts wait for the next write
+            log.warning("term_counts_not_written", extra={"detail": str(exc)})
+
+
+async def _written(store: Store, rows: list[dict[str, object]]) -> None:
+    """``rows`` added to the stored counts; again when another process created one of the
+    terms at the same moment (the second MERGE fails on its uniqueness)."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            await store.write(lambda tx: tx.run(COUNT, {"rows": rows}))
+            return
+        except ConstraintError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.01 * 2**attempt)

@@ -450,7 +450,10 @@ class Store:
         result = await self._again_when_retryable(run)
         if last:
             for done in last[0].committed:
-                done()
+                try:
+                    done()
+                except Exception:  # the write committed: the caller must hear that it did
+                    log.exception("after_commit_failed")
             if last[0].events_logged:
                 for listener in self._shared.log_listeners:
                     listener()
