@@ -636,6 +636,19 @@ def test_rejecting_an_unknown_candidate_names_the_id(hub: RunningHub) -> None:
     assert errors[0]["code"] == "INVALID_ID"
 
 
+def one_person(system: str, last: str) -> dict[str, object]:
+    """One person as ``system`` delivers her: what two systems delivering at once both say."""
+    return person(
+        system,
+        f"{system}-{last}",
+        "Greta",
+        last,
+        birthDate="1971-05-06",
+        phone="+49 40 7654321",
+        addresses=munich("Rosenweg", "8"),
+    )
+
+
 def test_concurrent_upserts_of_one_new_partner_never_make_two_silent_duplicates(
     hub: RunningHub,
 ) -> None:
@@ -643,15 +656,7 @@ def test_concurrent_upserts_of_one_new_partner_never_make_two_silent_duplicates(
     barrier = threading.Barrier(2)
 
     def send(system: str) -> dict[str, Any]:
-        data = person(
-            system,
-            f"{system}-{last}",
-            "Greta",
-            last,
-            birthDate="1971-05-06",
-            phone="+49 40 7654321",
-            addresses=munich("Rosenweg", "8"),
-        )
+        data = one_person(system, last)
         barrier.wait()
         return upsert(hub, data)
 
@@ -673,16 +678,7 @@ def test_a_new_partner_matched_before_another_writer_created_it_is_matched_again
     last = unique("Race")
 
     def delivery(system: str) -> Delivery:
-        data = person(
-            system,
-            f"{system}-{last}",
-            "Greta",
-            last,
-            birthDate="1971-05-06",
-            phone="+49 40 7654321",
-            addresses=munich("Rosenweg", "8"),
-        )
-        built, problems = deliveries.BUILDERS["BusinessPartner"](data, ())
+        built, problems = deliveries.BUILDERS["BusinessPartner"](one_person(system, last), ())
         assert built is not None and not problems, problems
         return built
 
