@@ -174,11 +174,8 @@ async def link(
     key before it reads its members, finds what the read missed. A batch locks its keys
     before it reads them (:func:`lock`) and is not checked.
     """
-    statements = [*await links(tx, partners, at), *also]
-    by_key: dict[str, set[str]] = defaultdict(set)
-    for partner_id, keys in partners:
-        for key in keys:
-            by_key[key].add(partner_id)
+    by_key = _by_key(partners)
+    statements = [*await _links(tx, partners, by_key, at), *also]
     checked = sorted(
         {k for pid, keys in partners if pid in created for k in keys if k in tx.blocks_read}
     )
@@ -187,7 +184,7 @@ async def link(
         return
     (found,) = await tx.run(*one_statement([*statements, (_MEMBERS, {"keys": checked})]))
     for key, members in found["blocks"]:
-        joined = set(members) - tx.blocks_read[key] - by_key[key]
+        joined = set(members) - tx.blocks_read[key] - set(by_key[key])
         if joined:
             raise BlocksChanged(
                 f"partners were added to a block while this delivery was matched ({key}); "
@@ -195,14 +192,22 @@ async def link(
             )
 
 
-async def links(
-    tx: Transaction, partners: list[tuple[str, list[str]]], at: dt.datetime
-) -> list[Statement]:
-    """The statements that add each partner to the blocks of its keys, to send with others."""
+def _by_key(partners: list[tuple[str, list[str]]]) -> dict[str, list[str]]:
+    """The partners to link to each key."""
     by_key: dict[str, list[str]] = defaultdict(list)
     for partner_id, keys in partners:
         for key in keys:
             by_key[key].append(partner_id)
+    return by_key
+
+
+async def _links(
+    tx: Transaction,
+    partners: list[tuple[str, list[str]]],
+    by_key: dict[str, list[str]],
+    at: dt.datetime,
+) -> list[Statement]:
+    """The statements that add each partner to the blocks of its keys."""
     if not by_key:
         return []
     statements: list[Statement] = []
