@@ -3,6 +3,7 @@ model in :mod:`graph_schema`; related records are read through the request's loa
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -117,21 +118,73 @@ def _own_fields(cls: type, label: str) -> tuple[tuple[str, str, Convert | None],
     return tuple(own)
 
 
-def declared_values(cls: type, label: str, row: Row, /, **given: Any) -> dict[str, Any]:
-    """The keyword arguments that make ``cls`` from a stored ``row`` of ``label``: every
-    field showing a declared value, converted from its stored form, and those ``given``."""
-    values = given
-    for python, name, convert in _own_fields(cls, label):
-        if python not in given:
-            value = row.get(name)
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Shape:
+    """How objects of a type are made from stored rows of a label, worked out once."""
+
+    by_property: dict[str, tuple[str, Convert | None]]  # field and conversion, by property
+    unread: dict[str, Any]  # each field's value when its property was not read
+    fresh: tuple[tuple[str, Callable[[], Any]], ...]  # mutable defaults, made per object
+    required: frozenset[str]  # fields the caller gives
+
+
+@functools.cache
+def _shape(cls: type, label: str) -> _Shape:
+    own = _own_fields(cls, label)
+    by_property = {prop: (python, convert) for python, prop, convert in own}
+    assert len(by_property) == len(own), f"two fields of {cls.__name__} show one property"
+    unread: dict[str, Any] = {}
+    fresh: list[tuple[str, Callable[[], Any]]] = []
+    for python, _, convert in own:
+        empty = None if convert is None else convert(None)
+        if isinstance(empty, list):
+            fresh.append((python, list))
+        else:
+            unread[python] = empty
+    required = set()
+    for field in dataclasses.fields(cls):
+        if not field.init or field.name in unread or field.name in dict(fresh):
+            continue  # a field with a resolver of its own, or a declared value
+        if field.default_factory is not dataclasses.MISSING:
+            fresh.append((field.name, field.default_factory))
+        elif field.default is dataclasses.MISSING:
+            required.add(field.name)
+    return _Shape(by_property, unread, tuple(fresh), frozenset(required))
+
+
+def declared(cls: type[T], label: str, row: Row, /, **given: Any) -> T:
+    """``cls`` made from a stored ``row`` of ``label``: every field showing a declared value,
+    converted from its stored form, and those ``given``.
+
+    A row narrowed to what a query selects (:func:`hub.read.projection.narrowed`) carries a
+    few of a record's properties: only those are converted, the other fields show what an
+    unread property would. The object is filled in directly, without the dataclass
+    constructor's keyword handling, which cost more than the conversions.
+    """
+    made_of: type = cls  # a class is hashable, whatever type[T] says
+    shape = _shape(made_of, label)
+    missing = shape.required.difference(given)
+    if missing:
+        raise TypeError(f"{cls.__name__} needs {', '.join(sorted(missing))}")
+    made = cls.__new__(cls)
+    values = made.__dict__
+    values.update(shape.unread)
+    for name, make in shape.fresh:
+        values[name] = make()
+    by_property = shape.by_property
+    for name, value in row.items():
+        field = by_property.get(name)
+        if field is not None:
+            python, convert = field
             values[python] = value if convert is None else convert(value)
-    return values
+    values.update(given)
+    return made
 
 
-def golden_values(cls: type, label: str, row: Row, /, **given: Any) -> dict[str, Any]:
-    """:func:`declared_values` of a golden record, with its global id, its hub id and what
-    was read with it."""
-    return declared_values(
+def golden(cls: type[T], label: str, row: Row, /, **given: Any) -> T:
+    """:func:`declared` for a golden record, with its global id, its hub id and what was
+    read with it."""
+    return declared(
         cls,
         label,
         row,
@@ -542,9 +595,9 @@ class Address:
     def from_row(cls, row: Row, personal: bool = True) -> Address:
         """The address; without ``personal``, without its street and house number."""
         if personal:
-            return cls(**declared_values(cls, "Address", row))
+            return declared(cls, "Address", row)
         hidden = {p.name: None for p in MODEL.node("Address").properties if p.personal}
-        return cls(**declared_values(cls, "Address", {**row, **hidden}))
+        return declared(cls, "Address", {**row, **hidden})
 
 
 PagingArgs = dict[str, int | str | None]
@@ -585,22 +638,19 @@ class BusinessPartner(Node):
 
     @classmethod
     def from_row(cls, row: Row) -> BusinessPartner:
-        return cls(
-            **golden_values(
-                cls,
-                "BusinessPartner",
-                row,
-                name=row.get("name") or "",
-                stored_birth_date=native(row.get("birthDate")),
-                stored_tax_number=row.get("taxNumber"),
-                stored_email=row.get("email"),
-                stored_phone=row.get("phone"),
-                merged_from=[
-                    strawberry.ID(to_global("BusinessPartner", i))
-                    for i in row.get("mergedFrom") or []
-                ],
-                merged_into_id=row.get("mergedInto"),
-            )
+        return golden(
+            cls,
+            "BusinessPartner",
+            row,
+            name=row.get("name") or "",
+            stored_birth_date=native(row.get("birthDate")),
+            stored_tax_number=row.get("taxNumber"),
+            stored_email=row.get("email"),
+            stored_phone=row.get("phone"),
+            merged_from=[
+                strawberry.ID(to_global("BusinessPartner", i)) for i in row.get("mergedFrom") or []
+            ],
+            merged_into_id=row.get("mergedInto"),
         )
 
     def shows_personal(self, info: Info) -> bool:
@@ -753,13 +803,7 @@ class Material(Node):
 
     @classmethod
     def from_row(cls, row: Row) -> Material:
-        return cls(
-            **golden_values(
-                cls,
-                "Material",
-                row,
-            )
-        )
+        return golden(cls, "Material", row)
 
     @strawberry.field(description="Source records that feed this material.")
     def sources(self, info: Info) -> list[SourceRecord]:
@@ -771,12 +815,7 @@ class Material(Node):
             info,
             self,
             ("Material", "descriptions"),
-            lambda rows: [
-                MaterialDescription(
-                    **declared_values(MaterialDescription, "MaterialDescription", r)
-                )
-                for r in rows
-            ],
+            lambda rows: [declared(MaterialDescription, "MaterialDescription", r) for r in rows],
         )
 
     @strawberry.field(description="Its prices, in the order delivered.")
@@ -785,9 +824,7 @@ class Material(Node):
             info,
             self,
             ("Material", "prices"),
-            lambda rows: [
-                MaterialPrice(**declared_values(MaterialPrice, "MaterialPrice", r)) for r in rows
-            ],
+            lambda rows: [declared(MaterialPrice, "MaterialPrice", r) for r in rows],
         )
 
     vehicles = nested_connection(
@@ -848,13 +885,7 @@ class Vehicle(Node):
 
     @classmethod
     def from_row(cls, row: Row) -> Vehicle:
-        return cls(
-            **golden_values(
-                cls,
-                "Vehicle",
-                row,
-            )
-        )
+        return golden(cls, "Vehicle", row)
 
     @strawberry.field(description="Source records that feed this vehicle.")
     def sources(self, info: Info) -> list[SourceRecord]:
@@ -898,9 +929,7 @@ class Vehicle(Node):
             info,
             self,
             ("Vehicle", "history"),
-            lambda rows: (
-                [VehicleEvent(**declared_values(VehicleEvent, "VehicleEvent", r)) for r in rows]
-            ),
+            lambda rows: [declared(VehicleEvent, "VehicleEvent", r) for r in rows],
         )
 
 
@@ -993,15 +1022,13 @@ class ContractItem:
                 codes, row.get("serviceCoverage") or [], terms, strict=False
             )
         ]
-        return cls(
-            **declared_values(
-                ContractItem,
-                "ContractItem",
-                row,
-                hub_id=row["uiid"],
-                prefetched=prefetched(row),
-                single_services=services,
-            )
+        return declared(
+            ContractItem,
+            "ContractItem",
+            row,
+            hub_id=row["uiid"],
+            prefetched=prefetched(row),
+            single_services=services,
         )
 
     @strawberry.field(description="Vehicles the item covers.")
@@ -1087,13 +1114,11 @@ class Contract(Node):
 
     @classmethod
     def from_row(cls, row: Row) -> Contract:
-        return cls(
-            **golden_values(
-                cls,
-                "Contract",
-                row,
-                stored_status=row["status"],
-            )
+        return golden(
+            cls,
+            "Contract",
+            row,
+            stored_status=row["status"],
         )
 
     @strawberry.field(description="Status as of today (see ContractStatus).")
@@ -1216,13 +1241,11 @@ class IdentificationObject(Node):
 
     @classmethod
     def from_row(cls, row: Row) -> IdentificationObject:
-        return cls(
-            **golden_values(
-                cls,
-                "IdentificationObject",
-                row,
-                stored_status=row.get("status") or "ACTIVE",
-            )
+        return golden(
+            cls,
+            "IdentificationObject",
+            row,
+            stored_status=row.get("status") or "ACTIVE",
         )
 
     @strawberry.field(description="Status as of today: BLOCKED, EXPIRED after validTo, or ACTIVE.")
@@ -1304,13 +1327,11 @@ class Document(Node):
 
     @classmethod
     def from_row(cls, row: Row) -> Document:
-        return cls(
-            **golden_values(
-                cls,
-                "Document",
-                row,
-                row=row,
-            )
+        return golden(
+            cls,
+            "Document",
+            row,
+            row=row,
         )
 
     @strawberry.field(description="Projects the document belongs to, by number.")
@@ -1392,13 +1413,7 @@ class Project(Node):
 
     @classmethod
     def from_row(cls, row: Row) -> Project:
-        return cls(
-            **golden_values(
-                cls,
-                "Project",
-                row,
-            )
-        )
+        return golden(cls, "Project", row)
 
     @strawberry.field(description="Source records that feed this project.")
     def sources(self, info: Info) -> list[SourceRecord]:
