@@ -229,6 +229,36 @@ def test_another_origin_gets_no_cross_origin_access(cors_hub: RunningHub, hub: R
         assert "access-control-allow-origin" not in unconfigured.headers
 
 
+def test_a_form_posted_from_a_page_elsewhere_changes_nothing(
+    cors_hub: RunningHub, hub: RunningHub, unique: str
+) -> None:
+    """A plain HTML form on any site can POST multipart/form-data without a preflight."""
+    key = f"csrf-{unique}"
+    mutation = (
+        'mutation { upsertBusinessPartner(input: {source: {system: "CRM", key: "%s"}, '
+        'kind: PERSON, lastName: "Forged"}) { created } }' % key
+    )
+    form = {"operations": json.dumps({"query": mutation}), "map": "{}"}
+    for running, origin in ((hub, FRONT_END), (cors_hub, "https://evil.example.com")):
+        with running.client() as client:
+            refused = client.post("/graphql", files={"x": ("", b"")}, data=form,
+                                  headers={"Origin": origin})  # fmt: skip
+        assert refused.status_code == 403, refused.text
+        assert _code(refused) == "FORBIDDEN"
+        assert origin in refused.json()["errors"][0]["message"]
+    found = hub.graphql(
+        'query($key: String!) { businessPartner(source: {system: "CRM", key: $key}) { id } }',
+        {"key": key},
+    )
+    assert found["data"]["businessPartner"] is None
+    # The same page's own origin, a configured one, and a client that is no browser may.
+    with cors_hub.client() as client:
+        host = client.base_url.netloc.decode()
+        for headers in ({"Origin": f"http://{host}"}, {"Origin": FRONT_END}, {}):
+            allowed = client.post("/graphql", json={"query": HELLO}, headers=headers)
+            assert allowed.json()["data"] == {"__typename": "Query"}, headers
+
+
 def test_an_origin_with_a_path_is_refused_as_a_setting(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is not an origin"):
         make_settings(tmp_path, cors_origins="https://crm.example.com/app")

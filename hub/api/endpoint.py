@@ -2,8 +2,10 @@
 
 1. A browser asking for HTML gets GraphiQL.
 2. The caller is authenticated (:mod:`hub.auth`): 401 ``UNAUTHENTICATED`` otherwise.
-3. The body is read strictly (:mod:`hub.api.requests`): 400 ``BAD_REQUEST``, 413
-   ``TOO_LARGE`` or 415 for what is not a GraphQL request.
+3. A POST a browser sends from a page on an origin not allowed is refused
+   (:mod:`hub.api.origins`): 403 ``FORBIDDEN``. The body is read strictly
+   (:mod:`hub.api.requests`): 400 ``BAD_REQUEST``, 413 ``TOO_LARGE`` or 415 for what is not
+   a GraphQL request.
 4. The document is parsed (once per text) and its operation chosen: ``GRAPHQL_PARSE_FAILED``,
    ``GRAPHQL_VALIDATION_FAILED``.
 5. The guard (:mod:`hub.api.guard`) checks its shape before it is validated, then the
@@ -51,6 +53,7 @@ from hub.api.context import Context, actor_of
 from hub.api.errors import INTERNAL, classify
 from hub.api.guard import QUERY_TOO_COMPLEX, Guard
 from hub.api.operation import label_for
+from hub.api.origins import Origins
 from hub.api.persisted import PersistedQueries
 from hub.api.requests import BodyLimits, GraphQLRequest, HttpProblem, read_request
 from hub.auth.errors import Unauthenticated
@@ -90,6 +93,7 @@ class GraphQLEndpoint:
         )
         self._ide = ide.page()
         self._persisted = PersistedQueries()
+        self._origins = Origins(services.settings.cors_origin_list)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -109,6 +113,8 @@ class GraphQLEndpoint:
             principal = await self._services.auth.principal(
                 store, headers, client[0] if client else None
             )
+            if request.method == "POST":
+                self._check_origin(headers)
             graphql_request = await read_request(request, headers, self._limits)
             graphql_request = self._persisted.resolve(graphql_request)
             return await self._answer(request, headers, principal, graphql_request, media_type)
@@ -129,6 +135,16 @@ class GraphQLEndpoint:
         finally:
             if graphql_request is not None and graphql_request.form is not None:
                 await graphql_request.form.close()
+
+    def _check_origin(self, headers: Mapping[str, str]) -> None:
+        foreign = self._origins.foreign(headers)
+        if foreign is not None:
+            raise HttpProblem(
+                403,
+                "FORBIDDEN",
+                f"a page on {foreign} may not send requests to this hub; to let it, add the "
+                "origin to HUB_CORS_ORIGINS",
+            )
 
     async def _answer(
         self,
