@@ -91,6 +91,29 @@ def test_nested_and_or_not(hub: RunningHub, unique: str) -> None:
     assert names(hub, unique, nested) == ["Ann", "Dan"]
 
 
+def test_not_is_the_complement_and_a_missing_value_counts_as_none(
+    hub: RunningHub, unique: str
+) -> None:
+    world(hub, unique)
+    upsert(hub, {"source": {"system": "CRM", "key": f"{unique}-Fay"}, "kind": "PERSON",
+                 "firstName": "Fay", "lastName": unique, "email": f"fay.{unique}@example.com"})  # fmt: skip
+    everyone = ["Ann", "Bea", "Cid", "Dan", "Eve", "Fay"]
+    for where in (
+        {"city": {"eq": "München"}},
+        {"email": {"contains": "fay"}},
+        {"postalCode": {"startsWith": "1"}},
+        {"ownsVehicle": {"make": {"eq": "BMW"}}},
+    ):
+        chosen = names(hub, unique, where)
+        assert names(hub, unique, {"NOT": where}) == [n for n in everyone if n not in chosen]
+    # Fay has no address, so no city: it is null, and not München.
+    assert names(hub, unique, {"city": {"isNull": True}}) == ["Fay"]
+    assert "Fay" not in names(hub, unique, {"city": {"isNull": False}})
+    assert names(hub, unique, {"city": {"neq": "München"}}) == ["Bea", "Dan", "Eve", "Fay"]
+    assert names(hub, unique, {"city": {"notIn": ["München", "Köln"]}}) == ["Bea", "Dan", "Fay"]
+    assert names(hub, unique, {"city": {"neq": "München", "startsWith": "B"}}) == ["Dan"]
+
+
 def test_order_by_several_fields(hub: RunningHub, unique: str) -> None:
     world(hub, unique)
     assert names(hub, unique, orderBy=[{"field": "NAME", "direction": "DESC"}]) == [

@@ -73,7 +73,10 @@ class Compiler:
                 options = [f"({self.compile(label, item, var)})" for item in value]
                 parts.append("(" + (" OR ".join(options) or "false") + ")")
             elif key == "NOT":
-                parts.append(f"NOT ({self.compile(label, value, var)})")
+                # A comparison with a missing value is null, not false: without coalesce,
+                # NOT would leave out the records without a value, and NOT would be no
+                # complement.
+                parts.append(f"NOT coalesce(({self.compile(label, value, var)}), false)")
             else:
                 parts.append(WHERE[label][key].build(self, var, value))
         return " AND ".join(parts) or "true"
@@ -167,15 +170,36 @@ def equals(prop: str) -> Build:
     return lambda c, var, value: f"{var}.{prop} = {c.param(_plain(value))}"
 
 
+# Whether an operator holds for a missing value (its argument given).
+_HOLDS_FOR_NONE: dict[str, Callable[[Any], bool]] = {
+    "neq": lambda _: True,
+    "notIn": lambda _: True,
+    "isNull": bool,
+}
+
+
+def _holds_for_none(f: Filter) -> bool:
+    """Whether every operator of ``f`` holds for a record without the value."""
+    return all(
+        _HOLDS_FOR_NONE.get(op, lambda _: False)(value)
+        for op, value in f.items()
+        if value is not None
+    )
+
+
 def _address(prop: str) -> Build:
     inner = of_property(MODEL.node("Address").prop(prop))
 
     def build(c: Compiler, var: str, f: Filter) -> str:
         address = c.variable()
-        return (
+        found = (
             f"EXISTS {{ MATCH ({var})-[:HAS_ADDRESS]->({address}:Address) "
             f"WHERE {inner(c, address, f)} }}"
         )
+        if not _holds_for_none(f):
+            return found
+        # A partner without an address has no city either: isNull, neq and notIn hold.
+        return f"({found} OR NOT EXISTS {{ MATCH ({var})-[:HAS_ADDRESS]->(:Address) }})"
 
     return build
 
