@@ -6,11 +6,12 @@ import base64
 import threading
 from typing import Any
 
-from tests.harness import RunningHub, ok
+from tests.harness import RunningHub, ok, vin_for
 from tests.test_lists import PARTNERS
 from tests.test_matching import unique
 from tests.test_partners import upsert
 from tests.test_stewardship import partner, person_values
+from tests.test_vehicles import vehicle
 
 QUEUE = """
 query($first: Int, $after: String, $last: Int, $before: String) {
@@ -120,6 +121,39 @@ def test_a_cursor_used_with_another_order_or_filter_is_refused(
     # A partners' cursor means nothing in the stewards' queue either.
     (error,) = errors_of(hub, QUEUE, {"after": cursor})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+FLEET = """
+query($key: String!, $first: Int, $after: String) {
+  businessPartner(source: {system: "CRM", key: $key}) {
+    vehicles(first: $first, after: $after) { edges { cursor node { vin } } }
+  }
+}
+"""
+
+
+def test_a_cursor_of_one_partners_vehicles_is_refused_for_anothers(
+    hub: RunningHub, unique: str
+) -> None:
+    for owner, count in (("Anna", 4), ("Carl", 2)):
+        person(hub, unique, owner)
+        for n in range(count):
+            vehicle(hub, {"source": {"system": "VMS", "key": f"{unique}-{owner}-{n}"},
+                          "vin": vin_for(f"{unique}-{owner}", n),
+                          "owner": {"source": {"system": "CRM", "key": f"{unique}-{owner}"}}})  # fmt: skip
+
+    def vins(owner: str, **args: Any) -> list[dict[str, Any]]:
+        key = f"{unique}-{owner}"
+        found = ok(hub, FLEET, {"key": key, **args})["businessPartner"]["vehicles"]["edges"]
+        return list(found)
+
+    carls = vins("Carl", first=1)[0]["cursor"]
+    (error,) = errors_of(hub, FLEET, {"key": f"{unique}-Anna", "first": 5, "after": carls})
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "another list" in error["message"]
+    annas = vins("Anna", first=5)
+    rest = vins("Anna", first=5, after=annas[0]["cursor"])
+    assert [e["node"]["vin"] for e in rest] == [e["node"]["vin"] for e in annas[1:]]
 
 
 def test_a_forged_or_edited_cursor_is_refused(hub: RunningHub, unique: str) -> None:

@@ -276,9 +276,11 @@ class Parent(Protocol):
     prefetched: Prefetched
 
 
-def relation_cursors(cursors: Cursors, relation_key: tuple[str, str]) -> BoundCursors:
-    """A nested connection's cursors: bound to the relation, valid under every parent."""
-    return cursors.bound(_relation_scope(relation_key))
+def relation_cursors(cursors: Cursors, relation_key: tuple[str, str], parent: str) -> BoundCursors:
+    """A nested connection's cursors: bound to the relation and the ``parent`` (its hub id)
+    whose list it is. Under another parent, a position in one partner's vehicles would
+    skip whatever of the other's sorts before it."""
+    return cursors.bound(f"{_relation_scope(relation_key)}:{parent}")
 
 
 @functools.cache
@@ -309,7 +311,7 @@ async def related_page(
 ) -> Connection[T]:
     """A nested connection: rows read with the parent, or one batched statement per level."""
     relation = RELATIONS[relation_key]
-    bound = relation_cursors(info.context.cursors, relation_key)
+    bound = relation_cursors(info.context.cursors, relation_key, parent.hub_id)
     page_end = _page_end(request)
     rows = _already_read(info, parent, relation, page_end)
     if rows is None and page_end is None:
@@ -345,7 +347,7 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
         request = _checked_page_request(first, after, last, before)
         if not usable(rows, _page_end(request)):
             return None
-        bound = relation_cursors(cursors, relation_key)
+        bound = relation_cursors(cursors, relation_key, root.hub_id)
         return page_of_rows(
             relation.sort(rows), request, relation.position, bound, NODE_TYPES[target]
         )
