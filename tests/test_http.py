@@ -171,9 +171,19 @@ def test_queries_may_come_by_get_but_mutations_may_not(hub: RunningHub) -> None:
     assert _code(mutation) == "BAD_REQUEST"
 
 
+def test_a_subscription_sent_over_http_is_told_to_use_the_websocket(hub: RunningHub) -> None:
+    for accept in ("application/json", "application/graphql-response+json"):
+        with hub.client() as client:
+            answer = client.post("/graphql", json={"query": "subscription { changes { action } }"},
+                                 headers={"Accept": accept})  # fmt: skip
+        assert answer.status_code == 400, answer.text
+        assert _code(answer) == "BAD_REQUEST"
+        assert "WebSocket" in answer.json()["errors"][0]["message"]
+
+
 def test_variables_of_the_wrong_type_are_reported_with_a_code(hub: RunningHub) -> None:
     body = hub.graphql("query($key: String!) { vehicle(vin: $key) { vin } }", {"key": 5})
-    assert body["data"] is None
+    assert "data" not in body  # a request error: execution never began
     assert "key" in body["errors"][0]["message"]
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 

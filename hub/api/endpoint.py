@@ -168,6 +168,13 @@ class GraphQLEndpoint:
                 f"a {operation.operation.value} is sent with POST, not GET",
                 {"Allow": "POST"},
             )
+        if operation.operation is OperationType.SUBSCRIPTION:
+            raise HttpProblem(
+                400,
+                "BAD_REQUEST",
+                "a subscription is served over a WebSocket at /graphql (protocol "
+                "graphql-transport-ws), not over HTTP",
+            )
         admission = self._guard.check_shape(operation, fragments, graphql_request.variables)
         errors = documents.errors(self.schema._schema, document, _RULES)
         if errors:
@@ -299,7 +306,10 @@ def _label(request: Request, operation: OperationDefinitionNode) -> None:
 
 
 def _result_response(result: ExecutionResult, cost: int, media_type: str) -> Response:
-    payload: dict[str, Any] = {"data": result.data}
+    # Execution that never began (a variable's value refused) answers without ``data``, as
+    # the GraphQL specification has it; every error of an execution has a path.
+    began = result.data is not None or any(e.path for e in result.errors or ())
+    payload: dict[str, Any] = {"data": result.data} if began else {}
     status, headers = 200, dict[str, str]()
     if result.errors:
         errors = [classify(error) for error in result.errors]
