@@ -24,6 +24,11 @@ from typing import Literal
 CollationName = Literal["de", "de-phonebook", "codepoint"]
 _PHONEBOOK = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _TIE = "\x01"
+# Letters Unicode does not decompose into a base letter and an accent, as their languages
+# reduce them (Polish ł, Danish ø and æ, Croatian đ, Icelandic þ, ...): without this,
+# Łukasz would sort after every Latin name and not be found by Lukasz.
+UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "æ": "ae", "œ": "oe",
+                              "þ": "th", "\u0131": "i", "ħ": "h", "ŧ": "t", "ŀ": "l"})  # fmt: skip
 _NOT_WORD = re.compile(r"[^\w]+")
 
 
@@ -33,7 +38,8 @@ def words(text: str) -> str:
 
 
 def _primary(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    lowered = unicodedata.normalize("NFKC", text).casefold().translate(UNDECOMPOSED)
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return words("".join(c for c in decomposed if not unicodedata.combining(c)))
 
 

@@ -23,15 +23,16 @@ from collections.abc import Iterable
 
 from pypinyin import lazy_pinyin
 
-from hub.collation import words
+from hub.collation import UNDECOMPOSED, words
 
 SEPARATOR = "|"
-_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+# Umlauts spelt out, and the Scandinavian letters that are spelt like them.
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ø": "oe", "æ": "ae"})
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def _without_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(UNDECOMPOSED))
     return unicodedata.normalize(
         "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
     )

@@ -56,6 +56,19 @@ def test_muller_is_found_however_it_is_spelt(hub: RunningHub, unique: str) -> No
     assert partner_names(hub, unique, {"name": {"startsWithExact": "Mu"}}) == ["Mueller", "Muller"]
 
 
+def test_letters_without_an_accent_to_drop_are_found_and_sorted_by_their_base_letter(
+    hub: RunningHub, unique: str
+) -> None:
+    for n, name in enumerate(["Łukasz Nowak", "Søren Ørsted", "Đorđe Ilić", "Æbelø Autohaus"]):
+        organization(hub, "CRM", f"{unique}-{n}", f"{unique} {name}")
+    for query, found in (("lukasz", "Łukasz Nowak"), ("Orsted", "Søren Ørsted"),
+                         ("oersted", "Søren Ørsted"), ("dorde", "Đorđe Ilić"),
+                         ("aebelo", "Æbelø Autohaus")):  # fmt: skip
+        assert partner_names(hub, unique, {"name": {"contains": query}}) == [found], query
+    ordered = partner_names(hub, unique, {}, orderBy=[{"field": "NAME"}])
+    assert ordered == ["Æbelø Autohaus", "Đorđe Ilić", "Łukasz Nowak", "Søren Ørsted"]
+
+
 def test_chinese_characters_find_the_pinyin_spelling_of_the_same_partner(
     hub: RunningHub, unique: str
 ) -> None:
@@ -177,6 +190,24 @@ def test_records_stored_before_keys_existed_are_keyed_on_start(
     assert partner_names(hub, unique, {"name": {"contains": "gaertnerei"}}) == ["Gärtnerei"]
     # Current keys are left alone.
     assert hub.run(rekeying.bring_up_to_date(hub.store, "de")) == 0
+
+
+def test_addresses_keyed_by_an_earlier_version_are_keyed_again(
+    hub: RunningHub, unique: str
+) -> None:
+    upsert(hub, {"source": {"system": "CRM", "key": f"{unique}-l"}, "kind": "ORGANIZATION",
+                 "organizationName": f"Piekarnia {unique}",
+                 "addresses": [{"city": "Łódź", "country": "PL"}]})  # fmt: skip
+    # As the hub kept it before ł was read as l.
+    hub.run(
+        hub.store.query(
+            "MATCH (a:Address {city: 'Łódź'}) SET a.citySearch = '|łodz|' REMOVE a.textKeysVersion"
+        )
+    )
+    hub.run(hub.store.query("MATCH (s:HubSetting {name: 'textKeys'}) DELETE s"))
+    assert partner_names(hub, unique, {"city": {"contains": "Lodz"}}) == []
+    assert hub.run(rekeying.bring_up_to_date(hub.store, "de")) >= 1
+    assert partner_names(hub, unique, {"city": {"contains": "Lodz"}}) == ["Piekarnia"]
 
 
 FACETS = """

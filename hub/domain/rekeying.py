@@ -15,7 +15,9 @@ from hub.store import Store, Transaction
 log = logging.getLogger(__name__)
 
 # Raised when what the keys hold changes, so that every stored key is written again.
-_VERSION = 2  # 2: vehicles, materials, documents, projects key every source's values
+# 2: vehicles, materials, documents, projects key every source's values; 3: letters without
+# a decomposition (ł, ø, æ, đ) reduced to Latin ones.
+_VERSION = 3
 _BATCH = 500
 
 
@@ -62,14 +64,15 @@ async def _rekey(store: Store, kind: Kind, collation: CollationName) -> int:
 
 
 async def _key_addresses(store: Store) -> int:
-    """Key the addresses without a key (addresses keep no sort key, so a collation leaves
-    them be)."""
+    """Key the addresses without a key, or keyed by an earlier version (addresses keep no
+    sort key, so a collation leaves them be). Each keeps the version it was keyed by."""
     written = 0
     while True:
         rows = await store.query(
-            "MATCH (a:Address) WHERE a.city IS NOT NULL AND a.citySearch IS NULL "
+            "MATCH (a:Address) WHERE a.city IS NOT NULL "
+            "AND (a.citySearch IS NULL OR coalesce(a.textKeysVersion, 0) < $version) "
             "RETURN elementId(a) AS element, a.city AS city LIMIT $batch",
-            {"batch": _BATCH},
+            {"batch": _BATCH, "version": _VERSION},
         )
         if not rows:
             return written
@@ -79,8 +82,9 @@ async def _key_addresses(store: Store) -> int:
             # A city of punctuation alone has no spelling; '' marks it as keyed all the same.
             keyed.append({"element": row["element"], "keys": {k: v or "" for k, v in keys.items()}})
         await store.query(
-            "UNWIND $rows AS r MATCH (a:Address) WHERE elementId(a) = r.element SET a += r.keys",
-            {"rows": keyed},
+            "UNWIND $rows AS r MATCH (a:Address) WHERE elementId(a) = r.element "
+            "SET a += r.keys, a.textKeysVersion = $version",
+            {"rows": keyed, "version": _VERSION},
         )
         written += len(keyed)
 
