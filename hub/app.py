@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -72,6 +73,18 @@ class Services:
         return self.cursors
 
 
+class RefusingInJson(CORSMiddleware):
+    """CORS whose refused preflight says why in JSON with a code, as every error does."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        answer = super().preflight_response(request_headers)
+        if answer.status_code < 400:
+            return answer
+        error = {"message": bytes(answer.body).decode(), "extensions": {"code": "FORBIDDEN"}}
+        headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-length"}
+        return JSONResponse({"errors": [error]}, answer.status_code, headers)
+
+
 def _cors(settings: Settings) -> list[Middleware]:
     """Cross-origin access for the configured origins' browser pages: preflights answered,
     the headers a client sends and the ones it must read allowed."""
@@ -79,7 +92,7 @@ def _cors(settings: Settings) -> list[Middleware]:
         return []
     return [
         Middleware(
-            CORSMiddleware,
+            RefusingInJson,
             allow_origins=settings.cors_origin_list,
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type", "Accept", "X-Hub-User"],
@@ -231,7 +244,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     graphql = GraphQLEndpoint(services, schema)
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Every method: the endpoint answers the ones it does not take in JSON, with a code.
+            Route("/graphql", graphql),
             WebSocketRoute("/graphql", SubscriptionEndpoint(services, schema)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

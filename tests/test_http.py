@@ -171,6 +171,19 @@ def test_queries_may_come_by_get_but_mutations_may_not(hub: RunningHub) -> None:
     assert _code(mutation) == "BAD_REQUEST"
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"])
+def test_another_method_gets_405_in_json_with_the_methods_allowed(
+    hub: RunningHub, method: str
+) -> None:
+    with hub.client() as client:
+        answer = client.request(method, "/graphql", params={"query": HELLO})
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET, POST"
+    if method != "HEAD":  # an answer to HEAD has no body
+        assert answer.headers["content-type"].startswith("application/json")
+        assert _code(answer) == "BAD_REQUEST"
+
+
 def test_a_subscription_sent_over_http_is_told_to_use_the_websocket(hub: RunningHub) -> None:
     for accept in ("application/json", "application/graphql-response+json"):
         with hub.client() as client:
@@ -234,6 +247,8 @@ def test_another_origin_gets_no_cross_origin_access(cors_hub: RunningHub, hub: R
         refused = client.options("/graphql", headers=headers)
         assert refused.status_code == 400
         assert "access-control-allow-origin" not in refused.headers
+        assert _code(refused) == "FORBIDDEN"
+        assert "origin" in refused.json()["errors"][0]["message"]
     with hub.client() as client:  # without HUB_CORS_ORIGINS, no origin has it
         unconfigured = client.options("/graphql", headers={**headers, "Origin": FRONT_END})
         assert "access-control-allow-origin" not in unconfigured.headers

@@ -108,6 +108,13 @@ class GraphQLEndpoint:
         media_type = _media_type(headers.get("accept"))
         graphql_request: GraphQLRequest | None = None
         try:
+            if request.method not in ("GET", "POST"):
+                raise HttpProblem(
+                    405,
+                    "BAD_REQUEST",
+                    f"a GraphQL request is sent with GET or POST, not {request.method}",
+                    {"Allow": "GET, POST"},
+                )
             store = self._services.require_store()
             client = request.scope.get("client")
             principal = await self._services.auth.principal(
