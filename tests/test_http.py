@@ -131,6 +131,11 @@ def test_a_validation_error_is_400_when_graphql_response_json_is_asked_for(
     response = hub.post("{ noSuchField }", headers=accept)
     assert response.status_code == 400
     assert _code(response) == "GRAPHQL_VALIDATION_FAILED"
+    # A client preferring JSON by its q-values gets JSON, and the legacy status.
+    prefers_json = {"Accept": "application/graphql-response+json;q=0.5, application/json"}
+    legacy = hub.post("{ noSuchField }", headers=prefers_json)
+    assert legacy.status_code == 200
+    assert legacy.headers["content-type"].startswith("application/json")
 
 
 @pytest.mark.parametrize(

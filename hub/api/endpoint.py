@@ -273,10 +273,33 @@ def _wants_page(request: Request, headers: Mapping[str, str]) -> bool:
 
 
 def _media_type(accept: str | None) -> str:
-    """``application/graphql-response+json`` when the client asks for it, else JSON."""
-    if accept and GRAPHQL_RESPONSE in accept:
+    """``application/graphql-response+json`` when the client asks for it at least as much
+    as for JSON (by the ``q`` of each), else JSON."""
+    if not accept or GRAPHQL_RESPONSE not in accept:
+        return JSON
+    if "q=" not in accept:
         return GRAPHQL_RESPONSE
-    return JSON
+    wanted = _preferences(accept)
+    mine = wanted.get(GRAPHQL_RESPONSE, 0.0)
+    legacy = max(wanted.get(JSON, 0.0), wanted.get("application/*", 0.0), wanted.get("*/*", 0.0))
+    return GRAPHQL_RESPONSE if mine > 0 and mine >= legacy else JSON
+
+
+def _preferences(accept: str) -> dict[str, float]:
+    """The quality of each media range an Accept header names (1 unless it says ``q=``)."""
+    found: dict[str, float] = {}
+    for part in accept.split(","):
+        media, *parameters = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        found[media.lower()] = quality
+    return found
 
 
 def _operation(
