@@ -118,6 +118,9 @@ def test_a_cursor_used_with_another_order_or_filter_is_refused(
         (error,) = errors_of(hub, PARTNERS, variables)
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
         assert "after: the cursor was taken from another list" in error["message"]
+    # An empty filter is no filter: the cursor is the same list's.
+    unfiltered = ok(hub, PARTNERS, {"first": 1})["businessPartners"]["pageInfo"]["endCursor"]
+    assert ok(hub, PARTNERS, {"where": {}, "first": 1, "after": unfiltered})["businessPartners"]
     # A partners' cursor means nothing in the stewards' queue either.
     (error,) = errors_of(hub, QUEUE, {"after": cursor})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"

@@ -55,8 +55,9 @@ class ListQuery:
 
     @property
     def scope(self) -> str:
-        """What a cursor of this list is bound to."""
-        return cursors.scope(self.label, self.order, self.where)
+        """What a cursor of this list is bound to (``where: {}`` filters nothing, as no
+        ``where`` does)."""
+        return cursors.scope(self.label, self.order, self.where or None)
 
     @property
     def keys(self) -> list[SortKey]:
