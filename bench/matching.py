@@ -202,6 +202,7 @@ def _report(
 TRAIN = False  # --train: also learn the weights from the loaded data and match again
 WRITERS = 4  # concurrent clients sending single upserts, as partner systems do
 SHOW = ""  # --show: a kind of hard pair whose merged and queued examples are printed
+SHOWN = 5  # how many of each
 
 
 Arrival = Callable[[Store], Awaitable[float]]
@@ -312,17 +313,23 @@ def _per_kind(world: HardWorld, golden_of: dict[str, str], queue: list[Candidate
         if a < b and frozenset((world.entity_of[a], world.entity_of[b])) in world.relations
     }
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for a, b in labelled | merged_pairs:
+    shown: dict[str, list[tuple[str, str]]] = {"merged": [], "queued": []}
+    for a, b in sorted(labelled | merged_pairs):
         count = counts[world.label(a, b)]
         count[0] += 1
         if golden_of[a] == golden_of[b]:
             count[1] += 1
+            outcome = "merged"
         elif frozenset((golden_of[a], golden_of[b])) in queued:
             count[2] += 1
+            outcome = "queued"
         else:
             continue
-        if SHOW and world.label(a, b) == SHOW and count[1] + count[2] <= 5:
-            _show(world, a, b, "merged" if golden_of[a] == golden_of[b] else "queued")
+        if SHOW and world.label(a, b) == SHOW:
+            shown[outcome].append((a, b))
+    for outcome, examples in shown.items():  # the merged ones first: they are the costly error
+        for a, b in examples[:SHOWN]:
+            _show(world, a, b, outcome)
     print(f"    {'kind of pair':28} {'pairs':>6} {'merged':>7} {'queued':>7}")
     for label in sorted(counts, key=lambda k: (not k.startswith("same"), k)):
         pairs, merged, held = counts[label]
@@ -430,8 +437,9 @@ def main() -> None:
     )
     parser.add_argument("--latency", type=int, default=0, help="partners; 0 to skip")
     parser.add_argument(
-        "--show", default="", help="a kind of hard pair: print five merged or queued pairs of it"
+        "--show", default="", help="a kind of hard pair: print merged, then queued pairs of it"
     )
+    parser.add_argument("--shown", type=int, default=5, help="with --show: how many of each")
     parser.add_argument(
         "--without-birth-date-rule",
         action="store_true",
@@ -443,8 +451,8 @@ def main() -> None:
         help="after hub match, learn the weights from the data (hub match --train), match again",
     )
     args = parser.parse_args()
-    global TRAIN, SHOW  # command-line switches of this script
-    TRAIN, SHOW = args.train, args.show
+    global TRAIN, SHOW, SHOWN  # command-line switches of this script
+    TRAIN, SHOW, SHOWN = args.train, args.show, args.shown
     if args.without_birth_date_rule:
         rules.BIRTH_DATE_CEILING = None
     asyncio.run(main_async(args))

@@ -61,6 +61,12 @@ MALE = ("Hans", "Johannes", "Peter", "Klaus", "Thomas", "Michael", "Stefan", "An
 FEMALE = ("Anna", "Maria", "Elisabeth", "Katharina", "Sabine", "Petra", "Monika", "Ursula",
           "Lena", "Sophie", "Laura", "Julia", "Margarete", "Susanne", "Claudia", "Andrea",
           "Christine", "Barbara", "Gabriele", "Hannah")  # fmt: skip
+# A name's masculine and feminine forms: what mixed twins are often called.
+MIXED_TWINS = (("Paul", "Paula"), ("Christian", "Christiane"), ("Michael", "Michaela"),
+               ("Daniel", "Daniela"), ("Jan", "Jana"), ("Andreas", "Andrea"),
+               ("Simon", "Simone"), ("Mario", "Maria"))  # fmt: skip
+# A name and its call name: no parents give them to twins.
+ONE_NAME = ({"Hans", "Johannes"},)
 # Common surnames come up far more often than rare ones: namesakes are common names.
 COMMON_LAST = ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner",
                "Becker", "Schulz", "Hoffmann")  # fmt: skip
@@ -318,7 +324,12 @@ class _Builder:
             born = self.birth(1940, 1965)
             other_born = self.birth(int(born[:4]) + 22, int(born[:4]) + 38)
         elif scenario == "twins":
-            first, second = self.rng.sample(names, 2)
+            if self.rng.random() < 0.3:  # a boy and a girl, often given one name's two forms
+                first, second = self.rng.choice(MIXED_TWINS)
+            else:
+                first, second = self.rng.sample(names, 2)
+                while {first, second} in ONE_NAME:
+                    first, second = self.rng.sample(names, 2)
             born = other_born = self.birth(1960, 2002)
         else:  # spouses
             first, second = self.rng.choice(MALE), self.rng.choice(FEMALE)

@@ -295,3 +295,67 @@ def test_branches_sharing_the_companys_tax_number_stay_apart() -> None:
     branch = {**head, "organizationName": "Autohaus Weber GmbH Niederlassung Berlin"}
     assert _score(head, branch).score < rules.AUTO_MERGE
     assert _score(head, {**head}).score == 1.0
+
+
+@pytest.mark.parametrize(
+    ("his", "hers"),
+    [
+        ("Paul", "Paula"),
+        ("Christian", "Christiane"),
+        ("Michael", "Michaela"),
+        ("Daniel", "Daniela"),
+        ("Andreas", "Andrea"),
+        ("Mario", "Maria"),
+    ],  # fmt: skip
+)
+def test_twins_given_one_names_two_forms_stay_two_people(his: str, hers: str) -> None:
+    home = {"birthDate": "2001-09-17", "phone": "0821 556677"}
+    verdict = _score(_person(his, "Oberhuber", **home), _person(hers, "Oberhuber", **home))
+    assert alone(verdict, []).score < rules.REVIEW
+    assert verdict.rule and verdict.rule.startswith("one household, different first names")
+
+
+def test_first_names_more_than_a_typo_apart_wait_for_a_steward() -> None:
+    born = {"birthDate": "2001-09-17"}
+    for first, other in (("Lena", "Leon"), ("Stefan", "Stephan")):
+        verdict = _score(_person(first, "Oberhuber", **born), _person(other, "Oberhuber", **born))
+        assert rules.REVIEW <= verdict.score < rules.AUTO_MERGE, (first, other)
+        assert verdict.rule and "more than a typo apart" in verdict.rule
+    for first, typo in (("Jonas", "Jnoas"), ("Katharina", "Katarina"), ("Lukas", "Lucas")):
+        verdict = _score(_person(first, "Oberhuber", **born), _person(typo, "Oberhuber", **born))
+        assert verdict.score >= rules.AUTO_MERGE, (first, typo)
+
+
+def test_a_landline_does_not_join_people_whose_own_addresses_differ() -> None:
+    line = {"phone": "08031 77889"}
+    father = _person("Konrad", "Wiesenthaler", birthDate="1953-03-03",
+                     email="konrad.w@t-online.de", **line)  # fmt: skip
+    son = _person("Konrad", "Wiesenthaler", email="konni.wiesenthaler@gmail.com", **line)
+    assert alone(_score(father, son), []).score < rules.AUTO_MERGE
+    # Without an address of its own, the record is the one person's at that line.
+    erp = _person("Konrad", "Wiesenthaler", **line)
+    assert alone(_score(father, erp), []).score >= rules.AUTO_MERGE
+
+
+def test_one_name_one_household_and_a_decade_apart_is_not_joined_by_the_landline() -> None:
+    line = {"phone": "0341 998877"}
+    father = _person("Bernhard", "Ziegenbalg", birthDate="1958-06-21", **line)
+    son = _person("Bernhard", "Ziegenbalg", birthDate="1988-06-21", **line)
+    verdict = _score(father, son)
+    assert alone(verdict, []).score < rules.AUTO_MERGE
+    assert verdict.rule and "two generations" in verdict.rule
+
+
+def test_the_same_street_and_number_in_another_town_is_another_place() -> None:
+    def firm(postal_code: str, city: str) -> dict[str, Any]:
+        address = {"street": "Hauptstraße", "houseNumber": "1", "postalCode": postal_code,
+                   "city": city, "country": "DE"}  # fmt: skip
+        return {"kind": "ORGANIZATION", "organizationName": "Autohaus Lindenschmidt GmbH",
+                "addresses": [address]}  # fmt: skip
+
+    assert _score(firm("61118", "Bad Vilbel"), firm("61184", "Karben")).score < rules.REVIEW
+    assert _score(firm("61118", "Bad Vilbel"), firm("61118", "Bad Vilbel")).score >= 0.99
+    # Nor is it one household: two Kretschmers there are namesakes, not relatives.
+    here, there = _person("Stefan", "Kretschmer"), _person("Stefan", "Kretschmer")
+    there["addresses"] = [{**here["addresses"][0], "postalCode": "04109", "city": "Leipzig"}]
+    assert _score(here, there).score < rules.REVIEW

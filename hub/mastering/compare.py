@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from graph_schema import matching as rules
 from hub.mastering import normalize as norm
@@ -108,9 +108,13 @@ def _last_names(a: str, b: str) -> float:
 
 
 def _first_names(a: str, b: str) -> float:
-    """Jaro-Winkler similarity, and 0.95 for a call name and the name it stands for."""
-    if a and b and a != b and norm.given_name(a) == norm.given_name(b):
-        return 0.95
+    """Jaro-Winkler similarity, 0.95 for a call name and the name it stands for, and 0 for
+    a name's masculine and feminine forms (Paul and Paula: twins, not a typo)."""
+    if a and b and a != b:
+        if norm.given_name(a) == norm.given_name(b):
+            return 0.95
+        if norm.other_sex(a, b):
+            return 0.0
     return _similar(a, b)
 
 
@@ -204,8 +208,10 @@ def _place_weight(by_name: dict[str, Feature]) -> float:
         total -= number.weight  # number 12 in two different streets is no evidence
     if number is not None and number.weight < 0:
         total = min(total, rules.NEIGHBOUR_CAP)
-    if street is not None and street.weight < 0:
-        total = min(total, 0.0)  # the same city, another street: not the same place
+    if (street is not None and street.weight < 0) or _other_town(by_name):
+        # The same city and another street, or a Hauptstraße 1 in another town: not the
+        # same place.
+        total = min(total, 0.0)
     return max(min(total, rules.PLACE_CAP), rules.PLACE_FLOOR)
 
 
@@ -261,6 +267,7 @@ def compare(
         and phone is not None
         and phone.weight > 0
         and not (a.mobile or b.mobile)
+        and not _own_identifiers_differ(found)
     ):
         personal = [c for c, _ in _rules(a, b, by_name, place, True) if c is not None]
         alone = min([score, *personal])
@@ -315,11 +322,8 @@ def _rules(
         if household and same_name and _years_apart(birth) >= rules.GENERATION_YEARS:
             out.append((rules.APART, f"one household, {reason}"))
         out.append((rules.BIRTH_DATE_CEILING, reason))
-    if first is not None and _other_first_names(first) and len(strong) < 2:
-        reason = f"different first names: {first.left} and {first.right}"
-        if household:  # twins, spouses, siblings: two people of one household
-            out.append((rules.APART, f"one household, {reason}"))
-        out.append((rules.FIRST_NAME_CEILING, reason))
+    if first is not None and len(strong) < 2:
+        out += _first_name_rules(first, household)
     if household and last is not None and last.weight < 0:
         # Twins whose first and last names two systems both swapped differ in the "last".
         reason = f"one household, different names: {last.left} and {last.right}"
@@ -328,7 +332,12 @@ def _rules(
     # share a name and a household: 1947 and 1974 may be a father and his son.
     generations = household and same_name and _years_apart(birth) >= rules.GENERATION_YEARS
     if not strong and (birth is None or birth.similarity == 0.0 or generations):
-        if place > 0 or _household(a, b, by):
+        if generations and birth is not None and birth.similarity > 0.0:
+            # Not lifted by the landline (see alone): it is the household's either way.
+            years = _years_apart(birth)
+            reason = f"one household and one name, born {years} years apart: two generations?"
+            out.append((rules.EVIDENCE_CEILING, reason))
+        elif place > 0 or _household(a, b, by):
             out.append((rules.EVIDENCE_CEILING, _NO_EVIDENCE))
         else:
             out.append((rules.APART, "no evidence beyond the name"))
@@ -336,6 +345,25 @@ def _rules(
 
 
 _NO_EVIDENCE = "no evidence beyond name and place"
+
+
+def _first_name_rules(first: Feature, household: bool) -> list[tuple[float | None, str]]:
+    """Two first names that are not one name are held back; in one household, different
+    ones (twins, spouses, siblings: two people) are kept apart."""
+    if _beyond_a_typo(first):
+        # Lena and Leon look alike to Jaro-Winkler, but no typo makes one of the other;
+        # nor of Stefan Stephan, who is more likely one person: a steward's decision.
+        return [
+            (
+                rules.FIRST_NAME_CEILING,
+                f"first names more than a typo apart: {first.left} and {first.right}",
+            )
+        ]
+    if not _other_first_names(first):
+        return []
+    reason = f"different first names: {first.left} and {first.right}"
+    held = [(rules.FIRST_NAME_CEILING, reason)]
+    return [(rules.APART, f"one household, {reason}"), *held] if household else held
 
 
 def _years_apart(birth: Feature | None) -> int:
@@ -349,9 +377,39 @@ def _household(a: Profile, b: Profile, by: dict[str, Feature]) -> bool:
 
 def _one_home(by: dict[str, Feature], phone_counts: bool) -> bool:
     street, number, phone = by.get("street"), by.get("houseNumber"), by.get("phone")
-    if street is not None and number is not None and street.weight > 0 and number.weight > 0:
+    if (
+        street is not None
+        and number is not None
+        and street.weight > 0
+        and number.weight > 0
+        and not _other_town(by)
+    ):
         return True
     return phone_counts and phone is not None and phone.weight > 0
+
+
+def _other_town(by: dict[str, Feature]) -> bool:
+    """Another city without the same postal code, or another postal region without a city."""
+    city, postal = by.get("city"), by.get("postalCode")
+    if city is not None and city.weight < 0:
+        return postal is None or postal.similarity < 1.0
+    return city is None and postal is not None and postal.similarity == 0.0
+
+
+def _own_identifiers_differ(features: Iterable[Feature]) -> bool:
+    """Whether the two have e-mail addresses, tax numbers or mobile numbers, and not the
+    same: then a landline they share is the household's, not proof of one person."""
+    return any(f.feature in rules.STRONG_FEATURES and f.weight < 0 for f in features)
+
+
+def _beyond_a_typo(first: Feature) -> bool:
+    """Two first names that agree only as near spellings, yet are more than one typo (one
+    letter added, dropped, changed, or two swapped) apart, and not a call name."""
+    if first.weight <= 0 or first.similarity >= 0.99 or first.left == first.right:
+        return False
+    if norm.given_name(first.left) == norm.given_name(first.right):
+        return False
+    return OSA.distance(first.left, first.right) >= 2
 
 
 def _other_first_names(first: Feature) -> bool:

@@ -185,6 +185,32 @@ def given_name(name: str) -> str:
     return CALL_NAMES.get(name, name)
 
 
+# Endings that make a woman's name of a man's (Paul and Paula, Christian and Christiane,
+# Andreas and Andrea): the two are as alike as a typo, yet name two people, twins often.
+_FEMININE_ENDINGS = ("a", "e", "ia", "ina", "ine")
+
+
+def other_sex(a: str, b: str) -> bool:
+    """Whether two normalised first names are one name's masculine and feminine forms."""
+    short, long = sorted((a, b), key=len)
+    if len(short) < 3 or short == long:
+        return False
+    if any(long == short + ending for ending in _FEMININE_ENDINGS):
+        return True
+    if short.endswith("a") and long == short + "s":  # Andrea and Andreas, Nicola and Nicolas
+        return True
+    # Mario and Maria, Antonio and Antonia
+    return (
+        len(short) == len(long)
+        and short[:-1] == long[:-1]
+        and {short[-1], long[-1]}
+        == {
+            "a",
+            "o",
+        }
+    )
+
+
 # Markers that tell a father from his son of one name: jun., sen., II.
 _GENERATION = {"jun": "jun", "jr": "jun", "junior": "jun", "sen": "sen", "sr": "sen",
                "senior": "sen", "ii": "ii", "iii": "iii", "iv": "iv"}  # fmt: skip
