@@ -19,7 +19,10 @@ of one household apart.
 from __future__ import annotations
 
 AUTO_MERGE = 0.9
-REVIEW = 0.6
+REVIEW = 0.75
+# Another candidate of the delivery scoring this much could be the one it means: the landline
+# they share is then no one's own (see hub.mastering.compare.alone).
+RIVAL = 0.6
 PRIOR = -11.0  # log2 odds that two records sharing a blocking key are the same partner
 # Persons with different birth dates score at most this unless two strong identifiers
 # agree: a father and son look alike in everything else, so such a pair is never merged

@@ -306,7 +306,7 @@ def test_branches_sharing_the_companys_tax_number_stay_apart() -> None:
         ("Daniel", "Daniela"),
         ("Andreas", "Andrea"),
         ("Mario", "Maria"),
-    ],  # fmt: skip
+    ],
 )
 def test_twins_given_one_names_two_forms_stay_two_people(his: str, hers: str) -> None:
     home = {"birthDate": "2001-09-17", "phone": "0821 556677"}

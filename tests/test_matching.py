@@ -469,6 +469,41 @@ def test_an_erp_record_waits_for_a_steward_when_two_of_its_name_share_the_line(
     }
 
 
+def test_an_erp_record_on_the_father_goes_to_a_steward_when_his_son_of_one_name_turns_up(
+    hub: RunningHub,
+) -> None:
+    last = unique("Lin")
+    line = {"phone": "+49 89 5552417", "addresses": munich("Amselweg", "8")}
+    father = upsert(hub, person("CRM", f"f-{last}", "Hans", last, birthDate="1951-02-13", **line))
+    erp = erp_hans(hub, last, line)  # the only Hans of the household the hub knows: his
+    assert erp["businessPartner"]["id"] == father["businessPartner"]["id"]
+    son = upsert(hub, person("CRM", f"s-{last}", "Hans", last, birthDate="1980-06-17", **line))
+    assert son["businessPartner"]["id"] != father["businessPartner"]["id"], son["matchOutcome"]
+    # Nothing in the ERP record tells father from son: it leaves the father, and waits for
+    # a steward against both.
+    rows = hub.run(
+        hub.store.query(
+            "MATCH (:SourceRecord {entity: 'BusinessPartner', system: 'ERP', key: $key})"
+            "-[:SOURCE_OF]->(e:BusinessPartner) "
+            "MATCH (e)<-[:LEFT|RIGHT]-(c:MatchCandidate {status: 'OPEN'})-[:LEFT|RIGHT]->"
+            "(o:BusinessPartner) WHERE o <> e "
+            "MATCH (o)<-[:SOURCE_OF]-(s:SourceRecord) "
+            "RETURN s.key AS key, c.explanation AS why, "
+            "COUNT { (e)<-[:SOURCE_OF]-(:SourceRecord) } AS sources",
+            {"key": f"e-{last}"},
+        )
+    )
+    assert sorted(row["key"] for row in rows) == [f"f-{last}", f"s-{last}"], rows
+    assert all("one of two people of one name" in row["why"] for row in rows)
+    assert rows[0]["sources"] == 1
+    sources = hub.graphql(
+        'query($key: String!) { businessPartner(source: {system: "CRM", key: $key}) '
+        "{ sources { system key } } }",
+        {"key": f"f-{last}"},
+    )["data"]["businessPartner"]["sources"]
+    assert sources == [{"system": "CRM", "key": f"f-{last}"}]
+
+
 def test_uncertain_pair_is_queued_for_a_steward(hub: RunningHub) -> None:
     first, second = father_and_son(hub, unique("Rev"), ("1950-02-03", "1979-11-12"), "Gartenweg")
     outcome = second["matchOutcome"]

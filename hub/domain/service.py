@@ -10,12 +10,13 @@ from typing import TypeVar
 
 from neo4j.exceptions import ConstraintError
 
-from hub.domain import deletions
+from hub.domain import deletions, stewardship
 from hub.domain.kinds import Kind
 from hub.domain.problems import Problem, Rejected
 from hub.domain.upsert import Delivery, Outcome, PartnerMatcher, upsert
 from hub.errors import RetryLater
 from hub.mastering.blocks import BlocksChanged
+from hub.mastering.doubts import Doubt
 from hub.mastering.matcher import GraphMatcher
 from hub.store import Store, Transaction
 from hub.store.temporal import utc_now
@@ -69,7 +70,9 @@ async def upsert_batch(
         matcher = GraphMatcher()
 
     async def work(tx: Transaction) -> list[Outcome]:
-        outcomes = await upsert(tx, kind, deliveries, now(), matcher)
+        at = now()
+        outcomes = await upsert(tx, kind, deliveries, at, matcher)
+        await stewardship.settle_doubts(tx, _doubted(outcomes), at)
         if after is not None:
             await after(tx, outcomes)
         return outcomes
@@ -80,6 +83,16 @@ async def upsert_batch(
     # the database they would conflict and be retried, one after the other at best.
     async with store.serialized("matching"):
         return await _with_key_retries(store, work)
+
+
+def _doubted(outcomes: list[Outcome]) -> list[tuple[str, Doubt]]:
+    """The records matching doubted, each with the partner its delivery was written to."""
+    return [
+        (outcome.id, doubt)
+        for outcome in outcomes
+        if outcome.id is not None and outcome.match is not None
+        for doubt in outcome.match.doubts
+    ]
 
 
 async def delete_batch(store: Store, kind: Kind, deliveries: list[Delivery]) -> list[Outcome]:

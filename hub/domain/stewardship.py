@@ -21,7 +21,8 @@ from hub.domain.references import resolve
 from hub.domain.upsert import read_origins, write_golden
 from hub.ids import new_id
 from hub.mastering import blocks
-from hub.mastering.matcher import pair_of, refresh_open
+from hub.mastering.doubts import Doubt
+from hub.mastering.matcher import QUEUED_FOR_REVIEW, MatchDecision, pair_of, propose, refresh_open
 from hub.mastering.partners import read_partners
 from hub.mastering.profile import blocking_keys, profile
 from hub.mastering.survivorship import survive
@@ -311,6 +312,49 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
         raise Rejected(
             [Problem(path, codes.INVALID_TRANSITION, "the source is its partner's only one")]
         )
+    split_id = await _split_out(tx, system, key, golden_id, former, audit, now)
+    # A steward split them: the pair is never proposed or merged again by itself.
+    pair = pair_of(split_id, golden_id)
+    await tx.run(*statements.never_again(split_id, golden_id, pair, new_id(), now, audit.event()))
+    return split_id
+
+
+# Who takes a record out of a partner when matching doubts whose it is.
+_DOUBTING = Audit(Actor("hub matching"), None)
+
+
+async def settle_doubts(
+    tx: Transaction, doubted: list[tuple[str, Doubt]], now: dt.datetime
+) -> None:
+    """Take each doubted source record out of the partner it feeds into one of its own, and
+    queue that against the partner and against the other person (by id), for a steward to
+    say whose it is (see :mod:`hub.mastering.doubts`)."""
+    for other, doubt in doubted:
+        found = await tx.run(*statements.source_of(doubt.system, doubt.key))
+        if not found or found[0]["golden"] == other or found[0]["former"]:
+            continue  # already gone, the other person's after all, or a steward's merge
+        golden_id = found[0]["golden"]
+        await _lock(tx, [golden_id, other], now)
+        if found[0]["sources"] < 2:
+            continue
+        audit = Audit(_DOUBTING.actor, doubt.mine.rule)
+        split_id = await _split_out(tx, doubt.system, doubt.key, golden_id, None, audit, now)
+        for partner, verdict in ((golden_id, doubt.theirs), (other, doubt.mine)):
+            decision = MatchDecision(QUEUED_FOR_REVIEW, verdict.score, partner, verdict=verdict)
+            await propose(tx, split_id, partner, decision, now)
+
+
+async def _split_out(
+    tx: Transaction,
+    system: str,
+    key: str,
+    golden_id: str,
+    former: str | None,
+    audit: Audit,
+    now: dt.datetime,
+) -> str:
+    """Split a source out of ``golden_id`` (locked) into the partner it was merged from, or
+    into a new one; the id of that partner."""
     survivor = await _golden(tx, golden_id)
     revived = await _golden(tx, former) if former else None
     assert survivor is not None
@@ -326,9 +370,6 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
         split_base = await _golden(tx, split_id)
         assert split_base is not None
     await tx.run(*statements.split_source(system, key, split_id))
-    # A steward split them: the pair is never proposed or merged again by itself.
-    pair = pair_of(split_id, golden_id)
-    await tx.run(*statements.never_again(split_id, golden_id, pair, new_id(), now, audit.event()))
     await _recompute(
         tx, split_base, "UNMERGED", now, audit, json.loads(split_base["overrides"] or "{}")
     )

@@ -284,7 +284,7 @@ def alone(best: Verdict, others: Iterable[Verdict]) -> Verdict:
 
 
 def _rival(verdict: Verdict) -> bool:
-    if verdict.score >= rules.REVIEW:
+    if verdict.score >= rules.RIVAL:
         return True
     by = {f.feature: f for f in verdict.features}
     first, last = by.get("firstName"), by.get("lastName")
@@ -320,13 +320,13 @@ def _rules(
     if birth is not None and birth.similarity == 0.0 and len(strong) < 2:
         reason = f"different birth dates: {birth.left} and {birth.right}"
         if household and same_name and _years_apart(birth) >= rules.GENERATION_YEARS:
-            out.append((rules.APART, f"one household, {reason}"))
+            out.append((rules.APART, f"{ONE_HOUSEHOLD}, {reason}"))
         out.append((rules.BIRTH_DATE_CEILING, reason))
     if first is not None and len(strong) < 2:
         out += _first_name_rules(first, household)
     if household and last is not None and last.weight < 0:
         # Twins whose first and last names two systems both swapped differ in the "last".
-        reason = f"one household, different names: {last.left} and {last.right}"
+        reason = f"{ONE_HOUSEHOLD}, different names: {last.left} and {last.right}"
         out.append((rules.FIRST_NAME_CEILING, reason))
     # A birth date one typo away is evidence, unless the typo is in the decade and the two
     # share a name and a household: 1947 and 1974 may be a father and his son.
@@ -335,7 +335,7 @@ def _rules(
         if generations and birth is not None and birth.similarity > 0.0:
             # Not lifted by the landline (see alone): it is the household's either way.
             years = _years_apart(birth)
-            reason = f"one household and one name, born {years} years apart: two generations?"
+            reason = f"{ONE_HOUSEHOLD} and one name, born {years} years apart: two generations?"
             out.append((rules.EVIDENCE_CEILING, reason))
         elif place > 0 or _household(a, b, by):
             out.append((rules.EVIDENCE_CEILING, _NO_EVIDENCE))
@@ -344,7 +344,10 @@ def _rules(
     return out
 
 
-_NO_EVIDENCE = "no evidence beyond name and place"
+NO_EVIDENCE = "no evidence beyond name and place"
+_NO_EVIDENCE = NO_EVIDENCE
+# The rules that tell two people of one household apart begin their reason so.
+ONE_HOUSEHOLD = "one household"
 
 
 def _first_name_rules(first: Feature, household: bool) -> list[tuple[float | None, str]]:
@@ -363,7 +366,7 @@ def _first_name_rules(first: Feature, household: bool) -> list[tuple[float | Non
         return []
     reason = f"different first names: {first.left} and {first.right}"
     held = [(rules.FIRST_NAME_CEILING, reason)]
-    return [(rules.APART, f"one household, {reason}"), *held] if household else held
+    return [(rules.APART, f"{ONE_HOUSEHOLD}, {reason}"), *held] if household else held
 
 
 def _years_apart(birth: Feature | None) -> int:

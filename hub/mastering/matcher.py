@@ -24,16 +24,17 @@ import json
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 from graph_schema import matching as rules
 from hub import encoding
 from hub.ids import new_id
 from hub.mastering import blocks
 from hub.mastering.compare import Verdict, alone, compare
+from hub.mastering.doubts import Doubt, Source, doubts
 from hub.mastering.partners import GraphPartner, by_similarity, read_partners
 from hub.mastering.profile import Profile, blocking_keys, completed, profile, terms
 from hub.mastering.tally import COUNT, TermTally
@@ -63,6 +64,8 @@ class MatchDecision:
     candidate: str | None = None  # id of the match candidate written for a steward
     state: str | None = None  # the stored state of ``golden``, to merge into
     version: int | None = None
+    # Records of other partners that may be this delivery's person's (see hub.mastering.doubts)
+    doubts: list[Doubt] = field(default_factory=list)
 
 
 def closest(shared: Counter[str]) -> list[str]:
@@ -94,10 +97,11 @@ _CANDIDATES_AND_TERMS = (
 MATCH (c:BusinessPartner {id: id})
 WHERE c.mergedInto IS NULL AND c.deletedAt IS NULL
 WITH counts, version, prior, weights, c,
-     [(c)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads
+     [(c)<-[:SOURCE_OF]-(s:SourceRecord) |
+      {payload: s.payload, system: s.system, key: s.key, former: s.formerGolden}] AS sources
 RETURN counts, version, prior, weights, collect({
     id: c.id, element: elementId(c), state: c.state, version: c.version,
-    payloads: CASE WHEN size(payloads) > 1 OR c.overrides IS NOT NULL THEN payloads ELSE [] END
+    sources: CASE WHEN size(sources) > 1 OR c.overrides IS NOT NULL THEN sources ELSE [] END
 }) AS rows
 """
 )
@@ -218,7 +222,7 @@ def _decisions(
     keys: list[list[str]],
     chosen: list[list[str]],
     stored: dict[str, list[Profile]],
-    raw: dict[str, tuple[str, int]],
+    raw: dict[str, Stored],
     frequency: Frequencies,
     again: tuple[list[MatchDecision], set[int]] | None = None,
 ) -> tuple[list[MatchDecision], dict[int, list[str]]]:
@@ -258,29 +262,41 @@ def _to_count(
     return {i: terms for i, terms in wanted.items() if terms}
 
 
+class Stored(NamedTuple):
+    """A candidate partner as read: its state and version, and its sources as delivered
+    (only of a partner with several, and without those a steward merged in)."""
+
+    state: str
+    version: int
+    sources: tuple[Source, ...]
+
+
 def _decision(
     mine: Profile,
     chosen: list[str],
     rows: list[str],
     profiles: list[Profile],
     stored: dict[str, list[Profile]],
-    raw: dict[str, tuple[str, int]],
+    raw: dict[str, Stored],
     frequency: Frequencies,
 ) -> MatchDecision:
     """What to do with one delivery, compared with its ``chosen`` candidates and the earlier
     ``rows`` of its batch."""
     best = MatchDecision(CREATED, 0.0)
     seen: list[Verdict] = []
+    doubted: list[Doubt] = []
+
+    def scored(a: Profile, b: Profile) -> Verdict:
+        return compare(a, b, frequency, frequency.weights)
+
     for golden in (g for g in chosen if g in stored):
-        verdict = max(
-            (compare(mine, known, frequency, frequency.weights) for known in stored[golden]),
-            key=lambda v: v.score,
-        )
+        verdict = max((scored(mine, known) for known in stored[golden]), key=lambda v: v.score)
         seen.append(verdict)
+        known = raw[golden]
+        doubted += doubts(mine, golden, verdict, stored[golden][0], known.sources, scored)
         if verdict.score > (best.score or 0.0):
-            state, version = raw[golden]
             best = MatchDecision(
-                CREATED, verdict.score, golden, None, verdict, None, state, version
+                CREATED, verdict.score, golden, None, verdict, None, known.state, known.version
             )
     for j in rows:
         verdict = compare(mine, profiles[int(j)], frequency, frequency.weights)
@@ -290,7 +306,9 @@ def _decision(
     if best.verdict is not None:
         best.verdict = alone(best.verdict, (v for v in seen if v is not best.verdict))
         best.score = best.verdict.score
-    return _decide(best)
+    decided = _decide(best)
+    decided.doubts = doubted
+    return decided
 
 
 class GraphMatcher:
@@ -377,12 +395,12 @@ class GraphMatcher:
     @staticmethod
     async def _read_candidates(
         tx: Transaction, ids: list[str], wanted: list[str]
-    ) -> tuple[dict[str, list[Profile]], dict[str, tuple[str, int]], Frequencies | None]:
+    ) -> tuple[dict[str, list[Profile]], dict[str, Stored], Frequencies | None]:
         """Candidates' profiles, and the counts of the ``wanted`` terms (None when no
         candidate is left). A golden record is compared through its own values and each
         source's, so a later spelling cannot hide the one a new delivery resembles."""
         stored: dict[str, list[Profile]] = {}
-        raw: dict[str, tuple[str, int]] = {}
+        raw: dict[str, Stored] = {}
         if not ids:
             return stored, raw, None
         answer = await tx.run(_CANDIDATES_AND_TERMS, {"ids": ids, "terms": wanted})
@@ -393,10 +411,17 @@ class GraphMatcher:
         for row in found:
             if row["state"]:
                 whole = profile_of_json(row["state"])
-                views = (completed(profile_of_json(t), whole) for t in row["payloads"] or [])
+                delivered = [s for s in row["sources"] or [] if s["payload"]]
+                as_delivered = [profile_of_json(s["payload"]) for s in delivered]
+                views = (completed(p, whole) for p in as_delivered)
                 # A source saying what the golden record says adds nothing to compare.
                 stored[row["id"]] = list(dict.fromkeys([whole, *views]))
-                raw[row["id"]] = (row["state"], row["version"])
+                sources = tuple(
+                    Source(s["system"], s["key"], p)
+                    for s, p in zip(delivered, as_delivered, strict=True)
+                    if s["former"] is None
+                )
+                raw[row["id"]] = Stored(row["state"], row["version"], sources)
         return stored, raw, _frequencies(answer[0])
 
     async def record(

@@ -1,0 +1,79 @@
+"""A record that joined a partner on a landline alone, and a second person of that name who
+turns up in the household later: whose record is it?
+
+An ERP record (name, address, landline, no birth date) joins the one person of that name
+the hub knows at that address (see :func:`hub.mastering.compare.alone`). When the son of the
+same name is delivered later, the father's partner may hold the son's ERP record, and
+nothing in it tells whose it is. Matching the son then raises a doubt about every such
+record of a partner the son is kept apart from as a second person of the household; the
+write path takes the record out into a partner of its own and queues it against both, for
+a steward to decide (:func:`hub.domain.stewardship.settle_doubts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from graph_schema import matching as rules
+from hub.mastering.compare import NO_EVIDENCE, ONE_HOUSEHOLD, Verdict
+from hub.mastering.profile import Profile
+
+WHOSE = "one of two people of one name in one household, and nothing of its own to tell whose"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source record of a candidate partner, as it was delivered."""
+
+    system: str
+    key: str
+    profile: Profile
+
+
+@dataclass(frozen=True)
+class Doubt:
+    """A source record of ``golden`` that may as well be the delivery's person's."""
+
+    golden: str
+    system: str
+    key: str
+    mine: Verdict  # the record against the delivery
+    theirs: Verdict  # the record against the partner it feeds
+
+
+def _says_nothing_of_its_own(p: Profile) -> bool:
+    """No birth date and no identifier one person has alone."""
+    return not (p.birth or p.tax or p.email or p.mobile or p.vehicles or p.cards)
+
+
+def doubts(
+    mine: Profile,
+    golden: str,
+    verdict: Verdict,
+    whole: Profile,
+    sources: Iterable[Source],
+    compare: Callable[[Profile, Profile], Verdict],
+) -> list[Doubt]:
+    """The records of ``golden`` (kept apart from the delivery ``mine`` by ``verdict``)
+    that could be the delivery's person's just as well as the partner's."""
+    if not (mine.person and verdict.rule and verdict.rule.startswith(ONE_HOUSEHOLD)):
+        return []
+    found = []
+    for source in sources:
+        if not _says_nothing_of_its_own(source.profile):
+            continue
+        to_mine = compare(mine, source.profile)
+        if to_mine.rule != NO_EVIDENCE or to_mine.score < rules.REVIEW:
+            continue
+        to_theirs = compare(source.profile, whole)
+        found.append(
+            Doubt(
+                golden,
+                source.system,
+                source.key,
+                Verdict(to_mine.score, to_mine.features, WHOSE),
+                Verdict(to_theirs.score, to_theirs.features, WHOSE),
+            )
+        )
+    return found
