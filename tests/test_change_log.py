@@ -112,6 +112,22 @@ def test_an_update_is_an_event_with_each_value_before_and_after(
     assert created["vin"] == vin_for(unique) and created["model"] == "Golf"
 
 
+def test_a_source_joining_a_record_without_changing_a_value_is_an_event(
+    hub: RunningHub, unique: str
+) -> None:
+    """Those who follow the changes learn which record a new source key feeds."""
+    start = _skip_to_end(hub)
+    vehicle_id = vehicle(hub, unique, make="VW", model="Golf")
+    same = {"source": {"system": "DEALER", "key": f"D-{unique}"}, "vin": vin_for(unique),
+            "make": "VW", "model": "Golf"}  # fmt: skip
+    for _ in range(2):  # the second time the source is known: nothing happens
+        assert ok(hub, VEHICLE, {"input": same})["upsertVehicle"]["vehicle"]["id"] == vehicle_id
+    events = [e for e in read_all(hub, start)[0] if e["recordId"] == vehicle_id]
+    assert [(e["action"], e["version"]) for e in events] == [("CREATED", 1), ("UPDATED", 2)]
+    assert events[1]["source"] == {"system": "DEALER", "key": f"D-{unique}"}
+    assert events[1]["changes"] == []
+
+
 def test_history_pages_one_records_events_oldest_first(hub: RunningHub, unique: str) -> None:
     vehicle_id = vehicle(hub, unique, model="A")
     for model in ("B", "C", "D"):

@@ -183,9 +183,16 @@ class _Plan:
     overrides: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, Any] = field(default_factory=dict)  # who and why, for stewards' changes
     forced: bool = False  # written (a new version, an event) even when no value changed
+    # A source new to it joined it (matched, or by its natural key) and changed no value: a
+    # new version and an event tell those who follow the changes which record it feeds.
+    joined: bool = False
 
     @property
     def changed(self) -> bool:
+        return self.values_changed or self.joined
+
+    @property
+    def values_changed(self) -> bool:
         return self.created or self.forced or self.state != self.base
 
 
@@ -335,6 +342,7 @@ def plan_batch(
             plan.state = kind.merge(plan.state, state)
         outcome.id = plan.id
         outcome.changed = outcome.changed or plan.created or plan.state != before
+        plan.joined = plan.joined or (source_id is None and not plan.created)
         plan.sources.append((delivery, payload, digest, source_id is not None))
         by_source[source] = plan.id
         if natural:
@@ -910,6 +918,6 @@ async def _record_matching(
         left = outcomes[i].id
         if other and left and other != left:
             queued.append((left, other, decision))
-    changed = [(plan.id, plan.state) for plan in plans.values() if plan.changed]
-    updated = [plan.id for plan in plans.values() if plan.changed and not plan.created]
+    changed = [(plan.id, plan.state) for plan in plans.values() if plan.values_changed]
+    updated = [plan.id for plan in plans.values() if plan.values_changed and not plan.created]
     await matcher.record(tx, changed, delivered, queued, now, updated)
