@@ -8,6 +8,11 @@ For every attribute, among the sources that deliver a value for it:
 3. then the most recently received delivery;
 4. then the most complete value (the longest).
 
+A text value at least ``CUT_AT_LEAST`` characters long that another source's value continues
+(the same letters, whatever their case or umlaut spelling, and more after them) was cut short
+by a field limit, as ERP systems cut names at 35 characters: the longer value stands in for
+it, wherever it ranks.
+
 ``Rules.union`` attributes collect what every source says instead (a partner is a CUSTOMER in CRM
 and a VENDOR in ERP).
 
@@ -20,6 +25,8 @@ shows what each source said.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+CUT_AT_LEAST = 30  # see the module docstring: text this long that another continues was cut
 
 
 @dataclass(frozen=True)

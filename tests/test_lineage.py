@@ -101,3 +101,19 @@ def test_a_documents_file_fields_come_from_one_source() -> None:
     assert (state["fileSha256"], state["fileSize"]) == ("a" * 64, 10)
     assert "fileName" not in state
     assert state["title"] == "Offer"
+
+
+def test_a_name_an_erp_cut_at_its_field_limit_gives_way_to_the_whole_name() -> None:
+    erp = SourceValues("ERP", "E1", "2026-01-02T00:00:00",
+                       {"organizationName": "INTERNATIONALE SPEDITION HOHENWARTE"})  # fmt: skip
+    crm = SourceValues("CRM", "C1", "2026-01-01T00:00:00",
+                       {"organizationName": "Internationale Spedition Hohenwarte GmbH"})  # fmt: skip
+    state, lineage = survive([erp, crm])
+    assert state["organizationName"] == "Internationale Spedition Hohenwarte GmbH"
+    (named,) = [entry for entry in lineage if entry.attribute == "organizationName"]
+    assert named.source is crm and [s for s, _ in named.others] == [erp]
+    # A short name another continues is a name of its own: the trusted system's stays.
+    erp = SourceValues("ERP", "E2", "2026-01-02T00:00:00", {"organizationName": "Bau Krüger GmbH"})
+    crm = SourceValues("CRM", "C2", "2026-01-01T00:00:00",
+                       {"organizationName": "Bau Krüger GmbH & Co. KG"})  # fmt: skip
+    assert survive([erp, crm])[0]["organizationName"] == "Bau Krüger GmbH"

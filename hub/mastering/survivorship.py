@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_schema import survivorship as rules
+from hub.search_text import fold
 
 State = dict[str, Any]
 
@@ -48,6 +49,24 @@ def _ranked(attribute: str, sources: list[SourceValues], kind: rules.Rules) -> l
     ranked.sort(key=lambda source: source.received_at, reverse=True)
     ranked.sort(key=trust)
     return ranked
+
+
+def _uncut(ranked: list[SourceValues], attribute: str) -> SourceValues:
+    """The first source of ``ranked``, or the one whose value continues its value where a
+    field limit cut that short (see :data:`graph_schema.survivorship.CUT_AT_LEAST`)."""
+    first = ranked[0]
+    value = first.state[attribute]
+    if not isinstance(value, str) or len(value) < rules.CUT_AT_LEAST or len(ranked) < 2:
+        return first
+    short = fold(value)
+    longer = [
+        s
+        for s in ranked[1:]
+        if isinstance(s.state[attribute], str)
+        and len(folded := fold(s.state[attribute])) > len(short)
+        and folded.startswith(short)
+    ]
+    return max(longer, key=lambda s: len(s.state[attribute]), default=first)
 
 
 def _union(values: list[Any]) -> list[Any]:
@@ -99,7 +118,8 @@ def survive(
             value = _union([s.state[attribute] for s in ranked])
             source, overridden = (ranked[0] if len(ranked) == 1 else None), False
         elif ranked:
-            value, source, overridden = ranked[0].state[attribute], ranked[0], False
+            source = _uncut(ranked, attribute)
+            value, overridden = source.state[attribute], False
         else:
             continue
         if value is None:
