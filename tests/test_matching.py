@@ -401,6 +401,16 @@ def test_same_person_from_another_system_is_merged_into_one_golden_record(hub: R
         ("CRM", f"c-{last}"),
         ("ERP", f"e-{last}"),
     }
+    # Its change event says it was matching that merged it, and how sure it was.
+    history = hub.graphql(
+        "query($id: ID!) { businessPartner(id: $id) { changeHistory(first: 10) { edges { node "
+        "{ action reason source { system key } } } } } }",
+        {"id": partner["id"]},
+    )
+    assert "errors" not in history, history
+    event = history["data"]["businessPartner"]["changeHistory"]["edges"][-1]["node"]
+    assert event["source"] == {"system": "ERP", "key": f"e-{last}"}
+    assert event["reason"].startswith("merged on arrival, score ")
 
 
 def father_and_son(

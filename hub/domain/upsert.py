@@ -343,6 +343,12 @@ def plan_batch(
         outcome.id = plan.id
         outcome.changed = outcome.changed or plan.created or plan.state != before
         plan.joined = plan.joined or (source_id is None and not plan.created)
+        if golden_id == merged_into and outcome.match and outcome.match.verdict:
+            # A steward reviewing what matching merged finds it by this reason.
+            verdict = outcome.match.verdict
+            plan.audit.setdefault(
+                "reason", f"merged on arrival, score {verdict.score:.4g}: {verdict.explanation}"
+            )
         plan.sources.append((delivery, payload, digest, source_id is not None))
         by_source[source] = plan.id
         if natural:
