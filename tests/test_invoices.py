@@ -28,6 +28,7 @@ mutation($lines: [InvoiceLineInput!]!) {
 LIST = """
 query($where: InvoiceLineWhere, $first: Int, $after: String) {
   invoiceLines(where: $where, first: $first, after: $after) {
+    totalCount
     edges { cursor node { lineNumber verdict } }
     pageInfo { hasNextPage endCursor }
   }
@@ -322,6 +323,7 @@ def test_the_list_pages_by_cursor_bound_to_its_filter(hub: RunningHub, unique: s
     seen, after = [], None
     while True:
         page = ok(hub, LIST, {"where": where, "first": 2, "after": after})["invoiceLines"]
+        assert page["totalCount"] == 5  # the whole list's, on every page
         seen += [edge["node"]["lineNumber"] for edge in page["edges"]]
         after = page["pageInfo"]["endCursor"]
         if not page["pageInfo"]["hasNextPage"]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -165,6 +166,11 @@ class InvoiceLineEdge:
 class InvoiceLineConnection:
     edges: list[InvoiceLineEdge] = strawberry.field(description="The checks of this page.")
     page_info: PageInfo = strawberry.field(description="Where the next page starts.")
+    counted: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Number of checks in the whole list (all pages).")
+    async def total_count(self) -> int:
+        return await self.counted()
 
 
 def _lines(given: list[InvoiceLineInput]) -> list[invoices.Line]:
@@ -228,6 +234,7 @@ class InvoiceQuery:
             )
             for row in rows
         ]
+        store = info.context.store
         return InvoiceLineConnection(
             edges=edges,
             page_info=PageInfo(
@@ -236,6 +243,7 @@ class InvoiceQuery:
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else after,
             ),
+            counted=lambda: invoice_lines.count(store, only),
         )
 
 

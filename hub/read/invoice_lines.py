@@ -74,6 +74,17 @@ async def page(
     return [row["line"] for row in rows[:first]], len(rows) > first
 
 
+async def count(store: Store, only: LineFilter) -> int:
+    """How many stored lines the filter lets through."""
+    tests, params = only.condition()
+    rows = await store.query(
+        f"MATCH (l:InvoiceLine) {'WHERE ' + ' AND '.join(tests) if tests else ''} "
+        "RETURN count(l) AS n",
+        params,
+    )
+    return int(rows[0]["n"])
+
+
 @dataclass(frozen=True)
 class MonthTotal:
     """What the checked lines of one contract came to in one month and currency."""
