@@ -306,6 +306,8 @@ def test_branches_sharing_the_companys_tax_number_stay_apart() -> None:
         ("Daniel", "Daniela"),
         ("Andreas", "Andrea"),
         ("Mario", "Maria"),
+        ("Stefan", "Stefanie"),
+        ("Alexander", "Alexandra"),
     ],
 )
 def test_twins_given_one_names_two_forms_stay_two_people(his: str, hers: str) -> None:
@@ -313,6 +315,14 @@ def test_twins_given_one_names_two_forms_stay_two_people(his: str, hers: str) ->
     verdict = _score(_person(his, "Oberhuber", **home), _person(hers, "Oberhuber", **home))
     assert alone(verdict, []).score < rules.REVIEW
     assert verdict.rule and verdict.rule.startswith("one household, different first names")
+
+
+def test_one_womans_name_spelt_two_ways_is_no_pair_of_twins() -> None:
+    home = {"birthDate": "1988-04-21", "phone": "0821 556677"}
+    for first, other in (("Carolin", "Caroline"), ("Christin", "Christine"), ("Anna", "Anne"),
+                         ("Kristin", "Kristina"), ("Nadin", "Nadine")):  # fmt: skip
+        verdict = _score(_person(first, "Oberhuber", **home), _person(other, "Oberhuber", **home))
+        assert verdict.score >= rules.AUTO_MERGE, (first, other, verdict.explanation)
 
 
 def test_first_names_more_than_a_typo_apart_wait_for_a_steward() -> None:

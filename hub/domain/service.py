@@ -72,7 +72,7 @@ async def upsert_batch(
     async def work(tx: Transaction) -> list[Outcome]:
         at = now()
         outcomes = await upsert(tx, kind, deliveries, at, matcher)
-        await stewardship.settle_doubts(tx, _doubted(outcomes), at)
+        await stewardship.settle_doubts(tx, _doubted(deliveries, outcomes), at)
         if after is not None:
             await after(tx, outcomes)
         return outcomes
@@ -85,14 +85,18 @@ async def upsert_batch(
         return await _with_key_retries(store, work)
 
 
-def _doubted(outcomes: list[Outcome]) -> list[tuple[str, Doubt]]:
-    """The records matching doubted, each with the partner its delivery was written to."""
-    return [
-        (outcome.id, doubt)
-        for outcome in outcomes
-        if outcome.id is not None and outcome.match is not None
-        for doubt in outcome.match.doubts
-    ]
+def _doubted(deliveries: list[Delivery], outcomes: list[Outcome]) -> list[tuple[str, Doubt]]:
+    """The records matching doubted, each with the partner its delivery was written to; not
+    those the batch delivered itself, whose values matching did not see."""
+    delivered = {(d.system, d.key) for d in deliveries}
+    found: dict[tuple[str, str], tuple[str, Doubt]] = {}
+    for outcome in outcomes:
+        if outcome.id is None or outcome.match is None:
+            continue
+        for doubt in outcome.match.doubts:
+            if (doubt.system, doubt.key) not in delivered:
+                found.setdefault((doubt.system, doubt.key), (outcome.id, doubt))
+    return list(found.values())
 
 
 async def delete_batch(store: Store, kind: Kind, deliveries: list[Delivery]) -> list[Outcome]:

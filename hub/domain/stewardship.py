@@ -330,14 +330,15 @@ async def settle_doubts(
     queue that against the partner and against the other person (by id), for a steward to
     say whose it is (see :mod:`hub.mastering.doubts`)."""
     for other, doubt in doubted:
+        await _lock(tx, [doubt.golden, other], now)
+        # Read once locked: a steward may have moved the record since matching read it.
         found = await tx.run(*statements.source_of(doubt.system, doubt.key))
-        if not found or found[0]["golden"] == other or found[0]["former"]:
-            continue  # already gone, the other person's after all, or a steward's merge
-        golden_id = found[0]["golden"]
-        await _lock(tx, [golden_id, other], now)
+        if not found or found[0]["golden"] != doubt.golden or found[0]["former"]:
+            continue  # gone, moved, or a steward's merge
         if found[0]["sources"] < 2:
             continue
         audit = Audit(_DOUBTING.actor, doubt.mine.rule)
+        golden_id = doubt.golden
         split_id = await _split_out(tx, doubt.system, doubt.key, golden_id, None, audit, now)
         for partner, verdict in ((golden_id, doubt.theirs), (other, doubt.mine)):
             decision = MatchDecision(QUEUED_FOR_REVIEW, verdict.score, partner, verdict=verdict)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from graph_schema import matching as rules
 from hub.mastering.compare import NO_EVIDENCE, ONE_HOUSEHOLD, Verdict
-from hub.mastering.profile import Profile
+from hub.mastering.profile import Profile, completed
 
 WHOSE = "one of two people of one name in one household, and nothing of its own to tell whose"
 
@@ -42,6 +42,10 @@ class Doubt:
     theirs: Verdict  # the record against the partner it feeds
 
 
+def _score(verdict: Verdict) -> float:
+    return verdict.score
+
+
 def _says_nothing_of_its_own(p: Profile) -> bool:
     """No birth date and no identifier one person has alone."""
     return not (p.birth or p.tax or p.email or p.mobile or p.vehicles or p.cards)
@@ -51,14 +55,16 @@ def doubts(
     mine: Profile,
     golden: str,
     verdict: Verdict,
-    whole: Profile,
+    views: list[Profile],
     sources: Iterable[Source],
     compare: Callable[[Profile, Profile], Verdict],
 ) -> list[Doubt]:
-    """The records of ``golden`` (kept apart from the delivery ``mine`` by ``verdict``)
-    that could be the delivery's person's just as well as the partner's."""
-    if not (mine.person and verdict.rule and verdict.rule.startswith(ONE_HOUSEHOLD)):
-        return []
+    """The records of ``golden`` (kept apart from the delivery ``mine`` by ``verdict``; its
+    ``views``: its whole values first, then each source's) that could be the delivery's
+    person's just as well as the partner's."""
+    apart = verdict.score <= rules.APART and verdict.rule and verdict.rule.startswith(ONE_HOUSEHOLD)
+    if not (mine.person and apart):
+        return []  # a pair a steward decides leaves the partner's records where they are
     found = []
     for source in sources:
         if not _says_nothing_of_its_own(source.profile):
@@ -66,7 +72,10 @@ def doubts(
         to_mine = compare(mine, source.profile)
         if to_mine.rule != NO_EVIDENCE or to_mine.score < rules.REVIEW:
             continue
-        to_theirs = compare(source.profile, whole)
+        # Against the partner's other sources, as the record's own values are in its whole.
+        own = completed(source.profile, views[0])
+        others = [view for view in views[1:] if view != own] or views[:1]
+        to_theirs = max((compare(source.profile, view) for view in others), key=_score)
         found.append(
             Doubt(
                 golden,

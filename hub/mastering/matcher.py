@@ -293,7 +293,7 @@ def _decision(
         verdict = max((scored(mine, known) for known in stored[golden]), key=lambda v: v.score)
         seen.append(verdict)
         known = raw[golden]
-        doubted += doubts(mine, golden, verdict, stored[golden][0], known.sources, scored)
+        doubted += doubts(mine, golden, verdict, stored[golden], known.sources, scored)
         if verdict.score > (best.score or 0.0):
             best = MatchDecision(
                 CREATED, verdict.score, golden, None, verdict, None, known.state, known.version

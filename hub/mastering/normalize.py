@@ -185,25 +185,39 @@ def given_name(name: str) -> str:
     return CALL_NAMES.get(name, name)
 
 
-# Endings that make a woman's name of a man's (Paul and Paula, Christian and Christiane,
-# Andreas and Andrea): the two are as alike as a typo, yet name two people, twins often.
-_FEMININE_ENDINGS = ("a", "e", "ia", "ina", "ine")
+# Men's names whose women's form adds an ending (Paul and Paula, Christian and Christiane,
+# Stefan and Stefanie), or, for Andreas and Nicolas, drops the s. The two look as alike as a
+# typo, yet name two people, twins often. Listed by name, not told by the ending: Carolin and
+# Caroline, Christin and Christine, Ann and Anna are one woman's spellings; Gabriele and
+# Andrea are men in Italy.
+_MASCULINE = frozenset({
+    "paul", "christian", "michael", "daniel", "jan", "simon", "martin", "karl", "carl",
+    "frank", "erik", "eric", "dominik", "robert", "johann", "leon", "marian", "benedikt",
+    "josef", "joseph", "stefan", "stephan", "julian", "valentin", "florian", "fabian",
+    "sebastian", "kilian", "adrian", "tobias", "andreas", "nicolas", "nikolas", "mario",
+    "antonio", "roberto", "francesco", "marco", "alexander", "gerhard", "bernhard",
+})  # fmt: skip
+_FEMININE_ENDINGS = ("a", "e", "ie", "ia", "ina", "ine")
 
 
 def other_sex(a: str, b: str) -> bool:
-    """Whether two normalised first names are one name's masculine and feminine forms."""
+    """Whether two normalised first names are a man's name and its woman's form."""
     short, long = sorted((a, b), key=len)
-    if len(short) < 3 or short == long:
+    if short == long:
         return False
-    if any(long == short + ending for ending in _FEMININE_ENDINGS):
+    if short in _MASCULINE and any(long == short + ending for ending in _FEMININE_ENDINGS):
         return True
-    if short.endswith("a") and long == short + "s":  # Andrea and Andreas, Nicola and Nicolas
+    if long in _MASCULINE and long == short + "s":  # Andreas and Andrea, Nicolas and Nicola
         return True
+    if len(a) == len(b) and {a, b} & _MASCULINE and {a[-2:], b[-2:]} == {"er", "ra"}:
+        return a[:-2] == b[:-2]  # Alexander and Alexandra
     # Mario and Maria, Antonio and Antonia
+    man = a if a.endswith("o") else b
     return (
-        len(short) == len(long)
-        and short[:-1] == long[:-1]
-        and {short[-1], long[-1]}
+        man in _MASCULINE
+        and len(a) == len(b)
+        and a[:-1] == b[:-1]
+        and {a[-1], b[-1]}
         == {
             "a",
             "o",
