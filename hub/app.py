@@ -81,7 +81,8 @@ class RefusingInJson(CORSMiddleware):
         if answer.status_code < 400:
             return answer
         error = {"message": bytes(answer.body).decode(), "extensions": {"code": "FORBIDDEN"}}
-        headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-length"}
+        kept = ("content-length", "content-type")
+        headers = {k: v for k, v in answer.headers.items() if k.lower() not in kept}
         return JSONResponse({"errors": [error]}, answer.status_code, headers)
 
 

@@ -175,8 +175,11 @@ def test_auto_lets_in_no_other_machine(hub: RunningHub) -> None:
     authenticator = Authenticator(hub.services.settings)
     with pytest.raises(Unauthenticated):
         hub.run(authenticator.principal(hub.store, {}, "192.0.2.7"))
-    local = hub.run(authenticator.principal(hub.store, {}, "127.0.0.1"))
-    assert local.name == "local-developer"
+    for headers in ({}, {"host": "127.0.0.1:8000"}, {"host": "localhost"}):
+        local = hub.run(authenticator.principal(hub.store, headers, "127.0.0.1"))
+        assert local.name == "local-developer"
+    with pytest.raises(Unauthenticated):  # a name rebound to this machine's address
+        hub.run(authenticator.principal(hub.store, {"host": "evil.example"}, "127.0.0.1"))
 
 
 def test_auto_requires_tokens_once_a_client_was_registered(secured: RunningHub) -> None:

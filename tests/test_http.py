@@ -197,6 +197,9 @@ def test_a_subscription_sent_over_http_is_told_to_use_the_websocket(hub: Running
         assert answer.status_code == 400, answer.text
         assert _code(answer) == "BAD_REQUEST"
         assert "WebSocket" in answer.json()["errors"][0]["message"]
+    with hub.client() as client:  # by GET too: told where it is served, not to POST it
+        by_get = client.get("/graphql", params={"query": "subscription { changes { action } }"})
+    assert by_get.status_code == 400 and "WebSocket" in by_get.json()["errors"][0]["message"]
 
 
 def test_variables_of_the_wrong_type_are_reported_with_a_code(hub: RunningHub) -> None:
@@ -242,8 +245,9 @@ def test_a_configured_origin_gets_its_preflight_answered(cors_hub: RunningHub) -
         answer = client.post(
             "/graphql", json={"query": "{ __typename }"}, headers={"Origin": FRONT_END}
         )
-        assert answer.json()["data"] == {"__typename": "Query"}
         assert answer.headers["access-control-allow-origin"] == FRONT_END
+        # A page elsewhere, even an allowed one, needs a token: it is not the local developer.
+        assert answer.status_code == 401 and _code(answer) == "UNAUTHENTICATED"
 
 
 def test_another_origin_gets_no_cross_origin_access(cors_hub: RunningHub, hub: RunningHub) -> None:
@@ -252,6 +256,7 @@ def test_another_origin_gets_no_cross_origin_access(cors_hub: RunningHub, hub: R
         refused = client.options("/graphql", headers=headers)
         assert refused.status_code == 400
         assert "access-control-allow-origin" not in refused.headers
+        assert refused.headers["content-type"].startswith("application/json")
         assert _code(refused) == "FORBIDDEN"
         assert "origin" in refused.json()["errors"][0]["message"]
     with hub.client() as client:  # without HUB_CORS_ORIGINS, no origin has it
@@ -281,11 +286,28 @@ def test_a_form_posted_from_a_page_elsewhere_changes_nothing(
         {"key": key},
     )
     assert found["data"]["businessPartner"] is None
-    # The same page's own origin, a configured one, and a client that is no browser may.
+    # The hub's own pages and clients that are no browser may; a configured origin gets past
+    # the check, to be asked for its token.
     with cors_hub.client() as client:
         host = client.base_url.netloc.decode()
-        for headers in ({"Origin": f"http://{host}"}, {"Origin": FRONT_END}, {}):
+        for headers in ({"Origin": f"http://{host}"}, {}):
             allowed = client.post("/graphql", json={"query": HELLO}, headers=headers)
+            assert allowed.json()["data"] == {"__typename": "Query"}, headers
+        configured = client.post("/graphql", json={"query": HELLO}, headers={"Origin": FRONT_END})
+        assert configured.status_code == 401, configured.text
+
+
+def test_a_page_elsewhere_never_acts_as_the_local_developer(hub: RunningHub) -> None:
+    """A DNS name rebound to 127.0.0.1 reaches the hub from this machine, under its own name;
+    a page on any origin does, where HUB_CORS_ORIGINS lets it."""
+    with hub.client() as client:
+        port = client.base_url.port
+        for headers in ({"Host": f"evil.example:{port}"}, {"Origin": "https://evil.example"}):
+            refused = client.get("/graphql", params={"query": HELLO}, headers=headers)
+            assert refused.status_code == 401, (headers, refused.text)
+            assert _code(refused) == "UNAUTHENTICATED"
+        for headers in ({"Host": f"localhost:{port}"}, {"Origin": "http://localhost:3000"}):
+            allowed = client.get("/graphql", params={"query": HELLO}, headers=headers)
             assert allowed.json()["data"] == {"__typename": "Query"}, headers
 
 

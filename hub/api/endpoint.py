@@ -1,11 +1,11 @@
 """GraphQL over HTTP: every request to ``/graphql`` takes one way through here.
 
 1. A browser asking for HTML gets GraphiQL.
-2. The caller is authenticated (:mod:`hub.auth`): 401 ``UNAUTHENTICATED`` otherwise.
-3. A POST a browser sends from a page on an origin not allowed is refused
-   (:mod:`hub.api.origins`): 403 ``FORBIDDEN``. The body is read strictly
-   (:mod:`hub.api.requests`): 400 ``BAD_REQUEST``, 413 ``TOO_LARGE`` or 415 for what is not
-   a GraphQL request.
+2. A POST a browser sends from a page on an origin not allowed is refused
+   (:mod:`hub.api.origins`): 403 ``FORBIDDEN``. The caller is authenticated
+   (:mod:`hub.auth`): 401 ``UNAUTHENTICATED`` otherwise.
+3. The body is read strictly (:mod:`hub.api.requests`): 400 ``BAD_REQUEST``, 413
+   ``TOO_LARGE`` or 415 for what is not a GraphQL request.
 4. The document is parsed (once per text) and its operation chosen: ``GRAPHQL_PARSE_FAILED``,
    ``GRAPHQL_VALIDATION_FAILED``.
 5. The guard (:mod:`hub.api.guard`) checks its shape before it is validated, then the
@@ -115,13 +115,13 @@ class GraphQLEndpoint:
                     f"a GraphQL request is sent with GET or POST, not {request.method}",
                     {"Allow": "GET, POST"},
                 )
+            if request.method == "POST":
+                self._check_origin(headers)
             store = self._services.require_store()
             client = request.scope.get("client")
             principal = await self._services.auth.principal(
                 store, headers, client[0] if client else None
             )
-            if request.method == "POST":
-                self._check_origin(headers)
             graphql_request = await read_request(request, headers, self._limits)
             graphql_request = self._persisted.resolve(graphql_request)
             return await self._answer(request, headers, principal, graphql_request, media_type)
@@ -168,19 +168,19 @@ class GraphQLEndpoint:
             return _errors([_with_code(error, PARSE_FAILED)], media_type)
         operation, fragments = _operation(document, graphql_request.operation_name)
         _label(request, operation)
-        if request.method == "GET" and operation.operation is not OperationType.QUERY:
-            raise HttpProblem(
-                405,
-                "BAD_REQUEST",
-                f"a {operation.operation.value} is sent with POST, not GET",
-                {"Allow": "POST"},
-            )
         if operation.operation is OperationType.SUBSCRIPTION:
             raise HttpProblem(
                 400,
                 "BAD_REQUEST",
                 "a subscription is served over a WebSocket at /graphql (protocol "
                 "graphql-transport-ws), not over HTTP",
+            )
+        if request.method == "GET" and operation.operation is not OperationType.QUERY:
+            raise HttpProblem(
+                405,
+                "BAD_REQUEST",
+                f"a {operation.operation.value} is sent with POST, not GET",
+                {"Allow": "POST"},
             )
         admission = self._guard.check_shape(operation, fragments, graphql_request.variables)
         errors = documents.errors(self.schema._schema, document, _RULES)
