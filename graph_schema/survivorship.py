@@ -8,10 +8,10 @@ For every attribute, among the sources that deliver a value for it:
 3. then the most recently received delivery;
 4. then the most complete value (the longest).
 
-A text value at least ``CUT_AT_LEAST`` characters long that another source's value continues
-(the same letters, whatever their case or umlaut spelling, and more after them) was cut short
-by a field limit, as ERP systems cut names at 35 characters: the longer value stands in for
-it, wherever it ranks.
+A text value exactly as long as a field limit (``CUT_LENGTHS``: ERP systems cut names at 35
+or 40 characters) that another source's value continues (the same letters, whatever their
+case or umlaut spelling, and more after them) was cut short: the longer value stands in for
+it, wherever it ranks. A shorter name a source chose stays its choice.
 
 ``Rules.union`` attributes collect what every source says instead (a partner is a CUSTOMER in CRM
 and a VENDOR in ERP).
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CUT_AT_LEAST = 30  # see the module docstring: text this long that another continues was cut
+CUT_LENGTHS = frozenset({35, 40})  # see the module docstring
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,10 @@ def plausible(label: str, path: Path, value: dt.date | None) -> list[Problem]:
 
 
 _CREATED = "True when this call created the record."
-_CHANGED = "True when this call changed a value; a repeated delivery reports false."
+_CHANGED = (
+    "True when this call changed the record: a value, or a new source of it. A repeated "
+    "delivery reports false."
+)
 _ERRORS = "Problems with the input; when present nothing was written."
 
 

@@ -8,16 +8,12 @@ import logging
 from graph_schema.entities import ADDRESS
 from hub.collation import CollationName
 from hub.domain.kinds import KINDS, Kind
-from hub.domain.text_keys import text_keys
+from hub.domain.text_keys import VERSION, VERSION_PROPERTY, text_keys
 from hub.domain.upsert import Origins, read_origins
 from hub.store import Store, Transaction
 
 log = logging.getLogger(__name__)
 
-# Raised when what the keys hold changes, so that every stored key is written again.
-# 2: vehicles, materials, documents, projects key every source's values; 3: letters without
-# a decomposition (ł, ø, æ, đ) reduced to Latin ones.
-_VERSION = 3
 _BATCH = 500
 
 
@@ -70,9 +66,9 @@ async def _key_addresses(store: Store) -> int:
     while True:
         rows = await store.query(
             "MATCH (a:Address) WHERE a.city IS NOT NULL "
-            "AND (a.citySearch IS NULL OR coalesce(a.textKeysVersion, 0) < $version) "
+            f"AND (a.citySearch IS NULL OR coalesce(a.{VERSION_PROPERTY}, 0) < $version) "
             "RETURN elementId(a) AS element, a.city AS city LIMIT $batch",
-            {"batch": _BATCH, "version": _VERSION},
+            {"batch": _BATCH, "version": VERSION},
         )
         if not rows:
             return written
@@ -83,8 +79,8 @@ async def _key_addresses(store: Store) -> int:
             keyed.append({"element": row["element"], "keys": {k: v or "" for k, v in keys.items()}})
         await store.query(
             "UNWIND $rows AS r MATCH (a:Address) WHERE elementId(a) = r.element "
-            "SET a += r.keys, a.textKeysVersion = $version",
-            {"rows": keyed, "version": _VERSION},
+            f"SET a += r.keys, a.{VERSION_PROPERTY} = $version",
+            {"rows": keyed, "version": VERSION},
         )
         written += len(keyed)
 
@@ -92,7 +88,7 @@ async def _key_addresses(store: Store) -> int:
 async def bring_up_to_date(store: Store, collation: CollationName) -> int:
     """Write the search and sort keys of records stored before the hub kept them, or under
     another collation; nothing when they are current. Returns how many records it keyed."""
-    wanted = f"{_VERSION}:{collation}"
+    wanted = f"{VERSION}:{collation}"
     if await _marker(store) == wanted:
         return 0
     written = await _key_addresses(store)

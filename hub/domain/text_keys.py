@@ -13,6 +13,14 @@ from graph_schema.model import NodeType, search_key_of, sort_key_of
 from hub.collation import CollationName, sort_key
 from hub.search_text import search_key
 
+# Raised when what the keys hold changes, so that every stored key is written again: 2,
+# vehicles, materials, documents, projects key every source's values; 3, letters without a
+# decomposition (ł, ø, æ, đ) are reduced to Latin ones.
+VERSION = 3
+# What a record without a version marker of its own (a child, such as an address) says it
+# was keyed by.
+VERSION_PROPERTY = "textKeysVersion"
+
 
 def text_keys(
     node: NodeType,
@@ -35,3 +43,11 @@ def text_keys(
         if prop.collated:
             keys[sort_key_of(prop.name)] = sort_key(value, collation)
     return keys
+
+
+def child_text_keys(
+    node: NodeType, values: Mapping[str, Any], collation: CollationName
+) -> dict[str, Any]:
+    """:func:`text_keys` of a child record, with the version they were made by."""
+    keys = text_keys(node, values, collation)
+    return {**keys, VERSION_PROPERTY: VERSION} if keys else keys

@@ -41,7 +41,7 @@ from hub.domain.change_log import (
 from hub.domain.kinds import Child, Kind, Link, Slot, State
 from hub.domain.problems import Path, Problem
 from hub.domain.references import resolve
-from hub.domain.text_keys import text_keys
+from hub.domain.text_keys import child_text_keys, text_keys
 from hub.ids import new_id
 from hub.mastering.matcher import AUTO_MERGED, MATCHED_EXISTING, QUEUED_FOR_REVIEW, MatchDecision
 from hub.mastering.survivorship import SourceValues, survive
@@ -342,7 +342,8 @@ def plan_batch(
             plan.state = kind.merge(plan.state, state)
         outcome.id = plan.id
         outcome.changed = outcome.changed or plan.created or plan.state != before
-        plan.joined = plan.joined or (source_id is None and not plan.created)
+        if source_id is None and not plan.created:
+            plan.joined = outcome.changed = True
         if golden_id == merged_into and outcome.match and outcome.match.verdict:
             # A steward reviewing what matching merged finds it by this reason.
             verdict = outcome.match.verdict
@@ -569,7 +570,7 @@ async def _write_children(tx: Transaction, kind: Kind, child: Child, plans: list
                         for prop in node.record_properties
                         if prop.name in item
                     },
-                    **text_keys(node, item, tx.collation),
+                    **child_text_keys(node, item, tx.collation),
                     "position": position,
                 }
                 for position, item in enumerate(plan.state.get(child.name, []))

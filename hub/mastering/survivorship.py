@@ -53,10 +53,10 @@ def _ranked(attribute: str, sources: list[SourceValues], kind: rules.Rules) -> l
 
 def _uncut(ranked: list[SourceValues], attribute: str) -> SourceValues:
     """The first source of ``ranked``, or the one whose value continues its value where a
-    field limit cut that short (see :data:`graph_schema.survivorship.CUT_AT_LEAST`)."""
+    field limit cut that short (see :data:`graph_schema.survivorship.CUT_LENGTHS`)."""
     first = ranked[0]
     value = first.state[attribute]
-    if not isinstance(value, str) or len(value) < rules.CUT_AT_LEAST or len(ranked) < 2:
+    if not isinstance(value, str) or len(value) not in rules.CUT_LENGTHS or len(ranked) < 2:
         return first
     short = fold(value)
     longer = [
@@ -118,7 +118,8 @@ def survive(
             value = _union([s.state[attribute] for s in ranked])
             source, overridden = (ranked[0] if len(ranked) == 1 else None), False
         elif ranked:
-            source = _uncut(ranked, attribute)
+            # An attribute that comes with another keeps its group's source.
+            source = ranked[0] if attribute in follows else _uncut(ranked, attribute)
             value, overridden = source.state[attribute], False
         else:
             continue

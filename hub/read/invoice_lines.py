@@ -66,7 +66,7 @@ async def page(
             afterDate=after[0], afterSupplier=after[1], afterInvoice=after[2], afterLine=after[3]
         )
     rows = await store.query(
-        f"MATCH (l:InvoiceLine) {'WHERE ' + ' AND '.join(tests) if tests else ''} "
+        f"{_lines(tests)} "
         "RETURN l {.*} AS line ORDER BY l.date, l.supplier, l.invoiceNumber, l.lineNumber "
         "LIMIT $n",
         {**params, "n": first + 1},
@@ -74,14 +74,15 @@ async def page(
     return [row["line"] for row in rows[:first]], len(rows) > first
 
 
+def _lines(tests: list[str]) -> str:
+    """The stored lines that pass every test."""
+    return f"MATCH (l:InvoiceLine) {'WHERE ' + ' AND '.join(tests) if tests else ''}"
+
+
 async def count(store: Store, only: LineFilter) -> int:
     """How many stored lines the filter lets through."""
     tests, params = only.condition()
-    rows = await store.query(
-        f"MATCH (l:InvoiceLine) {'WHERE ' + ' AND '.join(tests) if tests else ''} "
-        "RETURN count(l) AS n",
-        params,
-    )
+    rows = await store.query(f"{_lines(tests)} RETURN count(l) AS n", params)
     return int(rows[0]["n"])
 
 
