@@ -320,7 +320,7 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
 
 
 # Who takes a record out of a partner when matching doubts whose it is.
-_DOUBTING = Audit(Actor("hub matching"), None)
+_DOUBTER = Actor("hub matching")
 
 
 async def settle_doubts(
@@ -337,10 +337,9 @@ async def settle_doubts(
             continue  # gone, moved, or a steward's merge
         if found[0]["sources"] < 2:
             continue
-        audit = Audit(_DOUBTING.actor, doubt.mine.rule)
-        golden_id = doubt.golden
-        split_id = await _split_out(tx, doubt.system, doubt.key, golden_id, None, audit, now)
-        for partner, verdict in ((golden_id, doubt.theirs), (other, doubt.mine)):
+        audit = Audit(_DOUBTER, doubt.mine.rule)
+        split_id = await _split_out(tx, doubt.system, doubt.key, doubt.golden, None, audit, now)
+        for partner, verdict in ((doubt.golden, doubt.theirs), (other, doubt.mine)):
             decision = MatchDecision(QUEUED_FOR_REVIEW, verdict.score, partner, verdict=verdict)
             await propose(tx, split_id, partner, decision, now)
 

@@ -42,10 +42,6 @@ class Doubt:
     theirs: Verdict  # the record against the partner it feeds
 
 
-def _score(verdict: Verdict) -> float:
-    return verdict.score
-
-
 def _says_nothing_of_its_own(p: Profile) -> bool:
     """No birth date and no identifier one person has alone."""
     return not (p.birth or p.tax or p.email or p.mobile or p.vehicles or p.cards)
@@ -75,7 +71,7 @@ def doubts(
         # Against the partner's other sources, as the record's own values are in its whole.
         own = completed(source.profile, views[0])
         others = [view for view in views[1:] if view != own] or views[:1]
-        to_theirs = max((compare(source.profile, view) for view in others), key=_score)
+        to_theirs = max((compare(source.profile, view) for view in others), key=lambda v: v.score)
         found.append(
             Doubt(
                 golden,
