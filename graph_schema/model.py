@@ -118,6 +118,11 @@ def sort_key_of(name: str) -> str:
     return f"{name}Sort"
 
 
+# The version of the rules a record's search keys were made by, kept by records that have no
+# other marker of it (a partner's addresses, a material's descriptions).
+KEYS_VERSION = "textKeysVersion"
+
+
 @dataclass(frozen=True)
 class NodeType:
     """A label with its properties and keys.
@@ -155,8 +160,10 @@ class NodeType:
 
     @property
     def derived_keys(self) -> tuple[str, ...]:
-        """The properties the store keeps beside the declared ones: search and sort keys."""
+        """The properties the store keeps beside the declared ones: search and sort keys, and
+        the version of the rules that made them."""
         keys = [search_key_of(p.name) for p in self.properties if p.searchable]
+        keys += [KEYS_VERSION] if keys else []
         return tuple(keys + [sort_key_of(p.name) for p in self.properties if p.collated])
 
     @property

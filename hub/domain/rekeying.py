@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 
 from graph_schema.entities import ADDRESS
+from graph_schema.model import KEYS_VERSION
 from hub.collation import CollationName
 from hub.domain.kinds import KINDS, Kind
-from hub.domain.text_keys import VERSION, VERSION_PROPERTY, text_keys
+from hub.domain.text_keys import VERSION, text_keys
 from hub.domain.upsert import Origins, read_origins
 from hub.store import Store, Transaction
 
@@ -66,7 +67,7 @@ async def _key_addresses(store: Store) -> int:
     while True:
         rows = await store.query(
             "MATCH (a:Address) WHERE a.city IS NOT NULL "
-            f"AND (a.citySearch IS NULL OR coalesce(a.{VERSION_PROPERTY}, 0) < $version) "
+            f"AND (a.citySearch IS NULL OR coalesce(a.{KEYS_VERSION}, 0) < $version) "
             "RETURN elementId(a) AS element, a.city AS city LIMIT $batch",
             {"batch": _BATCH, "version": VERSION},
         )
@@ -79,7 +80,7 @@ async def _key_addresses(store: Store) -> int:
             keyed.append({"element": row["element"], "keys": {k: v or "" for k, v in keys.items()}})
         await store.query(
             "UNWIND $rows AS r MATCH (a:Address) WHERE elementId(a) = r.element "
-            f"SET a += r.keys, a.{VERSION_PROPERTY} = $version",
+            f"SET a += r.keys, a.{KEYS_VERSION} = $version",
             {"rows": keyed, "version": VERSION},
         )
         written += len(keyed)

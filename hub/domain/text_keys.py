@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from graph_schema.model import NodeType, search_key_of, sort_key_of
+from graph_schema.model import KEYS_VERSION, NodeType, search_key_of, sort_key_of
 from hub.collation import CollationName, sort_key
 from hub.search_text import search_key
 
@@ -17,9 +17,6 @@ from hub.search_text import search_key
 # vehicles, materials, documents, projects key every source's values; 3, letters without a
 # decomposition (ł, ø, æ, đ) are reduced to Latin ones.
 VERSION = 3
-# What a record without a version marker of its own (a child, such as an address) says it
-# was keyed by.
-VERSION_PROPERTY = "textKeysVersion"
 
 
 def text_keys(
@@ -50,4 +47,4 @@ def child_text_keys(
 ) -> dict[str, Any]:
     """:func:`text_keys` of a child record, with the version they were made by."""
     keys = text_keys(node, values, collation)
-    return {**keys, VERSION_PROPERTY: VERSION} if keys else keys
+    return {**keys, KEYS_VERSION: VERSION} if keys else keys
