@@ -208,3 +208,26 @@ def test_a_candidate_scored_again_still_reads_left_to_right(hub: RunningHub) -> 
     )
     birth = next(f for f in json.loads(row["features"]) if f["feature"] == "birthDate")
     assert (birth["left"], birth["right"]) == ("19770328", "19440613")
+
+
+def test_a_record_on_the_father_that_could_be_the_sons_goes_to_a_steward(hub: RunningHub) -> None:
+    """Merged before doubts existed: the son was written without matching, after his ERP
+    record had joined his father on their landline."""
+    last = unique("Lin")
+    line = {"phone": "+49 89 5553417", "addresses": munich("Amselweg", "9")}
+    father = upsert(hub, person("CRM", f"f-{last}", "Hans", last, birthDate="1952-03-14", **line))
+    erp = upsert(hub, person("ERP", f"e-{last}", None, f"{last.upper()}, HANS", **line))
+    assert erp["businessPartner"]["id"] == father["businessPartner"]["id"]
+    unmatched(hub, "CRM", f"s-{last}", {"firstName": "Hans", "lastName": last,
+                                       "birthDate": "1981-07-18", **line})  # fmt: skip
+    summary = hub.run(BatchMatcher(hub.store).run(restart=True), timeout=300)
+    assert summary.doubted >= 1
+    assert "in doubt" in render(summary)
+    erp_partner = golden_of(hub, "ERP", f"e-{last}")
+    assert erp_partner not in {
+        golden_of(hub, "CRM", f"f-{last}"),
+        golden_of(hub, "CRM", f"s-{last}"),
+    }
+    again = hub.run(BatchMatcher(hub.store).run(restart=True), timeout=300)
+    assert golden_of(hub, "ERP", f"e-{last}") == erp_partner  # settled once
+    assert again.doubted == 0

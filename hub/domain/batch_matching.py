@@ -24,7 +24,8 @@ from graph_schema import matching as rules
 from hub.actor import Actor
 from hub.domain import stewardship
 from hub.mastering import blocks
-from hub.mastering.compare import Verdict, alone
+from hub.mastering.compare import Verdict, alone, compare
+from hub.mastering.doubts import Doubt, doubts
 from hub.mastering.matcher import (
     QUEUED_FOR_REVIEW,
     Frequencies,
@@ -38,6 +39,7 @@ from hub.mastering.matcher import (
     rescore,
 )
 from hub.mastering.partners import GraphPartner, by_similarity, read_partners
+from hub.mastering.profile import Profile
 from hub.store import Store, Transaction
 from hub.store.temporal import utc_now
 
@@ -54,6 +56,7 @@ class BatchSummary:
     merged: int = 0
     queued: int = 0
     withdrawn: int = 0  # open candidates that no longer reach the review threshold
+    doubted: int = 0  # records taken out of a partner and queued (see hub.mastering.doubts)
     seconds: float = 0.0
     resumed_after: str | None = None
 
@@ -204,6 +207,9 @@ class BatchMatcher:
                     self.summary.queued += 1
                 queue.link(partner.id, other.id)
                 break
+        self.summary.doubted += await stewardship.settle_doubts(
+            tx, _doubted(page, scored, gone, frequency), now
+        )
         await tx.run(
             "MERGE (r:MatchRun {name: $name}) SET r.after = $after, r.updatedAt = $now",
             {"name": _RUN, "after": max(ids), "now": now},
@@ -263,6 +269,33 @@ class BatchMatcher:
         return set(rows[0]["pairs"]) if rows else set()
 
 
+def _doubted(
+    page: dict[str, GraphPartner],
+    scored: dict[str, list[tuple[GraphPartner, Verdict]]],
+    gone: set[str],
+    frequency: Frequencies,
+) -> list[tuple[str, Doubt]]:
+    """The records of partners kept apart from one of the page as a second person of its
+    household that could be that person's just as well (the partners as the page read them:
+    settling re-reads each)."""
+
+    def scorer(a: Profile, b: Profile) -> Verdict:
+        return compare(a, b, frequency, frequency.weights)
+
+    found: dict[tuple[str, str], tuple[str, Doubt]] = {}
+    for partner in page.values():
+        if partner.id in gone:
+            continue
+        for other, verdict in scored[partner.id]:
+            if other.id in gone:
+                continue
+            for doubt in doubts(
+                partner.profiles[0], other.id, verdict, other.profiles, other.sources, scorer
+            ):
+                found.setdefault((doubt.system, doubt.key), (partner.id, doubt))
+    return list(found.values())
+
+
 def render(summary: BatchSummary) -> str:
     rate = summary.partners / summary.seconds if summary.seconds else 0.0
     resumed = f" (resumed after {summary.resumed_after})" if summary.resumed_after else ""
@@ -270,4 +303,9 @@ def render(summary: BatchSummary) -> str:
         f"{summary.partners:,} partners matched in {summary.seconds:.1f}s ({rate:,.0f}/s)"
         f"{resumed}: {summary.merged:,} merged, {summary.queued:,} queued for review"
         + (f", {summary.withdrawn:,} withdrawn from the queue" if summary.withdrawn else "")
+        + (
+            f", {summary.doubted:,} records in doubt taken out of their partner and queued"
+            if summary.doubted
+            else ""
+        )
     )

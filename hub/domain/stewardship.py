@@ -323,12 +323,11 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
 _DOUBTER = Actor("hub matching")
 
 
-async def settle_doubts(
-    tx: Transaction, doubted: list[tuple[str, Doubt]], now: dt.datetime
-) -> None:
+async def settle_doubts(tx: Transaction, doubted: list[tuple[str, Doubt]], now: dt.datetime) -> int:
     """Take each doubted source record out of the partner it feeds into one of its own, and
     queue that against the partner and against the other person (by id), for a steward to
-    say whose it is (see :mod:`hub.mastering.doubts`)."""
+    say whose it is (see :mod:`hub.mastering.doubts`); how many were taken out."""
+    taken = 0
     for other, doubt in doubted:
         await _lock(tx, [doubt.golden, other], now)
         # Read once locked: a steward may have moved the record since matching read it.
@@ -342,6 +341,8 @@ async def settle_doubts(
         for partner, verdict in ((doubt.golden, doubt.theirs), (other, doubt.mine)):
             decision = MatchDecision(QUEUED_FOR_REVIEW, verdict.score, partner, verdict=verdict)
             await propose(tx, split_id, partner, decision, now)
+        taken += 1
+    return taken
 
 
 async def _split_out(

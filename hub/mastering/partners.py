@@ -5,10 +5,11 @@ owned, cards held) as evidence."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.mastering.compare import Frequency, Verdict, compare
+from hub.mastering.doubts import Source
 from hub.mastering.profile import Profile, blocking_keys, completed, profile
 from hub.mastering.weights import DECLARED, Weights
 from hub.store import Transaction
@@ -16,7 +17,8 @@ from hub.store import Transaction
 _PARTNERS = """
 MATCH (p:BusinessPartner) WHERE p.mergedInto IS NULL AND p.deletedAt IS NULL AND p.id IN $ids
 RETURN p.id AS id, p.state AS state, p.createdAt AS createdAt, p.matchKeys AS matchKeys,
-       [(p)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads,
+       [(p)<-[:SOURCE_OF]-(s:SourceRecord) |
+        {payload: s.payload, system: s.system, key: s.key, former: s.formerGolden}] AS sources,
        [(p)-[:OWNS]->(v:Vehicle) | v.vin] AS vehicles,
        [(p)<-[:HELD_BY]-(i:IdentificationObject) | i.kind + ':' + i.number] AS cards
 """
@@ -29,6 +31,9 @@ class GraphPartner:
     profiles: list[Profile]  # the golden values first, then each source's view
     keys: list[str]  # the blocking keys of all of them
     linked: list[str]  # the keys whose blocks list it now
+    # Its sources as delivered, without its neighbours (of a partner with several, and not
+    # those a steward merged in: see hub.mastering.doubts).
+    sources: tuple[Source, ...] = ()
 
     @property
     def stale(self) -> list[str]:
@@ -39,10 +44,19 @@ class GraphPartner:
 def _partner(row: dict[str, Any]) -> GraphPartner:
     vehicles, cards = frozenset(row["vehicles"] or ()), frozenset(row["cards"] or ())
     whole = profile(json.loads(row["state"]), vehicles, cards)
-    views = [profile(json.loads(p), vehicles, cards) for p in row["payloads"] or [] if p]
+    delivered = [s for s in row["sources"] or [] if s["payload"]]
+    as_delivered = [profile(json.loads(s["payload"])) for s in delivered]
+    views = [replace(p, vehicles=vehicles, cards=cards) for p in as_delivered]
     profiles = list(dict.fromkeys([whole, *(completed(view, whole) for view in views)]))
     keys = sorted({k for p in profiles for k in blocking_keys(p)})
-    return GraphPartner(row["id"], row["createdAt"], profiles, keys, row["matchKeys"] or [])
+    sources = tuple(
+        Source(s["system"], s["key"], p)
+        for s, p in zip(delivered, as_delivered, strict=True)
+        if s["former"] is None and len(delivered) > 1
+    )
+    return GraphPartner(
+        row["id"], row["createdAt"], profiles, keys, row["matchKeys"] or [], sources
+    )
 
 
 async def read_partners(tx: Transaction, ids: list[str]) -> dict[str, GraphPartner]:
