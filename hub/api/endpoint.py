@@ -96,8 +96,9 @@ class GraphQLEndpoint:
         self._origins = Origins(services.settings.cors_origin_list)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        response = await self._respond(request)
+        # HEAD is GET without the body, which the server leaves out.
+        asked = {**scope, "method": "GET"} if scope["method"] == "HEAD" else scope
+        response = await self._respond(Request(asked, receive))
         await response(scope, receive, send)
 
     async def _respond(self, request: Request) -> Response:
