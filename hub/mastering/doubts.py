@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from graph_schema import matching as rules
 from hub.mastering.compare import NO_EVIDENCE, ONE_HOUSEHOLD, Verdict
@@ -40,6 +41,29 @@ class Doubt:
     key: str
     mine: Verdict  # the record against the delivery
     theirs: Verdict  # the record against the partner it feeds
+
+
+def sources_read(variable: str) -> str:
+    """The Cypher that reads the sources of partner ``variable`` for :func:`as_delivered`."""
+    return (
+        f"[({variable})<-[:SOURCE_OF]-(s:SourceRecord) | "
+        "{payload: s.payload, system: s.system, key: s.key, former: s.formerGolden}]"
+    )
+
+
+def as_delivered(
+    rows: list[dict[str, Any]] | None, profiled: Callable[[str], Profile]
+) -> tuple[list[Profile], tuple[Source, ...]]:
+    """The profiles of a partner's sources as :func:`sources_read` read them; and those a
+    doubt may concern: of a partner with several, not merged in by a steward."""
+    delivered = [row for row in rows or [] if row["payload"]]
+    profiles = [profiled(row["payload"]) for row in delivered]
+    sources = tuple(
+        Source(row["system"], row["key"], p)
+        for row, p in zip(delivered, profiles, strict=True)
+        if row["former"] is None and len(delivered) > 1
+    )
+    return profiles, sources
 
 
 def _says_nothing_of_its_own(p: Profile) -> bool:

@@ -34,7 +34,7 @@ from hub import encoding
 from hub.ids import new_id
 from hub.mastering import blocks
 from hub.mastering.compare import Verdict, alone, compare
-from hub.mastering.doubts import Doubt, Source, doubts
+from hub.mastering.doubts import Doubt, Source, as_delivered, doubts, sources_read
 from hub.mastering.partners import GraphPartner, by_similarity, read_partners
 from hub.mastering.profile import Profile, blocking_keys, completed, profile, terms
 from hub.mastering.tally import COUNT, TermTally
@@ -96,9 +96,9 @@ _CANDIDATES_AND_TERMS = (
     + """UNWIND $ids AS id
 MATCH (c:BusinessPartner {id: id})
 WHERE c.mergedInto IS NULL AND c.deletedAt IS NULL
-WITH counts, version, prior, weights, c,
-     [(c)<-[:SOURCE_OF]-(s:SourceRecord) |
-      {payload: s.payload, system: s.system, key: s.key, former: s.formerGolden}] AS sources
+WITH counts, version, prior, weights, c, """
+    + sources_read("c")
+    + """ AS sources
 RETURN counts, version, prior, weights, collect({
     id: c.id, element: elementId(c), state: c.state, version: c.version,
     sources: CASE WHEN size(sources) > 1 OR c.overrides IS NOT NULL THEN sources ELSE [] END
@@ -411,16 +411,10 @@ class GraphMatcher:
         for row in found:
             if row["state"]:
                 whole = profile_of_json(row["state"])
-                delivered = [s for s in row["sources"] or [] if s["payload"]]
-                as_delivered = [profile_of_json(s["payload"]) for s in delivered]
-                views = (completed(p, whole) for p in as_delivered)
+                delivered, sources = as_delivered(row["sources"], profile_of_json)
+                views = (completed(p, whole) for p in delivered)
                 # A source saying what the golden record says adds nothing to compare.
                 stored[row["id"]] = list(dict.fromkeys([whole, *views]))
-                sources = tuple(
-                    Source(s["system"], s["key"], p)
-                    for s, p in zip(delivered, as_delivered, strict=True)
-                    if s["former"] is None
-                )
                 raw[row["id"]] = Stored(row["state"], row["version"], sources)
         return stored, raw, _frequencies(answer[0])
 

@@ -9,16 +9,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.mastering.compare import Frequency, Verdict, compare
-from hub.mastering.doubts import Source
+from hub.mastering.doubts import Source, as_delivered, sources_read
 from hub.mastering.profile import Profile, blocking_keys, completed, profile
 from hub.mastering.weights import DECLARED, Weights
 from hub.store import Transaction
 
-_PARTNERS = """
+_PARTNERS = f"""
 MATCH (p:BusinessPartner) WHERE p.mergedInto IS NULL AND p.deletedAt IS NULL AND p.id IN $ids
 RETURN p.id AS id, p.state AS state, p.createdAt AS createdAt, p.matchKeys AS matchKeys,
-       [(p)<-[:SOURCE_OF]-(s:SourceRecord) |
-        {payload: s.payload, system: s.system, key: s.key, former: s.formerGolden}] AS sources,
+       {sources_read("p")} AS sources,
        [(p)-[:OWNS]->(v:Vehicle) | v.vin] AS vehicles,
        [(p)<-[:HELD_BY]-(i:IdentificationObject) | i.kind + ':' + i.number] AS cards
 """
@@ -44,16 +43,10 @@ class GraphPartner:
 def _partner(row: dict[str, Any]) -> GraphPartner:
     vehicles, cards = frozenset(row["vehicles"] or ()), frozenset(row["cards"] or ())
     whole = profile(json.loads(row["state"]), vehicles, cards)
-    delivered = [s for s in row["sources"] or [] if s["payload"]]
-    as_delivered = [profile(json.loads(s["payload"])) for s in delivered]
-    views = [replace(p, vehicles=vehicles, cards=cards) for p in as_delivered]
+    delivered, sources = as_delivered(row["sources"], lambda text: profile(json.loads(text)))
+    views = [replace(p, vehicles=vehicles, cards=cards) for p in delivered]
     profiles = list(dict.fromkeys([whole, *(completed(view, whole) for view in views)]))
     keys = sorted({k for p in profiles for k in blocking_keys(p)})
-    sources = tuple(
-        Source(s["system"], s["key"], p)
-        for s, p in zip(delivered, as_delivered, strict=True)
-        if s["former"] is None and len(delivered) > 1
-    )
     return GraphPartner(
         row["id"], row["createdAt"], profiles, keys, row["matchKeys"] or [], sources
     )
