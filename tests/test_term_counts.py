@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
 from hub.errors import DatabaseUnavailable
+from hub.mastering.common_terms import ALL, CommonTerms, least_common
+from hub.mastering.compare import compare
+from hub.mastering.matcher import Frequencies, _Layered
 from hub.mastering.profile import profile
 from hub.mastering.tally import TermTally
-from hub.store import Store
+from hub.mastering.weights import DECLARED, declared
+from hub.store import Store, Transaction
 from loaders.load import Summary
 from tests.conftest import make_settings
 from tests.harness import RunningHub, serve_beside
@@ -105,3 +110,67 @@ def test_a_hub_that_stops_writes_the_counts_still_waiting(hub: RunningHub) -> No
         assert tally.pending(term) == 1
         assert stored_count(hub, term) == 0
     assert stored_count(hub, term) == 1
+
+
+def _population(hub: RunningHub) -> int:
+    return stored_count(hub, ALL)
+
+
+def test_common_values_held_in_memory_weigh_as_the_stored_counts_do() -> None:
+    # 100,000 partners; values from very common to rare, and one nobody has.
+    population = 100_000
+    counts = {ALL: population}
+    for n, count in enumerate((40_000, 5_000, 900, 200, 120, 95, 90, 89, 88, 60, 10, 1)):
+        counts[f"personName:name{n}"] = count
+    least = least_common(population, DECLARED)
+    common = {term: n for term, n in counts.items() if n >= least}
+    assert 0 < len(common) < len(counts), least
+
+    read = Frequencies(counts)
+    held = _Layered((common,), lambda term: 0, population, DECLARED)
+    lowered = 0
+    for n in range(13):
+        a = profile({"kind": "PERSON", "firstName": "Ida", "lastName": f"Name{n}"})
+        features = compare(a, a, read).features
+        assert compare(a, a, held).features == features, n
+        lowered += features[0].weight < declared("lastName")[0]
+    assert lowered >= 3, "the common names weigh less than their level"
+
+
+def test_common_values_are_read_again_when_other_processes_counted_many(
+    hub: RunningHub,
+) -> None:
+    term = f"personName:{unique('common')}"
+    tally = TermTally(delay=0)
+    common = CommonTerms()
+    tally.on_written(common.written)
+
+    def counts() -> tuple[Mapping[str, int], Mapping[str, int]]:
+        population = _population(hub)
+
+        async def read(tx: Transaction) -> tuple[Mapping[str, int], Mapping[str, int]]:
+            return await common.counts(tx, population, DECLARED)
+
+        return hub.run(hub.store.write(read))
+
+    stored, written = counts()
+    assert term not in stored and term not in written
+
+    # This process's counts: waiting in the tally, then written and held at once.
+    tally.add([(term, 5_000), (ALL, 0)])
+    assert tally.pending(term) == 5_000
+    hub.run(tally.flush(hub.store))
+    assert tally.pending(term) == 0
+    stored, written = counts()
+    assert written[term] == 5_000 and term not in stored, "not read again for its own counts"
+
+    # Another process counts many partners: the population moved, the counts are read again.
+    added = 1 + _population(hub) // 50
+    bump = "MATCH (x:MatchTerm {term: $all}) SET x.count = x.count + $n"
+    hub.run(hub.store.query(bump, {"all": ALL, "n": added}))
+    try:
+        stored, written = counts()
+        assert stored[term] == 5_000 and not written
+    finally:
+        hub.run(hub.store.query(bump, {"all": ALL, "n": -added}))
+        hub.run(hub.store.query("MATCH (x:MatchTerm {term: $t}) DELETE x", {"t": term}))

@@ -23,7 +23,7 @@ import hashlib
 import json
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
@@ -33,6 +33,8 @@ from graph_schema import matching as rules
 from hub import encoding
 from hub.ids import new_id
 from hub.mastering import blocks
+from hub.mastering.common_terms import ALL as _ALL
+from hub.mastering.common_terms import CommonTerms
 from hub.mastering.compare import Verdict, alone, compare
 from hub.mastering.doubts import Doubt, Source, as_delivered, doubts, sources_read
 from hub.mastering.partners import GraphPartner, by_similarity, read_partners
@@ -48,8 +50,6 @@ CREATED = "CREATED"
 MATCHED_EXISTING = "MATCHED_EXISTING"
 AUTO_MERGED = "AUTO_MERGED"
 QUEUED_FOR_REVIEW = "QUEUED_FOR_REVIEW"
-
-_ALL = "*"
 
 
 @dataclass
@@ -143,6 +143,35 @@ class Frequencies:
         for p in profiles:
             counts.update(set(terms(p)))
         return Frequencies(dict(counts), self.weights)
+
+
+class _Layered(Frequencies):
+    """Counts added up from layers at each lookup, none of them copied: the common values
+    held in memory, what this process wrote since they were read, what it has not written
+    yet (``pending``), and the deliveries being matched. A value in none is rare."""
+
+    def __init__(
+        self,
+        layers: tuple[Mapping[str, int], ...],
+        pending: Callable[[str], int],
+        total: int,
+        weights: Weights,
+    ) -> None:
+        super().__init__({}, weights)
+        self.layers = layers
+        self.pending = pending
+        self.total = total
+
+    def __call__(self, feature: str, value: str) -> float:
+        term = f"{feature}:{value}"
+        seen = sum(layer.get(term, 0) for layer in self.layers) + self.pending(term)
+        return (seen + 1) / (self.total + rules.TERM_PRIOR_RECORDS)
+
+    def including(self, profiles: list[Profile]) -> Frequencies:
+        own: Counter[str] = Counter()
+        for p in profiles:
+            own.update(set(terms(p)))
+        return _Layered((*self.layers, own), self.pending, self.total + len(profiles), self.weights)
 
 
 async def read_frequencies(tx: Transaction, profiles: list[Profile]) -> Frequencies:
@@ -322,8 +351,13 @@ class GraphMatcher:
         self._remembered = remembered
         self._lock = threading.Lock()
         # Where the delivered values are counted: with a tally, a moment after the upsert
-        # (see hub.mastering.tally); without, in the upsert's own transaction.
+        # (see hub.mastering.tally); without, in the upsert's own transaction. With a tally,
+        # a lone delivery takes the counts of common values from memory as well.
         self.tally = tally
+        self.common: CommonTerms | None = None
+        if tally is not None:
+            self.common = CommonTerms()
+            tally.on_written(self.common.written)
 
     def prepare(self, state: State) -> None:
         """Profile a state before its batch is matched; safe from another thread."""
@@ -364,10 +398,15 @@ class GraphMatcher:
         ]
         ids = sorted({g for c in chosen for g in c})
         own = _terms_of(profiles)
-        stored, raw, frequency = await self._read_candidates(tx, ids, own)
+        from_memory = lone and self.common is not None
+        stored, raw, frequency = await self._read_candidates(
+            tx, ids, [_ALL] if from_memory else own
+        )
         if frequency is None:
             # A lone delivery without candidates compares with nothing: no counts needed.
             frequency = Frequencies({}) if lone else await _frequencies_of(tx, own)
+        elif from_memory:
+            frequency = await self._common(tx, frequency)
         frequency = self._with_pending(frequency).including(profiles)
         decisions, missed = _decisions(profiles, keys, chosen, stored, raw, frequency)
         # A candidate's value that only resembles the delivery's (Meyer for Meier) weighs by
@@ -386,9 +425,17 @@ class GraphMatcher:
         if self.tally is not None:
             await self.tally.flush(store)
 
+    async def _common(self, tx: Transaction, read: Frequencies) -> Frequencies:
+        """The counts of a lone delivery's comparisons: the common values' from memory,
+        the population as ``read`` (see :mod:`hub.mastering.common_terms`)."""
+        assert self.common is not None and self.tally is not None
+        stored, written = await self.common.counts(tx, read.total, read.weights)
+        pending = self.tally.pending
+        return _Layered((stored, written), pending, read.total + pending(_ALL), read.weights)
+
     def _with_pending(self, frequency: Frequencies) -> Frequencies:
         """The counts read, with those this process counted and has not written yet."""
-        if self.tally is None:
+        if self.tally is None or isinstance(frequency, _Layered):
             return frequency
         return Frequencies(self.tally.added_to(frequency.counts), frequency.weights)
 

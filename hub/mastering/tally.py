@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from neo4j.exceptions import ConstraintError
 
@@ -44,6 +44,11 @@ class TermTally:
         self._added = asyncio.Event()
         self._closing = asyncio.Event()
         self._flushing = asyncio.Lock()
+        self._listeners: list[Callable[[Mapping[str, int]], None]] = []
+
+    def on_written(self, listener: Callable[[Mapping[str, int]], None]) -> None:
+        """Call ``listener`` with the counts of each write, once it has committed."""
+        self._listeners.append(listener)
 
     def add(self, counts: Iterable[tuple[str, int]]) -> None:
         """Count these terms (each with how many partners it gained) with the next write."""
@@ -74,9 +79,12 @@ class TermTally:
                 await _written(store, rows)
             except BaseException:
                 self._waiting.update(self._writing)
-                raise
-            finally:
                 self._writing = Counter()
+                raise
+            # No await from here on: the counts move from pending to written at once.
+            written, self._writing = self._writing, Counter()
+            for listener in self._listeners:
+                listener(written)
 
     def close(self) -> None:
         """Ask :meth:`run` to write what is waiting now and end."""
