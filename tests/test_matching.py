@@ -371,6 +371,31 @@ def test_new_partners_of_one_batch_sharing_a_key_count_once_each(hub: RunningHub
     assert all(b["size"] == b["partners"] for b in blocks), blocks
 
 
+def test_a_merge_on_arrival_reads_what_it_decides_on_in_one_statement(
+    hub: RunningHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    last = unique("Einmal")
+    data = person("CRM", f"c-{last}", "Ida", last, birthDate="1971-02-03", addresses=munich())
+    first = upsert(hub, data)
+    sent: list[str] = []
+    run = Transaction._run
+
+    async def recorded(self: Transaction, cypher: str, params: Any) -> Any:
+        sent.append(" ".join(cypher.split()))
+        return await run(self, cypher, params)
+
+    monkeypatch.setattr(Transaction, "_run", recorded)
+    merged = upsert(hub, {**data, "source": {"system": "ERP", "key": f"e-{last}"}})
+    monkeypatch.undo()
+    assert merged["matchOutcome"]["action"] == "AUTO_MERGED"
+    assert merged["businessPartner"]["id"] == first["businessPartner"]["id"]
+    # Blocks, candidates, the population and the partner's sources: one read.
+    reads = [c for c in sent if "MatchKey {value: k}) WITH collect" in c]
+    assert len(reads) == 1, sent
+    assert not [c for c in sent if "MatchTerm {term: t}" in c and c not in reads], sent
+    assert not [c for c in sent if "RETURN g.id AS id, g.overrides AS overrides" in c], sent
+
+
 def test_same_person_from_another_system_is_merged_into_one_golden_record(hub: RunningHub) -> None:
     last = unique("Mül")
     crm = upsert(

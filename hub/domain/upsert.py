@@ -272,7 +272,15 @@ async def _plan(
         known = {existing[i][found] for i, _, _ in rows for found in ("sourceId", "keyId")} | {
             _merged_into(outcomes, i) for i, _, _ in rows
         }
-        origins = await read_origins(tx, kind, sorted(k for k in known if k))
+        # Matching may have read them already, in this transaction.
+        origins = parse_origins(
+            [
+                o.match.origins
+                for o in outcomes
+                if o.match and o.match.origins and o.match.golden in known
+            ]
+        )
+        origins |= await read_origins(tx, kind, sorted(k for k in known if k and k not in origins))
     return plan_batch(kind, rows, existing, origins, outcomes, now)
 
 

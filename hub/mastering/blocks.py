@@ -126,17 +126,41 @@ async def read_for_write(tx: Transaction, keys: list[str]) -> dict[str, list[str
     if not keys:
         return {}
     found = await tx.run(_READ_FOR_WRITE, {"keys": keys, "max": rules.MAX_BLOCK})
+    return read_for_write_as(tx, keys, [block for row in found for block in row["blocks"]])
+
+
+# The blocks of $keys as _READ_FOR_WRITE reads them, and the ids of the $most partners that
+# share the most of them, ties by id as matcher.closest ranks them, for a statement that
+# goes on to read those partners: one round trip for a lone delivery (see read_for_write_as).
+CLOSEST = """
+UNWIND $keys AS k
+MATCH (b:MatchKey {value: k})
+WITH collect([b.value, CASE WHEN b.size <= $max THEN b.members END]) AS blocks
+WITH blocks, reduce(ids = [], block IN blocks | ids + coalesce(block[1], [])) AS members
+UNWIND (CASE WHEN size(members) = 0 THEN [null] ELSE members END) AS member
+WITH blocks, member, count(*) AS shared
+ORDER BY shared DESC, member
+LIMIT $most
+WITH blocks, [x IN collect(member) WHERE x IS NOT NULL] AS chosen
+"""
+
+
+def read_for_write_as(
+    tx: Transaction, keys: list[str], found: list[tuple[str, list[str] | None]]
+) -> dict[str, list[str]]:
+    """The blocks of ``keys`` a statement read for a lone delivery (``found``: each key's
+    value and members, None for a block too large), remembered as :func:`read_for_write`
+    remembers them."""
     blocks: dict[str, list[str]] = {}
     read = tx.blocks_read
     for key in keys:
         read[key] = frozenset()  # a key no partner has yet
-    for row in found:
-        for key, ids in row["blocks"]:
-            if ids is None:
-                del read[key]  # a block too large to read is not checked either
-            elif ids:
-                blocks[key] = list(ids)
-                read[key] = frozenset(ids)
+    for key, ids in found:
+        if ids is None:
+            del read[key]  # a block too large to read is not checked either
+        elif ids:
+            blocks[key] = list(ids)
+            read[key] = frozenset(ids)
     return blocks
 
 

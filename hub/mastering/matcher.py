@@ -66,6 +66,8 @@ class MatchDecision:
     version: int | None = None
     # Records of other partners that may be this delivery's person's (see hub.mastering.doubts)
     doubts: list[Doubt] = field(default_factory=list)
+    # The sources and overrides of ``golden``, when they were read with it (see Stored)
+    origins: dict[str, Any] | None = None
 
 
 def closest(shared: Counter[str]) -> list[str]:
@@ -77,32 +79,67 @@ def closest(shared: Counter[str]) -> list[str]:
     return ranked[: rules.MAX_CANDIDATES]
 
 
-# The counts of $terms, and the latest trained model's weights (none: the declared ones).
-_COUNTS_AND_MODEL = """
+def _counts_and_model(carried: str = "") -> str:
+    """The counts of $terms, and the latest trained model's weights (none: the declared
+    ones), after the ``carried`` variables ("blocks, chosen, "). $terms holds ``*`` at least:
+    with carried variables, no term would leave no row."""
+    return f"""
 UNWIND $terms AS t
-OPTIONAL MATCH (x:MatchTerm {term: t})
-WITH collect({term: t, count: x.count}) AS counts
+OPTIONAL MATCH (x:MatchTerm {{term: t}})
+WITH {carried}collect({{term: t, count: x.count}}) AS counts
 OPTIONAL MATCH (m:MatchModel) WHERE m.version IS NOT NULL
-WITH counts, m ORDER BY m.version DESC LIMIT 1
-WITH counts, m.version AS version, m.prior AS prior, m.weights AS weights
+WITH {carried}counts, m ORDER BY m.version DESC LIMIT 1
+WITH {carried}counts, m.version AS version, m.prior AS prior, m.weights AS weights
 """
-_TERMS = _COUNTS_AND_MODEL + "RETURN counts, version, prior, weights"
+
+
+_TERMS = _counts_and_model() + "RETURN counts, version, prior, weights"
+
+# A candidate as matching reads it. A partner fed by one source and set by no steward has
+# that source's values: its payload would only repeat the state, so it is not sent.
+_CANDIDATE = """{
+    id: c.id, element: elementId(c), state: c.state, version: c.version,
+    sources: CASE WHEN size(sources) > 1 OR c.overrides IS NOT NULL THEN sources ELSE [] END
+}"""
+
+_CANDIDATE_WITH_ORIGINS = _CANDIDATE[:-1] + ", overrides: c.overrides, origins: origins\n}"
 
 # The candidates with the counts and the model, in one round trip; no row when none of the
-# candidates is left (merged or deleted meanwhile). A partner fed by one source and set by no
-# steward has that source's values: its payload would only repeat the state, so it is not sent.
+# candidates is left (merged or deleted meanwhile).
 _CANDIDATES_AND_TERMS = (
-    _COUNTS_AND_MODEL
+    _counts_and_model()
     + """UNWIND $ids AS id
 MATCH (c:BusinessPartner {id: id})
 WHERE c.mergedInto IS NULL AND c.deletedAt IS NULL
 WITH counts, version, prior, weights, c, """
     + sources_read("c")
-    + """ AS sources
-RETURN counts, version, prior, weights, collect({
-    id: c.id, element: elementId(c), state: c.state, version: c.version,
-    sources: CASE WHEN size(sources) > 1 OR c.overrides IS NOT NULL THEN sources ELSE [] END
-}) AS rows
+    + f""" AS sources
+RETURN counts, version, prior, weights, collect({_CANDIDATE}) AS rows
+"""
+)
+
+# A lone delivery's blocks, its closest candidates (see closest), the counts and the model,
+# in one round trip; always one row. Each candidate comes with its origins as well: the one
+# the delivery is merged into needs no read of its own, and they cost next to nothing here.
+# (ArcadeDB returns no candidate at all when a pattern comprehension with a WHERE sits in
+# the collected map itself: it is computed in the WITH.)
+_LONE = (
+    blocks.CLOSEST
+    + _counts_and_model("blocks, chosen, ")
+    + """UNWIND (CASE WHEN size(chosen) = 0 THEN [null] ELSE chosen END) AS id
+OPTIONAL MATCH (c:BusinessPartner {id: id})
+WHERE c.mergedInto IS NULL AND c.deletedAt IS NULL
+WITH blocks, chosen, counts, version, prior, weights, c,
+    CASE WHEN c IS NULL THEN [] ELSE """
+    + sources_read("c")
+    + """ END AS sources,
+    CASE WHEN c IS NULL THEN [] ELSE [
+        (c)<-[:SOURCE_OF]-(o:SourceRecord) WHERE o.deletedAt IS NULL
+        | {system: o.system, key: o.key, payload: o.payload, receivedAt: o.receivedAt}
+    ] END AS origins"""
+    + f"""
+RETURN blocks, chosen, counts, version, prior, weights,
+    collect(CASE WHEN c IS NULL THEN null ELSE {_CANDIDATE_WITH_ORIGINS} END) AS rows
 """
 )
 
@@ -298,6 +335,9 @@ class Stored(NamedTuple):
     state: str
     version: int
     sources: tuple[Source, ...]
+    # Each live source's values and the overrides, as the write path reads them to merge
+    # (hub.domain.writes.origins); read with the candidates of a lone delivery only.
+    origins: dict[str, Any] | None = None
 
 
 def _decision(
@@ -327,6 +367,7 @@ def _decision(
             best = MatchDecision(
                 CREATED, verdict.score, golden, None, verdict, None, known.state, known.version
             )
+            best.origins = known.origins
     for j in rows:
         verdict = compare(mine, profiles[int(j)], frequency, frequency.weights)
         seen.append(verdict)
@@ -338,6 +379,40 @@ def _decision(
     decided = _decide(best)
     decided.doubts = doubted
     return decided
+
+
+class _Read(NamedTuple):
+    """Candidates as read: their profiles (a golden record is compared through its own
+    values and each source's, so a later spelling cannot hide the one a new delivery
+    resembles), their stored state, and the counts read with them (None when no candidate
+    is left)."""
+
+    chosen: list[str]
+    stored: dict[str, list[Profile]]
+    raw: dict[str, Stored]
+    frequency: Frequencies | None
+
+    @staticmethod
+    def of(tx: Transaction, chosen: list[str], answer: dict[str, Any] | None) -> _Read:
+        stored: dict[str, list[Profile]] = {}
+        raw: dict[str, Stored] = {}
+        found = list(answer["rows"]) if answer else []
+        if not found:
+            return _Read(chosen, stored, raw, None)
+        tx.remember(found)
+        for row in found:
+            if row["state"]:
+                whole = profile_of_json(row["state"])
+                delivered, sources = as_delivered(row["sources"], profile_of_json)
+                views = (completed(p, whole) for p in delivered)
+                # A source saying what the golden record says adds nothing to compare.
+                stored[row["id"]] = list(dict.fromkeys([whole, *views]))
+                origins = None
+                if "origins" in row:
+                    origins = {k: row[k] for k in ("id", "overrides")} | {"sources": row["origins"]}
+                raw[row["id"]] = Stored(row["state"], row["version"], sources, origins)
+        assert answer is not None
+        return _Read(chosen, stored, raw, _frequencies(answer))
 
 
 class GraphMatcher:
@@ -387,21 +462,23 @@ class GraphMatcher:
         keys = [k for _, k in profiled]
         every_key = sorted({k for ks in keys for k in ks})
         lone = len(states) == 1
+        own = _terms_of(profiles)
+        from_memory = lone and self.common is not None
+        wanted = [_ALL] if from_memory else own
         # A lone delivery reads its blocks without a lock, a batch locks them (see blocks.link).
+        read: _Read | None = None
         if lone:
-            by_key = await blocks.read_for_write(tx, every_key)
+            by_key, read = await self._read_lone(tx, every_key, wanted)
         else:
             by_key = await blocks.lock(tx, every_key, now)
         chosen = [
             closest(Counter(chain.from_iterable(by_key.get(k, ()) for k in my_keys)))
             for my_keys in keys
         ]
-        ids = sorted({g for c in chosen for g in c})
-        own = _terms_of(profiles)
-        from_memory = lone and self.common is not None
-        stored, raw, frequency = await self._read_candidates(
-            tx, ids, [_ALL] if from_memory else own
-        )
+        if read is None or read.chosen != chosen[0]:
+            ids = sorted({g for c in chosen for g in c})
+            read = await self._read_candidates(tx, ids, wanted)
+        stored, raw, frequency = read.stored, read.raw, read.frequency
         if frequency is None:
             # A lone delivery without candidates compares with nothing: no counts needed.
             frequency = Frequencies({}) if lone else await _frequencies_of(tx, own)
@@ -411,12 +488,12 @@ class GraphMatcher:
         decisions, missed = _decisions(profiles, keys, chosen, stored, raw, frequency)
         # A candidate's value that only resembles the delivery's (Meyer for Meier) weighs by
         # the commoner of the two: read the counts of those, and decide those deliveries again.
-        wanted = _to_count(missed, stored)
-        if wanted:
-            read = await _frequencies_of(tx, sorted(set().union(*wanted.values())))
-            counts = self._with_pending(read).counts
+        uncounted = _to_count(missed, stored)
+        if uncounted:
+            counted = await _frequencies_of(tx, sorted(set().union(*uncounted.values())))
+            counts = self._with_pending(counted).counts
             frequency = Frequencies({**frequency.counts, **counts}, frequency.weights)
-            again = (decisions, set(wanted))
+            again = (decisions, set(uncounted))
             decisions, _ = _decisions(profiles, keys, chosen, stored, raw, frequency, again)
         return decisions
 
@@ -440,30 +517,30 @@ class GraphMatcher:
         return Frequencies(self.tally.added_to(frequency.counts), frequency.weights)
 
     @staticmethod
-    async def _read_candidates(
-        tx: Transaction, ids: list[str], wanted: list[str]
-    ) -> tuple[dict[str, list[Profile]], dict[str, Stored], Frequencies | None]:
-        """Candidates' profiles, and the counts of the ``wanted`` terms (None when no
-        candidate is left). A golden record is compared through its own values and each
-        source's, so a later spelling cannot hide the one a new delivery resembles."""
-        stored: dict[str, list[Profile]] = {}
-        raw: dict[str, Stored] = {}
+    async def _read_lone(
+        tx: Transaction, keys: list[str], wanted: list[str]
+    ) -> tuple[dict[str, list[str]], _Read | None]:
+        """A lone delivery's blocks (remembered as blocks.read_for_write does), and its
+        closest candidates as the database ranked them, with the counts of ``wanted``."""
+        if not keys:
+            return {}, None
+        params = {
+            "keys": keys,
+            "max": rules.MAX_BLOCK,
+            "most": rules.MAX_CANDIDATES,
+            "terms": wanted,
+        }
+        (row,) = await tx.run(_LONE, params)
+        by_key = blocks.read_for_write_as(tx, keys, row["blocks"])
+        return by_key, _Read.of(tx, list(row["chosen"]), row)
+
+    @staticmethod
+    async def _read_candidates(tx: Transaction, ids: list[str], wanted: list[str]) -> _Read:
+        """Candidates' profiles, and the counts of the ``wanted`` terms."""
         if not ids:
-            return stored, raw, None
+            return _Read(ids, {}, {}, None)
         answer = await tx.run(_CANDIDATES_AND_TERMS, {"ids": ids, "terms": wanted})
-        if not answer:
-            return stored, raw, None
-        found = list(answer[0]["rows"])
-        tx.remember(found)
-        for row in found:
-            if row["state"]:
-                whole = profile_of_json(row["state"])
-                delivered, sources = as_delivered(row["sources"], profile_of_json)
-                views = (completed(p, whole) for p in delivered)
-                # A source saying what the golden record says adds nothing to compare.
-                stored[row["id"]] = list(dict.fromkeys([whole, *views]))
-                raw[row["id"]] = Stored(row["state"], row["version"], sources)
-        return stored, raw, _frequencies(answer[0])
+        return _Read.of(tx, ids, answer[0] if answer else None)
 
     async def record(
         self,
