@@ -213,6 +213,20 @@ def test_an_erp_name_in_one_field_is_split() -> None:
     assert (erp.first, erp.last) == ("hans", "mueller")
 
 
+def test_a_first_name_cut_at_an_erp_field_limit_is_the_name_it_was_cut_from() -> None:
+    whole = "SCHMIDT-WITTGENSTEIN-HOHENLOHE, ANDREAS"
+    cut = whole[:35]  # "... HOHENLOHE, AND"
+    line = {"phone": "+49 331 5550123"}
+    crm = _person("Andreas", "Schmidt-Wittgenstein-Hohenlohe", birthDate="1966-07-08", **line)
+    erp = _person(None, cut, **line)
+    verdict = _score(crm, erp)
+    (first,) = [f for f in verdict.features if f.feature == "firstName"]
+    assert (first.left, first.right, first.similarity) == ("andreas", "and", 1.0)
+    assert verdict.score >= rules.REVIEW, verdict  # found: ERP knows no birth date
+    # One letter short of the limit, "AN" is a name of its own: another person at home.
+    assert _score(crm, _person(None, whole[:34], **line)).score < rules.REVIEW
+
+
 def test_a_placeholder_birth_date_is_no_birth_date() -> None:
     assert profile(_person("Hans", "Weber", birthDate="1900-01-01")).birth == ""
     real = _person("Hans", "Weber", birthDate="1962-05-06", email="h.weber@web.de")

@@ -117,3 +117,34 @@ def test_a_name_an_erp_cut_at_its_field_limit_gives_way_to_the_whole_name() -> N
     crm = SourceValues("CRM", "C2", "2026-01-01T00:00:00",
                        {"organizationName": "Bau Krüger GmbH & Co. KG"})  # fmt: skip
     assert survive([erp, crm])[0]["organizationName"] == "Bau Krüger GmbH"
+
+
+def test_a_name_an_erp_keeps_in_one_field_is_its_last_and_first_name(
+    hub: RunningHub, unique: str
+) -> None:
+    data = person(unique)
+    del data["firstName"]
+    data["source"] = {"system": "ERP", "key": f"E-{unique}"}
+    data["lastName"] = f"RIEDLINGER JUN. {unique.upper()}, OTTMAR"
+    created = upsert(hub, data)["businessPartner"]
+    assert (created["lastName"], created["firstName"]) == (
+        f"RIEDLINGER JUN. {unique.upper()}",
+        "OTTMAR",
+    )
+
+
+def test_a_first_name_an_erp_cut_gives_way_to_the_name_it_was_cut_from() -> None:
+    whole = "SCHMIDT-WITTGENSTEIN-HOHENLOHE, ANDREAS"
+    erp = SourceValues("ERP", "E1", "2026-01-02T00:00:00",
+                       {"kind": "PERSON", "lastName": whole[:35]})  # fmt: skip
+    dealer = SourceValues("DEALER", "D1", "2026-01-01T00:00:00",
+                          {"kind": "PERSON", "lastName": "Schmidt-Wittgenstein-Hohenlohe",
+                           "firstName": "Andreas"})  # fmt: skip
+    state, lineage = survive([erp, dealer])
+    # ERP is trusted before the dealer, but its "AND" was cut from the dealer's Andreas.
+    assert (state["lastName"], state["firstName"]) == ("SCHMIDT-WITTGENSTEIN-HOHENLOHE", "Andreas")
+    (first,) = [entry for entry in lineage if entry.attribute == "firstName"]
+    assert first.source is dealer
+    # Alone, ERP's cut name is the best there is.
+    alone, _ = survive([erp])
+    assert alone["firstName"] == "AND"

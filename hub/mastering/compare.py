@@ -118,6 +118,14 @@ def _first_names(a: str, b: str) -> float:
     return _similar(a, b)
 
 
+def _cut_from(a: Profile, b: Profile) -> bool:
+    """Whether one first name is where a field limit cut the other: "an" of "andreas"."""
+    return any(
+        cut.cut and not whole.cut and len(cut.first) >= 2 and whole.first.startswith(cut.first)
+        for cut, whole in ((a, b), (b, a))
+    )
+
+
 def _names(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
     straight = (_first_names(a.first, b.first), _last_names(a.last, b.last))
     crossed = (_similar(a.first, b.last), _similar(a.last, b.first))
@@ -130,6 +138,8 @@ def _names(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
     else:
         a_first, a_last, b_first, b_last = a.first, a.last, b.first, b.last
         first, last = straight
+        if first < 1.0 and _cut_from(a, b):
+            first = 1.0
     out = []
     if a_last and b_last:
         out.append(w.feature("lastName", last, a_last, b_last))

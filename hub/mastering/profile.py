@@ -8,6 +8,7 @@ from typing import Any
 
 import jellyfish
 
+from graph_schema import survivorship as field_limits
 from hub.mastering import normalize as norm
 
 
@@ -33,6 +34,9 @@ class Profile:
     phone: str = ""
     mobile: bool = False  # the phone is a mobile number: one person's, not a household's
     generation: str = ""  # jun, sen, ii, ...: tells a father from his son of one name
+    # The first name may be cut short: it ends a one-field name ("SCHMIDT-WITTGENSTEIN-
+    # HOHENLOHE, AN") exactly as long as an ERP's field limit.
+    cut: bool = False
     branch: str = ""  # the branch an organisation's name names ("potsdam")
     places: tuple[Place, ...] = ()
     vehicles: frozenset[str] = field(default_factory=frozenset)
@@ -63,6 +67,7 @@ def profile(
     organization, branch = norm.branch(organization)
     country = next((a.get("country") or "" for a in addresses if a.get("country")), "")
     first, last = _person_names(state.get("firstName"), state.get("lastName"))
+    cut = _cut_in_one_field(state.get("firstName"), state.get("lastName"))
     first, first_marker = norm.generation(first)
     last, last_marker = norm.generation(last)
     return Profile(
@@ -78,6 +83,7 @@ def profile(
         phone=norm.phone(state.get("phone")),
         mobile=norm.is_mobile(state.get("phone")),
         generation=last_marker or first_marker,
+        cut=cut,
         branch=branch,
         places=places,
         vehicles=vehicles,
@@ -91,6 +97,15 @@ def _person_names(first: str | None, last: str | None) -> tuple[str, str]:
     if not first and last and "," in last:
         last, _, first = last.partition(",")
     return norm.text(first), norm.text(last)
+
+
+def _cut_in_one_field(first: str | None, last: str | None) -> bool:
+    return (
+        not first
+        and isinstance(last, str)
+        and "," in last
+        and len(last) in field_limits.CUT_LENGTHS
+    )
 
 
 # What tells two partners apart when everything else looks alike.

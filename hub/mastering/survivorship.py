@@ -90,6 +90,39 @@ def _followers(sources: list[SourceValues], kind: rules.Rules) -> dict[str, Sour
     return follows
 
 
+def _one_field_name(source: SourceValues, sources: list[SourceValues]) -> SourceValues:
+    """``source``, with a person's name that a system keeps in one field ("MUELLER, HANS"
+    as the last name, no first name) read as its last and first name. Where a field limit
+    cut that name (see :data:`graph_schema.survivorship.CUT_LENGTHS`) and another source's
+    first name continues what is left of it, the source says no first name."""
+    state = source.state
+    whole = state.get("lastName")
+    if (
+        state.get("kind") != "PERSON"
+        or state.get("firstName")
+        or not isinstance(whole, str)
+        or "," not in whole
+    ):
+        return source
+    last, _, first = (part.strip() for part in whole.partition(","))
+    if not (last and first):
+        return source
+    named = {**state, "lastName": last}
+    if len(whole) not in rules.CUT_LENGTHS or not _continued(first, sources):
+        named["firstName"] = first
+    return SourceValues(source.system, source.key, source.received_at, named)
+
+
+def _continued(first: str, sources: list[SourceValues]) -> bool:
+    short = fold(first)
+    return any(
+        isinstance(other := s.state.get("firstName"), str)
+        and len(folded := fold(other)) > len(short)
+        and folded.startswith(short)
+        for s in sources
+    )
+
+
 def survive(
     sources: list[SourceValues],
     overrides: dict[str, Any] | None = None,
@@ -97,6 +130,8 @@ def survive(
 ) -> tuple[State, list[Lineage]]:
     """The golden values of a record of ``label`` and where each came from."""
     kind = rules.rules_of(label)
+    if label == "BusinessPartner":
+        sources = [_one_field_name(source, sources) for source in sources]
     overrides = overrides or {}
     attributes = sorted(
         {a for s in sources for a, v in s.state.items() if v is not None} | set(overrides)
