@@ -27,14 +27,6 @@ WHERE m.size >= $least AND m.size <= $max
 RETURN collect([m.value, m.members]) AS blocks
 """
 
-# The blocks a lone delivery reads before it decides, without a lock: the link checks
-# afterwards that nobody joined them meanwhile (see link). An empty block is read as such.
-_READ_FOR_WRITE = """
-UNWIND $keys AS k
-MATCH (m:MatchKey {value: k})
-RETURN collect([m.value, CASE WHEN m.size <= $max THEN m.members END]) AS blocks
-"""
-
 # A batch's keys, written (or created) before it reads them: a second writer of the same new
 # partner then waits for the first and sees its partner (Neo4j), or fails on the conflict at
 # commit and is retried (ArcadeDB). A batch holds thousands of keys for seconds; a check at
@@ -120,18 +112,11 @@ class BlocksChanged(RetryLater):
     the delivery is matched again, and then meets that partner."""
 
 
-async def read_for_write(tx: Transaction, keys: list[str]) -> dict[str, list[str]]:
-    """:func:`read` for a lone delivery that may create a partner, without a lock. The
-    transaction remembers the members read, for the check in :func:`link`."""
-    if not keys:
-        return {}
-    found = await tx.run(_READ_FOR_WRITE, {"keys": keys, "max": rules.MAX_BLOCK})
-    return read_for_write_as(tx, keys, [block for row in found for block in row["blocks"]])
-
-
-# The blocks of $keys as _READ_FOR_WRITE reads them, and the ids of the $most partners that
-# share the most of them, ties by id as matcher.closest ranks them, for a statement that
-# goes on to read those partners: one round trip for a lone delivery (see read_for_write_as).
+# The blocks a lone delivery reads before it decides, without a lock: the link checks
+# afterwards that nobody joined them meanwhile (see link); an empty block is read as such, a
+# block too large to compare without its members. With them, the ids of the $most partners
+# that share the most of them, ties by id as matcher.closest ranks them, for a statement
+# that goes on to read those partners (one round trip for a lone delivery).
 CLOSEST = """
 UNWIND $keys AS k
 MATCH (b:MatchKey {value: k})
@@ -145,12 +130,12 @@ WITH blocks, [x IN collect(member) WHERE x IS NOT NULL] AS chosen
 """
 
 
-def read_for_write_as(
+def read_for_write(
     tx: Transaction, keys: list[str], found: list[tuple[str, list[str] | None]]
 ) -> dict[str, list[str]]:
-    """The blocks of ``keys`` a statement read for a lone delivery (``found``: each key's
-    value and members, None for a block too large), remembered as :func:`read_for_write`
-    remembers them."""
+    """The blocks of ``keys`` as :data:`CLOSEST` read them for a lone delivery that may
+    create a partner (``found``: each key's value and members, None for a block too large).
+    The transaction remembers the members read, for the check in :func:`link`."""
     blocks: dict[str, list[str]] = {}
     read = tx.blocks_read
     for key in keys:

@@ -1,4 +1,4 @@
-"""The counts of common values, held in memory for the API's single upserts.
+"""The counts of common values, held in memory by a process that matches with a tally.
 
 A value's count weighs an agreement only while the value is common: an agreement weighs
 ``min(level, log2(M_EXACT / share))`` (see :class:`hub.mastering.compare._Weigher`), so a
@@ -7,13 +7,14 @@ whatever its exact count. At 100,000 partners that is about 90 partners for the 
 level: a few hundred values (Müller, Berlin, Hauptstraße) of tens of thousands decide
 anything.
 
-A single upsert therefore reads no counts: it takes them from :class:`CommonTerms`, which
-holds every value common enough to matter and treats the others as rare, which for them is
-exact. Only the population (``*``) is read with the candidates, and the common values are
-read again when it has moved by more than ``REREAD_SHARE`` since (another process wrote
-counts), when the weights in use changed, or after ``MAX_AGE`` seconds. This process's own
-counts are added as they are written (see :meth:`hub.mastering.tally.TermTally.on_written`),
-and those still waiting come from the tally itself.
+The API's upserts and ``hub load`` therefore read no counts: they take them from
+:class:`CommonTerms`, which holds every value common enough to matter and treats the others
+as rare, which for them is exact. Only the population (``*``) is read with the candidates,
+and the common values are read again when it has moved by more than ``REREAD_SHARE`` since
+(another process wrote counts), when the weights in use changed, or after ``MAX_AGE``
+seconds. This process's own counts are added as they are written (see
+:meth:`hub.mastering.tally.TermTally.on_written`), and those still waiting come from the
+tally itself.
 """
 
 from __future__ import annotations

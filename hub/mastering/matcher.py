@@ -396,9 +396,9 @@ class _Read(NamedTuple):
     def of(tx: Transaction, chosen: list[str], answer: dict[str, Any] | None) -> _Read:
         stored: dict[str, list[Profile]] = {}
         raw: dict[str, Stored] = {}
-        found = list(answer["rows"]) if answer else []
-        if not found:
+        if not answer or not answer["rows"]:
             return _Read(chosen, stored, raw, None)
+        found = list(answer["rows"])
         tx.remember(found)
         for row in found:
             if row["state"]:
@@ -411,7 +411,6 @@ class _Read(NamedTuple):
                 if "origins" in row:
                     origins = {k: row[k] for k in ("id", "overrides")} | {"sources": row["origins"]}
                 raw[row["id"]] = Stored(row["state"], row["version"], sources, origins)
-        assert answer is not None
         return _Read(chosen, stored, raw, _frequencies(answer))
 
 
@@ -427,7 +426,7 @@ class GraphMatcher:
         self._lock = threading.Lock()
         # Where the delivered values are counted: with a tally, a moment after the upsert
         # (see hub.mastering.tally); without, in the upsert's own transaction. With a tally,
-        # a lone delivery takes the counts of common values from memory as well.
+        # the counts of common values come from memory as well (see common_terms).
         self.tally = tally
         self.common: CommonTerms | None = None
         if tally is not None:
@@ -463,7 +462,7 @@ class GraphMatcher:
         every_key = sorted({k for ks in keys for k in ks})
         lone = len(states) == 1
         own = _terms_of(profiles)
-        from_memory = lone and self.common is not None
+        from_memory = self.common is not None
         wanted = [_ALL] if from_memory else own
         # A lone delivery reads its blocks without a lock, a batch locks them (see blocks.link).
         read: _Read | None = None
@@ -479,11 +478,14 @@ class GraphMatcher:
             ids = sorted({g for c in chosen for g in c})
             read = await self._read_candidates(tx, ids, wanted)
         stored, raw, frequency = read.stored, read.raw, read.frequency
-        if frequency is None:
+        if frequency is None and lone:
             # A lone delivery without candidates compares with nothing: no counts needed.
-            frequency = Frequencies({}) if lone else await _frequencies_of(tx, own)
-        elif from_memory:
-            frequency = await self._common(tx, frequency)
+            frequency = Frequencies({})
+        else:
+            if frequency is None:  # a batch's deliveries are compared with each other
+                frequency = await _frequencies_of(tx, wanted)
+            if from_memory:
+                frequency = await self._common(tx, frequency)
         frequency = self._with_pending(frequency).including(profiles)
         decisions, missed = _decisions(profiles, keys, chosen, stored, raw, frequency)
         # A candidate's value that only resembles the delivery's (Meyer for Meier) weighs by
@@ -520,7 +522,7 @@ class GraphMatcher:
     async def _read_lone(
         tx: Transaction, keys: list[str], wanted: list[str]
     ) -> tuple[dict[str, list[str]], _Read | None]:
-        """A lone delivery's blocks (remembered as blocks.read_for_write does), and its
+        """A lone delivery's blocks (remembered by blocks.read_for_write), and its
         closest candidates as the database ranked them, with the counts of ``wanted``."""
         if not keys:
             return {}, None
@@ -531,7 +533,7 @@ class GraphMatcher:
             "terms": wanted,
         }
         (row,) = await tx.run(_LONE, params)
-        by_key = blocks.read_for_write_as(tx, keys, row["blocks"])
+        by_key = blocks.read_for_write(tx, keys, row["blocks"])
         return by_key, _Read.of(tx, list(row["chosen"]), row)
 
     @staticmethod
