@@ -48,6 +48,11 @@ GENERATION_YEARS = 15
 STRONG_FEATURES = frozenset({"taxNumber", "email", "phone", "sharedVehicle", "sharedCard"})
 # A landline's agreement weighs this share of a mobile number's: a household shares it.
 LANDLINE_SHARE = 0.5
+# One person's e-mail address names the other's surname where their surnames differ: a woman
+# often keeps her address when she takes her husband's name. The weight of that evidence; it
+# holds a pair for a steward at most (EVIDENCE_CEILING), never merges it by itself.
+FORMER_NAME = 6.0
+FORMER_NAME_LENGTH = 4  # shorter surnames (Li, Ott) are found in too many addresses
 
 # Similarity levels: (at least this similar, weight). The first level reached applies; below
 # every level the feature disagrees and ``DISAGREE`` applies.

@@ -227,6 +227,24 @@ def test_a_first_name_cut_at_an_erp_field_limit_is_the_name_it_was_cut_from() ->
     assert _score(crm, _person(None, whole[:34], **line)).score < rules.REVIEW
 
 
+def test_a_woman_who_took_her_husbands_name_is_found_by_the_address_she_kept() -> None:
+    born = {"birthDate": "1979-04-05"}
+    maiden = _person("Anna", "Huber", **born)
+    maiden["addresses"] = [{"street": "Am Markt", "houseNumber": "3", "postalCode": "80331",
+                            "city": "München", "country": "DE"}]  # fmt: skip
+    married = _person("Anna", "Schmidt", email="anna.huber73@web.de", **born)
+    verdict = _score(maiden, married)
+    assert rules.REVIEW <= verdict.score < rules.AUTO_MERGE, verdict
+    assert verdict.rule == "another surname: huber in the e-mail address anna.huber73@web.de"
+    # An address of her own name, or none, tells nothing of a former one.
+    assert _score(maiden, {**married, "email": "anna.schmidt@web.de"}).score < rules.REVIEW
+    assert _score(maiden, {**married, "email": None}).score < rules.REVIEW
+    # Nor does an address both records share: it is the evidence itself.
+    same = _score({**maiden, "email": "anna.huber73@web.de"}, married)
+    assert same.score >= rules.AUTO_MERGE
+    assert "formerName" not in {f.feature for f in same.features}
+
+
 def test_a_placeholder_birth_date_is_no_birth_date() -> None:
     assert profile(_person("Hans", "Weber", birthDate="1900-01-01")).birth == ""
     real = _person("Hans", "Weber", birthDate="1962-05-06", email="h.weber@web.de")

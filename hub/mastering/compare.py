@@ -194,6 +194,21 @@ def _phones(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
     return found
 
 
+def _former_name(a: Profile, b: Profile, found: list[Feature]) -> list[Feature]:
+    """Where the last names differ: one's e-mail address naming the other's surname and not
+    its own (anna.huber73@web.de of Anna Schmidt, née Huber)."""
+    if not any(f.feature == "lastName" and f.weight < 0 for f in found):
+        return []
+    if a.email == b.email:  # the same address says more, and says it already
+        return []
+    for mine, other in ((a, b), (b, a)):
+        local = mine.email.partition("@")[0]
+        former, own = other.last.replace(" ", ""), mine.last.replace(" ", "")
+        if len(former) >= rules.FORMER_NAME_LENGTH and former in local and own not in local:
+            return [Feature("formerName", 1.0, rules.FORMER_NAME, mine.email, other.last)]
+    return []
+
+
 def _exact(w: _Weigher, name: str, a: str, b: str) -> list[Feature]:
     return [w.feature(name, float(a == b), a, b)] if a and b else []
 
@@ -252,6 +267,8 @@ def compare(
     features += _exact(w, "taxNumber", a.tax, b.tax)
     features += _exact(w, "email", a.email, b.email)
     features += _phones(w, a, b)
+    if a.person:
+        features += _former_name(a, b, features)
     features += _shared(w, "sharedVehicle", a.vehicles, b.vehicles)
     features += _shared(w, "sharedCard", a.cards, b.cards)
     found = tuple(features)
@@ -314,14 +331,10 @@ def _rules(
             return [(rules.APART if a.branch and b.branch else rules.EVIDENCE_CEILING,
                      f"different branches: {named}")]  # fmt: skip
         return []
-    out: list[tuple[float | None, str]] = []
-    if a.generation != b.generation:
-        markers = " and ".join(repr(x) for x in (a.generation, b.generation) if x)
-        apart = a.generation and b.generation
-        out.append((rules.APART if apart else rules.EVIDENCE_CEILING, f"generations: {markers}"))
     strong = [f.feature for f in by.values() if f.feature in rules.STRONG_FEATURES and f.weight > 0]
     if "phone" in strong and not (a.mobile or b.mobile or personal_line):
         strong.remove("phone")
+    out = _name_marks(a, b, by, bool(strong))
     # One household (address or landline) and one name, with nothing of their own in common:
     # parent and child. One strong identifier in common (a family mailbox) leaves it open.
     birth, first, last = by.get("birthDate"), by.get("firstName"), by.get("lastName")
@@ -351,6 +364,24 @@ def _rules(
             out.append((rules.EVIDENCE_CEILING, _NO_EVIDENCE))
         else:
             out.append((rules.APART, "no evidence beyond the name"))
+    return out
+
+
+def _name_marks(
+    a: Profile, b: Profile, by: dict[str, Feature], strong: bool
+) -> list[tuple[float | None, str]]:
+    """What the names say beyond their spelling: generation markers (jun. and sen.), and a
+    former surname, which alone (``strong``: no strong identifier in common) makes a pair a
+    steward's decision."""
+    out: list[tuple[float | None, str]] = []
+    if a.generation != b.generation:
+        markers = " and ".join(repr(x) for x in (a.generation, b.generation) if x)
+        apart = a.generation and b.generation
+        out.append((rules.APART if apart else rules.EVIDENCE_CEILING, f"generations: {markers}"))
+    former = by.get("formerName")
+    if former is not None and not strong:
+        reason = f"another surname: {former.right} in the e-mail address {former.left}"
+        out.append((rules.EVIDENCE_CEILING, reason))
     return out
 
 

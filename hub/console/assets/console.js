@@ -274,7 +274,7 @@ const ATTRIBUTES = [
   ["organizationName", "Organisation", ["name", "legalForm"]],
   ["birthDate", "Birth date", ["birthDate"]],
   ["taxNumber", "Tax number", ["taxNumber"]],
-  ["email", "E-mail", ["email"]],
+  ["email", "E-mail", ["email", "formerName"]],
   ["phone", "Phone", ["phone"]],
   ["addresses", "Addresses", ["street", "houseNumber", "postalCode", "city"]],
   ["roles", "Roles", []],
