@@ -18,6 +18,7 @@ from hub.domain import deliveries, kinds, service
 from hub.domain.upsert import Delivery, Outcome
 from hub.domain.upsert import upsert as upsert_work
 from hub.ids import from_global
+from hub.mastering import matcher as matcher_module
 from hub.mastering import normalize as norm
 from hub.mastering.compare import compare
 from hub.mastering.matcher import (
@@ -394,6 +395,42 @@ def test_a_merge_on_arrival_reads_what_it_decides_on_in_one_statement(
     assert len(reads) == 1, sent
     assert not [c for c in sent if "MatchTerm {term: t}" in c and c not in reads], sent
     assert not [c for c in sent if "RETURN g.id AS id, g.overrides AS overrides" in c], sent
+
+
+def test_candidates_the_database_ranks_otherwise_are_read_as_the_hub_ranks_them(
+    hub: RunningHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    last = unique("Rang")
+    home = {"birthDate": "1972-03-04", "addresses": munich("Birkenweg", "9")}
+    first = upsert(hub, person("CRM", f"c-{last}", "Ida", last, **home))
+    upsert(hub, person("CRM", f"n-{last}", "Olga", last, birthDate="1950-01-01", **{
+        "addresses": home["addresses"]}))  # fmt: skip
+    sent: list[str] = []
+    run = Transaction._run
+
+    async def recorded(self: Transaction, cypher: str, params: Any) -> Any:
+        sent.append(" ".join(cypher.split()))
+        return await run(self, cypher, params)
+
+    monkeypatch.setattr(Transaction, "_run", recorded)
+    # The hub ranks the two candidates the other way round from the database, this once.
+    ranked = matcher_module.closest
+    monkeypatch.setattr(matcher_module, "closest", lambda shared: ranked(shared)[::-1])
+    merged = upsert(hub, person("ERP", f"e-{last}", "Ida", last, **home))
+    monkeypatch.undo()
+    assert merged["matchOutcome"]["action"] == "AUTO_MERGED", merged["matchOutcome"]
+    assert merged["businessPartner"]["id"] == first["businessPartner"]["id"]
+    assert len([c for c in sent if c.startswith("UNWIND $terms AS t")]) == 1, sent
+
+
+def test_a_name_erp_cut_short_finds_its_person_arriving_later(hub: RunningHub) -> None:
+    last = unique("Schmidt-Hohenlohe-")  # 30 letters: the field's 35 end in "..., AND"
+    cut = f"{last.upper()}, ANDREAS"[:35]
+    line = {"phone": "+49 89 5550123", "addresses": munich("Lindenweg", "4")}
+    upsert(hub, person("ERP", f"e-{last}", None, cut, **line))
+    crm = upsert(hub, person("CRM", f"c-{last}", "Andreas", last, birthDate="1966-07-08", **line))
+    outcome = crm["matchOutcome"]
+    assert outcome["action"] in ("AUTO_MERGED", "QUEUED_FOR_REVIEW"), outcome
 
 
 def test_same_person_from_another_system_is_merged_into_one_golden_record(hub: RunningHub) -> None:

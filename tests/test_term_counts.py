@@ -117,24 +117,28 @@ def _population(hub: RunningHub) -> int:
 
 
 def test_common_values_held_in_memory_weigh_as_the_stored_counts_do() -> None:
-    # 100,000 partners; values from very common to rare, and one nobody has.
+    # 100,000 partners. An organisation's name has the highest level (10): the line where a
+    # count starts to lower a weight is drawn by it.
     population = 100_000
-    counts = {ALL: population}
-    for n, count in enumerate((40_000, 5_000, 900, 200, 120, 95, 90, 89, 88, 60, 10, 1)):
-        counts[f"personName:name{n}"] = count
     least = least_common(population, DECLARED)
-    common = {term: n for term, n in counts.items() if n >= least}
-    assert 0 < len(common) < len(counts), least
-
+    counts = {ALL: population}
+    around = (1, least - 2, least - 1, least, least + 1, least + 2, 5 * least, 40_000)
+    for count in around:
+        counts[f"name:firma{count}"] = count
+    held = _Layered(
+        ({t: n for t, n in counts.items() if n >= least},), lambda term: 0, population, DECLARED
+    )
     read = Frequencies(counts)
-    held = _Layered((common,), lambda term: 0, population, DECLARED)
-    lowered = 0
-    for n in range(13):
-        a = profile({"kind": "PERSON", "firstName": "Ida", "lastName": f"Name{n}"})
-        features = compare(a, a, read).features
-        assert compare(a, a, held).features == features, n
-        lowered += features[0].weight < declared("lastName")[0]
-    assert lowered >= 3, "the common names weigh less than their level"
+    weights = {}
+    for count in around:
+        a = profile({"kind": "ORGANIZATION", "organizationName": f"Firma{count}"})
+        (name,) = [f for f in compare(a, a, read).features if f.feature == "name"]
+        assert [f for f in compare(a, a, held).features if f.feature == "name"] == [name], count
+        weights[count] = name.weight
+    top = declared("name")[0]
+    # Below the line a count weighs the level, whatever it is; from just above it, less.
+    assert weights[least - 1] == weights[1] == top
+    assert weights[least + 2] < top and weights[40_000] < weights[5 * least] < top
 
 
 def test_common_values_are_read_again_when_other_processes_counted_many(
@@ -165,7 +169,7 @@ def test_common_values_are_read_again_when_other_processes_counted_many(
     assert written[term] == 5_000 and term not in stored, "not read again for its own counts"
 
     # Another process counts many partners: the population moved, the counts are read again.
-    added = 1 + _population(hub) // 50
+    added = 1 + _population(hub) // 10
     bump = "MATCH (x:MatchTerm {term: $all}) SET x.count = x.count + $n"
     hub.run(hub.store.query(bump, {"all": ALL, "n": added}))
     try:

@@ -82,7 +82,10 @@ class FeatureScore:
 
 
 # Features that compare personal data: their values are shown with ``read:personal`` only.
-_PERSONAL_FEATURES = MODEL.node("BusinessPartner").personal | MODEL.node("Address").personal
+# A former surname's left value is the e-mail address that names it.
+_PERSONAL_FEATURES = (
+    MODEL.node("BusinessPartner").personal | MODEL.node("Address").personal | {"formerName"}
+)
 
 
 def _features(raw: str | None, personal: bool) -> list[FeatureScore]:

@@ -7,6 +7,7 @@ steward sees why two records were proposed.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
@@ -195,18 +196,25 @@ def _phones(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
 
 
 def _former_name(a: Profile, b: Profile, found: list[Feature]) -> list[Feature]:
-    """Where the last names differ: one's e-mail address naming the other's surname and not
-    its own (anna.huber73@web.de of Anna Schmidt, née Huber)."""
-    if not any(f.feature == "lastName" and f.weight < 0 for f in found):
-        return []
-    if a.email == b.email:  # the same address says more, and says it already
-        return []
+    """Where the last names differ: one's e-mail address naming the other's surname, and not
+    its own (anna.huber73@web.de, ahuber@..., annahuber@... of Anna Schmidt, née Huber).
+    The address is shown as the left value, the surname it names as the right."""
+    if a.email == b.email or not any(f.feature == "lastName" and f.weight < 0 for f in found):
+        return []  # the same address says more, and says it already
     for mine, other in ((a, b), (b, a)):
-        local = mine.email.partition("@")[0]
         former, own = other.last.replace(" ", ""), mine.last.replace(" ", "")
-        if len(former) >= rules.FORMER_NAME_LENGTH and former in local and own not in local:
+        if len(former) < rules.FORMER_NAME_LENGTH or not mine.email:
+            continue
+        local = mine.email.partition("@")[0]
+        first = mine.first.replace(" ", "")
+        words = set(_LETTERS.findall(local))
+        named = words & {former, first + former, first[:1] + former}
+        if named and not any(own in word for word in words):
             return [Feature("formerName", 1.0, rules.FORMER_NAME, mine.email, other.last)]
     return []
+
+
+_LETTERS = re.compile(r"[a-z]+")
 
 
 def _exact(w: _Weigher, name: str, a: str, b: str) -> list[Feature]:
@@ -281,6 +289,13 @@ def compare(
     other = sum(f.weight for f in found if f.feature not in rules.PLACE_FEATURES)
     score = round(_probability(weights.prior + other + min(place, rules.PLACE_CAP)), 4)
     rules_on = _rules(a, b, by_name, place, False)
+    former = by_name.get("formerName")
+    if former is not None:
+        # Evidence for a steward, never a merge by itself: it lifts the pair at most to the
+        # ceiling, or leaves it where its other evidence put it.
+        without = _probability(weights.prior + other - former.weight + min(place, rules.PLACE_CAP))
+        reason = f"another surname in an e-mail address: {former.right}"
+        rules_on.append((max(rules.EVIDENCE_CEILING or 0.0, round(without, 4)), reason))
     holding = [(c, why) for c, why in rules_on if c is not None and c < score]
     if not holding:
         return Verdict(score, found)
@@ -331,10 +346,14 @@ def _rules(
             return [(rules.APART if a.branch and b.branch else rules.EVIDENCE_CEILING,
                      f"different branches: {named}")]  # fmt: skip
         return []
+    out: list[tuple[float | None, str]] = []
+    if a.generation != b.generation:
+        markers = " and ".join(repr(x) for x in (a.generation, b.generation) if x)
+        apart = a.generation and b.generation
+        out.append((rules.APART if apart else rules.EVIDENCE_CEILING, f"generations: {markers}"))
     strong = [f.feature for f in by.values() if f.feature in rules.STRONG_FEATURES and f.weight > 0]
     if "phone" in strong and not (a.mobile or b.mobile or personal_line):
         strong.remove("phone")
-    out = _name_marks(a, b, by, bool(strong))
     # One household (address or landline) and one name, with nothing of their own in common:
     # parent and child. One strong identifier in common (a family mailbox) leaves it open.
     birth, first, last = by.get("birthDate"), by.get("firstName"), by.get("lastName")
@@ -364,24 +383,6 @@ def _rules(
             out.append((rules.EVIDENCE_CEILING, _NO_EVIDENCE))
         else:
             out.append((rules.APART, "no evidence beyond the name"))
-    return out
-
-
-def _name_marks(
-    a: Profile, b: Profile, by: dict[str, Feature], strong: bool
-) -> list[tuple[float | None, str]]:
-    """What the names say beyond their spelling: generation markers (jun. and sen.), and a
-    former surname, which alone (``strong``: no strong identifier in common) makes a pair a
-    steward's decision."""
-    out: list[tuple[float | None, str]] = []
-    if a.generation != b.generation:
-        markers = " and ".join(repr(x) for x in (a.generation, b.generation) if x)
-        apart = a.generation and b.generation
-        out.append((rules.APART if apart else rules.EVIDENCE_CEILING, f"generations: {markers}"))
-    former = by.get("formerName")
-    if former is not None and not strong:
-        reason = f"another surname: {former.right} in the e-mail address {former.left}"
-        out.append((rules.EVIDENCE_CEILING, reason))
     return out
 
 

@@ -96,10 +96,15 @@ WITH {carried}counts, m.version AS version, m.prior AS prior, m.weights AS weigh
 _TERMS = _counts_and_model() + "RETURN counts, version, prior, weights"
 
 # A candidate as matching reads it. A partner fed by one source and set by no steward has
-# that source's values: its payload would only repeat the state, so it is not sent.
+# that source's values: its payload would only repeat the state, so it is not sent; unless
+# it holds a last name and no first name, which may be a name in one field ("LAST, FIRST")
+# that only the payload shows was cut at a field limit (see profile.Profile.cut).
 _CANDIDATE = """{
     id: c.id, element: elementId(c), state: c.state, version: c.version,
-    sources: CASE WHEN size(sources) > 1 OR c.overrides IS NOT NULL THEN sources ELSE [] END
+    sources: CASE WHEN size(sources) > 1 OR c.overrides IS NOT NULL
+        OR size([s IN sources WHERE s.payload CONTAINS '"lastName"'
+            AND NOT s.payload CONTAINS '"firstName"']) > 0
+        THEN sources ELSE [] END
 }"""
 
 _CANDIDATE_WITH_ORIGINS = _CANDIDATE[:-1] + ", overrides: c.overrides, origins: origins\n}"
@@ -120,7 +125,8 @@ RETURN counts, version, prior, weights, collect({_CANDIDATE}) AS rows
 
 # A lone delivery's blocks, its closest candidates (see closest), the counts and the model,
 # in one round trip; always one row. Each candidate comes with its origins as well: the one
-# the delivery is merged into needs no read of its own, and they cost next to nothing here.
+# the delivery is merged into needs no read of its own (measured at 100,000 partners, the
+# statement took no longer with them).
 # (ArcadeDB returns no candidate at all when a pattern comprehension with a WHERE sits in
 # the collected map itself: it is computed in the WITH.)
 _LONE = (
@@ -430,7 +436,7 @@ class GraphMatcher:
         self.tally = tally
         self.common: CommonTerms | None = None
         if tally is not None:
-            self.common = CommonTerms()
+            self.common = CommonTerms(paused=tally.paused())
             tally.on_written(self.common.written)
 
     def prepare(self, state: State) -> None:
@@ -505,8 +511,8 @@ class GraphMatcher:
             await self.tally.flush(store)
 
     async def _common(self, tx: Transaction, read: Frequencies) -> Frequencies:
-        """The counts of a lone delivery's comparisons: the common values' from memory,
-        the population as ``read`` (see :mod:`hub.mastering.common_terms`)."""
+        """The counts the deliveries are compared by: the common values' from memory, the
+        population as ``read`` (see :mod:`hub.mastering.common_terms`)."""
         assert self.common is not None and self.tally is not None
         stored, written = await self.common.counts(tx, read.total, read.weights)
         pending = self.tally.pending
@@ -526,6 +532,7 @@ class GraphMatcher:
         closest candidates as the database ranked them, with the counts of ``wanted``."""
         if not keys:
             return {}, None
+        assert _ALL in wanted, "the statement needs a term to carry its row on"
         params = {
             "keys": keys,
             "max": rules.MAX_BLOCK,

@@ -46,6 +46,10 @@ class TermTally:
         self._flushing = asyncio.Lock()
         self._listeners: list[Callable[[Mapping[str, int]], None]] = []
 
+    def paused(self) -> asyncio.Lock:
+        """Held, no counts are written (a write under way ends first)."""
+        return self._flushing
+
     def on_written(self, listener: Callable[[Mapping[str, int]], None]) -> None:
         """Call ``listener`` with the counts of each write, once it has committed."""
         self._listeners.append(listener)
