@@ -37,8 +37,9 @@ def _refusal(response: httpx.Response) -> dict[str, Any]:
 
 
 # What the hub sends on its own while it runs: the change log's numbering of what other
-# processes logged, and the registered clients read again every few seconds.
-_BACKGROUND = ("ChangeBatch", "ChangeLog", "ApiClient")
+# processes logged, the registered clients read again every few seconds, and the term counts
+# of earlier upserts, written a moment after them.
+_BACKGROUND = ("ChangeBatch", "ChangeLog", "ApiClient", "MatchTerm")
 
 
 @contextlib.contextmanager
