@@ -372,12 +372,8 @@ def test_new_partners_of_one_batch_sharing_a_key_count_once_each(hub: RunningHub
     assert all(b["size"] == b["partners"] for b in blocks), blocks
 
 
-def test_a_merge_on_arrival_reads_what_it_decides_on_in_one_statement(
-    hub: RunningHub, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    last = unique("Einmal")
-    data = person("CRM", f"c-{last}", "Ida", last, birthDate="1971-02-03", addresses=munich())
-    first = upsert(hub, data)
+def _statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements transactions run from now until ``monkeypatch`` is undone."""
     sent: list[str] = []
     run = Transaction._run
 
@@ -386,6 +382,16 @@ def test_a_merge_on_arrival_reads_what_it_decides_on_in_one_statement(
         return await run(self, cypher, params)
 
     monkeypatch.setattr(Transaction, "_run", recorded)
+    return sent
+
+
+def test_a_merge_on_arrival_reads_what_it_decides_on_in_one_statement(
+    hub: RunningHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    last = unique("Einmal")
+    data = person("CRM", f"c-{last}", "Ida", last, birthDate="1971-02-03", addresses=munich())
+    first = upsert(hub, data)
+    sent = _statements(monkeypatch)
     merged = upsert(hub, {**data, "source": {"system": "ERP", "key": f"e-{last}"}})
     monkeypatch.undo()
     assert merged["matchOutcome"]["action"] == "AUTO_MERGED"
@@ -405,14 +411,7 @@ def test_candidates_the_database_ranks_otherwise_are_read_as_the_hub_ranks_them(
     first = upsert(hub, person("CRM", f"c-{last}", "Ida", last, **home))
     upsert(hub, person("CRM", f"n-{last}", "Olga", last, birthDate="1950-01-01", **{
         "addresses": home["addresses"]}))  # fmt: skip
-    sent: list[str] = []
-    run = Transaction._run
-
-    async def recorded(self: Transaction, cypher: str, params: Any) -> Any:
-        sent.append(" ".join(cypher.split()))
-        return await run(self, cypher, params)
-
-    monkeypatch.setattr(Transaction, "_run", recorded)
+    sent = _statements(monkeypatch)
     # The hub ranks the two candidates the other way round from the database, this once.
     ranked = matcher_module.closest
     monkeypatch.setattr(matcher_module, "closest", lambda shared: ranked(shared)[::-1])
