@@ -575,6 +575,27 @@ def test_an_erp_record_on_the_father_goes_to_a_steward_when_his_son_of_one_name_
     assert sources == [{"system": "CRM", "key": f"f-{last}"}]
 
 
+def test_an_erp_record_before_the_son_in_one_batch_waits_for_a_steward(hub: RunningHub) -> None:
+    last = unique("Lin")
+    line = {"phone": "+49 89 5553417", "addresses": munich("Amselweg", "10")}
+    father = upsert(hub, person("CRM", f"f-{last}", "Hans", last, birthDate="1951-02-13", **line))
+    rows = [  # one load batch: the ERP record first, then the son
+        person("ERP", f"e-{last}", None, f"{last.upper()}, HANS", **line),
+        person("CRM", f"s-{last}", "Hans", last, birthDate="1980-06-17", **line),
+    ]
+    built = [deliveries.BUILDERS["BusinessPartner"](row, ()) for row in rows]
+    batch = [delivery for delivery, problems in built if delivery is not None and not problems]
+    erp, son = hub.run(service.upsert_batch(hub.store, kinds.BUSINESS_PARTNER, batch))
+    assert erp.match is not None and son.match is not None
+    father_id = from_global(father["businessPartner"]["id"])
+    assert father_id is not None
+    assert erp.match.action == "QUEUED_FOR_REVIEW", erp.match
+    assert erp.id not in {father_id[1], son.id}
+    # Queued against the father, and the son against the ERP record.
+    assert erp.match.golden == father_id[1]
+    assert son.match.action == "QUEUED_FOR_REVIEW", son.match
+
+
 def test_uncertain_pair_is_queued_for_a_steward(hub: RunningHub) -> None:
     first, second = father_and_son(hub, unique("Rev"), ("1950-02-03", "1979-11-12"), "Gartenweg")
     outcome = second["matchOutcome"]

@@ -71,6 +71,24 @@ def _says_nothing_of_its_own(p: Profile) -> bool:
     return not (p.birth or p.tax or p.email or p.mobile or p.vehicles or p.cards)
 
 
+def kept_apart(mine: Profile, verdict: Verdict) -> bool:
+    """Whether ``verdict`` keeps the delivery ``mine`` apart from a partner as a second
+    person of its household: the partner's records with nothing of their own are in doubt."""
+    rule = verdict.rule or ""
+    return mine.person and verdict.score <= rules.APART and rule.startswith(ONE_HOUSEHOLD)
+
+
+def in_doubt(
+    mine: Profile, record: Profile, compare: Callable[[Profile, Profile], Verdict]
+) -> Verdict | None:
+    """``record`` against the delivery ``mine``, when it could be ``mine``'s person's as
+    well: it has nothing of its own, and nothing but name and place tells the two apart."""
+    if not _says_nothing_of_its_own(record):
+        return None
+    to_mine = compare(mine, record)
+    return to_mine if to_mine.rule == NO_EVIDENCE and to_mine.score >= rules.REVIEW else None
+
+
 def doubts(
     mine: Profile,
     golden: str,
@@ -82,15 +100,12 @@ def doubts(
     """The records of ``golden`` (kept apart from the delivery ``mine`` by ``verdict``; its
     ``views``: its whole values first, then each source's) that could be the delivery's
     person's just as well as the partner's."""
-    apart = verdict.score <= rules.APART and verdict.rule and verdict.rule.startswith(ONE_HOUSEHOLD)
-    if not (mine.person and apart):
+    if not kept_apart(mine, verdict):
         return []  # a pair a steward decides leaves the partner's records where they are
     found = []
     for source in sources:
-        if not _says_nothing_of_its_own(source.profile):
-            continue
-        to_mine = compare(mine, source.profile)
-        if to_mine.rule != NO_EVIDENCE or to_mine.score < rules.REVIEW:
+        to_mine = in_doubt(mine, source.profile, compare)
+        if to_mine is None:
             continue
         # Against the partner's other sources, as the record's own values are in its whole.
         own = completed(source.profile, views[0])

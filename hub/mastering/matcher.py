@@ -36,7 +36,16 @@ from hub.mastering import blocks
 from hub.mastering.common_terms import ALL as _ALL
 from hub.mastering.common_terms import CommonTerms
 from hub.mastering.compare import Verdict, alone, compare
-from hub.mastering.doubts import Doubt, Source, as_delivered, doubts, sources_read
+from hub.mastering.doubts import (
+    WHOSE,
+    Doubt,
+    Source,
+    as_delivered,
+    doubts,
+    in_doubt,
+    kept_apart,
+    sources_read,
+)
 from hub.mastering.partners import GraphPartner, by_similarity, read_partners
 from hub.mastering.profile import Profile, blocking_keys, completed, profile, terms
 from hub.mastering.tally import COUNT, TermTally
@@ -68,6 +77,8 @@ class MatchDecision:
     doubts: list[Doubt] = field(default_factory=list)
     # The sources and overrides of ``golden``, when they were read with it (see Stored)
     origins: dict[str, Any] | None = None
+    # The partners this delivery was kept apart from as a second person of their household
+    apart_from: list[str] = field(default_factory=list)
 
 
 def closest(shared: Counter[str]) -> list[str]:
@@ -317,6 +328,7 @@ def _decisions(
             )
             if len(frequency.missed) > mark:
                 missed[i] = frequency.missed[mark:]
+            _doubt_earlier(i, profiles, decisions, frequency)
         for key in my_keys:
             earlier[key].append(i)
     return decisions, missed
@@ -346,6 +358,36 @@ class Stored(NamedTuple):
     origins: dict[str, Any] | None = None
 
 
+def _doubt_earlier(
+    i: int, profiles: list[Profile], decisions: list[MatchDecision], frequency: Frequencies
+) -> None:
+    """Delivery ``i`` was kept apart from partners as a second person of their household:
+    an earlier delivery of the batch that was to join one of them, with nothing of its own
+    to tell whose it is, is queued against it instead (see hub.mastering.doubts; a record
+    stored before is taken out after the write)."""
+    for golden in decisions[i].apart_from:
+        for j in range(i):
+            earlier = decisions[j]
+            if earlier.action != AUTO_MERGED or earlier.golden != golden or earlier.row is not None:
+                continue
+            if (
+                in_doubt(
+                    profiles[i],
+                    profiles[j],
+                    lambda a, b: compare(a, b, frequency, frequency.weights),
+                )
+                is None
+            ):
+                continue
+            assert earlier.verdict is not None
+            score = min(earlier.verdict.score, rules.EVIDENCE_CEILING or rules.REVIEW)
+            decisions[j] = MatchDecision(
+                QUEUED_FOR_REVIEW, score, golden, None,
+                Verdict(score, earlier.verdict.features, WHOSE),
+                None, earlier.state, earlier.version,
+            )  # fmt: skip
+
+
 def _decision(
     mine: Profile,
     chosen: list[str],
@@ -360,6 +402,7 @@ def _decision(
     best = MatchDecision(CREATED, 0.0)
     seen: list[Verdict] = []
     doubted: list[Doubt] = []
+    apart: list[str] = []
 
     def scored(a: Profile, b: Profile) -> Verdict:
         return compare(a, b, frequency, frequency.weights)
@@ -369,6 +412,8 @@ def _decision(
         seen.append(verdict)
         known = raw[golden]
         doubted += doubts(mine, golden, verdict, stored[golden], known.sources, scored)
+        if kept_apart(mine, verdict):
+            apart.append(golden)
         if verdict.score > (best.score or 0.0):
             best = MatchDecision(
                 CREATED, verdict.score, golden, None, verdict, None, known.state, known.version
@@ -384,6 +429,7 @@ def _decision(
         best.score = best.verdict.score
     decided = _decide(best)
     decided.doubts = doubted
+    decided.apart_from = apart
     return decided
 
 
