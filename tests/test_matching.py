@@ -506,6 +506,20 @@ def queued_pair(
     return first, second, candidate
 
 
+def household(n: int) -> tuple[str, dict[str, Any]]:
+    """A surname no other test uses, and the landline and address of the ``n``-th household
+    of that name in these tests."""
+    return unique("Lin"), {
+        "phone": f"+49 89 555{n}417",
+        "addresses": munich("Amselweg", str(4 + 2 * n)),
+    }
+
+
+def crm_hans(hub: RunningHub, key: str, last: str, born: str, line: dict[str, Any]) -> Any:
+    """A CRM record of Hans ``last``, born ``born``, of the household ``line``."""
+    return upsert(hub, person("CRM", f"{key}-{last}", "Hans", last, birthDate=born, **line))
+
+
 def erp_hans(hub: RunningHub, last: str, line: dict[str, Any]) -> dict[str, Any]:
     """An ERP customer master of Hans ``last``: the name in one field, no birth date."""
     return upsert(hub, person("ERP", f"e-{last}", None, f"{last.upper()}, HANS", **line))
@@ -514,10 +528,9 @@ def erp_hans(hub: RunningHub, last: str, line: dict[str, Any]) -> dict[str, Any]
 def test_an_erp_record_joins_the_only_person_of_its_name_on_the_households_line(
     hub: RunningHub,
 ) -> None:
-    last = unique("Lin")
-    line = {"phone": "+49 89 5550417", "addresses": munich("Amselweg", "4")}
+    last, line = household(0)
     wife = upsert(hub, person("CRM", f"w-{last}", "Petra", last, birthDate="1956-03-02", **line))
-    hans = upsert(hub, person("CRM", f"h-{last}", "Hans", last, birthDate="1954-08-09", **line))
+    hans = crm_hans(hub, "h", last, "1954-08-09", line)
     erp = erp_hans(hub, last, line)
     assert erp["matchOutcome"]["action"] == "AUTO_MERGED", erp["matchOutcome"]
     assert erp["businessPartner"]["id"] == hans["businessPartner"]["id"]
@@ -527,10 +540,9 @@ def test_an_erp_record_joins_the_only_person_of_its_name_on_the_households_line(
 def test_an_erp_record_waits_for_a_steward_when_two_of_its_name_share_the_line(
     hub: RunningHub,
 ) -> None:
-    last = unique("Lin")
-    line = {"phone": "+49 89 5551417", "addresses": munich("Amselweg", "6")}
-    father = upsert(hub, person("CRM", f"f-{last}", "Hans", last, birthDate="1950-01-02", **line))
-    son = upsert(hub, person("CRM", f"s-{last}", "Hans", last, birthDate="1979-04-05", **line))
+    last, line = household(1)
+    father = crm_hans(hub, "f", last, "1950-01-02", line)
+    son = crm_hans(hub, "s", last, "1979-04-05", line)
     assert son["matchOutcome"]["action"] == "CREATED", son["matchOutcome"]  # not proposed
     erp = erp_hans(hub, last, line)
     assert erp["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW", erp["matchOutcome"]
@@ -543,12 +555,11 @@ def test_an_erp_record_waits_for_a_steward_when_two_of_its_name_share_the_line(
 def test_an_erp_record_on_the_father_goes_to_a_steward_when_his_son_of_one_name_turns_up(
     hub: RunningHub,
 ) -> None:
-    last = unique("Lin")
-    line = {"phone": "+49 89 5552417", "addresses": munich("Amselweg", "8")}
-    father = upsert(hub, person("CRM", f"f-{last}", "Hans", last, birthDate="1951-02-13", **line))
+    last, line = household(2)
+    father = crm_hans(hub, "f", last, "1951-02-13", line)
     erp = erp_hans(hub, last, line)  # the only Hans of the household the hub knows: his
     assert erp["businessPartner"]["id"] == father["businessPartner"]["id"]
-    son = upsert(hub, person("CRM", f"s-{last}", "Hans", last, birthDate="1980-06-17", **line))
+    son = crm_hans(hub, "s", last, "1980-06-17", line)
     assert son["businessPartner"]["id"] != father["businessPartner"]["id"], son["matchOutcome"]
     # Nothing in the ERP record tells father from son: it leaves the father, and waits for
     # a steward against both.
@@ -576,9 +587,8 @@ def test_an_erp_record_on_the_father_goes_to_a_steward_when_his_son_of_one_name_
 
 
 def test_an_erp_record_before_the_son_in_one_batch_waits_for_a_steward(hub: RunningHub) -> None:
-    last = unique("Lin")
-    line = {"phone": "+49 89 5553417", "addresses": munich("Amselweg", "10")}
-    father = upsert(hub, person("CRM", f"f-{last}", "Hans", last, birthDate="1951-02-13", **line))
+    last, line = household(3)
+    father = crm_hans(hub, "f", last, "1951-02-13", line)
     rows = [  # one load batch: the ERP record first, then the son
         person("ERP", f"e-{last}", None, f"{last.upper()}, HANS", **line),
         person("CRM", f"s-{last}", "Hans", last, birthDate="1980-06-17", **line),

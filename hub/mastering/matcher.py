@@ -513,9 +513,8 @@ class GraphMatcher:
         keys = [k for _, k in profiled]
         every_key = sorted({k for ks in keys for k in ks})
         lone = len(states) == 1
-        own = _terms_of(profiles)
         from_memory = self.common is not None
-        wanted = [_ALL] if from_memory else own
+        wanted = [_ALL] if from_memory else _terms_of(profiles)
         # A lone delivery reads its blocks without a lock, a batch locks them (see blocks.link).
         read: _Read | None = None
         if lone:
