@@ -344,8 +344,8 @@ def _show(world: HardWorld, a: str, b: str, outcome: str) -> None:
         print(f"      {json.dumps(rows[source], ensure_ascii=False)}")
 
 
-async def run_hard(households: int, tmp: Path, writers: int = WRITERS) -> None:
-    world = hard_world(households, seed=17)
+async def run_hard(households: int, tmp: Path, seed: int = 17, writers: int = WRITERS) -> None:
+    world = hard_world(households, seed=seed)
     store = await _open(tmp / "store-hard")
     try:
         seconds = await _upsert_concurrently(store, world.rows, writers)
@@ -427,7 +427,7 @@ async def main_async(args: argparse.Namespace) -> None:
         if args.world:
             await run_world(args.world, tmp)
         if args.hard:
-            await run_hard(args.hard, tmp)
+            await run_hard(args.hard, tmp, args.hard_seed)
         if args.latency:
             await run_latency(args.latency, tmp)
 
@@ -438,6 +438,12 @@ def main() -> None:
     parser.add_argument("--world", type=int, default=10_000, help="partners; 0 to skip")
     parser.add_argument(
         "--hard", type=int, default=3_000, help="households of the hard world; 0 to skip"
+    )
+    parser.add_argument(
+        "--hard-seed",
+        type=int,
+        default=17,
+        help="the hard world's seed: another seed draws other people of the same kinds",
     )
     parser.add_argument("--latency", type=int, default=0, help="partners; 0 to skip")
     parser.add_argument(

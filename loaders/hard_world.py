@@ -147,6 +147,7 @@ class _Builder:
         self.world = HardWorld()
         self.partners = 0
         self.keys = 0
+        self.mailboxes: set[str] = set()
 
     # ---- values ------------------------------------------------------------------------------
 
@@ -205,7 +206,16 @@ class _Builder:
     def email(self, first: str, last: str) -> str:
         domain = self.rng.choice(("web.de", "gmx.de", "t-online.de", "posteo.de"))
         local = _ascii_upper(f"{first}.{last}").lower().replace(" ", "").replace("-", "")
-        return f"{local}{self.rng.randint(1, 99)}@{domain}"
+        return self.mailbox(f"{local}{self.rng.randint(1, 99)}", domain)
+
+    def mailbox(self, local: str, domain: str) -> str:
+        """``local@domain``, unless another person has it: a mailbox is one person's, so two
+        namesakes who drew one address get two."""
+        address = f"{local}@{domain}"
+        while address in self.mailboxes:
+            address = f"{local}{self.rng.randint(100, 9999)}@{domain}"
+        self.mailboxes.add(address)
+        return address
 
     # ---- a person and how another system spells them ----------------------------------------
 
@@ -340,7 +350,9 @@ class _Builder:
             own_mobile = self.mobile() if self.rng.random() < 0.4 else None
             email = None
             if scenario == "spouses" and self.rng.random() < 0.6:
-                email = f"{_ascii_upper(given).lower()}.{_ascii_upper(last).lower()}@{domain}"
+                email = self.mailbox(
+                    f"{_ascii_upper(given).lower()}.{_ascii_upper(last).lower()}", domain
+                )
             row = self.person(given, last, birth, address, own_mobile or landline, email)
             entity = self.partner()
             self.add(entity, "CRM", row)

@@ -62,6 +62,16 @@ def test_the_world_is_the_same_for_a_seed() -> None:
     assert hard_world(50, seed=9).rows != hard_world(50, seed=10).rows
 
 
+def test_no_two_people_of_the_world_share_a_mailbox(world: HardWorld) -> None:
+    owners: dict[str, set[str]] = defaultdict(set)
+    for row in world.rows:
+        if "email" in row:
+            source = f"{row['source']['system']}/{row['source']['key']}"
+            owners[row["email"]].add(world.entity_of[source])
+    assert owners
+    assert {address: people for address, people in owners.items() if len(people) > 1} == {}
+
+
 @pytest.mark.parametrize("kind", NEGATIVES)
 def test_related_partners_are_never_merged_automatically(
     verdicts: dict[str, list[Verdict]], kind: str
