@@ -3,10 +3,12 @@
 For every attribute, among the sources that deliver a value for it:
 
 1. a steward's override wins over every source, until it is removed;
-2. then the most trusted system for that attribute (``Rules.trust`` of the record's kind,
+2. a placeholder (``PLACEHOLDERS``: a birth date of 1900-01-01 that a mandatory field made
+   somebody type) ranks after every real value, whichever system sent it;
+3. then the most trusted system for that attribute (``Rules.trust`` of the record's kind,
    else its ``Rules.default``; systems not listed rank after those listed, all alike);
-3. then the most recently received delivery;
-4. then the most complete value (the longest).
+4. then the most recently received delivery;
+5. then the most complete value (the longest).
 
 A text value exactly as long as a field limit (``CUT_LENGTHS``: ERP systems cut names at 35
 or 40 characters) that another source's value continues (the same letters, whatever their
@@ -28,6 +30,12 @@ from dataclasses import dataclass, field
 
 CUT_LENGTHS = frozenset({35, 40})  # see the module docstring
 
+# Dates systems put in a mandatory date field when nobody knows it: the first of January of
+# 1900, 1901 or 1970, and the ends of the calendar. Matching reads them as no date at all.
+PLACEHOLDER_DATES = frozenset(
+    {"1900-01-01", "1901-01-01", "1970-01-01", "1899-12-31", "9999-12-31"}
+)
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -38,6 +46,8 @@ class Rules:
     union: frozenset[str] = frozenset()
     # Attributes that come from one source together: the one that supplies the first.
     together: tuple[tuple[str, ...], ...] = ()
+    # Attributes whose placeholder values (by attribute) say nothing: see the docstring.
+    placeholders: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def order(self, attribute: str) -> tuple[str, ...]:
         return self.trust.get(attribute, self.default)
@@ -55,6 +65,7 @@ RULES: dict[str, Rules] = {
             "addresses": ("CRM", "ERP"),
         },
         union=frozenset({"roles", "relationships"}),
+        placeholders={"birthDate": PLACEHOLDER_DATES},
     ),
     # The vehicle management system knows the vehicle; CRM who owns it and who sold it; ERP
     # the material it was sold as.

@@ -148,3 +148,15 @@ def test_a_first_name_an_erp_cut_gives_way_to_the_name_it_was_cut_from() -> None
     # Alone, ERP's cut name is the best there is.
     alone, _ = survive([erp])
     assert alone["firstName"] == "AND"
+
+
+def test_a_placeholder_birth_date_gives_way_to_a_real_one_whatever_its_system() -> None:
+    crm = SourceValues("CRM", "C1", "2026-01-02T00:00:00", {"birthDate": "1900-01-01"})
+    dealer = SourceValues("DEALER", "D1", "2026-01-01T00:00:00", {"birthDate": "1953-05-12"})
+    state, lineage = survive([crm, dealer])
+    # CRM is trusted before the dealer and delivered later, yet it did not know the date.
+    assert state["birthDate"] == "1953-05-12"
+    (born,) = [entry for entry in lineage if entry.attribute == "birthDate"]
+    assert born.source is dealer and [s for s, _ in born.others] == [crm]
+    # Alone, the placeholder is what the sources say.
+    assert survive([crm])[0]["birthDate"] == "1900-01-01"

@@ -586,6 +586,28 @@ def test_an_erp_record_on_the_father_goes_to_a_steward_when_his_son_of_one_name_
     assert sources == [{"system": "CRM", "key": f"f-{last}"}]
 
 
+def test_a_record_with_a_placeholder_birth_date_on_the_father_does_not_take_in_his_son(
+    hub: RunningHub,
+) -> None:
+    last, line = household(4)
+    # Two systems no rule ranks: the later delivery's values would win.
+    father = upsert(
+        hub, person("DEALER", f"f-{last}", "Hans", last, birthDate="1953-05-12", **line)
+    )
+    leasing = upsert(
+        hub, person("LEASING", f"l-{last}", "Hans", last, birthDate="1900-01-01", **line)
+    )
+    assert leasing["businessPartner"]["id"] == father["businessPartner"]["id"]
+    golden = hub.graphql(
+        'query($key: String!) { businessPartner(source: {system: "LEASING", key: $key}) '
+        "{ birthDate } }",
+        {"key": f"l-{last}"},
+    )["data"]["businessPartner"]
+    assert golden == {"birthDate": "1953-05-12"}  # a placeholder is no birth date
+    son = crm_hans(hub, "s", last, "1984-08-17", line)
+    assert son["businessPartner"]["id"] != father["businessPartner"]["id"], son["matchOutcome"]
+
+
 def test_an_erp_record_before_the_son_in_one_batch_waits_for_a_steward(hub: RunningHub) -> None:
     last, line = household(3)
     father = crm_hans(hub, "f", last, "1951-02-13", line)

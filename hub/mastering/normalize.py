@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
+from graph_schema import survivorship
+
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _NOT_WORD = re.compile(r"[^\w]+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -141,9 +143,8 @@ def tax_number(value: str | None) -> str:
     return compact
 
 
-# Dates systems put in a mandatory birth-date field when nobody knows it: the first of
-# January of 1900, 1901 or 1970, and the ends of the calendar.
-PLACEHOLDER_DATES = frozenset({"19000101", "19010101", "19700101", "18991231", "99991231"})
+# Dates systems put in a mandatory field when nobody knows it (graph_schema.survivorship).
+PLACEHOLDER_DATES = frozenset(day.replace("-", "") for day in survivorship.PLACEHOLDER_DATES)
 
 
 def date(value: str | None) -> str:

@@ -33,8 +33,8 @@ class Lineage:
 
 
 def _ranked(attribute: str, sources: list[SourceValues], kind: rules.Rules) -> list[SourceValues]:
-    """Most trusted first, then the latest, then the most complete (stable sorts, last key
-    first)."""
+    """Real values before placeholders, then the most trusted first, then the latest, then
+    the most complete (stable sorts, last key first)."""
     if len(sources) < 2:  # most attributes of most records: nothing to rank
         return sources
     order = kind.order(attribute)
@@ -48,6 +48,9 @@ def _ranked(attribute: str, sources: list[SourceValues], kind: rules.Rules) -> l
     ranked = sorted(sources, key=completeness, reverse=True)
     ranked.sort(key=lambda source: source.received_at, reverse=True)
     ranked.sort(key=trust)
+    placeholders = kind.placeholders.get(attribute)
+    if placeholders:
+        ranked.sort(key=lambda source: source.state.get(attribute) in placeholders)
     return ranked
 
 
