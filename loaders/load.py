@@ -369,6 +369,8 @@ class Loader:
                     self._reject(label, origin, problems)
                 if prepared.rows:
                     writing = asyncio.create_task(self._write(prepared.rows, defer=True))
+                elif self._refused:  # a batch of bad rows only: kept now, as a write would
+                    await self._keep_refused()
                 if prepared.last:
                     break
             if writing is not None:
@@ -396,9 +398,11 @@ class Loader:
             delivery, problems = self._prepare(label, path, line, system)
             if delivery is None:
                 prepared.rejected.append((origin, problems))
-                continue
-            prepared.rows.append(_Pending(label, delivery, origin, line.row or {}))
-            if len(prepared.rows) >= self.batch_size:
+            else:
+                prepared.rows.append(_Pending(label, delivery, origin, line.row or {}))
+            # Bad lines count as well: a file of nothing but bad rows is read (and its rejects
+            # kept) a batch at a time, not held in memory whole.
+            if len(prepared.rows) + len(prepared.rejected) >= self.batch_size:
                 return prepared
         prepared.last = True
         return prepared

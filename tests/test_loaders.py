@@ -307,6 +307,27 @@ def test_an_ndjson_field_the_kind_does_not_know_rejects_its_row_and_keeps_the_ot
     assert second["row"]["addresses"][1]["zip"] == "53111"
 
 
+def test_bad_rows_beyond_what_one_statement_carries_are_all_kept_and_the_good_one_loaded(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    # 900 refused rows of 20 KB: with their parsed rows, about 36 MB, more than the 16 MiB
+    # one statement's parameters may take.
+    rows: list[Any] = partners(unique, 901)
+    for row in rows[:900]:
+        row["remarks"] = "x" * 20_000
+    file = write_ndjson(tmp_path / "partners.ndjson", rows)
+    summary = load(hub, tmp_path, [file], batch_size=250)
+    assert summary.rejected == 900
+    assert summary.counts["BusinessPartner"]["created"] == 1
+    (kept,) = hub.run(
+        hub.store.query(
+            "MATCH (r:RejectedRow {file: $file, status: 'OPEN'}) RETURN count(r) AS n",
+            {"file": str(file)},
+        )
+    )
+    assert kept["n"] == 900
+
+
 def test_ignoring_unknown_fields_loads_the_rows_and_counts_what_was_left_out(
     hub: RunningHub, unique: str, tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,10 @@ def errors_of(problems: list[Problem]) -> list[dict[str, Any]]:
     ]
 
 
+# How many refused rows one statement keeps at most, and about how much of their text.
+KEPT_AT_ONCE = 1000
+KEPT_BYTES = 4 * 1024 * 1024
+
 # A load run again refuses the same rows again: each is kept once (by its fingerprint), with
 # the problems and time of its latest refusal while it is open.
 _KEEP = (
@@ -101,10 +106,29 @@ async def keep(store: Store, refused: list[Refused], now: dt.datetime) -> None:
         for r in refused
     ]
 
-    async def work(tx: Transaction) -> None:
-        await tx.run(_KEEP, {"rows": rows, "now": to_store(now)})
+    for chunk in _bounded(rows):
+        # Each chunk commits on its own: a row kept twice is kept once (its fingerprint).
+        async def work(tx: Transaction, chunk: list[dict[str, Any]] = chunk) -> None:
+            await tx.run(_KEEP, {"rows": chunk, "now": to_store(now)})
 
-    await store.write(work)
+        await store.write(work)
+
+
+def _bounded(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """``rows`` in chunks of at most ``KEPT_AT_ONCE`` rows and about ``KEPT_BYTES`` of text:
+    a statement's parameters travel in one Bolt message, which the database refuses beyond
+    16 MiB, and a file's raw lines can be long."""
+    chunk: list[dict[str, Any]] = []
+    size = 0
+    for row in rows:
+        length = sum(len(v) for v in row.values() if isinstance(v, str))
+        if chunk and (len(chunk) >= KEPT_AT_ONCE or size + length > KEPT_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(row)
+        size += length
+    if chunk:
+        yield chunk
 
 
 class _Decided(HubError):
