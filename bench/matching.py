@@ -314,7 +314,7 @@ def _per_kind(world: HardWorld, golden_of: dict[str, str], queue: list[Candidate
         if a < b and frozenset((world.entity_of[a], world.entity_of[b])) in world.relations
     }
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    shown: dict[str, list[tuple[str, str]]] = {"merged": [], "queued": []}
+    shown: dict[str, list[tuple[str, str]]] = {"merged": [], "queued": [], "neither": []}
     for a, b in sorted(labelled | merged_pairs):
         count = counts[world.label(a, b)]
         count[0] += 1
@@ -325,7 +325,7 @@ def _per_kind(world: HardWorld, golden_of: dict[str, str], queue: list[Candidate
             count[2] += 1
             outcome = "queued"
         else:
-            continue
+            outcome = "neither"  # for a pair of one partner: a duplicate left unseen
         if SHOW and world.label(a, b) == SHOW:
             shown[outcome].append((a, b))
     for outcome, examples in shown.items():  # the merged ones first: they are the costly error
@@ -447,7 +447,9 @@ def main() -> None:
     )
     parser.add_argument("--latency", type=int, default=0, help="partners; 0 to skip")
     parser.add_argument(
-        "--show", default="", help="a kind of hard pair: print merged, then queued pairs of it"
+        "--show",
+        default="",
+        help="a kind of hard pair: print merged, then queued pairs of it, then the others",
     )
     parser.add_argument("--shown", type=int, default=5, help="with --show: how many of each")
     parser.add_argument(

@@ -49,8 +49,9 @@ STRONG_FEATURES = frozenset({"taxNumber", "email", "phone", "sharedVehicle", "sh
 # A landline's agreement weighs this share of a mobile number's: a household shares it.
 LANDLINE_SHARE = 0.5
 # One person's e-mail address names the other's surname where their surnames differ: a woman
-# often keeps her address when she takes her husband's name. The weight of that evidence; it
-# holds a pair for a steward at most (EVIDENCE_CEILING), never merges it by itself.
+# often keeps her address when she takes her husband's name. The weight of that evidence, at
+# least what the surnames' disagreement took away (it explains that disagreement); it holds
+# a pair for a steward at most (EVIDENCE_CEILING), never merges it by itself.
 FORMER_NAME = 6.0
 FORMER_NAME_LENGTH = 4  # shorter surnames (Li, Ott) are found in too many addresses
 

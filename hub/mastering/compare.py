@@ -198,9 +198,16 @@ def _phones(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
 def _former_name(a: Profile, b: Profile, found: list[Feature]) -> list[Feature]:
     """Where the last names differ: one's e-mail address naming the other's surname, and not
     its own (anna.huber73@web.de, ahuber@..., annahuber@... of Anna Schmidt, née Huber).
-    The address is shown as the left value, the surname it names as the right."""
-    if a.email == b.email or not any(f.feature == "lastName" and f.weight < 0 for f in found):
-        return []  # the same address says more, and says it already
+    The address is shown as the left value, the surname it names as the right.
+
+    Both records may give that one address: the agreement on it is evidence of one mailbox,
+    and this explains the surnames that disagree (she kept the address she had as a Huber).
+    """
+    last = next((f for f in found if f.feature == "lastName"), None)
+    if last is None or last.weight >= 0:
+        return []
+    # It explains why the surnames disagree: at least what that disagreement weighed.
+    weight = max(rules.FORMER_NAME, -last.weight)
     for mine, other in ((a, b), (b, a)):
         former, own = other.last.replace(" ", ""), mine.last.replace(" ", "")
         if len(former) < rules.FORMER_NAME_LENGTH or not mine.email:
@@ -210,7 +217,7 @@ def _former_name(a: Profile, b: Profile, found: list[Feature]) -> list[Feature]:
         words = set(_LETTERS.findall(local))
         named = words & {former, first + former, first[:1] + former}
         if named and not any(own in word for word in words):
-            return [Feature("formerName", 1.0, rules.FORMER_NAME, mine.email, other.last)]
+            return [Feature("formerName", 1.0, weight, mine.email, other.last)]
     return []
 
 
