@@ -54,6 +54,11 @@ PERSON_VARIATIONS = (
 )
 MARRIED_SHARE = 0.15  # of the women's duplicates: the surname changed at marriage
 COMPANY_VARIATIONS = ("erp_upper", "truncated", "legal_form", "exact")
+SPELT_OUT = {
+    "GmbH": "Gesellschaft mit beschränkter Haftung",
+    "AG": "Aktiengesellschaft",
+    "KG": "Kommanditgesellschaft",
+}
 
 MALE = ("Hans", "Johannes", "Peter", "Klaus", "Thomas", "Michael", "Stefan", "Andreas",
         "Jürgen", "Wolfgang", "Lukas", "Jonas", "Paul", "Felix", "Josef", "Friedrich",
@@ -458,8 +463,9 @@ class _Builder:
             other["organizationName"] = _ascii_upper(name)[:35]
             address = other["addresses"][0]
             address["street"] = _ascii_upper(address["street"])
-        elif variation == "truncated":
-            other["organizationName"] = (name + " Gesellschaft mit beschränkter Haftung")[:35]
+        elif variation == "truncated":  # the legal form spelt out, and cut at 35 characters
+            base, _, form = name.rpartition(" ")
+            other["organizationName"] = f"{base} {SPELT_OUT[form]}"[:35]
         elif variation == "legal_form":
             other["organizationName"] = name.replace("GmbH", "Gesellschaft mbH")
         self.add(entity, "ERP", other, variation)
