@@ -2,7 +2,8 @@
 
 - Files are read as streams and written in batches of ``batch_size`` rows, one transaction
   each, so an interrupted load has committed whole batches and simply runs again: upserts
-  are idempotent, nothing is created twice.
+  are idempotent, nothing is created twice. Long rows make smaller batches
+  (``BATCH_BYTES``).
 - Kinds load in dependency order (partners, vehicles, contracts, identification objects,
   documents). A row whose reference is not found yet is kept back and tried again after
   every file was read, so a vehicle whose owner comes later in the load still resolves.
@@ -50,6 +51,11 @@ ORDER = MODEL.golden_labels
 # Loader._count_terms).
 TERMS_PER_WRITE = 20_000
 TERMS_SECONDS = 30.0
+# A batch's rows reach the database in a few statements, each of which carries every row's
+# values, stored state and change event: a few times the row's text. The embedded store
+# takes a statement of at most 16 MiB and does not answer a larger one at all, so a batch
+# of long rows ends at this much text, whatever batch_size says.
+BATCH_BYTES = 2 * 1024 * 1024
 
 log = logging.getLogger(__name__)
 
@@ -391,10 +397,13 @@ class Loader:
     def _prepare_batch(
         self, label: str, path: Path, lines: Iterator[Line], system: str
     ) -> _Prepared:
-        """The next ``batch_size`` good rows of ``lines``, and the bad ones met on the way."""
+        """The next ``batch_size`` lines of ``lines`` (fewer when they are long): the good rows
+        to write and the bad ones."""
         prepared = _Prepared()
+        size = 0
         for line in lines:
             origin = Origin(str(path), line.number, line.raw, system, line.row)
+            size += len(line.raw)
             delivery, problems = self._prepare(label, path, line, system)
             if delivery is None:
                 prepared.rejected.append((origin, problems))
@@ -403,6 +412,8 @@ class Loader:
             # Bad lines count as well: a file of nothing but bad rows is read (and its rejects
             # kept) a batch at a time, not held in memory whole.
             if len(prepared.rows) + len(prepared.rejected) >= self.batch_size:
+                return prepared
+            if size >= BATCH_BYTES:
                 return prepared
         prepared.last = True
         return prepared
@@ -581,12 +592,15 @@ class Loader:
 
 
 def _chunks(rows: Iterable[_Pending], size: int) -> Iterator[list[_Pending]]:
+    """Batches of at most ``size`` rows and about ``BATCH_BYTES`` of their text."""
     chunk: list[_Pending] = []
+    text = 0
     for pending in rows:
         chunk.append(pending)
-        if len(chunk) == size:
+        text += len(pending.origin.raw)
+        if len(chunk) == size or text >= BATCH_BYTES:
             yield chunk
-            chunk = []
+            chunk, text = [], 0
     if chunk:
         yield chunk
 

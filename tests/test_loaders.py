@@ -1,8 +1,10 @@
 """hub load: CSV and NDJSON extracts through the write path, with rejects and resumption."""
 
+import asyncio
 import io
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -326,6 +328,35 @@ def test_bad_rows_beyond_what_one_statement_carries_are_all_kept_and_the_good_on
         )
     )
     assert kept["n"] == 900
+
+
+def test_long_rows_load_in_smaller_batches_than_the_batch_size(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    # 400 organisations of 19 KB each (long names, ten addresses): 1,000 of them to a batch
+    # made statements the embedded store never answered, and the load waited for ever.
+    letters = random.Random(unique)
+
+    def text() -> str:
+        return "".join(letters.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(900))
+
+    rows = [
+        {
+            "source": {"key": f"{unique}-long-{i}"},
+            "kind": "ORGANIZATION",
+            "organizationName": text(),
+            "addresses": [
+                {"street": text(), "houseNumber": str(n), "postalCode": "10115", "city": text()}
+                for n in range(10)
+            ],
+        }
+        for i in range(400)
+    ]
+    file = write_ndjson(tmp_path / "partners.ndjson", rows)
+    loader = Loader(hub.store, "CRM", tmp_path / "rejects.ndjson")
+    summary = hub.run(asyncio.wait_for(loader.load([file]), 120))
+    assert summary.rejected == 0
+    assert summary.counts["BusinessPartner"]["created"] == 400
 
 
 def test_ignoring_unknown_fields_loads_the_rows_and_counts_what_was_left_out(
