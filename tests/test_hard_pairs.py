@@ -266,6 +266,11 @@ def test_a_woman_who_took_her_husbands_name_is_found_by_the_address_she_kept() -
     shared = _score({**maiden, "email": "anna.huber73@web.de"}, moved)
     assert rules.REVIEW <= shared.score < rules.AUTO_MERGE, shared
     assert "formerName" in {f.feature for f in shared.features}
+    # A family's mailbox in the wife's name is no former surname of her husband's.
+    husband = _person("Peter", "Schmidt", email="anna.huber@web.de", birthDate="1975-02-03")
+    wife = _person("Anna", "Huber", email="anna.huber@web.de", birthDate="1977-08-09")
+    assert "formerName" not in {f.feature for f in _score(husband, wife).features}
+    assert _score(husband, wife).score < rules.REVIEW
 
 
 def test_a_placeholder_birth_date_is_no_birth_date() -> None:

@@ -201,7 +201,9 @@ def _former_name(a: Profile, b: Profile, found: list[Feature]) -> list[Feature]:
     The address is shown as the left value, the surname it names as the right.
 
     Both records may give that one address: the agreement on it is evidence of one mailbox,
-    and this explains the surnames that disagree (she kept the address she had as a Huber).
+    and this explains the surnames that disagree (she kept the address she had as a Huber),
+    provided the address names the record's first name as well: a family's mailbox in one
+    partner's name is no former surname of the other (Peter Schmidt and anna.huber@...).
     """
     last = next((f for f in found if f.feature == "lastName"), None)
     if last is None or last.weight >= 0:
@@ -216,6 +218,8 @@ def _former_name(a: Profile, b: Profile, found: list[Feature]) -> list[Feature]:
         first = mine.first.replace(" ", "")
         words = set(_LETTERS.findall(local))
         named = words & {former, first + former, first[:1] + former}
+        if a.email == b.email and not (first in words or named - {former}):
+            continue
         if named and not any(own in word for word in words):
             return [Feature("formerName", 1.0, weight, mine.email, other.last)]
     return []
