@@ -325,7 +325,7 @@ def _per_kind(world: HardWorld, golden_of: dict[str, str], queue: list[Candidate
             count[2] += 1
             outcome = "queued"
         else:
-            outcome = "neither"  # for a pair of one partner: a duplicate left unseen
+            outcome = "neither"  # of one partner: a duplicate unseen; of two: right
         if SHOW and world.label(a, b) == SHOW:
             shown[outcome].append((a, b))
     for outcome, examples in shown.items():  # the merged ones first: they are the costly error

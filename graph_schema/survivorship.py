@@ -3,8 +3,9 @@
 For every attribute, among the sources that deliver a value for it:
 
 1. a steward's override wins over every source, until it is removed;
-2. a placeholder (``PLACEHOLDERS``: a birth date of 1900-01-01 that a mandatory field made
-   somebody type) ranks after every real value, whichever system sent it;
+2. a placeholder (``Rules.placeholders``, of ``PLACEHOLDER_DATES``: a birth date of
+   1900-01-01 that a mandatory field made somebody type) ranks after every real value,
+   whichever system sent it;
 3. then the most trusted system for that attribute (``Rules.trust`` of the record's kind,
    else its ``Rules.default``; systems not listed rank after those listed, all alike);
 4. then the most recently received delivery;

@@ -41,6 +41,7 @@ from hub.errors import HubError
 from hub.mastering.matcher import GraphMatcher
 from hub.mastering.tally import TermTally
 from hub.store import Store
+from hub.store.bounded import bounded, utf8_size
 from loaders import idoc
 from loaders.fields import Fields
 from loaders.formats import READERS, Line, Reading, check_encoding, read
@@ -52,9 +53,8 @@ ORDER = MODEL.golden_labels
 TERMS_PER_WRITE = 20_000
 TERMS_SECONDS = 30.0
 # A batch's rows reach the database in a few statements, each of which carries every row's
-# values, stored state and change event: a few times the row's text. The embedded store
-# takes a statement of at most 16 MiB and does not answer a larger one at all, so a batch
-# of long rows ends at this much text, whatever batch_size says.
+# values, stored state and change event: a few times the row's text. A batch of long rows
+# ends at this much text (UTF-8), whatever batch_size says (see hub.store.bounded).
 BATCH_BYTES = 2 * 1024 * 1024
 
 log = logging.getLogger(__name__)
@@ -377,6 +377,7 @@ class Loader:
                     writing = asyncio.create_task(self._write(prepared.rows, defer=True))
                 elif self._refused:  # a batch of bad rows only: kept now, as a write would
                     await self._keep_refused()
+                    self.progress(self.summary)
                 if prepared.last:
                     break
             if writing is not None:
@@ -403,7 +404,7 @@ class Loader:
         size = 0
         for line in lines:
             origin = Origin(str(path), line.number, line.raw, system, line.row)
-            size += len(line.raw)
+            size += utf8_size(line.raw)
             delivery, problems = self._prepare(label, path, line, system)
             if delivery is None:
                 prepared.rejected.append((origin, problems))
@@ -566,6 +567,8 @@ class Loader:
             if self._deferred.count == waiting.count:
                 for label, origin, problems in self._deferred.rejects():
                     self._reject(label, origin, problems)
+                    if len(self._refused) >= rejected_rows.KEPT_AT_ONCE:  # not all in memory
+                        await self._keep_refused()
                 self._deferred.close()
                 self._deferred = _KeptBack()
 
@@ -593,16 +596,7 @@ class Loader:
 
 def _chunks(rows: Iterable[_Pending], size: int) -> Iterator[list[_Pending]]:
     """Batches of at most ``size`` rows and about ``BATCH_BYTES`` of their text."""
-    chunk: list[_Pending] = []
-    text = 0
-    for pending in rows:
-        chunk.append(pending)
-        text += len(pending.origin.raw)
-        if len(chunk) == size or text >= BATCH_BYTES:
-            yield chunk
-            chunk, text = [], 0
-    if chunk:
-        yield chunk
+    return bounded(rows, size, lambda pending: utf8_size(pending.origin.raw), BATCH_BYTES)
 
 
 def default_rejects_path(data_dir: Path) -> Path:

@@ -8,7 +8,6 @@ import copy
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ from hub.errors import HubError
 from hub.ids import new_id
 from hub.read.rejected_rows import by_id
 from hub.store import Store, Transaction
+from hub.store.bounded import bounded, utf8_size
 from hub.store.temporal import to_store, utc_now
 
 OPEN, RESUBMITTED, DISMISSED = "OPEN", "RESUBMITTED", "DISMISSED"
@@ -61,9 +61,11 @@ def errors_of(problems: list[Problem]) -> list[dict[str, Any]]:
     ]
 
 
-# How many refused rows one statement keeps at most, and about how much of their text.
+# How many refused rows one statement keeps at most, and how much of their text (a row's
+# raw line and its parsed row can be long: see hub.store.bounded).
 KEPT_AT_ONCE = 1000
 KEPT_BYTES = 4 * 1024 * 1024
+CLOSED_AT_ONCE = 10_000  # rows closed per statement (two ids each)
 
 # A load run again refuses the same rows again: each is kept once (by its fingerprint), with
 # the problems and time of its latest refusal while it is open.
@@ -106,7 +108,7 @@ async def keep(store: Store, refused: list[Refused], now: dt.datetime) -> None:
         for r in refused
     ]
 
-    for chunk in _bounded(rows):
+    for chunk in bounded(rows, KEPT_AT_ONCE, _text_size, KEPT_BYTES):
         # Each chunk commits on its own: a row kept twice is kept once (its fingerprint).
         async def work(tx: Transaction, chunk: list[dict[str, Any]] = chunk) -> None:
             await tx.run(_KEEP, {"rows": chunk, "now": to_store(now)})
@@ -114,21 +116,8 @@ async def keep(store: Store, refused: list[Refused], now: dt.datetime) -> None:
         await store.write(work)
 
 
-def _bounded(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    """``rows`` in chunks of at most ``KEPT_AT_ONCE`` rows and about ``KEPT_BYTES`` of text:
-    a statement's parameters travel in one Bolt message, which the database refuses beyond
-    16 MiB, and a file's raw lines can be long."""
-    chunk: list[dict[str, Any]] = []
-    size = 0
-    for row in rows:
-        length = sum(len(v) for v in row.values() if isinstance(v, str))
-        if chunk and (len(chunk) >= KEPT_AT_ONCE or size + length > KEPT_BYTES):
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(row)
-        size += length
-    if chunk:
-        yield chunk
+def _text_size(row: dict[str, Any]) -> int:
+    return sum(utf8_size(v) for v in row.values() if isinstance(v, str))
 
 
 class _Decided(HubError):
@@ -273,22 +262,29 @@ async def close_delivered(
     if not delivered:
         return 0
 
+    rows = [{"id": row_id, "record": record} for row_id, record in delivered]
+
     async def work(tx: Transaction) -> int:
-        closed = await tx.run(
-            "UNWIND $rows AS c MATCH (x:RejectedRow {id: c.id}) "
-            "WHERE x.status = 'OPEN' AND x.rejectedAt < $before "
-            "SET x.status = $status, x.decidedAt = $now, x.decidedBy = $by, "
-            "x.reason = $reason, x.recordId = c.record RETURN count(x) AS closed",
-            {
-                "rows": [{"id": row_id, "record": record} for row_id, record in delivered],
-                "before": to_store(before),
-                "status": RESUBMITTED,
-                "now": utc_now(),
-                "by": LOAD_ACTOR,
-                "reason": f"{system} delivered the record again",
-            },
-        )
-        return int(closed[0]["closed"]) if closed else 0
+        total = 0
+        # A whole load's rows, in statements of a size the database takes.
+        for start in range(0, len(rows), CLOSED_AT_ONCE):
+            chunk = rows[start : start + CLOSED_AT_ONCE]
+            closed = await tx.run(
+                "UNWIND $rows AS c MATCH (x:RejectedRow {id: c.id}) "
+                "WHERE x.status = 'OPEN' AND x.rejectedAt < $before "
+                "SET x.status = $status, x.decidedAt = $now, x.decidedBy = $by, "
+                "x.reason = $reason, x.recordId = c.record RETURN count(x) AS closed",
+                {
+                    "rows": chunk,
+                    "before": to_store(before),
+                    "status": RESUBMITTED,
+                    "now": utc_now(),
+                    "by": LOAD_ACTOR,
+                    "reason": f"{system} delivered the record again",
+                },
+            )
+            total += int(closed[0]["closed"]) if closed else 0
+        return total
 
     return await store.write(work)
 

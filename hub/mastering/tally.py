@@ -23,12 +23,17 @@ from collections.abc import Callable, Iterable, Mapping
 
 from neo4j.exceptions import ConstraintError
 
-from hub.store import Store
+from hub.store import Store, Transaction
+from hub.store.bounded import bounded, utf8_size
 
 log = logging.getLogger(__name__)
 
 _ATTEMPTS = 3
-# Added to the stored count, created when missing; one statement for every term waiting.
+# Counts per statement of a write, and the text of their terms (a term holds a whole value,
+# up to 1,000 characters, and a load writes 20,000 at once: see hub.store.bounded).
+_AT_ONCE = 5000
+_BYTES_AT_ONCE = 4 * 1024 * 1024
+# Added to the stored count, created when missing.
 COUNT = (
     "UNWIND $rows AS r MERGE (x:MatchTerm {term: r.term}) SET x.count = coalesce(x.count, 0) + r.n"
 )
@@ -122,11 +127,20 @@ class TermTally:
 async def _written(store: Store, rows: list[dict[str, object]]) -> None:
     """``rows`` added to the stored counts; again when another process created one of the
     terms at the same moment (the second MERGE fails on its uniqueness)."""
+
+    async def work(tx: Transaction) -> None:
+        for chunk in bounded(rows, _AT_ONCE, _term_size, _BYTES_AT_ONCE):
+            await tx.run(COUNT, {"rows": chunk})
+
     for attempt in range(_ATTEMPTS):
         try:
-            await store.write(lambda tx: tx.run(COUNT, {"rows": rows}))
+            await store.write(work)
             return
         except ConstraintError:
             if attempt == _ATTEMPTS - 1:
                 raise
             await asyncio.sleep(0.01 * 2**attempt)
+
+
+def _term_size(row: dict[str, object]) -> int:
+    return utf8_size(str(row["term"]))
