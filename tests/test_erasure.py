@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from hub.domain import change_log
 from loaders.load import Loader
 from tests.harness import RunningHub, ok
 from tests.test_console_api import ROWS
@@ -138,6 +141,13 @@ def test_erasure_leaves_no_former_value_in_the_graph_or_the_stored_files(hub: Ru
     }
     assert left == set(), left
     assert not any(secret in content for content in _files(files_dir))
+
+
+def test_erasure_rewrites_change_batches_in_statements_of_bounded_size(
+    hub: RunningHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(change_log, "_REWRITTEN_BYTES", 1)  # each batch a statement of its own
+    test_erasure_leaves_no_former_value_in_the_graph_or_the_stored_files(hub)
 
 
 def test_a_delivery_under_an_erased_key_is_refused(hub: RunningHub) -> None:

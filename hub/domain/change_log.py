@@ -32,6 +32,7 @@ from hub.ids import new_id
 from hub.read import changes
 from hub.read.changes import BATCH_EVENTS
 from hub.store import Store, Transaction
+from hub.store.bounded import bounded, utf8_size
 
 LOG = "changes"
 # Batches numbered per transaction: a large backlog is worked off in several.
@@ -266,8 +267,17 @@ async def rewrite(
                 events[index] = encoded(change(json.loads(events[index])))
                 found += 1
         rows.append({"element": batch["element"], "events": events})
-    await tx.send(
-        "UNWIND $rows AS r MATCH (x) WHERE elementId(x) = r.element SET x.events = r.events",
-        {"rows": rows},
-    )
+    # A batch holds up to BATCH_EVENTS events with their values: a few batches a statement.
+    for chunk in bounded(rows, len(rows), _events_size, _REWRITTEN_BYTES):
+        await tx.send(
+            "UNWIND $rows AS r MATCH (x) WHERE elementId(x) = r.element SET x.events = r.events",
+            {"rows": chunk},
+        )
     return found
+
+
+_REWRITTEN_BYTES = 4 * 1024 * 1024  # events' text per statement (see hub.store.bounded)
+
+
+def _events_size(row: dict[str, Any]) -> int:
+    return sum(utf8_size(event) for event in row["events"])
