@@ -1,9 +1,10 @@
 """Statements of bounded size.
 
 A statement's parameters travel to the database in one Bolt message. The embedded store
-takes messages of at most 16 MiB: it refuses a larger one with ``BOLT message too large``,
-or, sent among others of one transaction, does not answer it at all. Writes of many rows
-are therefore cut into chunks well below that, by the UTF-8 size of their text.
+takes messages of at most 16 MiB. It refused a larger one with ``BOLT message too large``
+(the rows a load refused, kept in one statement), and did not answer at all the statements
+of a load batch of long rows. Writes of many rows are therefore cut into chunks well below
+that, by the UTF-8 size of their text.
 """
 
 from __future__ import annotations
