@@ -146,7 +146,7 @@ def test_erasure_leaves_no_former_value_in_the_graph_or_the_stored_files(hub: Ru
 def test_erasure_rewrites_change_batches_in_statements_of_bounded_size(
     hub: RunningHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(change_log, "_REWRITTEN_BYTES", 1)  # each batch a statement of its own
+    monkeypatch.setattr(change_log, "REWRITTEN_BYTES", 1)  # each batch a statement of its own
     test_erasure_leaves_no_former_value_in_the_graph_or_the_stored_files(hub)
 
 

@@ -32,7 +32,7 @@ from hub.ids import new_id
 from hub.read import changes
 from hub.read.changes import BATCH_EVENTS
 from hub.store import Store, Transaction
-from hub.store.bounded import bounded, utf8_size
+from hub.store.bounded import STATEMENT_BYTES, bounded, utf8_size
 
 LOG = "changes"
 # Batches numbered per transaction: a large backlog is worked off in several.
@@ -268,7 +268,7 @@ async def rewrite(
                 found += 1
         rows.append({"element": batch["element"], "events": events})
     # A batch holds up to BATCH_EVENTS events with their values: a few batches a statement.
-    for chunk in bounded(rows, len(rows), _events_size, _REWRITTEN_BYTES):
+    for chunk in bounded(rows, len(rows), _events_size, REWRITTEN_BYTES):
         await tx.send(
             "UNWIND $rows AS r MATCH (x) WHERE elementId(x) = r.element SET x.events = r.events",
             {"rows": chunk},
@@ -276,7 +276,7 @@ async def rewrite(
     return found
 
 
-_REWRITTEN_BYTES = 4 * 1024 * 1024  # events' text per statement (see hub.store.bounded)
+REWRITTEN_BYTES = STATEMENT_BYTES  # events' text per statement (see hub.store.bounded)
 
 
 def _events_size(row: dict[str, Any]) -> int:

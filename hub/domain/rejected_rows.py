@@ -20,7 +20,7 @@ from hub.errors import HubError
 from hub.ids import new_id
 from hub.read.rejected_rows import by_id
 from hub.store import Store, Transaction
-from hub.store.bounded import bounded, utf8_size
+from hub.store.bounded import STATEMENT_BYTES, bounded, utf8_size
 from hub.store.temporal import to_store, utc_now
 
 OPEN, RESUBMITTED, DISMISSED = "OPEN", "RESUBMITTED", "DISMISSED"
@@ -61,10 +61,9 @@ def errors_of(problems: list[Problem]) -> list[dict[str, Any]]:
     ]
 
 
-# How many refused rows one statement keeps at most, and how much of their text (a row's
+# How many refused rows one statement keeps at most; their text is bounded as well (a row's
 # raw line and its parsed row can be long: see hub.store.bounded).
 KEPT_AT_ONCE = 1000
-KEPT_BYTES = 4 * 1024 * 1024
 CLOSED_AT_ONCE = 10_000  # rows closed per statement (two ids each)
 
 # A load run again refuses the same rows again: each is kept once (by its fingerprint), with
@@ -108,7 +107,7 @@ async def keep(store: Store, refused: list[Refused], now: dt.datetime) -> None:
         for r in refused
     ]
 
-    for chunk in bounded(rows, KEPT_AT_ONCE, _text_size, KEPT_BYTES):
+    for chunk in bounded(rows, KEPT_AT_ONCE, _text_size, STATEMENT_BYTES):
         # Each chunk commits on its own: a row kept twice is kept once (its fingerprint).
         async def work(tx: Transaction, chunk: list[dict[str, Any]] = chunk) -> None:
             await tx.run(_KEEP, {"rows": chunk, "now": to_store(now)})

@@ -24,15 +24,14 @@ from collections.abc import Callable, Iterable, Mapping
 from neo4j.exceptions import ConstraintError
 
 from hub.store import Store, Transaction
-from hub.store.bounded import bounded, utf8_size
+from hub.store.bounded import STATEMENT_BYTES, bounded, utf8_size
 
 log = logging.getLogger(__name__)
 
 _ATTEMPTS = 3
-# Counts per statement of a write, and the text of their terms (a term holds a whole value,
-# up to 1,000 characters, and a load writes 20,000 at once: see hub.store.bounded).
+# Counts per statement of a write, which is bounded by its terms' text as well (a term holds
+# a whole value, up to 1,000 characters, and a load writes 20,000 at once).
 _AT_ONCE = 5000
-_BYTES_AT_ONCE = 4 * 1024 * 1024
 # Added to the stored count, created when missing.
 COUNT = (
     "UNWIND $rows AS r MERGE (x:MatchTerm {term: r.term}) SET x.count = coalesce(x.count, 0) + r.n"
@@ -129,7 +128,7 @@ async def _written(store: Store, rows: list[dict[str, object]]) -> None:
     terms at the same moment (the second MERGE fails on its uniqueness)."""
 
     async def work(tx: Transaction) -> None:
-        for chunk in bounded(rows, _AT_ONCE, _term_size, _BYTES_AT_ONCE):
+        for chunk in bounded(rows, _AT_ONCE, _term_size, STATEMENT_BYTES):
             await tx.run(COUNT, {"rows": chunk})
 
     for attempt in range(_ATTEMPTS):

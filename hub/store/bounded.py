@@ -14,6 +14,10 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+# The text one statement of many rows carries at most: a quarter of what the store takes,
+# as the statement's other parameters and its encoding come on top.
+STATEMENT_BYTES = 4 * 1024 * 1024
+
 
 def utf8_size(text: str) -> int:
     """The bytes ``text`` takes on the wire (a lone surrogate, from a JSON escape, counted as
