@@ -429,3 +429,141 @@ def test_the_same_street_and_number_in_another_town_is_another_place() -> None:
     here, there = _person("Stefan", "Kretschmer"), _person("Stefan", "Kretschmer")
     there["addresses"] = [{**here["addresses"][0], "postalCode": "04109", "city": "Leipzig"}]
     assert _score(here, there).score < rules.REVIEW
+
+
+def _at(street: str, number: str, postal_code: str, city: str, country: str) -> dict[str, Any]:
+    return {"addresses": [{"street": street, "houseNumber": number, "postalCode": postal_code,
+                           "city": city, "country": country}]}  # fmt: skip
+
+
+def test_names_in_different_characters_are_two_people_though_they_read_alike() -> None:
+    home = {"birthDate": "2001-08-08", **_at("和平路", "8号", "300041", "天津", "CN")}
+    twins = _score(_person("磊", "王", phone="+86 135 1234 0001", **home),
+                   _person("蕾", "王", phone="+86 135 1234 0002", **home))  # fmt: skip
+    assert twins.score < rules.REVIEW
+    assert twins.rule == "one household, different first names: 磊 and 蕾"
+    born = {"birthDate": "1991-01-01"}
+    namesakes = _score(_person("洋", "刘", **born, **_at("中山大道", "818号", "430010", "武汉", "CN")),
+                       _person("阳", "刘", **born, **_at("解放大道", "1号", "430030", "武汉", "CN")))  # fmt: skip
+    assert namesakes.score < rules.AUTO_MERGE
+    # One spelling in characters and one in pinyin is one name.
+    pinyin = _score(_person("磊", "王", **home), _person("Lei", "Wang", **home))
+    assert pinyin.score >= rules.AUTO_MERGE
+
+
+def test_a_birth_date_a_typo_apart_does_not_join_people_with_their_own_numbers() -> None:
+    cologne = {"birthDate": "1980-05-12", **_at("Aachener Straße", "200", "50931", "Köln", "DE")}
+    here = _person("Stefan", "Fischer", phone="+49 171 2233445", **cologne)
+    there = {**here, "birthDate": "1980-05-13", "phone": "+49 160 9988776",
+             **_at("Venloer Str.", "15", "50672", "Köln", "DE")}  # fmt: skip
+    verdict = _score(here, there)
+    assert rules.REVIEW <= verdict.score < rules.AUTO_MERGE
+    assert verdict.rule and verdict.rule.endswith("mobile numbers differ")
+    mailboxes = _score({**here, "phone": None, "email": "stefan.fischer@web.de"},
+                       {**there, "phone": None, "email": "fischer.s@gmx.de"})  # fmt: skip
+    assert mailboxes.score < rules.AUTO_MERGE
+    # The typo alone, or with one mobile number, is still the one person.
+    assert _score({**here, "phone": None}, {**there, "phone": None}).score >= rules.AUTO_MERGE
+    assert _score(here, {**there, "phone": here["phone"]}).score >= rules.AUTO_MERGE
+
+
+@pytest.mark.parametrize(
+    ("father", "son"),
+    [("Oberländer", "Oberländer d. J."), ("Oberländer d.Ä.", "Oberländer"),
+     ("Oberländer der Ältere", "Oberländer der Jüngere"), ("Oberländer", "Oberländer Jr.")],
+)  # fmt: skip
+def test_generation_markers_in_words_tell_father_from_son(father: str, son: str) -> None:
+    line = {"phone": "+49 7071 22019"}
+    verdict = _score(_person("Friedrich", father, **line), _person("Friedrich", son, **line))
+    assert alone(verdict, []).score < rules.AUTO_MERGE
+    assert profile(_person("Friedrich", son)).last == "oberlaender"
+
+
+def test_the_womans_form_of_a_mans_name_is_another_person() -> None:
+    home = {"phone": "0228 650001"}
+    for his, hers in (("Gabriel", "Gabriele"), ("Manuel", "Manuela"), ("Henrik", "Henrike"),
+                      ("Viktor", "Viktoria"), ("Wilhelm", "Wilhelmine")):  # fmt: skip
+        verdict = _score(_person(his, "Steinmetz", **home), _person(hers, "Steinmetz", **home))
+        assert alone(verdict, []).score < rules.REVIEW, (his, hers)
+
+
+def test_a_title_in_the_name_is_no_part_of_it() -> None:
+    born = {"birthDate": "1955-09-09"}
+    plain = _person("Karl-Heinz", "von der Heydt", **born,
+                    **_at("Königsallee", "60", "40212", "Düsseldorf", "DE"))  # fmt: skip
+    erp = {"kind": "PERSON", "lastName": "DR. VON DER HEYDT, KARL-HEINZ",
+           **_at("KOENIGSALLEE", "60", "40212", "DUESSELDORF", "DE")}  # fmt: skip
+    assert (profile(erp).first, profile(erp).last) == ("karl heinz", "von der heydt")
+    assert _score(plain, erp).score >= rules.REVIEW
+    assert profile(_person("Prof. Dr. Cornelia", "Brandt")).first == "cornelia"
+    assert profile(_person("Dr", "Brandt")).first == "dr"  # a name of nothing else is kept
+
+
+def _firm(name: str, city: tuple[str, str, str], **extra: Any) -> dict[str, Any]:
+    street, postal_code, town = city
+    return {"kind": "ORGANIZATION", "organizationName": name,
+            **_at(street, "4", postal_code, town, "DE"), **extra}  # fmt: skip
+
+
+LEIPZIG = ("Torgauer Str.", "04315", "Leipzig")
+HALLE = ("Leipziger Str.", "06108", "Halle (Saale)")
+
+
+@pytest.mark.parametrize(
+    "branch",
+    ["Lausitzer Tiefbau GmbH NL Cottbus", "Lausitzer Tiefbau GmbH Geschäftsstelle Cottbus",
+     "Lausitzer Tiefbau GmbH Zweigbetrieb Cottbus", "Lausitzer Tiefbau GmbH Standort Cottbus"],
+)  # fmt: skip
+def test_branch_words_make_a_branch_of_its_company(branch: str) -> None:
+    tax = {"taxNumber": "DE223450002"}
+    verdict = _score(_firm("Lausitzer Tiefbau GmbH", LEIPZIG, **tax), _firm(branch, HALLE, **tax))
+    assert verdict.score < rules.AUTO_MERGE
+    assert profile(_firm(branch, HALLE)).branch == "cottbus"
+    assert profile(_firm("NL Logistik GmbH", HALLE)).branch == ""  # a name beginning NL
+
+
+def test_a_chinese_branch_is_a_branch_of_its_company() -> None:
+    tax = {"taxNumber": "91110000600000000X"}
+    head = _firm("北京华信科技有限公司", LEIPZIG, **tax)
+    branch = _firm("北京华信科技有限公司上海分公司", LEIPZIG, **tax)
+    assert profile(branch).branch == "shang hai"
+    assert profile(branch).organization == profile(head).organization
+    assert _score(head, branch).score < rules.AUTO_MERGE
+
+
+def test_sister_companies_sharing_a_central_mailbox_stay_apart() -> None:
+    mailbox = {"email": "info@kuhnert-gt.de"}
+    same_form = _score(_firm("Kuhnert Gebäudetechnik GmbH", LEIPZIG, **mailbox),
+                       _firm("Kuhnert Gebäudetechnik GmbH", HALLE, **mailbox))  # fmt: skip
+    assert same_form.score < rules.REVIEW
+    other_form = _score(_firm("Helmbrecht Logistik GmbH & Co. KG", LEIPZIG, **mailbox),
+                        _firm("Helmbrecht Logistik GmbH", LEIPZIG, **mailbox))  # fmt: skip
+    assert other_form.score < rules.AUTO_MERGE
+    assert other_form.rule == "different legal forms: gmbh co kg and gmbh"
+    # A person's own address still counts in full.
+    own = {"email": "k.kuhnert@kuhnert-gt.de"}
+    assert _score(_firm("Kuhnert Gebäudetechnik GmbH", LEIPZIG, **own),
+                  _firm("Kuhnert Gebäudetechnik GmbH", HALLE, **own)).score >= rules.REVIEW  # fmt: skip
+
+
+def test_a_chinese_company_in_characters_and_in_pinyin_is_one_company() -> None:
+    line = {"phone": "+86 571 8765 4321"}
+    hanzi = {"kind": "ORGANIZATION", "organizationName": "杭州天虹纺织有限公司",
+             **_at("文三路", "90号", "310012", "杭州", "CN"), **line}  # fmt: skip
+    pinyin = {"kind": "ORGANIZATION", "organizationName": "Hangzhou Tianhong Fangzhi Co., Ltd.",
+              **_at("Wensan Lu", "90", "310012", "Hangzhou", "CN"), "phone": "0571 8765 4321"}  # fmt: skip
+    assert profile(pinyin).legal_form == profile(hanzi).legal_form == "ltd"
+    assert _score(hanzi, pinyin).score >= rules.AUTO_MERGE
+
+
+def test_a_woman_who_took_another_name_is_found_by_her_mobile_number() -> None:
+    mobile = {"phone": "+49 157 80808080"}
+    maiden = _person(
+        "Carina", "Wittkamp", **mobile, **_at("Kirchstraße", "2", "46395", "Bocholt", "DE")
+    )
+    married = _person("Carina", "Overbeck", **mobile, **_at("Münsterstraße", "5", "48653", "Coesfeld", "DE"))  # fmt: skip
+    verdict = _score(maiden, married)
+    assert rules.REVIEW <= verdict.score < rules.AUTO_MERGE
+    assert verdict.rule == "another surname with one mobile number: overbeck"
+    # Another first name at that number is someone else's phone, not a new name.
+    assert _score(maiden, {**married, "firstName": "Jonas"}).score < rules.REVIEW

@@ -137,16 +137,28 @@ def _names(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
         (last, a_last, b_last), (first, a_first, b_first) = pairs
         first = _first_names(a_first, b_first)
     else:
-        a_first, a_last, b_first, b_last = a.first, a.last, b.first, b.last
         first, last = straight
         if first < 1.0 and _cut_from(a, b):
             first = 1.0
+        # Two names written in characters name two people unless the characters agree: 王
+        # and 汪 are both Wang, 磊 and 蕾 both Lei.
+        (a_first, a_last), (b_first, b_last) = (a.first, a.last), (b.first, b.last)
+        if a.hanzi[0] and b.hanzi[0] and a.hanzi[0] != b.hanzi[0]:
+            first, a_first, b_first = 0.0, a.hanzi[0], b.hanzi[0]
+        if a.hanzi[1] and b.hanzi[1] and a.hanzi[1] != b.hanzi[1]:
+            last, a_last, b_last = 0.0, a.hanzi[1], b.hanzi[1]
     out = []
     if a_last and b_last:
         out.append(w.feature("lastName", last, a_last, b_last))
     if a_first and b_first:
         out.append(w.feature("firstName", first, a_first, b_first))
     return out
+
+
+def _organizations(a: str, b: str) -> float:
+    """Similarity of two organisation names, the words run together as well: Hangzhou
+    Tianhong Fangzhi and 杭州天虹纺织 (hang zhou tian hong fang zhi) are one name."""
+    return max(_similar(a, b), _similar(a.replace(" ", ""), b.replace(" ", "")))
 
 
 def _place_similarity(a: Place, b: Place) -> float:
@@ -195,6 +207,17 @@ def _phones(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
     return found
 
 
+def _emails(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
+    """An e-mail address is one person's, unless it is a role's (info@...): a company's
+    central address, shared by its sister companies and branches, weighs as a landline does
+    when it agrees and says nothing when it does not."""
+    found = _exact(w, "email", a.email, b.email)
+    if found and (norm.is_role_mailbox(a.email) or norm.is_role_mailbox(b.email)):
+        weight = found[0].weight
+        found[0] = found[0]._replace(weight=max(weight * rules.LANDLINE_SHARE, 0.0))
+    return found
+
+
 def _former_name(a: Profile, b: Profile, found: list[Feature]) -> list[Feature]:
     """Where the last names differ: one's e-mail address naming the other's surname, and not
     its own (anna.huber73@web.de, ahuber@..., annahuber@... of Anna Schmidt, née Huber).
@@ -205,11 +228,21 @@ def _former_name(a: Profile, b: Profile, found: list[Feature]) -> list[Feature]:
     provided the address names the record's first name as well: a family's mailbox in one
     partner's name is no former surname of the other (Peter Schmidt and anna.huber@...).
     """
-    last = next((f for f in found if f.feature == "lastName"), None)
+    by = {f.feature: f for f in found}
+    last, given = by.get("lastName"), by.get("firstName")
     if last is None or last.weight >= 0:
         return []
     # It explains why the surnames disagree: at least what that disagreement weighed.
     weight = max(rules.FORMER_NAME, -last.weight)
+    if (
+        a.mobile
+        and b.mobile
+        and a.phone == b.phone
+        and given is not None
+        and given.similarity >= rules.SOUND_ALIKE
+    ):
+        # One first name and one mobile number (a person's own) under two surnames.
+        return [Feature("formerName", 1.0, weight, f"mobile {a.phone}", b.last)]
     for mine, other in ((a, b), (b, a)):
         former, own = other.last.replace(" ", ""), mine.last.replace(" ", "")
         if len(former) < rules.FORMER_NAME_LENGTH or not mine.email:
@@ -277,14 +310,14 @@ def compare(
             features.append(w.feature("birthDate", _dates(a.birth, b.birth), a.birth, b.birth))
     else:
         if a.organization and b.organization:
-            similarity = _similar(a.organization, b.organization)
+            similarity = _organizations(a.organization, b.organization)
             features.append(w.feature("name", similarity, a.organization, b.organization))
         if a.legal_form and b.legal_form:
             same = float(a.legal_form == b.legal_form)
             features.append(w.feature("legalForm", same, a.legal_form, b.legal_form))
     features += _places(w, a, b)
     features += _exact(w, "taxNumber", a.tax, b.tax)
-    features += _exact(w, "email", a.email, b.email)
+    features += _emails(w, a, b)
     features += _phones(w, a, b)
     if a.person:
         features += _former_name(a, b, features)
@@ -305,7 +338,12 @@ def compare(
         # Evidence for a steward, never a merge by itself: it lifts the pair at most to the
         # ceiling, or leaves it where its other evidence put it.
         without = _probability(weights.prior + other - former.weight + min(place, rules.PLACE_CAP))
-        reason = f"another surname in an e-mail address: {former.right}"
+        given = (
+            "with one mobile number"
+            if former.left.startswith("mobile ")
+            else ("in an e-mail address")
+        )
+        reason = f"another surname {given}: {former.right}"
         rules_on.append((max(rules.EVIDENCE_CEILING or 0.0, round(without, 4)), reason))
     holding = [(c, why) for c, why in rules_on if c is not None and c < score]
     if not holding:
@@ -352,19 +390,13 @@ def _rules(
     :mod:`graph_schema.matching`. ``personal_line``: a landline the two share is one
     person's, as a mobile number is."""
     if not a.person:
-        if a.branch != b.branch:
-            named = " and ".join(repr(x) for x in (a.branch, b.branch) if x)
-            return [(rules.APART if a.branch and b.branch else rules.EVIDENCE_CEILING,
-                     f"different branches: {named}")]  # fmt: skip
-        return []
+        return _organization_rules(a, b)
     out: list[tuple[float | None, str]] = []
     if a.generation != b.generation:
         markers = " and ".join(repr(x) for x in (a.generation, b.generation) if x)
         apart = a.generation and b.generation
         out.append((rules.APART if apart else rules.EVIDENCE_CEILING, f"generations: {markers}"))
-    strong = [f.feature for f in by.values() if f.feature in rules.STRONG_FEATURES and f.weight > 0]
-    if "phone" in strong and not (a.mobile or b.mobile or personal_line):
-        strong.remove("phone")
+    strong = _strong(a, b, by, personal_line)
     # One household (address or landline) and one name, with nothing of their own in common:
     # parent and child. One strong identifier in common (a family mailbox) leaves it open.
     birth, first, last = by.get("birthDate"), by.get("firstName"), by.get("lastName")
@@ -375,6 +407,8 @@ def _rules(
         if household and same_name and _years_apart(birth) >= rules.GENERATION_YEARS:
             out.append((rules.APART, f"{ONE_HOUSEHOLD}, {reason}"))
         out.append((rules.BIRTH_DATE_CEILING, reason))
+    if not strong:
+        out += _typo_with_own_identifiers(a, b, by)
     if first is not None and len(strong) < 2:
         out += _first_name_rules(first, household)
     if household and last is not None and last.weight < 0:
@@ -395,6 +429,29 @@ def _rules(
         else:
             out.append((rules.APART, "no evidence beyond the name"))
     return out
+
+
+def _strong(a: Profile, b: Profile, by: dict[str, Feature], personal_line: bool) -> list[str]:
+    """The strong identifiers the two agree on: a landline only as ``personal_line``, no
+    role's e-mail address."""
+    strong = [f.feature for f in by.values() if f.feature in rules.STRONG_FEATURES and f.weight > 0]
+    if "phone" in strong and not (a.mobile or b.mobile or personal_line):
+        strong.remove("phone")
+    if "email" in strong and norm.is_role_mailbox(a.email):
+        strong.remove("email")
+    return strong
+
+
+def _organization_rules(a: Profile, b: Profile) -> list[tuple[float | None, str]]:
+    if a.branch != b.branch:
+        named = " and ".join(repr(x) for x in (a.branch, b.branch) if x)
+        return [(rules.APART if a.branch and b.branch else rules.EVIDENCE_CEILING,
+                 f"different branches: {named}")]  # fmt: skip
+    if a.legal_form and b.legal_form and a.legal_form != b.legal_form:
+        # A GmbH & Co. KG and its GmbH are two legal persons of one name.
+        reason = f"different legal forms: {a.legal_form} and {b.legal_form}"
+        return [(rules.EVIDENCE_CEILING, reason)]
+    return []
 
 
 NO_EVIDENCE = "no evidence beyond name and place"
@@ -450,6 +507,33 @@ def _other_town(by: dict[str, Feature]) -> bool:
     if city is not None and city.weight < 0:
         return postal is None or postal.similarity < 1.0
     return city is None and postal is not None and postal.similarity == 0.0
+
+
+def _typo_with_own_identifiers(
+    a: Profile, b: Profile, by: dict[str, Feature]
+) -> list[tuple[float | None, str]]:
+    """Birth dates a typo apart, with identifiers of their own that differ: two namesakes
+    born a day apart, each with a mobile number of their own, or a typo."""
+    birth, differ = by.get("birthDate"), _own_differ(a, b, by)
+    if birth is None or not 0.0 < birth.similarity < 1.0 or not differ:
+        return []
+    dates = f"birth dates a typo apart ({birth.left} and {birth.right})"
+    return [(rules.EVIDENCE_CEILING, f"{dates}, {' and '.join(differ)} differ")]
+
+
+def _own_differ(a: Profile, b: Profile, by: dict[str, Feature]) -> list[str]:
+    """The identifiers of one person's own that both give and that differ: e-mail addresses
+    (not a role's), tax numbers, mobile numbers."""
+    differ = []
+    email, tax, phone = by.get("email"), by.get("taxNumber"), by.get("phone")
+    roles = norm.is_role_mailbox(a.email) or norm.is_role_mailbox(b.email)
+    if email is not None and email.similarity == 0.0 and not roles:
+        differ.append("e-mail addresses")
+    if tax is not None and tax.similarity == 0.0:
+        differ.append("tax numbers")
+    if phone is not None and phone.similarity == 0.0 and a.mobile and b.mobile:
+        differ.append("mobile numbers")
+    return differ
 
 
 def _own_identifiers_differ(features: Iterable[Feature]) -> bool:

@@ -24,6 +24,10 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # Legal forms, longest spelling first, each to one token. Chinese forms are matched on the
 # characters before transliteration.
 _CJK_FORMS = (("股份有限公司", " ag "), ("有限责任公司", " ltd "), ("有限公司", " ltd "))
+# A Chinese branch follows its company's name: 北京华信科技有限公司上海分公司 is the Shanghai
+# branch of 北京华信科技有限公司. Spelt as the German and English branches are ("... branch
+# shanghai"), so :func:`branch` finds it.
+_CJK_BRANCH = re.compile(r"公司(.*?)(?:分公司|分店|分厂|办事处)$")
 _LEGAL_FORMS = (
     ("gesellschaft mit beschraenkter haftung", "gmbh"),
     ("gesellschaft mbh", "gmbh"),
@@ -42,6 +46,8 @@ _LEGAL_FORMS = (
     ("compagnie", "co"),
 )
 LEGAL_FORM_TOKENS = frozenset({"gmbh", "ag", "kg", "ohg", "ek", "ltd", "inc", "corp", "co", "se"})
+# Forms with a "Co." that name the form without it: Co., Ltd. is a Ltd., Weber & Co. KG a KG.
+_FORM_ALIASES = {"co ltd": "ltd", "co kg": "kg", "co ohg": "ohg", "co inc": "inc"}
 
 _STREET_SUFFIXES = (
     (re.compile(r"(str|strasse)$"), "strasse"),
@@ -83,6 +89,7 @@ def organization(value: str | None) -> tuple[str, str]:
     """(core name, legal form) of an organisation: ``("weber", "gmbh")``."""
     if not value:
         return "", ""
+    value = _CJK_BRANCH.sub(lambda found: f"公司 branch {found.group(1)}", value.strip())
     for spelling, form in _CJK_FORMS:
         value = value.replace(spelling, form)
     name = f" {text(value)} "
@@ -90,8 +97,8 @@ def organization(value: str | None) -> tuple[str, str]:
         name = name.replace(f" {spelling} ", f" {form} ")
     words = name.split()
     core = [w for w in words if w not in LEGAL_FORM_TOKENS]
-    forms = [w for w in words if w in LEGAL_FORM_TOKENS]
-    return " ".join(core), " ".join(forms)
+    forms = " ".join(w for w in words if w in LEGAL_FORM_TOKENS)
+    return " ".join(core), _FORM_ALIASES.get(forms, forms)
 
 
 @lru_cache(maxsize=65536)
@@ -109,12 +116,28 @@ def _spelt_out(word: str) -> str:
 
 
 def house_number(value: str | None) -> str:
-    """``12 a``, ``12A`` and ``12-a`` all read ``12a``."""
-    return "".join(tokens(value))
+    """``12 a``, ``12A`` and ``12-a`` all read ``12a``; ``18号`` (number 18) reads ``18``."""
+    return "".join(tokens((value or "").replace("号", "")))
 
 
 def postal_code(value: str | None) -> str:
     return "".join(filter(str.isalnum, value or "")).upper()
+
+
+# Mailboxes of a role, not of a person: a company's central address, which its sister
+# companies and branches, or colleagues, share.
+_ROLE_MAILBOXES = frozenset({
+    "info", "kontakt", "contact", "office", "mail", "post", "zentrale", "service",
+    "kundenservice", "vertrieb", "sales", "buchhaltung", "rechnung", "rechnungen", "invoice",
+    "billing", "team", "hello", "hallo", "empfang", "verwaltung", "admin", "support",
+    "einkauf", "bestellung", "order", "orders", "anfrage", "enquiries", "hr",
+    "personal", "jobs", "karriere", "presse", "marketing", "webmaster", "postmaster",
+})  # fmt: skip
+
+
+def is_role_mailbox(value: str) -> bool:
+    """Whether a normalised e-mail address (:func:`email`) is a role's (``info@...``)."""
+    return value.partition("@")[0] in _ROLE_MAILBOXES
 
 
 def email(value: str | None) -> str:
@@ -181,6 +204,19 @@ CALL_NAMES = {
 }  # fmt: skip
 
 
+# Titles and forms of address, which one system writes into a name and another leaves out.
+_TITLES = frozenset({"dr", "prof", "professor", "dipl", "ing", "med", "dent", "rer", "nat",
+                     "phil", "jur", "habil", "mag", "herr", "frau", "hr", "fr"})  # fmt: skip
+
+
+def without_titles(name: str) -> str:
+    """A normalised name without its titles (``dr von der heydt`` -> ``von der heydt``); a
+    name of nothing but such words is kept."""
+    words = name.split()
+    kept = [w for w in words if w not in _TITLES]
+    return " ".join(kept) if kept and len(kept) < len(words) else name
+
+
 def given_name(name: str) -> str:
     """The full name a normalised call name stands for (``hans`` -> ``johannes``)."""
     return CALL_NAMES.get(name, name)
@@ -197,6 +233,8 @@ _MASCULINE = frozenset({
     "josef", "joseph", "stefan", "stephan", "julian", "valentin", "florian", "fabian",
     "sebastian", "kilian", "adrian", "tobias", "andreas", "nicolas", "nikolas", "mario",
     "antonio", "roberto", "francesco", "marco", "alexander", "gerhard", "bernhard",
+    "gabriel", "manuel", "emanuel", "raphael", "rafael", "henrik", "pascal", "maximilian",
+    "damian", "justin", "wilhelm", "leopold", "august", "viktor", "victor", "kristian",
 })  # fmt: skip
 _FEMININE_ENDINGS = ("a", "e", "ie", "ia", "ina", "ine")
 
@@ -229,10 +267,18 @@ def other_sex(a: str, b: str) -> bool:
 # Markers that tell a father from his son of one name: jun., sen., II.
 _GENERATION = {"jun": "jun", "jr": "jun", "junior": "jun", "sen": "sen", "sr": "sen",
                "senior": "sen", "ii": "ii", "iii": "iii", "iv": "iv"}  # fmt: skip
+# The same in more than one word, as normalised: d. J., d.Ä., der Jüngere, der Ältere.
+_GENERATION_PHRASES = (("der juengere", "jun"), ("der aeltere", "sen"), ("d j", "jun"),
+                       ("d ae", "sen"))  # fmt: skip
 
 
 def generation(name: str) -> tuple[str, str]:
     """(name without its generation marker, the marker) of a normalised name."""
+    padded = f" {name} "
+    for phrase, marker in _GENERATION_PHRASES:
+        rest = padded.replace(f" {phrase} ", " ").strip()
+        if rest != name and rest:
+            return generation(rest)[0], marker
     words = name.split()
     markers = [_GENERATION[w] for w in words if w in _GENERATION]
     if not markers or len(words) < 2:  # Jun alone is a (Chinese) name, not a marker
@@ -240,8 +286,12 @@ def generation(name: str) -> tuple[str, str]:
     return " ".join(w for w in words if w not in _GENERATION), markers[-1]
 
 
-# Words that make an organisation's name the name of one of its branches.
-_BRANCH = re.compile(r"\b(zweigniederlassung|niederlassung|filiale|zweigstelle|werk|branch)\b")
+# Words that make an organisation's name the name of one of its branches; NL (Niederlassung)
+# only after the name it follows.
+_BRANCH = re.compile(
+    r"\b(zweigniederlassung|niederlassung|zweigbetrieb|zweigwerk|zweigstelle|filiale"
+    r"|geschaeftsstelle|aussenstelle|betriebsstaette|standort|werk|branch)\b|(?<=\w )(nl)\b"
+)
 
 
 def branch(name: str) -> tuple[str, str]:
@@ -250,7 +300,7 @@ def branch(name: str) -> tuple[str, str]:
     found = _BRANCH.search(name)
     if found is None:
         return name, ""
-    return name[: found.start()].strip(), name[found.end() :].strip() or found.group(1)
+    return name[: found.start()].strip(), name[found.end() :].strip() or found.group(0)
 
 
 # Cities by the names other languages and older spellings give them, to one spelling.

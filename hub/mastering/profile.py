@@ -25,6 +25,9 @@ class Profile:
     kind: str
     first: str = ""
     last: str = ""
+    # The first and last name as written in Chinese characters, where they are: 磊 and 蕾
+    # read alike (lei), yet name two people.
+    hanzi: tuple[str, str] = ("", "")
     organization: str = ""
     legal_form: str = ""
     birth: str = ""
@@ -66,7 +69,7 @@ def profile(
     organization, legal_form = norm.organization(state.get("organizationName"))
     organization, branch = norm.branch(organization)
     country = next((a.get("country") or "" for a in addresses if a.get("country")), "")
-    first, last = _person_names(state.get("firstName"), state.get("lastName"))
+    first, last, hanzi = _person_names(state.get("firstName"), state.get("lastName"))
     cut = _cut_in_one_field(state.get("firstName"), state.get("lastName"))
     first, first_marker = norm.generation(first)
     last, last_marker = norm.generation(last)
@@ -74,6 +77,7 @@ def profile(
         kind=state.get("kind") or "",
         first=first,
         last=last,
+        hanzi=hanzi,
         organization=organization,
         legal_form=legal_form,
         birth=norm.date(state.get("birthDate")),
@@ -91,12 +95,18 @@ def profile(
     )
 
 
-def _person_names(first: str | None, last: str | None) -> tuple[str, str]:
-    """Normalised first and last name; ``MUELLER, HANS`` in the last name alone, as ERP
-    systems keep a person's name in one field, is split."""
+def _person_names(first: str | None, last: str | None) -> tuple[str, str, tuple[str, str]]:
+    """Normalised first and last name, without titles, and each as written in Chinese
+    characters where it is; ``MUELLER, HANS`` in the last name alone, as ERP systems keep a
+    person's name in one field, is split."""
     if not first and last and "," in last:
         last, _, first = last.partition(",")
-    return norm.text(first), norm.text(last)
+    hanzi = (_hanzi(first), _hanzi(last))
+    return norm.without_titles(norm.text(first)), norm.without_titles(norm.text(last)), hanzi
+
+
+def _hanzi(name: str | None) -> str:
+    return "".join(name.split()) if name and norm.has_cjk(name) else ""
 
 
 def _cut_in_one_field(first: str | None, last: str | None) -> bool:
