@@ -352,6 +352,34 @@ def test_filtering_on_personal_data_needs_read_personal(secured: RunningHub, uni
     assert allowed["data"]["businessPartners"]["totalCount"] >= 2
 
 
+@pytest.mark.parametrize(
+    ("where", "tested"),
+    [
+        ('{relationship: {partner: {birthDate: {lt: "1990-01-01"}}}}',
+         "relationship.partner.birthDate"),
+        ('{relationship: {partner: {relationship: {partner: {phone: {isNull: false}}}}}}',
+         "relationship.partner.relationship.partner.phone"),
+        ('{NOT: {relationship: {partner: {OR: [{email: {startsWith: "i"}}]}}}}',
+         "relationship.partner.email"),
+    ],
+)  # fmt: skip
+def test_filtering_on_related_partners_personal_data_needs_read_personal(
+    secured: RunningHub, unique: str, where: str, tested: str
+) -> None:
+    query = f"{{ businessPartners(where: {where}) {{ totalCount }} }}"
+    refused = secured.graphql(query, token=register(secured, "read"))
+    (error,) = refused["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert tested in error["message"] and "read:personal" in error["message"]
+    allowed = secured.graphql(query, token=register(secured, "read", "read:personal"))
+    assert "errors" not in allowed
+    # A related partner's name is no personal data.
+    named = (
+        '{ businessPartners(where: {relationship: {partner: {name: {eq: "x"}}}}) { totalCount } }'
+    )
+    assert "errors" not in secured.graphql(named, token=register(secured, "read"))
+
+
 def test_the_schema_says_which_fields_are_personal_and_which_scope_each_root_needs() -> None:
     schema = build_schema()._schema
     partner = schema.type_map["BusinessPartner"].fields  # type: ignore[attr-defined]

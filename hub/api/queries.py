@@ -68,7 +68,7 @@ from hub.engine import Compiled, connection_selections, root_projection, selecti
 from hub.errors import BadRequest
 from hub.ids import from_global
 from hub.read import changes, lists, lookups, queue
-from hub.read.filters import personal_fields
+from hub.read.filters import personal_tested
 from hub.read.pagination import Page
 
 T = TypeVar("T")
@@ -142,22 +142,10 @@ async def _as_of(info: Info, label: str, row: Row, moment: dt.datetime) -> Row |
     return changes.as_of(label, row, later, last)
 
 
-def _personal_conditions(where: Any, personal: frozenset[str]) -> set[str]:
-    """The personal properties a filter tests, through AND, OR and NOT."""
-    if isinstance(where, list):
-        return set().union(*(_personal_conditions(w, personal) for w in where))
-    if not isinstance(where, dict):
-        return set()
-    found = {name for name in where if name in personal}
-    for nested in ("AND", "OR", "NOT"):
-        found |= _personal_conditions(where.get(nested), personal)
-    return found
-
-
 def _conditions(info: Info, label: str, where: Any, order: list[tuple[str, str]]) -> Any:
     """A list's filter as data, once the caller may test (and sort by) what it names."""
     conditions = to_data(where) if where else None
-    tested = _personal_conditions(conditions, personal_fields(label)) | {
+    tested = personal_tested(label, conditions) | {
         name for name, _ in order if name in MODEL.node(label).personal
     }
     if tested:

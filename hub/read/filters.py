@@ -261,6 +261,9 @@ class WhereField:
     description: str
     build: Build
     prop: Property | None = None
+    # A filter on related records: the key of their ``where`` in this field's value (""
+    # for the value itself) and their label.
+    nested: tuple[str, str] | None = None
 
 
 def operator_type(prop: Property) -> str:
@@ -303,12 +306,16 @@ _OTHERS: dict[str, dict[str, WhereField]] = {
             "StringFilter", "The postal code of any of its addresses.", _address("postalCode")
         ),
         "ownsVehicle": WhereField(
-            "VehicleWhere", "Owns at least one vehicle that matches.", _owns_vehicle
+            "VehicleWhere",
+            "Owns at least one vehicle that matches.",
+            _owns_vehicle,
+            nested=("", "Vehicle"),
         ),
         "relationship": WhereField(
             "PartnerRelationshipWhere",
             "Has at least one relationship to another partner that matches.",
             _related,
+            nested=("partner", "BusinessPartner"),
         ),
     },
 }
@@ -359,8 +366,25 @@ WHERE_LABELS = MODEL.golden_labels
 WHERE: dict[str, dict[str, WhereField]] = {label: _fields(label) for label in WHERE_LABELS}
 
 
-def personal_fields(label: str) -> frozenset[str]:
-    """The ``where`` fields that test personal data."""
-    return frozenset(
-        name for name, spec in WHERE[label].items() if spec.prop is not None and spec.prop.personal
-    )
+def personal_tested(label: str, where: Any, path: str = "") -> set[str]:
+    """The personal properties a filter (as data) tests, through AND, OR and NOT and the
+    filters of related records, each by its path (``relationship.partner.birthDate``)."""
+    if isinstance(where, list):
+        return set().union(*(personal_tested(label, w, path) for w in where))
+    if not isinstance(where, dict):
+        return set()
+    found: set[str] = set()
+    for name, value in where.items():
+        if name in ("AND", "OR", "NOT"):
+            found |= personal_tested(label, value, path)
+            continue
+        spec = WHERE[label].get(name)
+        if spec is None or value is None:
+            continue
+        if spec.prop is not None and spec.prop.personal:
+            found.add(f"{path}{name}")
+        elif spec.nested is not None and isinstance(value, dict):
+            key, related = spec.nested
+            inner = value.get(key) if key else value
+            found |= personal_tested(related, inner, f"{path}{name}.{key + '.' if key else ''}")
+    return found
