@@ -56,6 +56,28 @@ def test_muller_is_found_however_it_is_spelt(hub: RunningHub, unique: str) -> No
     assert partner_names(hub, unique, {"name": {"startsWithExact": "Mu"}}) == ["Mueller", "Muller"]
 
 
+def test_a_search_of_nothing_but_punctuation_finds_that_punctuation(
+    hub: RunningHub, unique: str
+) -> None:
+    for n, name in enumerate(["Weber & Söhne", "Weber und Söhne", "Weber-Söhne 100%"]):
+        organization(hub, "CRM", f"{unique}-{n}", f"{name} {unique}")
+    assert partner_names(hub, unique, {"name": {"contains": "&"}}) == ["Weber & Söhne"]
+    assert partner_names(hub, unique, {"name": {"contains": "%"}}) == ["Weber-Söhne 100%"]
+    assert len(partner_names(hub, unique, {"name": {"contains": ""}})) == 3
+
+
+def test_a_filter_of_too_many_conditions_is_refused_with_its_limit(
+    hub: RunningHub, unique: str
+) -> None:
+    many = [{"name": {"eq": f"{unique}-{n}"}} for n in range(250)]
+    for operator in ("OR", "AND"):
+        found = hub.graphql(PARTNERS, {"where": {operator: many}})
+        (error,) = found["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+        assert f"{operator} lists 250 conditions; at most 100" in error["message"]
+    assert "errors" not in hub.graphql(PARTNERS, {"where": {"OR": many[:100]}})
+
+
 def test_letters_without_an_accent_to_drop_are_found_and_sorted_by_their_base_letter(
     hub: RunningHub, unique: str
 ) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 from graph_schema import MODEL, Property, PropertyType
 from graph_schema.model import search_key_of
+from hub.errors import BadRequest
 from hub.search_text import SEPARATOR, fold
 from hub.store.temporal import to_store
 
@@ -43,6 +44,9 @@ OPERATORS = {
     PropertyType.DATETIME: ORDERED,
 }
 _COMPARED = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+# Conditions one AND or OR may list: the embedded store refuses an expression chained 200
+# deep, and a filter of more is better said with ``in``.
+MAX_BRANCHES = 100
 
 
 @dataclass
@@ -67,6 +71,11 @@ class Compiler:
             return "true"
         parts: list[str] = []
         for key, value in where.items():
+            if key in ("AND", "OR") and len(value) > MAX_BRANCHES:
+                raise BadRequest(
+                    f"where: {key} lists {len(value)} conditions; at most {MAX_BRANCHES} "
+                    "(for many values of one field, use `in`)"
+                )
             if key == "AND":
                 parts.extend(f"({self.compile(label, item, var)})" for item in value)
             elif key == "OR":
@@ -127,10 +136,12 @@ def operators(
                 return f"{target} CONTAINS {c.param(value)}"
             if op == "startsWithExact":
                 return f"{target} STARTS WITH {c.param(value)}"
-            if search is not None:
-                needle = fold(str(value))
+            needle = fold(str(value)) if search is not None else ""
+            if search is not None and (needle or not value):
                 needle = needle if op == "contains" else SEPARATOR + needle
                 return f"{search(var)} CONTAINS {c.param(needle)}"
+            # Nothing in it that a search key keeps ("&", "%"): the text as written, in any
+            # case, rather than everything.
             verb = "CONTAINS" if op == "contains" else "STARTS WITH"
             return f"toLower({target}) {verb} {c.param(str(value).lower())}"
 
