@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -96,7 +97,17 @@ def _cors(settings: Settings) -> list[Middleware]:
             RefusingInJson,
             allow_origins=settings.cors_origin_list,
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "Accept", "X-Hub-User"],
+            # Apollo Client's headers besides the hub's own: its preflight must not fail.
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Accept",
+                "X-Hub-User",
+                "Apollo-Require-Preflight",
+                "X-Apollo-Operation-Name",
+                "Apollographql-Client-Name",
+                "Apollographql-Client-Version",
+            ],
             expose_headers=["Retry-After", "WWW-Authenticate"],
             max_age=600,
         )
@@ -181,6 +192,29 @@ async def _counted(matcher: GraphMatcher, counting: asyncio.Task[None]) -> None:
         log.warning("term_counts_lost", extra={"detail": "the database did not take them"})
 
 
+NOT_FOUND = "NOT_FOUND"
+# The codes of what the HTTP layer refuses before a request reaches an endpoint.
+_HTTP_CODES = {404: NOT_FOUND, 405: "METHOD_NOT_ALLOWED"}
+
+
+def _problem(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """An error outside GraphQL, shaped as GraphQL's: ``errors`` with a message and a code."""
+    error = {"message": message, "extensions": {"code": code}}
+    return JSONResponse({"errors": [error]}, status_code=status, headers=headers)
+
+
+async def _http_exception(_: Request, exc: Exception) -> Response:
+    """An unknown path or a method a route does not take, answered in JSON with a code."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code < 200 or exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=headers)
+    code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+    return _problem(exc.status_code, code, exc.detail, headers)
+
+
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     """Build the hub's ASGI app.
 
@@ -209,16 +243,14 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
                 request.client.host if request.client else None,
             )
         except Unauthenticated as exc:
-            return JSONResponse(
-                {"error": exc.message}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
-            )
+            return _problem(401, exc.code, exc.message, {"WWW-Authenticate": "Bearer"})
         if not principal.allows(Scope.READ):
-            return JSONResponse({"error": "files need the read scope"}, status_code=403)
+            return _problem(403, "FORBIDDEN", "files need the read scope")
         sha256 = request.path_params["sha256"]
         path = services.files.path(sha256)
         found = await lookups.document_file(services.require_store(), sha256)
         if found is None:
-            return JSONResponse({"error": "no document has this file"}, status_code=404)
+            return _problem(404, NOT_FOUND, "no document has this file")
         if path is None:
             # A document has it, so another hub stored it where this one does not look.
             log.error(
@@ -230,7 +262,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
                     "hold; every replica must use one shared folder",
                 },
             )
-            return JSONResponse({"error": "the file is not available"}, status_code=404)
+            return _problem(404, NOT_FOUND, "the file is not available")
         return FileResponse(
             path,
             media_type=found["mediaType"] or "application/octet-stream",
@@ -261,6 +293,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             Middleware(RequestInstrumentation, metrics=metrics),
         ],
         lifespan=lambda _: _running(services),
+        exception_handlers={HTTPException: _http_exception},
     )
     app.state.services = services
     return app

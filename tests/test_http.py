@@ -42,7 +42,7 @@ def _code(response: httpx.Response) -> str:
         (b'[{"query": "{ __typename }"}]', "batched"),
         (b"{}", "query is missing"),
         (b'{"query": ""}', "query is missing"),
-        (b'{"query": 5}', "query is missing"),
+        (b'{"query": 5}', "query must be text"),
         (b'{"query": "{ __typename }", "variables": [1]}', "variables"),
         (b'{"query": "{ __typename }", "operationName": 7}', "operationName"),
         (b"{not json", "not JSON"),
@@ -188,6 +188,28 @@ def test_another_method_gets_405_in_json_with_the_methods_allowed(
     assert _code(answer) == "BAD_REQUEST"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/nope", 404, "NOT_FOUND"),
+        ("POST", "/readyz", 405, "METHOD_NOT_ALLOWED"),
+        ("DELETE", "/healthz", 405, "METHOD_NOT_ALLOWED"),
+        ("GET", "/files/" + "0" * 64, 404, "NOT_FOUND"),
+        ("GET", "/graphiql/no-such-asset.js", 404, "NOT_FOUND"),
+    ],
+)
+def test_every_path_answers_its_errors_in_json_with_a_code(
+    hub: RunningHub, method: str, path: str, status: int, code: str
+) -> None:
+    with hub.client() as client:
+        answer = client.request(method, path, headers={"Accept": "application/json"})
+    assert answer.status_code == status
+    assert answer.headers["content-type"].startswith("application/json")
+    assert _code(answer) == code
+    if status == 405:
+        assert "GET" in answer.headers["allow"]
+
+
 def test_head_answers_as_get_without_the_body(hub: RunningHub) -> None:
     with hub.client() as client:
         get = client.get("/graphql", params={"query": HELLO})
@@ -250,6 +272,9 @@ def test_a_configured_origin_gets_its_preflight_answered(cors_hub: RunningHub) -
         assert preflight.headers["access-control-allow-origin"] == FRONT_END
         assert "POST" in preflight.headers["access-control-allow-methods"]
         assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+        apollo = {**headers, "Access-Control-Request-Headers": "apollo-require-preflight, "
+                  "x-apollo-operation-name, apollographql-client-name, content-type"}  # fmt: skip
+        assert client.options("/graphql", headers=apollo).status_code == 200
         answer = client.post(
             "/graphql", json={"query": "{ __typename }"}, headers={"Origin": FRONT_END}
         )

@@ -177,6 +177,8 @@ def _checked(body: Any) -> GraphQLRequest:
     persisted = (extensions or {}).get("persistedQuery")
     if persisted is not None and query is None:
         query = ""  # the document is the one kept under the hash it sends
+    elif query is not None and not isinstance(query, str):
+        raise bad_request("query must be text: the GraphQL document")
     elif not isinstance(query, str) or not query.strip():
         raise bad_request("query is missing: give the GraphQL document as text")
     if variables is not None and not isinstance(variables, dict):
