@@ -329,3 +329,15 @@ def test_a_list_of_roles_takes_includes_any_all_and_empty(hub: RunningHub, uniqu
     assert firms({"includesAll": ["CUSTOMER", "LESSEE"]}) == ["Firma 1"]
     assert firms({"isEmpty": True}) == ["Firma 3"]
     assert firms({"isEmpty": False}) == ["Firma 0", "Firma 1", "Firma 2"]
+    mine = {"name": {"containsExact": unique}}
+    facets = ok(hub, ROLE_FACETS, {"where": mine})["businessPartnerFacets"]
+    counted = {bucket["value"]: bucket["count"] for bucket in facets["roles"]}
+    assert counted == {"CUSTOMER": 2, "LESSEE": 1, "VENDOR": 1, None: 1}  # none: Firma 3
+    empty = ok(hub, ROLE_FACETS, {"where": {"AND": [mine, {"roles": {"isEmpty": True}}]}})
+    assert empty["businessPartnerFacets"]["roles"] == [{"value": None, "count": 1}]
+
+
+ROLE_FACETS = """
+query($where: BusinessPartnerWhere) { businessPartnerFacets(where: $where) {
+  total roles { value count } } }
+"""

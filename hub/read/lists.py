@@ -99,12 +99,14 @@ class ListQuery:
 
     def facet_statement(self, prop: str) -> tuple[str, dict[str, Any]]:
         """How many of the listed records have each value of ``prop`` (each item of a
-        list), most frequent first; up to ``$top`` values."""
+        list; null for none), most frequent first; up to ``$top`` values."""
         compiler = Compiler()
         match = self._match(compiler)
         value = value_of(self.label, prop, "x")
         if MODEL.node(self.label).prop(prop).type is PropertyType.STRING_LIST:
-            match, value = f"{match} UNWIND {value} AS item", "item"
+            # A record with an empty list counts under null, as one without a value does.
+            items = f"CASE WHEN size(coalesce({value}, [])) = 0 THEN [null] ELSE {value} END"
+            match, value = f"{match} UNWIND {items} AS item", "item"
         return (
             f"{match} RETURN {value} AS value, count(*) AS count "
             "ORDER BY count DESC, value LIMIT $top",
