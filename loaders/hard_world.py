@@ -7,8 +7,9 @@ business receives them from CRM, ERP, a dealer portal and a leasing system:
 - **hard negatives**, different partners that look alike: a father and his son (or a mother
   and her daughter) with one name, address and landline; spouses sharing a landline and an
   e-mail domain; twins; namesakes in the same city (common German names, common Chinese names,
-  homophone characters); sister companies with one name in nearby cities; a company and its
-  branch ("... Niederlassung Potsdam");
+  homophone characters); sister companies with one name in nearby cities, half of them with
+  the group's central ``info@`` mailbox; a company and its branch ("... Niederlassung
+  Potsdam", "... NL Potsdam"), half of them giving the company's tax number for both;
 - **hard positives**, one partner spelt differently: ERP records in upper-case ASCII without a
   birth date, ``MUELLER, HANS`` in one field, names cut at 35 characters; dealer typos; call
   names (Hans for Johannes); first and last name swapped; placeholder birth dates; people who
@@ -54,6 +55,8 @@ PERSON_VARIATIONS = (
 )
 MARRIED_SHARE = 0.15  # of the women's duplicates: the surname changed at marriage
 COMPANY_VARIATIONS = ("erp_upper", "truncated", "legal_form", "exact")
+# How an ERP system names a branch: "... GmbH Niederlassung Potsdam", "... GmbH NL Potsdam".
+BRANCH_WORDS = ("Niederlassung", "NL", "Zweigniederlassung", "Filiale", "Geschäftsstelle")
 SPELT_OUT = {
     "GmbH": "Gesellschaft mit beschränkter Haftung",
     "AG": "Aktiengesellschaft",
@@ -471,26 +474,43 @@ class _Builder:
         self.add(entity, "ERP", other, variation)
 
     def sister_companies(self) -> None:
-        """One name in two neighbouring cities: two companies of one group."""
+        """One name in two neighbouring cities: two companies of one group, half of them
+        with the group's central mailbox."""
         name = self.company_name()
         pair = self.rng.randrange(0, len(CITIES), 2)
+        central = None
+        if self.rng.random() < 0.5:
+            domain = "-".join(_ascii_upper(name).lower().replace("&", " ").split())
+            while f"info@{domain}.de" in self.mailboxes:  # another group of that name
+                domain += str(self.rng.randint(0, 9))
+            central = f"info@{domain}.de"
+            self.mailboxes.add(central)
         made = []
         for city in CITIES[pair : pair + 2]:
             entity = self.partner()
-            self.add(entity, "CRM", self.company_row(name, "GmbH", city))
+            row = self.company_row(name, "GmbH", city)
+            if central is not None:
+                row["email"] = central
+            self.add(entity, "CRM", row)
             made.append(entity)
         self.relate(made[0], made[1], "sister_companies")
 
     def branch(self) -> None:
+        """A company and a branch of it in the next city, named as ERP systems name them;
+        half of the pairs give the company's tax number for both."""
         name = self.company_name()
         pair = self.rng.randrange(0, len(CITIES), 2)
         head, branch_city = CITIES[pair], CITIES[pair + 1]
         main = self.partner()
-        self.add(main, "CRM", self.company_row(name, "GmbH", head))
+        row = self.company_row(name, "GmbH", head)
+        word = self.rng.choice(BRANCH_WORDS)
+        branch_row = self.company_row(f"{name} GmbH {word} {branch_city[0]}", "", branch_city)
+        branch_row["organizationName"] = branch_row["organizationName"].strip()
+        if self.rng.random() < 0.5:
+            row["taxNumber"] = branch_row["taxNumber"] = f"DE{self.rng.randint(10**8, 10**9 - 1)}"
+        self.add(main, "CRM", row)
         branch = self.partner()
-        row = self.company_row(f"{name} GmbH Niederlassung {branch_city[0]}", "", branch_city)
-        row["organizationName"] = row["organizationName"].strip()
-        self.add(branch, "ERP", row)
+        self.add(branch, "ERP", branch_row)
         self.relate(main, branch, "branch")
 
 

@@ -390,7 +390,7 @@ def _rules(
     :mod:`graph_schema.matching`. ``personal_line``: a landline the two share is one
     person's, as a mobile number is."""
     if not a.person:
-        return _organization_rules(a, b)
+        return _organization_rules(a, b, by)
     out: list[tuple[float | None, str]] = []
     if a.generation != b.generation:
         markers = " and ".join(repr(x) for x in (a.generation, b.generation) if x)
@@ -442,10 +442,19 @@ def _strong(a: Profile, b: Profile, by: dict[str, Feature], personal_line: bool)
     return strong
 
 
-def _organization_rules(a: Profile, b: Profile) -> list[tuple[float | None, str]]:
+def _organization_rules(
+    a: Profile, b: Profile, by: dict[str, Feature]
+) -> list[tuple[float | None, str]]:
+    if _other_town(by) and not _strong(a, b, by, personal_line=True):
+        # One name in two towns, with nothing in common but perhaps the group's central
+        # mailbox: two companies of a group, or two sites of one.
+        return [(rules.APART, "one name in two towns, and no identifier of its own in common")]
     if a.branch != b.branch:
+        # A branch and its company in one town may be one site that one system names as the
+        # branch: a steward's decision. In another town, or two branches, they are two.
+        apart = (a.branch and b.branch) or _other_town(by)
         named = " and ".join(repr(x) for x in (a.branch, b.branch) if x)
-        return [(rules.APART if a.branch and b.branch else rules.EVIDENCE_CEILING,
+        return [(rules.APART if apart else rules.EVIDENCE_CEILING,
                  f"different branches: {named}")]  # fmt: skip
     if a.legal_form and b.legal_form and a.legal_form != b.legal_form:
         # A GmbH & Co. KG and its GmbH are two legal persons of one name.
