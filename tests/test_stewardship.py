@@ -451,6 +451,32 @@ def test_unmerging_a_source_merged_on_arrival_gives_it_its_own_partner(hub: Runn
     assert again["businessPartner"]["id"] == new_id
 
 
+def test_the_record_a_partner_was_created_from_is_not_split_from_what_joined_it(
+    hub: RunningHub,
+) -> None:
+    token = unique("f")
+    a = partner(hub, "CRM", f"A-{token}", **person_values(token, 11))["businessPartner"]["id"]
+    c = partner(hub, "ERP", f"C-{token}", **person_values(token, 12))["businessPartner"]["id"]
+    vin = vin_for(token, 1)
+    owner = {"source": {"system": "CRM", "key": f"A-{token}"}}
+    ok(hub, VEHICLE, {"input": {"source": {"system": "VMS", "key": token}, "vin": vin,
+                                "owner": owner}})  # fmt: skip
+    merged = ok(hub, MERGE, {"input": {"survivor": {"id": a}, "merged": [{"id": c}]}})
+    assert merged["mergeBusinessPartners"]["userErrors"] == []
+    before = snapshot(hub, a)
+    refused = ok(hub, UNMERGE, {"source": owner["source"]})["unmergeBusinessPartner"]
+    (error,) = refused["userErrors"]
+    assert error["code"] == "INVALID_TRANSITION"
+    assert f"ERP/C-{token}" in error["message"], error
+    assert snapshot(hub, a) == before  # nothing moved
+    # Un-merging the record that joined it gives back both as they were.
+    split = ok(hub, UNMERGE, {"source": {"system": "ERP", "key": f"C-{token}"}})
+    assert split["unmergeBusinessPartner"]["businessPartner"]["id"] == c
+    shown = ok(hub, "query($id: ID!) { businessPartner(id: $id) { vehicles { edges { node "
+               "{ vin } } } } }", {"id": a})  # fmt: skip
+    assert [e["node"]["vin"] for e in shown["businessPartner"]["vehicles"]["edges"]] == [vin]
+
+
 # ---- merge then un-merge restores everything -----------------------------------------------
 
 

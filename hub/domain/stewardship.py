@@ -26,6 +26,7 @@ from hub.mastering.matcher import QUEUED_FOR_REVIEW, MatchDecision, pair_of, pro
 from hub.mastering.partners import read_partners
 from hub.mastering.profile import blocking_keys, profile
 from hub.mastering.survivorship import survive
+from hub.read import changes
 from hub.store import Transaction
 
 Row = dict[str, Any]
@@ -312,11 +313,33 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
         raise Rejected(
             [Problem(path, codes.INVALID_TRANSITION, "the source is its partner's only one")]
         )
+    if former is None and await _founded(tx, golden_id, system, key):
+        # Its vehicles, contracts, cards and relationships came with it and stay with the
+        # partner: splitting it out would leave them with the records joined to it.
+        others = ", ".join(sorted(found[0]["others"]))
+        message = (
+            f"{system}/{key} is the record this partner was created from and keeps its "
+            f"vehicles, contracts and cards; un-merge the records joined to it instead: {others}"
+        )
+        raise Rejected([Problem(path, codes.INVALID_TRANSITION, message)])
     split_id = await _split_out(tx, system, key, golden_id, former, audit, now)
     # A steward split them: the pair is never proposed or merged again by itself.
     pair = pair_of(split_id, golden_id)
     await tx.run(*statements.never_again(split_id, golden_id, pair, new_id(), now, audit.event()))
     return split_id
+
+
+async def _founded(tx: Transaction, golden_id: str, system: str, key: str) -> bool:
+    """Whether the partner was created from this source record's delivery (its first event);
+    unknown, and so False, once the change log no longer holds that event."""
+    first = await changes.of_records(tx.run, "BusinessPartner", [golden_id], pending=True, limit=1)
+    if not first:
+        return False
+    event = first[0]
+    return bool(
+        event.get("action") == "CREATED"
+        and (event.get("system"), event.get("key")) == (system, key)
+    )
 
 
 # Who takes a record out of a partner when matching doubts whose it is.

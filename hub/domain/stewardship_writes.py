@@ -153,12 +153,14 @@ def repoint_candidate(
 
 
 def source_of(system: str, key: str) -> Statement:
-    """The partner a source feeds, the partner it fed before a merge, how many feed it."""
+    """The partner a source feeds, the partner it fed before a merge, how many feed it and
+    the others' system and key."""
     return (
         "MATCH (x:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})"
         "-[:SOURCE_OF]->(g:BusinessPartner) "
         "RETURN g.id AS golden, x.formerGolden AS former, "
-        "COUNT { (g)<-[:SOURCE_OF]-(:SourceRecord) } AS sources",
+        "COUNT { (g)<-[:SOURCE_OF]-(:SourceRecord) } AS sources, "
+        "[(g)<-[:SOURCE_OF]-(o:SourceRecord) WHERE o <> x | o.system + '/' + o.key] AS others",
         {"system": system, "key": key},
     )
 
