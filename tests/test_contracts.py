@@ -176,6 +176,26 @@ def test_termination_in_the_future_applies_from_its_effective_date(
     assert result["contract"]["endDate"] == "2029-01-31"
 
 
+def test_a_termination_takes_effect_within_the_contracts_term(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)  # runs from 2024-01-01 to 2030-12-31
+    for day, phrase in (
+        ("2023-06-01", "starts on 2024-01-01"),
+        ("2031-03-01", "ends on 2030-12-31"),
+    ):
+        refused = change(hub, unique, process="TERM", effectiveDate=day)
+        assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+            (["input", "effectiveDate"], "INVALID_VALUE")
+        ]
+        assert phrase in refused["userErrors"][0]["message"]
+    # An end date belongs to an extension; a termination's end is its effective date.
+    dated = change(hub, unique, process="ETER", newEndDate="2026-01-31")
+    assert [(e["field"], e["code"]) for e in dated["userErrors"]] == [
+        (["input", "newEndDate"], "INVALID_VALUE")
+    ]
+    done = change(hub, unique, process="ETER", effectiveDate="2024-01-01")
+    assert done["contract"]["endDate"] == "2024-01-01"
+
+
 def test_extension_must_end_after_the_current_end(hub: RunningHub, unique: str) -> None:
     setup(hub, unique)
     shorter = change(hub, unique, process="BLEX", newEndDate="2029-01-01")

@@ -125,7 +125,11 @@ def change_of(data: dict[str, Any], path: Path) -> tuple[ContractChange | None, 
     party = data.get("party") or {}
     # Partners named for another process would be resolved and acted on without reason
     # (a TERM with a newLessee handed the cards over to a partner who was never lessee).
-    for name, given, owner in (("newLessee", lessee, "LCOO"), ("party", party, "LCOP")):
+    for name, given, owner in (
+        ("newLessee", lessee, "LCOO"),
+        ("party", party, "LCOP"),
+        ("newEndDate", end, "BLEX"),
+    ):
         if given and process != owner:
             message = f"{name} belongs to {owner}; {process} does not take it"
             problems.append(Problem((*path, name), codes.INVALID_VALUE, message))
@@ -241,6 +245,7 @@ def _apply_change(
     elif process in ("ETER", "TERM"):
         if status != "ACTIVE":
             raise refuse(f"only an active contract can be terminated; this one is {status}")
+        _check_termination_day(change.effective_date, state)
         new["status"] = "TERMINATED"
         new["terminationDate"] = change.effective_date.isoformat()
         new["endDate"] = change.effective_date.isoformat()
@@ -261,6 +266,19 @@ def _apply_change(
             raise Rejected([Problem(("input", "party"), codes.REQUIRED, message)])
         new["parties"] = _hand_over(state, change.party_role, party, change.effective_date, "party")
     return new
+
+
+def _check_termination_day(day: dt.date, state: dict[str, Any]) -> None:
+    """A contract's termination takes effect within its term: not before it starts, not
+    after it ends."""
+    effective, start, end = day.isoformat(), state.get("startDate"), state.get("endDate")
+    message = None
+    if start and effective < start:
+        message = f"the contract starts on {start}; its termination takes effect on or after"
+    elif end and effective > end:
+        message = f"the contract ends on {end}; a termination takes effect on or before"
+    if message is not None:
+        raise Rejected([Problem(("input", "effectiveDate"), codes.INVALID_VALUE, message)])
 
 
 def _extended(change: ContractChange, state: dict[str, Any], status: str) -> dict[str, Any]:
