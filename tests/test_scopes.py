@@ -1,6 +1,7 @@
 """Who may do what: every root field under every scope, writes under the client's own system,
 personal data, and the actor the audit records."""
 
+import json
 from typing import Any
 
 import pytest
@@ -329,6 +330,33 @@ def test_personal_data_of_persons_needs_read_personal(secured: RunningHub, uniqu
     partner = full["data"]["businessPartner"]
     assert (partner["email"], partner["birthDate"]) == ("info@example.com", "1970-05-06")
     assert partner["addresses"][0]["street"] == "Hauptstr."
+
+
+HISTORY = """
+query($key: String!) {
+  businessPartner(source: {system: "CRM", key: $key}) {
+    changeHistory { edges { node { changes { field after hidden } } } }
+  }
+}
+"""
+
+
+def test_a_persons_street_is_hidden_in_change_events_too(secured: RunningHub, unique: str) -> None:
+    _people(secured, unique)
+    reader = register(secured, "read")
+
+    def addresses(kind: str, token: str) -> tuple[Any, bool]:
+        found = secured.graphql(HISTORY, {"key": f"{kind}-{unique}"}, token=token)
+        edges = found["data"]["businessPartner"]["changeHistory"]["edges"]
+        (change,) = [c for c in edges[0]["node"]["changes"] if c["field"] == "addresses"]
+        return change["after"], change["hidden"]
+
+    after, hidden = addresses("PERSON", reader)
+    assert hidden and "Hauptstr." not in json.dumps(after) and "80331" in json.dumps(after)
+    after, hidden = addresses("ORGANIZATION", reader)
+    assert not hidden and "Hauptstr." in json.dumps(after)
+    after, hidden = addresses("PERSON", register(secured, "read", "read:personal"))
+    assert not hidden and "Hauptstr." in json.dumps(after)
 
 
 def test_an_organisations_contact_data_is_not_personal(secured: RunningHub, unique: str) -> None:

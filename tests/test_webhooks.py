@@ -206,3 +206,43 @@ def test_two_hubs_delivering_send_each_event_once_and_a_lapsed_lease_is_taken_ov
         hub.run(webhooks.remove(hub.store, name))
     mine = [e["recordId"] for e in receiver.events() if e["recordId"] in ids + held]
     assert mine == ids + held  # each once, in order, across the takeover
+
+
+PARTNER = """
+mutation($input: BusinessPartnerInput!) {
+  upsertBusinessPartner(input: $input) { businessPartner { id } }
+}
+"""
+
+
+def test_a_webhook_without_personal_data_gets_a_persons_address_without_street(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    receiver = Receiver([])
+    name = f"crm-{unique}".lower()
+    register(hub, name, receiver, ["BUSINESS_PARTNER"])
+    address = {"street": "Lindenweg", "houseNumber": "3", "postalCode": "14467",
+               "city": "Potsdam", "country": "DE"}  # fmt: skip
+    made = {}
+    try:
+        with delivering(hub, tmp_path):
+            for kind, names in (("PERSON", {"firstName": "Ida", "lastName": f"Hook{unique}"}),
+                                ("ORGANIZATION", {"organizationName": f"Hook {unique} AG"})):  # fmt: skip
+                data = {"source": {"system": "CRM", "key": f"{kind}-{unique}"}, "kind": kind,
+                        "addresses": [address], **names}  # fmt: skip
+                created = ok(hub, PARTNER, {"input": data})["upsertBusinessPartner"]
+                made[kind] = created["businessPartner"]["id"]
+            wait_for(lambda: set(made.values()) <= {e["recordId"] for e in receiver.events()})
+    finally:
+        receiver.close()
+        hub.run(webhooks.remove(hub.store, name))
+
+    def shown(kind: str) -> dict[str, Any]:
+        (event,) = [e for e in receiver.events() if e["recordId"] == made[kind]]
+        (change,) = [c for c in event["changes"] if c["field"] == "addresses"]
+        return dict(change)
+
+    person, organisation = shown("PERSON"), shown("ORGANIZATION")
+    assert person["hidden"] and "Lindenweg" not in json.dumps(person)
+    assert "14467" in json.dumps(person)
+    assert not organisation["hidden"] and "Lindenweg" in json.dumps(organisation)

@@ -27,7 +27,7 @@ from hub.domain import change_log
 from hub.errors import BadRequest
 from hub.ids import to_global
 from hub.read import changes as log
-from hub.read.changes import LogFilter, LogPage, personal_fields
+from hub.read.changes import LogFilter, LogPage, shown_change
 from hub.read.cursors import BoundCursors
 from hub.read.values import native
 
@@ -98,7 +98,8 @@ class FieldChange:
         description="The value after (null: none); null also when hidden."
     )
     hidden: bool = strawberry.field(
-        description="The values are personal data and the caller lacks `read:personal`."
+        description="The values are personal data and the caller lacks `read:personal`: "
+        "null, or a person's addresses without street and house number."
     )
 
 
@@ -142,16 +143,14 @@ class ChangeEvent(Node):
         )
 
     @strawberry.field(description="Each value the change set, before and after.")
-    def changes(self, info: Info) -> list[FieldChange]:
-        personal = frozenset() if info.context.sees_personal else personal_fields(self.label)
+    async def changes(self, info: Info) -> list[FieldChange]:
+        personal = info.context.sees_personal
+        person = False
+        if not personal and self.label == "BusinessPartner":
+            row = await info.context.loaders.node(self.label).load(self.hub_id)
+            person = row is None or row.get("kind") != "ORGANIZATION"
         return [
-            FieldChange(
-                field=c["field"],
-                before=None if c["field"] in personal else c["before"],
-                after=None if c["field"] in personal else c["after"],
-                hidden=c["field"] in personal,
-            )
-            for c in self.raw_changes
+            FieldChange(**shown_change(self.label, c, personal, person)) for c in self.raw_changes
         ]
 
     @strawberry.field(

@@ -216,9 +216,11 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def event_json(row: dict[str, Any], cursors: BoundCursors, personal: bool) -> dict[str, Any]:
-    """An event as the API shows it (personal values hidden unless the webhook may see them)."""
-    hidden = frozenset() if personal else changes.personal_fields(row["entity"])
+def event_json(
+    row: dict[str, Any], cursors: BoundCursors, personal: bool, person: bool = True
+) -> dict[str, Any]:
+    """An event as the API shows it (personal values hidden unless the webhook may see them;
+    ``person``: the record is a person, whose addresses' streets are personal too)."""
     return {
         "id": to_global("ChangeEvent", row["id"]),
         "cursor": cursors.encode([row["seq"]]),
@@ -232,13 +234,7 @@ def event_json(row: dict[str, Any], cursors: BoundCursors, personal: bool) -> di
         "actor": {"client": row["by"], "system": row["bySystem"], "onBehalfOf": row["onBehalfOf"]},
         "reason": row["reason"],
         "changes": [
-            {
-                "field": c["field"],
-                "before": None if c["field"] in hidden else c["before"],
-                "after": None if c["field"] in hidden else c["after"],
-                "hidden": c["field"] in hidden,
-            }
-            for c in row["changes"]
+            changes.shown_change(row["entity"], c, personal, person) for c in row["changes"]
         ],
     }
 
@@ -322,10 +318,17 @@ class Dispatcher:
             if page.end > hook.position:  # only events the webhook does not want
                 await self._moved(hook, page.end, delivered=False)
             return False
+        people = set()
+        if not hook.personal:
+            partners = (e["entityId"] for e in page.events if e["entity"] == "BusinessPartner")
+            people = await changes.persons(self._store.query, partners)
         body = json.dumps(
             {
                 "webhook": hook.name,
-                "events": [event_json(e, self._cursors, hook.personal) for e in page.events],
+                "events": [
+                    event_json(e, self._cursors, hook.personal, e["entityId"] in people)
+                    for e in page.events
+                ],
                 "cursor": self._cursors.encode([page.end]),
             },
             ensure_ascii=False,

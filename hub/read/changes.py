@@ -91,6 +91,46 @@ def personal_fields(label: str) -> frozenset[str]:
     return MODEL.node(label).personal if label in MODEL.golden_labels else frozenset()
 
 
+_PERSONAL_ADDRESS = MODEL.node("Address").personal
+
+
+def shown_change(label: str, change: Row, personal: bool, person: bool) -> Row:
+    """A change as a caller sees it: ``field``, ``before``, ``after`` and ``hidden``. Without
+    ``personal``, the values of personal fields are withheld, and a ``person``'s addresses
+    are shown without street and house number (as the partner's ``addresses`` are)."""
+    field, before, after = change["field"], change["before"], change["after"]
+    if personal:
+        return {"field": field, "before": before, "after": after, "hidden": False}
+    if field in personal_fields(label):
+        return {"field": field, "before": None, "after": None, "hidden": True}
+    if person and label == "BusinessPartner" and field == "addresses":
+        masked = _without_streets(before), _without_streets(after)
+        return {"field": field, "before": masked[0], "after": masked[1],
+                "hidden": masked != (before, after)}  # fmt: skip
+    return {"field": field, "before": before, "after": after, "hidden": False}
+
+
+def _without_streets(addresses: Any) -> Any:
+    if not isinstance(addresses, list):
+        return addresses
+    return [
+        {k: v for k, v in a.items() if k not in _PERSONAL_ADDRESS} if isinstance(a, dict) else a
+        for a in addresses
+    ]
+
+
+async def persons(run: Run, ids: Iterable[str]) -> set[str]:
+    """Which of these partners are persons (or no longer known: as persons, to be safe)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    rows = await run(
+        "UNWIND $ids AS id OPTIONAL MATCH (p:BusinessPartner {id: id}) RETURN id, p.kind AS kind",
+        {"ids": wanted},
+    )
+    return {row["id"] for row in rows if row["kind"] != "ORGANIZATION"}
+
+
 @dataclass(frozen=True)
 class LogFilter:
     """Which events a page holds: of these kinds (labels), actions and source systems;
