@@ -425,6 +425,29 @@ def test_merge_errors_name_the_input_and_write_nothing(hub: RunningHub) -> None:
     assert snapshot(hub, a) == before
 
 
+def test_a_person_and_an_organisation_or_a_partner_merged_before_are_refused(
+    hub: RunningHub,
+) -> None:
+    token = unique("k")
+    a = partner(hub, "CRM", f"A-{token}", **person_values(token, 13))["businessPartner"]["id"]
+    firm = {"source": {"system": "CRM", "key": f"O-{token}"}, "kind": "ORGANIZATION",
+            "organizationName": f"Firma {token}"}  # fmt: skip
+    o = ok(hub, PARTNER, {"input": firm})["upsertBusinessPartner"]["businessPartner"]["id"]
+    refused = ok(hub, MERGE, {"input": {"survivor": {"id": a}, "merged": [{"id": o}]}})
+    (error,) = refused["mergeBusinessPartners"]["userErrors"]
+    assert (error["code"], error["message"]) == (
+        "INVALID_VALUE",
+        "an organisation and a person are never one partner",
+    )
+    b = partner(hub, "ERP", f"B-{token}", **person_values(token, 14))["businessPartner"]["id"]
+    assert ok(hub, MERGE, {"input": {"survivor": {"id": a}, "merged": [{"id": b}]}})[
+        "mergeBusinessPartners"]["userErrors"] == []  # fmt: skip
+    again = ok(hub, MERGE, {"input": {"survivor": {"id": a},
+                                      "merged": [{"source": {"system": "ERP", "key": f"B-{token}"}}]}})  # fmt: skip
+    (error,) = again["mergeBusinessPartners"]["userErrors"]
+    assert "merged into it before" in error["message"]
+
+
 def test_unmerging_the_only_source_is_refused(hub: RunningHub) -> None:
     token = unique("u")
     partner(hub, "CRM", f"A-{token}", **person_values(token, 8))

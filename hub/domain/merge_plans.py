@@ -52,8 +52,17 @@ def plan_merge(
         record = found.get(hub_id)
         if record is None or record["mergedInto"]:
             problems.append(Problem(path, codes.NOT_FOUND, "no such partner, or merged already"))
-        elif hub_id == survivor_id or hub_id in [m["id"] for m in merged]:
-            problems.append(Problem(path, codes.INVALID_VALUE, "a partner is named twice"))
+        elif hub_id == survivor_id:
+            message = (
+                "names the survivor itself (an id or key of a partner merged into it before "
+                "leads to it)"
+            )
+            problems.append(Problem(path, codes.INVALID_VALUE, message))
+        elif hub_id in [m["id"] for m in merged]:
+            problems.append(Problem(path, codes.INVALID_VALUE, "names a partner named before"))
+        elif survivor is not None and _kind(record) != _kind(survivor):
+            message = f"{_a(_kind(record))} and {_a(_kind(survivor))} are never one partner"
+            problems.append(Problem(path, codes.INVALID_VALUE, message))
         else:
             merged.append(record)
     if not merged and not problems:
@@ -68,6 +77,16 @@ def plan_merge(
         {k: v for k, v in kept.items() if v is not None},
         tuple(i for m in merged for i in [m["id"], *(m["mergedFrom"] or [])]),
     )
+
+
+def _kind(record: Row) -> str:
+    return str(json.loads(record["state"] or "{}").get("kind") or "")
+
+
+def _a(kind: str) -> str:
+    """``an organisation``, ``a person``: a kind of partner in a sentence."""
+    name = {"ORGANIZATION": "organisation"}.get(kind, kind.lower() or "partner")
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def repointed(
