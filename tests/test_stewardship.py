@@ -7,6 +7,7 @@ import hashlib
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -570,6 +571,58 @@ def test_merge_then_unmerge_restores_relationships_and_values(
             assert split["unmergeBusinessPartner"]["businessPartner"]["id"] == ids[n]
     after = [snapshot(hub, i) for i in ids]
     assert after == before
+
+
+def _firm(hub: RunningHub, key: str, **values: Any) -> str:
+    data = {"source": {"system": "CRM", "key": key}, "kind": "ORGANIZATION",
+            "organizationName": f"{key} {unique('n')} Handel", **values}  # fmt: skip
+    payload = ok(hub, PARTNER, {"input": data})["upsertBusinessPartner"]
+    assert payload["userErrors"] == [] and payload["matchOutcome"]["action"] == "CREATED"
+    return str(payload["businessPartner"]["id"])
+
+
+def _merged(hub: RunningHub, survivor: str, merged: str) -> None:
+    done = ok(hub, MERGE, {"input": {"survivor": {"id": survivor}, "merged": [{"id": merged}]}})
+    assert done["mergeBusinessPartners"]["userErrors"] == []
+
+
+def _unmerged(hub: RunningHub, key: str) -> None:
+    done = ok(hub, UNMERGE, {"source": {"system": "CRM", "key": key}})
+    assert done["unmergeBusinessPartner"]["userErrors"] == [], done
+
+
+@pytest.mark.parametrize("order", [("C", "B"), ("B", "C")])
+def test_a_relationship_whose_two_ends_were_merged_comes_back_with_both(
+    hub: RunningHub, order: tuple[str, str]
+) -> None:
+    token = unique("r")
+    keys = {name: f"{name}-{token}" for name in "ABC"}
+    ids = {"A": _firm(hub, keys["A"]), "C": _firm(hub, keys["C"])}
+    related = [
+        {"type": "SUBSIDIARY_OF", "partner": {"source": {"system": "CRM", "key": keys["C"]}}}
+    ]
+    ids["B"] = _firm(hub, keys["B"], relationships=related)
+    before = {name: snapshot(hub, i) for name, i in ids.items()}
+    _merged(hub, ids["A"], ids["C"])
+    _merged(hub, ids["A"], ids["B"])  # the relationship runs from A to A now
+    for name in order:
+        _unmerged(hub, keys[name])
+    assert {name: snapshot(hub, i) for name, i in ids.items()} == before
+
+
+def test_merges_in_a_chain_come_apart_in_the_reverse_order(hub: RunningHub) -> None:
+    token = unique("q")
+    keys = {name: f"{name}-{token}" for name in "ACEV"}
+    ids = {name: _firm(hub, keys[name]) for name in "ACE"}
+    vin = vin_for(token, 2)
+    ok(hub, VEHICLE, {"input": {"source": {"system": "VMS", "key": keys["V"]}, "vin": vin,
+                                "owner": {"source": {"system": "CRM", "key": keys["C"]}}}})  # fmt: skip
+    before = {name: snapshot(hub, i) for name, i in ids.items()}
+    _merged(hub, ids["A"], ids["C"])  # C's vehicle moves to A
+    _merged(hub, ids["E"], ids["A"])  # and on to E
+    _unmerged(hub, keys["A"])  # A comes back with what it had, C's vehicle included
+    _unmerged(hub, keys["C"])
+    assert {name: snapshot(hub, i) for name, i in ids.items()} == before
 
 
 def test_chained_merges_lead_every_old_id_to_the_last_survivor(hub: RunningHub) -> None:

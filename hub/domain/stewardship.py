@@ -18,7 +18,7 @@ from hub.domain.kinds import BUSINESS_PARTNER, State
 from hub.domain.merge_plans import plan_merge, repointed
 from hub.domain.problems import Path, Problem, Rejected
 from hub.domain.references import resolve
-from hub.domain.upsert import read_origins, write_golden
+from hub.domain.upsert import read_origins, relink, write_golden
 from hub.ids import new_id
 from hub.mastering import blocks
 from hub.mastering.doubts import Doubt
@@ -400,6 +400,10 @@ async def _split_out(
     await _recompute(
         tx, survivor, "UNMERGED", now, audit, json.loads(survivor["overrides"] or "{}")
     )
+    # Partners whose relationships name the two (by an id that led to the survivor) are
+    # linked to the one each names now.
+    naming = await tx.run(*statements.related_to([golden_id, split_id]))
+    await relink(tx, BUSINESS_PARTNER, [row["id"] for row in naming])
     split = await _golden(tx, split_id)
     assert split is not None
     keys = blocking_keys(profile(json.loads(split["state"] or "{}")))

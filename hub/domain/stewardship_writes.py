@@ -165,6 +165,15 @@ def source_of(system: str, key: str) -> Statement:
     )
 
 
+def related_to(ids: list[str]) -> Statement:
+    """The other partners with a relationship to one of these."""
+    return (
+        "MATCH (o:BusinessPartner)-[:RELATED_TO]->(g:BusinessPartner) "
+        "WHERE g.id IN $ids AND NOT o.id IN $ids RETURN DISTINCT o.id AS id",
+        {"ids": ids},
+    )
+
+
 def revive(split_id: str) -> Statement:
     return ("MATCH (m:BusinessPartner {id: $id}) SET m.mergedInto = null", {"id": split_id})
 

@@ -549,6 +549,22 @@ async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan
             await tx.send(*writes.link_slot(kind, slot, label, links))
 
 
+async def relink(tx: Transaction, kind: Kind, ids: list[str]) -> None:
+    """Write the relationships the records' states name again, each to the record it leads
+    to now: after an un-merge, a partner named by a merged partner's id is itself again."""
+    rows = await tx.run(
+        f"MATCH (n:{kind.label}) WHERE n.id IN $ids RETURN n.id AS id, n.state AS state",
+        {"ids": ids},
+    )
+    plans = []
+    for row in rows:
+        state = json.loads(row["state"] or "{}")
+        plans.append(_Plan(row["id"], state, state, 0, False))
+    await tx.element_ids_of(kind.label, (plan.id for plan in plans))
+    for slot in kind.slots:
+        await _write_slot(tx, kind, slot, plans)
+
+
 async def _write_link(tx: Transaction, kind: Kind, link: Link, plans: list[_Plan]) -> None:
     """The relationship to the record each plan's value ``link.name`` names, replacing the
     one it had; a value that names no record links nothing."""
@@ -705,8 +721,12 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
     if updated_rows:
         await tx.send(*writes.update_records(kind, updated_rows, now, logged, opening))
     for slot in kind.slots:
+        # A steward's merge or un-merge (forced) writes them anew: a partner they name may
+        # lead elsewhere now.
         touched = [
-            p for p in changed if p.created or p.state.get(slot.name) != p.base.get(slot.name)
+            p
+            for p in changed
+            if p.created or p.forced or p.state.get(slot.name) != p.base.get(slot.name)
         ]
         if touched:
             await _write_slot(tx, kind, slot, touched)
