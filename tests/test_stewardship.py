@@ -610,6 +610,42 @@ def test_a_relationship_whose_two_ends_were_merged_comes_back_with_both(
     assert {name: snapshot(hub, i) for name, i in ids.items()} == before
 
 
+def _events(hub: RunningHub, global_id: str) -> list[tuple[str, dict[str, Any]]]:
+    logged = hub.run(of_records(hub.store.query, "BusinessPartner", [hub_id(global_id)],
+                                pending=True))  # fmt: skip
+    return [(e["action"], {c["field"]: c for c in e["changes"]}) for e in logged]
+
+
+def test_merge_and_unmerge_events_say_which_partners_they_joined_and_parted(
+    hub: RunningHub,
+) -> None:
+    token = unique("v")
+    a, c = _firm(hub, f"A-{token}"), _firm(hub, f"C-{token}")
+    _merged(hub, a, c)
+    action, changed = _events(hub, a)[-1]
+    assert action == "MERGED" and changed["mergedFrom"]["after"] == [hub_id(c)]
+    _unmerged(hub, f"C-{token}")
+    action, changed = _events(hub, c)[-1]
+    assert action == "UNMERGED"
+    assert (changed["mergedInto"]["before"], changed["mergedInto"]["after"]) == (hub_id(a), None)
+    action, changed = _events(hub, a)[-1]
+    assert action == "UNMERGED" and changed["mergedFrom"]["after"] == []
+
+
+def test_a_partner_split_from_one_merged_on_arrival_is_created_then_unmerged(
+    hub: RunningHub,
+) -> None:
+    token = unique("w")
+    values = person_values(token, 15)
+    partner(hub, "CRM", f"A-{token}", **values)
+    assert partner(hub, "ERP", f"B-{token}", **values)["matchOutcome"]["action"] == "AUTO_MERGED"
+    split = ok(hub, UNMERGE, {"source": {"system": "ERP", "key": f"B-{token}"}, "reason": "two"})
+    new_id = split["unmergeBusinessPartner"]["businessPartner"]["id"]
+    logged = hub.run(of_records(hub.store.query, "BusinessPartner", [hub_id(new_id)],
+                                pending=True))  # fmt: skip
+    assert [(e["action"], e["reason"]) for e in logged] == [("CREATED", "two"), ("UNMERGED", "two")]
+
+
 def test_merges_in_a_chain_come_apart_in_the_reverse_order(hub: RunningHub) -> None:
     token = unique("q")
     keys = {name: f"{name}-{token}" for name in "ACEV"}

@@ -147,9 +147,16 @@ async def _move(tx: Transaction, source: str, target: str, only_from: str | None
 
 
 async def _recompute(
-    tx: Transaction, record: Row, action: str, now: dt.datetime, audit: Audit, overrides: State
+    tx: Transaction,
+    record: Row,
+    action: str,
+    now: dt.datetime,
+    audit: Audit,
+    overrides: State,
+    noted: tuple[dict[str, Any], ...] = (),
 ) -> None:
-    """The survivor's (or split record's) values from its sources, written as a new version."""
+    """The survivor's (or split record's) values from its sources, written as a new version;
+    ``noted``: what else its event lists (mergedFrom, mergedInto)."""
     origins = await read_origins(tx, BUSINESS_PARTNER, [record["id"]])
     sources, _ = origins.get(record["id"], ({}, {}))
     state, _ = survive(list(sources.values()), overrides)
@@ -167,6 +174,7 @@ async def _recompute(
         now,
         audit.event(),
         sources,
+        noted,
     )
 
 
@@ -235,7 +243,9 @@ async def merge(
     for record in plan.merged:
         await _merge_one(tx, survivor_id, record, audit, now)
     await tx.run(*statements.add_merged_from(survivor_id, list(plan.merged_from)))
-    await _recompute(tx, plan.survivor, "MERGED", now, audit, plan.overrides)
+    before = list(plan.survivor["mergedFrom"] or [])
+    noted = ({"field": "mergedFrom", "before": before, "after": [*before, *plan.merged_from]},)
+    await _recompute(tx, plan.survivor, "MERGED", now, audit, plan.overrides, noted)
     # The candidates the survivor took over are scored on its values now.
     await refresh_open(tx, [survivor_id])
     return survivor_id
@@ -383,23 +393,30 @@ async def _split_out(
     revived = await _golden(tx, former) if former else None
     assert survivor is not None
     split_base: Row | None
+    # What the two events list besides the values: the link between the two that ends.
+    split_noted: tuple[dict[str, Any], ...] = ()
+    survivor_noted: tuple[dict[str, Any], ...] = ()
     if revived is not None and revived["mergedInto"] == golden_id:
         split_id = revived["id"]
         await tx.run(*statements.revive(split_id))
         await _move(tx, golden_id, split_id, only_from=split_id)
         await tx.run(*statements.drop_merged_from(golden_id, split_id))
         split_base = revived
+        split_noted = ({"field": "mergedInto", "before": golden_id, "after": None},)
+        before = list(survivor["mergedFrom"] or [])
+        after = [m for m in before if m != split_id]
+        survivor_noted = ({"field": "mergedFrom", "before": before, "after": after},)
     else:  # merged on arrival: the source gets a partner of its own for the first time
-        split_id = await write_golden(tx, BUSINESS_PARTNER, None, {}, {}, 0, "UNMERGED", now)
+        split_id = await write_golden(
+            tx, BUSINESS_PARTNER, None, {}, {}, 0, "CREATED", now, audit.event()
+        )
         split_base = await _golden(tx, split_id)
         assert split_base is not None
     await tx.run(*statements.split_source(system, key, split_id))
-    await _recompute(
-        tx, split_base, "UNMERGED", now, audit, json.loads(split_base["overrides"] or "{}")
-    )
-    await _recompute(
-        tx, survivor, "UNMERGED", now, audit, json.loads(survivor["overrides"] or "{}")
-    )
+    split_overrides = json.loads(split_base["overrides"] or "{}")
+    await _recompute(tx, split_base, "UNMERGED", now, audit, split_overrides, split_noted)
+    survivor_overrides = json.loads(survivor["overrides"] or "{}")
+    await _recompute(tx, survivor, "UNMERGED", now, audit, survivor_overrides, survivor_noted)
     # Partners whose relationships name the two (by an id that led to the survivor) are
     # linked to the one each names now.
     naming = await tx.run(*statements.related_to([golden_id, split_id]))

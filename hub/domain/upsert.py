@@ -186,6 +186,8 @@ class _Plan:
     # A source new to it joined it (matched, or by its natural key) and changed no value: a
     # new version and an event tell those who follow the changes which record it feeds.
     joined: bool = False
+    # Changes its event lists besides its values' (a merge's mergedFrom, say).
+    noted: tuple[dict[str, Any], ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -797,7 +799,7 @@ def _events(
         said = (
             {"values": Json(row["state"])}
             if plan.created and not plan.base
-            else {"changes": changed_values(plan.base, plan.state)}
+            else {"changes": [*changed_values(plan.base, plan.state), *plan.noted]}
         )
         events.append(
             {
@@ -870,9 +872,11 @@ async def write_golden(
     now: dt.datetime,
     audit: dict[str, Any] | None = None,
     origins: dict[tuple[str, str], SourceValues] | None = None,
+    noted: tuple[dict[str, Any], ...] = (),
 ) -> str:
     """Write a golden record's state that stewardship computed (a merge, an un-merge) from
-    its sources' ``origins``, creating the record when ``record_id`` is None; returns its id."""
+    its sources' ``origins``, creating the record when ``record_id`` is None; returns its id.
+    ``noted``: changes its event lists besides its values'."""
     plan = _Plan(
         record_id or new_id(),
         base,
@@ -883,6 +887,7 @@ async def write_golden(
         origins=origins or {},
         audit=audit or {},
         forced=True,
+        noted=noted,
     )
     await _write(tx, kind, [plan], now)
     return plan.id
