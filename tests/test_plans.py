@@ -92,8 +92,18 @@ def test_an_impossible_change_is_refused_before_anything_is_written() -> None:
     assert refused.value.problems[0].code == "INVALID_TRANSITION"
 
 
-def _partner(hub_id: str, **more: object) -> dict[str, object]:
-    return {"id": hub_id, "mergedInto": None, "mergedFrom": None, "overrides": None, **more}
+def _partner(hub_id: str, kind: str = "PERSON", **more: object) -> dict[str, object]:
+    state = json.dumps({"kind": kind})
+    return {"id": hub_id, "state": state, "mergedInto": None, "mergedFrom": None,
+            "overrides": None, **more}  # fmt: skip
+
+
+def test_a_person_and_an_organisation_are_never_merged() -> None:
+    found = {"s": _partner("s"), "o": _partner("o", kind="ORGANIZATION")}
+    with pytest.raises(Rejected) as refused:
+        plan_merge("s", ["o"], found, {}, [])
+    (problem,) = refused.value.problems
+    assert problem.message == "an organisation and a person are never one partner"
 
 
 def test_a_merge_reports_every_problem_at_once() -> None:

@@ -488,7 +488,7 @@ MATCH (c:MatchCandidate {id: $id})-[r:LEFT]->(:BusinessPartner {id: $merged}) MA
 MATCH (c:MatchCandidate {id: $id})-[r:RIGHT]->(:BusinessPartner {id: $merged}) MATCH (s:BusinessPartner {id: $survivor}) CREATE (c)-[:RIGHT]->(s) SET c.pair = $pair DELETE r
 
 // steward.source_of (key, system)
-MATCH (x:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})-[:SOURCE_OF]->(g:BusinessPartner) RETURN g.id AS golden, x.formerGolden AS former, COUNT { (g)<-[:SOURCE_OF]-(:SourceRecord) } AS sources
+MATCH (x:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})-[:SOURCE_OF]->(g:BusinessPartner) RETURN g.id AS golden, x.formerGolden AS former, COUNT { (g)<-[:SOURCE_OF]-(:SourceRecord) } AS sources, [(g)<-[:SOURCE_OF]-(o:SourceRecord) WHERE o <> x | o.system + '/' + o.key] AS others
 
 // steward.revive (id)
 MATCH (m:BusinessPartner {id: $id}) SET m.mergedInto = null
