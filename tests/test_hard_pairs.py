@@ -572,3 +572,18 @@ def test_a_woman_who_took_another_name_is_found_by_her_mobile_number() -> None:
     assert verdict.rule == "another surname with one mobile number: overbeck"
     # Another first name at that number is someone else's phone, not a new name.
     assert _score(maiden, {**married, "firstName": "Jonas"}).score < rules.REVIEW
+
+
+def test_a_woman_who_took_another_name_and_moved_nearby_is_proposed_by_her_birthday() -> None:
+    born = {"birthDate": "1988-02-12"}
+    maiden = _person(
+        "Friederike", "Lohmöller", **born, **_at("Kirchplatz", "1", "48143", "Münster", "DE")
+    )
+    married = _person("Friederike", "Grautstück", **born, **_at("Bahnhofstr.", "10", "48268", "Greven", "DE"))  # fmt: skip
+    verdict = _score(maiden, married)
+    assert rules.REVIEW <= verdict.score < rules.AUTO_MERGE
+    assert verdict.rule == "another surname with one first name and birth date nearby: grautstueck"
+    # Far away, or born another day, they are two people.
+    far = {**married, **_at("Ringstraße", "8", "80331", "München", "DE")}
+    assert _score(maiden, far).score < rules.REVIEW
+    assert _score(maiden, {**married, "birthDate": "1988-02-13"}).score < rules.REVIEW

@@ -234,13 +234,8 @@ def _former_name(a: Profile, b: Profile, found: list[Feature]) -> list[Feature]:
         return []
     # It explains why the surnames disagree: at least what that disagreement weighed.
     weight = max(rules.FORMER_NAME, -last.weight)
-    if (
-        a.mobile
-        and b.mobile
-        and a.phone == b.phone
-        and given is not None
-        and given.similarity >= rules.SOUND_ALIKE
-    ):
+    same_given = given is not None and given.similarity >= rules.SOUND_ALIKE
+    if same_given and a.mobile and b.mobile and a.phone == b.phone:
         # One first name and one mobile number (a person's own) under two surnames.
         return [Feature("formerName", 1.0, weight, f"mobile {a.phone}", b.last)]
     for mine, other in ((a, b), (b, a)):
@@ -255,10 +250,28 @@ def _former_name(a: Profile, b: Profile, found: list[Feature]) -> list[Feature]:
             continue
         if named and not any(own in word for word in words):
             return [Feature("formerName", 1.0, weight, mine.email, other.last)]
+    if same_given and a.birth and a.birth == b.birth and _one_region(a, b):
+        # One first name and one birthday under two surnames, in one postal region: a woman
+        # who married and moved nearby, or two people a steward tells apart.
+        return [Feature("formerName", 1.0, weight, f"born {a.birth}", b.last)]
     return []
 
 
+def _one_region(a: Profile, b: Profile) -> bool:
+    """Whether an address of each lies in one postal region (the code's first two places)."""
+    return any(_postal(x.postal, y.postal) > 0 for x in a.places for y in b.places if x.postal)
+
+
 _LETTERS = re.compile(r"[a-z]+")
+
+
+def _evidence_of(former: Feature) -> str:
+    """What shows a former surname, as its reason says it."""
+    if former.left.startswith("mobile "):
+        return "with one mobile number"
+    if former.left.startswith("born "):
+        return "with one first name and birth date nearby"
+    return "in an e-mail address"
 
 
 def _exact(w: _Weigher, name: str, a: str, b: str) -> list[Feature]:
@@ -338,12 +351,7 @@ def compare(
         # Evidence for a steward, never a merge by itself: it lifts the pair at most to the
         # ceiling, or leaves it where its other evidence put it.
         without = _probability(weights.prior + other - former.weight + min(place, rules.PLACE_CAP))
-        given = (
-            "with one mobile number"
-            if former.left.startswith("mobile ")
-            else ("in an e-mail address")
-        )
-        reason = f"another surname {given}: {former.right}"
+        reason = f"another surname {_evidence_of(former)}: {former.right}"
         rules_on.append((max(rules.EVIDENCE_CEILING or 0.0, round(without, 4)), reason))
     holding = [(c, why) for c, why in rules_on if c is not None and c < score]
     if not holding:
