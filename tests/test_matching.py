@@ -608,6 +608,19 @@ def test_a_record_with_a_placeholder_birth_date_on_the_father_does_not_take_in_h
     assert son["businessPartner"]["id"] != father["businessPartner"]["id"], son["matchOutcome"]
 
 
+def test_a_birth_date_an_outranked_source_gives_does_not_take_in_its_namesake(
+    hub: RunningHub,
+) -> None:
+    last, line = household(5)
+    daughter = upsert(hub, person("CRM", f"d-{last}", "Anna", last, birthDate="1985-04-17", **line))
+    dealer = {"addresses": line["addresses"]}
+    upsert(hub, person("DEALER", f"x-{last}", "Anna", last, birthDate="1985-04-17", **dealer))
+    # The dealer corrects its record to another day; the CRM's value stays the partner's.
+    upsert(hub, person("DEALER", f"x-{last}", "Anna", last, birthDate="1958-09-03", **dealer))
+    mother = upsert(hub, person("CRM", f"m-{last}", "Anna", last, birthDate="1958-09-03", **line))
+    assert mother["businessPartner"]["id"] != daughter["businessPartner"]["id"], mother
+
+
 def test_an_erp_record_before_the_son_in_one_batch_waits_for_a_steward(hub: RunningHub) -> None:
     last, line = household(3)
     father = crm_hans(hub, "f", last, "1951-02-13", line)

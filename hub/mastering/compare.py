@@ -373,6 +373,20 @@ def compare(
     return Verdict(ceiling, found, reason, alone if alone and alone >= rules.AUTO_MERGE else None)
 
 
+def within_whole(mine: Profile, whole: Profile, verdict: Verdict) -> Verdict:
+    """``verdict`` on ``mine`` and a view of a partner (one source's values), held to the
+    partner's own birth date: a source the partner's values outranked may give another one,
+    and a delivery born on that day is not the partner's person merely by matching it."""
+    if not (mine.person and mine.birth and whole.birth) or _dates(mine.birth, whole.birth) > 0:
+        return verdict
+    by = {f.feature: f for f in verdict.features}
+    ceiling = rules.BIRTH_DATE_CEILING
+    if ceiling is None or verdict.score <= ceiling or len(_strong(mine, whole, by, False)) >= 2:
+        return verdict
+    reason = f"different birth dates: {mine.birth} and the partner's {whole.birth}"
+    return Verdict(ceiling, verdict.features, reason)
+
+
 def alone(best: Verdict, others: Iterable[Verdict]) -> Verdict:
     """``best`` among the verdicts on one delivery, given the ``others``: when none of them
     is proposed as well or is a person of the same name in the same household, the landline

@@ -35,7 +35,7 @@ from hub.ids import new_id
 from hub.mastering import blocks
 from hub.mastering.common_terms import ALL as _ALL
 from hub.mastering.common_terms import CommonTerms
-from hub.mastering.compare import Verdict, alone, compare
+from hub.mastering.compare import Verdict, alone, compare, within_whole
 from hub.mastering.doubts import (
     WHOSE,
     Doubt,
@@ -408,7 +408,9 @@ def _decision(
         return compare(a, b, frequency, frequency.weights)
 
     for golden in (g for g in chosen if g in stored):
-        verdict = max((scored(mine, known) for known in stored[golden]), key=lambda v: v.score)
+        views = stored[golden]
+        verdict = max((scored(mine, known) for known in views), key=lambda v: v.score)
+        verdict = within_whole(mine, views[0], verdict)
         seen.append(verdict)
         known = raw[golden]
         doubted += doubts(mine, golden, verdict, stored[golden], known.sources, scored)
