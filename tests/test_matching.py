@@ -621,6 +621,51 @@ def test_a_birth_date_an_outranked_source_gives_does_not_take_in_its_namesake(
     assert mother["businessPartner"]["id"] != daughter["businessPartner"]["id"], mother
 
 
+def _partner_of(hub: RunningHub, system: str, key: str) -> str:
+    found = hub.graphql(
+        "query($s: SourceRefInput!) { businessPartner(source: $s) { id } }",
+        {"s": {"system": system, "key": key}},
+    )
+    return str(found["data"]["businessPartner"]["id"])
+
+
+def test_a_source_corrected_to_another_person_leaves_the_partner_for_a_steward(
+    hub: RunningHub,
+) -> None:
+    last, line = household(6)
+    crm = upsert(hub, person("CRM", f"p-{last}", "Peter", last, birthDate="1990-03-08", **line))
+    dealer = person("DEALER", f"p-{last}", "Peter", last, birthDate="1990-03-08", **line)
+    assert upsert(hub, dealer)["matchOutcome"]["action"] == "AUTO_MERGED"
+    # A new e-mail address is no reason to doubt the merge.
+    upsert(hub, {**dealer, "email": f"peter.{last}@web.de".lower()})
+    assert _partner_of(hub, "DEALER", f"p-{last}") == crm["businessPartner"]["id"]
+    # Corrected to another birth date: the two no longer merge; a steward decides.
+    upsert(hub, {**dealer, "birthDate": "1991-07-14"})
+    split = _partner_of(hub, "DEALER", f"p-{last}")
+    assert split != crm["businessPartner"]["id"]
+    ids = [from_global(g) for g in (split, crm["businessPartner"]["id"])]
+    pair = hub.run(
+        hub.store.query(
+            "MATCH (c:MatchCandidate {status: 'OPEN'})-[:LEFT]->(l) MATCH (c)-[:RIGHT]->(r) "
+            "WHERE l.id IN $ids AND r.id IN $ids RETURN c.score AS score",
+            {"ids": [i[1] for i in ids if i is not None]},
+        )
+    )
+    assert [row["score"] for row in pair] == [rules.BIRTH_DATE_CEILING]
+
+
+def test_a_source_that_moves_stays_with_its_partner(hub: RunningHub) -> None:
+    last, line = household(7)
+    crm = upsert(hub, person("CRM", f"w-{last}", "Werner", last, birthDate="1961-05-05", **line))
+    erp = person("ERP", f"w-{last}", None, f"{last.upper()}, WERNER", **line)
+    assert upsert(hub, erp)["businessPartner"]["id"] == crm["businessPartner"]["id"]
+    elsewhere = {"phone": "+49 40 1234567", "addresses": [{"street": "Ring", "houseNumber": "2",
+                 "postalCode": "20095", "city": "Hamburg", "country": "DE"}]}  # fmt: skip
+    # A move (another town and line, as the ERP now says) is a person's change, not a doubt.
+    upsert(hub, {**erp, **elsewhere})
+    assert _partner_of(hub, "ERP", f"w-{last}") == crm["businessPartner"]["id"]
+
+
 def test_an_erp_record_before_the_son_in_one_batch_waits_for_a_steward(hub: RunningHub) -> None:
     last, line = household(3)
     father = crm_hans(hub, "f", last, "1951-02-13", line)

@@ -73,6 +73,8 @@ async def upsert_batch(
         at = now()
         outcomes = await upsert(tx, kind, deliveries, at, matcher)
         await stewardship.settle_doubts(tx, _doubted(deliveries, outcomes), at)
+        if matcher is not None:
+            await stewardship.settle_revisions(tx, _revised(deliveries, outcomes), at)
         if after is not None:
             await after(tx, outcomes)
         return outcomes
@@ -97,6 +99,15 @@ def _doubted(deliveries: list[Delivery], outcomes: list[Outcome]) -> list[tuple[
             if (doubt.system, doubt.key) not in delivered:
                 found.setdefault((doubt.system, doubt.key), (outcome.id, doubt))
     return list(found.values())
+
+
+def _revised(deliveries: list[Delivery], outcomes: list[Outcome]) -> list[tuple[str, str, str]]:
+    """The partner, system and key of each known source record that delivered new values."""
+    return [
+        (outcome.id, delivery.system, delivery.key)
+        for delivery, outcome in zip(deliveries, outcomes, strict=True)
+        if outcome.revised and outcome.id is not None and not outcome.problems
+    ]
 
 
 async def delete_batch(store: Store, kind: Kind, deliveries: list[Delivery]) -> list[Outcome]:

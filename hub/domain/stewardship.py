@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from graph_schema import MODEL
+from graph_schema import matching as rules
 from graph_schema.survivorship import ATTRIBUTES
 from hub.actor import Actor
 from hub.domain import deliveries
@@ -21,10 +23,11 @@ from hub.domain.references import resolve
 from hub.domain.upsert import read_origins, relink, write_golden
 from hub.ids import new_id
 from hub.mastering import blocks
+from hub.mastering.compare import Verdict, alone, births_conflict, compare, within_whole
 from hub.mastering.doubts import Doubt
 from hub.mastering.matcher import QUEUED_FOR_REVIEW, MatchDecision, pair_of, propose, refresh_open
-from hub.mastering.partners import read_partners
-from hub.mastering.profile import blocking_keys, profile
+from hub.mastering.partners import GraphPartner, read_partners
+from hub.mastering.profile import blocking_keys, completed, profile
 from hub.mastering.survivorship import survive
 from hub.read import changes
 from hub.store import Transaction
@@ -376,6 +379,60 @@ async def settle_doubts(tx: Transaction, doubted: list[tuple[str, Doubt]], now: 
             await propose(tx, split_id, partner, decision, now)
         taken += 1
     return taken
+
+
+# Who takes a record out of a partner when its new values no longer fit the others'.
+_REVISER = Actor("hub matching")
+
+
+async def settle_revisions(
+    tx: Transaction, revised: list[tuple[str, str, str]], now: dt.datetime
+) -> int:
+    """Each source record (partner, system, key) that delivered new values, checked against
+    the partner's other sources: one whose birth date now clearly differs from theirs (a
+    dealer's record corrected to another person's) is taken out into a partner of its own,
+    and proposed against the partner where the pair reaches the review threshold; how many
+    were taken out. A new name or address is a person's change, not a reason; records a
+    steward merged in, and the one the partner was created from, stay."""
+    if not revised:
+        return 0
+    partners = await read_partners(tx, sorted({golden for golden, _, _ in revised}))
+    taken = 0
+    for golden, system, key in revised:
+        partner = partners.get(golden)
+        verdict = _conflict(partner, system, key) if partner is not None else None
+        if verdict is None or await _founded(tx, golden, system, key):
+            continue
+        await _lock(tx, [golden], now)
+        found = await tx.run(*statements.source_of(system, key))
+        if not found or found[0]["golden"] != golden or found[0]["sources"] < 2:
+            continue
+        reason = f"its new values no longer fit the partner's: {verdict.explanation}"
+        split_id = await _split_out(tx, system, key, golden, None, Audit(_REVISER, reason), now)
+        if verdict.score >= rules.REVIEW:
+            decision = MatchDecision(QUEUED_FOR_REVIEW, verdict.score, golden, verdict=verdict)
+            await propose(tx, split_id, golden, decision, now)
+        taken += 1
+    return taken
+
+
+def _conflict(partner: GraphPartner, system: str, key: str) -> Verdict | None:
+    """The source record ``system``/``key`` of ``partner`` against its other sources (each
+    with the identifiers any of them gives), when its birth date clearly differs from theirs
+    and fewer than two strong identifiers agree; None for a partner's only source or one a
+    steward merged in."""
+    source = next((s for s in partner.sources if (s.system, s.key) == (system, key)), None)
+    others = [s.profile for s in partner.sources if s != source]
+    if source is None or not others:
+        return None
+    rest = functools.reduce(completed, others)
+    verdict = max(
+        (compare(source.profile, completed(other, rest)) for other in others),
+        key=lambda v: v.score,
+    )
+    if not births_conflict(source.profile, rest, verdict):
+        return None
+    return within_whole(source.profile, rest, alone(verdict, []))
 
 
 async def _split_out(

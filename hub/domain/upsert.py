@@ -80,6 +80,8 @@ class Outcome:
     changed: bool = False
     problems: list[Problem] = field(default_factory=list)
     match: MatchDecision | None = None
+    # A source known before delivered other values (its record's may stay as they were).
+    revised: bool = False
 
 
 class PartnerMatcher(Protocol):
@@ -330,6 +332,7 @@ def plan_batch(
                 )
             )
             continue
+        outcome.revised = source_id is not None
         natural = natural_key_of(kind, state)
         source = (delivery.system, delivery.key)
         merged_into = _merged_into(outcomes, i)

@@ -377,14 +377,20 @@ def within_whole(mine: Profile, whole: Profile, verdict: Verdict) -> Verdict:
     """``verdict`` on ``mine`` and a view of a partner (one source's values), held to the
     partner's own birth date: a source the partner's values outranked may give another one,
     and a delivery born on that day is not the partner's person merely by matching it."""
-    if not (mine.person and mine.birth and whole.birth) or _dates(mine.birth, whole.birth) > 0:
-        return verdict
-    by = {f.feature: f for f in verdict.features}
     ceiling = rules.BIRTH_DATE_CEILING
-    if ceiling is None or verdict.score <= ceiling or len(_strong(mine, whole, by, False)) >= 2:
+    if ceiling is None or verdict.score <= ceiling or not births_conflict(mine, whole, verdict):
         return verdict
     reason = f"different birth dates: {mine.birth} and the partner's {whole.birth}"
     return Verdict(ceiling, verdict.features, reason)
+
+
+def births_conflict(mine: Profile, whole: Profile, verdict: Verdict) -> bool:
+    """Whether the two persons' birth dates clearly differ (not by a typo) while fewer than
+    two strong identifiers agree in ``verdict``."""
+    if not (mine.person and mine.birth and whole.birth) or _dates(mine.birth, whole.birth) > 0:
+        return False
+    by = {f.feature: f for f in verdict.features}
+    return len(_strong(mine, whole, by, False)) < 2
 
 
 def alone(best: Verdict, others: Iterable[Verdict]) -> Verdict:
