@@ -11,7 +11,7 @@ import pytest
 
 from graph_schema import matching as rules
 from hub.mastering import normalize as norm
-from hub.mastering.compare import Verdict, alone, compare
+from hub.mastering.compare import Verdict, alone, compare, within_whole
 from hub.mastering.profile import profile
 from loaders.hard_world import HardWorld, hard_world
 
@@ -587,3 +587,52 @@ def test_a_woman_who_took_another_name_and_moved_nearby_is_proposed_by_her_birth
     far = {**married, **_at("Ringstraße", "8", "80331", "München", "DE")}
     assert _score(maiden, far).score < rules.REVIEW
     assert _score(maiden, {**married, "birthDate": "1988-02-13"}).score < rules.REVIEW
+
+
+def test_traditional_and_simplified_characters_are_one_name_and_one_field_is_not_two() -> None:
+    home = {"birthDate": "1970-03-03", **_at("和平路", "8号", "300041", "天津", "CN")}
+    assert _score(_person("建國", "陳", **home), _person("建国", "陈", **home)).score >= (
+        rules.AUTO_MERGE
+    )
+    # The whole name in the last-name field is compared by its reading, as before.
+    whole = _score(_person(None, "王磊", **home), _person("磊", "王", **home))
+    assert whole.score >= rules.REVIEW
+
+
+def test_surnames_that_read_alike_are_no_changed_surname() -> None:
+    born = {"birthDate": "1991-01-01"}
+    verdict = _score(_person("洋", "王", **born, **_at("中山大道", "818号", "430010", "武汉", "CN")),
+                     _person("洋", "汪", **born, **_at("解放大道", "1号", "430030", "武汉", "CN")))  # fmt: skip
+    assert "formerName" not in {f.feature for f in verdict.features}
+    assert verdict.score < rules.AUTO_MERGE
+
+
+def test_a_title_is_taken_out_but_a_name_that_looks_like_its_qualifier_is_not() -> None:
+    assert norm.without_titles("ing britt") == "ing britt"
+    assert norm.without_titles("dipl ing hans") == "hans"
+    assert norm.without_titles("dr med dent nat") == "dr med dent nat"  # nothing but titles
+    assert norm.without_titles("prof dr rer nat petra") == "petra"
+
+
+def test_a_companys_role_mailbox_is_no_persons_own() -> None:
+    assert norm.is_role_mailbox("info@kuhnert-gt.de")
+    assert norm.is_role_mailbox("vertrieb@weber.de")
+    assert not norm.is_role_mailbox("mail@anna-huber.de")  # a family's own domain
+    assert not norm.is_role_mailbox("anna.huber@web.de")
+
+
+def test_a_partners_own_birth_date_holds_back_a_namesake_a_source_view_matches() -> None:
+    line = {"phone": "+49 761 3004893"}
+    whole = profile(_person("Anna", "Lindner", birthDate="1985-04-17", **line))
+    view = profile(_person("Anna", "Lindner", birthDate="1958-09-03", **line))
+    mother = profile(_person("Anna", "Lindner", birthDate="1958-09-03", **line))
+    matched = compare(mother, view)
+    assert matched.score >= rules.AUTO_MERGE
+    held = within_whole(mother, whole, matched)
+    assert held.score == rules.BIRTH_DATE_CEILING
+    # The same tax number decides before any date, as in the comparison itself.
+    taxed = {"taxNumber": "DE12345678901", "addresses": [{"country": "DE", "city": "Freiburg"}]}
+    one = profile(_person("Anna", "Lindner", birthDate="1958-09-03", **taxed))
+    other = profile(_person("Anna", "Lindner", birthDate="1985-04-17", **taxed))
+    verdict = compare(one, other)
+    assert verdict.score == 1.0 and within_whole(one, other, verdict) is verdict

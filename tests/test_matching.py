@@ -654,16 +654,20 @@ def test_a_source_corrected_to_another_person_leaves_the_partner_for_a_steward(
     assert [row["score"] for row in pair] == [rules.BIRTH_DATE_CEILING]
 
 
-def test_a_source_that_moves_stays_with_its_partner(hub: RunningHub) -> None:
+def test_a_source_that_moves_or_marries_stays_with_its_partner(hub: RunningHub) -> None:
     last, line = household(7)
-    crm = upsert(hub, person("CRM", f"w-{last}", "Werner", last, birthDate="1961-05-05", **line))
-    erp = person("ERP", f"w-{last}", None, f"{last.upper()}, WERNER", **line)
-    assert upsert(hub, erp)["businessPartner"]["id"] == crm["businessPartner"]["id"]
+    born = {"birthDate": "1961-05-05"}
+    crm = upsert(hub, person("CRM", f"w-{last}", "Werner", last, **born, **line))
+    dealer = person("DEALER", f"w-{last}", "Werner", last, **born, **line)
+    assert upsert(hub, dealer)["businessPartner"]["id"] == crm["businessPartner"]["id"]
+    # A move (another town and line) and a new surname are a person's changes, not doubts.
     elsewhere = {"phone": "+49 40 1234567", "addresses": [{"street": "Ring", "houseNumber": "2",
                  "postalCode": "20095", "city": "Hamburg", "country": "DE"}]}  # fmt: skip
-    # A move (another town and line, as the ERP now says) is a person's change, not a doubt.
-    upsert(hub, {**erp, **elsewhere})
-    assert _partner_of(hub, "ERP", f"w-{last}") == crm["businessPartner"]["id"]
+    upsert(hub, {**dealer, **elsewhere, "lastName": f"Neu{last}"})
+    assert _partner_of(hub, "DEALER", f"w-{last}") == crm["businessPartner"]["id"]
+    # A birth date typed again with a typo is no other person either.
+    upsert(hub, {**dealer, **elsewhere, "birthDate": "1961-05-06"})
+    assert _partner_of(hub, "DEALER", f"w-{last}") == crm["businessPartner"]["id"]
 
 
 def test_an_erp_record_before_the_son_in_one_batch_waits_for_a_steward(hub: RunningHub) -> None:

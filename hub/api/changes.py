@@ -92,10 +92,12 @@ class ChangeActor:
 class FieldChange:
     field: str = strawberry.field(description="The field, as the record's type names it.")
     before: JSON | None = strawberry.field(
-        description="The value before (null: none); null also when hidden."
+        description="The value before (null: none); null also when hidden, but a person's "
+        "addresses, shown without street and house number."
     )
     after: JSON | None = strawberry.field(
-        description="The value after (null: none); null also when hidden."
+        description="The value after (null: none); null also when hidden, but a person's "
+        "addresses, shown without street and house number."
     )
     hidden: bool = strawberry.field(
         description="The values are personal data and the caller lacks `read:personal`: "
@@ -148,7 +150,7 @@ class ChangeEvent(Node):
         person = False
         if not personal and self.label == "BusinessPartner":
             row = await info.context.loaders.node(self.label).load(self.hub_id)
-            person = row is None or row.get("kind") != "ORGANIZATION"
+            person = row is None or row.get("kind") in (None, "PERSON")
         return [
             FieldChange(**shown_change(self.label, c, personal, person)) for c in self.raw_changes
         ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -355,8 +354,9 @@ async def _founded(tx: Transaction, golden_id: str, system: str, key: str) -> bo
     )
 
 
-# Who takes a record out of a partner when matching doubts whose it is.
-_DOUBTER = Actor("hub matching")
+# Who takes a record out of a partner when matching doubts whose it is, or finds it corrected
+# to another person.
+_MATCHING = Actor("hub matching")
 
 
 async def settle_doubts(tx: Transaction, doubted: list[tuple[str, Doubt]], now: dt.datetime) -> int:
@@ -372,17 +372,13 @@ async def settle_doubts(tx: Transaction, doubted: list[tuple[str, Doubt]], now: 
             continue  # gone, moved, or a steward's merge
         if found[0]["sources"] < 2:
             continue
-        audit = Audit(_DOUBTER, doubt.mine.rule)
+        audit = Audit(_MATCHING, doubt.mine.rule)
         split_id = await _split_out(tx, doubt.system, doubt.key, doubt.golden, None, audit, now)
         for partner, verdict in ((doubt.golden, doubt.theirs), (other, doubt.mine)):
             decision = MatchDecision(QUEUED_FOR_REVIEW, verdict.score, partner, verdict=verdict)
             await propose(tx, split_id, partner, decision, now)
         taken += 1
     return taken
-
-
-# Who takes a record out of a partner when its new values no longer fit the others'.
-_REVISER = Actor("hub matching")
 
 
 async def settle_revisions(
@@ -407,8 +403,9 @@ async def settle_revisions(
         found = await tx.run(*statements.source_of(system, key))
         if not found or found[0]["golden"] != golden or found[0]["sources"] < 2:
             continue
-        reason = f"its new values no longer fit the partner's: {verdict.explanation}"
-        split_id = await _split_out(tx, system, key, golden, None, Audit(_REVISER, reason), now)
+        # The reason names no value: change events show it to callers without read:personal.
+        reason = "its birth date, as corrected, is none of the partner's other records'"
+        split_id = await _split_out(tx, system, key, golden, None, Audit(_MATCHING, reason), now)
         if verdict.score >= rules.REVIEW:
             decision = MatchDecision(QUEUED_FOR_REVIEW, verdict.score, golden, verdict=verdict)
             await propose(tx, split_id, golden, decision, now)
@@ -417,22 +414,20 @@ async def settle_revisions(
 
 
 def _conflict(partner: GraphPartner, system: str, key: str) -> Verdict | None:
-    """The source record ``system``/``key`` of ``partner`` against its other sources (each
-    with the identifiers any of them gives), when its birth date clearly differs from theirs
-    and fewer than two strong identifiers agree; None for a partner's only source or one a
-    steward merged in."""
+    """The source record ``system``/``key`` of ``partner`` against its other sources, when
+    its birth date clearly differs from every one they give and fewer than two strong
+    identifiers agree with the closest of them; None for a partner's only source, one a
+    steward merged in, or one that still fits."""
     source = next((s for s in partner.sources if (s.system, s.key) == (system, key)), None)
     others = [s.profile for s in partner.sources if s != source]
     if source is None or not others:
         return None
-    rest = functools.reduce(completed, others)
-    verdict = max(
-        (compare(source.profile, completed(other, rest)) for other in others),
-        key=lambda v: v.score,
-    )
-    if not births_conflict(source.profile, rest, verdict):
+    verdicts = [compare(source.profile, completed(other, partner.profiles[0])) for other in others]
+    dated = [(other, v) for other, v in zip(others, verdicts, strict=True) if other.birth]
+    if not dated or not all(births_conflict(source.profile, o, v) for o, v in dated):
         return None
-    return within_whole(source.profile, rest, alone(verdict, []))
+    closest, verdict = max(dated, key=lambda item: item[1].score)
+    return within_whole(source.profile, closest, alone(verdict, []))
 
 
 async def _split_out(

@@ -80,7 +80,7 @@ class Outcome:
     changed: bool = False
     problems: list[Problem] = field(default_factory=list)
     match: MatchDecision | None = None
-    # A source known before delivered other values (its record's may stay as they were).
+    # A source known before delivered another birth date (its record's may stay as it was).
     revised: bool = False
 
 
@@ -332,7 +332,6 @@ def plan_batch(
                 )
             )
             continue
-        outcome.revised = source_id is not None
         natural = natural_key_of(kind, state)
         source = (delivery.system, delivery.key)
         merged_into = _merged_into(outcomes, i)
@@ -347,6 +346,11 @@ def plan_batch(
             plan = _Plan(new_id(), {}, {}, 0, created=True)
             outcome.created = True
         plans[plan.id] = plan
+        if source_id is not None and kind.matched:
+            said = plan.origins.get((delivery.system, delivery.key))
+            outcome.revised = said is not None and said.state.get("birthDate") != state.get(
+                "birthDate"
+            )
         before = plan.state
         if kind.survives:
             payload = _survive(kind, plan, delivery, state, now)
@@ -726,8 +730,8 @@ async def _write(tx: Transaction, kind: Kind, plans: list[_Plan], now: dt.dateti
     if updated_rows:
         await tx.send(*writes.update_records(kind, updated_rows, now, logged, opening))
     for slot in kind.slots:
-        # A steward's merge or un-merge (forced) writes them anew: a partner they name may
-        # lead elsewhere now.
+        # A record written by force (a steward's merge or un-merge, a restore) has them
+        # written anew: a partner they name may lead elsewhere now.
         touched = [
             p
             for p in changed

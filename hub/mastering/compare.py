@@ -143,9 +143,9 @@ def _names(w: _Weigher, a: Profile, b: Profile) -> list[Feature]:
         # Two names written in characters name two people unless the characters agree: 王
         # and 汪 are both Wang, 磊 and 蕾 both Lei.
         (a_first, a_last), (b_first, b_last) = (a.first, a.last), (b.first, b.last)
-        if a.hanzi[0] and b.hanzi[0] and a.hanzi[0] != b.hanzi[0]:
+        if a.first == b.first and a.hanzi[0] and b.hanzi[0] and a.hanzi[0] != b.hanzi[0]:
             first, a_first, b_first = 0.0, a.hanzi[0], b.hanzi[0]
-        if a.hanzi[1] and b.hanzi[1] and a.hanzi[1] != b.hanzi[1]:
+        if a.last == b.last and a.hanzi[1] and b.hanzi[1] and a.hanzi[1] != b.hanzi[1]:
             last, a_last, b_last = 0.0, a.hanzi[1], b.hanzi[1]
     out = []
     if a_last and b_last:
@@ -230,8 +230,8 @@ def _former_name(a: Profile, b: Profile, found: list[Feature]) -> list[Feature]:
     """
     by = {f.feature: f for f in found}
     last, given = by.get("lastName"), by.get("firstName")
-    if last is None or last.weight >= 0:
-        return []
+    if last is None or last.weight >= 0 or a.last == b.last:
+        return []  # one surname read alike (王 and 汪) is no surname changed
     # It explains why the surnames disagree: at least what that disagreement weighed.
     weight = max(rules.FORMER_NAME, -last.weight)
     same_given = given is not None and given.similarity >= rules.SOUND_ALIKE
@@ -337,9 +337,7 @@ def compare(
     features += _shared(w, "sharedVehicle", a.vehicles, b.vehicles)
     features += _shared(w, "sharedCard", a.cards, b.cards)
     found = tuple(features)
-    # Branches of one company share its tax number, yet each is a partner of its own.
-    same_branch = a.person or a.branch == b.branch
-    if a.tax and a.tax == b.tax and a.country and a.country == b.country and same_branch:
+    if _one_tax_number(a, b):
         return Verdict(1.0, found, f"same tax number {a.tax} in the same country")
     by_name = {f.feature: f for f in found}
     place = _place_weight(by_name)
@@ -373,6 +371,13 @@ def compare(
     return Verdict(ceiling, found, reason, alone if alone and alone >= rules.AUTO_MERGE else None)
 
 
+def _one_tax_number(a: Profile, b: Profile) -> bool:
+    """The same tax number in the same country: one partner (the deterministic rule), but
+    for two branches of one company, which share its number yet are partners of their own."""
+    same_branch = a.person or a.branch == b.branch
+    return bool(a.tax and a.tax == b.tax and a.country and a.country == b.country and same_branch)
+
+
 def within_whole(mine: Profile, whole: Profile, verdict: Verdict) -> Verdict:
     """``verdict`` on ``mine`` and a view of a partner (one source's values), held to the
     partner's own birth date: a source the partner's values outranked may give another one,
@@ -389,6 +394,8 @@ def births_conflict(mine: Profile, whole: Profile, verdict: Verdict) -> bool:
     two strong identifiers agree in ``verdict``."""
     if not (mine.person and mine.birth and whole.birth) or _dates(mine.birth, whole.birth) > 0:
         return False
+    if _one_tax_number(mine, whole):
+        return False  # the rule that decides before any weight or date
     by = {f.feature: f for f in verdict.features}
     return len(_strong(mine, whole, by, False)) < 2
 

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import opencc
 from pypinyin import lazy_pinyin
 
 from graph_schema import survivorship
@@ -64,6 +65,15 @@ _STREET_SUFFIXES = (
 
 def has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
+
+
+_SIMPLIFIED = opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=16384)
+def simplified(text: str) -> str:
+    """Chinese characters in their simplified forms: 陳 and 陈 are one surname."""
+    return str(_SIMPLIFIED.convert(text))
 
 
 @lru_cache(maxsize=65536)
@@ -127,9 +137,9 @@ def postal_code(value: str | None) -> str:
 # Mailboxes of a role, not of a person: a company's central address, which its sister
 # companies and branches, or colleagues, share.
 _ROLE_MAILBOXES = frozenset({
-    "info", "kontakt", "contact", "office", "mail", "post", "zentrale", "service",
+    "info", "kontakt", "contact", "office", "zentrale", "service",
     "kundenservice", "vertrieb", "sales", "buchhaltung", "rechnung", "rechnungen", "invoice",
-    "billing", "team", "hello", "hallo", "empfang", "verwaltung", "admin", "support",
+    "billing", "empfang", "verwaltung", "admin", "support",
     "einkauf", "bestellung", "order", "orders", "anfrage", "enquiries", "hr",
     "personal", "jobs", "karriere", "presse", "marketing", "webmaster", "postmaster",
 })  # fmt: skip
@@ -204,17 +214,23 @@ CALL_NAMES = {
 }  # fmt: skip
 
 
-# Titles and forms of address, which one system writes into a name and another leaves out.
-_TITLES = frozenset({"dr", "prof", "professor", "dipl", "ing", "med", "dent", "rer", "nat",
-                     "phil", "jur", "habil", "mag", "herr", "frau", "hr", "fr"})  # fmt: skip
+# Titles and forms of address, which one system writes into a name and another leaves out;
+# and the words that qualify a title (Dr. med., Dipl.-Ing.), which are names of their own
+# elsewhere (Ing-Britt, Nat), so they go only after a title.
+_TITLES = frozenset({"dr", "prof", "professor", "dipl", "mag", "herr", "frau", "hr", "fr"})
+_QUALIFIERS = frozenset({"ing", "med", "dent", "rer", "nat", "phil", "jur", "habil", "h", "c"})
 
 
 def without_titles(name: str) -> str:
-    """A normalised name without its titles (``dr von der heydt`` -> ``von der heydt``); a
-    name of nothing but such words is kept."""
-    words = name.split()
-    kept = [w for w in words if w not in _TITLES]
-    return " ".join(kept) if kept and len(kept) < len(words) else name
+    """A normalised name without its titles (``dr med von der heydt`` -> ``von der
+    heydt``); a name of nothing but such words is kept."""
+    kept: list[str] = []
+    after_title = False
+    for word in name.split():
+        after_title = word in _TITLES or (after_title and word in _QUALIFIERS)
+        if not after_title:
+            kept.append(word)
+    return " ".join(kept) if kept else name
 
 
 def given_name(name: str) -> str:

@@ -106,7 +106,7 @@ def _person_names(first: str | None, last: str | None) -> tuple[str, str, tuple[
 
 
 def _hanzi(name: str | None) -> str:
-    return "".join(name.split()) if name and norm.has_cjk(name) else ""
+    return norm.simplified("".join(name.split())) if name and norm.has_cjk(name) else ""
 
 
 def _cut_in_one_field(first: str | None, last: str | None) -> bool:

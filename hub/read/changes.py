@@ -120,7 +120,7 @@ def _without_streets(addresses: Any) -> Any:
 
 
 async def persons(run: Run, ids: Iterable[str]) -> set[str]:
-    """Which of these partners are persons (or no longer known: as persons, to be safe)."""
+    """Which of these partners are persons (or of no known kind: as persons, to be safe)."""
     wanted = sorted(set(ids))
     if not wanted:
         return set()
@@ -128,7 +128,7 @@ async def persons(run: Run, ids: Iterable[str]) -> set[str]:
         "UNWIND $ids AS id OPTIONAL MATCH (p:BusinessPartner {id: id}) RETURN id, p.kind AS kind",
         {"ids": wanted},
     )
-    return {row["id"] for row in rows if row["kind"] != "ORGANIZATION"}
+    return {row["id"] for row in rows if row["kind"] in (None, "PERSON")}
 
 
 @dataclass(frozen=True)
