@@ -50,6 +50,7 @@ from hub.engine import Prefetched, pages_prefetched, prefetched, usable
 from hub.ids import to_global
 from hub.mastering.survivorship import Lineage, SourceValues, survive
 from hub.read import quotas
+from hub.read.changes import without_streets
 from hub.read.cursors import BoundCursors, Cursors, scope
 from hub.read.pagination import Page, PageRequest, page_of_rows
 from hub.read.relations import RELATIONS, SOURCES, Related, Relation
@@ -476,18 +477,14 @@ def _source_record(values: SourceValues) -> SourceRecord:
 
 
 _PERSONAL_PARTNER = MODEL.node("BusinessPartner").personal
-_PERSONAL_ADDRESS = MODEL.node("Address").personal
 
 
 def _unless_personal(attribute: str, value: Any) -> Any:
     """A lineage value as a caller without ``read:personal`` sees it."""
     if attribute in _PERSONAL_PARTNER:
         return None
-    if attribute == "addresses" and isinstance(value, list):
-        return [
-            {k: v for k, v in a.items() if k not in _PERSONAL_ADDRESS} if isinstance(a, dict) else a
-            for a in value
-        ]
+    if attribute == "addresses":
+        return without_streets(value)
     return value
 
 

@@ -104,13 +104,14 @@ def shown_change(label: str, change: Row, personal: bool, person: bool) -> Row:
     if field in personal_fields(label):
         return {"field": field, "before": None, "after": None, "hidden": True}
     if person and label == "BusinessPartner" and field == "addresses":
-        masked = _without_streets(before), _without_streets(after)
+        masked = without_streets(before), without_streets(after)
         return {"field": field, "before": masked[0], "after": masked[1],
                 "hidden": masked != (before, after)}  # fmt: skip
     return {"field": field, "before": before, "after": after, "hidden": False}
 
 
-def _without_streets(addresses: Any) -> Any:
+def without_streets(addresses: Any) -> Any:
+    """A list of addresses without their personal parts (street, house number)."""
     if not isinstance(addresses, list):
         return addresses
     return [
