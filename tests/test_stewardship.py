@@ -674,6 +674,24 @@ def test_chained_merges_lead_every_old_id_to_the_last_survivor(hub: RunningHub) 
     assert sorted(by_oldest["mergedFrom"]) == sorted([b, c])
 
 
+def _open_pairs(hub: RunningHub) -> list[set[str]]:
+    """Every open candidate's pair of partners, page by page: the shared store holds the
+    candidates of every test."""
+    pairs: list[set[str]] = []
+    after = None
+    while True:
+        page = ok(
+            hub,
+            "query($after: String) { matchCandidates(first: 100, after: $after) { edges { "
+            "node { left { id } right { id } } } pageInfo { hasNextPage endCursor } } }",
+            {"after": after},
+        )["matchCandidates"]
+        pairs += [{e["node"]["left"]["id"], e["node"]["right"]["id"]} for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return pairs
+        after = page["pageInfo"]["endCursor"]
+
+
 def test_a_merged_partners_open_candidate_moves_to_the_survivor(hub: RunningHub) -> None:
     token = unique("q")
     # One household and one family mailbox, two birth dates: a steward's decision.
@@ -683,10 +701,6 @@ def test_a_merged_partners_open_candidate_moves_to_the_survivor(hub: RunningHub)
     assert son["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW"
     other = partner(hub, "CRM", f"O-{token}", **person_values(token, 41))["businessPartner"]["id"]
     ok(hub, MERGE, {"input": {"survivor": {"id": other}, "merged": [{"id": father}]}})
-    queue = ok(
-        hub,
-        "{ matchCandidates(first: 100) { edges { node { left { id } right { id } } } } }",
-    )["matchCandidates"]["edges"]
-    pairs = [{e["node"]["left"]["id"], e["node"]["right"]["id"]} for e in queue]
+    pairs = _open_pairs(hub)
     assert {son["businessPartner"]["id"], other} in pairs
     assert not any(father in pair for pair in pairs)
