@@ -384,12 +384,12 @@ async def settle_doubts(tx: Transaction, doubted: list[tuple[str, Doubt]], now: 
 async def settle_revisions(
     tx: Transaction, revised: list[tuple[str, str, str]], now: dt.datetime
 ) -> int:
-    """Each source record (partner, system, key) that delivered new values, checked against
-    the partner's other sources: one whose birth date now clearly differs from theirs (a
-    dealer's record corrected to another person's) is taken out into a partner of its own,
-    and proposed against the partner where the pair reaches the review threshold; how many
-    were taken out. A new name or address is a person's change, not a reason; records a
-    steward merged in, and the one the partner was created from, stay."""
+    """Each source record (partner, system, key) that delivered another birth date, checked
+    against the partner's other sources: one whose birth date now clearly differs from every
+    one of theirs (a dealer's record corrected to another person's) is taken out into a
+    partner of its own, and proposed against the partner where the pair reaches the review
+    threshold; how many were taken out. Records a steward merged in, and the one the partner
+    was created from, stay."""
     if not revised:
         return 0
     partners = await read_partners(tx, sorted({golden for golden, _, _ in revised}))
