@@ -12,6 +12,7 @@ import pytest
 from graph_schema import matching as rules
 from hub.mastering import normalize as norm
 from hub.mastering.compare import Verdict, alone, compare, within_whole
+from hub.mastering.partners import GraphPartner, by_similarity
 from hub.mastering.profile import profile
 from loaders.hard_world import HardWorld, hard_world
 
@@ -636,3 +637,20 @@ def test_a_partners_own_birth_date_holds_back_a_namesake_a_source_view_matches()
     other = profile(_person("Anna", "Lindner", birthDate="1985-04-17", **taxed))
     verdict = compare(one, other)
     assert verdict.score == 1.0 and within_whole(one, other, verdict) is verdict
+
+
+def test_hub_match_holds_a_view_to_the_other_partners_own_birth_date() -> None:
+    line = {"phone": "+49 761 3004893"}
+    daughter = GraphPartner(
+        "d", None,
+        [profile(_person("Anna", "Lindner", birthDate=born, **line))
+         for born in ("1985-04-17", "1958-09-03")],  # her own, and an outranked source's
+        [], [],
+    )  # fmt: skip
+    mother = GraphPartner(
+        "m", None, [profile(_person("Anna", "Lindner", birthDate="1958-09-03", **line))], [], []
+    )
+    ((_, verdict),) = by_similarity(mother, [daughter], lambda feature, value: 0.0)
+    assert verdict.score < rules.AUTO_MERGE
+    ((_, verdict),) = by_similarity(daughter, [mother], lambda feature, value: 0.0)
+    assert verdict.score < rules.AUTO_MERGE

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from hub.mastering.compare import Frequency, Verdict, compare
+from hub.mastering.compare import Frequency, Verdict, compare, within_whole
 from hub.mastering.doubts import Source, as_delivered, sources_read
 from hub.mastering.profile import Profile, blocking_keys, completed, profile
 from hub.mastering.weights import DECLARED, Weights
@@ -62,12 +62,18 @@ def by_similarity(
     me: GraphPartner, others: list[GraphPartner], frequency: Frequency, weights: Weights = DECLARED
 ) -> list[tuple[GraphPartner, Verdict]]:
     """The others by how well they match ``me``, best first; each pair scores as its most
-    similar pair of views."""
+    similar pair of views, each view held to the other partner's own birth date."""
+
+    def held(a: Profile, b: Profile, other: GraphPartner) -> Verdict:
+        verdict = compare(a, b, frequency, weights)
+        verdict = within_whole(a, other.profiles[0], verdict)
+        return within_whole(b, me.profiles[0], verdict)
+
     scored = [
         (
             other,
             max(
-                (compare(a, b, frequency, weights) for a in me.profiles for b in other.profiles),
+                (held(a, b, other) for a in me.profiles for b in other.profiles),
                 key=lambda v: v.score,
             ),
         )
