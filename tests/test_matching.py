@@ -550,6 +550,20 @@ def test_an_erp_record_joins_the_only_person_of_its_name_on_the_households_line(
     assert wife["businessPartner"]["id"] != hans["businessPartner"]["id"]
 
 
+def test_a_systems_second_record_of_one_name_on_one_line_waits_for_a_steward(
+    hub: RunningHub,
+) -> None:
+    last, line = household(8)
+    first = upsert(hub, person("ERP", f"g-{last}", None, f"{last.upper()}, KARL", **line))
+    second = upsert(hub, person("ERP", f"f-{last}", None, f"{last.upper()}, KARL", **line))
+    # Two customer masters of one name at one line: the ERP knows two Karls there.
+    assert second["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW", second["matchOutcome"]
+    assert second["businessPartner"]["id"] != first["businessPartner"]["id"]
+    # Another system's record is the one Karl that system knows of, as before.
+    crm = upsert(hub, person("CRM", f"k-{last}", "Karl", last, **line))
+    assert crm["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW"  # two Karls known now
+
+
 def test_an_erp_record_waits_for_a_steward_when_two_of_its_name_share_the_line(
     hub: RunningHub,
 ) -> None:

@@ -92,9 +92,15 @@ class PartnerMatcher(Protocol):
     """
 
     async def match(
-        self, tx: Transaction, kind: Kind, states: list[State], now: dt.datetime
+        self,
+        tx: Transaction,
+        kind: Kind,
+        states: list[State],
+        now: dt.datetime,
+        systems: Sequence[str] = (),
     ) -> list[MatchDecision]:
-        """A decision for each state: merge into a record, queue, or create."""
+        """A decision for each state (delivered by ``systems``, in order, where given):
+        merge into a record, queue, or create."""
         ...
 
     async def record(
@@ -243,7 +249,9 @@ async def _match(
             outcomes[i].match = MatchDecision(MATCHED_EXISTING)
     if not unmatched:
         return
-    answers = await matcher.match(tx, kind, [kind.merge({}, s) for _, s in unmatched], now)
+    delivered_by = {i: delivery.system for i, delivery, _ in rows}
+    states = [kind.merge({}, s) for _, s in unmatched]
+    answers = await matcher.match(tx, kind, states, now, [delivered_by[i] for i, _ in unmatched])
     for (i, _), decision in zip(unmatched, answers, strict=True):
         if decision.row is not None:
             decision.row = unmatched[decision.row][0]

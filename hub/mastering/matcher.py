@@ -307,6 +307,7 @@ def _decisions(
     stored: dict[str, list[Profile]],
     raw: dict[str, Stored],
     frequency: Frequencies,
+    systems: list[str],
     again: tuple[list[MatchDecision], set[int]] | None = None,
 ) -> tuple[list[MatchDecision], dict[int, list[str]]]:
     """What to do with each delivery, given its candidates in the graph (``chosen``, as
@@ -324,7 +325,9 @@ def _decisions(
             mark = len(frequency.missed)
             rows = Counter(str(j) for j in chain.from_iterable(earlier.get(k, ()) for k in my_keys))
             decisions.append(
-                _decision(mine, chosen[i], closest(rows), profiles, stored, raw, frequency)
+                _decision(
+                    mine, chosen[i], closest(rows), profiles, stored, raw, frequency, systems, i
+                )
             )
             if len(frequency.missed) > mark:
                 missed[i] = frequency.missed[mark:]
@@ -356,6 +359,7 @@ class Stored(NamedTuple):
     # Each live source's values and the overrides, as the write path reads them to merge
     # (hub.domain.writes.origins); read with the candidates of a lone delivery only.
     origins: dict[str, Any] | None = None
+    systems: frozenset[str] = frozenset()  # the systems of all its sources
 
 
 def _doubt_earlier(
@@ -396,9 +400,11 @@ def _decision(
     stored: dict[str, list[Profile]],
     raw: dict[str, Stored],
     frequency: Frequencies,
+    systems: list[str],
+    i: int,
 ) -> MatchDecision:
-    """What to do with one delivery, compared with its ``chosen`` candidates and the earlier
-    ``rows`` of its batch."""
+    """What to do with delivery ``i`` (``mine``, delivered by ``systems[i]``), compared with
+    its ``chosen`` candidates and the earlier ``rows`` of its batch."""
     best = MatchDecision(CREATED, 0.0)
     seen: list[Verdict] = []
     doubted: list[Doubt] = []
@@ -426,13 +432,28 @@ def _decision(
         seen.append(verdict)
         if verdict.score > (best.score or 0.0):
             best = MatchDecision(CREATED, verdict.score, None, int(j), verdict)
-    if best.verdict is not None:
+    if best.verdict is not None and not _known_to_its_system(best, systems, i, raw):
         best.verdict = alone(best.verdict, (v for v in seen if v is not best.verdict))
         best.score = best.verdict.score
     decided = _decide(best)
     decided.doubts = doubted
     decided.apart_from = apart
     return decided
+
+
+def _known_to_its_system(
+    best: MatchDecision, systems: list[str], i: int, raw: dict[str, Stored]
+) -> bool:
+    """Whether the system delivering ``i`` delivered ``best``'s partner under another key
+    too. A landline counts as a person's own only when no one else of that name is known at
+    it (:func:`hub.mastering.compare.alone`), and a system's second record of one name at
+    one line (an ERP's Karl Becker twice: father and son?) is someone it knows there."""
+    system = systems[i]
+    if not system:
+        return False
+    if best.row is not None:
+        return systems[best.row] == system
+    return best.golden in raw and system in raw[best.golden].systems
 
 
 class _Read(NamedTuple):
@@ -464,7 +485,8 @@ class _Read(NamedTuple):
                 origins = None
                 if "origins" in row:
                     origins = {k: row[k] for k in ("id", "overrides")} | {"sources": row["origins"]}
-                raw[row["id"]] = Stored(row["state"], row["version"], sources, origins)
+                systems = frozenset(str(x["system"]) for x in row["sources"] or ())
+                raw[row["id"]] = Stored(row["state"], row["version"], sources, origins, systems)
         return _Read(chosen, stored, raw, _frequencies(answer))
 
 
@@ -508,7 +530,12 @@ class GraphMatcher:
         return self._profiled(state)[0]
 
     async def match(
-        self, tx: Transaction, kind: object, states: list[State], now: dt.datetime
+        self,
+        tx: Transaction,
+        kind: object,
+        states: list[State],
+        now: dt.datetime,
+        systems: Sequence[str] = (),
     ) -> list[MatchDecision]:
         profiled = [self._profiled(state) for state in states]
         profiles = [p for p, _ in profiled]
@@ -540,7 +567,8 @@ class GraphMatcher:
             if from_memory:
                 frequency = await self._common(tx, frequency)
         frequency = self._with_pending(frequency).including(profiles)
-        decisions, missed = _decisions(profiles, keys, chosen, stored, raw, frequency)
+        by = list(systems) or [""] * len(states)
+        decisions, missed = _decisions(profiles, keys, chosen, stored, raw, frequency, by)
         # A candidate's value that only resembles the delivery's (Meyer for Meier) weighs by
         # the commoner of the two: read the counts of those, and decide those deliveries again.
         uncounted = _to_count(missed, stored)
@@ -549,7 +577,7 @@ class GraphMatcher:
             counts = self._with_pending(counted).counts
             frequency = Frequencies({**frequency.counts, **counts}, frequency.weights)
             again = (decisions, set(uncounted))
-            decisions, _ = _decisions(profiles, keys, chosen, stored, raw, frequency, again)
+            decisions, _ = _decisions(profiles, keys, chosen, stored, raw, frequency, by, again)
         return decisions
 
     async def write_counts(self, store: Store) -> None:
