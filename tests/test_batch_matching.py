@@ -45,9 +45,17 @@ def test_batch_matching_merges_duplicates_and_a_second_run_changes_nothing(
     first = unmatched(hub, "CRM", f"A-{unique}", values)
     second = unmatched(hub, "ERP", f"B-{unique}", values)
     assert first != second
+    # One system's two records of one name on one line, nothing else to go by: two people it
+    # knows there, for a steward (the line is no one's own).
+    own = person_values(unique, 2)
+    line = {"phone": own["phone"], "addresses": own["addresses"]}
+    name = f"{own['lastName'].upper()}, {own['firstName'].upper()}"
+    for key in ("C", "D"):
+        unmatched(hub, "ERP", f"{key}-{unique}", {"lastName": name, **line})
     summary = hub.run(BatchMatcher(hub.store).run(restart=True), timeout=300)
     assert summary.merged >= 1
     assert golden_of(hub, "CRM", f"A-{unique}") == golden_of(hub, "ERP", f"B-{unique}")
+    assert golden_of(hub, "ERP", f"C-{unique}") != golden_of(hub, "ERP", f"D-{unique}")
     again = hub.run(BatchMatcher(hub.store).run(restart=True), timeout=300)
     assert again.merged == 0
     events = [

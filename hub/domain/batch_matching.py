@@ -185,7 +185,10 @@ class BatchMatcher:
             if not ranked:
                 continue
             other, verdict = ranked[0]
-            verdict = alone(verdict, (v for _, v in scored[partner.id] if v is not verdict))
+            # One system's two records of one name on one line are two people it knows there
+            # (see hub.mastering.matcher): the line is no one's own.
+            if not partner.systems & other.systems:
+                verdict = alone(verdict, (v for _, v in scored[partner.id] if v is not verdict))
             if verdict.score >= rules.AUTO_MERGE:
                 survivor, merged = sorted((partner, other), key=lambda p: (str(p.created), p.id))
                 audit = stewardship.Audit(MATCHER, f"score {verdict.score}: {verdict.explanation}")

@@ -33,6 +33,7 @@ class GraphPartner:
     # Its sources as delivered, without its neighbours (of a partner with several, and not
     # those a steward merged in: see hub.mastering.doubts).
     sources: tuple[Source, ...] = ()
+    systems: frozenset[str] = frozenset()  # the systems of all its sources
 
     @property
     def stale(self) -> list[str]:
@@ -47,8 +48,9 @@ def _partner(row: dict[str, Any]) -> GraphPartner:
     views = [replace(p, vehicles=vehicles, cards=cards) for p in delivered]
     profiles = list(dict.fromkeys([whole, *(completed(view, whole) for view in views)]))
     keys = sorted({k for p in profiles for k in blocking_keys(p)})
+    systems = frozenset(str(x["system"]) for x in row["sources"] or ())
     return GraphPartner(
-        row["id"], row["createdAt"], profiles, keys, row["matchKeys"] or [], sources
+        row["id"], row["createdAt"], profiles, keys, row["matchKeys"] or [], sources, systems
     )
 
 
