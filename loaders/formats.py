@@ -266,6 +266,18 @@ def _header(header: list[str], reading: Reading) -> tuple[list[str], list[Proble
     return kept, problems
 
 
+def _header_shape(header: list[str]) -> str | None:
+    """What makes ``header`` unreadable as the hub's CSV, if anything: a column named twice
+    (one value would replace the other), or cells separated by semicolons."""
+    names = [column.strip() for column in header]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        return f"the header names {', '.join(twice)} more than once"
+    if len(names) == 1 and names[0].count(";") >= 1:
+        return "the header is separated by semicolons; hub load reads comma-separated CSV"
+    return None
+
+
 def read_csv(handle: BinaryIO, name: str, reading: Reading) -> Iterator[Line]:
     with _text(handle, name, newline="") as text_handle:
         taken = _Taken(text_handle)
@@ -277,6 +289,12 @@ def read_csv(handle: BinaryIO, name: str, reading: Reading) -> Iterator[Line]:
             if problem:
                 shown = _shown(",".join(header))
                 yield Line(1, None, shown, f"{problem}; no row of the file was read")
+                return
+            shape = _header_shape(list(header))
+            if shape:
+                yield Line(
+                    1, None, _shown(",".join(header)), f"{shape}; no row of the file was read"
+                )
                 return
             kept, unknown = _header(list(header), reading)
             if unknown:
@@ -302,6 +320,13 @@ def read_csv(handle: BinaryIO, name: str, reading: Reading) -> Iterator[Line]:
                     continue
                 if None in record:
                     yield Line(number, None, raw, "the row has more cells than the header")
+                    continue
+                if any(value is None for value in record.values()):
+                    # A row cut short (a file truncated, a cell lost): its missing values
+                    # would be taken for empty ones.
+                    given = sum(value is not None for value in record.values())
+                    message = f"the row has {given} cells, the header {len(header)}"
+                    yield Line(number, None, raw, message)
                     continue
                 for column in dropped:
                     if record.pop(column, ""):

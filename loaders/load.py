@@ -293,6 +293,8 @@ class Loader:
         self.progress = progress or (lambda _: None)
         self.summary = Summary()
         self._deferred = _KeptBack()
+        # The line of each key the file being loaded delivered, by the key's hash.
+        self._lines_of_keys: dict[int, int] = {}
         self._refused: list[rejected_rows.Refused] = []
         # Open rows earlier loads refused, by kind and system: source key -> their ids; and
         # those of them this load delivered, by system: row id -> hub id written.
@@ -359,6 +361,7 @@ class Loader:
         # Python work of preparing rows overlaps the database's work of writing them.
         extract = read(path, self.encoding, Reading(Fields(label), self.ignore_unknown))
         lines = iter(extract)
+        self._lines_of_keys = {}
         done = self.summary.read_bytes
         writing: asyncio.Task[None] | None = None
         try:
@@ -406,6 +409,9 @@ class Loader:
             origin = Origin(str(path), line.number, line.raw, system, line.row)
             size += utf8_size(line.raw)
             delivery, problems = self._prepare(label, path, line, system)
+            if delivery is not None:
+                problems = self._once_in_file(delivery, line.number)
+                delivery = None if problems else delivery
             if delivery is None:
                 prepared.rejected.append((origin, problems))
             else:
@@ -418,6 +424,21 @@ class Loader:
                 return prepared
         prepared.last = True
         return prepared
+
+    def _once_in_file(self, delivery: Delivery, number: int) -> list[Problem]:
+        """Nothing, the first time a file delivers a key; a problem naming that first line
+        when it delivers the key again: a file states each record once, and a second row
+        would replace the first without a word."""
+        # The key's hash, not the key: a file of a million rows keeps a million small ints.
+        seen = hash((delivery.system, delivery.key))
+        first = self._lines_of_keys.setdefault(seen, number)
+        if first == number:
+            return []
+        message = (
+            f"{delivery.system}/{delivery.key} is delivered on line {first} of this file "
+            "already; a file delivers each key once (the row on that line was loaded)"
+        )
+        return [Problem(("source", "key"), codes.DUPLICATE, message)]
 
     def _prepare(
         self, label: str, path: Path, line: Line, system: str

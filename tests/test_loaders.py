@@ -618,14 +618,20 @@ def test_csv_columns_become_nested_inputs_of_their_fields_types() -> None:
     assert contract == {"items": [{"singleServices": [{"coveragePercent": 100}]}]}
 
 
-def test_the_same_source_key_twice_in_one_batch_makes_one_record(
+def test_the_same_source_key_twice_in_one_file_loads_the_first_and_rejects_the_second(
     hub: RunningHub, unique: str, tmp_path: Path
 ) -> None:
-    first = partners(unique, 1)[0]
+    first = {**partners(unique, 1)[0], "email": f"old-{unique.lower()}@example.com"}
     second = {**first, "email": f"new-{unique.lower()}@example.com"}
     file = write_ndjson(tmp_path / "partners.ndjson", [first, second])
     summary = load(hub, tmp_path, [file])
-    assert summary.rejected == 0
+    assert summary.rejected == 1
+    (reject,) = [
+        json.loads(line) for line in (tmp_path / "rejects.ndjson").read_text().splitlines()
+    ]
+    assert reject["line"] == 2
+    assert [(e["field"], e["code"]) for e in reject["errors"]] == [(["source", "key"], "DUPLICATE")]
+    assert "line 1 of this file" in reject["errors"][0]["message"]
     data = ok(
         hub,
         '{ businessPartners(where: {name: {contains: "L%s0"}}) { totalCount edges { node { email sources { key } } } } }'
@@ -633,8 +639,35 @@ def test_the_same_source_key_twice_in_one_batch_makes_one_record(
     )
     assert data["businessPartners"]["totalCount"] == 1
     node = data["businessPartners"]["edges"][0]["node"]
-    assert node["email"] == f"new-{unique.lower()}@example.com"
+    assert node["email"] == first["email"]
     assert node["sources"] == [{"key": f"{unique}-0"}]
+    # Loaded again, the first row changes nothing and the second is refused again.
+    again = load(hub, tmp_path, [file])
+    assert again.counts["BusinessPartner"] == {"unchanged": 1, "rejected": 1}
+
+
+def test_a_csv_header_naming_a_column_twice_or_split_by_semicolons_refuses_the_file(
+    tmp_path: Path,
+) -> None:
+    twice = tmp_path / "partners.csv"
+    twice.write_text("source.key,kind,lastName,lastName\nD-1,PERSON,First,Second\n")
+    [line] = list(read(twice))
+    assert line.row is None and "names lastName more than once" in (line.error or "")
+    semicolons = tmp_path / "vehicles.csv"
+    semicolons.write_text("source.key;vin\nV-1;WBA\n")
+    [line] = list(read(semicolons))
+    assert line.row is None and "separated by semicolons" in (line.error or "")
+
+
+def test_a_csv_row_cut_short_is_rejected_not_loaded_without_its_last_cells(tmp_path: Path) -> None:
+    file = tmp_path / "partners.csv"
+    file.write_text(
+        "source.key,kind,lastName,addresses.0.city\nR-1,PERSON,Short\nR-2,PERSON,Whole,Ulm\nT-3,PER"
+    )
+    short, whole, truncated = list(read(file))
+    assert short.row is None and short.error == "the row has 3 cells, the header 4"
+    assert whole.row is not None
+    assert truncated.row is None and truncated.error == "the row has 2 cells, the header 4"
 
 
 def test_records_named_many_times_in_a_batch_are_looked_up_once_and_each_linked(
