@@ -120,6 +120,23 @@ def files_in(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+def skipped_in(paths: Iterable[Path]) -> list[Path]:
+    """The files in the folders of ``paths`` that a load does not read (their name tells no
+    kind, or no format it reads), so that it can say so; hidden files and the document
+    files under a ``files`` folder are no such files."""
+    skipped: list[Path] = []
+    for path in paths:
+        if not path.is_dir() or path.name == "files":
+            continue
+        for found in sorted(path.rglob("*")):
+            inside = found.relative_to(path).parts[:-1]
+            if not found.is_file() or found.name.startswith(".") or "files" in inside:
+                continue
+            if found.suffix.lower() not in READERS or not _names_a_kind(found):
+                skipped.append(found)
+    return skipped
+
+
 @dataclass
 class Origin:
     file: str
@@ -140,6 +157,7 @@ class Summary:
     # Per file, the fields a load told to ignore unknown ones left out, and in how many rows.
     ignored: dict[str, Counter[str]] = field(default_factory=dict)
     closed_rejects: int = 0  # rows earlier loads refused, which this one delivered
+    skipped: list[str] = field(default_factory=list)  # files in its folders it did not read
 
     def add(self, label: str, outcome: str) -> None:
         self.counts.setdefault(label, Counter())[outcome] += 1
@@ -319,6 +337,7 @@ class Loader:
         self, paths: Iterable[Path | tuple[str, Path]], kind: str | None = None
     ) -> Summary:
         """Load files and folders; a ``(system, path)`` pair loads that path as another system."""
+        paths = list(paths)
         started = time.perf_counter()
         began = dt.datetime.now(dt.UTC)
         plan = [
@@ -327,6 +346,8 @@ class Loader:
             for file in files_in([path])
         ]
         plan.sort(key=lambda item: ORDER.index(item[0]))
+        given = [p[1] if isinstance(p, tuple) else p for p in paths]
+        self.summary.skipped = [str(file) for file in skipped_in(given)]
         self.summary.total_bytes = sum(path.stat().st_size for _, path, _ in plan)
         failed = True
         try:

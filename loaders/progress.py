@@ -91,6 +91,9 @@ def left(done: int, total: int, elapsed: float) -> str:
     return f", about {seconds // 60}:{seconds % 60:02d} left"
 
 
+SKIPPED_SHOWN = 10  # files skipped named in the summary; the rest are counted
+
+
 def render(summary: Summary) -> str:
     """The summary table printed at the end of a load."""
     lines = [f"{'kind':22}" + "".join(f"{c:>11}" for c in _COLUMNS) + f"{'rows/s':>11}"]
@@ -108,6 +111,14 @@ def render(summary: Summary) -> str:
         rows = "row" if summary.closed_rejects == 1 else "rows"
         lines.append(
             f"{summary.closed_rejects:,} rejected {rows} of earlier loads delivered again: closed"
+        )
+    if summary.skipped:
+        shown = ", ".join(summary.skipped[:SKIPPED_SHOWN])
+        more = len(summary.skipped) - SKIPPED_SHOWN
+        listed = f"{shown} and {more:,} more" if more > 0 else shown
+        lines.append(
+            f"{len(summary.skipped):,} files skipped, their names telling no kind or format "
+            f"this load reads: {listed}"
         )
     for path, fields in summary.ignored.items():
         listed = ", ".join(f"{name} ({rows:,} rows)" for name, rows in sorted(fields.items()))

@@ -762,3 +762,21 @@ def test_document_rows_naming_no_readable_file_are_rejected_and_the_others_store
         "sizeBytes": len(b"%PDF-1.4 " + unique.encode()),
         "mediaType": "application/pdf",
     }
+
+
+def test_files_a_folder_holds_that_the_load_does_not_read_are_named(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "crm"
+    folder.mkdir()
+    write_ndjson(folder / "partners.ndjson", partners(unique, 1))
+    for name in ("partner.csv", "partners.txt", "partners.csv.bak", ".DS_Store"):
+        (folder / name).write_text("source.key\n")
+    (folder / "files").mkdir()
+    (folder / "files" / "contract.pdf").write_bytes(b"%PDF")
+    summary = load(hub, tmp_path, [folder])
+    assert summary.counts["BusinessPartner"]["created"] == 1
+    assert sorted(Path(p).name for p in summary.skipped) == [
+        "partner.csv", "partners.csv.bak", "partners.txt"
+    ]  # fmt: skip
+    assert "3 files skipped" in render(summary)
