@@ -27,7 +27,7 @@ from hub.domain import change_log
 from hub.errors import BadRequest
 from hub.ids import to_global
 from hub.read import changes as log
-from hub.read.changes import LogFilter, LogPage, shown_change
+from hub.read.changes import LogFilter, LogPage, is_person, shown_change
 from hub.read.cursors import BoundCursors
 from hub.read.values import native
 
@@ -150,7 +150,7 @@ class ChangeEvent(Node):
         person = False
         if not personal and self.label == "BusinessPartner":
             row = await info.context.loaders.node(self.label).load(self.hub_id)
-            person = row is None or row.get("kind") in (None, "PERSON")
+            person = row is None or is_person(row.get("kind"))
         return [
             FieldChange(**shown_change(self.label, c, personal, person)) for c in self.raw_changes
         ]

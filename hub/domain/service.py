@@ -102,7 +102,8 @@ def _doubted(deliveries: list[Delivery], outcomes: list[Outcome]) -> list[tuple[
 
 
 def _revised(deliveries: list[Delivery], outcomes: list[Outcome]) -> list[tuple[str, str, str]]:
-    """The partner, system and key of each known source record that delivered new values."""
+    """The partner, system and key of each known source record that delivered another birth
+    date than before (see :func:`hub.domain.stewardship.settle_revisions`)."""
     return [
         (outcome.id, delivery.system, delivery.key)
         for delivery, outcome in zip(deliveries, outcomes, strict=True)

@@ -129,7 +129,12 @@ async def persons(run: Run, ids: Iterable[str]) -> set[str]:
         "UNWIND $ids AS id OPTIONAL MATCH (p:BusinessPartner {id: id}) RETURN id, p.kind AS kind",
         {"ids": wanted},
     )
-    return {row["id"] for row in rows if row["kind"] in (None, "PERSON")}
+    return {row["id"] for row in rows if is_person(row["kind"])}
+
+
+def is_person(kind: str | None) -> bool:
+    """Whether a partner of ``kind`` has personal data: a person, or one of no known kind."""
+    return kind in (None, "PERSON")
 
 
 @dataclass(frozen=True)
