@@ -392,7 +392,8 @@ def test_first_names_more_than_a_typo_apart_wait_for_a_steward() -> None:
         verdict = _score(_person(first, "Oberhuber", **born), _person(other, "Oberhuber", **born))
         assert rules.REVIEW <= verdict.score < rules.AUTO_MERGE, (first, other)
         assert verdict.rule and "more than a typo apart" in verdict.rule
-    for first, typo in (("Jonas", "Jnoas"), ("Katharina", "Katarina"), ("Lukas", "Lucas")):
+    for first, typo in (("Jonas", "Jnoas"), ("Katharina", "Katarina"), ("Lukas", "Lucas"),
+                        ("Robin", "Rob inn"), ("Marie-Luise", "Mariluise")):  # fmt: skip
         verdict = _score(_person(first, "Oberhuber", **born), _person(typo, "Oberhuber", **born))
         assert verdict.score >= rules.AUTO_MERGE, (first, typo)
 

@@ -593,7 +593,13 @@ def _beyond_a_typo(first: Feature) -> bool:
         return False
     if norm.given_name(first.left) == norm.given_name(first.right):
         return False
-    return OSA.distance(first.left, first.right) >= 2
+    # A space typed into or dropped from a name ("rob in", "marie luise") is no second typo.
+    joined = OSA.distance(_joined(first.left), _joined(first.right))
+    return min(joined, OSA.distance(first.left, first.right)) >= 2
+
+
+def _joined(name: str) -> str:
+    return name.replace(" ", "").replace("-", "")
 
 
 def _other_first_names(first: Feature) -> bool:
