@@ -360,6 +360,55 @@ def test_a_partner_leaves_the_blocks_its_values_no_longer_give(hub: RunningHub) 
     assert left and all(row["size"] == row["members"] for row in left), left
 
 
+PAIRS = """
+query($first: Int) {
+  matchCandidates(first: $first, orderBy: NEWEST) { edges { node { status score explanation
+    left { id } right { id } } } }
+}
+"""
+
+
+def candidate_between(hub: RunningHub, a: str, b: str) -> dict[str, Any] | None:
+    """The open candidate of the two partners, if there is one, among the newest: other
+    tests' candidates are no concern for a pair just proposed."""
+    edges = hub.graphql(PAIRS, {"first": 100})["data"]["matchCandidates"]["edges"]
+    for edge in edges:
+        node = edge["node"]
+        if {node["left"]["id"], node["right"]["id"]} == {a, b}:
+            return node  # type: ignore[no-any-return]
+    return None
+
+
+def test_a_partner_its_system_corrects_into_another_is_proposed_to_a_steward(
+    hub: RunningHub,
+) -> None:
+    last = unique("Kor")
+    mobile = "+49 171 5550101"
+    crm = person("CRM", f"c-{last}", "Annika", last, birthDate="1980-05-05", phone=mobile,
+                 addresses=munich())  # fmt: skip
+    first = upsert(hub, crm)["businessPartner"]["id"]
+    hamburg = [{"street": "Alsterweg", "houseNumber": "4", "postalCode": "20095",
+                "city": "Hamburg", "country": "DE"}]  # fmt: skip
+    dealer = person("DEALER", f"d-{last}", "Annika", last, addresses=hamburg)
+    apart = upsert(hub, dealer)
+    second = apart["businessPartner"]["id"]
+    assert second != first and apart["matchOutcome"]["candidate"] is None, apart
+    assert candidate_between(hub, first, second) is None
+    # The dealer's system completes its record: now it names the CRM's customer.
+    corrected = upsert(hub, {**dealer, "birthDate": "1980-05-05", "phone": mobile})
+    assert corrected["businessPartner"]["id"] == second  # not merged on arrival
+    proposed = candidate_between(hub, first, second)
+    assert proposed is not None and proposed["status"] == "OPEN", proposed
+    assert proposed["score"] >= rules.REVIEW
+    # Delivered again unchanged, it proposes nothing more.
+    upsert(hub, {**dealer, "birthDate": "1980-05-05", "phone": mobile})
+    edges = hub.graphql(PAIRS, {"first": 100})["data"]["matchCandidates"]["edges"]
+    pairs = [
+        e for e in edges if {e["node"]["left"]["id"], e["node"]["right"]["id"]} == {first, second}
+    ]
+    assert len(pairs) == 1
+
+
 def test_new_partners_of_one_batch_sharing_a_key_count_once_each(hub: RunningHub) -> None:
     street = unique("Gasse")
     # Two strangers at one address, delivered in one batch: both are created, and the

@@ -15,10 +15,8 @@ where it stopped when started again.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain
 
 from graph_schema import matching as rules
 from hub.actor import Actor
@@ -31,12 +29,12 @@ from hub.mastering.matcher import (
     Frequencies,
     MatchDecision,
     candidate_states,
-    closest,
     open_links,
     pair_of,
     propose,
     read_frequencies,
     rescore,
+    sharing_most_keys,
 )
 from hub.mastering.partners import GraphPartner, by_similarity, read_partners
 from hub.mastering.profile import Profile
@@ -145,7 +143,7 @@ class BatchMatcher:
         page = await read_partners(tx, ids)
         # Partners written before matching existed (or without it) get their keys here.
         await blocks.link(tx, [(p.id, p.keys) for p in page.values()], now)
-        wanted = await self._wanted(tx, page)
+        wanted = await sharing_most_keys(tx, page)
         links = await open_links(tx, sorted(page))
         for partner_id, linked_id in links:  # every open candidate is scored again
             if linked_id not in wanted[partner_id]:
@@ -217,17 +215,6 @@ class BatchMatcher:
             "MERGE (r:MatchRun {name: $name}) SET r.after = $after, r.updatedAt = $now",
             {"name": _RUN, "after": max(ids), "now": now},
         )
-
-    @staticmethod
-    async def _wanted(tx: Transaction, page: dict[str, GraphPartner]) -> dict[str, list[str]]:
-        """For each partner of the page, the partners sharing the most blocking keys."""
-        found = await blocks.read(tx, sorted({k for p in page.values() for k in p.keys}), least=2)
-        wanted: dict[str, list[str]] = {}
-        for partner in page.values():
-            shared = Counter(chain.from_iterable(found.get(k, ()) for k in partner.keys))
-            del shared[partner.id]
-            wanted[partner.id] = closest(shared)
-        return wanted
 
     async def _settle_open(
         self,

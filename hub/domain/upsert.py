@@ -44,6 +44,7 @@ from hub.domain.references import resolve
 from hub.domain.text_keys import child_text_keys, text_keys
 from hub.ids import new_id
 from hub.mastering.matcher import AUTO_MERGED, MATCHED_EXISTING, QUEUED_FOR_REVIEW, MatchDecision
+from hub.mastering.profile import profile
 from hub.mastering.survivorship import SourceValues, survive
 from hub.read.changes import BATCH_EVENTS
 from hub.read.quotas import service_terms
@@ -111,9 +112,11 @@ class PartnerMatcher(Protocol):
         queued: list[tuple[str, str, MatchDecision]],
         now: dt.datetime,
         updated: Sequence[str] = (),
+        revised: Sequence[str] = (),
     ) -> None:
         """After the write: keep what matching needs up to date and queue candidates;
-        ``updated`` are the records that existed and changed."""
+        ``updated`` are the records that existed and changed, ``revised`` those of them
+        whose own sources changed what matching compares."""
         ...
 
     async def write_counts(self, store: Store) -> None:
@@ -975,4 +978,17 @@ async def _record_matching(
             queued.append((left, other, decision))
     changed = [(plan.id, plan.state) for plan in plans.values() if plan.values_changed]
     updated = [plan.id for plan in plans.values() if plan.values_changed and not plan.created]
-    await matcher.record(tx, changed, delivered, queued, now, updated)
+    await matcher.record(tx, changed, delivered, queued, now, updated, _reprofiled(plans))
+
+
+def _reprofiled(plans: dict[str, _Plan]) -> list[str]:
+    """The partners that their own sources changed in what matching compares: no new source
+    joined them (a merge is matching's own decision), and their profile is another."""
+    return [
+        plan.id
+        for plan in plans.values()
+        if plan.values_changed
+        and not plan.created
+        and not plan.joined
+        and profile(plan.base) != profile(plan.state)
+    ]

@@ -634,10 +634,13 @@ class GraphMatcher:
         queued: list[tuple[str, str, MatchDecision]],
         now: dt.datetime,
         updated: Sequence[str] = (),
+        revised: Sequence[str] = (),
     ) -> None:
         """After the write: link the partners' blocking keys, count the delivered values,
         and queue the new candidates. Partners that existed and changed (``updated``) leave
-        the blocks their values no longer give, and their open candidates are scored again."""
+        the blocks their values no longer give, and their open candidates are scored again;
+        those whose own sources changed the values matching compares (``revised``) are
+        compared with other partners again (see :func:`propose_closest`)."""
         partners = [(pid, self._profiled(state)[1]) for pid, state in changed]
         created = {pid for pid, _ in partners} - set(updated)
         counted = self._counted(tx, [self._profile(state) for state in delivered])
@@ -647,6 +650,7 @@ class GraphMatcher:
         await refresh_open(tx, list(updated), known)
         for left, right, decision in queued:
             decision.candidate = await propose(tx, left, right, decision, now)
+        await propose_closest(tx, {i: known[i] for i in revised if i in known}, now)
 
     def _counted(self, tx: Transaction, profiles: list[Profile]) -> list[Statement]:
         """The statements that count ``profiles`` in ``tx``; none with a tally, which
@@ -798,6 +802,50 @@ async def rescore(tx: Transaction, pair: str, verdict: Verdict) -> bool:
         },
     )
     return False
+
+
+async def sharing_most_keys(
+    tx: Transaction, partners: Mapping[str, GraphPartner]
+) -> dict[str, list[str]]:
+    """For each partner, the other partners sharing the most blocking keys with it."""
+    found = await blocks.read(tx, sorted({k for p in partners.values() for k in p.keys}), least=2)
+    wanted: dict[str, list[str]] = {}
+    for partner in partners.values():
+        shared = Counter(chain.from_iterable(found.get(k, ()) for k in partner.keys))
+        del shared[partner.id]
+        wanted[partner.id] = closest(shared)
+    return wanted
+
+
+async def propose_closest(
+    tx: Transaction, partners: Mapping[str, GraphPartner], now: dt.datetime
+) -> int:
+    """Partners whose own sources changed what matching compares, each compared with the
+    partners sharing the most blocking keys: the closest, where it reaches the review
+    threshold, is proposed to a steward; how many were proposed. Never merged on arrival:
+    both partners exist, with records of their own a steward should see joined (``hub
+    match`` merges the pairs it is sure of); a pair proposed before is left as it is."""
+    if not partners:
+        return 0
+    wanted = await sharing_most_keys(tx, partners)
+    wanted_ids = {c for cs in wanted.values() for c in cs} - set(partners)
+    others = await read_partners(tx, sorted(wanted_ids))
+    known = {**partners, **others}
+    frequency = await read_frequencies(tx, [p for x in known.values() for p in x.profiles])
+    proposed = 0
+    for partner in partners.values():
+        candidates = [known[c] for c in wanted[partner.id] if c in known]
+        ranked = by_similarity(partner, candidates, frequency, frequency.weights)
+        if not ranked:
+            continue
+        (other, verdict), rest = ranked[0], ranked[1:]
+        if not partner.systems & other.systems:  # as in hub match: see _known_to_its_system
+            verdict = alone(verdict, (v for _, v in rest))
+        if verdict.score < rules.REVIEW:
+            continue
+        decision = MatchDecision(QUEUED_FOR_REVIEW, verdict.score, other.id, None, verdict)
+        proposed += await propose(tx, partner.id, other.id, decision, now) is not None
+    return proposed
 
 
 async def refresh_open(
