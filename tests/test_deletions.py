@@ -140,3 +140,32 @@ def test_deleting_an_unknown_key_or_another_systems_key_is_refused(
     )
     errors = body["data"]["deleteRecord"]["userErrors"]
     assert [e["code"] for e in errors] == ["FORBIDDEN"]
+
+
+FLEET = """
+query($id: ID!, $make: String!) {
+  businessPartner(id: $id) { vehicles(first: 10) { totalCount edges { node { vin } } } }
+  live: businessPartners(where: {ownsVehicle: {make: {eq: $make}}}) { totalCount }
+  deleted: businessPartners(where: {ownsVehicle: {make: {eq: $make}, deletedAt: {isNull: false}}}) {
+    totalCount }
+}
+"""
+
+
+def test_a_partners_fleet_and_its_filter_leave_a_deleted_vehicle_out(hub: RunningHub) -> None:
+    token = unique("f")
+    owner = partner(hub, "CRM", f"P-{token}", **person_values(token, 1))["businessPartner"]["id"]
+    make = unique("Mk").upper()
+    kept, scrapped = vin_for(token, 1), vin_for(token, 2)
+    for vin, given in ((kept, "BMW"), (scrapped, make)):
+        reference = {"source": {"system": "CRM", "key": f"P-{token}"}}
+        deliver(hub, "VMS", f"V-{vin}", vin, make=given, owner=reference)
+    before = ok(hub, FLEET, {"id": owner, "make": make})
+    assert before["businessPartner"]["vehicles"]["totalCount"] == 2
+    assert before["live"]["totalCount"] == 1
+
+    assert delete(hub, "VEHICLE", "VMS", f"V-{scrapped}", "scrapped")["recordDeleted"]
+    after = ok(hub, FLEET, {"id": owner, "make": make})
+    fleet = after["businessPartner"]["vehicles"]
+    assert fleet["totalCount"] == 1 and [e["node"]["vin"] for e in fleet["edges"]] == [kept]
+    assert after["live"]["totalCount"] == 0 and after["deleted"]["totalCount"] == 1

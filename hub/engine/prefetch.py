@@ -229,9 +229,9 @@ def _capped(
     """
     # A relationship's values are projected with the record (a party's role): in one go.
     if not deep or relation.carry != "x":
-        return f"[{relation.path(parent, related, rel)} | {shown}][0..{cap}]"
+        return f"[{relation.matched(parent, related, rel)} | {shown}][0..{cap}]"
     taken = f"t{related}"
-    return f"[{related} IN [{relation.path(parent, taken, rel)} | {taken}][0..{cap}] | {shown}]"
+    return f"[{related} IN [{relation.matched(parent, taken, rel)} | {taken}][0..{cap}] | {shown}]"
 
 
 def compiled_projection(label: str, var: str, selections: Sequence[Selection]) -> Compiled:

@@ -215,11 +215,26 @@ def _address(prop: str) -> Build:
     return build
 
 
+# Deleted records count in a list or a filter only where the filter asks about deletedAt.
+DELETED = "deletedAt"
+
+
+def names(where: Any, name: str) -> bool:
+    """The filter tests ``name``, at its top or within AND, OR and NOT."""
+    if isinstance(where, list):
+        return any(names(w, name) for w in where)
+    if not isinstance(where, dict):
+        return False
+    return name in where or any(names(where.get(k), name) for k in ("AND", "OR", "NOT"))
+
+
 def _owns_vehicle(c: Compiler, var: str, f: Filter) -> str:
     vehicle = c.variable()
+    conditions = [f"({c.compile('Vehicle', f, vehicle)})"]
+    if not names(f, DELETED):  # a vehicle deleted is owned no more, unless asked about
+        conditions.append(f"{vehicle}.{DELETED} IS NULL")
     return (
-        f"EXISTS {{ MATCH ({var})-[:OWNS]->({vehicle}:Vehicle) "
-        f"WHERE {c.compile('Vehicle', f, vehicle)} }}"
+        f"EXISTS {{ MATCH ({var})-[:OWNS]->({vehicle}:Vehicle) WHERE {' AND '.join(conditions)} }}"
     )
 
 

@@ -11,7 +11,7 @@ from graph_schema import MODEL, PropertyType
 from graph_schema.model import sort_key_of
 from hub.read import cursors
 from hub.read.cursors import BoundCursors
-from hub.read.filters import Compiler, Filter, value_of
+from hub.read.filters import DELETED, Compiler, Filter, names, value_of
 from hub.read.keyset import SortKey, beyond, ordering, position_of
 from hub.read.pagination import Bounds, PageRequest
 from hub.read.projection import projection
@@ -21,17 +21,6 @@ Order = list[tuple[str, str]]  # (property, "ASC" | "DESC")
 
 # Records merged into another stay resolvable by id but are no longer listed.
 MERGED_AWAY = {"BusinessPartner": "x.mergedInto IS NULL"}
-# Deleted records are listed only when the filter asks about deletedAt.
-DELETED = "deletedAt"
-
-
-def names(where: Any, name: str) -> bool:
-    """The filter tests ``name``, at its top or within AND, OR and NOT."""
-    if isinstance(where, list):
-        return any(names(w, name) for w in where)
-    if not isinstance(where, dict):
-        return False
-    return name in where or any(names(where.get(k), name) for k in ("AND", "OR", "NOT"))
 
 
 class Shown(Protocol):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_schema import MODEL, Relationship, Side
+from hub.read.filters import DELETED
 from hub.read.projection import projection
 from hub.store import Store
 
@@ -35,9 +36,17 @@ class Relation:
     prefetch: bool = True
     repeats: bool = False  # the path can reach one record twice (through several items)
     paged: bool = False  # read as the pages of a connection (first/after, last/before)
+    # A list of the records that name the parent leaves deleted ones out, as top-level lists
+    # do; a record's own references (a contract's vehicle) keep pointing, deleted or not.
+    live: bool = False
 
     def path(self, parent: str, related: str, rel: str) -> str:
         return self.pattern.format(p=parent, x=related, r=rel)
+
+    def matched(self, parent: str, related: str, rel: str) -> str:
+        """The path, and for a list the condition that its records are not deleted."""
+        path = self.path(parent, related, rel)
+        return f"{path} WHERE {related}.{DELETED} IS NULL" if self.live else path
 
     @property
     def sorted_by(self) -> tuple[str, ...]:
@@ -59,7 +68,7 @@ class Relation:
         return (
             "UNWIND $keys AS k "
             f"MATCH (p:{self.parent} {{{self.parent_key}: k}}) "
-            f"OPTIONAL MATCH {self.path('p', 'x', 'r')} "
+            f"OPTIONAL MATCH {self.matched('p', 'x', 'r')} "
             f"WITH DISTINCT k, {self.carry} ORDER BY {order} "
             f"WITH k, collect({self.shown('x', 'r')}) AS xs "
             f"RETURN k, size(xs) AS total, {page} AS page"
@@ -135,6 +144,20 @@ def _read(parent: str, field: str, ways: list[tuple[Relationship, Side, bool]]) 
         parent_key=MODEL.key_of(parent),
         prefetch=side.prefetch,
         paged=side.paged,
+        # What a record's own delivery names (a contract's parties, its items' vehicles) it
+        # keeps naming; what others name it in (a partner's vehicles, by their owner) is
+        # listed while they live.
+        live=rel.many(outbound) and side.input is None and _deletable(parent, target),
+    )
+
+
+def _deletable(*labels: str) -> bool:
+    """Whether the labels are golden records', kept and marked when their last source deletes
+    them (not a part, such as a contract's item). A record's sources are its lineage: a
+    deleted one is listed with its reason."""
+    return all(
+        label not in ("*", "SourceRecord") and DELETED in MODEL.node(label).property_names
+        for label in labels
     )
 
 
@@ -161,6 +184,7 @@ _PATHS: dict[tuple[str, str], Relation] = {
         ("x.number", "x.id"),
         repeats=True,
         paged=True,
+        live=True,
     ),
     # An item is read with its contract's id and start: its services' quotas count by them.
     ("IdentificationObject", "item"): Relation(
