@@ -138,6 +138,41 @@ def test_values_left_out_keep_what_the_hub_has(hub: RunningHub, unique: str) -> 
     assert len(result["addresses"]) == 1
 
 
+def test_a_value_given_as_null_or_blank_is_cleared(hub: RunningHub, unique: str) -> None:
+    first = upsert(hub, person(unique))["businessPartner"]
+    cleared = upsert(hub, person(unique, email=None, firstName="  "))
+    assert cleared["userErrors"] == [] and cleared["changed"], cleared
+    partner = cleared["businessPartner"]
+    assert partner["email"] is None and partner["firstName"] is None
+    assert partner["name"] == f"Müller {unique}"
+    assert partner["version"] == first["version"] + 1
+    assert partner["phone"] == first["phone"]  # left as it was: given again unchanged
+    again = upsert(hub, person(unique, email=None, firstName="  "))
+    assert not again["changed"] and again["businessPartner"]["version"] == partner["version"]
+    # Left out, the values stay cleared; given again, they are back.
+    partial = {k: v for k, v in person(unique).items() if k not in ("email", "firstName")}
+    assert upsert(hub, partial)["businessPartner"]["email"] is None
+    back = upsert(hub, person(unique))["businessPartner"]
+    assert back["email"] == first["email"] and back["name"] == first["name"]
+
+
+def test_a_cleared_value_survives_from_another_source(hub: RunningHub, unique: str) -> None:
+    crm = upsert(hub, person(unique))["businessPartner"]
+    erp = {**person(unique), "source": {"system": "ERP", "key": f"E-{unique}"},
+           "email": f"erp.{unique}@example.com"}  # fmt: skip
+    assert upsert(hub, erp)["businessPartner"]["id"] == crm["id"]
+    left = upsert(hub, person(unique, email=None))["businessPartner"]
+    assert left["email"] == f"erp.{unique}@example.com"
+
+
+def test_a_required_value_given_as_null_is_refused(hub: RunningHub, unique: str) -> None:
+    upsert(hub, person(unique))
+    refused = upsert(hub, person(unique, lastName=None))
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        (["input", "lastName"], "REQUIRED")
+    ]
+
+
 def test_another_system_key_for_the_same_person_joins_the_golden_record(
     hub: RunningHub, unique: str
 ) -> None:

@@ -35,6 +35,17 @@ def to_data(value: Any) -> Any:
     return value
 
 
+def cleared_of(value: Any) -> frozenset[str]:
+    """The fields of an input given as null or as blank text, by their API names: a source
+    system clears its value so (an unset field keeps it)."""
+    names = set()
+    for definition in value.__strawberry_definition__.fields:
+        item = getattr(value, definition.python_name)
+        if item is None or (isinstance(item, str) and not item.strip()):
+            names.add(definition.graphql_name or to_camel_case(definition.python_name))
+    return frozenset(names)
+
+
 # ---- upsert inputs, made from the delivery shapes ---------------------------------------------
 
 _ANNOTATIONS = {
@@ -60,7 +71,8 @@ def _input(shape: Shape) -> Any:
         InputField(item.name, _annotation(item), item.description, item.required)
         for item in shape.fields
     ]
-    return make_input(__name__, shape.name, shape.description, fields)
+    # A field left out is unset, one given as null is None: a delivery clears a value so.
+    return make_input(__name__, shape.name, shape.description, fields, strawberry.UNSET)
 
 
 if TYPE_CHECKING:

@@ -32,8 +32,11 @@ def _python_name(graphql_name: str) -> str:
     return to_snake_case(graphql_name)
 
 
-def make_input(module: str, name: str, description: str, fields: list[InputField]) -> Any:
-    """The strawberry input ``name`` with ``fields``, made in ``module``."""
+def make_input(
+    module: str, name: str, description: str, fields: list[InputField], left_out: Any = None
+) -> Any:
+    """The strawberry input ``name`` with ``fields``, made in ``module``; an optional field
+    left out reads as ``left_out`` (``strawberry.UNSET`` tells it from one given as null)."""
     annotations: dict[str, str] = {}
     namespace: dict[str, Any] = {"__module__": module, "__annotations__": annotations}
     for item in fields:
@@ -44,7 +47,7 @@ def make_input(module: str, name: str, description: str, fields: list[InputField
         else:
             annotations[python_name] = f"{item.annotation} | None"
             namespace[python_name] = strawberry.field(
-                default=None, name=item.name, description=item.description
+                default=left_out, name=item.name, description=item.description
             )
     made = strawberry.input(type(name, (), namespace), name=name, description=description)
     vars(sys.modules[module])[name] = made

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from hub.api.inputs import (
     SourceRefInput,
     VehicleEventInput,
     VehicleInput,
+    cleared_of,
     to_data,
 )
 from hub.api.relay import Node
@@ -194,6 +196,7 @@ async def _upsert(
     data: dict[str, Any],
     extra_problems: list[Problem] | None = None,
     after: service.AfterUpsert | None = None,
+    cleared: frozenset[str] = frozenset(),
 ) -> _Result:
     forbidden = _own_system(info, data)
     if forbidden:
@@ -202,6 +205,8 @@ async def _upsert(
     problems = [*(extra_problems or []), *problems]
     if problems or delivery is None:
         return _Result(problems=problems)
+    if cleared:
+        delivery = dataclasses.replace(delivery, cleared=kind.clearable(cleared))
     (outcome,) = await service.upsert_batch(
         info.context.store, kind, [delivery], matcher=info.context.matcher, after=after
     )
@@ -245,7 +250,9 @@ class MasterDataMutation:
     async def upsert_business_partner(
         self, info: Info, input: BusinessPartnerInput
     ) -> BusinessPartnerPayload:
-        result = await _upsert(info, kinds.BUSINESS_PARTNER, to_data(input))
+        result = await _upsert(
+            info, kinds.BUSINESS_PARTNER, to_data(input), cleared=cleared_of(input)
+        )
         payload = _payload(
             BusinessPartnerPayload, "business_partner", BusinessPartner.from_row, result
         )
@@ -258,7 +265,7 @@ class MasterDataMutation:
         "known attaches this source to the existing material.",
     )
     async def upsert_material(self, info: Info, input: MaterialInput) -> MaterialPayload:
-        result = await _upsert(info, kinds.MATERIAL, to_data(input))
+        result = await _upsert(info, kinds.MATERIAL, to_data(input), cleared=cleared_of(input))
         return _payload(MaterialPayload, "material", Material.from_row, result)
 
     @strawberry.mutation(
@@ -268,7 +275,7 @@ class MasterDataMutation:
         "vehicles given replace those this project had.",
     )
     async def upsert_project(self, info: Info, input: ProjectInput) -> ProjectPayload:
-        result = await _upsert(info, kinds.PROJECT, to_data(input))
+        result = await _upsert(info, kinds.PROJECT, to_data(input), cleared=cleared_of(input))
         return _payload(ProjectPayload, "project", Project.from_row, result)
 
     @strawberry.mutation(
@@ -277,7 +284,7 @@ class MasterDataMutation:
         "to the existing vehicle.",
     )
     async def upsert_vehicle(self, info: Info, input: VehicleInput) -> VehiclePayload:
-        result = await _upsert(info, kinds.VEHICLE, to_data(input))
+        result = await _upsert(info, kinds.VEHICLE, to_data(input), cleared=cleared_of(input))
         return _payload(VehiclePayload, "vehicle", Vehicle.from_row, result)
 
     @strawberry.mutation(
@@ -318,7 +325,7 @@ class MasterDataMutation:
         description="Create or update a contract with its parties and items.",
     )
     async def upsert_contract(self, info: Info, input: ContractInput) -> ContractPayload:
-        result = await _upsert(info, kinds.CONTRACT, to_data(input))
+        result = await _upsert(info, kinds.CONTRACT, to_data(input), cleared=cleared_of(input))
         return _payload(ContractPayload, "contract", Contract.from_row, result)
 
     @strawberry.mutation(
@@ -350,7 +357,9 @@ class MasterDataMutation:
     async def upsert_identification_object(
         self, info: Info, input: IdentificationObjectInput
     ) -> IdentificationObjectPayload:
-        result = await _upsert(info, kinds.IDENTIFICATION_OBJECT, to_data(input))
+        result = await _upsert(
+            info, kinds.IDENTIFICATION_OBJECT, to_data(input), cleared=cleared_of(input)
+        )
         return _payload(
             IdentificationObjectPayload,
             "identification_object",
@@ -424,7 +433,12 @@ class MasterDataMutation:
             finally:
                 await file.close()  # type: ignore[attr-defined]
         result = await _upsert(
-            info, kinds.DOCUMENT, data, problems, after=processes.link_new_revisions
+            info,
+            kinds.DOCUMENT,
+            data,
+            problems,
+            after=processes.link_new_revisions,
+            cleared=cleared_of(input),
         )
         return _payload(DocumentPayload, "document", Document.from_row, result)
 

@@ -8,7 +8,7 @@ decide whether a delivery changed anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -167,6 +167,17 @@ class Kind:
     @property
     def natural_key(self) -> tuple[str, ...]:
         return self.node.natural_key
+
+    def clearable(self, names: Iterable[str]) -> frozenset[str]:
+        """Those of ``names`` that a delivery may clear by giving them as null: its values
+        that are neither demanded nor part of the natural key (references and lists of
+        parts are replaced by what is given, not cleared by name)."""
+        values = {
+            p.name
+            for p in self.node.delivered_properties
+            if not p.demanded and p.name not in self.natural_key
+        }
+        return frozenset(values.intersection(names))
 
     def merge(self, base: State, delivered: State) -> State:
         """Delivered values replace stored ones; a value not delivered (None) is kept."""

@@ -63,6 +63,8 @@ class Delivery:
     values: State
     path: Path = ("input",)
     deleted: bool = False  # the system no longer holds the record (see hub.domain.deletions)
+    # Values the system gave as null: it no longer says them (see Kind.clearable).
+    cleared: frozenset[str] = frozenset()
     _digest: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -70,8 +72,15 @@ class Delivery:
         """What was delivered, references as given, as a hash: a repeated delivery is
         recognised even when a record it refers to was merged into another since."""
         if self._digest is None:
-            self._digest = _hash(canonical_json(self.values))
+            said = self.values
+            if self.cleared:  # a value left out and one cleared are two deliveries
+                said = {**said, _CLEARED: sorted(self.cleared)}
+            self._digest = _hash(canonical_json(said))
         return self._digest
+
+
+# Not a property's name: the cleared values' place in a delivery's hash.
+_CLEARED = "~cleared"
 
 
 @dataclass
@@ -366,8 +375,7 @@ def plan_batch(
         if kind.survives:
             payload = _survive(kind, plan, delivery, state, now)
         else:
-            payload = canonical_json(state)
-            plan.state = kind.merge(plan.state, state)
+            payload = _latest(kind, plan, delivery, state)
         outcome.id = plan.id
         outcome.changed = outcome.changed or plan.created or plan.state != before
         if source_id is None and not plan.created:
@@ -406,6 +414,15 @@ def _existing_plan(
     return _Plan(golden_id, base, base, version or 0, created=False)
 
 
+def _latest(kind: Kind, plan: _Plan, delivery: Delivery, state: State) -> str:
+    """Apply a delivery whose values replace the stored ones, the cleared ones too; returns
+    its values as its payload."""
+    plan.state = kind.merge(plan.state, state)
+    for name in delivery.cleared:
+        plan.state.pop(name, None)
+    return canonical_json(state)
+
+
 def _survive(kind: Kind, plan: _Plan, delivery: Delivery, state: State, now: dt.datetime) -> str:
     """Apply a delivery to what its source says, then let every value survive from the
     sources by the model's rules; returns the source's values as its payload.
@@ -415,11 +432,18 @@ def _survive(kind: Kind, plan: _Plan, delivery: Delivery, state: State, now: dt.
     source = (delivery.system, delivery.key)
     said = plan.origins.get(source)
     values = {**(said.state if said else {}), **{k: v for k, v in state.items() if v is not None}}
+    for name in delivery.cleared:
+        values.pop(name, None)
     plan.origins[source] = SourceValues(delivery.system, delivery.key, now.isoformat(), values)
     survived, _ = survive(list(plan.origins.values()), plan.overrides, kind.label)
     # A value the record holds that no source says any more stays: a source stored before
     # its kind's values survived by trust kept only its latest delivery, not all it said.
-    kept = {name: value for name, value in plan.base.items() if name not in survived}
+    # One this delivery cleared goes, unless another source says it.
+    kept = {
+        name: value
+        for name, value in plan.base.items()
+        if name not in survived and name not in delivery.cleared
+    }
     plan.state = kind.merge(kept, survived)
     return canonical_json(values)
 
