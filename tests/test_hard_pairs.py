@@ -655,3 +655,60 @@ def test_hub_match_holds_a_view_to_the_other_partners_own_birth_date() -> None:
     assert verdict.score < rules.AUTO_MERGE
     ((_, verdict),) = by_similarity(daughter, [mother], lambda feature, value: 0.0)
     assert verdict.score < rules.AUTO_MERGE
+
+
+def test_a_record_with_an_initial_lets_no_second_person_of_the_household_in() -> None:
+    line = {"phone": "+49 6221 5501024"}
+    michael, initial = _person("Michael", "Grünewaldt", **line), _person("M.", "Grünewaldt", **line)
+    monika = profile(_person("Monika", "Grünewaldt", **line))
+    # Monika's record matches the partner's "M." as well as Michael's would ...
+    through_initial = compare(monika, profile(initial))
+    assert through_initial.score >= rules.REVIEW
+    # ... but the partner is Michael: his name keeps her apart, whichever record is its own.
+    held = within_whole(monika, profile(michael), through_initial, [profile(initial)])
+    assert held.score < rules.REVIEW and held.rule and "the partner's" in held.rule
+    as_view = within_whole(monika, profile(initial), through_initial, [profile(michael)])
+    assert as_view.score < rules.AUTO_MERGE
+    # Not so for a first name an ERP field cut short, or a call name.
+    cut = profile(_person("Andreas", "Grünewaldt", **line))
+    assert within_whole(cut, profile(_person("An", "Grünewaldt", **line)), through_initial) is (
+        through_initial
+    )
+
+
+def test_one_birth_date_at_two_addresses_with_own_numbers_that_differ_waits_for_a_steward() -> None:
+    born = {"birthDate": "1970-02-02"}
+    here = _person("Stefan", "Wagner", email="s.wagner@web.de", **born)
+    there = {**_person("Stefan", "Wagner", email="stefan.wagner@gmx.de", **born),
+             **_at("Hohe Straße", "40", "44139", "Dortmund", "DE")}  # fmt: skip
+    verdict = _score(here, there)
+    assert rules.REVIEW <= verdict.score < rules.AUTO_MERGE
+    assert verdict.rule and verdict.rule.startswith("one birth date at two addresses")
+    # Who moved and kept the address, or only changed the landline, is found.
+    kept = {**there, "email": "s.wagner@web.de"}
+    assert _score(here, kept).score >= rules.AUTO_MERGE
+
+
+def test_sister_companies_sharing_a_switchboard_wait_for_a_steward() -> None:
+    central = {"phone": "+49 6131 5501064", "email": "kontakt@rheinblick-taxi.de"}
+    verdict = _score(_firm("Taxi Zentrale Rheinblick GmbH", LEIPZIG, **central),
+                     _firm("Taxi Zentrale Rheinblick GmbH", HALLE, **central))  # fmt: skip
+    assert rules.REVIEW <= verdict.score < rules.AUTO_MERGE
+
+
+def test_a_chinese_company_in_pinyin_with_its_legal_form_spelt_out_is_found() -> None:
+    phone = {"phone": "+86 755 28881234"}
+    hanzi = {"kind": "ORGANIZATION", "organizationName": "深圳市青松物流有限公司", **phone,
+             **_at("宝安大道", "300", "518101", "深圳", "CN")}  # fmt: skip
+    pinyin = {"kind": "ORGANIZATION", "organizationName": "SHENZHEN QINGSONG WULIU YOUXIAN GONGSI",
+              **phone, **_at("BAOAN DADAO", "300", "518101", "SHENZHEN", "CN")}  # fmt: skip
+    assert _score(hanzi, pinyin).score >= rules.AUTO_MERGE
+    assert profile(pinyin).legal_form == profile(hanzi).legal_form == "ltd"
+
+
+def test_hanne_is_johanna() -> None:
+    born = {"birthDate": "1950-10-10"}
+    verdict = _score(
+        _person("Johanna", "Ostermöller", **born), _person("Hanne", "Ostermöller", **born)
+    )
+    assert verdict.score >= rules.AUTO_MERGE

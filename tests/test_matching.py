@@ -409,6 +409,38 @@ def test_a_partner_its_system_corrects_into_another_is_proposed_to_a_steward(
     assert len(pairs) == 1
 
 
+def test_a_spouse_does_not_join_through_a_record_with_only_an_initial(hub: RunningHub) -> None:
+    last = unique("Gru")
+    line = {"phone": "+49 6221 5501024", "addresses": munich("Lindenweg", "8")}
+    husband = upsert(hub, person("CRM", f"c-{last}", "Michael", last, **line))
+    initial = upsert(hub, person("ERP", f"e-{last}", "M.", last, **line))
+    assert initial["businessPartner"]["id"] == husband["businessPartner"]["id"]
+    wife = upsert(hub, person("DEALER", f"d-{last}", "Monika", last, **line))
+    assert wife["businessPartner"]["id"] != husband["businessPartner"]["id"], wife
+    assert wife["matchOutcome"]["action"] != "AUTO_MERGED"
+
+
+def test_a_record_that_bridges_two_partners_proposes_them(hub: RunningHub) -> None:
+    last = unique("Bri")
+    mobile, mail = "+49 171 4001104", f"v.{last.lower()}@mailbox.org"
+    potsdam = [{"street": "Gutenbergstraße", "houseNumber": "3", "postalCode": "14467",
+                "city": "Potsdam", "country": "DE"}]  # fmt: skip
+    crm = upsert(hub, person("CRM", f"c-{last}", "Vincent", last, birthDate="1984-01-31",
+                             phone=mobile, addresses=potsdam))  # fmt: skip
+    leasing = upsert(hub, person("LEASING", f"l-{last}", "Vincent", last, email=mail,
+                                 addresses=munich()))  # fmt: skip
+    first, second = crm["businessPartner"]["id"], leasing["businessPartner"]["id"]
+    assert first != second
+    # A dealer's record with the birth date and mobile of one, the e-mail address of the other.
+    bridge = upsert(hub, person("DEALER", f"d-{last}", "Vincent", last, birthDate="1984-01-31",
+                                phone=mobile, email=mail, addresses=munich()))  # fmt: skip
+    joined = bridge["businessPartner"]["id"]
+    assert bridge["matchOutcome"]["action"] == "AUTO_MERGED" and joined in (first, second)
+    other = second if joined == first else first
+    proposed = candidate_between(hub, joined, other)
+    assert proposed is not None and proposed["score"] >= rules.AUTO_MERGE, proposed
+
+
 def test_new_partners_of_one_batch_sharing_a_key_count_once_each(hub: RunningHub) -> None:
     street = unique("Gasse")
     # Two strangers at one address, delivered in one batch: both are created, and the

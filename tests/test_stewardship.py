@@ -699,7 +699,10 @@ def test_a_merged_partners_open_candidate_moves_to_the_survivor(hub: RunningHub)
     father = partner(hub, "CRM", f"F-{token}", **values)["businessPartner"]["id"]
     son = partner(hub, "ERP", f"S-{token}", **{**values, "birthDate": "2001-01-01"})
     assert son["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW"
-    other = partner(hub, "CRM", f"O-{token}", **person_values(token, 41))["businessPartner"]["id"]
+    # The father's record in another system, at another address: a steward joins them.
+    named = {k: values[k] for k in ("firstName", "lastName")}
+    other = partner(hub, "LEASING", f"O-{token}", **{**person_values(token, 41), **named})
+    other = other["businessPartner"]["id"]
     ok(hub, MERGE, {"input": {"survivor": {"id": other}, "merged": [{"id": father}]}})
     pairs = _open_pairs(hub)
     assert {son["businessPartner"]["id"], other} in pairs

@@ -21,11 +21,12 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from graph_schema import MODEL, PropertyType
+from graph_schema import matching as rules
 from hub import encoding
 from hub.collation import CollationName
 from hub.domain import problems as codes
@@ -121,11 +122,12 @@ class PartnerMatcher(Protocol):
         queued: list[tuple[str, str, MatchDecision]],
         now: dt.datetime,
         updated: Sequence[str] = (),
-        revised: Sequence[str] = (),
+        revised: Mapping[str, float] | None = None,
     ) -> None:
         """After the write: keep what matching needs up to date and queue candidates;
         ``updated`` are the records that existed and changed, ``revised`` those of them
-        whose own sources changed what matching compares."""
+        whose profile changed, each with the score from which another partner is proposed
+        against it."""
         ...
 
     async def write_counts(self, store: Store) -> None:
@@ -1005,14 +1007,13 @@ async def _record_matching(
     await matcher.record(tx, changed, delivered, queued, now, updated, _reprofiled(plans))
 
 
-def _reprofiled(plans: dict[str, _Plan]) -> list[str]:
-    """The partners that their own sources changed in what matching compares: no new source
-    joined them (a merge is matching's own decision), and their profile is another."""
-    return [
-        plan.id
+def _reprofiled(plans: dict[str, _Plan]) -> dict[str, float]:
+    """The partners whose profile changed, each with the score from which another partner
+    is proposed against it: the review threshold where their own sources changed them, the
+    merge threshold where a source merged into them brought what joins them to a third (a
+    record with both a partner's e-mail address and another's mobile number)."""
+    return {
+        plan.id: rules.AUTO_MERGE if plan.joined else rules.REVIEW
         for plan in plans.values()
-        if plan.values_changed
-        and not plan.created
-        and not plan.joined
-        and profile(plan.base) != profile(plan.state)
-    ]
+        if plan.values_changed and not plan.created and profile(plan.base) != profile(plan.state)
+    }

@@ -378,15 +378,57 @@ def _one_tax_number(a: Profile, b: Profile) -> bool:
     return bool(a.tax and a.tax == b.tax and a.country and a.country == b.country and same_branch)
 
 
-def within_whole(mine: Profile, whole: Profile, verdict: Verdict) -> Verdict:
+def within_whole(
+    mine: Profile, whole: Profile, verdict: Verdict, views: Iterable[Profile] = ()
+) -> Verdict:
     """``verdict`` on ``mine`` and a view of a partner (one source's values), held to the
-    partner's own birth date: a source the partner's values outranked may give another one,
-    and a delivery born on that day is not the partner's person merely by matching it."""
+    partner's own birth date and first name (``whole``) and to the first names its other
+    ``views`` give: a source the partner's values outranked may give another date, or only
+    an initial ("M."), and a delivery born on that day, or named Monika, is not the
+    partner's person (Michael) merely by matching that source."""
     ceiling = rules.BIRTH_DATE_CEILING
-    if ceiling is None or verdict.score <= ceiling or not births_conflict(mine, whole, verdict):
+    if ceiling is not None and verdict.score > ceiling and births_conflict(mine, whole, verdict):
+        reason = f"different birth dates: {mine.birth} and the partner's {whole.birth}"
+        return Verdict(ceiling, verdict.features, reason)
+    held = [*_first_name_held(mine, whole, verdict, True)]
+    for view in views:
+        held += _first_name_held(mine, view, verdict, False)
+    lowest = min(held, default=None)
+    if lowest is None or lowest[0] >= verdict.score:
         return verdict
-    reason = f"different birth dates: {mine.birth} and the partner's {whole.birth}"
-    return Verdict(ceiling, verdict.features, reason)
+    return Verdict(lowest[0], verdict.features, lowest[1])
+
+
+def _cut_short(a: str, b: str) -> bool:
+    """Whether one first name may be the other cut short by a field's limit ("an" of
+    "andreas"), not its other form (Jan and Jana)."""
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short) and not norm.other_sex(short, long)
+
+
+def _first_name_held(
+    mine: Profile, other: Profile, verdict: Verdict, whole: bool
+) -> list[tuple[float, str]]:
+    """The ceilings the first-name rules put on ``mine`` and the first name of the
+    partner's ``whole`` or one of its views, with why. Against a view, only a name that is
+    another name counts, and it leaves the pair to a steward: a steward may have joined the
+    view's record, and the partner's own name is the one that decides."""
+    if not (mine.person and mine.first and other.first) or _cut_short(mine.first, other.first):
+        return []
+    by = {f.feature: f for f in verdict.features}
+    if len(_strong(mine, other, by, False)) >= 2:
+        return []
+    names = {f.feature: f for f in _names(_Weigher(_unknown, DECLARED), mine, other)}
+    first = names.get("firstName")
+    if first is None:
+        return []
+    if not whole:
+        if not _other_first_names(first):
+            return []
+        reason = f"different first names: {first.left} and the partner's {first.right}"
+        return [(rules.FIRST_NAME_CEILING, reason)] if rules.FIRST_NAME_CEILING else []
+    found = _first_name_rules(first, _household(mine, other, by))
+    return [(ceiling, f"{why} (the partner's)") for ceiling, why in found if ceiling is not None]
 
 
 def births_conflict(mine: Profile, whole: Profile, verdict: Verdict) -> bool:
@@ -480,9 +522,14 @@ def _strong(a: Profile, b: Profile, by: dict[str, Feature], personal_line: bool)
 def _organization_rules(
     a: Profile, b: Profile, by: dict[str, Feature]
 ) -> list[tuple[float | None, str]]:
-    if _other_town(by) and not _strong(a, b, by, personal_line=True):
+    if _other_town(by) and not _strong(a, b, by, personal_line=False):
         # One name in two towns, with nothing in common but perhaps the group's central
-        # mailbox: two companies of a group, or two sites of one.
+        # mailbox: two companies of a group, or two sites of one. A landline that reaches
+        # both towns is a switchboard's: the group's, or one company's with its site.
+        phone = by.get("phone")
+        if phone is not None and phone.weight > 0:
+            reason = "one name in two towns, and only a switchboard's number in common"
+            return [(rules.EVIDENCE_CEILING, reason)]
         return [(rules.APART, "one name in two towns, and no identifier of its own in common")]
     if a.branch != b.branch:
         # A branch and its company in one town may be one site that one system names as the
@@ -556,12 +603,19 @@ def _other_town(by: dict[str, Feature]) -> bool:
 def _typo_with_own_identifiers(
     a: Profile, b: Profile, by: dict[str, Feature]
 ) -> list[tuple[float | None, str]]:
-    """Birth dates a typo apart, with identifiers of their own that differ: two namesakes
-    born a day apart, each with a mobile number of their own, or a typo."""
+    """Identifiers of their own that differ, with birth dates a typo apart (two namesakes
+    born a day apart, each with a mobile number of their own, or a typo), or with one birth
+    date at two addresses (two namesakes born on one day, or a person who moved and changed
+    them all)."""
     birth, differ = by.get("birthDate"), _own_differ(a, b, by)
-    if birth is None or not 0.0 < birth.similarity < 1.0 or not differ:
+    if birth is None or birth.similarity == 0.0 or not differ:
         return []
-    dates = f"birth dates a typo apart ({birth.left} and {birth.right})"
+    if birth.similarity < 1.0:
+        dates = f"birth dates a typo apart ({birth.left} and {birth.right})"
+    elif not _one_home(by, phone_counts=False):
+        dates = "one birth date at two addresses"
+    else:
+        return []
     return [(rules.EVIDENCE_CEILING, f"{dates}, {' and '.join(differ)} differ")]
 
 

@@ -416,7 +416,7 @@ def _decision(
     for golden in (g for g in chosen if g in stored):
         views = stored[golden]
         verdict = max((scored(mine, known) for known in views), key=lambda v: v.score)
-        verdict = within_whole(mine, views[0], verdict)
+        verdict = within_whole(mine, views[0], verdict, views[1:])
         seen.append(verdict)
         known = raw[golden]
         doubted += doubts(mine, golden, verdict, stored[golden], known.sources, scored)
@@ -634,12 +634,12 @@ class GraphMatcher:
         queued: list[tuple[str, str, MatchDecision]],
         now: dt.datetime,
         updated: Sequence[str] = (),
-        revised: Sequence[str] = (),
+        revised: Mapping[str, float] | None = None,
     ) -> None:
         """After the write: link the partners' blocking keys, count the delivered values,
         and queue the new candidates. Partners that existed and changed (``updated``) leave
         the blocks their values no longer give, and their open candidates are scored again;
-        those whose own sources changed the values matching compares (``revised``) are
+        those whose profile changed (``revised``, with the least score to propose at) are
         compared with other partners again (see :func:`propose_closest`)."""
         partners = [(pid, self._profiled(state)[1]) for pid, state in changed]
         created = {pid for pid, _ in partners} - set(updated)
@@ -650,7 +650,9 @@ class GraphMatcher:
         await refresh_open(tx, list(updated), known)
         for left, right, decision in queued:
             decision.candidate = await propose(tx, left, right, decision, now)
-        await propose_closest(tx, {i: known[i] for i in revised if i in known}, now)
+        for least in sorted(set((revised or {}).values())):
+            again = {i: known[i] for i, at in (revised or {}).items() if at == least and i in known}
+            await propose_closest(tx, again, now, least)
 
     def _counted(self, tx: Transaction, profiles: list[Profile]) -> list[Statement]:
         """The statements that count ``profiles`` in ``tx``; none with a tally, which
@@ -818,13 +820,13 @@ async def sharing_most_keys(
 
 
 async def propose_closest(
-    tx: Transaction, partners: Mapping[str, GraphPartner], now: dt.datetime
+    tx: Transaction, partners: Mapping[str, GraphPartner], now: dt.datetime, least: float
 ) -> int:
-    """Partners whose own sources changed what matching compares, each compared with the
-    partners sharing the most blocking keys: the closest, where it reaches the review
-    threshold, is proposed to a steward; how many were proposed. Never merged on arrival:
-    both partners exist, with records of their own a steward should see joined (``hub
-    match`` merges the pairs it is sure of); a pair proposed before is left as it is."""
+    """Partners whose values changed, each compared with the partners sharing the most
+    blocking keys: the closest, where it scores at least ``least``, is proposed to a
+    steward; how many were proposed. Never merged on arrival: both partners exist, with
+    records of their own a steward should see joined (``hub match`` merges the pairs it is
+    sure of); a pair proposed before is left as it is."""
     if not partners:
         return 0
     wanted = await sharing_most_keys(tx, partners)
@@ -841,7 +843,7 @@ async def propose_closest(
         (other, verdict), rest = ranked[0], ranked[1:]
         if not partner.systems & other.systems:  # as in hub match: see _known_to_its_system
             verdict = alone(verdict, (v for _, v in rest))
-        if verdict.score < rules.REVIEW:
+        if verdict.score < least:
             continue
         decision = MatchDecision(QUEUED_FOR_REVIEW, verdict.score, other.id, None, verdict)
         proposed += await propose(tx, partner.id, other.id, decision, now) is not None

@@ -40,6 +40,10 @@ _LEGAL_FORMS = (
     ("offene handelsgesellschaft", "ohg"),
     ("eingetragener kaufmann", "ek"),
     ("e k", "ek"),
+    # Chinese forms as an ERP spells them in pinyin (有限公司 is youxian gongsi).
+    ("gufen youxian gongsi", "ag"),
+    ("youxian zeren gongsi", "ltd"),
+    ("youxian gongsi", "ltd"),
     ("limited", "ltd"),
     ("incorporated", "inc"),
     ("corporation", "corp"),
@@ -211,6 +215,9 @@ CALL_NAMES = {
     "klaus": "nikolaus", "toni": "anton", "franzi": "franziska", "steffi": "stefanie",
     "conny": "cornelia", "rike": "friederike", "jo": "joachim", "achim": "joachim",
     "basti": "sebastian", "flo": "florian", "max": "maximilian", "alex": "alexander",
+    "hanne": "johanna", "hansi": "johannes", "resi": "theresia", "vroni": "veronika",
+    "moni": "monika", "biggi": "brigitte", "gitti": "brigitte", "leni": "helene",
+    "magda": "magdalena", "kalle": "karl", "wolfi": "wolfgang",
 }  # fmt: skip
 
 

@@ -68,8 +68,8 @@ def by_similarity(
 
     def held(a: Profile, b: Profile, other: GraphPartner) -> Verdict:
         verdict = compare(a, b, frequency, weights)
-        verdict = within_whole(a, other.profiles[0], verdict)
-        return within_whole(b, me.profiles[0], verdict)
+        verdict = within_whole(a, other.profiles[0], verdict, other.profiles[1:])
+        return within_whole(b, me.profiles[0], verdict, me.profiles[1:])
 
     scored = [
         (
