@@ -88,6 +88,25 @@ def test_page_sizes_from_variables_count_in_the_cost(hub: RunningHub) -> None:
     assert _refusal(hub.post(query, {"n": 100}))["measure"] == "cost"
 
 
+def test_the_long_pages_of_the_change_log_count_as_long_as_they_are(hub: RunningHub) -> None:
+    def cost(query: str, variables: dict[str, Any] | None = None) -> int:
+        return int(hub.post(query, variables).json()["extensions"]["cost"])
+
+    # Each event's record, read on its own: one per event of the page.
+    feed = "{ changes(first: %d) { edges { node { record { id } } } } }"
+    assert cost(feed % 1000) > 9 * cost(feed % 100) > 100
+    # Left out, the page is the list's own default (100 events, 50 invoice lines).
+    assert cost("{ changes { edges { node { record { id } } } } }") == cost(feed % 100)
+    by_variable = "query($n: Int) { changes(first: $n) { edges { node { record { id } } } } }"
+    assert cost(by_variable, {"n": 1000}) == cost(feed % 1000)
+    assert cost(by_variable, {}) == cost(feed % 100)
+    lines = "{ invoiceLines%s { edges { node { contract { number } } } } }"
+    assert cost(lines % "") == cost(lines % "(first: 50)") < cost(lines % "(first: 1000)")
+    # Beyond what a list gives, the list refuses it and names its limit.
+    refused = hub.post("{ businessPartners(first: 500) { totalCount } }").json()
+    assert "100" in refused["errors"][0]["message"], refused
+
+
 def test_every_answer_carries_its_cost(hub: RunningHub) -> None:
     body = hub.graphql("{ vehicles(first: 7) { edges { node { vin owner { name } } } } }")
     assert body["extensions"]["cost"] == 1 + 7 * (1 + 1)

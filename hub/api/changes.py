@@ -29,11 +29,12 @@ from hub.ids import to_global
 from hub.read import changes as log
 from hub.read.changes import LogFilter, LogPage, is_person, shown_change
 from hub.read.cursors import BoundCursors
+from hub.read.pagination import LONG_PAGE_SIZE
 from hub.read.values import native
 
 # A position is the same in every filtered view of the log.
 _SCOPE = "changes"
-MAX_PAGE = 1_000
+MAX_PAGE = LONG_PAGE_SIZE
 
 
 @strawberry.enum(description="The kinds of record the hub keeps.")

@@ -42,7 +42,7 @@ from graphql import (
 )
 
 from hub.errors import HubError
-from hub.read.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from hub.read.pagination import DEFAULT_PAGE_SIZE, LONG_PAGE_SIZE
 
 LIST_ESTIMATE = 10
 MUTATION_COST = 10
@@ -160,8 +160,7 @@ class _Items:
             return self.fixed
         given = [values.get(name) for name in self.variables]
         sizes = [v for v in given if isinstance(v, int) and not isinstance(v, bool)]
-        size = max(sizes) if sizes else DEFAULT_PAGE_SIZE
-        return max(0, min(size, MAX_PAGE_SIZE))
+        return _counted(max(sizes) if sizes else self.fixed)
 
 
 @dataclass(slots=True)
@@ -235,7 +234,9 @@ def _reads(definition: GraphQLField) -> bool:
     return getattr(strawberry_field, "base_resolver", None) is not None
 
 
-def _page_size(node: FieldNode) -> _Items:
+def _page_size(node: FieldNode, definition: GraphQLField) -> _Items:
+    """A connection's page size: the ``first`` or ``last`` it is given, else its default
+    (the change log's is larger than a list's)."""
     literal: list[int] = []
     variables: list[str] = []
     for argument in node.arguments or ():
@@ -246,10 +247,19 @@ def _page_size(node: FieldNode) -> _Items:
             literal.append(int(value.value))
         elif isinstance(value, VariableNode):
             variables.append(value.name.value)
-    if variables:
-        return _Items(0, tuple(variables))
-    size = max(literal) if literal else DEFAULT_PAGE_SIZE
-    return _Items(max(0, min(size, MAX_PAGE_SIZE)))
+    first = definition.args.get("first")
+    default = first.default_value if first is not None else None
+    if not isinstance(default, int) or isinstance(default, bool):
+        default = DEFAULT_PAGE_SIZE
+    if variables:  # a variable left out gives the default
+        return _Items(default, tuple(variables))
+    return _Items(_counted(max(literal) if literal else default))
+
+
+def _counted(size: int) -> int:
+    """A page size as the cost counts it: as asked, up to the largest page any list gives
+    (a larger one is refused by its list, naming the limit)."""
+    return max(0, min(size, LONG_PAGE_SIZE))
 
 
 class TooLarge(HubError):
@@ -303,7 +313,8 @@ class _Compiler:
         weight = int(_reads(definition)) if root_weight is None else root_weight
         if _is_connection(definition.type):
             # What it selects on its edges comes once per item of its page.
-            below = self.selections(object_type, node.selection_set, edge_items=_page_size(node))
+            items = _page_size(node, definition)
+            below = self.selections(object_type, node.selection_set, edge_items=items)
             return _Cost(weight, _Items(), below)
         if edge_items is not None and node.name.value == "edges":
             return _Cost(1, edge_items, self.selections(object_type, node.selection_set))

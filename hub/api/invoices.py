@@ -22,9 +22,10 @@ from hub.domain import invoices
 from hub.errors import BadRequest
 from hub.ids import from_global
 from hub.read import invoice_lines
+from hub.read.pagination import LONG_PAGE_SIZE
 from hub.read.values import native
 
-MAX_PAGE = 1_000
+MAX_PAGE = LONG_PAGE_SIZE
 # An amount an invoice line may carry, in any currency.
 
 

@@ -17,6 +17,8 @@ from hub.read.cursors import BoundCursors
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# The change log's and invoice lines' pages, which partner systems fetch in bulk.
+LONG_PAGE_SIZE = 1_000
 
 T = TypeVar("T")
 Position = Sequence[Any]
