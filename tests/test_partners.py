@@ -173,6 +173,20 @@ def test_a_required_value_given_as_null_is_refused(hub: RunningHub, unique: str)
     ]
 
 
+def test_text_spelt_decomposed_or_with_invisible_spaces_is_one_value(
+    hub: RunningHub, unique: str
+) -> None:
+    decomposed = f"Mu\u0308ller {unique}"  # u and a combining diaeresis
+    first = upsert(hub, person(unique, lastName=decomposed, firstName="An\u200bna"))
+    partner = first["businessPartner"]
+    assert partner["lastName"] == f"Müller {unique}" and partner["firstName"] == "Anna"
+    again = upsert(hub, person(unique))  # the same, composed
+    assert not again["changed"] and again["businessPartner"]["version"] == partner["version"]
+    found = ok(hub, "query($n: String!) { businessPartners(where: {lastName: {eq: $n}}) "
+                    "{ totalCount } }", {"n": decomposed})  # fmt: skip
+    assert found["businessPartners"]["totalCount"] == 1
+
+
 def test_another_system_key_for_the_same_person_joins_the_golden_record(
     hub: RunningHub, unique: str
 ) -> None:

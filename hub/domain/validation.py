@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from hub.domain.problems import (
     INVALID_COUNTRY,
@@ -49,6 +50,17 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _SYSTEM = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,63}$")
 
 
+# Characters that show as nothing and mean nothing in a name or an address: a zero width
+# space, a byte order mark. (Zero width joiners shape some scripts and stay.)
+_INVISIBLE = str.maketrans({"\u200b": None, "\ufeff": None, "\u2060": None})
+
+
+def composed(value: str) -> str:
+    """``value`` in Unicode's composed form (NFC), without invisible characters: two systems
+    that spell ü as one character and as u with a combining diaeresis deliver one value."""
+    return unicodedata.normalize("NFC", value.translate(_INVISIBLE))
+
+
 def unprintable(value: str, path: Path) -> Problem | None:
     """A problem naming the first character text may not hold, or None."""
     found = _UNPRINTABLE.search(value)
@@ -64,10 +76,12 @@ def unprintable(value: str, path: Path) -> Problem | None:
 
 
 def text(value: object, path: Path, *, required: bool = False) -> str | Problem | None:
-    """Trimmed text; blank counts as missing; numbers (from files) become their digits."""
+    """Trimmed text in its composed form (ü one character, however a system spelt it), zero
+    width spaces left out; blank counts as missing; numbers (from files) become their
+    digits."""
     if isinstance(value, bool) or not isinstance(value, str | int | float | None):
         return Problem(path, INVALID_VALUE, f"{path[-1]} must be text")
-    cleaned = str(value).strip() if value is not None else None
+    cleaned = composed(str(value)).strip() if value is not None else None
     if not cleaned:
         if required:
             return Problem(path, REQUIRED, f"{path[-1]} is required")

@@ -18,6 +18,7 @@ without a value too.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,10 +93,13 @@ class Compiler:
 
 
 def _plain(value: Any) -> Any:
-    """An input value as the store compares it: enums by value, date-times in UTC."""
+    """An input value as the store compares it: enums by value, date-times in UTC, text in
+    its composed form (as deliveries store it)."""
     value = getattr(value, "value", value)
     if isinstance(value, dt.datetime):
         return to_store(value)
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
     return value
 
 
