@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from graph_schema import MODEL
 from hub import encoding
+from hub.actor import Actor
 from hub.domain import deliveries, kinds, rejected_rows, service
 from hub.domain import problems as codes
 from hub.domain.files import FileStore, FileTooLarge
@@ -287,6 +288,10 @@ class _Prepared:
     last: bool = False
 
 
+# The actor the changes of a load name, with the system it loads for.
+LOADER = "hub load"
+
+
 class Loader:
     """Loads extract files of one source system into a store."""
 
@@ -301,9 +306,9 @@ class Loader:
         encoding: str = "utf-8",
         ignore_unknown: bool = False,
     ) -> None:
-        self.store = store
-        self.ignore_unknown = ignore_unknown
         self.system = system.strip().upper()
+        self.store = store.acting(Actor(LOADER, self.system))
+        self.ignore_unknown = ignore_unknown
         self.encoding = check_encoding(encoding)
         self.files = files
         self.rejects = Rejects(rejects)

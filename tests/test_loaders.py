@@ -780,3 +780,19 @@ def test_files_a_folder_holds_that_the_load_does_not_read_are_named(
         "partner.csv", "partners.csv.bak", "partners.txt"
     ]  # fmt: skip
     assert "3 files skipped" in render(summary)
+
+
+def test_the_changes_a_load_makes_name_hub_load_and_its_system(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    write_ndjson(tmp_path / "partners.ndjson", partners(unique, 1))
+    assert load(hub, tmp_path, [tmp_path / "partners.ndjson"]).rejected == 0
+    history = ok(
+        hub,
+        'query($key: String!) { businessPartner(source: {system: "CRM", key: $key}) '
+        "{ changeHistory { nodes { action actor { client system } } } } }",
+        {"key": f"{unique}-0"},
+    )["businessPartner"]["changeHistory"]["nodes"]
+    assert [(e["action"], e["actor"]) for e in history] == [
+        ("CREATED", {"client": "hub load", "system": "CRM"})
+    ]

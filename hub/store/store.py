@@ -252,6 +252,14 @@ class Store:
         self._deadline: float | None = None
         self.actor: Actor | None = None
 
+    def acting(self, actor: Actor) -> Store:
+        """This store with the changes it writes naming ``actor`` (a command, not a caller
+        of the API: no limit on its sessions)."""
+        view = object.__new__(Store)
+        view.__dict__.update(self.__dict__)
+        view.actor = actor
+        return view
+
     def for_caller(
         self, caller: str, deadline: float | None = None, actor: Actor | None = None
     ) -> Store:
