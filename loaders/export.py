@@ -128,11 +128,15 @@ async def _partners(store: Store, ids: list[str] | None) -> list[dict[str, Any]]
 def _rows(system: str, record: dict[str, Any]) -> list[dict[str, Any]]:
     """A partner as NDJSON shaped like ``BusinessPartnerInput``, once under each of the
     system's keys that feed it (the system's own duplicates all learn the golden values),
-    under the hub's id when the system has none; a deleted partner as a deletion of each."""
+    under the hub's id when the system has none; a deleted partner as a deletion of each
+    (of the hub's id where the system has none: an earlier export named it so)."""
     keys = sorted(s["key"] for s in record["sources"] if s["system"] == system and s["live"])
     if record["deleted"]:
         gone = sorted({s["key"] for s in record["sources"] if s["system"] == system})
-        return [{"source": {"system": system, "key": key}, "deleted": True} for key in gone]
+        return [
+            {"source": {"system": system, "key": key}, "deleted": True}
+            for key in gone or [f"HUB-{record['id']}"]
+        ]
     state = encoding.loads(record["state"] or "{}")
     values: dict[str, Any] = {
         name: state[name] for name in _DELIVERED if state.get(name) is not None

@@ -125,3 +125,27 @@ def test_the_cli_prints_a_cursor_the_next_export_continues_from(
     assert second.returncode == 0, second.stderr
     assert second.stdout.startswith("1 partners and 0 deletions")
     assert f"X{unique}1" in (tmp_path / "b" / "partners.ndjson").read_text()
+
+
+def test_a_partner_exported_under_the_hubs_id_is_deleted_under_it(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    start = position(hub)
+    rows = partners(unique)
+    made = ok(hub, PARTNER, {"input": rows[2]})["upsertBusinessPartner"]["businessPartner"]
+    first = hub.run(export(hub.store, "CRM", tmp_path / "a", "ndjson", start))
+    written = [
+        json.loads(line) for line in (tmp_path / "a" / "partners.ndjson").read_text().splitlines()
+    ]
+    (key,) = [row["source"]["key"] for row in written if row.get("organizationName") == rows[2][
+        "organizationName"]]  # fmt: skip
+    assert key.startswith("HUB-")
+    delete(hub, "BUSINESS_PARTNER", "ERP", rows[2]["source"]["key"], "closed")
+
+    done = hub.run(export(hub.store, "CRM", tmp_path / "b", "ndjson", first.position))
+
+    gone = [
+        json.loads(line) for line in (tmp_path / "b" / "partners.ndjson").read_text().splitlines()
+    ]
+    assert gone == [{"source": {"system": "CRM", "key": key}, "deleted": True}], made
+    assert (done.partners, done.deleted) == (0, 1)
