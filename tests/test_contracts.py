@@ -116,6 +116,26 @@ def test_coverage_must_be_0_or_100_and_dates_in_order(hub: RunningHub, unique: s
     }
 
 
+def test_a_service_listed_twice_or_without_a_code_is_refused(hub: RunningHub, unique: str) -> None:
+    services = [
+        {"code": "FUEL", "coveragePercent": 100},
+        {"code": "fuel", "coveragePercent": 0},
+        {"code": "  ", "coveragePercent": 100},
+    ]
+    data = {
+        "source": {"system": "CRM", "key": f"K-{unique}"},
+        "number": f"L-{unique}",
+        "type": "SERVICE",
+        "items": [{"uiid": "X", "kind": "SERVICE", "singleServices": services}],
+    }
+    errors = ok(hub, UPSERT, {"input": data})["upsertContract"]["userErrors"]
+    path = ("input", "items", "0", "singleServices")
+    assert {(tuple(e["field"]), e["code"]) for e in errors} == {
+        ((*path, "1", "code"), "DUPLICATE"),
+        ((*path, "2", "code"), "REQUIRED"),
+    }
+
+
 def test_unknown_party_rolls_back_the_whole_contract(hub: RunningHub, unique: str) -> None:
     data = {
         "source": {"system": "CRM", "key": f"K-{unique}"},

@@ -546,7 +546,10 @@ def _item_list(item: Data, path: Path, c: _Collector) -> list[Any] | None:
 
 
 def _services(item: Data, path: Path, c: _Collector) -> list[dict[str, Any]]:
+    """An item's single services, each code once: an invoice line for a code is covered
+    by the one service of that code."""
     services = []
+    seen: dict[str, int] = {}
     for j, service in enumerate(_item_list(item, path, c) or []):
         if not isinstance(service, dict):
             c.problems.append(Problem((*path, j), codes.INVALID_VALUE, "not an object"))
@@ -554,10 +557,16 @@ def _services(item: Data, path: Path, c: _Collector) -> list[dict[str, Any]]:
         covered = v.coverage(service.get("coveragePercent"), (*path, j, "coveragePercent"))
         if isinstance(covered, Problem):
             c.problems.append(covered)
-        code = v.text(service.get("code"), (*path, j, "code"))
+        code = v.text(service.get("code"), (*path, j, "code"), required=True)
         if isinstance(code, Problem):
             c.problems.append(code)
             code = None
+        elif code is not None and code.upper() in seen:
+            first = seen[code.upper()]
+            message = f"the service {code!r} is listed twice (first at {first})"
+            c.problems.append(Problem((*path, j, "code"), codes.DUPLICATE, message))
+        elif code is not None:
+            seen[code.upper()] = j
         services.append(
             {
                 "code": code or "",
