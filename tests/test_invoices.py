@@ -333,6 +333,19 @@ def test_the_list_pages_by_cursor_bound_to_its_filter(hub: RunningHub, unique: s
     assert other["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+def test_the_supplier_is_found_in_any_case_and_no_verdict_lists_no_line(
+    hub: RunningHub, unique: str
+) -> None:
+    check(hub, line(unique, 1, identification={"kind": "FUEL_CARD", "number": f"81{unique}"}))
+
+    def count(where: dict[str, Any]) -> int:
+        return int(ok(hub, LIST, {"where": where})["invoiceLines"]["totalCount"])
+
+    assert count({"supplier": f"ARAL {unique.lower()}"}) == count({"supplier": f"Aral {unique}"})
+    assert count({"supplier": f"aral {unique}"}) == 1
+    assert count({"supplier": f"Aral {unique}", "verdicts": []}) == 0
+
+
 def test_bad_lines_are_refused_with_the_field_and_the_rule(hub: RunningHub, unique: str) -> None:
     body = hub.graphql(CHECK, {"lines": [line(unique, 1), line(unique, 2, currency="EURO")]})
     error = body["errors"][0]

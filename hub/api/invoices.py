@@ -147,9 +147,11 @@ async def _load(info: Info, label: str, hub_id: str | None) -> dict[str, Any] | 
 @strawberry.input(description="Which checked lines to list; all given conditions must hold.")
 class InvoiceLineWhere:
     verdicts: list[InvoiceVerdict] | None = strawberry.field(
-        default=None, description="Any of these verdicts."
+        default=None, description="Any of these verdicts (an empty list: none)."
     )
-    supplier: str | None = strawberry.field(default=None, description="This supplier's lines.")
+    supplier: str | None = strawberry.field(
+        default=None, description="This supplier's lines, in any case (aral finds Aral)."
+    )
     contract: strawberry.ID | None = strawberry.field(
         default=None, description="Lines of this contract (its ID)."
     )
@@ -271,8 +273,10 @@ def _filter(where: InvoiceLineWhere | None) -> invoice_lines.LineFilter:
             raise BadRequest("where.contract: not the ID of a contract")
         contract = decoded[1]
     return invoice_lines.LineFilter(
-        verdicts=tuple(str(v.value) for v in where.verdicts) if where.verdicts else None,
-        supplier=where.supplier.strip() if where.supplier is not None else None,
+        verdicts=(
+            tuple(str(v.value) for v in where.verdicts) if where.verdicts is not None else None
+        ),
+        supplier=where.supplier.strip().lower() if where.supplier is not None else None,
         contract=contract,
         date_from=where.date_from,
         date_to=where.date_to,

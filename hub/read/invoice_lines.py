@@ -22,8 +22,8 @@ _AFTER = (
 
 @dataclass(frozen=True)
 class LineFilter:
-    """Which lines: of these verdicts, this supplier, this contract (hub id), these days;
-    None does not filter."""
+    """Which lines: of these verdicts (none: no line), this supplier (in lower case, as
+    it is compared), this contract (hub id), these days; None does not filter."""
 
     verdicts: tuple[str, ...] | None = None
     supplier: str | None = None
@@ -36,7 +36,7 @@ class LineFilter:
         params: dict[str, Any] = {}
         for given, test, name in (
             (self.verdicts, "l.verdict IN $verdicts", "verdicts"),
-            (self.supplier, "l.supplier = $supplier", "supplier"),
+            (self.supplier, "toLower(l.supplier) = $supplier", "supplier"),
             (self.contract, "l.contractId = $contract", "contract"),
             (self.date_from, "l.date >= $dateFrom", "dateFrom"),
             (self.date_to, "l.date <= $dateTo", "dateTo"),
