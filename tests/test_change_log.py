@@ -192,6 +192,11 @@ def test_filters_keep_the_position_and_leave_out_other_kinds(hub: RunningHub, un
     assert [e["recordId"] for e in vehicles if e["recordId"] in (vehicle_id, later_id)] == [
         later_id
     ]
+    # A system is named in any case, as writes name it; a name no system has is an error.
+    lower, _ = read_all(hub, after_partners, kinds=["VEHICLE"], systems=[" vms"])
+    assert [e["recordId"] for e in lower] == [e["recordId"] for e in vehicles]
+    wrong = hub.graphql(CHANGES, {"systems": ["NO PE!"]})
+    assert wrong["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", wrong
     created, _ = read_all(hub, start, actions=["UPDATED"])
     assert vehicle_id not in {e["recordId"] for e in created}
 

@@ -24,6 +24,7 @@ from hub.api.relay import Node, PageInfo
 from hub.auth.errors import Forbidden
 from hub.auth.principal import Scope
 from hub.domain import change_log
+from hub.domain.validation import system_name
 from hub.errors import BadRequest
 from hub.ids import to_global
 from hub.read import changes as log
@@ -235,10 +236,14 @@ def log_filter(
     actions: list[ChangeAction] | None = None,
     systems: list[str] | None = None,
 ) -> LogFilter:
+    named = tuple(system.strip().upper() for system in systems or ())
+    wrong = [system for system in named if not system_name(system)]
+    if wrong:  # a system it could never have written for: a typo, not an empty feed
+        raise BadRequest(f"systems: {wrong[0][:80]!r} is not a system name")
     return LogFilter(
         labels=tuple(k.value for k in kinds or ()),
         actions=tuple(a.value for a in actions or ()),
-        systems=tuple(systems or ()),
+        systems=named,
     )
 
 

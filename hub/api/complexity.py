@@ -9,7 +9,8 @@ Two measures:
 - its **cost**, from the syntax and the schema: about how many records it may read. A field
   that reads records (a root field, a connection, a relation or a lookup of its own) counts
   one per record; a connection multiplies what it selects on its nodes by its page size
-  (``first`` or ``last``, 20 when not given), a list without paging by ``LIST_ESTIMATE``, as
+  (``first`` or ``last``, else the list's default), a list of records without paging by
+  ``LIST_ESTIMATE`` (a list of values by its resolver's one read), as
   GitHub's and Shopify's APIs count; a mutation counts ``MUTATION_COST``. The page sizes may
   come from variables, so the cost is a small program (:class:`CostProgram`) run for each
   request's variables; an operation without such variables has one cost, worked out once.
@@ -318,5 +319,11 @@ class _Compiler:
             return _Cost(weight, _Items(), below)
         if edge_items is not None and node.name.value == "edges":
             return _Cost(1, edge_items, self.selections(object_type, node.selection_set))
-        items = _Items(LIST_ESTIMATE) if _is_list(definition.type) else _Items()
-        return _Cost(weight, items, self.selections(object_type, node.selection_set))
+        below = self.selections(object_type, node.selection_set)
+        if not _is_list(definition.type):
+            return _Cost(weight, _Items(), below)
+        if "id" not in object_type.fields:
+            # Parts and values, not records (a contract's items, a change's fields): read
+            # with their record, once; what they select below counts for each.
+            return _Cost(weight, _Items(), [_Cost(0, _Items(LIST_ESTIMATE), below)])
+        return _Cost(weight, _Items(LIST_ESTIMATE), below)
