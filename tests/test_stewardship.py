@@ -630,6 +630,15 @@ def test_merge_and_unmerge_events_say_which_partners_they_joined_and_parted(
     assert (changed["mergedInto"]["before"], changed["mergedInto"]["after"]) == (hub_id(a), None)
     action, changed = _events(hub, a)[-1]
     assert action == "UNMERGED" and changed["mergedFrom"]["after"] == []
+    # Through the API, they name the partners by the IDs node(id:) takes.
+    history = ok(
+        hub,
+        "query($id: ID!) { businessPartner(id: $id) { changeHistory { nodes { action "
+        "changes { field after } } } } }",
+        {"id": a},
+    )["businessPartner"]["changeHistory"]["nodes"]
+    merged = next(e for e in history if e["action"] == "MERGED")
+    assert {"field": "mergedFrom", "after": [c]} in merged["changes"]
 
 
 def test_a_partner_split_from_one_merged_on_arrival_is_created_then_unmerged(

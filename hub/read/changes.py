@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_schema import MODEL, PropertyType
+from hub.ids import to_global
 from hub.store import Store
 from hub.store.temporal import to_store
 
@@ -99,6 +100,8 @@ def shown_change(label: str, change: Row, personal: bool, person: bool) -> Row:
     ``personal``, the values of personal fields are withheld, and a ``person``'s addresses
     are shown without street and house number (as the partner's ``addresses`` are)."""
     field, before, after = change["field"], change["before"], change["after"]
+    if field in _MERGE_LINKS:
+        before, after = _api_ids(label, before), _api_ids(label, after)
     if personal:
         return {"field": field, "before": before, "after": after, "hidden": False}
     if field in personal_fields(label):
@@ -108,6 +111,19 @@ def shown_change(label: str, change: Row, personal: bool, person: bool) -> Row:
         return {"field": field, "before": masked[0], "after": masked[1],
                 "hidden": masked != (before, after)}  # fmt: skip
     return {"field": field, "before": before, "after": after, "hidden": False}
+
+
+# The fields of a merge's or an un-merge's event that name other records by id.
+_MERGE_LINKS = frozenset({"mergedInto", "mergedFrom"})
+
+
+def _api_ids(label: str, value: Any) -> Any:
+    """Hub ids as the API's IDs (those ``node(id:)`` and ``recordId`` take)."""
+    if isinstance(value, str):
+        return to_global(label, value)
+    if isinstance(value, list):
+        return [to_global(label, v) if isinstance(v, str) else v for v in value]
+    return value
 
 
 def without_streets(addresses: Any) -> Any:
