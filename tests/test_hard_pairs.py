@@ -712,3 +712,14 @@ def test_hanne_is_johanna() -> None:
         _person("Johanna", "Ostermöller", **born), _person("Hanne", "Ostermöller", **born)
     )
     assert verdict.score >= rules.AUTO_MERGE
+
+
+def test_the_partners_own_name_holds_as_the_record_it_was_made_of_does() -> None:
+    # A mobile number in common is one person's: no household rule keeps the two apart.
+    mobile = {"phone": "+49 176 62289283", "birthDate": "1972-07-10"}
+    anna, ana = (
+        profile(_person("Anna", "Haberland", **mobile)),
+        profile(_person("Ana", "Haberland", **mobile)),
+    )
+    verdict = compare(ana, anna)
+    assert within_whole(ana, anna, verdict, [anna]).score == verdict.score >= rules.REVIEW

@@ -416,7 +416,8 @@ def _first_name_held(
     if not (mine.person and mine.first and other.first) or _cut_short(mine.first, other.first):
         return []
     by = {f.feature: f for f in verdict.features}
-    if len(_strong(mine, other, by, False)) >= 2:
+    strong = _strong(mine, other, by, False)
+    if len(strong) >= 2:
         return []
     names = {f.feature: f for f in _names(_Weigher(_unknown, DECLARED), mine, other)}
     first = names.get("firstName")
@@ -427,7 +428,7 @@ def _first_name_held(
             return []
         reason = f"different first names: {first.left} and the partner's {first.right}"
         return [(rules.FIRST_NAME_CEILING, reason)] if rules.FIRST_NAME_CEILING else []
-    found = _first_name_rules(first, _household(mine, other, by))
+    found = _first_name_rules(first, not strong and _household(mine, other, by))
     return [(ceiling, f"{why} (the partner's)") for ceiling, why in found if ceiling is not None]
 
 

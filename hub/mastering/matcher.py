@@ -840,9 +840,9 @@ async def propose_closest(
         ranked = by_similarity(partner, candidates, frequency, frequency.weights)
         if not ranked:
             continue
-        (other, verdict), rest = ranked[0], ranked[1:]
-        if not partner.systems & other.systems:  # as in hub match: see _known_to_its_system
-            verdict = alone(verdict, (v for _, v in rest))
+        # No landline counts as one person's here (see alone): both partners exist, and
+        # the line may well be their household's.
+        other, verdict = ranked[0]
         if verdict.score < least:
             continue
         decision = MatchDecision(QUEUED_FOR_REVIEW, verdict.score, other.id, None, verdict)
