@@ -184,8 +184,10 @@ class BatchMatcher:
                 continue
             other, verdict = ranked[0]
             # One system's two records of one name on one line are two people it knows there
-            # (see hub.mastering.matcher): the line is no one's own.
-            if not partner.systems & other.systems:
+            # (see hub.mastering.matcher): the line is no one's own. Nor is it where the other
+            # waits for a steward with a third partner: an "M." that may be Michael's or
+            # Monika's is no one's by its landline.
+            if not partner.systems & other.systems and not _contested(other.id, partner.id, links):
                 verdict = alone(verdict, (v for _, v in scored[partner.id] if v is not verdict))
             if verdict.score >= rules.AUTO_MERGE:
                 survivor, merged = sorted((partner, other), key=lambda p: (str(p.created), p.id))
@@ -257,6 +259,11 @@ class BatchMatcher:
             {"id": partner_id},
         )
         return set(rows[0]["pairs"]) if rows else set()
+
+
+def _contested(partner_id: str, by: str, links: list[tuple[str, str]]) -> bool:
+    """Whether the partner has an open candidate with another than ``by``."""
+    return any(partner_id in (a, b) and by not in (a, b) for a, b in links)
 
 
 def _doubted(
