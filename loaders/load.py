@@ -454,9 +454,13 @@ class Loader:
     def _once_in_file(self, delivery: Delivery, number: int) -> list[Problem]:
         """Nothing, the first time a file delivers a key; a problem naming that first line
         when it delivers the key again: a file states each record once, and a second row
-        would replace the first without a word."""
+        would replace the first without a word. A deletion is no second statement: it
+        applies in the file's order, and the key may be delivered anew after it."""
         # The key's hash, not the key: a file of a million rows keeps a million small ints.
         seen = hash((delivery.system, delivery.key))
+        if delivery.deleted:
+            self._lines_of_keys.pop(seen, None)
+            return []
         first = self._lines_of_keys.setdefault(seen, number)
         if first == number:
             return []

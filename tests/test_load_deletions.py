@@ -100,3 +100,22 @@ def test_ndjson_and_csv_rows_marked_deleted_delete_and_unknown_keys_are_rejected
     # Delivered again, the partner lives again under its id.
     load(hub, tmp_path, created)
     assert deleted_at(hub, f"N{unique}0") is None
+
+
+def test_a_file_may_deliver_a_key_delete_it_and_deliver_it_again(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    key = f"R{unique}"
+    lines = [
+        {"source": {"key": key}, "kind": "PERSON", "lastName": "Erst"},
+        {"source": {"key": key}, "deleted": True},
+        {"source": {"key": f"S{unique}"}, "kind": "PERSON", "lastName": "Zwischen"},
+        {"source": {"key": f"S{unique}"}, "deleted": True},
+        {"source": {"key": f"S{unique}"}, "kind": "PERSON", "lastName": "Wieder"},
+    ]
+    extract = tmp_path / "partners.ndjson"
+    extract.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    summary = load(hub, tmp_path, extract)
+    assert summary.rejected == 0, (tmp_path / "rejects.ndjson").read_text()
+    assert deleted_at(hub, key) is not None
+    assert deleted_at(hub, f"S{unique}") is None
