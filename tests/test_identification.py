@@ -82,6 +82,15 @@ def test_blocking_needs_a_reason_and_a_known_object(hub: RunningHub) -> None:
         "blockIdentificationObject"
     ]
     assert [(e["field"], e["code"]) for e in unknown["userErrors"]] == [(["id"], "NOT_FOUND")]
+    made_up = ok(hub, BLOCK, {"id": "nope", "reason": "x"})["blockIdentificationObject"]
+    assert [(e["field"], e["code"]) for e in made_up["userErrors"]] == [(["id"], "INVALID_ID")]
+    vehicle_id = "VmVoaWNsZToxMjM"  # Vehicle:123
+    other = ok(hub, BLOCK, {"id": vehicle_id, "reason": "x"})["blockIdentificationObject"]
+    (problem,) = other["userErrors"]
+    assert (
+        problem["field"] == ["id"]
+        and "a Vehicle, not an IdentificationObject" in problem["message"]
+    )
 
 
 def test_object_past_valid_to_reads_as_expired(hub: RunningHub, unique: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from hub.domain import problems as codes
 from hub.domain import stewardship_writes as statements
 from hub.domain.kinds import State
-from hub.domain.problems import Path, Problem, Rejected
+from hub.domain.problems import Path, Problem, Rejected, a
 from hub.domain.writes import Statement
 from hub.mastering.matcher import pair_of
 
@@ -85,8 +85,7 @@ def _kind(record: Row) -> str:
 
 def _a(kind: str) -> str:
     """``an organisation``, ``a person``: a kind of partner in a sentence."""
-    name = {"ORGANIZATION": "organisation"}.get(kind, kind.lower() or "partner")
-    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+    return a({"ORGANIZATION": "organisation"}.get(kind, kind.lower() or "partner"))
 
 
 def repointed(

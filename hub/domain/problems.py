@@ -50,3 +50,8 @@ class Rejected(HubError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.message for p in problems))
         self.problems = problems
+
+
+def a(noun: str) -> str:
+    """``noun`` with its indefinite article, for a message: ``an IdentificationObject``."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

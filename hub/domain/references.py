@@ -19,6 +19,7 @@ from hub.domain.problems import (
     NOT_FOUND,
     Path,
     Problem,
+    a,
 )
 from hub.ids import from_global
 from hub.store import Transaction
@@ -88,13 +89,13 @@ def _shape_problem(ref: Ref) -> Problem | None:
             "give exactly one of id, a natural key or source to refer to a record",
         )
     if ref.id is not None:
+        # An argument named id is its own path (blockIdentificationObject(id:)).
+        where = ref.path if ref.path[-1:] == ("id",) else (*ref.path, "id")
         decoded = from_global(ref.id)
         if decoded is None:
-            return Problem((*ref.path, "id"), INVALID_ID, f"{ref.id!r} is not an ID of this hub")
+            return Problem(where, INVALID_ID, f"{ref.id!r} is not an ID of this hub")
         if ref.label is not None and decoded[0] != ref.label:
-            return Problem(
-                (*ref.path, "id"), NOT_FOUND, f"{ref.id!r} is a {decoded[0]}, not a {ref.label}"
-            )
+            return Problem(where, NOT_FOUND, f"{ref.id!r} is {a(decoded[0])}, not {a(ref.label)}")
     return None
 
 
