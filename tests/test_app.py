@@ -6,7 +6,7 @@ import re
 import time
 
 import pytest
-from graphql import GraphQLError
+from graphql import GraphQLError, build_client_schema, get_introspection_query
 
 from hub.api.errors import classify
 from hub.api.operation import label_for
@@ -59,6 +59,26 @@ def test_introspection_shows_a_described_schema(hub: RunningHub) -> None:
         assert graphql_type["description"], graphql_type["name"]
         for field in graphql_type["fields"]:
             assert field["description"], f"{graphql_type['name']}.{field['name']}"
+
+
+def test_every_argument_and_enum_value_is_described(hub: RunningHub) -> None:
+    served = build_client_schema(hub.graphql(get_introspection_query(descriptions=True))["data"])
+    missing = []
+    for name, named in served.type_map.items():
+        if name.startswith("__"):
+            continue
+        for field_name, field in getattr(named, "fields", {}).items():
+            missing += [
+                f"{name}.{field_name}({arg})"
+                for arg, given in getattr(field, "args", {}).items()
+                if not given.description
+            ]
+        missing += [
+            f"{name}.{value}"
+            for value, given in getattr(named, "values", {}).items()
+            if not given.description
+        ]
+    assert missing == []
 
 
 def test_server_info_reads_counts_from_the_database(hub: RunningHub) -> None:

@@ -268,8 +268,10 @@ def test_a_consumer_paging_while_writers_commit_sees_every_event_exactly_once(
 # ---- over WebSocket ------------------------------------------------------------------------
 
 SUBSCRIBE = """
-subscription($after: String, $kinds: [RecordKind!]) {
-  changes(after: $after, kinds: $kinds) { id cursor recordId action changes { field after } }
+subscription($after: String, $kinds: [RecordKind!], $actions: [ChangeAction!],
+             $systems: [String!]) {
+  changes(after: $after, kinds: $kinds, actions: $actions, systems: $systems) {
+    id cursor recordId action changes { field after } }
 }
 """
 
@@ -307,7 +309,12 @@ def test_a_subscription_replays_from_a_cursor_then_streams_new_changes(
                     "type": "subscribe",
                     "payload": {
                         "query": SUBSCRIBE,
-                        "variables": {"after": start, "kinds": ["VEHICLE"]},
+                        "variables": {
+                            "after": start,
+                            "kinds": ["VEHICLE"],
+                            "actions": ["CREATED", "UPDATED"],
+                            "systems": ["vms"],  # as the query's filters: in any case
+                        },
                     },
                 }
             )

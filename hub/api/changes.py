@@ -302,14 +302,19 @@ class ChangeSubscription:
         "when not given), then each new one as it is committed, with no gap between the two.",
     )
     async def changes(
-        self, info: Info, after: str | None = None, kinds: list[RecordKind] | None = None
+        self,
+        info: Info,
+        after: str | None = None,
+        kinds: list[RecordKind] | None = None,
+        actions: list[ChangeAction] | None = None,
+        systems: list[str] | None = None,
     ) -> AsyncGenerator[ChangeEvent, None]:
         info.context.require(Scope.READ, "changes")
         feed = info.context.feed
         if feed is None:
             raise BadRequest("this hub serves no subscriptions")
         store = info.context.store
-        only = log_filter(kinds)
+        only = log_filter(kinds, actions, systems)
         start = position(info, after) if after is not None else await log.head(store)
         cursors = _cursors(info)
         every = info.context.settings.subscription_recheck_seconds

@@ -14,6 +14,7 @@ from hub.api.access import describe_scopes, needs, root_scopes
 from hub.api.changes import ChangeLogQuery, ChangeSubscription
 from hub.api.console_queries import ConsoleQuery
 from hub.api.context import Info
+from hub.api.descriptions import describe
 from hub.api.documents import Documents, KnownDocuments
 from hub.api.errors import ErrorCodes
 from hub.api.invoices import InvoiceMutation, InvoiceQuery
@@ -82,6 +83,7 @@ class HubSchema(strawberry.Schema):
             kwargs["execution_context_class"] = executor_for(self.plans)
         super().__init__(*args, **kwargs)
         describe_scopes(self._schema)
+        describe(self._schema)
         self.scopes = root_scopes(self._schema)
 
     def process_errors(self, errors: object, execution_context: object = None) -> None:
