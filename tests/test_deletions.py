@@ -32,7 +32,8 @@ query($vin: String!, $deleted: Boolean) {
 """
 HISTORY = """
 query($id: ID!) {
-  vehicle(id: $id) { deletedAt changeHistory { nodes { action reason source { system key } } } }
+  vehicle(id: $id) { deletedAt changeHistory { nodes { action reason source { system key }
+    changes { field before after } } } }
 }
 """
 
@@ -73,10 +74,15 @@ def test_the_last_source_leaving_deletes_the_record_and_lists_leave_it_out(
 
     history = ok(hub, HISTORY, {"id": vehicle_id})["vehicle"]
     assert history["deletedAt"] is not None
-    assert [(e["action"], e["reason"]) for e in history["changeHistory"]["nodes"]][-1] == (
-        "DELETED",
-        "customer left",
-    )
+    events = history["changeHistory"]["nodes"]
+    assert [(e["action"], e["reason"]) for e in events][-1] == ("DELETED", "customer left")
+    # The event gives the time as the record does; the source that left says so.
+    assert events[-1]["changes"] == [
+        {"field": "deletedAt", "before": None, "after": history["deletedAt"]}
+    ]
+    left = events[-2]
+    assert (left["action"], left["source"]["system"]) == ("UPDATED", "VMS")
+    assert [c["field"] for c in left["changes"]] == ["sourceDeletedAt"]
 
     again = delete(hub, "VEHICLE", "CRM", f"C-{token}")
     assert again["userErrors"] == [] and not again["changed"] and again["recordDeleted"]

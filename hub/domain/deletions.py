@@ -21,7 +21,7 @@ from hub.domain.problems import Problem, Rejected
 from hub.domain.upsert import Delivery, Outcome, read_origins, write_golden
 from hub.mastering.survivorship import SourceValues, survive
 from hub.store import Transaction
-from hub.store.temporal import to_store
+from hub.store.temporal import from_store
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,7 @@ async def delete_source(
                 "entity": kind.label,
                 "entityId": record["id"],
                 "action": "DELETED",
-                "changes": [
-                    {"field": "deletedAt", "before": None, "after": to_store(now).isoformat()}
-                ],
+                "changes": [{"field": "deletedAt", "before": None, "after": _stamp(now)}],
                 "version": (record["version"] or 0) + 1,
                 **cause,
             }
@@ -98,7 +96,16 @@ async def _without_source(
         sources, overrides = (await read_origins(tx, kind, [record_id])).get(record_id, ({}, {}))
         survived, _ = survive(list(sources.values()), overrides, kind.label)
         state = kind.merge({}, survived)
-    await write_golden(tx, kind, record_id, base, state, version, "UPDATED", now, cause, sources)
+    # Which source left: a source that joins changes no value either, and says so otherwise.
+    left = ({"field": "sourceDeletedAt", "before": None, "after": _stamp(now)},)
+    await write_golden(
+        tx, kind, record_id, base, state, version, "UPDATED", now, cause, sources, left
+    )
+
+
+def _stamp(now: dt.datetime) -> str:
+    """A time in an event's values as records show theirs: UTC, with its offset."""
+    return from_store(now).isoformat()
 
 
 async def delete_sources(
