@@ -145,7 +145,11 @@ def _shape_at(fields: Fields, at: Path) -> Shape | None:
 def _unknown(path: Path, shape: Shape) -> Problem:
     name = str(path[-1])
     known = [f.name for f in shape.fields]
-    closest = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    # Only a near spelling is worth naming (modelyear, firstname): else the fields there are.
+    lowered = {k.lower(): k for k in known}
+    closest = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
     dotted = ".".join(str(p) for p in path)
-    hint = f"; did you mean {closest[0]}?" if closest else f"; known here: {', '.join(known)}"
+    hint = (
+        f"; did you mean {lowered[closest[0]]}?" if closest else f"; known here: {', '.join(known)}"
+    )
     return Problem(path, codes.UNKNOWN_FIELD, f"unknown field {dotted}{hint}")

@@ -145,8 +145,19 @@ def _codec(name: str) -> str:
 
 def _text(handle: BinaryIO, name: str, newline: str | None = None) -> io.TextIOWrapper:
     return io.TextIOWrapper(
-        handle, encoding=_codec(name), errors="surrogateescape", newline=newline
+        handle, encoding=_with_mark(handle, name), errors="surrogateescape", newline=newline
     )
+
+
+def _with_mark(handle: BinaryIO, name: str) -> str:
+    """The codec to read ``handle`` with: a UTF-16 byte-order mark (as spreadsheet programs
+    write "Unicode text") names its encoding where UTF-8 was assumed, as no UTF-8 text can
+    begin so."""
+    peek = getattr(handle, "peek", None)
+    start = peek(2)[:2] if peek is not None else b""
+    if codecs.lookup(name).name == "utf-8" and start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    return _codec(name)
 
 
 def _unreadable(name: str, number: int, exc: Exception) -> Line:

@@ -286,6 +286,9 @@ def test_a_csv_column_the_kind_does_not_know_refuses_the_file_naming_the_closest
     assert {e["code"] for e in errors.values()} == {"UNKNOWN_FIELD"}
     assert "did you mean key?" in errors["owner", "source", "kee"]["message"]
     assert "no row of the file was read" in errors["colour",]["message"]
+    # Nothing near it: the columns there are, not a guess (colour is no "source").
+    assert "did you mean" not in errors["colour",]["message"]
+    assert "known here: source, vin" in errors["colour",]["message"]
     assert ok(hub, '{ vehicle(vin: "%s") { vin } }' % vin_for(unique)) == {"vehicle": None}
 
 
@@ -796,3 +799,16 @@ def test_the_changes_a_load_makes_name_hub_load_and_its_system(
     assert [(e["action"], e["actor"]) for e in history] == [
         ("CREATED", {"client": "hub load", "system": "CRM"})
     ]
+
+
+def test_a_file_saved_as_unicode_text_with_its_byte_order_mark_loads(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    extract = tmp_path / "partners.csv"
+    extract.write_text(f"source.key,kind,lastName\nU-{unique},PERSON,Jürgens\n", encoding="utf-16")
+    summary = load(hub, tmp_path, [extract])
+    assert summary.rejected == 0 and summary.counts["BusinessPartner"]["created"] == 1
+    found = ok(
+        hub, '{ businessPartner(source: {system: "CRM", key: "U-%s"}) { lastName } }' % unique
+    )
+    assert found["businessPartner"] == {"lastName": "Jürgens"}
