@@ -80,6 +80,13 @@ def febrl_rows(number: int) -> tuple[list[dict[str, Any]], set[Pair]]:
         first, last = _text(record["given_name"]), _text(record["surname"])
         if not last:  # the hub needs a last name: a single known name is loaded as one
             first, last = None, first
+        address = {
+            "street": _text(record["address_1"]),
+            "houseNumber": _text(record["street_number"]),
+            "postalCode": _text(record["postcode"]),
+            "city": _text(record["suburb"]),
+            "country": "AU",
+        }
         rows.append(
             {
                 "source": {"key": rec_id},
@@ -88,15 +95,10 @@ def febrl_rows(number: int) -> tuple[list[dict[str, Any]], set[Pair]]:
                 "lastName": last,
                 # A mistyped date (a 13th month) is kept as text and compared as digits.
                 "birthDate": f"{born[:4]}-{born[4:6]}-{born[6:]}" if _valid(born) else None,
-                "addresses": [
-                    {
-                        "street": _text(record["address_1"]),
-                        "houseNumber": _text(record["street_number"]),
-                        "postalCode": _text(record["postcode"]),
-                        "city": _text(record["suburb"]),
-                        "country": "AU",
-                    }
-                ],
+                # A record without street, postcode and suburb has no address to give.
+                "addresses": [address]
+                if any(address[k] for k in ("street", "postalCode", "city"))
+                else [],
             }
         )
     truth = {_pair(a, b) for a, b in links}

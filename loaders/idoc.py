@@ -91,7 +91,7 @@ def partner_from_segment(segment: dict[str, str]) -> Row | None:
         "city": segment.get("ORT01"),
         "country": segment.get("LAND1"),
     }
-    if any(address.values()):
+    if any(address[k] for k in ("street", "postalCode", "city")):  # a country alone is none
         row["addresses"] = [{k: v for k, v in address.items() if v}]
     for field, name in (("STCEG", "taxNumber"), ("TELF1", "phone"), ("SMTP_ADDR", "email")):
         if segment.get(field):

@@ -187,6 +187,14 @@ def test_text_spelt_decomposed_or_with_invisible_spaces_is_one_value(
     assert found["businessPartners"]["totalCount"] == 1
 
 
+def test_an_address_with_nothing_to_find_it_by_is_refused(hub: RunningHub, unique: str) -> None:
+    refused = upsert(hub, person(unique, addresses=[{"country": "DE"}, {}]))
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        (["input", "addresses", "0"], "REQUIRED"),
+        (["input", "addresses", "1"], "REQUIRED"),
+    ]
+
+
 def test_another_system_key_for_the_same_person_joins_the_golden_record(
     hub: RunningHub, unique: str
 ) -> None:

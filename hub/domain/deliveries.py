@@ -326,7 +326,10 @@ def partner(data: Data, path: Path = ("input",)) -> Built:
                 f"an {kind.lower()} needs an organizationName",
             )
         )
-    _children(c, "addresses", "Address")
+    for address in _children(c, "addresses", "Address"):
+        if not any(address.values.get(k) for k in ("street", "postalCode", "city")):
+            message = "an address needs a street, a postal code or a city"
+            c.problems.append(Problem(address.path, codes.REQUIRED, message))
     _relationships(c)
     return c.delivery(source)
 
