@@ -3,6 +3,7 @@ list of checked lines with its filters and cursors."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from decimal import Decimal
@@ -331,6 +332,11 @@ def test_the_list_pages_by_cursor_bound_to_its_filter(hub: RunningHub, unique: s
     assert seen == [1, 2, 3, 4, 5]
     other = hub.graphql(LIST, {"where": {"verdicts": ["COVERED"]}, "after": after})
     assert other["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    # Opaque: the filter it is bound to is a digest, not the hub's own spelling of it.
+    body = after.split(".")[0]
+    assert "Filter" not in base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+    forged = hub.graphql(LIST, {"where": where, "after": "x" * 5000})
+    assert len(forged["errors"][0]["message"]) < 200
 
 
 def test_the_supplier_is_found_in_any_case_and_no_verdict_lists_no_line(

@@ -22,6 +22,7 @@ from hub.domain import invoices
 from hub.errors import BadRequest
 from hub.ids import from_global
 from hub.read import invoice_lines
+from hub.read.cursors import scope
 from hub.read.pagination import LONG_PAGE_SIZE
 from hub.read.values import native
 
@@ -227,7 +228,7 @@ class InvoiceQuery:
             raise BadRequest(f"first: must be between 0 and {MAX_PAGE}")
         only = _filter(where)
         # A cursor is bound to the filter it was taken with.
-        cursors = info.context.cursors.bound(f"invoiceLines:{only}")
+        cursors = info.context.cursors.bound(scope("invoiceLines", repr(only)))
         start = _after(cursors.decode(after, "after")) if after is not None else None
         rows, more = await invoice_lines.page(info.context.store, only, start, first)
         edges = [

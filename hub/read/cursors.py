@@ -28,6 +28,7 @@ from hub.errors import BadRequest
 from hub.store import Store
 
 _TAG_BYTES = 12
+_SHOWN = 60  # of a cursor refused, as its message quotes it
 
 
 class CursorError(BadRequest):
@@ -101,7 +102,8 @@ class Cursors:
             taken_from, position = json.loads(payload)
             values = [_restored(v) for v in position]
         except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, KeyError):
-            raise CursorError(f"{argument}: {cursor!r} is not a cursor this API returned") from None
+            shown = cursor if len(cursor) <= _SHOWN else f"{cursor[:_SHOWN]}..."
+            raise CursorError(f"{argument}: {shown!r} is not a cursor this API returned") from None
         if taken_from != list_scope:
             raise CursorError(
                 f"{argument}: the cursor was taken from another list (another orderBy, where "
