@@ -58,6 +58,14 @@ _MEASURES = {
     "mutations": "runs more mutations",
     "cost": "may read more records (its estimated cost)",
 }
+# What to do about each, as its message ends.
+_ADVICE = {
+    "depth": "Select fewer levels of related records.",
+    "fields": "Select fewer fields, or split the request.",
+    "aliases": "Send fewer aliased fields, or split the request.",
+    "mutations": "Send the writes in several requests.",
+    "cost": "Ask for smaller pages, fewer nested lists or fewer fields.",
+}
 
 
 class TooComplex(HubError):
@@ -68,7 +76,7 @@ class TooComplex(HubError):
     def __init__(self, measure: str, value: int, limit: int, cost: int | None = None) -> None:
         super().__init__(
             f"The operation {_MEASURES[measure]} than this hub allows: {value} against a limit "
-            f"of {limit}. Ask for smaller pages, fewer nested lists or fewer fields."
+            f"of {limit}. {_ADVICE[measure]}"
         )
         self.measure = measure
         self.value = value
