@@ -75,7 +75,8 @@ class Services:
 
 
 class RefusingInJson(CORSMiddleware):
-    """CORS whose refused preflight says why in JSON with a code, as every error does."""
+    """CORS whose refused preflight says why in JSON with a code, as every error does, and
+    with the status that code has everywhere else (403, where Starlette answers 400)."""
 
     def preflight_response(self, request_headers: Headers) -> Response:
         answer = super().preflight_response(request_headers)
@@ -84,7 +85,7 @@ class RefusingInJson(CORSMiddleware):
         error = {"message": bytes(answer.body).decode(), "extensions": {"code": "FORBIDDEN"}}
         kept = ("content-length", "content-type")
         headers = {k: v for k, v in answer.headers.items() if k.lower() not in kept}
-        return JSONResponse({"errors": [error]}, answer.status_code, headers)
+        return JSONResponse({"errors": [error]}, 403, headers)
 
 
 def _cors(settings: Settings) -> list[Middleware]:
