@@ -127,6 +127,10 @@ def test_order_by_several_fields(hub: RunningHub, unique: str) -> None:
         hub, unique, orderBy=[{"field": "CREATED_AT", "direction": "ASC"}, {"field": "NAME"}]
     )
     assert by_time == ["Ann", "Bea", "Cid", "Dan", "Eve"]
+    twice = [{"field": "NAME"}, {"field": "NAME", "direction": "DESC"}]
+    refused = hub.graphql(PARTNERS, {"where": {"name": {"contains": unique}}, "orderBy": twice})
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "NAME is named twice" in refused["errors"][0]["message"]
 
 
 def test_pages_forwards_and_backwards_meet(hub: RunningHub, unique: str) -> None:

@@ -171,6 +171,10 @@ async def _list(
 ) -> Connection[T]:
     request = page_request(*paging)
     order = [(o.field.value, o.direction.value) for o in order_by or []] or default_order
+    named = [o.field.name for o in order_by or []]
+    twice = next((name for name in named if named.count(name) > 1), None)
+    if twice is not None:  # the second would never decide: a mistake, not an order
+        raise BadRequest(f"orderBy: {twice} is named twice; name each field once")
     conditions = _conditions(info, label, where, order)
     query = lists.ListQuery(
         label,
