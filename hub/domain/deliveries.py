@@ -327,7 +327,8 @@ def partner(data: Data, path: Path = ("input",)) -> Built:
             )
         )
     for address in _children(c, "addresses", "Address"):
-        if not any(address.values.get(k) for k in ("street", "postalCode", "city")):
+        where = ("street", "postalCode", "city")
+        if not any(address.values.get(k) or address.reported(k) for k in where):
             message = "an address needs a street, a postal code or a city"
             c.problems.append(Problem(address.path, codes.REQUIRED, message))
     _relationships(c)
