@@ -723,3 +723,15 @@ def test_the_partners_own_name_holds_as_the_record_it_was_made_of_does() -> None
     )
     verdict = compare(ana, anna)
     assert within_whole(ana, anna, verdict, [anna]).score == verdict.score >= rules.REVIEW
+
+
+def test_neighbours_of_one_name_each_with_a_landline_of_their_own_are_not_proposed() -> None:
+    crm = _person(
+        "Klaus", "Becker", phone="0228 111111", **_at("Hauptstraße", "5", "53111", "Bonn", "DE")
+    )
+    erp = {"kind": "PERSON", "lastName": "BECKER, KLAUS", "phone": "0228 222222",
+           **_at("HAUPTSTR.", "7", "53111", "BONN", "DE")}  # fmt: skip
+    assert _score(erp, crm).score < rules.REVIEW
+    # Without a landline to tell the two homes apart, a steward decides.
+    del erp["phone"]
+    assert rules.REVIEW <= _score(erp, crm).score < rules.AUTO_MERGE

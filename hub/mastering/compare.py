@@ -502,11 +502,20 @@ def _rules(
             years = _years_apart(birth)
             reason = f"{ONE_HOUSEHOLD} and one name, born {years} years apart: two generations?"
             out.append((rules.EVIDENCE_CEILING, reason))
-        elif place > 0 or _household(a, b, by):
+        elif _household(a, b, by) or (place > 0 and not _lines_differ(by)):
             out.append((rules.EVIDENCE_CEILING, _NO_EVIDENCE))
+        elif place > 0:
+            # Two houses of one street, each with a landline of its own: neighbours.
+            out.append((rules.APART, "no evidence beyond the name, and two homes"))
         else:
             out.append((rules.APART, "no evidence beyond the name"))
     return out
+
+
+def _lines_differ(by: dict[str, Feature]) -> bool:
+    """Both give a phone number, and not the same one."""
+    phone = by.get("phone")
+    return phone is not None and phone.similarity == 0.0
 
 
 def _strong(a: Profile, b: Profile, by: dict[str, Feature], personal_line: bool) -> list[str]:
