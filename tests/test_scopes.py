@@ -201,6 +201,17 @@ _LOOKUPS = {
 }
 
 
+def test_a_match_candidate_by_its_id_needs_the_steward_scope(
+    secured: RunningHub, tokens: dict[tuple[str, ...], str]
+) -> None:
+    document = '{ node(id: "TWF0Y2hDYW5kaWRhdGU6eA") { id } }'  # MatchCandidate:x
+    reader = secured.post(document, token=tokens[(READ,)]).json()
+    (error,) = reader["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN" and "match candidate" in error["message"]
+    steward = register(secured, READ, STEWARD, system="CRM")
+    assert secured.post(document, token=steward).json()["data"] == {"node": None}
+
+
 # ---- writes under the client's own system ---------------------------------------------------
 
 

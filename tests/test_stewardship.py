@@ -716,3 +716,37 @@ def test_a_merged_partners_open_candidate_moves_to_the_survivor(hub: RunningHub)
     pairs = _open_pairs(hub)
     assert {son["businessPartner"]["id"], other} in pairs
     assert not any(father in pair for pair in pairs)
+
+
+def test_a_partner_named_by_the_id_it_had_before_a_merge_is_refused(hub: RunningHub) -> None:
+    token = unique("w")
+    x, y, z = (_firm(hub, f"{name}-{token}") for name in "XYZ")
+    _merged(hub, y, x)
+    again = ok(hub, MERGE, {"input": {"survivor": {"id": z}, "merged": [{"id": x}]}})
+    (problem,) = again["mergeBusinessPartners"]["userErrors"]
+    assert (problem["field"], problem["code"]) == (["input", "merged", "0", "id"], "INVALID_VALUE")
+    assert y in problem["message"]
+    # Y itself was not merged into Z.
+    assert ok(hub, "query($id: ID!) { businessPartner(id: $id) { id } }", {"id": y})[
+        "businessPartner"
+    ] == {"id": y}
+
+
+def test_an_override_keeps_a_partner_of_its_kind_and_names_each_attribute_once(
+    hub: RunningHub,
+) -> None:
+    token = unique("k")
+    survivor, merged = _firm(hub, f"K1-{token}"), _firm(hub, f"K2-{token}")
+    overrides = [
+        {"attribute": "kind", "value": "PERSON"},
+        {"attribute": "lastName", "value": "Meier"},
+        {"attribute": "email", "value": "a@example.com"},
+        {"attribute": "email", "value": "b@example.com"},
+    ]
+    refused = ok(hub, MERGE, {"input": {"survivor": {"id": survivor}, "merged": [{"id": merged}],
+                                        "overrides": overrides}})  # fmt: skip
+    problems = refused["mergeBusinessPartners"]["userErrors"]
+    assert [(p["field"], p["code"]) for p in problems] == [
+        (["input", "overrides", str(i), "attribute"], "INVALID_VALUE") for i in (0, 1, 3)
+    ]
+    assert "an organization has no lastName" in problems[1]["message"]

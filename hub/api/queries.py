@@ -208,6 +208,8 @@ class MasterDataQuery:
         if label == "MatchCandidate":
             from hub.api.stewardship import MatchCandidate  # noqa: PLC0415 - imports queries' types
 
+            # The queue is the stewards': by its ID as well as through matchCandidates.
+            info.context.require(Scope.STEWARD, "node(id:) of a match candidate")
             rows = await queue.candidates_by_id(info.context.store, [hub_id])
             return MatchCandidate.from_row(rows[0]) if rows else None
         if label == "ChangeEvent":

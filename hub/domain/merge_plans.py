@@ -79,8 +79,15 @@ def plan_merge(
     )
 
 
+def kind_of(record: Row | None) -> str | None:
+    """A stored partner's kind (PERSON, ORGANIZATION, GROUP), None for none."""
+    if record is None:
+        return None
+    return str(json.loads(record["state"] or "{}").get("kind") or "") or None
+
+
 def _kind(record: Row) -> str:
-    return str(json.loads(record["state"] or "{}").get("kind") or "")
+    return kind_of(record) or ""
 
 
 def _a(kind: str) -> str:

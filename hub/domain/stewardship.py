@@ -16,11 +16,11 @@ from hub.domain import problems as codes
 from hub.domain import stewardship_writes as statements
 from hub.domain.change_log import record_events
 from hub.domain.kinds import BUSINESS_PARTNER, State
-from hub.domain.merge_plans import plan_merge, repointed
-from hub.domain.problems import Path, Problem, Rejected
+from hub.domain.merge_plans import kind_of, plan_merge, repointed
+from hub.domain.problems import Path, Problem, Rejected, a
 from hub.domain.references import resolve
 from hub.domain.upsert import read_origins, relink, write_golden
-from hub.ids import new_id
+from hub.ids import from_global, new_id, to_global
 from hub.mastering import blocks
 from hub.mastering.compare import Verdict, alone, births_conflict, compare, within_whole
 from hub.mastering.doubts import Doubt
@@ -180,17 +180,38 @@ async def _recompute(
     )
 
 
-def override_values(overrides: list[tuple[str, str | None]]) -> tuple[State, list[Problem]]:
-    """Overrides from the input, checked by the rules of a partner delivery: the value as
-    text, JSON for roles and addresses; None removes an override."""
+# A partner's kind is what it is (a person and an organisation are never one partner); and
+# the names of the other kind are no values of it.
+_NOT_OVERRIDDEN = {"kind": "a partner's kind is not overridden"}
+_OF_OTHER_KINDS = {
+    "PERSON": ("organizationName",),
+    "ORGANIZATION": ("firstName", "lastName", "birthDate"),
+    "GROUP": ("firstName", "lastName", "birthDate"),
+}
+
+
+def override_values(
+    overrides: list[tuple[str, str | None]], kind: str | None = None
+) -> tuple[State, list[Problem]]:
+    """Overrides from the input, checked by the rules of a partner delivery of ``kind``
+    (where known): the value as text, JSON for roles and addresses; None removes an
+    override. Each attribute once."""
     values: State = {}
     problems = []
     for position, (attribute, value) in enumerate(overrides):
         path: Path = ("input", "overrides", str(position))
         if attribute not in ATTRIBUTES:
-            known = ", ".join(ATTRIBUTES)
+            known = ", ".join(a for a in ATTRIBUTES if a not in _NOT_OVERRIDDEN)
             message = f"{attribute!r} is not an attribute of a partner; one of {known}"
             problems.append(Problem((*path, "attribute"), codes.INVALID_VALUE, message))
+            continue
+        refused = _NOT_OVERRIDDEN.get(attribute)
+        if refused is None and attribute in _OF_OTHER_KINDS.get(kind or "", ()):
+            refused = f"{a(str(kind).lower())} has no {attribute}"
+        if attribute in values:
+            refused = f"{attribute} is overridden once; it is named before"
+        if refused is not None:
+            problems.append(Problem((*path, "attribute"), codes.INVALID_VALUE, refused))
             continue
         if value is None:
             values[attribute] = None
@@ -236,11 +257,11 @@ async def merge(
     now: dt.datetime,
 ) -> str:
     """Merge partners into the survivor in one transaction; see docs/matching.md."""
-    changes, problems = override_values(overrides)
     await _lock(tx, [survivor_id, *merged_ids], now)
     found = {
         hub_id: await _golden(tx, hub_id) for hub_id in dict.fromkeys([survivor_id, *merged_ids])
     }
+    changes, problems = override_values(overrides, kind_of(found.get(survivor_id)))
     plan = plan_merge(survivor_id, merged_ids, found, changes, problems)
     for record in plan.merged:
         await _merge_one(tx, survivor_id, record, audit, now)
@@ -294,6 +315,19 @@ async def _repoint_candidates(tx: Transaction, merged_id: str, survivor_id: str)
         await tx.run(*statement)
 
 
+def _merged_before(path: Path, data: dict[str, Any], resolved: str) -> list[Problem]:
+    """A partner named by the id it had before a merge: its id leads to its survivor, which
+    the steward did not name (keys move to the survivor and name it)."""
+    decoded = from_global(str(data.get("id") or ""))
+    if not resolved or decoded is None or decoded[1] == resolved:
+        return []
+    message = (
+        f"this partner was merged into {to_global(PARTNER, resolved)} before; name that "
+        "partner if it is the one meant"
+    )
+    return [Problem((*path, "id"), codes.INVALID_VALUE, message)]
+
+
 async def merge_named(
     tx: Transaction,
     refs: list[tuple[Path, dict[str, Any]]],
@@ -305,9 +339,10 @@ async def merge_named(
     first the survivor; every problem of the input at once, the overrides' too."""
     placeholders = [{"ref": deliveries.reference(PARTNER, data, path)} for path, data in refs]
     ids, problems = [], []
-    for state, found in await resolve(tx, placeholders):
+    for (path, data), (state, found) in zip(refs, await resolve(tx, placeholders), strict=True):
         problems += found
         ids.append(state["ref"]["id"] if not found else "")
+        problems += _merged_before(path, data, ids[-1])
     if problems:
         raise Rejected(problems + override_values(overrides)[1])
     return await merge(tx, ids[0], ids[1:], overrides, audit, now)
