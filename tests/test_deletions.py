@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.conftest import register
 from tests.harness import RunningHub, ok, vin_for
-from tests.test_matching import unique
+from tests.test_matching import candidate_between, unique
 from tests.test_stewardship import MERGE, partner, person_values
 
 DELETE = """
@@ -175,3 +175,22 @@ def test_a_partners_fleet_and_its_filter_leave_a_deleted_vehicle_out(hub: Runnin
     fleet = after["businessPartner"]["vehicles"]
     assert fleet["totalCount"] == 1 and [e["node"]["vin"] for e in fleet["edges"]] == [kept]
     assert after["live"]["totalCount"] == 0 and after["deleted"]["totalCount"] == 1
+
+
+def test_a_deleted_partner_leaves_the_queue_and_is_merged_no_more(hub: RunningHub) -> None:
+    token = unique("q")
+    values = {k: v for k, v in person_values(token, 1).items() if k != "birthDate"}
+    crm = partner(hub, "CRM", f"A-{token}", **values)
+    erp = partner(hub, "ERP", f"B-{token}", **{**values, "phone": None, "email": None})
+    assert erp["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW", erp["matchOutcome"]
+    pair = (crm["businessPartner"]["id"], erp["businessPartner"]["id"])
+    assert candidate_between(hub, *pair) is not None
+    delete(hub, "BUSINESS_PARTNER", "ERP", f"B-{token}", "archived")
+    assert candidate_between(hub, *pair) is None
+    merge = {"survivor": {"id": crm["businessPartner"]["id"]},
+             "merged": [{"id": erp["businessPartner"]["id"]}]}  # fmt: skip
+    refused = ok(hub, MERGE, {"input": merge})["mergeBusinessPartners"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in refused] == [
+        (["input", "merged", "0"], "INVALID_VALUE")
+    ]
+    assert "deleted" in refused[0]["message"]

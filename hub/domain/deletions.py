@@ -65,6 +65,12 @@ async def delete_source(
         "SET g.deletedAt = $now, g.version = g.version + 1, g.updatedAt = $now",
         {"id": record["id"], "now": now},
     )
+    if kind.matched:  # a partner no system holds is no one's duplicate: out of the queue
+        await tx.run(
+            "MATCH (:BusinessPartner {id: $id})<-[:LEFT|RIGHT]-(c:MatchCandidate {status: 'OPEN'}) "
+            "DETACH DELETE c",
+            {"id": record["id"]},
+        )
     await record_events(
         tx,
         [

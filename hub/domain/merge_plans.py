@@ -32,6 +32,10 @@ class MergePlan:
     merged_from: tuple[str, ...]
 
 
+# A deleted partner is no longer held by any system: merging would bring it back unseen.
+_DELETED = "the partner is deleted (no source system holds it); a delivery restores it"
+
+
 def plan_merge(
     survivor_id: str,
     merged_ids: list[str],
@@ -46,12 +50,16 @@ def plan_merge(
     survivor = found.get(survivor_id)
     if survivor is None or survivor["mergedInto"]:
         problems.append(Problem(("input", "survivor"), codes.NOT_FOUND, "no such partner"))
+    elif survivor.get("deletedAt"):
+        problems.append(Problem(("input", "survivor"), codes.INVALID_VALUE, _DELETED))
     merged: list[Row] = []
     for position, hub_id in enumerate(merged_ids):
         path: Path = ("input", "merged", str(position))
         record = found.get(hub_id)
         if record is None or record["mergedInto"]:
             problems.append(Problem(path, codes.NOT_FOUND, "no such partner, or merged already"))
+        elif record.get("deletedAt"):
+            problems.append(Problem(path, codes.INVALID_VALUE, _DELETED))
         elif hub_id == survivor_id:
             message = (
                 "names the survivor itself (an id or key of a partner merged into it before "

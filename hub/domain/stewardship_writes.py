@@ -54,7 +54,7 @@ def golden(hub_id: str) -> Statement:
     return (
         "MATCH (g:BusinessPartner {id: $id}) "
         "RETURN g.id AS id, g.state AS state, g.version AS version, g.mergedInto AS mergedInto, "
-        "g.mergedFrom AS mergedFrom, g.overrides AS overrides",
+        "g.mergedFrom AS mergedFrom, g.overrides AS overrides, g.deletedAt AS deletedAt",
         {"id": hub_id},
     )
 

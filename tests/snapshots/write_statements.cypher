@@ -398,7 +398,7 @@ MATCH (c:MatchCandidate {id: $id}) WHERE c.status = 'OPEN' SET c.status = 'REJEC
 UNWIND $ids AS id MATCH (g:BusinessPartner {id: id}) SET g.lockedAt = $now
 
 // steward.golden (id)
-MATCH (g:BusinessPartner {id: $id}) RETURN g.id AS id, g.state AS state, g.version AS version, g.mergedInto AS mergedInto, g.mergedFrom AS mergedFrom, g.overrides AS overrides
+MATCH (g:BusinessPartner {id: $id}) RETURN g.id AS id, g.state AS state, g.version AS version, g.mergedInto AS mergedInto, g.mergedFrom AS mergedFrom, g.overrides AS overrides, g.deletedAt AS deletedAt
 
 // steward.move.ABOUT.in.all (only, source, target)
 MATCH (m:BusinessPartner {id: $source}) MATCH (m)<-[r:ABOUT]-(x) WHERE true MATCH (s:BusinessPartner {id: $target}) CREATE (s)<-[n:ABOUT]-(x) SET n = properties(r), n.movedFrom = coalesce(r.movedFrom, $source) DELETE r
