@@ -361,17 +361,20 @@ def test_a_partner_leaves_the_blocks_its_values_no_longer_give(hub: RunningHub) 
 
 
 PAIRS = """
-query($first: Int) {
-  matchCandidates(first: $first, orderBy: NEWEST) { edges { node { status score explanation
-    left { id } right { id } } } }
+query($first: Int, $status: MatchCandidateStatus) {
+  matchCandidates(first: $first, status: $status, orderBy: NEWEST) { edges { node {
+    id status score explanation left { id } right { id } } } }
 }
 """
 
 
-def candidate_between(hub: RunningHub, a: str, b: str) -> dict[str, Any] | None:
-    """The open candidate of the two partners, if there is one, among the newest: other
-    tests' candidates are no concern for a pair just proposed."""
-    edges = hub.graphql(PAIRS, {"first": 100})["data"]["matchCandidates"]["edges"]
+def candidate_between(
+    hub: RunningHub, a: str, b: str, status: str = "OPEN"
+) -> dict[str, Any] | None:
+    """The candidate of the two partners in ``status``, if there is one, among the newest:
+    other tests' candidates are no concern for a pair just proposed or decided."""
+    variables = {"first": 100, "status": status}
+    edges = hub.graphql(PAIRS, variables)["data"]["matchCandidates"]["edges"]
     for edge in edges:
         node = edge["node"]
         if {node["left"]["id"], node["right"]["id"]} == {a, b}:

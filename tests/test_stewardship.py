@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hub.ids import from_global
 from hub.read.changes import of_records
 from tests.harness import RunningHub, ok, vin_for
-from tests.test_matching import unique
+from tests.test_matching import candidate_between, unique
 
 PARTNER = """
 mutation($input: BusinessPartnerInput!) {
@@ -750,3 +750,44 @@ def test_an_override_keeps_a_partner_of_its_kind_and_names_each_attribute_once(
         (["input", "overrides", str(i), "attribute"], "INVALID_VALUE") for i in (0, 1, 3)
     ]
     assert "an organization has no lastName" in problems[1]["message"]
+
+
+def test_a_merge_decides_every_candidate_among_the_partners_it_joins(hub: RunningHub) -> None:
+    token = unique("t")
+    # Name and address, nothing else: each record waits for a steward.
+    values = {
+        k: v for k, v in person_values(token, 1).items() if k not in ("birthDate", "email", "phone")
+    }
+    ids = [partner(hub, system, f"{system}-{token}", **values)["businessPartner"]["id"]
+           for system in ("CRM", "ERP", "DEALER")]  # fmt: skip
+    first = candidate_between(hub, ids[0], ids[1])
+    assert first is not None, "the second record waits for a steward"
+    merged = {"survivor": {"id": ids[2]}, "merged": [{"id": ids[0]}, {"id": ids[1]}]}
+    assert ok(hub, MERGE, {"input": merged})["mergeBusinessPartners"]["userErrors"] == []
+    decided = ok(hub, "query($id: ID!) { node(id: $id) { ... on MatchCandidate { status } } }",
+                 {"id": first["id"]})  # fmt: skip
+    assert decided["node"] == {"status": "MERGED"}
+
+
+def test_an_unmerged_partner_is_proposed_again_against_its_closest(hub: RunningHub) -> None:
+    token = unique("u")
+    # Name and address, nothing else: each record waits for a steward.
+    values = {
+        k: v for k, v in person_values(token, 1).items() if k not in ("birthDate", "email", "phone")
+    }
+    crm = partner(hub, "CRM", f"CRM-{token}", **values)["businessPartner"]["id"]
+    # A steward merges the CRM record into another person by mistake ...
+    other = partner(hub, "LEASING", f"L-{token}", **person_values(token, 2))["businessPartner"]
+    ok(hub, MERGE, {"input": {"survivor": {"id": other["id"]}, "merged": [{"id": crm}]}})
+    # ... before the ERP's record of the CRM's customer arrives, and waits against it.
+    erp = partner(hub, "ERP", f"ERP-{token}", **values)["businessPartner"]["id"]
+    assert candidate_between(hub, other["id"], erp) is not None
+    _unmerged_from(hub, "CRM", f"CRM-{token}")
+    assert candidate_between(hub, other["id"], erp) is None  # the other person: withdrawn
+    back = candidate_between(hub, crm, erp)
+    assert back is not None and back["status"] == "OPEN"
+
+
+def _unmerged_from(hub: RunningHub, system: str, key: str) -> None:
+    done = ok(hub, UNMERGE, {"source": {"system": system, "key": key}})
+    assert done["unmergeBusinessPartner"]["userErrors"] == [], done

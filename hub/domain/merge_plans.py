@@ -111,8 +111,10 @@ def repointed(
     then one is kept, and a steward's rejection wins."""
     done: list[Statement] = []
     for row in candidates:
-        if row["other"] == survivor_id:
-            continue  # the merged pair's own candidate, decided by the merge
+        if row["other"] == survivor_id or row["status"] == "MERGED":
+            # The merged pair's own candidate, decided by the merge; and one a merge decided,
+            # which stays as it was decided, its partners leading to their survivor.
+            continue
         pair = pair_of(survivor_id, row["other"])
         twin = twins.get(pair)
         if twin is not None:

@@ -24,7 +24,14 @@ from hub.ids import from_global, new_id, to_global
 from hub.mastering import blocks
 from hub.mastering.compare import Verdict, alone, births_conflict, compare, within_whole
 from hub.mastering.doubts import Doubt
-from hub.mastering.matcher import QUEUED_FOR_REVIEW, MatchDecision, pair_of, propose, refresh_open
+from hub.mastering.matcher import (
+    QUEUED_FOR_REVIEW,
+    MatchDecision,
+    pair_of,
+    propose,
+    propose_closest,
+    refresh_open,
+)
 from hub.mastering.partners import GraphPartner, read_partners
 from hub.mastering.profile import blocking_keys, completed, profile
 from hub.mastering.survivorship import survive
@@ -263,6 +270,9 @@ async def merge(
     }
     changes, problems = override_values(overrides, kind_of(found.get(survivor_id)))
     plan = plan_merge(survivor_id, merged_ids, found, changes, problems)
+    # Open candidates between any two of the partners joined are decided by this merge.
+    joined = [survivor_id, *(m["id"] for m in plan.merged)]
+    await tx.run(*statements.decide_among(joined, now, audit.event()))
     for record in plan.merged:
         await _merge_one(tx, survivor_id, record, audit, now)
     await tx.run(*statements.add_merged_from(survivor_id, list(plan.merged_from)))
@@ -373,6 +383,9 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
     # A steward split them: the pair is never proposed or merged again by itself.
     pair = pair_of(split_id, golden_id)
     await tx.run(*statements.never_again(split_id, golden_id, pair, new_id(), now, audit.event()))
+    # What the merge had decided for the partner that comes back (a candidate it had, now
+    # withdrawn or joined) is found again: the closest other partner, for a steward.
+    await propose_closest(tx, await read_partners(tx, [split_id]), now, rules.REVIEW)
     return split_id
 
 

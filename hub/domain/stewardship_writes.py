@@ -113,6 +113,16 @@ def merge_one(
     return [(statement, params) for statement in MERGE_ONE]
 
 
+def decide_among(ids: list[str], now: dt.datetime, audit: dict[str, Any]) -> Statement:
+    """The open candidates between any two of ``ids``, MERGED: a merge joined them."""
+    return (
+        "MATCH (c:MatchCandidate {status: 'OPEN'})-[:LEFT]->(l:BusinessPartner) "
+        "MATCH (c)-[:RIGHT]->(r:BusinessPartner) WHERE l.id IN $ids AND r.id IN $ids "
+        f"SET c.status = 'MERGED', {_DECIDED}",
+        {"ids": ids, "now": now, **audit},
+    )
+
+
 def candidates_with(merged_id: str) -> Statement:
     """The candidates that name the merged partner: their side and other partner."""
     return (
