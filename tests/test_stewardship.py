@@ -791,3 +791,41 @@ def test_an_unmerged_partner_is_proposed_again_against_its_closest(hub: RunningH
 def _unmerged_from(hub: RunningHub, system: str, key: str) -> None:
     done = ok(hub, UNMERGE, {"source": {"system": system, "key": key}})
     assert done["unmergeBusinessPartner"]["userErrors"] == [], done
+
+
+LINKED = """
+query($id: ID!) { businessPartner(id: $id) {
+  contracts { totalCount edges { node { number } } }
+  relationships { type direction partner { id } } } }
+"""
+
+
+def test_a_merge_of_two_partners_linked_to_each_other_lists_each_link_once(
+    hub: RunningHub,
+) -> None:
+    token = unique("l")
+    keys = {name: f"{name}-{token}" for name in ("A", "B")}
+    a = _firm(hub, keys["A"])
+    b = _firm(hub, keys["B"], relationships=[
+        {"type": "SUBSIDIARY_OF", "partner": {"source": {"system": "CRM", "key": keys["A"]}}}])  # fmt: skip
+    contract = {
+        "source": {"system": "CRM", "key": f"K-{token}"},
+        "number": f"K-{token}",
+        "type": "LEASING",
+        "parties": [
+            {"role": "LESSEE", "partner": {"id": a}},
+            {"role": "PAYER", "partner": {"id": b}},
+        ],
+    }
+    made = ok(hub, "mutation($i: ContractInput!) { upsertContract(input: $i) "
+                   "{ userErrors { field code } } }", {"i": contract})  # fmt: skip
+    assert made["upsertContract"]["userErrors"] == []
+    _merged(hub, a, b)
+    linked = ok(hub, LINKED, {"id": a})["businessPartner"]
+    assert linked["contracts"]["totalCount"] == 1
+    assert [e["node"]["number"] for e in linked["contracts"]["edges"]] == [f"K-{token}"]
+    assert linked["relationships"] == []  # no partner is its own subsidiary
+    _unmerged(hub, keys["B"])
+    assert ok(hub, LINKED, {"id": b})["businessPartner"]["relationships"] == [
+        {"type": "SUBSIDIARY_OF", "direction": "OUTGOING", "partner": {"id": a}}
+    ]

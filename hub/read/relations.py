@@ -39,14 +39,20 @@ class Relation:
     # A list of the records that name the parent leaves deleted ones out, as top-level lists
     # do; a record's own references (a contract's vehicle) keep pointing, deleted or not.
     live: bool = False
+    # Between records of one kind, the parent itself is never listed: a partner related to
+    # another that was merged into it is no relative of its own.
+    others: bool = False
 
     def path(self, parent: str, related: str, rel: str) -> str:
         return self.pattern.format(p=parent, x=related, r=rel)
 
     def matched(self, parent: str, related: str, rel: str) -> str:
         """The path, and for a list the condition that its records are not deleted."""
+        conditions = [f"{related}.{DELETED} IS NULL"] if self.live else []
+        if self.others:
+            conditions.append(f"{related} <> {parent}")
         path = self.path(parent, related, rel)
-        return f"{path} WHERE {related}.{DELETED} IS NULL" if self.live else path
+        return f"{path} WHERE {' AND '.join(conditions)}" if conditions else path
 
     @property
     def sorted_by(self) -> tuple[str, ...]:
@@ -89,8 +95,20 @@ class Relation:
             return rows
         keys = self.row_keys
         if self.repeats:
-            rows = list({row["id"]: row for row in rows}.values())
+            rows = _once(rows)
         return sorted(rows, key=lambda row: [(row.get(k) is None, row.get(k)) for k in keys])
+
+
+def _once(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each record once, by its id; a row without one stays as it is."""
+    seen: set[Any] = set()
+    kept = []
+    for row in rows:
+        key = row.get("id")
+        if key is None or key not in seen:
+            kept.append(row)
+            seen.add(key)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -144,6 +162,10 @@ def _read(parent: str, field: str, ways: list[tuple[Relationship, Side, bool]]) 
         parent_key=MODEL.key_of(parent),
         prefetch=side.prefetch,
         paged=side.paged,
+        # Two relationships to one record (a partner as a contract's lessee and its payer)
+        # are one record in a list that shows none of their values.
+        repeats=not bound and "x.id" in _tie_broken(target, order),
+        others=rel.source == rel.target and rel.many(outbound),
         # What a record's own delivery names (a contract's parties, its items' vehicles) it
         # keeps naming; what others name it in (a partner's vehicles, by their owner) is
         # listed while they live.
