@@ -14,6 +14,7 @@ from tests.harness import RunningHub, ok, vin_for
 from tests.test_contracts import setup as card_setup
 from tests.test_identification import card
 from tests.test_matching import queued_pair, unique
+from tests.test_stewardship import MERGE, UNMERGE, partner, person_values
 
 QUEUE = """
 query($where: MatchCandidateWhere, $orderBy: MatchCandidateOrder, $first: Int, $after: String) {
@@ -229,6 +230,20 @@ def test_the_overview_counts_todays_proposals_and_decisions(hub: RunningHub) -> 
     assert today["openAtEnd"] == after["openNow"]
     rejected = {s["status"]: sum(s["counts"]) for s in after["scores"]}
     assert rejected["REJECTED"] >= 1
+
+
+def test_the_overview_counts_an_unmerge_once_and_as_no_rejection(hub: RunningHub) -> None:
+    query = """{ stewardshipOverview(days: 1) { days { proposed merged unmerged notAMatch } } }"""
+    token = unique("Ovu")
+    keys = [f"A-{token}", f"B-{token}"]
+    ids = [partner(hub, "CRM", key, **person_values(token, n))["businessPartner"]["id"]
+           for n, key in enumerate(keys)]  # fmt: skip
+    ok(hub, MERGE, {"input": {"survivor": {"id": ids[0]}, "merged": [{"id": ids[1]}]}})
+    (before,) = ok(hub, query)["stewardshipOverview"]["days"]
+    ok(hub, UNMERGE, {"source": {"system": "CRM", "key": keys[1]}})
+    (after,) = ok(hub, query)["stewardshipOverview"]["days"]
+    assert after["unmerged"] == before["unmerged"] + 1
+    assert (after["notAMatch"], after["proposed"]) == (before["notAMatch"], before["proposed"])
 
 
 def test_a_file_loaded_again_keeps_each_refused_row_once(hub: RunningHub, tmp_path: Path) -> None:

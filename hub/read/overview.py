@@ -41,15 +41,25 @@ def _day(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
+# The record an un-merge leaves of the pair it split, so that matching never joins them
+# again (hub.domain.stewardship_writes.never_again): no candidate anyone proposed, nor a
+# steward's "not a match".
+SPLIT = "split by a steward"
+
+
 async def _candidates(store: Store) -> list[dict[str, Any]]:
     return await store.query(
-        "MATCH (c:MatchCandidate) RETURN c.status AS status, c.score AS score, "
-        "c.createdAt AS created, c.decidedAt AS decided"
+        "MATCH (c:MatchCandidate) WHERE coalesce(c.explanation, '') <> $split "
+        "RETURN c.status AS status, c.score AS score, "
+        "c.createdAt AS created, c.decidedAt AS decided",
+        {"split": SPLIT},
     )
 
 
 async def _events(store: Store, since: dt.datetime) -> list[tuple[Any, str]]:
-    """(when, action) of every merge and un-merge of a partner since ``since``."""
+    """(when, action) of every merge and un-merge of a partner since ``since``: a
+    MERGED_INTO per partner merged away, an UNMERGED on each of the two partners a split
+    parts."""
     rows = await store.query(
         "MATCH (b:ChangeBatch) WHERE b.at >= $since "
         "OPTIONAL MATCH (x:ChangeEvents {batch: b.id}) "
@@ -95,13 +105,16 @@ async def overview(store: Store, days: int, today: dt.date) -> Overview:
             decided[settled] += 1
             if c["status"] == "REJECTED" and settled in by_day:
                 by_day[settled].not_a_match += 1
+    parted: Counter[dt.date] = Counter()
     for at, action in await _events(store, since):
         day = _day(at)
         if day in by_day:
             if action == "MERGED_INTO":
                 by_day[day].merged += 1
             else:
-                by_day[day].unmerged += 1
+                parted[day] += 1
+    for day, events in parted.items():
+        by_day[day].unmerged = events // 2  # a split's event on each partner it parts
     for at in await _rejected_rows(store, since):
         day = _day(at)
         if day in by_day:
