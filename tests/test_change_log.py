@@ -470,3 +470,24 @@ def test_a_value_that_is_json_already_is_kept_as_it_is_in_the_event() -> None:
     }
     alone = change_log.encoded({"key": None, "values": ready})
     assert json.loads(alone) == {"values": {"vin": "WBA1", "modelYear": 2024}}
+
+
+def test_an_event_names_the_records_a_value_refers_to_by_their_api_ids(
+    hub: RunningHub, unique: str
+) -> None:
+    owner = ok(
+        hub,
+        "mutation($i: BusinessPartnerInput!) { upsertBusinessPartner(input: $i) "
+        "{ businessPartner { id } } }",
+        {"i": {"source": {"system": "CRM", "key": f"O-{unique}"}, "kind": "ORGANIZATION",
+               "organizationName": f"Halter {unique} GmbH"}},
+    )["upsertBusinessPartner"]["businessPartner"]["id"]  # fmt: skip
+    record_id = vehicle(hub, unique, owner={"source": {"system": "CRM", "key": f"O-{unique}"}})
+    history = ok(
+        hub,
+        "query($id: ID!) { node(id: $id) { ... on Vehicle { changeHistory { nodes { "
+        "changes { field after } } } } } }",
+        {"id": record_id},
+    )["node"]["changeHistory"]["nodes"]
+    (named,) = [c["after"] for c in history[0]["changes"] if c["field"] == "owner"]
+    assert named["id"] == owner, named

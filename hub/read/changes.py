@@ -102,6 +102,8 @@ def shown_change(label: str, change: Row, personal: bool, person: bool) -> Row:
     field, before, after = change["field"], change["before"], change["after"]
     if field in _MERGE_LINKS:
         before, after = _api_ids(label, before), _api_ids(label, after)
+    else:
+        before, after = _references(before), _references(after)
     if personal:
         return {"field": field, "before": before, "after": after, "hidden": False}
     if field in personal_fields(label):
@@ -124,6 +126,20 @@ def _api_ids(label: str, value: Any) -> Any:
     if isinstance(value, list):
         return [to_global(label, v) if isinstance(v, str) else v for v in value]
     return value
+
+
+def _references(value: Any) -> Any:
+    """A value with the records it refers to (``{"label", "id"}``, as a vehicle's owner or a
+    contract's parties are kept) named by their API IDs."""
+    if isinstance(value, list):
+        return [_references(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    shown = {key: _references(item) for key, item in value.items()}
+    label, hub_id = value.get("label"), value.get("id")
+    if isinstance(label, str) and isinstance(hub_id, str) and label in MODEL.golden_labels:
+        shown["id"] = to_global(label, hub_id)
+    return shown
 
 
 def without_streets(addresses: Any) -> Any:
