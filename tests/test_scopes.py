@@ -112,6 +112,11 @@ ROOTS: dict[str, tuple[str, str]] = {
         'mutation { mergeBusinessPartners(input: {survivor: {id: "x"}, merged: [{id: "y"}]}) '
         "{ userErrors { code } } }",
     ),
+    "overrideBusinessPartner": (
+        STEWARD,
+        'mutation { overrideBusinessPartner(input: {partner: {id: "x"}, overrides: []}) '
+        "{ userErrors { code } } }",
+    ),
     "unmergeBusinessPartner": (
         STEWARD,
         'mutation { unmergeBusinessPartner(source: {system: "CRM", key: "none"}) '

@@ -829,3 +829,42 @@ def test_a_merge_of_two_partners_linked_to_each_other_lists_each_link_once(
     assert ok(hub, LINKED, {"id": b})["businessPartner"]["relationships"] == [
         {"type": "SUBSIDIARY_OF", "direction": "OUTGOING", "partner": {"id": a}}
     ]
+
+
+OVERRIDE = """
+mutation($input: OverrideInput!) {
+  overrideBusinessPartner(input: $input) {
+    businessPartner { id email phone version }
+    userErrors { field code message }
+  }
+}
+"""
+
+
+def test_a_steward_overrides_one_partner_and_removes_the_override_again(
+    hub: RunningHub,
+) -> None:
+    token = unique("o")
+    values = person_values(token, 1)
+    made = partner(hub, "CRM", f"O-{token}", **values)["businessPartner"]["id"]
+
+    def override(email: str | None, **extra: Any) -> dict[str, Any]:
+        given = {"partner": {"id": made}, "reason": "checked by phone",
+                 "overrides": [{"attribute": "email", "value": email}], **extra}  # fmt: skip
+        result: dict[str, Any] = ok(hub, OVERRIDE, {"input": given})["overrideBusinessPartner"]
+        return result
+
+    first = override("checked@example.com")
+    assert first["userErrors"] == [] and first["businessPartner"]["email"] == "checked@example.com"
+    # A later delivery from the source does not undo it ...
+    partner(hub, "CRM", f"O-{token}", **{**values, "email": f"new.{token}@example.com"})
+    shown = "query($id: ID!) { businessPartner(id: $id) { email } }"
+    assert ok(hub, shown, {"id": made})["businessPartner"]["email"] == "checked@example.com"
+    # ... until the steward removes it: the source's value is back.
+    assert override(None)["businessPartner"]["email"] == f"new.{token}@example.com"
+    same = override(None)  # removing it again changes nothing
+    assert same["businessPartner"]["version"] == override(None)["businessPartner"]["version"]
+    wrong = override("not an address")["userErrors"]
+    assert [(e["field"], e["code"]) for e in wrong] == [
+        (["input", "overrides", "0", "value"], "INVALID_VALUE")
+    ]

@@ -374,6 +374,15 @@ class MergeInput:
     reason: str | None = strawberry.field(default=None, description="Why, for the audit trail.")
 
 
+@strawberry.input(description="A steward's values for one partner, outside a merge.")
+class OverrideInput:
+    partner: PartnerRefInput = strawberry.field(description="The partner.")
+    overrides: list[AttributeOverrideInput] = strawberry.field(
+        description="The values to set; a null value removes that attribute's override."
+    )
+    reason: str | None = strawberry.field(default=None, description="Why, for the audit trail.")
+
+
 @strawberry.type(description="Result of a merge or an un-merge.")
 class MergePayload:
     business_partner: BusinessPartner | None = strawberry.field(
@@ -447,6 +456,29 @@ class MergeMutation:
     )
     async def merge_business_partners(self, info: Info, input: MergeInput) -> MergePayload:
         return await _payload_of(info, await _merge(info, to_data(input)))
+
+    @strawberry.mutation(
+        metadata=needs(Scope.STEWARD),
+        description="Set or remove a steward's overrides on one partner: they win over what "
+        "the sources say until removed (a null value), and the partner's values are computed "
+        "again. Recorded with who, when and why.",
+    )
+    async def override_business_partner(self, info: Info, input: OverrideInput) -> MergePayload:
+        data = to_data(input)
+        problems = _merge_input_problems(
+            {"reason": data.get("reason"), "overrides": data.get("overrides")}
+        )
+        if problems:
+            return await _payload_of(info, problems)
+        audit = stewardship.Audit(info.context.actor, data.get("reason"))
+        # A null value is kept: it removes the override.
+        overrides = [(o.attribute, o.value) for o in input.overrides]
+        ref = (("input", "partner"), data["partner"])
+        result = await service.run_process(
+            info.context.store,
+            lambda tx, now: stewardship.override_named(tx, ref, overrides, audit, now),
+        )
+        return await _payload_of(info, result)
 
     @strawberry.mutation(
         metadata=needs(Scope.STEWARD),

@@ -338,6 +338,38 @@ def _merged_before(path: Path, data: dict[str, Any], resolved: str) -> list[Prob
     return [Problem((*path, "id"), codes.INVALID_VALUE, message)]
 
 
+async def override_named(
+    tx: Transaction,
+    ref: tuple[Path, dict[str, Any]],
+    overrides: list[tuple[str, Any]],
+    audit: Audit,
+    now: dt.datetime,
+) -> str:
+    """Set or remove a steward's overrides on the partner ``ref`` names (a reference input
+    with its path), outside a merge; its values are computed again. Nothing is written when
+    the overrides stay as they were."""
+    path, data = ref
+    ((state, problems),) = await resolve(tx, [{"ref": deliveries.reference(PARTNER, data, path)}])
+    hub_id = state["ref"]["id"] if not problems else ""
+    problems = [*problems, *_merged_before(path, data, hub_id)]
+    if problems:
+        raise Rejected(problems + override_values(overrides)[1])
+    await _lock(tx, [hub_id], now)
+    record = await _golden(tx, hub_id)
+    if record is None or record["mergedInto"]:
+        raise Rejected([Problem(path, codes.NOT_FOUND, "no such partner")])
+    if record.get("deletedAt"):
+        raise Rejected([Problem(path, codes.INVALID_VALUE, "the partner is deleted")])
+    changes, problems = override_values(overrides, kind_of(record))
+    if problems:
+        raise Rejected(problems)
+    before = json.loads(record["overrides"] or "{}")
+    kept = {k: v for k, v in {**before, **changes}.items() if v is not None}
+    if kept != before:
+        await _recompute(tx, record, "UPDATED", now, audit, kept)
+    return hub_id
+
+
 async def merge_named(
     tx: Transaction,
     refs: list[tuple[Path, dict[str, Any]]],
