@@ -669,11 +669,12 @@ def test_a_record_with_an_initial_lets_no_second_person_of_the_household_in() ->
     assert held.score < rules.REVIEW and held.rule and "the partner's" in held.rule
     as_view = within_whole(monika, profile(initial), through_initial, [profile(michael)])
     assert as_view.score < rules.AUTO_MERGE
-    # Not so for a first name an ERP field cut short, or a call name.
-    cut = profile(_person("Andreas", "Grünewaldt", **line))
-    assert within_whole(cut, profile(_person("An", "Grünewaldt", **line)), through_initial) is (
-        through_initial
-    )
+    # Not so for a first name an ERP field cut short (35 characters end in "ANDR").
+    erp = profile(_person(None, "SCHMIDT-WITTGENSTEIN-HOHENLOH, ANDREAS"[:35], **line))
+    assert erp.cut and erp.first == "andr"
+    andreas = profile(_person("Andreas", "Schmidt-Wittgenstein-Hohenloh", **line))
+    verdict = compare(andreas, erp)
+    assert within_whole(andreas, erp, verdict, [erp]) is verdict
 
 
 def test_one_birth_date_at_two_addresses_with_own_numbers_that_differ_waits_for_a_steward() -> None:
@@ -735,3 +736,42 @@ def test_neighbours_of_one_name_each_with_a_landline_of_their_own_are_not_propos
     # Without a landline to tell the two homes apart, a steward decides.
     del erp["phone"]
     assert rules.REVIEW <= _score(erp, crm).score < rules.AUTO_MERGE
+
+
+def test_the_partners_own_full_name_settles_it_whatever_another_record_says() -> None:
+    line = {"phone": "0821 556677", "birthDate": "1961-04-12"}
+    hans_peter = profile(_person("Hans-Peter", "Gruenewaldt", **line))
+    peter = profile(_person("Peter", "Gruenewaldt", **line))  # an ERP's short form
+    verdict = compare(hans_peter, hans_peter)
+    assert within_whole(hans_peter, hans_peter, verdict, [peter]) is verdict
+    # A name that only begins another is no cut name unless its record filled its field.
+    anton, initial = (
+        profile(_person("Anton", "Gruenewaldt", **line)),
+        profile(_person("A.", "Gruenewaldt", **line)),
+    )
+    antonia = profile(_person("Antonia", "Gruenewaldt", **line))
+    through_initial = compare(antonia, initial)
+    assert within_whole(antonia, anton, through_initial, [initial]).score < rules.AUTO_MERGE
+
+
+def test_only_two_houses_of_one_street_with_two_landlines_are_neighbours() -> None:
+    crm = _person(
+        "Max",
+        "Mustermann",
+        phone="089 1111111",
+        **_at("Hauptstraße", "5", "80331", "München", "DE"),
+    )
+    without_number = {**_person("Max", "Mustermann", phone="089 2222222"),
+                      **_at("Hauptstraße", "", "80331", "München", "DE")}  # fmt: skip
+    assert _score(without_number, crm).score >= rules.REVIEW
+    mobile = {**_person("Max", "Mustermann", phone="0171 2222222"),
+              **_at("Hauptstraße", "7", "80331", "München", "DE")}  # fmt: skip
+    assert _score(mobile, crm).score >= rules.REVIEW
+
+
+def test_one_birth_date_and_an_address_left_out_is_no_second_address() -> None:
+    born = {"birthDate": "1970-02-02"}
+    crm = _person("Stefan", "Wagner", email="s.wagner@web.de", **born)
+    dealer = {"kind": "PERSON", "firstName": "Stefan", "lastName": "Wagner",
+              "email": "wagner@autohaus.de", **born}  # fmt: skip
+    assert _score(dealer, crm).score >= rules.AUTO_MERGE

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -379,57 +379,71 @@ def _one_tax_number(a: Profile, b: Profile) -> bool:
 
 
 def within_whole(
-    mine: Profile, whole: Profile, verdict: Verdict, views: Iterable[Profile] = ()
+    mine: Profile, whole: Profile, verdict: Verdict, views: Sequence[Profile] = ()
 ) -> Verdict:
     """``verdict`` on ``mine`` and a view of a partner (one source's values), held to the
-    partner's own birth date and first name (``whole``) and to the first names its other
-    ``views`` give: a source the partner's values outranked may give another date, or only
-    an initial ("M."), and a delivery born on that day, or named Monika, is not the
-    partner's person (Michael) merely by matching that source."""
+    partner's own birth date and first name (``whole``), and, where its own first name does
+    not settle it (an initial, none), to the first names its other ``views`` give: a source
+    the partner's values outranked may give another date, or only an initial ("M."), and a
+    delivery born on that day, or named Monika, is not the partner's person (Michael) merely
+    by matching that source."""
+    held: list[tuple[float, str]] = []
     ceiling = rules.BIRTH_DATE_CEILING
-    if ceiling is not None and verdict.score > ceiling and births_conflict(mine, whole, verdict):
-        reason = f"different birth dates: {mine.birth} and the partner's {whole.birth}"
-        return Verdict(ceiling, verdict.features, reason)
-    held = [*_first_name_held(mine, whole, verdict, True)]
-    for view in views:
-        held += _first_name_held(mine, view, verdict, False)
+    if ceiling is not None and births_conflict(mine, whole, verdict):
+        held.append(
+            (ceiling, f"different birth dates: {mine.birth} and the partner's {whole.birth}")
+        )
+    cut = {view.first for view in (whole, *views) if view.cut}
+    own, settled = _first_name_held(mine, whole, verdict, cut)
+    held += own
+    if not settled:
+        for view in views:
+            held += _first_name_held(mine, view, verdict, cut, whole=False)[0]
     lowest = min(held, default=None)
     if lowest is None or lowest[0] >= verdict.score:
         return verdict
     return Verdict(lowest[0], verdict.features, lowest[1])
 
 
-def _cut_short(a: str, b: str) -> bool:
-    """Whether one first name may be the other cut short by a field's limit ("an" of
-    "andreas"), not its other form (Jan and Jana)."""
+def _cut_short(a: str, b: str, cut: set[str]) -> bool:
+    """Whether one first name is the other cut short by a field's limit ("an" of "andreas",
+    from a record whose name filled its field: ``cut``), not its other form (Jan and Jana)."""
     short, long = sorted((a, b), key=len)
-    return long.startswith(short) and not norm.other_sex(short, long)
+    return short in cut and long.startswith(short) and not norm.other_sex(short, long)
 
 
 def _first_name_held(
-    mine: Profile, other: Profile, verdict: Verdict, whole: bool
-) -> list[tuple[float, str]]:
+    mine: Profile, other: Profile, verdict: Verdict, cut: set[str], whole: bool = True
+) -> tuple[list[tuple[float, str]], bool]:
     """The ceilings the first-name rules put on ``mine`` and the first name of the
-    partner's ``whole`` or one of its views, with why. Against a view, only a name that is
-    another name counts, and it leaves the pair to a steward: a steward may have joined the
-    view's record, and the partner's own name is the one that decides."""
-    if not (mine.person and mine.first and other.first) or _cut_short(mine.first, other.first):
-        return []
+    partner's ``whole`` or one of its views, with why; and whether that name settles the
+    question (a full first name that ``mine`` agrees with or is held to). Against a view,
+    only a name that is another name counts, and it leaves the pair to a steward: a steward
+    may have joined the view's record."""
+    if not (mine.person and mine.first and other.first):
+        return [], False
+    if _cut_short(mine.first, other.first, cut):
+        return [], True
     by = {f.feature: f for f in verdict.features}
     strong = _strong(mine, other, by, False)
-    if len(strong) >= 2:
-        return []
     names = {f.feature: f for f in _names(_Weigher(_unknown, DECLARED), mine, other)}
     first = names.get("firstName")
-    if first is None:
-        return []
+    if first is None or len(strong) >= 2:
+        return [], first is not None
     if not whole:
-        if not _other_first_names(first):
-            return []
-        reason = f"different first names: {first.left} and the partner's {first.right}"
-        return [(rules.FIRST_NAME_CEILING, reason)] if rules.FIRST_NAME_CEILING else []
+        return _another_name(first), False
     found = _first_name_rules(first, not strong and _household(mine, other, by))
-    return [(ceiling, f"{why} (the partner's)") for ceiling, why in found if ceiling is not None]
+    held = [(ceiling, f"{why} (the partner's)") for ceiling, why in found if ceiling is not None]
+    # An initial decides nothing: Monika and Michael both agree with "M.".
+    return held, len(other.first) > 1
+
+
+def _another_name(first: Feature) -> list[tuple[float, str]]:
+    """A view's first name that is another name: the pair goes to a steward."""
+    if not _other_first_names(first) or rules.FIRST_NAME_CEILING is None:
+        return []
+    reason = f"different first names: {first.left} and the partner's {first.right}"
+    return [(rules.FIRST_NAME_CEILING, reason)]
 
 
 def births_conflict(mine: Profile, whole: Profile, verdict: Verdict) -> bool:
@@ -502,20 +516,27 @@ def _rules(
             years = _years_apart(birth)
             reason = f"{ONE_HOUSEHOLD} and one name, born {years} years apart: two generations?"
             out.append((rules.EVIDENCE_CEILING, reason))
-        elif _household(a, b, by) or (place > 0 and not _lines_differ(by)):
+        elif _household(a, b, by) or (place > 0 and not _two_homes(a, b, by)):
             out.append((rules.EVIDENCE_CEILING, _NO_EVIDENCE))
         elif place > 0:
-            # Two houses of one street, each with a landline of its own: neighbours.
             out.append((rules.APART, "no evidence beyond the name, and two homes"))
         else:
             out.append((rules.APART, "no evidence beyond the name"))
     return out
 
 
-def _lines_differ(by: dict[str, Feature]) -> bool:
-    """Both give a phone number, and not the same one."""
-    phone = by.get("phone")
-    return phone is not None and phone.similarity == 0.0
+def _two_homes(a: Profile, b: Profile, by: dict[str, Feature]) -> bool:
+    """Two houses of one street, each with a landline of its own: neighbours."""
+    street, number, phone = by.get("street"), by.get("houseNumber"), by.get("phone")
+    return (
+        street is not None
+        and street.weight > 0
+        and number is not None
+        and number.weight < 0
+        and phone is not None
+        and phone.similarity == 0.0
+        and not (a.mobile or b.mobile)
+    )
 
 
 def _strong(a: Profile, b: Profile, by: dict[str, Feature], personal_line: bool) -> list[str]:
@@ -622,11 +643,20 @@ def _typo_with_own_identifiers(
         return []
     if birth.similarity < 1.0:
         dates = f"birth dates a typo apart ({birth.left} and {birth.right})"
-    elif not _one_home(by, phone_counts=False):
+    elif _two_addresses(by):
         dates = "one birth date at two addresses"
     else:
         return []
     return [(rules.EVIDENCE_CEILING, f"{dates}, {' and '.join(differ)} differ")]
+
+
+def _two_addresses(by: dict[str, Feature]) -> bool:
+    """Both give an address, and they clearly differ: another town, another street, or
+    another house of one street (an address left out is no second one)."""
+    street, number = by.get("street"), by.get("houseNumber")
+    if _other_town(by) or (street is not None and street.weight < 0):
+        return True
+    return street is not None and street.weight > 0 and number is not None and number.weight < 0
 
 
 def _own_differ(a: Profile, b: Profile, by: dict[str, Feature]) -> list[str]:
