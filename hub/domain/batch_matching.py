@@ -170,7 +170,8 @@ class BatchMatcher:
             for partner in page.values()
         }
         withdrawn = await self._settle_open(tx, page, scored, status, frequency)
-        queue = _Queue([(a, b) for a, b in links if pair_of(a, b) not in withdrawn])
+        links = [(a, b) for a, b in links if pair_of(a, b) not in withdrawn]
+        queue = _Queue(links)
         gone: set[str] = set()
         for partner in page.values():
             if partner.id in gone:
@@ -187,7 +188,7 @@ class BatchMatcher:
             # (see hub.mastering.matcher): the line is no one's own. Nor is it where the other
             # waits for a steward with a third partner: an "M." that may be Michael's or
             # Monika's is no one's by its landline.
-            if not partner.systems & other.systems and not _contested(other.id, partner.id, links):
+            if not partner.systems & other.systems and not _contested(partner.id, other.id, links):
                 verdict = alone(verdict, (v for _, v in scored[partner.id] if v is not verdict))
             if verdict.score >= rules.AUTO_MERGE:
                 survivor, merged = sorted((partner, other), key=lambda p: (str(p.created), p.id))
@@ -261,9 +262,11 @@ class BatchMatcher:
         return set(rows[0]["pairs"]) if rows else set()
 
 
-def _contested(partner_id: str, by: str, links: list[tuple[str, str]]) -> bool:
-    """Whether the partner has an open candidate with another than ``by``."""
-    return any(partner_id in (a, b) and by not in (a, b) for a, b in links)
+def _contested(one: str, other: str, links: list[tuple[str, str]]) -> bool:
+    """Whether either of the two has an open candidate with a third partner."""
+    return any(
+        (one in pair or other in pair) and not {one, other} >= set(pair) for pair in links
+    )
 
 
 def _doubted(

@@ -830,6 +830,10 @@ async def propose_closest(
     if not partners:
         return 0
     wanted = await sharing_most_keys(tx, partners)
+    # A pair a steward or a merge decided is not proposed again, nor does it hide the next.
+    status = await candidate_states(tx, [pair_of(p, c) for p, cs in wanted.items() for c in cs])
+    decided = {pair for pair, (state, _) in status.items() if state != "OPEN"}
+    wanted = {p: [c for c in cs if pair_of(p, c) not in decided] for p, cs in wanted.items()}
     wanted_ids = {c for cs in wanted.values() for c in cs} - set(partners)
     others = await read_partners(tx, sorted(wanted_ids))
     known = {**partners, **others}
