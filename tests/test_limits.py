@@ -100,6 +100,9 @@ def test_the_long_pages_of_the_change_log_count_as_long_as_they_are(hub: Running
     by_variable = "query($n: Int) { changes(first: $n) { edges { node { record { id } } } } }"
     assert cost(by_variable, {"n": 1000}) == cost(feed % 1000)
     assert cost(by_variable, {}) == cost(feed % 100)
+    # A variable left out counts as the default the operation gives it.
+    declared = by_variable.replace("$n: Int", "$n: Int = 1000")
+    assert cost(declared, {}) == cost(feed % 1000)
     lines = "{ invoiceLines%s { edges { node { contract { number } } } } }"
     assert cost(lines % "") == cost(lines % "(first: 50)") < cost(lines % "(first: 1000)")
     # Beyond what a list gives, the list refuses it and names its limit.

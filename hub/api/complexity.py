@@ -40,6 +40,7 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
     get_named_type,
+    value_from_ast_untyped,
 )
 
 from hub.errors import HubError
@@ -209,10 +210,18 @@ class CostProgram:
         self._roots = _Compiler(schema, fragments, budget).selections(
             root, operation.selection_set, root_weight=weight
         )
+        # A variable the request leaves out takes the default its operation declares.
+        self._defaults = {
+            definition.variable.name.value: value_from_ast_untyped(definition.default_value)
+            for definition in operation.variable_definitions or ()
+            if definition.default_value is not None
+        }
         self._fixed = None if any(r.varies() for r in self._roots) else self._total({})
 
     def cost(self, variables: Mapping[str, Any] | None) -> int:
-        return self._fixed if self._fixed is not None else self._total(variables or {})
+        if self._fixed is not None:
+            return self._fixed
+        return self._total({**self._defaults, **(variables or {})})
 
     def _total(self, values: Mapping[str, Any]) -> int:
         return sum(node.total(values) for node in self._roots)

@@ -264,9 +264,7 @@ class BatchMatcher:
 
 def _contested(one: str, other: str, links: list[tuple[str, str]]) -> bool:
     """Whether either of the two has an open candidate with a third partner."""
-    return any(
-        (one in pair or other in pair) and not {one, other} >= set(pair) for pair in links
-    )
+    return any((one in pair or other in pair) and not {one, other} >= set(pair) for pair in links)
 
 
 def _doubted(
