@@ -493,3 +493,14 @@ def test_a_service_item_covers_its_financing_items_vehicles_unless_it_lists_its_
     assert [(e["field"], e["code"]) for e in refused] == [
         (["input", "items", "1", "referenceItem"], "INVALID_REFERENCE")
     ]
+
+
+def test_a_status_given_as_null_goes_back_to_its_default(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    data = {"source": {"system": "CRM", "key": f"K-{unique}"}, "number": f"L-{unique}",
+            "type": "LEASING", "status": None}  # fmt: skip
+    result = ok(hub, UPSERT, {"input": data})["upsertContract"]
+    assert result["userErrors"] == [] and result["contract"]["status"] == "DRAFT"
+    listed = ok(hub, '{ contracts(where: {number: {eq: "L-%s"}, status: DRAFT}) { totalCount } }'
+                % unique)  # fmt: skip
+    assert listed["contracts"]["totalCount"] == 1

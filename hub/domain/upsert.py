@@ -419,9 +419,9 @@ def _existing_plan(
 def _latest(kind: Kind, plan: _Plan, delivery: Delivery, state: State) -> str:
     """Apply a delivery whose values replace the stored ones, the cleared ones too; returns
     its values as its payload."""
-    plan.state = kind.merge(plan.state, state)
-    for name in delivery.cleared:
-        plan.state.pop(name, None)
+    # Cleared before the merge, which gives a value with a default its default again.
+    kept = {k: v for k, v in plan.state.items() if k not in delivery.cleared}
+    plan.state = kind.merge(kept, state)
     return canonical_json(state)
 
 
