@@ -330,3 +330,22 @@ def test_rejected_rows_page_by_cursor_without_skipping_rows_refused_together(
         if not page["pageInfo"]["hasNextPage"]:
             break
     assert sorted(seen) == [1, 2, 3]
+
+
+def test_an_accepted_candidate_unmerged_again_is_no_rejection(hub: RunningHub) -> None:
+    query = """{ stewardshipOverview(days: 1) { days { notAMatch unmerged } } }"""
+    last = unique("Ovc")
+    _, _, candidate = queued_pair(hub, last, ("1951-03-04", "1983-09-10"), "Buchenweg")
+    accepted = ok(
+        hub,
+        'mutation($id: ID!) { acceptMatchCandidate(id: $id, reason: "one person") '
+        "{ userErrors { code } businessPartner { sources { system key } } } }",
+        {"id": candidate["id"]},
+    )["acceptMatchCandidate"]
+    assert accepted["userErrors"] == []
+    (before,) = ok(hub, query)["stewardshipOverview"]["days"]
+    system_key = accepted["businessPartner"]["sources"][-1]
+    ok(hub, UNMERGE, {"source": system_key})
+    (after,) = ok(hub, query)["stewardshipOverview"]["days"]
+    assert after["notAMatch"] == before["notAMatch"]
+    assert after["unmerged"] == before["unmerged"] + 1

@@ -221,7 +221,7 @@ def never_again(
         "MERGE (c:MatchCandidate {pair: $pair}) "
         "ON CREATE SET c.id = $cid, c.score = 0.0, c.createdAt = $now, c.features = '[]', "
         "c.explanation = 'split by a steward' "
-        f"SET c.status = 'REJECTED', {_DECIDED} "
+        f"SET c.status = 'REJECTED', c.split = true, {_DECIDED} "
         "WITH c, l, r OPTIONAL MATCH (c)-[old:LEFT|RIGHT]->() DELETE old "
         "WITH DISTINCT c, l, r CREATE (c)-[:LEFT]->(l) CREATE (c)-[:RIGHT]->(r)",
         {

@@ -43,14 +43,15 @@ def _day(value: Any) -> dt.date | None:
 
 # The record an un-merge leaves of the pair it split, so that matching never joins them
 # again (hub.domain.stewardship_writes.never_again): no candidate anyone proposed, nor a
-# steward's "not a match".
+# steward's "not a match". A candidate it turns REJECTED is marked split, and counts as
+# proposed, never as rejected.
 SPLIT = "split by a steward"
 
 
 async def _candidates(store: Store) -> list[dict[str, Any]]:
     return await store.query(
         "MATCH (c:MatchCandidate) WHERE coalesce(c.explanation, '') <> $split "
-        "RETURN c.status AS status, c.score AS score, "
+        "RETURN c.status AS status, c.score AS score, c.split IS NOT NULL AS split, "
         "c.createdAt AS created, c.decidedAt AS decided",
         {"split": SPLIT},
     )
@@ -103,7 +104,8 @@ async def overview(store: Store, days: int, today: dt.date) -> Overview:
             proposed[created] += 1
         if settled is not None:
             decided[settled] += 1
-            if c["status"] == "REJECTED" and settled in by_day:
+            # A pair a steward split after a merge was rejected by no one.
+            if c["status"] == "REJECTED" and not c["split"] and settled in by_day:
                 by_day[settled].not_a_match += 1
     parted: Counter[dt.date] = Counter()
     for at, action in await _events(store, since):
