@@ -856,6 +856,13 @@ def test_a_steward_overrides_one_partner_and_removes_the_override_again(
 
     first = override("checked@example.com")
     assert first["userErrors"] == [] and first["businessPartner"]["email"] == "checked@example.com"
+    # Matching finds the partner by the address the steward gave.
+    (keys,) = hub.run(
+        hub.store.query(
+            "MATCH (p:BusinessPartner {id: $id}) RETURN p.matchKeys AS keys", {"id": hub_id(made)}
+        )
+    )
+    assert "e:checked@example.com" in keys["keys"]
     # A later delivery from the source does not undo it ...
     partner(hub, "CRM", f"O-{token}", **{**values, "email": f"new.{token}@example.com"})
     shown = "query($id: ID!) { businessPartner(id: $id) { email } }"

@@ -367,7 +367,20 @@ async def override_named(
     kept = {k: v for k, v in {**before, **changes}.items() if v is not None}
     if kept != before:
         await _recompute(tx, record, "UPDATED", now, audit, kept)
+        await _matched_anew(tx, hub_id, now)
     return hub_id
+
+
+async def _matched_anew(tx: Transaction, hub_id: str, now: dt.datetime) -> None:
+    """A partner whose values a steward changed: found by its blocking keys as they are now,
+    its open candidates scored again, and the closest partner proposed."""
+    record = await _golden(tx, hub_id)
+    assert record is not None
+    await blocks.link(tx, [(hub_id, blocking_keys(profile(json.loads(record["state"]))))], now)
+    known = await read_partners(tx, [hub_id])
+    await blocks.unlink_stale(tx, [(p.id, p.stale) for p in known.values()])
+    await refresh_open(tx, [hub_id], known)
+    await propose_closest(tx, known, now, rules.REVIEW)
 
 
 async def merge_named(
