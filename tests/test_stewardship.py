@@ -825,6 +825,11 @@ def test_a_merge_of_two_partners_linked_to_each_other_lists_each_link_once(
     assert linked["contracts"]["totalCount"] == 1
     assert [e["node"]["number"] for e in linked["contracts"]["edges"]] == [f"K-{token}"]
     assert linked["relationships"] == []  # no partner is its own subsidiary
+    name = ok(hub, "query($id: ID!) { businessPartner(id: $id) { name } }", {"id": a})
+    filtered = ok(hub, "query($n: String!) { businessPartners(where: {name: {eq: $n}, "
+                       "relationship: {type: SUBSIDIARY_OF}}) { totalCount } }",
+                  {"n": name["businessPartner"]["name"]})  # fmt: skip
+    assert filtered["businessPartners"]["totalCount"] == 0
     _unmerged(hub, keys["B"])
     assert ok(hub, LINKED, {"id": b})["businessPartner"]["relationships"] == [
         {"type": "SUBSIDIARY_OF", "direction": "OUTGOING", "partner": {"id": a}}

@@ -15,6 +15,7 @@ from strawberry.utils.str_converters import to_camel_case
 from hub.api.enums import ContractChangeProcess, VehicleEventType
 from hub.api.made import InputField, make_input
 from hub.domain.shapes import SHAPES, Field, Shape
+from hub.domain.validation import composed
 
 
 def to_data(value: Any) -> Any:
@@ -41,7 +42,7 @@ def cleared_of(value: Any) -> frozenset[str]:
     names = set()
     for definition in value.__strawberry_definition__.fields:
         item = getattr(value, definition.python_name)
-        if item is None or (isinstance(item, str) and not item.strip()):
+        if item is None or (isinstance(item, str) and not composed(item).strip()):
             names.add(definition.graphql_name or to_camel_case(definition.python_name))
     return frozenset(names)
 

@@ -246,7 +246,8 @@ def _related(c: Compiler, var: str, f: Filter) -> str:
     other, rel = c.variable(), c.variable()
     arrows = {"OUTGOING": ("-", "->"), "INCOMING": ("<-", "-")}
     left, right = arrows.get(_plain(f.get("direction")) or "", ("-", "-"))
-    conditions = [c.compile("BusinessPartner", f.get("partner"), other)]
+    # A partner is no relative of its own (a relationship a merge turned on itself).
+    conditions = [f"{other} <> {var}", c.compile("BusinessPartner", f.get("partner"), other)]
     if f.get("type") is not None:
         conditions.append(f"{rel}.type = {c.param(_plain(f['type']))}")
     return (
