@@ -268,9 +268,11 @@ def world_truth(world: Path) -> set[Pair]:
 async def run_world(partners: int, tmp: Path) -> None:
     world = tmp / "world"
     generate(world, partners, seed=11, duplicate_rate=0.2)
+    # The ERP's partner masters; its materials (matmas.xml) are no partners.
     paths: list[Path | tuple[str, Path]] = [
         world / "crm" / "partners.ndjson",
-        ("erp", world / "erp"),
+        ("erp", world / "erp" / "debmas.xml"),
+        ("erp", world / "erp" / "cremas.xml"),
     ]
     records = len((world / "truth.csv").read_text(encoding="utf-8").splitlines()) - 1
     name = f"generated world ({partners:,} partners, duplicate rate 0.2)"
