@@ -904,6 +904,13 @@ MATCH_CANDIDATE = NodeType(
         Property("decidedBy", S, "Who decided: the client that sent the decision."),
         Property("decidedOnBehalfOf", S, "The person that client said it acted for."),
         Property("reason", S, "Why, in the steward's words."),
+        Property(
+            "split",
+            B,
+            "A steward split the two after they were merged: REJECTED by the un-merge, not "
+            "by a steward's decision on the candidate.",
+            internal=True,
+        ),
     ),
     natural_key=("pair",),
 )
