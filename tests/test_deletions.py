@@ -187,6 +187,10 @@ def test_a_deleted_partner_leaves_the_queue_and_is_merged_no_more(hub: RunningHu
     assert candidate_between(hub, *pair) is not None
     delete(hub, "BUSINESS_PARTNER", "ERP", f"B-{token}", "archived")
     assert candidate_between(hub, *pair) is None
+    # Delivered again, it is restored, and back in the queue.
+    partner(hub, "ERP", f"B-{token}", **{**values, "phone": None, "email": None})
+    assert candidate_between(hub, *pair) is not None
+    delete(hub, "BUSINESS_PARTNER", "ERP", f"B-{token}", "archived again")
     merge = {"survivor": {"id": crm["businessPartner"]["id"]},
              "merged": [{"id": erp["businessPartner"]["id"]}]}  # fmt: skip
     refused = ok(hub, MERGE, {"input": merge})["mergeBusinessPartners"]["userErrors"]

@@ -1008,12 +1008,15 @@ async def _record_matching(
 
 
 def _reprofiled(plans: dict[str, _Plan]) -> dict[str, float]:
-    """The partners whose profile changed, each with the score from which another partner
-    is proposed against it: the review threshold where their own sources changed them, the
+    """The partners whose profile changed, or that a delivery restored (their deletion
+    took them out of the queue), each with the score from which another partner is proposed
+    against it: the review threshold where their own sources changed or restored them, the
     merge threshold where a source merged into them brought what joins them to a third (a
     record with both a partner's e-mail address and another's mobile number)."""
     return {
         plan.id: rules.AUTO_MERGE if plan.joined else rules.REVIEW
         for plan in plans.values()
-        if plan.values_changed and not plan.created and profile(plan.base) != profile(plan.state)
+        if plan.values_changed
+        and not plan.created
+        and (plan.action == "RESTORED" or profile(plan.base) != profile(plan.state))
     }
