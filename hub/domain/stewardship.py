@@ -374,13 +374,24 @@ async def override_named(
 async def _matched_anew(tx: Transaction, hub_id: str, now: dt.datetime) -> None:
     """A partner whose values a steward changed: found by its blocking keys as they are now,
     its open candidates scored again, and the closest partner proposed."""
-    record = await _golden(tx, hub_id)
-    assert record is not None
-    await blocks.link(tx, [(hub_id, blocking_keys(profile(json.loads(record["state"]))))], now)
-    known = await read_partners(tx, [hub_id])
-    await blocks.unlink_stale(tx, [(p.id, p.stale) for p in known.values()])
-    await refresh_open(tx, [hub_id], known)
+    known = await _keyed_again(tx, hub_id, [hub_id], now)
     await propose_closest(tx, known, now, rules.REVIEW)
+
+
+async def _keyed_again(
+    tx: Transaction, linked: str, ids: list[str], now: dt.datetime
+) -> dict[str, GraphPartner]:
+    """The partner ``linked`` in the blocks its values give now, the partners ``ids`` out of
+    those their values no longer give, and their open candidates scored on their values
+    now; the partners ``ids`` as read."""
+    record = await _golden(tx, linked)
+    assert record is not None
+    keys = blocking_keys(profile(json.loads(record["state"] or "{}")))
+    await blocks.link(tx, [(linked, keys)], now)
+    known = await read_partners(tx, ids)
+    await blocks.unlink_stale(tx, [(p.id, p.stale) for p in known.values()])
+    await refresh_open(tx, ids, known)
+    return known
 
 
 async def merge_named(
@@ -566,13 +577,7 @@ async def _split_out(
     # linked to the one each names now.
     naming = await tx.run(*statements.related_to([golden_id, split_id]))
     await relink(tx, BUSINESS_PARTNER, [row["id"] for row in naming])
-    split = await _golden(tx, split_id)
-    assert split is not None
-    keys = blocking_keys(profile(json.loads(split["state"] or "{}")))
-    await blocks.link(tx, [(split_id, keys)], now)
     # The golden record leaves the blocks only the split source gave it, and the open
     # candidates of both are scored on their values now.
-    known = await read_partners(tx, [golden_id, split_id])
-    await blocks.unlink_stale(tx, [(p.id, p.stale) for p in known.values()])
-    await refresh_open(tx, [golden_id, split_id], known)
+    await _keyed_again(tx, split_id, [golden_id, split_id], now)
     return str(split_id)

@@ -527,16 +527,19 @@ def _rules(
 
 def _two_homes(a: Profile, b: Profile, by: dict[str, Feature]) -> bool:
     """Two houses of one street, each with a landline of its own: neighbours."""
-    street, number, phone = by.get("street"), by.get("houseNumber"), by.get("phone")
+    phone = by.get("phone")
     return (
-        street is not None
-        and street.weight > 0
-        and number is not None
-        and number.weight < 0
+        _other_house(by)
         and phone is not None
         and phone.similarity == 0.0
         and not (a.mobile or b.mobile)
     )
+
+
+def _other_house(by: dict[str, Feature]) -> bool:
+    """One street, another house number."""
+    street, number = by.get("street"), by.get("houseNumber")
+    return street is not None and street.weight > 0 and number is not None and number.weight < 0
 
 
 def _strong(a: Profile, b: Profile, by: dict[str, Feature], personal_line: bool) -> list[str]:
@@ -653,10 +656,8 @@ def _typo_with_own_identifiers(
 def _two_addresses(by: dict[str, Feature]) -> bool:
     """Both give an address, and they clearly differ: another town, another street, or
     another house of one street (an address left out is no second one)."""
-    street, number = by.get("street"), by.get("houseNumber")
-    if _other_town(by) or (street is not None and street.weight < 0):
-        return True
-    return street is not None and street.weight > 0 and number is not None and number.weight < 0
+    street = by.get("street")
+    return _other_town(by) or (street is not None and street.weight < 0) or _other_house(by)
 
 
 def _own_differ(a: Profile, b: Profile, by: dict[str, Feature]) -> list[str]:
