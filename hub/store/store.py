@@ -154,6 +154,9 @@ class Transaction:
         self.events_logged = 0
         # What to do once this attempt has committed (a failed attempt's are dropped).
         self.committed: list[Callable[[], None]] = []
+        # Statements this attempt handed the driver (the store's count also holds everyone
+        # else's, background work included).
+        self.statements_sent = 0
 
     async def run(self, cypher: str, params: Params | None = None) -> list[Record]:
         await self.settle()
@@ -161,6 +164,7 @@ class Transaction:
 
     async def _run(self, cypher: str, params: Params | None) -> list[Record]:
         self._store.count(cypher)
+        self.statements_sent += 1
         result = await self._tx.run(cypher, _parameters(params))
         return await _records(result)
 
