@@ -217,6 +217,40 @@ def test_a_match_candidate_by_its_id_needs_the_steward_scope(
     assert secured.post(document, token=steward).json()["data"] == {"node": None}
 
 
+def test_the_candidate_a_write_queued_is_shown_only_to_stewards(
+    secured: RunningHub, unique: str
+) -> None:
+    def father_or_son(token: str, key: str, born: str) -> dict[str, Any]:
+        family = {"W": "Schreiber", "S": "Verwalter"}[key[0]] + unique
+        person = {
+            "source": {"system": "CRM", "key": f"{key}-{unique}"}, "kind": "PERSON",
+            "firstName": "Paul", "lastName": family, "birthDate": born,
+            "email": f"familie.{family}@example.org",
+            "addresses": [{"street": "Lindenweg", "houseNumber": "3", "postalCode": "80331",
+                           "city": "München", "country": "DE"}],
+        }  # fmt: skip
+        document = """mutation($i: BusinessPartnerInput!) { upsertBusinessPartner(input: $i) {
+          created matchOutcome { action candidate { id } } } }"""
+        return secured.post(document, {"i": person}, token=token).json()
+
+    writer = register(secured, WRITE, system="CRM")
+    father_or_son(writer, "WF", "1953-10-11")
+    written = father_or_son(writer, "WS", "1985-02-19")
+    outcome = written["data"]["upsertBusinessPartner"]
+    assert outcome["created"] is True, "the write stands"
+    assert outcome["matchOutcome"] == {"action": "QUEUED_FOR_REVIEW", "candidate": None}
+    (error,) = written["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["path"] == ["upsertBusinessPartner", "matchOutcome", "candidate"]
+    assert "steward" in error["message"]
+
+    steward = register(secured, WRITE, STEWARD, system="CRM")
+    father_or_son(steward, "SF", "1951-04-07")
+    again = father_or_son(steward, "SS", "1983-09-23")
+    assert "errors" not in again, again
+    assert again["data"]["upsertBusinessPartner"]["matchOutcome"]["candidate"]["id"]
+
+
 # ---- writes under the client's own system ---------------------------------------------------
 
 

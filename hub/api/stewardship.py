@@ -178,10 +178,14 @@ class MatchOutcome:
     )
     candidate_id: strawberry.Private[str | None]
 
-    @strawberry.field(description="The match candidate queued for a steward, if any.")
+    @strawberry.field(
+        description="The match candidate queued for a steward, if any. Needs the `steward` "
+        "scope, as the queue does (without it: `FORBIDDEN` on this field; the write stands)."
+    )
     async def candidate(self, info: Info) -> MatchCandidate | None:
         if self.candidate_id is None:
             return None
+        info.context.require(Scope.STEWARD, "matchOutcome.candidate")
         rows = await queue.candidates_by_id(info.context.store, [self.candidate_id])
         return MatchCandidate.from_row(rows[0]) if rows else None
 
