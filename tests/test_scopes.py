@@ -231,7 +231,8 @@ def test_the_candidate_a_write_queued_is_shown_only_to_stewards(
         }  # fmt: skip
         document = """mutation($i: BusinessPartnerInput!) { upsertBusinessPartner(input: $i) {
           created matchOutcome { action candidate { id } } } }"""
-        return secured.post(document, {"i": person}, token=token).json()
+        body: dict[str, Any] = secured.post(document, {"i": person}, token=token).json()
+        return body
 
     writer = register(secured, WRITE, system="CRM")
     father_or_son(writer, "WF", "1953-10-11")
