@@ -260,6 +260,23 @@ def test_a_jwt_of_the_identity_provider_names_client_system_and_scopes(
     assert (event["by"], event["bySystem"]) == ("erp-gateway", "ERP")
 
 
+def test_a_jwt_that_names_no_system_cannot_write(
+    idp: RunningHub, signing_key: rsa.RSAPrivateKey, unique: str
+) -> None:
+    token = _token(signing_key, hub_system=None)
+    assert idp.post(WHO, token=token).status_code == 200, "it still reads"
+    for system in ("ERP", "CRM", "NEWSYS"):
+        refused = idp.post(UPSERT, {"system": system, "key": f"NOSYS-{unique}"}, token=token)
+        assert refused.status_code == 403, refused.json()
+        assert refused.json()["errors"][0]["extensions"]["scopes"] == ["write"]
+    written = idp.run(
+        idp.store.query(
+            "MATCH (s:SourceRecord {key: $key}) RETURN count(s) AS n", {"key": f"NOSYS-{unique}"}
+        )
+    )
+    assert written == [{"n": 0}]
+
+
 def test_scopes_of_a_jwt_may_come_as_a_list(
     idp: RunningHub, signing_key: rsa.RSAPrivateKey
 ) -> None:

@@ -116,4 +116,7 @@ def _principal_of(claims: dict[str, Any]) -> Principal:
     if system is not None and (not isinstance(system, str) or not system_name(system)):
         raise Unauthenticated(f"the token's hub_system {system!r} is not a system name")
     scopes = Scope.parse(claims.get("scope") or claims.get("scp"))
+    if not system:
+        # Writes name the system they write for; a token that names none cannot write.
+        scopes -= {Scope.WRITE}
     return Principal(name, system.strip().upper() if system else None, scopes, "jwt")

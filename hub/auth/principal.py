@@ -49,8 +49,11 @@ class Principal:
         return f"{self.kind}:{self.name}"
 
     def writes_for(self, system: str) -> bool:
-        """Whether it may write records under ``system``'s keys."""
-        return self.system is None or self.system == system.strip().upper()
+        """Whether it may write records under ``system``'s keys: the local developer any
+        system's, anyone else only its own."""
+        if self.system is None:
+            return self.kind == "local"
+        return self.system == system.strip().upper()
 
 
 LOCAL_DEVELOPER = Principal("local-developer", None, EVERY_SCOPE, "local")
