@@ -252,6 +252,29 @@ def test_the_candidate_a_write_queued_is_shown_only_to_stewards(
     assert again["data"]["upsertBusinessPartner"]["matchOutcome"]["candidate"]["id"]
 
 
+def test_a_write_only_client_reads_nothing_through_its_writes_answer(
+    secured: RunningHub, unique: str
+) -> None:
+    writer = register(secured, WRITE, system="CRM")
+    document = """mutation($i: BusinessPartnerInput!) { upsertBusinessPartner(input: $i) {
+      created userErrors { code } businessPartner { name vehicles { totalCount } } } }"""
+    variables = {"i": {"source": {"system": "CRM", "key": f"WO-{unique}"},
+                       "kind": "ORGANIZATION", "organizationName": f"Write Only {unique}"}}  # fmt: skip
+    written = secured.post(document, variables, token=writer).json()
+    payload = written["data"]["upsertBusinessPartner"]
+    assert payload == {"created": True, "userErrors": [], "businessPartner": None}
+    (error,) = written["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN" and "read" in error["message"]
+    assert error["path"] == ["upsertBusinessPartner", "businessPartner"]
+
+    reader_and_writer = register(secured, READ, WRITE, system="CRM")
+    again = secured.post(document, variables, token=reader_and_writer).json()
+    assert "errors" not in again, again
+    assert again["data"]["upsertBusinessPartner"]["businessPartner"]["name"] == (
+        f"Write Only {unique}"
+    )
+
+
 # ---- writes under the client's own system ---------------------------------------------------
 
 

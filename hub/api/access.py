@@ -8,8 +8,12 @@ needs ``admin``: forgetting the declaration never opens a field.
 
 from __future__ import annotations
 
-from graphql import GraphQLSchema
+from typing import Any
 
+from graphql import GraphQLSchema
+from strawberry.permission import BasePermission
+
+from hub.auth.errors import Forbidden
 from hub.auth.principal import Scope
 
 _KEY = "hub_scope"
@@ -18,6 +22,20 @@ _KEY = "hub_scope"
 def needs(scope: Scope) -> dict[str, Scope]:
     """The metadata of a root field that needs ``scope``."""
     return {_KEY: scope}
+
+
+class ReadsTheRecord(BasePermission):
+    """The record in a write's answer: reading it, and what it links to, needs ``read``,
+    as any query does. A write-only client learns what it wrote from ``created``,
+    ``changed`` and ``userErrors``; the write stands either way."""
+
+    message = "the record in a write's answer needs the read scope (the write stands)"
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return bool(info.context.principal.allows(Scope.READ))
+
+    def on_unauthorized(self) -> None:
+        raise Forbidden(self.message)
 
 
 def _declared(schema: GraphQLSchema) -> dict[tuple[str, str], Scope | None]:

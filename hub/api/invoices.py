@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 
 from hub.api import enums as e
-from hub.api.access import needs
+from hub.api.access import ReadsTheRecord, needs
 from hub.api.context import Info
 from hub.api.inputs import to_data
 from hub.api.relay import PageInfo
@@ -125,17 +125,24 @@ class InvoiceLineCheck:
             bill_to_id=check.bill_to_id,
         )
 
-    @strawberry.field(description="The card or plate, when the hub knows it.")
+    @strawberry.field(
+        description="The card or plate, when the hub knows it.", permission_classes=[ReadsTheRecord]
+    )
     async def identification_object(self, info: Info) -> IdentificationObject | None:
         row = await _load(info, "IdentificationObject", self.object_id)
         return IdentificationObject.from_row(row) if row else None
 
-    @strawberry.field(description="The contract it was issued under.")
+    @strawberry.field(
+        description="The contract it was issued under.", permission_classes=[ReadsTheRecord]
+    )
     async def contract(self, info: Info) -> Contract | None:
         row = await _load(info, "Contract", self.contract_id)
         return Contract.from_row(row) if row else None
 
-    @strawberry.field(description="Who is billed: the lessee, or the placeholder partner.")
+    @strawberry.field(
+        description="Who is billed: the lessee, or the placeholder partner.",
+        permission_classes=[ReadsTheRecord],
+    )
     async def bill_to(self, info: Info) -> BusinessPartner | None:
         row = await _load(info, "BusinessPartner", self.bill_to_id)
         return BusinessPartner.from_row(row) if row else None

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 from strawberry.file_uploads import Upload
 
-from hub.api.access import needs
+from hub.api.access import ReadsTheRecord, needs
 from hub.api.changes import RecordKind
 from hub.api.context import Info
 from hub.api.inputs import (
@@ -83,7 +83,9 @@ _ERRORS = "Problems with the input; when present nothing was written."
 
 @strawberry.type(description="Result of a business-partner mutation.")
 class BusinessPartnerPayload:
-    business_partner: BusinessPartner | None = strawberry.field(description="The partner.")
+    business_partner: BusinessPartner | None = strawberry.field(
+        description="The partner.", permission_classes=[ReadsTheRecord]
+    )
     created: bool = strawberry.field(description=_CREATED)
     changed: bool = strawberry.field(description=_CHANGED)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
@@ -96,7 +98,9 @@ class BusinessPartnerPayload:
 
 @strawberry.type(description="Result of a material mutation.")
 class MaterialPayload:
-    material: Material | None = strawberry.field(description="The material.")
+    material: Material | None = strawberry.field(
+        description="The material.", permission_classes=[ReadsTheRecord]
+    )
     created: bool = strawberry.field(description=_CREATED)
     changed: bool = strawberry.field(description=_CHANGED)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
@@ -104,7 +108,9 @@ class MaterialPayload:
 
 @strawberry.type(description="Result of a project mutation.")
 class ProjectPayload:
-    project: Project | None = strawberry.field(description="The project.")
+    project: Project | None = strawberry.field(
+        description="The project.", permission_classes=[ReadsTheRecord]
+    )
     created: bool = strawberry.field(description=_CREATED)
     changed: bool = strawberry.field(description=_CHANGED)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
@@ -112,7 +118,9 @@ class ProjectPayload:
 
 @strawberry.type(description="Result of a vehicle mutation.")
 class VehiclePayload:
-    vehicle: Vehicle | None = strawberry.field(description="The vehicle.")
+    vehicle: Vehicle | None = strawberry.field(
+        description="The vehicle.", permission_classes=[ReadsTheRecord]
+    )
     created: bool = strawberry.field(description=_CREATED)
     changed: bool = strawberry.field(description=_CHANGED)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
@@ -120,7 +128,9 @@ class VehiclePayload:
 
 @strawberry.type(description="Result of a contract mutation.")
 class ContractPayload:
-    contract: Contract | None = strawberry.field(description="The contract.")
+    contract: Contract | None = strawberry.field(
+        description="The contract.", permission_classes=[ReadsTheRecord]
+    )
     created: bool = strawberry.field(description=_CREATED)
     changed: bool = strawberry.field(description=_CHANGED)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
@@ -129,7 +139,7 @@ class ContractPayload:
 @strawberry.type(description="Result of an identification-object mutation.")
 class IdentificationObjectPayload:
     identification_object: IdentificationObject | None = strawberry.field(
-        description="The identification object."
+        description="The identification object.", permission_classes=[ReadsTheRecord]
     )
     created: bool = strawberry.field(description=_CREATED)
     changed: bool = strawberry.field(description=_CHANGED)
@@ -138,7 +148,9 @@ class IdentificationObjectPayload:
 
 @strawberry.type(description="Result of a document mutation.")
 class DocumentPayload:
-    document: Document | None = strawberry.field(description="The document revision.")
+    document: Document | None = strawberry.field(
+        description="The document revision.", permission_classes=[ReadsTheRecord]
+    )
     created: bool = strawberry.field(description=_CREATED)
     changed: bool = strawberry.field(description=_CHANGED)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
@@ -446,7 +458,8 @@ class MasterDataMutation:
 @strawberry.type(description="What deleteRecord did.")
 class DeleteRecordPayload:
     record: Node | None = strawberry.field(
-        description="The record now; `deletedAt` is set once no source holds it."
+        description="The record now; `deletedAt` is set once no source holds it.",
+        permission_classes=[ReadsTheRecord],
     )
     changed: bool = strawberry.field(
         description="False when the source was deleted already (deleting is idempotent)."

@@ -350,7 +350,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         if field_def is None:
             return _FieldPlan(response_name, details, _GENERAL)
         definition = field_def.extensions.get("strawberry-definition")
-        if not isinstance(definition, StrawberryField):
+        if not isinstance(definition, StrawberryField) or definition.extensions:
+            # A field extension (a permission, say) runs only in strawberry's own resolver.
             return _FieldPlan(response_name, details, _GENERAL)
         if getattr(field_def.resolve, "_is_default", False):
             return _attribute_plan(response_name, details, field_def, definition)
