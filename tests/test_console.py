@@ -213,13 +213,20 @@ def test_skip_moves_on_without_coming_back_to_a_skipped_candidate(
     names = [unique("Skp") for _ in range(3)]
     for n, last in enumerate(names):
         queued_pair(hub, last, (f"1948-03-0{n + 1}", f"1978-08-0{n + 1}"), f"Ahornweg{n}")
-    open_candidate_from_the_queue(page, names[-1])
+    page.goto("/console#/queue?order=NEWEST")
+    queue = page.get_by_role("table", name="Match queue")
+    expect(queue).to_contain_text(names[-1])
+    newest = [link.get_attribute("href") for link in queue.get_by_role("link").all()[:3]]
+    queue.get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Candidate")
     seen = [page.url]
-    for _ in range(2):
+    for following in newest[1:]:
         page.get_by_role("heading", level=1).click()
         page.keyboard.press("s")
         expect(page).not_to_have_url(seen[-1])
         expect(page.get_by_role("heading", level=1)).to_contain_text("Candidate")
+        # The next one in the queue's own order (newest first), not in the default one.
+        assert page.url.endswith(str(following)), (page.url, following)
         seen.append(page.url)
     assert len(set(seen)) == 3, seen
 

@@ -275,6 +275,40 @@ def test_a_write_only_client_reads_nothing_through_its_writes_answer(
     )
 
 
+def test_a_steward_without_read_personal_cannot_override_what_is_masked_for_it(
+    secured: RunningHub, unique: str
+) -> None:
+    writer = register(secured, WRITE, system="CRM")
+    person = {"source": {"system": "CRM", "key": f"MASK-{unique}"}, "kind": "PERSON",
+              "firstName": "Masha", "lastName": f"Masked{unique}",
+              "addresses": [{"street": "Prinzregentenstraße", "houseNumber": "100",
+                             "postalCode": "81677", "city": "München", "country": "DE"}]}  # fmt: skip
+    upsert = "mutation($i: BusinessPartnerInput!) { upsertBusinessPartner(input: $i) { created } }"
+    secured.post(upsert, {"i": person}, token=writer)
+    steward = register(secured, READ, STEWARD, system="CRM")
+    override = """mutation($i: OverrideInput!) { overrideBusinessPartner(input: $i) {
+      businessPartner { name } userErrors { field code message } } }"""
+    masked = '[{"postalCode": "81677", "city": "Munich", "country": "DE"}]'
+    given = {"partner": {"source": {"system": "CRM", "key": f"MASK-{unique}"}}, "reason": "r",
+             "overrides": [{"attribute": "lastName", "value": f"Masked{unique}"},
+                           {"attribute": "addresses", "value": masked}]}  # fmt: skip
+    answer = secured.post(override, {"i": given}, token=steward).json()
+    (error,) = answer["data"]["overrideBusinessPartner"]["userErrors"]
+    assert (error["field"], error["code"]) == (["input", "overrides", "1", "attribute"], "FORBIDDEN")
+    assert "read:personal" in error["message"]
+    (kept,) = secured.run(
+        secured.store.query(
+            "MATCH (:SourceRecord {system: 'CRM', key: $key})-[:SOURCE_OF]->(p)-[:HAS_ADDRESS]->(a)"
+            " RETURN a.street AS street, p.overrides AS overrides",
+            {"key": f"MASK-{unique}"},
+        )
+    )
+    assert kept == {"street": "Prinzregentenstraße", "overrides": None}, "nothing was written"
+    given["overrides"] = given["overrides"][:1]
+    named = secured.post(override, {"i": given}, token=steward).json()
+    assert named["data"]["overrideBusinessPartner"]["userErrors"] == [], named
+
+
 # ---- writes under the client's own system ---------------------------------------------------
 
 

@@ -31,6 +31,7 @@ from hub.api.types import (
 )
 from hub.api.user_errors import UserError, free_text, user_errors
 from hub.auth.principal import Scope
+from hub.domain import problems as codes
 from hub.domain import service, stewardship, validation
 from hub.domain.problems import Path, Problem
 from hub.ids import from_global, to_global
@@ -329,7 +330,9 @@ class StewardshipMutation:
         reason: str | None = None,
     ) -> AcceptMatchCandidatePayload:
         decoded = from_global(id)
-        problems = _merge_input_problems({"reason": reason, "overrides": overrides})
+        problems = _merge_input_problems(
+            {"reason": reason, "overrides": overrides}, info.context.sees_personal
+        )
         if decoded is None or decoded[0] != "MatchCandidate":
             problems.append(Problem(("id",), "INVALID_ID", f"{id!r} is not a match candidate's ID"))
         if problems or decoded is None:
@@ -417,18 +420,34 @@ MAX_MERGED = 20
 MAX_OVERRIDES = 20
 
 
-def _merge_input_problems(data: dict[str, Any]) -> list[Problem]:
+# Overrides of these would replace values a caller without read:personal is shown masked
+# (an address without its street): what it sends back is not what the partner holds.
+_PERSONAL_OVERRIDES = MODEL.node("BusinessPartner").personal | {"addresses"}
+
+
+def _merge_input_problems(data: dict[str, Any], sees_personal: bool) -> list[Problem]:
     """What is wrong with a merge input before the database is asked anything."""
     problems = free_text(("input", "reason"), data.get("reason"))
     for name, maximum in (("merged", MAX_MERGED), ("overrides", MAX_OVERRIDES)):
         too_many = validation.at_most(data.get(name) or [], ("input", name), maximum)
         if too_many is not None:
             problems.append(too_many)
+    for position, override in enumerate(data.get("overrides") or []):
+        attribute = override["attribute"] if isinstance(override, dict) else override.attribute
+        if not sees_personal and attribute in _PERSONAL_OVERRIDES:
+            problems.append(
+                Problem(
+                    ("input", "overrides", str(position), "attribute"),
+                    codes.FORBIDDEN,
+                    f"overriding {attribute} needs the read:personal scope: without it the "
+                    "value is shown incomplete",
+                )
+            )
     return problems
 
 
 async def _merge(info: Info, data: dict[str, Any]) -> str | list[Problem]:
-    problems = _merge_input_problems(data)
+    problems = _merge_input_problems(data, info.context.sees_personal)
     if problems:
         return problems
     audit = stewardship.Audit(info.context.actor, data.get("reason"))
@@ -470,7 +489,8 @@ class MergeMutation:
     async def override_business_partner(self, info: Info, input: OverrideInput) -> MergePayload:
         data = to_data(input)
         problems = _merge_input_problems(
-            {"reason": data.get("reason"), "overrides": data.get("overrides")}
+            {"reason": data.get("reason"), "overrides": data.get("overrides")},
+            info.context.sees_personal,
         )
         if problems:
             return await _payload_of(info, problems)

@@ -184,6 +184,11 @@ function queueVariables(params) {
 }
 
 async function queueView(params) {
+  // The queue's filters and order, for the candidate that follows a decision.
+  const kept = Object.fromEntries(params);
+  delete kept.after;
+  delete kept.before;
+  sessionStorage.setItem("hub.queue", JSON.stringify(kept));
   const data = await gql(QUEUE, queueVariables(params));
   const found = data.matchCandidates;
   const systems = (p) => [...new Set(p.sources.map((s) => s.system))].join(", ");
@@ -264,7 +269,8 @@ mutation Reject($id: ID!, $reason: String) {
 }`;
 
 const NEXT = `
-query Next { matchCandidates(first: 50) { edges { node { id } } } }`;
+query Next($where: MatchCandidateWhere, $orderBy: MatchCandidateOrder) {
+  matchCandidates(first: 50, where: $where, orderBy: $orderBy) { edges { node { id } } } }`;
 
 // Which compared features speak about each attribute a steward sees.
 const ATTRIBUTES = [
@@ -363,12 +369,18 @@ function comparison(candidate, preview) {
               value: text,
               title: surviving && surviving.source ? `from ${surviving.source.system} ${surviving.source.key}` : "",
             })
-          : shown(candidate.left.name === candidate.right.name ? candidate.right.name : ""),
+          : shown(survivingName(preview) || (candidate.left.name === candidate.right.name ? candidate.right.name : "")),
         surviving && surviving.source ? h("div", { class: "muted" }, `from ${surviving.source.system}`) : "",
       ),
     );
   });
   return table("Comparison", ["Attribute", "Left", "Right", "Evidence", "Survives"], rows);
+}
+
+// The name a merge leaves: the surviving first and last name, or organisation name.
+function survivingName(preview) {
+  const value = (attribute) => (preview[attribute] && preview[attribute].value) || "";
+  return [value("firstName"), value("lastName")].filter(Boolean).join(" ") || value("organizationName");
 }
 
 function overrides() {
@@ -388,7 +400,9 @@ async function nextCandidate(current, skip = false) {
     passed.add(current);
     sessionStorage.setItem("hub.skipped", JSON.stringify([...passed].slice(-500)));
   }
-  const data = await gql(NEXT);
+  const queue = new URLSearchParams(JSON.parse(sessionStorage.getItem("hub.queue") || "{}"));
+  const { where, orderBy } = queueVariables(queue);
+  const data = await gql(NEXT, { where, orderBy });
   const ids = data.matchCandidates.edges.map((e) => e.node.id).filter((id) => id !== current);
   const next = ids.find((id) => !passed.has(id)) || (skip ? undefined : ids[0]);
   if (next) go(`candidate/${encodeURIComponent(next)}`, null, { keep: true });
