@@ -294,7 +294,10 @@ def test_a_steward_without_read_personal_cannot_override_what_is_masked_for_it(
                            {"attribute": "addresses", "value": masked}]}  # fmt: skip
     answer = secured.post(override, {"i": given}, token=steward).json()
     (error,) = answer["data"]["overrideBusinessPartner"]["userErrors"]
-    assert (error["field"], error["code"]) == (["input", "overrides", "1", "attribute"], "FORBIDDEN")
+    assert (error["field"], error["code"]) == (
+        ["input", "overrides", "1", "attribute"],
+        "FORBIDDEN",
+    )
     assert "read:personal" in error["message"]
     (kept,) = secured.run(
         secured.store.query(
