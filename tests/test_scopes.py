@@ -289,9 +289,10 @@ def test_a_steward_without_read_personal_cannot_override_what_is_masked_for_it(
     override = """mutation($i: OverrideInput!) { overrideBusinessPartner(input: $i) {
       businessPartner { name } userErrors { field code message } } }"""
     masked = '[{"postalCode": "81677", "city": "Munich", "country": "DE"}]'
-    given = {"partner": {"source": {"system": "CRM", "key": f"MASK-{unique}"}}, "reason": "r",
-             "overrides": [{"attribute": "lastName", "value": f"Masked{unique}"},
-                           {"attribute": "addresses", "value": masked}]}  # fmt: skip
+    given: dict[str, Any] = {
+        "partner": {"source": {"system": "CRM", "key": f"MASK-{unique}"}}, "reason": "r",
+        "overrides": [{"attribute": "lastName", "value": f"Masked{unique}"},
+                      {"attribute": "addresses", "value": masked}]}  # fmt: skip
     answer = secured.post(override, {"i": given}, token=steward).json()
     (error,) = answer["data"]["overrideBusinessPartner"]["userErrors"]
     assert (error["field"], error["code"]) == (
