@@ -239,8 +239,9 @@ MATERIAL = _golden(
         Property(
             "number",
             S,
-            "Material number (SAP MATNR).",
+            "Material number (SAP MATNR); an all-digit one without SAP's leading zeros.",
             required=True,
+            form=Form.MATERIAL,
             filterable=True,
             sortable=True,
         ),

@@ -45,6 +45,7 @@ class Form(Enum):
     CODE = "code"  # printed with spaces that carry no meaning: spaces dropped, upper case
     LANGUAGE = "language"  # ISO 639-1, lower case
     CURRENCY = "currency"  # ISO 4217, upper case
+    MATERIAL = "material"  # an SAP material number: all digits lose SAP's leading zeros
 
 
 @dataclass(frozen=True)

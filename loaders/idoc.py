@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
+from hub.domain.validation import material_number
+
 Row = dict[str, Any]
 
 PERSON_FORMS = frozenset({"herr", "frau", "mr.", "ms.", "mrs.", "先生", "女士"})
@@ -106,11 +108,6 @@ def deleted(segment: dict[str, Any], flag: str) -> bool:
     return function == "003" or str(segment.get(flag, "")).strip().upper() == "X"
 
 
-def _material_number(text: str) -> str:
-    number = text.strip()
-    return number.lstrip("0") or "0" if number.isdigit() else number
-
-
 def _number(text: str | None) -> float | str | None:
     if not text:
         return None
@@ -122,7 +119,7 @@ def _number(text: str | None) -> float | str | None:
 
 def material_from_segment(segment: dict[str, Any]) -> Row:
     """The MaterialInput an E1MARAM segment (with its own segments) describes."""
-    row: Row = {"source": {"key": _material_number(segment.get("MATNR", ""))}}
+    row: Row = {"source": {"key": material_number(segment.get("MATNR", ""))}}
     if deleted(segment, "LVORM"):
         return {**row, "deleted": True}
     row["number"] = row["source"]["key"]

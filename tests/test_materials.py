@@ -215,3 +215,23 @@ def test_materials_load_from_csv_with_their_descriptions(
         "description": f"Winterreifen {unique}",
         "prices": [{"amount": 199.9}],
     }
+
+
+def test_an_all_digit_material_number_is_one_material_with_or_without_saps_zeros(
+    hub: RunningHub, unique: str
+) -> None:
+    digits = str(int(unique, 16) % 10**9 + 7 * 10**9)  # unique to this test, ten digits
+    padded = digits.rjust(18, "0")  # as SAP's tables and IDocs pad it
+    made = material(hub, x5(unique, number=padded))
+    assert made["userErrors"] == [] and made["material"]["number"] == digits
+    by_number = '{ material(number: "%s") { id } }'
+    assert ok(hub, by_number % padded)["material"] == {"id": made["material"]["id"]}
+    assert ok(hub, by_number % digits)["material"] == {"id": made["material"]["id"]}
+    car = {
+        "source": {"system": "VMS", "key": f"V-{unique}"},
+        "vin": vin_for(unique),
+        "material": {"number": f"00{digits}"},
+    }
+    assert vehicle(hub, car)["userErrors"] == []
+    read = ok(hub, '{ vehicle(vin: "%s") { material { id } } }' % vin_for(unique))
+    assert read["vehicle"]["material"] == {"id": made["material"]["id"]}

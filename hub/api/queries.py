@@ -64,6 +64,7 @@ from hub.api.where import (
 from hub.auth.principal import Scope
 from hub.domain import change_log
 from hub.domain.processes import revision_order
+from hub.domain.validation import material_number
 from hub.engine import Compiled, connection_selections, root_projection, selections_of
 from hub.errors import BadRequest
 from hub.ids import from_global
@@ -416,7 +417,7 @@ class MasterDataQuery:
         source: SourceRefInput | None = None,
         as_of: AsOf = None,
     ) -> Material | None:
-        natural = {"number": number.strip() if number else None}
+        natural = {"number": material_number(number) if number else None}
         return await _first(info, "Material", Material.from_row, id, natural, source, as_of)
 
     @strawberry.field(

@@ -37,6 +37,10 @@ def _code(value: str, path: Path) -> str:
     return printed_code(value)
 
 
+def _material(value: str, path: Path) -> str:
+    return v.material_number(value)
+
+
 _FORMS: dict[Form, Callable[[str, Path], str | Problem | None]] = {
     Form.EMAIL: v.email,
     Form.PHONE: v.phone,
@@ -44,6 +48,7 @@ _FORMS: dict[Form, Callable[[str, Path], str | Problem | None]] = {
     Form.CODE: _code,
     Form.LANGUAGE: v.language,
     Form.CURRENCY: v.currency,
+    Form.MATERIAL: _material,
 }
 
 
@@ -281,6 +286,15 @@ def choice(value: Any, allowed: type[Enum], path: Path) -> str | Problem:
     return plain
 
 
+def _natural(label: str | None, name: str, value: str) -> str:
+    """A natural key's value as the records keep it."""
+    if name == "vin":
+        return value.strip().upper()
+    if label == "Material" and name == "number":
+        return v.material_number(value)
+    return value.strip()
+
+
 def reference(label: str | None, data: Data | None, path: Path, **extra: str) -> Ref | None:
     """A reference input ({id}, {vin}, {number} or {source}) as a Ref placeholder."""
     if data is None:
@@ -288,7 +302,7 @@ def reference(label: str | None, data: Data | None, path: Path, **extra: str) ->
     if not isinstance(data, dict) or not isinstance(data.get("source") or {}, dict):
         return Ref(label=label, path=path)  # no way given: reported as INVALID_REFERENCE
     natural = tuple(
-        (name, str(value).strip().upper() if name == "vin" else str(value).strip())
+        (name, _natural(label, name, str(value)))
         for name, value in data.items()
         if name not in ("id", "source") and value is not None
     )

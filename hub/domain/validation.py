@@ -134,6 +134,13 @@ def currency(value: str, path: Path) -> str | Problem:
     return code
 
 
+def material_number(value: str) -> str:
+    """An SAP material number (MATNR) as SAP shows it: an all-digit one without the leading
+    zeros SAP pads it with in its tables and IDocs, so 000000000009000001 is 9000001."""
+    number = value.strip()
+    return number.lstrip("0") or "0" if number.isdigit() else number
+
+
 def email(value: object, path: Path) -> str | Problem | None:
     if value is None or not str(value).strip():
         return None
