@@ -30,7 +30,7 @@ from hub.mastering.matcher import (
 )
 from hub.mastering.profile import blocking_keys, completed, profile
 from hub.store import Transaction
-from tests.harness import RunningHub
+from tests.harness import RunningHub, ok
 
 _counter = itertools.count()
 
@@ -576,6 +576,20 @@ def test_same_person_from_another_system_is_merged_into_one_golden_record(hub: R
     event = history["data"]["businessPartner"]["changeHistory"]["edges"][-1]["node"]
     assert event["source"] == {"system": "ERP", "key": f"e-{last}"}
     assert event["reason"].startswith("merged on arrival, score ")
+
+
+def test_a_partner_queued_on_arrival_is_not_said_to_be_merged(hub: RunningHub) -> None:
+    last = unique("Que")
+    _, second, _ = queued_pair(hub, last, ("1949-05-05", "1979-09-09"), "Buchenweg")
+    history = ok(
+        hub,
+        "query($id: ID!) { businessPartner(id: $id) { changeHistory(first: 10) { edges { node "
+        "{ action reason } } } } }",
+        {"id": second["businessPartner"]["id"]},
+    )["businessPartner"]["changeHistory"]["edges"]
+    created = history[0]["node"]
+    assert created["action"] == "CREATED"
+    assert created["reason"].startswith("queued for a steward, score "), created
 
 
 def father_and_son(

@@ -382,11 +382,14 @@ def plan_batch(
         outcome.changed = outcome.changed or plan.created or plan.state != before
         if source_id is None and not plan.created:
             plan.joined = outcome.changed = True
-        if golden_id == merged_into and outcome.match and outcome.match.verdict:
-            # A steward reviewing what matching merged finds it by this reason.
-            verdict = outcome.match.verdict
+        merged = merged_into is not None and golden_id == merged_into  # None for a new one
+        match = outcome.match
+        verdict = match.verdict if match else None
+        if match and verdict is not None and (merged or match.action == QUEUED_FOR_REVIEW):
+            # A steward reviewing what matching did finds it by this reason.
+            did = "merged on arrival" if merged else "queued for a steward"
             plan.audit.setdefault(
-                "reason", f"merged on arrival, score {verdict.score:.4g}: {verdict.explanation}"
+                "reason", f"{did}, score {verdict.score:.4g}: {verdict.explanation}"
             )
         plan.sources.append((delivery, payload, digest, source_id is not None))
         by_source[source] = plan.id
