@@ -382,20 +382,28 @@ def plan_batch(
         outcome.changed = outcome.changed or plan.created or plan.state != before
         if source_id is None and not plan.created:
             plan.joined = outcome.changed = True
-        merged = merged_into is not None and golden_id == merged_into  # None for a new one
-        match = outcome.match
-        verdict = match.verdict if match else None
-        if match and verdict is not None and (merged or match.action == QUEUED_FOR_REVIEW):
-            # A steward reviewing what matching did finds it by this reason.
-            did = "merged on arrival" if merged else "queued for a steward"
-            plan.audit.setdefault(
-                "reason", f"{did}, score {verdict.score:.4g}: {verdict.explanation}"
-            )
+        reason = _matching_reason(
+            outcome.match, merged_into is not None and golden_id == merged_into
+        )
+        if reason is not None:
+            plan.audit.setdefault("reason", reason)
         plan.sources.append((delivery, payload, digest, source_id is not None))
         by_source[source] = plan.id
         if natural:
             by_key[natural] = plan.id
     return plans
+
+
+def _matching_reason(match: MatchDecision | None, merged: bool) -> str | None:
+    """What matching did with a delivery, for its change event: a steward reviewing what
+    matching merged or queued finds it by this reason."""
+    verdict = match.verdict if match else None
+    if match is None or verdict is None:
+        return None
+    if not merged and match.action != QUEUED_FOR_REVIEW:
+        return None
+    did = "merged on arrival" if merged else "queued for a steward"
+    return f"{did}, score {verdict.score:.4g}: {verdict.explanation}"
 
 
 def _existing_plan(
