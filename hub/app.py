@@ -280,7 +280,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         routes=[
             # Every method: the endpoint answers the ones it does not take in JSON, with a code.
             Route("/graphql", graphql),
-            WebSocketRoute("/graphql", SubscriptionEndpoint(services, schema)),
+            WebSocketRoute("/graphql", SubscriptionEndpoint(services, schema, graphql.guard)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

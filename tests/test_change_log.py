@@ -351,6 +351,42 @@ def test_queries_are_not_run_over_websocket(hub: RunningHub) -> None:
         )
         message = _next(ws)
         assert message["type"] == "error", message
+        (error,) = message["payload"]
+        assert error["extensions"]["code"] == "BAD_REQUEST" and "HTTP" in error["message"]
+
+
+def _refused(hub: RunningHub, query: str) -> dict[str, Any]:
+    """The one error a subscribe with ``query`` is answered with."""
+    with _open(hub) as ws:
+        assert _next(ws)["type"] == "connection_ack"
+        ws.send(json.dumps({"id": "s", "type": "subscribe", "payload": {"query": query}}))
+        message = _next(ws)
+        assert message["type"] == "error", message
+        (error,) = message["payload"]
+        ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(ws.recv(10))["type"] == "pong", "the socket stays open"
+        return error  # type: ignore[no-any-return]
+
+
+def test_a_subscription_is_held_to_the_limits_a_query_over_http_is(hub: RunningHub) -> None:
+    nested = "partner { " * 20 + "id" + " }" * 20
+    deep = "subscription { changes { record { ... on BusinessPartner { relationships { %s } } } } }"
+    error = _refused(hub, deep % nested)
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["measure"] == "depth"
+    aliases = " ".join(f"a{n}: cursor" for n in range(300))
+    error = _refused(hub, "subscription { changes { %s } }" % aliases)
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+def test_a_subscription_that_does_not_parse_or_validate_is_answered_with_its_code(
+    hub: RunningHub,
+) -> None:
+    assert _refused(hub, "subscription { changes( ")["extensions"]["code"] == (
+        "GRAPHQL_PARSE_FAILED"
+    )
+    unknown = _refused(hub, "subscription { changes { nonsense } }")
+    assert unknown["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
 def test_a_websocket_without_a_valid_token_is_closed(secured: RunningHub) -> None:

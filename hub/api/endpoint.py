@@ -67,7 +67,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # The rules strawberry validates with when no extension adds any.
-_RULES = tuple(specified_rules)
+RULES = tuple(specified_rules)
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -86,7 +86,7 @@ class GraphQLEndpoint:
         self._services = services
         self._settings = services.settings
         self.schema = schema
-        self._guard = Guard(schema, services.settings)
+        self.guard = Guard(schema, services.settings)
         self._limits = BodyLimits(
             body_bytes=services.settings.max_body_kb * 1024,
             upload_bytes=services.settings.max_upload_mb * 1024 * 1024,
@@ -167,7 +167,7 @@ class GraphQLEndpoint:
             document = documents.document(graphql_request.query)
         except GraphQLError as error:
             return _errors([_with_code(error, PARSE_FAILED)], media_type)
-        operation, fragments = _operation(document, graphql_request.operation_name)
+        operation, fragments = operation_of(document, graphql_request.operation_name)
         _label(request, operation)
         if operation.operation is OperationType.SUBSCRIPTION:
             raise HttpProblem(
@@ -183,11 +183,11 @@ class GraphQLEndpoint:
                 f"a {operation.operation.value} is sent with POST, not GET",
                 {"Allow": "POST"},
             )
-        admission = self._guard.check_shape(operation, fragments, graphql_request.variables)
-        errors = documents.errors(self.schema._schema, document, _RULES)
+        admission = self.guard.check_shape(operation, fragments, graphql_request.variables)
+        errors = documents.errors(self.schema._schema, document, RULES)
         if errors:
             return _errors(errors, media_type)
-        cost = self._guard.admit(admission, principal, graphql_request.variables)
+        cost = self.guard.admit(admission, principal, graphql_request.variables)
         # Only writes record who made them.
         writes = operation.operation is OperationType.MUTATION
         actor = actor_of(principal, headers) if writes else None
@@ -303,7 +303,7 @@ def _preferences(accept: str) -> dict[str, float]:
     return found
 
 
-def _operation(
+def operation_of(
     document: DocumentNode, name: str | None
 ) -> tuple[OperationDefinitionNode, dict[str, FragmentDefinitionNode]]:
     operations: list[OperationDefinitionNode] = []
