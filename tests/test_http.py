@@ -295,6 +295,7 @@ def test_another_origin_gets_no_cross_origin_access(cors_hub: RunningHub, hub: R
     with hub.client() as client:  # without HUB_CORS_ORIGINS, no origin has it
         unconfigured = client.options("/graphql", headers={**headers, "Origin": FRONT_END})
         assert "access-control-allow-origin" not in unconfigured.headers
+        assert unconfigured.status_code == 403 and _code(unconfigured) == "FORBIDDEN"
 
 
 def test_a_form_posted_from_a_page_elsewhere_changes_nothing(
@@ -415,3 +416,17 @@ def test_the_graphql_over_http_audit_finds_no_failure_and_no_warning(hub: Runnin
     )
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert audit.stdout.strip().endswith("0 MUST failures, 0 warnings"), audit.stdout
+
+
+def test_json_nested_deeper_than_32_levels_is_refused_wherever_it_is(hub: RunningHub) -> None:
+    deep: Any = "x"
+    for _ in range(40):
+        deep = [deep]
+    query = "query($v: JSON) { __typename }"
+    with hub.client() as client:
+        for body in ({"query": query, "variables": {"v": deep}}, {"query": query, "x": deep}):
+            refused = client.post("/graphql", json=body)
+            assert refused.status_code == 400, body.keys()
+            assert _code(refused) == "BAD_REQUEST" and "32 levels" in refused.text
+        flat = client.post("/graphql", json={"query": "{ __typename }", "x": [[["fine"]]]})
+        assert flat.status_code == 200

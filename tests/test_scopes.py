@@ -8,7 +8,9 @@ import pytest
 
 from hub.api import build_schema
 from hub.api.access import undeclared
+from hub.api.context import actor_of
 from hub.auth.clients import token_hash
+from hub.auth.principal import Principal
 from hub.read.changes import of_records
 from tests.conftest import register
 from tests.harness import RunningHub
@@ -345,6 +347,16 @@ def test_a_client_writes_only_under_its_own_systems_keys(secured: RunningHub, un
     assert found == [{"n": 0}], "nothing is written under another system's key"
 
 
+def test_a_client_deletes_only_under_its_own_systems_keys(secured: RunningHub) -> None:
+    token = register(secured, WRITE, system="CRM")
+    document = """mutation { deleteRecord(kind: VEHICLE, source: {system: "ERP", key: "k"}) {
+      userErrors { field code } } }"""
+    answer = secured.post(document, token=token).json()
+    assert answer["data"]["deleteRecord"]["userErrors"] == [
+        {"field": ["source"], "code": "FORBIDDEN"}
+    ], "the path names the argument, as the mutation has no input"
+
+
 def test_references_to_other_systems_keys_are_fine(secured: RunningHub, unique: str) -> None:
     erp = register(secured, "write", system="ERP")
     crm = register(secured, "write", system="CRM")
@@ -563,3 +575,11 @@ def test_the_audit_names_the_client_and_keeps_x_hub_user_as_on_behalf_of(
         "CRM",
         "anna.schmidt",
     )
+
+
+def test_a_name_sent_in_utf_8_in_x_hub_user_is_recorded_as_written() -> None:
+    principal = Principal("crm-sync", "CRM", frozenset(), "client")
+    # HTTP servers hand header bytes over as Latin-1.
+    sent = {"x-hub-user": "Zoë Ørsted".encode().decode("latin-1")}
+    assert actor_of(principal, sent).on_behalf_of == "Zoë Ørsted"
+    assert actor_of(principal, {"x-hub-user": "Zo\xeb"}).on_behalf_of == "Zo\xeb", "not UTF-8"

@@ -76,9 +76,18 @@ class Context:
 def actor_of(principal: Principal, headers: Mapping[str, str]) -> Actor:
     """Who the audit trail names: the authenticated caller, and the person a front end says
     it acts for (the ``X-Hub-User`` header), which is recorded but never the actor."""
-    named = headers.get(ON_BEHALF_OF) or ""
+    named = _utf8(headers.get(ON_BEHALF_OF) or "")
     on_behalf_of = "".join(c for c in named if c.isprintable())[:_MAX_ON_BEHALF_OF]
     return Actor(principal.name, principal.system, on_behalf_of or None)
+
+
+def _utf8(header: str) -> str:
+    """A header's text: HTTP hands its bytes over as Latin-1, and clients send names such as
+    Zoë in UTF-8; bytes that are no UTF-8 stay as Latin-1 read them."""
+    try:
+        return header.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return header
 
 
 Info = strawberry.Info[Context, None]

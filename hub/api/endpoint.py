@@ -109,6 +109,10 @@ class GraphQLEndpoint:
         media_type = _media_type(headers.get("accept"))
         graphql_request: GraphQLRequest | None = None
         try:
+            if request.method == "OPTIONS" and "access-control-request-method" in headers:
+                # A browser's preflight from a page elsewhere (HUB_CORS_ORIGINS answers the
+                # allowed ones before the request gets here): refused as its POST would be.
+                self._check_origin(headers)
             if request.method not in ("GET", "POST"):
                 raise HttpProblem(
                     405,

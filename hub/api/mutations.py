@@ -185,7 +185,9 @@ def _payload(
     )
 
 
-def _own_system(info: Info, data: dict[str, Any]) -> list[Problem]:
+def _own_system(
+    info: Info, data: dict[str, Any], path: Path = ("input", "source")
+) -> list[Problem]:
     """A client writes under its own system's keys only; references may name any system."""
     source = data.get("source") or {}
     system = str(source.get("system") or "")
@@ -194,7 +196,7 @@ def _own_system(info: Info, data: dict[str, Any]) -> list[Problem]:
         return []
     return [
         Problem(
-            ("input", "source"),
+            path,
             codes.FORBIDDEN,
             f"this client writes for {principal.system or 'no system'}, not for "
             f"{system.strip().upper()[:64]}: send its own keys",
@@ -496,7 +498,7 @@ class DeletionMutation:
         system = str(data["source"].get("system") or "").strip()
         key = str(data["source"].get("key") or "").strip()
         problems = [
-            *_own_system(info, data),
+            *_own_system(info, data, ("source",)),
             *validation.source_key(system, key, ("source",)),
             *free_text(("reason",), reason),
         ]

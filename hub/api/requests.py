@@ -186,6 +186,14 @@ def _checked(body: Any) -> GraphQLRequest:
     nested = variables and any(isinstance(v, dict | list) for v in variables.values())
     if nested and _depth(variables) > MAX_VALUE_DEPTH:
         raise bad_request(f"variables nest values deeper than {MAX_VALUE_DEPTH} levels")
+    for key, value in body.items():
+        # Members the hub does not read are held to the same depth as the ones it does.
+        if (
+            key != "variables"
+            and isinstance(value, dict | list)
+            and _depth(value) > MAX_VALUE_DEPTH
+        ):
+            raise bad_request(f"{key[:40]} nests values deeper than {MAX_VALUE_DEPTH} levels")
     if name is not None and not isinstance(name, str):
         raise bad_request("operationName must be text")
     if not isinstance(query, str):

@@ -292,7 +292,8 @@ class StewardshipMutation:
     @strawberry.mutation(
         metadata=needs(Scope.STEWARD),
         description="Decide that a candidate pair is not the same partner; the pair is never "
-        "proposed again. Recorded with who (the X-Hub-User header), when and why.",
+        "proposed again. Recorded with who (the client, and the person it acted for: its "
+        "X-Hub-User header), when and why.",
     )
     async def reject_match_candidate(
         self, info: Info, id: strawberry.ID, reason: str | None = None
