@@ -297,6 +297,8 @@ def test_blocked_expired_and_ended_are_refused(hub: RunningHub, unique: str) -> 
     (blocked,) = check(hub, line(unique, 4, date="2025-03-01"))
     assert blocked["verdict"] == "BLOCKED_OBJECT"
     assert "card reported stolen" in blocked["explanation"]
+    # A refused line is billed to nobody.
+    assert [c["billTo"] for c in (early, late, terminated, blocked)] == [None] * 4
 
 
 def test_checking_a_line_again_answers_with_what_was_stored(hub: RunningHub, unique: str) -> None:
@@ -360,6 +362,50 @@ def test_bad_lines_are_refused_with_the_field_and_the_rule(hub: RunningHub, uniq
     huge = hub.graphql(CHECK, {"lines": [line(unique, 3, amount="1E+27")]})
     assert huge["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "lines.0.amount" in huge["errors"][0]["message"]
+
+
+def test_each_field_of_a_line_is_held_to_its_rule(hub: RunningHub, unique: str) -> None:
+    cases: list[tuple[dict[str, Any], str, str]] = [
+        ({"supplier": "A\u0000ral"}, "supplier", "control character"),
+        ({"serviceCode": "X" * 300}, "serviceCode", "longer than 256"),
+        ({"identification": {"kind": "FUEL_CARD", "number": "9" * 300}}, "identification.number",
+         "longer than 256"),
+        ({"currency": "ÄÖÜ"}, "currency", "ISO 4217"),
+        ({"amount": "NaN"}, "amount", "decimal point"),
+        ({"amount": "-50.00"}, "amount", "credit notes"),
+        ({"date": "1800-01-01"}, "date", "before 1900-01-01"),
+        ({"date": "2300-01-01"}, "date", "after 2199-12-31"),
+    ]  # fmt: skip
+    for values, field, rule in cases:
+        body = hub.graphql(CHECK, {"lines": [line(unique, 1, **values)]})
+        (error,) = body["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", values
+        assert f"lines.0.{field}" in error["message"] and rule in error["message"], (
+            values,
+            error["message"],
+        )
+
+
+def test_an_amount_with_a_decimal_comma_in_a_file_is_refused_saying_so(unique: str) -> None:
+    made, problems = invoices.line_of(line(unique, 1, amount="10,50"), ("row",))
+    assert made is None
+    assert [(p.path, p.code) for p in problems] == [(("row", "amount"), "INVALID_VALUE")]
+    assert "decimal point (10.50)" in problems[0].message
+
+
+def test_a_card_of_a_deleted_contract_is_covered_by_nothing(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    card(hub, unique)
+    deleted = ok(
+        hub,
+        """mutation($s: SourceRefInput!) { deleteRecord(kind: CONTRACT, source: $s) {
+          recordDeleted userErrors { code } } }""",
+        {"s": {"system": "CRM", "key": f"K-{unique}"}},
+    )["deleteRecord"]
+    assert deleted == {"recordDeleted": True, "userErrors": []}
+    (checked,) = check(hub, line(unique, 1))
+    assert (checked["verdict"], checked["coveredAmount"]) == ("NOT_COVERED", "0.00")
+    assert checked["contract"] is None
 
 
 def test_partial_coverage_bills_the_rest_to_the_lessee() -> None:

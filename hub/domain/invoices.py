@@ -31,8 +31,9 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from graph_schema.entities import FIRST_DAY, LAST_DAY
 from graph_schema.enums import IdentificationKind, QuotaPeriod
-from hub.domain import deliveries, kinds, service
+from hub.domain import deliveries, kinds, service, validation
 from hub.domain import problems as codes
 from hub.domain.deliveries import printed_code
 from hub.domain.problems import Path, Problem
@@ -104,10 +105,18 @@ def line_of(data: dict[str, Any], path: Path) -> tuple[Line | None, list[Problem
         value: Any = data
         for part in field.split("."):
             value = value.get(part) if isinstance(value, dict) else None
-        found = "" if value is None else str(getattr(value, "value", value)).strip()
-        if not found:
+        value = getattr(value, "value", value)  # an enum's member
+        checked = validation.text(value, (*path, *field.split(".")))
+        if isinstance(checked, Problem):
+            problems.append(checked)
+            return ""
+        if not checked:
             bad(field, codes.REQUIRED, "must not be empty")
-        return found
+            return ""
+        if len(checked) > validation.MAX_KEY:
+            bad(field, codes.INVALID_VALUE, f"is longer than {validation.MAX_KEY} characters")
+            return ""
+        return checked
 
     supplier, invoice, service_code = text("supplier"), text("invoiceNumber"), text("serviceCode")
     kind, number = text("identification.kind"), text("identification.number")
@@ -115,8 +124,8 @@ def line_of(data: dict[str, Any], path: Path) -> tuple[Line | None, list[Problem
         options = ", ".join(IdentificationKind.__members__)
         bad("identification.kind", codes.INVALID_VALUE, f"{kind!r} is not one of {options}")
     currency = text("currency")
-    if currency and (len(currency) != 3 or not currency.isalpha()):
-        bad("currency", codes.INVALID_VALUE, "must be a three-letter ISO 4217 code")
+    if currency and isinstance(validation.currency(currency, path), Problem):
+        bad("currency", codes.INVALID_VALUE, "must be a three-letter ISO 4217 code (EUR)")
     line_number = _number(data.get("lineNumber"), int)
     if line_number is None or line_number < 1:
         bad("lineNumber", codes.INVALID_VALUE, "must be a whole number, 1 or more")
@@ -124,8 +133,13 @@ def line_of(data: dict[str, Any], path: Path) -> tuple[Line | None, list[Problem
     if quantity is None or quantity < 0:
         bad("quantity", codes.INVALID_VALUE, "must be a number, 0 or more")
     amount = _number(data.get("amount"), Decimal)
-    if amount is None or not amount.is_finite() or abs(amount) >= LARGEST_AMOUNT:
-        bad("amount", codes.INVALID_VALUE, f"must be a number below {LARGEST_AMOUNT:,}")
+    if amount is None or not amount.is_finite():
+        bad("amount", codes.INVALID_VALUE, "must be a number, with a decimal point (10.50)")
+    elif amount < 0:
+        # A credit is no service to check against a contract.
+        bad("amount", codes.INVALID_VALUE, "must not be negative: credit notes are not checked")
+    elif amount >= LARGEST_AMOUNT:
+        bad("amount", codes.INVALID_VALUE, f"must be below {LARGEST_AMOUNT:,}")
     given = data.get("date")
     day = given if isinstance(given, dt.date) else None
     if day is None:
@@ -133,6 +147,9 @@ def line_of(data: dict[str, Any], path: Path) -> tuple[Line | None, list[Problem
             day = dt.date.fromisoformat(str(given).strip())
         except ValueError:
             bad("date", codes.INVALID_VALUE, f"{given!r} is not a date (YYYY-MM-DD)")
+    far = validation.plausible(day, (*path, "date"), FIRST_DAY, LAST_DAY, dt.date.today())
+    if far is not None:
+        problems.append(far)
     if problems or day is None:
         return None, problems
     assert line_number is not None and quantity is not None and amount is not None
@@ -201,8 +218,11 @@ def judge(
         said = rule(line, facts)
         if said is not None:
             verdict, explanation, billed = said
-            rebill = _money(line.amount) if billed else _NOTHING
-            return Check(line, verdict, explanation, _NOTHING, rebill, **found)
+            if not billed:  # a refused line is billed to nobody
+                return Check(
+                    line, verdict, explanation, _NOTHING, _NOTHING, **{**found, "bill_to_id": None}
+                )
+            return Check(line, verdict, explanation, _NOTHING, _money(line.amount), **found)
     return _covered(line, facts, found, call_offs if call_offs is not None else [])
 
 
@@ -286,7 +306,7 @@ def _covered(
                 f"Item {ended} of contract {facts['number']} ended before {line.date}: refuse "
                 "the line."
             )
-            found = {**found, "item_uiid": ended}
+            found = {**found, "item_uiid": ended, "bill_to_id": None}  # refused: billed to nobody
             return Check(line, "CONTRACT_ENDED", explanation, _NOTHING, _NOTHING, **found)
     found = {**found, "item_uiid": item}
     if item is None or percent <= 0:
@@ -390,7 +410,7 @@ def _covering(
 _FACTS = """
 UNWIND $refs AS r
 MATCH (o:IdentificationObject {kind: r.kind, number: r.number}) WHERE o.deletedAt IS NULL
-OPTIONAL MATCH (o)-[:ISSUED_UNDER]->(c:Contract)
+OPTIONAL MATCH (o)-[:ISSUED_UNDER]->(c:Contract) WHERE c.deletedAt IS NULL
 WITH r, o, c,
   head([(o)-[:HELD_BY]->(h:BusinessPartner) | coalesce(h.mergedInto, h.id)]) AS holder,
   CASE WHEN c IS NULL THEN [] ELSE
