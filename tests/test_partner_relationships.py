@@ -252,3 +252,33 @@ def test_a_partner_merged_away_that_another_source_still_names_is_its_survivor(
         ("PAYER", f"Neu Holding {unique}"),
         ("SUBSIDIARY_OF", f"Neu Holding {unique}"),
     ]
+
+
+def test_a_relationship_must_fit_both_partners_and_be_listed_once(
+    hub: RunningHub, unique: str
+) -> None:
+    holding = company(hub, f"H-{unique}", f"Holding {unique}")
+    assert holding["userErrors"] == []
+    subsidiary = {"type": "SUBSIDIARY_OF", "partner": crm(f"H-{unique}")}
+    tochter = company(hub, f"T-{unique}", f"Tochter {unique}", relationships=[subsidiary])
+    assert tochter["userErrors"] == []
+    # Naming itself is refused, and the relationship it had stays.
+    itself = {"type": "DEALER_OF", "partner": crm(f"T-{unique}")}
+    refused = company(hub, f"T-{unique}", f"Tochter {unique}", relationships=[itself])
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        (["input", "relationships", "0", "partner"], "INVALID_VALUE")
+    ]
+    assert [r["type"] for r in read(hub, f"T-{unique}")] == ["SUBSIDIARY_OF"]
+    # An organisation is no contact person, a person no subsidiary; a relationship is listed once.
+    contact = {"type": "CONTACT_PERSON_OF", "partner": crm(f"H-{unique}")}
+    wrong = company(hub, f"W-{unique}", f"Wrong {unique}", relationships=[contact])
+    assert [(e["field"], e["code"]) for e in wrong["userErrors"]] == [
+        (["input", "relationships", "0", "type"], "INVALID_VALUE")
+    ]
+    row = {"source": crm(f"P-{unique}")["source"], "kind": "PERSON", "lastName": "X",
+           "relationships": [subsidiary, contact, contact]}  # fmt: skip
+    _, problems = deliveries.partner(row, ())
+    assert [(p.path, p.code) for p in problems] == [
+        (("relationships", 0, "type"), "INVALID_VALUE"),
+        (("relationships", 2), "DUPLICATE"),
+    ]

@@ -8,6 +8,7 @@ ISO text) so that the same fact delivered in two spellings compares equal.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
@@ -363,6 +364,7 @@ def _relationships(c: _Collector) -> None:
     if given is None:
         return
     refs: list[Ref | None] = []
+    seen: set[str] = set()
     for i, item in enumerate(given):
         path = (*c.path, "relationships", i)
         if not isinstance(item, dict):
@@ -376,6 +378,13 @@ def _relationships(c: _Collector) -> None:
             kind = choice(item["type"], e.PartnerRelationshipType, (*path, "type"))
         if isinstance(kind, Problem):
             c.problems.append(kind)
+        else:
+            c.check(_fits_its_kind(kind, c.values.get("kind"), (*path, "type")))
+            named = json.dumps([kind, item.get("partner")], sort_keys=True, default=str)
+            if named in seen:
+                message = f"the same {kind} relationship to this partner is listed before"
+                c.problems.append(Problem(path, codes.DUPLICATE, message))
+            seen.add(named)
         if item.get("partner") is None:
             c.problems.append(Problem((*path, "partner"), codes.REQUIRED, "partner is required"))
         dates = {
@@ -394,6 +403,15 @@ def _relationships(c: _Collector) -> None:
             )
         )
     c.values["relationships"] = refs
+
+
+def _fits_its_kind(relationship: str, kind: object, path: Path) -> Problem | None:
+    """A contact person is a person; a subsidiary is an organisation or a group."""
+    if relationship == "CONTACT_PERSON_OF" and kind not in (None, "PERSON"):
+        return Problem(path, codes.INVALID_VALUE, "only a person is a contact person of a partner")
+    if relationship == "SUBSIDIARY_OF" and kind == "PERSON":
+        return Problem(path, codes.INVALID_VALUE, "a person is no subsidiary of a partner")
+    return None
 
 
 def _relationship_date(value: Any, path: Path, c: _Collector) -> dt.date | None:

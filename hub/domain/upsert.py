@@ -331,28 +331,9 @@ def plan_batch(
         digest = delivery.digest
         outcome = outcomes[i]
         source_id, key_id = found["sourceId"], found["keyId"]
-        if found["erased"]:
-            outcome.problems.append(
-                Problem(
-                    (*delivery.path, "source"),
-                    codes.ERASED,
-                    f"the {kind.label} {delivery.system}/{delivery.key} stood for was erased; "
-                    "the hub keeps no data under this key",
-                )
-            )
-            continue
-        if source_id and found["hash"] == digest and source_id not in plans:
+        unchanged = source_id and found["hash"] == digest and source_id not in plans
+        if unchanged and not found["erased"]:
             outcome.id = source_id
-            continue
-        if source_id and key_id and source_id != key_id:
-            outcome.problems.append(
-                Problem(
-                    _key_path(kind, delivery),
-                    codes.CONFLICT,
-                    f"{kind.natural_key[0]} belongs to another {kind.label} than the one "
-                    f"{delivery.system}/{delivery.key} feeds",
-                )
-            )
             continue
         natural = natural_key_of(kind, state)
         source = (delivery.system, delivery.key)
@@ -360,6 +341,10 @@ def plan_batch(
         golden_id = (
             source_id or by_source.get(source) or key_id or merged_into or by_key.get(natural or ())
         )
+        refused = _refused(kind, delivery, found, state, golden_id)
+        if refused is not None:
+            outcome.problems.append(refused)
+            continue
         plan = plans.get(golden_id or "")
         if plan is None and golden_id:
             plan = _existing_plan(golden_id, found, outcome, merged_into)
@@ -392,6 +377,37 @@ def plan_batch(
         if natural:
             by_key[natural] = plan.id
     return plans
+
+
+def _refused(
+    kind: Kind, delivery: Delivery, found: dict[str, Any], state: State, golden_id: str | None
+) -> Problem | None:
+    """Why a delivery cannot be written, given what was read: its key stood for an erased
+    record, its natural key belongs to another record than its source key's, or it relates
+    the record to itself."""
+    if found["erased"]:
+        return Problem(
+            (*delivery.path, "source"),
+            codes.ERASED,
+            f"the {kind.label} {delivery.system}/{delivery.key} stood for was erased; "
+            "the hub keeps no data under this key",
+        )
+    source_id, key_id = found["sourceId"], found["keyId"]
+    if source_id and key_id and source_id != key_id:
+        return Problem(
+            _key_path(kind, delivery),
+            codes.CONFLICT,
+            f"{kind.natural_key[0]} belongs to another {kind.label} than the one "
+            f"{delivery.system}/{delivery.key} feeds",
+        )
+    for i, target in enumerate(state.get("relationships") or []):
+        if golden_id is not None and isinstance(target, dict) and target.get("id") == golden_id:
+            return Problem(
+                (*delivery.path, "relationships", i, "partner"),
+                codes.INVALID_VALUE,
+                "names the partner itself: a partner is related to others",
+            )
+    return None
 
 
 def _matching_reason(match: MatchDecision | None, merged: bool) -> str | None:
