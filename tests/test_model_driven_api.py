@@ -177,6 +177,7 @@ def sample(label: str, prop: Property, unique: str) -> Any:
         Form.PHONE: "+4930123456",
         Form.COUNTRY: "AT",
         Form.CODE: f"C{unique}".upper(),
+        Form.MATERIAL: f"M-{unique}",
     }
     if prop.form is not None:
         return forms[prop.form]
