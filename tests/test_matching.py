@@ -888,6 +888,15 @@ def test_rejected_pair_is_recorded_and_never_proposed_again(hub: RunningHub) -> 
     assert rejected["matchCandidate"]["decidedAt"]
     again = hub.graphql(REJECT, {"id": candidate["id"]})["data"]["rejectMatchCandidate"]
     assert again["userErrors"][0]["code"] == "INVALID_TRANSITION"
+    # Both partners' histories hold the decision, naming the candidate by its API ID.
+    history = ok(
+        hub,
+        "query($id: ID!) { businessPartner(id: $id) { changeHistory(first: 50) { nodes { action "
+        "changes { field after } } } } }",
+        {"id": candidate["left"]["id"]},
+    )["businessPartner"]["changeHistory"]["nodes"]
+    (decision,) = [e for e in history if e["action"] == "REJECTED"]
+    assert decision["changes"][0]["after"] == {"id": candidate["id"], "status": "REJECTED"}
     # A changed delivery of the same partner is matched again, but the pair stays rejected.
     changed = upsert(
         hub,

@@ -646,13 +646,19 @@ def test_a_partner_split_from_one_merged_on_arrival_is_created_then_unmerged(
 ) -> None:
     token = unique("w")
     values = person_values(token, 15)
-    partner(hub, "CRM", f"A-{token}", **values)
+    kept = partner(hub, "CRM", f"A-{token}", **values)["businessPartner"]["id"]
     assert partner(hub, "ERP", f"B-{token}", **values)["matchOutcome"]["action"] == "AUTO_MERGED"
     split = ok(hub, UNMERGE, {"source": {"system": "ERP", "key": f"B-{token}"}, "reason": "two"})
     new_id = split["unmergeBusinessPartner"]["businessPartner"]["id"]
     logged = hub.run(of_records(hub.store.query, "BusinessPartner", [hub_id(new_id)],
                                 pending=True))  # fmt: skip
     assert [(e["action"], e["reason"]) for e in logged] == [("CREATED", "two"), ("UNMERGED", "two")]
+    # Its events, and the survivor's, name the source that moved: a consumer learns that ERP's
+    # key feeds the new partner now.
+    survivor = hub.run(of_records(hub.store.query, "BusinessPartner", [hub_id(kept)],
+                                  pending=True))  # fmt: skip
+    for event in (*logged, survivor[-1]):
+        assert (event["system"], event["key"]) == ("ERP", f"B-{token}"), event
 
 
 def test_merges_in_a_chain_come_apart_in_the_reverse_order(hub: RunningHub) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from graph_schema import MODEL
@@ -131,9 +131,12 @@ class Audit:
 
     actor: Actor
     reason: str | None
+    # The source record a decision moved (an un-merge's), which its events name.
+    source: tuple[str, str] | None = None
 
     def event(self) -> dict[str, Any]:
-        return {**self.actor.event(), "reason": self.reason}
+        named = {"system": self.source[0], "key": self.source[1]} if self.source else {}
+        return {**self.actor.event(), "reason": self.reason, **named}
 
 
 async def _lock(tx: Transaction, ids: list[str], now: dt.datetime) -> None:
@@ -548,6 +551,8 @@ async def _split_out(
     survivor = await _golden(tx, golden_id)
     revived = await _golden(tx, former) if former else None
     assert survivor is not None
+    # Both partners' events name the source that moved: a consumer learns which one it feeds.
+    audit = replace(audit, source=(system, key))
     split_base: Row | None
     # What the two events list besides the values: the link between the two that ends.
     split_noted: tuple[dict[str, Any], ...] = ()

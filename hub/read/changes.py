@@ -102,6 +102,8 @@ def shown_change(label: str, change: Row, personal: bool, person: bool) -> Row:
     field, before, after = change["field"], change["before"], change["after"]
     if field in _MERGE_LINKS:
         before, after = _api_ids(label, before), _api_ids(label, after)
+    elif field == "matchCandidate":  # a steward's decision on a candidate, by its id
+        before, after = _candidate(before), _candidate(after)
     else:
         before, after = _references(before), _references(after)
     if personal:
@@ -125,6 +127,12 @@ def _api_ids(label: str, value: Any) -> Any:
         return to_global(label, value)
     if isinstance(value, list):
         return [to_global(label, v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _candidate(value: Any) -> Any:
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return {**value, "id": to_global("MatchCandidate", value["id"])}
     return value
 
 
