@@ -99,11 +99,11 @@ def test_a_later_delivery_restores_a_deleted_record_under_its_id(hub: RunningHub
     assert restored["changed"] and not restored["created"]
     assert restored["vehicle"]["id"] == vehicle_id and restored["vehicle"]["deletedAt"] is None
     assert ok(hub, LISTED, {"vin": vin, "deleted": True})["live"]["totalCount"] == 1
-    actions = [
-        e["action"]
-        for e in ok(hub, HISTORY, {"id": vehicle_id})["vehicle"]["changeHistory"]["nodes"]
-    ]
-    assert actions == ["CREATED", "DELETED", "RESTORED"]
+    events = ok(hub, HISTORY, {"id": vehicle_id})["vehicle"]["changeHistory"]["nodes"]
+    assert [e["action"] for e in events] == ["CREATED", "DELETED", "RESTORED"]
+    # The restoration undoes the deletion's change, as the deletion lists it.
+    (deleted,) = [c for c in events[1]["changes"] if c["field"] == "deletedAt"]
+    assert {"field": "deletedAt", "before": deleted["after"], "after": None} in events[2]["changes"]
 
 
 def test_a_deleted_source_no_longer_gives_a_partner_its_values(hub: RunningHub) -> None:

@@ -25,6 +25,7 @@ from hub.mastering import blocks
 from hub.mastering.matcher import uncount_terms
 from hub.mastering.profile import Profile, blocking_keys, profile, terms
 from hub.read import changes
+from hub.read.values import native
 from hub.store import Transaction
 
 PARTNER = "BusinessPartner"
@@ -48,6 +49,7 @@ async def erase_partner(
         "MATCH (g:BusinessPartner {id: coalesce(m.mergedInto, m.id)}) "
         "SET g.lockedAt = $now "
         "RETURN g.id AS id, g.version AS version, g.erasedAt IS NOT NULL AS erased, "
+        "g.deletedAt AS deletedAt, "
         "[(g)<-[:SOURCE_OF]-(s:SourceRecord) | s.payload] AS payloads",
         {"id": hub_id, "now": now},
     )
@@ -86,7 +88,16 @@ async def erase_partner(
                 "entity": PARTNER,
                 "entityId": record["id"],
                 "action": "ERASED",
-                "changes": [],
+                # The values it had are gone; what it is now shows, so a consumer that
+                # follows deletions learns this one too.
+                "changes": [
+                    {
+                        "field": "deletedAt",
+                        "before": _stamp(record["deletedAt"]),
+                        "after": _stamp(now),
+                    },
+                    {"field": "name", "before": None, "after": ERASED_NAME},
+                ],
                 "version": (record["version"] or 0) + 1,
                 **audit,
             }
@@ -94,6 +105,11 @@ async def erase_partner(
         now,
     )
     return Erasure(record["id"], files)
+
+
+def _stamp(value: Any) -> str | None:
+    """A stored time as events show times: UTC, with its offset."""
+    return None if value is None else native(value).isoformat()
 
 
 async def _forget_rejected_rows(tx: Transaction, ids: list[str]) -> None:

@@ -49,6 +49,7 @@ from hub.mastering.profile import profile
 from hub.mastering.survivorship import SourceValues, survive
 from hub.read.changes import BATCH_EVENTS
 from hub.read.quotas import service_terms
+from hub.read.values import native
 from hub.store import Store, Transaction
 from hub.store.temporal import to_store
 
@@ -426,7 +427,7 @@ def _existing_plan(
     golden_id: str, found: dict[str, Any], outcome: Outcome, merged_into: str | None
 ) -> _Plan:
     """A plan for a stored golden record: found by source key, natural key or matching."""
-    deleted = False
+    deleted = None  # when it was deleted
     if golden_id == merged_into:
         assert outcome.match is not None
         stored, version = outcome.match.state, outcome.match.version
@@ -437,9 +438,19 @@ def _existing_plan(
         stored, version = found["keyState"], found["keyVersion"]
         deleted = found["keyDeleted"]
     base = encoding.loads(stored) if stored else {}
-    if deleted:  # a source holds it again
+    if deleted is not None:  # a source holds it again
         outcome.changed = True
-        return _Plan(golden_id, base, base, version or 0, False, action="RESTORED", forced=True)
+        restored = ({"field": "deletedAt", "before": native(deleted).isoformat(), "after": None},)
+        return _Plan(
+            golden_id,
+            base,
+            base,
+            version or 0,
+            False,
+            action="RESTORED",
+            forced=True,
+            noted=restored,
+        )
     return _Plan(golden_id, base, base, version or 0, created=False)
 
 

@@ -34,10 +34,10 @@ def read_existing(kind: Kind, rows: Rows) -> Statement:
         RETURN collect({{
             i: r.i, hash: s.payloadHash, erased: s.erasedAt IS NOT NULL,
             sourceId: bySource.id, sourceState: bySource.state,
-            sourceVersion: bySource.version, sourceDeleted: bySource.deletedAt IS NOT NULL,
+            sourceVersion: bySource.version, sourceDeleted: bySource.deletedAt,
             sourceElement: CASE WHEN bySource IS NULL THEN null ELSE elementId(bySource) END,
             keyId: byKey.id, keyState: byKey.state, keyVersion: byKey.version,
-            keyDeleted: byKey.deletedAt IS NOT NULL,
+            keyDeleted: byKey.deletedAt,
             keyElement: CASE WHEN byKey IS NULL THEN null ELSE elementId(byKey) END
         }}) AS rows
     """
