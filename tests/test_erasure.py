@@ -129,7 +129,9 @@ def test_erasure_leaves_no_former_value_in_the_graph_or_the_stored_files(hub: Ru
     assert tombstone["firstName"] is None and tombstone["email"] is None
     events = tombstone["changeHistory"]["nodes"]
     assert events[-1]["action"] == "ERASED" and events[-1]["reason"] == "asked under GDPR art. 17"
-    assert all(c["before"] is None and c["after"] is None for e in events[:-1] for c in e["changes"])
+    assert all(
+        c["before"] is None and c["after"] is None for e in events[:-1] for c in e["changes"]
+    )
     # The erasure's own event says what the partner is now, and nothing of what it was.
     shown = {c["field"]: (c["before"], c["after"]) for c in events[-1]["changes"]}
     assert shown["name"] == (None, "(erased)")
