@@ -22,6 +22,7 @@ from hub.domain.change_log import sequence
 from hub.errors import HubError
 from hub.read import changes
 from hub.read.changes import LogFilter
+from hub.read.values import native
 from hub.store import Store
 from loaders import idoc
 
@@ -100,8 +101,10 @@ async def _changed(store: Store, after: int, upto: int) -> list[str]:
 async def _partners(store: Store, ids: list[str] | None) -> list[dict[str, Any]]:
     shown = (
         "RETURN g.id AS id, g.state AS state, g.deletedAt IS NOT NULL AS deleted, "
-        "g.mergedInto AS mergedInto, [(g)<-[:SOURCE_OF]-(s:SourceRecord) | "
-        "{system: s.system, key: s.key, live: s.deletedAt IS NULL}] AS sources, "
+        "g.deletedAt AS deletedAt, g.mergedInto AS mergedInto, "
+        "[(g)<-[:SOURCE_OF]-(s:SourceRecord) | "
+        "{system: s.system, key: s.key, live: s.deletedAt IS NULL, deletedAt: s.deletedAt}] "
+        "AS sources, "
         "[(g)-[:HAS_ADDRESS]->(a:Address) | a {.*}] AS addresses"
     )
     if ids is not None:
@@ -132,11 +135,15 @@ def _rows(system: str, record: dict[str, Any]) -> list[dict[str, Any]]:
     (of the hub's id where the system has none: an earlier export named it so)."""
     keys = sorted(s["key"] for s in record["sources"] if s["system"] == system and s["live"])
     if record["deleted"]:
-        gone = sorted({s["key"] for s in record["sources"] if s["system"] == system})
-        return [
-            {"source": {"system": system, "key": key}, "deleted": True}
-            for key in gone or [f"HUB-{record['id']}"]
-        ]
+        own = [s for s in record["sources"] if s["system"] == system]
+        gone = sorted({s["key"] for s in own})
+        # Where the system's last key left before the partner did, an export in between
+        # wrote the partner under the hub's id: that one is deleted too.
+        left = [native(s["deletedAt"]) for s in own if s["deletedAt"] is not None]
+        ended = native(record["deletedAt"])
+        if not own or (len(left) == len(own) and ended is not None and max(left) < ended):
+            gone.append(f"HUB-{record['id']}")
+        return [{"source": {"system": system, "key": key}, "deleted": True} for key in gone]
     state = encoding.loads(record["state"] or "{}")
     values: dict[str, Any] = {
         name: state[name] for name in _DELIVERED if state.get(name) is not None

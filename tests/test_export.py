@@ -15,6 +15,7 @@ from loaders.export import export
 from loaders.load import Loader
 from tests.harness import RunningHub, hub_command, ok
 from tests.test_deletions import delete
+from tests.test_stewardship import MERGE
 
 PARTNER = """
 mutation($input: BusinessPartnerInput!) {
@@ -149,3 +150,28 @@ def test_a_partner_exported_under_the_hubs_id_is_deleted_under_it(
     ]
     assert gone == [{"source": {"system": "CRM", "key": key}, "deleted": True}], made
     assert (done.partners, done.deleted) == (0, 1)
+
+
+def test_a_partner_written_under_the_hubs_id_after_its_own_key_left_is_deleted_under_both(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    org = partners(unique)[2]
+    made = ok(hub, PARTNER, {"input": org})["upsertBusinessPartner"]["businessPartner"]
+    crm = {**org, "source": {"system": "CRM", "key": f"C{unique}"}}
+    crm_made = ok(hub, PARTNER, {"input": crm})["upsertBusinessPartner"]["businessPartner"]
+    # One organisation, fed by ERP and CRM.
+    ok(hub, MERGE, {"input": {"survivor": {"id": made["id"]}, "merged": [{"id": crm_made["id"]}]}})
+    delete(hub, "BUSINESS_PARTNER", "CRM", f"C{unique}", "left CRM")
+    start = position(hub)
+    hub.run(export(hub.store, "CRM", tmp_path / "a", "ndjson", start - 1))
+    written = (tmp_path / "a" / "partners.ndjson").read_text()
+    assert '"key": "HUB-' in written or '"key":"HUB-' in written
+    after = position(hub)
+    delete(hub, "BUSINESS_PARTNER", "ERP", org["source"]["key"], "closed")
+    hub.run(export(hub.store, "CRM", tmp_path / "b", "ndjson", after))
+    gone = [
+        json.loads(line) for line in (tmp_path / "b" / "partners.ndjson").read_text().splitlines()
+    ]
+    keys = sorted(row["source"]["key"] for row in gone)
+    assert all(row["deleted"] for row in gone)
+    assert keys[0] == f"C{unique}" and keys[1].startswith("HUB-") and len(keys) == 2, keys
