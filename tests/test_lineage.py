@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hub.mastering.survivorship import SourceValues, survive
@@ -43,6 +44,11 @@ def test_the_vehicle_systems_model_survives_a_crm_delivery_and_both_are_shown(
     assert shown["model"]["source"] == {"system": "VMS", "key": f"V-{unique}"}
     assert shown["model"]["others"] == [{"source": {"system": "CRM"}, "value": "X3 xDrive20d"}]
     assert shown["owner"]["source"] == {"system": "CRM", "key": f"C-{unique}"}
+    # The owner is named by the ID node(id:) takes.
+    owner = json.loads(shown["owner"]["value"])
+    named = ok(hub, "query($id: ID!) { node(id: $id) { ... on BusinessPartner { name } } }",
+               {"id": owner["id"]})["node"]  # fmt: skip
+    assert named == {"name": f"Anna Müller {unique}"}
     assert shown["modelYear"]["value"] == "2024"
 
     # The vehicle system delivering again does not lose what CRM said.

@@ -50,7 +50,7 @@ from hub.engine import Prefetched, pages_prefetched, prefetched, usable
 from hub.ids import to_global
 from hub.mastering.survivorship import Lineage, SourceValues, survive
 from hub.read import quotas
-from hub.read.changes import without_streets
+from hub.read.changes import with_api_ids, without_streets
 from hub.read.cursors import BoundCursors, Cursors, scope
 from hub.read.pagination import Page, PageRequest, page_of_rows
 from hub.read.relations import RELATIONS, SOURCES, Related, Relation
@@ -500,6 +500,7 @@ async def merged_lineage(info: Info, hub_ids: list[str], personal: bool) -> list
     _, lineage = survive(sources, origins[-1][1])
 
     def shown(attribute: str, value: Any) -> str | None:
+        value = with_api_ids(value)  # a reference names its record as node(id:) takes it
         return _encoded(value if personal else _unless_personal(attribute, value))
 
     return [_attribute_lineage(item, shown) for item in lineage]
@@ -517,7 +518,8 @@ def record_lineage(label: str) -> Any:
 
         def shown(attribute: str, value: Any) -> str | None:
             hidden = attribute in personal_props and not info.context.sees_personal
-            return None if hidden else _encoded(value)
+            # A reference names its record as node(id:) takes it.
+            return None if hidden else _encoded(with_api_ids(value))
 
         found = [
             _attribute_lineage(_as_kept(item, state[item.attribute]), shown)

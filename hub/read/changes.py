@@ -105,7 +105,7 @@ def shown_change(label: str, change: Row, personal: bool, person: bool) -> Row:
     elif field == "matchCandidate":  # a steward's decision on a candidate, by its id
         before, after = _candidate(before), _candidate(after)
     else:
-        before, after = _references(before), _references(after)
+        before, after = with_api_ids(before), with_api_ids(after)
     if personal:
         return {"field": field, "before": before, "after": after, "hidden": False}
     if field in personal_fields(label):
@@ -136,14 +136,14 @@ def _candidate(value: Any) -> Any:
     return value
 
 
-def _references(value: Any) -> Any:
+def with_api_ids(value: Any) -> Any:
     """A value with the records it refers to (``{"label", "id"}``, as a vehicle's owner or a
     contract's parties are kept) named by their API IDs."""
     if isinstance(value, list):
-        return [_references(item) for item in value]
+        return [with_api_ids(item) for item in value]
     if not isinstance(value, dict):
         return value
-    shown = {key: _references(item) for key, item in value.items()}
+    shown = {key: with_api_ids(item) for key, item in value.items()}
     label, hub_id = value.get("label"), value.get("id")
     if isinstance(label, str) and isinstance(hub_id, str) and label in MODEL.golden_labels:
         shown["id"] = to_global(label, hub_id)
