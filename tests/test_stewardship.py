@@ -641,6 +641,22 @@ def test_merge_and_unmerge_events_say_which_partners_they_joined_and_parted(
     assert {"field": "mergedFrom", "after": [c]} in merged["changes"]
 
 
+def test_a_survivors_history_holds_the_history_of_the_partners_merged_into_it(
+    hub: RunningHub,
+) -> None:
+    token = unique("h")
+    a, c = _firm(hub, f"A-{token}"), _firm(hub, f"C-{token}")
+    _merged(hub, a, c)
+    query = """query($id: ID!) { businessPartner(id: $id) { id changeHistory {
+      nodes { action recordId } } } }"""
+    # C's id leads to A, whose history shows what became of C as well.
+    found = ok(hub, query, {"id": c})["businessPartner"]
+    assert found["id"] == a
+    shown = [(e["recordId"], e["action"]) for e in found["changeHistory"]["nodes"]]
+    assert (c, "CREATED") in shown and (a, "CREATED") in shown and (a, "MERGED") in shown
+    assert [r for r, _ in shown].count(c) == len(_events(hub, c)), "every event of C, once"
+
+
 def test_a_partner_split_from_one_merged_on_arrival_is_created_then_unmerged(
     hub: RunningHub,
 ) -> None:

@@ -26,7 +26,7 @@ from hub.auth.principal import Scope
 from hub.domain import change_log
 from hub.domain.validation import system_name
 from hub.errors import BadRequest
-from hub.ids import to_global
+from hub.ids import from_global, to_global
 from hub.read import changes as log
 from hub.read.changes import LogFilter, LogPage, is_person, shown_change
 from hub.read.cursors import BoundCursors
@@ -284,13 +284,23 @@ def change_history(label: str) -> Any:
         start = position(info, after)
         store = info.context.store
         await change_log.sequence(store)
-        found = await log.history(store, label, root.hub_id, start, _first(first))
+        # A partner's history holds those of the partners merged into it: their ids lead
+        # to it, and what they were before is part of where its values came from.
+        merged = [from_global(i) for i in getattr(root, "merged_from", None) or []]
+        records = [root.hub_id, *(m[1] for m in merged if m is not None)]
+        found = await log.history(store, label, records, start, _first(first))
         return connection(info, found, start)
 
+    merged_too = (
+        " A partner's history also holds the events of the partners merged into it (each "
+        "names its record in `recordId`)."
+        if label == "BusinessPartner"
+        else ""
+    )
     return strawberry.field(
         resolver=resolve,
         description=f"Every change to this {_noun(label)}, oldest first: who, when, which source "
-        "and each value before and after, steward decisions included.",
+        f"and each value before and after, steward decisions included.{merged_too}",
     )
 
 

@@ -305,12 +305,12 @@ async def of_records(
     return [_row(row) for row in rows]
 
 
-async def history(store: Store, label: str, record: str, after: int, first: int) -> LogPage:
-    """Up to ``first`` events of one record after position ``after``, oldest first."""
+async def history(store: Store, label: str, records: list[str], after: int, first: int) -> LogPage:
+    """Up to ``first`` events of the records after position ``after``, oldest first."""
     rows = await of_records(
         store.query,
         label,
-        [record],
+        records,
         where="b.first + i > $after",
         params={"after": after},
         limit=first + 1,
