@@ -639,8 +639,9 @@ async def _on_webhooks(settings: Settings, args: argparse.Namespace) -> list[str
             await webhooks.remove(store, args.name)
             return [f"webhook {args.name} removed"]
         if action == "resume":
-            await webhooks.resume(store, args.name)
-            return [f"webhook {args.name} resumed from its cursor"]
+            if await webhooks.resume(store, args.name):
+                return [f"webhook {args.name} resumed from its cursor"]
+            return [f"webhook {args.name} was not paused: it goes on from its cursor"]
         cursors = await hub_cursors(store, settings.cursor_secret)
         await sequence(store)
         head = await changes.head(store)

@@ -161,8 +161,9 @@ def test_a_webhook_failing_too_often_is_paused_and_resumed_from_its_cursor(
             wait_for(lambda: state(hub, name).paused_at is not None)
             assert state(hub, name).failures == 4 and receiver.accepted == []
             more = vehicles(hub, f"{unique}b", 1)
-            hub.run(webhooks.resume(hub.store, name))
+            assert hub.run(webhooks.resume(hub.store, name)) is True, "it was paused"
             wait_for(lambda: set(ids + more) <= {e["recordId"] for e in receiver.events()})
+            assert hub.run(webhooks.resume(hub.store, name)) is False, "and is no longer"
     finally:
         receiver.close()
         hub.run(webhooks.remove(hub.store, name))

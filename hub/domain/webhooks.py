@@ -171,14 +171,16 @@ async def remove(store: Store, name: str) -> None:
         raise WebhookError(f"no webhook named {name}")
 
 
-async def resume(store: Store, name: str) -> None:
+async def resume(store: Store, name: str) -> bool:
+    """Deliver again from the webhook's cursor, its failures forgotten; whether it was paused."""
     rows = await store.query(
-        "MATCH (w:Webhook {name: $name}) SET w.pausedAt = null, w.failures = 0, "
-        "w.nextAttemptAt = null RETURN count(*) AS n",
+        "MATCH (w:Webhook {name: $name}) WITH w, w.pausedAt IS NOT NULL AS paused "
+        "SET w.pausedAt = null, w.failures = 0, w.nextAttemptAt = null RETURN paused",
         {"name": name},
     )
-    if not rows or not rows[0]["n"]:
+    if not rows:
         raise WebhookError(f"no webhook named {name}")
+    return bool(rows[0]["paused"])
 
 
 def table(found: list[Webhook], head: int, cursors: BoundCursors) -> list[str]:
