@@ -150,6 +150,26 @@ def test_unknown_party_rolls_back_the_whole_contract(hub: RunningHub, unique: st
     assert ok(hub, '{ contract(number: "L-%s") { id } }' % unique) == {"contract": None}
 
 
+def test_a_contract_is_leased_to_one_lessee_at_a_time(hub: RunningHub, unique: str) -> None:
+    upsert(hub, person(unique))
+    upsert(hub, person(unique + "B"))
+    parties = [
+        {"role": "LESSEE", "partner": {"source": {"system": "CRM", "key": f"P-{unique}"}}},
+        {"role": "PAYER", "partner": {"source": {"system": "CRM", "key": f"P-{unique}B"}}},
+        {"role": "LESSEE", "partner": {"source": {"system": "CRM", "key": f"P-{unique}B"}}},
+    ]
+    data = {"source": {"system": "CRM", "key": f"K-{unique}"}, "number": f"L-{unique}",
+            "type": "LEASING", "parties": parties}  # fmt: skip
+    result = ok(hub, UPSERT, {"input": data})["upsertContract"]
+    assert [(e["field"], e["code"]) for e in result["userErrors"]] == [
+        (["input", "parties", "2", "role"], "INVALID_VALUE")
+    ]
+    assert "LCOO" in result["userErrors"][0]["message"]
+    assert ok(hub, '{ contract(number: "L-%s") { id } }' % unique) == {"contract": None}
+    data["parties"] = parties[:2]
+    assert ok(hub, UPSERT, {"input": data})["upsertContract"]["userErrors"] == []
+
+
 def test_item_uiid_cannot_move_to_another_contract(hub: RunningHub, unique: str) -> None:
     setup(hub, unique)
     other = {

@@ -487,10 +487,28 @@ def contract(data: Data, path: Path = ("input",)) -> Built:
     c.declared()
     c.check(c.order("startDate", "endDate"))
     c.parties("parties", e.ContractPartyRole)
+    c.check(_one_lessee(data.get("parties"), (*path, "parties")))
     items = c.listed("items")
     if items is not None:
         c.values["items"] = _items(items, (*path, "items"), c)
     return c.delivery(source)
+
+
+def _one_lessee(parties: Any, path: Path) -> Problem | None:
+    """A contract is leased to one lessee at a time (another takes over by LCOO)."""
+    given = parties if isinstance(parties, list) else []
+    lessees = [
+        i
+        for i, p in enumerate(given)
+        if isinstance(p, dict) and str(getattr(p.get("role"), "value", p.get("role"))) == "LESSEE"
+    ]
+    if len(lessees) < 2:
+        return None
+    return Problem(
+        (*path, lessees[1], "role"),
+        codes.INVALID_VALUE,
+        "a contract has one LESSEE; a new lessee takes over by the change process LCOO",
+    )
 
 
 def _party(party: Any, path: Path, c: _Collector, roles: type[Enum]) -> Ref | None:
