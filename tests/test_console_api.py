@@ -205,6 +205,8 @@ def test_one_search_finds_partners_vehicles_cards_and_keys(hub: RunningHub) -> N
     assert [c["number"] for c in by_card["identificationObjects"]] == [f"7000{token}".upper()]
     by_contract_key = ok(hub, SEARCH, {"text": f"K-{token}"})["search"]
     assert [c["number"] for c in by_contract_key["contracts"]] == [f"L-{token}"]
+    by_contract_number = ok(hub, SEARCH, {"text": f" L-{token} "})["search"]
+    assert [c["number"] for c in by_contract_number["contracts"]] == [f"L-{token}"]
     nothing = ok(hub, SEARCH, {"text": "  "})["search"]
     assert all(found == [] for found in nothing.values())
 

@@ -37,7 +37,7 @@ class SearchResults:
     async def vehicles(self, info: Info) -> list[Vehicle]:
         return [Vehicle.from_row(r) for r in await self._rows(info, "Vehicle")]
 
-    @strawberry.field(description="Contracts by a source system's key.")
+    @strawberry.field(description="Contracts by number or a source system's key.")
     async def contracts(self, info: Info) -> list[Contract]:
         return [Contract.from_row(r) for r in await self._rows(info, "Contract")]
 

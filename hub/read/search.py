@@ -1,5 +1,5 @@
 """One search box for stewards: a partner by name, any record by a source system's key, a
-vehicle by VIN, a card or plate by its number, a document by its number."""
+vehicle by VIN, a card or plate by its number, a contract or a document by its number."""
 
 from __future__ import annotations
 
@@ -56,6 +56,14 @@ async def search(store: Store, text: str, limit: int) -> Found:
             f"MATCH (x:IdentificationObject) WHERE x.number = $number AND {_LIVE} "
             "RETURN x.id AS id ORDER BY x.kind LIMIT $n",
             {"number": compact, "n": limit},
+        ),
+    )
+    found.add(
+        "Contract",
+        await _ids(
+            store,
+            f"MATCH (x:Contract {{number: $number}}) WHERE {_LIVE} RETURN x.id AS id",
+            {"number": text},
         ),
     )
     found.add(
