@@ -205,6 +205,11 @@ def test_search_finds_a_partner_by_a_source_key_and_opens_it(page: Page, hub: Ru
     screenshot(page, "search")
     partners.get_by_role("link", name=f"Ida {last}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Ida {last}")
+    # The new screen's heading has the focus, so a screen reader announces it.
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+    # Every column of the sources table is named.
+    headers = page.get_by_role("table", name="Sources").get_by_role("columnheader").all()
+    assert all(h.inner_text().strip() for h in headers)
 
 
 def test_skip_moves_on_without_coming_back_to_a_skipped_candidate(

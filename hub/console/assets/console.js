@@ -75,6 +75,13 @@ function say(message, kind = "") {
 function show(...content) {
   const main = view();
   main.replaceChildren(...content);
+  // A new screen: its heading gets the focus, so that a screen reader announces it and the
+  // keyboard starts from it (the keys work while no field holds the cursor).
+  const heading = main.querySelector("h1");
+  if (heading && document.activeElement?.tagName !== "INPUT") {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: true });
+  }
 }
 
 const score = (value) => (value === null || value === undefined ? "" : value.toFixed(3));
@@ -579,7 +586,7 @@ async function partnerView(id) {
     h("p", { class: "muted" }, `version ${p.version} · created ${moment(p.createdAt)} · updated ${moment(p.updatedAt)}`),
     table("Lineage", ["Attribute", "Value", "From", "Received", "What the others say"], lineage),
     h("div", { class: "actions" }, h("label", {}, "Reason for an un-merge ", reason)),
-    table("Sources", ["System", "Key", "Received", "", ""], sources),
+    table("Sources", ["System", "Key", "Received", "Deleted", "Actions"], sources),
     h("section", { "aria-label": "Relationships" }, h("h2", {}, "Relationships"),
       p.relationships.length
         ? h("ul", { class: "plain" }, p.relationships.map((r) => h("li", {}, humane(r.type), r.direction === "INCOMING" ? " (of this partner): " : ": ", partnerLink(r.partner))))
@@ -735,7 +742,7 @@ async function rejectsView(params) {
     h("p", {}, "Rows ", h("code", {}, "hub load"), " could not take. Correct a row and submit it again, or dismiss it with a reason."),
     h("div", { class: "filters" }, h("label", {}, "Status", select)),
     h("p", { class: "count" }, `${found.totalCount} row${found.totalCount === 1 ? "" : "s"}`),
-    table("Rejected rows", ["File", "Line", "Kind", "Problems", "Row", "Status", ""], rows),
+    table("Rejected rows", ["File", "Line", "Kind", "Problems", "Row", "Status", "Actions"], rows),
     h("div", { class: "pager" },
       h("button", { type: "button", disabled: !found.pageInfo.hasNextPage, onclick: () => go("rejects", { status, after: found.pageInfo.endCursor }) }, "Next page")),
   );
@@ -755,7 +762,7 @@ query Overview {
 const COLOURS = { a: "#1f5fbf", b: "#1c7c3c", c: "#b3261e", d: "#8a5a00", e: "#6b3fa0" };
 
 // Bars per category, one group per label; an SVG drawn here, and its numbers in a table.
-function barChart(title, labels, series) {
+function barChart(title, labels, series, axis = "Day") {
   const width = 560;
   const height = 180;
   const pad = { left: 34, bottom: 22, top: 8 };
@@ -792,7 +799,7 @@ function barChart(title, labels, series) {
   const legend = h("div", { class: "legend" }, series.map((s) => h("span", { "data-colour": s.colour }, s.name)));
   legend.querySelectorAll("span").forEach((span) => span.style.setProperty("--swatch", span.dataset.colour));
   const data = h("details", { class: "data" }, h("summary", {}, "Numbers"),
-    table(title, ["", ...series.map((s) => s.name)], labels.map((label, i) =>
+    table(title, [axis, ...series.map((s) => s.name)], labels.map((label, i) =>
       h("tr", {}, h("th", { scope: "row" }, label), series.map((s) => h("td", { class: "num" }, s.values[i]))))));
   return h("figure", { class: "card" }, h("figcaption", {}, title), svg, legend, data);
 }
@@ -822,7 +829,7 @@ async function overviewView() {
       barChart("Scores per outcome", bands.slice(from), ["OPEN", "MERGED", "REJECTED"].map((status, i) => ({
         name: humane(status), colour: [COLOURS.a, COLOURS.b, COLOURS.c][i],
         values: (byStatus[status] || zero).slice(from),
-      })))),
+      })), "Score")),
   );
 }
 
