@@ -125,6 +125,12 @@ def test_a_steward_merges_a_queued_pair_from_the_queue(page: Page, hub: RunningH
     assert survivor["id"] == first["businessPartner"]["id"]
     assert sorted(s["system"] for s in survivor["sources"]) == ["CRM", "ERP"]
     assert survivor["email"] == f"paul.{last}@example.com"
+    # The merged partner's id leads to the survivor's page, which says so.
+    page.goto(f"/console#/partner/{second['businessPartner']['id']}")
+    expect(page.get_by_role("note")).to_contain_text("merged into this one")
+    page.goto(f"/console#/partner/{survivor['id']}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Paul {last}")
+    expect(page.get_by_role("note")).to_have_count(0)
 
 
 def test_a_steward_rejects_a_pair_with_a_reason_from_the_keyboard(

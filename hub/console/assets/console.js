@@ -583,6 +583,8 @@ async function partnerView(id) {
   show(
     h("h1", {}, p.name, " ", h("span", { class: "muted" }, humane(p.kind))),
     p.mergedInto ? h("p", {}, "Merged into ", partnerLink(p.mergedInto)) : "",
+    // An id of a partner merged away leads here: say so, or the page seems another's.
+    p.id !== id ? h("p", { class: "note", role: "note" }, "The partner you followed was merged into this one; its history is below.") : "",
     h("p", { class: "muted" }, `version ${p.version} · created ${moment(p.createdAt)} · updated ${moment(p.updatedAt)}`),
     table("Lineage", ["Attribute", "Value", "From", "Received", "What the others say"], lineage),
     h("div", { class: "actions" }, h("label", {}, "Reason for an un-merge ", reason)),
