@@ -433,6 +433,40 @@ def test_a_lookup_as_of_a_moment_answers_with_the_values_of_then(
     assert then("2000-01-01T00:00:00Z") is None
 
 
+def test_a_merged_partner_as_of_before_its_merge_is_itself_by_id_or_by_source_key(
+    hub: RunningHub, unique: str
+) -> None:
+    made = {}
+    for name in ("Ibex", "Yak"):
+        data = {"source": {"system": "CRM", "key": f"{name}-{unique}"}, "kind": "ORGANIZATION",
+                "organizationName": f"{name} Handel {unique} KG"}  # fmt: skip
+        upserted = ok(
+            hub,
+            """mutation($i: BusinessPartnerInput!) { upsertBusinessPartner(input: $i) {
+              businessPartner { id } } }""",
+            {"i": data},
+        )
+        made[name] = upserted["upsertBusinessPartner"]["businessPartner"]["id"]
+    hub.run(change_log.sequence(hub.store))
+    before = utc_now().isoformat() + "Z"
+    time.sleep(0.01)
+    merged = ok(
+        hub,
+        """mutation($i: MergeInput!) { mergeBusinessPartners(input: $i) { userErrors { code } } }""",
+        {"i": {"survivor": {"id": made["Ibex"]}, "merged": [{"id": made["Yak"]}]}},
+    )
+    assert merged["mergeBusinessPartners"]["userErrors"] == []
+    lookup = """query($id: ID, $source: SourceRefInput, $at: DateTime) {
+      businessPartner(id: $id, source: $source, asOf: $at) { id name } }"""
+    yak = {"id": made["Yak"], "name": f"Yak Handel {unique} KG"}
+    by_source = {"source": {"system": "CRM", "key": f"Yak-{unique}"}, "at": before}
+    assert ok(hub, lookup, by_source)["businessPartner"] == yak
+    assert ok(hub, lookup, {"id": made["Yak"], "at": before})["businessPartner"] == yak
+    # Now, either way leads to the survivor.
+    now = {**by_source, "at": "2100-01-01T00:00:00Z"}
+    assert ok(hub, lookup, now)["businessPartner"]["id"] == made["Ibex"]
+
+
 def test_the_kinds_of_record_are_the_models_golden_records() -> None:
     assert sorted((k.name, k.value) for k in RecordKind) == sorted(
         (kind_name(label), label) for label in MODEL.golden_labels

@@ -122,8 +122,49 @@ async def _first(
     rows = await _lookup(info, label, hub_id, natural, source)
     if not rows:
         return None
-    row = rows[0] if as_of is None else await _as_of(info, label, rows[0], as_of)
-    return make(row) if row else None
+    if as_of is None:
+        return make(rows[0])
+    row = rows[0]
+    if label == "BusinessPartner":
+        row = await _then_its_own(info, row, hub_id, source, as_of) or row
+    then = await _as_of(info, label, row, as_of)
+    return make(then) if then else None
+
+
+async def _then_its_own(
+    info: Info,
+    row: Row,
+    hub_id: str | None,
+    source: SourceRefInput | None,
+    moment: dt.datetime,
+) -> Row | None:
+    """The partner an id or a source key stood for at ``moment`` where that was another than
+    the one it leads to now: a partner merged into this one after that moment."""
+    store = info.context.store
+    former: str | None = None
+    if hub_id is not None:
+        decoded = from_global(hub_id)
+        former = decoded[1] if decoded else None
+    elif source is not None:
+        found = await store.query(
+            "MATCH (s:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key}) "
+            "RETURN s.formerGolden AS former",
+            {"system": source.system.strip().upper(), "key": source.key.strip()},
+        )
+        former = found[0]["former"] if found else None
+    if former is None or former == row["id"]:
+        return None
+    await change_log.sequence(store)
+    later, _ = await changes.since(store, "BusinessPartner", former, moment)
+    if not any(event["action"] == "MERGED_INTO" for event in later):
+        return None  # it had been merged by then
+    compiled = _projection(info, "BusinessPartner", selections_of)
+    params = compiled.params(info.variable_values)
+    own = await store.query(
+        f"MATCH (x:BusinessPartner {{id: $id}}) RETURN {compiled.text} AS row",
+        {"id": former, **params},
+    )
+    return own[0]["row"] if own else None
 
 
 AS_OF_HELP = (
