@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from hub.domain import invoices
-from tests.harness import RunningHub, hub_command, ok
+from tests.harness import RunningHub, hub_command, ok, vin_for
 from tests.test_contracts import UPSERT as UPSERT_CONTRACT
 from tests.test_contracts import change, setup
 from tests.test_identification import BLOCK, card
+from tests.test_vehicles import vehicle
 from tests.test_partners import person as partner_person
 from tests.test_partners import upsert as upsert_partner
 
@@ -406,6 +407,22 @@ def test_a_card_of_a_deleted_contract_is_covered_by_nothing(hub: RunningHub, uni
     (checked,) = check(hub, line(unique, 1))
     assert (checked["verdict"], checked["coveredAmount"]) == ("NOT_COVERED", "0.00")
     assert checked["contract"] is None
+
+
+def test_a_card_for_a_vehicle_its_contracts_items_do_not_cover_is_not_covered(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)  # its items cover vin_for(unique) alone
+    other = vin_for(unique, 1)
+    vehicle(hub, {"source": {"system": "VMS", "key": f"V2-{unique}"}, "vin": other})
+    card(hub, unique, vehicle={"vin": other})
+    (checked,) = check(hub, line(unique, 1))
+    assert (checked["verdict"], checked["rebillAmount"]) == ("NOT_COVERED", "120.50")
+    assert "other vehicles" in checked["explanation"]
+    # The card moved to the covered vehicle: covered.
+    card(hub, unique)
+    (again,) = check(hub, line(unique, 2))
+    assert again["verdict"] == "COVERED"
 
 
 def test_partial_coverage_bills_the_rest_to_the_lessee() -> None:

@@ -313,6 +313,12 @@ def _covered(
         explanation = (
             f"Contract {facts['number']} does not cover {line.service_code}: billed to the lessee."
         )
+        elsewhere, share, _ = _covering(_serving(facts, any_vehicle=True), line.service_code)
+        if item is None and elsewhere is not None and share > 0:
+            explanation = (
+                f"Contract {facts['number']} covers {line.service_code} for other vehicles, not "
+                f"for the one this {line.object_kind} is for: billed to the lessee."
+            )
         return Check(line, "NOT_COVERED", explanation, _NOTHING, amount, **found)
     quantity = float(line.quantity)
     counted, beyond = quantity, ""
@@ -343,12 +349,18 @@ def _covered(
     )
 
 
-def _serving(facts: dict[str, Any]) -> list[dict[str, Any]]:
+def _serving(facts: dict[str, Any], any_vehicle: bool = False) -> list[dict[str, Any]]:
     """The service items that may cover the object's lines: the one it was issued under,
-    when that is a service item; else every service item of its contract."""
+    when that is a service item; else every service item of its contract. Where the object
+    is for a vehicle, an item that covers vehicles serves it only if that one is among them
+    (unless ``any_vehicle``); an item that covers none is bound to no vehicle."""
     items = [i for i in facts["items"] or [] if i["kind"] == "SERVICE"]
     own = [i for i in items if i["uiid"] == facts.get("item")]
-    return own or items
+    serving = own or items
+    vehicle = facts.get("vehicle")
+    if vehicle is None or any_vehicle:
+        return serving
+    return [i for i in serving if not i.get("vehicles") or vehicle in i["vehicles"]]
 
 
 def _after_item(line: Line, facts: dict[str, Any]) -> Said:
@@ -419,8 +431,10 @@ WITH r, o, c,
   CASE WHEN c IS NULL THEN [] ELSE [(c)-[:HAS_ITEM]->(i:ContractItem) |
     {uiid: i.uiid, kind: i.kind, codes: i.serviceCodes, coverage: i.serviceCoverage,
      terms: i.serviceTerms, position: i.position, endDate: i.endDate,
-     terminationDate: i.terminationDate}] END AS items
+     terminationDate: i.terminationDate,
+     vehicles: [(i)-[:COVERS]->(cv:Vehicle) | cv.id]}] END AS items
 RETURN collect({kind: r.kind, number: r.number, object: o.id, status: o.status,
+  vehicle: head([(o)-[:IDENTIFIES]->(ov:Vehicle) | ov.id]),
   blockedReason: o.blockedReason, validFrom: o.validFrom, validTo: o.validTo,
   item: o.itemUiid, contract: c.id, number_: c.number, contractStatus: c.status,
   startDate: c.startDate, endDate: c.endDate, terminationDate: c.terminationDate,
