@@ -15,9 +15,9 @@ from tests.harness import RunningHub, hub_command, ok, vin_for
 from tests.test_contracts import UPSERT as UPSERT_CONTRACT
 from tests.test_contracts import change, setup
 from tests.test_identification import BLOCK, card
-from tests.test_vehicles import vehicle
 from tests.test_partners import person as partner_person
 from tests.test_partners import upsert as upsert_partner
+from tests.test_vehicles import vehicle
 
 CHECK = """
 mutation($lines: [InvoiceLineInput!]!) {
