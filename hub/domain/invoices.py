@@ -313,8 +313,8 @@ def _covered(
         explanation = (
             f"Contract {facts['number']} does not cover {line.service_code}: billed to the lessee."
         )
-        elsewhere, share, _ = _covering(_serving(facts, any_vehicle=True), line.service_code)
-        if item is None and elsewhere is not None and share > 0:
+        elsewhere, listed, _ = _covering(_serving(facts, any_vehicle=True), line.service_code)
+        if item is None and elsewhere is not None and listed > 0:
             explanation = (
                 f"Contract {facts['number']} covers {line.service_code} for other vehicles, not "
                 f"for the one this {line.object_kind} is for: billed to the lessee."
