@@ -578,16 +578,19 @@ def test_same_person_from_another_system_is_merged_into_one_golden_record(hub: R
     assert event["reason"].startswith("merged on arrival, score ")
 
 
+def history_of(hub: RunningHub, partner_id: str, fields: str) -> list[dict[str, Any]]:
+    """The ``fields`` of a partner's change events, oldest first."""
+    query = "query($id: ID!) { businessPartner(id: $id) { changeHistory(first: 100) { nodes { %s } } } }"
+    found: list[dict[str, Any]] = ok(hub, query % fields, {"id": partner_id})["businessPartner"][
+        "changeHistory"
+    ]["nodes"]
+    return found
+
+
 def test_a_partner_queued_on_arrival_is_not_said_to_be_merged(hub: RunningHub) -> None:
     last = unique("Que")
     _, second, _ = queued_pair(hub, last, ("1949-05-05", "1979-09-09"), "Buchenweg")
-    history = ok(
-        hub,
-        "query($id: ID!) { businessPartner(id: $id) { changeHistory(first: 10) { edges { node "
-        "{ action reason } } } } }",
-        {"id": second["businessPartner"]["id"]},
-    )["businessPartner"]["changeHistory"]["edges"]
-    created = history[0]["node"]
+    created = history_of(hub, second["businessPartner"]["id"], "action reason")[0]
     assert created["action"] == "CREATED"
     assert created["reason"].startswith("queued for a steward, score "), created
 
@@ -889,12 +892,7 @@ def test_rejected_pair_is_recorded_and_never_proposed_again(hub: RunningHub) -> 
     again = hub.graphql(REJECT, {"id": candidate["id"]})["data"]["rejectMatchCandidate"]
     assert again["userErrors"][0]["code"] == "INVALID_TRANSITION"
     # Both partners' histories hold the decision, naming the candidate by its API ID.
-    history = ok(
-        hub,
-        "query($id: ID!) { businessPartner(id: $id) { changeHistory(first: 50) { nodes { action "
-        "changes { field after } } } } }",
-        {"id": candidate["left"]["id"]},
-    )["businessPartner"]["changeHistory"]["nodes"]
+    history = history_of(hub, candidate["left"]["id"], "action changes { field after }")
     (decision,) = [e for e in history if e["action"] == "REJECTED"]
     assert decision["changes"][0]["after"] == {"id": candidate["id"], "status": "REJECTED"}
     # A changed delivery of the same partner is matched again, but the pair stays rejected.
