@@ -358,6 +358,25 @@ def test_branches_sharing_the_companys_tax_number_stay_apart() -> None:
     assert _score(head, {**head}).score == 1.0
 
 
+def test_one_tax_number_in_two_towns_with_a_name_cut_short_waits_for_a_steward() -> None:
+    """An ERP cuts "... GmbH Filiale Potsdam" at its 35 characters: the branch's part is
+    lost, and the tax number is the company's. In one town they are one partner."""
+
+    def site(name: str, street: str, postal: str, city: str) -> dict[str, Any]:
+        return {"kind": "ORGANIZATION", "organizationName": name, "taxNumber": "DE786315159",
+                "addresses": [{"street": street, "houseNumber": "5", "postalCode": postal,
+                               "city": city, "country": "DE"}]}  # fmt: skip
+
+    head = site("Hoffmann Bau Rhein-Main GmbH", "Industriestraße", "50667", "Köln")
+    cut = site("HOFFMANN BAU RHEIN-MAIN GMBH FILIAL", "Gewerbepark", "14479", "Potsdam")
+    verdict = _score(cut, head)
+    assert rules.REVIEW <= verdict.score < rules.AUTO_MERGE, verdict
+    assert verdict.rule == "one company in two towns, a name cut short: a branch?"
+    assert _score({**cut, "addresses": head["addresses"]}, head).score == 1.0
+    short = site("Hoffmann Bau GmbH", "Gewerbepark", "14479", "Potsdam")
+    assert _score(short, {**head, "organizationName": "HOFFMANN BAU GMBH"}).score == 1.0
+
+
 @pytest.mark.parametrize(
     ("his", "hers"),
     [

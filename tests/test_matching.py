@@ -672,6 +672,20 @@ def test_a_systems_second_record_of_one_name_on_one_line_waits_for_a_steward(
     assert crm["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW"  # two Karls known now
 
 
+def test_a_systems_second_person_of_one_name_and_household_waits_for_a_steward(
+    hub: RunningHub,
+) -> None:
+    """Father and son in one CRM: the father with his birth date, the son with his e-mail
+    address, one landline. CRM keeping two records says it knows two people there."""
+    last, line = household(9)
+    father = upsert(hub, person("CRM", f"f-{last}", "Klaus", last, birthDate="1964-04-01", **line))
+    son = upsert(
+        hub, person("CRM", f"s-{last}", "Klaus", last, email=f"k.{last}@posteo.de", **line)
+    )
+    assert son["matchOutcome"]["action"] == "QUEUED_FOR_REVIEW", son["matchOutcome"]
+    assert son["businessPartner"]["id"] != father["businessPartner"]["id"]
+
+
 def test_an_erp_record_waits_for_a_steward_when_two_of_its_name_share_the_line(
     hub: RunningHub,
 ) -> None:

@@ -337,9 +337,9 @@ def compare(
     features += _shared(w, "sharedVehicle", a.vehicles, b.vehicles)
     features += _shared(w, "sharedCard", a.cards, b.cards)
     found = tuple(features)
-    if _one_tax_number(a, b):
-        return Verdict(1.0, found, f"same tax number {a.tax} in the same country")
     by_name = {f.feature: f for f in found}
+    if _one_tax_number(a, b, by_name):
+        return Verdict(1.0, found, f"same tax number {a.tax} in the same country")
     place = _place_weight(by_name)
     other = sum(f.weight for f in found if f.feature not in rules.PLACE_FEATURES)
     score = round(_probability(weights.prior + other + min(place, rules.PLACE_CAP)), 4)
@@ -371,11 +371,18 @@ def compare(
     return Verdict(ceiling, found, reason, alone if alone and alone >= rules.AUTO_MERGE else None)
 
 
-def _one_tax_number(a: Profile, b: Profile) -> bool:
+def _one_tax_number(a: Profile, b: Profile, by: dict[str, Feature]) -> bool:
     """The same tax number in the same country: one partner (the deterministic rule), but
-    for two branches of one company, which share its number yet are partners of their own."""
-    same_branch = a.person or a.branch == b.branch
+    for two branches of one company, which share its number yet are partners of their own:
+    their names say so, or, in two towns, a name cut at a field limit may have lost it."""
+    same_branch = a.person or (a.branch == b.branch and not _branch_cut_off(a, b, by))
     return bool(a.tax and a.tax == b.tax and a.country and a.country == b.country and same_branch)
+
+
+def _branch_cut_off(a: Profile, b: Profile, by: dict[str, Feature]) -> bool:
+    """One company's tax number in two towns, and a name that may have lost its end."""
+    one_company = bool(a.tax) and a.tax == b.tax
+    return one_company and (a.name_cut or b.name_cut) and _other_town(by)
 
 
 def within_whole(
@@ -451,9 +458,9 @@ def births_conflict(mine: Profile, whole: Profile, verdict: Verdict) -> bool:
     two strong identifiers agree in ``verdict``."""
     if not (mine.person and mine.birth and whole.birth) or _dates(mine.birth, whole.birth) > 0:
         return False
-    if _one_tax_number(mine, whole):
-        return False  # the rule that decides before any weight or date
     by = {f.feature: f for f in verdict.features}
+    if _one_tax_number(mine, whole, by):
+        return False  # the rule that decides before any weight or date
     return len(_strong(mine, whole, by, False)) < 2
 
 
@@ -565,6 +572,10 @@ def _organization_rules(
             reason = "one name in two towns, and only a switchboard's number in common"
             return [(rules.EVIDENCE_CEILING, reason)]
         return [(rules.APART, "one name in two towns, and no identifier of its own in common")]
+    if _branch_cut_off(a, b, by):
+        # One tax number is one company; in two towns, with a name that may have lost a
+        # branch's part to a field limit ("... GMBH FILIAL"), perhaps two of its sites.
+        return [(rules.EVIDENCE_CEILING, "one company in two towns, a name cut short: a branch?")]
     if a.branch != b.branch:
         # A branch and its company in one town may be one site that one system names as the
         # branch: a steward's decision. In another town, or two branches, they are two.

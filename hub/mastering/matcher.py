@@ -112,6 +112,7 @@ _TERMS = _counts_and_model() + "RETURN counts, version, prior, weights"
 # that only the payload shows was cut at a field limit (see profile.Profile.cut).
 _CANDIDATE = """{
     id: c.id, element: elementId(c), state: c.state, version: c.version,
+    systems: [s IN sources | s.system],
     sources: CASE WHEN size(sources) > 1 OR c.overrides IS NOT NULL
         OR size([s IN sources WHERE s.payload CONTAINS '"lastName"'
             AND NOT s.payload CONTAINS '"firstName"']) > 0
@@ -485,7 +486,8 @@ class _Read(NamedTuple):
                 origins = None
                 if "origins" in row:
                     origins = {k: row[k] for k in ("id", "overrides")} | {"sources": row["origins"]}
-                systems = frozenset(str(x["system"]) for x in row["sources"] or ())
+                # Every source's system, also where the sources themselves are not sent.
+                systems = frozenset(str(x) for x in row["systems"] or ())
                 raw[row["id"]] = Stored(row["state"], row["version"], sources, origins, systems)
         return _Read(chosen, stored, raw, _frequencies(answer))
 

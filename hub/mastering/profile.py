@@ -41,6 +41,9 @@ class Profile:
     # HOHENLOHE, AN") exactly as long as an ERP's field limit.
     cut: bool = False
     branch: str = ""  # the branch an organisation's name names ("potsdam")
+    # An organisation's name as long as a field limit allows (or a character short: a cut
+    # that ended at a space): its end, a branch's name perhaps, may be lost.
+    name_cut: bool = False
     places: tuple[Place, ...] = ()
     vehicles: frozenset[str] = field(default_factory=frozenset)
     cards: frozenset[str] = field(default_factory=frozenset)
@@ -89,6 +92,7 @@ def profile(
         generation=last_marker or first_marker,
         cut=cut,
         branch=branch,
+        name_cut=_name_cut(state.get("organizationName")),
         places=places,
         vehicles=vehicles,
         cards=cards,
@@ -107,6 +111,12 @@ def _person_names(first: str | None, last: str | None) -> tuple[str, str, tuple[
 
 def _hanzi(name: str | None) -> str:
     return norm.simplified("".join(name.split())) if name and norm.has_cjk(name) else ""
+
+
+def _name_cut(name: str | None) -> bool:
+    if not isinstance(name, str):
+        return False
+    return any(len(name) in (limit, limit - 1) for limit in field_limits.CUT_LENGTHS)
 
 
 def _cut_in_one_field(first: str | None, last: str | None) -> bool:
