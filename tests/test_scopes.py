@@ -251,7 +251,18 @@ def test_the_candidate_a_write_queued_is_shown_only_to_stewards(
     father_or_son(steward, "SF", "1951-04-07")
     again = father_or_son(steward, "SS", "1983-09-23")
     assert "errors" not in again, again
-    assert again["data"]["upsertBusinessPartner"]["matchOutcome"]["candidate"]["id"]
+    candidate = again["data"]["upsertBusinessPartner"]["matchOutcome"]["candidate"]["id"]
+
+    # The partners in the queue are read as any partner is: with read.
+    queue = "{ matchCandidates(first: 100) { edges { node { id left { name } } } } }"
+    refused = secured.post(queue, token=steward).json()
+    assert "Paul" not in json.dumps(refused.get("data")), refused
+    assert {e["extensions"]["code"] for e in refused["errors"]} == {"FORBIDDEN"}
+    assert "read" in refused["errors"][0]["message"]
+    reader = register(secured, READ, STEWARD, system="CRM")
+    shown = secured.post(queue, token=reader).json()
+    edges = shown["data"]["matchCandidates"]["edges"]
+    assert candidate in [e["node"]["id"] for e in edges], shown
 
 
 def test_a_write_only_client_reads_nothing_through_its_writes_answer(

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import strawberry
 
 from graph_schema import MODEL
-from hub.api.access import needs
+from hub.api.access import ReadsTheRecord, needs
 from hub.api.context import Info
 from hub.api.enums import PartnerKind
 from hub.api.inputs import PartnerRefInput, SourceRefInput, to_data
@@ -153,6 +153,7 @@ class MatchCandidate(Node):
         "the right partner's overrides stay. Personal values as in lineage."
     )
     async def merge_preview(self, info: Info) -> list[AttributeLineage]:
+        info.context.require(Scope.READ, "a match candidate's partners")
         personal = info.context.sees_personal
         return await merged_lineage(info, [self.left_id, self.right_id], personal)
 
@@ -166,6 +167,8 @@ class MatchCandidate(Node):
 
 
 async def _partner(info: Info, hub_id: str) -> BusinessPartner:
+    # The queue is the stewards'; the partners in it are read as any partner is.
+    info.context.require(Scope.READ, "a match candidate's partners")
     row = await info.context.loaders.node("BusinessPartner").load(hub_id)
     assert row is not None, "a candidate's partners are never deleted"
     return BusinessPartner.from_row(row)
@@ -394,7 +397,8 @@ class OverrideInput:
 @strawberry.type(description="Result of a merge or an un-merge.")
 class MergePayload:
     business_partner: BusinessPartner | None = strawberry.field(
-        description="The survivor of a merge, or the partner split out by an un-merge."
+        description="The survivor of a merge, or the partner split out by an un-merge.",
+        permission_classes=[ReadsTheRecord],
     )
     user_errors: list[UserError] = strawberry.field(
         description="Problems with the input; when present nothing was written."
@@ -405,7 +409,8 @@ class MergePayload:
 class AcceptMatchCandidatePayload:
     match_candidate: MatchCandidate | None = strawberry.field(description="The candidate.")
     business_partner: BusinessPartner | None = strawberry.field(
-        description="The partner both are now, with its values computed again."
+        description="The partner both are now, with its values computed again.",
+        permission_classes=[ReadsTheRecord],
     )
     user_errors: list[UserError] = strawberry.field(
         description="Problems with the input; when present nothing was written."
