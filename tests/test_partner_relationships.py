@@ -282,3 +282,7 @@ def test_a_relationship_must_fit_both_partners_and_be_listed_once(
         (("relationships", 0, "type"), "INVALID_VALUE"),
         (("relationships", 2), "DUPLICATE"),
     ]
+    # One way for two periods is two relationships.
+    periods = [{**contact, "validTo": "2020-12-31"}, {**contact, "validFrom": "2023-01-01"}]
+    _, problems = deliveries.partner({**row, "relationships": periods}, ())
+    assert problems == []

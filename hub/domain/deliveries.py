@@ -380,9 +380,11 @@ def _relationships(c: _Collector) -> None:
             c.problems.append(kind)
         else:
             c.check(_fits_its_kind(kind, c.values.get("kind"), (*path, "type")))
-            named = json.dumps([kind, item.get("partner")], sort_keys=True, default=str)
+            # One partner may be related twice in one way, for two periods.
+            period = [item.get("validFrom"), item.get("validTo")]
+            named = json.dumps([kind, item.get("partner"), period], sort_keys=True, default=str)
             if named in seen:
-                message = f"the same {kind} relationship to this partner is listed before"
+                message = f"the same {kind} relationship to this partner, for the same time, is listed before"
                 c.problems.append(Problem(path, codes.DUPLICATE, message))
             seen.add(named)
         if item.get("partner") is None:
