@@ -384,7 +384,7 @@ def _relationships(c: _Collector) -> None:
             period = [item.get("validFrom"), item.get("validTo")]
             named = json.dumps([kind, item.get("partner"), period], sort_keys=True, default=str)
             if named in seen:
-                message = f"the same {kind} relationship to this partner, for the same time, is listed before"
+                message = f"the same {kind} relationship, for the same time, is listed before"
                 c.problems.append(Problem(path, codes.DUPLICATE, message))
             seen.add(named)
         if item.get("partner") is None:
