@@ -423,6 +423,16 @@ def test_a_card_for_a_vehicle_its_contracts_items_do_not_cover_is_not_covered(
     card(hub, unique)
     (again,) = check(hub, line(unique, 2))
     assert again["verdict"] == "COVERED"
+    # A service item that lists no vehicle, an empty list, covers none of them.
+    service = {"uiid": f"S-{unique}", "kind": "SERVICE", "coveredVehicles": [],
+               "singleServices": [{"code": "TYRES", "coveragePercent": 100}]}  # fmt: skip
+    financing = {"uiid": f"F-{unique}", "kind": "FINANCING", "product": "LEASE36",
+                 "coveredVehicles": [{"vin": vin_for(unique)}]}  # fmt: skip
+    contract = {"source": {"system": "CRM", "key": f"K-{unique}"}, "number": f"L-{unique}",
+                "type": "LEASING", "items": [financing, service]}  # fmt: skip
+    assert ok(hub, UPSERT_CONTRACT, {"input": contract})["upsertContract"]["userErrors"] == []
+    (none,) = check(hub, line(unique, 3))
+    assert none["verdict"] == "NOT_COVERED", none
 
 
 def test_partial_coverage_bills_the_rest_to_the_lessee() -> None:

@@ -352,15 +352,17 @@ def _covered(
 def _serving(facts: dict[str, Any], any_vehicle: bool = False) -> list[dict[str, Any]]:
     """The service items that may cover the object's lines: the one it was issued under,
     when that is a service item; else every service item of its contract. Where the object
-    is for a vehicle, an item that covers vehicles serves it only if that one is among them
-    (unless ``any_vehicle``); an item that covers none is bound to no vehicle."""
+    is for a vehicle and the contract's items cover vehicles, only the items that cover that
+    one (unless ``any_vehicle``): an item that lists none, an empty list included, covers
+    none. A contract none of whose items covers a vehicle is bound to none."""
     items = [i for i in facts["items"] or [] if i["kind"] == "SERVICE"]
     own = [i for i in items if i["uiid"] == facts.get("item")]
     serving = own or items
     vehicle = facts.get("vehicle")
-    if vehicle is None or any_vehicle:
+    bound = any(i.get("vehicles") for i in facts["items"] or [])
+    if vehicle is None or any_vehicle or not bound:
         return serving
-    return [i for i in serving if not i.get("vehicles") or vehicle in i["vehicles"]]
+    return [i for i in serving if vehicle in (i.get("vehicles") or [])]
 
 
 def _after_item(line: Line, facts: dict[str, Any]) -> Said:
