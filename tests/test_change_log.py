@@ -379,6 +379,22 @@ def test_a_subscription_is_held_to_the_limits_a_query_over_http_is(hub: RunningH
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
 
 
+def test_a_subscribe_whose_query_or_variables_are_malformed_is_answered_with_its_code(
+    hub: RunningHub,
+) -> None:
+    deep: Any = 1
+    for _ in range(40):
+        deep = [deep]
+    for payload in ({"query": 5}, {"query": SUBSCRIBE, "variables": [1]},
+                    {"query": SUBSCRIBE, "variables": {"after": deep}}):  # fmt: skip
+        with _open(hub) as ws:
+            assert _next(ws)["type"] == "connection_ack"
+            ws.send(json.dumps({"id": "m", "type": "subscribe", "payload": payload}))
+            message = _next(ws)
+            assert message["type"] == "error", (payload, message)
+            assert message["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
 def test_a_subscription_that_does_not_parse_or_validate_is_answered_with_its_code(
     hub: RunningHub,
 ) -> None:

@@ -148,6 +148,11 @@ def _json(data: bytes, what: str) -> Any:
         raise bad_request(f"{what} is not JSON in UTF-8: {exc}") from exc
 
 
+def too_deep(value: Any) -> bool:
+    """Whether lists and objects nest deeper in ``value`` than a request may."""
+    return isinstance(value, dict | list) and _depth(value) > MAX_VALUE_DEPTH
+
+
 def _depth(value: Any) -> int:
     """How deep lists and objects nest in ``value``, without recursion."""
     deepest = 0

@@ -30,7 +30,7 @@ from strawberry.types.unset import UnsetType
 from hub.api.context import Context
 from hub.api.endpoint import PARSE_FAILED, RULES, VALIDATION_FAILED, operation_of
 from hub.api.guard import Guard
-from hub.api.requests import HttpProblem
+from hub.api.requests import MAX_VALUE_DEPTH, HttpProblem, too_deep
 from hub.auth.errors import Unauthenticated
 from hub.auth.principal import Principal, Scope
 
@@ -63,7 +63,9 @@ class _Guarded:
         operation_name: str | None = None,
         **more: Any,
     ) -> Any:
-        errors = self._refusal(query or "", variable_values, context_value, operation_name)
+        errors = _malformed(query, variable_values) or self._refusal(
+            query or "", variable_values, context_value, operation_name
+        )
         if errors:
             return _refused(errors)
         return await self._schema.stream(
@@ -114,6 +116,19 @@ class _Guarded:
                 )
             ]
         return []
+
+
+def _malformed(query: object, variables: object) -> list[GraphQLError]:
+    """What HTTP refuses in a request's body before reading its document, refused here too."""
+    if not isinstance(query, str):
+        problem = "query must be text: the GraphQL document"
+    elif variables is not None and not isinstance(variables, dict):
+        problem = "variables must be a JSON object"
+    elif too_deep(variables):
+        problem = f"variables nest values deeper than {MAX_VALUE_DEPTH} levels"
+    else:
+        return []
+    return [GraphQLError(problem, extensions={"code": "BAD_REQUEST"})]
 
 
 async def _refused(errors: list[GraphQLError]) -> AsyncGenerator[PreExecutionError, None]:
