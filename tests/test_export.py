@@ -175,3 +175,24 @@ def test_a_partner_written_under_the_hubs_id_after_its_own_key_left_is_deleted_u
     keys = sorted(row["source"]["key"] for row in gone)
     assert all(row["deleted"] for row in gone)
     assert keys[0] == f"C{unique}" and keys[1].startswith("HUB-") and len(keys) == 2, keys
+
+
+def test_a_partner_deleted_and_later_erased_is_deleted_under_its_own_key_alone(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    org = partners(unique)[2]
+    made = ok(hub, PARTNER, {"input": org})["upsertBusinessPartner"]["businessPartner"]
+    delete(hub, "BUSINESS_PARTNER", "ERP", org["source"]["key"], "closed")
+    start = position(hub)
+    erased = ok(
+        hub,
+        'mutation($id: ID!) { erasePartner(id: $id, reason: "asked") { userErrors { code } } }',
+        {"id": made["id"]},
+    )
+    assert erased["erasePartner"]["userErrors"] == []
+    hub.run(export(hub.store, "ERP", tmp_path / "e", "ndjson", start))
+    gone = [
+        json.loads(line) for line in (tmp_path / "e" / "partners.ndjson").read_text().splitlines()
+    ]
+    # ERP's key was there until the partner was deleted: it was never written as HUB-<id>.
+    assert gone == [{"source": {"system": "ERP", "key": org["source"]["key"]}, "deleted": True}]

@@ -75,7 +75,9 @@ async def erase_partner(
         "deletedAt: coalesce(s.deletedAt, $now), erasedAt: $now}",
         "MATCH (g:BusinessPartner) WHERE g.id IN $ids "
         f"SET g = {{{', '.join(f'{k}: g.{k}' for k in _KEPT)}, state: '{{}}', "
-        f"name: '{ERASED_NAME}', version: g.version + 1, updatedAt: $now, deletedAt: $now, "
+        f"name: '{ERASED_NAME}', version: g.version + 1, updatedAt: $now, "
+        # A partner deleted before keeps when it was (an export compares it with its keys').
+        "deletedAt: coalesce(g.deletedAt, $now), "
         "erasedAt: $now}",
     ):
         await tx.run(statement, {"ids": ids, "now": now})
@@ -91,11 +93,11 @@ async def erase_partner(
                 # The values it had are gone; what it is now shows, so a consumer that
                 # follows deletions learns this one too.
                 "changes": [
-                    {
-                        "field": "deletedAt",
-                        "before": _stamp(record["deletedAt"]),
-                        "after": _stamp(now),
-                    },
+                    *(
+                        [{"field": "deletedAt", "before": None, "after": _stamp(now)}]
+                        if record["deletedAt"] is None
+                        else []
+                    ),
                     {"field": "name", "before": None, "after": ERASED_NAME},
                 ],
                 "version": (record["version"] or 0) + 1,
