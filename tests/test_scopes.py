@@ -324,6 +324,15 @@ def test_a_steward_without_read_personal_cannot_override_what_is_masked_for_it(
     given["overrides"] = given["overrides"][:1]
     named = secured.post(override, {"i": given}, token=steward).json()
     assert named["data"]["overrideBusinessPartner"]["userErrors"] == [], named
+    # An organisation's address and e-mail are no one's personal data: shown, and overridden.
+    firm = {"source": {"system": "CRM", "key": f"MASKF-{unique}"}, "kind": "ORGANIZATION",
+            "organizationName": f"Maskfirma {unique} GmbH",
+            "addresses": [{"street": "Hafenweg", "postalCode": "20095", "city": "Hamburg"}]}  # fmt: skip
+    secured.post(upsert, {"i": firm}, token=writer)
+    org = {"partner": {"source": {"system": "CRM", "key": f"MASKF-{unique}"}}, "reason": "r",
+           "overrides": [{"attribute": "email", "value": "info@maskfirma.example"}]}  # fmt: skip
+    firm_answer = secured.post(override, {"i": org}, token=steward).json()
+    assert firm_answer["data"]["overrideBusinessPartner"]["userErrors"] == [], firm_answer
 
 
 # ---- writes under the client's own system ---------------------------------------------------

@@ -31,7 +31,6 @@ from hub.api.types import (
 )
 from hub.api.user_errors import UserError, free_text, user_errors
 from hub.auth.principal import Scope
-from hub.domain import problems as codes
 from hub.domain import service, stewardship, validation
 from hub.domain.problems import Path, Problem
 from hub.ids import from_global, to_global
@@ -307,7 +306,7 @@ class StewardshipMutation:
             problems.append(Problem(("id",), "INVALID_ID", f"{id!r} is not a match candidate's ID"))
         if problems or decoded is None:
             return MatchCandidatePayload(match_candidate=None, user_errors=user_errors(problems))
-        audit = stewardship.Audit(info.context.actor, reason)
+        audit = _audit(info, reason)
         result = await service.run_process(
             info.context.store,
             lambda tx, now: stewardship.reject(tx, decoded[1], audit, now),
@@ -334,14 +333,12 @@ class StewardshipMutation:
         reason: str | None = None,
     ) -> AcceptMatchCandidatePayload:
         decoded = from_global(id)
-        problems = _merge_input_problems(
-            {"reason": reason, "overrides": overrides}, info.context.sees_personal
-        )
+        problems = _merge_input_problems({"reason": reason, "overrides": overrides})
         if decoded is None or decoded[0] != "MatchCandidate":
             problems.append(Problem(("id",), "INVALID_ID", f"{id!r} is not a match candidate's ID"))
         if problems or decoded is None:
             return AcceptMatchCandidatePayload.refused(_unprefixed(problems))
-        audit = stewardship.Audit(info.context.actor, reason)
+        audit = _audit(info, reason)
         values = [(o.attribute, o.value) for o in overrides or []]
         result = await service.run_process(
             info.context.store,
@@ -426,37 +423,26 @@ MAX_MERGED = 20
 MAX_OVERRIDES = 20
 
 
-# Overrides of these would replace values a caller without read:personal is shown masked
-# (an address without its street): what it sends back is not what the partner holds.
-_PERSONAL_OVERRIDES = MODEL.node("BusinessPartner").personal | {"addresses"}
-
-
-def _merge_input_problems(data: dict[str, Any], sees_personal: bool) -> list[Problem]:
+def _merge_input_problems(data: dict[str, Any]) -> list[Problem]:
     """What is wrong with a merge input before the database is asked anything."""
     problems = free_text(("input", "reason"), data.get("reason"))
     for name, maximum in (("merged", MAX_MERGED), ("overrides", MAX_OVERRIDES)):
         too_many = validation.at_most(data.get(name) or [], ("input", name), maximum)
         if too_many is not None:
             problems.append(too_many)
-    for position, override in enumerate(data.get("overrides") or []):
-        attribute = override["attribute"] if isinstance(override, dict) else override.attribute
-        if not sees_personal and attribute in _PERSONAL_OVERRIDES:
-            problems.append(
-                Problem(
-                    ("input", "overrides", str(position), "attribute"),
-                    codes.FORBIDDEN,
-                    f"overriding {attribute} needs the read:personal scope: without it the "
-                    "value is shown incomplete",
-                )
-            )
     return problems
 
 
+def _audit(info: Info, reason: str | None) -> stewardship.Audit:
+    """Who decides and why, and whether it sees what it may override."""
+    return stewardship.Audit(info.context.actor, reason, sees_personal=info.context.sees_personal)
+
+
 async def _merge(info: Info, data: dict[str, Any]) -> str | list[Problem]:
-    problems = _merge_input_problems(data, info.context.sees_personal)
+    problems = _merge_input_problems(data)
     if problems:
         return problems
-    audit = stewardship.Audit(info.context.actor, data.get("reason"))
+    audit = _audit(info, data.get("reason"))
     refs: list[tuple[Path, dict[str, Any]]] = [(("input", "survivor"), data["survivor"])] + [
         (("input", "merged", str(i)), ref) for i, ref in enumerate(data["merged"])
     ]
@@ -495,12 +481,11 @@ class MergeMutation:
     async def override_business_partner(self, info: Info, input: OverrideInput) -> MergePayload:
         data = to_data(input)
         problems = _merge_input_problems(
-            {"reason": data.get("reason"), "overrides": data.get("overrides")},
-            info.context.sees_personal,
+            {"reason": data.get("reason"), "overrides": data.get("overrides")}
         )
         if problems:
             return await _payload_of(info, problems)
-        audit = stewardship.Audit(info.context.actor, data.get("reason"))
+        audit = _audit(info, data.get("reason"))
         # A null value is kept: it removes the override.
         overrides = [(o.attribute, o.value) for o in input.overrides]
         ref = (("input", "partner"), data["partner"])
@@ -522,7 +507,7 @@ class MergeMutation:
         problems = free_text(("reason",), reason)
         if problems:
             return await _payload_of(info, problems)
-        audit = stewardship.Audit(info.context.actor, reason)
+        audit = _audit(info, reason)
         system, key = source.system.strip().upper(), source.key.strip()
         result = await service.run_process(
             info.context.store,

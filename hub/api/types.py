@@ -497,7 +497,9 @@ async def merged_lineage(info: Info, hub_ids: list[str], personal: bool) -> list
     survivor, whose overrides stay)."""
     origins = await info.context.loaders.origins().load_many(hub_ids)
     sources = [source for found, _ in origins for source in found.values()]
-    _, lineage = survive(sources, origins[-1][1])
+    state, lineage = survive(sources, origins[-1][1])
+    # An organisation's or a group's contact data is no one's personal data.
+    personal = personal or state.get("kind") != "PERSON"
 
     def shown(attribute: str, value: Any) -> str | None:
         value = with_api_ids(value)  # a reference names its record as node(id:) takes it

@@ -133,6 +133,9 @@ class Audit:
     reason: str | None
     # The source record a decision moved (an un-merge's), which its events name.
     source: tuple[str, str] | None = None
+    # Whether the decider sees persons' personal data: what it is shown masked it may not
+    # override, since what it sends back is not what the partner holds.
+    sees_personal: bool = True
 
     def event(self) -> dict[str, Any]:
         named = {"system": self.source[0], "key": self.source[1]} if self.source else {}
@@ -190,6 +193,10 @@ async def _recompute(
     )
 
 
+# A person's attributes a caller without read:personal is shown masked (an address without
+# its street).
+_PERSONAL_OVERRIDES = MODEL.node(PARTNER).personal | {"addresses"}
+
 # A partner's kind is what it is (a person and an organisation are never one partner); and
 # the names of the other kind are no values of it.
 _NOT_OVERRIDDEN = {"kind": "a partner's kind is not overridden"}
@@ -201,11 +208,11 @@ _OF_OTHER_KINDS = {
 
 
 def override_values(
-    overrides: list[tuple[str, str | None]], kind: str | None = None
+    overrides: list[tuple[str, str | None]], kind: str | None = None, sees_personal: bool = True
 ) -> tuple[State, list[Problem]]:
     """Overrides from the input, checked by the rules of a partner delivery of ``kind``
     (where known): the value as text, JSON for roles and addresses; None removes an
-    override. Each attribute once."""
+    override. Each attribute once; a person's personal ones only by whom ``sees_personal``."""
     values: State = {}
     problems = []
     for position, (attribute, value) in enumerate(overrides):
@@ -222,6 +229,13 @@ def override_values(
             refused = f"{attribute} is overridden once; it is named before"
         if refused is not None:
             problems.append(Problem((*path, "attribute"), codes.INVALID_VALUE, refused))
+            continue
+        if kind == "PERSON" and not sees_personal and attribute in _PERSONAL_OVERRIDES:
+            message = (
+                f"overriding a person's {attribute} needs the read:personal scope: without it "
+                "the value is shown incomplete"
+            )
+            problems.append(Problem((*path, "attribute"), codes.FORBIDDEN, message))
             continue
         if value is None:
             values[attribute] = None
@@ -271,7 +285,8 @@ async def merge(
     found = {
         hub_id: await _golden(tx, hub_id) for hub_id in dict.fromkeys([survivor_id, *merged_ids])
     }
-    changes, problems = override_values(overrides, kind_of(found.get(survivor_id)))
+    kind = kind_of(found.get(survivor_id))
+    changes, problems = override_values(overrides, kind, audit.sees_personal)
     plan = plan_merge(survivor_id, merged_ids, found, changes, problems)
     # Open candidates between any two of the partners joined are decided by this merge.
     joined = [survivor_id, *(m["id"] for m in plan.merged)]
@@ -363,7 +378,7 @@ async def override_named(
         raise Rejected([Problem(path, codes.NOT_FOUND, "no such partner")])
     if record.get("deletedAt"):
         raise Rejected([Problem(path, codes.INVALID_VALUE, "the partner is deleted")])
-    changes, problems = override_values(overrides, kind_of(record))
+    changes, problems = override_values(overrides, kind_of(record), audit.sees_personal)
     if problems:
         raise Rejected(problems)
     before = json.loads(record["overrides"] or "{}")
