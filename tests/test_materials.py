@@ -4,6 +4,7 @@ SAP MATMAS IDocs and CSV."""
 from pathlib import Path
 from typing import Any
 
+from hub.domain import deliveries
 from loaders import idoc
 from loaders.load import Loader, kind_of
 from tests.harness import RunningHub, ok, vin_for
@@ -235,3 +236,24 @@ def test_an_all_digit_material_number_is_one_material_with_or_without_saps_zeros
     assert vehicle(hub, car)["userErrors"] == []
     read = ok(hub, '{ vehicle(vin: "%s") { material { id } } }' % vin_for(unique))
     assert read["vehicle"]["material"] == {"id": made["material"]["id"]}
+
+
+def test_an_amount_that_is_no_finite_number_is_refused_and_nothing_is_stored(
+    hub: RunningHub, unique: str
+) -> None:
+    # A file's cell reads NaN or Infinity as such; stored, every read of the material failed.
+    for amount in (float("nan"), float("inf")):
+        row = x5(unique, prices=[{"type": "LIST", "amount": amount, "currency": "EUR"}])
+        _, problems = deliveries.material(row, ())
+        assert [(p.path, p.code) for p in problems] == [(("prices", 0, "amount"), "INVALID_VALUE")]
+        assert "finite" in problems[0].message
+    # 1e400 in a query's text parses to infinity.
+    literal = (
+        'mutation { upsertMaterial(input: {source: {system: "ERP", key: "M-%s"}, number: "M-%s", '
+        'prices: [{type: LIST, amount: 1e400, currency: "EUR"}]}) { userErrors { field code } } }'
+        % (unique, unique)
+    )
+    body = hub.graphql(literal)
+    refused = body.get("errors") or body["data"]["upsertMaterial"]["userErrors"]
+    assert refused, body
+    assert ok(hub, '{ material(number: "M-%s") { id } }' % unique) == {"material": None}

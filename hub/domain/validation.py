@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 
@@ -217,13 +218,17 @@ def in_range(
     if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
         kind = "a whole number" if whole else "a number"
         return Problem(path, INVALID_VALUE, f"{path[-1]} must be {kind}")
-    if low is not None and high is not None and not low <= value <= high:
-        return Problem(path, INVALID_VALUE, f"{path[-1]} must be between {low} and {high}")
-    if low is not None and value < low:
-        return Problem(path, INVALID_VALUE, f"{path[-1]} must be at least {low}")
-    if high is not None and value > high:
-        return Problem(path, INVALID_VALUE, f"{path[-1]} must be at most {high}")
-    return None
+    if isinstance(value, float) and not math.isfinite(value):
+        # Stored, NaN or infinity would make every read of the record fail.
+        return Problem(path, INVALID_VALUE, f"{path[-1]} must be a finite number, not {value}")
+    below, above = low is not None and value < low, high is not None and value > high
+    if not (below or above):
+        return None
+    if low is not None and high is not None:
+        rule = f"between {low} and {high}"
+    else:
+        rule = f"at least {low}" if below else f"at most {high}"
+    return Problem(path, INVALID_VALUE, f"{path[-1]} must be {rule}")
 
 
 _TYPED: dict[str, tuple[type, ...]] = {
@@ -240,6 +245,8 @@ def typed(value: object, path: Path, type_name: str) -> Problem | None:
         return Problem(path, INVALID_VALUE, f"{path[-1]} must be a number")
     if not isinstance(value, allowed):
         return Problem(path, INVALID_VALUE, f"{path[-1]} must be of type {type_name}")
+    if isinstance(value, float) and not math.isfinite(value):
+        return Problem(path, INVALID_VALUE, f"{path[-1]} must be a finite number, not {value}")
     return None
 
 
