@@ -364,7 +364,36 @@ def read_idoc(handle: BinaryIO, name: str, reading: Reading) -> Iterator[Line]:
             row = idoc.material_from_segment(segment) if material else None
             yield Line(number, row or idoc.partner_from_segment(segment), raw)
     except ET.ParseError as exc:
-        yield Line(exc.position[0], None, "", f"not well-formed XML: {exc}")
+        # The parser cannot go on: the rest of the file is one reject that keeps its text,
+        # so that no IDoc after the error is passed over in silence.
+        line = exc.position[0]
+        rest = _rest_of(handle, line)
+        more = rest.count("<IDOC")
+        message = (
+            f"not well-formed XML: {exc}; the file is not read from line {line} on"
+            + (f" ({more} IDoc{'s' if more != 1 else ''} begin there or after)" if more else "")
+        )
+        yield Line(line, None, rest, message)
+
+
+_MOST_KEPT = 1 << 20  # characters of an unreadable rest a reject keeps
+
+
+def _rest_of(handle: BinaryIO, line: int) -> str:
+    """The text of ``handle`` from its line ``line`` on (as much as a reject keeps)."""
+    kept: list[bytes] = []
+    size = 0
+    try:
+        handle.seek(0)
+        for number, text in enumerate(handle, start=1):
+            if number >= line:
+                kept.append(text)
+                size += len(text)
+                if size > _MOST_KEPT:
+                    break
+    except (OSError, ValueError):
+        return ""
+    return b"".join(kept).decode("utf-8", errors="replace")[:_MOST_KEPT]
 
 
 def _not_a_master(message: str) -> str:

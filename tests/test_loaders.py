@@ -141,6 +141,29 @@ def test_a_csv_row_with_a_stray_quote_is_rejected_with_its_text_and_the_rows_aft
     assert [x.raw for x in read(file) if x.row is None] == ['P2,"Sch"ulz\n', 'P4,"Lang\nP5,Ende\n']
 
 
+def test_an_idoc_file_that_stops_being_xml_is_one_reject_keeping_the_rest(tmp_path: Path) -> None:
+    idoc = (
+        '<IDOC BEGIN="1"><EDI_DC40><MESTYP>DEBMAS</MESTYP></EDI_DC40><E1KNA1M SEGMENT="1">'
+        "<MSGFN>005</MSGFN><KUNNR>%s</KUNNR><NAME1>%s</NAME1><LAND1>DE</LAND1>"
+        "<ORT01>Köln</ORT01></E1KNA1M></IDOC>\n"
+    )
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<DEBMAS07>\n'
+        + idoc % ("0000900011", "Erste GmbH")
+        + idoc % ("0000900012", "Meier & Sohn")  # an & not escaped
+        + idoc % ("0000900013", "Dritte AG")
+        + "</DEBMAS07>\n"
+    )
+    file = tmp_path / "debmas.xml"
+    file.write_text(text, encoding="utf-8")
+    found = list(read(file))
+    assert [x.row["source"]["key"] for x in found if x.row] == ["0000900011"]
+    (reject,) = [x for x in found if x.row is None]
+    assert reject.number == 4 and "not read from line 4 on (2 IDocs" in (reject.error or "")
+    # The IDoc after the error is kept in the reject, not passed over.
+    assert "0000900013" in reject.raw and "Dritte AG" in reject.raw
+
+
 def test_a_file_unreadable_in_the_named_encoding_is_one_reject_for_the_rest(
     tmp_path: Path,
 ) -> None:
