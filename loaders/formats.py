@@ -369,9 +369,8 @@ def read_idoc(handle: BinaryIO, name: str, reading: Reading) -> Iterator[Line]:
         line = exc.position[0]
         rest = _rest_of(handle, line)
         more = rest.count("<IDOC")
-        message = (
-            f"not well-formed XML: {exc}; the file is not read from line {line} on"
-            + (f" ({more} IDoc{'s' if more != 1 else ''} begin there or after)" if more else "")
+        message = f"not well-formed XML: {exc}; the file is not read from line {line} on" + (
+            f" ({more} IDoc{'s' if more != 1 else ''} begin there or after)" if more else ""
         )
         yield Line(line, None, rest, message)
 
