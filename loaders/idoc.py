@@ -93,7 +93,8 @@ def partner_from_segment(segment: dict[str, str]) -> Row | None:
         "city": segment.get("ORT01"),
         "country": segment.get("LAND1"),
     }
-    if any(address[k] for k in ("street", "postalCode", "city")):  # a country alone is none
+    # A country alone is no address: delivered, it is refused as one, not dropped unseen.
+    if any(address[k] for k in ("street", "postalCode", "city", "country")):
         row["addresses"] = [{k: v for k, v in address.items() if v}]
     for field, name in (("STCEG", "taxNumber"), ("TELF1", "phone"), ("SMTP_ADDR", "email")):
         if segment.get(field):

@@ -119,3 +119,13 @@ def test_a_file_may_deliver_a_key_delete_it_and_deliver_it_again(
     assert summary.rejected == 0, (tmp_path / "rejects.ndjson").read_text()
     assert deleted_at(hub, key) is not None
     assert deleted_at(hub, f"S{unique}") is None
+
+
+def test_an_idocs_country_without_any_other_part_of_an_address_is_refused_not_dropped(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    alone = customer(f"L{unique}").replace("</E1KNA1M>", "<LAND1>DEU</LAND1></E1KNA1M>")
+    summary = load(hub, tmp_path, debmas(tmp_path / "country.xml", [alone]))
+    assert summary.rejected == 1
+    rejects = (tmp_path / "rejects.ndjson").read_text(encoding="utf-8")
+    assert "addresses" in rejects and "DEU" in rejects
