@@ -51,6 +51,7 @@ class Exported:
 
 async def export(store: Store, system: str, out: Path, form: str, after: int) -> Exported:
     """Write what changed after log position ``after`` (0: every partner) into ``out``."""
+    _check_folder(out)
     system = system.strip().upper()
     await sequence(store)
     done = Exported(position=await changes.head(store))
@@ -66,6 +67,23 @@ async def export(store: Store, system: str, out: Path, form: str, after: int) ->
     done.partners = len(records) - done.deleted
     done.files = await asyncio.to_thread(_write, rows, out, form)
     return done
+
+
+# The files an export writes, of either format.
+_FILES = ("partners.ndjson", "debmas.xml", "cremas.xml")
+
+
+def _check_folder(out: Path) -> None:
+    """An export goes into a folder of its own: one holding an earlier export's files may
+    not have been read yet, and overwriting some of them would leave the others stale."""
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out} is a file: give a folder to export into")
+    left = [name for name in _FILES if (out / name).exists()]
+    if left:
+        raise ExportError(
+            f"{out} holds an earlier export ({', '.join(left)}): export into an empty folder, "
+            "or move those files away once the system has read them"
+        )
 
 
 def _write(rows: list[dict[str, Any]], out: Path, form: str) -> list[Path]:

@@ -126,6 +126,12 @@ def test_the_cli_prints_a_cursor_the_next_export_continues_from(
     assert second.returncode == 0, second.stderr
     assert second.stdout.startswith("1 partners and 0 deletions")
     assert f"X{unique}1" in (tmp_path / "b" / "partners.ndjson").read_text()
+    # A folder holding an export, or a file, is refused in one line: nothing is overwritten.
+    for target in (tmp_path / "b", tmp_path / "b" / "partners.ndjson"):
+        refused = hub_command("export", "erp", str(target), env=env, cwd=tmp_path)
+        assert refused.returncode == 2, refused.stderr
+        assert "Traceback" not in refused.stderr and str(target) in refused.stderr
+    assert f"X{unique}1" in (tmp_path / "b" / "partners.ndjson").read_text()
 
 
 def test_a_partner_exported_under_the_hubs_id_is_deleted_under_it(
