@@ -213,7 +213,7 @@ def _parser() -> argparse.ArgumentParser:
         "it stopped. Works whether or not hub serve is running on the same data dir.",
     )
     match.add_argument("--restart", action="store_true", help="start from the first partner")
-    match.add_argument("--page", type=int, default=200, help="partners per transaction")
+    match.add_argument("--page", type=int, default=None, help="partners per transaction (200)")
     match.add_argument(
         "--train",
         action="store_true",
@@ -221,10 +221,13 @@ def _parser() -> argparse.ArgumentParser:
         "from then on; matches nothing",
     )
     match.add_argument(
-        "--seed", type=int, default=1, help="with --train: which pairs to learn from"
+        "--seed", type=int, default=None, help="with --train: which pairs to learn from (1)"
     )
     match.add_argument(
-        "--pairs", type=int, default=20_000, help="with --train: pairs to learn from (of each kind)"
+        "--pairs",
+        type=int,
+        default=None,
+        help="with --train: pairs to learn from, of each kind (20000)",
     )
     match.add_argument("--model", action="store_true", help="print the weights in use and stop")
 
@@ -542,7 +545,7 @@ async def _match(settings: Settings, args: argparse.Namespace) -> BatchSummary:
     store = await open_store(settings, attach=True)
     live = MatchLine()
     try:
-        return await BatchMatcher(store, args.page, live).run(restart=args.restart)
+        return await BatchMatcher(store, args.page or 200, live).run(restart=args.restart)
     finally:
         live.finish()
         await store.close()
@@ -553,7 +556,9 @@ async def _model(settings: Settings, args: argparse.Namespace) -> list[str]:
     try:
         if not args.train:
             return training.render(await training.current(store))
-        trained = await training.train(store, utc_now(), seed=args.seed, pairs=args.pairs)
+        trained = await training.train(
+            store, utc_now(), seed=args.seed or 1, pairs=args.pairs or 20_000
+        )
         return [
             f"learnt from {trained.blocked:,} pairs sharing a blocking key and {trained.random:,} "
             f"random pairs (seed {trained.seed}); matching uses it from now on",
@@ -563,9 +568,24 @@ async def _model(settings: Settings, args: argparse.Namespace) -> list[str]:
         await store.close()
 
 
+def _options_fit(args: argparse.Namespace) -> None:
+    """Options of one way of ``hub match`` given with another, or out of range, are refused:
+    a run that ignored them would do what was not asked (a whole match instead of training)."""
+    for name in ("page", "pairs", "seed"):
+        value = getattr(args, name)
+        if value is not None and value < 1 and name != "seed":
+            raise StartupError(f"--{name} must be at least 1")
+    training_only = [f"--{n}" for n in ("seed", "pairs") if getattr(args, n) is not None]
+    matching_only = [f"--{n}" for n in ("restart", "page") if getattr(args, n) not in (None, False)]
+    if training_only and not args.train:
+        raise StartupError(f"{' and '.join(training_only)} go with --train")
+    if matching_only and (args.train or args.model):
+        way = "--train" if args.train else "--model"
+        raise StartupError(f"{' and '.join(matching_only)} go with a match, not with {way}")
+
+
 def match_partners(settings: Settings, args: argparse.Namespace) -> int:
-    if args.page < 1 or args.pairs < 1:
-        raise StartupError("--page and --pairs must be at least 1")
+    _options_fit(args)
     if args.train or args.model:
         try:
             lines = run_async(_model(settings, args))
@@ -710,6 +730,8 @@ def generate_world(args: argparse.Namespace) -> int:
         counts = generate(args.out, args.partners, args.seed, args.duplicate_rate)
     except ValueError as exc:
         raise StartupError(str(exc)) from exc
+    except OSError as exc:  # a file where the folder should be, no permission, a full disk
+        raise StartupError(f"cannot write the world into {args.out}: {exc.strerror}") from exc
     print(", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in counts.items()))
     print(
         f"written to {args.out}; load with: hub load crm {args.out / 'crm'} "

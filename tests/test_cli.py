@@ -311,3 +311,20 @@ def test_serve_with_workers_replaces_a_dead_worker_and_stops_them_all(
 def test_workers_below_one_is_one_clear_line(tmp_path: Path) -> None:
     result = hub_command("serve", "--workers", "0", env={}, cwd=tmp_path)
     _assert_one_clear_line(result, "--workers must be at least 1")
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (["--pairs", "10"], "--pairs go with --train"),
+        (["--seed", "3"], "--seed go with --train"),
+        (["--train", "--restart"], "--restart go with a match, not with --train"),
+        (["--model", "--page", "5"], "--page go with a match, not with --model"),
+        (["--page", "0"], "--page must be at least 1"),
+    ],
+)
+def test_hub_match_refuses_options_of_another_way_of_running_it(
+    tmp_path: Path, given: list[str], said: str
+) -> None:
+    result = hub_command("match", *given, env={"HUB_DATA_DIR": str(tmp_path / "d")}, cwd=tmp_path)
+    assert result.returncode == 2 and said in result.stderr, result.stderr

@@ -21,7 +21,7 @@ from loaders import idoc
 from loaders.generate import generate, systems
 from loaders.load import Loader, Summary
 from loaders.pdf import text_pdf
-from tests.harness import RunningHub, ok
+from tests.harness import RunningHub, hub_command, ok
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -351,3 +351,11 @@ def test_serve_demo_fills_an_empty_store_once(tmp_path: Path) -> None:
         assert "demo_skipped" in events and "demo_loaded" not in events
     finally:
         stop(again)
+
+
+def test_generating_into_a_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    result = hub_command("generate", str(blocker), "--partners", "5", env={}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "cannot write the world" in result.stderr
