@@ -25,6 +25,7 @@ from hub.domain import rekeying, webhooks
 from hub.domain.batch_matching import BatchMatcher, BatchSummary
 from hub.domain.batch_matching import render as render_match
 from hub.domain.change_log import sequence
+from hub.domain.validation import system_name
 from hub.errors import StartupError
 from hub.mastering import training
 from hub.read import changes
@@ -51,6 +52,7 @@ from loaders.load import (
     Stopped,
     Summary,
     default_rejects_path,
+    kind_of,
 )
 from loaders.progress import LiveLine, MatchLine, render
 
@@ -506,13 +508,31 @@ def _system_path(text: str) -> Path | tuple[str, Path]:
     return (system, Path(path)) if sep and system.isidentifier() else Path(text)
 
 
+def _check_targets(args: argparse.Namespace) -> None:
+    """The systems and paths of a load, checked: a system name, a path after each =, files
+    and folders that exist, files whose names tell what they hold."""
+    targets = [(given, _system_path(given)) for given in args.paths]
+    others = [target[0] for _, target in targets if isinstance(target, tuple)]
+    for system in [args.system, *others]:
+        if not system_name(system):
+            raise StartupError(f"{system!r} is not a system name (letters, digits, _ and -)")
+    for given, target in targets:
+        path = target[1] if isinstance(target, tuple) else target
+        if given.endswith("="):
+            raise StartupError(f"{given}: give the path after the =")
+        if not path.exists():
+            raise StartupError(f"{path}: no such file or folder")
+        if path.is_file() and args.kind is None:
+            try:
+                kind_of(path)
+            except LoadError as exc:
+                raise StartupError(str(exc)) from exc
+
+
 def load_files(settings: Settings, args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise StartupError("--batch-size must be at least 1")
-    for target in map(_system_path, args.paths):  # told before the store starts
-        path = target[1] if isinstance(target, tuple) else target
-        if not path.exists():
-            raise StartupError(f"{path}: no such file or folder")
+    _check_targets(args)  # mistakes are told before the store starts
     try:
         check_encoding(args.encoding)
     except FormatError as exc:

@@ -131,7 +131,8 @@ def skipped_in(paths: Iterable[Path]) -> list[Path]:
             continue
         for found in sorted(path.rglob("*")):
             inside = found.relative_to(path).parts[:-1]
-            if not found.is_file() or found.name.startswith(".") or "files" in inside:
+            hidden = found.name.startswith(".") or any(p.startswith(".") for p in inside)
+            if not found.is_file() or hidden or "files" in inside:
                 continue
             if found.suffix.lower() not in READERS or not _names_a_kind(found):
                 skipped.append(found)

@@ -96,6 +96,26 @@ def test_load_names_a_missing_path_before_it_starts_the_store(tmp_path: Path) ->
     assert not (tmp_path / "var").exists()  # no store was started for it
 
 
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (["CRM", "erp="], "erp=: give the path after the ="),
+        (["bad system!", "partners.csv"], "'bad system!' is not a system name"),
+        (["CRM", "erp-x=partners.csv"], "partners.csv"),  # not an OTHER=: no such file
+        (["CRM", "truth.csv"], "truth.csv: cannot tell what it holds from its name"),
+    ],
+)
+def test_load_names_a_wrong_system_or_path_before_it_starts_the_store(
+    tmp_path: Path, given: list[str], said: str
+) -> None:
+    (tmp_path / "partners.csv").write_text("source.key,lastName\nP1,Meier\n")
+    (tmp_path / "truth.csv").write_text("a,b\n1,2\n")
+    env = {"HUB_DATA_DIR": str(tmp_path / "var")}
+    result = hub_command("load", *given, env=env, cwd=tmp_path)
+    _assert_one_clear_line(result, said)
+    assert not (tmp_path / "var").exists()  # no store was started for it
+
+
 def test_committed_schema_file_is_current() -> None:
     committed = (ROOT / "schema.graphql").read_text(encoding="utf-8")
     assert committed == build_schema().as_str() + "\n", "run: hub schema print -o schema.graphql"

@@ -19,7 +19,7 @@ from hub.domain.files import FileStore
 from hub.store import Transaction
 from loaders.fields import Fields
 from loaders.formats import FormatError, check_encoding, read, unflatten
-from loaders.load import Loader, Summary
+from loaders.load import Loader, Summary, skipped_in
 from loaders.progress import LiveLine, MatchLine, render
 from tests.harness import RunningHub, hub_command, ok, vin_for
 
@@ -835,3 +835,10 @@ def test_a_file_saved_as_unicode_text_with_its_byte_order_mark_loads(
         hub, '{ businessPartner(source: {system: "CRM", key: "U-%s"}) { lastName } }' % unique
     )
     assert found["businessPartner"] == {"lastName": "Jürgens"}
+
+
+def test_files_in_hidden_folders_are_neither_read_nor_listed_as_skipped(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (tmp_path / "notes.txt").write_text("not an extract\n")
+    assert skipped_in([tmp_path]) == [tmp_path / "notes.txt"]
