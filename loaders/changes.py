@@ -10,6 +10,7 @@ made of its content, so running the same file again applies nothing twice.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
@@ -61,6 +62,10 @@ async def run_changes(store: Store, path: Path, actor: Actor) -> ChangeSummary:
             problem = Problem((), codes.INVALID_VALUE, error)
             summary.lines.append(Line(number, "rejected", [problem]))
             continue
+        unknown = _unknown_fields(row)
+        if unknown:
+            summary.lines.append(Line(number, "rejected", unknown))
+            continue
         row.setdefault("changeId", change_id_of(row))
         change, problems = contract_changes.change_of(row, ())
         if change is None:
@@ -76,6 +81,19 @@ async def run_changes(store: Store, path: Path, actor: Actor) -> ChangeSummary:
         else:
             summary.lines.append(Line(number, "applied" if result.changed else "repeated"))
     return summary
+
+
+def _unknown_fields(row: dict[str, Any]) -> list[Problem]:
+    """A field no change has (a misspelt ``chnageId`` would be dropped and the change stored
+    under another id), named with the closest known one."""
+    found = []
+    for name in row:
+        if name in contract_changes.FIELDS:
+            continue
+        closest = difflib.get_close_matches(name, contract_changes.FIELDS, n=1, cutoff=0.6)
+        hint = f"; did you mean {closest[0]}?" if closest else ""
+        found.append(Problem((name,), codes.UNKNOWN_FIELD, f"unknown field {name}{hint}"))
+    return found
 
 
 def render(path: Path, summary: ChangeSummary) -> list[str]:

@@ -31,7 +31,12 @@ def rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
     text = path.read_text(encoding="utf-8-sig")
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(io.StringIO(text))
+        width = len(reader.fieldnames or [])
         for row in reader:
+            if None in row:  # cells beyond the header's: which field each meant is unknown
+                cells = width + len(row[None])
+                yield reader.line_num, None, f"the row has {cells} cells, the header {width}"
+                continue
             yield reader.line_num, _nested(row), ""
         return
     for number, line in enumerate(text.splitlines(), start=1):

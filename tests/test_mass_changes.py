@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.actor import Actor
+from hub.domain import contract_changes
 from loaders.changes import render, run_changes
 from tests.harness import RunningHub, ok
 from tests.test_contracts import change, setup
@@ -138,3 +139,38 @@ def test_a_change_file_applies_its_good_lines_once_and_reports_the_bad_ones(
     )  # fmt: skip
     lines = hub.run(run_changes(hub.store, ndjson, Actor("test"))).lines
     assert [line.outcome for line in lines] == ["applied", "rejected"]
+
+
+def test_a_change_file_with_a_misspelt_field_or_an_extra_cell_rejects_that_line(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    setup(hub, unique)
+    csv_file = tmp_path / "changes.csv"
+    csv_file.write_text(
+        "contract.number,process,effectiveDate,newEndDate,chnageId\n"
+        f"L-{unique},BLEX,2026-01-01,2032-01-31,mine-1\n",
+        encoding="utf-8",
+    )
+    (line,) = hub.run(run_changes(hub.store, csv_file, Actor("test"))).lines
+    (problem,) = line.problems
+    assert (line.outcome, problem.path, problem.code) == (
+        "rejected",
+        ("chnageId",),
+        "UNKNOWN_FIELD",
+    )
+    assert "did you mean changeId?" in problem.message
+    csv_file.write_text(
+        "contract.number,process,effectiveDate,newEndDate\n"
+        f"L-{unique},BLEX,2026-01-01,2032-01-31,surplus\n",
+        encoding="utf-8",
+    )
+    (line,) = hub.run(run_changes(hub.store, csv_file, Actor("test"))).lines
+    assert line.outcome == "rejected" and "5 cells, the header 4" in line.problems[0].message
+    assert _contract(hub, f"L-{unique}")["endDate"] != "2032-01-31", "nothing applied"
+
+
+def test_the_fields_a_change_file_knows_are_those_of_the_api_input() -> None:
+    from hub.api import build_schema  # noqa: PLC0415 - the schema is built for this test alone
+
+    fields = build_schema()._schema.type_map["ContractChangeInput"].fields  # type: ignore[attr-defined]
+    assert set(contract_changes.FIELDS) == set(fields)

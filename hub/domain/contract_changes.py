@@ -87,6 +87,13 @@ def _date(
     return found
 
 
+# The fields of a ContractChangeInput, as a change file's columns name them.
+FIELDS = (
+    "contract", "process", "effectiveDate", "newLessee", "newEndDate", "item", "attributes",
+    "party", "keepCardHolders", "changeId",
+)  # fmt: skip
+
+
 def change_of(data: dict[str, Any], path: Path) -> tuple[ContractChange | None, list[Problem]]:
     """The change a ContractChangeInput (or a line of a change file, the same fields)
     describes, or what is wrong with it, each problem naming its field under ``path``."""
