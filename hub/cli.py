@@ -522,7 +522,7 @@ def _check_targets(args: argparse.Namespace) -> None:
             raise StartupError(f"{given}: give the path after the =")
         if not path.exists():
             raise StartupError(f"{path}: no such file or folder")
-        if path.is_file() and args.kind is None:
+        if path.is_file() and args.kind is None and not holds_invoice_lines(path):
             try:
                 kind_of(path)
             except LoadError as exc:
