@@ -433,7 +433,7 @@ def main() -> None:
         loaded = run_loader(world, Path(tmp) / "loaded")
         seconds, peak, output = loaded.seconds, loaded.peak, loaded.output
         print(output.rstrip())
-        rows = int(re.search(r"([\d,]+) rows in", output)[1].replace(",", ""))  # type: ignore[index]
+        rows = int(re.search(r"([\d,]+) rows? in", output)[1].replace(",", ""))  # type: ignore[index]
         print(
             f"hub load: {rows:,} rows in {seconds:.1f}s wall ({rows / seconds:,.0f} rows/s), "
             f"peak memory of the loader process {peak / 1024:,.0f} MiB"

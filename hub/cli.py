@@ -132,8 +132,9 @@ def _parser() -> argparse.ArgumentParser:
         help="load extract files of a source system",
         description="Load CSV, NDJSON or SAP IDoc XML extracts (files or folders) of one "
         "source system through the same write path as the API, in batches. The kind of record "
-        "comes from the file name (partners, vehicles, contracts, identification_objects, "
-        "documents). Safe to repeat; an interrupted load finishes when run again. Bad rows go "
+        "comes from the file name (partners, materials, vehicles, contracts, "
+        "identification_objects, documents, projects). Safe to repeat; an interrupted load "
+        "finishes when run again. Bad rows go "
         "to the rejects file and make the exit code 1. Works while `hub serve` runs on the "
         "same data dir. File formats: docs/loading.md.",
     )
@@ -432,7 +433,8 @@ class _Stopper:
             self._live.note("closing the store; a moment")
         elif self.loader is not None and len(self.received) == 1:
             self.loader.stop()
-            self._live.note("stopping after the batch being written; Ctrl-C again stops at once")
+            again = "Ctrl-C again" if signum == signal.SIGINT else "another signal"
+            self._live.note(f"stopping after the batch being written; {again} stops at once")
         else:
             self._task.cancel()
 

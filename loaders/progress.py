@@ -94,6 +94,10 @@ def left(done: int, total: int, elapsed: float) -> str:
 SKIPPED_SHOWN = 10  # files skipped named in the summary; the rest are counted
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def render(summary: Summary) -> str:
     """The summary table printed at the end of a load."""
     lines = [f"{'kind':22}" + "".join(f"{c:>11}" for c in _COLUMNS) + f"{'rows/s':>11}"]
@@ -104,9 +108,9 @@ def render(summary: Summary) -> str:
             speed = f"{sum(counts.values()) / seconds:>11,.0f}" if seconds else f"{'-':>11}"
             lines.append(f"{label:22}" + "".join(f"{counts[c]:>11,}" for c in _COLUMNS) + speed)
     overall = summary.rows / summary.seconds if summary.seconds else 0.0
-    lines.append(f"{summary.rows:,} rows in {summary.seconds:.1f}s ({overall:,.0f} rows/s)")
+    lines.append(f"{_count(summary.rows, 'row')} in {summary.seconds:.1f}s ({overall:,.0f} rows/s)")
     if summary.rejects is not None:
-        lines.append(f"{summary.rejected:,} rows rejected; see {summary.rejects}")
+        lines.append(f"{_count(summary.rejected, 'row')} rejected; see {summary.rejects}")
     if summary.closed_rejects:
         rows = "row" if summary.closed_rejects == 1 else "rows"
         lines.append(
@@ -117,8 +121,8 @@ def render(summary: Summary) -> str:
         more = len(summary.skipped) - SKIPPED_SHOWN
         listed = f"{shown} and {more:,} more" if more > 0 else shown
         lines.append(
-            f"{len(summary.skipped):,} files skipped, their names telling no kind or format "
-            f"this load reads: {listed}"
+            f"{_count(len(summary.skipped), 'file')} skipped, their names telling no kind or "
+            f"format this load reads: {listed}"
         )
     for path, fields in summary.ignored.items():
         listed = ", ".join(f"{name} ({rows:,} rows)" for name, rows in sorted(fields.items()))

@@ -603,7 +603,7 @@ def test_cli_load_attaches_to_the_running_hub_and_exits_1_on_rejects(
     )
     assert result.returncode == 1, result.stderr
     assert "BusinessPartner" in result.stdout
-    assert "1 rows rejected" in result.stdout
+    assert "1 row rejected" in result.stdout
     assert json.loads(rejects.read_text())["line"] == 4
     assert ok(
         hub, '{ businessPartner(source: {system: "CRM", key: "%s-2"}) { lastName } }' % unique
