@@ -281,6 +281,12 @@ def _header_shape(header: list[str]) -> str | None:
     """What makes ``header`` unreadable as the hub's CSV, if anything: a column named twice
     (one value would replace the other), or cells separated by semicolons."""
     names = [column.strip() for column in header]
+    if any("\x00" in n for n in names):
+        # Every other byte zero: UTF-16 that lost its byte-order mark, read as UTF-8.
+        return (
+            "the header holds NUL characters: UTF-16 without its byte-order mark? "
+            "give --encoding utf-16-le (or utf-16-be)"
+        )
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         return f"the header names {', '.join(twice)} more than once"

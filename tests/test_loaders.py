@@ -842,3 +842,13 @@ def test_files_in_hidden_folders_are_neither_read_nor_listed_as_skipped(tmp_path
     (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     (tmp_path / "notes.txt").write_text("not an extract\n")
     assert skipped_in([tmp_path]) == [tmp_path / "notes.txt"]
+
+
+def test_a_csv_in_utf_16_without_its_byte_order_mark_is_one_reject_naming_the_encoding(
+    tmp_path: Path,
+) -> None:
+    file = tmp_path / "partners.csv"
+    file.write_bytes("source.key,lastName\nP1,Meier\n".encode("utf-16-le"))
+    [line] = list(read(file))
+    assert line.row is None and "--encoding utf-16-le" in (line.error or "")
+    assert [x.row is not None for x in read(file, "utf-16-le")] == [True]
