@@ -480,9 +480,7 @@ class MergeMutation:
     )
     async def override_business_partner(self, info: Info, input: OverrideInput) -> MergePayload:
         data = to_data(input)
-        problems = _merge_input_problems(
-            {"reason": data.get("reason"), "overrides": data.get("overrides")}
-        )
+        problems = _merge_input_problems(data)
         if problems:
             return await _payload_of(info, problems)
         audit = _audit(info, data.get("reason"))
