@@ -96,12 +96,13 @@ def candidate(hub: RunningHub, global_id: str) -> dict[str, Any]:
     return found
 
 
-def open_candidate_from_the_queue(page: Page, last: str) -> None:
+def open_candidate_from_the_queue(page: Page, last: str, *, wait: bool = True) -> None:
     page.goto("/console#/queue?order=NEWEST")
     queue = page.get_by_role("table", name="Match queue")
     expect(queue).to_be_visible()
     queue.get_by_role("link", name=f"Paul {last}").first.click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Candidate")
+    if wait:
+        drawn(page, "Candidate")
 
 
 def test_a_steward_merges_a_queued_pair_from_the_queue(page: Page, hub: RunningHub) -> None:
@@ -218,6 +219,37 @@ def test_search_finds_a_partner_by_a_source_key_and_opens_it(page: Page, hub: Ru
     assert all(h.inner_text().strip() for h in headers)
 
 
+def drawn(page: Page, heading: str) -> None:
+    """Waits until the screen of the page's address is drawn, as a person waits to see it."""
+    expect(page.locator("#view")).not_to_have_attribute("aria-busy", "true")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+
+
+def test_a_screen_is_busy_until_drawn_and_a_late_answer_does_not_draw_over_it(
+    page: Page, hub: RunningHub
+) -> None:
+    last = unique("Lat")
+    queued_pair(hub, last, ("1943-03-13", "1976-11-28"), "Lindenweg")
+    held: list[Any] = []
+    # The candidate's read is held back until the steward has moved on to the overview.
+    page.route(
+        "**/graphql",
+        lambda route: held.append(route)
+        if "query Candidate" in (route.request.post_data or "")
+        else route.continue_(),
+    )
+    open_candidate_from_the_queue(page, last, wait=False)
+    expect(page.locator("#view")).to_have_attribute("aria-busy", "true")
+    page.goto("/console#/overview")
+    drawn(page, "Overview")
+    assert held, "the candidate's read was never sent"
+    for route in held:
+        with page.expect_response(lambda response: response.request == route.request):
+            route.continue_()
+    page.wait_for_timeout(300)  # the answer's handling is asynchronous; give it time to draw
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Overview")
+
+
 def test_skip_moves_on_without_coming_back_to_a_skipped_candidate(
     page: Page, hub: RunningHub
 ) -> None:
@@ -229,13 +261,13 @@ def test_skip_moves_on_without_coming_back_to_a_skipped_candidate(
     expect(queue).to_contain_text(names[-1])
     newest = [link.get_attribute("href") for link in queue.get_by_role("link").all()[:3]]
     queue.get_by_role("link").first.click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Candidate")
+    drawn(page, "Candidate")
     seen = [page.url]
     for following in newest[1:]:
         page.get_by_role("heading", level=1).click()
         page.keyboard.press("s")
         expect(page).not_to_have_url(seen[-1])
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Candidate")
+        drawn(page, "Candidate")
         # The next one in the queue's own order (newest first), not in the default one.
         assert page.url.endswith(str(following)), (page.url, following)
         seen.append(page.url)

@@ -13,7 +13,13 @@ class ApiError extends Error {
   }
 }
 
+// A read answered after the steward moved to another screen belongs to no screen any more:
+// dropping it keeps a slow answer from drawing over the screen shown now.
+class Stale extends Error {}
+let screen = 0;
+
 async function gql(query, variables = {}) {
+  const asked = screen;
   const headers = {
     "Content-Type": "application/json",
     Accept: "application/graphql-response+json, application/json",
@@ -33,6 +39,7 @@ async function gql(query, variables = {}) {
   } catch {
     throw new ApiError([{ message: `the hub answered ${response.status} without JSON` }]);
   }
+  if (asked !== screen && !query.trimStart().startsWith("mutation")) throw new Stale();
   if (body.errors && body.errors.length) throw new ApiError(body.errors);
   return body.data;
 }
@@ -45,6 +52,11 @@ function explain(error) {
     return error.message;
   }
   return `The hub cannot be reached: ${error.message}`;
+}
+
+// An action that failed says why, unless its screen is gone.
+function failed(error) {
+  if (!(error instanceof Stale)) say(explain(error), "error");
 }
 
 // ---- small helpers for the page --------------------------------------------------------------
@@ -455,7 +467,7 @@ async function candidateView(id) {
       }
       await nextCandidate(id);
     } catch (error) {
-      say(explain(error), "error");
+      failed(error);
     }
   };
   const buttons = h(
@@ -558,7 +570,7 @@ async function partnerView(id) {
       say(`${source.system} ${source.key} is a partner of its own again: ${payload.businessPartner.name}.`, "done");
       await render();
     } catch (error) {
-      say(explain(error), "error");
+      failed(error);
     }
   };
   const several = p.sources.filter((s) => !s.deletedAt).length > 1;
@@ -676,7 +688,7 @@ function rowEditor(row, after) {
       say(`Row ${row.line} of ${row.file}: ${humane(payload.rejectedRow.status)}.`, "done");
       await after();
     } catch (error) {
-      say(explain(error), "error");
+      failed(error);
     }
   };
   const resubmit = () => {
@@ -848,7 +860,10 @@ const VIEWS = {
 
 async function render() {
   const current = route();
+  const drawing = ++screen;
   keys = null;
+  // Busy until the new screen is drawn: the one still shown belongs to the previous address.
+  view().setAttribute("aria-busy", "true");
   for (const link of document.querySelectorAll("nav a[data-route]")) {
     if (link.dataset.route === current.name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
@@ -856,10 +871,13 @@ async function render() {
   const draw = VIEWS[current.name] || VIEWS.queue;
   try {
     await draw(current);
+    if (drawing !== screen) return;
     document.title = `${view().querySelector("h1")?.textContent || "Console"} · Stewards' console`;
   } catch (error) {
+    if (error instanceof Stale || drawing !== screen) return;
     show(h("h1", {}, "Something went wrong"), h("p", {}, explain(error)));
   }
+  view().removeAttribute("aria-busy");
 }
 
 function setUp() {
