@@ -162,3 +162,21 @@ def test_a_file_uploaded_through_one_replica_is_downloaded_through_another(
         missing = client.get(f"/files/{path}")
     assert missing.status_code == 404
     assert any(record.message == "file_missing" for record in caplog.records)
+
+
+@pytest.mark.parametrize("value", ["abc", 123, {}, [1], True])
+def test_a_file_given_as_a_value_is_refused_naming_the_field(
+    hub: RunningHub, unique: str, value: Any
+) -> None:
+    result = ok(hub, UPSERT, {"input": offer(unique, "A"), "file": value})["upsertDocument"]
+    assert [(e["field"], e["code"]) for e in result["userErrors"]] == [(["file"], "INVALID_VALUE")]
+    assert "multipart" in result["userErrors"][0]["message"]
+    assert result["document"] is None
+
+
+def test_a_revision_refused_for_its_fields_stores_no_file(hub: RunningHub, unique: str) -> None:
+    content = PDF + b"refused " + unique.encode()
+    sha256 = hashlib.sha256(content).hexdigest()
+    result = document(hub, offer(unique, ""), content)
+    assert [e["code"] for e in result["userErrors"]] == ["REQUIRED"]
+    assert hub.services.files.path(sha256) is None

@@ -230,6 +230,11 @@ async def _upsert(
 
 MAX_CHANGES = 1_000
 
+_NOT_A_FILE = (
+    "a file is sent as a part of a multipart request (the GraphQL multipart request spec), "
+    "not as a value"
+)
+
 
 async def _change(info: Info, data: dict[str, Any], path: Path) -> ContractPayload:
     """One change process, its problems' fields under ``path``."""
@@ -429,6 +434,14 @@ class MasterDataMutation:
     ) -> DocumentPayload:
         data = to_data(input)
         problems = []
+        if file is not None and not callable(getattr(file, "read", None)):
+            # A value in the variables where a multipart part belongs.
+            refused = _Result(problems=[Problem(("file",), codes.INVALID_VALUE, _NOT_A_FILE)])
+            return _payload(DocumentPayload, "document", Document.from_row, refused)
+        if file is not None and deliveries.BUILDERS[kinds.DOCUMENT.label](data, ("input",))[1]:
+            # A revision refused for its fields stores no file: nothing was written.
+            await file.close()  # type: ignore[attr-defined]
+            file = None
         if file is not None and not _own_system(info, data):
             try:
                 stored = await info.context.files.put(
