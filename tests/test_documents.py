@@ -180,3 +180,15 @@ def test_a_revision_refused_for_its_fields_stores_no_file(hub: RunningHub, uniqu
     result = document(hub, offer(unique, ""), content)
     assert [e["code"] for e in result["userErrors"]] == ["REQUIRED"]
     assert hub.services.files.path(sha256) is None
+
+
+def test_a_new_revision_under_the_key_of_another_is_refused_and_loses_nothing(
+    hub: RunningHub, unique: str
+) -> None:
+    first = document(hub, offer(unique, "A"))
+    reused = document(hub, {**offer(unique, "B"), "source": offer(unique, "A")["source"]})
+    assert [(e["field"], e["code"]) for e in reused["userErrors"]] == [
+        (["input", "revision"], "CONFLICT")
+    ]
+    kept = ok(hub, '{ document(number: "TO-%s", revision: "A") { id } }' % unique)
+    assert kept["document"]["id"] == first["document"]["id"]

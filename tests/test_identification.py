@@ -132,3 +132,22 @@ def test_valid_to_before_valid_from_is_rejected(hub: RunningHub, unique: str) ->
     assert [(e["field"], e["code"]) for e in result["userErrors"]] == [
         (["input", "validTo"], "INVALID_DATE_RANGE")
     ]
+
+
+def test_a_second_source_cannot_renumber_a_card_the_first_gives(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    card(hub, unique)
+    second = {"source": {"system": "CRM", "key": f"FC-{unique}"}}
+    assert card(hub, unique, **second)["userErrors"] == []
+    renumbered = card(hub, unique, **second, number=f"7001 {unique}")
+    assert [(e["field"], e["code"]) for e in renumbered["userErrors"]] == [
+        (["input", "number"], "CONFLICT")
+    ]
+    kind_changed = card(hub, unique, **second, kind="SERVICE_CARD")
+    assert [(e["field"], e["code"]) for e in kind_changed["userErrors"]] == [
+        (["input", "kind"], "CONFLICT")
+    ]
+    lookup = ok(hub, '{ identificationObject(kind: FUEL_CARD, number: "7000 %s") { id } }' % unique)
+    assert lookup["identificationObject"] is not None

@@ -136,6 +136,44 @@ def test_changing_a_vin_to_one_of_another_vehicle_is_a_conflict(
     ]
 
 
+def test_a_second_source_cannot_change_the_vin_the_first_gives(
+    hub: RunningHub, unique: str
+) -> None:
+    vms = {"source": {"system": "VMS", "key": f"V-{unique}"}, "vin": vin_for(unique, 1)}
+    erp = {"source": {"system": "ERP", "key": f"E-{unique}"}, "vin": vin_for(unique, 1)}
+    vehicle(hub, vms)
+    vehicle(hub, erp)
+    other_vin = vehicle(hub, {**erp, "vin": vin_for(unique, 2)})
+    assert [(e["field"], e["code"]) for e in other_vin["userErrors"]] == [
+        (["input", "vin"], "CONFLICT")
+    ]
+    assert f"VMS/V-{unique}" in other_vin["userErrors"][0]["message"]
+    assert ok(hub, '{ vehicle(vin: "%s") { id } }' % vin_for(unique, 2)) == {"vehicle": None}
+    # A vehicle of that VIN comes later; deleting the first source leaves ERP's, as it was.
+    vehicle(hub, {"source": {"system": "CRM", "key": f"C-{unique}"}, "vin": vin_for(unique, 2)})
+    deleted = ok(
+        hub,
+        "mutation($s: SourceRefInput!) { deleteRecord(kind: VEHICLE, source: $s) "
+        "{ changed userErrors { code } } }",
+        {"s": vms["source"]},
+    )["deleteRecord"]
+    assert deleted == {"changed": True, "userErrors": []}
+    found = ok(
+        hub, '{ vehicle(vin: "%s") { sources { system key deletedAt } } }' % vin_for(unique, 1)
+    )
+    live = [(s["system"], s["key"]) for s in found["vehicle"]["sources"] if not s["deletedAt"]]
+    assert live == [("ERP", f"E-{unique}")]
+
+
+def test_the_only_source_of_a_vehicle_may_correct_its_vin(hub: RunningHub, unique: str) -> None:
+    data = {"source": {"system": "VMS", "key": f"V-{unique}"}, "vin": vin_for(unique, 1)}
+    first = vehicle(hub, data)
+    corrected = vehicle(hub, {**data, "vin": vin_for(unique, 2)})
+    assert corrected["userErrors"] == [] and corrected["changed"]
+    assert corrected["vehicle"]["id"] == first["vehicle"]["id"]
+    assert corrected["vehicle"]["vin"] == vin_for(unique, 2)
+
+
 def test_events_build_the_history_oldest_first_without_doubles(
     hub: RunningHub, unique: str
 ) -> None:

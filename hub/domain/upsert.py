@@ -236,7 +236,44 @@ async def _read_existing(
     found = await tx.collected(*writes.read_existing(kind, params))
     tx.remember(found, "sourceId", "sourceElement")
     tx.remember(found, "keyId", "keyElement")
-    return {row["i"]: row for row in found}
+    existing = {row["i"]: row for row in found}
+    await _read_identity_changes(tx, kind, rows, existing)
+    return existing
+
+
+async def _read_identity_changes(
+    tx: Transaction,
+    kind: Kind,
+    rows: list[tuple[int, Delivery, State]],
+    existing: dict[int, dict[str, Any]],
+) -> None:
+    """For each delivery whose natural key differs from the one of the record its source
+    feeds: that key (``identityBefore``) and the record's other live sources
+    (``otherSources``). Rare, so read apart from the common case."""
+    changing: dict[int, tuple[Any, ...]] = {}
+    for i, delivery, state in rows:
+        found = existing[i]
+        natural = natural_key_of(kind, state)
+        if natural is None or not found["sourceId"] or found["hash"] == delivery.digest:
+            continue
+        stored = encoding.loads(found["sourceState"]) if found["sourceState"] else {}
+        before = natural_key_of(kind, stored)
+        if before is not None and before != natural:
+            changing[i] = before
+    if not changing:
+        return
+    ids = sorted({existing[i]["sourceId"] for i in changing})
+    live = {
+        row["id"]: [(s["system"], s["key"]) for s in row["sources"]]
+        for row in await tx.run(*writes.origins(kind.label, ids))
+    }
+    for i, before in changing.items():
+        delivery = next(d for j, d, _ in rows if j == i)
+        sources = live.get(existing[i]["sourceId"], [])
+        existing[i]["identityBefore"] = before
+        existing[i]["otherSources"] = [
+            s for s in sources if s != (delivery.system, delivery.key)
+        ]
 
 
 def _key_path(kind: Kind, delivery: Delivery) -> Path:
@@ -401,6 +438,9 @@ def _refused(
             f"{kind.natural_key[0]} belongs to another {kind.label} than the one "
             f"{delivery.system}/{delivery.key} feeds",
         )
+    changed_identity = _identity_change(kind, delivery, found, state)
+    if changed_identity is not None:
+        return changed_identity
     for i, target in enumerate(state.get("relationships") or []):
         if golden_id is not None and isinstance(target, dict) and target.get("id") == golden_id:
             return Problem(
@@ -409,6 +449,38 @@ def _refused(
                 "names the partner itself: a partner is related to others",
             )
     return None
+
+
+def _identity_change(
+    kind: Kind, delivery: Delivery, found: dict[str, Any], state: State
+) -> Problem | None:
+    """Why a delivery may not change the natural key of the record its source feeds: other
+    sources give the record its identity (a second system's VIN for a vehicle is another
+    vehicle, not this one), or the key names a document's revision, and a new revision is a
+    record of its own. The only source of a record may correct its key."""
+    before = found.get("identityBefore")
+    if before is None:
+        return None
+    said = dict(zip(kind.natural_key, before, strict=True))
+    name = next(k for k in kind.natural_key if said[k] != state.get(k))
+    feeds = f"{delivery.system}/{delivery.key} feeds the {kind.label} with {name} {said[name]}"
+    if kind.label == "Document" and name == "revision":
+        return Problem(
+            (*delivery.path, name),
+            codes.CONFLICT,
+            f"{feeds}; a new revision is a record of its own: deliver it under its own key",
+        )
+    others = found.get("otherSources") or []
+    if not others:
+        return None
+    named = ", ".join(f"{system}/{key}" for system, key in others[:3])
+    return Problem(
+        (*delivery.path, name),
+        codes.CONFLICT,
+        f"{feeds}, which {named} also give it; a source does not change the identity other "
+        "sources give a record: deliver the other one under its own key, or delete this "
+        "source first",
+    )
 
 
 def _matching_reason(match: MatchDecision | None, merged: bool) -> str | None:
