@@ -852,3 +852,23 @@ def test_a_csv_in_utf_16_without_its_byte_order_mark_is_one_reject_naming_the_en
     [line] = list(read(file))
     assert line.row is None and "--encoding utf-16-le" in (line.error or "")
     assert [x.row is not None for x in read(file, "utf-16-le")] == [True]
+
+
+def test_loaded_revisions_link_to_the_ones_they_replace(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    rows = [
+        {"source": {"key": f"R{r}-{unique}"}, "number": f"RV-{unique}", "revision": r,
+         "type": "CONFIGURATION"}
+        for r in ("B", "A", "C")
+    ]  # fmt: skip
+    load(hub, tmp_path, [write_ndjson(tmp_path / "documents.ndjson", rows)], batch_size=2)
+    latest = ok(
+        hub,
+        '{ document(number: "RV-%s") { revision previousRevision { revision '
+        "previousRevision { revision } } } }" % unique,
+    )
+    assert latest["document"] == {
+        "revision": "C",
+        "previousRevision": {"revision": "B", "previousRevision": {"revision": "A"}},
+    }

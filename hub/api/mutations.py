@@ -464,7 +464,6 @@ class MasterDataMutation:
             kinds.DOCUMENT,
             data,
             problems,
-            after=processes.link_new_revisions,
             cleared=cleared_of(input),
         )
         return _payload(DocumentPayload, "document", Document.from_row, result)

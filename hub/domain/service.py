@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from neo4j.exceptions import ConstraintError
 
-from hub.domain import deletions, stewardship
+from hub.domain import deletions, processes, stewardship
 from hub.domain.kinds import Kind
 from hub.domain.problems import Problem, Rejected
 from hub.domain.upsert import Delivery, Outcome, PartnerMatcher, upsert
@@ -75,6 +75,9 @@ async def upsert_batch(
         await stewardship.settle_doubts(tx, _doubted(deliveries, outcomes), at)
         if matcher is not None:
             await stewardship.settle_revisions(tx, _revised(deliveries, outcomes), at)
+        if kind.label == "Document":
+            # Every way in (the API, hub load, a resubmitted row) chains a new revision.
+            await processes.link_new_revisions(tx, outcomes)
         if after is not None:
             await after(tx, outcomes)
         return outcomes
