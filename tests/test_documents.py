@@ -192,3 +192,22 @@ def test_a_new_revision_under_the_key_of_another_is_refused_and_loses_nothing(
     ]
     kept = ok(hub, '{ document(number: "TO-%s", revision: "A") { id } }' % unique)
     assert kept["document"]["id"] == first["document"]["id"]
+
+
+def test_a_deleted_revision_is_neither_the_latest_nor_listed(hub: RunningHub, unique: str) -> None:
+    for revision in ("1", "2", "3"):
+        document(hub, offer(unique, revision))
+    deleted = ok(
+        hub,
+        "mutation($s: SourceRefInput!) { deleteRecord(kind: DOCUMENT, source: $s) "
+        "{ recordDeleted userErrors { code } } }",
+        {"s": offer(unique, "3")["source"]},
+    )["deleteRecord"]
+    assert deleted == {"recordDeleted": True, "userErrors": []}
+    latest = ok(hub, '{ document(number: "TO-%s") { revision revisions { revision } } }' % unique)
+    assert latest["document"] == {
+        "revision": "2",
+        "revisions": [{"revision": "1"}, {"revision": "2"}],
+    }
+    still = ok(hub, '{ document(number: "TO-%s", revision: "3") { deletedAt } }' % unique)
+    assert still["document"]["deletedAt"] is not None

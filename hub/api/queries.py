@@ -549,8 +549,8 @@ class MasterDataQuery:
 
     @strawberry.field(
         metadata=needs(Scope.READ),
-        description="A document by ID, by number (the latest revision, or the one given), "
-        "or by a source system's key.",
+        description="A document by ID, by number (the latest revision not deleted, or the one "
+        "given), or by a source system's key.",
     )
     async def document(
         self,
@@ -569,7 +569,8 @@ class MasterDataQuery:
         rows = await _lookup(info, "Document", id, natural, source)
         if not rows:
             return None
-        row = max(rows, key=lambda r: revision_order(r["revision"]))
+        # The latest live revision; a deleted one only when every revision is.
+        row = max(rows, key=lambda r: (r.get("deletedAt") is None, revision_order(r["revision"])))
         then = row if as_of is None else await _as_of(info, "Document", row, as_of)
         return Document.from_row(then) if then else None
 

@@ -19,7 +19,7 @@ ALWAYS: dict[str, tuple[str, ...]] = {
     "Vehicle": ("id", "vin"),
     "Contract": ("id", "number", "type", "status"),
     "IdentificationObject": ("id", "kind", "number", "status"),
-    "Document": ("id", "number", "revision", "type"),
+    "Document": ("id", "number", "revision", "type", "deletedAt"),
     "Material": ("id", "number"),
     "Project": ("id", "number", "status"),
 }

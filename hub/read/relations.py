@@ -217,13 +217,14 @@ _PATHS: dict[tuple[str, str], Relation] = {
         extra="contractId: {r}.id, contractStart: {r}.startDate",
         carry="x, r",
     ),
-    # Every revision of a document, the one read included: they share its number.
+    # Every live revision of a document, the one read included: they share its number.
     ("Document", "revisions"): Relation(
         "Document",
         "({x}:Document {{number: {p}.number}})",
         "Document",
         ("x.createdAt", "x.id"),
         prefetch=False,
+        live=True,
     ),
 }
 
