@@ -151,3 +151,16 @@ def test_a_second_source_cannot_renumber_a_card_the_first_gives(
     ]
     lookup = ok(hub, '{ identificationObject(kind: FUEL_CARD, number: "7000 %s") { id } }' % unique)
     assert lookup["identificationObject"] is not None
+
+
+def test_a_blank_number_finds_nothing_and_says_why(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    card(hub, unique)
+    for blank in ("", "  "):
+        body = hub.graphql(
+            '{ identificationObject(kind: FUEL_CARD, number: "%s") { number } }' % blank
+        )
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+        assert "together" in body["errors"][0]["message"]
+    document = hub.graphql('{ document(number: " ", revision: "A") { number } }')
+    assert document["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", document

@@ -504,12 +504,11 @@ class MasterDataQuery:
         source: SourceRefInput | None = None,
         as_of: AsOf = None,
     ) -> IdentificationObject | None:
-        if (kind is None) != (number is None):
+        # A blank number is no number: with a kind alone it would find any of that kind.
+        compact = "".join(number.split()).upper() if number is not None else ""
+        if (kind is None) != (compact == ""):
             raise BadRequest("kind and number find an identification object only together")
-        natural = {
-            "kind": kind.value if kind else None,
-            "number": "".join(number.split()).upper() if number else None,
-        }
+        natural = {"kind": kind.value if kind else None, "number": compact or None}
         return await _first(
             info, "IdentificationObject", IdentificationObject.from_row, id, natural, source, as_of
         )
@@ -561,7 +560,7 @@ class MasterDataQuery:
         source: SourceRefInput | None = None,
         as_of: AsOf = None,
     ) -> Document | None:
-        if revision is not None and number is None:
+        if revision is not None and not (number and number.strip()):
             raise BadRequest("revision finds a document only together with number")
         natural = {"number": number.strip() if number else None}
         if revision is not None:
