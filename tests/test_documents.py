@@ -211,3 +211,24 @@ def test_a_deleted_revision_is_neither_the_latest_nor_listed(hub: RunningHub, un
     }
     still = ok(hub, '{ document(number: "TO-%s", revision: "3") { deletedAt } }' % unique)
     assert still["document"]["deletedAt"] is not None
+
+
+def test_two_documents_with_the_same_bytes_download_under_their_own_names(
+    hub: RunningHub, unique: str
+) -> None:
+    content = b"same bytes " + unique.encode()
+    offer_a = document(hub, offer(unique, "A"), content, name="offer.txt")
+    other = {**offer(unique, "B"), "number": f"XO-{unique}"}
+    offer_b = document(hub, other, content, name='../../other".txt')
+    assert offer_b["document"]["file"]["sha256"] == offer_a["document"]["file"]["sha256"]
+    with hub.client() as client:
+        first = client.get(offer_a["document"]["file"]["url"])
+        second = client.get(offer_b["document"]["file"]["url"])
+    assert "offer.txt" in first.headers["content-disposition"]
+    assert "other" in second.headers["content-disposition"]
+    assert "offer.txt" not in second.headers["content-disposition"]
+    assert "/" not in second.headers["content-disposition"].replace("utf-8''", "")
+    for response in (first, second):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["content-security-policy"] == "sandbox"
+        assert response.content == content

@@ -69,8 +69,12 @@ class Context:
         if not self.principal.allows(scope):
             raise Forbidden(f"{what} needs the {scope.value} scope")
 
-    def file_url(self, sha256: str) -> str:
-        return str(self.request.url_for("file", sha256=sha256))
+    def file_url(self, sha256: str, document: str | None = None) -> str:
+        """Where to download a stored file; with the ``document`` (hub id) that names it,
+        the download carries that document's media type and file name (two documents may
+        hold the same bytes under other names)."""
+        url = str(self.request.url_for("file", sha256=sha256))
+        return url if document is None else f"{url}?document={document}"
 
 
 def actor_of(principal: Principal, headers: Mapping[str, str]) -> Actor:

@@ -55,7 +55,7 @@ from hub.domain import (
 )
 from hub.domain import problems as codes
 from hub.domain.deliveries import reference
-from hub.domain.files import FileTooLarge, upload_chunks
+from hub.domain.files import FileTooLarge, file_name, upload_chunks
 from hub.domain.kinds import Kind
 from hub.domain.problems import Path, Problem
 from hub.errors import BadRequest
@@ -446,7 +446,7 @@ class MasterDataMutation:
             try:
                 stored = await info.context.files.put(
                     upload_chunks(file),
-                    getattr(file, "filename", None),
+                    file_name(getattr(file, "filename", None)),
                     getattr(file, "content_type", None),
                 )
                 data.update(

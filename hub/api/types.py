@@ -1351,7 +1351,7 @@ class Document(Node):
             size_bytes=self.row.get("fileSize") or 0,
             media_type=self.row.get("fileMediaType") or "application/octet-stream",
             file_name=self.row.get("fileName"),
-            url=info.context.file_url(sha256),
+            url=info.context.file_url(sha256, self.hub_id),
         )
 
     @strawberry.field(description="Source records that feed this document.")

@@ -13,7 +13,7 @@ import tempfile
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from hub.errors import HubError
 
@@ -168,6 +168,15 @@ class _Incoming:
         self.out.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.temporary)
+
+
+def file_name(sent: str | None) -> str | None:
+    """The name of an uploaded file without the folders a client put before it (``..``,
+    a Windows path): it names a download, never a place."""
+    if not sent:
+        return None
+    name = PureWindowsPath(sent).name  # splits on both / and \\
+    return name if name not in ("", ".", "..") else None
 
 
 async def upload_chunks(upload: object) -> AsyncIterator[bytes]:

@@ -69,12 +69,14 @@ async def record_counts(store: Store, labels: Sequence[str]) -> dict[str, int]:
     return {label: row[label] for label in labels}
 
 
-async def document_file(store: Store, sha256: str) -> Row | None:
-    """The media type and name of a stored file, from a document revision that has it; None
-    when no document does."""
+async def document_file(store: Store, sha256: str, document: str | None = None) -> Row | None:
+    """The media type and name of a stored file: those the ``document`` (hub id) gives it
+    when it holds the file, else those of a document revision that has it; None when no
+    document does."""
     rows = await store.query(
         "MATCH (d:Document {fileSha256: $sha}) "
-        "RETURN d.fileMediaType AS mediaType, d.fileName AS name LIMIT 1",
-        {"sha": sha256},
+        "RETURN d.fileMediaType AS mediaType, d.fileName AS name, d.id = $document AS named "
+        "ORDER BY named DESC LIMIT 1",
+        {"sha": sha256, "document": document},
     )
     return rows[0] if rows else None
