@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
-from hub.domain.validation import material_number
+from hub.identifiers import material_number
 
 Row = dict[str, Any]
 

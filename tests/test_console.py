@@ -9,6 +9,7 @@ documentation shows it (``docs/console/``)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -18,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Request,
+    Response,
+    expect,
+    sync_playwright,
+)
 
 from loaders.load import Loader
 from tests.conftest import register
@@ -219,6 +228,10 @@ def test_search_finds_a_partner_by_a_source_key_and_opens_it(page: Page, hub: Ru
     assert all(h.inner_text().strip() for h in headers)
 
 
+def _answers(request: Request, response: Response) -> bool:
+    return response.request == request
+
+
 def drawn(page: Page, heading: str) -> None:
     """Waits until the screen of the page's address is drawn, as a person waits to see it."""
     expect(page.locator("#view")).not_to_have_attribute("aria-busy", "true")
@@ -234,9 +247,11 @@ def test_a_screen_is_busy_until_drawn_and_a_late_answer_does_not_draw_over_it(
     # The candidate's read is held back until the steward has moved on to the overview.
     page.route(
         "**/graphql",
-        lambda route: held.append(route)
-        if "query Candidate" in (route.request.post_data or "")
-        else route.continue_(),
+        lambda route: (
+            held.append(route)
+            if "query Candidate" in (route.request.post_data or "")
+            else route.continue_()
+        ),
     )
     open_candidate_from_the_queue(page, last, wait=False)
     expect(page.locator("#view")).to_have_attribute("aria-busy", "true")
@@ -244,7 +259,7 @@ def test_a_screen_is_busy_until_drawn_and_a_late_answer_does_not_draw_over_it(
     drawn(page, "Overview")
     assert held, "the candidate's read was never sent"
     for route in held:
-        with page.expect_response(lambda response: response.request == route.request):
+        with page.expect_response(functools.partial(_answers, route.request)):
             route.continue_()
     page.wait_for_timeout(300)  # the answer's handling is asynchronous; give it time to draw
     expect(page.get_by_role("heading", level=1)).to_contain_text("Overview")

@@ -164,3 +164,43 @@ def test_a_blank_number_finds_nothing_and_says_why(hub: RunningHub, unique: str)
         assert "together" in body["errors"][0]["message"]
     document = hub.graphql('{ document(number: " ", revision: "A") { number } }')
     assert document["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", document
+
+
+def test_a_card_number_printed_with_hyphens_is_the_same_card(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    spaced = card(hub, unique, number=f"7005 {unique} 01")
+    hyphened = card(
+        hub, unique, source={"system": "ERP", "key": f"FC2-{unique}"}, number=f"7005-{unique}-01"
+    )
+    assert hyphened["identificationObject"]["id"] == spaced["identificationObject"]["id"]
+    found = ok(
+        hub, '{ identificationObject(kind: FUEL_CARD, number: "7005.%s.01") { id } }' % unique
+    )
+    assert found["identificationObject"]["id"] == spaced["identificationObject"]["id"]
+
+
+def test_a_plate_keeps_the_hyphen_after_its_district_however_it_was_printed(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    district = "".join(c for c in unique.upper() if c.isalpha())[:2] or "XY"
+    plate = card(
+        hub,
+        unique,
+        source={"system": "VMS", "key": f"PL-{unique}"},
+        kind="LICENSE_PLATE",
+        number=f"{district} ab 123",
+        contract=None,
+    )["identificationObject"]
+    assert plate["number"] == f"{district}-AB123"
+    for printed in (f"{district}-AB 123", f"{district} AB 123", f"{district.lower()}-ab123"):
+        found = ok(
+            hub, '{ identificationObject(kind: LICENSE_PLATE, number: "%s") { id } }' % printed
+        )
+        assert found["identificationObject"] == {"id": plate["id"]}, printed
+    # Another split of the same letters is another plate.
+    other = ok(
+        hub,
+        '{ identificationObject(kind: LICENSE_PLATE, number: "%sA-B 123") { id } }' % district,
+    )
+    assert other["identificationObject"] is None

@@ -517,3 +517,14 @@ def test_a_card_issued_under_no_contract_is_billed_to_its_holder(
     assert (billed["verdict"], billed["rebillAmount"]) == ("NOT_COVERED", "120.50")
     assert billed["billTo"] == {"name": f"Anna Halter {unique}"}
     assert billed["contract"] is None and billed["itemUiid"] is None
+
+
+def test_a_line_finds_its_card_however_the_supplier_printed_the_number(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    card(hub, unique)
+    (hyphened,) = check(
+        hub, line(unique, 1, identification={"kind": "FUEL_CARD", "number": f"7000-{unique}"})
+    )
+    assert hyphened["verdict"] == "COVERED", hyphened["explanation"]

@@ -227,3 +227,23 @@ def test_page_sizes_outside_their_rules_are_refused() -> None:
         PageRequest(first=1, last=1).validate()
     with pytest.raises(PaginationError, match="between 0 and 100"):
         PageRequest(last=-1).validate()
+
+
+def test_identifying_numbers_filter_in_the_spelling_they_are_kept_in(
+    hub: RunningHub, unique: str
+) -> None:
+    vin = vin_for(unique, 7)
+    vehicle(hub, {"source": {"system": "VMS", "key": f"SP-{unique}"}, "vin": vin})
+    for where in (
+        '{vin: {eq: " %s "}}' % vin.lower(),
+        '{vin: {in: ["%s"]}}' % vin.lower(),
+        '{vin: {eq: "%s"}, make: {isNull: true}}' % vin,
+    ):
+        found = ok(hub, "{ vehicles(where: %s) { totalCount } }" % where)
+        assert found["vehicles"]["totalCount"] == 1, where
+    others = ok(
+        hub,
+        '{ vehicles(where: {vin: {neq: "%s"}, make: {isNull: true}}) { edges { node { vin } } } }'
+        % vin.lower(),
+    )
+    assert vin not in {e["node"]["vin"] for e in others["vehicles"]["edges"]}

@@ -64,9 +64,9 @@ from hub.api.where import (
 from hub.auth.principal import Scope
 from hub.domain import change_log
 from hub.domain.processes import revision_order
-from hub.domain.validation import material_number
 from hub.engine import Compiled, connection_selections, root_projection, selections_of
 from hub.errors import BadRequest
+from hub.identifiers import material_number, printed_code
 from hub.ids import from_global
 from hub.read import changes, lists, lookups, queue
 from hub.read.filters import personal_tested
@@ -505,7 +505,7 @@ class MasterDataQuery:
         as_of: AsOf = None,
     ) -> IdentificationObject | None:
         # A blank number is no number: with a kind alone it would find any of that kind.
-        compact = "".join(number.split()).upper() if number is not None else ""
+        compact = printed_code(number, kind.value if kind else None) if number else ""
         if (kind is None) != (compact == ""):
             raise BadRequest("kind and number find an identification object only together")
         natural = {"kind": kind.value if kind else None, "number": compact or None}

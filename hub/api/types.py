@@ -1378,7 +1378,7 @@ class Document(Node):
             lambda row: Document.from_row(row) if row else None,
         )
 
-    @strawberry.field(description="The revisions of this document number not deleted, oldest first.")
+    @strawberry.field(description="The revisions of this number not deleted, oldest first.")
     def revisions(self, info: Info) -> list[Document]:
         def shape(rows: list[Row]) -> list[Document]:
             ordered = sorted(rows, key=lambda r: revision_order(r["revision"]))

@@ -15,12 +15,14 @@ from typing import Any
 
 from graph_schema import MODEL, Form, Property, PropertyType
 from graph_schema import enums as e
+from hub import identifiers
 from hub.domain import problems as codes
 from hub.domain import validation as v
 from hub.domain.kinds import ITEM_CONTRACT, slots_of
 from hub.domain.problems import Path, Problem
 from hub.domain.references import Ref
 from hub.domain.upsert import Delivery
+from hub.identifiers import printed_code
 
 Data = dict[str, Any]
 Built = tuple[Delivery | None, list[Problem]]
@@ -28,25 +30,14 @@ Built = tuple[Delivery | None, list[Problem]]
 _LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})
 
 
-def printed_code(value: str) -> str:
-    """A card number or plate as the hub keeps it: printed with spaces, which carry no
-    meaning, in any case."""
-    return "".join(value.split()).upper()
-
-
-def _code(value: str, path: Path) -> str:
-    return printed_code(value)
-
-
 def _material(value: str, path: Path) -> str:
-    return v.material_number(value)
+    return identifiers.material_number(value)
 
 
 _FORMS: dict[Form, Callable[[str, Path], str | Problem | None]] = {
     Form.EMAIL: v.email,
     Form.PHONE: v.phone,
     Form.COUNTRY: v.country,
-    Form.CODE: _code,
     Form.LANGUAGE: v.language,
     Form.CURRENCY: v.currency,
     Form.MATERIAL: _material,
@@ -149,6 +140,10 @@ class _Collector:
             return
         given = self.text(prop.name)
         if given is None or prop.form is None:
+            return
+        if prop.form is Form.CODE:
+            # A number's print depends on what it numbers (a plate or a card).
+            self.take(printed_code(given, self.data.get("kind")), prop.name)
             return
         self.take(_FORMS[prop.form](given, path), prop.name)
 
@@ -292,7 +287,7 @@ def _natural(label: str | None, name: str, value: str) -> str:
     if name == "vin":
         return value.strip().upper()
     if label == "Material" and name == "number":
-        return v.material_number(value)
+        return identifiers.material_number(value)
     return value.strip()
 
 

@@ -35,9 +35,9 @@ from graph_schema.entities import FIRST_DAY, LAST_DAY
 from graph_schema.enums import IdentificationKind, QuotaPeriod
 from hub.domain import deliveries, kinds, service, validation
 from hub.domain import problems as codes
-from hub.domain.deliveries import printed_code
 from hub.domain.problems import Path, Problem
 from hub.errors import BadRequest
+from hub.identifiers import printed_code
 from hub.ids import new_id
 from hub.read import quotas
 from hub.read.invoice_lines import CAPPED_CALL_OFFS, call_offs_of
@@ -176,7 +176,7 @@ def normalized(line: Line) -> Line:
         line,
         supplier=line.supplier.strip(),
         invoice_number=line.invoice_number.strip(),
-        object_number=printed_code(line.object_number),
+        object_number=printed_code(line.object_number, line.object_kind),
         service_code=line.service_code.strip().upper(),
         currency=line.currency.strip().upper(),
         amount=_money(line.amount),

@@ -271,9 +271,7 @@ async def _read_identity_changes(
         delivery = next(d for j, d, _ in rows if j == i)
         sources = live.get(existing[i]["sourceId"], [])
         existing[i]["identityBefore"] = before
-        existing[i]["otherSources"] = [
-            s for s in sources if s != (delivery.system, delivery.key)
-        ]
+        existing[i]["otherSources"] = [s for s in sources if s != (delivery.system, delivery.key)]
 
 
 def _key_path(kind: Kind, delivery: Delivery) -> Path:

@@ -7,6 +7,7 @@ import math
 import re
 import unicodedata
 
+from hub import identifiers
 from hub.domain.problems import (
     INVALID_COUNTRY,
     INVALID_COVERAGE,
@@ -94,7 +95,7 @@ def text(value: object, path: Path, *, required: bool = False) -> str | Problem 
 
 def vin(value: object, path: Path) -> str | Problem:
     """17 characters of ISO 3779: digits and capital letters except I, O and Q."""
-    cleaned = str(value or "").strip().upper()
+    cleaned = identifiers.vin(str(value or ""))
     if not cleaned:
         return Problem(path, REQUIRED, "vin is required")
     if not _VIN.match(cleaned):
@@ -133,13 +134,6 @@ def currency(value: str, path: Path) -> str | Problem:
     if not _CURRENCY.match(code):
         return Problem(path, INVALID_VALUE, f"{value!r} is not an ISO 4217 currency code (EUR)")
     return code
-
-
-def material_number(value: str) -> str:
-    """An SAP material number (MATNR) as SAP shows it: an all-digit one without the leading
-    zeros SAP pads it with in its tables and IDocs, so 000000000009000001 is 9000001."""
-    number = value.strip()
-    return number.lstrip("0") or "0" if number.isdigit() else number
 
 
 def email(value: object, path: Path) -> str | Problem | None:

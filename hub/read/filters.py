@@ -23,8 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph_schema import MODEL, Property, PropertyType
+from graph_schema import MODEL, Form, Property, PropertyType
 from graph_schema.model import search_key_of
+from hub import identifiers
 from hub.errors import BadRequest
 from hub.search_text import SEPARATOR, fold
 from hub.store.temporal import to_store
@@ -114,16 +115,43 @@ def _all_of(f: Filter, condition: Callable[[str, Any], str]) -> str:
     return " AND ".join(parts) or "true"
 
 
+Spellings = Callable[[str], list[str]]
+
+# Identifying numbers are kept in one spelling (hub.identifiers): a value compared with one
+# is spelt the same way first, in each way it may be kept.
+_SPELLINGS: dict[Form, Spellings] = {
+    Form.VIN: lambda value: [identifiers.vin(value)],
+    Form.MATERIAL: lambda value: [identifiers.material_number(value)],
+    Form.CODE: lambda value: sorted(
+        {identifiers.printed_code(value), identifiers.printed_code(value, "LICENSE_PLATE")}
+    ),
+}
+
+
+def _spelt(spell: Spellings | None, value: Any) -> list[Any]:
+    """``value`` in each spelling a stored value may have; other values as they are."""
+    if spell is None or not isinstance(value, str):
+        return [value]
+    return spell(value)
+
+
 def operators(
-    expression: Callable[[str], str], search: Callable[[str], str] | None = None
+    expression: Callable[[str], str],
+    search: Callable[[str], str] | None = None,
+    spell: Spellings | None = None,
 ) -> Build:
     """A filter with operators on ``expression(var)``; text searched in ``search(var)``, the
-    record's search key, or else in the text lowered."""
+    record's search key, or else in the text lowered; values of ``eq``, ``neq``, ``in`` and
+    ``notIn`` in the spellings ``spell`` gives (an identifying number's)."""
 
     def build(c: Compiler, var: str, f: Filter) -> str:
         target = expression(var)
 
         def condition(op: str, value: Any) -> str:  # noqa: PLR0911 - one per operator
+            if op in ("eq", "neq") and spell is not None:
+                op, value = ("in" if op == "eq" else "notIn"), [value]
+            if op in ("in", "notIn") and spell is not None:
+                value = [spelt for v in value for spelt in _spelt(spell, v)]
             if op == "eq":
                 return f"{target} = {c.param(value)}"
             if op == "neq":
@@ -158,7 +186,8 @@ def of_property(prop: Property) -> Build:
     if prop.type is PropertyType.STRING_LIST:
         return _list_operators(prop.name)
     search = (lambda var: f"{var}.{search_key_of(prop.name)}") if prop.searchable else None
-    return operators(lambda var: f"{var}.{prop.name}", search)
+    spell = _SPELLINGS.get(prop.form) if prop.form is not None else None
+    return operators(lambda var: f"{var}.{prop.name}", search, spell)
 
 
 def _list_operators(name: str) -> Build:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from graph_schema.model import search_key_of, sort_key_of
+from hub.identifiers import printed_code
 from hub.search_text import SEPARATOR, fold
 from hub.store import Store
 
@@ -53,9 +54,12 @@ async def search(store: Store, text: str, limit: int) -> Found:
         "IdentificationObject",
         await _ids(
             store,
-            f"MATCH (x:IdentificationObject) WHERE x.number = $number AND {_LIVE} "
+            f"MATCH (x:IdentificationObject) WHERE x.number IN $numbers AND {_LIVE} "
             "RETURN x.id AS id ORDER BY x.kind LIMIT $n",
-            {"number": compact, "n": limit},
+            {
+                "numbers": sorted({printed_code(text), printed_code(text, "LICENSE_PLATE")}),
+                "n": limit,
+            },
         ),
     )
     found.add(
