@@ -204,3 +204,16 @@ def test_a_plate_keeps_the_hyphen_after_its_district_however_it_was_printed(
         '{ identificationObject(kind: LICENSE_PLATE, number: "%sA-B 123") { id } }' % district,
     )
     assert other["identificationObject"] is None
+
+
+def test_a_blocked_reason_without_the_blocked_status_is_refused_not_dropped(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    for status in ({}, {"status": "ACTIVE"}):
+        refused = card(hub, unique, blockedReason="stolen", **status)
+        assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+            (["input", "blockedReason"], "INVALID_VALUE")
+        ], status
+    blocked = card(hub, unique, blockedReason="stolen", status="BLOCKED")
+    assert blocked["identificationObject"]["blockedReason"] == "stolen"
