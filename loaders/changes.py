@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hub import encoding
 from hub.actor import Actor
 from hub.domain import contract_changes, processes, service
 from hub.domain import problems as codes
@@ -43,7 +41,7 @@ class ChangeSummary:
 
 def change_id_of(row: dict[str, Any]) -> str:
     """The id a line without one gets: its content, so that it is the same every run."""
-    return "line:" + hashlib.sha256(encoding.canonical(row, default=str).encode()).hexdigest()[:32]
+    return contract_changes.content_id(row, "line:")
 
 
 def _applying(change: contract_changes.ContractChange) -> service.Process[processes.ProcessResult]:

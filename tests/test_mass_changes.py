@@ -83,6 +83,19 @@ def test_sending_the_same_changes_again_applies_nothing_twice(hub: RunningHub, u
     ]
 
 
+def test_a_change_sent_again_without_a_change_id_is_applied_once(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    choa = {"contract": {"number": f"L-{unique}"}, "process": "CHOA", "effectiveDate": "2026-02-01"}
+    in_one_call = _changes(hub, [choa, choa])
+    assert [r["changed"] for r in in_one_call] == [True, False]
+    assert change(hub, unique, process="CHOA", effectiveDate="2026-02-01")["changed"] is False
+    # Another day is another change.
+    assert change(hub, unique, process="CHOA", effectiveDate="2026-03-01")["changed"] is True
+    assert len(_contract(hub, f"L-{unique}")["changes"]) == 2
+
+
 def test_one_change_sent_twice_at_once_is_applied_once(hub: RunningHub, unique: str) -> None:
     setup(hub, unique)
     fields = {"process": "CHOA", "changeId": f"{unique}-twice"}

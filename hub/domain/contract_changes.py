@@ -10,11 +10,13 @@ what a plan needs, runs it and writes the outcome (its statements in
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from graph_schema import enums as e
+from hub import encoding
 from hub.domain import deliveries
 from hub.domain import problems as codes
 from hub.domain.problems import Path, Problem, Rejected
@@ -92,6 +94,14 @@ FIELDS = (
     "contract", "process", "effectiveDate", "newLessee", "newEndDate", "item", "attributes",
     "party", "keepCardHolders", "changeId",
 )  # fmt: skip
+
+
+def content_id(data: dict[str, Any], prefix: str) -> str:
+    """The change id of a change given without one: made of its content (values given as
+    null left out), so that sending the same change again applies nothing twice."""
+    given = {k: v for k, v in data.items() if v is not None}
+    digest = hashlib.sha256(encoding.canonical(given, default=str).encode()).hexdigest()
+    return prefix + digest[:32]
 
 
 def change_of(data: dict[str, Any], path: Path) -> tuple[ContractChange | None, list[Problem]]:

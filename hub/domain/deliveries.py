@@ -672,8 +672,10 @@ def identification_object(data: Data, path: Path = ("input",)) -> Built:
         message = "a delivery says ACTIVE or BLOCKED; EXPIRED follows from validTo"
         c.problems.append(Problem((*path, "status"), codes.INVALID_VALUE, message))
     blocked = e.IdentificationStatus.BLOCKED.value
-    if c.values.get("blockedReason") and c.values.get("status") != blocked and not c.reported(
-        "status"
+    if (
+        c.values.get("blockedReason")
+        and c.values.get("status") != blocked
+        and not c.reported("status")
     ):
         # Stored, a reason without the status would be dropped: the status says it.
         message = "blockedReason is given together with status: BLOCKED"
