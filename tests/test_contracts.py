@@ -527,3 +527,21 @@ def test_a_status_given_as_null_goes_back_to_its_default(hub: RunningHub, unique
     listed = ok(hub, '{ contracts(where: {number: {eq: "L-%s"}, status: DRAFT}) { totalCount } }'
                 % unique)  # fmt: skip
     assert listed["contracts"]["totalCount"] == 1
+
+
+def test_a_contract_delivered_expired_must_have_ended(hub: RunningHub, unique: str) -> None:
+    upsert(hub, person(unique))
+    data = {
+        "source": {"system": "CRM", "key": f"K-{unique}"},
+        "number": f"L-{unique}",
+        "type": "LEASING",
+        "status": "EXPIRED",
+        "startDate": "2020-01-01",
+        "endDate": "2099-12-31",
+    }
+    running = ok(hub, UPSERT, {"input": data})["upsertContract"]
+    assert [(e["field"], e["code"]) for e in running["userErrors"]] == [
+        (["input", "status"], "INVALID_VALUE")
+    ]
+    ended = ok(hub, UPSERT, {"input": {**data, "endDate": "2023-12-31"}})["upsertContract"]
+    assert ended["userErrors"] == [] and ended["contract"]["status"] == "EXPIRED"

@@ -483,12 +483,28 @@ def contract(data: Data, path: Path = ("input",)) -> Built:
     source = c.source()
     c.declared()
     c.check(c.order("startDate", "endDate"))
+    c.check(_expired_by_its_end(c.values, path))
     c.parties("parties", e.ContractPartyRole)
     c.check(_one_lessee(data.get("parties"), (*path, "parties")))
     items = c.listed("items")
     if items is not None:
         c.values["items"] = _items(items, (*path, "items"), c)
     return c.delivery(source)
+
+
+def _expired_by_its_end(values: Data, path: Path) -> Problem | None:
+    """A contract delivered as EXPIRED has ended: one whose end is still to come is not."""
+    end = values.get("endDate")
+    if values.get("status") != e.ContractStatus.EXPIRED.value or end is None:
+        return None
+    if dt.date.fromisoformat(end) < dt.datetime.now(dt.UTC).date():
+        return None
+    return Problem(
+        (*path, "status"),
+        codes.INVALID_VALUE,
+        f"EXPIRED, but the contract runs to {end}: deliver ACTIVE (it reads EXPIRED after its "
+        "end date), or the end date it has",
+    )
 
 
 def _one_lessee(parties: Any, path: Path) -> Problem | None:
