@@ -6,29 +6,16 @@ from __future__ import annotations
 
 import re
 
-# A German plate: the district, then one or two letters and up to four digits (E: electric,
-# H: historic). The separator after the district belongs to the plate ("M-AB 1" is not
-# "MA-B 1"); the others are print.
-_DISTRICT = re.compile(r"[A-ZÄÖÜ]{1,3}")
-_REST = re.compile(r"[A-Z]{1,2}[0-9]{1,4}[EH]?")
-_SEPARATORS = re.compile(r"[\s\-./]+")
+# Spaces, hyphens, dots and slashes: how sources print a number, not part of it.
+_SEPARATORS = re.compile(r"[\s\-./·]+")
 
 
-def printed_code(value: str, kind: object = None) -> str:
-    """An identification object's number as the hub keeps it, in any case. A card's or a
-    tag's separators (spaces, hyphens, dots, slashes) carry no meaning. A licence plate
-    keeps the one after a German plate's district, written as a hyphen, whichever the
-    source printed (``M AB 1234`` and ``m-ab1234`` are ``M-AB1234``); another plate loses
-    only its spaces."""
-    upper = value.strip().upper()
-    if getattr(kind, "value", kind) != "LICENSE_PLATE":
-        return _SEPARATORS.sub("", upper)
-    parts = [p for p in re.split(r"[\s\-]+", upper) if p]
-    if len(parts) >= 2 and _DISTRICT.fullmatch(parts[0]) and _REST.fullmatch("".join(parts[1:])):
-        rest = "".join(parts[1:])
-        if len(parts) == 2 or parts[1].isalpha():
-            return f"{parts[0]}-{rest}"
-    return "".join(upper.split())
+def printed_code(value: str) -> str:
+    """A card's, tag's or plate's number as the hub keeps it: upper case, without the
+    separators sources print it with (``7005-9999 0001`` is ``700599990001``, ``m-ab 1234``
+    and ``M AB1234`` are ``MAB1234``). A German plate's split between district and letters
+    goes with them: ``M-AB 1`` and ``MA-B 1`` are one number, as they are on most invoices."""
+    return _SEPARATORS.sub("", value.strip().upper())
 
 
 def vin(value: str) -> str:

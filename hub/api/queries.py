@@ -505,7 +505,7 @@ class MasterDataQuery:
         as_of: AsOf = None,
     ) -> IdentificationObject | None:
         # A blank number is no number: with a kind alone it would find any of that kind.
-        compact = printed_code(number, kind.value if kind else None) if number else ""
+        compact = printed_code(number) if number else ""
         if (kind is None) != (compact == ""):
             raise BadRequest("kind and number find an identification object only together")
         natural = {"kind": kind.value if kind else None, "number": compact or None}

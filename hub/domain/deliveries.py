@@ -34,12 +34,17 @@ def _material(value: str, path: Path) -> str:
     return identifiers.material_number(value)
 
 
+def _code(value: str, path: Path) -> str:
+    return printed_code(value)
+
+
 _FORMS: dict[Form, Callable[[str, Path], str | Problem | None]] = {
     Form.EMAIL: v.email,
     Form.PHONE: v.phone,
     Form.COUNTRY: v.country,
     Form.LANGUAGE: v.language,
     Form.CURRENCY: v.currency,
+    Form.CODE: _code,
     Form.MATERIAL: _material,
 }
 
@@ -140,10 +145,6 @@ class _Collector:
             return
         given = self.text(prop.name)
         if given is None or prop.form is None:
-            return
-        if prop.form is Form.CODE:
-            # A number's print depends on what it numbers (a plate or a card).
-            self.take(printed_code(given, self.data.get("kind")), prop.name)
             return
         self.take(_FORMS[prop.form](given, path), prop.name)
 

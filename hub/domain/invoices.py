@@ -176,7 +176,7 @@ def normalized(line: Line) -> Line:
         line,
         supplier=line.supplier.strip(),
         invoice_number=line.invoice_number.strip(),
-        object_number=printed_code(line.object_number, line.object_kind),
+        object_number=printed_code(line.object_number),
         service_code=line.service_code.strip().upper(),
         currency=line.currency.strip().upper(),
         amount=_money(line.amount),

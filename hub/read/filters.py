@@ -122,9 +122,7 @@ Spellings = Callable[[str], list[str]]
 _SPELLINGS: dict[Form, Spellings] = {
     Form.VIN: lambda value: [identifiers.vin(value)],
     Form.MATERIAL: lambda value: [identifiers.material_number(value)],
-    Form.CODE: lambda value: sorted(
-        {identifiers.printed_code(value), identifiers.printed_code(value, "LICENSE_PLATE")}
-    ),
+    Form.CODE: lambda value: [identifiers.printed_code(value)],
 }
 
 

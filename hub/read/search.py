@@ -54,12 +54,9 @@ async def search(store: Store, text: str, limit: int) -> Found:
         "IdentificationObject",
         await _ids(
             store,
-            f"MATCH (x:IdentificationObject) WHERE x.number IN $numbers AND {_LIVE} "
+            f"MATCH (x:IdentificationObject) WHERE x.number = $number AND {_LIVE} "
             "RETURN x.id AS id ORDER BY x.kind LIMIT $n",
-            {
-                "numbers": sorted({printed_code(text), printed_code(text, "LICENSE_PLATE")}),
-                "n": limit,
-            },
+            {"number": printed_code(text), "n": limit},
         ),
     )
     found.add(
