@@ -179,9 +179,7 @@ def test_a_card_number_printed_with_hyphens_is_the_same_card(hub: RunningHub, un
     assert found["identificationObject"]["id"] == spaced["identificationObject"]["id"]
 
 
-def test_a_plate_keeps_the_hyphen_after_its_district_however_it_was_printed(
-    hub: RunningHub, unique: str
-) -> None:
+def test_a_plate_is_found_however_it_was_printed(hub: RunningHub, unique: str) -> None:
     setup(hub, unique)
     district = "".join(c for c in unique.upper() if c.isalpha())[:2] or "XY"
     plate = card(
@@ -192,18 +190,12 @@ def test_a_plate_keeps_the_hyphen_after_its_district_however_it_was_printed(
         number=f"{district} ab 123",
         contract=None,
     )["identificationObject"]
-    assert plate["number"] == f"{district}-AB123"
-    for printed in (f"{district}-AB 123", f"{district} AB 123", f"{district.lower()}-ab123"):
+    assert plate["number"] == f"{district}AB123"
+    for printed in (f"{district}-AB 123", f"{district}AB123", f"{district.lower()}-ab-123"):
         found = ok(
             hub, '{ identificationObject(kind: LICENSE_PLATE, number: "%s") { id } }' % printed
         )
         assert found["identificationObject"] == {"id": plate["id"]}, printed
-    # Another split of the same letters is another plate.
-    other = ok(
-        hub,
-        '{ identificationObject(kind: LICENSE_PLATE, number: "%sA-B 123") { id } }' % district,
-    )
-    assert other["identificationObject"] is None
 
 
 def test_a_blocked_reason_without_the_blocked_status_is_refused_not_dropped(
@@ -217,3 +209,27 @@ def test_a_blocked_reason_without_the_blocked_status_is_refused_not_dropped(
         ], status
     blocked = card(hub, unique, blockedReason="stolen", status="BLOCKED")
     assert blocked["identificationObject"]["blockedReason"] == "stolen"
+
+
+def test_a_new_link_to_a_deleted_vehicle_is_refused_and_an_old_one_kept(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    bound = card(hub, unique)
+    assert bound["userErrors"] == []
+    deleted = ok(
+        hub,
+        "mutation($s: SourceRefInput!) { deleteRecord(kind: VEHICLE, source: $s) "
+        "{ recordDeleted } }",
+        {"s": {"system": "VMS", "key": f"V-{unique}"}},
+    )
+    assert deleted["deleteRecord"]["recordDeleted"] is True
+    # The card bound before goes on naming it, and may be delivered again.
+    again = card(hub, unique, validTo="2031-12-31")
+    assert again["userErrors"] == [] and again["changed"]
+    new = card(hub, unique, source={"system": "ERP", "key": f"FC9-{unique}"}, number=f"9 {unique}")
+    assert [(e["field"], e["code"]) for e in new["userErrors"]] == [
+        (["input", "vehicle"], "NOT_FOUND")
+    ]
+    assert "deleted" in new["userErrors"][0]["message"]
+    assert new["identificationObject"] is None

@@ -49,6 +49,7 @@ class Target:
     label: str
     id: str
     properties: tuple[tuple[str, str], ...] = field(default=())
+    deleted: bool = False  # no live source holds it (see DeletedTarget)
 
     def as_state(self) -> dict[str, Any]:
         return {"label": self.label, "id": self.id, **dict(self.properties)}
@@ -104,12 +105,14 @@ def _shape_problem(ref: Ref) -> Problem | None:
 _BY_KIND = """
 UNWIND $refs AS r
 MATCH (:SourceRecord {entity: r.label, system: r.system, key: r.key})-[:SOURCE_OF]->(g)
-RETURN collect({i: r.i, label: r.label, id: g.id, element: elementId(g)}) AS rows
+RETURN collect({i: r.i, label: r.label, id: g.id, element: elementId(g),
+                deleted: g.deletedAt IS NOT NULL}) AS rows
 """
 _ANY_KIND = """
 UNWIND $refs AS r
 MATCH (s:SourceRecord {system: r.system, key: r.key})-[:SOURCE_OF]->(g)
-RETURN collect({i: r.i, label: s.entity, id: g.id, element: elementId(g)}) AS rows
+RETURN collect({i: r.i, label: s.entity, id: g.id, element: elementId(g),
+                deleted: g.deletedAt IS NOT NULL}) AS rows
 """
 
 
@@ -125,12 +128,13 @@ async def _by_id(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, list
             # A partner merged into another is referred to as the one it was merged into.
             f"UNWIND $refs AS r MATCH (g:{label} {{id: r.id}}) "
             "RETURN collect({i: r.i, id: coalesce(g.mergedInto, g.id), "
-            "element: CASE WHEN g.mergedInto IS NULL THEN elementId(g) END}) AS rows",
+            "element: CASE WHEN g.mergedInto IS NULL THEN elementId(g) END, "
+            "deleted: g.mergedInto IS NULL AND g.deletedAt IS NOT NULL}) AS rows",
             {"refs": [{"i": i, "id": hub_id} for i, hub_id in items]},
         )
         tx.remember(rows)
         for row in rows:
-            found[row["i"]] = [Target(label, row["id"])]
+            found[row["i"]] = [Target(label, row["id"], deleted=row["deleted"])]
     return found
 
 
@@ -154,12 +158,13 @@ async def _by_natural_key(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[
     for (label, keys, through), items in groups.items():
         rows = await tx.collected(
             f"UNWIND $refs AS r MATCH {_match(label, keys, through)} "
-            "RETURN collect({i: r.i, id: g.id, element: elementId(g)}) AS rows",
+            "RETURN collect({i: r.i, id: g.id, element: elementId(g), "
+            "deleted: g.deletedAt IS NOT NULL}) AS rows",
             {"refs": [{"i": i, **dict(ref.natural)} for i, ref in items]},
         )
         tx.remember(rows)
         for row in rows:
-            found[row["i"]] = [Target(label, row["id"])]
+            found[row["i"]] = [Target(label, row["id"], deleted=row["deleted"])]
     return found
 
 
@@ -182,7 +187,7 @@ async def _by_source(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, 
         )
         tx.remember(rows)
         for row in rows:
-            found[row["i"]].append(Target(row["label"], row["id"]))
+            found[row["i"]].append(Target(row["label"], row["id"], deleted=row["deleted"]))
     return found
 
 
@@ -212,8 +217,29 @@ async def _each_once(
     return found
 
 
-async def resolve(tx: Transaction, values: list[Any]) -> list[tuple[Any, list[Problem]]]:
-    """Resolve every Ref inside each of ``values``; return each with its problems."""
+@dataclass(frozen=True)
+class DeletedTarget:
+    """A reference of the ``row``-th value that names a deleted record: a record that
+    already points at it may keep doing so, a new link to it is refused by the caller."""
+
+    row: int
+    target: Target
+    path: Path
+    named: str
+
+    def problem(self) -> Problem:
+        return Problem(
+            self.path,
+            NOT_FOUND,
+            f"the {self.target.label} {self.named} was deleted; a new link may not name it",
+        )
+
+
+async def resolve(
+    tx: Transaction, values: list[Any], deleted: list[DeletedTarget] | None = None
+) -> list[tuple[Any, list[Problem]]]:
+    """Resolve every Ref inside each of ``values``; return each with its problems. With
+    ``deleted``, references to deleted records are listed there."""
     per_value = [refs_in(v) for v in values]
     problems: list[list[Problem]] = [[] for _ in values]
     pending: dict[str, list[tuple[int, Ref]]] = defaultdict(list)
@@ -241,6 +267,8 @@ async def resolve(tx: Transaction, values: list[Any]) -> list[tuple[Any, list[Pr
             problems[owner[index]].append(judged)
         else:
             resolved[id(ref)] = judged
+            if judged.deleted and deleted is not None:
+                deleted.append(DeletedTarget(owner[index], judged, ref.path, _describe(ref)))
     results = []
     for row, value in enumerate(values):
         if problems[row]:
@@ -263,7 +291,7 @@ def _judge(ref: Ref, targets: list[Target]) -> Target | Problem:
             AMBIGUOUS_REFERENCE,
             f"{_describe(ref)} names records of several kinds; refer by id instead",
         )
-    return Target(targets[0].label, targets[0].id, ref.extra)
+    return Target(targets[0].label, targets[0].id, ref.extra, targets[0].deleted)
 
 
 def _describe(ref: Ref) -> str:

@@ -41,7 +41,7 @@ from hub.domain.change_log import (
 )
 from hub.domain.kinds import Child, Kind, Link, Slot, State
 from hub.domain.problems import Path, Problem
-from hub.domain.references import resolve
+from hub.domain.references import DeletedTarget, resolve
 from hub.domain.text_keys import child_text_keys, text_keys
 from hub.ids import new_id
 from hub.mastering.matcher import AUTO_MERGED, MATCHED_EXISTING, QUEUED_FOR_REVIEW, MatchDecision
@@ -1054,7 +1054,8 @@ async def upsert(
 ) -> list[Outcome]:
     """Apply a batch of deliveries of one kind; one Outcome per delivery, in order."""
     outcomes = [Outcome() for _ in deliveries]
-    resolved = await resolve(tx, [d.values for d in deliveries])
+    deleted: list[DeletedTarget] = []
+    resolved = await resolve(tx, [d.values for d in deliveries], deleted)
     rows: list[tuple[int, Delivery, State]] = []
     for i, (delivery, (state, unresolved)) in enumerate(zip(deliveries, resolved, strict=True)):
         problems = unresolved or kind.settle(state, delivery.path)
@@ -1065,6 +1066,7 @@ async def upsert(
     if not rows:
         return outcomes
     plans = await _plan(tx, kind, rows, outcomes, matcher, now)
+    _refuse_new_links_to_deleted(deleted, plans, outcomes)
     clashes = await _check_children(tx, kind, plans)
     if clashes:
         for outcome in outcomes:
@@ -1080,6 +1082,34 @@ async def upsert(
             outcome.id = None
             outcome.match = None
     return outcomes
+
+
+def _refuse_new_links_to_deleted(
+    deleted: list[DeletedTarget], plans: dict[str, _Plan], outcomes: list[Outcome]
+) -> None:
+    """A delivery may go on naming a deleted record its record points at already (the
+    contract of a vehicle deleted since); a new link to one is refused with its record."""
+    refused: dict[str, Problem] = {}
+    for found in deleted:
+        plan = plans.get(outcomes[found.row].id or "")
+        if plan is not None and found.target.id not in _linked(plan.base):
+            refused.setdefault(plan.id, found.problem())
+    for outcome in outcomes:
+        if outcome.id in refused:
+            outcome.problems.append(refused[outcome.id])
+            outcome.created = outcome.changed = False
+    for plan_id in refused:
+        del plans[plan_id]
+
+
+def _linked(value: Any) -> set[str]:
+    """The ids of the records a stored state links to."""
+    if isinstance(value, dict):
+        own = {value["id"]} if "label" in value and isinstance(value.get("id"), str) else set()
+        return own.union(*(_linked(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_linked(v) for v in value))
+    return set()
 
 
 def _action(outcome: Outcome) -> str | None:
