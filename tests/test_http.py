@@ -95,6 +95,28 @@ def test_a_malformed_multipart_request_gets_400(hub: RunningHub, form: dict[str,
     assert good.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("mapping", "files", "phrase"),
+    [
+        ({"0": ["variables.f"], "1": ["variables.f"]}, ("0", "1"), "the files '0' and '1'"),
+        ({"0": ["variables.f"]}, ("0", "extra"), "no place for the file field 'extra'"),
+    ],
+)
+def test_a_file_that_would_be_dropped_gets_400(
+    hub: RunningHub, mapping: dict[str, list[str]], files: tuple[str, ...], phrase: str
+) -> None:
+    operations = {"query": "query($f: Upload) { __typename }", "variables": {"f": None}}
+    with hub.client() as client:
+        response = client.post(
+            "/graphql",
+            data={"operations": json.dumps(operations), "map": json.dumps(mapping)},
+            files=[(name, (f"{name}.txt", b"x", "text/plain")) for name in files],
+        )
+    assert response.status_code == 400
+    assert _code(response) == "BAD_REQUEST"
+    assert phrase in response.json()["errors"][0]["message"]
+
+
 def test_a_broken_multipart_body_gets_400(hub: RunningHub) -> None:
     with hub.client() as client:
         response = client.post(

@@ -255,6 +255,7 @@ def _place_files(request: GraphQLRequest, files_map: Any, form: FormData) -> Non
     if not isinstance(files_map, dict):
         raise bad_request("map must be a JSON object of field names to lists of paths")
     variables = request.variables = dict(request.variables or {})
+    placed: dict[str, str] = {}
     for name, paths in files_map.items():
         upload = form.get(name)
         if not isinstance(upload, UploadFile):
@@ -262,7 +263,18 @@ def _place_files(request: GraphQLRequest, files_map: Any, form: FormData) -> Non
         if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
             raise bad_request(f"map: the paths of {name!r} must be a list of texts")
         for path in paths:
+            if path in placed:
+                # One of the two files would be dropped unseen.
+                raise bad_request(f"map puts the files {placed[path]!r} and {name!r} at {path!r}")
+            placed[path] = name
             _place(variables, path, upload)
+    unmapped = [
+        key
+        for key, value in form.multi_items()
+        if isinstance(value, UploadFile) and key not in files_map
+    ]
+    if unmapped:
+        raise bad_request(f"map names no place for the file field {unmapped[0]!r}")
 
 
 def _place(variables: dict[str, Any], path: str, upload: UploadFile) -> None:
