@@ -232,3 +232,14 @@ def test_two_documents_with_the_same_bytes_download_under_their_own_names(
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["content-security-policy"] == "sandbox"
         assert response.content == content
+
+
+def test_a_number_or_revision_with_a_line_break_is_refused(hub: RunningHub, unique: str) -> None:
+    broken = document(hub, offer(unique, "1\n2"))
+    assert [(e["field"], e["code"]) for e in broken["userErrors"]] == [
+        (["input", "revision"], "INVALID_VALUE")
+    ]
+    tabbed = document(hub, {**offer(unique, "A"), "number": f"TO-{unique}\tX"})
+    assert [(e["field"], e["code"]) for e in tabbed["userErrors"]] == [
+        (["input", "number"], "INVALID_VALUE")
+    ]

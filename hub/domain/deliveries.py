@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
@@ -28,6 +29,7 @@ Data = dict[str, Any]
 Built = tuple[Delivery | None, list[Problem]]
 
 _LISTS = frozenset({PropertyType.STRING_LIST, PropertyType.INTEGER_LIST})
+_BREAKS = re.compile(r"[\t\n\r\v\f\x85\u2028\u2029]")
 
 
 def _material(value: str, path: Path) -> str:
@@ -68,8 +70,18 @@ class _Collector:
         return result
 
     def text(self, name: str, *, required: bool = False) -> str | None:
-        result = self.take(v.text(self.data.get(name), (*self.path, name), required=required), name)
+        path = (*self.path, name)
+        found = v.text(self.data.get(name), path, required=required)
+        if isinstance(found, str) and name in self.keys and _BREAKS.search(found):
+            # A number or revision that names a record is one line: a break in it is an
+            # accident of the file it came from, and would make another record.
+            found = Problem(path, codes.INVALID_VALUE, f"{name} is one line, without tabs")
+        result = self.take(found, name)
         return result if isinstance(result, str) else None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return MODEL.node(self.label).natural_key
 
     def enum(self, name: str, allowed: type[Enum], *, required: bool = False) -> str | None:
         value = self.data.get(name)
