@@ -541,7 +541,7 @@ IDENTIFICATION_OBJECT = _golden(
         Property(
             "number",
             S,
-            "Card or plate number, without the spaces it is printed with.",
+            "Card or plate number, without the spaces, dashes or dots it is printed with.",
             required=True,
             filterable=True,
             sortable=True,
@@ -711,7 +711,12 @@ INVOICE_LINE = NodeType(
         Property("invoiceNumber", S, "The supplier's invoice number.", required=True),
         Property("lineNumber", I, "The line within the invoice.", required=True),
         Property("objectKind", S, "Kind of the card or plate, as invoiced.", required=True),
-        Property("objectNumber", S, "Its number, without spaces.", required=True),
+        Property(
+            "objectNumber",
+            S,
+            "Its number, without the separators it was printed with.",
+            required=True,
+        ),
         Property("date", D, "The day of the service.", required=True, indexed=True),
         Property("serviceCode", S, "The service invoiced (FUEL, TYRES, ...).", required=True),
         Property("quantity", F, "How much of it.", required=True),

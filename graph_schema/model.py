@@ -42,7 +42,7 @@ class Form(Enum):
     EMAIL = "email"  # an e-mail address, its domain in lower case
     PHONE = "phone"  # digits with an optional leading +, no separators
     COUNTRY = "country"  # ISO 3166-1 alpha-2, upper case
-    CODE = "code"  # printed with spaces that carry no meaning: spaces dropped, upper case
+    CODE = "code"  # printed with separators that carry no meaning: dropped, upper case
     LANGUAGE = "language"  # ISO 639-1, lower case
     CURRENCY = "currency"  # ISO 4217, upper case
     MATERIAL = "material"  # an SAP material number: all digits lose SAP's leading zeros

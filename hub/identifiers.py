@@ -4,18 +4,29 @@ delivery, an invoice, a lookup or a filter gives."""
 
 from __future__ import annotations
 
-import re
+import unicodedata
+from collections.abc import Callable
 
-# Spaces, hyphens, dots and slashes: how sources print a number, not part of it.
-_SEPARATORS = re.compile(r"[\s\-./·]+")
+from graph_schema import Form
+
+# Dots, slashes and the middle dot of Chinese plates; every kind of space and dash besides.
+_SEPARATORS = frozenset("./·")
 
 
 def printed_code(value: str) -> str:
     """A card's, tag's or plate's number as the hub keeps it: upper case, without the
-    separators sources print it with (``7005-9999 0001`` is ``700599990001``, ``m-ab 1234``
-    and ``M AB1234`` are ``MAB1234``). A German plate's split between district and letters
-    goes with them: ``M-AB 1`` and ``MA-B 1`` are one number, as they are on most invoices."""
-    return _SEPARATORS.sub("", value.strip().upper())
+    separators sources print it with (``7005-9999 0001``, and the same with en dashes, is
+    ``700599990001``, ``m-ab 1234`` and ``M AB1234`` are ``MAB1234``). A German plate's
+    split between district and letters goes with them: ``M-AB 1`` and ``MA-B 1`` are one
+    number, as they are on most invoices. Empty when the value is nothing but separators."""
+    # NFKC first: full-width digits and letters are the plain ones.
+    plain = unicodedata.normalize("NFKC", value).upper()
+    return "".join(c for c in plain if not _separates(c))
+
+
+def _separates(character: str) -> bool:
+    category = unicodedata.category(character)
+    return character in _SEPARATORS or character.isspace() or category in ("Pd", "Zs", "Cf")
 
 
 def vin(value: str) -> str:
@@ -28,3 +39,16 @@ def material_number(value: str) -> str:
     zeros SAP pads it with in its tables and IDocs, so 000000000009000001 is 9000001."""
     number = value.strip()
     return number.lstrip("0") or "0" if number.isdigit() else number
+
+
+_KEPT: dict[Form, Callable[[str], str]] = {
+    Form.VIN: vin,
+    Form.CODE: printed_code,
+    Form.MATERIAL: material_number,
+}
+
+
+def kept(form: Form | None, value: object) -> object:
+    """``value`` in the spelling the hub keeps values of ``form`` in; anything else as it is."""
+    spell = _KEPT.get(form) if form is not None else None
+    return spell(value) if spell is not None and isinstance(value, str) else value

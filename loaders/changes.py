@@ -64,7 +64,8 @@ async def run_changes(store: Store, path: Path, actor: Actor) -> ChangeSummary:
         if unknown:
             summary.lines.append(Line(number, "rejected", unknown))
             continue
-        row.setdefault("changeId", change_id_of(row))
+        if row.get("changeId") is None:
+            row["changeId"] = change_id_of(row)
         change, problems = contract_changes.change_of(row, ())
         if change is None:
             summary.lines.append(Line(number, "rejected", problems))

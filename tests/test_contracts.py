@@ -545,3 +545,20 @@ def test_a_contract_delivered_expired_must_have_ended(hub: RunningHub, unique: s
     ]
     ended = ok(hub, UPSERT, {"input": {**data, "endDate": "2023-12-31"}})["upsertContract"]
     assert ended["userErrors"] == [] and ended["contract"]["status"] == "EXPIRED"
+
+
+def test_a_deleted_partner_does_not_take_over_a_contract(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    upsert(hub, person(unique + "G", lastName=f"Gone {unique}"))
+    gone = {"source": {"system": "CRM", "key": f"P-{unique}G"}}
+    ok(
+        hub,
+        "mutation($s: SourceRefInput!) { deleteRecord(kind: BUSINESS_PARTNER, source: $s) "
+        "{ recordDeleted } }",
+        {"s": gone["source"]},
+    )
+    result = change(hub, unique, process="LCOO", newLessee=gone)
+    assert [(e["field"], e["code"]) for e in result["userErrors"]] == [
+        (["input", "newLessee"], "NOT_FOUND")
+    ]
+    assert "deleted" in result["userErrors"][0]["message"]

@@ -1,5 +1,6 @@
 """upsertIdentificationObject and blockIdentificationObject."""
 
+import json
 from typing import Any
 
 from tests.harness import RunningHub, ok, vin_for
@@ -233,3 +234,42 @@ def test_a_new_link_to_a_deleted_vehicle_is_refused_and_an_old_one_kept(
     ]
     assert "deleted" in new["userErrors"][0]["message"]
     assert new["identificationObject"] is None
+
+
+def test_a_number_stored_in_an_older_spelling_is_delivered_again_by_any_source(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    first = card(hub, unique, number=f"7005 {unique}")["identificationObject"]
+    card(hub, unique, source={"system": "CRM", "key": f"FC-{unique}"}, number=f"7005 {unique}")
+    # As an earlier version kept it: with the hyphen it was delivered with.
+    older = f"7005-{unique}"
+    rows = hub.run(
+        hub.store.query(
+            "MATCH (g:IdentificationObject {number: $n}) RETURN g.id AS id, g.state AS state",
+            {"n": f"7005{unique}"},
+        )
+    )
+    state = {**json.loads(rows[0]["state"]), "number": older}
+    hub.run(
+        hub.store.query(
+            "MATCH (g:IdentificationObject {id: $id}) SET g.number = $n, g.state = $s",
+            {"id": rows[0]["id"], "n": older, "s": json.dumps(state)},
+        )
+    )
+    crm = {"source": {"system": "CRM", "key": f"FC-{unique}"}, "number": older}
+    assert card(hub, unique, **crm)["userErrors"] == []  # a repeat, as it was
+    changed = card(hub, unique, **crm, validTo="2031-12-31")
+    assert changed["userErrors"] == []
+    assert changed["identificationObject"]["id"] == first["id"]
+    assert changed["identificationObject"]["number"] == f"7005{unique}"
+
+
+def test_a_number_of_nothing_but_separators_is_refused(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    refused = card(hub, unique, number=" - / ")
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        (["input", "number"], "INVALID_VALUE")
+    ]
+    body = hub.graphql('{ identificationObject(kind: FUEL_CARD, number: "---") { id } }')
+    assert "separators" in body["errors"][0]["message"]

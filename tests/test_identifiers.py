@@ -17,6 +17,9 @@ from hub.identifiers import material_number, printed_code, vin
         ("MAB1234", "MAB1234"),
         ("B-MW 1E", "BMW1E"),
         ("京A·12345", "京A12345"),
+        ("7005\u20139999\u20130001", "700599990001"),  # en dashes
+        ("\uff17\uff10\uff10\uff15 9999", "70059999"),  # full-width digits
+        (" - / ", ""),
     ],
 )
 def test_a_number_is_kept_without_the_separators_it_was_printed_with(

@@ -91,9 +91,10 @@ def test_a_change_sent_again_without_a_change_id_is_applied_once(
     in_one_call = _changes(hub, [choa, choa])
     assert [r["changed"] for r in in_one_call] == [True, False]
     assert change(hub, unique, process="CHOA", effectiveDate="2026-02-01")["changed"] is False
-    # Another day is another change.
+    # Another day is another change; after it, the first one is a change again, not a repeat.
     assert change(hub, unique, process="CHOA", effectiveDate="2026-03-01")["changed"] is True
-    assert len(_contract(hub, f"L-{unique}")["changes"]) == 2
+    assert change(hub, unique, process="CHOA", effectiveDate="2026-02-01")["changed"] is True
+    assert len(_contract(hub, f"L-{unique}")["changes"]) == 3
 
 
 def test_one_change_sent_twice_at_once_is_applied_once(hub: RunningHub, unique: str) -> None:

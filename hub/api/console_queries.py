@@ -41,7 +41,7 @@ class SearchResults:
     async def contracts(self, info: Info) -> list[Contract]:
         return [Contract.from_row(r) for r in await self._rows(info, "Contract")]
 
-    @strawberry.field(description="Cards and plates by number (spaces ignored) or key.")
+    @strawberry.field(description="Cards and plates by number (separators ignored) or key.")
     async def identification_objects(self, info: Info) -> list[IdentificationObject]:
         rows = await self._rows(info, "IdentificationObject")
         return [IdentificationObject.from_row(r) for r in rows]

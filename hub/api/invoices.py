@@ -64,7 +64,9 @@ class InvoiceVerdict(Enum):
 @strawberry.input(description="A card or plate as printed on an invoice.")
 class IdentificationRefInput:
     kind: e.IdentificationKind = strawberry.field(description="Its kind.")
-    number: str = strawberry.field(description="Its number; spaces and case do not matter.")
+    number: str = strawberry.field(
+        description="Its number; spaces, hyphens, dots, slashes and case do not matter."
+    )
 
 
 @strawberry.input(description="One line of a supplier's invoice.")

@@ -240,7 +240,8 @@ async def _change(info: Info, data: dict[str, Any], path: Path) -> ContractPaylo
     """One change process, its problems' fields under ``path``; one given without a
     ``changeId`` is known by its content, so that sending it again applies nothing twice."""
     if data.get("changeId") is None:
-        data = {**data, "changeId": contract_changes.content_id(data, "request:")}
+        given = {k: v for k, v in data.items() if v is not None}
+        data = {**data, "changeId": contract_changes.content_id(given, contract_changes.REQUEST_ID)}
     change, problems = contract_changes.change_of(data, path)
     if change is None:
         return _payload(ContractPayload, "contract", Contract.from_row, _Result(problems=problems))

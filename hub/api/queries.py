@@ -506,6 +506,8 @@ class MasterDataQuery:
     ) -> IdentificationObject | None:
         # A blank number is no number: with a kind alone it would find any of that kind.
         compact = printed_code(number) if number else ""
+        if number and number.strip() and not compact:
+            raise BadRequest("number has nothing but separators: give the object's number")
         if (kind is None) != (compact == ""):
             raise BadRequest("kind and number find an identification object only together")
         natural = {"kind": kind.value if kind else None, "number": compact or None}

@@ -96,11 +96,14 @@ FIELDS = (
 )  # fmt: skip
 
 
+# The change id of a change the API was given without one (see content_id).
+REQUEST_ID = "request:"
+
+
 def content_id(data: dict[str, Any], prefix: str) -> str:
-    """The change id of a change given without one: made of its content (values given as
-    null left out), so that sending the same change again applies nothing twice."""
-    given = {k: v for k, v in data.items() if v is not None}
-    digest = hashlib.sha256(encoding.canonical(given, default=str).encode()).hexdigest()
+    """The change id of a change given without one: made of its content, so that sending
+    the same change again applies nothing twice."""
+    digest = hashlib.sha256(encoding.canonical(data, default=str).encode()).hexdigest()
     return prefix + digest[:32]
 
 

@@ -36,8 +36,11 @@ def _material(value: str, path: Path) -> str:
     return identifiers.material_number(value)
 
 
-def _code(value: str, path: Path) -> str:
-    return printed_code(value)
+def _code(value: str, path: Path) -> str | Problem:
+    kept = printed_code(value)
+    if not kept:
+        return Problem(path, codes.INVALID_VALUE, f"{path[-1]} has nothing but separators")
+    return kept
 
 
 _FORMS: dict[Form, Callable[[str, Path], str | Problem | None]] = {
@@ -297,11 +300,11 @@ def choice(value: Any, allowed: type[Enum], path: Path) -> str | Problem:
 
 def _natural(label: str | None, name: str, value: str) -> str:
     """A natural key's value as the records keep it."""
-    if name == "vin":
-        return value.strip().upper()
-    if label == "Material" and name == "number":
-        return identifiers.material_number(value)
-    return value.strip()
+    form = None
+    if label is not None and name in MODEL.node(label).property_names:
+        form = MODEL.node(label).prop(name).form
+    kept = identifiers.kept(form, value.strip())
+    return kept if isinstance(kept, str) else value.strip()
 
 
 def reference(label: str | None, data: Data | None, path: Path, **extra: str) -> Ref | None:

@@ -171,7 +171,7 @@ def _number(value: Any, kind: Callable[[str], Any]) -> Any:
 
 
 def normalized(line: Line) -> Line:
-    """The line as it is stored and compared: names trimmed, the number without spaces."""
+    """The line as it is stored and compared: names trimmed, the number as cards keep it."""
     return replace(
         line,
         supplier=line.supplier.strip(),

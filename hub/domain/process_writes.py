@@ -45,6 +45,15 @@ def change_of_id(contract_id: str, change_id: str) -> Statement:
     )
 
 
+def latest_change(contract_id: str) -> Statement:
+    """The id of the change the contract recorded last."""
+    return (
+        "MATCH (:Contract {id: $id})-[:HAS_CHANGE]->(x:ContractChange) "
+        "RETURN x.changeId AS changeId ORDER BY x.recordedAt DESC LIMIT 1",
+        {"id": contract_id},
+    )
+
+
 def record_change(contract_id: str, change: dict[str, Any]) -> Statement:
     return (
         "MATCH (c:Contract {id: $id}) "

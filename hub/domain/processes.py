@@ -15,13 +15,14 @@ from hub.domain import problems as codes
 from hub.domain import process_writes as statements
 from hub.domain.change_log import record_events
 from hub.domain.contract_changes import (
+    REQUEST_ID,
     ContractChange,
     objects_following,
     objects_handed_over,
     plan_change,
 )
 from hub.domain.problems import Problem, Rejected
-from hub.domain.references import Ref, resolve
+from hub.domain.references import DeletedTarget, Ref, resolve
 from hub.domain.upsert import Outcome, update_state, update_states
 from hub.ids import new_id
 from hub.read.values import native
@@ -112,11 +113,15 @@ async def change_contract(
 
 
 async def _partner(tx: Transaction, ref: Ref | None) -> dict[str, Any] | None:
+    """The partner a process links the contract to: one that exists and is not deleted."""
     if ref is None:
         return None
-    ((value, problems),) = await resolve(tx, [ref])
+    deleted: list[DeletedTarget] = []
+    ((value, problems),) = await resolve(tx, [ref], deleted)
     if problems:
         raise Rejected(problems)
+    if deleted:
+        raise Rejected([deleted[0].problem()])
     return dict(value)
 
 
@@ -132,6 +137,11 @@ async def _applied(tx: Transaction, contract_id: str, change: ContractChange) ->
     """Whether the contract applied the change of this id already; a change id the contract
     used for another process or day is refused."""
     assert change.change_id is not None
+    if change.change_id.startswith(REQUEST_ID):
+        # Known by its content: a repeat of the change just made, not of any before it (a
+        # lessee changed there and back and there again makes three changes).
+        latest = await tx.run(*statements.latest_change(contract_id))
+        return bool(latest) and latest[0]["changeId"] == change.change_id
     rows = await tx.run(*statements.change_of_id(contract_id, change.change_id))
     if not rows:
         return False

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from graph_schema import MODEL, PropertyType
 from graph_schema import matching as rules
-from hub import encoding
+from hub import encoding, identifiers
 from hub.collation import CollationName
 from hub.domain import problems as codes
 from hub.domain import writes
@@ -256,9 +256,12 @@ async def _read_identity_changes(
         natural = natural_key_of(kind, state)
         if natural is None or not found["sourceId"] or found["hash"] == delivery.digest:
             continue
-        stored = encoding.loads(found["sourceState"]) if found["sourceState"] else {}
+        stored = found["parsedSourceState"] = (
+            encoding.loads(found["sourceState"]) if found["sourceState"] else {}
+        )
         before = natural_key_of(kind, stored)
-        if before is not None and before != natural:
+        # A key stored in an older spelling (a card number with hyphens) is the same key.
+        if before is not None and _kept_spelling(kind, before) != natural:
             changing[i] = before
     if not changing:
         return
@@ -272,6 +275,15 @@ async def _read_identity_changes(
         sources = live.get(existing[i]["sourceId"], [])
         existing[i]["identityBefore"] = before
         existing[i]["otherSources"] = [s for s in sources if s != (delivery.system, delivery.key)]
+
+
+def _kept_spelling(kind: Kind, values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A natural key's values as the hub spells them now (see hub.identifiers)."""
+    node = kind.node
+    return tuple(
+        identifiers.kept(node.prop(name).form, value)
+        for name, value in zip(kind.natural_key, values, strict=True)
+    )
 
 
 def _key_path(kind: Kind, delivery: Delivery) -> Path:
@@ -504,10 +516,12 @@ def _existing_plan(
     elif golden_id == found["sourceId"]:
         stored, version = found["sourceState"], found["sourceVersion"]
         deleted = found["sourceDeleted"]
+        if "parsedSourceState" in found:  # read for its natural key already
+            stored = found["parsedSourceState"]
     else:
         stored, version = found["keyState"], found["keyVersion"]
         deleted = found["keyDeleted"]
-    base = encoding.loads(stored) if stored else {}
+    base = (stored if isinstance(stored, dict) else encoding.loads(stored)) if stored else {}
     if deleted is not None:  # a source holds it again
         outcome.changed = True
         restored = ({"field": "deletedAt", "before": native(deleted).isoformat(), "after": None},)
@@ -1066,7 +1080,7 @@ async def upsert(
     if not rows:
         return outcomes
     plans = await _plan(tx, kind, rows, outcomes, matcher, now)
-    _refuse_new_links_to_deleted(deleted, plans, outcomes)
+    _refuse_new_links_to_deleted(deleted, plans, outcomes, [d.path for d in deliveries])
     clashes = await _check_children(tx, kind, plans)
     if clashes:
         for outcome in outcomes:
@@ -1085,19 +1099,35 @@ async def upsert(
 
 
 def _refuse_new_links_to_deleted(
-    deleted: list[DeletedTarget], plans: dict[str, _Plan], outcomes: list[Outcome]
+    deleted: list[DeletedTarget],
+    plans: dict[str, _Plan],
+    outcomes: list[Outcome],
+    paths: list[Path],
 ) -> None:
     """A delivery may go on naming a deleted record its record points at already (the
     contract of a vehicle deleted since); a new link to one is refused with its record."""
-    refused: dict[str, Problem] = {}
+    refused: dict[str, DeletedTarget] = {}
+    own: dict[int, Problem] = {}
     for found in deleted:
         plan = plans.get(outcomes[found.row].id or "")
         if plan is not None and found.target.id not in _linked(plan.base):
-            refused.setdefault(plan.id, found.problem())
-    for outcome in outcomes:
-        if outcome.id in refused:
-            outcome.problems.append(refused[outcome.id])
-            outcome.created = outcome.changed = False
+            refused.setdefault(plan.id, found)
+            own.setdefault(found.row, found.problem())
+    for i, outcome in enumerate(outcomes):
+        cause = refused.get(outcome.id or "")
+        if cause is None:
+            continue
+        # A delivery of the same record in the batch is refused with the one that links it.
+        outcome.problems.append(
+            own.get(i)
+            or Problem(
+                paths[i],
+                codes.NOT_FOUND,
+                f"another delivery of this record in the batch links it to a deleted "
+                f"{cause.target.label}; it is refused with that one",
+            )
+        )
+        outcome.created = outcome.changed = False
     for plan_id in refused:
         del plans[plan_id]
 

@@ -117,13 +117,19 @@ def _all_of(f: Filter, condition: Callable[[str, Any], str]) -> str:
 
 Spellings = Callable[[str], list[str]]
 
-# Identifying numbers are kept in one spelling (hub.identifiers): a value compared with one
-# is spelt the same way first, in each way it may be kept.
-_SPELLINGS: dict[Form, Spellings] = {
-    Form.VIN: lambda value: [identifiers.vin(value)],
-    Form.MATERIAL: lambda value: [identifiers.material_number(value)],
-    Form.CODE: lambda value: [identifiers.printed_code(value)],
-}
+
+def _kept_and_as_given(form: Form) -> Spellings:
+    """A value in the spelling the hub keeps ``form`` in (hub.identifiers), and as given
+    (trimmed): a value stored by an earlier version in another spelling is found too."""
+
+    def spellings(value: str) -> list[str]:
+        kept = identifiers.kept(form, value)
+        return list(dict.fromkeys((kept if isinstance(kept, str) else value, value.strip())))
+
+    return spellings
+
+
+_SPELT = (Form.VIN, Form.CODE, Form.MATERIAL)
 
 
 def _spelt(spell: Spellings | None, value: Any) -> list[Any]:
@@ -131,6 +137,19 @@ def _spelt(spell: Spellings | None, value: Any) -> list[Any]:
     if spell is None or not isinstance(value, str):
         return [value]
     return spell(value)
+
+
+def _respelt(op: str, value: Any, spell: Spellings) -> tuple[str, Any]:
+    """An equality's operator and value with the value in each of its spellings: one
+    spelling stays an ``eq``, several become an ``in``."""
+    if op in ("eq", "neq"):
+        spellings = _spelt(spell, value)
+        if len(spellings) == 1:
+            return op, spellings[0]
+        op, value = ("in" if op == "eq" else "notIn"), [value]
+    if op in ("in", "notIn"):
+        return op, [spelt for v in value for spelt in _spelt(spell, v)]
+    return op, value
 
 
 def operators(
@@ -146,10 +165,8 @@ def operators(
         target = expression(var)
 
         def condition(op: str, value: Any) -> str:  # noqa: PLR0911 - one per operator
-            if op in ("eq", "neq") and spell is not None:
-                op, value = ("in" if op == "eq" else "notIn"), [value]
-            if op in ("in", "notIn") and spell is not None:
-                value = [spelt for v in value for spelt in _spelt(spell, v)]
+            if spell is not None:
+                op, value = _respelt(op, value, spell)
             if op == "eq":
                 return f"{target} = {c.param(value)}"
             if op == "neq":
@@ -184,7 +201,7 @@ def of_property(prop: Property) -> Build:
     if prop.type is PropertyType.STRING_LIST:
         return _list_operators(prop.name)
     search = (lambda var: f"{var}.{search_key_of(prop.name)}") if prop.searchable else None
-    spell = _SPELLINGS.get(prop.form) if prop.form is not None else None
+    spell = _kept_and_as_given(prop.form) if prop.form in _SPELT else None
     return operators(lambda var: f"{var}.{prop.name}", search, spell)
 
 

@@ -75,8 +75,8 @@ async def document_file(store: Store, sha256: str, document: str | None = None) 
     document does."""
     rows = await store.query(
         "MATCH (d:Document {fileSha256: $sha}) "
-        "RETURN d.fileMediaType AS mediaType, d.fileName AS name, d.id = $document AS named "
-        "ORDER BY named DESC LIMIT 1",
+        "RETURN d.fileMediaType AS mediaType, d.fileName AS name, "
+        "CASE WHEN d.id = $document THEN 0 ELSE 1 END AS named ORDER BY named LIMIT 1",
         {"sha": sha256, "document": document},
     )
     return rows[0] if rows else None

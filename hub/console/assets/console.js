@@ -20,6 +20,19 @@ let screen = 0;
 
 async function gql(query, variables = {}) {
   const asked = screen;
+  const read = !query.trimStart().startsWith("mutation");
+  try {
+    const data = await ask(query, variables);
+    if (read && asked !== screen) throw new Stale();
+    return data;
+  } catch (error) {
+    // Whatever became of a read for a screen that is gone, nobody is waiting for it.
+    if (read && asked !== screen) throw new Stale();
+    throw error;
+  }
+}
+
+async function ask(query, variables) {
   const headers = {
     "Content-Type": "application/json",
     Accept: "application/graphql-response+json, application/json",
@@ -39,7 +52,6 @@ async function gql(query, variables = {}) {
   } catch {
     throw new ApiError([{ message: `the hub answered ${response.status} without JSON` }]);
   }
-  if (asked !== screen && !query.trimStart().startsWith("mutation")) throw new Stale();
   if (body.errors && body.errors.length) throw new ApiError(body.errors);
   return body.data;
 }
@@ -87,6 +99,7 @@ function say(message, kind = "") {
 function show(...content) {
   const main = view();
   main.replaceChildren(...content);
+  main.inert = false; // the new screen takes clicks and the focus
   // A new screen: its heading gets the focus, so that a screen reader announces it and the
   // keyboard starts from it (the keys work while no field holds the cursor).
   const heading = main.querySelector("h1");
@@ -862,8 +875,10 @@ async function render() {
   const current = route();
   const drawing = ++screen;
   keys = null;
-  // Busy until the new screen is drawn: the one still shown belongs to the previous address.
+  // Busy until the new screen is drawn: the one still shown belongs to the previous address,
+  // and takes no clicks meanwhile.
   view().setAttribute("aria-busy", "true");
+  view().inert = true;
   for (const link of document.querySelectorAll("nav a[data-route]")) {
     if (link.dataset.route === current.name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
@@ -878,6 +893,7 @@ async function render() {
     show(h("h1", {}, "Something went wrong"), h("p", {}, explain(error)));
   }
   view().removeAttribute("aria-busy");
+  view().inert = false;
 }
 
 function setUp() {
