@@ -573,6 +573,39 @@ def test_merge_then_unmerge_restores_relationships_and_values(
     assert after == before
 
 
+def test_what_names_a_merged_partner_while_merged_goes_back_to_it_on_unmerge(
+    hub: RunningHub,
+) -> None:
+    token = unique("w")
+    ids = [
+        partner(hub, system, f"{token}-{n}", **person_values(token, 40 + n))["businessPartner"][
+            "id"
+        ]
+        for n, system in enumerate(("CRM", "ERP"))
+    ]
+    merged = ok(hub, MERGE, {"input": {"survivor": {"id": ids[0]}, "merged": [{"id": ids[1]}]}})
+    assert merged["mergeBusinessPartners"]["userErrors"] == []
+    # While merged, ERP delivers a vehicle and a card naming its own partner by its key.
+    erp_partner = {"source": {"system": "ERP", "key": f"{token}-1"}}
+    vin = vin_for(token, 1)
+    vehicle = {"source": {"system": "ERP", "key": f"v-{token}"}, "vin": vin, "owner": erp_partner}
+    ok(hub, VEHICLE, {"input": vehicle})
+    card = {"source": {"system": "ERP", "key": f"c-{token}"}, "kind": "FUEL_CARD",
+            "number": f"FC{token}", "holder": erp_partner}  # fmt: skip
+    ok(hub, CARD, {"input": card})
+    owned = ok(hub, '{ vehicle(vin: "%s") { owner { id } } }' % vin)
+    assert owned["vehicle"]["owner"]["id"] == ids[0]  # the survivor meanwhile
+    split = ok(hub, UNMERGE, {"source": erp_partner["source"]})
+    assert split["unmergeBusinessPartner"]["userErrors"] == []
+    owned = ok(hub, '{ vehicle(vin: "%s") { owner { id } } }' % vin)
+    assert owned["vehicle"]["owner"]["id"] == ids[1]
+    held = ok(
+        hub,
+        '{ identificationObject(kind: FUEL_CARD, number: "FC%s") { holder { id } } }' % token,
+    )
+    assert held["identificationObject"]["holder"]["id"] == ids[1]
+
+
 def _firm(hub: RunningHub, key: str, **values: Any) -> str:
     data = {"source": {"system": "CRM", "key": key}, "kind": "ORGANIZATION",
             "organizationName": f"{key} {unique('n')} Handel", **values}  # fmt: skip

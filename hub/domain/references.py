@@ -6,6 +6,7 @@ them, for a whole batch at once, with :class:`Target` values or reports a Proble
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -104,16 +105,33 @@ def _shape_problem(ref: Ref) -> Problem | None:
 # key) index; one of any kind (a document's about) looks at every kind's.
 _BY_KIND = """
 UNWIND $refs AS r
-MATCH (:SourceRecord {entity: r.label, system: r.system, key: r.key})-[:SOURCE_OF]->(g)
+MATCH (s:SourceRecord {entity: r.label, system: r.system, key: r.key})-[:SOURCE_OF]->(g)
 RETURN collect({i: r.i, label: r.label, id: g.id, element: elementId(g),
-                deleted: g.deletedAt IS NOT NULL}) AS rows
+                former: s.formerGolden, deleted: g.deletedAt IS NOT NULL}) AS rows
 """
 _ANY_KIND = """
 UNWIND $refs AS r
 MATCH (s:SourceRecord {system: r.system, key: r.key})-[:SOURCE_OF]->(g)
 RETURN collect({i: r.i, label: s.entity, id: g.id, element: elementId(g),
-                deleted: g.deletedAt IS NOT NULL}) AS rows
+                former: s.formerGolden, deleted: g.deletedAt IS NOT NULL}) AS rows
 """
+_STILL_MERGED = (
+    "UNWIND $ids AS id MATCH (f:BusinessPartner {id: id}) WHERE f.mergedInto IS NOT NULL "
+    "RETURN f.id AS id"
+)
+
+
+async def _as_named(tx: Transaction, rows: list[dict[str, Any]]) -> None:
+    """A source key of a partner merged into another names that partner, as a reference by
+    its id does: the relationship goes to the survivor and comes back to the partner when it
+    is un-merged. (A source key split out of a merge feeds its own partner again.)"""
+    formers = sorted({row["former"] for row in rows if row.get("former")})
+    if not formers:
+        return
+    merged = {r["id"] for r in await tx.run(_STILL_MERGED, {"ids": formers})}
+    for row in rows:
+        if row.get("former") in merged:
+            row["id"], row["element"] = row["former"], None
 
 
 async def _by_id(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, list[Target]]:
@@ -168,7 +186,9 @@ async def _by_natural_key(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[
     return found
 
 
-async def _by_source(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, list[Target]]:
+async def _by_source(
+    tx: Transaction, refs: list[tuple[int, Ref]], links: bool = False
+) -> dict[int, list[Target]]:
     found: dict[int, list[Target]] = defaultdict(list)
     for statement, group in (
         (_BY_KIND, [(i, r) for i, r in refs if r.label is not None]),
@@ -185,6 +205,8 @@ async def _by_source(tx: Transaction, refs: list[tuple[int, Ref]]) -> dict[int, 
                 ]
             },
         )
+        if links:
+            await _as_named(tx, rows)
         tx.remember(rows)
         for row in rows:
             found[row["i"]].append(Target(row["label"], row["id"], deleted=row["deleted"]))
@@ -238,8 +260,12 @@ class DeletedTarget:
 async def resolve(
     tx: Transaction, values: list[Any], deleted: list[DeletedTarget] | None = None
 ) -> list[tuple[Any, list[Problem]]]:
-    """Resolve every Ref inside each of ``values``; return each with its problems. With
-    ``deleted``, references to deleted records are listed there."""
+    """Resolve every Ref inside each of ``values``; return each with its problems.
+
+    With ``deleted`` the references make links: those to deleted records are listed there,
+    and a source key of a partner merged into another names that partner (the link goes to
+    the survivor and comes back on an un-merge). Without it, a source key names the record
+    it feeds now (a steward naming partners to merge)."""
     per_value = [refs_in(v) for v in values]
     problems: list[list[Problem]] = [[] for _ in values]
     pending: dict[str, list[tuple[int, Ref]]] = defaultdict(list)
@@ -257,7 +283,8 @@ async def resolve(
             way = "id" if ref.id is not None else "natural" if ref.natural else "source"
             pending[way].append((index, ref))
     hits: dict[int, list[Target]] = {}
-    for way, look_up in (("id", _by_id), ("natural", _by_natural_key), ("source", _by_source)):
+    by_source = functools.partial(_by_source, links=deleted is not None)
+    for way, look_up in (("id", _by_id), ("natural", _by_natural_key), ("source", by_source)):
         if pending[way]:
             hits.update(await _each_once(tx, look_up, pending[way]))
     resolved: dict[int, Target] = {}

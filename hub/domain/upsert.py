@@ -684,12 +684,17 @@ async def _to_survivors(
     tx: Transaction, pairs: list[tuple[str, dict[str, Any]]]
 ) -> list[tuple[str, dict[str, Any]]]:
     """Partners merged away since a source named them stand for the partner they were
-    merged into (another source of the record may still name the merged one)."""
+    merged into (another source of the record may still name the merged one). Such a
+    relationship is marked with the partner it names, as a merge marks those it moves, so
+    that un-merging that partner takes it back."""
     rows = await tx.run(*writes.survivors(sorted({target["id"] for _, target in pairs})))
     moved = {row["id"]: row["survivor"] for row in rows}
     if not moved:
         return pairs
-    return [(source, {**t, "id": moved.get(t["id"], t["id"])}) for source, t in pairs]
+    return [
+        (source, {**t, "id": moved[t["id"]], "movedFrom": t["id"]} if t["id"] in moved else t)
+        for source, t in pairs
+    ]
 
 
 async def _write_slot(tx: Transaction, kind: Kind, slot: Slot, plans: list[_Plan]) -> None:
