@@ -26,7 +26,7 @@ from hub.domain.batch_matching import BatchMatcher, BatchSummary
 from hub.domain.batch_matching import render as render_match
 from hub.domain.change_log import sequence
 from hub.domain.validation import system_name
-from hub.errors import StartupError
+from hub.errors import DatabaseUnavailable, RetryLater, StartupError
 from hub.mastering import training
 from hub.read import changes
 from hub.read.cursors import CursorError, hub_cursors
@@ -60,6 +60,8 @@ log = logging.getLogger("hub")
 
 EXIT_STARTUP = 2
 EXIT_REJECTED = 1
+# sysexits' EX_TEMPFAIL: the database could not take the load now; running it again works.
+EXIT_TRY_AGAIN = 75
 
 
 class _Parser(argparse.ArgumentParser):
@@ -391,6 +393,15 @@ def apply_schema(settings: Settings) -> int:
     return 0
 
 
+class LoadFailed(Exception):
+    """The database could not take the load (conflicts that outlasted every retry, or the
+    database went away); the rows ``summary`` counts are committed."""
+
+    def __init__(self, summary: Summary, cause: RetryLater | DatabaseUnavailable) -> None:
+        super().__init__(cause.message)
+        self.summary = summary
+
+
 class LoadStopped(Exception):
     """A signal stopped the load; the rows ``summary`` counts are committed, and when it did
     not stop ``at_once``, no others."""
@@ -496,6 +507,8 @@ async def _load(settings: Settings, args: argparse.Namespace) -> tuple[Summary, 
                 return loaded, await _check_invoices(store, invoice_files, rejects)
             except Stopped:
                 raise stopper.stopped(loader.summary, at_once=False) from None
+            except (RetryLater, DatabaseUnavailable) as exc:
+                raise LoadFailed(loader.summary, exc) from exc
         except asyncio.CancelledError:
             summary = stopper.loader.summary if stopper.loader else Summary()
             raise stopper.stopped(summary, at_once=True) from None
@@ -555,6 +568,14 @@ def load_files(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 128 + stopped.signum
+    except LoadFailed as failed:
+        print(render(failed.summary))
+        print(
+            f"hub: load stopped: {failed}; the rows counted above are committed, and the batch "
+            "being written was not; run the same command again to finish",
+            file=sys.stderr,
+        )
+        return EXIT_TRY_AGAIN
     checked = bool(invoices.verdicts or invoices.rejected)
     if summary.counts or not checked:  # a folder of invoice files alone loads no records
         print(render(summary))

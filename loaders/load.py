@@ -18,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import json
 import logging
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -38,7 +39,7 @@ from hub.domain.files import FileStore, FileTooLarge
 from hub.domain.problems import Problem
 from hub.domain.references import refs_in
 from hub.domain.upsert import Delivery, Outcome
-from hub.errors import HubError
+from hub.errors import HubError, RetryLater
 from hub.mastering.matcher import GraphMatcher
 from hub.mastering.tally import TermTally
 from hub.store import Store
@@ -78,6 +79,23 @@ class LoadError(HubError):
 class Stopped(Exception):
     """The load stopped between two batches, as :meth:`Loader.stop` asked: the rows its
     summary counts are committed, and no others."""
+
+
+# Waits before writing a batch again that other writers kept in conflict: a load runs
+# beside the API's writers, which the hub retries for a moment; a batch is worth longer.
+PATIENCE = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+async def _patiently(write: Callable[[], Awaitable[list[Outcome]]]) -> list[Outcome]:
+    """``write`` (one transaction), again while concurrent writers keep it from committing;
+    its rows are upserts and deletions, which repeat safely."""
+    for wait in PATIENCE:
+        try:
+            return await write()
+        except RetryLater as exc:
+            log.warning("batch_retried", extra={"wait_s": wait, "detail": exc.message})
+            await asyncio.sleep(wait)
+    return await write()
 
 
 def kind_of(path: Path) -> str:
@@ -528,15 +546,15 @@ class Loader:
         # delivered again ends up live, one delivered and then deleted ends up deleted.
         for deleted, run in itertools.groupby(batch, lambda p: p.delivery.deleted):
             rows = list(run)
+            given = [p.delivery for p in rows]
             if deleted:
-                outcomes = await service.delete_batch(self.store, kind, [p.delivery for p in rows])
+                write = functools.partial(service.delete_batch, self.store, kind, given)
             else:
-                outcomes = await service.upsert_batch(
-                    self.store,
-                    kind,
-                    [p.delivery for p in rows],
-                    matcher=self._matcher if kind.matched else None,
+                matcher = self._matcher if kind.matched else None
+                write = functools.partial(
+                    service.upsert_batch, self.store, kind, given, matcher=matcher
                 )
+            outcomes = await _patiently(write)
             for pending, outcome in zip(rows, outcomes, strict=True):
                 self._count(pending, outcome, defer=defer)
         await self._count_terms()

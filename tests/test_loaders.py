@@ -14,9 +14,12 @@ from typing import Any
 
 import pytest
 
+from hub.domain import service
 from hub.domain.batch_matching import BatchSummary
 from hub.domain.files import FileStore
+from hub.errors import RetryLater
 from hub.store import Transaction
+from loaders import load as load_module
 from loaders.fields import Fields
 from loaders.formats import FormatError, check_encoding, read, unflatten
 from loaders.load import Loader, Summary, skipped_in
@@ -872,3 +875,38 @@ def test_loaded_revisions_link_to_the_ones_they_replace(
         "revision": "C",
         "previousRevision": {"revision": "B", "previousRevision": {"revision": "A"}},
     }
+
+
+def test_a_batch_kept_in_conflict_by_other_writers_is_written_again(
+    hub: RunningHub, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Other writers' conflicts, injected: the first two attempts of the batch fail as the
+    # store fails them, the third reaches the database.
+    real = service.upsert_batch
+    attempts: list[int] = []
+
+    async def contended(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(1)
+        if len(attempts) <= 2:
+            raise RetryLater("the database met conflicting concurrent writes")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "PATIENCE", (0.01, 0.01, 0.01))
+    monkeypatch.setattr(service, "upsert_batch", contended)
+    file = write_ndjson(tmp_path / "partners.ndjson", partners(unique, 3))
+    summary = load(hub, tmp_path, [file])
+    assert len(attempts) == 3
+    assert summary.counts["BusinessPartner"]["created"] == 3
+
+
+def test_a_batch_in_conflict_past_every_retry_stops_the_load_with_what_was_committed(
+    hub: RunningHub, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def contended(*args: Any, **kwargs: Any) -> Any:
+        raise RetryLater("the database met conflicting concurrent writes")
+
+    monkeypatch.setattr(load_module, "PATIENCE", (0.01,))
+    monkeypatch.setattr(service, "upsert_batch", contended)
+    file = write_ndjson(tmp_path / "partners.ndjson", partners(unique, 2))
+    with pytest.raises(RetryLater):
+        load(hub, tmp_path, [file])
