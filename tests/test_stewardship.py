@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -935,3 +937,42 @@ def test_a_steward_overrides_one_partner_and_removes_the_override_again(
     assert [(e["field"], e["code"]) for e in wrong] == [
         (["input", "overrides", "0", "value"], "INVALID_VALUE")
     ]
+
+
+def test_merges_and_unmerges_get_through_while_sources_keep_writing_the_partners(
+    hub: RunningHub,
+) -> None:
+    token = unique("busy")
+    values = [person_values(token, 60 + n) for n in range(2)]
+    ids = [
+        partner(hub, system, f"{token}-{n}", **values[n])["businessPartner"]["id"]
+        for n, system in enumerate(("CRM", "ERP"))
+    ]
+    done = threading.Event()
+
+    def keep_writing(n: int) -> list[int]:
+        statuses = []
+        step = 0
+        while not done.is_set():
+            step += 1
+            data = {"source": {"system": ("CRM", "ERP")[n % 2], "key": f"{token}-{n % 2}"},
+                    "kind": "PERSON", **values[n % 2], "phone": f"+4930{n}{step:06d}"}  # fmt: skip
+            statuses.append(hub.post(PARTNER, {"input": data}).status_code)
+        return statuses
+
+    refused = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        writers = [pool.submit(keep_writing, n) for n in range(3)]
+        try:
+            for _ in range(6):
+                merge = {"input": {"survivor": {"id": ids[0]}, "merged": [{"id": ids[1]}]}}
+                unmerge = {"source": {"system": "ERP", "key": f"{token}-1"}}
+                for query, variables in ((MERGE, merge), (UNMERGE, unmerge)):
+                    body = hub.graphql(query, variables)
+                    if "errors" in body:
+                        refused.append(body["errors"])
+        finally:
+            done.set()
+        written = [status for writer in writers for status in writer.result()]
+    assert refused == []
+    assert written and set(written) == {200}

@@ -343,6 +343,7 @@ class StewardshipMutation:
         result = await service.run_process(
             info.context.store,
             lambda tx, now: stewardship.accept(tx, decoded[1], values, audit, now),
+            partners=True,
         )
         if isinstance(result, list):
             return AcceptMatchCandidatePayload.refused(_unprefixed(result))
@@ -450,6 +451,7 @@ async def _merge(info: Info, data: dict[str, Any]) -> str | list[Problem]:
     return await service.run_process(
         info.context.store,
         lambda tx, now: stewardship.merge_named(tx, refs, overrides, audit, now),
+        partners=True,
     )
 
 
@@ -490,6 +492,7 @@ class MergeMutation:
         result = await service.run_process(
             info.context.store,
             lambda tx, now: stewardship.override_named(tx, ref, overrides, audit, now),
+            partners=True,
         )
         return await _payload_of(info, result)
 
@@ -510,5 +513,6 @@ class MergeMutation:
         result = await service.run_process(
             info.context.store,
             lambda tx, now: stewardship.unmerge(tx, system, key, audit, now),
+            partners=True,
         )
         return await _payload_of(info, result)

@@ -127,9 +127,17 @@ async def run_keyed(store: Store, work: Callable[[Transaction], Awaitable[T]]) -
     return await _with_key_retries(store, work)
 
 
-async def run_process(store: Store, process: Process[T]) -> T | list[Problem]:
-    """Run a business process; its Rejected problems come back as data, nothing written."""
+async def run_process(
+    store: Store, process: Process[T], *, partners: bool = False
+) -> T | list[Problem]:
+    """Run a business process; its Rejected problems come back as data, nothing written.
+    One that rewrites ``partners`` (a steward's merge or un-merge) waits its turn with the
+    matched writes of this process, which touch the same partners and blocks: in the
+    database it would conflict with them, and lose while they keep coming."""
     try:
-        return await _with_key_retries(store, lambda tx: process(tx, now()))
+        if not partners:
+            return await _with_key_retries(store, lambda tx: process(tx, now()))
+        async with store.serialized("matching"):
+            return await _with_key_retries(store, lambda tx: process(tx, now()))
     except Rejected as rejected:
         return rejected.problems
