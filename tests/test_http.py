@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -452,3 +453,43 @@ def test_json_nested_deeper_than_32_levels_is_refused_wherever_it_is(hub: Runnin
             assert _code(refused) == "BAD_REQUEST" and "32 levels" in refused.text
         flat = client.post("/graphql", json={"query": "{ __typename }", "x": [[["fine"]]]})
         assert flat.status_code == 200
+
+
+# ---- bodies that are too large or never arrive -----------------------------------------------
+
+
+def _raw_exchange(url: str, request: bytes, timeout: float = 10.0) -> bytes:
+    """Send ``request`` whole on a fresh connection, then read its answer (a JSON body)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as connection:
+        connection.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            received = connection.recv(4096)
+            if not received:
+                break
+            answer += received
+        return answer
+
+
+def test_a_body_above_the_limit_sent_whole_gets_its_413(hub: RunningHub) -> None:
+    body = b'{"query": "' + b"x" * (8 * 1024 * 1024) + b'"}'  # past what sockets buffer
+    head = (
+        "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    answer = _raw_exchange(hub.url, head + body)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"TOO_LARGE" in answer
+
+
+def test_a_body_that_stops_arriving_gets_408(hub: RunningHub) -> None:
+    settings = make_settings(hub.services.settings.data_dir, request_timeout=1)
+    with serve_beside(hub, settings) as impatient:
+        head = (
+            b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n"
+        )
+        answer = _raw_exchange(impatient.url, head + b'{"query":')
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b'"TIMEOUT"' in answer

@@ -90,6 +90,7 @@ class GraphQLEndpoint:
         self._limits = BodyLimits(
             body_bytes=services.settings.max_body_kb * 1024,
             upload_bytes=services.settings.max_upload_mb * 1024 * 1024,
+            read_seconds=services.settings.request_timeout,
         )
         self._ide = ide.page()
         self._persisted = PersistedQueries()

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,13 @@ class GraphQLRequest:
 class BodyLimits:
     body_bytes: int
     upload_bytes: int
+    # How long a body may take to arrive: a client that stops sending holds a connection.
+    read_seconds: float = 30.0
+
+
+# Of a body above the limit, this much is read (and dropped) before the 413: a client that
+# writes its whole body before reading sees the answer instead of a closed connection.
+DRAINED_BYTES = 16 * 1024 * 1024
 
 
 async def read_request(
@@ -85,10 +93,20 @@ async def read_request(
             }
         )
     media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type == "application/json":
-        return _checked(_json(await _body(request, headers, limits.body_bytes), "the body"))
-    if media_type == "multipart/form-data":
-        return await _multipart(request, headers, limits)
+    if media_type in ("application/json", "multipart/form-data"):
+        try:
+            async with asyncio.timeout(limits.read_seconds):
+                if media_type == "multipart/form-data":
+                    return await _multipart(request, headers, limits)
+                body = await _body(request, headers, limits.body_bytes)
+        except TimeoutError:
+            raise HttpProblem(
+                408,
+                "TIMEOUT",
+                f"the request body did not arrive within {limits.read_seconds:g} s",
+                headers={"Connection": "close"},
+            ) from None
+        return _checked(_json(body, "the body"))
     raise HttpProblem(
         415,
         "BAD_REQUEST",
@@ -125,7 +143,11 @@ def _too_large(limit: int) -> HttpProblem:
 
 async def _body(request: Request, headers: Mapping[str, str], limit: int) -> bytes:
     """The whole body, at most ``limit`` bytes; it mostly arrives in one message."""
-    _refuse_declared(headers, limit)
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        if int(declared) <= DRAINED_BYTES:
+            await _drain(request, DRAINED_BYTES)
+        raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -135,10 +157,24 @@ async def _body(request: Request, headers: Mapping[str, str], limit: int) -> byt
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
+            if message.get("more_body", False):
+                await _drain(request, DRAINED_BYTES - size)
             raise _too_large(limit)
         chunks.append(chunk)
         if not message.get("more_body", False):
             return chunk if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _drain(request: Request, at_most: int) -> None:
+    """Read and drop the rest of the body, up to ``at_most`` bytes."""
+    size = 0
+    while size <= at_most:
+        message = await request.receive()
+        if message["type"] != "http.request":
+            return
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _json(data: bytes, what: str) -> Any:
