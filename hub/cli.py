@@ -26,7 +26,7 @@ from hub.domain.batch_matching import BatchMatcher, BatchSummary
 from hub.domain.batch_matching import render as render_match
 from hub.domain.change_log import sequence
 from hub.domain.validation import system_name
-from hub.errors import DatabaseUnavailable, RetryLater, StartupError
+from hub.errors import DatabaseUnavailable, HubError, RetryLater, StartupError
 from hub.mastering import training
 from hub.read import changes
 from hub.read.cursors import CursorError, hub_cursors
@@ -393,12 +393,13 @@ def apply_schema(settings: Settings) -> int:
     return 0
 
 
-class LoadFailed(Exception):
+class LoadFailed(HubError):
     """The database could not take the load (conflicts that outlasted every retry, or the
     database went away); the rows ``summary`` counts are committed."""
 
     def __init__(self, summary: Summary, cause: RetryLater | DatabaseUnavailable) -> None:
         super().__init__(cause.message)
+        self.code = cause.code
         self.summary = summary
 
 
