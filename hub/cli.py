@@ -831,5 +831,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.exception("startup_failed")
         print(f"hub: error: {exc.message}", file=sys.stderr)
         return EXIT_STARTUP
+    except (RetryLater, DatabaseUnavailable) as exc:
+        # Two runs of hub match at once, a store that went away: no fault of the command's,
+        # and no traceback to read; what was committed stays.
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            log.exception("database_could_not_take_it")
+        print(
+            f"hub: stopped: {exc.message}; what was committed stays; run the command again "
+            "once other writers are done or the database is back",
+            file=sys.stderr,
+        )
+        return EXIT_TRY_AGAIN
     except KeyboardInterrupt:
         return 130

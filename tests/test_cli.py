@@ -13,7 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
+from hub import cli
 from hub.api import build_schema
+from hub.errors import DatabaseUnavailable, RetryLater
 from hub.store.embedded import free_port
 from tests.harness import RunningHub, hub_command
 
@@ -348,3 +350,23 @@ def test_hub_match_refuses_options_of_another_way_of_running_it(
 ) -> None:
     result = hub_command("match", *given, env={"HUB_DATA_DIR": str(tmp_path / "d")}, cwd=tmp_path)
     assert result.returncode == 2 and said in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        RetryLater("the database met conflicting concurrent writes and gave up after retries"),
+        DatabaseUnavailable("the database is unavailable: connection refused"),
+    ],
+)
+def test_a_command_the_database_cannot_serve_now_stops_with_one_line_and_75(
+    failure: Exception, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def fails(args: Any) -> int:
+        raise failure
+
+    monkeypatch.setattr(cli, "_run", fails)
+    assert cli.main(["match"]) == 75
+    err = capsys.readouterr().err
+    assert err.startswith("hub: stopped: ") and err.count("\n") == 1
+    assert "run the command again" in err
