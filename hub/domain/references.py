@@ -122,9 +122,9 @@ _STILL_MERGED = (
 
 
 async def _as_named(tx: Transaction, rows: list[dict[str, Any]]) -> None:
-    """A source key of a partner merged into another names that partner, as a reference by
-    its id does: the relationship goes to the survivor and comes back to the partner when it
-    is un-merged. (A source key split out of a merge feeds its own partner again.)"""
+    """A source key of a partner merged into another names that partner: the relationship
+    goes to the survivor meanwhile and comes back to the partner when it is un-merged. (A
+    source key split out of a merge feeds its own partner again.)"""
     formers = sorted({row["former"] for row in rows if row.get("former")})
     if not formers:
         return
