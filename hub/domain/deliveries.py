@@ -8,6 +8,7 @@ ISO text) so that the same fact delivered in two spellings compares equal.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -300,11 +301,16 @@ def choice(value: Any, allowed: type[Enum], path: Path) -> str | Problem:
 
 def _natural(label: str | None, name: str, value: str) -> str:
     """A natural key's value as the records keep it."""
-    form = None
-    if label is not None and name in MODEL.node(label).property_names:
-        form = MODEL.node(label).prop(name).form
-    kept = identifiers.kept(form, value.strip())
+    kept = identifiers.kept(_form_of(label, name), value.strip())
     return kept if isinstance(kept, str) else value.strip()
+
+
+@functools.cache
+def _form_of(label: str | None, name: str) -> Form | None:
+    """The form of ``label``'s property ``name``; None for a property it does not have."""
+    if label is None or name not in MODEL.node(label).property_names:
+        return None
+    return MODEL.node(label).prop(name).form
 
 
 def reference(label: str | None, data: Data | None, path: Path, **extra: str) -> Ref | None:

@@ -250,7 +250,7 @@ async def _read_identity_changes(
     """For each delivery whose natural key differs from the one of the record its source
     feeds: that key (``identityBefore``) and the record's other live sources
     (``otherSources``). Rare, so read apart from the common case."""
-    changing: dict[int, tuple[Any, ...]] = {}
+    changing: dict[int, tuple[tuple[Any, ...], Delivery]] = {}
     for i, delivery, state in rows:
         found = existing[i]
         natural = natural_key_of(kind, state)
@@ -262,7 +262,7 @@ async def _read_identity_changes(
         before = natural_key_of(kind, stored)
         # A key stored in an older spelling (a card number with hyphens) is the same key.
         if before is not None and _kept_spelling(kind, before) != natural:
-            changing[i] = before
+            changing[i] = (before, delivery)
     if not changing:
         return
     ids = sorted({existing[i]["sourceId"] for i in changing})
@@ -270,8 +270,7 @@ async def _read_identity_changes(
         row["id"]: [(s["system"], s["key"]) for s in row["sources"]]
         for row in await tx.run(*writes.origins(kind.label, ids))
     }
-    for i, before in changing.items():
-        delivery = next(d for j, d, _ in rows if j == i)
+    for i, (before, delivery) in changing.items():
         sources = live.get(existing[i]["sourceId"], [])
         existing[i]["identityBefore"] = before
         existing[i]["otherSources"] = [s for s in sources if s != (delivery.system, delivery.key)]
