@@ -158,13 +158,16 @@ def _price(valuation: dict[str, str]) -> Row:
 def message_kind(path: Path) -> str:
     """The kind of record an IDoc file holds, by the message type of its first IDoc
     (business partners when it names none the hub reads: each IDoc is then reported)."""
-    try:
-        # From the enterprise's own ERP; ElementTree expands no external entities.
-        for _, element in ET.iterparse(path, events=("end",)):  # noqa: S314
-            if element.tag == "MESTYP":
-                return KINDS.get((element.text or "").strip(), "BusinessPartner")
-    except ET.ParseError:
-        pass  # the reader reports where the file stops being XML
+    # Opened here, not by iterparse: a parser left after the first IDoc would keep the file
+    # open until the garbage collector found it.
+    with path.open("rb") as handle:
+        try:
+            # From the enterprise's own ERP; ElementTree expands no external entities.
+            for _, element in ET.iterparse(handle, events=("end",)):  # noqa: S314
+                if element.tag == "MESTYP":
+                    return KINDS.get((element.text or "").strip(), "BusinessPartner")
+        except ET.ParseError:
+            pass  # the reader reports where the file stops being XML
     return "BusinessPartner"
 
 
