@@ -1,5 +1,7 @@
 import pytest
+from neo4j.exceptions import Neo4jError
 
+from hub.errors import DatabaseUnavailable
 from hub.store.dialect import Product, detect
 from tests.harness import RunningHub
 
@@ -51,3 +53,38 @@ def test_a_statement_the_server_ended_for_its_time_is_told_apart() -> None:
     assert arcade.timed_out("Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration")
     assert not arcade.timed_out("Neo.ClientError.Statement.SyntaxError")
     assert not arcade.timed_out(None)
+
+
+def test_a_server_that_stops_serving_the_connection_is_told_apart_from_a_refused_statement() -> (
+    None
+):
+    for dialect in (detect("Neo4j/5.24.1"), detect("Neo4j/5.26.0 compatible (ArcadeDB 26.10.2)")):
+        assert dialect.gone("Neo.ClientError.Security.Unauthorized", "credentials no longer valid")
+        assert dialect.gone(
+            "Neo.ClientError.Request.Invalid", "BEGIN not expected in state: AUTHENTICATION"
+        )
+        assert not dialect.gone("Neo.ClientError.Request.Invalid", "bad request")
+        assert not dialect.gone("Neo.ClientError.Statement.SyntaxError", None)
+
+
+def test_credentials_the_server_no_longer_accepts_answer_database_unavailable(
+    hub: RunningHub,
+) -> None:
+    # What the embedded store answers to a pooled connection while it shuts down.
+    failures = [
+        Neo4jError._hydrate_neo4j(
+            code="Neo.ClientError.Security.Unauthorized",
+            message="The credentials of this connection are no longer valid",
+        ),
+        Neo4jError._hydrate_neo4j(
+            code="Neo.ClientError.Request.Invalid",
+            message="BEGIN not expected in state: AUTHENTICATION",
+        ),
+    ]
+    for failure in failures:
+
+        async def fails(failure: Exception = failure) -> None:
+            raise failure
+
+        with pytest.raises(DatabaseUnavailable, match="stopped serving"):
+            hub.run(hub.store._again_when_retryable(fails))

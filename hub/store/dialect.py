@@ -72,6 +72,19 @@ class Dialect:
         )
 
     @staticmethod
+    def gone(code: str | None, message: str | None) -> bool:
+        """Whether the server stopped serving the hub's connection rather than refused a
+        statement: the credentials it was opened with are no longer valid (a password
+        changed, a server shutting down), or ArcadeDB, stopping, takes the next
+        transaction for a connection that has not logged in. Running the statement again on
+        the same pool does not help; the database is unavailable until it is back."""
+        if code == "Neo.ClientError.Security.Unauthorized":
+            return True
+        return code == "Neo.ClientError.Request.Invalid" and "state: AUTHENTICATION" in (
+            message or ""
+        )
+
+    @staticmethod
     def timed_out(code: str | None) -> bool:
         """Whether the server ended a statement for running too long (both servers say
         ``Neo.ClientError.Transaction.TransactionTimedOut``, Neo4j with a suffix)."""

@@ -404,6 +404,10 @@ class Store:
                     "repeat the request"
                 ) from exc
             except Neo4jError as exc:
+                if self.dialect.gone(exc.code, exc.message):
+                    raise DatabaseUnavailable(
+                        f"the database stopped serving the hub's connection: {exc.message}"
+                    ) from exc
                 if self.dialect.timed_out(exc.code):
                     raise Timeout(
                         "a statement ran longer than the database allows and was ended"
