@@ -52,3 +52,11 @@ def kept(form: Form | None, value: object) -> object:
     """``value`` in the spelling the hub keeps values of ``form`` in; anything else as it is."""
     spell = _KEPT.get(form) if form is not None else None
     return spell(value) if spell is not None and isinstance(value, str) else value
+
+
+def revision_order(revision: str) -> tuple[int, int, str]:
+    """Numeric revisions sort by value ("2" before "10"), others by text ("A" before "B")."""
+    stripped = revision.strip()
+    if stripped.isdigit():
+        return (0, int(stripped), stripped)
+    return (1, 0, stripped)

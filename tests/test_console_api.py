@@ -351,3 +351,22 @@ def test_an_accepted_candidate_unmerged_again_is_no_rejection(hub: RunningHub) -
     (after,) = ok(hub, query)["stewardshipOverview"]["days"]
     assert after["notAMatch"] == before["notAMatch"]
     assert after["unmerged"] == before["unmerged"] + 1
+
+
+def test_a_search_by_document_number_lists_the_latest_revision_first(hub: RunningHub) -> None:
+    number = unique("TO").upper()
+    for revision in ("9", "10", "2"):
+        data = {
+            "source": {"system": "PDM", "key": f"{number}-{revision}"},
+            "number": number,
+            "revision": revision,
+            "type": "TECHNICAL_OFFER",
+            "title": "Offer",
+        }
+        ok(
+            hub,
+            "mutation($i: DocumentInput!) { upsertDocument(input: $i) { userErrors { code } } }",
+            {"i": data},
+        )
+    found = ok(hub, SEARCH, {"text": number})["search"]["documents"]
+    assert [d["revision"] for d in found] == ["10", "9", "2"]

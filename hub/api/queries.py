@@ -63,10 +63,9 @@ from hub.api.where import (
 )
 from hub.auth.principal import Scope
 from hub.domain import change_log
-from hub.domain.processes import revision_order
 from hub.engine import Compiled, connection_selections, root_projection, selections_of
 from hub.errors import BadRequest
-from hub.identifiers import material_number, printed_code
+from hub.identifiers import material_number, printed_code, revision_order
 from hub.ids import from_global
 from hub.read import changes, lists, lookups, queue
 from hub.read.filters import personal_tested

@@ -45,8 +45,8 @@ from hub.api.enums import (
 from hub.api.relay import Node, PageInfo
 from hub.domain.contract_changes import effective_contract_status
 from hub.domain.kinds import KINDS
-from hub.domain.processes import revision_order
 from hub.engine import Prefetched, pages_prefetched, prefetched, usable
+from hub.identifiers import revision_order
 from hub.ids import to_global
 from hub.mastering.survivorship import Lineage, SourceValues, survive
 from hub.read import quotas

@@ -24,6 +24,7 @@ from hub.domain.contract_changes import (
 from hub.domain.problems import Problem, Rejected
 from hub.domain.references import DeletedTarget, Ref, resolve
 from hub.domain.upsert import Outcome, update_state, update_states
+from hub.identifiers import revision_order
 from hub.ids import new_id
 from hub.read.values import native
 from hub.store import Transaction
@@ -231,14 +232,6 @@ async def record_vehicle_event(
         now,
     )
     return ProcessResult(vehicle_id, True)
-
-
-def revision_order(revision: str) -> tuple[int, int, str]:
-    """Numeric revisions sort by value ("2" before "10"), others by text ("A" before "B")."""
-    stripped = revision.strip()
-    if stripped.isdigit():
-        return (0, int(stripped), stripped)
-    return (1, 0, stripped)
 
 
 async def link_revisions(tx: Transaction, document_ids: list[str]) -> None:

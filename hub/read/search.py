@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from graph_schema.model import search_key_of, sort_key_of
-from hub.identifiers import printed_code
+from hub.identifiers import printed_code, revision_order
 from hub.search_text import SEPARATOR, fold
 from hub.store import Store
 
@@ -67,15 +67,14 @@ async def search(store: Store, text: str, limit: int) -> Found:
             {"number": text},
         ),
     )
-    found.add(
-        "Document",
-        await _ids(
-            store,
-            f"MATCH (x:Document {{number: $number}}) WHERE {_LIVE} "
-            "RETURN x.id AS id ORDER BY x.revision DESC LIMIT $n",
-            {"number": text, "n": limit},
-        ),
+    revisions = await store.query(
+        f"MATCH (x:Document {{number: $number}}) WHERE {_LIVE} "
+        "RETURN x.id AS id, x.revision AS revision",
+        {"number": text},
     )
+    # The latest revision first, "10" after "9": the order the revision chain has.
+    revisions.sort(key=lambda row: revision_order(row["revision"]), reverse=True)
+    found.add("Document", [row["id"] for row in revisions[:limit]])
     folded = fold(text)
     if folded:
         found.add(
