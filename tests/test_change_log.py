@@ -128,6 +128,25 @@ def test_a_source_joining_a_record_without_changing_a_value_is_an_event(
     assert events[1]["changes"] == []
 
 
+def test_a_history_cursor_is_refused_on_another_records_history_and_on_the_feed(
+    hub: RunningHub, unique: str
+) -> None:
+    first = vehicle(hub, unique, model="A")
+    vehicle(hub, unique, model="B")
+    other = vehicle(hub, unique, n=1, model="A")
+    page = ok(hub, HISTORY, {"id": first})["vehicle"]["changeHistory"]
+    cursor = page["pageInfo"]["endCursor"]
+    elsewhere = hub.graphql(HISTORY, {"id": other, "after": cursor})
+    assert elsewhere["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    feed = hub.graphql("query($a: String) { changes(after: $a) { nodes { id } } }", {"a": cursor})
+    assert feed["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    feed_cursor = ok(hub, "{ changes(first: 1) { pageInfo { endCursor } } }")["changes"]
+    taken = hub.graphql(HISTORY, {"id": first, "after": feed_cursor["pageInfo"]["endCursor"]})
+    assert taken["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    again = ok(hub, HISTORY, {"id": first, "after": cursor})["vehicle"]["changeHistory"]
+    assert again["edges"] == [] and not again["pageInfo"]["hasNextPage"]
+
+
 def test_history_pages_one_records_events_oldest_first(hub: RunningHub, unique: str) -> None:
     vehicle_id = vehicle(hub, unique, model="A")
     for model in ("B", "C", "D"):

@@ -192,15 +192,21 @@ class ChangeEventConnection:
         return [edge.node for edge in self.edges]
 
 
-def _cursors(info: Info) -> BoundCursors:
-    return info.context.cursors.bound(_SCOPE)
+def _cursors(info: Info, scope: str = _SCOPE) -> BoundCursors:
+    return info.context.cursors.bound(scope)
 
 
-def position(info: Info, after: str | None, argument: str = "after") -> int:
+def _history_scope(label: str, record: str) -> str:
+    """One record's history is a list of its own: a position in it skips the events of
+    other records, so its cursors are good for that record's history only."""
+    return f"{_SCOPE}/history/{label}/{record}"
+
+
+def position(info: Info, after: str | None, argument: str = "after", scope: str = _SCOPE) -> int:
     """The log position a cursor stands for (0, the log's start, for none)."""
     if after is None:
         return 0
-    (seq,) = _cursors(info).decode(after, argument)
+    (seq,) = _cursors(info, scope).decode(after, argument)
     if not isinstance(seq, int) or seq < 0:
         raise BadRequest(f"{argument}: not a position in the change log")
     return seq
@@ -212,8 +218,10 @@ def _first(first: int) -> int:
     return first
 
 
-def connection(info: Info, found: LogPage, after: int) -> ChangeEventConnection:
-    cursors = _cursors(info)
+def connection(
+    info: Info, found: LogPage, after: int, scope: str = _SCOPE
+) -> ChangeEventConnection:
+    cursors = _cursors(info, scope)
     events = [ChangeEvent.from_row(row, cursors) for row in found.events]
     return ChangeEventConnection(
         edges=[ChangeEventEdge(node=event, cursor=event.cursor) for event in events],
@@ -281,7 +289,8 @@ def change_history(label: str) -> Any:
     async def resolve(
         root: Any, info: Info, first: int = 100, after: str | None = None
     ) -> ChangeEventConnection:
-        start = position(info, after)
+        scope = _history_scope(label, root.hub_id)
+        start = position(info, after, scope=scope)
         store = info.context.store
         await change_log.sequence(store)
         # A partner's history holds those of the partners merged into it: their ids lead
@@ -289,7 +298,7 @@ def change_history(label: str) -> Any:
         merged = [from_global(i) for i in getattr(root, "merged_from", None) or []]
         records = [root.hub_id, *(m[1] for m in merged if m is not None)]
         found = await log.history(store, label, records, start, _first(first))
-        return connection(info, found, start)
+        return connection(info, found, start, scope)
 
     merged_too = (
         " A partner's history also holds the events of the partners merged into it (each "
