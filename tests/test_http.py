@@ -101,6 +101,7 @@ def test_a_malformed_multipart_request_gets_400(hub: RunningHub, form: dict[str,
     [
         ({"0": ["variables.f"], "1": ["variables.f"]}, ("0", "1"), "the files '0' and '1'"),
         ({"0": ["variables.f"]}, ("0", "extra"), "no place for the file field 'extra'"),
+        ({"0": ["variables.g"]}, ("0",), "'variables.g' leads nowhere"),
     ],
 )
 def test_a_file_that_would_be_dropped_gets_400(

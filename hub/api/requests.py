@@ -321,12 +321,16 @@ def _place(variables: dict[str, Any], path: str, upload: UploadFile) -> None:
     for step in steps[:-1]:
         target = _step(target, step, path)
     last = steps[-1]
-    if isinstance(target, dict):
+    # The spec has the operations hold null where each file goes: a variable the request
+    # does not carry is one no operation declared, and the file would be dropped unseen.
+    if isinstance(target, dict) and last in target:
         target[last] = upload
     elif isinstance(target, list) and last.isdigit() and int(last) < len(target):
         target[int(last)] = upload
     else:
-        raise bad_request(f"map: {path!r} leads nowhere in the variables")
+        raise bad_request(
+            f"map: {path!r} leads nowhere in the variables (they hold null where a file goes)"
+        )
 
 
 def _step(target: Any, step: str, path: str) -> Any:
