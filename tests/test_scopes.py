@@ -416,6 +416,21 @@ def test_a_change_process_needs_a_record_of_the_clients_system(
     allowed = secured.graphql(change, {"n": number}, token=erp)["data"]["changeContract"]
     assert allowed["userErrors"] == []
 
+    # A source the client's system deleted feeds the record no longer.
+    joined = secured.graphql(
+        contract, {"i": {"source": {"system": "CRM", "key": number}, **values}}, token=crm
+    )
+    assert not joined["data"]["upsertContract"]["userErrors"]
+    deleted = secured.graphql(
+        """mutation($k: String!) { deleteRecord(kind: CONTRACT, source: {system: "CRM", key: $k})
+        { recordDeleted userErrors { code } } }""",
+        {"k": number},
+        token=crm,
+    )["data"]["deleteRecord"]
+    assert deleted == {"recordDeleted": False, "userErrors": []}
+    gone = secured.graphql(change, {"n": number}, token=crm)["data"]["changeContract"]
+    assert gone["userErrors"] == [{"field": ["input", "contract"], "code": "FORBIDDEN"}]
+
 
 # ---- personal data ----------------------------------------------------------------------------
 

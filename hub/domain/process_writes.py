@@ -12,10 +12,11 @@ from hub.domain.writes import Statement
 
 
 def fed_by(label: str, record_id: str, system: str) -> Statement:
-    """Whether a source record of ``system`` feeds the record."""
+    """Whether a source record of ``system`` feeds the record (one it deleted no longer
+    does)."""
     return (
-        f"MATCH (n:{label} {{id: $id}}) "
-        "RETURN EXISTS { (n)<-[:SOURCE_OF]-(:SourceRecord {system: $system}) } AS ours",
+        f"MATCH (n:{label} {{id: $id}}) RETURN EXISTS {{ (n)<-[:SOURCE_OF]-"
+        "(s:SourceRecord {system: $system}) WHERE s.deletedAt IS NULL } AS ours",
         {"id": record_id, "system": system},
     )
 

@@ -53,8 +53,8 @@ async def _resolve_one(tx: Transaction, ref: Ref, writer: str | None = None) -> 
                     Problem(
                         ref.path,
                         codes.FORBIDDEN,
-                        f"{writer} has no source record of this {ref.label}: a client changes "
-                        "only records under its own system",
+                        f"{writer} feeds this {ref.label} through no live source record: a client "
+                        "changes only records under its own system",
                     )
                 ]
             )
