@@ -69,6 +69,9 @@ _ADVICE = {
 }
 
 
+MAX_COST_SHOWN = 2**53 - 1  # Number.MAX_SAFE_INTEGER
+
+
 class TooComplex(HubError):
     """An operation past one of the limits: which measure, its value and the limit."""
 
@@ -224,7 +227,8 @@ class CostProgram:
         return self._total({**self._defaults, **(variables or {})})
 
     def _total(self, values: Mapping[str, Any]) -> int:
-        return sum(node.total(values) for node in self._roots)
+        # Past any limit all the same: capped where JavaScript still holds it exactly.
+        return min(sum(node.total(values) for node in self._roots), MAX_COST_SHOWN)
 
 
 Composite = GraphQLObjectType | GraphQLInterfaceType
