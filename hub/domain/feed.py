@@ -18,6 +18,7 @@ import logging
 import time
 
 from hub.domain.change_log import prune, sequence
+from hub.errors import DatabaseUnavailable, RetryLater
 from hub.store import Store
 from hub.store.temporal import utc_now
 
@@ -56,8 +57,8 @@ class ChangeFeed:
             try:
                 head = await sequence(self._store, look_first=not woke)
                 await self._keep_retention()
-            except Exception:  # the feed outlives a database that is away for a while
-                log.exception("change_feed_failed")
+            except Exception as exc:  # the feed outlives a database that is away for a while
+                log_failure(log, "change_feed_failed", exc)
                 await asyncio.sleep(self._poll)
                 continue
             if head > self.head:
@@ -116,3 +117,13 @@ async def woken(wake: asyncio.Event, seconds: float) -> bool:
             await wake.wait()
             return True
     return False
+
+
+def log_failure(logger: logging.Logger, event: str, exc: Exception) -> None:
+    """Log what stopped a background round: a database that is away, or writes in conflict,
+    as a warning with the reason (readiness and requests say the rest; a traceback every
+    poll would bury the log), anything else as an error with its traceback."""
+    if isinstance(exc, DatabaseUnavailable | RetryLater):
+        logger.warning(event, extra={"reason": str(exc)[:300]})
+    else:
+        logger.error(event, exc_info=exc)

@@ -30,7 +30,7 @@ from neo4j.exceptions import ConstraintError
 
 from graph_schema import MODEL
 from hub.domain.change_log import sequence
-from hub.domain.feed import woken
+from hub.domain.feed import log_failure, woken
 from hub.errors import HubError
 from hub.ids import new_id, to_global
 from hub.read import changes
@@ -275,8 +275,8 @@ class Dispatcher:
                 busy = False
                 try:
                     due = await self._due()
-                except Exception:  # the dispatcher outlives a database away for a while
-                    log.exception("webhooks_failed")
+                except Exception as exc:  # the dispatcher outlives a database away for a while
+                    log_failure(log, "webhooks_failed", exc)
                     due = []
                 for name in due:
                     try:
