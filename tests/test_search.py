@@ -105,6 +105,60 @@ def test_chinese_characters_find_the_pinyin_spelling_of_the_same_partner(
     assert only_hanzi in [edge["node"]["id"] for edge in found["edges"]]
 
 
+def chinese_partners(hub: RunningHub, unique: str) -> None:
+    for n, (name, city) in enumerate([("王芳", "北京"), ("李娜", "上海"), ("上海汽车", "北京市")]):
+        upsert(hub, {"source": {"system": "CRM", "key": f"{unique}-{n}"}, "kind": "ORGANIZATION",
+                     "organizationName": f"{name} {unique}",
+                     "addresses": [{"city": city, "country": "CN"}]})  # fmt: skip
+
+
+def test_pinyin_written_as_one_word_finds_the_hanzi_record(hub: RunningHub, unique: str) -> None:
+    chinese_partners(hub, unique)
+    for query in ("wangfang", "Wangfang", "wang fang", "WANG FANG"):
+        assert partner_names(hub, unique, {"name": {"contains": query}}) == ["王芳"], query
+    assert partner_names(hub, unique, {"name": {"contains": "shanghai"}}) == ["上海汽车"]
+    for query in ("beijing", "Beijing", "bei jing"):
+        found = partner_names(hub, unique, {"city": {"contains": query}})
+        assert sorted(found) == sorted(["王芳", "上海汽车"]), query
+    assert partner_names(hub, unique, {"city": {"contains": "Shanghai"}}) == ["李娜"]
+
+
+def test_pinyin_cut_short_finds_the_hanzi_record_it_starts(hub: RunningHub, unique: str) -> None:
+    chinese_partners(hub, unique)
+    found = partner_names(hub, unique, {"city": {"startsWith": "beij"}})
+    assert sorted(found) == sorted(["王芳", "上海汽车"])
+    assert partner_names(hub, unique, {"name": {"startsWith": "wangf"}}) == ["王芳"]
+    assert partner_names(hub, unique, {"name": {"startsWith": "Shanghaiqi"}}) == ["上海汽车"]
+    # A start is the start of the value, not of a syllable within a word.
+    assert partner_names(hub, unique, {"city": {"startsWith": "jing"}}) == []
+
+
+def test_records_keyed_before_pinyin_was_joined_are_keyed_again(
+    hub: RunningHub, unique: str
+) -> None:
+    upsert(hub, {"source": {"system": "CRM", "key": f"{unique}-c"}, "kind": "ORGANIZATION",
+                 "organizationName": f"重庆火锅 {unique}",
+                 "addresses": [{"city": "重庆", "country": "CN"}]})  # fmt: skip
+    # As version 3 keyed them: the pinyin syllable by syllable only.
+    hub.run(
+        hub.store.query(
+            "MATCH (x:BusinessPartner)-[:HAS_ADDRESS]->(a:Address) WHERE x.name CONTAINS $u "
+            "SET a.citySearch = '|chong qing|重庆|', a.textKeysVersion = 3, "
+            "x.nameSearch = $name, x.organizationNameSearch = $name",
+            {
+                "u": unique,
+                "name": f"|chong qing huo guo {unique.lower()}|重庆火锅 {unique.lower()}|",
+            },
+        )
+    )
+    hub.run(hub.store.query("MATCH (s:HubSetting {name: 'textKeys'}) DELETE s"))
+    assert partner_names(hub, unique, {"city": {"contains": "chongqing"}}) == []
+    assert partner_names(hub, unique, {"name": {"contains": "chongqing"}}) == []
+    assert hub.run(rekeying.bring_up_to_date(hub.store, "de")) >= 1
+    assert partner_names(hub, unique, {"city": {"contains": "chongqing"}}) == ["重庆火锅"]
+    assert partner_names(hub, unique, {"name": {"contains": "chongqinghuoguo"}}) == ["重庆火锅"]
+
+
 def test_city_search_ignores_the_umlaut_spelling(hub: RunningHub, unique: str) -> None:
     upsert(
         hub,
