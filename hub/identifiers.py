@@ -4,6 +4,7 @@ delivery, an invoice, a lookup or a filter gives."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -41,10 +42,29 @@ def material_number(value: str) -> str:
     return number.lstrip("0") or "0" if number.isdigit() else number
 
 
+_PHONE_SEPARATORS = re.compile(r"[\s()./-]")
+
+
+def phone_number(value: str) -> str:
+    """A phone number as the hub keeps it: without separators, ``00`` as ``+``
+    (``+49 (89) 123-45`` is ``+498912345``)."""
+    compact = _PHONE_SEPARATORS.sub("", value.strip())
+    return "+" + compact[2:] if compact.startswith("00") else compact
+
+
+def email_address(value: str) -> str:
+    """An e-mail address as the hub keeps it: its domain in lower case (the part before
+    the ``@`` may be case-sensitive, so it stays as given)."""
+    local, at, domain = value.strip().rpartition("@")
+    return f"{local}@{domain.lower()}" if at else value.strip()
+
+
 _KEPT: dict[Form, Callable[[str], str]] = {
     Form.VIN: vin,
     Form.CODE: printed_code,
     Form.MATERIAL: material_number,
+    Form.PHONE: phone_number,
+    Form.EMAIL: email_address,
 }
 
 

@@ -180,6 +180,20 @@ def test_a_card_number_printed_with_hyphens_is_the_same_card(hub: RunningHub, un
     assert found["identificationObject"]["id"] == spaced["identificationObject"]["id"]
 
 
+def test_a_card_number_is_found_by_part_of_it_as_printed(hub: RunningHub, unique: str) -> None:
+    setup(hub, unique)
+    number = card(hub, unique, number=f"7005 {unique} 01")["identificationObject"]["number"]
+    for where in (
+        '{number: {startsWith: "7005-%s"}}' % unique.lower(),
+        '{number: {contains: "%s 01"}}' % unique,
+        '{number: {contains: "%s"}}' % number[2:9],
+    ):
+        found = ok(
+            hub, "{ identificationObjects(where: %s) { edges { node { number } } } }" % where
+        )
+        assert found["identificationObjects"]["edges"] == [{"node": {"number": number}}], where
+
+
 def test_a_plate_is_found_however_it_was_printed(hub: RunningHub, unique: str) -> None:
     setup(hub, unique)
     district = "".join(c for c in unique.upper() if c.isalpha())[:2] or "XY"

@@ -247,3 +247,31 @@ def test_identifying_numbers_filter_in_the_spelling_they_are_kept_in(
         % vin.lower(),
     )
     assert vin not in {e["node"]["vin"] for e in others["vehicles"]["edges"]}
+
+
+def test_phones_and_email_addresses_are_found_as_people_type_them(
+    hub: RunningHub, unique: str
+) -> None:
+    digits = "".join(str(ord(c) % 10) for c in unique)[:8]
+    upsert(
+        hub,
+        {
+            "source": {"system": "CRM", "key": f"PH-{unique}"},
+            "kind": "PERSON",
+            "firstName": "Pia",
+            "lastName": unique,
+            "phone": f"+49 170 {digits}",
+            "email": f"Pia.{unique}@Example.COM",
+        },
+    )
+    for where in (
+        {"phone": {"eq": f"+49 (170) {digits}"}},
+        {"phone": {"startsWith": f"0049 170 {digits[:3]}"}},
+        {"phone": {"contains": f"170 {digits[:4]}"}},
+        {"email": {"eq": f"Pia.{unique}@EXAMPLE.com"}},
+        {"email": {"in": [f"Pia.{unique}@example.COM"]}},
+    ):
+        assert names(hub, unique, where) == ["Pia"], where
+    assert names(hub, unique, {"email": {"eq": f"pia.{unique}@example.com"}}) == [], (
+        "the part before the @ keeps its case"
+    )

@@ -39,7 +39,6 @@ ISO_COUNTRIES = frozenset(
 
 _VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
-_PHONE_CHARS = re.compile(r"[\s()./-]")
 _PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 
 MAX_TEXT = 1000
@@ -142,17 +141,14 @@ def email(value: object, path: Path) -> str | Problem | None:
     cleaned = str(value).strip()
     if not _EMAIL.match(cleaned):
         return Problem(path, INVALID_EMAIL, f"{cleaned!r} is not an e-mail address")
-    local, _, domain = cleaned.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    return identifiers.email_address(cleaned)
 
 
 def phone(value: object, path: Path) -> str | Problem | None:
     """Digits with an optional leading +, separators removed; 6 to 15 digits (E.164)."""
     if value is None or not str(value).strip():
         return None
-    compact = _PHONE_CHARS.sub("", str(value).strip())
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
+    compact = identifiers.phone_number(str(value))
     if not _PHONE.match(compact):
         return Problem(path, INVALID_PHONE, f"{value!r} is not a phone number (6 to 15 digits)")
     return compact

@@ -129,7 +129,7 @@ def _kept_and_as_given(form: Form) -> Spellings:
     return spellings
 
 
-_SPELT = (Form.VIN, Form.CODE, Form.MATERIAL)
+_SPELT = (Form.VIN, Form.CODE, Form.MATERIAL, Form.PHONE, Form.EMAIL)
 
 
 def _spelt(spell: Spellings | None, value: Any) -> list[Any]:
@@ -188,9 +188,11 @@ def operators(
                 needle = needle if op == "contains" else SEPARATOR + needle
                 return f"{search(var)} CONTAINS {c.param(needle)}"
             # Nothing in it that a search key keeps ("&", "%"): the text as written, in any
-            # case, rather than everything.
+            # case, rather than everything. A number is found as printed too ("7077 10").
             verb = "CONTAINS" if op == "contains" else "STARTS WITH"
-            return f"toLower({target}) {verb} {c.param(str(value).lower())}"
+            spelt = [p for p in _spelt(spell, str(value)) if p] or [str(value)]
+            found = [f"toLower({target}) {verb} {c.param(p.lower())}" for p in spelt]
+            return f"({' OR '.join(found)})" if len(found) > 1 else found[0]
 
         return _all_of(f, condition)
 
