@@ -31,6 +31,10 @@ from loaders.fields import Fields
 
 Row = dict[str, Any]
 
+# Where a CSV row's cells past its header are kept, in the rejects file and in the row a
+# steward corrects: a key no field has (the CSV reader's own is None, written as "null").
+EXTRA_CELLS = "cells past the header"
+
 
 class FormatError(HubError):
     """A line that is not a record at all (broken JSON, a CSV row of the wrong width)."""
@@ -45,6 +49,14 @@ class Line:
     raw: str
     error: str | None = None
     problems: tuple[Problem, ...] = ()
+    # A refused row that was read all the same (a field the kind does not know, cells past
+    # the header): never loaded, but kept whole so that a steward can correct it.
+    refused: Row | None = None
+
+    @property
+    def as_read(self) -> Row | None:
+        """The row as read, to be loaded or refused; None when the line is no row at all."""
+        return self.row if self.row is not None else self.refused
 
 
 @dataclass
@@ -66,7 +78,9 @@ class Reading:
             self.ignored.update(dropped)
             return Line(line.number, row, line.raw)
         problems = tuple(self.fields.unknown_in(line.row))
-        return Line(line.number, None, line.raw, problems=problems) if problems else line
+        if not problems:
+            return line
+        return Line(line.number, None, line.raw, problems=problems, refused=line.row)
 
 
 def _assign(target: Row, path: list[str], value: Any) -> None:
@@ -205,7 +219,7 @@ def _shown_cell(value: Any) -> Any:
 
 def _undecodable_cell(record: dict[str | Any, Any], name: str) -> str | None:
     for column, cell in record.items():
-        where = f"column {column}" if column is not None else "the cells past the header"
+        where = f"column {column}" if column != EXTRA_CELLS else f"the {EXTRA_CELLS}"
         for text in cell if isinstance(cell, list) else [cell]:
             if isinstance(text, str) and (problem := _undecodable(text, name, where)):
                 return problem
@@ -331,19 +345,30 @@ def read_csv(handle: BinaryIO, name: str, reading: Reading) -> Iterator[Line]:
                     continue
                 taken.take()
                 number = reader.line_num
+                extra: list[str] | None = record.pop(None, None)
+                if extra is not None:
+                    record[EXTRA_CELLS] = extra
                 raw, problem = _csv_row(record, name)
                 if problem:
                     yield Line(number, None, raw, problem)
                     continue
-                if None in record:
-                    yield Line(number, None, raw, "the row has more cells than the header")
+                if extra is not None:
+                    # Which field each extra cell meant is unknown: the row is refused, with
+                    # those cells kept for the steward who corrects it.
+                    message = (
+                        f"the row has {len(header) + len(extra)} cells, the header "
+                        f'{len(header)}; those past it are kept as "{EXTRA_CELLS}"'
+                    )
+                    refused = _refused(record, dropped, reading)
+                    yield Line(number, None, raw, message, refused=refused)
                     continue
                 if any(value is None for value in record.values()):
                     # A row cut short (a file truncated, a cell lost): its missing values
                     # would be taken for empty ones.
                     given = sum(value is not None for value in record.values())
                     message = f"the row has {given} cells, the header {len(header)}"
-                    yield Line(number, None, raw, message)
+                    refused = _refused(record, dropped, reading)
+                    yield Line(number, None, raw, message, refused=refused)
                     continue
                 for column in dropped:
                     if record.pop(column, ""):
@@ -351,6 +376,16 @@ def read_csv(handle: BinaryIO, name: str, reading: Reading) -> Iterator[Line]:
                 yield Line(number, unflatten(record, reading.fields), raw)
         except UnicodeError as exc:
             yield _unreadable(name, reader.line_num + 1, exc)
+
+
+def _refused(record: dict[str, Any], dropped: list[str], reading: Reading) -> Row:
+    """A CSV row of the wrong width as read, nested as a loaded row would be (without the
+    ``dropped`` columns): the cells it has, and those past the header as they stand."""
+    cells = {k: v for k, v in record.items() if k != EXTRA_CELLS and k not in dropped}
+    row = unflatten(cells, reading.fields)
+    if EXTRA_CELLS in record:
+        row[EXTRA_CELLS] = record[EXTRA_CELLS]
+    return row
 
 
 def read_idoc(handle: BinaryIO, name: str, reading: Reading) -> Iterator[Line]:

@@ -451,7 +451,7 @@ class Loader:
         prepared = _Prepared()
         size = 0
         for line in lines:
-            origin = Origin(str(path), line.number, line.raw, system, line.row)
+            origin = Origin(str(path), line.number, line.raw, system, line.as_read)
             size += utf8_size(line.raw)
             delivery, problems = self._prepare(label, path, line, system)
             if delivery is not None:

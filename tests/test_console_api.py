@@ -297,6 +297,55 @@ def test_a_correction_keeps_the_refused_rows_system_and_key(
     assert _rows_of(hub, path)[0]["status"] == "OPEN"
 
 
+def test_a_row_with_an_unknown_column_is_kept_whole_for_correction(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    last = unique("Unk")
+    bad = {"source": {"key": f"{last}-1"}, "kind": "PERSON", "lastName": last, "colour": "blue"}
+    folder = tmp_path / "unknown"
+    folder.mkdir()
+    path = folder / "partners.ndjson"
+    path.write_text(json.dumps(bad) + "\n", encoding="utf-8")
+    hub.run(Loader(hub.store, "ERP", tmp_path / "unknown.rejects").load([folder]))
+    (row,) = _rows_of(hub, path)
+    assert [e["code"] for e in row["errors"]] == ["UNKNOWN_FIELD"]
+    assert row["row"] == bad
+    fixed = {k: v for k, v in row["row"].items() if k != "colour"}
+    done = ok(hub, RESUBMIT, {"id": row["id"], "row": fixed})["resubmitRejectedRow"]
+    assert done["userErrors"] == []
+    assert done["rejectedRow"]["status"] == "RESUBMITTED"
+    assert done["rejectedRow"]["row"] == fixed
+
+
+def test_a_csv_row_with_cells_past_its_header_is_kept_whole_for_correction(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    last = unique("Wid")
+    folder = tmp_path / "wide"
+    folder.mkdir()
+    path = folder / "partners.csv"
+    path.write_text(f"source.key,kind,lastName\n{last}-1,PERSON,{last},Berlin\n", encoding="utf-8")
+    hub.run(Loader(hub.store, "ERP", tmp_path / "wide.rejects").load([folder]))
+    (row,) = _rows_of(hub, path)
+    assert row["row"] == {
+        "source": {"key": f"{last}-1"},
+        "kind": "PERSON",
+        "lastName": last,
+        "cells past the header": ["Berlin"],
+    }
+    fixed = {k: v for k, v in row["row"].items() if k != "cells past the header"}
+    fixed["addresses"] = [{"city": "Berlin", "country": "DE"}]
+    done = ok(hub, RESUBMIT, {"id": row["id"], "row": fixed})["resubmitRejectedRow"]
+    assert done["userErrors"] == []
+    written = ok(
+        hub,
+        "query($s: SourceRefInput) { businessPartner(source: $s) { id addresses { city } } }",
+        {"s": {"system": "ERP", "key": f"{last}-1"}},
+    )["businessPartner"]
+    assert written["id"] == done["rejectedRow"]["recordId"]
+    assert written["addresses"] == [{"city": "Berlin"}]
+
+
 def test_a_steward_without_write_or_personal_scopes_sees_no_row_and_writes_none(
     secured: RunningHub, tmp_path: Path
 ) -> None:

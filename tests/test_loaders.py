@@ -21,7 +21,7 @@ from hub.errors import RetryLater
 from hub.store import Transaction
 from loaders import load as load_module
 from loaders.fields import Fields
-from loaders.formats import FormatError, check_encoding, read, unflatten
+from loaders.formats import FormatError, Reading, check_encoding, read, unflatten
 from loaders.load import Loader, Summary, skipped_in
 from loaders.progress import LiveLine, MatchLine, render
 from tests.harness import RunningHub, hub_command, ok, vin_for
@@ -697,6 +697,43 @@ def test_a_csv_row_cut_short_is_rejected_not_loaded_without_its_last_cells(tmp_p
     assert short.row is None and short.error == "the row has 3 cells, the header 4"
     assert whole.row is not None
     assert truncated.row is None and truncated.error == "the row has 2 cells, the header 4"
+
+
+def test_a_csv_row_of_the_wrong_width_is_refused_with_the_cells_it_has_kept_for_correction(
+    tmp_path: Path,
+) -> None:
+    file = tmp_path / "partners.csv"
+    file.write_text("source.key,kind,lastName\nW-1,PERSON,Wide,extra,more\nW-2,PERSON\n")
+    wide, short = list(read(file, reading=Reading(Fields("BusinessPartner"))))
+    assert wide.row is None and wide.error == (
+        'the row has 5 cells, the header 3; those past it are kept as "cells past the header"'
+    )
+    assert wide.as_read == {
+        "source": {"key": "W-1"},
+        "kind": "PERSON",
+        "lastName": "Wide",
+        "cells past the header": ["extra", "more"],
+    }
+    assert json.loads(wide.raw)["cells past the header"] == ["extra", "more"]
+    assert "null" not in json.loads(wide.raw)
+    assert short.row is None and short.as_read == {"source": {"key": "W-2"}, "kind": "PERSON"}
+
+
+def test_a_csv_row_with_more_cells_than_its_header_keeps_them_under_a_named_key_in_the_rejects(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    file = tmp_path / "partners.csv"
+    file.write_text(f"source.key,kind,lastName\n{unique}-1,PERSON,L{unique},extra\n")
+    summary = load(hub, tmp_path, [file])
+    assert summary.rejected == 1
+    [reject] = rejected_rows(tmp_path)
+    assert reject["row"] == {
+        "source.key": f"{unique}-1",
+        "kind": "PERSON",
+        "lastName": f"L{unique}",
+        "cells past the header": ["extra"],
+    }
+    assert "4 cells, the header 3" in reject["errors"][0]["message"]
 
 
 def test_records_named_many_times_in_a_batch_are_looked_up_once_and_each_linked(
