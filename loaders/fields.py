@@ -7,13 +7,12 @@ one), never dropped in silence; a load told to ignore unknown fields drops them 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import Any
 
 from hub.domain import problems as codes
 from hub.domain.problems import Path, Problem
-from hub.domain.shapes import INPUTS, SHAPES, Field, Shape
+from hub.domain.shapes import INPUTS, SHAPES, Field, Shape, unknown_field, unknown_in
 
 # What a loader reads beside the input's fields: a document's file, stored on the way in.
 LOADER_FIELDS: dict[str, tuple[Field, ...]] = {
@@ -74,24 +73,13 @@ class Fields:
                 )
             found = shape.field(str(part))
             if found is None:
-                return _unknown(parts[: at + 1], shape)
+                return unknown_field(parts[: at + 1], shape)
             shape = SHAPES.get(found.type)
         return None
 
-    def unknown_in(self, row: Any, at: Path = ()) -> Iterator[Problem]:
+    def unknown_in(self, row: Any) -> Iterator[Problem]:
         """``UNKNOWN_FIELD`` for every field of the nested ``row`` the kind does not know."""
-        shape = self.shape if not at else _shape_at(self, at)
-        if shape is None or not isinstance(row, dict):
-            return
-        for name, value in row.items():
-            found = shape.field(str(name))
-            if found is None:
-                yield _unknown((*at, name), shape)
-            elif found.nested and found.many and isinstance(value, list):
-                for i, item in enumerate(value):
-                    yield from self.unknown_in(item, (*at, name, i))
-            elif found.nested:
-                yield from self.unknown_in(value, (*at, name))
+        return unknown_in(self.shape, row)
 
     def without_unknown(self, row: Any) -> tuple[Any, list[str]]:
         """``row`` without the fields the kind does not know, and their dotted names."""
@@ -140,16 +128,3 @@ def _scalar(found: Field, text: str) -> Any:
 def _shape_at(fields: Fields, at: Path) -> Shape | None:
     found = fields.field(at)
     return SHAPES.get(found.type) if found is not None else None
-
-
-def _unknown(path: Path, shape: Shape) -> Problem:
-    name = str(path[-1])
-    known = [f.name for f in shape.fields]
-    # Only a near spelling is worth naming (modelyear, firstname): else the fields there are.
-    lowered = {k.lower(): k for k in known}
-    closest = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
-    dotted = ".".join(str(p) for p in path)
-    hint = (
-        f"; did you mean {lowered[closest[0]]}?" if closest else f"; known here: {', '.join(known)}"
-    )
-    return Problem(path, codes.UNKNOWN_FIELD, f"unknown field {dotted}{hint}")

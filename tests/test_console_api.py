@@ -310,6 +310,13 @@ def test_a_row_with_an_unknown_column_is_kept_whole_for_correction(
     (row,) = _rows_of(hub, path)
     assert [e["code"] for e in row["errors"]] == ["UNKNOWN_FIELD"]
     assert row["row"] == bad
+    # Sent again as it was, the field would be dropped unseen: it is refused again.
+    nested = {**bad, "addresses": [{"city": "Berlin", "country": "DE", "floor": 3}]}
+    again = ok(hub, RESUBMIT, {"id": row["id"], "row": nested})["resubmitRejectedRow"]
+    assert [(e["field"], e["code"]) for e in again["userErrors"]] == [
+        (["row", "colour"], "UNKNOWN_FIELD"),
+        (["row", "addresses", "0", "floor"], "UNKNOWN_FIELD"),
+    ]
     fixed = {k: v for k, v in row["row"].items() if k != "colour"}
     done = ok(hub, RESUBMIT, {"id": row["id"], "row": fixed})["resubmitRejectedRow"]
     assert done["userErrors"] == []

@@ -15,6 +15,7 @@ from hub.actor import Actor
 from hub.domain import deliveries, kinds, service
 from hub.domain import problems as codes
 from hub.domain.problems import Problem
+from hub.domain.shapes import INPUTS, unknown_in
 from hub.domain.upsert import Outcome, PartnerMatcher
 from hub.errors import HubError
 from hub.ids import new_id
@@ -185,6 +186,21 @@ def _other_source(stored: dict[str, Any], row: dict[str, Any]) -> Problem | None
     return None
 
 
+# What a load itself puts in a row beside the input's fields: whether the system deleted the
+# record, and the document file it stored.
+_LOAD_FIELDS = ("deleted", "fileSha256", "fileSize", "fileMediaType", "fileName")
+
+
+def _unfit(stored: dict[str, Any], label: str, row: dict[str, Any]) -> list[Problem]:
+    """What refuses a corrected row before it is read: another source than the one refused,
+    or a field the kind does not know (which writing would drop unseen)."""
+    moved = _other_source(stored, row)
+    if moved is not None:
+        return [moved]
+    given = {name: value for name, value in row.items() if name not in _LOAD_FIELDS}
+    return _under_row(list(unknown_in(INPUTS[label], given)))
+
+
 def _under_row(problems: list[Problem]) -> list[Problem]:
     return [Problem(("row", *p.path), p.code, p.message) for p in problems]
 
@@ -204,9 +220,9 @@ async def resubmit(
     if isinstance(stored, list):
         return stored
     kind = kinds.KINDS[stored["kind"]]
-    moved = _other_source(stored, row)
-    if moved is not None:
-        return [moved]
+    unfit = _unfit(stored, kind.label, row)
+    if unfit:
+        return unfit
     try:
         delivery, problems = deliveries.from_row(
             kind.label, deliveries.with_system(copy.deepcopy(row), stored["system"])

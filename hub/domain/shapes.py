@@ -9,8 +9,11 @@ from these shapes, so a property declared in the model is an input field with no
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from graph_schema import MODEL, Property, PropertyType
 from graph_schema.enums import (
@@ -20,7 +23,9 @@ from graph_schema.enums import (
     QuotaPeriod,
     ServiceInclusion,
 )
+from hub.domain import problems as codes
 from hub.domain.kinds import slots_of
+from hub.domain.problems import Path, Problem
 
 Vocabulary = type[Enum]
 
@@ -342,3 +347,38 @@ SHAPES: dict[str, Shape] = {shape.name: shape for shape in _SHAPES}
 
 # The input of each kind of golden record a delivery writes.
 INPUTS: dict[str, Shape] = {label: SHAPES[f"{label}Input"] for label in MODEL.golden_labels}
+
+
+def unknown_in(shape: Shape, row: Any, at: Path = ()) -> Iterator[Problem]:
+    """``UNKNOWN_FIELD`` for every field of the nested ``row`` that ``shape`` does not know:
+    such a field is refused, never dropped in silence."""
+    if not isinstance(row, dict):
+        return
+    for name, value in row.items():
+        found = shape.field(str(name))
+        if found is None:
+            yield unknown_field((*at, name), shape)
+            continue
+        inner = SHAPES.get(found.type)
+        if inner is None:
+            continue
+        if found.many and isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from unknown_in(inner, item, (*at, name, i))
+        else:
+            yield from unknown_in(inner, value, (*at, name))
+
+
+def unknown_field(path: Path, shape: Shape) -> Problem:
+    """``UNKNOWN_FIELD`` for the last part of ``path``, naming the closest field ``shape``
+    knows, else the fields it has."""
+    name = str(path[-1])
+    known = [f.name for f in shape.fields]
+    # Only a near spelling is worth naming (modelyear, firstname): else the fields there are.
+    lowered = {k.lower(): k for k in known}
+    closest = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+    dotted = ".".join(str(p) for p in path)
+    hint = (
+        f"; did you mean {lowered[closest[0]]}?" if closest else f"; known here: {', '.join(known)}"
+    )
+    return Problem(path, codes.UNKNOWN_FIELD, f"unknown field {dotted}{hint}")
