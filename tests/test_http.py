@@ -263,6 +263,16 @@ def test_variables_of_the_wrong_type_are_reported_with_a_code(hub: RunningHub) -
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
+def test_a_literal_a_scalar_refuses_is_reported_where_it_stands(hub: RunningHub) -> None:
+    dates = '[{endDate: {gt: "2026-01-01"}}, {endDate: {gt: "2026-02-30"}}]'
+    body = hub.graphql("{ contracts(where: {OR: %s}) { totalCount } }" % dates)
+    assert "data" not in body
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert '"where.OR[1].endDate.gt"' in error["message"] and "2026-02-30" in error["message"]
+    assert error["locations"] == [{"line": 1, "column": 20}]
+
+
 def test_a_query_is_counted_under_its_operation_name(hub: RunningHub, unique: str) -> None:
     name = f"Counted{unique}"
     hub.graphql(f"query {name} {{ __typename }}")

@@ -15,6 +15,7 @@ from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from hub.api.literals import placed
 from hub.identity import ByIdentity
 
 DOCUMENTS_KEPT = 512
@@ -65,6 +66,6 @@ class KnownDocuments(SchemaExtension):
         document = context.graphql_document
         if document is not None:
             context.pre_execution_errors = self._documents.errors(
-                context.schema._schema, document, tuple(context.validation_rules)
+                context.schema._schema, document, placed(context.validation_rules)
             )
         yield

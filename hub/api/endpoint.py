@@ -39,7 +39,6 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     execute,
-    specified_rules,
 )
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -52,6 +51,7 @@ from hub.api import ide
 from hub.api.context import Context, actor_of
 from hub.api.errors import INTERNAL, classify
 from hub.api.guard import QUERY_TOO_COMPLEX, Guard
+from hub.api.literals import RULES
 from hub.api.operation import label_for
 from hub.api.origins import Origins
 from hub.api.persisted import PersistedQueries
@@ -66,8 +66,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The rules strawberry validates with when no extension adds any.
-RULES = tuple(specified_rules)
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"

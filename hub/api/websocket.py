@@ -28,8 +28,9 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UnsetType
 
 from hub.api.context import Context
-from hub.api.endpoint import PARSE_FAILED, RULES, VALIDATION_FAILED, operation_of
+from hub.api.endpoint import PARSE_FAILED, VALIDATION_FAILED, operation_of
 from hub.api.guard import Guard
+from hub.api.literals import RULES
 from hub.api.requests import MAX_VALUE_DEPTH, HttpProblem, too_deep
 from hub.auth.errors import Unauthenticated
 from hub.auth.principal import Principal, Scope
