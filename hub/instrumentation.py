@@ -13,6 +13,19 @@ from hub.metrics import Metrics
 log = logging.getLogger("hub.request")
 
 KNOWN_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
+# Paths under which the hub serves many: counted under one label each, as a metric's labels
+# must stay few.
+_TREES = ("/files", "/console", "/graphiql")
+
+
+def path_label(path: str) -> str:
+    """The ``path`` label of a request: a known path, the tree it lies in, or ``other``."""
+    if path in KNOWN_PATHS:
+        return path
+    for tree in _TREES:
+        if path == tree or path.startswith(tree + "/"):
+            return tree
+    return "other"
 
 
 class RequestInstrumentation:
@@ -38,9 +51,7 @@ class RequestInstrumentation:
             await self.app(scope, receive, send_and_record)
         finally:
             seconds = time.perf_counter() - started
-            path = scope["path"] if scope["path"] in KNOWN_PATHS else "other"
-            if scope["path"].startswith("/files/"):
-                path = "/files"
+            path = path_label(scope["path"])
             operation = str(state.get("graphql_operation", "-"))
             self.metrics.observe(scope["method"], path, operation, status, seconds)
             if log.isEnabledFor(logging.INFO):

@@ -107,6 +107,22 @@ def _metric(text: str, name: str, **labels: str) -> float:
     return 0.0
 
 
+def test_the_console_and_graphiql_are_counted_under_their_own_paths(hub: RunningHub) -> None:
+    with hub.client() as client:
+        before = client.get("/metrics").text
+        assert client.get("/console").status_code == 200
+        client.get("/graphiql/no-such-asset.js")
+        client.get("/consoles")
+        after = client.get("/metrics").text
+    for path in ("/console", "/graphiql", "other"):
+        grown = sum(
+            _metric(after, "hub_http_requests_total", path=path, status=status)
+            - _metric(before, "hub_http_requests_total", path=path, status=status)
+            for status in ("200", "404")
+        )
+        assert grown == 1, path
+
+
 def test_metrics_count_requests_by_operation_and_database_queries(hub: RunningHub) -> None:
     with hub.client() as client:
         before = client.get("/metrics").text
