@@ -18,7 +18,11 @@ from graphql import (
 
 from tests.harness import RunningHub
 
-CONTRACTS = Path(__file__).resolve().parents[2] / "shared" / "api"
+# The contract as client teams keep it beside this checkout, and the copy kept in it (the one
+# a clean clone checks against; a test below keeps the two alike).
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "api"
+KEPT = Path(__file__).resolve().parents[1] / "contract"
+CONTRACTS = SHARED if SHARED.is_dir() else KEPT
 
 
 def differences(contract: GraphQLSchema, served: GraphQLSchema) -> list[str]:
@@ -84,9 +88,15 @@ def served_schema(hub: RunningHub) -> GraphQLSchema:
 
 
 def _contract(*files: str) -> GraphQLSchema:
-    if not CONTRACTS.is_dir():
-        pytest.skip(f"the API contract folder {CONTRACTS} is not beside this checkout")
     return build_schema("\n".join((CONTRACTS / f).read_text() for f in files))
+
+
+def test_the_kept_contract_is_the_shared_one() -> None:
+    if not SHARED.is_dir():
+        pytest.skip(f"the client teams' contract folder {SHARED} is not beside this checkout")
+    shared = {p.name: p.read_text() for p in SHARED.glob("*.graphql")}
+    kept = {p.name: p.read_text() for p in KEPT.glob("*.graphql")}
+    assert kept == shared, "copy the contract from shared/api into contract/"
 
 
 def test_served_schema_contains_the_core_contract(hub: RunningHub) -> None:
