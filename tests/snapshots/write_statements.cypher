@@ -350,7 +350,7 @@ UNWIND $uiids AS u MATCH (o:IdentificationObject {itemUiid: u}) MATCH (i:Contrac
 UNWIND $ids AS id MATCH (g:BusinessPartner {id: id}) WHERE g.mergedInto IS NOT NULL RETURN id, g.mergedInto AS survivor
 
 // process.fed_by (id, system)
-MATCH (n:Contract {id: $id}) RETURN EXISTS { (n)<-[:SOURCE_OF]-(:SourceRecord {system: $system}) } AS ours
+MATCH (n:Contract {id: $id}) RETURN EXISTS { (n)<-[:SOURCE_OF]-(s:SourceRecord {system: $system}) WHERE s.deletedAt IS NULL } AS ours
 
 // process.state_of (id)
 MATCH (n:Contract {id: $id}) RETURN n.state AS state, n.version AS version
