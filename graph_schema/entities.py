@@ -602,7 +602,14 @@ DOCUMENT = _golden(
             sortable=True,
         ),
         Property(
-            "revision", S, "Revision (change index).", required=True, filterable=True, sortable=True
+            "revision",
+            S,
+            "Revision (change index).",
+            required=True,
+            filterable=True,
+            # Sorted as people read it: revision 9 before 10.
+            collated=True,
+            sortable=True,
         ),
         Property(
             "type",

@@ -11,7 +11,8 @@ both stores then sort alike. The rules are chosen with ``HUB_COLLATION``:
 - ``codepoint``: the stored text as it is, the order of most databases.
 
 The key is the text at the primary level (lower case, accents dropped, punctuation as one
-space), then ``\\x01`` (below every character a name contains) and the text as it is.
+space, numbers padded so that they sort by value), then ``\\x01`` (below every character a
+name contains) and the text as it is.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ _TIE = "\x01"
 UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "æ": "ae", "œ": "oe",
                               "þ": "th", "\u0131": "i", "ħ": "h", "ŧ": "t", "ŀ": "l"})  # fmt: skip
 _NOT_WORD = re.compile(r"[^\w]+")
+_DIGITS = re.compile(r"[0-9]+")
+_NUMBER_WIDTH = 12
 
 
 def words(text: str) -> str:
@@ -40,7 +43,13 @@ def words(text: str) -> str:
 def _primary(text: str) -> str:
     lowered = unicodedata.normalize("NFKC", text).casefold().translate(UNDECOMPOSED)
     decomposed = unicodedata.normalize("NFKD", lowered)
-    return words("".join(c for c in decomposed if not unicodedata.combining(c)))
+    return _by_value(words("".join(c for c in decomposed if not unicodedata.combining(c))))
+
+
+def _by_value(text: str) -> str:
+    """Numbers in a text padded to one width, so that numbers of up to 12 digits sort by
+    value: "Filiale 9" before "Filiale 10", revision 2 before 10."""
+    return _DIGITS.sub(lambda run: run[0].rjust(_NUMBER_WIDTH, "0"), text)
 
 
 def _dictionary(text: str) -> str:

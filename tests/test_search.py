@@ -249,6 +249,38 @@ def test_names_sort_by_german_rules(hub: RunningHub, unique: str) -> None:
     assert makes == ["Audi", "BMW", "skoda", "Škoda", None]
 
 
+def test_numbers_in_names_and_revisions_sort_by_value(hub: RunningHub, unique: str) -> None:
+    for n, name in enumerate(["Filiale 10", "Filiale 9", "Filiale 100", "Filiale 9a"]):
+        organization(hub, "CRM", f"{unique}-{n}", f"{unique} {name}")
+    assert partner_names(hub, unique, {}, orderBy=[{"field": "NAME"}]) == [
+        "Filiale 9",
+        "Filiale 9a",
+        "Filiale 10",
+        "Filiale 100",
+    ]
+    number = f"N-{unique}"
+    for revision in ("10", "2", "B", "1"):
+        ok(
+            hub,
+            "mutation($i: DocumentInput!) { upsertDocument(input: $i) { userErrors { code } } }",
+            {
+                "i": {
+                    "source": {"system": "PDM", "key": f"{number}-{revision}"},
+                    "number": number,
+                    "revision": revision,
+                    "type": "TECHNICAL_OFFER",
+                }
+            },
+        )
+    listed = ok(
+        hub,
+        "query($n: String!) { documents(where: {number: {eq: $n}}, orderBy: [{field: REVISION}]) "
+        "{ edges { node { revision } } } }",
+        {"n": number},
+    )["documents"]["edges"]
+    assert [e["node"]["revision"] for e in listed] == ["1", "2", "10", "B"]
+
+
 def test_records_stored_before_keys_existed_are_keyed_on_start(
     hub: RunningHub, unique: str
 ) -> None:

@@ -16,8 +16,9 @@ from hub.search_text import search_key
 # Raised when what the keys hold changes, so that every stored key is written again: 2,
 # vehicles, materials, documents, projects key every source's values; 3, letters without a
 # decomposition (ł, ø, æ, đ) are reduced to Latin ones; 4, Chinese characters are spelt in
-# pinyin also with each run's syllables joined (北京 as beijing).
-VERSION = 4
+# pinyin also with each run's syllables joined (北京 as beijing); 5, numbers in a sort key sort
+# by value, and a document's revision has one.
+VERSION = 5
 
 
 def text_keys(
