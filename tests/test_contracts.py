@@ -562,3 +562,15 @@ def test_a_deleted_partner_does_not_take_over_a_contract(hub: RunningHub, unique
         (["input", "newLessee"], "NOT_FOUND")
     ]
     assert "deleted" in result["userErrors"][0]["message"]
+
+
+def test_a_vehicles_contracts_filtered_list_a_contract_covering_it_twice_once(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)  # two items of the contract cover the vehicle
+    query = """query($vin: String!, $where: ContractWhere) { vehicle(vin: $vin) {
+      contracts(where: $where) { totalCount edges { node { number } } } } }"""
+    for where, numbers in (({"status": "ACTIVE"}, [f"L-{unique}"]), ({"status": "DRAFT"}, [])):
+        found = ok(hub, query, {"vin": vin_for(unique), "where": where})["vehicle"]["contracts"]
+        assert [e["node"]["number"] for e in found["edges"]] == numbers, where
+        assert found["totalCount"] == len(numbers)

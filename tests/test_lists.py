@@ -207,6 +207,125 @@ def test_nested_connections_paginate_the_same_way(hub: RunningHub, unique: str) 
     assert [e["node"]["vin"] for e in tail["edges"]] == [vin_for(unique, 3), vin_for(unique, 4)]
 
 
+FLEET = """query($key: String!, $where: VehicleWhere, $orderBy: [VehicleOrderBy!], $first: Int,
+      $after: String, $last: Int, $before: String) {
+  businessPartner(source: {system: "CRM", key: $key}) {
+    vehicles(where: $where, orderBy: $orderBy, first: $first, after: $after, last: $last,
+             before: $before) {
+      totalCount pageInfo { hasNextPage hasPreviousPage endCursor startCursor }
+      edges { node { vin make modelYear } } } } }"""
+
+
+def _fleet(hub: RunningHub, unique: str) -> list[tuple[str, str, int]]:
+    """A company owning six vehicles: (vin, make, model year) of each."""
+    upsert(
+        hub,
+        {
+            "source": {"system": "CRM", "key": f"{unique}-fleet"},
+            "kind": "ORGANIZATION",
+            "organizationName": f"Fleet {unique}",
+        },
+    )
+    made = []
+    for n, (make, year) in enumerate(
+        [("BMW", 2019), ("Audi", 2021), ("BMW", 2022), ("bmw", 2018), ("VW", 2020), ("BMW", 2021)]
+    ):
+        vin = vin_for(unique, n)
+        vehicle(
+            hub,
+            {
+                "source": {"system": "VMS", "key": f"{unique}-{n}"},
+                "vin": vin,
+                "make": make,
+                "modelYear": year,
+                "owner": {"source": {"system": "CRM", "key": f"{unique}-fleet"}},
+            },
+        )
+        made.append((vin, make, year))
+    return made
+
+
+def test_nested_connections_filter_and_sort_as_the_top_level_lists(
+    hub: RunningHub, unique: str
+) -> None:
+    made = _fleet(hub, unique)
+    key = f"{unique}-fleet"
+    where = {"make": {"contains": "bmw"}, "modelYearFilter": {"gte": 2019}}
+    order = [{"field": "MODEL_YEAR", "direction": "DESC"}, {"field": "VIN"}]
+    expected = sorted(
+        (v for v in made if v[1].lower() == "bmw" and v[2] >= 2019), key=lambda v: (-v[2], v[0])
+    )
+    whole = ok(hub, FLEET, {"key": key, "where": where, "orderBy": order})
+    listed = whole["businessPartner"]["vehicles"]
+    assert [e["node"]["vin"] for e in listed["edges"]] == [v[0] for v in expected]
+    assert listed["totalCount"] == len(expected) == 3
+    # The same top-level filter finds the same vehicles.
+    top = ok(
+        hub,
+        "query($w: VehicleWhere) { vehicles(where: $w) { totalCount } }",
+        {"w": {**where, "vin": {"in": [v[0] for v in made]}}},
+    )
+    assert top["vehicles"]["totalCount"] == 3
+
+    # Pages of one, forwards and backwards, meet without repeats or gaps.
+    seen, after = [], None
+    while True:
+        variables = {"key": key, "where": where, "orderBy": order, "first": 1, "after": after}
+        page = ok(hub, FLEET, variables)["businessPartner"]["vehicles"]
+        seen += [e["node"]["vin"] for e in page["edges"]]
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+    assert seen == [v[0] for v in expected]
+    back = ok(hub, FLEET, {"key": key, "where": where, "orderBy": order, "last": 2})
+    assert [e["node"]["vin"] for e in back["businessPartner"]["vehicles"]["edges"]] == [
+        v[0] for v in expected[1:]
+    ]
+
+    # Under a list of partners too, where the rows are not read with their parents.
+    listed_too = ok(
+        hub,
+        """query($name: String!, $where: VehicleWhere, $orderBy: [VehicleOrderBy!]) {
+          businessPartners(where: {name: {contains: $name}}) { edges { node {
+            vehicles(where: $where, orderBy: $orderBy) { edges { node { vin } } }
+            all: vehicles { totalCount } } } } }""",
+        {"name": unique, "where": where, "orderBy": order},
+    )
+    (partner,) = listed_too["businessPartners"]["edges"]
+    assert [e["node"]["vin"] for e in partner["node"]["vehicles"]["edges"]] == [
+        v[0] for v in expected
+    ]
+    assert partner["node"]["all"]["totalCount"] == 6
+
+    # A cursor belongs to its filter and order: elsewhere it is refused.
+    plain = ok(hub, FLEET, {"key": key, "first": 1})["businessPartner"]["vehicles"]
+    for variables in (
+        {"where": where, "orderBy": order, "after": plain["pageInfo"]["endCursor"]},
+        {"where": {"make": {"eq": "VW"}}, "orderBy": order, "after": after},
+        {"where": where, "after": after},
+    ):
+        refused = hub.graphql(FLEET, {"key": key, **variables})
+        assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", variables
+
+
+def test_a_filtered_nested_list_leaves_deleted_records_out_as_its_relation_does(
+    hub: RunningHub, unique: str
+) -> None:
+    made = _fleet(hub, unique)
+    ok(
+        hub,
+        "mutation($s: SourceRefInput!) { deleteRecord(kind: VEHICLE, source: $s) "
+        "{ recordDeleted } }",
+        {"s": {"system": "VMS", "key": f"{unique}-0"}},
+    )
+    key = f"{unique}-fleet"
+    bmws = ok(hub, FLEET, {"key": key, "where": {"make": {"eq": "BMW"}}})
+    vins = [e["node"]["vin"] for e in bmws["businessPartner"]["vehicles"]["edges"]]
+    assert vins == [made[2][0], made[5][0]]
+    gone = ok(hub, FLEET, {"key": key, "where": {"deletedAt": {"isNull": False}}})
+    assert [e["node"]["vin"] for e in gone["businessPartner"]["vehicles"]["edges"]] == [made[0][0]]
+
+
 def test_a_page_of_rows_starts_after_its_cursor_whatever_was_inserted_before_it() -> None:
     bound = Cursors(b"test key").bound("letters")
     rows = [{"id": c} for c in "acegi"]

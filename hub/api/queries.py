@@ -24,7 +24,8 @@ from hub.api.facets import (
     ProjectFacets,
     VehicleFacets,
 )
-from hub.api.inputs import SourceRefInput, to_data
+from hub.api.inputs import SourceRefInput
+from hub.api.listing import conditions, list_connection
 from hub.api.ordering import (
     BusinessPartnerOrderBy,
     ContractOrderBy,
@@ -48,9 +49,7 @@ from hub.api.types import (
     Material,
     Project,
     Vehicle,
-    connection,
     node_from_row,
-    page_request,
 )
 from hub.api.where import (
     BusinessPartnerWhere,
@@ -63,13 +62,11 @@ from hub.api.where import (
 )
 from hub.auth.principal import Scope
 from hub.domain import change_log
-from hub.engine import Compiled, connection_selections, root_projection, selections_of
+from hub.engine import Compiled, root_projection, selections_of
 from hub.errors import BadRequest
 from hub.identifiers import material_number, printed_code, revision_order
 from hub.ids import from_global
 from hub.read import changes, lists, lookups, queue
-from hub.read.filters import personal_tested
-from hub.read.pagination import Page
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Facets)
@@ -183,59 +180,9 @@ async def _as_of(info: Info, label: str, row: Row, moment: dt.datetime) -> Row |
     return changes.as_of(label, row, later, last)
 
 
-def _conditions(info: Info, label: str, where: Any, order: list[tuple[str, str]]) -> Any:
-    """A list's filter as data, once the caller may test (and sort by) what it names."""
-    conditions = to_data(where) if where else None
-    tested = personal_tested(label, conditions) | {
-        name for name, _ in order if name in MODEL.node(label).personal
-    }
-    if tested:
-        info.context.require(
-            Scope.READ_PERSONAL, f"filtering or sorting on {', '.join(sorted(tested))}"
-        )
-    return conditions
-
-
 def _facets(info: Info, label: str, where: Any, make: type[F]) -> F:
-    query = lists.ListQuery(label, _conditions(info, label, where, []), [], info.context.today)
+    query = lists.ListQuery(label, conditions(info, label, where, []), [], info.context.today)
     return make(query=query)
-
-
-async def _list(
-    info: Info,
-    label: str,
-    make: Callable[[Row], T],
-    where: Any,
-    order_by: list[Any] | None,
-    default_order: list[tuple[str, str]],
-    paging: tuple[int | None, str | None, int | None, str | None],
-) -> Connection[T]:
-    request = page_request(*paging)
-    order = [(o.field.value, o.direction.value) for o in order_by or []] or default_order
-    named = [o.field.name for o in order_by or []]
-    twice = next((name for name in named if named.count(name) > 1), None)
-    if twice is not None:  # the second would never decide: a mistake, not an order
-        raise BadRequest(f"orderBy: {twice} is named twice; name each field once")
-    conditions = _conditions(info, label, where, order)
-    query = lists.ListQuery(
-        label,
-        conditions,
-        order,
-        info.context.today,
-        _projection(info, label, connection_selections),
-        info.variable_values,
-    )
-    store = info.context.store
-    bound = info.context.cursors.bound(query.scope)
-    rows, positions, has_previous, has_next = await lists.page(
-        store, query.page_statement, request, bound
-    )
-
-    async def count() -> int:
-        return await lists.count(store, query)
-
-    page = Page([make(r) for r in rows], positions, bound, None, has_next, has_previous)
-    return connection(page, counter=count)
 
 
 @strawberry.type(description="Read access to the master data.")
@@ -304,7 +251,7 @@ class MasterDataQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[BusinessPartner]:
-        return await _list(
+        return await list_connection(
             info,
             "BusinessPartner",
             BusinessPartner.from_row,
@@ -348,7 +295,7 @@ class MasterDataQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Vehicle]:
-        return await _list(
+        return await list_connection(
             info,
             "Vehicle",
             Vehicle.from_row,
@@ -392,7 +339,7 @@ class MasterDataQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Contract]:
-        return await _list(
+        return await list_connection(
             info,
             "Contract",
             Contract.from_row,
@@ -436,7 +383,7 @@ class MasterDataQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Project]:
-        return await _list(
+        return await list_connection(
             info,
             "Project",
             Project.from_row,
@@ -480,7 +427,7 @@ class MasterDataQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Material]:
-        return await _list(
+        return await list_connection(
             info,
             "Material",
             Material.from_row,
@@ -537,7 +484,7 @@ class MasterDataQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[IdentificationObject]:
-        return await _list(
+        return await list_connection(
             info,
             "IdentificationObject",
             IdentificationObject.from_row,
@@ -594,7 +541,7 @@ class MasterDataQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Document]:
-        return await _list(
+        return await list_connection(
             info,
             "Document",
             Document.from_row,

@@ -20,6 +20,8 @@ from strawberry.utils.str_converters import to_camel_case
 from graph_schema import MODEL, Property, PropertyType
 from graph_schema import enums as e
 from graph_schema.survivorship import SURVIVING
+from hub.api import ordering as ordering_types
+from hub.api import where as where_types
 from hub.api.changes import change_history
 from hub.api.context import Info
 from hub.api.enums import (
@@ -52,6 +54,7 @@ from hub.mastering.survivorship import Lineage, SourceValues, survive
 from hub.read import quotas
 from hub.read.changes import with_api_ids, without_streets
 from hub.read.cursors import BoundCursors, Cursors, scope
+from hub.read.lists import Anchor
 from hub.read.pagination import Page, PageRequest, page_of_rows
 from hub.read.relations import RELATIONS, SOURCES, Related, Relation
 from hub.read.values import native
@@ -331,9 +334,11 @@ async def related_page(
 
 
 def nested_connection(parent: str, name: str, target: str, description: str) -> Any:
-    """A paginated field of related records (first/after forwards, last/before backwards)."""
+    """A paginated field of related records (first/after forwards, last/before backwards),
+    filtered and ordered as the top-level list of their kind when asked."""
     relation_key = (parent, name)
     relation = RELATIONS[relation_key]
+    default_order = [(key[2:], "ASC") for key in relation.order if key.startswith("x.")]
 
     def prefetched_page(
         root: Parent,
@@ -343,7 +348,11 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        where: Any = None,
+        order_by: list[Any] | None = None,
     ) -> Page[Any] | None:
+        if where or order_by:
+            return None  # read with its filter and order, not from the parent's rows
         rows = root.prefetched.get(response_key)
         request = _checked_page_request(first, after, last, before)
         if not usable(rows, _page_end(request)):
@@ -360,7 +369,18 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        where: Any = None,
+        order_by: list[Any] | None = None,
     ) -> Any:
+        if where or order_by:
+            from hub.api.listing import list_connection  # noqa: PLC0415 - it imports this module
+
+            anchor = Anchor(relation, root.hub_id)
+            paging = (first, after, last, before)
+            make = NODE_TYPES[target]
+            return list_connection(
+                info, target, make, where, order_by, default_order, paging, anchor
+            )
         # Synchronous when the rows were read with the parent: no coroutine per field.
         key = str(info.path.key)
         page = prefetched_page(root, key, info.context.cursors, first, after, last, before)
@@ -369,6 +389,21 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
         request = page_request(first, after, last, before)
         return related_page(info, root, relation_key, NODE_TYPES[target], request)
 
+    resolve.__annotations__.update(
+        where=Annotated[
+            getattr(where_types, f"{target}Where") | None,
+            strawberry.argument(
+                description="Only the related records this filter holds for, as in the "
+                "top-level list of their kind."
+            ),
+        ],
+        order_by=Annotated[
+            list[getattr(ordering_types, f"{target}OrderBy")] | None,  # type: ignore[misc]
+            strawberry.argument(
+                description="Sort keys, as in the top-level list (default: the order named above)."
+            ),
+        ],
+    )
     # The node type is named, not passed: it may be defined further down this module.
     node = Annotated[target, strawberry.lazy("hub.api.types")]  # type: ignore[valid-type]
     return strawberry.field(

@@ -196,7 +196,7 @@ def _nested(
     # A response key selected in several places is one field (GraphQL merges them).
     by_key: dict[str, list[SelectedField]] = {}
     for field in _fields(selections, label):
-        if _relation(label, field.name) is not None:
+        if _relation(label, field.name) is not None and not _filtered(field):
             by_key.setdefault(field.alias or field.name, []).append(field)
     entries = []
     for key, fields in by_key.items():
@@ -214,6 +214,12 @@ def _nested(
         capped = _capped(relation, var, related, rel, shown, cap, bool(inner))
         entries.append(f"`{PREFETCHED}{key}`: {capped}")
     return ", ".join(entries)
+
+
+def _filtered(field: SelectedField) -> bool:
+    """Whether a connection is asked for a filter or an order of its own: its resolver reads
+    it with them (the parent's rows would be all of them, in the relation's order)."""
+    return any(field.arguments.get(name) is not None for name in ("where", "orderBy"))
 
 
 def _capped(

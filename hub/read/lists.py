@@ -15,6 +15,7 @@ from hub.read.filters import DELETED, Compiler, Filter, names, value_of
 from hub.read.keyset import SortKey, beyond, ordering, position_of
 from hub.read.pagination import Bounds, PageRequest
 from hub.read.projection import projection
+from hub.read.relations import Relation
 from hub.store import Store
 
 Order = list[tuple[str, str]]  # (property, "ASC" | "DESC")
@@ -34,6 +35,23 @@ class Shown(Protocol):
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """The parent whose related records a nested list lists: the relation and the parent's
+    key."""
+
+    relation: Relation
+    parent: str
+
+    def match(self) -> str:
+        relation = self.relation
+        # A record reached twice (a contract through two of its items) is listed once.
+        return (
+            f"MATCH (p:{relation.parent} {{{relation.parent_key}: $parent}}) "
+            f"MATCH {relation.path('p', 'x', 'r')} WITH DISTINCT x"
+        )
+
+
+@dataclass(frozen=True)
 class ListQuery:
     label: str
     where: Filter | None
@@ -41,12 +59,17 @@ class ListQuery:
     today: dt.date
     shown: Shown | None = None  # the projection of x; the label's properties when None
     variables: Mapping[str, Any] = field(default_factory=dict)  # the request's, for its caps
+    anchor: Anchor | None = None  # a nested list: the records related to one parent
 
     @property
     def scope(self) -> str:
         """What a cursor of this list is bound to (``where: {}`` filters nothing, as no
-        ``where`` does)."""
-        return cursors.scope(self.label, self.order, self.where or None)
+        ``where`` does); a nested list's, also to its relation and parent."""
+        if self.anchor is None:
+            return cursors.scope(self.label, self.order, self.where or None)
+        relation = self.anchor.relation
+        nested = (relation.parent, relation.pattern, self.anchor.parent)
+        return cursors.scope(self.label, self.order, self.where or None, *nested)
 
     @property
     def keys(self) -> list[SortKey]:
@@ -62,11 +85,19 @@ class ListQuery:
     def _match(self, compiler: Compiler) -> str:
         predicate = compiler.compile(self.label, self.where, "x")
         live = [MERGED_AWAY.get(self.label)]
-        if not names(self.where, DELETED):
+        # A nested list leaves deleted records out where its relation does (a partner's
+        # vehicles), not where the parent's own delivery names them (a project's).
+        listed = self.anchor is None or self.anchor.relation.live
+        if listed and not names(self.where, DELETED):
             live.append(f"x.{DELETED} IS NULL")
-        return (
-            f"MATCH (x:{self.label}) WHERE {' AND '.join(filter(None, [*live, f'({predicate})']))}"
-        )
+        start = f"MATCH (x:{self.label})" if self.anchor is None else self.anchor.match()
+        return f"{start} WHERE {' AND '.join(filter(None, [*live, f'({predicate})']))}"
+
+    def _params(self, compiler: Compiler) -> dict[str, Any]:
+        params = {**compiler.params, "today": self.today}
+        if self.anchor is not None:
+            params["parent"] = self.anchor.parent
+        return params
 
     def page_statement(self, bounds: Bounds, backwards: bool) -> tuple[str, dict[str, Any]]:
         """The rows within ``bounds``, from the end when ``backwards``; up to ``$limit``."""
@@ -76,7 +107,7 @@ class ListQuery:
         for position, later in ((bounds.after, True), (bounds.before, False)):
             if position is not None:
                 match += f" AND {beyond(keys, position, later, compiler)}"
-        params = {**compiler.params, "today": self.today}
+        params = self._params(compiler)
         shown = self.shown.text if self.shown else projection(self.label)
         if self.shown:
             params.update(self.shown.params(self.variables))
@@ -99,13 +130,13 @@ class ListQuery:
         return (
             f"{match} RETURN {value} AS value, count(*) AS count "
             "ORDER BY count DESC, value LIMIT $top",
-            {**compiler.params, "today": self.today},
+            self._params(compiler),
         )
 
     def count_statement(self) -> tuple[str, dict[str, Any]]:
         compiler = Compiler()
         match = self._match(compiler)
-        return f"{match} RETURN count(x) AS total", {**compiler.params, "today": self.today}
+        return f"{match} RETURN count(x) AS total", self._params(compiler)
 
 
 Statement = Callable[[Bounds, bool], tuple[str, dict[str, Any]]]
