@@ -270,7 +270,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             media_type=found["mediaType"] or "application/octet-stream",
             filename=found["name"] or sha256,
             headers={
-                "Cache-Control": "public, max-age=31536000, immutable",
+                "Cache-Control": "private, max-age=31536000, immutable",
                 # Uploaded bytes are whatever a source sent: a browser neither guesses
                 # another type for them nor runs what they hold.
                 "X-Content-Type-Options": "nosniff",

@@ -6,11 +6,34 @@ forwarded request is never the local developer's."""
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
+class TrustedProxies:
+    """The proxies ``HUB_TRUSTED_PROXIES`` names: addresses, or networks (``10.0.0.0/8``)
+    for proxies whose address changes, as a container's does when it is made again."""
+
+    def __init__(self, listed: Iterable[str]) -> None:
+        self._networks = tuple(ipaddress.ip_network(entry, strict=False) for entry in listed)
+
+    def __bool__(self) -> bool:
+        return bool(self._networks)
+
+    def __contains__(self, peer: object) -> bool:
+        if not self._networks or not isinstance(peer, str):
+            return False
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:  # a peer that is no IP address (a Unix socket's path)
+            return False
+        return any(address in network for network in self._networks)
+
+
 class ForwardedOrigin:
-    def __init__(self, app: ASGIApp, proxies: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp, proxies: TrustedProxies) -> None:
         self.app = app
         self.proxies = proxies
 

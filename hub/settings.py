@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.collation import CollationName
+from hub.forwarded import TrustedProxies
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 LogFormat = Literal["auto", "json", "text"]
@@ -188,9 +189,9 @@ class Settings(BaseSettings):
     )
     trusted_proxies: str = Field(
         default="",
-        description="Addresses of the reverse proxies in front of the hub, separated by spaces "
-        "or commas: from them, X-Forwarded-Proto and X-Forwarded-Host decide the links the hub "
-        "builds (https:// behind TLS). Empty: none.",
+        description="Addresses (or networks, 172.16.0.0/12) of the reverse proxies in front of "
+        "the hub, separated by spaces or commas: from them, X-Forwarded-Proto and "
+        "X-Forwarded-Host decide the links the hub builds (https:// behind TLS). Empty: none.",
     )
     collation: CollationName = Field(
         default="de",
@@ -292,9 +293,11 @@ class Settings(BaseSettings):
     def _proxies_are_addresses(cls, value: str) -> str:
         for address in _listed(value):
             try:
-                ipaddress.ip_address(address)
+                ipaddress.ip_network(address, strict=False)
             except ValueError:
-                raise ValueError(f"{address!r} is not an IP address") from None
+                raise ValueError(
+                    f"{address!r} is not an IP address or network (10.0.0.5, 172.16.0.0/12)"
+                ) from None
         return value
 
     @field_validator("jwt_algorithms")
@@ -340,8 +343,8 @@ class Settings(BaseSettings):
         return [origin.rstrip("/") for origin in _listed(self.cors_origins)]
 
     @property
-    def trusted_proxy_set(self) -> frozenset[str]:
-        return frozenset(_listed(self.trusted_proxies))
+    def trusted_proxy_set(self) -> TrustedProxies:
+        return TrustedProxies(_listed(self.trusted_proxies))
 
     @property
     def jwt_algorithm_list(self) -> list[str]:

@@ -84,3 +84,23 @@ def test_every_hub_replica_keeps_document_files_on_one_shared_volume() -> None:
     mounts = {v.split(":")[1]: v.split(":")[0] for v in hub["volumes"]}
     assert files_dir in mounts, "HUB_FILES_DIR must be a mounted volume"
     assert mounts[files_dir] in compose["volumes"], "a named volume, which replicas share"
+
+
+def test_the_image_makes_every_mounted_folder_for_the_hubs_user() -> None:
+    # A volume mounted where the image has no folder belongs to root: the hub, running as
+    # its own user, could not write the files it is sent.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    hub = _compose()["services"]["hub"]
+    made = re.search(r"mkdir -p ([^&\n]+)&& chown hub:hub ([^\n]+)", dockerfile)
+    assert made is not None
+    for mount in (v.split(":")[1] for v in hub["volumes"]):
+        assert mount in made.group(1).split() and mount in made.group(2).split(), mount
+        assert f'"{mount}"' in dockerfile.split("VOLUME", 1)[1].split("\n", 1)[0], mount
+
+
+def test_the_hub_stops_gracefully_and_reads_the_other_settings_of_env() -> None:
+    hub = _compose()["services"]["hub"]
+    assert hub["init"] is True, "SIGTERM reaches the hub, which is not PID 1"
+    assert int(hub["stop_grace_period"].rstrip("s")) > 30, "longer than the hub's own grace"
+    assert hub["env_file"] == [{"path": ".env", "required": False}]
+    assert ".env" in (ROOT / ".dockerignore").read_text().split()

@@ -58,9 +58,15 @@ def test_invalid_values_name_the_rule(
         Settings(_env_file=None)
 
 
-def test_trusted_proxies_are_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_TRUSTED_PROXIES", "10.0.0.5, fd00::1")
-    assert Settings(_env_file=None).trusted_proxy_set == {"10.0.0.5", "fd00::1"}
+def test_trusted_proxies_are_addresses_or_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_TRUSTED_PROXIES", "10.0.0.5, fd00::1 172.18.0.0/16")
+    proxies = Settings(_env_file=None).trusted_proxy_set
+    for trusted in ("10.0.0.5", "fd00::1", "172.18.3.7"):
+        assert trusted in proxies, trusted
+    for other in ("10.0.0.6", "172.19.0.1", "fd00::2", None, "/run/hub.sock"):
+        assert other not in proxies, other
+    monkeypatch.setenv("HUB_TRUSTED_PROXIES", "")
+    assert not Settings(_env_file=None).trusted_proxy_set
     monkeypatch.setenv("HUB_TRUSTED_PROXIES", "proxy.internal")
-    with pytest.raises(ValidationError, match="not an IP address"):
+    with pytest.raises(ValidationError, match="not an IP address or network"):
         Settings(_env_file=None)
