@@ -11,8 +11,8 @@ both stores then sort alike. The rules are chosen with ``HUB_COLLATION``:
 - ``codepoint``: the stored text as it is, the order of most databases.
 
 The key is the text at the primary level (lower case, accents dropped, punctuation as one
-space, numbers padded so that they sort by value), then ``\\x01`` (below every character a
-name contains) and the text as it is.
+space, numbers padded so that they sort by value, Chinese characters as pinyin), then
+``\\x01`` (below every character a name contains) and the text as it is.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 from typing import Literal
+
+from pypinyin import lazy_pinyin
 
 CollationName = Literal["de", "de-phonebook", "codepoint"]
 _PHONEBOOK = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
@@ -32,6 +34,7 @@ UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "æ": 
                               "þ": "th", "\u0131": "i", "ħ": "h", "ŧ": "t", "ŀ": "l"})  # fmt: skip
 _NOT_WORD = re.compile(r"[^\w]+")
 _DIGITS = re.compile(r"[0-9]+")
+_CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _NUMBER_WIDTH = 12
 
 
@@ -41,7 +44,10 @@ def words(text: str) -> str:
 
 
 def _primary(text: str) -> str:
-    lowered = unicodedata.normalize("NFKC", text).casefold().translate(UNDECOMPOSED)
+    # Chinese characters as their pinyin, so that 王芳 sorts with Wang Fang, where the
+    # search finds it too, rather than after every Latin name.
+    spelt = _CHINESE.sub(lambda run: f" {' '.join(lazy_pinyin(run[0]))} ", text)
+    lowered = unicodedata.normalize("NFKC", spelt).casefold().translate(UNDECOMPOSED)
     decomposed = unicodedata.normalize("NFKD", lowered)
     return _by_value(words("".join(c for c in decomposed if not unicodedata.combining(c))))
 

@@ -281,6 +281,18 @@ def test_numbers_in_names_and_revisions_sort_by_value(hub: RunningHub, unique: s
     assert [e["node"]["revision"] for e in listed] == ["1", "2", "10", "B"]
 
 
+def test_chinese_names_sort_by_their_pinyin_among_latin_ones(hub: RunningHub, unique: str) -> None:
+    for n, name in enumerate(["Zhang Wei", "王芳", "Weber", "Bauer", "张伟"]):
+        organization(hub, "CRM", f"{unique}-{n}", f"{unique} {name}")
+    assert partner_names(hub, unique, {}, orderBy=[{"field": "NAME"}]) == [
+        "Bauer",
+        "王芳",
+        "Weber",
+        "Zhang Wei",
+        "张伟",
+    ]
+
+
 def test_records_stored_before_keys_existed_are_keyed_on_start(
     hub: RunningHub, unique: str
 ) -> None:

@@ -17,7 +17,7 @@ from hub.search_text import search_key
 # vehicles, materials, documents, projects key every source's values; 3, letters without a
 # decomposition (ł, ø, æ, đ) are reduced to Latin ones; 4, Chinese characters are spelt in
 # pinyin also with each run's syllables joined (北京 as beijing); 5, numbers in a sort key sort
-# by value, and a document's revision has one.
+# by value and Chinese characters by their pinyin, and a document's revision has one.
 VERSION = 5
 
 
