@@ -458,6 +458,57 @@ def test_unmerging_the_only_source_is_refused(hub: RunningHub) -> None:
     assert errors["unmergeBusinessPartner"]["userErrors"][0]["code"] == "INVALID_TRANSITION"
 
 
+def _two_merged(hub: RunningHub, token: str) -> tuple[str, str]:
+    """A (CRM) with B (ERP) merged into it: their ids."""
+    a = partner(hub, "CRM", f"A-{token}", **person_values(token, 1))["businessPartner"]["id"]
+    b = partner(hub, "ERP", f"B-{token}", **person_values(token, 2))["businessPartner"]["id"]
+    done = ok(hub, MERGE, {"input": {"survivor": {"id": a}, "merged": [{"id": b}]}})
+    assert done["mergeBusinessPartners"]["userErrors"] == []
+    return a, b
+
+
+def _deleted(hub: RunningHub, system: str, key: str) -> None:
+    ok(
+        hub,
+        "mutation($s: SourceRefInput!) { deleteRecord(kind: BUSINESS_PARTNER, source: $s) "
+        "{ userErrors { code } } }",
+        {"s": {"system": system, "key": key}},
+    )
+
+
+@pytest.mark.parametrize("deleted", ["ERP", "CRM"])
+def test_an_unmerge_that_would_leave_a_partner_without_a_live_source_is_refused(
+    hub: RunningHub, deleted: str
+) -> None:
+    token = unique("g")
+    a, _ = _two_merged(hub, token)
+    _deleted(hub, deleted, f"{'B' if deleted == 'ERP' else 'A'}-{token}")
+    before = snapshot(hub, a)
+    refused = ok(hub, UNMERGE, {"source": {"system": "ERP", "key": f"B-{token}"}})
+    (error,) = refused["unmergeBusinessPartner"]["userErrors"]
+    assert error["code"] == "INVALID_TRANSITION" and "deleted" in error["message"]
+    assert snapshot(hub, a) == before
+    kinds = ok(
+        hub, "query($id: ID!) { node(id: $id) { ... on BusinessPartner { kind } } }", {"id": a}
+    )
+    assert kinds["node"] == {"kind": "PERSON"}
+
+
+def test_an_erased_partner_is_not_unmerged_back(hub: RunningHub) -> None:
+    token = unique("e")
+    a, b = _two_merged(hub, token)
+    erased = ok(
+        hub,
+        'mutation($id: ID!) { erasePartner(id: $id, reason: "GDPR") { userErrors { code } } }',
+        {"id": a},
+    )
+    assert erased["erasePartner"]["userErrors"] == []
+    refused = ok(hub, UNMERGE, {"source": {"system": "ERP", "key": f"B-{token}"}})
+    assert [e["code"] for e in refused["unmergeBusinessPartner"]["userErrors"]] == ["ERASED"]
+    split = ok(hub, "query($id: ID!) { businessPartner(id: $id) { id } }", {"id": b})
+    assert split["businessPartner"]["id"] == a, "B still leads to the erased tombstone"
+
+
 def test_unmerging_a_source_merged_on_arrival_gives_it_its_own_partner(hub: RunningHub) -> None:
     token = unique("x")
     values = person_values(token, 9)

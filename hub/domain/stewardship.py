@@ -440,10 +440,7 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
         raise Rejected([Problem(path, codes.NOT_FOUND, f"no partner source {system}/{key}")])
     golden_id, former = found[0]["golden"], found[0]["former"]
     await _lock(tx, [golden_id, *([former] if former else [])], now)
-    if found[0]["sources"] < 2:
-        raise Rejected(
-            [Problem(path, codes.INVALID_TRANSITION, "the source is its partner's only one")]
-        )
+    _may_split(found[0], f"{system}/{key}", path)
     if former is None and await _founded(tx, golden_id, system, key):
         # Its vehicles, contracts, cards and relationships came with it and stay with the
         # partner: splitting it out would leave them with the records joined to it.
@@ -461,6 +458,29 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
     # withdrawn or joined) is found again: the closest other partner, for a steward.
     await propose_closest(tx, await read_partners(tx, [split_id]), now, rules.REVIEW)
     return split_id
+
+
+def _may_split(found: Row, named: str, path: Path) -> None:
+    """Refuse a split that would leave a partner without a source its system still holds
+    (it would come back with no values), or bring back what an erasure removed."""
+    if found["erased"]:
+        message = "the partner was erased: nothing of it comes back"
+        raise Rejected([Problem(path, codes.ERASED, message)])
+    if found["sources"] < 2:
+        message = "the source is its partner's only one"
+        raise Rejected([Problem(path, codes.INVALID_TRANSITION, message)])
+    if found["gone"]:
+        message = (
+            f"{named} was deleted by its system: split out, its partner would have no values; "
+            "once the system delivers it again it can be un-merged"
+        )
+        raise Rejected([Problem(path, codes.INVALID_TRANSITION, message)])
+    if not found["othersLive"]:
+        message = (
+            f"every other source of the partner was deleted by its system: without {named} "
+            "the partner would have no values"
+        )
+        raise Rejected([Problem(path, codes.INVALID_TRANSITION, message)])
 
 
 async def _founded(tx: Transaction, golden_id: str, system: str, key: str) -> bool:

@@ -163,13 +163,17 @@ def repoint_candidate(
 
 
 def source_of(system: str, key: str) -> Statement:
-    """The partner a source feeds, the partner it fed before a merge, how many feed it and
-    the others' system and key."""
+    """The partner a source feeds, the partner it fed before a merge, how many feed it (and
+    how many others its system has not deleted), whether the source was deleted or the
+    partner erased, and the others' system and key."""
     return (
         "MATCH (x:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})"
         "-[:SOURCE_OF]->(g:BusinessPartner) "
         "RETURN g.id AS golden, x.formerGolden AS former, "
+        "x.deletedAt IS NOT NULL AS gone, g.erasedAt IS NOT NULL AS erased, "
         "COUNT { (g)<-[:SOURCE_OF]-(:SourceRecord) } AS sources, "
+        "COUNT { (g)<-[:SOURCE_OF]-(o:SourceRecord) WHERE o <> x AND o.deletedAt IS NULL } "
+        "AS othersLive, "
         "[(g)<-[:SOURCE_OF]-(o:SourceRecord) WHERE o <> x | o.system + '/' + o.key] AS others",
         {"system": system, "key": key},
     )

@@ -488,7 +488,7 @@ MATCH (c:MatchCandidate {id: $id})-[r:LEFT]->(:BusinessPartner {id: $merged}) MA
 MATCH (c:MatchCandidate {id: $id})-[r:RIGHT]->(:BusinessPartner {id: $merged}) MATCH (s:BusinessPartner {id: $survivor}) CREATE (c)-[:RIGHT]->(s) SET c.pair = $pair DELETE r
 
 // steward.source_of (key, system)
-MATCH (x:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})-[:SOURCE_OF]->(g:BusinessPartner) RETURN g.id AS golden, x.formerGolden AS former, COUNT { (g)<-[:SOURCE_OF]-(:SourceRecord) } AS sources, [(g)<-[:SOURCE_OF]-(o:SourceRecord) WHERE o <> x | o.system + '/' + o.key] AS others
+MATCH (x:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})-[:SOURCE_OF]->(g:BusinessPartner) RETURN g.id AS golden, x.formerGolden AS former, x.deletedAt IS NOT NULL AS gone, g.erasedAt IS NOT NULL AS erased, COUNT { (g)<-[:SOURCE_OF]-(:SourceRecord) } AS sources, COUNT { (g)<-[:SOURCE_OF]-(o:SourceRecord) WHERE o <> x AND o.deletedAt IS NULL } AS othersLive, [(g)<-[:SOURCE_OF]-(o:SourceRecord) WHERE o <> x | o.system + '/' + o.key] AS others
 
 // steward.revive (id)
 MATCH (m:BusinessPartner {id: $id}) SET m.mergedInto = null
