@@ -149,6 +149,43 @@ def test_erasure_leaves_no_former_value_in_the_graph_or_the_stored_files(hub: Ru
     assert not any(secret in content for content in _files(files_dir))
 
 
+def test_erasing_a_partner_split_out_again_leaves_its_values_in_no_others_history(
+    hub: RunningHub,
+) -> None:
+    token = unique("s").upper()
+    # The survivor stays: none of its values is one another test looks for after erasures.
+    own = {**_values(token, 1), "birthDate": "1950-05-05"}
+    survivor = partner(hub, "CRM", f"A-{token}", **own)["businessPartner"]["id"]
+    merged = partner(hub, "ERP", f"B-{token}", **_values(token, 2))["businessPartner"]["id"]
+    ok(hub, MERGE, {"input": {"survivor": {"id": survivor}, "merged": [{"id": merged}]}})
+    # Its system delivers again while it is merged: the survivor's history records that.
+    partner(hub, "ERP", f"B-{token}", **{**_values(token, 2), "taxNumber": f"DE{token}NEU"})
+    split = ok(
+        hub,
+        "mutation($s: SourceRefInput!) { unmergeBusinessPartner(source: $s) "
+        "{ businessPartner { id } userErrors { code } } }",
+        {"s": {"system": "ERP", "key": f"B-{token}"}},
+    )["unmergeBusinessPartner"]
+    assert split["userErrors"] == [] and split["businessPartner"]["id"] == merged
+    theirs = [_values(token, 2)[name] for name in ("email", "phone", "taxNumber")]
+    theirs += [f"DE{token}NEU", "+49" + _values(token, 2)["phone"][4:].replace(" ", "")]
+    assert any(v in value for v in theirs for _, value in _everything(hub))
+
+    erased = ok(hub, ERASE, {"id": merged, "reason": "GDPR"})["erasePartner"]
+
+    assert erased["userErrors"] == []
+    left = [(where, v) for where, value in _everything(hub) for v in theirs if v in value]
+    assert left == []
+    history = ok(
+        hub,
+        "query($id: ID!) { businessPartner(id: $id) { firstName "
+        "changeHistory { nodes { action } } } }",
+        {"id": survivor},
+    )["businessPartner"]
+    assert history["firstName"] == _values(token, 1)["firstName"], "the survivor keeps its own"
+    assert "MERGED" in [e["action"] for e in history["changeHistory"]["nodes"]]
+
+
 def test_erasure_rewrites_change_batches_in_statements_of_bounded_size(
     hub: RunningHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:

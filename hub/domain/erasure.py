@@ -62,6 +62,8 @@ async def erase_partner(
         "MATCH (o:BusinessPartner {mergedInto: $id}) RETURN o.id AS id", {"id": record["id"]}
     )
     ids = [record["id"], *(row["id"] for row in merged)]
+    # Read before candidates and events change: which other partners hold their values.
+    elsewhere = await _events_elsewhere(tx, ids)
     await _forget_matching(tx, ids, record["payloads"])
     await _forget_rejected_rows(tx, ids)
     documents, files = await _release_documents(tx, ids)
@@ -83,6 +85,7 @@ async def erase_partner(
         await tx.run(statement, {"ids": ids, "now": now})
     # The events of documents about only them may name their files.
     await _blank_events(tx, {PARTNER: ids, "Document": documents})
+    await change_log.rewrite(tx, elsewhere, _blanked)
     await record_events(
         tx,
         [
@@ -237,6 +240,59 @@ async def _blank_events(tx: Transaction, records: dict[str, list[str]]) -> None:
         if row["changes"]
     ]
     await change_log.rewrite(tx, found, _blanked)
+
+
+async def _events_elsewhere(tx: Transaction, ids: list[str]) -> list[str]:
+    """The events of other partners that hold these partners' values: of one they were
+    merged into (or split from) and are no longer, what their sources delivered to it, and
+    the merges and un-merges that moved their values."""
+    rows = await tx.run(
+        "MATCH (s:SourceRecord)-[:SOURCE_OF]->(g:BusinessPartner) WHERE g.id IN $ids "
+        "RETURN s.system AS system, s.key AS key",
+        {"ids": ids},
+    )
+    keys = {(row["system"], row["key"]) for row in rows}
+    # Partners they were merged into, as their events say, and the one a steward split
+    # them from (the pair the split marked never to be proposed again).
+    others = {
+        value
+        for event in await changes.of_records(tx.run, PARTNER, ids, pending=True)
+        for change in event["changes"]
+        if change["field"] == "mergedInto"
+        for value in (change["before"], change["after"])
+        if isinstance(value, str)
+    }
+    paired = await tx.run(
+        "MATCH (g:BusinessPartner)<-[:LEFT|RIGHT]-(:MatchCandidate)-[:LEFT|RIGHT]->"
+        "(o:BusinessPartner) WHERE g.id IN $ids RETURN DISTINCT o.id AS id",
+        {"ids": ids},
+    )
+    others |= {row["id"] for row in paired}
+    others -= set(ids)
+    if not others:
+        return []
+    theirs = set(ids)
+    return [
+        event["id"]
+        for event in await changes.of_records(tx.run, PARTNER, sorted(others), pending=True)
+        if event["changes"]
+        and (
+            (event["system"], event["key"]) in keys
+            or any(
+                change["field"] == "mergedFrom" and theirs & _ids_in(change)
+                for change in event["changes"]
+            )
+        )
+    ]
+
+
+def _ids_in(change: dict[str, Any]) -> set[str]:
+    return {
+        value
+        for side in (change["before"], change["after"])
+        for value in (side if isinstance(side, list) else [side])
+        if isinstance(value, str)
+    }
 
 
 def _blanked(event: dict[str, Any]) -> dict[str, Any]:
