@@ -132,6 +132,35 @@ def test_a_deleted_source_no_longer_gives_a_partner_its_values(hub: RunningHub) 
     assert gone["record"]["deletedAt"] is None
 
 
+def test_a_source_delivered_again_after_its_deletion_keeps_what_it_said_before(
+    hub: RunningHub,
+) -> None:
+    token = unique("k")
+    values = person_values(token, 3)
+    crm = partner(hub, "CRM", f"A-{token}", **{**values, "roles": ["CUSTOMER", "VENDOR"]})
+    erp = partner(hub, "ERP", f"B-{token}", **{**person_values(token, 4), "phone": None})
+    survivor = crm["businessPartner"]["id"]
+    merged = ok(
+        hub,
+        MERGE,
+        {"input": {"survivor": {"id": survivor}, "merged": [{"id": erp["businessPartner"]["id"]}]}},
+    )["mergeBusinessPartners"]
+    assert merged["userErrors"] == []
+    delete(hub, "BUSINESS_PARTNER", "CRM", f"A-{token}")
+    # Delivered again with less than before: leaving a value out erases nothing.
+    partner(hub, "CRM", f"A-{token}", firstName=values["firstName"], lastName=values["lastName"])
+    read = ok(
+        hub,
+        "query($id: ID!) { businessPartner(id: $id) { phone roles "
+        "lineage { attribute source { system key } } } }",
+        {"id": survivor},
+    )["businessPartner"]
+    assert read["phone"] is not None and sorted(read["roles"]) == ["CUSTOMER", "VENDOR"]
+    came_from = {entry["attribute"]: entry["source"] for entry in read["lineage"]}
+    assert came_from["phone"] == {"system": "CRM", "key": f"A-{token}"}
+    assert came_from["roles"] == {"system": "CRM", "key": f"A-{token}"}
+
+
 def test_deleting_an_unknown_key_or_another_systems_key_is_refused(
     hub: RunningHub, secured: RunningHub
 ) -> None:

@@ -147,7 +147,9 @@ def test_repointing_keeps_one_candidate_per_pair_and_a_rejection_wins() -> None:
 
 def _found(**read: object) -> dict[str, object]:
     """What the upsert reads for one delivery: the records its keys found (none here)."""
-    nothing = dict.fromkeys(("sourceId", "keyId", "hash", "sourceState", "keyState"))
+    nothing = dict.fromkeys(
+        ("sourceId", "keyId", "hash", "sourceState", "keyState", "deletedPayload")
+    )
     flags = dict.fromkeys(("erased", "sourceDeleted", "keyDeleted"), False)
     versions = dict.fromkeys(("sourceVersion", "keyVersion"), 0)
     return {**nothing, **flags, **versions, **read}

@@ -400,6 +400,15 @@ def plan_batch(
             plan = _Plan(new_id(), {}, {}, 0, created=True)
             outcome.created = True
         plans[plan.id] = plan
+        if found["deletedPayload"] is not None and source not in plan.origins:
+            # A source its system deleted and now delivers again says what it said before,
+            # but for what this delivery changes: leaving a value out erases nothing.
+            plan.origins[source] = SourceValues(
+                delivery.system,
+                delivery.key,
+                iso(found["deletedReceivedAt"]),
+                encoding.loads(found["deletedPayload"]),
+            )
         if source_id is not None and kind.matched:
             said = plan.origins.get((delivery.system, delivery.key))
             outcome.revised = said is not None and said.state.get("birthDate") != state.get(

@@ -33,6 +33,8 @@ def read_existing(kind: Kind, rows: Rows) -> Statement:
         {key_match}
         RETURN collect({{
             i: r.i, hash: s.payloadHash, erased: s.erasedAt IS NOT NULL,
+            deletedPayload: CASE WHEN s.deletedAt IS NULL THEN null ELSE s.payload END,
+            deletedReceivedAt: CASE WHEN s.deletedAt IS NULL THEN null ELSE s.receivedAt END,
             sourceId: bySource.id, sourceState: bySource.state,
             sourceVersion: bySource.version, sourceDeleted: bySource.deletedAt,
             sourceElement: CASE WHEN bySource IS NULL THEN null ELSE elementId(bySource) END,
