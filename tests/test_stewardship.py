@@ -696,6 +696,29 @@ def test_a_relationship_whose_two_ends_were_merged_comes_back_with_both(
     assert {name: snapshot(hub, i) for name, i in ids.items()} == before
 
 
+def test_a_merged_partners_system_may_relate_it_to_the_survivor_meanwhile(
+    hub: RunningHub,
+) -> None:
+    token = unique("m")
+    keys = {name: f"{name}-{token}" for name in "AB"}
+    ids = {name: _firm(hub, key) for name, key in keys.items()}
+    _merged(hub, ids["A"], ids["B"])
+    related = [
+        {"type": "SUBSIDIARY_OF", "partner": {"source": {"system": "CRM", "key": keys["A"]}}}
+    ]
+    data = {"source": {"system": "CRM", "key": keys["B"]}, "kind": "ORGANIZATION",
+            "organizationName": f"Tochter {token}", "relationships": related}  # fmt: skip
+    delivered = ok(hub, PARTNER, {"input": data})["upsertBusinessPartner"]
+    assert delivered["userErrors"] == []
+    shown = "query($id: ID!) { businessPartner(id: $id) { id relationships { type direction partner { id } } } }"
+    assert ok(hub, shown, {"id": ids["A"]})["businessPartner"]["relationships"] == []
+    _unmerged(hub, keys["B"])
+    split = ok(hub, shown, {"id": ids["B"]})["businessPartner"]
+    assert split["relationships"] == [
+        {"type": "SUBSIDIARY_OF", "direction": "OUTGOING", "partner": {"id": ids["A"]}}
+    ]
+
+
 def _events(hub: RunningHub, global_id: str) -> list[tuple[str, dict[str, Any]]]:
     logged = hub.run(of_records(hub.store.query, "BusinessPartner", [hub_id(global_id)],
                                 pending=True))  # fmt: skip

@@ -459,7 +459,12 @@ def _refused(
     changed_identity = _identity_change(kind, delivery, found, state)
     if changed_identity is not None:
         return changed_identity
+    # A source merged in from another partner may name the survivor: the two are related
+    # once an un-merge parts them, and meanwhile the survivor lists no relation to itself.
+    merged_in = found.get("former") not in (None, golden_id)
     for i, target in enumerate(state.get("relationships") or []):
+        if merged_in:
+            break
         if golden_id is not None and isinstance(target, dict) and target.get("id") == golden_id:
             return Problem(
                 (*delivery.path, "relationships", i, "partner"),

@@ -33,6 +33,7 @@ def read_existing(kind: Kind, rows: Rows) -> Statement:
         {key_match}
         RETURN collect({{
             i: r.i, hash: s.payloadHash, erased: s.erasedAt IS NOT NULL,
+            former: s.formerGolden,
             deletedPayload: CASE WHEN s.deletedAt IS NULL THEN null ELSE s.payload END,
             deletedReceivedAt: CASE WHEN s.deletedAt IS NULL THEN null ELSE s.receivedAt END,
             sourceId: bySource.id, sourceState: bySource.state,
