@@ -29,7 +29,10 @@ async def open_store(settings: Settings, *, attach: bool = False) -> Store:
     try:
         if settings.migrate_on_start:
             report = await migrations.apply(store)
-            log.info(
+            # Said when it changed something; every command opens the store, and a line on
+            # each run of `hub export` would only be noise.
+            log.log(
+                logging.INFO if report.created else logging.DEBUG,
                 "schema_applied",
                 extra={
                     "schema_created": len(report.created),

@@ -187,6 +187,14 @@ def test_schema_apply_against_an_external_server_is_idempotent(
     assert result.stdout.startswith("created 0, already present ")
 
 
+def test_a_command_on_a_store_whose_schema_is_current_logs_nothing_of_it(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    result = hub_command("match", "--model", env=_external_env(hub), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "schema_applied" not in result.stderr
+
+
 def _serve(
     env: dict[str, str], cwd: Path, *args: str
 ) -> tuple[subprocess.Popen[str], dict[str, Any]]:
