@@ -12,15 +12,19 @@ load stopped by a signal, a shape the fast read path hands back to the resolvers
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class HubError(Exception):
-    """Root of the hub's own errors. ``code`` is stable and machine-readable."""
+    """Root of the hub's own errors. ``code`` is stable and machine-readable; ``details``,
+    where given, go to the client beside it (each bad line of a request, say)."""
 
     code = "INTERNAL"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details or {}
 
 
 class StartupError(HubError):

@@ -356,10 +356,16 @@ def test_the_supplier_is_found_in_any_case_and_no_verdict_lists_no_line(
 
 
 def test_bad_lines_are_refused_with_the_field_and_the_rule(hub: RunningHub, unique: str) -> None:
-    body = hub.graphql(CHECK, {"lines": [line(unique, 1), line(unique, 2, currency="EURO")]})
+    lines = [line(unique, 1), line(unique, 2, currency="EURO"), line(unique, 3, amount="-1")]
+    body = hub.graphql(CHECK, {"lines": lines})
     error = body["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "lines.1.currency" in error["message"]
+    # Every bad line at once, in the message and one by one.
+    assert "lines.1.currency" in error["message"] and "lines.2.amount" in error["message"]
+    assert [(p["field"], p["code"]) for p in error["extensions"]["problems"]] == [
+        (["lines", "1", "currency"], "INVALID_VALUE"),
+        (["lines", "2", "amount"], "INVALID_VALUE"),
+    ]
     huge = hub.graphql(CHECK, {"lines": [line(unique, 3, amount="1E+27")]})
     assert huge["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "lines.0.amount" in huge["errors"][0]["message"]
@@ -374,6 +380,10 @@ def test_each_field_of_a_line_is_held_to_its_rule(hub: RunningHub, unique: str) 
         ({"currency": "ÄÖÜ"}, "currency", "ISO 4217"),
         ({"amount": "NaN"}, "amount", "decimal point"),
         ({"amount": "-50.00"}, "amount", "credit notes"),
+        ({"quantity": 0}, "quantity", "above 0"),
+        ({"amount": "999999999999.995"}, "amount", "below 1,000,000,000,000"),
+        ({"identification": {"kind": "FUEL_CARD", "number": " - "}}, "identification.number",
+         "nothing but separators"),
         ({"date": "1800-01-01"}, "date", "before 1900-01-01"),
         ({"date": "2300-01-01"}, "date", "after 2199-12-31"),
     ]  # fmt: skip

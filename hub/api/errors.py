@@ -22,8 +22,10 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 INVALID_REQUEST = "GRAPHQL_VALIDATION_FAILED"
 
 
-def _with_code(error: GraphQLError, message: str, code: str) -> GraphQLError:
-    extensions = dict(error.extensions or {})
+def _with_code(
+    error: GraphQLError, message: str, code: str, details: dict[str, Any] | None = None
+) -> GraphQLError:
+    extensions = {**(error.extensions or {}), **(details or {})}
     extensions["code"] = code
     return GraphQLError(
         message,
@@ -45,7 +47,9 @@ def classify(error: GraphQLError) -> GraphQLError:
         log.warning("database_unavailable", extra={"reason": original.message})
         return _with_code(error, "The database is unavailable; retry shortly.", original.code)
     if isinstance(original, HubError):
-        return _with_code(error, original.message, original.code)
+        return _with_code(
+            error, original.message, original.code, getattr(original, "details", None)
+        )
     log.error("unexpected_error", exc_info=original, extra={"path": error.path})
     return _with_code(error, "Internal server error.", INTERNAL)
 

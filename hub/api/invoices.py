@@ -191,14 +191,23 @@ def _lines(given: list[InvoiceLineInput]) -> list[invoices.Line]:
         raise BadRequest("lines: give at least one line")
     if len(given) > invoices.MAX_LINES:
         raise BadRequest(f"lines: at most {invoices.MAX_LINES} in one request")
-    lines = []
+    lines, problems = [], []
     for index, line in enumerate(given):
-        made, problems = invoices.line_of(to_data(line), ("lines", str(index)))
-        if made is None:
-            first = problems[0]
-            raise BadRequest(f"{'.'.join(map(str, first.path))}: {first.message}")
-        lines.append(made)
+        made, found = invoices.line_of(to_data(line), ("lines", str(index)))
+        if made is not None:
+            lines.append(made)
+        problems += found
+    if problems:
+        # Every bad line at once: a client corrects them in one go, not one per request.
+        named = [f"{'.'.join(map(str, p.path))}: {p.message}" for p in problems]
+        shown = "; ".join(named[:_NAMED])
+        more = f"; and {len(named) - _NAMED} more" if len(named) > _NAMED else ""
+        listed = [{"field": list(p.path), "code": p.code, "message": p.message} for p in problems]
+        raise BadRequest(shown + more, {"problems": listed})
     return lines
+
+
+_NAMED = 10  # problems spelt out in the message; extensions.problems lists every one
 
 
 @strawberry.type

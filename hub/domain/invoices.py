@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -129,17 +130,16 @@ def line_of(data: dict[str, Any], path: Path) -> tuple[Line | None, list[Problem
     line_number = _number(data.get("lineNumber"), int)
     if line_number is None or line_number < 1:
         bad("lineNumber", codes.INVALID_VALUE, "must be a whole number, 1 or more")
+    if number and not printed_code(number):
+        bad("identification.number", codes.INVALID_VALUE, "is nothing but separators")
     quantity = _number(data.get("quantity", 1), float)
-    if quantity is None or quantity < 0:
-        bad("quantity", codes.INVALID_VALUE, "must be a number, 0 or more")
+    # None of a service is no service: a line of nothing would be covered past every cap.
+    if quantity is None or not quantity > 0 or not math.isfinite(quantity):
+        bad("quantity", codes.INVALID_VALUE, "must be a number above 0")
     amount = _number(data.get("amount"), Decimal)
-    if amount is None or not amount.is_finite():
-        bad("amount", codes.INVALID_VALUE, "must be a number, with a decimal point (10.50)")
-    elif amount < 0:
-        # A credit is no service to check against a contract.
-        bad("amount", codes.INVALID_VALUE, "must not be negative: credit notes are not checked")
-    elif amount >= LARGEST_AMOUNT:
-        bad("amount", codes.INVALID_VALUE, f"must be below {LARGEST_AMOUNT:,}")
+    wrong = _amount_problem(amount)
+    if wrong is not None:
+        bad("amount", codes.INVALID_VALUE, wrong)
     given = data.get("date")
     day = given if isinstance(given, dt.date) else None
     if day is None:
@@ -157,6 +157,19 @@ def line_of(data: dict[str, Any], path: Path) -> tuple[Line | None, list[Problem
         supplier, invoice, line_number, kind, number, day, service_code, quantity, amount, currency
     )
     return normalized(made), []
+
+
+def _amount_problem(amount: Decimal | None) -> str | None:
+    """What is wrong with a line's amount, as it is checked and stored (to the cent)."""
+    if amount is None or not amount.is_finite():
+        return "must be a number, with a decimal point (10.50)"
+    if amount < 0:
+        # A credit is no service to check against a contract.
+        return "must not be negative: credit notes are not checked"
+    # Compared before it is rounded too: a huge amount has no cents to round to.
+    if amount >= LARGEST_AMOUNT or _money(amount) >= LARGEST_AMOUNT:
+        return f"must be below {LARGEST_AMOUNT:,}"
+    return None
 
 
 def _number(value: Any, kind: Callable[[str], Any]) -> Any:
