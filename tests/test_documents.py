@@ -182,20 +182,6 @@ def test_a_revision_refused_for_its_fields_stores_no_file(hub: RunningHub, uniqu
     assert hub.services.files.path(sha256) is None
 
 
-def test_a_revision_refused_for_a_conflict_keeps_no_file_but_one_another_revision_holds(
-    hub: RunningHub, unique: str
-) -> None:
-    held = PDF + b"held " + unique.encode()
-    document(hub, offer(unique, "A"), held)
-    conflicting = {**offer(unique, "B"), "source": offer(unique, "A")["source"]}
-    fresh = PDF + b"fresh " + unique.encode()
-    for content in (fresh, held):
-        refused = document(hub, conflicting, content)
-        assert [e["code"] for e in refused["userErrors"]] == ["CONFLICT"]
-    assert hub.services.files.path(hashlib.sha256(fresh).hexdigest()) is None
-    assert hub.services.files.path(hashlib.sha256(held).hexdigest()) is not None
-
-
 def test_a_new_revision_under_the_key_of_another_is_refused_and_loses_nothing(
     hub: RunningHub, unique: str
 ) -> None:

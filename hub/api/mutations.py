@@ -61,7 +61,6 @@ from hub.domain.problems import Path, Problem
 from hub.errors import BadRequest
 from hub.ids import from_global
 from hub.mastering.matcher import MatchDecision
-from hub.read import lookups
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -447,7 +446,6 @@ class MasterDataMutation:
             # A revision refused for its fields stores no file: nothing was written.
             await file.close()  # type: ignore[attr-defined]
             file = None
-        stored = None
         if file is not None and not _own_system(info, data):
             try:
                 stored = await info.context.files.put(
@@ -472,16 +470,7 @@ class MasterDataMutation:
             problems,
             cleared=cleared_of(input),
         )
-        if stored is not None and result.problems:
-            await _forget_unheld(info, stored.sha256)
         return _payload(DocumentPayload, "document", Document.from_row, result)
-
-
-async def _forget_unheld(info: Info, sha256: str) -> None:
-    """Remove the file of a refused revision unless a document holds the same bytes: nobody
-    could download it, and the client sends it again with the corrected revision."""
-    if await lookups.document_file(info.context.store, sha256) is None:
-        info.context.files.remove(sha256)
 
 
 @strawberry.type(description="What deleteRecord did.")
