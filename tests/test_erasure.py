@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from hub.domain import change_log
+from hub.ids import from_global
 from loaders.load import Loader
 from tests.harness import RunningHub, ok
 from tests.test_console_api import ROWS
 from tests.test_documents import document
 from tests.test_matching import unique
-from tests.test_stewardship import MERGE, partner
+from tests.test_stewardship import MERGE, partner, person_values
 
 ERASE = """
 mutation($id: ID!, $reason: String!) {
@@ -184,6 +185,43 @@ def test_erasing_a_partner_split_out_again_leaves_its_values_in_no_others_histor
     )["businessPartner"]
     assert history["firstName"] == _values(token, 1)["firstName"], "the survivor keeps its own"
     assert "MERGED" in [e["action"] for e in history["changeHistory"]["nodes"]]
+
+
+def test_erasing_a_partner_split_from_one_it_joined_on_arrival_leaves_nothing_there(
+    hub: RunningHub,
+) -> None:
+    token = unique("j").upper()
+    values = person_values(token, 5)
+    survivor = partner(hub, "CRM", f"A-{token}", **values)["businessPartner"]["id"]
+    joined = partner(hub, "ERP", f"B-{token}", **values)
+    assert joined["businessPartner"]["id"] == survivor, "merged on arrival"
+    theirs = {"taxNumber": f"DE{token}J", "email": f"j.{token.lower()}@example.org"}
+    partner(hub, "ERP", f"B-{token}", **values, **theirs)
+    assert any(theirs["taxNumber"] in value for _, value in _everything(hub))
+    split = ok(
+        hub,
+        "mutation($s: SourceRefInput!) { unmergeBusinessPartner(source: $s) "
+        "{ businessPartner { id } userErrors { code } } }",
+        {"s": {"system": "ERP", "key": f"B-{token}"}},
+    )["unmergeBusinessPartner"]
+    assert split["userErrors"] == []
+    # The pair the split marked is gone, as when the survivor is merged on and the pair
+    # follows it: the split partner's own events must lead to the survivor.
+    decoded = from_global(split["businessPartner"]["id"])
+    assert decoded is not None
+    hub.run(
+        hub.store.query(
+            "MATCH (c:MatchCandidate)-[:LEFT|RIGHT]->(:BusinessPartner {id: $id}) DETACH DELETE c",
+            {"id": decoded[1]},
+        )
+    )
+
+    erased = ok(hub, ERASE, {"id": split["businessPartner"]["id"], "reason": "GDPR"})
+    assert erased["erasePartner"]["userErrors"] == []
+    left = [
+        (where, value) for where, value in _everything(hub) for v in theirs.values() if v in value
+    ]
+    assert left == []
 
 
 def test_erasure_rewrites_change_batches_in_statements_of_bounded_size(

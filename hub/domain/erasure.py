@@ -287,12 +287,12 @@ async def _events_elsewhere(tx: Transaction, ids: list[str]) -> list[str]:
 
 
 def _ids_in(change: dict[str, Any]) -> set[str]:
-    return {
-        value
+    """The partners a change of ``mergedFrom`` joined or parted (not those it kept)."""
+    before, after = (
+        {v for v in (side or []) if isinstance(v, str)}
         for side in (change["before"], change["after"])
-        for value in (side if isinstance(side, list) else [side])
-        if isinstance(value, str)
-    }
+    )
+    return before ^ after
 
 
 def _blanked(event: dict[str, Any]) -> dict[str, Any]:

@@ -608,6 +608,9 @@ async def _split_out(
         )
         split_base = await _golden(tx, split_id)
         assert split_base is not None
+        # Its source was part of the survivor: the event says so, as it does for a partner
+        # merged by a steward (an erasure of it finds the survivor's events it is in).
+        split_noted = ({"field": "mergedInto", "before": golden_id, "after": None},)
     await tx.run(*statements.split_source(system, key, split_id))
     split_overrides = json.loads(split_base["overrides"] or "{}")
     await _recompute(tx, split_base, "UNMERGED", now, audit, split_overrides, split_noted)
