@@ -45,10 +45,15 @@ def material_number(value: str) -> str:
 _PHONE_SEPARATORS = re.compile(r"[\s()./-]")
 
 
+def phone_digits(value: str) -> str:
+    """A phone number, or part of one, without the separators it was written with."""
+    return _PHONE_SEPARATORS.sub("", value.strip())
+
+
 def phone_number(value: str) -> str:
     """A phone number as the hub keeps it: without separators, ``00`` as ``+``
     (``+49 (89) 123-45`` is ``+498912345``)."""
-    compact = _PHONE_SEPARATORS.sub("", value.strip())
+    compact = phone_digits(value)
     return "+" + compact[2:] if compact.startswith("00") else compact
 
 

@@ -387,6 +387,7 @@ def test_phones_and_email_addresses_are_found_as_people_type_them(
         {"phone": {"eq": f"+49 (170) {digits}"}},
         {"phone": {"startsWith": f"0049 170 {digits[:3]}"}},
         {"phone": {"contains": f"170 {digits[:4]}"}},
+        {"phone": {"contains": f"0 {digits[:4]}"}},
         {"email": {"eq": f"Pia.{unique}@EXAMPLE.com"}},
         {"email": {"in": [f"Pia.{unique}@example.COM"]}},
     ):
@@ -394,3 +395,5 @@ def test_phones_and_email_addresses_are_found_as_people_type_them(
     assert names(hub, unique, {"email": {"eq": f"pia.{unique}@example.com"}}) == [], (
         "the part before the @ keeps its case"
     )
+    # Inside a number 00 are two digits, not the + that starts one.
+    assert names(hub, unique, {"phone": {"contains": f"00{digits[:3]}"}}) == []

@@ -130,6 +130,23 @@ def _kept_and_as_given(form: Form) -> Spellings:
 
 
 _SPELT = (Form.VIN, Form.CODE, Form.MATERIAL, Form.PHONE, Form.EMAIL)
+# Part of a value (``contains``, ``startsWith``) only loses the separators it was typed with:
+# the rest of the kept spelling (SAP's leading zeros dropped, 00 as +) holds for a whole one.
+Part = Callable[[str, str], str]  # (value, operator) -> the value as the stored ones spell it
+
+
+def _phone_part(value: str, op: str) -> str:
+    # Only at the start may 00 stand for +: inside a number they are two digits.
+    return (
+        identifiers.phone_number(value) if op == "startsWith" else identifiers.phone_digits(value)
+    )
+
+
+_PARTS: dict[Form, Part] = {
+    Form.CODE: lambda value, _: identifiers.printed_code(value),
+    Form.VIN: lambda value, _: identifiers.printed_code(value),
+    Form.PHONE: _phone_part,
+}
 
 
 def _spelt(spell: Spellings | None, value: Any) -> list[Any]:
@@ -156,6 +173,7 @@ def operators(
     expression: Callable[[str], str],
     search: Callable[[str], str] | None = None,
     spell: Spellings | None = None,
+    part: Part | None = None,
 ) -> Build:
     """A filter with operators on ``expression(var)``; text searched in ``search(var)``, the
     record's search key, or else in the text lowered; values of ``eq``, ``neq``, ``in`` and
@@ -190,7 +208,9 @@ def operators(
             # Nothing in it that a search key keeps ("&", "%"): the text as written, in any
             # case, rather than everything. A number is found as printed too ("7077 10").
             verb = "CONTAINS" if op == "contains" else "STARTS WITH"
-            spelt = [p for p in _spelt(spell, str(value)) if p] or [str(value)]
+            given = str(value)
+            typed = part(given, op) if part else ""
+            spelt = [p for p in dict.fromkeys((typed, given)) if p] or [given]
             found = [f"toLower({target}) {verb} {c.param(p.lower())}" for p in spelt]
             return f"({' OR '.join(found)})" if len(found) > 1 else found[0]
 
@@ -204,7 +224,8 @@ def of_property(prop: Property) -> Build:
         return _list_operators(prop.name)
     search = (lambda var: f"{var}.{search_key_of(prop.name)}") if prop.searchable else None
     spell = _kept_and_as_given(prop.form) if prop.form in _SPELT else None
-    return operators(lambda var: f"{var}.{prop.name}", search, spell)
+    part = _PARTS.get(prop.form) if prop.form is not None else None
+    return operators(lambda var: f"{var}.{prop.name}", search, spell, part)
 
 
 def _list_operators(name: str) -> Build:
