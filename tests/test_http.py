@@ -101,7 +101,7 @@ def test_a_malformed_multipart_request_gets_400(hub: RunningHub, form: dict[str,
     [
         ({"0": ["variables.f"], "1": ["variables.f"]}, ("0", "1"), "the files '0' and '1'"),
         ({"0": ["variables.f"]}, ("0", "extra"), "no place for the file field 'extra'"),
-        ({"0": ["variables.g"]}, ("0",), "'variables.g' leads nowhere"),
+        ({"0": ["variables.g"]}, ("0",), "'variables.g' names a variable the operation"),
     ],
 )
 def test_a_file_that_would_be_dropped_gets_400(
@@ -117,6 +117,27 @@ def test_a_file_that_would_be_dropped_gets_400(
     assert response.status_code == 400
     assert _code(response) == "BAD_REQUEST"
     assert phrase in response.json()["errors"][0]["message"]
+
+
+def test_a_file_for_a_variable_the_operation_does_not_declare_gets_400(
+    hub: RunningHub,
+) -> None:
+    query = "query($f: Upload) { __typename }"
+    with hub.client() as client:
+
+        def send(variables: dict[str, Any], path: str) -> Any:
+            operations = {"query": query, "variables": variables}
+            return client.post(
+                "/graphql",
+                data={"operations": json.dumps(operations), "map": json.dumps({"0": [path]})},
+                files=[("0", ("0.txt", b"x", "text/plain"))],
+            )
+
+        undeclared = send({"f": None, "g": None}, "variables.g")
+        assert undeclared.status_code == 400, undeclared.text
+        assert "does not declare" in undeclared.json()["errors"][0]["message"]
+        # A declared variable sent without its null placeholder is taken as that null.
+        assert send({}, "variables.f").status_code == 200
 
 
 def test_a_broken_multipart_body_gets_400(hub: RunningHub) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
@@ -291,6 +292,7 @@ def _place_files(request: GraphQLRequest, files_map: Any, form: FormData) -> Non
     if not isinstance(files_map, dict):
         raise bad_request("map must be a JSON object of field names to lists of paths")
     variables = request.variables = dict(request.variables or {})
+    declared = _declared_variables(request)
     placed: dict[str, str] = {}
     for name, paths in files_map.items():
         upload = form.get(name)
@@ -303,7 +305,7 @@ def _place_files(request: GraphQLRequest, files_map: Any, form: FormData) -> Non
                 # One of the two files would be dropped unseen.
                 raise bad_request(f"map puts the files {placed[path]!r} and {name!r} at {path!r}")
             placed[path] = name
-            _place(variables, path, upload)
+            _place(variables, path, upload, declared)
     unmapped = [
         key
         for key, value in form.multi_items()
@@ -313,17 +315,42 @@ def _place_files(request: GraphQLRequest, files_map: Any, form: FormData) -> Non
         raise bad_request(f"map names no place for the file field {unmapped[0]!r}")
 
 
-def _place(variables: dict[str, Any], path: str, upload: UploadFile) -> None:
+def _declared_variables(request: GraphQLRequest) -> frozenset[str] | None:
+    """The variables the request's operation declares; None when that is not known here (a
+    persisted query sent by its hash, a document GraphQL will refuse anyway)."""
+    if not request.query:
+        return None
+    try:
+        document = parse(request.query, no_location=True)
+    except GraphQLError:
+        return None
+    operations = [
+        d
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+        and (request.operation_name is None or (d.name and d.name.value == request.operation_name))
+    ]
+    return frozenset(
+        v.variable.name.value for op in operations for v in op.variable_definitions or ()
+    )
+
+
+def _place(
+    variables: dict[str, Any], path: str, upload: UploadFile, declared: frozenset[str] | None
+) -> None:
     head, *steps = path.split(".")
     if head != "variables" or not steps:
         raise bad_request(f"map: {path!r} must lead into variables, e.g. 'variables.file'")
+    if declared is not None and steps[0] not in declared:
+        # GraphQL would ignore the variable, and the file with it.
+        raise bad_request(f"map: {path!r} names a variable the operation does not declare")
     target: Any = variables
     for step in steps[:-1]:
         target = _step(target, step, path)
     last = steps[-1]
-    # The spec has the operations hold null where each file goes: a variable the request
-    # does not carry is one no operation declared, and the file would be dropped unseen.
-    if isinstance(target, dict) and last in target:
+    # The spec has the operations hold null where each file goes; a declared variable left
+    # out is taken as that null.
+    if isinstance(target, dict) and (last in target or (target is variables and declared)):
         target[last] = upload
     elif isinstance(target, list) and last.isdigit() and int(last) < len(target):
         target[int(last)] = upload
