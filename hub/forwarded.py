@@ -17,7 +17,7 @@ class TrustedProxies:
     for proxies whose address changes, as a container's does when it is made again."""
 
     def __init__(self, listed: Iterable[str]) -> None:
-        self._networks = tuple(ipaddress.ip_network(entry, strict=False) for entry in listed)
+        self._networks = tuple(ipaddress.ip_network(entry) for entry in listed)
 
     def __bool__(self) -> bool:
         return bool(self._networks)

@@ -82,6 +82,6 @@ def kept(form: Form | None, value: object) -> object:
 def revision_order(revision: str) -> tuple[int, int, str]:
     """Numeric revisions sort by value ("2" before "10"), others by text ("A" before "B")."""
     stripped = revision.strip()
-    if stripped.isdigit():
+    if stripped.isascii() and stripped.isdigit():  # "²" is a digit int() does not read
         return (0, int(stripped), stripped)
     return (1, 0, stripped)

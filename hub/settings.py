@@ -293,11 +293,13 @@ class Settings(BaseSettings):
     def _proxies_are_addresses(cls, value: str) -> str:
         for address in _listed(value):
             try:
-                ipaddress.ip_network(address, strict=False)
+                network = ipaddress.ip_network(address)  # 10.0.0.5/8 is a typo, not a network
             except ValueError:
                 raise ValueError(
                     f"{address!r} is not an IP address or network (10.0.0.5, 172.16.0.0/12)"
                 ) from None
+            if network.prefixlen == 0:
+                raise ValueError(f"{address!r} would trust every address")
         return value
 
     @field_validator("jwt_algorithms")

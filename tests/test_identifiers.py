@@ -2,7 +2,7 @@
 
 import pytest
 
-from hub.identifiers import material_number, printed_code, vin
+from hub.identifiers import material_number, printed_code, revision_order, vin
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,7 @@ def test_vins_and_material_numbers_are_kept_as_their_systems_show_them() -> None
     assert material_number("000000000009000001") == "9000001"
     assert material_number("000") == "0"
     assert material_number("MAT-007") == "MAT-007"
+
+
+def test_revisions_sort_numbers_by_value_and_other_digits_as_text() -> None:
+    assert sorted(["10", "9", "B", "A", "²"], key=revision_order) == ["9", "10", "A", "B", "²"]

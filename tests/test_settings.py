@@ -67,6 +67,11 @@ def test_trusted_proxies_are_addresses_or_networks(monkeypatch: pytest.MonkeyPat
         assert other not in proxies, other
     monkeypatch.setenv("HUB_TRUSTED_PROXIES", "")
     assert not Settings(_env_file=None).trusted_proxy_set
-    monkeypatch.setenv("HUB_TRUSTED_PROXIES", "proxy.internal")
-    with pytest.raises(ValidationError, match="not an IP address or network"):
-        Settings(_env_file=None)
+    for wrong, said in (
+        ("proxy.internal", "not an IP address or network"),
+        ("10.0.0.5/8", "not an IP address or network"),
+        ("0.0.0.0/0", "would trust every address"),
+    ):
+        monkeypatch.setenv("HUB_TRUSTED_PROXIES", wrong)
+        with pytest.raises(ValidationError, match=said):
+            Settings(_env_file=None)

@@ -708,6 +708,9 @@ def test_a_merged_partners_system_may_relate_it_to_the_survivor_meanwhile(
     ]
     data = {"source": {"system": "CRM", "key": keys["B"]}, "kind": "ORGANIZATION",
             "organizationName": f"Tochter {token}", "relationships": related}  # fmt: skip
+    itself = {**data, "relationships": [{**related[0], "partner": {"source": data["source"]}}]}
+    refused = ok(hub, PARTNER, {"input": itself})["upsertBusinessPartner"]
+    assert [e["code"] for e in refused["userErrors"]] == ["INVALID_VALUE"], "still itself"
     delivered = ok(hub, PARTNER, {"input": data})["upsertBusinessPartner"]
     assert delivered["userErrors"] == []
     shown = "query($id: ID!) { businessPartner(id: $id) { id relationships { type direction partner { id } } } }"

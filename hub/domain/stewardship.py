@@ -440,6 +440,8 @@ async def unmerge(tx: Transaction, system: str, key: str, audit: Audit, now: dt.
         raise Rejected([Problem(path, codes.NOT_FOUND, f"no partner source {system}/{key}")])
     golden_id, former = found[0]["golden"], found[0]["former"]
     await _lock(tx, [golden_id, *([former] if former else [])], now)
+    # Read again under the lock: a deletion committed meanwhile counts.
+    found = await tx.run(*statements.source_of(system, key))
     _may_split(found[0], f"{system}/{key}", path)
     if former is None and await _founded(tx, golden_id, system, key):
         # Its vehicles, contracts, cards and relationships came with it and stay with the

@@ -461,11 +461,10 @@ def _refused(
         return changed_identity
     # A source merged in from another partner may name the survivor: the two are related
     # once an un-merge parts them, and meanwhile the survivor lists no relation to itself.
-    merged_in = found.get("former") not in (None, golden_id)
+    former = found.get("former")
+    itself = former if former not in (None, golden_id) else golden_id
     for i, target in enumerate(state.get("relationships") or []):
-        if merged_in:
-            break
-        if golden_id is not None and isinstance(target, dict) and target.get("id") == golden_id:
+        if itself is not None and isinstance(target, dict) and target.get("id") == itself:
             return Problem(
                 (*delivery.path, "relationships", i, "partner"),
                 codes.INVALID_VALUE,
