@@ -189,7 +189,10 @@ async def cypher_side(
 
         async def work(tx: Any, batch: list[invoices.Line] = batch, refs: Any = refs) -> None:
             if same_lookups:
-                await tx.run(BASELINE_STORED, {"keys": [list(li.key) for li in batch]})
+                await tx.run(
+                    BASELINE_STORED,
+                    {"keys": [[li.supplier, li.invoice_number, li.line_number] for li in batch]},
+                )
             found = await tx.run(BASELINE_FACTS, {"refs": refs})
             facts = {row["number"]: row for row in found}
             if same_lookups:

@@ -715,7 +715,8 @@ INVOICE_LINE = NodeType(
     (
         Property("id", S, "Opaque identifier.", required=True),
         Property("supplier", S, "Who invoiced, e.g. the fuel station chain.", required=True),
-        Property("invoiceNumber", S, "The supplier's invoice number.", required=True),
+        # Indexed: a line is found by it and its line number, its supplier in any case.
+        Property("invoiceNumber", S, "The supplier's invoice number.", required=True, indexed=True),
         Property("lineNumber", I, "The line within the invoice.", required=True),
         Property("objectKind", S, "Kind of the card or plate, as invoiced.", required=True),
         Property(

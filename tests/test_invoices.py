@@ -355,6 +355,16 @@ def test_the_supplier_is_found_in_any_case_and_no_verdict_lists_no_line(
     assert count({"supplier": f"Aral {unique}", "verdicts": []}) == 0
 
 
+def test_a_line_sent_again_with_the_supplier_in_another_case_is_the_same_line(
+    hub: RunningHub, unique: str
+) -> None:
+    (first,) = check(hub, line(unique, 1))
+    (again,) = check(hub, line(unique, 1, supplier=f" ARAL  {unique.upper()} "))
+    assert again["id"] == first["id"]
+    listed = ok(hub, LIST, {"where": {"supplier": f"aral {unique}"}})["invoiceLines"]
+    assert listed["totalCount"] == 1
+
+
 def test_bad_lines_are_refused_with_the_field_and_the_rule(hub: RunningHub, unique: str) -> None:
     lines = [line(unique, 1), line(unique, 2, currency="EURO"), line(unique, 3, amount="-1")]
     body = hub.graphql(CHECK, {"lines": lines})

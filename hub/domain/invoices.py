@@ -71,8 +71,10 @@ class Line:
     currency: str
 
     @property
-    def key(self) -> tuple[str, str, int]:
-        return (self.supplier, self.invoice_number, self.line_number)
+    def identity(self) -> tuple[str, str, int]:
+        """What makes two lines one: the supplier in any case (``ARAL`` and ``Aral`` bill
+        the same line once), the invoice number and the line number."""
+        return (self.supplier.lower(), self.invoice_number, self.line_number)
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def normalized(line: Line) -> Line:
     """The line as it is stored and compared: names trimmed, the number as cards keep it."""
     return replace(
         line,
-        supplier=line.supplier.strip(),
+        supplier=" ".join(line.supplier.split()),
         invoice_number=line.invoice_number.strip(),
         object_number=printed_code(line.object_number),
         service_code=line.service_code.strip().upper(),
@@ -488,7 +490,7 @@ async def _check(
     """The checks of ``lines``, or None when one's object is unknown and the placeholder
     partner does not exist yet."""
     stored, unknown = await _stored(tx, lines)
-    fresh = [line for line in lines if line.key not in stored]
+    fresh = [line for line in lines if line.identity not in stored]
     facts: dict[tuple[str, str], dict[str, Any]] = {}
     if fresh:
         refs = sorted({(line.object_kind, line.object_number) for line in fresh})
@@ -499,16 +501,16 @@ async def _check(
     call_offs = await _call_offs(tx, fresh, facts)
     made: dict[tuple[str, str, int], Check] = {}
     for line in fresh:
-        if line.key not in made:  # the same line twice in one request is one line
+        if line.identity not in made:  # the same line twice in one request is one line
             known = facts.get((line.object_kind, line.object_number))
             judged = judge(line, known, unknown, call_offs)
-            made[line.key] = replace(judged, id=new_id())
+            made[line.identity] = replace(judged, id=new_id())
     if made:
         await tx.send(
             "UNWIND $rows AS r CREATE (l:InvoiceLine) SET l = r, l.checkedAt = $now",
             {"rows": [_stored_row(c, by) for c in made.values()], "now": now},
         )
-    return [stored.get(line.key) or made[line.key] for line in lines]
+    return [stored.get(line.identity) or made[line.identity] for line in lines]
 
 
 _DAYS = ("validFrom", "validTo", "startDate", "endDate", "terminationDate")
@@ -583,10 +585,10 @@ async def _stored(
 ) -> tuple[dict[tuple[str, str, int], Check], str | None]:
     """The stored checks of ``lines`` checked before, and the placeholder partner's hub id
     (None until a first unknown object made it); one statement for both."""
-    keys = sorted({line.key for line in lines})
+    keys = sorted({line.identity for line in lines})
     (row,) = await tx.run(
-        "UNWIND $keys AS k OPTIONAL MATCH (l:InvoiceLine {supplier: k[0], "
-        "invoiceNumber: k[1], lineNumber: k[2]}) WITH collect(l {.*}) AS stored "
+        "UNWIND $keys AS k OPTIONAL MATCH (l:InvoiceLine {invoiceNumber: k[1], lineNumber: k[2]}) "
+        "WHERE toLower(l.supplier) = k[0] WITH collect(l {.*}) AS stored "
         "OPTIONAL MATCH (:SourceRecord {entity: 'BusinessPartner', system: $system, key: $key})"
         "-[:SOURCE_OF]->(g:BusinessPartner) WHERE g.deletedAt IS NULL "
         "RETURN stored, coalesce(g.mergedInto, g.id) AS unknown",
@@ -594,7 +596,7 @@ async def _stored(
     )
     checks = (from_stored(line) for line in row["stored"])
     unknown = row["unknown"]
-    return {c.line.key: c for c in checks}, None if unknown is None else str(unknown)
+    return {c.line.identity: c for c in checks}, None if unknown is None else str(unknown)
 
 
 def _stored_row(c: Check, by: str | None) -> dict[str, Any]:
