@@ -36,10 +36,11 @@ def vin(value: str) -> str:
 
 
 def material_number(value: str) -> str:
-    """An SAP material number (MATNR) as SAP shows it: an all-digit one without the leading
-    zeros SAP pads it with in its tables and IDocs, so 000000000009000001 is 9000001."""
-    number = value.strip()
-    return number.lstrip("0") or "0" if number.isdigit() else number
+    """An SAP material number (MATNR) as SAP shows it: upper case (SAP keeps it so), and an
+    all-digit one without the leading zeros SAP pads it with in its tables and IDocs, so
+    000000000009000001 is 9000001. Full-width digits and letters are the plain ones."""
+    number = unicodedata.normalize("NFKC", value).strip().upper()
+    return number.lstrip("0") or "0" if number.isascii() and number.isdigit() else number
 
 
 _PHONE_SEPARATORS = re.compile(r"[\s()./-]")

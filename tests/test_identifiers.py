@@ -33,6 +33,9 @@ def test_vins_and_material_numbers_are_kept_as_their_systems_show_them() -> None
     assert material_number("000000000009000001") == "9000001"
     assert material_number("000") == "0"
     assert material_number("MAT-007") == "MAT-007"
+    assert material_number(" 00abc-1 ") == material_number("00ABC-1") == "00ABC-1"
+    full_width = "".join(chr(0xFF10 + int(d)) for d in "4000001")
+    assert material_number(full_width) == "4000001"
 
 
 def test_revisions_sort_numbers_by_value_and_other_digits_as_text() -> None:

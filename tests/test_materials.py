@@ -77,6 +77,13 @@ def test_a_material_is_kept_under_its_erp_key_with_descriptions_and_prices(
     assert by_number == {"id": found["id"], "baseUnit": "ST"}
 
 
+def test_a_material_number_in_lower_case_is_the_same_material(hub: RunningHub, unique: str) -> None:
+    first = material(hub, x5(unique, number=f"00m-{unique.lower()}"))["material"]
+    assert first["number"] == f"00M-{unique.upper()}"
+    other = {"source": {"system": "PLM", "key": f"P-{unique}"}, "number": f"00M-{unique.upper()}"}
+    assert material(hub, other)["material"]["id"] == first["id"]
+
+
 def test_a_bad_material_is_refused_naming_each_field_and_rule(hub: RunningHub, unique: str) -> None:
     bad = x5(
         unique,
