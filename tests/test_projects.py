@@ -115,6 +115,30 @@ def test_a_project_naming_what_does_not_exist_is_refused_naming_each(
     }
 
 
+def test_an_end_before_the_start_another_source_gave_is_refused_and_changes_nothing(
+    hub: RunningHub, unique: str
+) -> None:
+    setup(hub, unique)
+    made = project(hub, fleet(unique, startDate="2026-06-01"))
+    assert made["userErrors"] == []
+    pdm = {"source": {"system": "PDM", "key": f"P-{unique}"}, "number": f"PR-{unique}"}
+    partial = {k: v for k, v in fleet(unique).items() if k != "startDate"}
+    for delivered in ({**pdm, "endDate": "2026-03-01"}, {**partial, "endDate": "2026-03-01"}):
+        refused = project(hub, delivered)
+        assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+            (["input", "endDate"], "INVALID_DATE_RANGE")
+        ], delivered
+        assert refused["project"] is None and not refused["changed"]
+    kept = project(hub, fleet(unique, startDate="2026-06-01"))["project"]
+    assert (kept["startDate"], kept["endDate"], kept["version"]) == (
+        "2026-06-01",
+        None,
+        made["project"]["version"],
+    )
+    later = project(hub, {**pdm, "endDate": "2026-12-31"})
+    assert later["userErrors"] == [] and later["project"]["endDate"] == "2026-12-31"
+
+
 def test_projects_load_from_ndjson(hub: RunningHub, unique: str, tmp_path: Path) -> None:
     setup(hub, unique)
     (tmp_path / "pdm-projects.ndjson").write_text(

@@ -393,6 +393,7 @@ def plan_batch(
             outcome.problems.append(refused)
             continue
         plan = plans.get(golden_id or "")
+        known_plan = plan is not None
         if plan is None and golden_id:
             plan = _existing_plan(golden_id, found, outcome, merged_into)
             plan.origins, plan.overrides = origins.get(golden_id, ({}, {}))
@@ -400,39 +401,95 @@ def plan_batch(
             plan = _Plan(new_id(), {}, {}, 0, created=True)
             outcome.created = True
         plans[plan.id] = plan
-        if found["deletedPayload"] is not None and source not in plan.origins:
-            # A source its system deleted and now delivers again says what it said before,
-            # but for what this delivery changes: leaving a value out erases nothing.
-            plan.origins[source] = SourceValues(
-                delivery.system,
-                delivery.key,
-                iso(found["deletedReceivedAt"]),
-                encoding.loads(found["deletedPayload"]),
-            )
+        _said_before_deletion(plan, found, delivery)
         if source_id is not None and kind.matched:
-            said = plan.origins.get((delivery.system, delivery.key))
-            outcome.revised = said is not None and said.state.get("birthDate") != state.get(
-                "birthDate"
-            )
+            outcome.revised = _birth_date_revised(plan, delivery, state)
         before = plan.state
-        if kind.survives:
-            payload = _survive(kind, plan, delivery, state, now)
-        else:
-            payload = _latest(kind, plan, delivery, state)
+        payload = _applied(kind, plan, delivery, state, now)
+        if isinstance(payload, Problem):
+            if not known_plan:
+                del plans[plan.id]
+            outcome.created = outcome.changed = False
+            outcome.problems.append(payload)
+            continue
         outcome.id = plan.id
         outcome.changed = outcome.changed or plan.created or plan.state != before
         if source_id is None and not plan.created:
             plan.joined = outcome.changed = True
-        reason = _matching_reason(
-            outcome.match, merged_into is not None and golden_id == merged_into
-        )
-        if reason is not None:
-            plan.audit.setdefault("reason", reason)
+        _note_reason(plan, outcome, merged_into is not None and golden_id == merged_into)
         plan.sources.append((delivery, payload, digest, source_id is not None))
         by_source[source] = plan.id
         if natural:
             by_key[natural] = plan.id
     return plans
+
+
+def _note_reason(plan: _Plan, outcome: Outcome, joined_on_arrival: bool) -> None:
+    reason = _matching_reason(outcome.match, joined_on_arrival)
+    if reason is not None:
+        plan.audit.setdefault("reason", reason)
+
+
+def _birth_date_revised(plan: _Plan, delivery: Delivery, state: State) -> bool:
+    """Whether a known source says another birth date than it said before."""
+    said = plan.origins.get((delivery.system, delivery.key))
+    return said is not None and said.state.get("birthDate") != state.get("birthDate")
+
+
+def _said_before_deletion(plan: _Plan, found: dict[str, Any], delivery: Delivery) -> None:
+    """A source its system deleted and now delivers again says what it said before, but for
+    what this delivery changes: leaving a value out erases nothing."""
+    source = (delivery.system, delivery.key)
+    if found["deletedPayload"] is not None and source not in plan.origins:
+        plan.origins[source] = SourceValues(
+            delivery.system,
+            delivery.key,
+            iso(found["deletedReceivedAt"]),
+            encoding.loads(found["deletedPayload"]),
+        )
+
+
+def _applied(
+    kind: Kind, plan: _Plan, delivery: Delivery, state: State, now: dt.datetime
+) -> str | Problem:
+    """Apply a delivery to its record's plan and return its payload; or, with the plan as
+    it was, why not: the delivery's dates are in order, but not with what the record holds
+    (a start another source gave, or this one gave before)."""
+    before, origins = plan.state, dict(plan.origins)
+    if kind.survives:
+        payload = _survive(kind, plan, delivery, state, now)
+    else:
+        payload = _latest(kind, plan, delivery, state)
+    disordered = _out_of_order(kind, plan.state, delivery)
+    if disordered is None:
+        return payload
+    plan.state, plan.origins = before, origins
+    return disordered
+
+
+# The dates of a record that must come in order, as its delivery checks them.
+_IN_ORDER = {
+    "Contract": ("startDate", "endDate"),
+    "IdentificationObject": ("validFrom", "validTo"),
+    "Project": ("startDate", "endDate"),
+}
+
+
+def _out_of_order(kind: Kind, state: State, delivery: Delivery) -> Problem | None:
+    """``INVALID_DATE_RANGE`` when the record's dates, with this delivery's applied, end
+    before they start."""
+    pair = _IN_ORDER.get(kind.label)
+    if pair is None:
+        return None
+    first, last = (state.get(name) for name in pair)
+    if first is None or last is None or str(last) >= str(first):
+        return None
+    named = pair[1] if pair[1] in delivery.values else pair[0]
+    return Problem(
+        (*delivery.path, named),
+        codes.INVALID_DATE_RANGE,
+        f"{pair[1]} {last} would be before {pair[0]} {first} of the {kind.label} as it is",
+    )
 
 
 def _refused(
