@@ -365,6 +365,18 @@ def test_a_line_sent_again_with_the_supplier_in_another_case_is_the_same_line(
     assert listed["totalCount"] == 1
 
 
+def test_a_line_for_a_card_nobody_holds_under_no_contract_goes_to_the_placeholder(
+    hub: RunningHub, unique: str
+) -> None:
+    loose = card(hub, unique, vehicle=None, holder=None, contract=None)
+    assert loose["userErrors"] == []
+    (checked,) = check(hub, line(unique, 1))
+    assert checked["verdict"] == "NOT_COVERED"
+    assert checked["billTo"] == {"name": "Unknown customer"}
+    assert Decimal(checked["rebillAmount"]) == Decimal("120.50")
+    assert "no holder" in checked["explanation"]
+
+
 def test_bad_lines_are_refused_with_the_field_and_the_rule(hub: RunningHub, unique: str) -> None:
     lines = [line(unique, 1), line(unique, 2, currency="EURO"), line(unique, 3, amount="-1")]
     body = hub.graphql(CHECK, {"lines": lines})

@@ -237,6 +237,13 @@ def judge(
                 return Check(
                     line, verdict, explanation, _NOTHING, _NOTHING, **{**found, "bill_to_id": None}
                 )
+            if found["bill_to_id"] is None:
+                # Nobody holds it: the amount waits with the placeholder, not with no one.
+                found["bill_to_id"] = unknown_customer
+                explanation += (
+                    " It has no holder: billed to the placeholder partner until a person finds "
+                    "who pays."
+                )
             return Check(line, verdict, explanation, _NOTHING, _money(line.amount), **found)
     return _covered(line, facts, found, call_offs if call_offs is not None else [])
 
@@ -496,7 +503,7 @@ async def _check(
         refs = sorted({(line.object_kind, line.object_number) for line in fresh})
         rows = await tx.collected(_FACTS, {"refs": [{"kind": k, "number": n} for k, n in refs]})
         facts = {(row["kind"], row["number"]): _facts_of(row) for row in rows}
-    if unknown is None and any((li.object_kind, li.object_number) not in facts for li in fresh):
+    if unknown is None and any(_needs_placeholder(facts.get(_object(li))) for li in fresh):
         return None
     call_offs = await _call_offs(tx, fresh, facts)
     made: dict[tuple[str, str, int], Check] = {}
@@ -511,6 +518,16 @@ async def _check(
             {"rows": [_stored_row(c, by) for c in made.values()], "now": now},
         )
     return [stored.get(line.identity) or made[line.identity] for line in lines]
+
+
+def _object(line: Line) -> tuple[str, str]:
+    return (line.object_kind, line.object_number)
+
+
+def _needs_placeholder(facts: dict[str, Any] | None) -> bool:
+    """Whether a line of this object may be billed to the placeholder partner: the object
+    is unknown, or nobody holds it nor leases its contract."""
+    return facts is None or not (facts["holder"] or facts["lessees"])
 
 
 _DAYS = ("validFrom", "validTo", "startDate", "endDate", "terminationDate")
