@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hub.domain import invoices
@@ -53,6 +53,8 @@ async def check_files(store: Store, paths: list[Path], by: str) -> InvoiceSummar
     summary = InvoiceSummary()
     for path in paths:
         batch: list[invoices.Line] = []
+        # Each line of the file by what makes two lines one: its first row, and that row.
+        seen: dict[tuple[str, str, int], tuple[int, invoices.Line]] = {}
         for number, row, error in rows(path):
             if row is None:
                 problem = Problem((), codes.INVALID_VALUE, error)
@@ -63,6 +65,18 @@ async def check_files(store: Store, paths: list[Path], by: str) -> InvoiceSummar
                 text = json.dumps(row, ensure_ascii=False, default=str)
                 summary.rejected.append((str(path), number, text, problems))
                 continue
+            first = seen.setdefault(line.identity, (number, line))
+            if first[0] != number and not _same(first[1], line):
+                # Checked once, the second row's values would go unchecked and unsaid.
+                problem = Problem(
+                    (),
+                    codes.DUPLICATE,
+                    f"row {first[0]} of this file has this supplier, invoice and line number "
+                    "with other values",
+                )
+                text = json.dumps(row, ensure_ascii=False, default=str)
+                summary.rejected.append((str(path), number, text, [problem]))
+                continue
             batch.append(line)
             if len(batch) == BATCH:
                 await _check(store, batch, by, summary)
@@ -70,6 +84,11 @@ async def check_files(store: Store, paths: list[Path], by: str) -> InvoiceSummar
         if batch:
             await _check(store, batch, by, summary)
     return summary
+
+
+def _same(first: invoices.Line, other: invoices.Line) -> bool:
+    """Whether two rows of one line say the same (the supplier in any case)."""
+    return replace(first, supplier=other.supplier) == other
 
 
 async def _check(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.domain import invoices
+from loaders.invoice_lines import check_files
 from tests.harness import RunningHub, hub_command, ok, vin_for
 from tests.test_contracts import UPSERT as UPSERT_CONTRACT
 from tests.test_contracts import change, setup
@@ -536,6 +537,25 @@ def test_hub_load_checks_an_invoice_file_and_rejects_its_bad_lines(
     assert "3 checked (COVERED 1, NOT_COVERED 1, UNKNOWN_OBJECT 1)" in again.stdout
     listed = ok(hub, LIST, {"where": {"supplier": f"Aral {unique}"}})["invoiceLines"]["edges"]
     assert len(listed) == 3
+
+
+def test_a_second_row_of_one_line_with_other_values_is_rejected_not_dropped(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    head = (
+        "supplier,invoiceNumber,lineNumber,identification.kind,identification.number,"
+        "date,serviceCode,quantity,amount,currency\n"
+    )
+    row = f"Aral {unique},INV-{unique},1,FUEL_CARD,7000 {unique},2025-03-01,TYRES,1,{{}},EUR\n"
+    csv_file = tmp_path / "invoice_lines.csv"
+    csv_file.write_text(
+        head + row.format("20.00") + row.format("20.00") + row.format("99.00"), encoding="utf-8"
+    )
+    summary = hub.run(check_files(hub.store, [csv_file], "test"))
+    assert sum(summary.verdicts.values()) == 2, "the same row twice is one line, checked twice"
+    ((_, number, _, problems),) = summary.rejected
+    assert number == 4 and [p.code for p in problems] == ["DUPLICATE"]
+    assert "row 2" in problems[0].message
 
 
 def test_a_card_issued_under_no_contract_is_billed_to_its_holder(
