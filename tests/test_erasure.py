@@ -150,6 +150,16 @@ def test_erasure_leaves_no_former_value_in_the_graph_or_the_stored_files(hub: Ru
     assert not any(secret in content for content in _files(files_dir))
 
 
+def _unmerged(hub: RunningHub, system: str, key: str) -> dict[str, Any]:
+    done: dict[str, Any] = ok(
+        hub,
+        "mutation($s: SourceRefInput!) { unmergeBusinessPartner(source: $s) "
+        "{ businessPartner { id } userErrors { code } } }",
+        {"s": {"system": system, "key": key}},
+    )["unmergeBusinessPartner"]
+    return done
+
+
 def test_erasing_a_partner_split_out_again_leaves_its_values_in_no_others_history(
     hub: RunningHub,
 ) -> None:
@@ -161,12 +171,7 @@ def test_erasing_a_partner_split_out_again_leaves_its_values_in_no_others_histor
     ok(hub, MERGE, {"input": {"survivor": {"id": survivor}, "merged": [{"id": merged}]}})
     # Its system delivers again while it is merged: the survivor's history records that.
     partner(hub, "ERP", f"B-{token}", **{**_values(token, 2), "taxNumber": f"DE{token}NEU"})
-    split = ok(
-        hub,
-        "mutation($s: SourceRefInput!) { unmergeBusinessPartner(source: $s) "
-        "{ businessPartner { id } userErrors { code } } }",
-        {"s": {"system": "ERP", "key": f"B-{token}"}},
-    )["unmergeBusinessPartner"]
+    split = _unmerged(hub, "ERP", f"B-{token}")
     assert split["userErrors"] == [] and split["businessPartner"]["id"] == merged
     theirs = [_values(token, 2)[name] for name in ("email", "phone", "taxNumber")]
     theirs += [f"DE{token}NEU", "+49" + _values(token, 2)["phone"][4:].replace(" ", "")]
@@ -198,12 +203,7 @@ def test_erasing_a_partner_split_from_one_it_joined_on_arrival_leaves_nothing_th
     theirs = {"taxNumber": f"DE{token}J", "email": f"j.{token.lower()}@example.org"}
     partner(hub, "ERP", f"B-{token}", **values, **theirs)
     assert any(theirs["taxNumber"] in value for _, value in _everything(hub))
-    split = ok(
-        hub,
-        "mutation($s: SourceRefInput!) { unmergeBusinessPartner(source: $s) "
-        "{ businessPartner { id } userErrors { code } } }",
-        {"s": {"system": "ERP", "key": f"B-{token}"}},
-    )["unmergeBusinessPartner"]
+    split = _unmerged(hub, "ERP", f"B-{token}")
     assert split["userErrors"] == []
     # The pair the split marked is gone, as when the survivor is merged on and the pair
     # follows it: the split partner's own events must lead to the survivor.
