@@ -126,6 +126,20 @@ def test_a_cursor_used_with_another_order_or_filter_is_refused(
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+def test_a_cursor_goes_on_with_the_same_set_of_values_in_another_order(
+    hub: RunningHub, unique: str
+) -> None:
+    for name in ("Anna", "Carl", "Emil"):
+        person(hub, unique, name)
+    names = [f"Anna {unique}", f"Emil {unique}", f"Carl {unique}"]
+    where = {"name": {"containsExact": unique}, "firstName": {"in": ["Anna", "Emil", "Carl"]}}
+    first = ok(hub, PARTNERS, {"where": where, "first": 1})["businessPartners"]
+    turned = {**where, "firstName": {"in": ["Carl", "Anna", "Emil"]}}
+    rest = ok(hub, PARTNERS, {"where": turned, "after": first["pageInfo"]["endCursor"]})
+    seen = [e["node"]["name"] for e in first["edges"] + rest["businessPartners"]["edges"]]
+    assert sorted(seen) == sorted(names) and len(seen) == 3
+
+
 FLEET = """
 query($key: String!, $first: Int, $after: String) {
   businessPartner(source: {system: "CRM", key: $key}) {

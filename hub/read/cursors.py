@@ -37,8 +37,25 @@ class CursorError(BadRequest):
 
 def scope(*parts: Any) -> str:
     """A short digest of what a list is: its kind, order and filter."""
-    text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    text = json.dumps(_as_sets(parts), sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# Filter operators whose values are a set: their order does not change what a list holds.
+_SETS = frozenset({"in", "notIn", "includesAny", "includesAll"})
+
+
+def _as_sets(value: Any, key: str = "") -> Any:
+    """``value`` with the values of set operators in one order, so that a cursor taken with
+    ``in: ["BMW", "Audi"]`` goes on with ``in: ["Audi", "BMW"]``."""
+    if isinstance(value, dict):
+        return {k: _as_sets(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        items = [_as_sets(v) for v in value]
+        if key in _SETS:
+            return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, default=str))
+        return items
+    return value
 
 
 def _plain(value: Any) -> Any:
