@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from strawberry.types.nodes import Selection
+
 from graph_schema import MODEL
 from hub.api.context import Info
 from hub.api.inputs import to_data
@@ -19,6 +21,7 @@ from hub.read.pagination import Page
 
 T = TypeVar("T")
 Row = dict[str, Any]
+Below = Callable[[list[Selection]], list[Selection]]
 
 
 def conditions(info: Info, label: str, where: Any, order: list[tuple[str, str]]) -> Any:
@@ -42,9 +45,10 @@ def _order(order_by: list[Any] | None, default: list[tuple[str, str]]) -> list[t
     return [(o.field.value, o.direction.value) for o in order_by or []] or default
 
 
-def _projection(info: Info, label: str) -> Compiled:
-    """The statement's projection of what the query selects on the list's records."""
-    return root_projection(info, label, connection_selections, info.context.settings.read_engine)
+def projection(info: Info, label: str, below: Below = connection_selections) -> Compiled:
+    """The statement's projection of what the query selects at this field (by default, on
+    a list's records)."""
+    return root_projection(info, label, below, info.context.settings.read_engine)
 
 
 async def list_connection(
@@ -67,7 +71,7 @@ async def list_connection(
         conditions(info, label, where, order),
         order,
         info.context.today,
-        _projection(info, label),
+        projection(info, label),
         info.variable_values,
         anchor,
     )

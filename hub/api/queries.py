@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import strawberry
-from strawberry.types.nodes import Selection
 
 from graph_schema import MODEL
 from hub.api.access import needs
@@ -25,7 +24,7 @@ from hub.api.facets import (
     VehicleFacets,
 )
 from hub.api.inputs import SourceRefInput
-from hub.api.listing import conditions, list_connection
+from hub.api.listing import conditions, list_connection, projection
 from hub.api.ordering import (
     BusinessPartnerOrderBy,
     ContractOrderBy,
@@ -62,7 +61,7 @@ from hub.api.where import (
 )
 from hub.auth.principal import Scope
 from hub.domain import change_log
-from hub.engine import Compiled, root_projection, selections_of
+from hub.engine import selections_of
 from hub.errors import BadRequest
 from hub.identifiers import material_number, printed_code, revision_order
 from hub.ids import from_global
@@ -71,13 +70,6 @@ from hub.read import changes, lists, lookups, queue
 T = TypeVar("T")
 F = TypeVar("F", bound=Facets)
 Row = dict[str, Any]
-
-
-def _projection(
-    info: Info, label: str, below: Callable[[list[Selection]], list[Selection]]
-) -> Compiled:
-    """The statement's projection of what the query selects at this field."""
-    return root_projection(info, label, below, info.context.settings.read_engine)
 
 
 async def _lookup(
@@ -92,7 +84,7 @@ async def _lookup(
     if sum(given) != 1:
         names = ", ".join(["id", *natural, "source"])
         raise BadRequest(f"give exactly one way to find the {label}: {names}")
-    compiled = _projection(info, label, selections_of)
+    compiled = projection(info, label, selections_of)
     params = compiled.params(info.variable_values)
     store = info.context.store
     if hub_id is not None:
@@ -154,7 +146,7 @@ async def _then_its_own(
     later, _ = await changes.since(store, "BusinessPartner", former, moment)
     if not any(event["action"] == "MERGED_INTO" for event in later):
         return None  # it had been merged by then
-    compiled = _projection(info, "BusinessPartner", selections_of)
+    compiled = projection(info, "BusinessPartner", selections_of)
     params = compiled.params(info.variable_values)
     own = await store.query(
         f"MATCH (x:BusinessPartner {{id: $id}}) RETURN {compiled.text} AS row",
@@ -204,7 +196,7 @@ class MasterDataQuery:
             return await change_event(info, hub_id)
         if label not in MODEL.golden_labels:
             return None
-        compiled = _projection(info, label, selections_of)
+        compiled = projection(info, label, selections_of)
         found = await lookups.find(
             info.context.store,
             label,

@@ -71,6 +71,11 @@ class Line:
     currency: str
 
     @property
+    def object_ref(self) -> tuple[str, str]:
+        """The card or plate it names: its kind and its number."""
+        return (self.object_kind, self.object_number)
+
+    @property
     def identity(self) -> tuple[str, str, int]:
         """What makes two lines one: the supplier in any case (``ARAL`` and ``Aral`` bill
         the same line once), the invoice number and the line number."""
@@ -500,16 +505,16 @@ async def _check(
     fresh = [line for line in lines if line.identity not in stored]
     facts: dict[tuple[str, str], dict[str, Any]] = {}
     if fresh:
-        refs = sorted({(line.object_kind, line.object_number) for line in fresh})
+        refs = sorted({line.object_ref for line in fresh})
         rows = await tx.collected(_FACTS, {"refs": [{"kind": k, "number": n} for k, n in refs]})
         facts = {(row["kind"], row["number"]): _facts_of(row) for row in rows}
-    if unknown is None and any(_needs_placeholder(facts.get(_object(li))) for li in fresh):
+    if unknown is None and any(_needs_placeholder(facts.get(li.object_ref)) for li in fresh):
         return None
     call_offs = await _call_offs(tx, fresh, facts)
     made: dict[tuple[str, str, int], Check] = {}
     for line in fresh:
         if line.identity not in made:  # the same line twice in one request is one line
-            known = facts.get((line.object_kind, line.object_number))
+            known = facts.get(line.object_ref)
             judged = judge(line, known, unknown, call_offs)
             made[line.identity] = replace(judged, id=new_id())
     if made:
@@ -518,10 +523,6 @@ async def _check(
             {"rows": [_stored_row(c, by) for c in made.values()], "now": now},
         )
     return [stored.get(line.identity) or made[line.identity] for line in lines]
-
-
-def _object(line: Line) -> tuple[str, str]:
-    return (line.object_kind, line.object_number)
 
 
 def _needs_placeholder(facts: dict[str, Any] | None) -> bool:
@@ -561,7 +562,7 @@ async def _call_offs(
     contracts, codes, since = set(), set(), dt.date.max
     capped: dict[str, dict[str, set[str]]] = {}
     for line in lines:
-        found = facts.get((line.object_kind, line.object_number))
+        found = facts.get(line.object_ref)
         if found is None or found["contract"] is None:
             continue
         contract = found["contract"]
