@@ -71,6 +71,18 @@ query TooMany($key: String!) {
 }
 """
 
+# A nested connection with a filter or an order of its own is read by its resolver.
+FILTERED = """
+query Filtered($key: String!) {
+  businessPartner(source: {system: "CRM", key: $key}) {
+    name
+    vehicles(first: 2, orderBy: [{field: VIN, direction: DESC}]) {
+      edges { node { vin contracts(where: {number: {startsWith: "C-"}}) { totalCount } } }
+    }
+  }
+}
+"""
+
 # A directive makes the shape depend on the variables: executed the general way.
 SKIPPED = """
 query Skipped($key: String!, $withCars: Boolean!) {
@@ -113,6 +125,7 @@ def general() -> HubSchema:
         (PAGES, {}),
         (PAGES, {"after": FIRST_PAGES_END}),
         (PAGES, {"after": "not-a-cursor"}),
+        (FILTERED, {}),
     ],
 )
 def test_planned_answers_equal_the_general_executors(
@@ -246,3 +259,30 @@ def test_date_time_arguments_answer_as_the_general_executor_without_strawberrys_
         assert data["then"] is not None
         assert data["then"] == data["now"]
         assert data["before"] is None
+
+
+def test_connections_paged_without_a_filter_skip_strawberrys_conversion(
+    hub: RunningHub, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nested connection's ``where`` and ``orderBy`` need strawberry to build them; a query
+    that gives neither keeps the short way, where the page is shaped from the parent's rows."""
+    conversions = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        conversions.append(args)
+        return convert_arguments(*args, **kwargs)
+
+    monkeypatch.setattr(schema_converter, "convert_arguments", counted)
+    fleet(hub, unique, 2)
+    conversions.clear()  # the writes that made the fleet
+    planned = build_schema()
+    for first in (2, 1):
+        data, errors = execute(hub, planned, FLEET, {"key": f"P-{unique}", "first": first})
+        assert errors == []
+        assert len(data["businessPartner"]["cars"]["edges"]) == first
+    assert conversions == [], "a connection without a filter went through strawberry's conversion"
+    data, errors = execute(hub, planned, FILTERED, {"key": f"P-{unique}"})
+    assert errors == []
+    assert conversions, "a filter is built the strawberry way"
+    cars = data["businessPartner"]["vehicles"]["edges"]
+    assert [car["node"]["contracts"]["totalCount"] for car in cars] == [1, 1]

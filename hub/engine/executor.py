@@ -39,6 +39,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLArgument,
     GraphQLBoolean,
     GraphQLEnumType,
     GraphQLField,
@@ -355,7 +356,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return _FieldPlan(response_name, details, _GENERAL)
         if getattr(field_def.resolve, "_is_default", False):
             return _attribute_plan(response_name, details, field_def, definition)
-        call = _direct_call(definition, field_def, self._argument_name)
+        given = frozenset(argument.name.value for argument in details[0].node.arguments or ())
+        call = _direct_call(definition, field_def, self._argument_name, given)
         if call is None:
             return _FieldPlan(response_name, details, _GENERAL)
         page = getattr(call.function, _PAGE_HOOK, None)
@@ -851,16 +853,22 @@ def _direct_call(
     field: StrawberryField,
     field_def: GraphQLField,
     graphql_name_of: Callable[[StrawberryArgument], str],
+    given: frozenset[str],
 ) -> _Call | None:
-    """How to call the field's resolver directly, or None when strawberry must convert its
-    arguments (enums, lists, global IDs, JSON, input objects of those) or wraps it in
-    extensions."""
+    """How to call the field's resolver directly, or None when strawberry must convert the
+    arguments the query gives (enums, lists, global IDs, JSON, input objects of those) or
+    wraps it in extensions.
+
+    An argument the query leaves out, with no default or null, is passed as null or not at
+    all, so what a value of it would need converted does not matter: a connection's
+    ``where`` and ``orderBy`` keep the short way open to the queries that page without them.
+    """
     resolver = field.base_resolver
     if resolver is None or field.extensions or field.is_subscription:
         return None
     inputs: dict[str, _Input] = {}
     for name, argument in field_def.args.items():
-        if _is_plain_scalar(argument.type):
+        if _is_plain_scalar(argument.type) or _left_out(name, argument, given):
             continue
         shape = _input_of(argument.type)
         if shape is None:
@@ -872,7 +880,8 @@ def _direct_call(
         # A Maybe argument tells "not given" from null: strawberry wraps its value.
         if graphql_name not in field_def.args or strawberry_argument.is_maybe:
             return None
-        if _converted_by_strawberry(strawberry_argument.type):
+        converted = _converted_by_strawberry(strawberry_argument.type)
+        if converted and not _left_out(graphql_name, field_def.args[graphql_name], given):
             return None
         python_names[graphql_name] = strawberry_argument.python_name
     function = resolver.wrapped_func
@@ -892,6 +901,14 @@ def _direct_call(
         source_as_self=resolver.self_parameter is not None,
         source_keywords=source_keywords,
         info_keyword=info_parameter.name if info_parameter is not None else None,
+    )
+
+
+def _left_out(name: str, argument: GraphQLArgument, given: frozenset[str]) -> bool:
+    """Whether the resolver gets nothing to convert for the argument: the query does not give
+    it, and the schema's default for it is none or null."""
+    return name not in given and (
+        argument.default_value is Undefined or argument.default_value is None
     )
 
 
