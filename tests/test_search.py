@@ -281,6 +281,39 @@ def test_numbers_in_names_and_revisions_sort_by_value(hub: RunningHub, unique: s
     assert [e["node"]["revision"] for e in listed] == ["1", "2", "10", "B"]
 
 
+def test_a_records_documents_list_their_revisions_by_value(hub: RunningHub, unique: str) -> None:
+    vehicle(hub, {"source": {"system": "VMS", "key": f"{unique}-v"}, "vin": vin_for(unique, 7)})
+    number = f"R-{unique}"
+    for revision in ("10", "2", "B", "1"):
+        ok(
+            hub,
+            "mutation($i: DocumentInput!) { upsertDocument(input: $i) { userErrors { code } } }",
+            {
+                "i": {
+                    "source": {"system": "PDM", "key": f"{number}-{revision}"},
+                    "number": number,
+                    "revision": revision,
+                    "type": "TECHNICAL_OFFER",
+                    "about": [{"source": {"system": "VMS", "key": f"{unique}-v"}}],
+                }
+            },
+        )
+
+    def revisions(**paging: int) -> list[str]:
+        found = ok(
+            hub,
+            "query($vin: String!, $first: Int, $last: Int) { vehicle(vin: $vin) { "
+            "documents(first: $first, last: $last) { edges { node { revision } } } } }",
+            {"vin": vin_for(unique, 7), **paging},
+        )["vehicle"]["documents"]["edges"]
+        return [e["node"]["revision"] for e in found]
+
+    # Read with the vehicle, and (from the end) by a statement of its own: one order.
+    assert revisions(first=10) == ["1", "2", "10", "B"]
+    assert revisions(last=2) == ["10", "B"]
+    assert revisions(first=3) == ["1", "2", "10"]
+
+
 def test_chinese_names_sort_by_their_pinyin_among_latin_ones(hub: RunningHub, unique: str) -> None:
     for n, name in enumerate(["Zhang Wei", "王芳", "Weber", "Bauer", "张伟"]):
         organization(hub, "CRM", f"{unique}-{n}", f"{unique} {name}")

@@ -19,6 +19,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from graph_schema import MODEL, Property, PropertyType
 from graph_schema import enums as e
+from graph_schema.model import sort_key_of
 from graph_schema.survivorship import SURVIVING
 from hub.api import ordering as ordering_types
 from hub.api import where as where_types
@@ -338,7 +339,9 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
     filtered and ordered as the top-level list of their kind when asked."""
     relation_key = (parent, name)
     relation = RELATIONS[relation_key]
-    default_order = [(key[2:], "ASC") for key in relation.order if key.startswith("x.")]
+    # The relation orders a collated text by its sort key; a list names the text itself.
+    texts = {sort_key_of(p.name): p.name for p in MODEL.node(target).properties if p.collated}
+    default_order = [(texts.get(name, name), "ASC") for name in relation.sorted_by]
 
     def prefetched_page(
         root: Parent,

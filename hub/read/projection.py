@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from graph_schema import MODEL
+from graph_schema.model import sort_key_of
 
 EXTRA = {
     label: (".position",)
@@ -58,6 +59,14 @@ def projection(label: str, variable: str = "x") -> str:
 
 
 @cache
+def _sort_keys(label: str) -> frozenset[str]:
+    """The stored sort keys of a label's collated texts (read to order related records)."""
+    return frozenset(
+        sort_key_of(prop.name) for prop in MODEL.node(label).properties if prop.collated
+    )
+
+
+@cache
 def _stored(label: str) -> frozenset[str]:
     return frozenset(prop.name for prop in MODEL.node(label).record_properties)
 
@@ -67,17 +76,25 @@ def narrowed(label: str, variable: str, fields: Iterable[str], related: Iterable
 
     ``related`` names the fields that read related records instead (they need only the key).
     Nothing is left out for a label or a field the rules above do not know: narrowing is an
-    optimisation and never the reason a value goes missing.
+    optimisation and never the reason a value goes missing. A collated text's sort key
+    among ``fields`` (a related record's order reads it) is read either way.
     """
+    sort_keys = [field for field in fields if field in _sort_keys(label)]
     if label not in ALWAYS:
-        return projection(label, variable)
+        return with_sort_keys(projection(label, variable), sort_keys)
     stored, wanted = _stored(label), dict.fromkeys(ALWAYS[label])
     skipped = WITHOUT_PROPERTY | frozenset(related)
     for field in fields:
         if (label, field) in READS:
             wanted.update(dict.fromkeys(READS[label, field]))
-        elif field in stored:
+        elif field in stored or field in sort_keys:
             wanted[field] = None
         elif field not in skipped:
-            return projection(label, variable)
+            return with_sort_keys(projection(label, variable), sort_keys)
     return f"{variable} {{{', '.join(f'.{name}' for name in wanted)}}}"
+
+
+def with_sort_keys(shown: str, sort_keys: Iterable[str]) -> str:
+    """A map projection (``x {.id, ...}``) that also reads the given sort keys."""
+    added = "".join(f", .{key}" for key in sort_keys)
+    return shown[:-1] + added + "}" if added else shown

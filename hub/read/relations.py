@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_schema import MODEL, Relationship, Side
+from graph_schema.model import sort_key_of
 from hub.read.filters import DELETED
-from hub.read.projection import projection
+from hub.read.projection import projection, with_sort_keys
 from hub.store import Store
 
 
@@ -23,7 +24,8 @@ class Relation:
     ``pattern`` is a template over the parent ``{p}``, the related record ``{x}`` and, where
     the relationship carries values, ``{r}``; it starts from the bound parent (patterns that
     start from the bound variable are the fast ones on every store). ``order`` lists
-    ``x.<property>`` or ``r.<property>`` keys.
+    ``x.<property>`` or ``r.<property>`` keys; a collated text is ordered by its sort key
+    (``x.nameSort``), as the top-level lists order it.
     """
 
     parent: str
@@ -59,13 +61,20 @@ class Relation:
         """The related record's properties its order reads."""
         return tuple(key[2:] for key in self.order if key.startswith("x."))
 
+    @property
+    def sort_keys(self) -> tuple[str, ...]:
+        """The sort keys of collated texts its order reads, which no projection holds."""
+        target = MODEL.node(self.target) if self.target != "*" else None
+        texts = {sort_key_of(p.name) for p in target.properties if p.collated} if target else ()
+        return tuple(name for name in self.sorted_by if name in texts)
+
     def shown(self, related: str, rel: str, inner: str = "", base: str = "") -> str:
         """The map projection of a related record (``base``, by default all its properties),
         with relationship values and ``inner``."""
         extras = [self.extra.format(r=rel)] if self.extra else []
         if inner:
             extras.append(inner)
-        shown = base or projection(self.target, related)
+        shown = base or with_sort_keys(projection(self.target, related), self.sort_keys)
         return shown[:-1] + "".join(f", {e}" for e in extras) + "}" if extras else shown
 
     def statement(self, window: tuple[int, int] | None) -> str:
@@ -146,7 +155,7 @@ def _read(parent: str, field: str, ways: list[tuple[Relationship, Side, bool]]) 
     others = {r.target if out else r.source for r, _, out in ways}
     target = others.pop() if len(others) == 1 else "*"
     carried = {p.name for p in rel.properties}
-    order = tuple(f"r.{name}" if name in carried else f"x.{name}" for name in side.order)
+    order = tuple(_order_key(target, name, carried) for name in side.order)
     bound = side.carries or any(key.startswith("r.") for key in order)
     arrow = f"[{{r}}:{rel.type}]" if bound else f"[:{rel.type}]"
     other = "({x})" if target == "*" else f"({{x}}:{target})"
@@ -171,6 +180,16 @@ def _read(parent: str, field: str, ways: list[tuple[Relationship, Side, bool]]) 
         # listed while they live.
         live=rel.many(outbound) and side.input is None and _deletable(parent, target),
     )
+
+
+def _order_key(target: str, name: str, carried: set[str]) -> str:
+    """What a side's order names: a value of the relationship, or the related record's own
+    (a collated text's sort key, so that Revision 2 comes before 10 and Ärger after Adler)."""
+    if name in carried:
+        return f"r.{name}"
+    if target != "*" and MODEL.node(target).prop(name).collated:
+        return f"x.{sort_key_of(name)}"
+    return f"x.{name}"
 
 
 def _deletable(*labels: str) -> bool:
