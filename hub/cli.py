@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from hub import __version__, logs
 from hub.actor import Actor
 from hub.auth import clients
-from hub.domain import rekeying, webhooks
+from hub.domain import file_sweep, rekeying, webhooks
 from hub.domain.batch_matching import BatchMatcher, BatchSummary
 from hub.domain.batch_matching import render as render_match
 from hub.domain.change_log import sequence
@@ -208,6 +208,7 @@ def _parser() -> argparse.ArgumentParser:
     _webhooks_parser(commands)
     _export_parser(commands)
     _change_parser(commands)
+    _files_parser(commands)
 
     match = commands.add_parser(
         "match",
@@ -334,6 +335,34 @@ def _export_parser(commands: Any) -> None:
     export_parser.add_argument("out", type=Path, help="the folder to write into")
     export_parser.add_argument("--format", choices=FORMATS, default="ndjson", dest="form")
     export_parser.add_argument("--after", help="a cursor a previous export printed")
+
+
+def _files_parser(commands: Any) -> None:
+    files = commands.add_parser(
+        "files",
+        help="look after the stored document files",
+        description="Look after the document files under HUB_FILES_DIR.",
+    )
+    actions = files.add_subparsers(dest="files_command", required=True, metavar="ACTION")
+    sweep = actions.add_parser(
+        "sweep",
+        help="remove stored files nothing names",
+        description="Remove the stored files that no document, no document source's "
+        "delivery and no open rejected row names (a refused revision's upload, a replaced "
+        "file no source gives any more), and what unfinished uploads left, when they were "
+        "last written longer ago than --older-than. Safe beside a running hub; run it from "
+        "one place on a schedule, say daily.",
+    )
+    sweep.add_argument(
+        "--older-than",
+        type=float,
+        default=24.0,
+        metavar="HOURS",
+        help="leave files written within this many hours (default 24)",
+    )
+    sweep.add_argument(
+        "--dry-run", action="store_true", help="count what would be removed, remove nothing"
+    )
 
 
 def _load_settings() -> Settings:
@@ -764,6 +793,24 @@ def change_contracts(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_REJECTED if summary.count("rejected") else 0
 
 
+async def _sweep(settings: Settings, grace_hours: float, dry_run: bool) -> list[str]:
+    store = await Store.open(settings, attach=True)
+    try:
+        report = await file_sweep.sweep(
+            store, file_store(settings), grace_hours * 3600, dry_run=dry_run
+        )
+    finally:
+        await store.close()
+    return report.lines(dry_run)
+
+
+def manage_files(settings: Settings, args: argparse.Namespace) -> int:
+    if args.older_than < 0:
+        raise StartupError("--older-than must be 0 hours or more")
+    print("\n".join(run_async(_sweep(settings, args.older_than, args.dry_run))))
+    return 0
+
+
 def export_changes(settings: Settings, args: argparse.Namespace) -> int:
     print("\n".join(run_async(_export(settings, args))))
     return 0
@@ -816,6 +863,7 @@ def _run(args: argparse.Namespace) -> int:
         "webhooks": manage_webhooks,
         "export": export_changes,
         "change": change_contracts,
+        "files": manage_files,
     }
     if args.command in commands:
         return commands[args.command](settings, args)

@@ -41,10 +41,9 @@ def test_storing_content_already_stored_writes_no_file(tmp_path: Path) -> None:
     written = stored.stat()
     again = store.put_path(tmp_path / "a.pdf")
     assert again == first
-    assert (stored.stat().st_ino, stored.stat().st_mtime_ns) == (
-        written.st_ino,
-        written.st_mtime_ns,
-    )
+    # Not written again, only its time refreshed (a sweep leaves a file just stored alone).
+    assert stored.stat().st_ino == written.st_ino
+    assert stored.stat().st_mtime_ns >= written.st_mtime_ns
     assert [p.name for p in (tmp_path / "files").rglob("*") if p.is_file()] == [first.sha256]
 
 

@@ -28,6 +28,20 @@ class FileTooLarge(HubError):
 
 
 @dataclass(frozen=True)
+class StoredOnDisk:
+    """A stored file as the folder shows it: its content's hash, size and last write."""
+
+    sha256: str
+    size: int
+    modified: float
+
+
+_HEX = frozenset("0123456789abcdef")
+_PARTIAL = ".upload-"  # a file being received, or left by an upload that never finished
+_ASIDE = ".sweep-"  # a file a sweep moved aside while it looks at it again
+
+
+@dataclass(frozen=True)
 class StoredFile:
     sha256: str
     size: int
@@ -96,9 +110,63 @@ class FileStore:
                     return incoming.keep(path.name, None)
             content = handle.read()
         sha256 = hashlib.sha256(content).hexdigest()
-        if not os.path.isfile(self._target(sha256)):
+        try:
+            # Stored already: refreshed, so that a sweep counts it as just written.
+            os.utime(self._target(sha256))
+        except FileNotFoundError:
             self._write_small(sha256, content)
         return StoredFile(sha256, len(content), media_type_of(path.name, None, content), path.name)
+
+    def stored(self) -> Iterator[StoredOnDisk]:
+        """Every stored file; files a sweep that stopped halfway left aside are put back."""
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.root) as folders:
+            for folder in folders:
+                if len(folder.name) != 2 or not folder.is_dir(follow_symlinks=False):
+                    continue
+                with os.scandir(folder.path) as entries:
+                    for entry in entries:
+                        name = entry.name
+                        if name.startswith(_ASIDE) and _is_sha256(name[len(_ASIDE) :]):
+                            name = name[len(_ASIDE) :]
+                            self.put_back(name, Path(entry.path))
+                        elif not _is_sha256(name):
+                            continue
+                        with contextlib.suppress(FileNotFoundError):
+                            status = os.stat(os.path.join(folder.path, name))
+                            yield StoredOnDisk(name, status.st_size, status.st_mtime)
+
+    def set_aside(self, sha256: str) -> Path | None:
+        """Move a stored file out of its place (None when it is gone)."""
+        aside = self.root / sha256[:2] / f"{_ASIDE}{sha256}"
+        try:
+            os.rename(self._target(sha256), aside)
+        except FileNotFoundError:
+            return None
+        return aside
+
+    def put_back(self, sha256: str, aside: Path) -> None:
+        """Return a file set aside, unless the same content was stored there meanwhile."""
+        with contextlib.suppress(FileExistsError):
+            os.link(aside, self._target(sha256))
+        aside.unlink(missing_ok=True)
+
+    def remove_partial_uploads(self, before: float, *, dry_run: bool = False) -> int:
+        """Remove what uploads that never finished left, last written before ``before``."""
+        removed = 0
+        folders = [str(self.root)]
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.root) as entries:
+            folders.extend(e.path for e in entries if len(e.name) == 2 and e.is_dir())
+        for folder in folders:
+            with contextlib.suppress(FileNotFoundError), os.scandir(folder) as entries:
+                for entry in entries:
+                    if not entry.name.startswith(_PARTIAL):
+                        continue
+                    with contextlib.suppress(FileNotFoundError):
+                        if entry.stat().st_mtime < before:
+                            if not dry_run:
+                                os.unlink(entry.path)
+                            removed += 1
+        return removed
 
     def _target(self, sha256: str) -> str:
         return os.path.join(self.root, sha256[:2], sha256)
@@ -108,7 +176,7 @@ class FileStore:
         part of a file. A loader stores tens of thousands of small files, so this path
         makes no directory it does not need and no random temporary name."""
         folder = os.path.join(self.root, sha256[:2])
-        temporary = os.path.join(folder, f".upload-{os.getpid()}-{threading.get_ident()}")
+        temporary = os.path.join(folder, f"{_PARTIAL}{os.getpid()}-{threading.get_ident()}")
         try:
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         except FileNotFoundError:
@@ -144,7 +212,7 @@ class _Incoming:
         self.digest = hashlib.sha256()
         self.size = 0
         self.head = b""
-        fd, self.temporary = tempfile.mkstemp(dir=root, prefix=".upload-")
+        fd, self.temporary = tempfile.mkstemp(dir=root, prefix=_PARTIAL)
         self.out = os.fdopen(fd, "wb")
 
     def add(self, chunk: bytes) -> None:
@@ -168,6 +236,10 @@ class _Incoming:
         self.out.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.temporary)
+
+
+def _is_sha256(name: str) -> bool:
+    return len(name) == 64 and _HEX.issuperset(name)
 
 
 def file_name(sent: str | None) -> str | None:
