@@ -9,6 +9,7 @@ from graph_schema.model import search_key_of, sort_key_of
 from hub.identifiers import printed_code, revision_order
 from hub.search_text import SEPARATOR, fold
 from hub.store import Store
+from hub.store.store import Record
 
 _LIVE = "x.mergedInto IS NULL AND x.deletedAt IS NULL"
 
@@ -24,8 +25,29 @@ class Found:
         known.extend(i for i in found if i not in known)
 
 
-async def _ids(store: Store, cypher: str, params: dict[str, object]) -> list[str]:
-    return [row["id"] for row in await store.query(cypher, params)]
+# Every way of naming a record, one part each, read in one statement; within a part the rows
+# come in its own order, and ``part`` keeps the parts in this order.
+_SEARCH = " UNION ALL ".join(
+    (
+        "MATCH (s:SourceRecord {key: $key})-[:SOURCE_OF]->(x) WHERE x.mergedInto IS NULL "
+        "RETURN 0 AS part, s.entity AS label, x.id AS id, null AS revision "
+        "ORDER BY label, id LIMIT $n",
+        f"MATCH (x:Vehicle {{vin: $vin}}) WHERE {_LIVE} "
+        "RETURN 1 AS part, 'Vehicle' AS label, x.id AS id, null AS revision",
+        f"MATCH (x:IdentificationObject) WHERE x.number = $number AND {_LIVE} "
+        "RETURN 2 AS part, 'IdentificationObject' AS label, x.id AS id, null AS revision "
+        "ORDER BY x.kind LIMIT $n",
+        f"MATCH (x:Contract {{number: $text}}) WHERE {_LIVE} "
+        "RETURN 3 AS part, 'Contract' AS label, x.id AS id, null AS revision",
+        f"MATCH (x:Document {{number: $text}}) WHERE {_LIVE} "
+        "RETURN 4 AS part, 'Document' AS label, x.id AS id, x.revision AS revision",
+        f"MATCH (x:BusinessPartner) WHERE x.{search_key_of('name')} CONTAINS $words "
+        f"AND {_LIVE} RETURN 5 AS part, 'BusinessPartner' AS label, x.id AS id, "
+        f"null AS revision ORDER BY x.{sort_key_of('name')} LIMIT $n",
+    )
+)
+# The label of each part after the first, in their order.
+_KINDS = ("Vehicle", "IdentificationObject", "Contract", "Document", "BusinessPartner")
 
 
 async def search(store: Store, text: str, limit: int) -> Found:
@@ -34,56 +56,30 @@ async def search(store: Store, text: str, limit: int) -> Found:
     text = text.strip()
     if not text:
         return found
-    compact = "".join(text.split()).upper()
-    by_key = await store.query(
-        "MATCH (s:SourceRecord {key: $key})-[:SOURCE_OF]->(x) WHERE x.mergedInto IS NULL "
-        "RETURN s.entity AS label, x.id AS id ORDER BY label, id LIMIT $n",
-        {"key": text, "n": limit},
-    )
-    for row in by_key:
-        found.add(row["label"], [row["id"]])
-    found.add(
-        "Vehicle",
-        await _ids(
-            store,
-            f"MATCH (x:Vehicle {{vin: $vin}}) WHERE {_LIVE} RETURN x.id AS id",
-            {"vin": compact},
-        ),
-    )
-    found.add(
-        "IdentificationObject",
-        await _ids(
-            store,
-            f"MATCH (x:IdentificationObject) WHERE x.number = $number AND {_LIVE} "
-            "RETURN x.id AS id ORDER BY x.kind LIMIT $n",
-            {"number": printed_code(text), "n": limit},
-        ),
-    )
-    found.add(
-        "Contract",
-        await _ids(
-            store,
-            f"MATCH (x:Contract {{number: $number}}) WHERE {_LIVE} RETURN x.id AS id",
-            {"number": text},
-        ),
-    )
-    revisions = await store.query(
-        f"MATCH (x:Document {{number: $number}}) WHERE {_LIVE} "
-        "RETURN x.id AS id, x.revision AS revision",
-        {"number": text},
-    )
-    # The latest revision first, "10" after "9": the order the revision chain has.
-    revisions.sort(key=lambda row: revision_order(row["revision"]), reverse=True)
-    found.add("Document", [row["id"] for row in revisions[:limit]])
     folded = fold(text)
-    if folded:
-        found.add(
-            "BusinessPartner",
-            await _ids(
-                store,
-                f"MATCH (x:BusinessPartner) WHERE x.{search_key_of('name')} CONTAINS $words "
-                f"AND {_LIVE} RETURN x.id AS id ORDER BY x.{sort_key_of('name')} LIMIT $n",
-                {"words": SEPARATOR + folded if len(folded) < 3 else folded, "n": limit},
-            ),
-        )
+    rows = await store.query(
+        _SEARCH,
+        {
+            "key": text,
+            "vin": "".join(text.split()).upper(),
+            "number": printed_code(text),
+            "text": text,
+            # Nothing to look for in names: null contains nothing.
+            "words": (SEPARATOR + folded if len(folded) < 3 else folded) if folded else None,
+            "n": limit,
+        },
+    )
+    by_part: dict[int, list[Record]] = {}
+    for row in rows:
+        by_part.setdefault(row["part"], []).append(row)
+    for row in by_part.get(0, []):
+        found.add(row["label"], [row["id"]])
+    for part, label in enumerate(_KINDS, start=1):
+        if label == "BusinessPartner" and not folded:
+            continue
+        named = by_part.get(part, [])
+        if label == "Document":
+            # The latest revision first, "10" after "9": the order the revision chain has.
+            named = sorted(named, key=lambda row: revision_order(row["revision"]), reverse=True)
+        found.add(label, [row["id"] for row in named[:limit]])
     return found
