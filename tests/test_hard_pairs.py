@@ -452,7 +452,9 @@ def test_the_same_street_and_number_in_another_town_is_another_place() -> None:
     assert _score(here, there).score < rules.REVIEW
 
 
-def _at(street: str, number: str, postal_code: str, city: str, country: str) -> dict[str, Any]:
+def _at(
+    street: str, number: str | None, postal_code: str, city: str, country: str
+) -> dict[str, Any]:
     return {"addresses": [{"street": street, "houseNumber": number, "postalCode": postal_code,
                            "city": city, "country": country}]}  # fmt: skip
 
@@ -794,3 +796,47 @@ def test_one_birth_date_and_an_address_left_out_is_no_second_address() -> None:
     dealer = {"kind": "PERSON", "firstName": "Stefan", "lastName": "Wagner",
               "email": "wagner@autohaus.de", **born}  # fmt: skip
     assert _score(dealer, crm).score >= rules.AUTO_MERGE
+
+
+def test_a_chinese_name_in_characters_in_one_field_is_surname_and_given_name() -> None:
+    home = {"birthDate": "1985-06-01", **_at("文一路", "No. 422", "310012", "杭州", "CN")}
+    whole = {"kind": "PERSON", "lastName": "吴超", **home}
+    for first, last in (("Chao", "Wu"), ("超", "吴")):
+        verdict = _score(whole, _person(first, last, **home))
+        assert verdict.score >= rules.AUTO_MERGE, (first, last, verdict.explanation)
+    compound = _score({"kind": "PERSON", "lastName": "欧阳娜娜", **home},
+                      _person("Nana", "Ouyang", **home))  # fmt: skip
+    assert compound.score >= rules.AUTO_MERGE
+
+
+def test_a_syllable_of_a_chinese_name_is_no_generation_marker() -> None:
+    """孙俊杰 reads sun jun jie: its jun is a name, not jun. of a son."""
+    home = {"birthDate": "1990-02-02", **_at("和平路", "8号", "300041", "天津", "CN")}
+    verdict = _score(_person("俊杰", "孙", **home), _person("Junjie", "Sun", **home))
+    assert verdict.score >= rules.AUTO_MERGE, verdict.explanation
+    assert profile(_person("俊杰", "孙")).generation == ""
+
+
+def test_house_numbers_read_alike_however_a_system_writes_them() -> None:
+    born = {"birthDate": "1979-11-03"}
+    kept = _person(
+        "Benedikt", "Wagner", **born, **_at("Blumenstr.", "17", "81402", "München", "DE")
+    )
+    for street, number in (("BLUMENSTRASSE 17", None), ("Blumenstraße", "Nr. 17")):
+        other = _person(
+            "Benedikt", "Wagner", **born, **_at(street, number, "81402", "München", "DE")
+        )
+        assert profile(other).places == profile(kept).places, (street, number)
+    # A number within a street's name stays there: Straße des 17. Juni has no house number.
+    june = profile(
+        _person("Eva", "Roth", **_at("Straße des 17. Juni", None, "10623", "Berlin", "DE"))
+    )
+    assert june.places[0].number == ""
+
+
+def test_more_call_names_stand_for_their_names() -> None:
+    born = {"birthDate": "1966-07-07"}
+    for call, name in (("Michi", "Michael"), ("Lutz", "Ludwig"), ("Tobi", "Tobias"),
+                       ("Heinz", "Heinrich"), ("Rudi", "Rudolf"), ("Gerd", "Gerhard")):  # fmt: skip
+        verdict = _score(_person(call, "Lindner", **born), _person(name, "Lindner", **born))
+        assert verdict.score >= rules.AUTO_MERGE, (call, name, verdict.explanation)

@@ -129,9 +129,46 @@ def _spelt_out(word: str) -> str:
     return word
 
 
+# What some systems write before a house number: No. 422, Nr. 12, Hausnummer 3.
+_NUMBER_WORD = re.compile(r"^\s*(?:no|nr|hausnummer|nummer|number|#)\b\.?\s*", re.IGNORECASE)
+# A house number left at the end of the street: Blumenstraße 17, BLUMENSTR. 17 A, 长安街12号.
+_TRAILING_NUMBER = re.compile(
+    r"^(.*?\D)[\s,]*(\d+\s*[a-zA-Z]?(?:\s*[-/]\s*\d+\s*[a-zA-Z]?)?)\s*号?\s*$"
+)
+
+
 def house_number(value: str | None) -> str:
-    """``12 a``, ``12A`` and ``12-a`` all read ``12a``; ``18号`` (number 18) reads ``18``."""
-    return "".join(tokens((value or "").replace("号", "")))
+    """``12 a``, ``12A`` and ``12-a`` all read ``12a``; ``18号`` (number 18) and ``No. 18``
+    read ``18``."""
+    return "".join(tokens(_NUMBER_WORD.sub("", (value or "").replace("号", ""))))
+
+
+def street_and_number(street_name: str | None, number: str | None) -> tuple[str, str]:
+    """The street and house number of an address; a number a system left in the street
+    field, with no house number of its own, is taken out of it."""
+    if not house_number(number) and street_name:
+        found = _TRAILING_NUMBER.match(street_name)
+        if found and street(found.group(1)):
+            return street(found.group(1)), house_number(found.group(2))
+    return street(street_name), house_number(number)
+
+
+# Chinese surnames of two characters; any other name in characters starts with a surname of one.
+_COMPOUND_SURNAMES = frozenset({
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文",
+    "司徒", "夏侯", "轩辕", "令狐", "端木", "南宫", "西门", "独孤", "申屠", "钟离", "闻人",
+})  # fmt: skip
+
+
+def chinese_name(name: str) -> tuple[str, str]:
+    """(surname, given name) of a Chinese name in characters written in one field (吴超,
+    欧阳娜娜, 吴 超); a name that is only a surname keeps an empty given name."""
+    parts = name.split()
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    whole = "".join(parts)
+    size = 2 if simplified(whole[:2]) in _COMPOUND_SURNAMES and len(whole) > 2 else 1
+    return whole[:size], whole[size:]
 
 
 def postal_code(value: str | None) -> str:
@@ -217,7 +254,11 @@ CALL_NAMES = {
     "basti": "sebastian", "flo": "florian", "max": "maximilian", "alex": "alexander",
     "hanne": "johanna", "hansi": "johannes", "resi": "theresia", "vroni": "veronika",
     "moni": "monika", "biggi": "brigitte", "gitti": "brigitte", "leni": "helene",
-    "magda": "magdalena", "kalle": "karl", "wolfi": "wolfgang",
+    "magda": "magdalena", "kalle": "karl", "wolfi": "wolfgang", "michi": "michael",
+    "mike": "michael", "lutz": "ludwig", "tobi": "tobias", "heinz": "heinrich",
+    "hinnerk": "heinrich", "rudi": "rudolf", "rolf": "rudolf", "gerd": "gerhard",
+    "olli": "oliver", "theo": "theodor", "dani": "daniel", "benni": "benjamin",
+    "sigi": "siegfried", "wolle": "wolfgang", "flori": "florian", "resl": "theresia",
 }  # fmt: skip
 
 

@@ -62,8 +62,7 @@ def profile(
     addresses = state.get("addresses") or []
     places = tuple(
         Place(
-            norm.street(a.get("street")),
-            norm.house_number(a.get("houseNumber")),
+            *norm.street_and_number(a.get("street"), a.get("houseNumber")),
             norm.postal_code(a.get("postalCode")),
             norm.city(a.get("city")),
         )
@@ -74,8 +73,9 @@ def profile(
     country = next((a.get("country") or "" for a in addresses if a.get("country")), "")
     first, last, hanzi = _person_names(state.get("firstName"), state.get("lastName"))
     cut = _cut_in_one_field(state.get("firstName"), state.get("lastName"))
-    first, first_marker = norm.generation(first)
-    last, last_marker = norm.generation(last)
+    # A name written in characters has no generation marker: its pinyin's "jun" is 俊.
+    first, first_marker = (first, "") if hanzi[0] else norm.generation(first)
+    last, last_marker = (last, "") if hanzi[1] else norm.generation(last)
     return Profile(
         kind=state.get("kind") or "",
         first=first,
@@ -102,9 +102,12 @@ def profile(
 def _person_names(first: str | None, last: str | None) -> tuple[str, str, tuple[str, str]]:
     """Normalised first and last name, without titles, and each as written in Chinese
     characters where it is; ``MUELLER, HANS`` in the last name alone, as ERP systems keep a
-    person's name in one field, is split."""
+    person's name in one field, is split, and so is a Chinese name in characters (吴超: 吴 and
+    超)."""
     if not first and last and "," in last:
         last, _, first = last.partition(",")
+    elif not first and last and norm.has_cjk(last):
+        last, first = norm.chinese_name(last)
     hanzi = (_hanzi(first), _hanzi(last))
     return norm.without_titles(norm.text(first)), norm.without_titles(norm.text(last)), hanzi
 
