@@ -308,6 +308,22 @@ def test_nested_connections_filter_and_sort_as_the_top_level_lists(
         assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", variables
 
 
+def test_an_empty_filter_or_order_pages_a_nested_list_as_none_does(
+    hub: RunningHub, unique: str
+) -> None:
+    made = _fleet(hub, unique)
+    key = f"{unique}-fleet"
+    plain = ok(hub, FLEET, {"key": key, "first": 2})["businessPartner"]["vehicles"]
+    after = plain["pageInfo"]["endCursor"]
+    empties: list[dict[str, Any]] = [{"where": {}}, {"orderBy": []}, {"where": {}, "orderBy": []}]
+    for empty in empties:
+        rest = ok(hub, FLEET, {"key": key, "after": after, **empty})["businessPartner"]["vehicles"]
+        assert [e["node"]["vin"] for e in rest["edges"]] == sorted(v[0] for v in made)[2:], empty
+        # And the other way round: its cursor goes on without them.
+        first = ok(hub, FLEET, {"key": key, "first": 2, **empty})["businessPartner"]["vehicles"]
+        assert first["pageInfo"]["endCursor"] == after, empty
+
+
 def test_a_filtered_nested_list_leaves_deleted_records_out_as_its_relation_does(
     hub: RunningHub, unique: str
 ) -> None:

@@ -45,6 +45,7 @@ from hub.api.enums import (
     ServiceInclusion,
     VehicleEventType,
 )
+from hub.api.inputs import to_data
 from hub.api.relay import Node, PageInfo
 from hub.domain.contract_changes import effective_contract_status
 from hub.domain.kinds import KINDS
@@ -334,6 +335,12 @@ async def related_page(
     return connection(page)
 
 
+def _asks(where: Any, order_by: list[Any] | None) -> bool:
+    """Whether a nested list is asked for a filter or an order of its own: ``where: {}``
+    and ``orderBy: []`` ask for nothing, and page as the list without them does."""
+    return bool(order_by) or bool(where and to_data(where))
+
+
 def nested_connection(parent: str, name: str, target: str, description: str) -> Any:
     """A paginated field of related records (first/after forwards, last/before backwards),
     filtered and ordered as the top-level list of their kind when asked."""
@@ -354,7 +361,7 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
         where: Any = None,
         order_by: list[Any] | None = None,
     ) -> Page[Any] | None:
-        if where or order_by:
+        if _asks(where, order_by):
             return None  # read with its filter and order, not from the parent's rows
         rows = root.prefetched.get(response_key)
         request = _checked_page_request(first, after, last, before)
@@ -375,7 +382,7 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
         where: Any = None,
         order_by: list[Any] | None = None,
     ) -> Any:
-        if where or order_by:
+        if _asks(where, order_by):
             from hub.api.listing import list_connection  # noqa: PLC0415 - it imports this module
 
             anchor = Anchor(relation, root.hub_id)

@@ -218,8 +218,9 @@ def _nested(
 
 def _filtered(field: SelectedField) -> bool:
     """Whether a connection is asked for a filter or an order of its own: its resolver reads
-    it with them (the parent's rows would be all of them, in the relation's order)."""
-    return any(field.arguments.get(name) is not None for name in ("where", "orderBy"))
+    it with them (the parent's rows would be all of them, in the relation's order). An empty
+    one (``where: {}``, ``orderBy: []``) asks for nothing."""
+    return any(field.arguments.get(name) for name in ("where", "orderBy"))
 
 
 def _capped(
