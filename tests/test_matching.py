@@ -735,6 +735,25 @@ def test_an_erp_record_on_the_father_goes_to_a_steward_when_his_son_of_one_name_
     assert sources == [{"system": "CRM", "key": f"f-{last}"}]
 
 
+def test_an_erp_record_on_the_son_goes_to_a_steward_when_his_father_of_one_name_turns_up(
+    hub: RunningHub,
+) -> None:
+    """The other order: the ERP record joined the son, the only Hans the hub knew there; the
+    father, born a generation before the son, is the household's second Hans."""
+    last, line = household(11)
+    son = crm_hans(hub, "s", last, "1980-06-17", line)
+    erp = erp_hans(hub, last, line)
+    assert erp["businessPartner"]["id"] == son["businessPartner"]["id"]
+    # The father gives his mobile number, not the household's line: the address is theirs.
+    father = crm_hans(hub, "f", last, "1951-02-13", {**line, "phone": "+49 171 5550117"})
+    assert father["businessPartner"]["id"] != son["businessPartner"]["id"], father["matchOutcome"]
+    erp_partner = hub.graphql(
+        'query($key: String!) { businessPartner(source: {system: "ERP", key: $key}) { id } }',
+        {"key": f"e-{last}"},
+    )["data"]["businessPartner"]["id"]
+    assert erp_partner not in {son["businessPartner"]["id"], father["businessPartner"]["id"]}
+
+
 def test_a_record_with_a_placeholder_birth_date_on_the_father_does_not_take_in_his_son(
     hub: RunningHub,
 ) -> None:
