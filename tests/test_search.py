@@ -249,6 +249,23 @@ def test_names_sort_by_german_rules(hub: RunningHub, unique: str) -> None:
     assert makes == ["Audi", "BMW", "skoda", "Škoda", None]
 
 
+def _revisions(hub: RunningHub, number: str, **extra: Any) -> None:
+    """Revisions 10, 2, B and 1 of one document, in that order."""
+    for revision in ("10", "2", "B", "1"):
+        data = {
+            "source": {"system": "PDM", "key": f"{number}-{revision}"},
+            "number": number,
+            "revision": revision,
+            "type": "TECHNICAL_OFFER",
+            **extra,
+        }
+        ok(
+            hub,
+            "mutation($i: DocumentInput!) { upsertDocument(input: $i) { userErrors { code } } }",
+            {"i": data},
+        )
+
+
 def test_numbers_in_names_and_revisions_sort_by_value(hub: RunningHub, unique: str) -> None:
     for n, name in enumerate(["Filiale 10", "Filiale 9", "Filiale 100", "Filiale 9a"]):
         organization(hub, "CRM", f"{unique}-{n}", f"{unique} {name}")
@@ -259,19 +276,7 @@ def test_numbers_in_names_and_revisions_sort_by_value(hub: RunningHub, unique: s
         "Filiale 100",
     ]
     number = f"N-{unique}"
-    for revision in ("10", "2", "B", "1"):
-        ok(
-            hub,
-            "mutation($i: DocumentInput!) { upsertDocument(input: $i) { userErrors { code } } }",
-            {
-                "i": {
-                    "source": {"system": "PDM", "key": f"{number}-{revision}"},
-                    "number": number,
-                    "revision": revision,
-                    "type": "TECHNICAL_OFFER",
-                }
-            },
-        )
+    _revisions(hub, number)
     listed = ok(
         hub,
         "query($n: String!) { documents(where: {number: {eq: $n}}, orderBy: [{field: REVISION}]) "
@@ -283,21 +288,7 @@ def test_numbers_in_names_and_revisions_sort_by_value(hub: RunningHub, unique: s
 
 def test_a_records_documents_list_their_revisions_by_value(hub: RunningHub, unique: str) -> None:
     vehicle(hub, {"source": {"system": "VMS", "key": f"{unique}-v"}, "vin": vin_for(unique, 7)})
-    number = f"R-{unique}"
-    for revision in ("10", "2", "B", "1"):
-        ok(
-            hub,
-            "mutation($i: DocumentInput!) { upsertDocument(input: $i) { userErrors { code } } }",
-            {
-                "i": {
-                    "source": {"system": "PDM", "key": f"{number}-{revision}"},
-                    "number": number,
-                    "revision": revision,
-                    "type": "TECHNICAL_OFFER",
-                    "about": [{"source": {"system": "VMS", "key": f"{unique}-v"}}],
-                }
-            },
-        )
+    _revisions(hub, f"R-{unique}", about=[{"source": {"system": "VMS", "key": f"{unique}-v"}}])
 
     def revisions(**paging: int) -> list[str]:
         found = ok(
