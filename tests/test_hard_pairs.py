@@ -807,14 +807,26 @@ def test_a_chinese_name_in_characters_in_one_field_is_surname_and_given_name() -
     compound = _score({"kind": "PERSON", "lastName": "欧阳娜娜", **home},
                       _person("Nana", "Ouyang", **home))  # fmt: skip
     assert compound.score >= rules.AUTO_MERGE
+    comma = _score(
+        {"kind": "PERSON", "lastName": "吴\uff0c超", **home}, _person("超", "吴", **home)
+    )
+    assert comma.score >= rules.AUTO_MERGE, comma.explanation
+    assert norm.chinese_name("欧阳") == ("欧阳", "")
+    assert norm.chinese_name("买买提·艾力") == ("买买提·艾力", "")
 
 
 def test_a_syllable_of_a_chinese_name_is_no_generation_marker() -> None:
     """孙俊杰 reads sun jun jie: its jun is a name, not jun. of a son."""
     home = {"birthDate": "1990-02-02", **_at("和平路", "8号", "300041", "天津", "CN")}
-    verdict = _score(_person("俊杰", "孙", **home), _person("Junjie", "Sun", **home))
-    assert verdict.score >= rules.AUTO_MERGE, verdict.explanation
+    whole = {"kind": "PERSON", "lastName": "孙俊杰", **home}
+    for first, last in (("Junjie", "Sun"), ("Jun Jie", "Sun"), ("俊杰", "孙")):
+        for mine in (_person("俊杰", "孙", **home), whole):
+            verdict = _score(mine, _person(first, last, **home))
+            assert verdict.score >= rules.AUTO_MERGE, (first, last, verdict.explanation)
     assert profile(_person("俊杰", "孙")).generation == ""
+    assert profile(_person("Xiao Jun", "Li")).generation == ""
+    # A German name with jun. keeps its marker.
+    assert profile(_person("Hans", "Mueller jun.")).generation == "jun"
 
 
 def test_house_numbers_read_alike_however_a_system_writes_them() -> None:
@@ -827,11 +839,27 @@ def test_house_numbers_read_alike_however_a_system_writes_them() -> None:
             "Benedikt", "Wagner", **born, **_at(street, number, "81402", "München", "DE")
         )
         assert profile(other).places == profile(kept).places, (street, number)
+    hyphen = _person("Eva", "Roth", **_at("Hauptstr. 12\u201314", None, "10623", "Berlin", "DE"))
+    assert (profile(hyphen).places[0].street, profile(hyphen).places[0].number) == (
+        "hauptstrasse",
+        "1214",
+    )
+    # Mannheim's squares and federal roads are names with their number.
+    for square in ("Q 7", "B 27"):
+        place = profile(_person("Eva", "Roth", **_at(square, None, "68161", "Mannheim", "DE")))
+        assert place.places[0].number == "", square
     # A number within a street's name stays there: Straße des 17. Juni has no house number.
     june = profile(
         _person("Eva", "Roth", **_at("Straße des 17. Juni", None, "10623", "Berlin", "DE"))
     )
     assert june.places[0].number == ""
+
+
+def test_a_call_name_of_both_sexes_stands_for_neither() -> None:
+    """Dani is Daniel's and Daniela's: mixed twins may be given the two."""
+    home = {"birthDate": "1999-09-09", "phone": "0228 650001"}
+    verdict = _score(_person("Dani", "Steinmetz", **home), _person("Daniel", "Steinmetz", **home))
+    assert verdict.score < rules.AUTO_MERGE
 
 
 def test_more_call_names_stand_for_their_names() -> None:

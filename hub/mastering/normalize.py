@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import opencc
 from pypinyin import lazy_pinyin
+from pypinyin.constants import PINYIN_DICT
 
 from graph_schema import survivorship
 
@@ -130,10 +131,13 @@ def _spelt_out(word: str) -> str:
 
 
 # What some systems write before a house number: No. 422, Nr. 12, Hausnummer 3.
-_NUMBER_WORD = re.compile(r"^\s*(?:no|nr|hausnummer|nummer|number|#)\b\.?\s*", re.IGNORECASE)
-# A house number left at the end of the street: Blumenstraße 17, BLUMENSTR. 17 A, 长安街12号.
+_NUMBER_WORD = re.compile(
+    r"^\s*(?:no|nr|hausnummer|nummer|number|#)(?:\b|(?=\d))\.?\s*", re.IGNORECASE
+)
+# A house number left at the end of the street: Blumenstraße 17, BLUMENSTR. 17 A,
+# Hauptstr. 12-14 with an en dash, 长安街12号, 长安街12号院.
 _TRAILING_NUMBER = re.compile(
-    r"^(.*?\D)[\s,]*(\d+\s*[a-zA-Z]?(?:\s*[-/]\s*\d+\s*[a-zA-Z]?)?)\s*号?\s*$"
+    r"^(.*?\D)[\s,]*(\d+\s*[a-zA-Z]?(?:\s*[-/\u2013]\s*\d+\s*[a-zA-Z]?)?)\s*(?:号[院楼]?)?\s*$"
 )
 
 
@@ -148,7 +152,9 @@ def street_and_number(street_name: str | None, number: str | None) -> tuple[str,
     field, with no house number of its own, is taken out of it."""
     if not house_number(number) and street_name:
         found = _TRAILING_NUMBER.match(street_name)
-        if found and street(found.group(1)):
+        # What is left must read as a street: Q 7 (Mannheim's squares) and B 27 (a federal
+        # road) are names with their number.
+        if found and len(street(found.group(1))) > 2:
             return street(found.group(1)), house_number(found.group(2))
     return street(street_name), house_number(number)
 
@@ -162,12 +168,15 @@ _COMPOUND_SURNAMES = frozenset({
 
 def chinese_name(name: str) -> tuple[str, str]:
     """(surname, given name) of a Chinese name in characters written in one field (吴超,
-    欧阳娜娜, 吴 超); a name that is only a surname keeps an empty given name."""
-    parts = name.split()
+    欧阳娜娜, 吴 超, or with a full-width comma); a name that is only a surname (王, 欧阳),
+    or a transcribed one with a middle dot (买买提·艾力), keeps an empty given name."""
+    if any(dot in name for dot in "·•・"):
+        return name, ""
+    parts = name.replace("\uff0c", " ").replace("、", " ").split()
     if len(parts) == 2:
         return parts[0], parts[1]
     whole = "".join(parts)
-    size = 2 if simplified(whole[:2]) in _COMPOUND_SURNAMES and len(whole) > 2 else 1
+    size = 2 if simplified(whole[:2]) in _COMPOUND_SURNAMES else 1
     return whole[:size], whole[size:]
 
 
@@ -257,8 +266,8 @@ CALL_NAMES = {
     "magda": "magdalena", "kalle": "karl", "wolfi": "wolfgang", "michi": "michael",
     "mike": "michael", "lutz": "ludwig", "tobi": "tobias", "heinz": "heinrich",
     "hinnerk": "heinrich", "rudi": "rudolf", "rolf": "rudolf", "gerd": "gerhard",
-    "olli": "oliver", "theo": "theodor", "dani": "daniel", "benni": "benjamin",
-    "sigi": "siegfried", "wolle": "wolfgang", "flori": "florian", "resl": "theresia",
+    "olli": "oliver", "theo": "theodor", "benni": "benjamin",
+    "wolle": "wolfgang", "flori": "florian", "resl": "theresia",
 }  # fmt: skip
 
 
@@ -337,7 +346,8 @@ _GENERATION_PHRASES = (("der juengere", "jun"), ("der aeltere", "sen"), ("d j", 
 
 
 def generation(name: str) -> tuple[str, str]:
-    """(name without its generation marker, the marker) of a normalised name."""
+    """(name without its generation marker, the marker) of a normalised name. In a name
+    made of pinyin syllables alone (Jun Jie, Xiao Jun), jun and sen are syllables: 俊, 森."""
     padded = f" {name} "
     for phrase, marker in _GENERATION_PHRASES:
         rest = padded.replace(f" {phrase} ", " ").strip()
@@ -347,7 +357,20 @@ def generation(name: str) -> tuple[str, str]:
     markers = [_GENERATION[w] for w in words if w in _GENERATION]
     if not markers or len(words) < 2:  # Jun alone is a (Chinese) name, not a marker
         return name, ""
+    if all(word in _pinyin_syllables() for word in words):
+        return name, ""
     return " ".join(w for w in words if w not in _GENERATION), markers[-1]
+
+
+@lru_cache(maxsize=1)
+def _pinyin_syllables() -> frozenset[str]:
+    """Every pinyin syllable without its tone (ben, jun, xiao, ...)."""
+    found = set()
+    for readings in PINYIN_DICT.values():
+        for reading in readings.split(","):
+            plain = unicodedata.normalize("NFKD", reading)
+            found.add("".join(ch for ch in plain if not unicodedata.combining(ch)))
+    return frozenset(found)
 
 
 # Words that make an organisation's name the name of one of its branches; NL (Niederlassung)
