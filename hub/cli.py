@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import signal
 import sys
 import time
@@ -358,7 +359,7 @@ def _files_parser(commands: Any) -> None:
         type=float,
         default=24.0,
         metavar="HOURS",
-        help="leave files written within this many hours (default 24)",
+        help="leave files written within this many hours (default 24, at least 1)",
     )
     sweep.add_argument(
         "--dry-run", action="store_true", help="count what would be removed, remove nothing"
@@ -805,9 +806,18 @@ async def _sweep(settings: Settings, grace_hours: float, dry_run: bool) -> list[
 
 
 def manage_files(settings: Settings, args: argparse.Namespace) -> int:
-    if args.older_than < 0:
-        raise StartupError("--older-than must be 0 hours or more")
-    print("\n".join(run_async(_sweep(settings, args.older_than, args.dry_run))))
+    least = file_sweep.LEAST_GRACE_HOURS
+    if not math.isfinite(args.older_than) or args.older_than < least:
+        raise StartupError(
+            f"--older-than must be at least {least:g} hours: a file written more recently may "
+            "belong to an upload whose document is still being written"
+        )
+    try:
+        lines = run_async(_sweep(settings, args.older_than, args.dry_run))
+    except file_sweep.SweepRunning as exc:
+        print(f"hub: stopped: {exc.message}", file=sys.stderr)
+        return EXIT_TRY_AGAIN
+    print("\n".join(lines))
     return 0
 
 

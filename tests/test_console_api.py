@@ -13,7 +13,7 @@ from tests.conftest import register
 from tests.harness import RunningHub, ok, vin_for
 from tests.test_contracts import setup as card_setup
 from tests.test_identification import card
-from tests.test_matching import queued_pair, unique
+from tests.test_matching import person, queued_pair, unique, upsert
 from tests.test_stewardship import MERGE, UNMERGE, partner, person_values
 
 QUEUE = """
@@ -209,6 +209,20 @@ def test_one_search_finds_partners_vehicles_cards_and_keys(hub: RunningHub) -> N
     assert [c["number"] for c in by_contract_number["contracts"]] == [f"L-{token}"]
     nothing = ok(hub, SEARCH, {"text": "  "})["search"]
     assert all(found == [] for found in nothing.values())
+
+
+def test_a_search_lists_at_most_first_of_each_kind_and_takes_punctuation_alone(
+    hub: RunningHub,
+) -> None:
+    token = unique("lim")
+    for n in range(3):
+        upsert(hub, person("CRM", f"{token}-{n}", f"Ida{n}", f"{token}"))
+    limited = ok(hub, "query($t: String!) { search(text: $t, first: 2) { businessPartners "
+                 "{ name } } }", {"t": token})["search"]  # fmt: skip
+    assert len(limited["businessPartners"]) == 2
+    for text in ("-", "?!", "·"):
+        nothing = ok(hub, SEARCH, {"text": text})["search"]
+        assert all(found == [] for found in nothing.values()), text
 
 
 def test_the_overview_counts_todays_proposals_and_decisions(hub: RunningHub) -> None:

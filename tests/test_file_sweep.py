@@ -7,11 +7,14 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from hub.domain import file_sweep
 from hub.domain.files import FileStore
 from tests.harness import RunningHub, hub_command
 from tests.test_cli import _external_env
 from tests.test_documents import PDF, document, offer
+from tests.test_loaders import load, write_ndjson
 
 DAY = 24 * 3600
 
@@ -129,12 +132,49 @@ def test_what_an_unfinished_upload_left_is_removed_once_old(hub: RunningHub) -> 
 
 def test_a_file_a_stopped_sweep_left_aside_is_put_back(hub: RunningHub, unique: str) -> None:
     files = hub.services.files
-    file = document(hub, offer(unique, "A"), PDF + b"aside " + unique.encode())["document"]["file"]
-    aside = files.set_aside(file["sha256"])
-    assert aside is not None and files.path(file["sha256"]) is None
+    content = PDF + b"aside " + unique.encode()
+    file = document(hub, offer(unique, "A"), content)["document"]["file"]
+    assert files.set_aside(file["sha256"]) is not None
+    assert files.path(file["sha256"]) is None
     _sweep(hub)
     assert files.path(file["sha256"]) is not None
-    assert not aside.exists()
+    assert list(files.root.rglob(f".sweep-{file['sha256']}")) == []
+
+
+def test_a_file_an_open_rejected_row_names_is_kept_for_its_resubmission(
+    hub: RunningHub, unique: str, tmp_path: Path
+) -> None:
+    content = PDF + b"rejected " + unique.encode()
+    (tmp_path / "offer.pdf").write_bytes(content)
+    row = {
+        "source": {"key": f"REJ-{unique}"},
+        "number": f"REJ-{unique}",
+        "revision": "A",
+        "type": "CONTRACT",
+        "file": "offer.pdf",
+        "about": [{"source": {"system": "CRM", "key": f"nobody-{unique}"}}],
+    }
+    summary = load(
+        hub,
+        tmp_path,
+        [write_ndjson(tmp_path / "documents.ndjson", [row])],
+        files=hub.services.files,
+    )
+    assert summary.counts["Document"]["rejected"] == 1
+    sha = hashlib.sha256(content).hexdigest()
+    _age(hub.services.files, sha)
+    assert sha not in _sweep(hub).shas
+    assert hub.services.files.path(sha) is not None
+
+
+def test_one_sweep_at_a_time(hub: RunningHub, unique: str, tmp_path: Path) -> None:
+    sha = _loose(hub, tmp_path, PDF + b"twice " + unique.encode())
+    _age(hub.services.files, sha)
+    with hub.services.files.sweeping() as alone:
+        assert alone
+        with pytest.raises(file_sweep.SweepRunning, match="another sweep"):
+            _sweep(hub)
+    assert sha in _sweep(hub).shas
 
 
 def test_hub_files_sweep_reports_what_it_did(hub: RunningHub, unique: str, tmp_path: Path) -> None:
@@ -151,6 +191,7 @@ def test_hub_files_sweep_reports_what_it_did(hub: RunningHub, unique: str, tmp_p
     assert done.returncode == 0, done.stderr
     assert "files nothing names removed" in done.stdout
     assert hub.services.files.path(sha) is None
-    refused = hub_command("files", "sweep", "--older-than", "-1", env=env, cwd=tmp_path)
-    assert refused.returncode == 2
-    assert "--older-than" in refused.stderr
+    for hours in ("0.5", "nan"):
+        refused = hub_command("files", "sweep", "--older-than", hours, env=env, cwd=tmp_path)
+        assert refused.returncode == 2, hours
+        assert "--older-than must be at least 1 hours" in refused.stderr

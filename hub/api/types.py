@@ -19,7 +19,6 @@ from strawberry.utils.str_converters import to_camel_case
 
 from graph_schema import MODEL, Property, PropertyType
 from graph_schema import enums as e
-from graph_schema.model import sort_key_of
 from graph_schema.survivorship import SURVIVING
 from hub.api import ordering as ordering_types
 from hub.api import where as where_types
@@ -58,6 +57,7 @@ from hub.read.changes import with_api_ids, without_streets
 from hub.read.cursors import BoundCursors, Cursors, scope
 from hub.read.lists import Anchor
 from hub.read.pagination import Page, PageRequest, page_of_rows
+from hub.read.projection import collated
 from hub.read.relations import RELATIONS, SOURCES, Related, Relation
 from hub.read.values import native
 
@@ -347,7 +347,7 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
     relation_key = (parent, name)
     relation = RELATIONS[relation_key]
     # The relation orders a collated text by its sort key; a list names the text itself.
-    texts = {sort_key_of(p.name): p.name for p in MODEL.node(target).properties if p.collated}
+    texts = collated(target)
     default_order = [(texts.get(name, name), "ASC") for name in relation.sorted_by]
 
     def prefetched_page(

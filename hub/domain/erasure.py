@@ -18,6 +18,7 @@ from hub import encoding
 from hub.domain import change_log
 from hub.domain import problems as codes
 from hub.domain.change_log import record_events
+from hub.domain.file_sweep import HELD_BY_DOCUMENTS
 from hub.domain.kinds import BUSINESS_PARTNER
 from hub.domain.problems import Problem, Rejected
 from hub.domain.rejected_rows import source_key
@@ -218,10 +219,7 @@ async def _release_documents(tx: Transaction, ids: list[str]) -> tuple[list[str]
     shas = sorted({row["sha"] for row in rows})
     if not shas:
         return documents, []
-    held = await tx.run(
-        "UNWIND $shas AS sha MATCH (d:Document {fileSha256: sha}) RETURN DISTINCT sha",
-        {"shas": shas},
-    )
+    held = await tx.run(HELD_BY_DOCUMENTS, {"shas": shas})
     return documents, sorted(set(shas) - {row["sha"] for row in held})
 
 

@@ -1,43 +1,53 @@
 """Removing stored files that nothing names any more.
 
-A file stays stored when what it was uploaded for is not written after all (a revision a
-delivery's rules refused, a load's row rejected and then dropped, the content of a document
-that a later upload replaced and no source names). Such a file cannot be downloaded (a
-download needs a document that holds it) and only takes space. :func:`sweep` removes the
-files last written longer ago than a grace period that no document, no document source's
-delivery and no open rejected row names; the period lets an upload whose document is being
-written, or a load that found the file already stored, finish first (storing content that
-exists refreshes the file's time).
+A file stays stored when what it was uploaded for is not written after all (a revision whose
+delivery was refused once its file had arrived, a load's row rejected and then dropped, the
+content of a document that a later upload replaced and no source names). Such a file cannot
+be downloaded (a download needs a document that holds it) and only takes space.
+:func:`sweep` removes the files last written longer ago than a grace period that no document,
+no document source's delivery and no open rejected row names; the period lets an upload whose
+document is being written, or a load that found the file already stored, finish first
+(storing content that exists refreshes the file's time).
 
 A file is first moved aside, then the references are read again, and only then is it
-removed: a document written between the first look and the move gets its file back.
+removed: a document written between the first look and the move gets its file back. One
+sweep runs at a time on a folder (a lock file beside the files).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from hub.domain.files import FileStore, StoredOnDisk
+from hub.errors import HubError
 from hub.store import Store
 
 AT_ONCE = 500  # files checked per statement
+# Shorter, and an upload whose document is still being written could lose its file.
+LEAST_GRACE_HOURS = 1.0
 
-# A file is named by its document, by a document source's delivery (the one that wins may
-# change), or by an open rejected row a steward may still resubmit; the last two hold it in
-# text, which is read only for the few files no document holds.
-_HELD_BY_DOCUMENTS = "UNWIND $shas AS sha MATCH (d:Document {fileSha256: sha}) RETURN DISTINCT sha"
-_HELD_IN_TEXT = (
-    "MATCH (s:SourceRecord {entity: 'Document'}) WITH s.payload AS text "
-    "WHERE any(sha IN $shas WHERE text CONTAINS sha) RETURN text "
+# The documents holding any of the files (an erasure asks the same of the files it frees).
+HELD_BY_DOCUMENTS = "UNWIND $shas AS sha MATCH (d:Document {fileSha256: sha}) RETURN DISTINCT sha"
+# A document source's delivery (the one that wins may change) and an open rejected row a
+# steward may still resubmit name a file in their text; read only when some file is named
+# by no document, once for all such files.
+_TEXTS_NAMING_FILES = (
+    "MATCH (s:SourceRecord {entity: 'Document'}) WHERE s.payload CONTAINS 'fileSha256' "
+    "RETURN s.payload AS text "
     "UNION ALL "
-    "MATCH (r:RejectedRow {kind: 'Document', status: 'OPEN'}) WITH r.row AS text "
-    "WHERE any(sha IN $shas WHERE text CONTAINS sha) RETURN text"
+    "MATCH (r:RejectedRow {kind: 'Document', status: 'OPEN'}) WHERE r.row CONTAINS 'fileSha256' "
+    "RETURN r.row AS text"
 )
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class SweepRunning(HubError):
+    """Another sweep of the same files is under way."""
+
+    code = "RETRY_LATER"
 
 
 @dataclass
@@ -67,6 +77,15 @@ async def sweep(
     store: Store, files: FileStore, grace_seconds: float, *, dry_run: bool = False
 ) -> SweepReport:
     """Remove the files nothing names that were last written over ``grace_seconds`` ago."""
+    with files.sweeping() as alone:
+        if not alone:
+            raise SweepRunning(f"another sweep of {files.root} is under way; try again later")
+        return await _swept(store, files, grace_seconds, dry_run)
+
+
+async def _swept(
+    store: Store, files: FileStore, grace_seconds: float, dry_run: bool
+) -> SweepReport:
     report = SweepReport()
     cutoff = time.time() - grace_seconds
     old: list[StoredOnDisk] = []
@@ -75,26 +94,27 @@ async def sweep(
             report.recent += 1
         else:
             old.append(stored)
-    for start in range(0, len(old), AT_ONCE):
-        batch = old[start : start + AT_ONCE]
-        unnamed = await _unnamed(store, batch)
-        report.named += len(batch) - len(unnamed)
-        if dry_run:
-            _count_removed(report, unnamed)
-        else:
-            await _remove(store, files, unnamed, cutoff, report)
+    unnamed = await _unnamed(store, old)
+    report.named += len(old) - len(unnamed)
+    if dry_run:
+        _count_removed(report, unnamed)
+    else:
+        await _remove(store, files, unnamed, cutoff, report)
     report.partial = files.remove_partial_uploads(cutoff, dry_run=dry_run)
     return report
 
 
-async def _unnamed(store: Store, batch: Sequence[StoredOnDisk]) -> list[StoredOnDisk]:
-    shas = [stored.sha256 for stored in batch]
-    held = {row["sha"] for row in await store.query(_HELD_BY_DOCUMENTS, {"shas": shas})}
-    loose = [sha for sha in shas if sha not in held]
+async def _unnamed(store: Store, stored: Sequence[StoredOnDisk]) -> list[StoredOnDisk]:
+    """The files no document, source delivery or open rejected row names."""
+    held: set[str] = set()
+    for start in range(0, len(stored), AT_ONCE):
+        shas = [s.sha256 for s in stored[start : start + AT_ONCE]]
+        held.update(row["sha"] for row in await store.query(HELD_BY_DOCUMENTS, {"shas": shas}))
+    loose = {s.sha256 for s in stored} - held
     if loose:
-        texts = [row["text"] or "" for row in await store.query(_HELD_IN_TEXT, {"shas": loose})]
-        held.update(sha for sha in loose if any(sha in text for text in texts))
-    return [stored for stored in batch if stored.sha256 not in held]
+        for row in await store.query(_TEXTS_NAMING_FILES):
+            held.update(sha for sha in _SHA256.findall(row["text"] or "") if sha in loose)
+    return [s for s in stored if s.sha256 not in held]
 
 
 async def _remove(
@@ -105,26 +125,25 @@ async def _remove(
     report: SweepReport,
 ) -> None:
     """Move the files aside, look again, and remove those still named by nothing."""
-    aside: list[tuple[StoredOnDisk, Path]] = []
+    aside: list[StoredOnDisk] = []
     for stored in unnamed:
-        moved = files.set_aside(stored.sha256)
-        if moved is None:
+        modified = files.set_aside(stored.sha256)
+        if modified is None:
             continue  # removed meanwhile
-        if os.stat(moved).st_mtime >= cutoff:  # stored again since the first look
-            files.put_back(stored.sha256, moved)
+        if modified >= cutoff:  # stored again since the first look
+            files.put_back(stored.sha256)
             report.recent += 1
         else:
-            aside.append((stored, moved))
+            aside.append(stored)
     if not aside:
         return
-    still = {s.sha256 for s in await _unnamed(store, [stored for stored, _ in aside])}
-    for stored, moved in aside:
+    still = {s.sha256 for s in await _unnamed(store, aside)}
+    for stored in aside:
         if stored.sha256 in still:
-            with contextlib.suppress(FileNotFoundError):
-                moved.unlink()
+            files.remove_aside(stored.sha256)
             _count_removed(report, [stored])
         else:
-            files.put_back(stored.sha256, moved)
+            files.put_back(stored.sha256)
             report.named += 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import mimetypes
 import os
@@ -67,7 +68,7 @@ class FileStore:
         self.max_bytes = max_bytes
 
     def path(self, sha256: str) -> Path | None:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        if not _is_sha256(sha256):
             return None
         candidate = self.root / sha256[:2] / sha256
         return candidate if candidate.is_file() else None
@@ -113,12 +114,30 @@ class FileStore:
         try:
             # Stored already: refreshed, so that a sweep counts it as just written.
             os.utime(self._target(sha256))
-        except FileNotFoundError:
+        except OSError:  # not stored yet, or its time may not be set here: written anew
             self._write_small(sha256, content)
         return StoredFile(sha256, len(content), media_type_of(path.name, None, content), path.name)
 
+    @contextlib.contextmanager
+    def sweeping(self) -> Iterator[bool]:
+        """Hold the folder's sweep lock while the block runs: True, or False when another
+        sweep holds it (on this host or another sharing the folder, where the file system
+        passes locks on)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".sweep.lock", "a+b") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def stored(self) -> Iterator[StoredOnDisk]:
-        """Every stored file; files a sweep that stopped halfway left aside are put back."""
+        """Every stored file; files a sweep that stopped halfway left aside are put back (call
+        it while :meth:`sweeping`)."""
         with contextlib.suppress(FileNotFoundError), os.scandir(self.root) as folders:
             for folder in folders:
                 if len(folder.name) != 2 or not folder.is_dir(follow_symlinks=False):
@@ -128,34 +147,51 @@ class FileStore:
                         name = entry.name
                         if name.startswith(_ASIDE) and _is_sha256(name[len(_ASIDE) :]):
                             name = name[len(_ASIDE) :]
-                            self.put_back(name, Path(entry.path))
+                            self.put_back(name)
                         elif not _is_sha256(name):
                             continue
                         with contextlib.suppress(FileNotFoundError):
                             status = os.stat(os.path.join(folder.path, name))
                             yield StoredOnDisk(name, status.st_size, status.st_mtime)
 
-    def set_aside(self, sha256: str) -> Path | None:
-        """Move a stored file out of its place (None when it is gone)."""
-        aside = self.root / sha256[:2] / f"{_ASIDE}{sha256}"
+    def set_aside(self, sha256: str) -> float | None:
+        """Move a stored file out of its place; when it was last written, or None when it is
+        gone."""
+        aside = self._aside(sha256)
         try:
             os.rename(self._target(sha256), aside)
+            return os.stat(aside).st_mtime
         except FileNotFoundError:
             return None
-        return aside
 
-    def put_back(self, sha256: str, aside: Path) -> None:
+    def put_back(self, sha256: str) -> None:
         """Return a file set aside, unless the same content was stored there meanwhile."""
-        with contextlib.suppress(FileExistsError):
+        aside = self._aside(sha256)
+        try:
             os.link(aside, self._target(sha256))
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            return
+        except OSError:  # a file system without hard links: the content is the same either way
+            os.replace(aside, self._target(sha256))
+            return
         aside.unlink(missing_ok=True)
+
+    def remove_aside(self, sha256: str) -> None:
+        self._aside(sha256).unlink(missing_ok=True)
+
+    def _aside(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / f"{_ASIDE}{sha256}"
 
     def remove_partial_uploads(self, before: float, *, dry_run: bool = False) -> int:
         """Remove what uploads that never finished left, last written before ``before``."""
         removed = 0
         folders = [str(self.root)]
         with contextlib.suppress(FileNotFoundError), os.scandir(self.root) as entries:
-            folders.extend(e.path for e in entries if len(e.name) == 2 and e.is_dir())
+            folders.extend(
+                e.path for e in entries if len(e.name) == 2 and e.is_dir(follow_symlinks=False)
+            )
         for folder in folders:
             with contextlib.suppress(FileNotFoundError), os.scandir(folder) as entries:
                 for entry in entries:

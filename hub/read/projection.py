@@ -59,11 +59,12 @@ def projection(label: str, variable: str = "x") -> str:
 
 
 @cache
-def _sort_keys(label: str) -> frozenset[str]:
-    """The stored sort keys of a label's collated texts (read to order related records)."""
-    return frozenset(
-        sort_key_of(prop.name) for prop in MODEL.node(label).properties if prop.collated
-    )
+def collated(label: str) -> dict[str, str]:
+    """The stored sort key of each of a label's collated texts, with the text it sorts
+    (``nameSort``: ``name``); none for a record of any label."""
+    if label == "*":
+        return {}
+    return {sort_key_of(p.name): p.name for p in MODEL.node(label).properties if p.collated}
 
 
 @cache
@@ -79,7 +80,7 @@ def narrowed(label: str, variable: str, fields: Iterable[str], related: Iterable
     optimisation and never the reason a value goes missing. A collated text's sort key
     among ``fields`` (a related record's order reads it) is read either way.
     """
-    sort_keys = [field for field in fields if field in _sort_keys(label)]
+    sort_keys = [field for field in fields if field in collated(label)]
     if label not in ALWAYS:
         return with_sort_keys(projection(label, variable), sort_keys)
     stored, wanted = _stored(label), dict.fromkeys(ALWAYS[label])

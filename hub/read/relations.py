@@ -13,7 +13,7 @@ from typing import Any
 from graph_schema import MODEL, Relationship, Side
 from graph_schema.model import sort_key_of
 from hub.read.filters import DELETED
-from hub.read.projection import projection, with_sort_keys
+from hub.read.projection import collated, projection, with_sort_keys
 from hub.store import Store
 
 
@@ -64,9 +64,7 @@ class Relation:
     @property
     def sort_keys(self) -> tuple[str, ...]:
         """The sort keys of collated texts its order reads, which no projection holds."""
-        target = MODEL.node(self.target) if self.target != "*" else None
-        texts = {sort_key_of(p.name) for p in target.properties if p.collated} if target else ()
-        return tuple(name for name in self.sorted_by if name in texts)
+        return tuple(name for name in self.sorted_by if name in collated(self.target))
 
     def shown(self, related: str, rel: str, inner: str = "", base: str = "") -> str:
         """The map projection of a related record (``base``, by default all its properties),

@@ -25,27 +25,32 @@ class Found:
         known.extend(i for i in found if i not in known)
 
 
-# Every way of naming a record, one part each, read in one statement; within a part the rows
-# come in its own order, and ``part`` keeps the parts in this order.
-_SEARCH = " UNION ALL ".join(
-    (
-        "MATCH (s:SourceRecord {key: $key})-[:SOURCE_OF]->(x) WHERE x.mergedInto IS NULL "
-        "RETURN 0 AS part, s.entity AS label, x.id AS id, null AS revision "
-        "ORDER BY label, id LIMIT $n",
-        f"MATCH (x:Vehicle {{vin: $vin}}) WHERE {_LIVE} "
-        "RETURN 1 AS part, 'Vehicle' AS label, x.id AS id, null AS revision",
-        f"MATCH (x:IdentificationObject) WHERE x.number = $number AND {_LIVE} "
-        "RETURN 2 AS part, 'IdentificationObject' AS label, x.id AS id, null AS revision "
-        "ORDER BY x.kind LIMIT $n",
-        f"MATCH (x:Contract {{number: $text}}) WHERE {_LIVE} "
-        "RETURN 3 AS part, 'Contract' AS label, x.id AS id, null AS revision",
-        f"MATCH (x:Document {{number: $text}}) WHERE {_LIVE} "
-        "RETURN 4 AS part, 'Document' AS label, x.id AS id, x.revision AS revision",
-        f"MATCH (x:BusinessPartner) WHERE x.{search_key_of('name')} CONTAINS $words "
-        f"AND {_LIVE} RETURN 5 AS part, 'BusinessPartner' AS label, x.id AS id, "
-        f"null AS revision ORDER BY x.{sort_key_of('name')} LIMIT $n",
-    )
+_PARTS = (
+    "MATCH (s:SourceRecord {key: $key})-[:SOURCE_OF]->(x) WHERE x.mergedInto IS NULL "
+    "RETURN 0 AS part, s.entity AS label, x.id AS id, null AS revision "
+    "ORDER BY label, id LIMIT $n",
+    f"MATCH (x:Vehicle {{vin: $vin}}) WHERE {_LIVE} "
+    "RETURN 1 AS part, 'Vehicle' AS label, x.id AS id, null AS revision",
+    f"MATCH (x:IdentificationObject) WHERE x.number = $number AND {_LIVE} "
+    "RETURN 2 AS part, 'IdentificationObject' AS label, x.id AS id, null AS revision "
+    "ORDER BY x.kind LIMIT $n",
+    f"MATCH (x:Contract {{number: $text}}) WHERE {_LIVE} "
+    "RETURN 3 AS part, 'Contract' AS label, x.id AS id, null AS revision",
+    f"MATCH (x:Document {{number: $text}}) WHERE {_LIVE} "
+    "RETURN 4 AS part, 'Document' AS label, x.id AS id, x.revision AS revision",
 )
+_BY_NAME = (
+    f"MATCH (x:BusinessPartner) WHERE x.{search_key_of('name')} CONTAINS $words "
+    f"AND {_LIVE} RETURN 5 AS part, 'BusinessPartner' AS label, x.id AS id, "
+    f"null AS revision ORDER BY x.{sort_key_of('name')} LIMIT $n"
+)
+# Every way of naming a record, one part each, read in one statement; within a part the rows
+# come in its own order, and ``part`` keeps the parts in this order. Text with no letters or
+# digits names no partner, and skips reading every partner's name.
+_SEARCH = {
+    True: " UNION ALL ".join((*_PARTS, _BY_NAME)),
+    False: " UNION ALL ".join(_PARTS),
+}
 # The label of each part after the first, in their order.
 _KINDS = ("Vehicle", "IdentificationObject", "Contract", "Document", "BusinessPartner")
 
@@ -58,14 +63,13 @@ async def search(store: Store, text: str, limit: int) -> Found:
         return found
     folded = fold(text)
     rows = await store.query(
-        _SEARCH,
+        _SEARCH[bool(folded)],
         {
             "key": text,
             "vin": "".join(text.split()).upper(),
             "number": printed_code(text),
             "text": text,
-            # Nothing to look for in names: null contains nothing.
-            "words": (SEPARATOR + folded if len(folded) < 3 else folded) if folded else None,
+            "words": SEPARATOR + folded if len(folded) < 3 else folded,
             "n": limit,
         },
     )
