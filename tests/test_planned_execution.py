@@ -109,6 +109,19 @@ def execute(hub: RunningHub, schema: HubSchema, query: str, variables: dict[str,
     return result.data, errors
 
 
+@pytest.fixture
+def conversions(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The argument conversions strawberry makes while a test runs (its general way)."""
+    made: list[Any] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made.append(args)
+        return convert_arguments(*args, **kwargs)
+
+    monkeypatch.setattr(schema_converter, "convert_arguments", counted)
+    return made
+
+
 @pytest.fixture(scope="module")
 def general() -> HubSchema:
     return build_schema(planned=False)
@@ -235,15 +248,8 @@ query AsOf($key: String!, $at: DateTime) {
 
 
 def test_date_time_arguments_answer_as_the_general_executor_without_strawberrys_conversion(
-    hub: RunningHub, unique: str, general: HubSchema, monkeypatch: pytest.MonkeyPatch
+    hub: RunningHub, unique: str, general: HubSchema, conversions: list[Any]
 ) -> None:
-    conversions = []
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        conversions.append(args)
-        return convert_arguments(*args, **kwargs)
-
-    monkeypatch.setattr(schema_converter, "convert_arguments", counted)
     fleet(hub, unique, 1)
     planned = build_schema()
     later = "2999-01-01T00:00:00Z"
@@ -262,17 +268,10 @@ def test_date_time_arguments_answer_as_the_general_executor_without_strawberrys_
 
 
 def test_connections_paged_without_a_filter_skip_strawberrys_conversion(
-    hub: RunningHub, unique: str, monkeypatch: pytest.MonkeyPatch
+    hub: RunningHub, unique: str, conversions: list[Any]
 ) -> None:
     """A nested connection's ``where`` and ``orderBy`` need strawberry to build them; a query
     that gives neither keeps the short way, where the page is shaped from the parent's rows."""
-    conversions = []
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        conversions.append(args)
-        return convert_arguments(*args, **kwargs)
-
-    monkeypatch.setattr(schema_converter, "convert_arguments", counted)
     fleet(hub, unique, 2)
     conversions.clear()  # the writes that made the fleet
     planned = build_schema()
