@@ -809,8 +809,8 @@ def manage_files(settings: Settings, args: argparse.Namespace) -> int:
     least = file_sweep.LEAST_GRACE_HOURS
     if not math.isfinite(args.older_than) or args.older_than < least:
         raise StartupError(
-            f"--older-than must be at least {least:g} hours: a file written more recently may "
-            "belong to an upload whose document is still being written"
+            f"--older-than must be at least {least:g} hour{'' if least == 1 else 's'}: a file "
+            "written more recently may belong to an upload whose document is still being written"
         )
     try:
         lines = run_async(_sweep(settings, args.older_than, args.dry_run))

@@ -223,6 +223,11 @@ def test_a_search_lists_at_most_first_of_each_kind_and_takes_punctuation_alone(
     for text in ("-", "?!", "·"):
         nothing = ok(hub, SEARCH, {"text": text})["search"]
         assert all(found == [] for found in nothing.values()), text
+    # Nothing a search key keeps: the name as written, as a list's contains finds it.
+    upsert(hub, {"source": {"system": "CRM", "key": f"{token}-co"}, "kind": "ORGANIZATION",
+                 "organizationName": f"Kraus {token} & Söhne"})  # fmt: skip
+    as_written = ok(hub, SEARCH, {"text": "&"})["search"]["businessPartners"]
+    assert as_written and all("&" in p["name"] for p in as_written), as_written
 
 
 def test_the_overview_counts_todays_proposals_and_decisions(hub: RunningHub) -> None:
@@ -427,7 +432,12 @@ def test_a_search_by_document_number_lists_the_latest_revision_first(hub: Runnin
     number = unique("TO").upper()
     for revision in ("9", "10", "2"):
         data = {
-            "source": {"system": "PDM", "key": f"{number}-{revision}"},
+            # Revision 9's key is the number itself: found by key and by number, it still
+            # takes its place in the revisions' order, once.
+            "source": {
+                "system": "PDM",
+                "key": number if revision == "9" else f"{number}-{revision}",
+            },
             "number": number,
             "revision": revision,
             "type": "TECHNICAL_OFFER",
@@ -440,3 +450,6 @@ def test_a_search_by_document_number_lists_the_latest_revision_first(hub: Runnin
         )
     found = ok(hub, SEARCH, {"text": number})["search"]["documents"]
     assert [d["revision"] for d in found] == ["10", "9", "2"]
+    first = ok(hub, "query($t: String!) { search(text: $t, first: 1) { documents { revision } } }",
+               {"t": number})["search"]["documents"]  # fmt: skip
+    assert [d["revision"] for d in first] == ["10"]

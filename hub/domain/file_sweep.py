@@ -63,14 +63,24 @@ class SweepReport:
 
     def lines(self, dry_run: bool) -> list[str]:
         verb = "would be removed" if dry_run else "removed"
-        megabytes = self.removed_bytes / (1024 * 1024)
         return [
-            f"{self.removed:,} files nothing names {verb} ({megabytes:,.1f} MiB)",
-            f"{self.named:,} files kept: a document, a source's delivery or an open rejected "
-            "row names them",
-            f"{self.recent:,} files kept: written within the grace period",
-            f"{self.partial:,} unfinished uploads {verb}",
+            f"{_count(self.removed, 'file')} nothing names {verb} ({_size(self.removed_bytes)})",
+            f"{_count(self.named, 'file')} kept: a document, a source's delivery or an open "
+            "rejected row names them",
+            f"{_count(self.recent, 'file')} kept: written within the grace period",
+            f"{_count(self.partial, 'unfinished upload')} {verb}",
         ]
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n:,} {thing}" + ("" if n == 1 else "s")
+
+
+def _size(size: int) -> str:
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:,.1f} {unit}"
+    return f"{size} bytes"
 
 
 async def sweep(

@@ -9,7 +9,6 @@ from graph_schema.model import search_key_of, sort_key_of
 from hub.identifiers import printed_code, revision_order
 from hub.search_text import SEPARATOR, fold
 from hub.store import Store
-from hub.store.store import Record
 
 _LIVE = "x.mergedInto IS NULL AND x.deletedAt IS NULL"
 
@@ -26,9 +25,10 @@ class Found:
 
 
 _PARTS = (
+    # A source key names one record per system: a few rows, cut to ``limit`` per kind below.
     "MATCH (s:SourceRecord {key: $key})-[:SOURCE_OF]->(x) WHERE x.mergedInto IS NULL "
-    "RETURN 0 AS part, s.entity AS label, x.id AS id, null AS revision "
-    "ORDER BY label, id LIMIT $n",
+    "RETURN 0 AS part, s.entity AS label, x.id AS id, x.revision AS revision "
+    "ORDER BY label, id LIMIT $keyed",
     f"MATCH (x:Vehicle {{vin: $vin}}) WHERE {_LIVE} "
     "RETURN 1 AS part, 'Vehicle' AS label, x.id AS id, null AS revision",
     f"MATCH (x:IdentificationObject) WHERE x.number = $number AND {_LIVE} "
@@ -39,20 +39,23 @@ _PARTS = (
     f"MATCH (x:Document {{number: $text}}) WHERE {_LIVE} "
     "RETURN 4 AS part, 'Document' AS label, x.id AS id, x.revision AS revision",
 )
-_BY_NAME = (
-    f"MATCH (x:BusinessPartner) WHERE x.{search_key_of('name')} CONTAINS $words "
-    f"AND {_LIVE} RETURN 5 AS part, 'BusinessPartner' AS label, x.id AS id, "
+# A partner by name, as a list's ``contains`` finds it: by its search key, or, for text with
+# nothing a search key keeps ("&"), in its name as written, in any case.
+_BY_NAME = {
+    True: f"MATCH (x:BusinessPartner) WHERE x.{search_key_of('name')} CONTAINS $words",
+    False: "MATCH (x:BusinessPartner) WHERE toLower(x.name) CONTAINS $lowered",
+}
+_NAMED = (
+    f" AND {_LIVE} RETURN 5 AS part, 'BusinessPartner' AS label, x.id AS id, "
     f"null AS revision ORDER BY x.{sort_key_of('name')} LIMIT $n"
 )
 # Every way of naming a record, one part each, read in one statement; within a part the rows
-# come in its own order, and ``part`` keeps the parts in this order. Text with no letters or
-# digits names no partner, and skips reading every partner's name.
+# come in its own order, and ``part`` keeps the parts in this order.
 _SEARCH = {
-    True: " UNION ALL ".join((*_PARTS, _BY_NAME)),
-    False: " UNION ALL ".join(_PARTS),
+    folded: " UNION ALL ".join((*_PARTS, _BY_NAME[folded] + _NAMED)) for folded in (True, False)
 }
-# The label of each part after the first, in their order.
-_KINDS = ("Vehicle", "IdentificationObject", "Contract", "Document", "BusinessPartner")
+# The kinds a search lists, in this order (a source key may name others: materials, projects).
+_KINDS = ("BusinessPartner", "Vehicle", "IdentificationObject", "Contract", "Document")
 
 
 async def search(store: Store, text: str, limit: int) -> Found:
@@ -70,20 +73,18 @@ async def search(store: Store, text: str, limit: int) -> Found:
             "number": printed_code(text),
             "text": text,
             "words": SEPARATOR + folded if len(folded) < 3 else folded,
+            "lowered": text.lower(),
             "n": limit,
+            "keyed": limit * 10,
         },
     )
-    by_part: dict[int, list[Record]] = {}
-    for row in rows:
-        by_part.setdefault(row["part"], []).append(row)
-    for row in by_part.get(0, []):
+    rows.sort(key=lambda row: row["part"])  # stable: each part keeps its own order
+    # A document's latest revision first, "10" after "9", whether a key or its number found it.
+    documents = [row for row in rows if row["label"] == "Document"]
+    documents.sort(key=lambda row: revision_order(row["revision"]), reverse=True)
+    for label in _KINDS:
+        found.add(label, [])
+    for row in [*(row for row in rows if row["label"] != "Document"), *documents]:
         found.add(row["label"], [row["id"]])
-    for part, label in enumerate(_KINDS, start=1):
-        if label == "BusinessPartner" and not folded:
-            continue
-        named = by_part.get(part, [])
-        if label == "Document":
-            # The latest revision first, "10" after "9": the order the revision chain has.
-            named = sorted(named, key=lambda row: revision_order(row["revision"]), reverse=True)
-        found.add(label, [row["id"] for row in named[:limit]])
+    found.ids = {label: ids[:limit] for label, ids in found.ids.items()}
     return found
