@@ -138,21 +138,18 @@ class FileStore:
     def stored(self) -> Iterator[StoredOnDisk]:
         """Every stored file; files a sweep that stopped halfway left aside are put back (call
         it while :meth:`sweeping`)."""
-        with contextlib.suppress(FileNotFoundError), os.scandir(self.root) as folders:
-            for folder in folders:
-                if len(folder.name) != 2 or not folder.is_dir(follow_symlinks=False):
-                    continue
-                with os.scandir(folder.path) as entries:
-                    for entry in entries:
-                        name = entry.name
-                        if name.startswith(_ASIDE) and _is_sha256(name[len(_ASIDE) :]):
-                            name = name[len(_ASIDE) :]
-                            self.put_back(name)
-                        elif not _is_sha256(name):
-                            continue
-                        with contextlib.suppress(FileNotFoundError):
-                            status = os.stat(os.path.join(folder.path, name))
-                            yield StoredOnDisk(name, status.st_size, status.st_mtime)
+        for folder in self._hash_folders():
+            with contextlib.suppress(FileNotFoundError), os.scandir(folder) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name.startswith(_ASIDE) and _is_sha256(name[len(_ASIDE) :]):
+                        name = name[len(_ASIDE) :]
+                        self.put_back(name)
+                    elif not _is_sha256(name):
+                        continue
+                    with contextlib.suppress(FileNotFoundError):
+                        status = os.stat(os.path.join(folder, name))
+                        yield StoredOnDisk(name, status.st_size, status.st_mtime)
 
     def set_aside(self, sha256: str) -> float | None:
         """Move a stored file out of its place; when it was last written, or None when it is
@@ -181,18 +178,19 @@ class FileStore:
     def remove_aside(self, sha256: str) -> None:
         self._aside(sha256).unlink(missing_ok=True)
 
+    def _hash_folders(self) -> list[str]:
+        """The folders files are stored in, by the first two characters of their hash."""
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.root) as entries:
+            return [e.path for e in entries if len(e.name) == 2 and e.is_dir(follow_symlinks=False)]
+        return []
+
     def _aside(self, sha256: str) -> Path:
         return self.root / sha256[:2] / f"{_ASIDE}{sha256}"
 
     def remove_partial_uploads(self, before: float, *, dry_run: bool = False) -> int:
         """Remove what uploads that never finished left, last written before ``before``."""
         removed = 0
-        folders = [str(self.root)]
-        with contextlib.suppress(FileNotFoundError), os.scandir(self.root) as entries:
-            folders.extend(
-                e.path for e in entries if len(e.name) == 2 and e.is_dir(follow_symlinks=False)
-            )
-        for folder in folders:
+        for folder in [str(self.root), *self._hash_folders()]:
             with contextlib.suppress(FileNotFoundError), os.scandir(folder) as entries:
                 for entry in entries:
                     if not entry.name.startswith(_PARTIAL):

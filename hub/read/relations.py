@@ -185,7 +185,7 @@ def _order_key(target: str, name: str, carried: set[str]) -> str:
     (a collated text's sort key, so that Revision 2 comes before 10 and Ärger after Adler)."""
     if name in carried:
         return f"r.{name}"
-    if target != "*" and MODEL.node(target).prop(name).collated:
+    if sort_key_of(name) in collated(target):
         return f"x.{sort_key_of(name)}"
     return f"x.{name}"
 
