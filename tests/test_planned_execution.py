@@ -9,6 +9,7 @@ from strawberry.types.arguments import convert_arguments
 from hub.api import build_schema
 from hub.api.context import Context
 from hub.api.schema import HubSchema
+from hub.engine import executor
 from tests.harness import RunningHub, ok
 from tests.test_round_trips import fleet
 
@@ -122,6 +123,20 @@ def conversions(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return made
 
 
+@pytest.fixture
+def converted_once(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The argument conversions the planned executor makes itself, once per request and
+    field, while a test runs."""
+    made: list[Any] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made.append(args)
+        return convert_arguments(*args, **kwargs)
+
+    monkeypatch.setattr(executor, "convert_arguments", counted)
+    return made
+
+
 @pytest.fixture(scope="module")
 def general() -> HubSchema:
     return build_schema(planned=False)
@@ -156,6 +171,49 @@ def test_planned_answers_equal_the_general_executors(
     assert execute(hub, planned, query, variables) == expected
     data, errors = expected
     assert data["businessPartner"] is None if errors else data["businessPartner"]["name"]
+
+
+# Arguments strawberry converts (filters with lists and enums, global IDs), on a list of
+# parents.
+CONVERTED = """
+query Converted($name: String!, $id: ID!, $makes: [String!]) {
+  businessPartners(where: {name: {contains: $name}}, orderBy: [{field: NAME, direction: DESC}]) {
+    edges { node { name
+      vehicles(where: {make: {in: $makes}}, orderBy: [{field: VIN}], last: 2) {
+        totalCount pageInfo { hasPreviousPage startCursor } edges { node { vin } } }
+      contracts(where: {statusFilter: {in: [ACTIVE]}}) { totalCount }
+    } }
+  }
+  node(id: $id) { id }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"makes": None, "id": "QnVzaW5lc3NQYXJ0bmVyOm5vbmU="},
+        {"makes": ["BMW", "VW"], "id": "not a global id"},
+        {"makes": [], "id": "QnVzaW5lc3NQYXJ0bmVyOm5vbmU="},
+    ],
+)
+def test_converted_arguments_answer_as_the_general_executor(
+    hub: RunningHub, unique: str, general: HubSchema, variables: dict[str, Any]
+) -> None:
+    fleet(hub, unique + "A", 2)
+    fleet(hub, unique + "B", 3)
+    variables = {"name": unique, **variables}
+    expected = execute(hub, general, CONVERTED, variables)
+    planned = build_schema()
+    for _ in range(2):
+        assert execute(hub, planned, CONVERTED, variables) == expected
+    data, errors = expected
+    assert data is not None, errors
+    assert len(data["businessPartners"]["edges"]) == 2
+    assert errors == [] and data["node"] is None
+    totals = sorted(e["node"]["vehicles"]["totalCount"] for e in data["businessPartners"]["edges"])
+    # The fleets' vehicles have no make: a list of makes finds none of them.
+    assert totals == ([2, 3] if variables["makes"] is None else [0, 0])
 
 
 def test_abstract_types_and_typenames_answer_as_the_general_executor(
@@ -268,10 +326,11 @@ def test_date_time_arguments_answer_as_the_general_executor_without_strawberrys_
 
 
 def test_connections_paged_without_a_filter_skip_strawberrys_conversion(
-    hub: RunningHub, unique: str, conversions: list[Any]
+    hub: RunningHub, unique: str, conversions: list[Any], converted_once: list[Any]
 ) -> None:
-    """A nested connection's ``where`` and ``orderBy`` need strawberry to build them; a query
-    that gives neither keeps the short way, where the page is shaped from the parent's rows."""
+    """A nested connection's ``where`` and ``orderBy`` need strawberry's conversion; a query
+    that gives neither keeps the short way, where the page is shaped from the parent's rows.
+    One that gives them has them converted once for all parents, not once for each."""
     fleet(hub, unique, 2)
     conversions.clear()  # the writes that made the fleet
     planned = build_schema()
@@ -280,8 +339,11 @@ def test_connections_paged_without_a_filter_skip_strawberrys_conversion(
         assert errors == []
         assert len(data["businessPartner"]["cars"]["edges"]) == first
     assert conversions == [], "a connection without a filter went through strawberry's conversion"
+    assert converted_once == []
     data, errors = execute(hub, planned, FILTERED, {"key": f"P-{unique}"})
     assert errors == []
-    assert conversions, "a filter is built the strawberry way"
+    assert conversions == [], "a filter was converted for each parent"
+    # The vehicles' order and the contracts' filter (of two vehicles): one conversion each.
+    assert len(converted_once) == 2
     cars = data["businessPartner"]["vehicles"]["edges"]
     assert [car["node"]["contracts"]["totalCount"] for car in cars] == [1, 1]

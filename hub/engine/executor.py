@@ -12,6 +12,8 @@ it per operation and, per field, takes the short way where the answer is known:
 - a resolver whose arguments are scalars, or input objects of scalars, is called
   directly with them, as strawberry would call it but without its conversion layers;
   arguments the query spells out without variables are coerced once;
+- a resolver with other arguments (filters of lists, enums, global IDs) is called directly
+  with them as strawberry converts them, once per request and field, not once per parent;
 - an object of an object type goes straight to the plan of its fields, and the fields a
   selection collects on a type are collected once, not once per object;
 - below an object, values that resolve at once and as expected (no awaitable, no error, no
@@ -73,11 +75,13 @@ from strawberry import Info
 from strawberry.relay import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
-from strawberry.types.arguments import StrawberryArgument
+from strawberry.types.arguments import StrawberryArgument, convert_arguments
 from strawberry.types.base import (
+    StrawberryList,
     StrawberryMaybe,
     StrawberryObjectDefinition,
     StrawberryOptional,
+    get_object_definition,
 )
 from strawberry.types.field import StrawberryField
 
@@ -134,6 +138,8 @@ class _Call:
     source_as_self: bool
     source_keywords: tuple[str, ...]
     info_keyword: str | None
+    # Strawberry converts the arguments (the same for every parent: once per request).
+    converts: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +253,10 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         config = self.schema._strawberry_schema.config  # type: ignore[attr-defined]
         self._argument_name = config.name_converter.from_argument
         self._info_class = config.info_class
+        self._config = config
+        self._scalars = self.schema._strawberry_schema.schema_converter.scalar_registry  # type: ignore[attr-defined]
+        # A field's keyword arguments, by the identity of its plan: the same for every parent.
+        self._keywords_of: dict[int, dict[str, Any]] = {}
         middleware = self.middleware_manager
         self._plan = (
             None
@@ -363,7 +373,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         page = getattr(call.function, _PAGE_HOOK, None)
         arguments = self._constant_arguments(field_def, details)
         keywords = None
-        if arguments is not None and not call.inputs:
+        # Converted values are built per request: a resolver may hold on to them.
+        if arguments is not None and not call.inputs and not call.converts:
             keywords = {call.python_names[name]: value for name, value in arguments.items()}
         named = get_named_type(field_def.type)
         return _FieldPlan(
@@ -440,9 +451,15 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def _keywords(self, field_plan: _FieldPlan) -> dict[str, Any]:
         """The field's arguments by the resolver's parameter names (not to be changed: it may
-        be the plan's own)."""
+        be the plan's own, or shared by the field's calls for every parent)."""
         if field_plan.keywords is not None:
             return field_plan.keywords
+        kept = self._keywords_of.get(id(field_plan))
+        if kept is None:
+            kept = self._keywords_of[id(field_plan)] = self._keywords_now(field_plan)
+        return kept
+
+    def _keywords_now(self, field_plan: _FieldPlan) -> dict[str, Any]:
         field_def, call, details = field_plan.field_def, field_plan.call, field_plan.details
         assert field_def is not None and call is not None
         arguments = field_plan.arguments
@@ -454,6 +471,10 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 self.variable_values,
                 first.fragment_variable_values,
                 self.hide_suggestions,
+            )
+        if call.converts:
+            return convert_arguments(
+                arguments, call.field.arguments, scalar_registry=self._scalars, config=self._config
             )
         names, inputs = call.python_names, call.inputs
         if not inputs:
@@ -855,9 +876,10 @@ def _direct_call(
     graphql_name_of: Callable[[StrawberryArgument], str],
     given: frozenset[str],
 ) -> _Call | None:
-    """How to call the field's resolver directly, or None when strawberry must convert the
-    arguments the query gives (enums, lists, global IDs, JSON, input objects of those) or
-    wraps it in extensions.
+    """How to call the field's resolver directly, or None when strawberry wraps it in
+    extensions or must build an argument with the resolve info at hand. Arguments the query
+    gives that need more than plain scalars (enums, lists, global IDs, JSON, input objects of
+    those) are converted as strawberry converts them.
 
     An argument the query leaves out, with no default or null, is passed as null or not at
     all, so what a value of it would need converted does not matter: a connection's
@@ -867,22 +889,26 @@ def _direct_call(
     if resolver is None or field.extensions or field.is_subscription:
         return None
     inputs: dict[str, _Input] = {}
+    converts = False
     for name, argument in field_def.args.items():
         if _is_plain_scalar(argument.type) or _left_out(name, argument, given):
             continue
         shape = _input_of(argument.type)
         if shape is None:
-            return None
-        inputs[name] = shape
+            converts = True
+        else:
+            inputs[name] = shape
     python_names = {}
     for strawberry_argument in field.arguments:
         graphql_name = graphql_name_of(strawberry_argument)
         # A Maybe argument tells "not given" from null: strawberry wraps its value.
         if graphql_name not in field_def.args or strawberry_argument.is_maybe:
             return None
+        if _built_with_info(strawberry_argument.type):
+            return None
         converted = _converted_by_strawberry(strawberry_argument.type)
         if converted and not _left_out(graphql_name, field_def.args[graphql_name], given):
-            return None
+            converts = True
         python_names[graphql_name] = strawberry_argument.python_name
     function = resolver.wrapped_func
     if not isinstance(function, FunctionType):
@@ -901,7 +927,23 @@ def _direct_call(
         source_as_self=resolver.self_parameter is not None,
         source_keywords=source_keywords,
         info_keyword=info_parameter.name if info_parameter is not None else None,
+        converts=converts,
     )
+
+
+def _built_with_info(type_: Any, seen: set[int] | None = None) -> bool:
+    """Whether building a value of the type may need the resolve info: an input type that
+    builds its own value (``from_input``) is handed it, so strawberry must build it."""
+    while isinstance(type_, StrawberryOptional | StrawberryList):
+        type_ = type_.of_type
+    definition = get_object_definition(type_)
+    seen = set() if seen is None else seen
+    if definition is None or id(definition) in seen:
+        return False
+    seen.add(id(definition))
+    if definition.from_input is not None:
+        return True
+    return any(_built_with_info(f.type, seen) for f in definition.fields)
 
 
 def _left_out(name: str, argument: GraphQLArgument, given: frozenset[str]) -> bool:
