@@ -6,6 +6,7 @@ import base64
 import threading
 from typing import Any
 
+from hub.read import cursors
 from tests.harness import RunningHub, ok, vin_for
 from tests.test_lists import PARTNERS
 from tests.test_matching import unique
@@ -215,3 +216,12 @@ def test_the_match_queue_pages_the_same_forwards_and_backwards(hub: RunningHub) 
     assert forwards == backwards
     assert len(forwards) == len(set(forwards))
     assert forwards[: len(everything)] == everything
+
+
+def test_a_nested_lists_scope_under_each_parent_is_the_one_its_cursors_carried() -> None:
+    """The scope worked out once for every parent of a nested list is the one a cursor of
+    that list was given before: cursors handed out earlier go on."""
+    nested = ("Vehicle", [("vin", "ASC")], {"make": {"in": ["VW", "BMW"]}}, "BusinessPartner")
+    for parts in (nested, ()):
+        for parent in ("0f3c-Ä", None, 7):
+            assert cursors.scopes(*parts)(parent) == cursors.scope(*parts, parent)

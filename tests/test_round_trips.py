@@ -1,5 +1,7 @@
 """A request costs a number of database statements that does not grow with the data."""
 
+from typing import Any
+
 import pytest
 
 from hub.engine import prefetch
@@ -159,3 +161,69 @@ def test_relations_beyond_the_cap_are_read_and_paged_by_the_database(
     page = ok(hub, VIEW_360, {"key": f"P-{unique}"})["businessPartner"]["vehicles"]
     assert page["totalCount"] == 3
     assert [e["node"]["vin"] for e in page["edges"]] == sorted(vin_for(unique, n) for n in range(3))
+
+
+FILTERED = """
+query($name: String!, $first: Int, $last: Int) {
+  businessPartners(where: {name: {contains: $name}}, orderBy: [{field: NAME}]) { edges { node {
+    name
+    vehicles(where: {make: {eq: "BMW"}}, orderBy: [{field: VIN, direction: DESC}],
+             first: $first, last: $last) {
+      totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+      edges { node { vin make owner { name } } }
+    }
+  } } }
+}
+"""
+
+
+def owners(hub: RunningHub, token: str, partners: int) -> None:
+    """``partners`` companies, the n-th owning n + 1 BMWs and one VW."""
+    for p in range(partners):
+        owner = {"source": {"system": "CRM", "key": f"{token}-{p}"}}
+        upsert(hub, {**owner, "kind": "ORGANIZATION", "organizationName": f"Fleet {token} {p}"})
+        for n, make in enumerate(["VW"] + ["BMW"] * (p + 1)):
+            key = f"{token}-{p}-{n}"
+            vehicle(
+                hub,
+                {"source": {"system": "VMS", "key": key}, "vin": vin_for(key), "make": make,
+                 "owner": owner},
+            )  # fmt: skip
+
+
+def filtered_cost(hub: RunningHub, token: str, **paging: int) -> tuple[float, list[Any]]:
+    spent, data = [], {}
+    for _ in range(3):
+        before = queries_sent(hub)
+        data = ok(hub, FILTERED, {"name": token, **paging})
+        spent.append(queries_sent(hub) - before)
+    return min(spent), [e["node"] for e in data["businessPartners"]["edges"]]
+
+
+def test_filtered_nested_lists_are_read_in_one_statement_for_all_parents(
+    hub: RunningHub, unique: str
+) -> None:
+    owners(hub, unique + "S", 2)
+    owners(hub, unique + "L", 6)
+    for paging in ({"first": 2}, {"last": 2}):
+        small, _ = filtered_cost(hub, unique + "S", **paging)
+        large, partners = filtered_cost(hub, unique + "L", **paging)
+        assert small == large <= 3, paging
+        # Each parent's page is the one a query of that parent alone gives.
+        for p, partner in enumerate(partners):
+            vins = sorted((vin_for(f"{unique}L-{p}-{n}") for n in range(1, p + 2)), reverse=True)
+            page = partner["vehicles"]
+            shown = vins[:2] if "first" in paging else vins[-2:]
+            assert [e["node"]["vin"] for e in page["edges"]] == shown, (paging, p)
+            assert {e["node"]["owner"]["name"] for e in page["edges"]} <= {partner["name"]}
+            assert page["totalCount"] == p + 1
+            more = page["pageInfo"]["hasNextPage" if "first" in paging else "hasPreviousPage"]
+            assert more == (p + 1 > 2)
+            alone = ok(
+                hub,
+                FILTERED.replace("businessPartners(", "businessPartners(first: 1, ").replace(
+                    "{contains: $name}", "{eq: $name}"
+                ),
+                {"name": partner["name"], **paging},
+            )["businessPartners"]["edges"][0]["node"]["vehicles"]
+            assert alone == page, (paging, p)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from starlette.requests import Request
@@ -47,10 +47,13 @@ class Context:
     # Partner matching for writes (see hub.mastering.matcher); None: a matcher per write.
     matcher: PartnerMatcher | None = None
     loaders: Loaders = field(init=False)
+    # What the request works out once for every parent of a field (a nested list's query).
+    memo: dict[Hashable, Any] = field(init=False)
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.store)
+        self.memo = {}
         self.sees_personal = self.principal.allows(Scope.READ_PERSONAL)
 
     def act_as(self, principal: Principal, store: Store) -> None:
@@ -58,6 +61,7 @@ class Context:
         self.principal = principal
         self.store = store
         self.loaders = Loaders(store)
+        self.memo = {}
         self.sees_personal = principal.allows(Scope.READ_PERSONAL)
 
     @property

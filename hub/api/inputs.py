@@ -36,6 +36,15 @@ def to_data(value: Any) -> Any:
     return value
 
 
+def sets_any(value: Any) -> bool:
+    """Whether an input gives any field (``to_data(value)`` would not be empty), without
+    converting it."""
+    return any(
+        getattr(value, definition.python_name) not in (None, strawberry.UNSET)
+        for definition in value.__strawberry_definition__.fields
+    )
+
+
 def cleared_of(value: Any) -> frozenset[str]:
     """The fields of an input given as null or as blank text, by their API names: a source
     system clears its value so (an unset field keeps it)."""

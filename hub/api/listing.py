@@ -3,9 +3,11 @@ an order, the nested ones (a partner's vehicles of one make)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from graphql.pyutils import Path
 from strawberry.types.nodes import Selection
 
 from graph_schema import MODEL
@@ -17,7 +19,7 @@ from hub.engine import Compiled, connection_selections, root_projection
 from hub.errors import BadRequest
 from hub.read import lists
 from hub.read.filters import personal_tested
-from hub.read.pagination import Page
+from hub.read.pagination import Page, PageRequest
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -59,12 +61,9 @@ async def list_connection(
     order_by: list[Any] | None,
     default_order: list[tuple[str, str]],
     paging: tuple[int | None, str | None, int | None, str | None],
-    anchor: lists.Anchor | None = None,
 ) -> Connection[T]:
     """One page of ``label``'s records under ``where`` in the order asked for (else
-    ``default_order``), with keyset cursors bound to that filter and order; with ``anchor``,
-    of the records related to one parent."""
-    request = page_request(*paging)
+    ``default_order``), with keyset cursors bound to that filter and order."""
     order = _order(order_by, default_order)
     query = lists.ListQuery(
         label,
@@ -73,8 +72,73 @@ async def list_connection(
         info.context.today,
         projection(info, label),
         info.variable_values,
-        anchor,
     )
+    return await _paged(info, query, make, page_request(*paging))
+
+
+async def nested_list_connection(
+    info: Info,
+    label: str,
+    make: Callable[[Row], T],
+    where: Any,
+    order_by: list[Any] | None,
+    default_order: list[tuple[str, str]],
+    paging: tuple[int | None, str | None, int | None, str | None],
+    anchor: lists.Anchor,
+) -> Connection[T]:
+    """A page of the records related to ``anchor``'s parent, filtered and ordered as the
+    top-level list of their kind. The first pages of every parent of a field are read in
+    one statement."""
+    request = page_request(*paging)
+    query = _shared(info, label, where, order_by, default_order, anchor)
+    bound = info.context.cursors.bound(query.scope_under(anchor.parent))
+    if request.after is not None or request.before is not None:
+        # A cursor is one parent's, so its page is read for that parent alone.
+        return await _paged(info, dataclasses.replace(query, anchor=anchor), make, request)
+    paged, total = await info.context.loaders.listed(query, request).load(anchor.parent)
+    rows, positions, has_previous, has_next = paged
+    page = Page([make(r) for r in rows], positions, bound, total, has_next, has_previous)
+    return connection(page)
+
+
+def _shared(
+    info: Info,
+    label: str,
+    where: Any,
+    order_by: list[Any] | None,
+    default_order: list[tuple[str, str]],
+    anchor: lists.Anchor,
+) -> lists.ListQuery:
+    """The nested list's query as every parent of the field shares it, worked out for the
+    first (its anchor names that one)."""
+    relation = anchor.relation
+    key = ("nested list", relation, *_field_path(info.path))
+    query: lists.ListQuery | None = info.context.memo.get(key)
+    if query is None:
+        order = _order(order_by, default_order)
+        given = conditions(info, label, where, order)
+        shown = projection(info, label)
+        today = info.context.today
+        query = lists.ListQuery(label, given, order, today, shown, info.variable_values, anchor)
+        info.context.memo[key] = query
+    return query
+
+
+def _field_path(path: Path) -> list[tuple[str, str | None]]:
+    """Where a field lies in the response, whichever list items lead to it: one field of
+    the operation, with one set of arguments."""
+    found: list[tuple[str, str | None]] = []
+    at: Path | None = path
+    while at is not None:
+        if isinstance(at.key, str):
+            found.append((at.key, at.typename))
+        at = at.prev
+    return found
+
+
+async def _paged(
+    info: Info, query: lists.ListQuery, make: Callable[[Row], T], request: PageRequest
+) -> Connection[T]:
     store = info.context.store
     bound = info.context.cursors.bound(query.scope)
     rows, positions, has_previous, has_next = await lists.page(

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from strawberry.dataloader import DataLoader
 
 from hub.domain.upsert import lineage_origins, partner_origins
-from hub.read import invoice_lines, lookups, relations
+from hub.read import invoice_lines, lists, lookups, relations
+from hub.read.pagination import PageRequest
 from hub.read.quotas import CallOff
 from hub.read.relations import Related, Relation
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:  # the store is handed through, never used here but by read an
     from hub.store import Store
 
 Row = dict[str, Any]
+Listed = tuple[lists.Paged, int]
 
 
 class Loaders:
@@ -68,6 +70,18 @@ class Loaders:
             async def load(keys: list[str]) -> Sequence[Related]:
                 found = await relations.fetch(self._store, relation, keys, window)
                 return [found[k] for k in keys]
+
+            self._loaders[key] = DataLoader(load)
+        return self._loaders[key]
+
+    def listed(self, query: lists.ListQuery, request: PageRequest) -> DataLoader[str, Listed]:
+        """First pages of one filtered or ordered nested list, for each parent: the
+        query's anchor names only the first parent asked for."""
+        key = ("listed", query.siblings, request.size, request.backwards)
+        if key not in self._loaders:
+
+            async def load(parents: list[str]) -> Sequence[Listed]:
+                return await lists.pages(self._store, query, parents, request)
 
             self._loaders[key] = DataLoader(load)
         return self._loaders[key]

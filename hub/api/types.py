@@ -44,7 +44,7 @@ from hub.api.enums import (
     ServiceInclusion,
     VehicleEventType,
 )
-from hub.api.inputs import to_data
+from hub.api.inputs import sets_any
 from hub.api.relay import Node, PageInfo
 from hub.domain.contract_changes import effective_contract_status
 from hub.domain.kinds import KINDS
@@ -338,7 +338,7 @@ async def related_page(
 def _asks(where: Any, order_by: list[Any] | None) -> bool:
     """Whether a nested list is asked for a filter or an order of its own: ``where: {}``
     and ``orderBy: []`` ask for nothing, and page as the list without them does."""
-    return bool(order_by) or bool(where and to_data(where))
+    return bool(order_by) or (where is not None and sets_any(where))
 
 
 def nested_connection(parent: str, name: str, target: str, description: str) -> Any:
@@ -383,12 +383,12 @@ def nested_connection(parent: str, name: str, target: str, description: str) -> 
         order_by: list[Any] | None = None,
     ) -> Any:
         if _asks(where, order_by):
-            from hub.api.listing import list_connection  # noqa: PLC0415 - it imports this module
+            from hub.api.listing import nested_list_connection  # noqa: PLC0415 - it imports this module
 
             anchor = Anchor(relation, root.hub_id)
             paging = (first, after, last, before)
             make = NODE_TYPES[target]
-            return list_connection(
+            return nested_list_connection(
                 info, target, make, where, order_by, default_order, paging, anchor
             )
         # Synchronous when the rows were read with the parent: no coroutine per field.

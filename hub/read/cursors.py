@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,21 @@ class CursorError(BadRequest):
 
 def scope(*parts: Any) -> str:
     """A short digest of what a list is: its kind, order and filter."""
-    text = json.dumps(_as_sets(parts), sort_keys=True, default=str, ensure_ascii=False)
+    return _digest(_text(parts))
+
+
+def scopes(*parts: Any) -> Callable[[Any], str]:
+    """``scope(*parts, last)`` for any ``last``: the list under each parent of a nested one,
+    with what they share written out once."""
+    shared = _text(parts)[:-1]  # without its closing bracket
+    return lambda last: _digest(f"{shared}, {_text(last)}]" if parts else f"[{_text(last)}]")
+
+
+def _text(value: Any) -> str:
+    return json.dumps(_as_sets(value), sort_keys=True, default=str, ensure_ascii=False)
+
+
+def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+import functools
+import json
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -42,12 +44,16 @@ class Anchor:
     relation: Relation
     parent: str
 
-    def match(self) -> str:
+    def match(self, batched: bool = False) -> str:
+        """The related records of ``$parent``; ``batched``, of each parent ``k`` of
+        ``$parents``."""
         relation = self.relation
+        start = "UNWIND $parents AS k " if batched else ""
+        key, carried = ("k", "k, x") if batched else ("$parent", "x")
         # A record reached twice (a contract through two of its items) is listed once.
         return (
-            f"MATCH (p:{relation.parent} {{{relation.parent_key}: $parent}}) "
-            f"MATCH {relation.path('p', 'x', 'r')} WITH DISTINCT x"
+            f"{start}MATCH (p:{relation.parent} {{{relation.parent_key}: {key}}}) "
+            f"MATCH {relation.path('p', 'x', 'r')} WITH DISTINCT {carried}"
         )
 
 
@@ -67,9 +73,25 @@ class ListQuery:
         ``where`` does); a nested list's, also to its relation and parent."""
         if self.anchor is None:
             return cursors.scope(self.label, self.order, self.where or None)
+        return self.scope_under(self.anchor.parent)
+
+    @functools.cached_property
+    def scope_under(self) -> Callable[[str], str]:
+        """The scope of this nested list under each parent."""
+        assert self.anchor is not None, "only a nested list has parents"
         relation = self.anchor.relation
-        nested = (relation.parent, relation.pattern, self.anchor.parent)
-        return cursors.scope(self.label, self.order, self.where or None, *nested)
+        return cursors.scopes(
+            self.label, self.order, self.where or None, relation.parent, relation.pattern
+        )
+
+    @functools.cached_property
+    def siblings(self) -> Hashable:
+        """What the same nested list under other parents of one request shares: one
+        statement reads it for all of them."""
+        assert self.anchor is not None, "only a nested list has siblings"
+        where = json.dumps(self.where, sort_keys=True, default=str)
+        shown = self.shown.text if self.shown else None
+        return (self.anchor.relation, where, tuple(self.order), self.today, shown)
 
     @property
     def keys(self) -> list[SortKey]:
@@ -82,7 +104,7 @@ class ListQuery:
             keys.append(SortKey(f"x.{stored}", direction == "DESC", not prop.required))
         return [*keys, SortKey("x.id", nullable=False)]
 
-    def _match(self, compiler: Compiler) -> str:
+    def _match(self, compiler: Compiler, batched: bool = False) -> str:
         predicate = compiler.compile(self.label, self.where, "x")
         live = [MERGED_AWAY.get(self.label)]
         # A nested list leaves deleted records out where its relation does (a partner's
@@ -90,7 +112,7 @@ class ListQuery:
         listed = self.anchor is None or self.anchor.relation.live
         if listed and not names(self.where, DELETED):
             live.append(f"x.{DELETED} IS NULL")
-        start = f"MATCH (x:{self.label})" if self.anchor is None else self.anchor.match()
+        start = f"MATCH (x:{self.label})" if self.anchor is None else self.anchor.match(batched)
         return f"{start} WHERE {' AND '.join(filter(None, [*live, f'({predicate})']))}"
 
     def _params(self, compiler: Compiler) -> dict[str, Any]:
@@ -117,6 +139,29 @@ class ListQuery:
             params,
         )
 
+    def batch_statement(self, backwards: bool) -> tuple[str, dict[str, Any]]:
+        """For a nested list, the first ``$limit`` rows (the last when ``backwards``) related
+        to each parent ``k`` of ``$parents`` as a ``page`` of ``[row, position]`` pairs, with
+        the ``total`` related to it; a parent with none has no row."""
+        assert self.anchor is not None, "only a nested list has parents"
+        compiler = Compiler()
+        match = self._match(compiler, batched=True)
+        keys = self.keys
+        params = {k: v for k, v in self._params(compiler).items() if k != "parent"}
+        shown = self.shown.text if self.shown else projection(self.label)
+        if self.shown:
+            params.update(self.shown.params(self.variables))
+        # Only the page is projected: a fleet's thousands of vehicles are counted, not shown.
+        # One row per parent: the driver's cost is mostly per row. Pairs, not maps: ArcadeDB
+        # answers a map holding a map projection with the projection alone.
+        return (
+            f"{match} WITH k, x ORDER BY {ordering(keys, backwards)} "
+            "WITH k, collect(x) AS xs "
+            "RETURN k, size(xs) AS total, "
+            f"[x IN xs[0..$limit] | [{shown}, {position_of(keys)}]] AS page",
+            params,
+        )
+
     def facet_statement(self, prop: str) -> tuple[str, dict[str, Any]]:
         """How many of the listed records have each value of ``prop`` (each item of a
         list; null for none), most frequent first; up to ``$top`` values."""
@@ -140,11 +185,13 @@ class ListQuery:
 
 
 Statement = Callable[[Bounds, bool], tuple[str, dict[str, Any]]]
+# A page's rows, their positions, and whether rows lie before and after it.
+Paged = tuple[list[dict[str, Any]], list[list[Any]], bool, bool]
 
 
 async def page(
     store: Store, statement_for: Statement, request: PageRequest, cursors: BoundCursors
-) -> tuple[list[dict[str, Any]], list[list[Any]], bool, bool]:
+) -> Paged:
     """One page of rows, their positions, and whether rows lie before and after it.
 
     ``statement_for(bounds, backwards)`` reads the rows within the bounds in list order (from
@@ -152,6 +199,13 @@ async def page(
     """
     statement, params = statement_for(Bounds.of(request, cursors), request.backwards)
     found = await store.query(statement, {**params, "limit": request.size + 1})
+    return _paged([(r["row"], r["position"]) for r in found], request)
+
+
+def _paged(found: list[Any], request: PageRequest) -> Paged:
+    """Rows read one beyond the page (in list order, from the end when backwards), each a
+    pair of row and position: the page's rows, their positions, and whether rows lie before
+    and after it."""
     more = len(found) > request.size
     found = found[: request.size]
     if request.backwards:
@@ -159,7 +213,23 @@ async def page(
         has_previous, has_next = more, request.before is not None
     else:
         has_previous, has_next = request.after is not None, more
-    return [r["row"] for r in found], [r["position"] for r in found], has_previous, has_next
+    return [r[0] for r in found], [r[1] for r in found], has_previous, has_next
+
+
+async def pages(
+    store: Store, query: ListQuery, parents: list[str], request: PageRequest
+) -> list[tuple[Paged, int]]:
+    """The first page of a nested list (no cursor given) for each of ``parents``, and the
+    total related to each, in one statement."""
+    assert request.after is None and request.before is None, "a cursor is one parent's"
+    statement, params = query.batch_statement(request.backwards)
+    found = await store.query(statement, {**params, "parents": parents, "limit": request.size + 1})
+    read = {row["k"]: (row["page"], int(row["total"])) for row in found}
+    none: tuple[list[dict[str, Any]], int] = ([], 0)
+    return [
+        (_paged(page, request), total)
+        for page, total in (read.get(parent, none) for parent in parents)
+    ]
 
 
 async def count(store: Store, query: ListQuery) -> int:
