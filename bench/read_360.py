@@ -10,6 +10,8 @@ concurrent clients the benchmark measures
 - lookup: a vehicle by VIN;
 - 360: a partner by source key with its vehicles and, per vehicle, contracts, cards and
   documents;
+- list (with ``--reads lookup 360 list``): a page of 20 partners named in the request, each
+  with the first five of its vehicles of two makes (a filtered nested list) and their total;
 
 once through ``POST /graphql`` and once as one Cypher statement through the async driver,
 in alternating slices so that both sides meet the same changes in the machine's speed.
@@ -73,6 +75,16 @@ query View360($key: String!) {
   }
 }
 """
+GRAPHQL_LIST = """
+query Fleets($names: [String!]!) {
+  businessPartners(where: {name: {in: $names}}, first: 20) { edges { node {
+    name
+    vehicles(where: {make: {in: ["BMW", "VW"]}}, first: 5) {
+      totalCount edges { node { vin make model } }
+    }
+  } } }
+}
+"""
 CYPHER_LOOKUP = (
     "MATCH (v:Vehicle {vin: $vin}) "
     "RETURN v {.id, .vin, .make, .model, owner: [(v)<-[:OWNS]-(p:BusinessPartner) | p.name][0]}"
@@ -86,6 +98,15 @@ RETURN p {.id, .name, .email,
     cards: [(v)<-[:IDENTIFIES]-(i:IdentificationObject) | i {.kind, .number, .status}],
     documents: [(v)<-[:ABOUT]-(d:Document) | d {.number, .revision, .title}]}]}
 """
+
+CYPHER_LIST = """
+MATCH (p:BusinessPartner) WHERE p.name IN $names AND p.mergedInto IS NULL AND p.deletedAt IS NULL
+WITH p ORDER BY p.nameSort, p.id LIMIT 20
+WITH p, [(p)-[:OWNS]->(v:Vehicle) WHERE v.make IN ['BMW', 'VW'] AND v.deletedAt IS NULL
+         | v {.vin, .make, .model}] AS fleet
+RETURN p {.name, total: size(fleet), vehicles: fleet[0..5]} AS partner
+"""
+READS = ("lookup", "360", "list")
 
 VIN_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
 
@@ -263,6 +284,7 @@ async def run(
     workers: list[int],
     baseline: Path | None,
     kept: Path | None = None,
+    reads: tuple[str, ...] = READS[:2],
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
@@ -293,6 +315,9 @@ async def run(
             rng = random.Random(seed)
             rng.shuffle(vins)
             rng.shuffle(keys)
+            names = [f"{r['firstName']} {r['lastName']}" for r in rows["BusinessPartner"]]
+            rng.shuffle(names)
+            pages = [names[i : i + 20] for i in range(0, len(names), 20)]
             if baseline is not None:
                 await compare_auth(store, data_dir, baseline, vins, keys, seconds)
                 return
@@ -303,7 +328,8 @@ async def run(
             for count in workers:
                 process, url = serve(store, data_dir, count)
                 try:
-                    await compare(store, url, vins, keys, seconds, count)
+                    values = {"lookup": vins, "360": keys, "list": pages}
+                    await compare(store, url, {r: values[r] for r in reads}, seconds, count)
                 except Exception:
                     print((data_dir / "hub.log").read_text()[-3000:], file=sys.stderr)
                     raise
@@ -361,15 +387,13 @@ class Connections:
 
 
 async def compare(
-    store: Store, url: str, vins: list[str], keys: list[str], seconds: float, workers: int
+    store: Store, url: str, values: dict[str, list[Any]], seconds: float, workers: int
 ) -> None:
+    """Each read of ``values`` (its name: the values its requests take in turn)."""
     http = Connections(url)
     try:
 
-        def graphql(query: str, name: str, values: list[str], operation: str) -> Call:
-            return _graphql_call(http, query, name, values, operation)
-
-        def cypher(statement: str, name: str, values: list[str]) -> Call:
+        def cypher(statement: str, name: str, values: list[Any]) -> Call:
             async def call(i: int) -> None:
                 rows = await store.query(statement, {name: values[i % len(values)]})
                 if not rows:
@@ -377,15 +401,15 @@ async def compare(
 
             return call
 
-        cases = [
-            (
-                "lookup",
-                graphql(GRAPHQL_LOOKUP, "vin", vins, "Lookup"),
-                cypher(CYPHER_LOOKUP, "vin", vins),
-            ),
-            ("360", graphql(GRAPHQL_360, "key", keys, "View360"), cypher(CYPHER_360, "key", keys)),
-        ]
-        for name, through_graphql, through_cypher in cases:
+        reads = {
+            "lookup": (GRAPHQL_LOOKUP, "Lookup", CYPHER_LOOKUP, "vin"),
+            "360": (GRAPHQL_360, "View360", CYPHER_360, "key"),
+            "list": (GRAPHQL_LIST, "Fleets", CYPHER_LIST, "names"),
+        }
+        for name, given in values.items():
+            query, operation, statement, variable = reads[name]
+            through_graphql = _graphql_call(http, query, variable, given, operation)
+            through_cypher = cypher(statement, variable, given)
             for clients in (1, 8):
                 await measure(through_graphql, clients, 1.0)
                 await measure(through_cypher, clients, 1.0)
@@ -404,7 +428,7 @@ async def compare(
         http.close()
 
 
-def _graphql_call(http: Connections, query: str, name: str, values: list[str], op: str) -> Call:
+def _graphql_call(http: Connections, query: str, name: str, values: list[Any], op: str) -> Call:
     async def call(i: int) -> None:
         payload = {
             "query": query,
@@ -489,9 +513,20 @@ def main() -> None:
         help="a folder to keep the graph's store in and to read it from again in a later run "
         "of the same --partners and --seed (building 100,000 partners takes minutes)",
     )
+    parser.add_argument(
+        "--reads", nargs="+", choices=READS, default=list(READS[:2]), help="the reads measured"
+    )
     args = parser.parse_args()
     asyncio.run(
-        run(args.partners, args.seconds, args.seed, args.workers, args.baseline, args.store)
+        run(
+            args.partners,
+            args.seconds,
+            args.seed,
+            args.workers,
+            args.baseline,
+            args.store,
+            tuple(args.reads),
+        )
     )
 
 
