@@ -91,6 +91,7 @@ def test_a_bad_material_is_refused_naming_each_field_and_rule(hub: RunningHub, u
             {"language": "deutsch", "text": "X"},
             {"language": "en", "text": "A"},
             {"language": "EN", "text": "B"},
+            {"language": "qq", "text": "C"},  # two letters, but no language's
         ],
         prices=[
             {"type": "LIST", "amount": -1, "currency": "EUR"},
@@ -102,6 +103,7 @@ def test_a_bad_material_is_refused_naming_each_field_and_rule(hub: RunningHub, u
                 "validFrom": "2026-02-01",
                 "validTo": "2026-01-01",
             },
+            {"type": "LIST", "amount": 1, "currency": "ABC"},  # three letters, no currency's
         ],
     )
     refused = material(hub, bad)
@@ -112,7 +114,12 @@ def test_a_bad_material_is_refused_naming_each_field_and_rule(hub: RunningHub, u
         (("input", "prices", "0", "amount"), "INVALID_VALUE"),
         (("input", "prices", "1", "currency"), "INVALID_VALUE"),
         (("input", "prices", "2", "validTo"), "INVALID_DATE_RANGE"),
+        (("input", "descriptions", "3", "language"), "INVALID_VALUE"),
+        (("input", "prices", "3", "currency"), "INVALID_VALUE"),
     }
+    messages = {tuple(e["field"]): e["message"] for e in refused["userErrors"]}
+    assert "ISO 4217" in messages[("input", "prices", "3", "currency")]
+    assert "ISO 639-1" in messages[("input", "descriptions", "3", "language")]
     assert ok(hub, '{ material(number: "M-%s") { id } }' % unique) == {"material": None}
 
 

@@ -133,7 +133,7 @@ def line_of(data: dict[str, Any], path: Path) -> tuple[Line | None, list[Problem
         bad("identification.kind", codes.INVALID_VALUE, f"{kind!r} is not one of {options}")
     currency = text("currency")
     if currency and isinstance(validation.currency(currency, path), Problem):
-        bad("currency", codes.INVALID_VALUE, "must be a three-letter ISO 4217 code (EUR)")
+        bad("currency", codes.INVALID_VALUE, f"{currency!r} is not an ISO 4217 currency code (EUR)")
     line_number = _number(data.get("lineNumber"), int)
     if line_number is None or line_number < 1:
         bad("lineNumber", codes.INVALID_VALUE, "must be a whole number, 1 or more")
