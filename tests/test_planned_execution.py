@@ -347,3 +347,27 @@ def test_connections_paged_without_a_filter_skip_strawberrys_conversion(
     assert len(converted_once) == 2
     cars = data["businessPartner"]["vehicles"]["edges"]
     assert [car["node"]["contracts"]["totalCount"] for car in cars] == [1, 1]
+
+
+def test_a_page_an_await_brings_is_shaped_though_its_parents_were_not(
+    hub: RunningHub, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The partners of a list whose filtered vehicles are awaited go field by field; the
+    vehicles of each page, once read, take the short way again."""
+    fleet(hub, unique + "A", 2)
+    fleet(hub, unique + "B", 3)
+    completed: list[str] = []
+    field_by_field = executor.PlannedExecutor.execute_fields
+
+    def counted(self: Any, parent_type: Any, *args: Any) -> Any:
+        completed.append(parent_type.name)
+        return field_by_field(self, parent_type, *args)
+
+    monkeypatch.setattr(executor.PlannedExecutor, "execute_fields", counted)
+    variables = {"name": unique, "makes": None, "id": "QnVzaW5lc3NQYXJ0bmVyOm5vbmU="}
+    data, errors = execute(hub, build_schema(), CONVERTED, variables)
+    assert errors == []
+    pages = [e["node"]["vehicles"]["edges"] for e in data["businessPartners"]["edges"]]
+    assert sorted(len(page) for page in pages) == [2, 2]
+    assert "BusinessPartner" in completed, "the partners, with an awaited field, were shaped"
+    assert "Vehicle" not in completed

@@ -18,8 +18,9 @@ it per operation and, per field, takes the short way where the answer is known:
   selection collects on a type are collected once, not once per object;
 - below an object, values that resolve at once and as expected (no awaitable, no error, no
   null where none may be, plain object types) are shaped into the response directly, without
-  graphql-core's per-value completion; at the first surprise the request goes on field by
-  field, which reports what stopped it;
+  graphql-core's per-value completion; at the first surprise the objects of that selection
+  go on field by field, which reports what stopped it, while the values later awaits bring
+  (a page read for many parents) are shaped again;
 - a connection whose rows its parent already holds (:func:`pages_prefetched`) is shaped
   straight from its page, without connection, edge and page-info objects.
 
@@ -263,7 +264,9 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             if middleware is not None and middleware.middlewares
             else self.plans.plan_for(self.operation, self.fragment_definitions)
         )
-        self._shaping = True
+        # Selections whose objects met what shaping does not expect in this request (ids of
+        # their field plans): their objects go field by field, without trying again.
+        self._unshaped: set[int] = set()
 
     def execute_collected_root_fields(
         self,
@@ -552,14 +555,15 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             and (return_type.is_type_of is None or return_type.is_type_of(result, info) is True)
         ):
             grouped = self.collect_subfields(return_type, field_details_list).grouped_field_set
-            if self._shaping:
+            plans = self._field_plans(self._plan, return_type, grouped)
+            if id(plans) not in self._unshaped:
                 try:
-                    plans = self._field_plans(self._plan, return_type, grouped)
                     return self._shaped_object(return_type, plans, result, path)
                 except _Unshaped:
-                    # Values the short way left behind are dropped; the rest of the request
-                    # goes field by field, which reports whatever stopped it.
-                    self._shaping = False
+                    # Values the short way left behind are dropped; objects of this selection
+                    # go field by field, which reports whatever stopped it. Others (the page
+                    # an awaited connection brings) still take the short way.
+                    self._unshaped.add(id(plans))
             return self.execute_fields(return_type, result, path, grouped, None)
         return super().complete_value(
             return_type, field_details_list, info, path, result, position_context
