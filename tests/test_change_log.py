@@ -596,3 +596,44 @@ def test_an_event_names_the_records_a_value_refers_to_by_their_api_ids(
     )["node"]["changeHistory"]["nodes"]
     (named,) = [c["after"] for c in history[0]["changes"] if c["field"] == "owner"]
     assert named["id"] == owner, named
+
+
+COVERED = """
+subscription($after: String, $where: ContractWhere) {
+  changes(after: $after, kinds: [VEHICLE], actions: [CREATED]) {
+    recordId
+    record { ... on Vehicle { contracts(where: $where) { totalCount edges { node { status } } } } }
+  }
+}
+"""
+
+
+def test_subscriptions_on_one_socket_keep_their_own_filters(hub: RunningHub, unique: str) -> None:
+    start = _skip_to_end(hub)
+    record_id = vehicle(hub, unique)
+    for status in ("ACTIVE", "DRAFT", "DRAFT"):
+        key = f"{status}-{unique}-{time.monotonic_ns()}"
+        ok(
+            hub,
+            "mutation($i: ContractInput!) { upsertContract(input: $i) { userErrors { code } } }",
+            {"i": {"source": {"system": "CRM", "key": key}, "number": key, "type": "SERVICE",
+                   "status": status, "items": [{"uiid": f"U-{key}", "kind": "SERVICE",
+                   "coveredVehicles": [{"vin": vin_for(unique, 0)}]}]}},
+        )  # fmt: skip
+    wanted = {"active": "ACTIVE", "draft": "DRAFT"}
+    seen: dict[str, dict[str, Any]] = {}
+    with _open(hub) as ws:
+        assert _next(ws)["type"] == "connection_ack"
+        for name, status in wanted.items():
+            variables = {"after": start, "where": {"status": status}}
+            payload = {"query": COVERED, "variables": variables}
+            ws.send(json.dumps({"id": name, "type": "subscribe", "payload": payload}))
+        while len(seen) < len(wanted):
+            message = _next(ws)
+            assert message["type"] == "next", message
+            event = message["payload"]["data"]["changes"]
+            if event["recordId"] == record_id:
+                seen[message["id"]] = event["record"]["contracts"]
+    assert seen["active"]["totalCount"] == 1 and seen["draft"]["totalCount"] == 2, seen
+    for name, status in wanted.items():
+        assert {e["node"]["status"] for e in seen[name]["edges"]} == {status}, seen

@@ -227,3 +227,38 @@ def test_filtered_nested_lists_are_read_in_one_statement_for_all_parents(
                 {"name": partner["name"], **paging},
             )["businessPartners"]["edges"][0]["node"]["vehicles"]
             assert alone == page, (paging, p)
+
+
+PAGED_BELOW = """
+query($key: String!, $few: Int, $more: Int) {
+  businessPartner(source: {system: "CRM", key: $key}) {
+    few: vehicles(orderBy: [{field: VIN}]) { edges { node { vin
+      contracts(first: $few) { totalCount pageInfo { hasNextPage } edges { node { number } } } } } }
+    more: vehicles(orderBy: [{field: VIN}]) { edges { node { vin
+      contracts(first: $more) { totalCount pageInfo { hasNextPage } edges { node { number } } } } } }
+  }
+}
+"""
+
+
+def test_nested_lists_that_page_below_differently_are_read_apart(
+    hub: RunningHub, unique: str
+) -> None:
+    fleet(hub, unique, 2)
+    for n, more in ((n, m) for n in range(2) for m in (2, 3)):  # three contracts a vehicle
+        ok(
+            hub,
+            "mutation($i: ContractInput!) { upsertContract(input: $i) { userErrors { code } } }",
+            {"i": {"source": {"system": "CRM", "key": f"K{more}-{unique}-{n}"},
+                   "number": f"C{more}-{unique}-{n}", "type": "SERVICE", "status": "ACTIVE",
+                   "items": [{"uiid": f"U{more}-{unique}-{n}", "kind": "SERVICE",
+                              "coveredVehicles": [{"vin": vin_for(unique, n)}]}]}},
+        )  # fmt: skip
+    variables = {"key": f"P-{unique}", "few": 1, "more": 3}
+    data = ok(hub, PAGED_BELOW, variables)["businessPartner"]
+    for alias, shown in (("few", 1), ("more", 3)):
+        for edge in data[alias]["edges"]:
+            contracts = edge["node"]["contracts"]
+            assert contracts["totalCount"] == 3, (alias, contracts)
+            assert len(contracts["edges"]) == shown, (alias, contracts)
+            assert contracts["pageInfo"]["hasNextPage"] == (shown < 3), (alias, contracts)

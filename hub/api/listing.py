@@ -22,6 +22,7 @@ from hub.read.filters import personal_tested
 from hub.read.pagination import Page, PageRequest
 
 T = TypeVar("T")
+_MEMO_SIZE = 256  # nested lists' queries one context keeps
 Row = dict[str, Any]
 Below = Callable[[list[Selection]], list[Selection]]
 
@@ -112,15 +113,24 @@ def _shared(
     """The nested list's query as every parent of the field shares it, worked out for the
     first (its anchor names that one)."""
     relation = anchor.relation
-    key = ("nested list", relation, *_field_path(info.path))
-    query: lists.ListQuery | None = info.context.memo.get(key)
-    if query is None:
-        order = _order(order_by, default_order)
-        given = conditions(info, label, where, order)
-        shown = projection(info, label)
-        today = info.context.today
-        query = lists.ListQuery(label, given, order, today, shown, info.variable_values, anchor)
-        info.context.memo[key] = query
+    # One execution's: a WebSocket's context lives through many (each subscription's
+    # events), with other variables and selections at the same place in the response.
+    operation, variables = info.operation, info.variable_values
+    key = ("nested list", id(operation), id(variables), relation, *_field_path(info.path))
+    memo = info.context.memo
+    kept = memo.get(key)
+    if kept is not None:
+        return kept[0]  # type: ignore[no-any-return]
+    order = _order(order_by, default_order)
+    given = conditions(info, label, where, order)
+    shown = projection(info, label)
+    today = info.context.today
+    query = lists.ListQuery(label, given, order, today, shown, variables, anchor)
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()  # a long-lived socket's: worked out again when needed
+    # Kept with the operation and variables its key names by identity, so that no other
+    # execution's can take their ids meanwhile.
+    memo[key] = (query, operation, variables)
     return query
 
 

@@ -91,7 +91,10 @@ class ListQuery:
         assert self.anchor is not None, "only a nested list has siblings"
         where = json.dumps(self.where, sort_keys=True, default=str)
         shown = self.shown.text if self.shown else None
-        return (self.anchor.relation, where, tuple(self.order), self.today, shown)
+        # The projection's parameters too: two lists that page what they show below each
+        # record differently (contracts(first: 1) and contracts(first: 3)) read apart.
+        caps = tuple(sorted(self.shown.params(self.variables).items())) if self.shown else ()
+        return (self.anchor.relation, where, tuple(self.order), self.today, shown, caps)
 
     @property
     def keys(self) -> list[SortKey]:
