@@ -124,16 +124,18 @@ def conversions(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 
 @pytest.fixture
-def converted_once(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+def converted_once(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The argument conversions the planned executor makes itself, once per request and
     field, while a test runs."""
-    made: list[Any] = []
+    made: list[str] = []
+    worked_out = executor.PlannedExecutor._keywords_now
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        made.append(args)
-        return convert_arguments(*args, **kwargs)
+    def counted(self: Any, field_plan: Any) -> Any:
+        if field_plan.call is not None and field_plan.call.convert is not None:
+            made.append(field_plan.response_name)
+        return worked_out(self, field_plan)
 
-    monkeypatch.setattr(executor, "convert_arguments", counted)
+    monkeypatch.setattr(executor.PlannedExecutor, "_keywords_now", counted)
     return made
 
 
@@ -326,7 +328,7 @@ def test_date_time_arguments_answer_as_the_general_executor_without_strawberrys_
 
 
 def test_connections_paged_without_a_filter_skip_strawberrys_conversion(
-    hub: RunningHub, unique: str, conversions: list[Any], converted_once: list[Any]
+    hub: RunningHub, unique: str, conversions: list[Any], converted_once: list[str]
 ) -> None:
     """A nested connection's ``where`` and ``orderBy`` need strawberry's conversion; a query
     that gives neither keeps the short way, where the page is shaped from the parent's rows.

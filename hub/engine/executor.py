@@ -33,7 +33,7 @@ same as without the plan. Resolvers can keep values their place in the query fix
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import MISSING, dataclass, field
 from types import FunctionType
 from typing import Any, ClassVar, TypeVar
@@ -74,18 +74,17 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry import Info
 from strawberry.relay import GlobalID
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
-from strawberry.types.arguments import StrawberryArgument, convert_arguments
 from strawberry.types.base import (
-    StrawberryList,
     StrawberryMaybe,
     StrawberryObjectDefinition,
     StrawberryOptional,
-    get_object_definition,
 )
 from strawberry.types.field import StrawberryField
 
+from hub.engine.arguments import Arguments, arguments_converter
 from hub.identity import ByIdentity
 from hub.read.pagination import Page
 
@@ -139,8 +138,9 @@ class _Call:
     source_as_self: bool
     source_keywords: tuple[str, ...]
     info_keyword: str | None
-    # Strawberry converts the arguments (the same for every parent: once per request).
-    converts: bool = False
+    # Arguments converted as strawberry converts them (the same for every parent: once per
+    # request); None: plain scalars, or inputs of them, built by ``inputs``.
+    convert: Arguments | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,9 +252,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         config = self.schema._strawberry_schema.config  # type: ignore[attr-defined]
-        self._argument_name = config.name_converter.from_argument
-        self._info_class = config.info_class
         self._config = config
+        self._info_class = config.info_class
         self._scalars = self.schema._strawberry_schema.schema_converter.scalar_registry  # type: ignore[attr-defined]
         # A field's keyword arguments, by the identity of its plan: the same for every parent.
         self._keywords_of: dict[int, dict[str, Any]] = {}
@@ -370,14 +369,14 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         if getattr(field_def.resolve, "_is_default", False):
             return _attribute_plan(response_name, details, field_def, definition)
         given = frozenset(argument.name.value for argument in details[0].node.arguments or ())
-        call = _direct_call(definition, field_def, self._argument_name, given)
+        call = _direct_call(definition, field_def, self._config, self._scalars, given)
         if call is None:
             return _FieldPlan(response_name, details, _GENERAL)
         page = getattr(call.function, _PAGE_HOOK, None)
         arguments = self._constant_arguments(field_def, details)
         keywords = None
         # Converted values are built per request: a resolver may hold on to them.
-        if arguments is not None and not call.inputs and not call.converts:
+        if arguments is not None and not call.inputs and call.convert is None:
             keywords = {call.python_names[name]: value for name, value in arguments.items()}
         named = get_named_type(field_def.type)
         return _FieldPlan(
@@ -475,10 +474,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 first.fragment_variable_values,
                 self.hide_suggestions,
             )
-        if call.converts:
-            return convert_arguments(
-                arguments, call.field.arguments, scalar_registry=self._scalars, config=self._config
-            )
+        if call.convert is not None:
+            return call.convert(arguments)
         names, inputs = call.python_names, call.inputs
         if not inputs:
             return {names[name]: value for name, value in arguments.items()}
@@ -877,7 +874,8 @@ def _output_coercion(named: GraphQLScalarType | GraphQLEnumType) -> Callable[[An
 def _direct_call(
     field: StrawberryField,
     field_def: GraphQLField,
-    graphql_name_of: Callable[[StrawberryArgument], str],
+    config: StrawberryConfig,
+    scalars: Mapping[object, Any],
     given: frozenset[str],
 ) -> _Call | None:
     """How to call the field's resolver directly, or None when strawberry wraps it in
@@ -904,16 +902,17 @@ def _direct_call(
             inputs[name] = shape
     python_names = {}
     for strawberry_argument in field.arguments:
-        graphql_name = graphql_name_of(strawberry_argument)
+        graphql_name = config.name_converter.from_argument(strawberry_argument)
         # A Maybe argument tells "not given" from null: strawberry wraps its value.
         if graphql_name not in field_def.args or strawberry_argument.is_maybe:
-            return None
-        if _built_with_info(strawberry_argument.type):
             return None
         converted = _converted_by_strawberry(strawberry_argument.type)
         if converted and not _left_out(graphql_name, field_def.args[graphql_name], given):
             converts = True
         python_names[graphql_name] = strawberry_argument.python_name
+    convert = arguments_converter(field.arguments, config, scalars) if converts else None
+    if converts and convert is None:
+        return None
     function = resolver.wrapped_func
     if not isinstance(function, FunctionType):
         return None
@@ -931,23 +930,8 @@ def _direct_call(
         source_as_self=resolver.self_parameter is not None,
         source_keywords=source_keywords,
         info_keyword=info_parameter.name if info_parameter is not None else None,
-        converts=converts,
+        convert=convert,
     )
-
-
-def _built_with_info(type_: Any, seen: set[int] | None = None) -> bool:
-    """Whether building a value of the type may need the resolve info: an input type that
-    builds its own value (``from_input``) is handed it, so strawberry must build it."""
-    while isinstance(type_, StrawberryOptional | StrawberryList):
-        type_ = type_.of_type
-    definition = get_object_definition(type_)
-    seen = set() if seen is None else seen
-    if definition is None or id(definition) in seen:
-        return False
-    seen.add(id(definition))
-    if definition.from_input is not None:
-        return True
-    return any(_built_with_info(f.type, seen) for f in definition.fields)
 
 
 def _left_out(name: str, argument: GraphQLArgument, given: frozenset[str]) -> bool:
