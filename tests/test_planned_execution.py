@@ -175,8 +175,8 @@ def test_planned_answers_equal_the_general_executors(
     assert data["businessPartner"] is None if errors else data["businessPartner"]["name"]
 
 
-# Arguments strawberry converts (filters with lists and enums, global IDs), on a list of
-# parents.
+# Arguments strawberry converts (filters with lists and enums), on a list of parents, and
+# an id that names nothing.
 CONVERTED = """
 query Converted($name: String!, $id: ID!, $makes: [String!]) {
   businessPartners(where: {name: {contains: $name}}, orderBy: [{field: NAME, direction: DESC}]) {

@@ -4,9 +4,14 @@ strawberry's ``convert_arguments`` works out anew for every value what its type 
 build it (it resolves the type of each field of each input object), which for a list's
 filter of some twenty fields with a list of twenty names cost about 0.3 ms a request. The
 converters here make the same values (input objects built with the same implicit nulls, lists
-copied, global IDs parsed, leaves as graphql-core coerced them) from a plan made when a field
-is first planned. A type they do not know to build the same way (``Maybe``, an input that
-builds itself with ``from_input``) gives no converter, and strawberry converts the field.
+copied, leaves as graphql-core coerced them) from a plan made when a field is first planned.
+A type they do not build the same way gives no converter, and strawberry converts the
+field's arguments itself:
+
+- ``Maybe``, which strawberry wraps, and an input that builds itself (``from_input``);
+- a relay ``GlobalID``, whose conversion can fail: strawberry raises that error when an
+  ``async`` resolver is awaited, not when it is called, which decides the errors' order;
+- ``JSON``, a mutable value that a plan would share with every later request.
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING
 from typing import Any
 
-from strawberry.relay.types import GlobalID, GlobalIDValueError, InvalidGlobalIDError
-from strawberry.scalars import is_scalar
+from strawberry.relay.types import GlobalID
+from strawberry.scalars import JSON, is_scalar
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.base import (
@@ -66,15 +71,6 @@ def _copied(value: Any) -> Any:
     return value if value is None or value is UNSET else list(value)
 
 
-def _global_id(value: Any) -> Any:
-    if value is None or value is UNSET:
-        return value
-    try:
-        return GlobalID.from_id(value)
-    except GlobalIDValueError as error:
-        raise InvalidGlobalIDError(f'Value cannot represent a GlobalID: "{value}".') from error
-
-
 class _Plan:
     def __init__(self, config: StrawberryConfig, scalars: Mapping[object, Any]) -> None:
         self._config = config
@@ -95,8 +91,8 @@ class _Plan:
             return self.of(type_.of_type)
         if isinstance(type_, StrawberryList):
             return self._list(type_.of_type)
-        if type_ is GlobalID:
-            return _global_id
+        if type_ is GlobalID or type_ is JSON:
+            return None
         if isinstance(type_, LazyType):
             return self.of(type_.resolve_type())
         if self._leaf(type_) or has_enum_definition(type_):
@@ -107,7 +103,7 @@ class _Plan:
 
     def _list(self, item: Any) -> Convert | None:
         inner = item.of_type if isinstance(item, StrawberryOptional) else item
-        if item is not GlobalID and inner is not GlobalID and self._leaf(inner):
+        if inner is not GlobalID and inner is not JSON and self._leaf(inner):
             return _copied
         convert = self.of(item)
         if convert is None:

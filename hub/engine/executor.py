@@ -12,8 +12,9 @@ it per operation and, per field, takes the short way where the answer is known:
 - a resolver whose arguments are scalars, or input objects of scalars, is called
   directly with them, as strawberry would call it but without its conversion layers;
   arguments the query spells out without variables are coerced once;
-- a resolver with other arguments (filters of lists, enums, global IDs) is called directly
-  with them as strawberry converts them, once per request and field, not once per parent;
+- a resolver with other arguments (filters with lists and enums) is called directly with
+  them as strawberry converts them (:mod:`hub.engine.arguments`), once per request and field,
+  not once per parent;
 - an object of an object type goes straight to the plan of its fields, and the fields a
   selection collects on a type are collected once, not once per object;
 - below an object, values that resolve at once and as expected (no awaitable, no error, no
