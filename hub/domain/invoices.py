@@ -132,8 +132,9 @@ def line_of(data: dict[str, Any], path: Path) -> tuple[Line | None, list[Problem
         options = ", ".join(IdentificationKind.__members__)
         bad("identification.kind", codes.INVALID_VALUE, f"{kind!r} is not one of {options}")
     currency = text("currency")
-    if currency and isinstance(validation.currency(currency, path), Problem):
-        bad("currency", codes.INVALID_VALUE, f"{currency!r} is not an ISO 4217 currency code (EUR)")
+    checked = validation.currency(currency, path) if currency else None
+    if isinstance(checked, Problem):
+        bad("currency", codes.INVALID_VALUE, checked.message)
     line_number = _number(data.get("lineNumber"), int)
     if line_number is None or line_number < 1:
         bad("lineNumber", codes.INVALID_VALUE, "must be a whole number, 1 or more")

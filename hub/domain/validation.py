@@ -37,9 +37,9 @@ ISO_COUNTRIES = frozenset(
     """.split()  # noqa: SIM905 - a table reads better than 249 quoted strings
 )
 
-# ISO 4217 currency codes in use, funds and precious metals included, and those withdrawn
-# since 2008 that invoices and price lists of the years before may still name (HRK, LTL,
-# ANG, SLL, ...).
+# ISO 4217 currency codes in use, funds and precious metals included (not XTS and XXX, the
+# codes for testing and for no currency), and in the last row those withdrawn since 2008
+# that invoices and price lists of the years before may still name (BGN, HRK, LTL, ...).
 ISO_CURRENCIES = frozenset(
     """
     AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BHD BIF BMD BND BOB BOV BRL BSD BTN BWP
@@ -50,20 +50,23 @@ ISO_CURRENCIES = frozenset(
     PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP
     SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV
     WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XUA YER ZAR ZMW ZWG
-    ANG BGN BYR CUC EEK HRK LTL LVL MRO SLL STD VEF ZMK ZWL
+    ANG BGN BYR CUC CYP EEK HRK LTL LVL MRO MTL SKK SLL STD TMM USS VEB VEF XFU ZMK ZWD ZWL
+    ZWN ZWR
     """.split()  # noqa: SIM905 - a table reads better than quoted strings
 )
 
-# ISO 639-1 language codes.
+# ISO 639-1 language codes, and in the last row those withdrawn that older systems still send
+# (in, iw and ji for Indonesian, Hebrew and Yiddish in Java's locales; sh, mo, jw, bh).
 ISO_LANGUAGES = frozenset(
     """
-    aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv
+    aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv
     cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr
     ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw
     ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv
     ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr
     ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
     yo za zh zu
+    bh in iw ji jw mo sh
     """.split()  # noqa: SIM905 - a table reads better than quoted strings
 )
 
