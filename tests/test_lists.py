@@ -315,7 +315,12 @@ def test_an_empty_filter_or_order_pages_a_nested_list_as_none_does(
     key = f"{unique}-fleet"
     plain = ok(hub, FLEET, {"key": key, "first": 2})["businessPartner"]["vehicles"]
     after = plain["pageInfo"]["endCursor"]
-    empties: list[dict[str, Any]] = [{"where": {}}, {"orderBy": []}, {"where": {}, "orderBy": []}]
+    empties: list[dict[str, Any]] = [
+        {"where": {}},
+        {"where": {"make": None}},
+        {"orderBy": []},
+        {"where": {}, "orderBy": []},
+    ]
     for empty in empties:
         rest = ok(hub, FLEET, {"key": key, "after": after, **empty})["businessPartner"]["vehicles"]
         assert [e["node"]["vin"] for e in rest["edges"]] == sorted(v[0] for v in made)[2:], empty

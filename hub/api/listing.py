@@ -92,10 +92,10 @@ async def nested_list_connection(
     one statement."""
     request = page_request(*paging)
     query = _shared(info, label, where, order_by, default_order, anchor)
-    bound = info.context.cursors.bound(query.scope_under(anchor.parent))
     if request.after is not None or request.before is not None:
         # A cursor is one parent's, so its page is read for that parent alone.
         return await _paged(info, dataclasses.replace(query, anchor=anchor), make, request)
+    bound = info.context.cursors.bound(query.scope_under(anchor.parent))
     paged, total = await info.context.loaders.listed(query, request).load(anchor.parent)
     rows, positions, has_previous, has_next = paged
     page = Page([make(r) for r in rows], positions, bound, total, has_next, has_previous)

@@ -219,8 +219,11 @@ def _nested(
 def _filtered(field: SelectedField) -> bool:
     """Whether a connection is asked for a filter or an order of its own: its resolver reads
     it with them (the parent's rows would be all of them, in the relation's order). An empty
-    one (``where: {}``, ``orderBy: []``) asks for nothing."""
-    return any(field.arguments.get(name) for name in ("where", "orderBy"))
+    one (``where: {}``, ``where: {make: null}``, ``orderBy: []``) asks for nothing, as the
+    resolver sees it."""
+    where = field.arguments.get("where")
+    given = isinstance(where, dict) and any(value is not None for value in where.values())
+    return given or bool(field.arguments.get("orderBy"))
 
 
 def _capped(
