@@ -90,11 +90,17 @@ class ListQuery:
         statement reads it for all of them."""
         assert self.anchor is not None, "only a nested list has siblings"
         where = json.dumps(self.where, sort_keys=True, default=str)
-        shown = self.shown.text if self.shown else None
+        shown, caps = self._shown()
         # The projection's parameters too: two lists that page what they show below each
         # record differently (contracts(first: 1) and contracts(first: 3)) read apart.
-        caps = tuple(sorted(self.shown.params(self.variables).items())) if self.shown else ()
-        return (self.anchor.relation, where, tuple(self.order), self.today, shown, caps)
+        return (
+            self.anchor.relation,
+            where,
+            tuple(self.order),
+            self.today,
+            shown,
+            *sorted(caps.items()),
+        )
 
     @property
     def keys(self) -> list[SortKey]:
@@ -124,6 +130,12 @@ class ListQuery:
             params["parent"] = self.anchor.parent
         return params
 
+    def _shown(self) -> tuple[str, dict[str, int]]:
+        """The projection of ``x`` and the parameters it takes."""
+        if self.shown is None:
+            return projection(self.label), {}
+        return self.shown.text, self.shown.params(self.variables)
+
     def page_statement(self, bounds: Bounds, backwards: bool) -> tuple[str, dict[str, Any]]:
         """The rows within ``bounds``, from the end when ``backwards``; up to ``$limit``."""
         compiler = Compiler()
@@ -132,10 +144,8 @@ class ListQuery:
         for position, later in ((bounds.after, True), (bounds.before, False)):
             if position is not None:
                 match += f" AND {beyond(keys, position, later, compiler)}"
-        params = self._params(compiler)
-        shown = self.shown.text if self.shown else projection(self.label)
-        if self.shown:
-            params.update(self.shown.params(self.variables))
+        shown, caps = self._shown()
+        params = {**self._params(compiler), **caps}
         return (
             f"{match} WITH x ORDER BY {ordering(keys, backwards)} LIMIT $limit "
             f"RETURN {shown} AS row, {position_of(keys)} AS position",
@@ -150,10 +160,8 @@ class ListQuery:
         compiler = Compiler()
         match = self._match(compiler, batched=True)
         keys = self.keys
-        params = {k: v for k, v in self._params(compiler).items() if k != "parent"}
-        shown = self.shown.text if self.shown else projection(self.label)
-        if self.shown:
-            params.update(self.shown.params(self.variables))
+        shown, caps = self._shown()
+        params = {k: v for k, v in self._params(compiler).items() if k != "parent"} | caps
         # Only the page is projected: a fleet's thousands of vehicles are counted, not shown.
         # One row per parent: the driver's cost is mostly per row. Pairs, not maps: ArcadeDB
         # answers a map holding a map projection with the projection alone.
