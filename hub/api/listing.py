@@ -65,16 +65,24 @@ async def list_connection(
 ) -> Connection[T]:
     """One page of ``label``'s records under ``where`` in the order asked for (else
     ``default_order``), with keyset cursors bound to that filter and order."""
-    order = _order(order_by, default_order)
-    query = lists.ListQuery(
-        label,
-        conditions(info, label, where, order),
-        order,
-        info.context.today,
-        projection(info, label),
-        info.variable_values,
-    )
+    query = _query(info, label, where, order_by, default_order)
     return await _paged(info, query, make, page_request(*paging))
+
+
+def _query(
+    info: Info,
+    label: str,
+    where: Any,
+    order_by: list[Any] | None,
+    default_order: list[tuple[str, str]],
+    anchor: lists.Anchor | None = None,
+) -> lists.ListQuery:
+    order = _order(order_by, default_order)
+    given = conditions(info, label, where, order)
+    shown = projection(info, label)
+    return lists.ListQuery(
+        label, given, order, info.context.today, shown, info.variable_values, anchor
+    )
 
 
 async def nested_list_connection(
@@ -121,11 +129,7 @@ def _shared(
     kept = memo.get(key)
     if kept is not None:
         return kept[0]  # type: ignore[no-any-return]
-    order = _order(order_by, default_order)
-    given = conditions(info, label, where, order)
-    shown = projection(info, label)
-    today = info.context.today
-    query = lists.ListQuery(label, given, order, today, shown, variables, anchor)
+    query = _query(info, label, where, order_by, default_order, anchor)
     if len(memo) >= _MEMO_SIZE:
         memo.clear()  # a long-lived socket's: worked out again when needed
     # Kept with the operation and variables its key names by identity, so that no other
