@@ -880,9 +880,9 @@ def _direct_call(
     given: frozenset[str],
 ) -> _Call | None:
     """How to call the field's resolver directly, or None when strawberry wraps it in
-    extensions or must build an argument with the resolve info at hand. Arguments the query
-    gives that need more than plain scalars (enums, lists, global IDs, JSON, input objects of
-    those) are converted as strawberry converts them.
+    extensions or must convert an argument itself (a global ID, JSON, ``Maybe``; see
+    :mod:`hub.engine.arguments`). Other arguments the query gives that need more than plain
+    scalars (enums, lists, input objects of those) are converted as strawberry converts them.
 
     An argument the query leaves out, with no default or null, is passed as null or not at
     all, so what a value of it would need converted does not matter: a connection's
